@@ -1,0 +1,84 @@
+// The normalized Event: the one shape the rest of the service sees, whatever
+// envelope reading Channel Talk used. Only channeltalk/ knows the wire format.
+
+export type EventKind =
+  | 'chatOpened'
+  | 'userMessage'
+  | 'managerMessage'
+  | 'botMessage'
+  | 'chatClosed'
+  | 'chatAssigned'
+  | 'ignored';
+
+/** Survey answers and standard keys exactly as Channel Talk delivered them (unchecked). */
+export type RawProfile = Record<string, unknown>;
+
+interface EventBase {
+  /** Event kind plus the entity's own id: Channel Talk has no delivery id. */
+  dedupeKey: string;
+  channelId: string | null;
+  chatId: string | null;
+  userId: string | null;
+  /** The user chat's tags, from the entity or from refers.userChat. */
+  chatTags: string[];
+  /** The support bot the chat came from, when the delivery says. */
+  supportBotId: string | null;
+  /** refers.user.profile (with refers.user.name as `name` when the profile lacks it); null when absent. */
+  profile: RawProfile | null;
+  /** The customer's language as the payload gives it (`ko`, `en`, ...), null when absent. */
+  language: string | null;
+  /** When Channel Talk says it happened (epoch ms), if it says. */
+  occurredAt: number | null;
+}
+
+export interface ChatOpenedEvent extends EventBase {
+  kind: 'chatOpened';
+  chatId: string;
+}
+export interface UserMessageEvent extends EventBase {
+  kind: 'userMessage';
+  chatId: string;
+  messageId: string;
+  /** Plain text of the message; never log it. */
+  text: string;
+}
+export interface ManagerMessageEvent extends EventBase {
+  kind: 'managerMessage';
+  chatId: string;
+  messageId: string;
+  personId: string | null;
+}
+export interface BotMessageEvent extends EventBase {
+  kind: 'botMessage';
+  chatId: string;
+  messageId: string;
+  personId: string | null;
+}
+export interface ChatClosedEvent extends EventBase {
+  kind: 'chatClosed';
+  chatId: string;
+}
+export interface ChatAssignedEvent extends EventBase {
+  kind: 'chatAssigned';
+  chatId: string;
+  assigneeId: string | null;
+}
+export interface IgnoredEvent extends EventBase {
+  kind: 'ignored';
+  /** Why we do not act on it, for the operator. */
+  reason: string;
+}
+
+export type Event =
+  | ChatOpenedEvent
+  | UserMessageEvent
+  | ManagerMessageEvent
+  | BotMessageEvent
+  | ChatClosedEvent
+  | ChatAssignedEvent
+  | IgnoredEvent;
+
+/** Events that mean a human took over the chat: running sequences stop. */
+export function isTakeover(e: Event): e is ManagerMessageEvent | ChatClosedEvent | ChatAssignedEvent {
+  return e.kind === 'managerMessage' || e.kind === 'chatClosed' || e.kind === 'chatAssigned';
+}

@@ -1,0 +1,149 @@
+// The only place that reads the environment. Everything else receives a
+// validated Config, so a typo in a variable fails at start-up with one line
+// that names it, never halfway through a customer's sequence.
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+
+export type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const nonEmpty = (what: string) =>
+  z.string({ error: `is required: set it to ${what}` }).trim().min(1, { error: `is empty: set it to ${what}` });
+
+const boolFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const intIn = (min: number, max: number) =>
+  z.coerce
+    .number({ error: `must be a whole number between ${min} and ${max}` })
+    .int({ error: `must be a whole number between ${min} and ${max}` })
+    .min(min, { error: `must be a whole number between ${min} and ${max}` })
+    .max(max, { error: `must be a whole number between ${min} and ${max}` });
+
+const EnvSchema = z.object({
+  CHANNELTALK_ACCESS_KEY: nonEmpty('the access key from the desk (Settings > API key)'),
+  CHANNELTALK_ACCESS_SECRET: nonEmpty('the access secret from the desk (Settings > API key)'),
+  CHANNELTALK_WEBHOOK_TOKEN: z.string().trim().optional(),
+  ALLOW_UNVERIFIED_WEBHOOKS: boolFlag.default(false),
+  CHANNELTALK_API_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.channel.io' })
+    .default('https://api.channel.io'),
+  CHANNELTALK_BOT_NAME: z.string().trim().min(1).optional(),
+  PORT: intIn(0, 65535).default(3000),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, {
+      error: 'must start with sqlite: (e.g. sqlite:./data/curation.db) or postgres:// (e.g. postgres://user:pass@host/db)',
+    })
+    .default('sqlite:./data/curation.db'),
+  CURATIONS_DIR: z.string().trim().min(1).default('./curations'),
+  DELAY_SCALE: z.coerce
+    .number({ error: 'must be a number: 1 in production, 0 to send without waits' })
+    .min(0, { error: 'must be 0 or more: 1 in production, 0 to send without waits' })
+    .max(100, { error: 'must be at most 100' })
+    .default(1),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).default('json'),
+  SEND_MAX_AGE_MINUTES: intIn(1, 7 * 24 * 60).default(60),
+  SHUTDOWN_GRACE_MS: intIn(0, 120_000).default(10_000),
+  CLAIM_LEASE_SECONDS: intIn(5, 3600).default(30),
+  INSTANCE_ID: z.string().trim().min(1).optional(),
+});
+
+export interface Config {
+  channelTalk: {
+    accessKey: string;
+    accessSecret: string;
+    apiUrl: string;
+    botName: string | undefined;
+  };
+  /** Empty when ALLOW_UNVERIFIED_WEBHOOKS=true and no token is set. */
+  webhookTokens: string[];
+  allowUnverifiedWebhooks: boolean;
+  port: number;
+  host: string;
+  databaseUrl: string;
+  curationsDir: string;
+  delayScale: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+  logFormat: 'json' | 'pretty';
+  /** How long a message may keep failing transiently before it is given up. */
+  sendMaxAgeMs: number;
+  shutdownGraceMs: number;
+  /** How long a claimed message is protected from other instances; a crashed instance's claims expire after it. */
+  claimLeaseMs: number;
+  instanceId: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** Merges an optional .env file under the real environment (the environment wins). */
+export function envWithDotenv(env: Env, cwd: string): Env {
+  const file = path.resolve(cwd, '.env');
+  if (!existsSync(file)) return env;
+  return { ...parseDotenv(readFileSync(file)), ...env };
+}
+
+export function loadConfig(env: Env, cwd = process.cwd()): Config {
+  // Blank values count as unset, so `FOO=` in a .env file means "default".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `config: ${String(i.path[0] ?? '?')} ${i.message}`);
+    throw new ConfigError([...new Set(lines)]);
+  }
+  const e = parsed.data;
+  const tokens = (e.CHANNELTALK_WEBHOOK_TOKEN ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+  if (tokens.length === 0 && !e.ALLOW_UNVERIFIED_WEBHOOKS) {
+    throw new ConfigError([
+      'config: CHANNELTALK_WEBHOOK_TOKEN is required: copy the token of the webhook from the desk (Settings > Webhook), or set ALLOW_UNVERIFIED_WEBHOOKS=true for local trials only',
+    ]);
+  }
+  return {
+    channelTalk: {
+      accessKey: e.CHANNELTALK_ACCESS_KEY,
+      accessSecret: e.CHANNELTALK_ACCESS_SECRET,
+      apiUrl: e.CHANNELTALK_API_URL.replace(/\/+$/, ''),
+      botName: e.CHANNELTALK_BOT_NAME,
+    },
+    webhookTokens: tokens,
+    allowUnverifiedWebhooks: e.ALLOW_UNVERIFIED_WEBHOOKS,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: resolveSqlitePath(e.DATABASE_URL, cwd),
+    curationsDir: path.resolve(cwd, e.CURATIONS_DIR),
+    delayScale: e.DELAY_SCALE,
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    sendMaxAgeMs: e.SEND_MAX_AGE_MINUTES * 60_000,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    claimLeaseMs: e.CLAIM_LEASE_SECONDS * 1000,
+    instanceId: e.INSTANCE_ID,
+  };
+}
+
+function resolveSqlitePath(url: string, cwd: string): string {
+  if (!url.startsWith('sqlite:')) return url;
+  const file = url.slice('sqlite:'.length);
+  if (file === ':memory:') return url;
+  return `sqlite:${path.resolve(cwd, file)}`;
+}
+
+/** For commands that only need the curations (check, preview): no secrets required. */
+export function curationsDir(env: Env, cwd: string): string {
+  return path.resolve(cwd, env.CURATIONS_DIR?.trim() || './curations');
+}

@@ -1,0 +1,229 @@
+// Sends what is due. Each chat has at most one live message, so claiming due
+// messages never breaks a chat's order, and a slow chat never holds up the
+// others: sends run side by side up to a bound, and every one is recorded.
+import type { Logger } from 'pino';
+import type { Event } from '../channeltalk/event.js';
+import type { MessageBody } from '../channeltalk/wire.js';
+import type { ChannelTalkClient } from '../channeltalk/client.js';
+import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../channeltalk/errors.js';
+import { plan, type CurationSet } from '../curation/index.js';
+import type { DispatchOps, ClaimedMessage, PlanningRun } from './store/dispatch-ops.js';
+import { backoffMs } from './backoff.js';
+
+export interface DispatcherOptions {
+  ops: DispatchOps;
+  clientFor: (channelId: string | null) => ChannelTalkClient;
+  curations: () => CurationSet;
+  logger: Logger;
+  delayScale: number;
+  instanceId: string;
+  /** A message failing transiently for longer than this is given up. */
+  sendMaxAgeMs: number;
+  botName?: string | undefined;
+  /** How long a claim protects a message from other instances; must exceed a request's timeout. */
+  leaseMs?: number;
+  /** Longest sleep between looks at the database (other instances may add work). */
+  pollMs?: number;
+  concurrency?: number;
+  now?: () => number;
+  random?: () => number;
+  /** Observers for metrics. */
+  onSent?: (m: ClaimedMessage, latencyMs: number) => void;
+  onAttempt?: (outcome: 'sent' | 'retry' | 'failed', status: number | null, latencyMs: number) => void;
+  onRunFinished?: (state: string) => void;
+}
+
+export class Dispatcher {
+  private readonly inflight = new Set<Promise<void>>();
+  private loopDone: Promise<void> | null = null;
+  private stopping = false;
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+  private readonly now: () => number;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly concurrency: number;
+
+  constructor(private readonly o: DispatcherOptions) {
+    this.now = o.now ?? Date.now;
+    this.leaseMs = o.leaseMs ?? 30_000;
+    this.pollMs = o.pollMs ?? 500;
+    this.concurrency = o.concurrency ?? 16;
+  }
+
+  start(): void {
+    this.loopDone ??= this.loop();
+  }
+
+  /** New work may be due now: look at once instead of at the next poll. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Stops claiming; lets sends in flight finish within `graceMs`. Unfinished claims expire and are retried by the next start. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await this.loopDone;
+    const all = Promise.allSettled([...this.inflight]);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      all.then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) this.o.logger.warn({ inflight: this.inflight.size }, 'shutdown: sends still in flight were left for the next start');
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      this.woken = false;
+      try {
+        await this.tick();
+      } catch (err) {
+        this.o.logger.error({ err: errInfo(err) }, 'dispatcher: database error, retrying');
+        await this.sleep(Math.min(this.pollMs, 1000));
+        continue;
+      }
+      if (this.stopping) break;
+      if (this.woken) continue;
+      const next = await this.o.ops.nextWakeAt().catch(() => null);
+      const wait = next === null ? this.pollMs : Math.max(0, Math.min(this.pollMs, next - this.now()));
+      // With the queue full, only a finished send (which wakes us) frees room.
+      if (wait > 0 || this.inflight.size >= this.concurrency) await this.sleep(this.inflight.size >= this.concurrency ? this.pollMs : wait);
+    }
+  }
+
+  private async tick(): Promise<void> {
+    const now = this.now();
+    await this.o.ops.reclaimExpired(now);
+    for (const run of await this.o.ops.claimPlanning(now, 8, this.o.instanceId, this.leaseMs)) {
+      this.track(this.planRun(run));
+    }
+    const room = this.concurrency - this.inflight.size;
+    if (room <= 0) return;
+    for (const m of await this.o.ops.claimDue(now, room, this.o.instanceId, this.leaseMs)) {
+      this.track(this.send(m));
+    }
+  }
+
+  private track(p: Promise<void>): void {
+    const tracked: Promise<void> = p
+      .catch((err: unknown) => this.o.logger.error({ err: errInfo(err) }, 'dispatcher: unexpected error'))
+      .finally(() => {
+        this.inflight.delete(tracked);
+        this.wake();
+      });
+    this.inflight.add(tracked);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(t);
+        self.wakeUp = null;
+        resolve();
+      }
+      this.wakeUp = done;
+      if (this.woken || this.stopping) done();
+    });
+  }
+
+  private async send(m: ClaimedMessage): Promise<void> {
+    const { ops, logger, delayScale } = this.o;
+    const ids = { runId: m.run_id, chatId: m.chat_id, seq: m.seq, requestId: m.request_id };
+    const body = JSON.parse(m.body_json) as MessageBody;
+    const startedAt = this.now();
+    const t0 = performance.now();
+    try {
+      const res = await this.o.clientFor(m.channel_id).sendMessage(m.chat_id, body, {
+        retry: false,
+        ...(this.o.botName ? { botName: this.o.botName } : {}),
+      });
+      const latencyMs = performance.now() - t0;
+      const sentAt = this.now();
+      await ops.recordAttempt({ runId: m.run_id, seq: m.seq, requestId: m.request_id, startedAt, status: 200, latencyMs, errorKind: null, reason: null, instance: this.o.instanceId });
+      const after = await ops.markSent(m, sentAt, res.messageId, delayScale);
+      logger.info({ ...ids, latencyMs: Math.round(latencyMs), attempt: m.attempts + 1 }, 'message sent');
+      this.o.onAttempt?.('sent', 200, latencyMs);
+      this.o.onSent?.(m, latencyMs);
+      if (after === 'finished') {
+        logger.info({ runId: m.run_id, chatId: m.chat_id }, 'run completed');
+        this.o.onRunFinished?.('completed');
+      }
+    } catch (err) {
+      const latencyMs = performance.now() - t0;
+      const now = this.now();
+      if (err instanceof ChannelTalkUnavailableError) {
+        await ops.recordAttempt({ runId: m.run_id, seq: m.seq, requestId: m.request_id, startedAt, status: err.status ?? null, latencyMs, errorKind: 'unavailable', reason: err.reason, instance: this.o.instanceId });
+        const age = now - (m.first_attempt_at ?? startedAt);
+        if (age >= this.o.sendMaxAgeMs) {
+          const reason = `gave up after ${m.attempts + 1} attempts over ${Math.round(age / 1000)} s: ${err.reason}`;
+          await ops.markFailed(m, reason, now, delayScale);
+          logger.error({ ...ids, reason }, 'message failed');
+          this.o.onAttempt?.('failed', err.status ?? null, latencyMs);
+          this.o.onRunFinished?.('failed');
+          return;
+        }
+        const wait = Math.max(err.retryAfterMs ?? 0, backoffMs(m.attempts + 1, this.o.random ?? Math.random));
+        await ops.markRetry(m, now + wait, `${err.reason}${err.status ? ` ${err.status}` : ''}`, now, delayScale);
+        logger.warn({ ...ids, reason: err.reason, status: err.status, retryInMs: wait, attempt: m.attempts + 1 }, 'message send will be retried');
+        this.o.onAttempt?.('retry', err.status ?? null, latencyMs);
+        return;
+      }
+      const status = err instanceof ChannelTalkRejectedError ? err.status : null;
+      const reason =
+        err instanceof ChannelTalkRejectedError
+          ? `Channel Talk refused it with ${err.status}${err.code ? ` (${err.code})` : ''}`
+          : `could not be sent: ${err instanceof Error ? err.message : String(err)}`;
+      await ops.recordAttempt({ runId: m.run_id, seq: m.seq, requestId: m.request_id, startedAt, status, latencyMs, errorKind: status ? 'rejected' : 'invalid', reason, instance: this.o.instanceId });
+      await ops.markFailed(m, reason, now, delayScale);
+      logger.error({ ...ids, status, reason }, 'message failed');
+      this.o.onAttempt?.('failed', status, latencyMs);
+      this.o.onRunFinished?.('failed');
+    }
+  }
+
+  /** A run whose delivery lacked the profile: fetch the user, then plan exactly as intake would have. */
+  private async planRun(run: PlanningRun): Promise<void> {
+    const { ops, logger, delayScale } = this.o;
+    const now = this.now();
+    const curation = this.o.curations().byId(run.curation_id);
+    if (!curation || !run.event_json) {
+      await ops.failPlanning(run.id, `curation ${run.curation_id} is no longer loaded`, null, now);
+      logger.error({ runId: run.id, curationId: run.curation_id }, 'run failed: its curation is no longer loaded');
+      return;
+    }
+    const event = JSON.parse(run.event_json) as Event;
+    let profile: Record<string, unknown> | null = null;
+    let language = event.language;
+    if (run.user_id) {
+      try {
+        const { user } = await this.o.clientFor(run.channel_id).getUser(run.user_id);
+        profile = { ...(user.profile ?? {}) };
+        if (profile.name === undefined && user.name !== undefined) profile.name = user.name;
+        language ??= user.language ?? null;
+      } catch (err) {
+        if (err instanceof ChannelTalkUnavailableError && now - run.created_at < this.o.sendMaxAgeMs) {
+          const wait = Math.max(err.retryAfterMs ?? 0, backoffMs(run.planning_attempts, this.o.random ?? Math.random));
+          await ops.failPlanning(run.id, `fetching the user: ${err.reason}`, now + wait, now);
+          logger.warn({ runId: run.id, chatId: run.chat_id, userId: run.user_id, reason: err.reason }, 'fetching the profile will be retried');
+          return;
+        }
+        // The user cannot be had: plan without a profile, which yields the curation's fallback.
+        logger.warn({ runId: run.id, chatId: run.chat_id, userId: run.user_id, err: errInfo(err) }, 'could not fetch the profile; planning without it');
+      }
+    }
+    const p = plan(curation, { ...event, profile, language }, profile, { runId: run.id, now });
+    await ops.completePlanning(run.id, p, profile, now, delayScale);
+    logger.info({ runId: run.id, chatId: run.chat_id, curationId: run.curation_id, outcome: p.outcome, problems: p.problems.map((x) => x.field) }, 'run planned');
+    this.wake();
+  }
+}
+
+function errInfo(err: unknown): { name: string; message: string } {
+  return err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) };
+}

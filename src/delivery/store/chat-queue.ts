@@ -1,0 +1,114 @@
+// Per-chat ordering. At most one message of a chat is "live" (pending or
+// sending) at a time; the rest wait with no due time. The next one becomes
+// due only when the previous one succeeded, counted from its actual send.
+import type { Transaction } from 'kysely';
+import type { Plan } from '../../curation/plan-types.js';
+import type { Database } from './schema.js';
+
+/**
+ * Serializes every transaction that changes which message of a chat is live.
+ * In PostgreSQL the upsert holds the row lock until commit; SQLite has one
+ * writer anyway.
+ */
+export async function lockChat(trx: Transaction<Database>, chatId: string, now: number): Promise<void> {
+  await trx
+    .insertInto('chats')
+    .values({ chat_id: chatId, updated_at: now })
+    .onConflict((oc) => oc.column('chat_id').doUpdateSet({ updated_at: (eb) => eb.ref('excluded.updated_at') }))
+    .execute();
+}
+
+export async function insertPlannedMessages(
+  trx: Transaction<Database>,
+  runId: string,
+  chatId: string,
+  channelId: string | null,
+  plan: Plan,
+  now: number,
+): Promise<void> {
+  const last = plan.messages.length - 1;
+  await trx
+    .insertInto('messages')
+    .values(
+      plan.messages.map((m, i) => ({
+        run_id: runId,
+        seq: m.seq,
+        chat_id: chatId,
+        channel_id: channelId,
+        request_id: m.body.requestId ?? `${runId}-${m.seq}`,
+        state: 'waiting' as const,
+        delay_ms: m.delayMs,
+        due_at: null,
+        body_json: JSON.stringify(m.body),
+        is_last: i === last ? 1 : 0,
+        attempts: 0,
+        first_attempt_at: null,
+        sent_at: null,
+        channel_message_id: null,
+        claimed_by: null,
+        claim_until: null,
+        reason: null,
+        created_at: now,
+      })),
+    )
+    .execute();
+}
+
+/**
+ * When nothing of the chat is live, makes the first message of its oldest
+ * waiting run due. Call after anything that may have freed the chat.
+ */
+export async function activateNextInChat(trx: Transaction<Database>, chatId: string, now: number, delayScale: number): Promise<void> {
+  const live = await trx
+    .selectFrom('messages')
+    .select('run_id')
+    .where('chat_id', '=', chatId)
+    .where('state', 'in', ['pending', 'sending'])
+    .limit(1)
+    .executeTakeFirst();
+  if (live) return;
+  const next = await trx
+    .selectFrom('messages as m')
+    .innerJoin('runs as r', 'r.id', 'm.run_id')
+    .select(['m.run_id', 'm.seq', 'm.delay_ms'])
+    .where('m.chat_id', '=', chatId)
+    .where('m.state', '=', 'waiting')
+    .where('r.state', '=', 'pending')
+    .orderBy('r.created_at')
+    .orderBy('r.id')
+    .orderBy('m.seq')
+    .limit(1)
+    .executeTakeFirst();
+  if (!next) return;
+  await trx
+    .updateTable('messages')
+    .set({ state: 'pending', due_at: now + Math.round(next.delay_ms * delayScale) })
+    .where('run_id', '=', next.run_id)
+    .where('seq', '=', next.seq)
+    .execute();
+}
+
+/** Makes the message after `seq` of a run due, paced from the actual send. */
+export async function activateFollowing(
+  trx: Transaction<Database>,
+  runId: string,
+  seq: number,
+  sentAt: number,
+  delayScale: number,
+): Promise<boolean> {
+  const next = await trx
+    .selectFrom('messages')
+    .select('delay_ms')
+    .where('run_id', '=', runId)
+    .where('seq', '=', seq + 1)
+    .where('state', '=', 'waiting')
+    .executeTakeFirst();
+  if (!next) return false;
+  await trx
+    .updateTable('messages')
+    .set({ state: 'pending', due_at: sentAt + Math.round(next.delay_ms * delayScale) })
+    .where('run_id', '=', runId)
+    .where('seq', '=', seq + 1)
+    .execute();
+  return true;
+}

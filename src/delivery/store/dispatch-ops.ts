@@ -1,0 +1,239 @@
+// What the dispatcher asks of the database: claim what is due, record each
+// attempt, and move a chat's queue forward after a send.
+import { sql, type Kysely } from 'kysely';
+import type { Plan } from '../../curation/plan-types.js';
+import type { Dialect } from './connect.js';
+import type { Database, MessagesTable, RunsTable } from './schema.js';
+import { activateFollowing, activateNextInChat, insertPlannedMessages, lockChat } from './chat-queue.js';
+
+export type ClaimedMessage = MessagesTable;
+export type PlanningRun = RunsTable;
+
+export interface AttemptRecord {
+  runId: string;
+  seq: number;
+  requestId: string;
+  startedAt: number;
+  status: number | null;
+  latencyMs: number;
+  errorKind: string | null;
+  reason: string | null;
+  instance: string | null;
+}
+
+export class DispatchOps {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
+
+  private get skipLocked() {
+    return this.dialect === 'postgres' ? sql` FOR UPDATE SKIP LOCKED` : sql``;
+  }
+
+  /** Claims that outlived their lease belonged to a crashed or stalled instance: make them due again. */
+  async reclaimExpired(now: number): Promise<number> {
+    const res = await this.db
+      .updateTable('messages')
+      .set({ state: 'pending', due_at: now, claimed_by: null, claim_until: null })
+      .where('state', '=', 'sending')
+      .where('claim_until', '<', now)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  async claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<ClaimedMessage[]> {
+    const { rows } = await sql<ClaimedMessage>`
+      UPDATE messages SET state = 'sending', claimed_by = ${owner}, claim_until = ${now + leaseMs}
+      WHERE (run_id, seq) IN (
+        SELECT run_id, seq FROM messages
+        WHERE state = 'pending' AND due_at <= ${now}
+        ORDER BY due_at
+        LIMIT ${limit}${this.skipLocked}
+      )
+      RETURNING *`.execute(this.db);
+    return rows.sort((a, b) => (a.due_at ?? 0) - (b.due_at ?? 0));
+  }
+
+  async recordAttempt(a: AttemptRecord): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('attempts')
+        .values({
+          run_id: a.runId,
+          seq: a.seq,
+          request_id: a.requestId,
+          started_at: a.startedAt,
+          status: a.status,
+          latency_ms: Math.round(a.latencyMs),
+          error_kind: a.errorKind,
+          reason: a.reason,
+          instance: a.instance,
+        })
+        .execute();
+      await trx
+        .updateTable('messages')
+        .set((eb) => ({
+          attempts: eb('attempts', '+', 1),
+          first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(a.startedAt)),
+        }))
+        .where('run_id', '=', a.runId)
+        .where('seq', '=', a.seq)
+        .execute();
+    });
+  }
+
+  /** Marks a message sent and makes the next one due; returns whether its run just finished. */
+  async markSent(m: ClaimedMessage, sentAt: number, channelMessageId: string | null, delayScale: number): Promise<'next' | 'finished' | 'stopped'> {
+    return this.db.transaction().execute(async (trx) => {
+      await lockChat(trx, m.chat_id, sentAt);
+      await trx
+        .updateTable('messages')
+        .set({ state: 'sent', sent_at: sentAt, channel_message_id: channelMessageId, claimed_by: null, claim_until: null, reason: null })
+        .where('run_id', '=', m.run_id)
+        .where('seq', '=', m.seq)
+        .execute();
+      const run = await trx.selectFrom('runs').select(['state', 'outcome']).where('id', '=', m.run_id).executeTakeFirst();
+      if (!run || run.state === 'cancelled' || run.state === 'failed') {
+        await activateNextInChat(trx, m.chat_id, sentAt, delayScale);
+        return 'stopped';
+      }
+      if (m.is_last || !(await activateFollowing(trx, m.run_id, m.seq, sentAt, delayScale))) {
+        await trx
+          .updateTable('runs')
+          .set({ state: run.outcome === 'fallback' ? 'fallback' : 'completed', finished_at: sentAt, updated_at: sentAt })
+          .where('id', '=', m.run_id)
+          .execute();
+        await activateNextInChat(trx, m.chat_id, sentAt, delayScale);
+        return 'finished';
+      }
+      if (run.state !== 'sending') {
+        await trx.updateTable('runs').set({ state: 'sending', updated_at: sentAt }).where('id', '=', m.run_id).execute();
+      }
+      return 'next';
+    });
+  }
+
+  /** A transient failure: try again at `dueAt`, unless the run was cancelled meanwhile. */
+  async markRetry(m: ClaimedMessage, dueAt: number, reason: string, now: number, delayScale: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await lockChat(trx, m.chat_id, now);
+      const run = await trx.selectFrom('runs').select('state').where('id', '=', m.run_id).executeTakeFirst();
+      const stopped = !run || run.state === 'cancelled';
+      await trx
+        .updateTable('messages')
+        .set({ state: stopped ? 'cancelled' : 'pending', due_at: stopped ? null : dueAt, claimed_by: null, claim_until: null, reason })
+        .where('run_id', '=', m.run_id)
+        .where('seq', '=', m.seq)
+        .where('state', '=', 'sending')
+        .execute();
+      if (stopped) await activateNextInChat(trx, m.chat_id, now, delayScale);
+    });
+  }
+
+  /** A permanent failure: the message fails, the rest of its run is skipped, the chat moves on. */
+  async markFailed(m: ClaimedMessage, reason: string, now: number, delayScale: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await lockChat(trx, m.chat_id, now);
+      await trx
+        .updateTable('messages')
+        .set({ state: 'failed', due_at: null, claimed_by: null, claim_until: null, reason })
+        .where('run_id', '=', m.run_id)
+        .where('seq', '=', m.seq)
+        .execute();
+      await trx
+        .updateTable('messages')
+        .set({ state: 'skipped', reason: `message ${m.seq} failed: ${reason}` })
+        .where('run_id', '=', m.run_id)
+        .where('seq', '>', m.seq)
+        .where('state', 'in', ['waiting', 'pending'])
+        .execute();
+      await trx
+        .updateTable('runs')
+        .set({ state: 'failed', reason: `message ${m.seq} failed: ${reason}`, finished_at: now, updated_at: now })
+        .where('id', '=', m.run_id)
+        .where('state', 'not in', ['cancelled'])
+        .execute();
+      await activateNextInChat(trx, m.chat_id, now, delayScale);
+    });
+  }
+
+  async claimPlanning(now: number, limit: number, owner: string, leaseMs: number): Promise<PlanningRun[]> {
+    const { rows } = await sql<PlanningRun>`
+      UPDATE runs SET claimed_by = ${owner}, claim_until = ${now + leaseMs}, planning_attempts = planning_attempts + 1
+      WHERE id IN (
+        SELECT id FROM runs
+        WHERE state = 'planning' AND (claim_until IS NULL OR claim_until < ${now})
+        ORDER BY created_at
+        LIMIT ${limit}${this.skipLocked}
+      )
+      RETURNING *`.execute(this.db);
+    return rows;
+  }
+
+  async completePlanning(runId: string, plan: Plan, profile: Record<string, unknown> | null, now: number, delayScale: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const run = await trx.selectFrom('runs').select(['state', 'chat_id', 'channel_id']).where('id', '=', runId).executeTakeFirst();
+      if (!run || run.state !== 'planning') return false;
+      await lockChat(trx, run.chat_id, now);
+      const state = plan.outcome === 'skipped' ? 'skipped' : plan.messages.length === 0 ? 'completed' : 'pending';
+      await trx
+        .updateTable('runs')
+        .set({
+          state,
+          outcome: plan.outcome,
+          reason: plan.reason,
+          lang: plan.lang,
+          values_json: JSON.stringify(plan.values),
+          problems_json: JSON.stringify(plan.problems),
+          profile_json: profile ? JSON.stringify(profile) : null,
+          claimed_by: null,
+          claim_until: null,
+          updated_at: now,
+          finished_at: state === 'pending' ? null : now,
+        })
+        .where('id', '=', runId)
+        .execute();
+      if (state === 'pending') {
+        await insertPlannedMessages(trx, runId, run.chat_id, run.channel_id, plan, now);
+        await activateNextInChat(trx, run.chat_id, now, delayScale);
+      }
+      return true;
+    });
+  }
+
+  /** Planning could not fetch the profile: retry later, or give up for good. */
+  async failPlanning(runId: string, reason: string, retryAt: number | null, now: number): Promise<void> {
+    await this.db
+      .updateTable('runs')
+      .set(
+        retryAt === null
+          ? { state: 'failed', reason, finished_at: now, updated_at: now, claimed_by: null, claim_until: null }
+          : { reason, claim_until: retryAt, claimed_by: null, updated_at: now },
+      )
+      .where('id', '=', runId)
+      .where('state', '=', 'planning')
+      .execute();
+  }
+
+  /** The earliest moment anything may become due, so the dispatcher can sleep exactly until then. */
+  async nextWakeAt(): Promise<number | null> {
+    const due = await this.db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.min('due_at').as('t'))
+      .where('state', '=', 'pending')
+      .executeTakeFirst();
+    const claim = await this.db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.min('claim_until').as('t'))
+      .where('state', '=', 'sending')
+      .executeTakeFirst();
+    const planning = await this.db
+      .selectFrom('runs')
+      .select((eb) => eb.fn.min(eb.fn.coalesce('claim_until', eb.val(0))).as('t'))
+      .where('state', '=', 'planning')
+      .executeTakeFirst();
+    const ts = [due?.t, claim?.t, planning?.t].filter((t): t is number => t !== null && t !== undefined).map(Number);
+    return ts.length === 0 ? null : Math.min(...ts);
+  }
+}

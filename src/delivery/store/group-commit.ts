@@ -1,0 +1,73 @@
+// Group commit: intakes that arrive while a commit is in flight share the
+// next transaction, so durability costs one fsync per batch, not per request.
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+import { intakeOne, type IntakeItem, type IntakeOutcome } from './intake-tx.js';
+
+interface Waiting {
+  item: IntakeItem;
+  resolve: (o: IntakeOutcome) => void;
+  reject: (e: unknown) => void;
+}
+
+const MAX_BATCH = 256;
+
+export class GroupCommitter {
+  private queue: Waiting[] = [];
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly delayScale: number,
+  ) {}
+
+  submit(item: IntakeItem): Promise<IntakeOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** Waits for every submitted item to be committed or rejected. */
+  async drain(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private kick(): void {
+    // An item queued after run() saw an empty queue but before `running` was
+    // cleared is picked up by the restart in finally.
+    this.running ??= this.run().finally(() => {
+      this.running = null;
+      if (this.queue.length > 0) this.kick();
+    });
+  }
+
+  private async run(): Promise<void> {
+    // Let the requests already parsed in this tick join the batch.
+    await new Promise<void>((r) => setImmediate(r));
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      try {
+        const outcomes = await this.db.transaction().execute(async (trx) => {
+          const out: IntakeOutcome[] = [];
+          for (const w of batch) out.push(await intakeOne(trx, w.item, this.delayScale));
+          return out;
+        });
+        batch.forEach((w, i) => w.resolve(outcomes[i]!));
+      } catch (err) {
+        if (batch.length === 1) {
+          batch[0]!.reject(err);
+          continue;
+        }
+        // One bad item must not fail its neighbours: commit each on its own.
+        for (const w of batch) {
+          try {
+            w.resolve(await this.db.transaction().execute((trx) => intakeOne(trx, w.item, this.delayScale)));
+          } catch (e) {
+            w.reject(e);
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,176 @@
+// The intake transaction: store the event (once), start its runs, insert their
+// planned messages, and cancel what a human took over. Everything one
+// delivery causes is committed together, before the webhook is answered.
+import type { Transaction } from 'kysely';
+import type { Event } from '../../channeltalk/event.js';
+import type { Plan } from '../../curation/plan-types.js';
+import type { Database, EventStatus, RunState } from './schema.js';
+import { activateNextInChat, insertPlannedMessages, lockChat } from './chat-queue.js';
+
+export interface RunCandidate {
+  runId: string;
+  curationId: string;
+  oncePerChat: boolean;
+  cooldownMs: number | null;
+  /** null when the delivery lacked the profile: the run waits in `planning` until the user is fetched. */
+  plan: Plan | null;
+}
+
+export interface IntakeItem {
+  eventId: string;
+  event: Event;
+  receivedAt: number;
+  candidates: RunCandidate[];
+  takeover: boolean;
+}
+
+export interface StartedRun {
+  runId: string;
+  curationId: string;
+  state: RunState;
+}
+
+export interface IntakeOutcome {
+  eventId: string;
+  duplicate: boolean;
+  status: EventStatus;
+  reason: string | null;
+  runs: StartedRun[];
+  /** Runs stopped because a human took over. */
+  cancelledRuns: number;
+}
+
+export async function intakeOne(trx: Transaction<Database>, item: IntakeItem, delayScale: number): Promise<IntakeOutcome> {
+  const { event, eventId, receivedAt } = item;
+  const { profile: _profile, ...summary } = event;
+  const inserted = await trx
+    .insertInto('events')
+    .values({
+      id: eventId,
+      dedupe_key: event.dedupeKey,
+      kind: event.kind,
+      channel_id: event.channelId,
+      chat_id: event.chatId,
+      user_id: event.userId,
+      status: event.kind === 'ignored' ? 'ignored' : 'no_match',
+      reason: event.kind === 'ignored' ? event.reason : null,
+      received_at: receivedAt,
+      summary_json: JSON.stringify(summary),
+    })
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!inserted) {
+    return { eventId, duplicate: true, status: 'ignored', reason: 'duplicate delivery', runs: [], cancelledRuns: 0 };
+  }
+  if (event.kind === 'ignored' || event.chatId === null) {
+    return { eventId, duplicate: false, status: 'ignored', reason: event.kind === 'ignored' ? event.reason : 'no chat', runs: [], cancelledRuns: 0 };
+  }
+  const chatId = event.chatId;
+  await lockChat(trx, chatId, receivedAt);
+
+  let cancelledRuns = 0;
+  if (item.takeover) cancelledRuns = await cancelChat(trx, chatId, `human takeover: ${event.kind}`, receivedAt);
+
+  const runs: StartedRun[] = [];
+  const notStarted: string[] = [];
+  for (const c of item.candidates) {
+    const why = await whyNotStart(trx, c, event, receivedAt);
+    if (why) {
+      notStarted.push(`${c.curationId}: ${why}`);
+      continue;
+    }
+    const state: RunState = c.plan === null ? 'planning' : c.plan.outcome === 'skipped' ? 'skipped' : 'pending';
+    const ins = await trx
+      .insertInto('runs')
+      .values({
+        id: c.runId,
+        curation_id: c.curationId,
+        event_id: eventId,
+        channel_id: event.channelId,
+        chat_id: chatId,
+        user_id: event.userId,
+        state,
+        outcome: c.plan?.outcome ?? null,
+        reason: c.plan?.reason ?? null,
+        lang: c.plan?.lang ?? null,
+        once_key: c.oncePerChat ? `${c.curationId}|${chatId}` : null,
+        values_json: c.plan ? JSON.stringify(c.plan.values) : null,
+        problems_json: c.plan ? JSON.stringify(c.plan.problems) : null,
+        profile_json: event.profile ? JSON.stringify(event.profile) : null,
+        event_json: c.plan === null ? JSON.stringify(event) : null,
+        created_at: receivedAt,
+        updated_at: receivedAt,
+        finished_at: state === 'skipped' ? receivedAt : null,
+        claimed_by: null,
+        claim_until: null,
+        planning_attempts: 0,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!ins) {
+      notStarted.push(`${c.curationId}: already ran in this chat`);
+      continue;
+    }
+    if (c.plan && c.plan.messages.length > 0) {
+      await insertPlannedMessages(trx, c.runId, chatId, event.channelId, c.plan, receivedAt);
+      await activateNextInChat(trx, chatId, receivedAt, delayScale);
+    } else if (c.plan && state === 'pending') {
+      // A plan with nothing to send is finished as soon as it starts.
+      await trx
+        .updateTable('runs')
+        .set({ state: c.plan.outcome === 'fallback' ? 'fallback' : 'completed', finished_at: receivedAt })
+        .where('id', '=', c.runId)
+        .execute();
+    }
+    runs.push({ runId: c.runId, curationId: c.curationId, state });
+  }
+
+  const status: EventStatus = runs.length > 0 || cancelledRuns > 0 ? 'acted' : 'no_match';
+  const reason =
+    runs.length > 0 || cancelledRuns > 0
+      ? null
+      : notStarted.length > 0
+        ? notStarted.join('; ')
+        : item.takeover
+          ? 'takeover with no running sequence'
+          : 'no curation matched';
+  await trx.updateTable('events').set({ status, reason }).where('id', '=', eventId).execute();
+  return { eventId, duplicate: false, status, reason, runs, cancelledRuns };
+}
+
+async function whyNotStart(trx: Transaction<Database>, c: RunCandidate, event: Event, now: number): Promise<string | null> {
+  if (c.cooldownMs !== null && c.cooldownMs > 0 && event.userId !== null) {
+    const recent = await trx
+      .selectFrom('runs')
+      .select('id')
+      .where('user_id', '=', event.userId)
+      .where('curation_id', '=', c.curationId)
+      .where('created_at', '>', now - c.cooldownMs)
+      .where('state', 'not in', ['skipped', 'cancelled'])
+      .limit(1)
+      .executeTakeFirst();
+    if (recent) return 'customer is in cooldown';
+  }
+  return null;
+}
+
+/** Stops every running sequence of a chat; a message already in flight finishes, nothing after it is sent. */
+export async function cancelChat(trx: Transaction<Database>, chatId: string, reason: string, now: number): Promise<number> {
+  const cancelled = await trx
+    .updateTable('runs')
+    .set({ state: 'cancelled', reason, finished_at: now, updated_at: now })
+    .where('chat_id', '=', chatId)
+    .where('state', 'in', ['planning', 'pending', 'sending'])
+    .returning('id')
+    .execute();
+  if (cancelled.length === 0) return 0;
+  await trx
+    .updateTable('messages')
+    .set({ state: 'cancelled', reason, due_at: null })
+    .where('chat_id', '=', chatId)
+    .where('state', 'in', ['waiting', 'pending'])
+    .execute();
+  return cancelled.length;
+}

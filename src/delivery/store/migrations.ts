@@ -1,0 +1,127 @@
+// Versioned migrations, run at start-up for both databases. Kysely's
+// Migrator takes a lock, so several instances starting at once migrate once.
+import { Kysely, Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
+import type { Dialect } from './connect.js';
+
+function migrations(dialect: Dialect): Record<string, Migration> {
+  const ms = 'bigint';
+  return {
+    '0001_initial': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('events')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('dedupe_key', 'text', (c) => c.notNull().unique())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('channel_id', 'text')
+          .addColumn('chat_id', 'text')
+          .addColumn('user_id', 'text')
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text')
+          .addColumn('received_at', ms, (c) => c.notNull())
+          .addColumn('summary_json', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('events_received_at').on('events').column('received_at').execute();
+        await db.schema.createIndex('events_chat').on('events').columns(['chat_id', 'received_at']).execute();
+
+        await db.schema
+          .createTable('runs')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('curation_id', 'text', (c) => c.notNull())
+          .addColumn('event_id', 'text', (c) => c.notNull())
+          .addColumn('channel_id', 'text')
+          .addColumn('chat_id', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text')
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('outcome', 'text')
+          .addColumn('reason', 'text')
+          .addColumn('lang', 'text')
+          .addColumn('once_key', 'text', (c) => c.unique())
+          .addColumn('values_json', 'text')
+          .addColumn('problems_json', 'text')
+          .addColumn('profile_json', 'text')
+          .addColumn('event_json', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .addColumn('finished_at', ms)
+          .addColumn('claimed_by', 'text')
+          .addColumn('claim_until', ms)
+          .addColumn('planning_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema.createIndex('runs_chat').on('runs').columns(['chat_id', 'created_at']).execute();
+        await db.schema.createIndex('runs_user_curation').on('runs').columns(['user_id', 'curation_id', 'created_at']).execute();
+        await db.schema.createIndex('runs_created').on('runs').column('created_at').execute();
+        await sql`CREATE INDEX runs_planning ON runs (claim_until) WHERE state = 'planning'`.execute(db);
+        await sql`CREATE INDEX runs_finished ON runs (finished_at) WHERE finished_at IS NOT NULL`.execute(db);
+
+        await db.schema
+          .createTable('messages')
+          .addColumn('run_id', 'text', (c) => c.notNull())
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('chat_id', 'text', (c) => c.notNull())
+          .addColumn('channel_id', 'text')
+          .addColumn('request_id', 'text', (c) => c.notNull().unique())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('delay_ms', 'integer', (c) => c.notNull())
+          .addColumn('due_at', ms)
+          .addColumn('body_json', 'text', (c) => c.notNull())
+          .addColumn('is_last', 'integer', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('first_attempt_at', ms)
+          .addColumn('sent_at', ms)
+          .addColumn('channel_message_id', 'text')
+          .addColumn('claimed_by', 'text')
+          .addColumn('claim_until', ms)
+          .addColumn('reason', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addPrimaryKeyConstraint('messages_pk', ['run_id', 'seq'])
+          .execute();
+        // The dispatcher's two lookups: due messages and expired claims. Partial
+        // indexes keep them proportional to the queue, not to history.
+        await sql`CREATE INDEX messages_due ON messages (due_at) WHERE state = 'pending'`.execute(db);
+        await sql`CREATE INDEX messages_claimed ON messages (claim_until) WHERE state = 'sending'`.execute(db);
+        await db.schema.createIndex('messages_chat_state').on('messages').columns(['chat_id', 'state']).execute();
+
+        await db.schema
+          .createTable('attempts')
+          .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('run_id', 'text', (c) => c.notNull())
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('request_id', 'text', (c) => c.notNull())
+          .addColumn('started_at', ms, (c) => c.notNull())
+          .addColumn('status', 'integer')
+          .addColumn('latency_ms', 'integer', (c) => c.notNull())
+          .addColumn('error_kind', 'text')
+          .addColumn('reason', 'text')
+          .addColumn('instance', 'text')
+          .execute();
+        await db.schema.createIndex('attempts_run').on('attempts').columns(['run_id', 'seq']).execute();
+
+        await db.schema
+          .createTable('chats')
+          .addColumn('chat_id', 'text', (c) => c.primaryKey())
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .execute();
+      },
+    },
+  };
+}
+
+class InCodeProvider implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+  getMigrations(): Promise<Record<string, Migration>> {
+    return Promise.resolve(migrations(this.dialect));
+  }
+}
+
+export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new InCodeProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

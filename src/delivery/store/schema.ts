@@ -1,0 +1,95 @@
+// Table shapes as Kysely sees them. Times are epoch milliseconds (bigint in
+// PostgreSQL, parsed back to number), JSON is stored as text so both
+// databases read it the same way.
+import type { Generated } from 'kysely';
+
+export type RunState = 'planning' | 'pending' | 'sending' | 'completed' | 'fallback' | 'cancelled' | 'failed' | 'skipped';
+export type MessageState = 'waiting' | 'pending' | 'sending' | 'sent' | 'skipped' | 'cancelled' | 'failed';
+export type EventStatus = 'acted' | 'ignored' | 'no_match';
+
+export interface EventsTable {
+  id: string;
+  dedupe_key: string;
+  kind: string;
+  channel_id: string | null;
+  chat_id: string | null;
+  user_id: string | null;
+  status: EventStatus;
+  reason: string | null;
+  received_at: number;
+  /** The normalized event without the profile (health data lives only on runs). */
+  summary_json: string;
+}
+
+export interface RunsTable {
+  id: string;
+  curation_id: string;
+  event_id: string;
+  channel_id: string | null;
+  chat_id: string;
+  user_id: string | null;
+  state: RunState;
+  outcome: string | null;
+  reason: string | null;
+  lang: string | null;
+  /** Set for once-per-chat curations: `${curationId}|${chatId}`, unique. */
+  once_key: string | null;
+  values_json: string | null;
+  problems_json: string | null;
+  profile_json: string | null;
+  /** The event that started it, as planning input when the profile had to be fetched. */
+  event_json: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+  claimed_by: string | null;
+  claim_until: number | null;
+  planning_attempts: number;
+}
+
+export interface MessagesTable {
+  run_id: string;
+  seq: number;
+  chat_id: string;
+  channel_id: string | null;
+  request_id: string;
+  state: MessageState;
+  delay_ms: number;
+  due_at: number | null;
+  body_json: string;
+  is_last: number;
+  attempts: number;
+  first_attempt_at: number | null;
+  sent_at: number | null;
+  channel_message_id: string | null;
+  claimed_by: string | null;
+  claim_until: number | null;
+  reason: string | null;
+  created_at: number;
+}
+
+export interface AttemptsTable {
+  id: Generated<number>;
+  run_id: string;
+  seq: number;
+  request_id: string;
+  started_at: number;
+  status: number | null;
+  latency_ms: number;
+  error_kind: string | null;
+  reason: string | null;
+  instance: string | null;
+}
+
+export interface ChatsTable {
+  chat_id: string;
+  updated_at: number;
+}
+
+export interface Database {
+  events: EventsTable;
+  runs: RunsTable;
+  messages: MessagesTable;
+  attempts: AttemptsTable;
+  chats: ChatsTable;
+}

@@ -1,0 +1,54 @@
+// The durable store: one Kysely connection, its migrations, the group-committed
+// intake and the dispatcher's operations, behind one object.
+import type { Kysely } from 'kysely';
+import { connect, type Dialect } from './connect.js';
+import { migrateToLatest } from './migrations.js';
+import { DispatchOps } from './dispatch-ops.js';
+import { GroupCommitter } from './group-commit.js';
+import type { Database } from './schema.js';
+import type { IntakeItem, IntakeOutcome } from './intake-tx.js';
+
+export class Store {
+  readonly dispatch: DispatchOps;
+  private readonly committer: GroupCommitter;
+
+  private constructor(
+    readonly db: Kysely<Database>,
+    readonly dialect: Dialect,
+    readonly describe: string,
+    delayScale: number,
+  ) {
+    this.dispatch = new DispatchOps(db, dialect);
+    this.committer = new GroupCommitter(db, delayScale);
+  }
+
+  static async open(databaseUrl: string, opts: { delayScale: number }): Promise<Store> {
+    const c = connect(databaseUrl);
+    const store = new Store(c.kysely, c.dialect, c.describe, opts.delayScale);
+    await migrateToLatest(c.kysely as unknown as Kysely<unknown>, c.dialect);
+    return store;
+  }
+
+  /** Resolves once the item is committed (with others that arrived meanwhile). */
+  intake(item: IntakeItem): Promise<IntakeOutcome> {
+    return this.committer.submit(item);
+  }
+
+  async ping(): Promise<void> {
+    await this.db.selectFrom('events').select('id').limit(1).execute();
+  }
+
+  async queueDepth(): Promise<number> {
+    const r = await this.db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('state', 'in', ['pending', 'sending', 'waiting'])
+      .executeTakeFirst();
+    return Number(r?.n ?? 0);
+  }
+
+  async close(): Promise<void> {
+    await this.committer.drain();
+    await this.db.destroy();
+  }
+}

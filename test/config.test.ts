@@ -1,0 +1,66 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { loadConfig, ConfigError } from '../src/config.js';
+
+const base = { CHANNELTALK_ACCESS_KEY: 'k', CHANNELTALK_ACCESS_SECRET: 'very-secret-value', CHANNELTALK_WEBHOOK_TOKEN: 'tok' };
+
+function errorLines(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, '/srv/app');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.lines;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('config', () => {
+  test('defaults', () => {
+    const c = loadConfig(base, '/srv/app');
+    assert.equal(c.port, 3000);
+    assert.equal(c.host, '0.0.0.0');
+    assert.equal(c.databaseUrl, `sqlite:${path.resolve('/srv/app/data/curation.db')}`);
+    assert.equal(c.curationsDir, path.resolve('/srv/app/curations'));
+    assert.equal(c.channelTalk.apiUrl, 'https://api.channel.io');
+    assert.equal(c.delayScale, 1);
+    assert.deepEqual(c.webhookTokens, ['tok']);
+  });
+
+  test('each missing secret is named, one line each, with what to do', () => {
+    const lines = errorLines({});
+    assert.ok(lines.some((l) => /^config: CHANNELTALK_ACCESS_KEY is required: set it to/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /^config: CHANNELTALK_ACCESS_SECRET is required/.test(l)));
+  });
+
+  test('no webhook token refuses to start unless unverified webhooks are allowed', () => {
+    const { CHANNELTALK_WEBHOOK_TOKEN: _t, ...noToken } = base;
+    const lines = errorLines(noToken);
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /CHANNELTALK_WEBHOOK_TOKEN is required.*ALLOW_UNVERIFIED_WEBHOOKS=true/);
+    const c = loadConfig({ ...noToken, ALLOW_UNVERIFIED_WEBHOOKS: 'true' });
+    assert.equal(c.allowUnverifiedWebhooks, true);
+    assert.deepEqual(c.webhookTokens, []);
+  });
+
+  test('wrong values are named with the fix', () => {
+    assert.match(errorLines({ ...base, PORT: 'eighty' })[0]!, /^config: PORT must be a whole number between 0 and 65535$/);
+    assert.match(errorLines({ ...base, DELAY_SCALE: '-1' })[0]!, /^config: DELAY_SCALE must be 0 or more/);
+    assert.match(errorLines({ ...base, DATABASE_URL: 'mysql://x' })[0]!, /^config: DATABASE_URL must start with sqlite:/);
+    assert.match(errorLines({ ...base, CHANNELTALK_API_URL: 'not a url' })[0]!, /^config: CHANNELTALK_API_URL must be an http\(s\) URL/);
+    assert.match(errorLines({ ...base, LOG_LEVEL: 'loud' })[0]!, /^config: LOG_LEVEL must be one of/);
+  });
+
+  test('a rotated token list is split; errors never echo a secret', () => {
+    const c = loadConfig({ ...base, CHANNELTALK_WEBHOOK_TOKEN: 'new, old' });
+    assert.deepEqual(c.webhookTokens, ['new', 'old']);
+    const lines = errorLines({ ...base, PORT: 'x' });
+    assert.ok(!lines.join('\n').includes('very-secret-value'));
+  });
+
+  test('postgres URLs pass through; DELAY_SCALE 0 is allowed', () => {
+    const c = loadConfig({ ...base, DATABASE_URL: 'postgres://u:p@localhost:5432/db', DELAY_SCALE: '0' });
+    assert.equal(c.databaseUrl, 'postgres://u:p@localhost:5432/db');
+    assert.equal(c.delayScale, 0);
+  });
+});

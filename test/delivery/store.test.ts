@@ -1,0 +1,193 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Store } from '../../src/delivery/store/store.js';
+import type { IntakeItem } from '../../src/delivery/store/intake-tx.js';
+import type { ChatOpenedEvent, Event } from '../../src/channeltalk/event.js';
+import type { Plan } from '../../src/curation/plan-types.js';
+import { freshDatabases, type TestDb } from '../support/databases.js';
+
+const DB_KINDS = await freshDatabases();
+
+function opened(chatId: string, n = 0): ChatOpenedEvent {
+  return {
+    kind: 'chatOpened',
+    dedupeKey: `chatOpened:${chatId}${n ? `:${n}` : ''}`,
+    channelId: '95334',
+    chatId,
+    userId: `user-${chatId}`,
+    chatTags: [],
+    supportBotId: null,
+    profile: { name: 'A' },
+    language: 'ko',
+    occurredAt: null,
+  };
+}
+
+function planOf(runId: string, delays: number[], outcome: Plan['outcome'] = 'sequence'): Plan {
+  return {
+    curationId: 'c',
+    runId,
+    outcome,
+    lang: 'ko',
+    values: { x: 1 },
+    problems: [],
+    reason: null,
+    messages: delays.map((d, seq) => ({ seq, delayMs: d, body: { blocks: [{ type: 'text', value: `m${seq}` }], requestId: `${runId}-${seq}` } })),
+  };
+}
+
+function item(event: Event, runs: Array<{ runId: string; curationId?: string; delays: number[]; oncePerChat?: boolean; cooldownMs?: number }>, at = 1_000): IntakeItem {
+  return {
+    eventId: `e-${event.dedupeKey}`,
+    event,
+    receivedAt: at,
+    takeover: event.kind === 'managerMessage' || event.kind === 'chatClosed',
+    candidates: runs.map((r) => ({
+      runId: r.runId,
+      curationId: r.curationId ?? 'c',
+      oncePerChat: r.oncePerChat ?? false,
+      cooldownMs: r.cooldownMs ?? null,
+      plan: planOf(r.runId, r.delays),
+    })),
+  };
+}
+
+for (const kind of DB_KINDS) {
+  describe(`store on ${kind.name}`, () => {
+    let store: Store;
+    before(async () => {
+      store = await Store.open(kind.url, { delayScale: 1 });
+    });
+    after(async () => {
+      await store.close();
+    });
+
+    test('the same delivery, concurrently and again later, starts one run', async () => {
+      const ev = opened('dup-chat');
+      const outcomes = await Promise.all(Array.from({ length: 10 }, () => store.intake(item(ev, [{ runId: 'r-dup', delays: [0] }]))));
+      assert.equal(outcomes.filter((o) => !o.duplicate).length, 1);
+      assert.equal(outcomes.filter((o) => o.runs.length === 1).length, 1);
+      const again = await store.intake(item(ev, [{ runId: 'r-dup', delays: [0] }]));
+      assert.equal(again.duplicate, true);
+      const runs = await store.db.selectFrom('runs').selectAll().where('chat_id', '=', 'dup-chat').execute();
+      assert.equal(runs.length, 1);
+    });
+
+    test('once per chat: a second event in the same chat does not start the curation again', async () => {
+      const a = await store.intake(item(opened('once-chat', 1), [{ runId: 'r-once-1', delays: [0], oncePerChat: true }]));
+      const b = await store.intake(item(opened('once-chat', 2), [{ runId: 'r-once-2', delays: [0], oncePerChat: true }]));
+      assert.equal(a.runs.length, 1);
+      assert.equal(b.runs.length, 0);
+      assert.equal(b.status, 'no_match');
+      assert.match(b.reason ?? '', /already ran in this chat/);
+    });
+
+    test('cooldown per customer', async () => {
+      const a = await store.intake(item(opened('cool-1'), [{ runId: 'r-cool-1', curationId: 'cool', delays: [0], cooldownMs: 60_000 }], 10_000));
+      const b = await store.intake({ ...item(opened('cool-2'), [{ runId: 'r-cool-2', curationId: 'cool', delays: [0], cooldownMs: 60_000 }], 20_000), event: { ...opened('cool-2'), userId: 'user-cool-1' } });
+      assert.equal(a.runs.length, 1);
+      assert.equal(b.runs.length, 0);
+      assert.match(b.reason ?? '', /cooldown/);
+    });
+
+    test('per-chat order: only the head is due; the next is paced from the actual send', async () => {
+      await store.intake(item(opened('order-chat'), [{ runId: 'r-order', delays: [100, 2000, 500] }], 5_000));
+      const ops = store.dispatch;
+      assert.equal((await ops.claimDue(5_099, 10, 'i1', 30_000)).filter((m) => m.chat_id === 'order-chat').length, 0, 'not due before its delay');
+      const first = (await ops.claimDue(5_100, 10, 'i1', 30_000)).filter((m) => m.chat_id === 'order-chat');
+      assert.deepEqual(first.map((m) => m.seq), [0]);
+      // Nothing else of this chat is claimable while the head is in flight.
+      assert.equal((await ops.claimDue(99_999, 10, 'i2', 30_000)).filter((m) => m.chat_id === 'order-chat').length, 0);
+      assert.equal(await ops.markSent(first[0]!, 7_000, 'ct-1', 1), 'next');
+      const second = await store.db.selectFrom('messages').selectAll().where('run_id', '=', 'r-order').where('seq', '=', 1).executeTakeFirstOrThrow();
+      assert.equal(second.state, 'pending');
+      assert.equal(second.due_at, 9_000, 'due 2000 ms after the actual send at 7000');
+      const [m1] = (await ops.claimDue(9_000, 10, 'i1', 30_000)).filter((m) => m.chat_id === 'order-chat');
+      assert.equal(m1?.seq, 1);
+      await ops.markSent(m1!, 9_010, 'ct-2', 1);
+      const [m2] = (await ops.claimDue(9_510, 10, 'i1', 30_000)).filter((m) => m.chat_id === 'order-chat');
+      assert.equal(await ops.markSent(m2!, 9_600, 'ct-3', 1), 'finished');
+      const run = await store.db.selectFrom('runs').selectAll().where('id', '=', 'r-order').executeTakeFirstOrThrow();
+      assert.equal(run.state, 'completed');
+    });
+
+    test('a second run in the same chat waits until the first one finishes', async () => {
+      await store.intake(item(opened('queue-chat', 1), [{ runId: 'r-q1', delays: [0, 0] }], 1_000));
+      await store.intake(item(opened('queue-chat', 2), [{ runId: 'r-q2', delays: [0] }], 1_001));
+      const ops = store.dispatch;
+      const sent: string[] = [];
+      for (let t = 2_000; t < 2_010; t++) {
+        const due = (await ops.claimDue(t, 10, 'i', 30_000)).filter((m) => m.chat_id === 'queue-chat');
+        assert.ok(due.length <= 1, 'never two live messages in one chat');
+        for (const m of due) {
+          sent.push(`${m.run_id}/${m.seq}`);
+          await ops.markSent(m, t, null, 1);
+        }
+      }
+      assert.deepEqual(sent, ['r-q1/0', 'r-q1/1', 'r-q2/0']);
+    });
+
+    test('a permanent failure skips the rest of the run and lets the chat move on', async () => {
+      await store.intake(item(opened('fail-chat', 1), [{ runId: 'r-f1', delays: [0, 0, 0] }], 1_000));
+      await store.intake(item(opened('fail-chat', 2), [{ runId: 'r-f2', delays: [0] }], 1_001));
+      const ops = store.dispatch;
+      const [m0] = (await ops.claimDue(2_000, 10, 'i', 30_000)).filter((m) => m.chat_id === 'fail-chat');
+      await ops.markFailed(m0!, 'Channel Talk refused it with 422', 2_000, 1);
+      const msgs = await store.db.selectFrom('messages').select(['seq', 'state', 'reason']).where('run_id', '=', 'r-f1').orderBy('seq').execute();
+      assert.deepEqual(msgs.map((m) => m.state), ['failed', 'skipped', 'skipped']);
+      assert.match(msgs[1]!.reason ?? '', /message 0 failed/);
+      const run = await store.db.selectFrom('runs').selectAll().where('id', '=', 'r-f1').executeTakeFirstOrThrow();
+      assert.equal(run.state, 'failed');
+      const next = (await ops.claimDue(2_001, 10, 'i', 30_000)).filter((m) => m.chat_id === 'fail-chat');
+      assert.deepEqual(next.map((m) => m.run_id), ['r-f2']);
+    });
+
+    test('takeover cancels what is not yet sent; an in-flight send finishes and nothing follows', async () => {
+      await store.intake(item(opened('take-chat'), [{ runId: 'r-take', delays: [0, 0, 0] }], 1_000));
+      const ops = store.dispatch;
+      const [m0] = (await ops.claimDue(1_000, 10, 'i', 30_000)).filter((m) => m.chat_id === 'take-chat');
+      const manager: Event = { ...opened('take-chat'), kind: 'managerMessage', dedupeKey: 'managerMessage:mm1', messageId: 'mm1', personId: 'p' };
+      const out = await store.intake({ eventId: 'e-mm1', event: manager, receivedAt: 1_500, candidates: [], takeover: true });
+      assert.equal(out.cancelledRuns, 1);
+      assert.equal(await ops.markSent(m0!, 1_600, null, 1), 'stopped');
+      const msgs = await store.db.selectFrom('messages').select(['seq', 'state']).where('run_id', '=', 'r-take').orderBy('seq').execute();
+      assert.deepEqual(msgs.map((m) => m.state), ['sent', 'cancelled', 'cancelled']);
+      const run = await store.db.selectFrom('runs').selectAll().where('id', '=', 'r-take').executeTakeFirstOrThrow();
+      assert.equal(run.state, 'cancelled');
+      assert.match(run.reason ?? '', /takeover/);
+    });
+
+    test('a transient failure is rescheduled; an expired claim is taken over', async () => {
+      await store.intake(item(opened('retry-chat'), [{ runId: 'r-retry', delays: [0] }], 1_000));
+      const ops = store.dispatch;
+      const [m] = (await ops.claimDue(1_000, 10, 'i', 30_000)).filter((x) => x.chat_id === 'retry-chat');
+      await ops.markRetry(m!, 5_000, 'server_error 500', 1_000, 1);
+      assert.equal((await ops.claimDue(4_999, 10, 'i', 30_000)).filter((x) => x.chat_id === 'retry-chat').length, 0);
+      const [again] = (await ops.claimDue(5_000, 10, 'crashing', 1_000)).filter((x) => x.chat_id === 'retry-chat');
+      assert.ok(again);
+      assert.equal(await ops.reclaimExpired(5_500), 0, 'claim still valid');
+      assert.ok((await ops.reclaimExpired(6_001)) >= 1);
+      const [taken] = (await ops.claimDue(6_001, 10, 'other', 30_000)).filter((x) => x.chat_id === 'retry-chat');
+      assert.equal(taken?.claimed_by, 'other');
+      assert.equal(taken?.request_id, 'r-retry-0', 'same requestId on every attempt');
+    });
+
+    if (kind.name === 'postgres') {
+      test('concurrent claimers never get the same message (SKIP LOCKED)', async () => {
+        for (let i = 0; i < 40; i++) await store.intake(item(opened(`pg-claim-${i}`), [{ runId: `r-pgc-${i}`, delays: [0] }], 1_000));
+        const claims = await Promise.all(Array.from({ length: 4 }, (_, i) => store.dispatch.claimDue(1_000, 15, `inst-${i}`, 30_000)));
+        const ids = claims.flat().filter((m) => m.chat_id.startsWith('pg-claim-')).map((m) => m.run_id);
+        assert.equal(new Set(ids).size, ids.length, 'no message claimed twice');
+        assert.equal(ids.length, 40);
+      });
+    }
+  });
+}
+
+describe('databases under test', () => {
+  test('PostgreSQL is tested whenever CI runs', () => {
+    const kinds = DB_KINDS.map((d: TestDb) => d.name);
+    if (process.env.CI === 'true') assert.ok(kinds.includes('postgres'));
+    assert.ok(kinds.includes('sqlite'));
+  });
+});
