@@ -53,6 +53,7 @@ const EnvSchema = z.object({
   SEND_MAX_AGE_MINUTES: intIn(1, 7 * 24 * 60).default(60),
   SHUTDOWN_GRACE_MS: intIn(0, 120_000).default(10_000),
   CLAIM_LEASE_SECONDS: intIn(5, 3600).default(30),
+  RETENTION_DAYS: intIn(1, 3650).default(30),
   INSTANCE_ID: z.string().trim().min(1).optional(),
 });
 
@@ -78,6 +79,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** How long a claimed message is protected from other instances; a crashed instance's claims expire after it. */
   claimLeaseMs: number;
+  /** Finished runs and old events are deleted after this many days. */
+  retentionDays: number;
   instanceId: string | undefined;
 }
 
@@ -132,6 +135,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     sendMaxAgeMs: e.SEND_MAX_AGE_MINUTES * 60_000,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     claimLeaseMs: e.CLAIM_LEASE_SECONDS * 1000,
+    retentionDays: e.RETENTION_DAYS,
     instanceId: e.INSTANCE_ID,
   };
 }

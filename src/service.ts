@@ -73,6 +73,18 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
   dispatcher.start();
   logger.info({ url: url.replace(/\/\/(0\.0\.0\.0|\[::\])/, '//localhost'), instanceId }, 'service started');
 
+  const prune = () => {
+    const cutoff = Date.now() - config.retentionDays * 86_400_000;
+    void store.prune(cutoff).then(
+      (r) => (r.runs || r.events ? logger.info({ ...r, retentionDays: config.retentionDays }, 'pruned old runs and events') : undefined),
+      (err: unknown) => logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'pruning failed'),
+    );
+  };
+  const pruneTimer = setInterval(prune, 3_600_000);
+  pruneTimer.unref();
+  const firstPrune = setTimeout(prune, 60_000);
+  firstPrune.unref();
+
   let stopped: Promise<void> | null = null;
   return {
     app,
@@ -82,6 +94,8 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
     stop() {
       stopped ??= (async () => {
         // Stop taking webhooks first, then let sends in flight finish, then close the database.
+        clearInterval(pruneTimer);
+        clearTimeout(firstPrune);
         await app.close();
         await dispatcher.stop(config.shutdownGraceMs);
         await store.close();

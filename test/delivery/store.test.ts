@@ -172,6 +172,20 @@ for (const kind of DB_KINDS) {
       assert.equal(taken?.request_id, 'r-retry-0', 'same requestId on every attempt');
     });
 
+    test('retention prunes finished runs and old events, never live ones', async () => {
+      await store.intake(item(opened('old-done'), [{ runId: 'r-old-done', delays: [0] }], 100));
+      await store.intake(item(opened('old-live'), [{ runId: 'r-old-live', delays: [0, 0] }], 100));
+      const ops = store.dispatch;
+      for (const m of (await ops.claimDue(200, 100, 'i', 30_000)).filter((x) => x.chat_id.startsWith('old-'))) await ops.markSent(m, 200, null, 1);
+      const r = await store.prune(500);
+      assert.ok(r.runs >= 1);
+      const left = await store.db.selectFrom('runs').select('id').where('id', 'in', ['r-old-done', 'r-old-live']).execute();
+      assert.deepEqual(left.map((x) => x.id), ['r-old-live']);
+      assert.equal((await store.db.selectFrom('messages').select('seq').where('run_id', '=', 'r-old-done').execute()).length, 0);
+      const events = await store.db.selectFrom('events').select('dedupe_key').where('dedupe_key', 'in', ['chatOpened:old-done', 'chatOpened:old-live']).execute();
+      assert.deepEqual(events.map((e) => e.dedupe_key), ['chatOpened:old-live']);
+    });
+
     if (kind.name === 'postgres') {
       test('concurrent claimers never get the same message (SKIP LOCKED)', async () => {
         for (let i = 0; i < 40; i++) await store.intake(item(opened(`pg-claim-${i}`), [{ runId: `r-pgc-${i}`, delays: [0] }], 1_000));

@@ -7,6 +7,7 @@ import { DispatchOps } from './dispatch-ops.js';
 import { GroupCommitter } from './group-commit.js';
 import type { Database } from './schema.js';
 import type { IntakeItem, IntakeOutcome } from './intake-tx.js';
+import { pruneBefore, type PruneResult } from './retention.js';
 
 export class Store {
   readonly dispatch: DispatchOps;
@@ -32,6 +33,11 @@ export class Store {
   /** Resolves once the item is committed (with others that arrived meanwhile). */
   intake(item: IntakeItem): Promise<IntakeOutcome> {
     return this.committer.submit(item);
+  }
+
+  /** Deletes finished runs and events older than `cutoff` (epoch ms). */
+  prune(cutoff: number): Promise<PruneResult> {
+    return pruneBefore(this.db, cutoff);
   }
 
   async ping(): Promise<void> {
