@@ -1,0 +1,110 @@
+// The two ways a Channel Talk call can fail, split by what the caller should do:
+// "rejected" will fail the same way again (do not retry), "unavailable" may
+// succeed later (retry, or reschedule). Messages and fields never carry the
+// access key/secret or request bodies: errors end up in logs and in the store.
+
+export type ChannelTalkErrorKind = 'rejected' | 'unavailable';
+export type UnavailableReason = 'network' | 'timeout' | 'server_error' | 'rate_limited';
+
+export abstract class ChannelTalkError extends Error {
+  abstract readonly kind: ChannelTalkErrorKind;
+  abstract readonly retryable: boolean;
+  readonly method: string;
+  /** Request path without query string. */
+  readonly path: string;
+  /** How many HTTP attempts the call made before giving up (set by the client's retry loop). */
+  attempts = 1;
+
+  protected constructor(message: string, method: string, path: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.method = method;
+    this.path = stripQuery(path);
+  }
+}
+
+export class ChannelTalkRejectedError extends ChannelTalkError {
+  readonly kind = 'rejected' as const;
+  readonly retryable = false as const;
+  readonly status: number;
+  /** `code` of a `{message, code}` error body, when the API sent one (undocumented shape). */
+  readonly code: string | undefined;
+  /** `message` of such a body, truncated. Kept out of `.message` in case it echoes request data. */
+  readonly apiMessage: string | undefined;
+
+  constructor(init: { status: number; method: string; path: string; code?: string | undefined; apiMessage?: string | undefined }) {
+    const codePart = init.code !== undefined ? ` (${init.code})` : '';
+    super(
+      `Channel Talk rejected ${init.method} ${stripQuery(init.path)}: HTTP ${init.status}${codePart}`,
+      init.method,
+      init.path,
+    );
+    this.name = 'ChannelTalkRejectedError';
+    this.status = init.status;
+    this.code = init.code;
+    this.apiMessage = init.apiMessage;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      kind: this.kind,
+      status: this.status,
+      code: this.code,
+      method: this.method,
+      path: this.path,
+      attempts: this.attempts,
+    };
+  }
+}
+
+export class ChannelTalkUnavailableError extends ChannelTalkError {
+  readonly kind = 'unavailable' as const;
+  readonly retryable = true as const;
+  readonly reason: UnavailableReason;
+  readonly status: number | undefined;
+  /** What the server asked us to wait (Retry-After or x-ratelimit-reset), so a dispatcher can reschedule. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(init: {
+    reason: UnavailableReason;
+    method: string;
+    path: string;
+    status?: number | undefined;
+    retryAfterMs?: number | undefined;
+    cause?: unknown;
+  }) {
+    const statusPart = init.status !== undefined ? ` HTTP ${init.status}` : '';
+    super(
+      `Channel Talk unavailable for ${init.method} ${stripQuery(init.path)}: ${init.reason}${statusPart}`,
+      init.method,
+      init.path,
+      init.cause !== undefined ? { cause: init.cause } : undefined,
+    );
+    this.name = 'ChannelTalkUnavailableError';
+    this.reason = init.reason;
+    this.status = init.status;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      kind: this.kind,
+      reason: this.reason,
+      status: this.status,
+      retryAfterMs: this.retryAfterMs,
+      method: this.method,
+      path: this.path,
+      attempts: this.attempts,
+    };
+  }
+}
+
+export function isChannelTalkError(e: unknown): e is ChannelTalkRejectedError | ChannelTalkUnavailableError {
+  return e instanceof ChannelTalkRejectedError || e instanceof ChannelTalkUnavailableError;
+}
+
+function stripQuery(path: string): string {
+  const q = path.indexOf('?');
+  return q === -1 ? path : path.slice(0, q);
+}

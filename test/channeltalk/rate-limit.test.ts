@@ -1,0 +1,208 @@
+// The client-side limiter and header handling, with an injected clock and a
+// scripted fetch: no network, no real waits.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChannelTalkClient, type ClientLogger } from '../../src/channeltalk/client.js';
+import { ChannelTalkUnavailableError } from '../../src/channeltalk/errors.js';
+import { RateLimiter } from '../../src/channeltalk/rate-limit.js';
+
+function clock(start = 1_700_000_000_000): { now: () => number; sleep: (ms: number) => Promise<void>; sleeps: number[] } {
+  let t = start;
+  const sleeps: number[] = [];
+  return {
+    now: () => t,
+    sleep: (ms) => {
+      sleeps.push(ms);
+      t += ms;
+      return Promise.resolve();
+    },
+    sleeps,
+  };
+}
+
+const rl = (limit: number, remaining: number, resetSec: number, extra: Record<string, string> = {}): Headers =>
+  new Headers({
+    'x-ratelimit-limit': String(limit),
+    'x-ratelimit-remaining': String(remaining),
+    'x-ratelimit-reset': String(resetSec),
+    ...extra,
+  });
+
+void describe('RateLimiter', () => {
+  void test('waits for the reset when remaining reaches 0, and counts the wait', async () => {
+    const c = clock();
+    const limiter = new RateLimiter({ now: c.now, sleep: c.sleep, marginMs: 0 });
+    await limiter.acquire();
+    limiter.update(rl(10, 0, c.now() / 1000 + 2));
+    limiter.release();
+    await limiter.acquire();
+    assert.deepEqual(c.sleeps, [2000]);
+    assert.equal(limiter.stats.rateLimitWaits, 1);
+    assert.equal(limiter.stats.rateLimitWaitMs, 2000);
+    limiter.release();
+  });
+
+  void test('does not wait while budget remains', async () => {
+    const c = clock();
+    const limiter = new RateLimiter({ now: c.now, sleep: c.sleep });
+    await limiter.acquire();
+    limiter.update(rl(10, 5, c.now() / 1000 + 1));
+    limiter.release();
+    for (let i = 0; i < 4; i++) await limiter.acquire();
+    assert.deepEqual(c.sleeps, []);
+    assert.equal(limiter.state().inFlight, 4);
+  });
+
+  void test('keeps a reserve when the limit is large', async () => {
+    const c = clock();
+    const limiter = new RateLimiter({ now: c.now, sleep: c.sleep, marginMs: 0 });
+    await limiter.acquire();
+    limiter.update(rl(100, 5, c.now() / 1000 + 1));
+    limiter.release();
+    await limiter.acquire();
+    assert.deepEqual(c.sleeps, [1000], '5 of 100 left is within the 5% reserve');
+  });
+
+  void test('in-flight requests count against the budget', async () => {
+    const c = clock();
+    const limiter = new RateLimiter({ now: c.now, sleep: c.sleep, marginMs: 0 });
+    await limiter.acquire();
+    limiter.update(rl(5, 2, c.now() / 1000 + 1));
+    limiter.release();
+    await limiter.acquire();
+    await limiter.acquire();
+    assert.deepEqual(c.sleeps, []);
+    await limiter.acquire();
+    assert.deepEqual(c.sleeps, [1000]);
+  });
+
+  void test('before any answer, one request at a time', async () => {
+    const c = clock();
+    const limiter = new RateLimiter({ now: c.now, sleep: c.sleep });
+    await limiter.acquire();
+    let second = false;
+    const p = limiter.acquire().then(() => {
+      second = true;
+    });
+    await Promise.resolve();
+    assert.equal(second, false);
+    limiter.update(new Headers());
+    limiter.release();
+    await p;
+    assert.equal(second, true);
+  });
+
+  void test('ignores late answers from a past window', () => {
+    const c = clock();
+    const limiter = new RateLimiter({ now: c.now, sleep: c.sleep });
+    const base = Math.floor(c.now() / 1000);
+    limiter.update(rl(5, 4, base + 2));
+    limiter.update(rl(5, 0, base + 1));
+    assert.equal(limiter.state().remaining, 4);
+    limiter.update(rl(5, 3, base + 2));
+    limiter.update(rl(5, 4, base + 2));
+    assert.equal(limiter.state().remaining, 3, 'same window: the lowest figure wins');
+  });
+});
+
+void describe('client header handling (scripted fetch)', () => {
+  function scripted(responses: Array<() => Response>): { fetch: typeof fetch; bodies: Array<string | undefined>; calls: number } {
+    const out = { bodies: [] as Array<string | undefined>, calls: 0, fetch: undefined as unknown as typeof fetch };
+    out.fetch = (_url, init) => {
+      out.bodies.push(typeof init?.body === 'string' ? init.body : undefined);
+      const next = responses[out.calls++];
+      if (!next) throw new Error('no more scripted responses');
+      return Promise.resolve(next());
+    };
+    return out;
+  }
+
+  void test('429 without Retry-After waits until x-ratelimit-reset; the same bytes are resent', async () => {
+    const c = clock();
+    const resetSec = Math.floor(c.now() / 1000) + 3;
+    const s = scripted([
+      () => new Response('{}', { status: 429, headers: rl(5, 0, resetSec) }),
+      () => new Response(JSON.stringify({ message: { id: 'm1' } }), { status: 200, headers: rl(5, 4, resetSec + 1) }),
+    ]);
+    const client = new ChannelTalkClient({
+      baseUrl: 'https://api.invalid',
+      accessKey: 'k',
+      accessSecret: 's',
+      fetch: s.fetch,
+      now: c.now,
+      sleep: c.sleep,
+      random: () => 0,
+    });
+    const res = await client.sendMessage('c', { blocks: [{ type: 'text', value: 'x' }], requestId: 'rid-1' });
+    assert.equal(res.messageId, 'm1');
+    assert.equal(c.sleeps[0], resetSec * 1000 - 1_700_000_000_000);
+    assert.equal(s.bodies.length, 2);
+    assert.equal(s.bodies[0], s.bodies[1]);
+    assert.match(s.bodies[0] ?? '', /"requestId":"rid-1"/);
+  });
+
+  void test('Retry-After as an HTTP date on a 503', async () => {
+    const c = clock(Date.parse('2025-01-01T00:00:00Z'));
+    const s = scripted([
+      () => new Response('', { status: 503, headers: { 'retry-after': 'Wed, 01 Jan 2025 00:00:04 GMT' } }),
+      () => new Response('{"channel":{}}', { status: 200 }),
+    ]);
+    const client = new ChannelTalkClient({ baseUrl: 'https://x.invalid', accessKey: 'k', accessSecret: 's', fetch: s.fetch, now: c.now, sleep: c.sleep, random: () => 0 });
+    await client.getChannel();
+    assert.deepEqual(c.sleeps, [4000]);
+  });
+
+  void test('a Retry-After beyond maxElapsedMs gives up at once with retryAfterMs', async () => {
+    const c = clock();
+    const s = scripted([() => new Response('', { status: 429, headers: { 'retry-after': '120' } })]);
+    const client = new ChannelTalkClient({ baseUrl: 'https://x.invalid', accessKey: 'k', accessSecret: 's', fetch: s.fetch, now: c.now, sleep: c.sleep });
+    await assert.rejects(client.getChannel(), (e: unknown) => {
+      assert.ok(e instanceof ChannelTalkUnavailableError);
+      assert.equal(e.retryAfterMs, 120_000);
+      assert.equal(e.attempts, 1);
+      return true;
+    });
+    assert.equal(s.calls, 1);
+  });
+
+  void test('x-ratelimit-will-be-throttled is logged once at warn', async () => {
+    const warns: unknown[] = [];
+    const logger: ClientLogger = { debug: () => {}, info: () => {}, warn: (o) => warns.push(o), error: () => {} };
+    const c = clock();
+    const reset = Math.floor(c.now() / 1000) + 1;
+    const s = scripted(
+      Array.from({ length: 3 }, () => () => new Response('{}', { status: 200, headers: rl(50, 40, reset, { 'x-ratelimit-will-be-throttled': 'true' }) })),
+    );
+    const client = new ChannelTalkClient({ baseUrl: 'https://x.invalid', accessKey: 'k', accessSecret: 's', fetch: s.fetch, now: c.now, sleep: c.sleep, logger });
+    for (let i = 0; i < 3; i++) await client.getChannel();
+    assert.equal(warns.length, 1);
+    assert.equal(client.rateLimitState().willBeThrottled, true);
+  });
+
+  void test('redirects are not followed (they would carry the key pair along)', async () => {
+    let seenRedirect: RequestRedirect | undefined;
+    const f: typeof fetch = (_u, init) => {
+      seenRedirect = init?.redirect;
+      return Promise.resolve(new Response('', { status: 302, headers: { location: 'https://elsewhere.invalid' } }));
+    };
+    const client = new ChannelTalkClient({ baseUrl: 'https://x.invalid', accessKey: 'k', accessSecret: 's', fetch: f });
+    await assert.rejects(client.getChannel(), { name: 'ChannelTalkRejectedError', status: 302 });
+    assert.equal(seenRedirect, 'manual');
+  });
+
+  void test('headers and URL', async () => {
+    let seen: { url: string; headers: Headers; method: string | undefined } | undefined;
+    const f: typeof fetch = (u, init) => {
+      seen = { url: u instanceof Request ? u.url : u.toString(), headers: new Headers(init?.headers), method: init?.method };
+      return Promise.resolve(new Response('{}', { status: 200 }));
+    };
+    const client = new ChannelTalkClient({ baseUrl: 'https://api.channel.io/', accessKey: 'k1', accessSecret: 's1', fetch: f, botName: 'B ot' });
+    await client.sendMessage('a/b', { plainText: 'hi' });
+    assert.equal(seen?.url, 'https://api.channel.io/open/v5/user-chats/a%2Fb/messages?botName=B+ot');
+    assert.equal(seen?.method, 'POST');
+    assert.equal(seen?.headers.get('x-access-key'), 'k1');
+    assert.equal(seen?.headers.get('x-access-secret'), 's1');
+    assert.equal(seen?.headers.get('content-type'), 'application/json');
+    assert.equal(seen?.headers.get('accept'), 'application/json');
+  });
+});
