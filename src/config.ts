@@ -33,6 +33,7 @@ const EnvSchema = z.object({
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.channel.io' })
     .default('https://api.channel.io'),
   CHANNELTALK_BOT_NAME: z.string().trim().min(1).optional(),
+  CHANNELTALK_TIMEOUT_MS: intIn(100, 120_000).default(10_000),
   PORT: intIn(0, 65535).default(3000),
   HOST: z.string().trim().min(1).default('0.0.0.0'),
   DATABASE_URL: z
@@ -55,6 +56,9 @@ const EnvSchema = z.object({
   CLAIM_LEASE_SECONDS: intIn(5, 3600).default(30),
   RETENTION_DAYS: intIn(1, 3650).default(30),
   INSTANCE_ID: z.string().trim().min(1).optional(),
+  ADMIN_TOKEN: z.string().trim().min(12, { error: 'must be at least 12 characters: it guards the console' }).optional(),
+  RECORD_DIR: z.string().trim().min(1).optional(),
+  RECORD_REDACT: boolFlag.default(true),
 });
 
 export interface Config {
@@ -63,6 +67,8 @@ export interface Config {
     accessSecret: string;
     apiUrl: string;
     botName: string | undefined;
+    /** Per request; a timed-out send is retried with the same requestId. */
+    timeoutMs: number;
   };
   /** Empty when ALLOW_UNVERIFIED_WEBHOOKS=true and no token is set. */
   webhookTokens: string[];
@@ -82,6 +88,12 @@ export interface Config {
   /** Finished runs and old events are deleted after this many days. */
   retentionDays: number;
   instanceId: string | undefined;
+  /** The console's login secret; without it the console is off. */
+  adminToken: string | undefined;
+  /** When set, raw deliveries are recorded there as files, for replay. */
+  recordDir: string | undefined;
+  /** Whether recorded deliveries have profile values and message texts masked. */
+  recordRedact: boolean;
 }
 
 export class ConfigError extends Error {
@@ -122,6 +134,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
       accessSecret: e.CHANNELTALK_ACCESS_SECRET,
       apiUrl: e.CHANNELTALK_API_URL.replace(/\/+$/, ''),
       botName: e.CHANNELTALK_BOT_NAME,
+      timeoutMs: e.CHANNELTALK_TIMEOUT_MS,
     },
     webhookTokens: tokens,
     allowUnverifiedWebhooks: e.ALLOW_UNVERIFIED_WEBHOOKS,
@@ -137,6 +150,9 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     claimLeaseMs: e.CLAIM_LEASE_SECONDS * 1000,
     retentionDays: e.RETENTION_DAYS,
     instanceId: e.INSTANCE_ID,
+    adminToken: e.ADMIN_TOKEN,
+    recordDir: e.RECORD_DIR ? path.resolve(cwd, e.RECORD_DIR) : undefined,
+    recordRedact: e.RECORD_REDACT,
   };
 }
 

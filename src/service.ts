@@ -41,6 +41,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
     accessKey: config.channelTalk.accessKey,
     accessSecret: config.channelTalk.accessSecret,
     botName: config.channelTalk.botName,
+    timeoutMs: config.channelTalk.timeoutMs,
     logger: logger.child({ component: 'channeltalk' }),
     ...(opts.fetch ? { fetch: opts.fetch } : {}),
   });
@@ -54,7 +55,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
     delayScale: config.delayScale,
     instanceId,
     sendMaxAgeMs: config.sendMaxAgeMs,
-    leaseMs: config.claimLeaseMs,
+    leaseMs: Math.max(config.claimLeaseMs, config.channelTalk.timeoutMs * 2),
   });
   if (store.dialect === 'sqlite') {
     // One process owns an SQLite file, so claims left by a previous run of it are stale now.

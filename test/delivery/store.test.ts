@@ -104,7 +104,7 @@ for (const kind of DB_KINDS) {
       assert.equal(second.due_at, 9_000, 'due 2000 ms after the actual send at 7000');
       const [m1] = (await ops.claimDue(9_000, 10, 'i1', 30_000)).filter((m) => m.chat_id === 'order-chat');
       assert.equal(m1?.seq, 1);
-      await ops.markSent(m1!, 9_010, 'ct-2', 1);
+      await ops.markSent(m1, 9_010, 'ct-2', 1);
       const [m2] = (await ops.claimDue(9_510, 10, 'i1', 30_000)).filter((m) => m.chat_id === 'order-chat');
       assert.equal(await ops.markSent(m2!, 9_600, 'ct-3', 1), 'finished');
       const run = await store.db.selectFrom('runs').selectAll().where('id', '=', 'r-order').executeTakeFirstOrThrow();

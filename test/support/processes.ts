@@ -37,8 +37,8 @@ function spawnCli(args: string[], env: Record<string, string>): Proc {
   };
   const out = { rest: '' };
   const err = { rest: '' };
-  proc.stdout!.on('data', (b: Buffer) => onData(b, out));
-  proc.stderr!.on('data', (b: Buffer) => onData(b, err));
+  proc.stdout.on('data', (b: Buffer) => onData(b, out));
+  proc.stderr.on('data', (b: Buffer) => onData(b, err));
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
   return {
     proc,

@@ -34,7 +34,7 @@ export async function pruneBefore(db: Kysely<Database>, cutoff: number): Promise
         .select('e.id')
         .where('e.received_at', '<', cutoff)
         // An event whose run is still going stays: it is that run's origin.
-        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('runs as r').select('r.id').whereRef('r.event_id', '=', 'e.id'))))
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('runs as r').select('r.id').whereRef('r.event_id', '=', 'e.id'))))
         .limit(BATCH)
         .execute()
     ).map((r) => r.id);
