@@ -55,6 +55,8 @@ const EnvSchema = z.object({
   SHUTDOWN_GRACE_MS: intIn(0, 120_000).default(10_000),
   CLAIM_LEASE_SECONDS: intIn(5, 3600).default(30),
   RETENTION_DAYS: intIn(1, 3650).default(30),
+  WEBHOOK_RATE_LIMIT: intIn(0, 1_000_000).default(0),
+  BODY_LIMIT_KB: intIn(1, 10_240).default(1024),
   INSTANCE_ID: z.string().trim().min(1).optional(),
   ADMIN_TOKEN: z.string().trim().min(12, { error: 'must be at least 12 characters: it guards the console' }).optional(),
   RECORD_DIR: z.string().trim().min(1).optional(),
@@ -87,6 +89,9 @@ export interface Config {
   claimLeaseMs: number;
   /** Finished runs and old events are deleted after this many days. */
   retentionDays: number;
+  /** Webhook requests per minute per IP; 0 = off. */
+  webhookRateLimitPerMinute: number;
+  bodyLimitBytes: number;
   instanceId: string | undefined;
   /** The console's login secret; without it the console is off. */
   adminToken: string | undefined;
@@ -149,6 +154,8 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     claimLeaseMs: e.CLAIM_LEASE_SECONDS * 1000,
     retentionDays: e.RETENTION_DAYS,
+    webhookRateLimitPerMinute: e.WEBHOOK_RATE_LIMIT,
+    bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
     instanceId: e.INSTANCE_ID,
     adminToken: e.ADMIN_TOKEN,
     recordDir: e.RECORD_DIR ? path.resolve(cwd, e.RECORD_DIR) : undefined,

@@ -69,6 +69,8 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
     webhookTokens: config.webhookTokens,
     allowUnverified: config.allowUnverifiedWebhooks && config.webhookTokens.length === 0,
     curationCount: () => curations.curations.length,
+    bodyLimit: config.bodyLimitBytes,
+    webhookRateLimitPerMinute: config.webhookRateLimitPerMinute,
   });
   const url = await app.listen({ port: config.port, host: config.host });
   dispatcher.start();

@@ -7,6 +7,7 @@ const commands: Record<string, { load: () => Promise<Command>; help: string }> =
   preview: { load: async () => (await import('./preview.js')).previewCommand, help: 'preview <curation-id> --profile FILE [--lang ko|en] [--json]' },
   schema: { load: async () => (await import('./schema.js')).schemaCommand, help: 'print or write the JSON Schema of curation files' },
   'fake-channeltalk': { load: async () => (await import('./fake-channeltalk.js')).fakeChannelTalkCommand, help: 'run the fake Channel Talk: --port N' },
+  doctor: { load: async () => (await import('./doctor.js')).doctorCommand, help: 'check config, database, Channel Talk credentials and curations' },
   'send-webhook': { load: async () => (await import('./send-webhook.js')).sendWebhookCommand, help: 'post a webhook JSON file to the service' },
 };
 

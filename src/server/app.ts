@@ -2,6 +2,7 @@
 // event through Intake, answer. They never call Channel Talk.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
 import type { Logger } from 'pino';
 import { normalize, MalformedDeliveryError } from '../channeltalk/normalize.js';
 import type { Intake } from '../delivery/intake.js';
@@ -19,6 +20,8 @@ export interface AppDeps {
   allowUnverified: boolean;
   curationCount: () => number;
   bodyLimit?: number;
+  /** Webhook requests per minute per IP; 0 turns the limit off. */
+  webhookRateLimitPerMinute?: number;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -32,8 +35,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
     requestTimeout: 15_000,
     connectionTimeout: 30_000,
+    // A body with __proto__ or constructor.prototype keys is refused (400), not parsed.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
   });
   await app.register(formbody);
+  const perMinute = deps.webhookRateLimitPerMinute ?? 0;
+  if (perMinute > 0) await app.register(rateLimit, { global: false });
+  const routeConfig = perMinute > 0 ? { config: { rateLimit: { max: perMinute, timeWindow: 60_000 } } } : {};
 
   const receive = (legacy: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     const query = req.query as Record<string, unknown>;
@@ -68,10 +77,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   };
 
-  app.post('/webhooks/channeltalk', receive(false));
+  app.post('/webhooks/channeltalk', routeConfig, receive(false));
   for (const url of ['/open_userchat', '/in_userchat']) {
-    app.post(url, receive(true));
-    app.get(url, receive(true));
+    app.post(url, routeConfig, receive(true));
+    app.get(url, routeConfig, receive(true));
   }
 
   app.get('/healthz', async (_req, reply) => {
