@@ -59,7 +59,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
   });
   if (store.dialect === 'sqlite') {
     // One process owns an SQLite file, so claims left by a previous run of it are stale now.
-    await store.dispatch.reclaimExpired(Number.MAX_SAFE_INTEGER);
+    await store.dispatch.reclaimExpired(Date.now(), Number.MAX_SAFE_INTEGER);
   }
   const intake = new Intake({ store, curations: () => curations, logger, onWork: () => dispatcher.wake() });
   const app = await buildApp({

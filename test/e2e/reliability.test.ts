@@ -79,7 +79,7 @@ describe('reliability', () => {
   });
 
   test('crash loop: 20 SIGKILLs at random moments with 50 sequences in flight', async () => {
-    const env = serviceEnv(fake, { DELAY_SCALE: '0.1', LOG_LEVEL: 'warn' });
+    const env = serviceEnv(fake, { DELAY_SCALE: '0.1' });
     const seqs = Array.from({ length: 50 }, (_, i) => sequence('crash', i));
     let svc = await startService(env);
     await postAll([svc], seqs);
@@ -98,7 +98,7 @@ describe('reliability', () => {
 
   test('faults: 30% of calls fail with 500, 429, timeouts and dropped connections', async () => {
     await fake.control('/_fake/faults', { failRate: 0.3, mix: ['500', '429', 'timeout', 'drop'], stallMs: 1500, seed: 7 });
-    const svc = await startService(serviceEnv(fake, { DELAY_SCALE: '0', CHANNELTALK_TIMEOUT_MS: '1000', LOG_LEVEL: 'warn' }));
+    const svc = await startService(serviceEnv(fake, { DELAY_SCALE: '0', CHANNELTALK_TIMEOUT_MS: '1000' }));
     try {
       const seqs = Array.from({ length: 20 }, (_, i) => sequence('fault', i));
       await postAll([svc], seqs);
@@ -112,7 +112,8 @@ describe('reliability', () => {
   });
 
   test('duplicates: the same webhook 10 times concurrently, and again after a restart, is one run', async () => {
-    const env = serviceEnv(fake, { DELAY_SCALE: '0', LOG_LEVEL: 'warn' });
+    await fake.control('/_fake/reset', {});
+    const env = serviceEnv(fake, { DELAY_SCALE: '0' });
     const [s] = [sequence('dup', 0)];
     let svc = await startService(env);
     const answers = await Promise.all(Array.from({ length: 10 }, () => svc.postWebhook(s!.body)));
@@ -136,7 +137,7 @@ describe('reliability', () => {
     await fake.control('/_fake/reset', {});
     const N = 20;
     await fake.control('/_fake/rate-limit', { perSecond: N });
-    const svc = await startService(serviceEnv(fake, { DELAY_SCALE: '0', LOG_LEVEL: 'warn' }));
+    const svc = await startService(serviceEnv(fake, { DELAY_SCALE: '0' }));
     try {
       const seqs = Array.from({ length: 8 }, (_, i) => sequence('rate', i));
       const total = seqs.reduce((n, s) => n + s.requestIds.length, 0);
@@ -164,7 +165,6 @@ describe('reliability on PostgreSQL', () => {
     const env = serviceEnv(fake, {
       DATABASE_URL: await freshPostgres(admin!),
       DELAY_SCALE: '0',
-      LOG_LEVEL: 'warn',
       CLAIM_LEASE_SECONDS: '5',
       CHANNELTALK_TIMEOUT_MS: '2000',
     });

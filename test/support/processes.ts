@@ -82,6 +82,7 @@ export interface FakeReceived {
   messages: FakeMessage[];
   rejected: Array<{ status: number; path: string; reason: string }>;
   duplicateRequestIds: number;
+  requests: Record<string, number>;
   [k: string]: unknown;
 }
 

@@ -31,13 +31,17 @@ export class DispatchOps {
     return this.dialect === 'postgres' ? sql` FOR UPDATE SKIP LOCKED` : sql``;
   }
 
-  /** Claims that outlived their lease belonged to a crashed or stalled instance: make them due again. */
-  async reclaimExpired(now: number): Promise<number> {
+  /**
+   * Claims that outlived their lease belonged to a crashed or stalled instance:
+   * make them due again. `expiredBefore` defaults to now; a lone SQLite process
+   * passes +Infinity at start, since every claim left is its own dead one.
+   */
+  async reclaimExpired(now: number, expiredBefore = now): Promise<number> {
     const res = await this.db
       .updateTable('messages')
       .set({ state: 'pending', due_at: now, claimed_by: null, claim_until: null })
       .where('state', '=', 'sending')
-      .where('claim_until', '<', now)
+      .where('claim_until', '<', expiredBefore)
       .executeTakeFirst();
     return Number(res.numUpdatedRows);
   }

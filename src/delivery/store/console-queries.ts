@@ -1,0 +1,330 @@
+// Every read the operator console makes, and nothing else: the console never
+// writes the delivery tables. Portable across SQLite and PostgreSQL through
+// Kysely; anything dialect-sensitive (percentiles) is computed in JS over a
+// bounded window.
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { AttemptsTable, Database, EventsTable, MessagesTable, RunState, RunsTable } from './schema.js';
+
+export const RUN_STATES: readonly RunState[] = ['planning', 'pending', 'sending', 'completed', 'fallback', 'cancelled', 'failed', 'skipped'];
+const FINAL_STATES: readonly RunState[] = ['completed', 'fallback', 'cancelled', 'failed', 'skipped'];
+const HOUR_MS = 3_600_000;
+/** Most recent runs whose first-message latency enters the percentiles. */
+const LATENCY_WINDOW = 5000;
+
+export interface WindowCounts {
+  since: number;
+  webhooks: { received: number; acted: number; noMatch: number; ignored: number };
+  runs: { started: number } & Record<RunState, number>;
+  messagesSent: number;
+  /** Webhook received → first message sent, ms; null when no run of the window sent anything yet. */
+  latencyMs: { p50: number | null; p95: number | null; samples: number };
+}
+
+export interface Overview {
+  now: number;
+  today: WindowCounts;
+  week: WindowCounts;
+  /** Runs started per hour, oldest first, `hours` entries ending with the current hour. */
+  runsPerHour: Array<{ hourStart: number; runs: number }>;
+  queue: { waiting: number; pending: number; sending: number; total: number };
+}
+
+export interface RunFilter {
+  chatId?: string | undefined;
+  userId?: string | undefined;
+  curationId?: string | undefined;
+  state?: RunState | undefined;
+  /** Free text: a run, chat or user id, or a prefix of one. */
+  q?: string | undefined;
+  /** Cursor: runs created strictly before this (epoch ms). */
+  before?: number | undefined;
+  limit?: number | undefined;
+}
+
+export interface RunListItem {
+  id: string;
+  curationId: string;
+  chatId: string;
+  userId: string | null;
+  state: RunState;
+  outcome: string | null;
+  reason: string | null;
+  createdAt: number;
+  finishedAt: number | null;
+  messages: number;
+  sent: number;
+}
+
+export type EventRow = Omit<EventsTable, 'summary_json'> & { summary: Record<string, unknown> };
+
+export interface RunDetail {
+  run: Omit<RunsTable, 'values_json' | 'profile_json' | 'event_json' | 'problems_json'> & {
+    problems: unknown;
+    /** Names of the profile keys and computed values; their values need a reveal. */
+    profileKeys: string[];
+    valueKeys: string[];
+  };
+  event: EventRow | null;
+  messages: MessagesTable[];
+  attempts: Array<Selectable<AttemptsTable>>;
+  /** What happened in the chat after the run started (takeovers, other triggers), bounded. */
+  laterEvents: EventRow[];
+}
+
+export interface RunSecrets {
+  profile: Record<string, unknown> | null;
+  values: Record<string, unknown> | null;
+}
+
+const num = (v: unknown): number => Number(v ?? 0);
+
+export class ConsoleQueries {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** `todayStart` is the operator's local midnight (the browser knows its time zone, the server may not). */
+  async overview(now: number, todayStart: number, hours = 24): Promise<Overview> {
+    const weekStart = now - 7 * 24 * HOUR_MS;
+    const [today, week, runsPerHour, queue] = await Promise.all([
+      this.windowCounts(todayStart),
+      this.windowCounts(weekStart),
+      this.runsPerHour(now, hours),
+      this.queue(),
+    ]);
+    return { now, today, week, runsPerHour, queue };
+  }
+
+  private async windowCounts(since: number): Promise<WindowCounts> {
+    const events = await this.db
+      .selectFrom('events')
+      .select(['status', (eb) => eb.fn.countAll().as('n')])
+      .where('received_at', '>=', since)
+      .groupBy('status')
+      .execute();
+    const byStatus = Object.fromEntries(events.map((r) => [r.status, num(r.n)]));
+    const runs = await this.db
+      .selectFrom('runs')
+      .select(['state', (eb) => eb.fn.countAll().as('n')])
+      .where('created_at', '>=', since)
+      .groupBy('state')
+      .execute();
+    const byState = Object.fromEntries(RUN_STATES.map((s) => [s, 0])) as Record<RunState, number>;
+    for (const r of runs) byState[r.state] = num(r.n);
+    const sent = await this.db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('state', '=', 'sent')
+      .where('sent_at', '>=', since)
+      .executeTakeFirst();
+    return {
+      since,
+      webhooks: {
+        received: Object.values(byStatus).reduce((a, b) => a + b, 0),
+        acted: byStatus.acted ?? 0,
+        noMatch: byStatus.no_match ?? 0,
+        ignored: byStatus.ignored ?? 0,
+      },
+      runs: { started: Object.values(byState).reduce((a, b) => a + b, 0), ...byState },
+      messagesSent: num(sent?.n),
+      latencyMs: await this.firstMessageLatency(since),
+    };
+  }
+
+  private async firstMessageLatency(since: number): Promise<WindowCounts['latencyMs']> {
+    const rows = await this.db
+      .selectFrom('runs as r')
+      .innerJoin('events as e', 'e.id', 'r.event_id')
+      .innerJoin('messages as m', (j) => j.onRef('m.run_id', '=', 'r.id').on('m.seq', '=', 0))
+      .select(['e.received_at as receivedAt', 'm.sent_at as sentAt'])
+      .where('r.created_at', '>=', since)
+      .where('m.sent_at', 'is not', null)
+      .orderBy('r.created_at', 'desc')
+      .limit(LATENCY_WINDOW)
+      .execute();
+    const lat = rows.map((r) => num(r.sentAt) - num(r.receivedAt)).sort((a, b) => a - b);
+    return { p50: percentile(lat, 0.5), p95: percentile(lat, 0.95), samples: lat.length };
+  }
+
+  private async runsPerHour(now: number, hours: number): Promise<Overview['runsPerHour']> {
+    const currentHour = Math.floor(now / HOUR_MS) * HOUR_MS;
+    const from = currentHour - (hours - 1) * HOUR_MS;
+    // Integer division of two integers truncates in both SQLite and PostgreSQL.
+    const bucket = sql<number>`created_at / ${sql.lit(HOUR_MS)}`;
+    const rows = await this.db
+      .selectFrom('runs')
+      .select([bucket.as('bucket'), (eb) => eb.fn.countAll().as('n')])
+      .where('created_at', '>=', from)
+      .groupBy(bucket)
+      .execute();
+    const counts = new Map(rows.map((r) => [num(r.bucket) * HOUR_MS, num(r.n)]));
+    return Array.from({ length: hours }, (_, i) => {
+      const hourStart = from + i * HOUR_MS;
+      return { hourStart, runs: counts.get(hourStart) ?? 0 };
+    });
+  }
+
+  async queue(): Promise<Overview['queue']> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .select(['state', (eb) => eb.fn.countAll().as('n')])
+      .where('state', 'in', ['waiting', 'pending', 'sending'])
+      .groupBy('state')
+      .execute();
+    const by = Object.fromEntries(rows.map((r) => [r.state, num(r.n)]));
+    const waiting = by.waiting ?? 0;
+    const pending = by.pending ?? 0;
+    const sending = by.sending ?? 0;
+    return { waiting, pending, sending, total: waiting + pending + sending };
+  }
+
+  async listRuns(f: RunFilter): Promise<RunListItem[]> {
+    const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
+    let q = this.db
+      .selectFrom('runs')
+      .select(['id', 'curation_id', 'chat_id', 'user_id', 'state', 'outcome', 'reason', 'created_at', 'finished_at'])
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit);
+    if (f.chatId) q = q.where('chat_id', '=', f.chatId);
+    if (f.userId) q = q.where('user_id', '=', f.userId);
+    if (f.curationId) q = q.where('curation_id', '=', f.curationId);
+    if (f.state) q = q.where('state', '=', f.state);
+    if (f.before !== undefined) q = q.where('created_at', '<', f.before);
+    const text = f.q?.trim();
+    if (text) {
+      const prefix = `${escapeLike(text)}%`;
+      q = q.where((eb) =>
+        eb.or([
+          eb('id', '=', text),
+          eb('chat_id', '=', text),
+          eb('user_id', '=', text),
+          sql<boolean>`id LIKE ${prefix} ESCAPE '\\'`,
+          sql<boolean>`chat_id LIKE ${prefix} ESCAPE '\\'`,
+          sql<boolean>`user_id LIKE ${prefix} ESCAPE '\\'`,
+        ]),
+      );
+    }
+    const runs = await q.execute();
+    if (runs.length === 0) return [];
+    const counts = await this.db
+      .selectFrom('messages')
+      .select([
+        'run_id',
+        (eb) => eb.fn.countAll().as('total'),
+        (eb) => eb.fn.sum(eb.case().when('state', '=', 'sent').then(1).else(0).end()).as('sent'),
+      ])
+      .where(
+        'run_id',
+        'in',
+        runs.map((r) => r.id),
+      )
+      .groupBy('run_id')
+      .execute();
+    const byRun = new Map(counts.map((c) => [c.run_id, { total: num(c.total), sent: num(c.sent) }]));
+    return runs.map((r) => ({
+      id: r.id,
+      curationId: r.curation_id,
+      chatId: r.chat_id,
+      userId: r.user_id,
+      state: r.state,
+      outcome: r.outcome,
+      reason: r.reason,
+      createdAt: num(r.created_at),
+      finishedAt: r.finished_at === null ? null : num(r.finished_at),
+      messages: byRun.get(r.id)?.total ?? 0,
+      sent: byRun.get(r.id)?.sent ?? 0,
+    }));
+  }
+
+  /** Deliveries for a chat or user (or either, for `anyId`), newest first, runs or not: answers "did anything arrive at all?". */
+  async listEvents(f: { chatId?: string | undefined; userId?: string | undefined; anyId?: string | undefined; limit?: number }): Promise<EventRow[]> {
+    if (!f.chatId && !f.userId && !f.anyId) return [];
+    let q = this.db
+      .selectFrom('events')
+      .selectAll()
+      .orderBy('received_at', 'desc')
+      .limit(Math.min(f.limit ?? 50, 200));
+    if (f.chatId) q = q.where('chat_id', '=', f.chatId);
+    if (f.userId) q = q.where('user_id', '=', f.userId);
+    const any = f.anyId;
+    if (any) q = q.where((eb) => eb.or([eb('chat_id', '=', any), eb('user_id', '=', any)]));
+    return (await q.execute()).map(eventRow);
+  }
+
+  async runDetail(runId: string): Promise<RunDetail | null> {
+    const run = await this.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst();
+    if (!run) return null;
+    const [event, messages, attempts, later] = await Promise.all([
+      this.db.selectFrom('events').selectAll().where('id', '=', run.event_id).executeTakeFirst(),
+      this.db.selectFrom('messages').selectAll().where('run_id', '=', runId).orderBy('seq').execute(),
+      this.db.selectFrom('attempts').selectAll().where('run_id', '=', runId).orderBy('started_at').orderBy('id').execute(),
+      this.db
+        .selectFrom('events')
+        .selectAll()
+        .where('chat_id', '=', run.chat_id)
+        .where('received_at', '>=', num(run.created_at))
+        .where('id', '!=', run.event_id)
+        .orderBy('received_at')
+        .limit(20)
+        .execute(),
+    ]);
+    const { values_json, profile_json, event_json: _e, problems_json, ...rest } = run;
+    return {
+      run: {
+        ...rest,
+        problems: parseJson(problems_json) ?? [],
+        profileKeys: keysOf(parseJson(profile_json)),
+        valueKeys: keysOf(parseJson(values_json)),
+      },
+      event: event ? eventRow(event) : null,
+      messages,
+      attempts,
+      laterEvents: later.map(eventRow),
+    };
+  }
+
+  /** The customer's answers and computed values of one run: only on an operator's explicit reveal. */
+  async runSecrets(runId: string): Promise<RunSecrets | null> {
+    const run = await this.db.selectFrom('runs').select(['profile_json', 'values_json']).where('id', '=', runId).executeTakeFirst();
+    if (!run) return null;
+    return { profile: asRecord(parseJson(run.profile_json)), values: asRecord(parseJson(run.values_json)) };
+  }
+
+  static isFinal(state: RunState): boolean {
+    return FINAL_STATES.includes(state);
+  }
+}
+
+/** Nearest-rank percentile over sorted values. */
+export function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.max(1, Math.ceil(p * sorted.length));
+  return sorted[rank - 1] ?? null;
+}
+
+function eventRow(e: EventsTable): EventRow {
+  const { summary_json, ...rest } = e;
+  // What the customer typed stays out of the console, like out of the logs.
+  const { text, ...summary } = asRecord(parseJson(summary_json)) ?? {};
+  return { ...rest, received_at: num(rest.received_at), summary: typeof text === 'string' ? { ...summary, textLength: text.length } : summary };
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function parseJson(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+function asRecord(v: unknown): Record<string, unknown> | null {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
+
+function keysOf(v: unknown): string[] {
+  return Object.keys(asRecord(v) ?? {});
+}
