@@ -1,0 +1,45 @@
+// `curation check [--dir D]`: validate every curation file, print every
+// problem as `file:line path: sentence`, exit 1 if there is any.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatLoadError, loadCurations } from '../curation/index.js';
+import type { CliIO, Command } from './io.js';
+
+export function curationsDir(io: CliIO, dir: string | undefined): string {
+  return path.resolve(io.cwd, dir ?? io.env.CURATIONS_DIR ?? './curations');
+}
+
+/** Paths relative to where the operator stands, as an editor or terminal wants them. */
+export function shownPath(io: CliIO, file: string): string {
+  const rel = path.relative(io.cwd, file);
+  return rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
+}
+
+export const checkCommand: Command = async (argv, io) => {
+  let dirArg: string | undefined;
+  try {
+    const { values } = parseArgs({ args: argv, options: { dir: { type: 'string' } }, allowPositionals: false });
+    dirArg = values.dir;
+  } catch (err) {
+    io.stderr(`curation check: ${err instanceof Error ? err.message : String(err)}\nusage: curation check [--dir DIR]`);
+    return 2;
+  }
+  const dir = curationsDir(io, dirArg);
+  const loaded = await loadCurations(dir);
+  if (!loaded.ok) {
+    for (const e of loaded.errors) io.stderr(formatLoadError({ ...e, file: shownPath(io, e.file) }));
+    io.stderr(`${loaded.errors.length} problem${loaded.errors.length === 1 ? '' : 's'} in ${shownPath(io, dir)}; nothing was loaded`);
+    return 1;
+  }
+  const { curations } = loaded.set;
+  if (curations.length === 0) {
+    io.stdout(`no curation files (*.yaml) in ${shownPath(io, dir)}`);
+    return 0;
+  }
+  for (const c of curations) {
+    const trigger = c.trigger.on === 'userMessage' ? `userMessage: ${c.trigger.keywords.join(', ')}` : 'chatOpened';
+    io.stdout(`ok  ${c.id.padEnd(20)} ${shownPath(io, c.file)}  (${trigger}; ${c.messageCount} messages; ${c.languages.join('/')})${c.enabled ? '' : '  [disabled]'}`);
+  }
+  io.stdout(`${curations.length} curation${curations.length === 1 ? '' : 's'} valid`);
+  return 0;
+};

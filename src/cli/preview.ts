@@ -1,0 +1,77 @@
+// `curation preview <id> --profile FILE [--lang ko|en] [--json] [--dir D]`:
+// exactly what a customer with these answers would receive. It calls the
+// same plan() as the service, so a preview cannot drift from a real run.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { describePlan, formatLoadError, loadCurations, plan } from '../curation/index.js';
+import { curationsDir, shownPath } from './check.js';
+import type { Command } from './io.js';
+
+const USAGE = 'usage: curation preview <curation-id> --profile FILE [--lang ko|en] [--json] [--dir DIR]';
+
+export const previewCommand: Command = async (argv, io) => {
+  let args: { id: string; profile: string; lang: string | undefined; json: boolean; dir: string | undefined };
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { profile: { type: 'string' }, lang: { type: 'string' }, json: { type: 'boolean', default: false }, dir: { type: 'string' } },
+      allowPositionals: true,
+    });
+    const [id, ...extra] = positionals;
+    if (!id || extra.length > 0 || !values.profile) throw new Error(!id ? 'which curation? give its id' : !values.profile ? '--profile FILE is required' : `unexpected ${extra.join(' ')}`);
+    args = { id, profile: values.profile, lang: values.lang, json: values.json, dir: values.dir };
+  } catch (err) {
+    io.stderr(`curation preview: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    return 2;
+  }
+
+  const loaded = await loadCurations(curationsDir(io, args.dir));
+  if (!loaded.ok) {
+    for (const e of loaded.errors) io.stderr(formatLoadError({ ...e, file: shownPath(io, e.file) }));
+    return 1;
+  }
+  const curation = loaded.set.byId(args.id);
+  if (!curation) {
+    io.stderr(`curation preview: no curation '${args.id}' (loaded: ${loaded.set.curations.map((c) => c.id).join(', ') || 'none'})`);
+    return 1;
+  }
+  if (args.lang !== undefined && !curation.languages.includes(args.lang)) {
+    io.stderr(`curation preview: ${curation.id} speaks ${curation.languages.join(', ')}, not '${args.lang}'`);
+    return 2;
+  }
+
+  let input: unknown;
+  try {
+    input = JSON.parse(await readFile(path.resolve(io.cwd, args.profile), 'utf8'));
+  } catch (err) {
+    io.stderr(`curation preview: cannot read ${args.profile} as JSON: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+  const found = profileFrom(input);
+  if (!found) {
+    io.stderr(`curation preview: ${args.profile} must hold a JSON object of profile answers (or a webhook with refers.user.profile)`);
+    return 1;
+  }
+
+  const lang = args.lang ?? found.lang;
+  const p = plan(curation, null, found.profile, { runId: 'preview', now: Date.now(), ...(lang ? { lang } : {}) });
+  if (args.json) {
+    io.stdout(JSON.stringify({ curationId: p.curationId, outcome: p.outcome, lang: p.lang, reason: p.reason, problems: p.problems, values: p.values, messages: p.messages }, null, 2));
+  } else {
+    io.stdout(describePlan(p));
+  }
+  return 0;
+};
+
+/** A plain object of answers, or a whole webhook delivery (its refers.user.profile and language). */
+function profileFrom(input: unknown): { profile: Record<string, unknown>; lang: string | null } | null {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return null;
+  const user = (input as { refers?: { user?: { profile?: unknown; language?: unknown; name?: unknown } } }).refers?.user;
+  if (user && typeof user.profile === 'object' && user.profile !== null && !Array.isArray(user.profile)) {
+    const profile = { ...(user.profile as Record<string, unknown>) };
+    if (profile.name === undefined && typeof user.name === 'string') profile.name = user.name;
+    return { profile, lang: typeof user.language === 'string' ? user.language : null };
+  }
+  return { profile: input as Record<string, unknown>, lang: null };
+}

@@ -1,0 +1,274 @@
+// From a schema-valid curation file to a Curation: names, fields, tables,
+// values, messages and trigger checked for meaning, everything compiled once.
+// All problems of a file are collected (not just the first), each with the
+// place in the file it belongs to.
+import type { Value } from './plan-types.js';
+import { compileExpression, ExpressionError, RESERVED_NAMES, type Evaluator, type ExpressionContext } from './expressions.js';
+import { importFunctionModule, type CurationFunction } from './functions.js';
+import { compileTable, type Table } from './tables.js';
+import { buildOptionMatcher } from './options.js';
+import { normalizeKeyword, normalizeLabel } from './normalize.js';
+import { parseDuration } from './durations.js';
+import { compileDelay, compileMessages, isHttpUrl, type MessageContext } from './compile-messages.js';
+import { CurationFileError, type PathSegment } from './load-errors.js';
+import { attach, type CompiledCuration, type CompiledValue } from './internals.js';
+import type { CompiledField } from './profile.js';
+import type { CurationFile } from './schema.js';
+import type { Curation, FieldSpec, TakeoverEventKind } from './types.js';
+import { lineAt, type SourceDoc } from './yaml-errors.js';
+
+const DEFAULT_DELAY = { kind: 'fixed' as const, ms: 2000 };
+
+export async function compileCuration(source: SourceDoc, file: CurationFile): Promise<{ ok: true; curation: Curation } | { ok: false; errors: CurationFileError[] }> {
+  const errors: CurationFileError[] = [];
+  const attempt = <T>(fn: () => T): T | null => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof CurationFileError) {
+        errors.push(err);
+        return null;
+      }
+      throw err;
+    }
+  };
+
+  // Languages
+  const languages = file.languages ?? [file.defaultLanguage];
+  if (!languages.includes(file.defaultLanguage)) {
+    errors.push(new CurationFileError(['defaultLanguage'], `'${file.defaultLanguage}' must be one of languages (${languages.join(', ')})`));
+  }
+  if (new Set(languages).size !== languages.length) errors.push(new CurationFileError(['languages'], 'lists a language twice'));
+
+  // One namespace for fields, settings, tables, values and functions: a name means one thing.
+  const owners = new Map<string, PathSegment[]>();
+  const claim = (name: string, path: PathSegment[]): boolean => {
+    if (RESERVED_NAMES.has(name)) {
+      errors.push(new CurationFileError(path, `'${name}' is a reserved name (a built-in function or keyword); choose another`));
+      return false;
+    }
+    const prior = owners.get(name);
+    if (prior) {
+      const line = lineAt(source, prior);
+      errors.push(new CurationFileError(path, `'${name}' is already used by ${prior[0]}${line ? ` (line ${line})` : ''}; every name must be unique`));
+      return false;
+    }
+    owners.set(name, path);
+    return true;
+  };
+
+  // Function module (the escape hatch)
+  let functions = new Map<string, CurationFunction>();
+  if (file.functions !== undefined) {
+    try {
+      functions = await importFunctionModule(source.file, file.functions);
+      for (const name of functions.keys()) claim(name, ['functions']);
+    } catch (err) {
+      if (!(err instanceof CurationFileError)) throw err;
+      errors.push(err);
+    }
+  }
+
+  // Settings
+  const settings: Record<string, Value> = {};
+  for (const [name, value] of Object.entries(file.settings ?? {})) {
+    if (!claim(name, ['settings', name])) continue;
+    if (typeof value === 'string' && /^https?:/i.test(value) && !isHttpUrl(value)) {
+      errors.push(new CurationFileError(['settings', name], `'${value}' is not a valid http(s) URL`));
+    }
+    settings[name] = value;
+  }
+
+  // Fields
+  const fields: CompiledField[] = [];
+  const profileKeys = new Map<string, string>();
+  for (const [name, spec] of Object.entries(file.fields ?? {})) {
+    if (!claim(name, ['fields', name])) continue;
+    const field = attempt(() => compileField(name, spec));
+    if (!field) continue;
+    const other = profileKeys.get(field.key);
+    if (other !== undefined) {
+      errors.push(new CurationFileError(['fields', name], `reads the profile key '${field.key}' that field '${other}' already reads`));
+      continue;
+    }
+    profileKeys.set(field.key, name);
+    fields.push(field);
+  }
+
+  // Tables
+  const tables = new Map<string, Table>();
+  for (const [name, spec] of Object.entries(file.tables ?? {})) {
+    if (!claim(name, ['tables', name])) continue;
+    const table = attempt(() => compileTable(name, spec));
+    if (!table) continue;
+    if (table.kind === 'lookup') checkTableUrls(name, table.entries, errors);
+    tables.set(name, table);
+  }
+
+  // Values, in file order; each may use only what is above it.
+  const computeEntries = Object.entries(file.compute ?? {});
+  const valueNames = computeEntries.map(([n]) => n);
+  const available = new Set<string>(['now', 'lang', ...fields.map((f) => f.name), ...Object.keys(settings)]);
+  const optionKeys = new Map(fields.filter((f) => f.type === 'option' && f.required).map((f) => [f.name, optionKeysOf(f)]));
+  const values: CompiledValue[] = [];
+  computeEntries.forEach(([name, expr], i) => {
+    const path: PathSegment[] = ['compute', name];
+    const claimed = claim(name, path);
+    const later = new Map<string, number | null>(valueNames.slice(i + 1).map((n) => [n, lineAt(source, ['compute', n])]));
+    const ctx: ExpressionContext = { names: available, later, self: name, tables, functions, optionKeys };
+    let evaluate: Evaluator | null = null;
+    if (typeof expr === 'string' && expr.trim() === '') {
+      errors.push(new CurationFileError(path, 'is empty: write an expression, e.g. weight * 0.03'));
+    } else if (typeof expr === 'string') {
+      try {
+        evaluate = compileExpression(expr, ctx);
+      } catch (err) {
+        if (!(err instanceof ExpressionError)) throw err;
+        errors.push(new CurationFileError(path, err.message));
+      }
+    } else {
+      evaluate = () => expr;
+    }
+    available.add(name);
+    if (claimed && evaluate) values.push({ name, evaluate });
+  });
+
+  // Messages
+  const fieldNames = fields.map((f) => f.name);
+  const messageNames = new Set<string>([...fieldNames, ...Object.keys(settings), ...valueNames, 'lang', 'now']);
+  const fallbackNames = new Set<string>([...fieldNames, ...Object.keys(settings), 'lang', 'now']);
+  const pacing = file.pacing;
+  const defaultDelay = pacing ? (attempt(() => compileDelay(pacing.delay, ['pacing', 'delay'])) ?? DEFAULT_DELAY) : DEFAULT_DELAY;
+  const whenCtx: ExpressionContext = { names: available, later: new Map(), self: null, tables, functions, optionKeys };
+  const mctx = (names: Set<string>, expressions: ExpressionContext | null): MessageContext => ({
+    languages,
+    names,
+    valueNames: new Set(valueNames),
+    expressions,
+    defaultDelay,
+    errors,
+  });
+  const messages = compileMessages(file.messages, ['messages'], mctx(messageNames, whenCtx));
+  const fallback = file.fallback ? compileMessages(file.fallback.messages, ['fallback', 'messages'], mctx(fallbackNames, null)) : [];
+  const consentFallback = file.consentFallback ? compileMessages(file.consentFallback.messages, ['consentFallback', 'messages'], mctx(fallbackNames, null)) : null;
+  if (file.consentFallback && !fields.some((f) => f.consent)) {
+    errors.push(new CurationFileError(['consentFallback'], 'no field is marked consent: true, so this is never sent'));
+  }
+
+  // Trigger
+  const trigger = file.trigger;
+  const keywords = (trigger.keywords ?? []).map((k, i) => {
+    const n = normalizeKeyword(k);
+    if (n === '') errors.push(new CurationFileError(['trigger', 'keywords', i], 'has no letters or digits left once spacing and punctuation are ignored'));
+    return n;
+  });
+  if (trigger.on === 'userMessage' && keywords.length === 0) {
+    errors.push(new CurationFileError(['trigger'], "a userMessage trigger needs 'keywords' (otherwise every message the customer writes would start it)"));
+  }
+  if (trigger.on === 'chatOpened' && (trigger.keywords !== undefined || trigger.match !== undefined)) {
+    errors.push(new CurationFileError(['trigger', trigger.keywords !== undefined ? 'keywords' : 'match'], 'keywords only apply to userMessage triggers'));
+  }
+  const chatTags = (trigger.chatTags ?? []).map((t, i) => {
+    const n = normalizeLabel(t);
+    if (n === '') errors.push(new CurationFileError(['trigger', 'chatTags', i], 'is empty'));
+    return n;
+  });
+
+  // Limits and takeover
+  const cooldown = file.limits?.cooldown ?? null;
+  const cooldownMs = cooldown === null ? null : parseDuration(cooldown);
+
+  if (errors.length > 0) return { ok: false, errors };
+
+  const curation: Curation = {
+    id: file.id,
+    file: source.file,
+    ...(file.title !== undefined ? { title: file.title } : {}),
+    ...(file.description !== undefined ? { description: file.description } : {}),
+    enabled: file.enabled ?? true,
+    trigger: {
+      on: trigger.on,
+      supportBots: (trigger.supportBots ?? []).map((b) => String(b).trim()),
+      chatTags: trigger.chatTags ?? [],
+      keywords: trigger.keywords ?? [],
+      match: trigger.match ?? 'exact',
+    },
+    limits: { oncePerChat: file.limits?.oncePerChat ?? true, cooldownMs },
+    takeover: { cancelOn: file.takeover?.cancelOn ?? (['managerMessage', 'chatClosed', 'chatAssigned'] satisfies TakeoverEventKind[]) },
+    needsProfile: fields.length > 0,
+    fields: fields.map(publicField),
+    defaultLanguage: file.defaultLanguage,
+    languages,
+    valueNames,
+    settings,
+    hasFallback: fallback.length > 0,
+    hasConsentFallback: consentFallback !== null,
+    messageCount: messages.length,
+  };
+  const inner: CompiledCuration = {
+    fields,
+    values,
+    baseScope: { ...settings },
+    settings,
+    keywords: trigger.on === 'userMessage' ? { keywords, match: trigger.match ?? 'exact' } : null,
+    chatTags,
+    messages,
+    fallback,
+    consentFallback,
+  };
+  attach(curation, inner);
+  return { ok: true, curation };
+}
+
+function compileField(name: string, spec: NonNullable<CurationFile['fields']>[string]): CompiledField {
+  const at = (key: string): PathSegment[] => ['fields', name, key];
+  const has = (key: keyof typeof spec) => spec[key] !== undefined;
+  const refuse = (keys: Array<keyof typeof spec>, why: string) => {
+    for (const k of keys) if (has(k)) throw new CurationFileError(at(k), `${why} (this field's type is ${spec.type})`);
+  };
+  if (spec.type !== 'number') refuse(['min', 'max'], 'min and max only apply to number fields');
+  if (spec.type !== 'option' && spec.type !== 'list') refuse(['options', 'otherwise'], 'options only apply to option and list fields');
+  if (spec.type !== 'text') refuse(['maxLength'], 'maxLength only applies to text fields');
+  if (spec.consent && spec.type !== 'boolean') throw new CurationFileError(at('consent'), 'only a boolean field can be the consent flag');
+  if ((spec.type === 'option' || spec.type === 'list') && Object.keys(spec.options ?? {}).length === 0) {
+    throw new CurationFileError(['fields', name], `an ${spec.type} field needs options`);
+  }
+  if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max) throw new CurationFileError(at('min'), 'min is larger than max');
+  const field: FieldSpec = {
+    name,
+    key: spec.key ?? name,
+    type: spec.type,
+    label: spec.label ?? null,
+    unit: spec.unit ?? null,
+    min: spec.min ?? null,
+    max: spec.max ?? null,
+    required: spec.consent ? true : (spec.required ?? true),
+    consent: spec.consent ?? false,
+    options: Object.entries(spec.options ?? {}).map(([key, labels]) => ({ key, labels: Array.isArray(labels) ? labels : [labels] })),
+    otherwise: spec.otherwise ?? null,
+    maxLength: spec.maxLength ?? null,
+  };
+  return { ...field, matcher: field.options.length > 0 ? buildOptionMatcher(field) : null };
+}
+
+function publicField(f: CompiledField): FieldSpec {
+  const { matcher: _matcher, ...rest } = f;
+  return rest;
+}
+
+function optionKeysOf(f: FieldSpec): string[] {
+  const keys = f.options.map((o) => o.key);
+  if (f.otherwise !== null && !keys.includes(f.otherwise)) keys.push(f.otherwise);
+  return keys;
+}
+
+function checkTableUrls(name: string, entries: Map<string, unknown>, errors: CurationFileError[]): void {
+  for (const [key, value] of entries) {
+    const cells = value instanceof Map ? [...value.entries()].map(([k, v]) => [[key, k], v] as const) : [[[key], value] as const];
+    for (const [keys, cell] of cells) {
+      if (typeof cell === 'string' && /^https?:/i.test(cell) && !isHttpUrl(cell)) {
+        errors.push(new CurationFileError(['tables', name, 'lookup', ...keys], `'${cell}' is not a valid http(s) URL`));
+      }
+    }
+  }
+}

@@ -1,0 +1,65 @@
+// The compiled side of a Curation (closures, parsed templates, matchers). Kept
+// beside the public object, not inside it, so a Curation stays plain data.
+import type { Evaluator } from './expressions.js';
+import type { CompiledTemplate } from './templates.js';
+import type { DelaySpec } from './delays.js';
+import type { KeywordRule } from './keywords.js';
+import type { CompiledField } from './profile.js';
+import type { ColorVariant } from '../channeltalk/wire.js';
+import type { Curation } from './types.js';
+import type { PathSegment } from './load-errors.js';
+
+/** One template per language the curation speaks. */
+export type Localized = Map<string, CompiledTemplate>;
+
+export type CompiledBlock =
+  | { type: 'text'; text: Localized; path: PathSegment[] }
+  | { type: 'code'; text: Localized; language: string | undefined; path: PathSegment[] }
+  | { type: 'bullets'; items: Localized[]; path: PathSegment[] };
+
+export interface CompiledButton {
+  title: Localized;
+  url: Localized;
+  color: ColorVariant | undefined;
+  path: PathSegment[];
+}
+
+export interface CompiledMessage {
+  /** Where it is in the file, e.g. ['messages', 3], for reasons and load errors. */
+  path: PathSegment[];
+  when: Evaluator | null;
+  delay: DelaySpec;
+  blocks: CompiledBlock[];
+  buttons: CompiledButton[];
+}
+
+export interface CompiledValue {
+  name: string;
+  evaluate: Evaluator;
+}
+
+export interface CompiledCuration {
+  fields: CompiledField[];
+  values: CompiledValue[];
+  /** Constants and functions every expression scope starts with. */
+  baseScope: Record<string, unknown>;
+  settings: Record<string, unknown>;
+  keywords: KeywordRule | null;
+  /** Normalized chat tags. */
+  chatTags: string[];
+  messages: CompiledMessage[];
+  fallback: CompiledMessage[];
+  consentFallback: CompiledMessage[] | null;
+}
+
+const compiled = new WeakMap<Curation, CompiledCuration>();
+
+export function attach(c: Curation, inner: CompiledCuration): void {
+  compiled.set(c, inner);
+}
+
+export function internalsOf(c: Curation): CompiledCuration {
+  const inner = compiled.get(c);
+  if (!inner) throw new Error(`curation ${c.id} was not built by loadCurations`);
+  return inner;
+}

@@ -1,0 +1,84 @@
+// Loading is all-or-nothing: every *.yaml/*.yml file of the directory is read,
+// validated and compiled; if any of them has any problem, the caller gets the
+// complete list of problems and no curations at all, so the service never runs
+// with half of a shop's rules.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { CurationFileSchema } from './schema.js';
+import { compileCuration } from './compile.js';
+import { smokeCheck } from './smoke.js';
+import { errorAt, lineAt, parseYaml, schemaErrors, type SourceDoc } from './yaml-errors.js';
+import type { CurationFileError, CurationLoadError } from './load-errors.js';
+import type { Curation, CurationSet } from './types.js';
+
+export type LoadResult = { ok: true; set: CurationSet; files: string[] } | { ok: false; errors: CurationLoadError[] };
+
+export async function loadCurations(dir: string): Promise<LoadResult> {
+  let names: string[];
+  try {
+    const info = await stat(dir);
+    if (!info.isDirectory()) return { ok: false, errors: [{ file: dir, line: null, path: '', message: 'is not a directory' }] };
+    names = (await readdir(dir)).filter((n) => /\.ya?ml$/i.test(n)).sort();
+  } catch {
+    return { ok: false, errors: [{ file: dir, line: null, path: '', message: 'the curations directory does not exist or cannot be read' }] };
+  }
+
+  const errors: CurationLoadError[] = [];
+  const curations: Curation[] = [];
+  const files: string[] = [];
+  // Ids are compared even for files with other problems, so one run of `check` shows a clash too.
+  const ids = new Map<string, string>();
+  for (const name of names) {
+    const file = path.join(dir, name);
+    files.push(file);
+    const loaded = await loadFile(file);
+    if (loaded.id !== null) {
+      const prior = ids.get(loaded.id.value);
+      if (prior !== undefined) {
+        errors.push({ file, line: loaded.id.line, path: 'id', message: `duplicate id '${loaded.id.value}': ${path.basename(prior)} already uses it` });
+        continue;
+      }
+      ids.set(loaded.id.value, file);
+    }
+    if (!loaded.ok) errors.push(...loaded.errors);
+    else curations.push(loaded.curation);
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  const byId = new Map(curations.map((c) => [c.id, c]));
+  return { ok: true, set: { curations, byId: (id) => byId.get(id) }, files };
+}
+
+/** One file: YAML, schema, meaning, dry run. */
+type FileResult = ({ ok: true; curation: Curation } | { ok: false; errors: CurationLoadError[] }) & {
+  /** The id the file declares, when it can be read at all. */
+  id: { value: string; line: number | null } | null;
+};
+
+export async function loadFile(file: string): Promise<FileResult> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return { ok: false, id: null, errors: [{ file, line: null, path: '', message: 'cannot be read' }] };
+  }
+  const parsed = parseYaml(file, text);
+  if (!parsed.ok) return { ...parsed, id: null };
+  const source = parsed.source;
+  const data: unknown = source.doc.toJS();
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    return { ok: false, id: null, errors: [{ file, line: 1, path: '', message: 'must be a YAML mapping with id, trigger, messages, …' }] };
+  }
+  const rawId = (data as { id?: unknown }).id;
+  const id = typeof rawId === 'string' ? { value: rawId, line: lineAt(source, ['id']) } : null;
+  const checked = CurationFileSchema.safeParse(data, { reportInput: true });
+  if (!checked.success) return { ok: false, id, errors: schemaErrors(source, checked.error) };
+  const compiled = await compileCuration(source, checked.data);
+  if (!compiled.ok) return { ok: false, id, errors: located(source, compiled.errors) };
+  const dry = smokeCheck(compiled.curation);
+  if (dry.length > 0) return { ok: false, id, errors: located(source, dry) };
+  return { ok: true, id, curation: compiled.curation };
+}
+
+function located(source: SourceDoc, errs: CurationFileError[]): CurationLoadError[] {
+  return errs.map((e) => errorAt(source, e.path, e.message, e.lineOffset));
+}

@@ -1,0 +1,91 @@
+// plan(): from a curation, an event and a raw profile to the exact message
+// bodies and delays. Pure (no I/O, no clock, no randomness), synchronous, and
+// total: it never throws and never returns a half-computed sequence. The
+// service, `curation preview` and the console simulator all call it.
+import type { Event } from '../channeltalk/event.js';
+import type { FieldProblem, Plan, PlannedMessageSpec, Value } from './plan-types.js';
+import { internalsOf, type CompiledMessage } from './internals.js';
+import { resolveFields, type ResolvedFields } from './profile.js';
+import { computeValues, renderMessages, SequenceFailure } from './sequence.js';
+import type { Curation } from './types.js';
+
+export interface PlanOptions {
+  runId: string;
+  /** The current time (epoch ms): the only clock a curation sees (`now` in expressions, "now" in the date filter). */
+  now: number;
+  /** Overrides the event's language. */
+  lang?: string;
+}
+
+export function plan(curation: Curation, event: Event | null, rawProfile: Record<string, unknown> | null, opts: PlanOptions): Plan {
+  const lang = resolveLanguage(curation, opts.lang ?? event?.language ?? null);
+  const base: Plan = { curationId: curation.id, runId: opts.runId, outcome: 'skipped', lang, values: {}, problems: [], reason: null, messages: [] };
+  const ctx = { lang, now: opts.now, runId: opts.runId };
+  try {
+    const inner = internalsOf(curation);
+    const { values: fields, problems } = resolveFields(inner.fields, rawProfile);
+    const fallback = (spec: CompiledMessage[] | null, found: FieldProblem[], reason: string, answers = fields): Plan =>
+      fallbackPlan(base, spec, { ...inner.settings, ...answers, now: opts.now, lang }, ctx, found, reason);
+
+    const refused = problems.filter((p) => p.problem === 'no_consent');
+    if (refused.length > 0) {
+      const reason = `the customer has not consented (${refused.map((p) => p.field).join(', ')} is not true)`;
+      // Without consent no answer is used, not even in the message that says so.
+      const none = Object.fromEntries(inner.fields.map((f) => [f.name, f.type === 'list' ? [] : null]));
+      return fallback(inner.consentFallback, refused, reason, none);
+    }
+    if (problems.length > 0) {
+      return fallback(inner.fallback, problems, `required answers are missing or odd: ${problems.map((p) => `${p.field} (${p.problem})`).join(', ')}`);
+    }
+
+    let values: Record<string, Value>;
+    let messages: PlannedMessageSpec[];
+    try {
+      const computed = computeValues(inner, fields, ctx);
+      values = computed.values;
+      messages = renderMessages(inner.messages, computed.scope, ctx);
+    } catch (err) {
+      if (err instanceof SequenceFailure) return fallback(inner.fallback, [], err.reason);
+      throw err;
+    }
+    return { ...base, outcome: 'sequence', values, messages };
+  } catch {
+    // Defensive: an unexpected failure must neither take the webhook down nor leak a value into a log.
+    return { ...base, outcome: 'skipped', reason: 'internal error while planning' };
+  }
+}
+
+function fallbackPlan(
+  base: Plan,
+  spec: CompiledMessage[] | null,
+  scope: Record<string, unknown>,
+  ctx: { lang: string; now: number; runId: string },
+  problems: FieldProblem[],
+  reason: string,
+): Plan {
+  if (!spec || spec.length === 0) return { ...base, outcome: 'skipped', problems, reason };
+  try {
+    return { ...base, outcome: 'fallback', problems, reason, messages: renderMessages(spec, scope, ctx) };
+  } catch (err) {
+    const why = err instanceof SequenceFailure ? err.reason : 'internal error';
+    return { ...base, outcome: 'skipped', problems, reason: `${reason}; the fallback messages could not be rendered: ${why}` };
+  }
+}
+
+/** The customer's language if the curation speaks it (`ko-KR` counts as `ko`), else the curation's default. */
+export function resolveLanguage(curation: Curation, requested: string | null): string {
+  if (requested) {
+    const primary = requested.trim().toLowerCase().split(/[-_]/)[0] ?? '';
+    if (curation.languages.includes(primary)) return primary;
+  }
+  return curation.defaultLanguage;
+}
+
+/** The profile contract alone: typed answers, or the problems (never the values) that would make plan() fall back or skip. */
+export function resolveProfile(
+  curation: Curation,
+  rawProfile: Record<string, unknown> | null,
+): { ok: true; profile: ResolvedFields; problems: [] } | { ok: false; problems: FieldProblem[] } {
+  const { values, problems } = resolveFields(internalsOf(curation).fields, rawProfile);
+  return problems.length === 0 ? { ok: true, profile: values, problems: [] } : { ok: false, problems };
+}

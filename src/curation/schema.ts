@@ -1,0 +1,161 @@
+// The shape of a curation file. It is structural only (what keys exist and
+// what type they hold), so that the JSON Schema generated from it gives
+// editors completion and red squiggles. Meaning (unknown names, order of
+// values, URLs, languages) is checked by compile.ts, with lines.
+import { z } from 'zod';
+import { COLOR_VARIANTS } from '../channeltalk/wire.js';
+import { DURATION_PATTERN } from './durations.js';
+
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const Identifier = z.string().regex(IDENTIFIER, { error: 'must be a name made of letters, digits and _ that does not start with a digit' });
+const LangCode = z.string().regex(/^[a-z]{2,3}$/, { error: 'must be a two- or three-letter language code such as ko or en' });
+const Duration = z
+  .string()
+  .regex(new RegExp(DURATION_PATTERN), { error: 'must be a duration such as 2s, 800ms, 24h or 1h30m' })
+  .meta({ description: 'A duration: 800ms, 2s, 1.5s, 10m, 24h, 1h30m, 7d.' });
+const Scalar = z.union([z.string(), z.number(), z.boolean()], { error: 'must be a text, a number or true/false' });
+
+const Localized = z
+  .union([z.string(), z.record(LangCode, z.string())], { error: 'must be a text, or a map from language code to text (ko: …, en: …)' })
+  .meta({ description: 'A Liquid template, either one for every language or one per language code.' });
+
+const TypingDelay = z.strictObject({
+  typing: z
+    .strictObject({ perChar: Duration, min: Duration, max: Duration })
+    .meta({ description: 'Wait as long as typing the message would take: perChar × visible characters, kept within min and max.' }),
+});
+const Delay = z
+  .union([Duration, z.literal(0), TypingDelay], { error: 'must be a duration such as 2s, or {typing: {perChar: 40ms, min: 1s, max: 4s}}' })
+  .meta({ description: 'Wait before this message, measured from the previous message (or from the start of the run).' });
+
+const Block = z.union(
+  [
+    z.strictObject({ text: Localized }),
+    z.strictObject({ bullets: z.array(Localized).min(1) }),
+    z.strictObject({ code: Localized, language: z.string().optional() }),
+  ],
+  { error: 'a block is {text: …}, {bullets: [ … ]} or {code: …}' },
+);
+
+const Button = z.strictObject({
+  title: Localized,
+  url: Localized.meta({ description: 'http(s) URL; a Liquid template (values are not escaped here: use | url_encode for text).' }),
+  color: z.enum(COLOR_VARIANTS).optional(),
+});
+
+const Message = z.strictObject({
+  text: Localized.optional().meta({ description: 'Shorthand for blocks: [{text: …}].' }),
+  blocks: z.array(Block).min(1).optional(),
+  buttons: z
+    .array(Button)
+    .min(1)
+    .max(2, { error: 'a message can have at most 2 buttons (Channel Talk refuses more)' })
+    .optional(),
+  delay: Delay.optional(),
+  when: z.string().optional().meta({ description: 'An expression: the message is sent only when it is true.' }),
+});
+
+const MessageList = z.array(Message).min(1);
+
+const Field = z.strictObject({
+  type: z.enum(['number', 'text', 'option', 'list', 'boolean']),
+  key: z.string().min(1).optional().meta({ description: 'Profile key in Channel Talk, when it differs from the field name.' }),
+  label: z.string().optional(),
+  unit: z.string().optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  required: z.boolean().optional().meta({ description: 'Default true: a missing or odd answer sends the fallback.' }),
+  consent: z.boolean().optional().meta({ description: 'A boolean field that must be true for the curation to use the profile at all.' }),
+  options: z
+    .record(Identifier, z.union([z.string(), z.array(z.string()).min(1)], { error: 'must be a label or a list of labels' }))
+    .optional()
+    .meta({ description: 'option/list fields: option key → the survey label(s) that mean it.' }),
+  otherwise: Identifier.optional().meta({ description: 'Option key for any other answer ("anything else means …").' }),
+  maxLength: z.number().int().positive().optional(),
+});
+
+const Band = z.strictObject({
+  from: z.number().optional().meta({ description: 'Inclusive lower bound; omitted = no lower bound.' }),
+  below: z.number().optional().meta({ description: 'Exclusive upper bound; omitted = no upper bound.' }),
+  value: z.union([z.string(), z.number()], { error: 'must be a text or a number' }),
+});
+
+const Table = z.union(
+  [
+    z.strictObject({
+      lookup: z.record(z.string(), z.union([Scalar, z.record(z.string(), Scalar)], { error: 'each entry is a value, or a row of values (key: value)' })),
+      otherwise: Scalar.optional(),
+      description: z.string().optional(),
+    }),
+    z.strictObject({
+      bands: z.array(Band).min(1),
+      otherwise: z.union([z.string(), z.number()], { error: 'must be a text or a number' }).optional(),
+      description: z.string().optional(),
+    }),
+  ],
+  { error: 'a table is {lookup: {key: value, …}} or {bands: [{from, below, value}, …]}' },
+);
+
+const Trigger = z.strictObject({
+  on: z.enum(['chatOpened', 'userMessage']),
+  supportBots: z
+    .array(z.union([z.string(), z.number().int()], { error: 'must be a bot id' }))
+    .optional()
+    .meta({ description: 'Support bot ids the chat must come from; empty or omitted = any bot (or none).' }),
+  chatTags: z.array(z.string()).optional().meta({ description: 'The chat must carry at least one of these tags; empty = no condition.' }),
+  keywords: z.array(z.string().min(1)).optional().meta({ description: 'userMessage: the message must be one of these (synonyms).' }),
+  match: z.enum(['exact', 'contains']).optional().meta({ description: 'exact (default): the whole message is the keyword; contains: anywhere in it.' }),
+});
+
+const FallbackSpec = z.strictObject({ messages: MessageList });
+
+export const CurationFileSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { error: 'must be lower-case letters, digits, - and _' }),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    enabled: z.boolean().optional().meta({ description: 'Default true. A disabled curation is checked and previewable but never triggered.' }),
+    defaultLanguage: LangCode,
+    languages: z.array(LangCode).min(1).optional().meta({ description: 'Every per-language text must give all of these. Default: [defaultLanguage].' }),
+    trigger: Trigger,
+    limits: z
+      .strictObject({
+        oncePerChat: z.boolean().optional().meta({ description: 'Default true: at most one run per chat.' }),
+        cooldown: z.union([Duration, z.null()], { error: 'must be a duration such as 24h, or null for no cooldown' }).optional().meta({ description: 'Minimum time between two runs for one customer.' }),
+      })
+      .optional(),
+    takeover: z
+      .strictObject({ cancelOn: z.array(z.enum(['managerMessage', 'chatClosed', 'chatAssigned'])) })
+      .optional()
+      .meta({ description: 'Which events stop a running sequence. Default: all three.' }),
+    functions: z.string().optional().meta({ description: 'Escape hatch: a JS module (./x.js, or ./x.ts compiled by the project) exporting CurationFunctions.' }),
+    settings: z.record(Identifier, Scalar).optional().meta({ description: 'Constants (URLs, names) usable in expressions and templates.' }),
+    fields: z.record(Identifier, Field).optional(),
+    tables: z.record(Identifier, Table).optional(),
+    compute: z
+      .record(Identifier, z.union([z.string(), z.number(), z.boolean()], { error: 'must be an expression (text), a number or true/false' }))
+      .optional()
+      .meta({ description: 'Named values computed in order; each expression may use fields, settings and the values above it.' }),
+    pacing: z.strictObject({ delay: Delay }).optional().meta({ description: 'Default delay of messages that do not give one (default 2s).' }),
+    messages: MessageList,
+    fallback: FallbackSpec.optional().meta({ description: 'Sent instead when a required answer is missing or odd.' }),
+    consentFallback: FallbackSpec.optional().meta({ description: 'Sent instead when consent is not given; without it the run is skipped.' }),
+  })
+  .meta({ title: 'Channel Talk curation', description: 'One curation: trigger, profile contract, values, messages.' });
+
+export type CurationFile = z.infer<typeof CurationFileSchema>;
+export type MessageSpecFile = z.infer<typeof Message>;
+export type LocalizedFile = z.infer<typeof Localized>;
+export type DelayFile = z.infer<typeof Delay>;
+export type FieldFile = z.infer<typeof Field>;
+export type TableFile = z.infer<typeof Table>;
+
+/** The JSON Schema editors use (`# yaml-language-server: $schema=./curation.schema.json`). */
+export function curationJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(CurationFileSchema, { target: 'draft-7', io: 'input' });
+}
+
+export function curationJsonSchemaText(): string {
+  return `${JSON.stringify(curationJsonSchema(), null, 2)}\n`;
+}

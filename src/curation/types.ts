@@ -1,0 +1,80 @@
+// What a loaded curation looks like to the rest of the service. The compiled
+// machinery (closures, parsed templates) is kept out of this object, in
+// internals.ts, so a Curation can be logged or sent to the console as JSON.
+import type { Value } from './plan-types.js';
+
+export type FieldType = 'number' | 'text' | 'option' | 'list' | 'boolean';
+
+export interface FieldOption {
+  /** The key expressions and templates see, e.g. `lose5plus`. */
+  key: string;
+  /** The survey labels that mean it, as written in the file. */
+  labels: string[];
+}
+
+/** One answer the curation reads: enough for a console simulator to build a form. */
+export interface FieldSpec {
+  /** Name in expressions and templates. */
+  name: string;
+  /** Key in the Channel Talk profile (usually the same as name). */
+  key: string;
+  type: FieldType;
+  label: string | null;
+  unit: string | null;
+  min: number | null;
+  max: number | null;
+  required: boolean;
+  /** A boolean that must be true before the curation uses the profile at all. */
+  consent: boolean;
+  /** option/list fields. */
+  options: FieldOption[];
+  /** Option key for any other answer, or null when other answers are a problem (option) or dropped (list). */
+  otherwise: string | null;
+  /** text fields: longer answers are cut to this many characters. */
+  maxLength: number | null;
+}
+
+export type TriggerKind = 'chatOpened' | 'userMessage';
+
+export interface Trigger {
+  on: TriggerKind;
+  /** Support bot ids; empty = any (or none). */
+  supportBots: string[];
+  /** The chat must carry at least one of these; empty = no condition. */
+  chatTags: string[];
+  /** userMessage: the message must be one of these (synonyms); empty for chatOpened. */
+  keywords: string[];
+  match: 'exact' | 'contains';
+}
+
+export type TakeoverEventKind = 'managerMessage' | 'chatClosed' | 'chatAssigned';
+
+export interface Curation {
+  id: string;
+  /** The file it was loaded from (as found under the curations directory). */
+  file: string;
+  title?: string;
+  description?: string;
+  /** A disabled curation is loaded and previewable but never matched. */
+  enabled: boolean;
+  trigger: Trigger;
+  limits: { oncePerChat: boolean; cooldownMs: number | null };
+  takeover: { cancelOn: TakeoverEventKind[] };
+  /** True when the curation reads profile fields: delivery fetches the user when the webhook lacks them. */
+  needsProfile: boolean;
+  fields: FieldSpec[];
+  defaultLanguage: string;
+  languages: string[];
+  /** Names of the computed values, in order. */
+  valueNames: string[];
+  settings: Record<string, Value>;
+  hasFallback: boolean;
+  hasConsentFallback: boolean;
+  /** Number of messages in the sequence as written (some may be conditional). */
+  messageCount: number;
+}
+
+export interface CurationSet {
+  curations: Curation[];
+  byId(id: string): Curation | undefined;
+}

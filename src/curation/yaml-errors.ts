@@ -1,0 +1,129 @@
+// Turns YAML and schema problems into CurationLoadErrors that point at a line.
+// The YAML document is kept (not just its JS value) so that any path found
+// wrong later (`compute.bmr`, `messages[3].buttons`) can be traced back to
+// the line an editor shows.
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { formatPath, type CurationLoadError, type PathSegment } from './load-errors.js';
+
+export interface SourceDoc {
+  file: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+}
+
+export function parseYaml(file: string, text: string): { ok: true; source: SourceDoc } | { ok: false; errors: CurationLoadError[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((e) => ({
+        file,
+        line: lines.linePos(e.pos[0]).line,
+        path: '',
+        message: e.code === 'MULTIPLE_DOCS' ? 'one curation per file: remove the second document (the extra ---)' : `YAML syntax error: ${firstLine(e.message)}`,
+      })),
+    };
+  }
+  return { ok: true, source: { file, doc, lines } };
+}
+
+function firstLine(s: string): string {
+  return (s.split('\n')[0] ?? s).replace(/ at line \d+, column \d+:?$/, '');
+}
+
+interface Located {
+  node: Node | null;
+  /** The line of the key naming the deepest segment found, else of the node. */
+  line: number | null;
+  /** True when every segment was found. */
+  complete: boolean;
+}
+
+function locate(source: SourceDoc, path: readonly PathSegment[]): Located {
+  let node: unknown = source.doc.contents;
+  let line: number | null = lineOf(source, node);
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) return { node: node, line, complete: false };
+      line = lineOf(source, pair.key) ?? line;
+      node = pair.value;
+      if (!isMap(node) && !isSeq(node)) line = lineOf(source, node) ?? line;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item: unknown = node.items[seg];
+      if (item === undefined) return { node: node, line, complete: false };
+      node = item;
+      line = lineOf(source, node) ?? line;
+    } else {
+      return { node: (node ?? null) as Node | null, line, complete: false };
+    }
+  }
+  return { node: (node ?? null) as Node | null, line, complete: true };
+}
+
+function lineOf(source: SourceDoc, node: unknown): number | null {
+  const range = (node as { range?: [number, number, number] } | null)?.range;
+  return range ? source.lines.linePos(range[0]).line : null;
+}
+
+/** The line of `path` in the file; `offset` counts lines inside a block scalar's content. */
+export function lineAt(source: SourceDoc, path: readonly PathSegment[], offset = 0): number | null {
+  const found = locate(source, path);
+  if (found.line === null) return null;
+  if (offset > 0 && found.complete && isScalar(found.node)) {
+    const block = found.node.type === 'BLOCK_LITERAL' || found.node.type === 'BLOCK_FOLDED';
+    return found.line + offset + (block ? 1 : 0);
+  }
+  return found.line;
+}
+
+export function errorAt(source: SourceDoc, path: readonly PathSegment[], message: string, offset = 0): CurationLoadError {
+  return { file: source.file, line: lineAt(source, path, offset), path: formatPath(path), message };
+}
+
+/** Zod's issues as plain sentences at their lines. */
+export function schemaErrors(source: SourceDoc, error: z.ZodError): CurationLoadError[] {
+  const out: CurationLoadError[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path.filter((p): p is PathSegment => typeof p === 'string' || typeof p === 'number');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push(errorAt(source, [...path, key], `unknown key '${key}'`));
+      continue;
+    }
+    const missing = issue.code === 'invalid_type' && 'input' in issue && issue.input === undefined;
+    if (missing) {
+      const key = path[path.length - 1];
+      out.push(errorAt(source, path.slice(0, -1), `'${String(key)}' is required`));
+      continue;
+    }
+    let message = issue.message;
+    if (issue.code === 'invalid_union' && message === 'Invalid input') message = unionMessage(issue.errors);
+    out.push(errorAt(source, path, plainSentence(message)));
+  }
+  return dedupe(out);
+}
+
+/** A union said only "Invalid input": use what its branches said, when one of them said something specific. */
+function unionMessage(branches: ReadonlyArray<ReadonlyArray<{ message: string; code: string }>>): string {
+  const specific = branches.flat().filter((i) => i.code !== 'invalid_type' && i.code !== 'unrecognized_keys' && i.message !== 'Invalid input');
+  return specific[0]?.message ?? 'has the wrong shape here';
+}
+
+function plainSentence(message: string): string {
+  return message
+    .replace(/^Invalid input: expected (\w+), received (\w+)$/, 'must be a $1, not a $2')
+    .replace(/^Invalid option: expected one of (.*)$/, 'must be one of $1')
+    .replace(/^Too small: expected array to have >=?(\d+) items?$/, 'needs at least $1 item(s)');
+}
+
+function dedupe(errors: CurationLoadError[]): CurationLoadError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const k = `${e.line}|${e.path}|${e.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,102 @@
+// A curation that is not about diets, and the function-module escape hatch.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { loadCurations, matchCurations, plan, type CurationSet } from '../../src/curation/index.js';
+import { MessageBodySchema } from '../../src/channeltalk/wire.js';
+import { ROOT, tempDir, userMessage, chatOpened } from './helpers.js';
+
+async function load(dir: string): Promise<CurationSet> {
+  const r = await loadCurations(path.resolve(ROOT, dir));
+  assert.ok(r.ok, r.ok ? '' : r.errors.map((e) => `${e.file}:${e.line} ${e.path}: ${e.message}`).join('\n'));
+  return r.set;
+}
+
+describe('examples/curations/refund-estimate.yaml', () => {
+  const ask = (profile: Record<string, unknown>, lang = 'ko') => userMessage('환불 받고 싶어요', { profile, chatTags: [], supportBotId: null, language: lang });
+
+  test('it loads and matches refund questions anywhere in a sentence', async () => {
+    const set = await load('examples/curations');
+    assert.deepEqual(matchCurations(set, ask({})).map((c) => c.id), ['refund-estimate']);
+    assert.deepEqual(matchCurations(set, userMessage('배송 언제 와요?', { chatTags: [] })).map((c) => c.id), []);
+  });
+
+  const cases: Array<[string, Record<string, unknown>, number, number]> = [
+    // 35,000 won, changed mind, day 3: 100 % - 6,000 shipping = 29,000
+    ['changed mind within a week', { orderAmount: 35000, daysSinceDelivery: 3, reason: '단순 변심' }, 29000, 3],
+    // day 10: 90 % of 35,000 = 31,500 - 6,000 = 25,500
+    ['changed mind in week two', { orderAmount: '35,000원', daysSinceDelivery: '10', reason: '단순 변심' }, 25500, 3],
+    // opened: also 10 % of 35,000 = 3,500 → 31,500 - 6,000 - 3,500 = 22,000
+    ['opened, week two', { orderAmount: 35000, daysSinceDelivery: 10, reason: '단순변심', opened: true }, 22000, 3],
+    // a defect is the shop's fault: the full price, at any time, no shipping
+    ['defect after 40 days', { orderAmount: 35000, daysSinceDelivery: 40, reason: 'Damaged', opened: true }, 35000, 3],
+    // 20 days, other reason: 70 % of 12,345 = 8,641.5 → floor to the 10 won 8,640 - 3,000 = 5,640
+    ['other reason, day 20', { orderAmount: 12345, daysSinceDelivery: 20, reason: '그냥요' }, 5640, 3],
+    // past 31 days: 0 %, and never negative
+    ['too late', { orderAmount: 35000, daysSinceDelivery: 45, reason: '단순 변심' }, 0, 3],
+  ];
+  for (const [label, profile, refund, count] of cases) {
+    test(`plans: ${label}`, async () => {
+      const c = (await load('examples/curations')).byId('refund-estimate')!;
+      const p = plan(c, ask(profile), profile, { runId: 'rf', now: 0 });
+      assert.equal(p.outcome, 'sequence', p.reason ?? '');
+      assert.equal(p.values.refund, refund);
+      assert.equal(p.messages.length, count);
+      for (const m of p.messages) assert.ok(MessageBodySchema.safeParse(m.body).success);
+      const buttons = p.messages.flatMap((m) => m.body.buttons ?? []);
+      if (refund > 0) assert.equal(buttons[0]?.action.attributes.url, `https://shop.example/refund?amount=${refund}`);
+      else assert.equal(buttons.length, 0);
+    });
+  }
+
+  test('typing delays stay within their bounds; a missing answer falls back', async () => {
+    const c = (await load('examples/curations')).byId('refund-estimate')!;
+    const p = plan(c, null, { orderAmount: 1000, daysSinceDelivery: 1, reason: '불량' }, { runId: 'rf', now: 0, lang: 'en' });
+    assert.ok(p.messages.slice(0, 2).every((m) => m.delayMs >= 800 && m.delayMs <= 3000));
+    assert.match(JSON.stringify(p.messages[1]?.body), /KRW 1,000/);
+    const f = plan(c, null, { orderAmount: 1000 }, { runId: 'rf', now: 0 });
+    assert.equal(f.outcome, 'fallback');
+    assert.deepEqual(f.problems.map((x) => x.field), ['daysSinceDelivery', 'reason']);
+  });
+});
+
+describe('function modules', () => {
+  test('a .js module next to the file: its functions are callable, pure, and get the plan clock', async () => {
+    const set = await load('test/curation/fixtures/functions-js');
+    const c = set.byId('delivery-date')!;
+    // Wednesday 2025-01-15 12:00 KST + 3 business days = Monday 2025-01-20
+    const now = Date.UTC(2025, 0, 15, 3, 0, 0);
+    const p = plan(c, userMessage('what is my delivery date?'), { shippingDays: 3 }, { runId: 'd', now });
+    assert.equal(p.values.arrives, '2025-01-20');
+    assert.deepEqual(p.messages[0]?.body.blocks, [{ type: 'text', value: 'Your order should arrive on <b>2025-01-20</b>.' }]);
+  });
+
+  test('a .ts module is compiled by the project and imported from the build output', async () => {
+    const set = await load('test/curation/fixtures/functions-ts');
+    const c = set.byId('vat')!;
+    const p = plan(c, chatOpened(), { price: '10,000원' }, { runId: 'v', now: 0 });
+    assert.equal(p.values.total, 11000);
+    assert.deepEqual(p.messages[0]?.body.blocks, [{ type: 'text', value: '부가세 포함 <b>11,000원</b>이에요.' }]);
+  });
+
+  test('a failing function falls back with a reason naming the value, not the data', async () => {
+    const dir = await tempDir({
+      'f.js': 'export default { boom: () => { throw new Error("secret 72.5"); } };\n',
+      'f.yaml': 'id: f\ndefaultLanguage: en\ntrigger: { on: chatOpened }\nfunctions: ./f.js\nfields:\n  w: { type: number }\ncompute:\n  x: "w > 1000 ? boom() : 1"\nmessages:\n  - text: "{{ x }}"\nfallback:\n  messages:\n    - text: sorry\n',
+    });
+    const set = await load(dir);
+    const p = plan(set.byId('f')!, null, { w: 5000 }, { runId: 'f', now: 0 });
+    assert.equal(p.outcome, 'fallback');
+    assert.equal(p.reason, "could not compute 'x': boom() failed");
+    assert.deepEqual(p.values, {});
+  });
+
+  test('module problems are load errors', async () => {
+    const missing = await loadCurations(await tempDir({ 'f.yaml': 'id: f\ndefaultLanguage: en\ntrigger: { on: chatOpened }\nfunctions: ./nope.js\nmessages:\n  - text: hi\n' }));
+    assert.ok(!missing.ok);
+    assert.equal(missing.errors[0]?.path, 'functions');
+    const notFns = await loadCurations(await tempDir({ 'm.js': 'export default { x: 1 };\n', 'f.yaml': 'id: f\ndefaultLanguage: en\ntrigger: { on: chatOpened }\nfunctions: ./m.js\nmessages:\n  - text: hi\n' }));
+    assert.ok(!notFns.ok);
+    assert.match(notFns.errors[0]?.message ?? '', /not a function/);
+  });
+});

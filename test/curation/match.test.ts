@@ -1,0 +1,106 @@
+// Which curations an event starts: kind, support bot, chat tags, keywords.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadCurations, matchCurations, type CurationSet } from '../../src/curation/index.js';
+import { normalize } from '../../src/channeltalk/normalize.js';
+import { webhook } from '../support/fixtures.js';
+import { chatOpened, loadPack, minimalCuration, otherEvent, tempDir, userMessage } from './helpers.js';
+
+const ids = (set: CurationSet, e: Parameters<typeof matchCurations>[1]) => matchCurations(set, e).map((c) => c.id);
+
+describe('diet pack triggers', () => {
+  test('chat opened from a shop bot with the tag starts the main curation only', async () => {
+    const set = await loadPack();
+    assert.deepEqual(ids(set, chatOpened()), ['diet-main']);
+    for (const bot of ['51767', '43684', '47423']) assert.deepEqual(ids(set, chatOpened({ supportBotId: bot })), ['diet-main']);
+  });
+
+  test('the real webhook fixtures match as expected', async () => {
+    const set = await loadPack();
+    assert.deepEqual(ids(set, normalize(webhook('user-chat-opened'))), ['diet-main']);
+    assert.deepEqual(ids(set, normalize(webhook('user-chat-opened.scope-shape'))), ['diet-main']);
+    assert.deepEqual(ids(set, normalize(webhook('user-message-keyword'))), ['diet-gift']);
+    assert.deepEqual(ids(set, normalize(webhook('manager-message'))), []);
+    assert.deepEqual(ids(set, normalize(webhook('bot-message'))), []);
+  });
+
+  test('another bot, no bot, or a chat without the tag starts nothing', async () => {
+    const set = await loadPack();
+    assert.deepEqual(ids(set, chatOpened({ supportBotId: '99999' })), []);
+    assert.deepEqual(ids(set, chatOpened({ supportBotId: null })), []);
+    assert.deepEqual(ids(set, chatOpened({ chatTags: [] })), []);
+    assert.deepEqual(ids(set, chatOpened({ chatTags: ['배송문의'] })), []);
+    assert.deepEqual(ids(set, chatOpened({ chatTags: ['배송문의', '식단큐레이션받기'] })), ['diet-main'], 'one matching tag among others is enough');
+    assert.deepEqual(ids(set, userMessage('선물', { chatTags: [] })), []);
+    assert.deepEqual(ids(set, userMessage('선물', { supportBotId: '1' })), []);
+  });
+
+  test('the gift keyword in its variants and synonyms', async () => {
+    const set = await loadPack();
+    for (const text of ['선물', '선물!', '선물!!', ' 선 물 ', '선물?', '선물요', '선물 주세요', 'gift', 'GIFT', 'Gift!', 'ｇｉｆｔ', 'g i f t', '🎁 선물', 'my gift', 'Free-Gift']) {
+      assert.deepEqual(ids(set, userMessage(text)), ['diet-gift'], JSON.stringify(text));
+    }
+  });
+
+  test('the keyword inside a longer unrelated sentence does not match (exact is the default)', async () => {
+    const set = await loadPack();
+    for (const text of ['어제 받은 선물 포장이 찢어졌어요', '선물용으로 포장 가능한가요?', 'is this a good gift for my mom', 'gifts', '', '!!!']) {
+      assert.deepEqual(ids(set, userMessage(text)), [], JSON.stringify(text));
+    }
+  });
+
+  test('manager and bot messages never match, even saying the keyword', async () => {
+    const set = await loadPack();
+    assert.deepEqual(ids(set, otherEvent('managerMessage')), []);
+    assert.deepEqual(ids(set, otherEvent('botMessage')), []);
+    const bot = normalize({ ...webhook('bot-message'), entity: { ...(webhook('bot-message').entity as object), plainText: '선물', blocks: [{ type: 'text', value: '선물' }] } });
+    assert.equal(bot.kind, 'botMessage');
+    assert.deepEqual(ids(set, bot), []);
+  });
+
+  test('a user message never starts a chatOpened curation, nor the reverse', async () => {
+    const set = await loadPack();
+    assert.deepEqual(ids(set, userMessage('식단큐레이션받기')), []);
+    assert.deepEqual(ids(set, chatOpened()).includes('diet-gift'), false);
+  });
+});
+
+describe('trigger options', () => {
+  async function setOf(files: Record<string, string>): Promise<CurationSet> {
+    const r = await loadCurations(await tempDir(files));
+    assert.ok(r.ok, r.ok ? '' : JSON.stringify(r.errors));
+    return r.set;
+  }
+
+  test('match: contains accepts the keyword anywhere; synonyms count', async () => {
+    const set = await setOf({
+      'refund.yaml': minimalCuration('trigger: { on: userMessage, keywords: [환불, refund], match: contains }\nmessages:\n  - text: hi\n', 'refund'),
+    });
+    for (const text of ['환불 받고 싶어요', '환불해주세요!!', 'How do I get a REFUND?', 'refund']) assert.deepEqual(ids(set, userMessage(text, { chatTags: [], supportBotId: null })), ['refund'], text);
+    assert.deepEqual(ids(set, userMessage('배송이 늦어요', { chatTags: [], supportBotId: null })), []);
+  });
+
+  test('empty bot and tag lists mean any; several curations match in file order; disabled ones never', async () => {
+    const set = await setOf({
+      'b.yaml': minimalCuration('messages:\n  - text: b\n', 'b'),
+      'a.yaml': minimalCuration('trigger: { on: chatOpened, supportBots: [] , chatTags: [] }\nmessages:\n  - text: a\n', 'a'),
+      'c.yaml': minimalCuration('enabled: false\nmessages:\n  - text: c\n', 'c'),
+    });
+    assert.deepEqual(ids(set, chatOpened({ supportBotId: null, chatTags: [] })), ['a', 'b']);
+    assert.equal(set.byId('c')?.enabled, false, 'a disabled curation is still loaded (for preview)');
+  });
+
+  test('numeric bot ids in YAML compare equal to the string ids of events', async () => {
+    const set = await setOf({ 'n.yaml': minimalCuration('trigger: { on: chatOpened, supportBots: [43684] }\nmessages:\n  - text: n\n', 'n') });
+    assert.deepEqual(ids(set, chatOpened({ supportBotId: '43684' })), ['n']);
+  });
+
+  test('limits and takeover are exposed as data', async () => {
+    const set = await loadPack();
+    assert.deepEqual(set.byId('diet-main')?.limits, { oncePerChat: true, cooldownMs: 24 * 3600 * 1000 });
+    assert.deepEqual(set.byId('diet-gift')?.limits, { oncePerChat: true, cooldownMs: 3600 * 1000 });
+    assert.deepEqual(set.byId('diet-main')?.takeover.cancelOn, ['managerMessage', 'chatClosed', 'chatAssigned']);
+    const other = await setOf({ 'x.yaml': minimalCuration('limits: { oncePerChat: false, cooldown: null }\nmessages:\n  - text: x\n', 'x') });
+    assert.deepEqual(other.byId('x')?.limits, { oncePerChat: false, cooldownMs: null });
+  });
+});
