@@ -5,6 +5,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { ChannelsFileError, loadChannelsFile, type ChannelConfig } from './channels.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -25,8 +26,10 @@ const intIn = (min: number, max: number) =>
     .max(max, { error: `must be a whole number between ${min} and ${max}` });
 
 const EnvSchema = z.object({
-  CHANNELTALK_ACCESS_KEY: nonEmpty('the access key from the desk (Settings > API key)'),
-  CHANNELTALK_ACCESS_SECRET: nonEmpty('the access secret from the desk (Settings > API key)'),
+  // Required unless CHANNELS_FILE describes the channels (checked below).
+  CHANNELTALK_ACCESS_KEY: z.string().trim().min(1).optional(),
+  CHANNELTALK_ACCESS_SECRET: z.string().trim().min(1).optional(),
+  CHANNELS_FILE: z.string().trim().min(1).optional(),
   CHANNELTALK_WEBHOOK_TOKEN: z.string().trim().optional(),
   ALLOW_UNVERIFIED_WEBHOOKS: boolFlag.default(false),
   CHANNELTALK_API_URL: z
@@ -65,15 +68,16 @@ const EnvSchema = z.object({
 
 export interface Config {
   channelTalk: {
-    accessKey: string;
-    accessSecret: string;
     apiUrl: string;
-    botName: string | undefined;
     /** Per request; a timed-out send is retried with the same requestId. */
     timeoutMs: number;
   };
-  /** Empty when ALLOW_UNVERIFIED_WEBHOOKS=true and no token is set. */
-  webhookTokens: string[];
+  /**
+   * The channels served: from CHANNELS_FILE, or one channel built from the
+   * CHANNELTALK_* variables that accepts deliveries of any channel id. Its
+   * webhookTokens are empty when ALLOW_UNVERIFIED_WEBHOOKS=true and no token is set.
+   */
+  channels: ChannelConfig[];
   allowUnverifiedWebhooks: boolean;
   port: number;
   host: string;
@@ -124,29 +128,18 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     throw new ConfigError([...new Set(lines)]);
   }
   const e = parsed.data;
-  const tokens = (e.CHANNELTALK_WEBHOOK_TOKEN ?? '')
-    .split(',')
-    .map((t) => t.trim())
-    .filter((t) => t.length > 0);
-  if (tokens.length === 0 && !e.ALLOW_UNVERIFIED_WEBHOOKS) {
-    throw new ConfigError([
-      'config: CHANNELTALK_WEBHOOK_TOKEN is required: copy the token of the webhook from the desk (Settings > Webhook), or set ALLOW_UNVERIFIED_WEBHOOKS=true for local trials only',
-    ]);
-  }
+  const curationsDir = path.resolve(cwd, e.CURATIONS_DIR);
   return {
     channelTalk: {
-      accessKey: e.CHANNELTALK_ACCESS_KEY,
-      accessSecret: e.CHANNELTALK_ACCESS_SECRET,
       apiUrl: e.CHANNELTALK_API_URL.replace(/\/+$/, ''),
-      botName: e.CHANNELTALK_BOT_NAME,
       timeoutMs: e.CHANNELTALK_TIMEOUT_MS,
     },
-    webhookTokens: tokens,
+    channels: e.CHANNELS_FILE ? channelsFromFile(path.resolve(cwd, e.CHANNELS_FILE), cleaned) : [singleChannel(e, curationsDir)],
     allowUnverifiedWebhooks: e.ALLOW_UNVERIFIED_WEBHOOKS,
     port: e.PORT,
     host: e.HOST,
     databaseUrl: resolveSqlitePath(e.DATABASE_URL, cwd),
-    curationsDir: path.resolve(cwd, e.CURATIONS_DIR),
+    curationsDir,
     delayScale: e.DELAY_SCALE,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
@@ -161,6 +154,41 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     recordDir: e.RECORD_DIR ? path.resolve(cwd, e.RECORD_DIR) : undefined,
     recordRedact: e.RECORD_REDACT,
   };
+}
+
+function singleChannel(e: z.infer<typeof EnvSchema>, curationsDir: string): ChannelConfig {
+  const missing = [
+    e.CHANNELTALK_ACCESS_KEY ? null : 'config: CHANNELTALK_ACCESS_KEY is required: set it to the access key from the desk (Settings > API key)',
+    e.CHANNELTALK_ACCESS_SECRET ? null : 'config: CHANNELTALK_ACCESS_SECRET is required: set it to the access secret from the desk (Settings > API key)',
+  ].filter((l): l is string => l !== null);
+  const tokens = (e.CHANNELTALK_WEBHOOK_TOKEN ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+  if (tokens.length === 0 && !e.ALLOW_UNVERIFIED_WEBHOOKS) {
+    missing.push(
+      'config: CHANNELTALK_WEBHOOK_TOKEN is required: copy the token of the webhook from the desk (Settings > Webhook), or set ALLOW_UNVERIFIED_WEBHOOKS=true for local trials only',
+    );
+  }
+  if (missing.length > 0) throw new ConfigError(missing);
+  return {
+    name: 'default',
+    channelId: null,
+    accessKey: e.CHANNELTALK_ACCESS_KEY ?? '',
+    accessSecret: e.CHANNELTALK_ACCESS_SECRET ?? '',
+    webhookTokens: tokens,
+    botName: e.CHANNELTALK_BOT_NAME,
+    curationsDir,
+  };
+}
+
+function channelsFromFile(file: string, env: Env): ChannelConfig[] {
+  try {
+    return loadChannelsFile(file, env);
+  } catch (err) {
+    if (err instanceof ChannelsFileError) throw new ConfigError(err.lines.map((l) => `config: CHANNELS_FILE ${l}`));
+    throw err;
+  }
 }
 
 function resolveSqlitePath(url: string, cwd: string): string {

@@ -1,20 +1,25 @@
-// Assembles the running service from a Config: store, curations, Channel Talk
-// client, intake, dispatcher, HTTP app. Used by `curation start` and by tests.
+// Assembles the running service from a Config: channels (clients and
+// curations), store, intake, dispatcher, HTTP app, console and metrics. Used
+// by `curation start` and by tests.
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { ChannelTalkClient } from './channeltalk/client.js';
-import { loadCurations, formatLoadError, type CurationSet } from './curation/index.js';
+import { ChannelRegistry } from './channel-registry.js';
 import { Store } from './delivery/store/store.js';
 import { Intake } from './delivery/intake.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { buildApp } from './server/app.js';
+import { registerConsole } from './server/console/index.js';
+import { Metrics, registerMetrics } from './server/metrics.js';
+import { DeliveryRecorder } from './server/recorder.js';
 
 export interface Service {
   app: FastifyInstance;
   store: Store;
   dispatcher: Dispatcher;
+  channels: ChannelRegistry;
+  metrics: Metrics;
   url: string;
   stop(): Promise<void>;
 }
@@ -22,59 +27,90 @@ export interface Service {
 export class StartupError extends Error {}
 
 export async function startService(config: Config, logger: Logger, opts: { fetch?: typeof fetch } = {}): Promise<Service> {
-  if (config.allowUnverifiedWebhooks && config.webhookTokens.length === 0) {
+  const opened = await ChannelRegistry.open(config.channels, {
+    apiUrl: config.channelTalk.apiUrl,
+    timeoutMs: config.channelTalk.timeoutMs,
+    logger,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+  });
+  if (!opened.ok) {
+    for (const line of opened.errors) logger.error(line);
+    throw new StartupError(`${opened.errors.length} error(s) in the curation files; fix them (see \`curation check\`) and start again`);
+  }
+  const channels = opened.registry;
+  if (channels.unverified) {
     logger.warn('ALLOW_UNVERIFIED_WEBHOOKS=true: anyone who can reach this server can trigger messages. Never use this in production.');
   }
-  const loaded = await loadCurations(config.curationsDir);
-  if (!loaded.ok) {
-    for (const e of loaded.errors) logger.error({ file: e.file, line: e.line, path: e.path }, formatLoadError(e));
-    throw new StartupError(`${loaded.errors.length} error(s) in the curation files of ${config.curationsDir}; fix them (see \`curation check\`) and start again`);
+  for (const c of channels.channels) {
+    logger.info({ channel: c.config.name, channelId: c.config.channelId, curations: c.curations.curations.map((x) => x.id), dir: c.config.curationsDir }, 'curations loaded');
   }
-  const curations: CurationSet = loaded.set;
-  logger.info({ curations: curations.curations.map((c) => c.id), dir: config.curationsDir }, 'curations loaded');
 
   const store = await Store.open(config.databaseUrl, { delayScale: config.delayScale });
   logger.info({ database: store.describe }, 'database ready');
 
-  const client = new ChannelTalkClient({
-    baseUrl: config.channelTalk.apiUrl,
-    accessKey: config.channelTalk.accessKey,
-    accessSecret: config.channelTalk.accessSecret,
-    botName: config.channelTalk.botName,
-    timeoutMs: config.channelTalk.timeoutMs,
-    logger: logger.child({ component: 'channeltalk' }),
-    ...(opts.fetch ? { fetch: opts.fetch } : {}),
-  });
+  const metrics = new Metrics();
+  for (const c of channels.channels) metrics.watchRateLimits(() => c.client.stats);
 
   const instanceId = config.instanceId ?? `${hostname()}:${process.pid}`;
+  const concurrency = 16;
   const dispatcher = new Dispatcher({
     ops: store.dispatch,
-    clientFor: () => client,
-    curations: () => curations,
+    clientFor: (channelId) => channels.forChannelId(channelId)?.client,
+    curations: (channelId) => channels.forChannelId(channelId)?.curations,
     logger: logger.child({ component: 'dispatcher' }),
     delayScale: config.delayScale,
     instanceId,
     sendMaxAgeMs: config.sendMaxAgeMs,
+    // A claim must outlive the slowest request, or a slow send would be taken over and sent twice.
     leaseMs: Math.max(config.claimLeaseMs, config.channelTalk.timeoutMs * 2),
+    concurrency,
+    perChannelConcurrency: channels.channels.length > 1 ? Math.max(2, Math.floor(concurrency / 2)) : concurrency,
+    onAttempt: (outcome, status, latencyMs) => metrics.sendAttempt(outcome, status, latencyMs / 1000),
+    onRunFinished: (state) => metrics.runFinished(state),
   });
   if (store.dialect === 'sqlite') {
     // One process owns an SQLite file, so claims left by a previous run of it are stale now.
     await store.dispatch.reclaimExpired(Date.now(), Number.MAX_SAFE_INTEGER);
   }
-  const intake = new Intake({ store, curations: () => curations, logger, onWork: () => dispatcher.wake() });
+  const intake = new Intake({
+    store,
+    logger,
+    onWork: () => dispatcher.wake(),
+    onOutcome: (event, outcome) => {
+      metrics.webhook(event.kind, outcome.duplicate ? 'duplicate' : outcome.status);
+      for (const r of outcome.runs) {
+        metrics.runStarted(r.curationId);
+        if (r.state === 'skipped') metrics.runFinished('skipped');
+      }
+      if (outcome.cancelledRuns > 0) metrics.runFinished('cancelled', outcome.cancelledRuns);
+    },
+  });
+  const recorder = config.recordDir
+    ? new DeliveryRecorder(config.recordDir, config.recordRedact, {
+        keepTexts: () => channels.allCurations().curations.flatMap((c) => c.trigger.keywords),
+      })
+    : undefined;
   const app = await buildApp({
     intake,
     store,
     logger,
-    webhookTokens: config.webhookTokens,
-    allowUnverified: config.allowUnverifiedWebhooks && config.webhookTokens.length === 0,
-    curationCount: () => curations.curations.length,
+    channels,
     bodyLimit: config.bodyLimitBytes,
     webhookRateLimitPerMinute: config.webhookRateLimitPerMinute,
+    onRefused: (status) => metrics.webhook('unknown', status === 401 ? 'unauthorized' : 'malformed'),
+    ...(recorder ? { recorder } : {}),
+  });
+  registerMetrics(app, metrics, store);
+  await registerConsole(app, {
+    store,
+    logger,
+    adminToken: config.adminToken,
+    curations: () => channels.allCurations(),
+    reloadCurations: () => channels.reload(),
   });
   const url = await app.listen({ port: config.port, host: config.host });
   dispatcher.start();
-  logger.info({ url: url.replace(/\/\/(0\.0\.0\.0|\[::\])/, '//localhost'), instanceId }, 'service started');
+  logger.info({ url: url.replace(/\/\/(0\.0\.0\.0|\[::\])/, '//localhost'), instanceId, console: config.adminToken ? 'on' : 'off' }, 'service started');
 
   const prune = () => {
     const cutoff = Date.now() - config.retentionDays * 86_400_000;
@@ -93,12 +129,14 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
     app,
     store,
     dispatcher,
+    channels,
+    metrics,
     url,
     stop() {
       stopped ??= (async () => {
-        // Stop taking webhooks first, then let sends in flight finish, then close the database.
         clearInterval(pruneTimer);
         clearTimeout(firstPrune);
+        // Stop taking webhooks first, then let sends in flight finish, then close the database.
         await app.close();
         await dispatcher.stop(config.shutdownGraceMs);
         await store.close();

@@ -24,7 +24,7 @@ describe('config', () => {
     assert.equal(c.curationsDir, path.resolve('/srv/app/curations'));
     assert.equal(c.channelTalk.apiUrl, 'https://api.channel.io');
     assert.equal(c.delayScale, 1);
-    assert.deepEqual(c.webhookTokens, ['tok']);
+    assert.deepEqual(c.channels[0]!.webhookTokens, ['tok']);
   });
 
   test('each missing secret is named, one line each, with what to do', () => {
@@ -40,7 +40,7 @@ describe('config', () => {
     assert.match(lines[0]!, /CHANNELTALK_WEBHOOK_TOKEN is required.*ALLOW_UNVERIFIED_WEBHOOKS=true/);
     const c = loadConfig({ ...noToken, ALLOW_UNVERIFIED_WEBHOOKS: 'true' });
     assert.equal(c.allowUnverifiedWebhooks, true);
-    assert.deepEqual(c.webhookTokens, []);
+    assert.deepEqual(c.channels[0]!.webhookTokens, []);
   });
 
   test('wrong values are named with the fix', () => {
@@ -53,7 +53,7 @@ describe('config', () => {
 
   test('a rotated token list is split; errors never echo a secret', () => {
     const c = loadConfig({ ...base, CHANNELTALK_WEBHOOK_TOKEN: 'new, old' });
-    assert.deepEqual(c.webhookTokens, ['new', 'old']);
+    assert.deepEqual(c.channels[0]!.webhookTokens, ['new', 'old']);
     const lines = errorLines({ ...base, PORT: 'x' });
     assert.ok(!lines.join('\n').includes('very-secret-value'));
   });

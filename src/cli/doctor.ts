@@ -33,38 +33,48 @@ const checks: Array<[string, Check]> = [
   [
     'Channel Talk credentials',
     async (config) => {
-      const client = new ChannelTalkClient({
-        baseUrl: config.channelTalk.apiUrl,
-        accessKey: config.channelTalk.accessKey,
-        accessSecret: config.channelTalk.accessSecret,
-        timeoutMs: config.channelTalk.timeoutMs,
-        retry: { maxAttempts: 2 },
-      });
-      try {
-        const res = (await client.getChannel()) as { channel?: { id?: unknown; name?: unknown } };
-        const ch = res.channel;
-        return `GET /open/v5/channel answered 200${ch ? ` (channel ${String(ch.id ?? '?')}${typeof ch.name === 'string' ? ` "${ch.name}"` : ''})` : ''}`;
-      } catch (err) {
-        if (err instanceof ChannelTalkRejectedError) {
-          throw new Failed(
-            err.status === 401 || err.status === 403
-              ? `Channel Talk refused the credentials (${err.status}): check CHANNELTALK_ACCESS_KEY and CHANNELTALK_ACCESS_SECRET (desk: Settings > API key)`
-              : `Channel Talk answered ${err.status}: check CHANNELTALK_API_URL`,
-          );
+      const lines: string[] = [];
+      for (const ch of config.channels) {
+        const who = config.channels.length > 1 ? `channel ${ch.name}: ` : '';
+        const fix = config.channels.length > 1 ? `the accessKey and accessSecret of channel ${ch.name} in CHANNELS_FILE` : 'CHANNELTALK_ACCESS_KEY and CHANNELTALK_ACCESS_SECRET';
+        const client = new ChannelTalkClient({
+          baseUrl: config.channelTalk.apiUrl,
+          accessKey: ch.accessKey,
+          accessSecret: ch.accessSecret,
+          timeoutMs: config.channelTalk.timeoutMs,
+          retry: { maxAttempts: 2 },
+        });
+        try {
+          const res = (await client.getChannel()) as { channel?: { id?: unknown; name?: unknown } };
+          const c = res.channel;
+          lines.push(`${who}GET /open/v5/channel answered 200${c ? ` (channel ${String(c.id ?? '?')}${typeof c.name === 'string' ? ` "${c.name}"` : ''})` : ''}`);
+        } catch (err) {
+          if (err instanceof ChannelTalkRejectedError) {
+            throw new Failed(
+              err.status === 401 || err.status === 403
+                ? `${who}Channel Talk refused the credentials (${err.status}): check ${fix} (desk: Settings > API key)`
+                : `${who}Channel Talk answered ${err.status}: check CHANNELTALK_API_URL`,
+            );
+          }
+          if (err instanceof ChannelTalkUnavailableError) {
+            throw new Failed(`could not reach ${config.channelTalk.apiUrl} (${err.reason}${err.status ? ` ${err.status}` : ''}): check CHANNELTALK_API_URL and the network`);
+          }
+          throw err;
         }
-        if (err instanceof ChannelTalkUnavailableError) {
-          throw new Failed(`could not reach ${config.channelTalk.apiUrl} (${err.reason}${err.status ? ` ${err.status}` : ''}): check CHANNELTALK_API_URL and the network`);
-        }
-        throw err;
       }
+      return lines.join('; ');
     },
   ],
   [
     'curations',
     async (config) => {
-      const loaded = await loadCurations(config.curationsDir);
-      if (!loaded.ok) throw new Failed(`${loaded.errors.length} error(s):\n${loaded.errors.map((e) => `    ${formatLoadError(e)}`).join('\n')}`);
-      return `${loaded.set.curations.length} loaded from ${config.curationsDir}: ${loaded.set.curations.map((c) => c.id).join(', ')}`;
+      const lines: string[] = [];
+      for (const dir of new Set(config.channels.map((c) => c.curationsDir))) {
+        const loaded = await loadCurations(dir);
+        if (!loaded.ok) throw new Failed(`${loaded.errors.length} error(s):\n${loaded.errors.map((e) => `    ${formatLoadError(e)}`).join('\n')}`);
+        lines.push(`${loaded.set.curations.length} loaded from ${dir}: ${loaded.set.curations.map((c) => c.id).join(', ')}`);
+      }
+      return lines.join('; ');
     },
   ],
 ];

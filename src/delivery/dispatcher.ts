@@ -12,8 +12,9 @@ import { backoffMs } from './backoff.js';
 
 export interface DispatcherOptions {
   ops: DispatchOps;
-  clientFor: (channelId: string | null) => ChannelTalkClient;
-  curations: () => CurationSet;
+  /** The client of the channel a message belongs to; undefined when no configured channel serves it. */
+  clientFor: (channelId: string | null) => ChannelTalkClient | undefined;
+  curations: (channelId: string | null) => CurationSet | undefined;
   logger: Logger;
   delayScale: number;
   instanceId: string;
@@ -25,6 +26,8 @@ export interface DispatcherOptions {
   /** Longest sleep between looks at the database (other instances may add work). */
   pollMs?: number;
   concurrency?: number;
+  /** Sends in flight per Channel Talk channel, so one channel's outage or rate limit cannot take every slot. */
+  perChannelConcurrency?: number;
   now?: () => number;
   random?: () => number;
   /** Observers for metrics. */
@@ -35,6 +38,7 @@ export interface DispatcherOptions {
 
 export class Dispatcher {
   private readonly inflight = new Set<Promise<void>>();
+  private readonly inflightByChannel = new Map<string, number>();
   private loopDone: Promise<void> | null = null;
   private stopping = false;
   private wakeUp: (() => void) | null = null;
@@ -43,12 +47,14 @@ export class Dispatcher {
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly concurrency: number;
+  private readonly perChannel: number;
 
   constructor(private readonly o: DispatcherOptions) {
     this.now = o.now ?? Date.now;
     this.leaseMs = o.leaseMs ?? 30_000;
     this.pollMs = o.pollMs ?? 500;
     this.concurrency = o.concurrency ?? 16;
+    this.perChannel = Math.min(this.concurrency, o.perChannelConcurrency ?? this.concurrency);
   }
 
   start(): void {
@@ -103,8 +109,17 @@ export class Dispatcher {
     }
     const room = this.concurrency - this.inflight.size;
     if (room <= 0) return;
-    for (const m of await this.o.ops.claimDue(now, room, this.o.instanceId, this.leaseMs)) {
-      this.track(this.send(m));
+    const full = [...this.inflightByChannel].filter(([, n]) => n >= this.perChannel).map(([ch]) => ch);
+    for (const m of await this.o.ops.claimDue(now, room, this.o.instanceId, this.leaseMs, full)) {
+      const ch = m.channel_id ?? '';
+      this.inflightByChannel.set(ch, (this.inflightByChannel.get(ch) ?? 0) + 1);
+      this.track(
+        this.send(m).finally(() => {
+          const n = (this.inflightByChannel.get(ch) ?? 1) - 1;
+          if (n <= 0) this.inflightByChannel.delete(ch);
+          else this.inflightByChannel.set(ch, n);
+        }),
+      );
     }
   }
 
@@ -138,7 +153,9 @@ export class Dispatcher {
     const startedAt = this.now();
     const t0 = performance.now();
     try {
-      const res = await this.o.clientFor(m.channel_id).sendMessage(m.chat_id, body, {
+      const client = this.o.clientFor(m.channel_id);
+      if (!client) throw new Error(`no configured channel serves channel ${m.channel_id ?? '(none)'}`);
+      const res = await client.sendMessage(m.chat_id, body, {
         retry: false,
         ...(this.o.botName ? { botName: this.o.botName } : {}),
       });
@@ -190,7 +207,7 @@ export class Dispatcher {
   private async planRun(run: PlanningRun): Promise<void> {
     const { ops, logger, delayScale } = this.o;
     const now = this.now();
-    const curation = this.o.curations().byId(run.curation_id);
+    const curation = this.o.curations(run.channel_id)?.byId(run.curation_id);
     if (!curation || !run.event_json) {
       await ops.failPlanning(run.id, `curation ${run.curation_id} is no longer loaded`, null, now);
       logger.error({ runId: run.id, curationId: run.curation_id }, 'run failed: its curation is no longer loaded');
@@ -201,7 +218,9 @@ export class Dispatcher {
     let language = event.language;
     if (run.user_id) {
       try {
-        const { user } = await this.o.clientFor(run.channel_id).getUser(run.user_id);
+        const client = this.o.clientFor(run.channel_id);
+        if (!client) throw new Error(`no configured channel serves channel ${run.channel_id ?? '(none)'}`);
+        const { user } = await client.getUser(run.user_id);
         profile = { ...(user.profile ?? {}) };
         if (profile.name === undefined && user.name !== undefined) profile.name = user.name;
         language ??= user.language ?? null;

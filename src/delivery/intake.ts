@@ -9,19 +9,21 @@ import { eventIdFor, runIdFor } from './ids.js';
 
 export interface IntakeDeps {
   store: Store;
-  curations: () => CurationSet;
   logger: Logger;
   now?: () => number;
   /** Called after a commit that created work, so the dispatcher need not wait for its next poll. */
   onWork?: () => void;
+  /** Observer for metrics. */
+  onOutcome?: (event: Event, outcome: IntakeOutcome) => void;
 }
 
 export class Intake {
   constructor(private readonly deps: IntakeDeps) {}
 
-  async accept(event: Event): Promise<IntakeOutcome> {
+  /** Commits the event with the runs it starts among `curations` (the delivering channel's set). */
+  async accept(event: Event, curations: CurationSet): Promise<IntakeOutcome> {
     const receivedAt = (this.deps.now ?? Date.now)();
-    const candidates = this.candidates(event, receivedAt);
+    const candidates = this.candidates(event, curations, receivedAt);
     const outcome = await this.deps.store.intake({
       eventId: eventIdFor(event.dedupeKey),
       event,
@@ -44,14 +46,15 @@ export class Intake {
       },
       'event received',
     );
+    this.deps.onOutcome?.(event, outcome);
     if (outcome.runs.length > 0 || outcome.cancelledRuns > 0) this.deps.onWork?.();
     return outcome;
   }
 
-  private candidates(event: Event, now: number): RunCandidate[] {
+  private candidates(event: Event, curations: CurationSet, now: number): RunCandidate[] {
     if (event.kind !== 'chatOpened' && event.kind !== 'userMessage') return [];
     const out: RunCandidate[] = [];
-    for (const curation of matchCurations(this.deps.curations(), event)) {
+    for (const curation of matchCurations(curations, event)) {
       const runId = runIdFor(curation.id, event.dedupeKey);
       // Without the profile in the delivery, planning waits for the dispatcher
       // to fetch the user: the route never calls Channel Talk.

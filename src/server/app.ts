@@ -5,23 +5,26 @@ import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import type { Logger } from 'pino';
 import { normalize, MalformedDeliveryError } from '../channeltalk/normalize.js';
+import type { Event } from '../channeltalk/event.js';
 import type { Intake } from '../delivery/intake.js';
 import type { Store } from '../delivery/store/store.js';
-import { tokenMatches } from './token.js';
+import type { ChannelRegistry } from '../channel-registry.js';
+import type { DeliveryRecorder } from './recorder.js';
 import { legacyBody, LegacyBodyError } from './legacy-body.js';
 
 export interface AppDeps {
   intake: Intake;
   store: Store;
   logger: Logger;
-  /** Accepted webhook tokens (several during a rotation). */
-  webhookTokens: string[];
-  /** Only when ALLOW_UNVERIFIED_WEBHOOKS=true and no token is set. */
-  allowUnverified: boolean;
-  curationCount: () => number;
+  /** Which channel a webhook token belongs to, and that channel's curations. */
+  channels: ChannelRegistry;
   bodyLimit?: number;
   /** Webhook requests per minute per IP; 0 turns the limit off. */
   webhookRateLimitPerMinute?: number;
+  /** When set, every delivery that passed the token check is also written to a file, for replay. */
+  recorder?: DeliveryRecorder;
+  /** Observer for refused deliveries (401, 400), for metrics. */
+  onRefused?: (status: number) => void;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -46,23 +49,44 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const receive = (legacy: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     const query = req.query as Record<string, unknown>;
-    if (!deps.allowUnverified && !tokenMatches(query.token, deps.webhookTokens)) {
+    const unverified = deps.channels.unverified;
+    const candidates = unverified ? [unverified] : deps.channels.byToken(query.token);
+    if (candidates.length === 0) {
+      deps.onRefused?.(401);
       deps.logger.warn({ route: req.routeOptions.url, ip: req.ip }, 'webhook refused: wrong or missing token');
       return reply.code(401).send({ ok: false, error: 'wrong or missing token' });
     }
-    let event;
+    const raw = req.method === 'GET' ? query : req.body;
+    if (deps.recorder) {
+      // Recording is a debugging aid: its failure must never fail the webhook.
+      deps.recorder.record(req.routeOptions.url ?? req.url, query, raw).catch((err: unknown) =>
+        deps.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'could not record the delivery'),
+      );
+    }
+    let event: Event;
     try {
-      const body = legacy ? legacyBody(req.method === 'GET' ? query : req.body) : req.body;
+      const body = legacy ? legacyBody(raw) : raw;
       event = normalize(body);
     } catch (err) {
       if (err instanceof MalformedDeliveryError || err instanceof LegacyBodyError) {
         deps.logger.warn({ route: req.routeOptions.url, reason: err.message }, 'webhook refused: malformed delivery');
+        deps.onRefused?.(400);
         return reply.code(400).send({ ok: false, error: err.message });
       }
       throw err;
     }
+    // The token names the channel; a delivery that says it is from another channel is refused.
+    const channel =
+      candidates.find((c) => c.config.channelId !== null && c.config.channelId === event.channelId) ??
+      candidates.find((c) => c.config.channelId === null) ??
+      (event.channelId === null && candidates.length === 1 ? candidates[0] : undefined);
+    if (!channel) {
+      deps.logger.warn({ route: req.routeOptions.url, channelId: event.channelId }, 'webhook refused: the token belongs to another channel');
+      return reply.code(401).send({ ok: false, error: 'the token does not belong to the channel of this delivery' });
+    }
+    if (event.channelId === null) event = { ...event, channelId: channel.config.channelId };
     try {
-      const outcome = await deps.intake.accept(event);
+      const outcome = await deps.intake.accept(event, channel.curations);
       return reply.code(200).send({
         ok: true,
         event: event.kind,
@@ -86,7 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/healthz', async (_req, reply) => {
     try {
       await deps.store.ping();
-      return await reply.send({ ok: true, database: deps.store.dialect, curations: deps.curationCount(), queue: await deps.store.queueDepth() });
+      return await reply.send({ ok: true, database: deps.store.dialect, channels: deps.channels.channels.length, curations: deps.channels.allCurations().curations.length, queue: await deps.store.queueDepth() });
     } catch {
       return reply.code(503).send({ ok: false, database: 'unreachable' });
     }

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/server/app.js';
 import { Store } from '../../src/delivery/store/store.js';
 import { Intake } from '../../src/delivery/intake.js';
-import { loadCurations } from '../../src/curation/index.js';
+import { ChannelRegistry } from '../../src/channel-registry.js';
 import { normalize, MalformedDeliveryError } from '../../src/channeltalk/normalize.js';
 import { ROOT, webhook, webhookForChat } from '../support/fixtures.js';
 import { tempDir } from '../support/processes.js';
@@ -19,11 +19,14 @@ let store: Store;
 let app: FastifyInstance;
 
 async function makeApp(extra: { webhookRateLimitPerMinute?: number; bodyLimit?: number } = {}): Promise<FastifyInstance> {
-  const loaded = await loadCurations(path.join(ROOT, 'curations'));
-  assert.ok(loaded.ok);
   const logger = pino({ level: 'silent' });
-  const intake = new Intake({ store, curations: () => loaded.set, logger });
-  return buildApp({ intake, store, logger, webhookTokens: [TOKEN, 'previous-token'], allowUnverified: false, curationCount: () => loaded.set.curations.length, ...extra });
+  const intake = new Intake({ store, logger });
+  const opened = await ChannelRegistry.open(
+    [{ name: 'default', channelId: null, accessKey: 'k', accessSecret: 's', webhookTokens: [TOKEN, 'previous-token'], botName: undefined, curationsDir: path.join(ROOT, 'curations') }],
+    { apiUrl: 'http://127.0.0.1:9', timeoutMs: 1000, logger },
+  );
+  assert.ok(opened.ok);
+  return buildApp({ intake, store, logger, channels: opened.registry, ...extra });
 }
 
 before(async () => {

@@ -46,12 +46,14 @@ export class DispatchOps {
     return Number(res.numUpdatedRows);
   }
 
-  async claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<ClaimedMessage[]> {
+  /** Claims up to `limit` due messages, none of the channels in `skipChannels` (those already at their share of sends). */
+  async claimDue(now: number, limit: number, owner: string, leaseMs: number, skipChannels: string[] = []): Promise<ClaimedMessage[]> {
+    const skip = skipChannels.length > 0 ? sql` AND COALESCE(channel_id, '') NOT IN (${sql.join(skipChannels)})` : sql``;
     const { rows } = await sql<ClaimedMessage>`
       UPDATE messages SET state = 'sending', claimed_by = ${owner}, claim_until = ${now + leaseMs}
       WHERE (run_id, seq) IN (
         SELECT run_id, seq FROM messages
-        WHERE state = 'pending' AND due_at <= ${now}
+        WHERE state = 'pending' AND due_at <= ${now}${skip}
         ORDER BY due_at
         LIMIT ${limit}${this.skipLocked}
       )
