@@ -85,32 +85,39 @@ export class Dispatcher {
   private async loop(): Promise<void> {
     while (!this.stopping) {
       this.woken = false;
+      let claimed: number;
       try {
-        await this.tick();
+        claimed = await this.tick();
       } catch (err) {
         this.o.logger.error({ err: errInfo(err) }, 'dispatcher: database error, retrying');
         await this.sleep(Math.min(this.pollMs, 1000));
         continue;
       }
       if (this.stopping) break;
-      if (this.woken) continue;
+      // Let I/O in: SQLite calls complete without leaving the microtask queue,
+      // so a loop that only awaited them would starve the HTTP server.
+      await new Promise<void>((r) => setImmediate(r));
+      if (this.woken || claimed > 0) continue;
       const next = await this.o.ops.nextWakeAt().catch(() => null);
       const wait = next === null ? this.pollMs : Math.max(0, Math.min(this.pollMs, next - this.now()));
-      // With the queue full, only a finished send (which wakes us) frees room.
-      if (wait > 0 || this.inflight.size >= this.concurrency) await this.sleep(this.inflight.size >= this.concurrency ? this.pollMs : wait);
+      // Nothing claimed although something is due: every slot, or the due
+      // messages' channel share, is taken. A finishing send wakes us.
+      await this.sleep(wait > 0 ? wait : this.pollMs);
     }
   }
 
-  private async tick(): Promise<void> {
+  /** Claims what is due and starts it; returns how much it started. */
+  private async tick(): Promise<number> {
     const now = this.now();
     await this.o.ops.reclaimExpired(now);
-    for (const run of await this.o.ops.claimPlanning(now, 8, this.o.instanceId, this.leaseMs)) {
-      this.track(this.planRun(run));
-    }
-    const room = this.concurrency - this.inflight.size;
-    if (room <= 0) return;
+    const runs = await this.o.ops.claimPlanning(now, 8, this.o.instanceId, this.leaseMs);
+    for (const run of runs) this.track(this.planRun(run));
+    // At most one channel's share per claim, so one claim cannot fill every slot with one channel.
+    const room = Math.min(this.concurrency - this.inflight.size, this.perChannel);
+    if (room <= 0) return runs.length;
     const full = [...this.inflightByChannel].filter(([, n]) => n >= this.perChannel).map(([ch]) => ch);
-    for (const m of await this.o.ops.claimDue(now, room, this.o.instanceId, this.leaseMs, full)) {
+    const due = await this.o.ops.claimDue(now, room, this.o.instanceId, this.leaseMs, full);
+    for (const m of due) {
       const ch = m.channel_id ?? '';
       this.inflightByChannel.set(ch, (this.inflightByChannel.get(ch) ?? 0) + 1);
       this.track(
@@ -121,6 +128,7 @@ export class Dispatcher {
         }),
       );
     }
+    return runs.length + due.length;
   }
 
   private track(p: Promise<void>): void {

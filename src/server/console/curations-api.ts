@@ -1,0 +1,94 @@
+// The loaded curations, their reload from disk, and the simulator: the same
+// plan() the service and `curation preview` call, on answers typed by an
+// operator, so what the console shows is what a customer would get.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { plan, resolveProfile, type Curation, type CurationSet } from '../../curation/index.js';
+import { renderBody } from './render-message.js';
+import type { Session } from './sessions.js';
+
+export interface CurationsApiDeps {
+  curations: () => CurationSet;
+  reloadCurations: () => Promise<{ ok: true; ids: string[] } | { ok: false; errors: string[] }>;
+  logger: Logger;
+  now: () => number;
+  sessionOf: (req: FastifyRequest) => Session;
+}
+
+export function curationView(c: Curation) {
+  return {
+    id: c.id,
+    title: c.title ?? null,
+    description: c.description ?? null,
+    file: c.file,
+    enabled: c.enabled,
+    trigger: c.trigger,
+    limits: c.limits,
+    takeover: c.takeover,
+    languages: c.languages,
+    defaultLanguage: c.defaultLanguage,
+    fields: c.fields,
+    valueNames: c.valueNames,
+    messageCount: c.messageCount,
+    hasFallback: c.hasFallback,
+    hasConsentFallback: c.hasConsentFallback,
+  };
+}
+
+interface SimulateBody {
+  curationId?: unknown;
+  profile?: unknown;
+  lang?: unknown;
+}
+
+export function registerCurationsApi(api: FastifyInstance, deps: CurationsApiDeps): void {
+  api.get('/curations', (_req, reply) => reply.send({ curations: deps.curations().curations.map(curationView) }));
+
+  api.post('/curations/reload', async (req) => {
+    const operator = deps.sessionOf(req).operatorId;
+    const result = await deps.reloadCurations();
+    if (result.ok) deps.logger.info({ operator, curations: result.ids }, 'console: curations reloaded');
+    else deps.logger.warn({ operator, errors: result.errors.length }, 'console: curation reload refused; the loaded version stays');
+    return { ...result, curations: deps.curations().curations.map(curationView) };
+  });
+
+  api.post('/simulate', async (req, reply) => {
+    const body = (req.body ?? {}) as SimulateBody;
+    const curation = typeof body.curationId === 'string' ? deps.curations().byId(body.curationId) : undefined;
+    if (!curation) return reply.code(404).send({ ok: false, error: 'no such curation' });
+    if (body.profile === null || typeof body.profile !== 'object' || Array.isArray(body.profile)) {
+      return reply.code(400).send({ ok: false, error: 'profile must be an object of answers' });
+    }
+    const profile = body.profile as Record<string, unknown>;
+    const lang = typeof body.lang === 'string' && /^[a-z]{2,3}$/.test(body.lang) ? body.lang : null;
+    const now = deps.now();
+    const resolved = resolveProfile(curation, profile);
+    // No event, exactly like `curation preview`: the answers and the language are the whole input.
+    const p = plan(curation, null, profile, {
+      runId: 'r_console-simulator',
+      now,
+      ...(lang ? { lang } : {}),
+    });
+    return {
+      ok: true,
+      curationId: curation.id,
+      outcome: p.outcome,
+      lang: p.lang,
+      reason: p.reason,
+      values: p.values,
+      // Field problems from the contract itself, and any the plan raised (consent, fallback).
+      problems: dedupeProblems([...resolved.problems, ...p.problems]),
+      messages: p.messages.map((m) => ({ seq: m.seq, delayMs: m.delayMs, body: m.body, rendered: renderBody(m.body) })),
+    };
+  });
+}
+
+function dedupeProblems<T extends { field: string; problem: string }>(all: T[]): T[] {
+  const seen = new Set<string>();
+  return all.filter((p) => {
+    const k = `${p.field}\n${p.problem}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

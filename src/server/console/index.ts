@@ -1,0 +1,132 @@
+// The operator console at /console: a login with ADMIN_TOKEN, a small
+// single-page app, and its JSON API under /console/api. Without ADMIN_TOKEN
+// the console is off and says how to turn it on.
+import cookie from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { CurationSet } from '../../curation/index.js';
+import { ConsoleQueries } from '../../delivery/store/console-queries.js';
+import type { Store } from '../../delivery/store/store.js';
+import { tokenMatches } from '../token.js';
+import { registerCurationsApi } from './curations-api.js';
+import { registerRunsApi } from './runs-api.js';
+import { clearSessionCookie, csrfOk, sameOrigin, sessionOf, setSecurityHeaders, setSessionCookie } from './security.js';
+import { LoginThrottle, Sessions, type Session } from './sessions.js';
+import { Assets, chartJsFile, staticDir } from './static.js';
+
+export interface ConsoleDeps {
+  store: Store;
+  logger: Logger;
+  adminToken: string | undefined;
+  curations: () => CurationSet;
+  reloadCurations: () => Promise<{ ok: true; ids: string[] } | { ok: false; errors: string[] }>;
+  now?: () => number;
+}
+
+const OFF_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Console is off</title></head>
+<body><h1>The operator console is off</h1>
+<p>Set <code>ADMIN_TOKEN</code> (at least 12 characters; a long random value, e.g. <code>openssl rand -base64 24</code>) in the environment or the <code>.env</code> file, restart the service, and sign in here with that token.</p></body></html>`;
+
+const SESSION = Symbol('consoleSession');
+type WithSession = FastifyRequest & { [SESSION]?: Session };
+
+export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {
+  const now = deps.now ?? Date.now;
+  const logger = deps.logger.child({ component: 'console' });
+  const adminToken = deps.adminToken;
+
+  await app.register(
+    async (scope) => {
+      scope.addHook('onRequest', async (_req, reply) => {
+        setSecurityHeaders(reply);
+      });
+
+      if (adminToken === undefined) {
+        const off = (_req: FastifyRequest, reply: FastifyReply) =>
+          reply.code(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(OFF_PAGE);
+        scope.get('/', off);
+        scope.get('/login', off);
+        scope.all('/api/*', (_req, reply) => reply.code(404).send({ ok: false, error: 'the console is off: set ADMIN_TOKEN and restart' }));
+        return;
+      }
+
+      await scope.register(cookie);
+      const sessions = new Sessions({ now });
+      const throttle = new LoginThrottle(now);
+      const assets = new Assets(staticDir(), { 'chart.umd.min.js': chartJsFile() });
+      const queries = new ConsoleQueries(deps.store.db);
+
+      const page = async (reply: FastifyReply, name: string) => {
+        const a = await assets.get(name);
+        if (!a) return reply.code(500).send({ ok: false, error: `console asset ${name} is missing` });
+        return reply.header('cache-control', 'no-store').type(a.type).send(a.body);
+      };
+
+      scope.get('/', async (req, reply) => (sessionOf(req, sessions) ? page(reply, 'index.html') : reply.redirect('/console/login')));
+      scope.get('/login', async (req, reply) => (sessionOf(req, sessions) ? reply.redirect('/console/') : page(reply, 'login.html')));
+
+      scope.get('/static/:name', async (req, reply) => {
+        const a = await assets.get((req.params as { name: string }).name);
+        if (!a) return reply.code(404).send({ ok: false, error: 'not found' });
+        return reply.header('cache-control', 'no-cache').type(a.type).send(a.body);
+      });
+
+      scope.post('/login', (req, reply) => {
+        if (!sameOrigin(req)) return reply.code(403).send({ ok: false, error: 'cross-site request refused' });
+        const wait = throttle.blockedFor(req.ip);
+        if (wait > 0) {
+          return reply.code(429).header('retry-after', String(Math.ceil(wait / 1000))).send({ ok: false, error: 'too many failed sign-ins; wait and try again' });
+        }
+        const given = (req.body as { token?: unknown } | undefined)?.token;
+        if (!tokenMatches(given, [adminToken])) {
+          throttle.fail(req.ip);
+          logger.warn({ ip: req.ip }, 'console: sign-in refused');
+          return reply.code(401).send({ ok: false, error: 'wrong admin token' });
+        }
+        throttle.succeed(req.ip);
+        const session = sessions.create();
+        setSessionCookie(req, reply, session);
+        logger.info({ operator: session.operatorId, ip: req.ip }, 'console: operator signed in');
+        return reply.header('cache-control', 'no-store').send({ ok: true });
+      });
+
+      await scope.register(
+        (api, _opts, done) => {
+          api.addHook('onRequest', async (req: WithSession, reply) => {
+            reply.header('cache-control', 'no-store');
+            const session = sessionOf(req, sessions);
+            if (!session) return reply.code(401).send({ ok: false, error: 'sign in first', login: '/console/login' });
+            if (req.method !== 'GET' && req.method !== 'HEAD') {
+              if (!sameOrigin(req)) return reply.code(403).send({ ok: false, error: 'cross-site request refused' });
+              if (!csrfOk(req, session)) return reply.code(403).send({ ok: false, error: 'missing or wrong CSRF token; reload the page' });
+            }
+            req[SESSION] = session;
+          });
+          const current = (req: FastifyRequest): Session => {
+            const s = (req as WithSession)[SESSION];
+            if (!s) throw new Error('console: route reached without a session');
+            return s;
+          };
+
+          api.get('/session', (req, reply) => {
+            const s = current(req);
+            return reply.send({ operatorId: s.operatorId, csrf: s.csrf, database: deps.store.dialect });
+          });
+          api.post('/logout', async (req, reply) => {
+            const s = current(req);
+            sessions.destroy(s.id);
+            clearSessionCookie(req, reply);
+            logger.info({ operator: s.operatorId }, 'console: operator signed out');
+            return { ok: true };
+          });
+          registerRunsApi(api, { queries, logger, now, sessionOf: current });
+          registerCurationsApi(api, { curations: deps.curations, reloadCurations: deps.reloadCurations, logger, now, sessionOf: current });
+          api.all('/*', (_req, reply) => reply.code(404).send({ ok: false, error: 'no such console API' }));
+          done();
+        },
+        { prefix: '/api' },
+      );
+    },
+    { prefix: '/console' },
+  );
+}

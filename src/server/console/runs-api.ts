@@ -1,0 +1,83 @@
+// Read-only views of what the service did: the overview numbers, the run
+// search, one run's timeline, and the logged reveal of a run's answers.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { MessageBody } from '../../channeltalk/wire.js';
+import { ConsoleQueries, RUN_STATES } from '../../delivery/store/console-queries.js';
+import type { RunState } from '../../delivery/store/schema.js';
+import { renderBody } from './render-message.js';
+import type { Session } from './sessions.js';
+
+export interface RunsApiDeps {
+  queries: ConsoleQueries;
+  logger: Logger;
+  now: () => number;
+  sessionOf: (req: FastifyRequest) => Session;
+}
+
+type Query = Record<string, string | undefined>;
+
+const text = (v: string | undefined, max = 200) => (v === undefined || v.trim() === '' ? undefined : v.trim().slice(0, max));
+
+export function registerRunsApi(api: FastifyInstance, deps: RunsApiDeps): void {
+  const { queries } = deps;
+
+  api.get('/overview', async (req) => {
+    const q = req.query as Query;
+    const now = deps.now();
+    // The browser's getTimezoneOffset(): minutes to add to local time to get UTC.
+    const tz = Number(q.tz ?? 0);
+    const offsetMs = Number.isFinite(tz) && Math.abs(tz) <= 14 * 60 ? tz * 60_000 : 0;
+    const localNow = now - offsetMs;
+    const todayStart = localNow - (((localNow % 86_400_000) + 86_400_000) % 86_400_000) + offsetMs;
+    return queries.overview(now, todayStart);
+  });
+
+  api.get('/runs', async (req, reply) => {
+    const q = req.query as Query;
+    const state = text(q.state);
+    if (state !== undefined && !RUN_STATES.includes(state as RunState)) {
+      return reply.code(400).send({ ok: false, error: `state must be one of ${RUN_STATES.join(', ')}` });
+    }
+    const before = q.before === undefined ? undefined : Number(q.before);
+    const filter = {
+      q: text(q.q),
+      chatId: text(q.chatId),
+      userId: text(q.userId),
+      curationId: text(q.curationId),
+      state: state as RunState | undefined,
+      before: before !== undefined && Number.isFinite(before) ? before : undefined,
+      limit: q.limit === undefined ? 50 : Number(q.limit) || 50,
+    };
+    const runs = await queries.listRuns(filter);
+    // "Did anything arrive for this customer at all?" needs the deliveries too, runs or not.
+    const events =
+      filter.chatId || filter.userId || filter.q
+        ? await queries.listEvents({ chatId: filter.chatId, userId: filter.userId, anyId: filter.chatId || filter.userId ? undefined : filter.q, limit: 20 })
+        : [];
+    return { runs, events, next: runs.length === filter.limit ? runs[runs.length - 1]?.createdAt ?? null : null };
+  });
+
+  api.get('/runs/:id', async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const detail = await queries.runDetail(id);
+    if (!detail) return reply.code(404).send({ ok: false, error: 'no such run' });
+    return {
+      ...detail,
+      messages: detail.messages.map((m) => {
+        const body = JSON.parse(m.body_json) as MessageBody;
+        const { body_json: _b, ...rest } = m;
+        return { ...rest, body, rendered: renderBody(body) };
+      }),
+    };
+  });
+
+  api.post('/runs/:id/reveal', async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const secrets = await queries.runSecrets(id);
+    if (!secrets) return reply.code(404).send({ ok: false, error: 'no such run' });
+    // An audit line: who looked at whose answers. Never the answers themselves.
+    deps.logger.info({ runId: id, operator: deps.sessionOf(req).operatorId }, 'console: profile revealed');
+    return reply.header('cache-control', 'no-store').send(secrets);
+  });
+}

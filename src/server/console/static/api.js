@@ -1,0 +1,34 @@
+// The console API from the page: same-origin fetch with the session cookie,
+// the CSRF token on every write, and a trip to the sign-in page on 401.
+let csrf = null;
+
+export class ApiError extends Error {
+  constructor(message, status, data) {
+    super(message);
+    this.status = status;
+    this.data = data;
+  }
+}
+
+async function csrfToken() {
+  if (csrf === null) csrf = (await api('/session')).csrf;
+  return csrf;
+}
+
+export async function api(path, { method = 'GET', body } = {}) {
+  const headers = { accept: 'application/json' };
+  const init = { method, headers, credentials: 'same-origin' };
+  if (method !== 'GET') {
+    headers['content-type'] = 'application/json';
+    headers['x-csrf-token'] = await csrfToken();
+    init.body = JSON.stringify(body ?? {});
+  }
+  const res = await fetch(`/console/api${path}`, init);
+  if (res.status === 401) {
+    location.href = '/console/login';
+    throw new ApiError('signed out', 401, {});
+  }
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) throw new ApiError(data.error || `request failed (${res.status})`, res.status, data);
+  return data;
+}

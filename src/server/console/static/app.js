@@ -1,0 +1,53 @@
+// The console's shell: a hash router over the four sections.
+import { api } from './api.js';
+import { clear, errorBox, h } from './dom.js';
+import { showOverview } from './overview.js';
+import { showRuns, showRun } from './runs.js';
+import { showSimulator } from './simulator.js';
+import { showCurations } from './curations.js';
+
+const view = document.getElementById('view');
+let leaving = [];
+
+/** Views register clean-ups (timers, charts) that run when the operator navigates away. */
+export function onLeave(fn) {
+  leaving.push(fn);
+}
+
+function parseHash() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  const [path, query = ''] = raw.split('?');
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  return { parts, params: new URLSearchParams(query) };
+}
+
+async function route() {
+  for (const fn of leaving) fn();
+  leaving = [];
+  const { parts, params } = parseHash();
+  const section = parts[0] || 'overview';
+  for (const a of document.querySelectorAll('[data-tab]')) a.classList.toggle('active', a.dataset.tab === section);
+  clear(view);
+  const ctx = { view, params, onLeave, navigate: (hash) => (location.hash = hash) };
+  try {
+    if (section === 'overview') await showOverview(ctx);
+    else if (section === 'runs' && parts[1]) await showRun(ctx, parts[1]);
+    else if (section === 'runs') await showRuns(ctx);
+    else if (section === 'simulator') await showSimulator(ctx, parts[1]);
+    else if (section === 'curations') await showCurations(ctx);
+    else view.append(h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/overview' }, 'Back to the overview')));
+  } catch (err) {
+    view.append(errorBox(err.message || String(err)));
+  }
+}
+
+document.getElementById('logout').addEventListener('click', async () => {
+  try {
+    await api('/logout', { method: 'POST' });
+  } finally {
+    location.href = '/console/login';
+  }
+});
+
+window.addEventListener('hashchange', () => void route());
+void route();

@@ -1,0 +1,58 @@
+// The loaded curations and their triggers; reload from disk keeps the live
+// version when a file is broken.
+import { api } from './api.js';
+import { badge, clear, errorBox, fmtDuration, h } from './dom.js';
+
+function triggerText(t) {
+  const bits = [`on ${t.on}`];
+  if (t.supportBots.length) bits.push(`support bots ${t.supportBots.join(', ')}`);
+  if (t.chatTags.length) bits.push(`chat tags ${t.chatTags.join(', ')}`);
+  if (t.keywords.length) bits.push(`keywords ${t.keywords.join(', ')} (${t.match})`);
+  return bits.join(' · ');
+}
+
+function curationCard(c) {
+  return h(
+    'li',
+    { class: 'card curation', dataset: { id: c.id } },
+    h('div', { class: 'run-head' }, h('strong', {}, c.id), c.enabled ? badge('enabled') : badge('disabled'), h('span', { class: 'muted' }, c.file)),
+    c.title ? h('p', {}, c.title) : null,
+    h(
+      'dl',
+      { class: 'facts' },
+      h('dt', {}, 'trigger'),
+      h('dd', { class: 'trigger' }, triggerText(c.trigger)),
+      h('dt', {}, 'limits'),
+      h('dd', {}, [c.limits.oncePerChat ? 'once per chat' : 'may repeat in a chat', c.limits.cooldownMs ? `cooldown ${fmtDuration(c.limits.cooldownMs)}` : null].filter(Boolean).join(' · ')),
+      h('dt', {}, 'answers'),
+      h('dd', {}, c.fields.map((f) => f.name).join(', ') || '—'),
+      h('dt', {}, 'messages'),
+      h('dd', {}, `${c.messageCount} in ${c.languages.join(', ')}${c.hasFallback ? ', with fallback' : ''}`),
+    ),
+    h('a', { href: `#/simulator/${encodeURIComponent(c.id)}` }, 'Simulate'),
+  );
+}
+
+export async function showCurations({ view }) {
+  const list = h('ul', { class: 'curation-list' });
+  const status = h('div', { 'aria-live': 'polite' });
+  const reload = h('button', { type: 'button', class: 'primary', id: 'reload' }, 'Reload from disk');
+  const draw = (curations) => list.replaceChildren(...curations.map(curationCard));
+  reload.addEventListener('click', async () => {
+    reload.disabled = true;
+    clear(status);
+    try {
+      const r = await api('/curations/reload', { method: 'POST' });
+      if (r.ok) status.append(h('p', { class: 'ok' }, `Reloaded: ${r.ids.join(', ')}`));
+      else status.append(h('div', { class: 'error', role: 'alert' }, h('p', {}, 'Reload refused; the previous version stays live.'), h('ul', {}, r.errors.map((e) => h('li', {}, h('code', {}, e))))));
+      draw(r.curations);
+    } catch (err) {
+      status.append(errorBox(err.message));
+    } finally {
+      reload.disabled = false;
+    }
+  });
+  const { curations } = await api('/curations');
+  draw(curations);
+  view.append(h('div', { class: 'title-row' }, h('h1', {}, 'Curations'), reload), status, list);
+}

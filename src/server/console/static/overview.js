@@ -1,0 +1,89 @@
+// Today and the last 7 days at a glance, runs per hour, and the queue.
+import { api } from './api.js';
+import { fmtDuration, h } from './dom.js';
+
+const REFRESH_MS = 15_000;
+
+function stat(label, value, extra) {
+  return h('div', { class: 'stat' }, h('div', { class: 'stat-value' }, value), h('div', { class: 'stat-label' }, label), extra ? h('div', { class: 'stat-extra' }, extra) : null);
+}
+
+function windowCard(title, w) {
+  return h(
+    'section',
+    { class: 'card', 'aria-label': title },
+    h('h2', {}, title),
+    h(
+      'div',
+      { class: 'stats' },
+      stat('webhooks received', w.webhooks.received, `${w.webhooks.ignored} ignored · ${w.webhooks.noMatch} no match`),
+      stat('runs started', w.runs.started),
+      stat('completed', w.runs.completed),
+      stat('fallback', w.runs.fallback),
+      stat('cancelled', w.runs.cancelled),
+      stat('failed', w.runs.failed),
+      stat('messages sent', w.messagesSent),
+      stat('first message p50', fmtDuration(w.latencyMs.p50), 'webhook → first message'),
+      stat('first message p95', fmtDuration(w.latencyMs.p95), `${w.latencyMs.samples} runs`),
+    ),
+  );
+}
+
+function hourLabel(ms) {
+  const d = new Date(ms);
+  return `${String(d.getHours()).padStart(2, '0')}:00`;
+}
+
+export async function showOverview({ view, onLeave }) {
+  const queueSlot = h('div');
+  const todaySlot = h('div');
+  const weekSlot = h('div');
+  const canvas = h('canvas', { id: 'runs-per-hour', role: 'img', 'aria-label': 'Runs started per hour, last 24 hours' });
+  const chartCard = h('section', { class: 'card chart-card', 'aria-label': 'Runs per hour' }, h('h2', {}, 'Runs per hour (24 h)'), h('div', { class: 'chart-box' }, canvas));
+  view.append(h('h1', {}, 'Overview'), h('div', { class: 'overview' }, queueSlot, todaySlot, weekSlot, chartCard));
+  let chart = null;
+
+  async function load() {
+    const o = await api(`/overview?tz=${new Date().getTimezoneOffset()}`);
+    queueSlot.replaceChildren(
+      h(
+        'section',
+        { class: 'card queue', 'aria-label': 'Queue' },
+        h('h2', {}, 'Queue now'),
+        h('div', { class: 'stats' }, stat('queue depth', o.queue.total, `${o.queue.pending} due · ${o.queue.sending} sending · ${o.queue.waiting} waiting`)),
+      ),
+    );
+    todaySlot.replaceChildren(windowCard('Today', o.today));
+    weekSlot.replaceChildren(windowCard('Last 7 days', o.week));
+    const labels = o.runsPerHour.map((b) => hourLabel(b.hourStart));
+    const data = o.runsPerHour.map((b) => b.runs);
+    if (typeof window.Chart !== 'function') {
+      chartCard.replaceChildren(h('h2', {}, 'Runs per hour (24 h)'), h('p', { class: 'hint' }, 'Chart unavailable.'));
+      return;
+    }
+    if (chart) {
+      chart.data.labels = labels;
+      chart.data.datasets[0].data = data;
+      chart.update('none');
+      return;
+    }
+    chart = new window.Chart(canvas, {
+      type: 'bar',
+      data: { labels, datasets: [{ label: 'runs', data, backgroundColor: '#4c6ef5', borderRadius: 3 }] },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        plugins: { legend: { display: false } },
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8 } } },
+      },
+    });
+  }
+
+  await load();
+  const timer = setInterval(() => void load().catch(() => undefined), REFRESH_MS);
+  onLeave(() => {
+    clearInterval(timer);
+    chart?.destroy();
+  });
+}

@@ -1,0 +1,131 @@
+// What would a customer with these answers receive? A form built from the
+// curation's profile contract; the server runs the service's own plan() on it.
+import { api } from './api.js';
+import { badge, clear, errorBox, h } from './dom.js';
+import { chatView } from './chat.js';
+
+const OTHER = '__other_answer__';
+
+function range(f) {
+  const unit = f.unit ? ` ${f.unit}` : '';
+  if (f.min !== null && f.max !== null) return `${f.min}–${f.max}${unit}`;
+  if (f.min !== null) return `at least ${f.min}${unit}`;
+  if (f.max !== null) return `at most ${f.max}${unit}`;
+  return f.unit ?? '';
+}
+
+function input(f) {
+  const id = `field-${f.name}`;
+  switch (f.type) {
+    case 'number':
+      return h('div', { class: 'with-unit' }, h('input', { id, name: f.key, type: 'number', step: 'any', inputmode: 'decimal', min: f.min ?? undefined, max: f.max ?? undefined }), f.unit ? h('span', { class: 'unit' }, f.unit) : null);
+    case 'text':
+      return h('input', { id, name: f.key, type: 'text', maxlength: f.maxLength ?? undefined });
+    case 'boolean':
+      return h('select', { id, name: f.key }, h('option', { value: '' }, '— no answer —'), h('option', { value: 'true' }, 'yes'), h('option', { value: 'false' }, 'no'));
+    case 'option': {
+      const opts = f.options.map((o) => h('option', { value: o.labels[0] ?? o.key }, `${o.labels[0] ?? o.key}`));
+      const other = f.otherwise && !f.options.some((o) => o.key === f.otherwise) ? h('option', { value: OTHER }, `any other answer (${f.otherwise})`) : null;
+      return h('select', { id, name: f.key }, h('option', { value: '' }, '— no answer —'), opts, other);
+    }
+    case 'list':
+      return h(
+        'fieldset',
+        { id, class: 'checks', 'data-list': f.key },
+        f.options.map((o) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: f.key, value: o.labels[0] ?? o.key }), ` ${o.labels[0] ?? o.key}`)),
+      );
+    default:
+      return h('input', { id, name: f.key });
+  }
+}
+
+function fieldRow(f) {
+  const hint = [f.type === 'number' ? range(f) : null, f.required ? null : 'optional', f.consent ? 'consent' : null].filter(Boolean).join(' · ');
+  return h(
+    'div',
+    { class: 'form-field', dataset: { field: f.name, key: f.key } },
+    h('label', { for: `field-${f.name}` }, f.label ?? f.name, h('span', { class: 'muted' }, ` ${f.key}`)),
+    input(f),
+    hint ? h('div', { class: 'hint' }, hint) : null,
+    h('div', { class: 'field-error', role: 'alert', hidden: true }),
+  );
+}
+
+function readProfile(form, fields) {
+  const profile = {};
+  for (const f of fields) {
+    if (f.type === 'list') {
+      profile[f.key] = [...form.querySelectorAll(`input[type=checkbox][name="${CSS.escape(f.key)}"]:checked`)].map((c) => c.value);
+      continue;
+    }
+    const el = form.elements.namedItem(f.key);
+    const v = el?.value ?? '';
+    if (v === '') continue;
+    if (f.type === 'number') profile[f.key] = Number.isFinite(Number(v)) ? Number(v) : v;
+    else if (f.type === 'boolean') profile[f.key] = v === 'true';
+    else profile[f.key] = v === OTHER ? '(other answer)' : v;
+  }
+  return profile;
+}
+
+function valuesTable(values) {
+  const entries = Object.entries(values ?? {});
+  if (entries.length === 0) return h('p', { class: 'muted' }, 'No values (the fallback does not compute them).');
+  return h('dl', { class: 'facts values' }, entries.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { dataset: { value: k } }, typeof v === 'string' ? v : JSON.stringify(v))]));
+}
+
+export async function showSimulator({ view, navigate }, curationId) {
+  const { curations } = await api('/curations');
+  view.append(h('h1', {}, 'Simulator'));
+  if (curations.length === 0) {
+    view.append(errorBox('No curation is loaded.'));
+    return;
+  }
+  const current = curations.find((c) => c.id === curationId) ?? curations[0];
+  const picker = h('select', { id: 'sim-curation', name: 'curation' }, curations.map((c) => h('option', { value: c.id, selected: c.id === current.id }, c.title ? `${c.id} — ${c.title}` : c.id)));
+  picker.addEventListener('change', () => navigate(`#/simulator/${encodeURIComponent(picker.value)}`));
+  const lang = h('select', { id: 'sim-lang', name: 'lang' }, current.languages.map((l) => h('option', { value: l, selected: l === current.defaultLanguage }, l)));
+  const form = h(
+    'form',
+    { class: 'card sim-form', novalidate: true, 'aria-label': 'Answers' },
+    h('div', { class: 'search-row' }, h('label', { class: 'field' }, h('span', {}, 'Curation'), picker), h('label', { class: 'field' }, h('span', {}, 'Language'), lang)),
+    current.fields.length ? current.fields.map(fieldRow) : h('p', { class: 'muted' }, 'This curation reads no answers.'),
+    h('button', { type: 'submit', class: 'primary' }, 'Show messages'),
+  );
+  const result = h('section', { class: 'card sim-result', 'aria-label': 'Result' }, h('p', { class: 'muted' }, 'Enter answers and press “Show messages”.'));
+  view.append(h('div', { class: 'two-col' }, form, result));
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    for (const el of form.querySelectorAll('.field-error')) {
+      el.hidden = true;
+      el.textContent = '';
+    }
+    for (const el of form.querySelectorAll('.form-field')) el.classList.remove('invalid');
+    clear(result).append(h('p', { class: 'muted' }, 'Computing…'));
+    try {
+      const r = await api('/simulate', { method: 'POST', body: { curationId: current.id, lang: lang.value, profile: readProfile(form, current.fields) } });
+      const unplaced = [];
+      for (const p of r.problems) {
+        const row = [...form.querySelectorAll('.form-field')].find((el) => el.dataset.field === p.field || el.dataset.key === p.field);
+        const err = row?.querySelector('.field-error');
+        if (err) {
+          err.textContent = err.textContent ? `${err.textContent}; ${p.message}` : p.message;
+          err.hidden = false;
+          row.classList.add('invalid');
+        } else unplaced.push(p);
+      }
+      clear(result).append(
+        h('div', { class: 'run-head' }, h('strong', {}, 'Outcome '), badge(r.outcome), h('span', { class: 'muted' }, ` ${r.messages.length} messages · ${r.lang}`)),
+        r.reason ? h('p', { class: 'sim-reason' }, r.reason) : null,
+        unplaced.length ? h('ul', { class: 'error' }, unplaced.map((p) => h('li', {}, `${p.field}: ${p.message}`))) : null,
+        h('details', { class: 'values-box', open: true }, h('summary', {}, 'Computed values'), valuesTable(r.values)),
+        r.messages.length ? chatView(r.messages) : h('p', { class: 'muted' }, 'Nothing would be sent.'),
+      );
+      // On a phone the result is below the form: bring it (or the first field error) into view.
+      if (window.matchMedia('(max-width: 799px)').matches) (form.querySelector('.form-field.invalid') ?? result).scrollIntoView({ block: 'start' });
+    } catch (err) {
+      clear(result).append(errorBox(err.message));
+    }
+  });
+}

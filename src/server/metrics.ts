@@ -1,0 +1,149 @@
+// Prometheus metrics. One Registry per Metrics instance (never the global
+// one), so several services or tests in one process do not collide. Intake,
+// dispatcher and client report through the methods; the queue depth is read
+// from the store on scrape, so it is right even with several instances.
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type SendOutcome = 'sent' | 'retry' | 'failed';
+
+/** What the scrape needs from the store. */
+export interface QueueSource {
+  queueDepth(): Promise<number>;
+}
+
+/** Cumulative rate-limit figures, e.g. `ChannelTalkClient.stats`. */
+export interface RateLimitStatsSource {
+  rateLimitWaits: number;
+  rateLimitWaitMs: number;
+}
+
+export interface MetricsOptions {
+  /** Node process metrics (CPU, memory, event loop); default true. */
+  processMetrics?: boolean;
+  prefix?: string;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly webhooks: Counter<'kind' | 'status'>;
+  private readonly runsStarted: Counter<'curation'>;
+  private readonly runsFinished: Counter<'state'>;
+  private readonly sends: Counter<'outcome' | 'status'>;
+  private readonly latency: Histogram<'outcome'>;
+  private readonly waits: Counter;
+  private readonly waitSeconds: Counter;
+  private readonly queue: Gauge;
+  private queueSource: QueueSource | null = null;
+  private readonly statsSources: Array<{ read: () => RateLimitStatsSource; seen: RateLimitStatsSource }> = [];
+
+  constructor(opts: MetricsOptions = {}) {
+    const p = opts.prefix ?? 'curation_';
+    const registers = [this.registry];
+    this.webhooks = new Counter({
+      name: `${p}webhooks_received_total`,
+      help: 'Webhook deliveries by event kind and what became of them (acted, no_match, ignored, duplicate, unauthorized, malformed, error).',
+      labelNames: ['kind', 'status'],
+      registers,
+    });
+    this.runsStarted = new Counter({ name: `${p}runs_started_total`, help: 'Runs started, by curation.', labelNames: ['curation'], registers });
+    this.runsFinished = new Counter({
+      name: `${p}runs_finished_total`,
+      help: 'Runs that reached a final state (completed, fallback, cancelled, failed, skipped).',
+      labelNames: ['state'],
+      registers,
+    });
+    this.sends = new Counter({
+      name: `${p}send_attempts_total`,
+      help: 'Message send attempts to Channel Talk, by outcome and HTTP status (none when no answer arrived).',
+      labelNames: ['outcome', 'status'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: `${p}channeltalk_send_duration_seconds`,
+      help: 'Latency of one send attempt to Channel Talk.',
+      labelNames: ['outcome'],
+      buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    // Collected on scrape: prom-client calls collect() before reading the value.
+    this.waits = new Counter({
+      name: `${p}rate_limit_waits_total`,
+      help: 'Times a request waited for the Channel Talk rate-limit window to reset.',
+      registers,
+      collect: () => this.pullStats(),
+    });
+    this.waitSeconds = new Counter({
+      name: `${p}rate_limit_wait_seconds_total`,
+      help: 'Time spent waiting for rate-limit resets.',
+      registers,
+      collect: () => this.pullStats(),
+    });
+    this.queue = new Gauge({
+      name: `${p}queue_depth`,
+      help: 'Planned messages not yet sent (waiting, pending or in flight), across all instances.',
+      registers,
+      collect: async () => {
+        if (this.queueSource) this.queue.set(await this.queueSource.queueDepth());
+      },
+    });
+    if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: p });
+  }
+
+  webhook(kind: string, status: string): void {
+    this.webhooks.inc({ kind, status });
+  }
+
+  runStarted(curationId: string): void {
+    this.runsStarted.inc({ curation: curationId });
+  }
+
+  runFinished(state: string, count = 1): void {
+    if (count > 0) this.runsFinished.inc({ state }, count);
+  }
+
+  sendAttempt(outcome: SendOutcome, status: number | null, latencySeconds: number): void {
+    this.sends.inc({ outcome, status: status === null ? 'none' : String(status) });
+    this.latency.observe({ outcome }, latencySeconds);
+  }
+
+  rateLimitWait(ms: number): void {
+    this.waits.inc();
+    this.waitSeconds.inc(ms / 1000);
+  }
+
+  /** Reads the queue depth on each scrape. */
+  watchQueue(source: QueueSource): void {
+    this.queueSource = source;
+  }
+
+  /** Turns a client's cumulative rate-limit stats into counter increments on each scrape. */
+  watchRateLimits(read: () => RateLimitStatsSource): void {
+    const now = read();
+    this.statsSources.push({ read, seen: { rateLimitWaits: now.rateLimitWaits, rateLimitWaitMs: now.rateLimitWaitMs } });
+  }
+
+  private pullStats(): void {
+    for (const s of this.statsSources) {
+      const now = s.read();
+      const waits = now.rateLimitWaits - s.seen.rateLimitWaits;
+      const ms = now.rateLimitWaitMs - s.seen.rateLimitWaitMs;
+      if (waits > 0) this.waits.inc(waits);
+      if (ms > 0) this.waitSeconds.inc(ms / 1000);
+      s.seen = { rateLimitWaits: now.rateLimitWaits, rateLimitWaitMs: now.rateLimitWaitMs };
+    }
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/** `GET /metrics` in the Prometheus text format. */
+export function registerMetrics(app: FastifyInstance, metrics: Metrics, store: QueueSource): void {
+  metrics.watchQueue(store);
+  app.get('/metrics', async (_req, reply) => {
+    const body = await metrics.text();
+    return reply.header('content-type', metrics.registry.contentType).header('cache-control', 'no-store').send(body);
+  });
+}

@@ -1,0 +1,145 @@
+// The console's SQL, on SQLite and (when available) PostgreSQL: counts,
+// latency percentiles, search, a run's timeline, and the masked profile.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Store } from '../../src/delivery/store/store.js';
+import { ConsoleQueries, percentile } from '../../src/delivery/store/console-queries.js';
+import type { ChatOpenedEvent, IgnoredEvent } from '../../src/channeltalk/event.js';
+import type { Plan } from '../../src/curation/plan-types.js';
+import { freshDatabases } from '../support/databases.js';
+
+const DB_KINDS = await freshDatabases();
+const HOUR = 3_600_000;
+const NOW = Date.UTC(2026, 0, 15, 12, 30);
+
+function opened(chatId: string): ChatOpenedEvent {
+  return {
+    kind: 'chatOpened',
+    dedupeKey: `chatOpened:${chatId}`,
+    channelId: '95334',
+    chatId,
+    userId: `user-${chatId}`,
+    chatTags: ['tag'],
+    supportBotId: '43684',
+    profile: { weight: 72.5, name: 'Secret Name' },
+    language: 'ko',
+    occurredAt: null,
+  };
+}
+
+function planOf(runId: string, n: number): Plan {
+  return {
+    curationId: 'diet-main',
+    runId,
+    outcome: 'sequence',
+    lang: 'ko',
+    values: { bmr: 1751 },
+    problems: [],
+    reason: null,
+    messages: Array.from({ length: n }, (_, seq) => ({ seq, delayMs: 0, body: { blocks: [{ type: 'text' as const, value: `m${seq}` }], requestId: `${runId}-${seq}` } })),
+  };
+}
+
+async function startRun(store: Store, chatId: string, at: number, messages = 2): Promise<string> {
+  const runId = `r-${chatId}`;
+  await store.intake({
+    eventId: `e-${chatId}`,
+    event: opened(chatId),
+    receivedAt: at,
+    takeover: false,
+    candidates: [{ runId, curationId: 'diet-main', oncePerChat: true, cooldownMs: null, plan: planOf(runId, messages) }],
+  });
+  return runId;
+}
+
+/** Sends every due message of the store, first-message latency `latencyMs` after its event. */
+async function sendAll(store: Store, at: number): Promise<void> {
+  for (;;) {
+    const claimed = await store.dispatch.claimDue(Number.MAX_SAFE_INTEGER, 50, 'test', 1000);
+    if (claimed.length === 0) return;
+    for (const m of claimed) {
+      await store.dispatch.recordAttempt({ runId: m.run_id, seq: m.seq, requestId: m.request_id, startedAt: at, status: 200, latencyMs: 12, errorKind: null, reason: null, instance: 'test' });
+      await store.dispatch.markSent(m, at, `msg-${m.request_id}`, 1);
+    }
+  }
+}
+
+for (const kind of DB_KINDS) {
+  describe(`console queries on ${kind.name}`, () => {
+    let store: Store;
+    let q: ConsoleQueries;
+    before(async () => {
+      store = await Store.open(kind.url, { delayScale: 1 });
+      q = new ConsoleQueries(store.db);
+      // Three runs today with first-message latencies 100, 200 and 1000 ms; one run 3 days ago; one ignored delivery.
+      for (const [i, lat] of [100, 200, 1000].entries()) {
+        const at = NOW - (i + 1) * HOUR;
+        await startRun(store, `chat-${i}`, at);
+        await sendAll(store, at + lat);
+      }
+      await startRun(store, 'chat-old', NOW - 3 * 24 * HOUR, 3);
+      const ignored: IgnoredEvent = { ...opened('chat-bot'), kind: 'ignored', dedupeKey: 'botMessage:1', reason: 'our own bot' };
+      await store.intake({ eventId: 'e-ignored', event: ignored, receivedAt: NOW - HOUR, takeover: false, candidates: [] });
+    });
+    after(async () => {
+      await store?.close();
+    });
+
+    test('overview: counts for today and the week, latency percentiles, runs per hour, queue', async () => {
+      const o = await q.overview(NOW, NOW - 12 * HOUR);
+      assert.equal(o.today.webhooks.received, 4);
+      assert.equal(o.today.webhooks.ignored, 1);
+      assert.equal(o.today.runs.started, 3);
+      assert.equal(o.today.runs.completed, 3);
+      assert.equal(o.today.messagesSent, 6);
+      assert.deepEqual(o.today.latencyMs, { p50: 200, p95: 1000, samples: 3 });
+      assert.equal(o.week.runs.started, 4);
+      assert.equal(o.week.runs.pending, 1);
+      assert.equal(o.runsPerHour.length, 24);
+      assert.equal(o.runsPerHour.reduce((a, b) => a + b.runs, 0), 3);
+      assert.equal(o.runsPerHour.at(-2)?.runs, 1, 'one run in the hour before the current one');
+      // The old run's first message is due, its others wait their turn.
+      assert.deepEqual(o.queue, { waiting: 2, pending: 1, sending: 0, total: 3 });
+    });
+
+    test('runs: search by chat, user, curation, state and free text', async () => {
+      assert.deepEqual((await q.listRuns({ chatId: 'chat-1' })).map((r) => r.id), ['r-chat-1']);
+      assert.deepEqual((await q.listRuns({ userId: 'user-chat-2' })).map((r) => r.id), ['r-chat-2']);
+      assert.equal((await q.listRuns({ curationId: 'diet-main' })).length, 4);
+      assert.deepEqual((await q.listRuns({ state: 'pending' })).map((r) => r.id), ['r-chat-old']);
+      assert.deepEqual((await q.listRuns({ q: 'user-chat-0' })).map((r) => r.id), ['r-chat-0']);
+      assert.deepEqual((await q.listRuns({ q: 'r-chat-o' })).map((r) => r.id), ['r-chat-old'], 'a prefix of a run id');
+      assert.deepEqual((await q.listRuns({ q: '%' })).map((r) => r.id), [], 'LIKE wildcards are literal');
+      const [first] = await q.listRuns({ chatId: 'chat-0' });
+      assert.equal(first?.messages, 2);
+      assert.equal(first?.sent, 2);
+      const page1 = await q.listRuns({ limit: 2 });
+      const page2 = await q.listRuns({ limit: 2, before: page1.at(-1)!.createdAt });
+      assert.deepEqual([...page1, ...page2].map((r) => r.id), ['r-chat-0', 'r-chat-1', 'r-chat-2', 'r-chat-old']);
+      assert.equal((await q.listEvents({ anyId: 'user-chat-bot' })).length, 1);
+    });
+
+    test('run detail: event, messages, attempts; profile only by name until revealed', async () => {
+      const d = await q.runDetail('r-chat-0');
+      assert.ok(d);
+      assert.equal(d.event?.kind, 'chatOpened');
+      assert.deepEqual(d.event?.summary.chatTags, ['tag']);
+      assert.equal(d.messages.length, 2);
+      assert.equal(d.attempts.length, 2);
+      assert.deepEqual(d.run.profileKeys.sort(), ['name', 'weight']);
+      assert.deepEqual(d.run.valueKeys, ['bmr']);
+      assert.ok(!JSON.stringify(d).includes('Secret Name'), 'no profile value in the detail');
+      assert.ok(!JSON.stringify(d).includes('72.5'));
+      const s = await q.runSecrets('r-chat-0');
+      assert.deepEqual(s, { profile: { weight: 72.5, name: 'Secret Name' }, values: { bmr: 1751 } });
+      assert.equal(await q.runDetail('nope'), null);
+    });
+  });
+}
+
+test('percentile: nearest rank', () => {
+  assert.equal(percentile([], 0.5), null);
+  assert.equal(percentile([5], 0.95), 5);
+  assert.equal(percentile([1, 2, 3, 4], 0.5), 2);
+  assert.equal(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 0.95), 95);
+});

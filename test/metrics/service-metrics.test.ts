@@ -1,0 +1,54 @@
+// /metrics on the real service: after one webhook's run, the counters for
+// webhooks, runs and sends have moved and the queue is empty again.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { webhookForChat } from '../support/fixtures.js';
+import { startHarness, until, type Harness } from '../console/harness.js';
+
+let h: Harness;
+before(async () => {
+  h = await startHarness();
+});
+after(async () => {
+  await h?.close();
+});
+
+async function scrape(): Promise<string> {
+  const res = await fetch(`${h.url}/metrics`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
+  return res.text();
+}
+
+function value(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
+test('counters move after a run', async () => {
+  const before = await scrape();
+  const res = await h.postWebhook(webhookForChat('user-chat-opened', 'metrics-chat'));
+  assert.equal(res.status, 200);
+  const runId = (res.json.runs as string[])[0]!;
+  const messages = await until(async () => {
+    const run = await h.service.store.db.selectFrom('runs').select('state').where('id', '=', runId).executeTakeFirst();
+    if (run?.state !== 'completed') return undefined;
+    return (await h.service.store.db.selectFrom('messages').select('seq').where('run_id', '=', runId).execute()).length;
+  }, 'the run to complete');
+  const unauthorized = await fetch(`${h.url}/webhooks/channeltalk?token=wrong`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  assert.equal(unauthorized.status, 401);
+
+  const t = await until(async () => {
+    const text = await scrape();
+    return value(text, 'curation_runs_finished_total{state="completed"}') >= 1 ? text : undefined;
+  }, 'the finished run to be counted');
+  const delta = (series: string) => value(t, series) - value(before, series);
+  assert.equal(delta('curation_webhooks_received_total{kind="chatOpened",status="acted"}'), 1);
+  assert.equal(delta('curation_webhooks_received_total{kind="unknown",status="unauthorized"}'), 1);
+  assert.equal(delta('curation_runs_started_total{curation="diet-main"}'), 1);
+  assert.equal(delta('curation_runs_finished_total{state="completed"}'), 1);
+  assert.equal(delta('curation_send_attempts_total{outcome="sent",status="200"}'), messages);
+  assert.equal(delta('curation_channeltalk_send_duration_seconds_count{outcome="sent"}'), messages);
+  assert.equal(value(t, 'curation_queue_depth'), 0);
+  assert.match(t, /^curation_rate_limit_waits_total \d+/m);
+});
