@@ -178,6 +178,20 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
   const cooldown = file.limits?.cooldown ?? null;
   const cooldownMs = cooldown === null ? null : parseDuration(cooldown);
 
+  // Write-back names computed values; each goes to one profile key.
+  const writeBack: Record<string, string> = {};
+  const writeKeys = new Map<string, string>();
+  for (const [name, key] of Object.entries(file.writeBack ?? {})) {
+    if (!valueNames.includes(name)) {
+      errors.push(new CurationFileError(['writeBack', name], `unknown value '${name}': write back one of the names under compute`));
+      continue;
+    }
+    const other = writeKeys.get(key);
+    if (other) errors.push(new CurationFileError(['writeBack', name], `profile key '${key}' is already written by '${other}'`));
+    writeKeys.set(key, name);
+    writeBack[name] = key;
+  }
+
   if (errors.length > 0) return { ok: false, errors };
 
   const curation: Curation = {
@@ -204,6 +218,7 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
     hasFallback: fallback.length > 0,
     hasConsentFallback: consentFallback !== null,
     messageCount: messages.length,
+    writeBack,
   };
   const inner: CompiledCuration = {
     fields,

@@ -141,6 +141,10 @@ export const CurationFileSchema = z
     messages: MessageList,
     fallback: FallbackSpec.optional().meta({ description: 'Sent instead when a required answer is missing or odd.' }),
     consentFallback: FallbackSpec.optional().meta({ description: 'Sent instead when consent is not given; without it the run is skipped.' }),
+    writeBack: z
+      .record(Identifier, z.string().trim().min(1).max(100))
+      .optional()
+      .meta({ description: 'After the sequence completes, write these computed values to the customer\'s Channel Talk profile: value name → profile key (e.g. bmr: dietBmr), so managers see them in the desk.' }),
   })
   .meta({ title: 'Channel Talk curation', description: 'One curation: trigger, profile contract, values, messages.' });
 

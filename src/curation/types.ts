@@ -72,6 +72,8 @@ export interface Curation {
   hasConsentFallback: boolean;
   /** Number of messages in the sequence as written (some may be conditional). */
   messageCount: number;
+  /** Computed value name → Channel Talk profile key, written after the sequence completes. Empty: no write-back. */
+  writeBack: Record<string, string>;
 }
 
 export interface CurationSet {

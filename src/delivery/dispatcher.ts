@@ -7,7 +7,8 @@ import type { MessageBody } from '../channeltalk/wire.js';
 import type { ChannelTalkClient } from '../channeltalk/client.js';
 import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../channeltalk/errors.js';
 import { plan, type CurationSet } from '../curation/index.js';
-import type { DispatchOps, ClaimedMessage, PlanningRun } from './store/dispatch-ops.js';
+import type { DispatchOps, ClaimedMessage, PlanningRun, WriteBackRun } from './store/dispatch-ops.js';
+import { writeBackJson } from './store/intake-tx.js';
 import { backoffMs } from './backoff.js';
 
 export interface DispatcherOptions {
@@ -112,6 +113,8 @@ export class Dispatcher {
     await this.o.ops.reclaimExpired(now);
     const runs = await this.o.ops.claimPlanning(now, 8, this.o.instanceId, this.leaseMs);
     for (const run of runs) this.track(this.planRun(run));
+    const writes = await this.o.ops.claimWriteBacks(now, 8, this.leaseMs);
+    for (const w of writes) this.track(this.writeBack(w));
     // At most one channel's share per claim, so one claim cannot fill every slot with one channel.
     const room = Math.min(this.concurrency - this.inflight.size, this.perChannel);
     if (room <= 0) return runs.length;
@@ -128,7 +131,7 @@ export class Dispatcher {
         }),
       );
     }
-    return runs.length + due.length;
+    return runs.length + writes.length + due.length;
   }
 
   private track(p: Promise<void>): void {
@@ -174,9 +177,9 @@ export class Dispatcher {
       logger.info({ ...ids, latencyMs: Math.round(latencyMs), attempt: m.attempts + 1 }, 'message sent');
       this.o.onAttempt?.('sent', 200, latencyMs);
       this.o.onSent?.(m, latencyMs);
-      if (after === 'finished') {
-        logger.info({ runId: m.run_id, chatId: m.chat_id }, 'run completed');
-        this.o.onRunFinished?.('completed');
+      if (after === 'completed' || after === 'fallback') {
+        logger.info({ runId: m.run_id, chatId: m.chat_id, state: after }, 'run finished');
+        this.o.onRunFinished?.(after);
       }
     } catch (err) {
       const latencyMs = performance.now() - t0;
@@ -211,6 +214,35 @@ export class Dispatcher {
     }
   }
 
+  /** After a completed sequence: write the curation's computed values to the customer's profile, so managers see them in the desk. */
+  private async writeBack(w: WriteBackRun): Promise<void> {
+    const { ops, logger } = this.o;
+    const now = this.now();
+    const ids = { runId: w.id, chatId: w.chat_id, userId: w.user_id };
+    const client = this.o.clientFor(w.channel_id);
+    if (!w.user_id || !w.writeback_json || !client) {
+      await ops.finishWriteBack(w.id, { done: false, retryAt: null, reason: !client ? 'no configured channel serves this run' : 'the run has no user id' });
+      logger.error(ids, 'profile write-back failed: no user or channel to write to');
+      return;
+    }
+    const patch = JSON.parse(w.writeback_json) as Record<string, unknown>;
+    try {
+      await client.patchUserProfile(w.user_id, patch);
+      await ops.finishWriteBack(w.id, { done: true });
+      logger.info({ ...ids, keys: Object.keys(patch) }, 'profile written back');
+    } catch (err) {
+      if (err instanceof ChannelTalkUnavailableError && now - (w.finished_at ?? now) < this.o.sendMaxAgeMs) {
+        const wait = Math.max(err.retryAfterMs ?? 0, backoffMs(2, this.o.random ?? Math.random));
+        await ops.finishWriteBack(w.id, { done: false, retryAt: now + wait, reason: err.reason });
+        logger.warn({ ...ids, reason: err.reason }, 'profile write-back will be retried');
+        return;
+      }
+      const reason = err instanceof ChannelTalkRejectedError ? `Channel Talk refused it with ${err.status}` : err instanceof Error ? err.message : String(err);
+      await ops.finishWriteBack(w.id, { done: false, retryAt: null, reason });
+      logger.error({ ...ids, reason }, 'profile write-back failed');
+    }
+  }
+
   /** A run whose delivery lacked the profile: fetch the user, then plan exactly as intake would have. */
   private async planRun(run: PlanningRun): Promise<void> {
     const { ops, logger, delayScale } = this.o;
@@ -219,6 +251,7 @@ export class Dispatcher {
     if (!curation || !run.event_json) {
       await ops.failPlanning(run.id, `curation ${run.curation_id} is no longer loaded`, null, now);
       logger.error({ runId: run.id, curationId: run.curation_id }, 'run failed: its curation is no longer loaded');
+      this.o.onRunFinished?.('failed');
       return;
     }
     const event = JSON.parse(run.event_json) as Event;
@@ -244,7 +277,7 @@ export class Dispatcher {
       }
     }
     const p = plan(curation, { ...event, profile, language }, profile, { runId: run.id, now });
-    await ops.completePlanning(run.id, p, profile, now, delayScale);
+    await ops.completePlanning(run.id, p, profile, now, delayScale, writeBackJson(curation.writeBack, p.values));
     logger.info({ runId: run.id, chatId: run.chat_id, curationId: run.curation_id, outcome: p.outcome, problems: p.problems.map((x) => x.field) }, 'run planned');
     this.wake();
   }

@@ -106,7 +106,7 @@ for (const kind of DB_KINDS) {
       assert.equal(m1?.seq, 1);
       await ops.markSent(m1, 9_010, 'ct-2', 1);
       const [m2] = (await ops.claimDue(9_510, 10, 'i1', 30_000)).filter((m) => m.chat_id === 'order-chat');
-      assert.equal(await ops.markSent(m2!, 9_600, 'ct-3', 1), 'finished');
+      assert.equal(await ops.markSent(m2!, 9_600, 'ct-3', 1), 'completed');
       const run = await store.db.selectFrom('runs').selectAll().where('id', '=', 'r-order').executeTakeFirstOrThrow();
       assert.equal(run.state, 'completed');
     });
@@ -155,6 +155,19 @@ for (const kind of DB_KINDS) {
       const run = await store.db.selectFrom('runs').selectAll().where('id', '=', 'r-take').executeTakeFirstOrThrow();
       assert.equal(run.state, 'cancelled');
       assert.match(run.reason ?? '', /takeover/);
+    });
+
+    test("a curation whose file does not cancel on this event keeps running through a takeover", async () => {
+      await store.intake(item(opened('keep-chat', 1), [{ runId: 'r-keep-a', curationId: 'stops', delays: [0, 0] }], 1_000));
+      await store.intake(item(opened('keep-chat', 2), [{ runId: 'r-keep-b', curationId: 'keeps', delays: [0] }], 1_001));
+      const closed: Event = { ...opened('keep-chat'), kind: 'chatClosed', dedupeKey: 'chatClosed:keep-chat:1' };
+      const out = await store.intake({ eventId: 'e-keep-close', event: closed, receivedAt: 1_500, candidates: [], takeover: true, keepCurations: ['keeps'] });
+      assert.equal(out.cancelledRuns, 1);
+      const states = await store.db.selectFrom('runs').select(['id', 'state']).where('chat_id', '=', 'keep-chat').orderBy('id').execute();
+      assert.deepEqual(states, [{ id: 'r-keep-a', state: 'cancelled' }, { id: 'r-keep-b', state: 'pending' }]);
+      // The kept run was waiting behind the cancelled one; it is due now.
+      const due = (await store.dispatch.claimDue(1_500, 10, 'i', 30_000)).filter((m) => m.chat_id === 'keep-chat');
+      assert.deepEqual(due.map((m) => m.run_id), ['r-keep-b']);
     });
 
     test('a transient failure is rescheduled; an expired claim is taken over', async () => {

@@ -8,6 +8,7 @@ import { activateFollowing, activateNextInChat, insertPlannedMessages, lockChat 
 
 export type ClaimedMessage = MessagesTable;
 export type PlanningRun = RunsTable;
+export type WriteBackRun = Pick<RunsTable, 'id' | 'user_id' | 'channel_id' | 'chat_id' | 'writeback_json' | 'finished_at'>;
 
 export interface AttemptRecord {
   runId: string;
@@ -89,8 +90,8 @@ export class DispatchOps {
     });
   }
 
-  /** Marks a message sent and makes the next one due; returns whether its run just finished. */
-  async markSent(m: ClaimedMessage, sentAt: number, channelMessageId: string | null, delayScale: number): Promise<'next' | 'finished' | 'stopped'> {
+  /** Marks a message sent and makes the next one due; returns what became of its run. */
+  async markSent(m: ClaimedMessage, sentAt: number, channelMessageId: string | null, delayScale: number): Promise<'next' | 'completed' | 'fallback' | 'stopped'> {
     return this.db.transaction().execute(async (trx) => {
       await lockChat(trx, m.chat_id, sentAt);
       await trx
@@ -99,7 +100,7 @@ export class DispatchOps {
         .where('run_id', '=', m.run_id)
         .where('seq', '=', m.seq)
         .execute();
-      const run = await trx.selectFrom('runs').select(['state', 'outcome']).where('id', '=', m.run_id).executeTakeFirst();
+      const run = await trx.selectFrom('runs').select(['state', 'outcome', 'writeback_json']).where('id', '=', m.run_id).executeTakeFirst();
       if (!run || run.state === 'cancelled' || run.state === 'failed') {
         await activateNextInChat(trx, m.chat_id, sentAt, delayScale);
         return 'stopped';
@@ -107,11 +108,16 @@ export class DispatchOps {
       if (m.is_last || !(await activateFollowing(trx, m.run_id, m.seq, sentAt, delayScale))) {
         await trx
           .updateTable('runs')
-          .set({ state: run.outcome === 'fallback' ? 'fallback' : 'completed', finished_at: sentAt, updated_at: sentAt })
+          .set({
+            state: run.outcome === 'fallback' ? 'fallback' : 'completed',
+            finished_at: sentAt,
+            updated_at: sentAt,
+            ...(run.writeback_json ? { writeback_state: 'pending' as const, writeback_due_at: sentAt } : {}),
+          })
           .where('id', '=', m.run_id)
           .execute();
         await activateNextInChat(trx, m.chat_id, sentAt, delayScale);
-        return 'finished';
+        return run.outcome === 'fallback' ? 'fallback' : 'completed';
       }
       if (run.state !== 'sending') {
         await trx.updateTable('runs').set({ state: 'sending', updated_at: sentAt }).where('id', '=', m.run_id).execute();
@@ -177,7 +183,14 @@ export class DispatchOps {
     return rows;
   }
 
-  async completePlanning(runId: string, plan: Plan, profile: Record<string, unknown> | null, now: number, delayScale: number): Promise<boolean> {
+  async completePlanning(
+    runId: string,
+    plan: Plan,
+    profile: Record<string, unknown> | null,
+    now: number,
+    delayScale: number,
+    writeBack: string | null = null,
+  ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const run = await trx.selectFrom('runs').select(['state', 'chat_id', 'channel_id']).where('id', '=', runId).executeTakeFirst();
       if (!run || run.state !== 'planning') return false;
@@ -193,6 +206,7 @@ export class DispatchOps {
           values_json: JSON.stringify(plan.values),
           problems_json: JSON.stringify(plan.problems),
           profile_json: profile ? JSON.stringify(profile) : null,
+          writeback_json: plan.outcome === 'sequence' ? writeBack : null,
           claimed_by: null,
           claim_until: null,
           updated_at: now,
@@ -222,6 +236,36 @@ export class DispatchOps {
       .execute();
   }
 
+  /** Completed runs whose computed values are due to be written to the customer's profile. */
+  async claimWriteBacks(now: number, limit: number, leaseMs: number): Promise<WriteBackRun[]> {
+    const { rows } = await sql<WriteBackRun>`
+      UPDATE runs SET writeback_due_at = ${now + leaseMs}
+      WHERE id IN (
+        SELECT id FROM runs
+        WHERE writeback_state = 'pending' AND writeback_due_at <= ${now}
+        ORDER BY writeback_due_at
+        LIMIT ${limit}${this.skipLocked}
+      )
+      RETURNING id, user_id, channel_id, chat_id, writeback_json, finished_at`.execute(this.db);
+    return rows;
+  }
+
+  /** Records the write-back's end, or when to try it again. */
+  async finishWriteBack(runId: string, result: { done: true } | { done: false; retryAt: number | null; reason: string }): Promise<void> {
+    await this.db
+      .updateTable('runs')
+      .set(
+        result.done
+          ? { writeback_state: 'done', writeback_due_at: null }
+          : result.retryAt === null
+            ? { writeback_state: 'failed', writeback_due_at: null, reason: `profile write-back failed: ${result.reason}` }
+            : { writeback_due_at: result.retryAt },
+      )
+      .where('id', '=', runId)
+      .where('writeback_state', '=', 'pending')
+      .execute();
+  }
+
   /** The earliest moment anything may become due, so the dispatcher can sleep exactly until then. */
   async nextWakeAt(): Promise<number | null> {
     const due = await this.db
@@ -239,7 +283,12 @@ export class DispatchOps {
       .select((eb) => eb.fn.min(eb.fn.coalesce('claim_until', eb.val(0))).as('t'))
       .where('state', '=', 'planning')
       .executeTakeFirst();
-    const ts = [due?.t, claim?.t, planning?.t].filter((t): t is number => t !== null && t !== undefined).map(Number);
+    const writeBack = await this.db
+      .selectFrom('runs')
+      .select((eb) => eb.fn.min('writeback_due_at').as('t'))
+      .where('writeback_state', '=', 'pending')
+      .executeTakeFirst();
+    const ts = [due?.t, claim?.t, planning?.t, writeBack?.t].filter((t): t is number => t !== null && t !== undefined).map(Number);
     return ts.length === 0 ? null : Math.min(...ts);
   }
 }

@@ -14,6 +14,8 @@ export interface RunCandidate {
   cooldownMs: number | null;
   /** null when the delivery lacked the profile: the run waits in `planning` until the user is fetched. */
   plan: Plan | null;
+  /** Computed value name → profile key, written back after the sequence completes. */
+  writeBack?: Record<string, string>;
 }
 
 export interface IntakeItem {
@@ -22,6 +24,8 @@ export interface IntakeItem {
   receivedAt: number;
   candidates: RunCandidate[];
   takeover: boolean;
+  /** On takeover, runs of these curations keep going (their file does not cancel on this event). */
+  keepCurations?: string[];
 }
 
 export interface StartedRun {
@@ -70,7 +74,7 @@ export async function intakeOne(trx: Transaction<Database>, item: IntakeItem, de
   await lockChat(trx, chatId, receivedAt);
 
   let cancelledRuns = 0;
-  if (item.takeover) cancelledRuns = await cancelChat(trx, chatId, `human takeover: ${event.kind}`, receivedAt);
+  if (item.takeover) cancelledRuns = await cancelChat(trx, chatId, `human takeover: ${event.kind}`, receivedAt, item.keepCurations ?? [], delayScale);
 
   const runs: StartedRun[] = [];
   const notStarted: string[] = [];
@@ -105,6 +109,9 @@ export async function intakeOne(trx: Transaction<Database>, item: IntakeItem, de
         claimed_by: null,
         claim_until: null,
         planning_attempts: 0,
+        writeback_json: c.plan?.outcome === 'sequence' ? writeBackJson(c.writeBack ?? {}, c.plan.values) : null,
+        writeback_state: null,
+        writeback_due_at: null,
       })
       .onConflict((oc) => oc.doNothing())
       .returning('id')
@@ -157,20 +164,36 @@ async function whyNotStart(trx: Transaction<Database>, c: RunCandidate, event: E
 }
 
 /** Stops every running sequence of a chat; a message already in flight finishes, nothing after it is sent. */
-export async function cancelChat(trx: Transaction<Database>, chatId: string, reason: string, now: number): Promise<number> {
-  const cancelled = await trx
+export async function cancelChat(
+  trx: Transaction<Database>,
+  chatId: string,
+  reason: string,
+  now: number,
+  keepCurations: string[],
+  delayScale: number,
+): Promise<number> {
+  let runs = trx
     .updateTable('runs')
     .set({ state: 'cancelled', reason, finished_at: now, updated_at: now })
     .where('chat_id', '=', chatId)
-    .where('state', 'in', ['planning', 'pending', 'sending'])
-    .returning('id')
-    .execute();
+    .where('state', 'in', ['planning', 'pending', 'sending']);
+  if (keepCurations.length > 0) runs = runs.where('curation_id', 'not in', keepCurations);
+  const cancelled = await runs.returning('id').execute();
   if (cancelled.length === 0) return 0;
   await trx
     .updateTable('messages')
     .set({ state: 'cancelled', reason, due_at: null })
-    .where('chat_id', '=', chatId)
+    .where('run_id', 'in', cancelled.map((r) => r.id))
     .where('state', 'in', ['waiting', 'pending'])
     .execute();
+  // A run kept on (its curation does not cancel on this event) may have been waiting behind a cancelled one.
+  await activateNextInChat(trx, chatId, now, delayScale);
   return cancelled.length;
+}
+
+/** The profile patch a completed run will write, or null when the curation writes nothing back. */
+export function writeBackJson(writeBack: Record<string, string>, values: Record<string, unknown>): string | null {
+  const patch: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(writeBack)) if (values[name] !== undefined && values[name] !== null) patch[key] = values[name];
+  return Object.keys(patch).length > 0 ? JSON.stringify(patch) : null;
 }

@@ -106,6 +106,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0002_profile_write_back': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('runs').addColumn('writeback_json', 'text').execute();
+        await db.schema.alterTable('runs').addColumn('writeback_state', 'text').execute();
+        await db.schema.alterTable('runs').addColumn('writeback_due_at', ms).execute();
+        await sql`CREATE INDEX runs_writeback_due ON runs (writeback_due_at) WHERE writeback_state = 'pending'`.execute(db);
+      },
+    },
   };
 }
 

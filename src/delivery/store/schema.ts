@@ -45,6 +45,10 @@ export interface RunsTable {
   claimed_by: string | null;
   claim_until: number | null;
   planning_attempts: number;
+  /** Profile fields to write after the sequence completes (`{profileKey: value}`), or null. */
+  writeback_json: string | null;
+  writeback_state: 'pending' | 'done' | 'failed' | null;
+  writeback_due_at: number | null;
 }
 
 export interface MessagesTable {
