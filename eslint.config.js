@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/server/console/static/**', 'test-output/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'src/server/console/static/**', 'test-output/**', 'scratch/**', 'bench/results.json'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -11,9 +11,6 @@ export type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const nonEmpty = (what: string) =>
-  z.string({ error: `is required: set it to ${what}` }).trim().min(1, { error: `is empty: set it to ${what}` });
-
 const boolFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');

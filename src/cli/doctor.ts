@@ -47,7 +47,8 @@ const checks: Array<[string, Check]> = [
         try {
           const res = (await client.getChannel()) as { channel?: { id?: unknown; name?: unknown } };
           const c = res.channel;
-          lines.push(`${who}GET /open/v5/channel answered 200${c ? ` (channel ${String(c.id ?? '?')}${typeof c.name === 'string' ? ` "${c.name}"` : ''})` : ''}`);
+          const id = typeof c?.id === 'string' || typeof c?.id === 'number' ? String(c.id) : '?';
+          lines.push(`${who}GET /open/v5/channel answered 200${c ? ` (channel ${id}${typeof c.name === 'string' ? ` "${c.name}"` : ''})` : ''}`);
         } catch (err) {
           if (err instanceof ChannelTalkRejectedError) {
             throw new Failed(

@@ -2,7 +2,7 @@
 // (pure, in memory), then hand everything to the store in one transaction.
 import type { Logger } from 'pino';
 import { isTakeover, type Event } from '../channeltalk/event.js';
-import { matchCurations, plan, type CurationSet, type TakeoverEventKind } from '../curation/index.js';
+import { matchCurations, plan, type CurationSet } from '../curation/index.js';
 import type { Store } from './store/store.js';
 import type { IntakeOutcome, RunCandidate } from './store/intake-tx.js';
 import { eventIdFor, runIdFor } from './ids.js';
@@ -30,7 +30,7 @@ export class Intake {
       receivedAt,
       candidates,
       takeover: isTakeover(event),
-      keepCurations: isTakeover(event) ? curations.curations.filter((c) => !c.takeover.cancelOn.includes(event.kind as TakeoverEventKind)).map((c) => c.id) : [],
+      keepCurations: isTakeover(event) ? curations.curations.filter((c) => !c.takeover.cancelOn.includes(event.kind)).map((c) => c.id) : [],
     });
     this.deps.logger.info(
       {

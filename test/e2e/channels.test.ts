@@ -89,7 +89,7 @@ describe('multiple channels', () => {
   test('each channel is answered with its own credentials, bot name and curations', async () => {
     assert.equal((await post('salad-token-2', forChannel('user-chat-opened', 'salad-chat-1', '95334', 'salad-user-1'))).status, 200);
     assert.equal((await post('bakery-token', forChannel('user-chat-opened', 'bakery-chat-1', '77001', 'bakery-user-1'))).status, 200);
-    await eventually(async () => {
+    await eventually(() => {
       const chats = new Set(fake.state.messages.map((m) => m.chatId));
       return chats.has('salad-chat-1') && chats.has('bakery-chat-1') ? true : undefined;
     }, 10_000, 'both channels');
@@ -118,7 +118,7 @@ describe('multiple channels', () => {
       );
       const t0 = Date.now();
       assert.equal((await post('bakery-token', forChannel('user-chat-opened', 'quiet-chat', '77001', 'quiet-user'))).status, 200);
-      const bakeryTotal = await eventually(async () => {
+      const bakeryTotal = await eventually(() => {
         const n = fake.state.messages.filter((m) => m.chatId === 'quiet-chat').length;
         return n >= 10 ? n : undefined;
       }, 30_000, 'the bakery sequence');

@@ -73,7 +73,7 @@ describe('profiles through the API', () => {
   test('a delivery without the profile: the user is fetched, the sequence planned and sent', async () => {
     const res = await post(withoutProfile('api-chat-1', 'api-user-1'));
     assert.equal(res.status, 200);
-    const msgs = await eventually(async () => {
+    const msgs = await eventually(() => {
       const m = fake.state.messages.filter((x) => x.chatId === 'api-chat-1');
       return m.length >= 10 ? m : undefined;
     }, 15_000, 'the sequence');
@@ -84,7 +84,7 @@ describe('profiles through the API', () => {
   });
 
   test('after the sequence, the computed values are written back to the profile', async () => {
-    const patch = await eventually(async () => fake.state.profilePatches.find((p) => p.userId === 'api-user-1'), 15_000, 'the write-back');
+    const patch = await eventually(() => fake.state.profilePatches.find((p) => p.userId === 'api-user-1'), 15_000, 'the write-back');
     // goal: maintenance trunc(1708 * 1.375) = 2348, goal trunc(2348 * 0.9) = 2113.
     assert.deepEqual(patch.profile, { dietBmr: 1708, dietGoalKcal: 2113 });
     const run = await svc.store.db.selectFrom('runs').select(['writeback_state', 'state']).where('chat_id', '=', 'api-chat-1').executeTakeFirstOrThrow();
@@ -93,7 +93,7 @@ describe('profiles through the API', () => {
 
   test('a user Channel Talk does not know gets the fallback message, nothing half-computed', async () => {
     assert.equal((await post(withoutProfile('api-chat-2', 'api-user-unknown'))).status, 200);
-    const msgs = await eventually(async () => {
+    const msgs = await eventually(() => {
       const m = fake.state.messages.filter((x) => x.chatId === 'api-chat-2');
       return m.length >= 1 ? m : undefined;
     }, 15_000, 'the fallback');

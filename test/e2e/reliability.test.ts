@@ -116,17 +116,17 @@ describe('reliability', () => {
     const env = serviceEnv(fake, { DELAY_SCALE: '0' });
     const [s] = [sequence('dup', 0)];
     let svc = await startService(env);
-    const answers = await Promise.all(Array.from({ length: 10 }, () => svc.postWebhook(s!.body)));
+    const answers = await Promise.all(Array.from({ length: 10 }, () => svc.postWebhook(s.body)));
     assert.ok(answers.every((a) => a.status === 200));
     assert.equal(answers.filter((a) => a.json.duplicate === false).length, 1);
     await svc.stop();
     svc = await startService(env);
     try {
-      const again = await svc.postWebhook(s!.body);
+      const again = await svc.postWebhook(s.body);
       assert.equal(again.json.duplicate, true);
-      const r = await allArrived(fake, [s!], 30_000);
+      const r = await allArrived(fake, [s], 30_000);
       await sleep(300);
-      assertExactlyOnceInOrder(await fake.received(), [s!]);
+      assertExactlyOnceInOrder(await fake.received(), [s]);
       assert.equal(r.duplicateRequestIds, 0);
     } finally {
       await svc.stop();

@@ -166,7 +166,7 @@ export async function startService(env: Record<string, string>): Promise<Service
 }
 
 /** Polls until `check` returns a value, or fails with the last state. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

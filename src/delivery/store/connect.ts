@@ -35,7 +35,7 @@ export function connect(databaseUrl: string): Db {
     // bigint (int8) columns hold epoch milliseconds: well inside 2^53.
     types: {
       getTypeParser: (oid: number, format?: unknown) =>
-        oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+        oid === 20 ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format as 'text') as (v: string) => unknown),
     },
   });
   const u = new URL(databaseUrl);
