@@ -163,6 +163,8 @@ export class Dispatcher {
     const body = JSON.parse(m.body_json) as MessageBody;
     const startedAt = this.now();
     const t0 = performance.now();
+    const record = (status: number | null, errorKind: string | null, reason: string | null, latencyMs = performance.now() - t0) =>
+      ops.recordAttempt({ runId: m.run_id, seq: m.seq, requestId: m.request_id, startedAt, status, latencyMs, errorKind, reason, instance: this.o.instanceId });
     try {
       const client = this.o.clientFor(m.channel_id);
       if (!client) throw new Error(`no configured channel serves channel ${m.channel_id ?? '(none)'}`);
@@ -172,7 +174,7 @@ export class Dispatcher {
       });
       const latencyMs = performance.now() - t0;
       const sentAt = this.now();
-      await ops.recordAttempt({ runId: m.run_id, seq: m.seq, requestId: m.request_id, startedAt, status: 200, latencyMs, errorKind: null, reason: null, instance: this.o.instanceId });
+      await record(200, null, null, latencyMs);
       const after = await ops.markSent(m, sentAt, res.messageId, delayScale);
       logger.info({ ...ids, latencyMs: Math.round(latencyMs), attempt: m.attempts + 1 }, 'message sent');
       this.o.onAttempt?.('sent', 200, latencyMs);
@@ -185,7 +187,7 @@ export class Dispatcher {
       const latencyMs = performance.now() - t0;
       const now = this.now();
       if (err instanceof ChannelTalkUnavailableError) {
-        await ops.recordAttempt({ runId: m.run_id, seq: m.seq, requestId: m.request_id, startedAt, status: err.status ?? null, latencyMs, errorKind: 'unavailable', reason: err.reason, instance: this.o.instanceId });
+        await record(err.status ?? null, 'unavailable', err.reason, latencyMs);
         const age = now - (m.first_attempt_at ?? startedAt);
         if (age >= this.o.sendMaxAgeMs) {
           const reason = `gave up after ${m.attempts + 1} attempts over ${Math.round(age / 1000)} s: ${err.reason}`;
@@ -206,7 +208,7 @@ export class Dispatcher {
         err instanceof ChannelTalkRejectedError
           ? `Channel Talk refused it with ${err.status}${err.code ? ` (${err.code})` : ''}`
           : `could not be sent: ${err instanceof Error ? err.message : String(err)}`;
-      await ops.recordAttempt({ runId: m.run_id, seq: m.seq, requestId: m.request_id, startedAt, status, latencyMs, errorKind: status ? 'rejected' : 'invalid', reason, instance: this.o.instanceId });
+      await record(status, status ? 'rejected' : 'invalid', reason, latencyMs);
       await ops.markFailed(m, reason, now, delayScale);
       logger.error({ ...ids, status, reason }, 'message failed');
       this.o.onAttempt?.('failed', status, latencyMs);
