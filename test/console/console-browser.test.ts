@@ -153,6 +153,7 @@ describe('console in a browser', { skip: HAVE_CHROMIUM ? false : `no chromium at
     await page.click('form.sim-form button[type=submit]');
     await page.waitForSelector('.sim-result .chat');
     assert.match((await page.textContent('.sim-result .run-head')) ?? '', /sequence/);
+    assert.doesNotMatch((await page.textContent('.sim-result')) ?? '', /\bnull\b|undefined/, 'no placeholder text leaks into the result');
     const bold = await page.locator('.sim-result .chat strong').allTextContents();
     assert.ok(bold.some((t) => t.replace(/,/g, '').includes(String(BMR))), `BMR ${BMR} in bold in the chat (bold parts: ${bold.slice(0, 8).join(' | ')})`);
     assert.ok((await page.locator('.sim-result .chat-delay').count()) > 1, 'delays are shown');

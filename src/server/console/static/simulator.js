@@ -115,12 +115,15 @@ export async function showSimulator({ view, navigate }, curationId) {
           row.classList.add('invalid');
         } else unplaced.push(p);
       }
+      // Native append() would print a null child as the text "null": h() skips them.
       clear(result).append(
+        ...[
         h('div', { class: 'run-head' }, h('strong', {}, 'Outcome '), badge(r.outcome), h('span', { class: 'muted' }, ` ${r.messages.length} messages · ${r.lang}`)),
         r.reason ? h('p', { class: 'sim-reason' }, r.reason) : null,
         unplaced.length ? h('ul', { class: 'error' }, unplaced.map((p) => h('li', {}, `${p.field}: ${p.message}`))) : null,
         h('details', { class: 'values-box', open: true }, h('summary', {}, 'Computed values'), valuesTable(r.values)),
         r.messages.length ? chatView(r.messages) : h('p', { class: 'muted' }, 'Nothing would be sent.'),
+        ].filter(Boolean),
       );
       // On a phone the result is below the form: bring it (or the first field error) into view.
       if (window.matchMedia('(max-width: 799px)').matches) (form.querySelector('.form-field.invalid') ?? result).scrollIntoView({ block: 'start' });
