@@ -251,7 +251,7 @@ export class Dispatcher {
     const now = this.now();
     const curation = this.o.curations(run.channel_id)?.byId(run.curation_id);
     if (!curation || !run.event_json) {
-      await ops.failPlanning(run.id, `curation ${run.curation_id} is no longer loaded`, null, now);
+      await ops.failPlanning(run.id, `curation ${run.curation_id} is no longer loaded`, null, now, delayScale);
       logger.error({ runId: run.id, curationId: run.curation_id }, 'run failed: its curation is no longer loaded');
       this.o.onRunFinished?.('failed');
       return;
@@ -270,7 +270,7 @@ export class Dispatcher {
       } catch (err) {
         if (err instanceof ChannelTalkUnavailableError && now - run.created_at < this.o.sendMaxAgeMs) {
           const wait = Math.max(err.retryAfterMs ?? 0, backoffMs(run.planning_attempts, this.o.random ?? Math.random));
-          await ops.failPlanning(run.id, `fetching the user: ${err.reason}`, now + wait, now);
+          await ops.failPlanning(run.id, `fetching the user: ${err.reason}`, now + wait, now, delayScale);
           logger.warn({ runId: run.id, chatId: run.chat_id, userId: run.user_id, reason: err.reason }, 'fetching the profile will be retried');
           return;
         }

@@ -170,6 +170,36 @@ for (const kind of DB_KINDS) {
       assert.deepEqual(due.map((m) => m.run_id), ['r-keep-b']);
     });
 
+    test('a run still fetching its profile keeps its place in the chat', async () => {
+      const first = item(opened('plan-chat', 1), [{ runId: 'r-plan-1', delays: [0, 0] }], 1_000);
+      first.candidates[0]!.plan = null;
+      await store.intake(first);
+      await store.intake(item(opened('plan-chat', 2), [{ runId: 'r-plan-2', delays: [0] }], 1_001));
+      const ops = store.dispatch;
+      assert.equal((await ops.claimDue(2_000, 10, 'i', 30_000)).filter((m) => m.chat_id === 'plan-chat').length, 0, 'the later run waits');
+      const [planning] = (await ops.claimPlanning(2_000, 10, 'i', 30_000)).filter((r) => r.chat_id === 'plan-chat');
+      assert.equal(planning?.id, 'r-plan-1');
+      await ops.completePlanning('r-plan-1', planOf('r-plan-1', [0, 0]), { name: 'A' }, 2_000, 1);
+      const sent: string[] = [];
+      for (let t = 2_000; t < 2_010; t++) {
+        for (const m of (await ops.claimDue(t, 10, 'i', 30_000)).filter((x) => x.chat_id === 'plan-chat')) {
+          sent.push(`${m.run_id}/${m.seq}`);
+          await ops.markSent(m, t, null, 1);
+        }
+      }
+      assert.deepEqual(sent, ['r-plan-1/0', 'r-plan-1/1', 'r-plan-2/0']);
+    });
+
+    test('a run whose planning fails for good lets the chat move on', async () => {
+      const first = item(opened('planfail-chat', 1), [{ runId: 'r-pf-1', delays: [0] }], 1_000);
+      first.candidates[0]!.plan = null;
+      await store.intake(first);
+      await store.intake(item(opened('planfail-chat', 2), [{ runId: 'r-pf-2', delays: [0] }], 1_001));
+      await store.dispatch.failPlanning('r-pf-1', 'curation gone', null, 2_000, 1);
+      const due = (await store.dispatch.claimDue(2_000, 10, 'i', 30_000)).filter((m) => m.chat_id === 'planfail-chat');
+      assert.deepEqual(due.map((m) => m.run_id), ['r-pf-2']);
+    });
+
     test('a transient failure is rescheduled; an expired claim is taken over', async () => {
       await store.intake(item(opened('retry-chat'), [{ runId: 'r-retry', delays: [0] }], 1_000));
       const ops = store.dispatch;

@@ -70,7 +70,7 @@ export async function activateNextInChat(trx: Transaction<Database>, chatId: str
   const next = await trx
     .selectFrom('messages as m')
     .innerJoin('runs as r', 'r.id', 'm.run_id')
-    .select(['m.run_id', 'm.seq', 'm.delay_ms'])
+    .select(['m.run_id', 'm.seq', 'm.delay_ms', 'r.created_at'])
     .where('m.chat_id', '=', chatId)
     .where('m.state', '=', 'waiting')
     .where('r.state', '=', 'pending')
@@ -80,6 +80,16 @@ export async function activateNextInChat(trx: Transaction<Database>, chatId: str
     .limit(1)
     .executeTakeFirst();
   if (!next) return;
+  // An older run still fetching its profile goes first; its planning activates the chat again.
+  const older = await trx
+    .selectFrom('runs')
+    .select('id')
+    .where('chat_id', '=', chatId)
+    .where('state', '=', 'planning')
+    .where('created_at', '<', next.created_at)
+    .limit(1)
+    .executeTakeFirst();
+  if (older) return;
   await trx
     .updateTable('messages')
     .set({ state: 'pending', due_at: now + Math.round(next.delay_ms * delayScale) })

@@ -222,18 +222,24 @@ export class DispatchOps {
     });
   }
 
-  /** Planning could not fetch the profile: retry later, or give up for good. */
-  async failPlanning(runId: string, reason: string, retryAt: number | null, now: number): Promise<void> {
-    await this.db
-      .updateTable('runs')
-      .set(
-        retryAt === null
-          ? { state: 'failed', reason, finished_at: now, updated_at: now, claimed_by: null, claim_until: null }
-          : { reason, claim_until: retryAt, claimed_by: null, updated_at: now },
-      )
-      .where('id', '=', runId)
-      .where('state', '=', 'planning')
-      .execute();
+  /** Planning could not fetch the profile: retry later, or give up for good (and let the chat move on). */
+  async failPlanning(runId: string, reason: string, retryAt: number | null, now: number, delayScale: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const run = await trx.selectFrom('runs').select('chat_id').where('id', '=', runId).executeTakeFirst();
+      if (!run) return;
+      await lockChat(trx, run.chat_id, now);
+      await trx
+        .updateTable('runs')
+        .set(
+          retryAt === null
+            ? { state: 'failed', reason, finished_at: now, updated_at: now, claimed_by: null, claim_until: null }
+            : { reason, claim_until: retryAt, claimed_by: null, updated_at: now },
+        )
+        .where('id', '=', runId)
+        .where('state', '=', 'planning')
+        .execute();
+      if (retryAt === null) await activateNextInChat(trx, run.chat_id, now, delayScale);
+    });
   }
 
   /** Completed runs whose computed values are due to be written to the customer's profile. */
