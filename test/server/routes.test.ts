@@ -65,6 +65,14 @@ describe('webhook route', () => {
     assert.ok(msgs.slice(1).every((m) => m.state === 'waiting'));
   });
 
+  test("the stored event keeps neither the profile nor the customer's words", async () => {
+    const res = await post(`/webhooks/channeltalk?token=${TOKEN}`, webhookForChat('user-message-keyword', 'route-privacy-chat', 'route-privacy-msg'));
+    assert.equal(res.statusCode, 200);
+    const ev = await store.db.selectFrom('events').selectAll().where('dedupe_key', '=', 'userMessage:route-privacy-msg').executeTakeFirstOrThrow();
+    for (const needle of ['선물', '72.5', '홍길동', '+821000000000']) assert.ok(!ev.summary_json.includes(needle), `events.summary_json holds ${needle}`);
+    assert.match(ev.summary_json, /"textLength":2/);
+  });
+
   test('both envelope readings are accepted', async () => {
     const res = await post(`/webhooks/channeltalk?token=${TOKEN}`, webhookForChat('user-chat-opened.scope-shape', 'route-scope-chat'));
     assert.equal(res.statusCode, 200);

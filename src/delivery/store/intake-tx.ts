@@ -46,7 +46,9 @@ export interface IntakeOutcome {
 
 export async function intakeOne(trx: Transaction<Database>, item: IntakeItem, delayScale: number): Promise<IntakeOutcome> {
   const { event, eventId, receivedAt } = item;
-  const { profile: _profile, ...summary } = event;
+  // The event's record keeps ids and kinds only: profile values and the customer's own words stay out of it.
+  const { profile: _profile, ...rest } = event;
+  const summary = 'text' in rest ? { ...rest, text: undefined, textLength: rest.text.length } : rest;
   const inserted = await trx
     .insertInto('events')
     .values({
