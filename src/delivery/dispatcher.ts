@@ -84,6 +84,7 @@ export class Dispatcher {
   }
 
   private async loop(): Promise<void> {
+    let idle = 0;
     while (!this.stopping) {
       this.woken = false;
       let claimed: number;
@@ -101,9 +102,19 @@ export class Dispatcher {
       if (this.woken || claimed > 0) continue;
       const next = await this.o.ops.nextWakeAt().catch(() => null);
       const wait = next === null ? this.pollMs : Math.max(0, Math.min(this.pollMs, next - this.now()));
-      // Nothing claimed although something is due: every slot, or the due
-      // messages' channel share, is taken. A finishing send wakes us.
-      await this.sleep(wait > 0 ? wait : this.pollMs);
+      if (wait > 0) {
+        idle = 0;
+        await this.sleep(wait);
+        continue;
+      }
+      // Due now but nothing claimed. Usually it became due a moment after the
+      // claim: look again at once, or pacing would slip by a whole poll. When
+      // every slot or the channel's share is taken, a finishing send wakes us.
+      const saturated = this.inflight.size >= this.concurrency || [...this.inflightByChannel.values()].some((n) => n >= this.perChannel);
+      if (saturated || ++idle > 3) {
+        idle = 0;
+        await this.sleep(saturated ? this.pollMs : 10);
+      }
     }
   }
 

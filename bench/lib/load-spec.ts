@@ -1,0 +1,50 @@
+// What the load worker is asked to do and what it answers. Shared by the
+// parent (load.ts) and the child (load-worker.ts).
+import type { Summary } from './stats.js';
+
+/** Placeholders in a variant's path and body. */
+export const ID = '@@BENCH_ID@@';
+export const GROUP = '@@BENCH_GROUP@@';
+
+export interface LoadSpec {
+  /** Origin, e.g. http://127.0.0.1:3000. */
+  url: string;
+  headers: Record<string, string>;
+  connections: number;
+  /** A time-bounded run (seconds)… */
+  durationS?: number;
+  /** …or a count-bounded one (requests); either way stopped after maxSeconds. */
+  amount?: number;
+  maxSeconds: number;
+  /** Seconds of the same load, with other ids, before the measured run; not measured. */
+  warmupS?: number;
+  /**
+   * POST requests, used round-robin. In path and body, ID becomes an id unique
+   * to the request (20 characters, like a Channel Talk id) and GROUP the
+   * request's index divided by groupSize.
+   */
+  variants: Array<{ path: string; body: string }>;
+  groupSize?: number;
+  /** Makes the ids of this run differ from every other run's (a few characters). */
+  idPrefix: string;
+}
+
+export interface LoadResult {
+  startedAtEpochMs: number;
+  elapsedS: number;
+  /** Responses received. */
+  responses: number;
+  ok: number;
+  non2xx: number;
+  statusCodes: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  /** 2xx answers per second over the run. */
+  rps: number;
+  /** Latency of 2xx answers in ms, from autocannon's per-response times (sub-millisecond). */
+  latencyMs: Summary;
+  /** autocannon's own histogram (whole milliseconds), for comparison. */
+  autocannon: { p50: number; p99: number; rps: number };
+}
+
+export type WorkerMessage = { ok: true; result: LoadResult; warmup: LoadResult | null } | { ok: false; error: string };

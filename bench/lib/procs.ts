@@ -1,0 +1,310 @@
+// The processes under test: the real service (`curation start`), the fake
+// Channel Talk and the bare node:http baseline, each in its own process, plus
+// their peak memory. Everything listens on 127.0.0.1 only.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The project root (this file runs as dist/bench/lib/procs.js). */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const DIST = path.join(ROOT, 'dist');
+const MAIN = path.join(DIST, 'src/cli/main.js');
+
+export const FAKE_KEY = 'bench-key';
+export const FAKE_SECRET = 'bench-secret';
+export const WEBHOOK_TOKEN = 'bench-webhook-token';
+export const BOT_NAME = 'Trainer';
+
+export interface Proc {
+  name: string;
+  proc: ChildProcess;
+  pid: number;
+  /** The last lines of output, for error messages. */
+  tail(): string[];
+  /** Lines logged at level error or fatal (pino JSON), counted since start. */
+  errorLines(): number;
+  waitForLine(re: RegExp, timeoutMs?: number): Promise<string>;
+  exited: Promise<number | null>;
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+const TAIL = 60;
+
+/** Every child still running, so an interrupted suite leaves no server behind. */
+const live = new Set<ChildProcess>();
+
+/** Kills every child this suite started and that is still running (on exit, Ctrl-C, a fatal error). */
+export function killAll(): void {
+  for (const p of live) p.kill('SIGKILL');
+  live.clear();
+}
+
+export function spawnNode(name: string, script: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): Proc {
+  const proc = spawn(process.execPath, [...nodeArgs, script, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (proc.pid === undefined) throw new Error(`${name}: could not start`);
+  live.add(proc);
+  proc.once('exit', () => live.delete(proc));
+  const tail: string[] = [];
+  let errors = 0;
+  const waiters: Array<{ re: RegExp; resolve: (l: string) => void }> = [];
+  const onData = (buf: Buffer, acc: { rest: string }) => {
+    acc.rest += buf.toString('utf8');
+    const parts = acc.rest.split('\n');
+    acc.rest = parts.pop() ?? '';
+    for (const l of parts) {
+      tail.push(l);
+      if (tail.length > TAIL) tail.shift();
+      if (/"level":(50|60)/.test(l)) errors++;
+      for (const w of [...waiters]) {
+        if (w.re.test(l)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(l);
+        }
+      }
+    }
+  };
+  const out = { rest: '' };
+  const err = { rest: '' };
+  proc.stdout.on('data', (b: Buffer) => onData(b, out));
+  proc.stderr.on('data', (b: Buffer) => onData(b, err));
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  let exitedYet = false;
+  void exited.then(() => (exitedYet = true));
+  const pid = proc.pid;
+  return {
+    name,
+    proc,
+    pid,
+    tail: () => [...tail],
+    errorLines: () => errors,
+    exited,
+    waitForLine(re, timeoutMs = 30_000) {
+      const found = tail.find((l) => re.test(l));
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`${name}: timed out waiting for ${re}; output:\n${tail.slice(-20).join('\n')}`)), timeoutMs);
+        const w = { re, resolve: (l: string) => { clearTimeout(t); resolve(l); } };
+        waiters.push(w);
+        void exited.then((code) => {
+          if (waiters.includes(w)) {
+            clearTimeout(t);
+            reject(new Error(`${name}: exited (${code}) before ${re}; output:\n${tail.slice(-20).join('\n')}`));
+          }
+        });
+      });
+    },
+    async stop(timeoutMs = 15_000) {
+      if (exitedYet) return;
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+export interface FakeProc extends Proc {
+  url: string;
+  control(pathname: string, body: unknown): Promise<void>;
+  /** Answers counted by status code (message posts and user fetches), without the message list. */
+  requestCounts(): Promise<Record<string, number>>;
+  received(): Promise<FakeReceived>;
+}
+
+export interface FakeReceived {
+  messages: Array<{ chatId: string; requestId: string | null; receivedAt: number; seq: number }>;
+  rejected: Array<{ status: number | null; path: string; reason: string }>;
+  duplicateRequestIds: number;
+  requests: Record<string, number>;
+  rateLimited: number;
+}
+
+export async function startFake(): Promise<FakeProc> {
+  const nodeArgs = (process.env.BENCH_FAKE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const p = spawnNode('fake Channel Talk', MAIN, ['fake-channeltalk', '--port', '0', '--host', '127.0.0.1', '--access-key', FAKE_KEY, '--access-secret', FAKE_SECRET], {}, nodeArgs);
+  const line = await p.waitForLine(/http:\/\/[^\s"]+/);
+  const url = /(http:\/\/[^\s"(]+)/.exec(line)![1]!.replace(/\/$/, '');
+  return {
+    ...p,
+    url,
+    async control(pathname, body) {
+      const res = await fetch(`${url}${pathname}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      if (!res.ok) throw new Error(`fake control ${pathname}: ${res.status} ${await res.text()}`);
+    },
+    async requestCounts() {
+      // A chat id no message has: the answer carries the counters but no message list.
+      const res = await fetch(`${url}/_fake/received?chatId=__bench_none__`);
+      return ((await res.json()) as FakeReceived).requests;
+    },
+    async received() {
+      const res = await fetch(`${url}/_fake/received`);
+      return (await res.json()) as FakeReceived;
+    },
+  };
+}
+
+export interface ServiceProc extends Proc {
+  url: string;
+  dbFile: string;
+  /** POSTs one webhook body and returns the JSON answer. */
+  post(body: string): Promise<{ status: number; json: Record<string, unknown> }>;
+}
+
+export function tempDir(prefix = 'curation-bench-'): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The service as an operator runs it: `curation start`, JSON logs at info on
+ * stdout (read and dropped here), SQLite file with synchronous=FULL.
+ */
+export async function startService(opts: { fakeUrl: string; dbFile: string; delayScale: number; env?: Record<string, string> }): Promise<ServiceProc> {
+  const env: Record<string, string> = {
+    CHANNELTALK_ACCESS_KEY: FAKE_KEY,
+    CHANNELTALK_ACCESS_SECRET: FAKE_SECRET,
+    CHANNELTALK_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
+    CHANNELTALK_API_URL: opts.fakeUrl,
+    CHANNELTALK_BOT_NAME: BOT_NAME,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: `sqlite:${opts.dbFile}`,
+    CURATIONS_DIR: path.join(ROOT, 'curations'),
+    DELAY_SCALE: String(opts.delayScale),
+    LOG_LEVEL: 'info',
+    ...opts.env,
+    // For investigations: e.g. BENCH_SERVICE_ENV='{"LOG_LEVEL":"warn"}'.
+    ...(process.env.BENCH_SERVICE_ENV ? (JSON.parse(process.env.BENCH_SERVICE_ENV) as Record<string, string>) : {}),
+  };
+  // For investigations: e.g. BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const p = spawnNode('service', MAIN, ['start'], env, nodeArgs);
+  const line = await p.waitForLine(/"msg":"service started"/, 60_000);
+  const url = (JSON.parse(line) as { url: string }).url.replace(/\/$/, '');
+  return {
+    ...p,
+    url,
+    dbFile: opts.dbFile,
+    async post(body) {
+      const res = await fetch(`${url}/webhooks/channeltalk?token=${WEBHOOK_TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    },
+  };
+}
+
+export interface BareProc extends Proc {
+  url: string;
+}
+
+/** The baseline server: node:http that reads the body and answers 200 with a small JSON, nothing else. */
+export async function startBare(): Promise<BareProc> {
+  const p = spawnNode('bare server', path.join(DIST, 'bench/lib/bare-server.js'), [], {});
+  const line = await p.waitForLine(/^listening http:\/\//);
+  return { ...p, url: line.slice('listening '.length).trim() };
+}
+
+// --- memory ---------------------------------------------------------------
+
+/** Resets the kernel's peak-RSS mark of a process (Linux), so VmHWM then reads the peak from now on. */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function procStatusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+function psRssKb(pid: number): number | null {
+  try {
+    const out = execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+    return out ? Number(out) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Current RSS in kB. */
+export function rssKb(pid: number): number | null {
+  return procStatusKb(pid, 'VmRSS') ?? psRssKb(pid);
+}
+
+/**
+ * Tracks the peak RSS of a process over a window: the kernel's VmHWM (reset at
+ * the start) where /proc has it, else the highest of `ps` samples every 100 ms.
+ */
+export class PeakRss {
+  private readonly viaProc: boolean;
+  private sampled = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly pid: number) {
+    this.viaProc = resetPeakRss(pid) && procStatusKb(pid, 'VmHWM') !== null;
+    this.timer = setInterval(() => this.sample(), 100);
+    this.timer.unref();
+    this.sample();
+  }
+
+  private sample(): void {
+    const v = rssKb(this.pid);
+    if (v !== null && v > this.sampled) this.sampled = v;
+  }
+
+  /** Peak in MB since construction; stops sampling. */
+  stop(): { peakMb: number; method: string } {
+    clearInterval(this.timer);
+    this.sample();
+    const hwm = this.viaProc ? procStatusKb(this.pid, 'VmHWM') : null;
+    const kb = hwm !== null ? Math.max(hwm, this.sampled) : this.sampled;
+    return { peakMb: kb / 1024, method: hwm !== null ? 'VmHWM (reset at start of window)' : 'ps samples every 100 ms' };
+  }
+}
+
+let clockTicks: number | null = null;
+
+/** CPU time (user + system) a process has used so far, in seconds; null where /proc is missing. */
+export function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return null;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `check` every `everyMs` until it returns a value, or gives up after `timeoutMs` (returns undefined). */
+export async function pollUntil<T>(check: () => Promise<T | undefined>, timeoutMs: number, everyMs = 100): Promise<T | undefined> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > until) return undefined;
+    await sleep(everyMs);
+  }
+}

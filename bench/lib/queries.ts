@@ -1,0 +1,166 @@
+// The dispatcher's queries, timed on a given store, with their query plans.
+// One dispatcher tick runs reclaimExpired, claimPlanning, claimWriteBacks and
+// claimDue, and an idle loop adds nextWakeAt: these run every poll (and after
+// every commit that creates work), so their cost must not grow with history.
+// The statements are the exact ones DispatchOps runs: a Kysely logger captures
+// their SQL and parameters, which then go to EXPLAIN QUERY PLAN.
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { DispatchOps } from '../../src/delivery/store/dispatch-ops.js';
+import type { Database } from '../../src/delivery/store/schema.js';
+import { summarize } from './stats.js';
+
+export interface PlanLine {
+  what: string;
+  sql: string;
+  plan: string[];
+  /** Reads a whole table or a whole full index (SCAN without a partial index), i.e. grows with history. */
+  fullScan: boolean;
+  usesDueIndex: boolean;
+}
+
+export interface QueryTimes {
+  /** Median µs per call, each DispatchOps method of a tick. */
+  perCallUs: Record<'reclaimExpired' | 'claimPlanning' | 'claimWriteBacks' | 'nextWakeAt', number>;
+  /** One idle dispatcher pass: reclaimExpired + claimPlanning + claimWriteBacks + nextWakeAt (nothing due), µs, median. */
+  idleTickUs: number;
+  /** The selection inside claimDue (due, ORDER BY due_at LIMIT 16), µs per call, read only. */
+  claimSelectUs: number;
+  /** DispatchOps.claimDue() itself: the UPDATE … RETURNING and its commit (fsync, synchronous=FULL), ms, median. */
+  claimDueMs: number;
+  liveQueue: { pending: number; due: number; waiting: number };
+  plans: PlanLine[];
+}
+
+const LIVE_RUNS = 200;
+
+/** Adds a live queue (LIVE_RUNS runs being sent: one pending message each, half of them due, 11 waiting), times the queries, removes the queue. */
+export async function timeDispatcherQueries(file: string, budgetMs = 500): Promise<QueryTimes> {
+  const raw = new BetterSqlite3(file);
+  // As the service opens it (src/delivery/store/connect.ts).
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = FULL');
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('foreign_keys = ON');
+  const captured: Array<{ what: string; sql: string; parameters: readonly unknown[] }> = [];
+  /** The DispatchOps call being captured, or null. */
+  let capture: string | null = null;
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: raw }),
+    log: (e) => {
+      if (capture !== null && e.level === 'query') {
+        const n = captured.filter((c) => c.what.startsWith(`${capture} `)).length;
+        captured.push({ what: `${capture} #${n + 1}`, sql: e.query.sql, parameters: e.query.parameters });
+      }
+    },
+  });
+  const ops = new DispatchOps(db, 'sqlite');
+  const now = Date.now();
+  const owner = 'bench';
+  const calls = {
+    reclaimExpired: () => ops.reclaimExpired(now),
+    claimPlanning: () => ops.claimPlanning(now, 8, owner, 30_000),
+    claimWriteBacks: () => ops.claimWriteBacks(now, 8, 30_000),
+    nextWakeAt: () => ops.nextWakeAt(),
+  };
+  try {
+    removeLiveQueue(raw); // left over by an interrupted run
+    addLiveQueue(raw, now);
+    for (const [name, call] of Object.entries(calls)) {
+      capture = name;
+      await call();
+    }
+    capture = 'claimDue';
+    await ops.claimDue(now, 16, owner, 30_000);
+    capture = null;
+    release(raw);
+
+    const perCallUs = {} as QueryTimes['perCallUs'];
+    for (const [name, call] of Object.entries(calls)) perCallUs[name as keyof typeof calls] = await medianUs(call, budgetMs / 4);
+    const idleTickUs = await medianUs(async () => {
+      for (const call of Object.values(calls)) await call();
+    }, budgetMs);
+    const select = raw.prepare(`SELECT run_id, seq FROM messages WHERE state = 'pending' AND due_at <= ? ORDER BY due_at LIMIT 16`);
+    const claimSelectUs = await medianUs(() => Promise.resolve(select.all(now)), budgetMs / 2);
+    const claims: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const t0 = performance.now();
+      const got = await ops.claimDue(now, 16, owner, 30_000);
+      claims.push(performance.now() - t0);
+      if (got.length === 0) throw new Error('claimDue found nothing due in the live queue');
+      release(raw);
+    }
+    const partial = new Set(
+      (raw.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '%WHERE%'`).all() as Array<{ name: string }>).map((r) => r.name),
+    );
+    const plans = captured.map((q) => explain(raw, partial, q.what, q.sql, q.parameters));
+    const count = (where: string) => (raw.prepare(`SELECT count(*) AS n FROM messages WHERE ${where}`).get(now) as { n: number }).n;
+    const liveQueue = { pending: count(`state = 'pending' AND ? > 0`), due: count(`state = 'pending' AND due_at <= ?`), waiting: count(`state = 'waiting' AND ? > 0`) };
+    return { perCallUs, idleTickUs, claimSelectUs, claimDueMs: summarize(claims).p50, liveQueue, plans };
+  } finally {
+    removeLiveQueue(raw);
+    await db.destroy();
+  }
+}
+
+function addLiveQueue(raw: BetterSqlite3.Database, now: number): void {
+  const run = raw.prepare(
+    `INSERT INTO runs (id, curation_id, event_id, channel_id, chat_id, user_id, state, outcome, lang, once_key, created_at, updated_at, planning_attempts)
+     VALUES (?, 'diet-main', ?, '95334', ?, ?, 'sending', 'sequence', 'ko', ?, ?, ?, 0)`,
+  );
+  const msg = raw.prepare(
+    `INSERT INTO messages (run_id, seq, chat_id, channel_id, request_id, state, delay_ms, due_at, body_json, is_last, attempts, created_at)
+     VALUES (?, ?, ?, '95334', ?, ?, 2000, ?, '{"blocks":[{"type":"text","value":"bench"}]}', ?, 0, ?)`,
+  );
+  raw.transaction(() => {
+    for (let i = 0; i < LIVE_RUNS; i++) {
+      const id = `r_bench_live_${i}`;
+      const chat = `bench-live-chat-${i}`;
+      run.run(id, `e_bench_live_${i}`, chat, `bench-live-user-${i}`, `bench-live|${chat}`, now - 10_000, now - 10_000);
+      for (let seq = 0; seq < 12; seq++) {
+        const due = seq === 0 ? (i % 2 === 0 ? now - 1000 - i : now + 60_000 + i) : null;
+        msg.run(id, seq, chat, `${id}-${seq}`, seq === 0 ? 'pending' : 'waiting', due, seq === 11 ? 1 : 0, now - 10_000);
+      }
+    }
+  })();
+}
+
+function release(raw: BetterSqlite3.Database): void {
+  raw.prepare(`UPDATE messages SET state = 'pending', claimed_by = NULL, claim_until = NULL WHERE state = 'sending' AND run_id LIKE 'r_bench_live_%'`).run();
+}
+
+function removeLiveQueue(raw: BetterSqlite3.Database): void {
+  raw.transaction(() => {
+    raw.prepare(`DELETE FROM messages WHERE run_id LIKE 'r_bench_live_%'`).run();
+    raw.prepare(`DELETE FROM runs WHERE id LIKE 'r_bench_live_%'`).run();
+  })();
+}
+
+export function explain(raw: BetterSqlite3.Database, partial: Set<string>, what: string, sql: string, parameters: readonly unknown[]): PlanLine {
+  const rows = raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...parameters) as Array<{ detail: string }>;
+  const plan = rows.map((r) => r.detail);
+  return {
+    what,
+    sql: sql.replace(/\s+/g, ' ').trim(),
+    plan,
+    fullScan: plan.some((l) => {
+      // "SCAN t" reads the table; "SCAN t USING INDEX i" reads all of i, which is only bounded when i is partial.
+      const m = /^SCAN (\w+)(?: USING (?:COVERING )?INDEX (\w+))?/.exec(l);
+      return m !== null && (m[2] === undefined || !partial.has(m[2]));
+    }),
+    usesDueIndex: plan.some((l) => l.includes('messages_due')),
+  };
+}
+
+/** Median µs per call over about `budgetMs` (at least 3 calls, after one warm-up call). */
+async function medianUs(fn: () => Promise<unknown>, budgetMs: number): Promise<number> {
+  await fn();
+  const samples: number[] = [];
+  const until = performance.now() + budgetMs;
+  while (samples.length < 3 || (performance.now() < until && samples.length < 20_000)) {
+    const t0 = performance.now();
+    await fn();
+    samples.push((performance.now() - t0) * 1000);
+  }
+  return summarize(samples).p50;
+}

@@ -1,0 +1,112 @@
+// End to end: N chat-opened webhooks for diet-main with DELAY_SCALE=0, from
+// the first webhook sent until the fake Channel Talk has every message.
+// Baseline: the same number of message POSTs sent straight to the fake (same
+// bodies, same concurrency as the dispatcher's 16 sends in flight), i.e. what
+// the API stand-in itself can take.
+import path from 'node:path';
+import { chatOpenedTemplate, messageBodies } from '../lib/bodies.js';
+import { dbCounts } from '../lib/db.js';
+import { dietMainPlan, waitForAccepted } from '../lib/flow.js';
+import { GROUP, runLoad } from '../lib/load.js';
+import { BOT_NAME, FAKE_KEY, FAKE_SECRET, PeakRss, removeDir, startFake, startService, tempDir, WEBHOOK_TOKEN } from '../lib/procs.js';
+import { figure, type StageResult } from '../lib/report.js';
+
+const S = 'end to end';
+/** The service's dispatcher sends at most 16 messages at once (src/service.ts). */
+export const DISPATCH_CONCURRENCY = 16;
+
+export async function e2eStage(o: { webhooks: number; connections: number; progress: (l: string) => void }): Promise<StageResult> {
+  const p = await dietMainPlan();
+  const perChat = p.messages.length;
+  const total = o.webhooks * perChat;
+  const fake = await startFake();
+  const dir = tempDir();
+  try {
+    o.progress(`e2e: baseline, ${total} message POSTs straight to the fake, ${DISPATCH_CONCURRENCY} connections`);
+    const direct = (
+      await runLoad({
+        url: fake.url,
+        headers: { 'x-access-key': FAKE_KEY, 'x-access-secret': FAKE_SECRET },
+        connections: DISPATCH_CONCURRENCY,
+        amount: total,
+        maxSeconds: 180,
+        variants: messageBodies(p).map((body) => ({ path: `/open/v5/user-chats/${GROUP}/messages?botName=${BOT_NAME}`, body })),
+        groupSize: perChat,
+        idPrefix: 'd',
+      })
+    ).result;
+    const directAccepted = (await fake.requestCounts())['200'] ?? 0;
+    if (direct.ok !== total || directAccepted !== total) throw new Error(`baseline: the fake accepted ${directAccepted} of ${total} direct posts (${JSON.stringify(direct.statusCodes)})`);
+    await fake.control('/_fake/reset', {});
+
+    o.progress(`e2e: service (DELAY_SCALE=0), ${o.webhooks} chat-opened webhooks → ${total} messages`);
+    const svc = await startService({ fakeUrl: fake.url, dbFile: path.join(dir, 'curation.db'), delayScale: 0 });
+    let webhooks;
+    let complete: boolean;
+    let peakMb: number;
+    let errorLines: number;
+    try {
+      const peak = new PeakRss(svc.pid);
+      const load = runLoad({
+        url: svc.url,
+        headers: {},
+        connections: o.connections,
+        amount: o.webhooks,
+        maxSeconds: 120,
+        variants: [{ path: `/webhooks/channeltalk?token=${WEBHOOK_TOKEN}`, body: chatOpenedTemplate() }],
+        idPrefix: 'e',
+      });
+      // Budget: 30 ms per message is far slower than any healthy run.
+      const arrived = waitForAccepted(fake, total, 60_000 + total * 30, o.progress, 'e2e');
+      webhooks = (await load).result;
+      complete = await arrived;
+      peakMb = peak.stop().peakMb;
+      errorLines = svc.errorLines();
+    } finally {
+      await svc.stop();
+    }
+    const received = await fake.received();
+    const times = received.messages.map((m) => m.receivedAt);
+    const last = Math.max(...times);
+    const first = Math.min(...times);
+    const t0 = webhooks.startedAtEpochMs;
+    const seconds = (last - t0) / 1000;
+    const rate = received.messages.length / seconds;
+    const counts = dbCounts(path.join(dir, 'curation.db'));
+    const result: StageResult = {
+      stage: S,
+      seconds: 0,
+      figures: [
+        figure(S, `${o.webhooks} webhooks → ${total} messages: time until the fake has all`, seconds, 's', direct.elapsedS, `${total} POSTs straight to the fake`, {
+          ratioLabel: 'service / direct',
+          note: `webhooks answered in ${webhooks.elapsedS.toFixed(2)} s (${webhooks.ok} × 200); first message after ${((first - t0) / 1000).toFixed(2)} s`,
+        }),
+        figure(S, 'messages/s delivered', rate, '/s', direct.rps, `fake's own acceptance rate, ${DISPATCH_CONCURRENCY} connections`, { ratioLabel: 'service / direct' }),
+      ],
+      details: {
+        webhooks: o.webhooks,
+        messagesPerWebhook: perChat,
+        expectedMessages: total,
+        receivedMessages: received.messages.length,
+        duplicateRequestIds: received.duplicateRequestIds,
+        rejected: received.rejected.length,
+        fakeRequests: received.requests,
+        secondsToLastMessage: seconds,
+        webhookLoad: webhooks,
+        direct,
+        servicePeakRssMb: peakMb,
+        serviceErrorLines: errorLines,
+        db: counts,
+      },
+    };
+    const problems: string[] = [];
+    if (!complete || received.messages.length !== total) problems.push(`the fake has ${received.messages.length} of ${total} messages`);
+    if (received.duplicateRequestIds > 0) problems.push(`${received.duplicateRequestIds} duplicate sends`);
+    if (webhooks.ok !== o.webhooks) problems.push(`${webhooks.ok} of ${o.webhooks} webhooks answered 200`);
+    if (problems.length > 0) result.error = problems.join('; ');
+    return result;
+  } finally {
+    await fake.stop();
+    removeDir(dir);
+  }
+}
