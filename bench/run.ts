@@ -8,7 +8,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { benchOptions, type BenchOptions, type StageName } from './lib/options.js';
 import { killAll, ROOT } from './lib/procs.js';
-import { table, type StageResult } from './lib/report.js';
+import { notes, table, type StageResult } from './lib/report.js';
 import { calcStage } from './stages/calc.js';
 import { intakeStage } from './stages/intake.js';
 import { e2eStage } from './stages/e2e.js';
@@ -87,7 +87,7 @@ async function main(): Promise<number> {
   const text = table(results);
   const src = source();
   const at = src ? `; commit ${src.commit}${src.dirty ? ' with local changes in src/' : ''}` : '';
-  process.stdout.write(`\n${text}\n\n(total ${totalSeconds.toFixed(0)} s on ${m.cpuModel}, ${m.cores} cores, node ${m.node}${at}${o.quick ? '; BENCH_QUICK=1: smoke run, numbers not comparable' : ''})\n`);
+  process.stdout.write(`\n${text}\n\nNotes:\n${notes(results)}\n\n(total ${totalSeconds.toFixed(0)} s on ${m.cpuModel}, ${m.cores} cores, node ${m.node}${at}${o.quick ? '; BENCH_QUICK=1: smoke run, numbers not comparable' : ''})\n`);
 
   const out = o.out ?? path.join(ROOT, 'bench/results.json');
   const doc = { date: new Date().toISOString(), quick: o.quick, totalSeconds, source: src, machine: { ...m, loadAverageAtEnd: Number(loadavg()[0]!.toFixed(2)) }, options: o, table: text, stages: results };

@@ -26,6 +26,8 @@ export interface StageResult {
   details: Record<string, unknown>;
   /** Set when the stage failed; its figures may be partial. */
   error?: string;
+  /** Lines printed after the table (e.g. query plans). */
+  extra?: string[];
 }
 
 export function figure(
@@ -73,9 +75,23 @@ export function table(stages: StageResult[]): string {
     for (const f of s.figures) {
       rows.push([f.stage, f.name, fmt(f.value, f.unit), f.baseline === null ? '–' : fmt(f.baseline, f.unit), fmtRatio(f), f.baselineLabel]);
     }
-    if (s.error) rows.push([s.stage, `FAILED: ${s.error.split('\n')[0] ?? ''}`, '', '', '', '']);
+    if (s.error) {
+      const first = s.error.split('\n')[0] ?? '';
+      rows.push([s.stage, `PROBLEM: ${first.length > 90 ? `${first.slice(0, 90)}… (see the notes)` : first}`, '', '', '', '']);
+    }
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   return [line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+}
+
+/** The notes of every figure, the stages' extra lines and problems in full: printed under the table. */
+export function notes(stages: StageResult[]): string {
+  const out: string[] = [];
+  for (const s of stages) {
+    for (const f of s.figures) if (f.note) out.push(`- ${f.stage} / ${f.name}: ${f.note}`);
+    for (const l of s.extra ?? []) out.push(`- ${s.stage}: ${l}`);
+    if (s.error) out.push(`- ${s.stage} PROBLEM: ${s.error}`);
+  }
+  return out.join('\n');
 }

@@ -82,8 +82,10 @@ function spec(url: string, template: string, o: { seconds: number; warmupS: numb
   };
 }
 
-export const latencyNote = (r: LoadResult) =>
-  `${r.ok} answers in ${r.elapsedS.toFixed(1)} s${r.non2xx ? `, ${r.non2xx} non-2xx` : ''}${r.errors ? `, ${r.errors} errors` : ''}`;
+export const latencyNote = (r: LoadResult, warmup?: LoadResult | null) =>
+  r.ok === 0 && warmup
+    ? `no answer within the ${r.elapsedS.toFixed(0)} s window; the ${warmup.elapsedS.toFixed(0)} s warm-up got ${warmup.ok}${warmup.ok > 0 ? ` (p50 ${warmup.latencyMs.p50.toFixed(0)} ms)` : ""}`
+    : `${r.ok} answers in ${r.elapsedS.toFixed(1)} s${r.non2xx ? `, ${r.non2xx} non-2xx` : ''}${r.errors ? `, ${r.errors} errors` : ''}`;
 
 export async function intakeStage(o: IntakeOptions): Promise<{ intake: StageResult; memory: StageResult }> {
   const t0 = performance.now();

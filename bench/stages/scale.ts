@@ -57,7 +57,7 @@ export async function scaleStage(o: { sizes: [number, number]; seconds: number; 
     stage: S,
     seconds: 0,
     figures: [
-      figure(S, `intake webhooks/s, ${big} finished runs stored`, large.intake.load.rps, '/s', small.intake.load.rps, base, { ratioLabel: `${big} / ${label(small.runs)}`, note: latencyNote(large.intake.load) }),
+      figure(S, `intake webhooks/s, ${big} finished runs stored`, large.intake.load.rps, '/s', small.intake.load.rps, base, { ratioLabel: `${big} / ${label(small.runs)}`, note: latencyNote(large.intake.load, large.intake.warmup) }),
       figure(S, `intake p50 latency, ${big} runs`, large.intake.load.latencyMs.p50, 'ms', small.intake.load.latencyMs.p50, base, { ratioLabel: `${big} / ${label(small.runs)}` }),
       figure(S, `intake p99 latency, ${big} runs`, large.intake.load.latencyMs.p99, 'ms', small.intake.load.latencyMs.p99, base, { ratioLabel: `${big} / ${label(small.runs)}` }),
       ...(large.intake.cpuMsPerRequest !== null && small.intake.cpuMsPerRequest !== null
@@ -85,6 +85,8 @@ export async function scaleStage(o: { sizes: [number, number]; seconds: number; 
       ]),
     ),
   };
+  // The plans of every dispatcher query on the large store, as EXPLAIN QUERY PLAN gives them.
+  result.extra = large.queries.plans.map((p) => `EXPLAIN ${p.what} at ${big}: ${p.plan.join(' / ')}${p.fullScan ? '   <-- reads a whole table or full index' : ''}`);
   const problems: string[] = [];
   for (const a of at) {
     for (const p of a.queries.plans) if (p.fullScan) problems.push(`${label(a.runs)}: ${p.what} reads a whole table or full index (${p.plan.join(' / ')}): ${p.sql}`);
