@@ -1,113 +1,23 @@
 // The processes under test: the real service (`curation start`), the fake
 // Channel Talk and the bare node:http baseline, each in its own process, plus
 // their peak memory. Everything listens on 127.0.0.1 only.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { CLI as MAIN, ROOT, spawnNode as spawnLines, type Proc } from '../../test/support/child-process.js';
 
-/** The project root (this file runs as dist/bench/lib/procs.js). */
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export { killAll, ROOT, type Proc } from '../../test/support/child-process.js';
 export const DIST = path.join(ROOT, 'dist');
-const MAIN = path.join(DIST, 'src/cli/main.js');
 
 export const FAKE_KEY = 'bench-key';
 export const FAKE_SECRET = 'bench-secret';
 export const WEBHOOK_TOKEN = 'bench-webhook-token';
 export const BOT_NAME = 'Trainer';
 
-export interface Proc {
-  name: string;
-  proc: ChildProcess;
-  pid: number;
-  /** The last lines of output, for error messages. */
-  tail(): string[];
-  /** Lines logged at level error or fatal (pino JSON), counted since start. */
-  errorLines(): number;
-  waitForLine(re: RegExp, timeoutMs?: number): Promise<string>;
-  exited: Promise<number | null>;
-  stop(timeoutMs?: number): Promise<void>;
-}
-
-const TAIL = 60;
-
-/** Every child still running, so an interrupted suite leaves no server behind. */
-const live = new Set<ChildProcess>();
-
-/** Kills every child this suite started and that is still running (on exit, Ctrl-C, a fatal error). */
-export function killAll(): void {
-  for (const p of live) p.kill('SIGKILL');
-  live.clear();
-}
-
-export function spawnNode(name: string, script: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): Proc {
-  const proc = spawn(process.execPath, [...nodeArgs, script, ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  if (proc.pid === undefined) throw new Error(`${name}: could not start`);
-  live.add(proc);
-  proc.once('exit', () => live.delete(proc));
-  const tail: string[] = [];
-  let errors = 0;
-  const waiters: Array<{ re: RegExp; resolve: (l: string) => void }> = [];
-  const onData = (buf: Buffer, acc: { rest: string }) => {
-    acc.rest += buf.toString('utf8');
-    const parts = acc.rest.split('\n');
-    acc.rest = parts.pop() ?? '';
-    for (const l of parts) {
-      tail.push(l);
-      if (tail.length > TAIL) tail.shift();
-      if (/"level":(50|60)/.test(l)) errors++;
-      for (const w of [...waiters]) {
-        if (w.re.test(l)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(l);
-        }
-      }
-    }
-  };
-  const out = { rest: '' };
-  const err = { rest: '' };
-  proc.stdout.on('data', (b: Buffer) => onData(b, out));
-  proc.stderr.on('data', (b: Buffer) => onData(b, err));
-  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  let exitedYet = false;
-  void exited.then(() => (exitedYet = true));
-  const pid = proc.pid;
-  return {
-    name,
-    proc,
-    pid,
-    tail: () => [...tail],
-    errorLines: () => errors,
-    exited,
-    waitForLine(re, timeoutMs = 30_000) {
-      const found = tail.find((l) => re.test(l));
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`${name}: timed out waiting for ${re}; output:\n${tail.slice(-20).join('\n')}`)), timeoutMs);
-        const w = { re, resolve: (l: string) => { clearTimeout(t); resolve(l); } };
-        waiters.push(w);
-        void exited.then((code) => {
-          if (waiters.includes(w)) {
-            clearTimeout(t);
-            reject(new Error(`${name}: exited (${code}) before ${re}; output:\n${tail.slice(-20).join('\n')}`));
-          }
-        });
-      });
-    },
-    async stop(timeoutMs = 15_000) {
-      if (exitedYet) return;
-      proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
-      await exited;
-      clearTimeout(t);
-    },
-  };
+/** Keeps only the last lines: a benchmark's service logs hundreds of thousands. */
+function spawnNode(name: string, script: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): Proc {
+  return spawnLines(name, script, args, env, { nodeArgs, keepLines: 60 });
 }
 
 export interface FakeProc extends Proc {

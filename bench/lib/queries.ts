@@ -22,6 +22,8 @@ export interface PlanLine {
 export interface QueryTimes {
   /** Median µs per call, each DispatchOps method of a tick. */
   perCallUs: Record<'reclaimExpired' | 'claimPlanning' | 'claimWriteBacks' | 'nextWakeAt', number>;
+  /** queueDepth(), which /healthz and every /metrics scrape run, µs per call, median. */
+  queueDepthUs: number;
   /** One idle dispatcher pass: reclaimExpired + claimPlanning + claimWriteBacks + nextWakeAt (nothing due), µs, median. */
   idleTickUs: number;
   /** The selection inside claimDue (due, ORDER BY due_at LIMIT 16), µs per call, read only. */
@@ -70,6 +72,8 @@ export async function timeDispatcherQueries(file: string, budgetMs = 500): Promi
       capture = name;
       await call();
     }
+    capture = 'queueDepth';
+    await ops.queueDepth();
     capture = 'claimDue';
     await ops.claimDue(now, 16, owner, 30_000);
     capture = null;
@@ -77,6 +81,7 @@ export async function timeDispatcherQueries(file: string, budgetMs = 500): Promi
 
     const perCallUs = {} as QueryTimes['perCallUs'];
     for (const [name, call] of Object.entries(calls)) perCallUs[name as keyof typeof calls] = await medianUs(call, budgetMs / 4);
+    const queueDepthUs = await medianUs(() => ops.queueDepth(), budgetMs / 4);
     const idleTickUs = await medianUs(async () => {
       for (const call of Object.values(calls)) await call();
     }, budgetMs);
@@ -96,7 +101,7 @@ export async function timeDispatcherQueries(file: string, budgetMs = 500): Promi
     const plans = captured.map((q) => explain(raw, partial, q.what, q.sql, q.parameters));
     const count = (where: string) => (raw.prepare(`SELECT count(*) AS n FROM messages WHERE ${where}`).get(now) as { n: number }).n;
     const liveQueue = { pending: count(`state = 'pending' AND ? > 0`), due: count(`state = 'pending' AND due_at <= ?`), waiting: count(`state = 'waiting' AND ? > 0`) };
-    return { perCallUs, idleTickUs, claimSelectUs, claimDueMs: summarize(claims).p50, liveQueue, plans };
+    return { perCallUs, queueDepthUs, idleTickUs, claimSelectUs, claimDueMs: summarize(claims).p50, liveQueue, plans };
   } finally {
     removeLiveQueue(raw);
     await db.destroy();

@@ -67,6 +67,7 @@ export async function scaleStage(o: { sizes: [number, number]; seconds: number; 
         ratioLabel: `${big} / ${label(small.runs)}`,
         note: `per call at ${big}: ${Object.entries(large.queries.perCallUs).map(([k, v]) => `${k} ${v < 1000 ? `${v.toFixed(0)} µs` : `${(v / 1000).toFixed(1)} ms`}`).join(', ')}`,
       }),
+      figure(S, `queueDepth() for /healthz and /metrics, ${big} runs`, large.queries.queueDepthUs, 'µs', small.queries.queueDepthUs, base, { ratioLabel: `${big} / ${label(small.runs)}` }),
       figure(S, `claimDue selection (messages_due), ${big} runs`, large.queries.claimSelectUs, 'µs', small.queries.claimSelectUs, base, {
         ratioLabel: `${big} / ${label(small.runs)}`,
         note: dueIndexPlan ? `plan: ${dueIndexPlan.plan.join(' / ')}` : undefined,

@@ -7,7 +7,7 @@ import type { MessageBody } from '../channeltalk/wire.js';
 import type { ChannelTalkClient } from '../channeltalk/client.js';
 import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../channeltalk/errors.js';
 import { plan, type CurationSet } from '../curation/index.js';
-import type { DispatchOps, ClaimedMessage, PlanningRun, WriteBackRun } from './store/dispatch-ops.js';
+import type { AttemptRecord, DispatchOps, ClaimedMessage, PlanningRun, WriteBackRun } from './store/dispatch-ops.js';
 import { writeBackJson } from './store/intake-tx.js';
 import { backoffMs } from './backoff.js';
 
@@ -174,8 +174,18 @@ export class Dispatcher {
     const body = JSON.parse(m.body_json) as MessageBody;
     const startedAt = this.now();
     const t0 = performance.now();
-    const record = (status: number | null, errorKind: string | null, reason: string | null, latencyMs = performance.now() - t0) =>
-      ops.recordAttempt({ runId: m.run_id, seq: m.seq, requestId: m.request_id, startedAt, status, latencyMs, errorKind, reason, instance: this.o.instanceId });
+    // Committed together with the outcome (markSent/markRetry/markFailed): one transaction per attempt.
+    const attempt = (status: number | null, errorKind: string | null, reason: string | null, latencyMs: number): AttemptRecord => ({
+      runId: m.run_id,
+      seq: m.seq,
+      requestId: m.request_id,
+      startedAt,
+      status,
+      latencyMs,
+      errorKind,
+      reason,
+      instance: this.o.instanceId,
+    });
     try {
       const client = this.o.clientFor(m.channel_id);
       if (!client) throw new Error(`no configured channel serves channel ${m.channel_id ?? '(none)'}`);
@@ -185,8 +195,7 @@ export class Dispatcher {
       });
       const latencyMs = performance.now() - t0;
       const sentAt = this.now();
-      await record(200, null, null, latencyMs);
-      const after = await ops.markSent(m, sentAt, res.messageId, delayScale);
+      const after = await ops.markSent(m, sentAt, res.messageId, delayScale, attempt(200, null, null, latencyMs));
       logger.info({ ...ids, latencyMs: Math.round(latencyMs), attempt: m.attempts + 1 }, 'message sent');
       this.o.onAttempt?.('sent', 200, latencyMs);
       this.o.onSent?.(m, latencyMs);
@@ -198,18 +207,18 @@ export class Dispatcher {
       const latencyMs = performance.now() - t0;
       const now = this.now();
       if (err instanceof ChannelTalkUnavailableError) {
-        await record(err.status ?? null, 'unavailable', err.reason, latencyMs);
+        const tried = attempt(err.status ?? null, 'unavailable', err.reason, latencyMs);
         const age = now - (m.first_attempt_at ?? startedAt);
         if (age >= this.o.sendMaxAgeMs) {
           const reason = `gave up after ${m.attempts + 1} attempts over ${Math.round(age / 1000)} s: ${err.reason}`;
-          await ops.markFailed(m, reason, now, delayScale);
+          await ops.markFailed(m, reason, now, delayScale, tried);
           logger.error({ ...ids, reason }, 'message failed');
           this.o.onAttempt?.('failed', err.status ?? null, latencyMs);
           this.o.onRunFinished?.('failed');
           return;
         }
         const wait = Math.max(err.retryAfterMs ?? 0, backoffMs(m.attempts + 1, this.o.random ?? Math.random));
-        await ops.markRetry(m, now + wait, `${err.reason}${err.status ? ` ${err.status}` : ''}`, now, delayScale);
+        await ops.markRetry(m, now + wait, `${err.reason}${err.status ? ` ${err.status}` : ''}`, now, delayScale, tried);
         logger.warn({ ...ids, reason: err.reason, status: err.status, retryInMs: wait, attempt: m.attempts + 1 }, 'message send will be retried');
         this.o.onAttempt?.('retry', err.status ?? null, latencyMs);
         return;
@@ -219,8 +228,7 @@ export class Dispatcher {
         err instanceof ChannelTalkRejectedError
           ? `Channel Talk refused it with ${err.status}${err.code ? ` (${err.code})` : ''}`
           : `could not be sent: ${err instanceof Error ? err.message : String(err)}`;
-      await record(status, status ? 'rejected' : 'invalid', reason, latencyMs);
-      await ops.markFailed(m, reason, now, delayScale);
+      await ops.markFailed(m, reason, now, delayScale, attempt(status, status ? 'rejected' : 'invalid', reason, latencyMs));
       logger.error({ ...ids, status, reason }, 'message failed');
       this.o.onAttempt?.('failed', status, latencyMs);
       this.o.onRunFinished?.('failed');

@@ -58,9 +58,12 @@ export class FakeState {
   readonly faults = new FaultInjector();
   readonly rateLimit = new FixedWindowLimiter();
   private seq = 0;
+  /** requestId lookups are per send; a linear search made the fake itself the bottleneck of large runs. */
+  private readonly byRequestId = new Map<string, RecordedMessage>();
 
   reset(): void {
     this.messages = [];
+    this.byRequestId.clear();
     this.rejected = [];
     this.duplicateRequestIds = 0;
     this.requests = {};
@@ -78,7 +81,7 @@ export class FakeState {
   }
 
   findByRequestId(channelId: string, chatId: string, requestId: string): RecordedMessage | undefined {
-    return this.messages.find((m) => m.channelId === channelId && m.chatId === chatId && m.requestId === requestId);
+    return this.byRequestId.get(requestKey(channelId, chatId, requestId));
   }
 
   recordMessage(init: Omit<RecordedMessage, 'id' | 'seq' | 'receivedAt' | 'createdAt'>): RecordedMessage {
@@ -92,6 +95,10 @@ export class FakeState {
       createdAt: Math.floor(receivedAt),
     };
     this.messages.push(m);
+    if (m.requestId !== null) {
+      const key = requestKey(m.channelId, m.chatId, m.requestId);
+      if (!this.byRequestId.has(key)) this.byRequestId.set(key, m);
+    }
     return m;
   }
 
@@ -118,6 +125,8 @@ export class FakeState {
     };
   }
 }
+
+const requestKey = (channelId: string, chatId: string, requestId: string) => JSON.stringify([channelId, chatId, requestId]);
 
 export interface ReceivedSnapshot {
   messages: RecordedMessage[];

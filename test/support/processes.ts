@@ -1,72 +1,24 @@
 // Starts the real service and the fake Channel Talk as separate processes,
 // the way an operator would, for end-to-end tests.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT } from './fixtures.js';
+import { CLI, spawnNode, type Proc } from './child-process.js';
 
-const MAIN = path.join(ROOT, 'dist/src/cli/main.js');
+export type { Proc } from './child-process.js';
 export const FAKE_KEY = 'e2e-key';
 export const FAKE_SECRET = 'e2e-secret-DO-NOT-LOG';
 export const WEBHOOK_TOKEN = 'e2e-webhook-token';
 
-export interface Proc {
-  proc: ChildProcess;
-  /** Every stdout/stderr line so far. */
-  lines: string[];
-  waitForLine(re: RegExp, timeoutMs?: number): Promise<string>;
-  exited: Promise<number | null>;
-}
-
-function spawnCli(args: string[], env: Record<string, string>): Proc {
-  const proc = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  const waiters: Array<{ re: RegExp; resolve: (l: string) => void }> = [];
-  const onData = (buf: Buffer, acc: { rest: string }) => {
-    acc.rest += buf.toString('utf8');
-    const parts = acc.rest.split('\n');
-    acc.rest = parts.pop() ?? '';
-    for (const l of parts) {
-      lines.push(l);
-      for (const w of [...waiters]) if (w.re.test(l)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(l);
-      }
-    }
-  };
-  const out = { rest: '' };
-  const err = { rest: '' };
-  proc.stdout.on('data', (b: Buffer) => onData(b, out));
-  proc.stderr.on('data', (b: Buffer) => onData(b, err));
-  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  return {
-    proc,
-    lines,
-    exited,
-    waitForLine(re, timeoutMs = 20_000) {
-      const found = lines.find((l) => re.test(l));
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`timed out waiting for ${re}; output:\n${lines.slice(-30).join('\n')}`)), timeoutMs);
-        const w = { re, resolve: (l: string) => { clearTimeout(t); resolve(l); } };
-        waiters.push(w);
-        void exited.then((code) => {
-          if (waiters.includes(w)) {
-            clearTimeout(t);
-            reject(new Error(`process exited (${code}) before ${re}; output:\n${lines.slice(-30).join('\n')}`));
-          }
-        });
-      });
-    },
-  };
+function spawnCli(name: string, args: string[], env: Record<string, string>): Proc {
+  return spawnNode(name, CLI, args, env);
 }
 
 export interface FakeProc extends Proc {
   url: string;
   received(): Promise<FakeReceived>;
   control(pathname: string, body: unknown): Promise<void>;
-  stop(): Promise<void>;
 }
 
 export interface FakeMessage {
@@ -87,7 +39,7 @@ export interface FakeReceived {
 }
 
 export async function startFake(): Promise<FakeProc> {
-  const p = spawnCli(['fake-channeltalk', '--port', '0', '--access-key', FAKE_KEY, '--access-secret', FAKE_SECRET], {});
+  const p = spawnCli('fake Channel Talk', ['fake-channeltalk', '--port', '0', '--access-key', FAKE_KEY, '--access-secret', FAKE_SECRET], {});
   const line = await p.waitForLine(/http:\/\/[^\s"]+/);
   const url = /(http:\/\/[^\s"]+)/.exec(line)![1]!.replace(/\/$/, '');
   return {
@@ -101,18 +53,12 @@ export async function startFake(): Promise<FakeProc> {
       const res = await fetch(`${url}${pathname}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (!res.ok) throw new Error(`fake control ${pathname}: ${res.status} ${await res.text()}`);
     },
-    async stop() {
-      p.proc.kill('SIGTERM');
-      await p.exited;
-    },
   };
 }
 
 export interface ServiceProc extends Proc {
   url: string;
   env: Record<string, string>;
-  /** Graceful stop (SIGTERM). */
-  stop(): Promise<number | null>;
   kill(): Promise<void>;
   postWebhook(body: unknown, opts?: { token?: string; path?: string }): Promise<{ status: number; json: Record<string, unknown> }>;
 }
@@ -139,17 +85,13 @@ export function serviceEnv(fake: { url: string }, overrides: Record<string, stri
 }
 
 export async function startService(env: Record<string, string>): Promise<ServiceProc> {
-  const p = spawnCli(['start'], env);
+  const p = spawnCli('service', ['start'], env);
   const line = await p.waitForLine(/"msg":"service started"/);
   const url = (JSON.parse(line) as { url: string }).url;
   return {
     ...p,
     url,
     env,
-    async stop() {
-      p.proc.kill('SIGTERM');
-      return p.exited;
-    },
     async kill() {
       p.proc.kill('SIGKILL');
       await p.exited;

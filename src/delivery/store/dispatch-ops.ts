@@ -1,6 +1,6 @@
 // What the dispatcher asks of the database: claim what is due, record each
 // attempt, and move a chat's queue forward after a send.
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Plan } from '../../curation/plan-types.js';
 import type { Dialect } from './connect.js';
 import type { Database, MessagesTable, RunsTable } from './schema.js';
@@ -62,37 +62,21 @@ export class DispatchOps {
     return rows.sort((a, b) => (a.due_at ?? 0) - (b.due_at ?? 0));
   }
 
+  /** Records an attempt on its own; the dispatcher passes its attempt to markSent/markRetry/markFailed instead, to commit once. */
   async recordAttempt(a: AttemptRecord): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('attempts')
-        .values({
-          run_id: a.runId,
-          seq: a.seq,
-          request_id: a.requestId,
-          started_at: a.startedAt,
-          status: a.status,
-          latency_ms: Math.round(a.latencyMs),
-          error_kind: a.errorKind,
-          reason: a.reason,
-          instance: a.instance,
-        })
-        .execute();
-      await trx
-        .updateTable('messages')
-        .set((eb) => ({
-          attempts: eb('attempts', '+', 1),
-          first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(a.startedAt)),
-        }))
-        .where('run_id', '=', a.runId)
-        .where('seq', '=', a.seq)
-        .execute();
-    });
+    await this.db.transaction().execute((trx) => writeAttempt(trx, a));
   }
 
   /** Marks a message sent and makes the next one due; returns what became of its run. */
-  async markSent(m: ClaimedMessage, sentAt: number, channelMessageId: string | null, delayScale: number): Promise<'next' | 'completed' | 'fallback' | 'stopped'> {
+  async markSent(
+    m: ClaimedMessage,
+    sentAt: number,
+    channelMessageId: string | null,
+    delayScale: number,
+    attempt?: AttemptRecord,
+  ): Promise<'next' | 'completed' | 'fallback' | 'stopped'> {
     return this.db.transaction().execute(async (trx) => {
+      if (attempt) await writeAttempt(trx, attempt);
       await lockChat(trx, m.chat_id, sentAt);
       await trx
         .updateTable('messages')
@@ -127,8 +111,9 @@ export class DispatchOps {
   }
 
   /** A transient failure: try again at `dueAt`, unless the run was cancelled meanwhile. */
-  async markRetry(m: ClaimedMessage, dueAt: number, reason: string, now: number, delayScale: number): Promise<void> {
+  async markRetry(m: ClaimedMessage, dueAt: number, reason: string, now: number, delayScale: number, attempt?: AttemptRecord): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      if (attempt) await writeAttempt(trx, attempt);
       await lockChat(trx, m.chat_id, now);
       const run = await trx.selectFrom('runs').select('state').where('id', '=', m.run_id).executeTakeFirst();
       const stopped = !run || run.state === 'cancelled';
@@ -144,8 +129,9 @@ export class DispatchOps {
   }
 
   /** A permanent failure: the message fails, the rest of its run is skipped, the chat moves on. */
-  async markFailed(m: ClaimedMessage, reason: string, now: number, delayScale: number): Promise<void> {
+  async markFailed(m: ClaimedMessage, reason: string, now: number, delayScale: number, attempt?: AttemptRecord): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      if (attempt) await writeAttempt(trx, attempt);
       await lockChat(trx, m.chat_id, now);
       await trx
         .updateTable('messages')
@@ -272,6 +258,13 @@ export class DispatchOps {
       .execute();
   }
 
+  /** Messages not yet sent. The literal IN list matches the partial index messages_live, so this counts the queue, not history. */
+  async queueDepth(): Promise<number> {
+    const { rows } = await sql<{ n: number | string }>`
+      SELECT COUNT(*) AS n FROM messages WHERE state IN ('pending', 'sending', 'waiting')`.execute(this.db);
+    return Number(rows[0]?.n ?? 0);
+  }
+
   /** The earliest moment anything may become due, so the dispatcher can sleep exactly until then. */
   async nextWakeAt(): Promise<number | null> {
     const due = await this.db
@@ -297,4 +290,35 @@ export class DispatchOps {
     const ts = [due?.t, claim?.t, planning?.t, writeBack?.t].filter((t): t is number => t !== null && t !== undefined).map(Number);
     return ts.length === 0 ? null : Math.min(...ts);
   }
+}
+
+/**
+ * The attempt's row and the message's counters. Written in the same
+ * transaction as the outcome, so a send costs one commit (one fsync), and a
+ * crash cannot leave an attempt without its outcome or the reverse.
+ */
+async function writeAttempt(trx: Transaction<Database>, a: AttemptRecord): Promise<void> {
+  await trx
+    .insertInto('attempts')
+    .values({
+      run_id: a.runId,
+      seq: a.seq,
+      request_id: a.requestId,
+      started_at: a.startedAt,
+      status: a.status,
+      latency_ms: Math.round(a.latencyMs),
+      error_kind: a.errorKind,
+      reason: a.reason,
+      instance: a.instance,
+    })
+    .execute();
+  await trx
+    .updateTable('messages')
+    .set((eb) => ({
+      attempts: eb('attempts', '+', 1),
+      first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(a.startedAt)),
+    }))
+    .where('run_id', '=', a.runId)
+    .where('seq', '=', a.seq)
+    .execute();
 }

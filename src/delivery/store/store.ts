@@ -44,13 +44,8 @@ export class Store {
     await this.db.selectFrom('events').select('id').limit(1).execute();
   }
 
-  async queueDepth(): Promise<number> {
-    const r = await this.db
-      .selectFrom('messages')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('state', 'in', ['pending', 'sending', 'waiting'])
-      .executeTakeFirst();
-    return Number(r?.n ?? 0);
+  queueDepth(): Promise<number> {
+    return this.dispatch.queueDepth();
   }
 
   async close(): Promise<void> {
