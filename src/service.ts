@@ -45,7 +45,13 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
     logger.info({ channel: c.config.name, channelId: c.config.channelId, curations: c.curations.curations.map((x) => x.id), dir: c.config.curationsDir }, 'curations loaded');
   }
 
-  const store = await Store.open(config.databaseUrl, { delayScale: config.delayScale });
+  const store = await Store.open(config.databaseUrl, {
+    delayScale: config.delayScale,
+    onMigration: (p) =>
+      p.phase === 'start'
+        ? logger.info({ migration: p.migration }, 'database migration running')
+        : logger.info({ migration: p.migration, ms: p.ms }, 'database migration applied'),
+  });
   logger.info({ database: store.describe }, 'database ready');
 
   const metrics = new Metrics();

@@ -128,15 +128,43 @@ function migrations(dialect: Dialect): Record<string, Migration> {
   };
 }
 
+export interface MigrationProgress {
+  migration: string;
+  phase: 'start' | 'done';
+  /** On 'done': how long it took. */
+  ms?: number;
+}
+
 class InCodeProvider implements MigrationProvider {
-  constructor(private readonly dialect: Dialect) {}
+  constructor(
+    private readonly dialect: Dialect,
+    private readonly progress?: (p: MigrationProgress) => void,
+  ) {}
   getMigrations(): Promise<Record<string, Migration>> {
-    return Promise.resolve(migrations(this.dialect));
+    const all = migrations(this.dialect);
+    const report = this.progress;
+    if (!report) return Promise.resolve(all);
+    // An index build over a large history can take a while: say which step runs, and how long it took.
+    return Promise.resolve(
+      Object.fromEntries(
+        Object.entries(all).map(([name, m]) => [
+          name,
+          {
+            async up(db: Kysely<unknown>) {
+              report({ migration: name, phase: 'start' });
+              const t0 = performance.now();
+              await m.up(db);
+              report({ migration: name, phase: 'done', ms: Math.round(performance.now() - t0) });
+            },
+          },
+        ]),
+      ),
+    );
   }
 }
 
-export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new InCodeProvider(dialect) });
+export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect, progress?: (p: MigrationProgress) => void): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new InCodeProvider(dialect, progress) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

@@ -2,7 +2,7 @@
 // intake and the dispatcher's operations, behind one object.
 import type { Kysely } from 'kysely';
 import { connect, type Dialect } from './connect.js';
-import { migrateToLatest } from './migrations.js';
+import { migrateToLatest, type MigrationProgress } from './migrations.js';
 import { DispatchOps } from './dispatch-ops.js';
 import { GroupCommitter } from './group-commit.js';
 import type { Database } from './schema.js';
@@ -23,10 +23,15 @@ export class Store {
     this.committer = new GroupCommitter(db, delayScale);
   }
 
-  static async open(databaseUrl: string, opts: { delayScale: number }): Promise<Store> {
+  static async open(databaseUrl: string, opts: { delayScale: number; onMigration?: (p: MigrationProgress) => void }): Promise<Store> {
     const c = connect(databaseUrl);
     const store = new Store(c.kysely, c.dialect, c.describe, opts.delayScale);
-    await migrateToLatest(c.kysely as unknown as Kysely<unknown>, c.dialect);
+    try {
+      await migrateToLatest(c.kysely as unknown as Kysely<unknown>, c.dialect, opts.onMigration);
+    } catch (err) {
+      await c.kysely.destroy();
+      throw err;
+    }
     return store;
   }
 
