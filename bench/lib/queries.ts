@@ -150,6 +150,8 @@ export function explain(raw: BetterSqlite3.Database, partial: Set<string>, what:
     plan,
     fullScan: plan.some((l) => {
       // "SCAN t" reads the table; "SCAN t USING INDEX i" reads all of i, which is only bounded when i is partial.
+      // "SCAN CONSTANT ROW" (a SELECT without FROM) reads nothing.
+      if (/^SCAN CONSTANT ROW/.test(l)) return false;
       const m = /^SCAN (\w+)(?: USING (?:COVERING )?INDEX (\w+))?/.exec(l);
       return m !== null && (m[2] === undefined || !partial.has(m[2]));
     }),

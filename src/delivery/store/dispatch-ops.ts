@@ -258,10 +258,19 @@ export class DispatchOps {
       .execute();
   }
 
-  /** Messages not yet sent. The literal IN list matches the partial index messages_live, so this counts the queue, not history. */
+  /**
+   * Messages not yet sent: due ones, ones in flight, and ones waiting their
+   * turn. Each part goes through a partial index of live rows (messages_due,
+   * messages_claimed; waiting messages only belong to runs still sending,
+   * found through runs_active), so this counts the queue, not history. The
+   * states are literals: a bound parameter would not match a partial index.
+   */
   async queueDepth(): Promise<number> {
     const { rows } = await sql<{ n: number | string }>`
-      SELECT COUNT(*) AS n FROM messages WHERE state IN ('pending', 'sending', 'waiting')`.execute(this.db);
+      SELECT (SELECT COUNT(*) FROM messages WHERE state = 'pending')
+           + (SELECT COUNT(*) FROM messages WHERE state = 'sending')
+           + (SELECT COUNT(*) FROM messages WHERE state = 'waiting'
+                AND run_id IN (SELECT id FROM runs WHERE state IN ('pending', 'sending'))) AS n`.execute(this.db);
     return Number(rows[0]?.n ?? 0);
   }
 

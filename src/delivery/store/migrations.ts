@@ -118,11 +118,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     // next planning run walked runs_created over all of history (0.8 s per
     // dispatcher pass), and the queue depth scanned every message ever sent.
     // Both indexes hold only live rows, so their cost follows the queue.
+    // runs_active is per run, not per message: an index over waiting messages
+    // cost 12 index writes per planned sequence, 12% of intake CPU.
     '0003_live_row_indexes': {
       async up(db: Kysely<unknown>) {
         await sql`DROP INDEX IF EXISTS runs_planning`.execute(db);
         await sql`CREATE INDEX runs_planning ON runs (created_at, claim_until) WHERE state = 'planning'`.execute(db);
-        await sql`CREATE INDEX messages_live ON messages (state) WHERE state IN ('pending', 'sending', 'waiting')`.execute(db);
+        await sql`CREATE INDEX runs_active ON runs (state, id) WHERE state IN ('pending', 'sending')`.execute(db);
       },
     },
   };
