@@ -128,9 +128,24 @@ export class Dispatcher {
     for (const w of writes) this.track(this.writeBack(w));
     // At most one channel's share per claim, so one claim cannot fill every slot with one channel.
     const room = Math.min(this.concurrency - this.inflight.size, this.perChannel);
-    if (room <= 0) return runs.length;
+    if (room <= 0) return runs.length + writes.length;
     const full = [...this.inflightByChannel].filter(([, n]) => n >= this.perChannel).map(([ch]) => ch);
-    const due = await this.o.ops.claimDue(now, room, this.o.instanceId, this.leaseMs, full);
+    const claimed = await this.o.ops.claimDue(now, room, this.o.instanceId, this.leaseMs, full);
+    // The claim cannot count per channel, so a channel below its share may get
+    // more than its room in one claim: keep what fits, give the rest back.
+    const due: ClaimedMessage[] = [];
+    const over: ClaimedMessage[] = [];
+    const counted = new Map(this.inflightByChannel);
+    for (const m of claimed) {
+      const ch = m.channel_id ?? '';
+      const n = counted.get(ch) ?? 0;
+      if (n >= this.perChannel) {
+        over.push(m);
+      } else {
+        counted.set(ch, n + 1);
+        due.push(m);
+      }
+    }
     for (const m of due) {
       const ch = m.channel_id ?? '';
       this.inflightByChannel.set(ch, (this.inflightByChannel.get(ch) ?? 0) + 1);
@@ -142,6 +157,8 @@ export class Dispatcher {
         }),
       );
     }
+    // After the sends have started: if this fails, the lease returns them.
+    if (over.length > 0) await this.o.ops.releaseClaims(over, this.o.instanceId);
     return runs.length + writes.length + due.length;
   }
 

@@ -62,6 +62,23 @@ export class DispatchOps {
     return rows.sort((a, b) => (a.due_at ?? 0) - (b.due_at ?? 0));
   }
 
+  /** Gives claimed messages back untouched (same due time), e.g. beyond a channel's share of the send slots. */
+  async releaseClaims(ms: readonly ClaimedMessage[], owner: string): Promise<void> {
+    if (ms.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const m of ms) {
+        await trx
+          .updateTable('messages')
+          .set({ state: 'pending', claimed_by: null, claim_until: null })
+          .where('run_id', '=', m.run_id)
+          .where('seq', '=', m.seq)
+          .where('state', '=', 'sending')
+          .where('claimed_by', '=', owner)
+          .execute();
+      }
+    });
+  }
+
   /** Records an attempt on its own; the dispatcher passes its attempt to markSent/markRetry/markFailed instead, to commit once. */
   async recordAttempt(a: AttemptRecord): Promise<void> {
     await this.db.transaction().execute((trx) => writeAttempt(trx, a));
