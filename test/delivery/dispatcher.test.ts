@@ -111,11 +111,14 @@ test("a channel never takes more than its share of send slots, even within one c
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(slow.stats().inflight, 3, 'SLOW holds exactly its share');
     assert.equal(slow.stats().peak, 3, 'SLOW never had more than its share in flight');
-    slow.release();
-    await eventually(async () => {
-      slow.release();
-      return slow.stats().sent === 9 || undefined;
-    }, 10_000, 'every SLOW message sent once released');
+    await eventually(
+      () => {
+        slow.release(); // and every request that arrives after
+        return slow.stats().sent === 9 || undefined;
+      },
+      10_000,
+      'every SLOW message sent once released',
+    );
     assert.ok(slow.stats().peak <= 3, `SLOW peak ${slow.stats().peak}`);
   } finally {
     slow.release();
