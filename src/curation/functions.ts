@@ -7,7 +7,7 @@
 // type-checked and compiled by the project's own tsc (tsconfig includes
 // curations/**/*.ts); the loader then imports the compiled `.js` from the
 // output directory, so production never needs a TypeScript runtime.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Value } from './plan-types.js';
@@ -42,7 +42,7 @@ export async function importFunctionModule(curationFile: string, spec: string): 
 
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(target).href)) as Record<string, unknown>;
+    mod = (await import(versionedUrl(target))) as Record<string, unknown>;
   } catch (err) {
     throw new CurationFileError(['functions'], `${spec} could not be loaded: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -81,4 +81,16 @@ function compiledPathOf(tsFile: string): string | null {
     if (parent === dir) return null;
     dir = parent;
   }
+}
+
+/**
+ * Node caches a module by URL for the life of the process. Naming the file's
+ * version in the URL makes a curation reload pick up a changed module, while
+ * an unchanged one is the same cached module (each version stays in memory:
+ * ESM cannot be unloaded, and reloads are rare). Modules it imports in turn
+ * are not re-imported.
+ */
+function versionedUrl(file: string): string {
+  const st = statSync(file);
+  return `${pathToFileURL(file).href}?v=${Math.trunc(st.mtimeMs)}-${st.size}`;
 }

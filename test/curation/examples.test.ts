@@ -1,6 +1,7 @@
 // A curation that is not about diets, and the function-module escape hatch.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadCurations, matchCurations, plan, type CurationSet } from '../../src/curation/index.js';
 import { MessageBodySchema } from '../../src/channeltalk/wire.js';
@@ -89,6 +90,18 @@ describe('function modules', () => {
     assert.equal(p.outcome, 'fallback');
     assert.equal(p.reason, "could not compute 'x': boom() failed");
     assert.deepEqual(p.values, {});
+  });
+
+  test('a reload picks up a changed module', async () => {
+    const yaml = 'id: f\ndefaultLanguage: en\ntrigger: { on: chatOpened }\nfunctions: ./f.js\ncompute:\n  x: "answer()"\nmessages:\n  - text: "{{ x }}"\n';
+    const dir = await tempDir({ 'f.js': 'export default { answer: () => 1 };\n', 'f.yaml': yaml });
+    const value = async () => plan((await load(dir)).byId('f')!, null, {}, { runId: 'f', now: 0 }).values.x;
+    assert.equal(await value(), 1);
+    assert.equal(await value(), 1, 'unchanged: the same module');
+    // A different size as well as a later time, so the change shows even on a coarse file clock.
+    writeFileSync(path.join(dir, 'f.js'), 'export default { answer: () => 22 };\n');
+    utimesSync(path.join(dir, 'f.js'), new Date(Date.now() + 5_000), new Date(Date.now() + 5_000));
+    assert.equal(await value(), 22);
   });
 
   test('module problems are load errors', async () => {
