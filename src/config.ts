@@ -59,6 +59,7 @@ const EnvSchema = z.object({
   BODY_LIMIT_KB: intIn(1, 10_240).default(1024),
   INSTANCE_ID: z.string().trim().min(1).optional(),
   ADMIN_TOKEN: z.string().trim().min(12, { error: 'must be at least 12 characters: it guards the console' }).optional(),
+  METRICS_TOKEN: z.string().trim().min(12, { error: 'must be at least 12 characters: it guards /metrics' }).optional(),
   RECORD_DIR: z.string().trim().min(1).optional(),
   RECORD_REDACT: boolFlag.default(true),
 });
@@ -96,6 +97,8 @@ export interface Config {
   instanceId: string | undefined;
   /** The console's login secret; without it the console is off. */
   adminToken: string | undefined;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
   /** When set, raw deliveries are recorded there as files, for replay. */
   recordDir: string | undefined;
   /** Whether recorded deliveries have profile values and message texts masked. */
@@ -148,6 +151,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
     instanceId: e.INSTANCE_ID,
     adminToken: e.ADMIN_TOKEN,
+    metricsToken: e.METRICS_TOKEN,
     recordDir: e.RECORD_DIR ? path.resolve(cwd, e.RECORD_DIR) : undefined,
     recordRedact: e.RECORD_REDACT,
   };

@@ -19,6 +19,7 @@ export const REDACT_PATHS = [
   'headers["x-access-secret"]',
   '*.headers["x-access-secret"]',
   'req.headers.cookie',
+  'req.headers.authorization',
 ];
 
 export function createLogger(opts: { level: string; format: 'json' | 'pretty'; name?: string }): Logger {

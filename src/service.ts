@@ -106,7 +106,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
     onRefused: (status) => metrics.webhook('unknown', status === 401 ? 'unauthorized' : 'malformed'),
     ...(recorder ? { recorder } : {}),
   });
-  registerMetrics(app, metrics, store);
+  registerMetrics(app, metrics, store, config.metricsToken);
   await registerConsole(app, {
     store,
     logger,

@@ -49,6 +49,9 @@ describe('config', () => {
     assert.match(errorLines({ ...base, DATABASE_URL: 'mysql://x' })[0]!, /^config: DATABASE_URL must start with sqlite:/);
     assert.match(errorLines({ ...base, CHANNELTALK_API_URL: 'not a url' })[0]!, /^config: CHANNELTALK_API_URL must be an http\(s\) URL/);
     assert.match(errorLines({ ...base, LOG_LEVEL: 'loud' })[0]!, /^config: LOG_LEVEL must be one of/);
+    assert.match(errorLines({ ...base, METRICS_TOKEN: 'short' })[0]!, /^config: METRICS_TOKEN must be at least 12 characters/);
+    assert.equal(loadConfig({ ...base, METRICS_TOKEN: 'scrape-secret-1' }).metricsToken, 'scrape-secret-1');
+    assert.equal(loadConfig(base).metricsToken, undefined, 'no default: /metrics is open unless a token is set');
   });
 
   test('a rotated token list is split; errors never echo a secret', () => {

@@ -2,6 +2,7 @@
 // one), so several services or tests in one process do not collide. Intake,
 // dispatcher and client report through the methods; the queue depth is read
 // from the store on scrape, so it is right even with several instances.
+import { tokenMatches } from './token.js';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -139,10 +140,20 @@ export class Metrics {
   }
 }
 
-/** `GET /metrics` in the Prometheus text format. */
-export function registerMetrics(app: FastifyInstance, metrics: Metrics, store: QueueSource): void {
+/**
+ * `GET /metrics` in the Prometheus text format. With a token, a scrape must
+ * send `Authorization: Bearer <token>` (Prometheus: `authorization:
+ * credentials:`); the figures say how busy the shop is, not for the internet.
+ */
+export function registerMetrics(app: FastifyInstance, metrics: Metrics, store: QueueSource, token?: string): void {
   metrics.watchQueue(store);
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', async (req, reply) => {
+    if (token !== undefined) {
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+      if (!m || !tokenMatches(m[1], [token])) {
+        return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').send({ error: 'send Authorization: Bearer <METRICS_TOKEN>' });
+      }
+    }
     const body = await metrics.text();
     return reply.header('content-type', metrics.registry.contentType).header('cache-control', 'no-store').send(body);
   });

@@ -66,3 +66,19 @@ test('GET /metrics: Prometheus text, queue depth from the store at scrape time, 
   assert.equal(value((await app.inject({ url: '/metrics' })).body, 'curation_queue_depth'), 0);
   await app.close();
 });
+
+test('GET /metrics with METRICS_TOKEN: 401 without the bearer token or with a wrong one, 200 with it', async () => {
+  const token = 'metrics-secret-123';
+  const app = Fastify();
+  registerMetrics(app, new Metrics({ processMetrics: false }), { queueDepth: () => Promise.resolve(0) }, token);
+  for (const authorization of [undefined, 'Bearer wrong-token-xyz', `Basic ${token}`, token, `Bearer ${token}x`]) {
+    const res = await app.inject({ url: '/metrics', headers: authorization ? { authorization } : {} });
+    assert.equal(res.statusCode, 401, `authorization: ${authorization ?? '(none)'}`);
+    assert.match(res.headers['www-authenticate'] as string, /^Bearer/);
+    assert.doesNotMatch(res.body, /curation_/, 'no figures without the token');
+  }
+  const ok = await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } });
+  assert.equal(ok.statusCode, 200);
+  assert.match(ok.body, /curation_queue_depth 0/);
+  await app.close();
+});
