@@ -127,6 +127,21 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await sql`CREATE INDEX runs_active ON runs (state, id) WHERE state IN ('pending', 'sending')`.execute(db);
       },
     },
+    // Console sessions in the database, so that behind a load balancer a
+    // sign-in on one instance holds on every other, and a sign-out everywhere.
+    '0004_console_sessions': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('console_sessions')
+          .addColumn('id_hash', 'text', (c) => c.primaryKey())
+          .addColumn('operator_id', 'text', (c) => c.notNull())
+          .addColumn('csrf', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('last_seen', ms, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('console_sessions_created').on('console_sessions').column('created_at').execute();
+      },
+    },
   };
 }
 

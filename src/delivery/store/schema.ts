@@ -90,10 +90,20 @@ export interface ChatsTable {
   updated_at: number;
 }
 
+/** Operator console sessions, shared by every instance on the database. The cookie's value is stored only as its hash. */
+export interface ConsoleSessionsTable {
+  id_hash: string;
+  operator_id: string;
+  csrf: string;
+  created_at: number;
+  last_seen: number;
+}
+
 export interface Database {
   events: EventsTable;
   runs: RunsTable;
   messages: MessagesTable;
   attempts: AttemptsTable;
   chats: ChatsTable;
+  console_sessions: ConsoleSessionsTable;
 }

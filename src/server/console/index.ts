@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { CurationSet } from '../../curation/index.js';
 import { ConsoleQueries } from '../../delivery/store/console-queries.js';
+import { SessionTable } from '../../delivery/store/console-sessions.js';
 import type { Store } from '../../delivery/store/store.js';
 import { tokenMatches } from '../token.js';
 import { registerCurationsApi } from './curations-api.js';
@@ -51,7 +52,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
       }
 
       await scope.register(cookie);
-      const sessions = new Sessions({ now });
+      const sessions = new Sessions({ now, backend: new SessionTable(deps.store.db) });
       const throttle = new LoginThrottle(now);
       const assets = new Assets(staticDir(), { 'chart.umd.min.js': chartJsFile() });
       const queries = new ConsoleQueries(deps.store.db);
@@ -62,8 +63,8 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
         return reply.header('cache-control', 'no-store').type(a.type).send(a.body);
       };
 
-      scope.get('/', async (req, reply) => (sessionOf(req, sessions) ? page(reply, 'index.html') : reply.redirect('/console/login')));
-      scope.get('/login', async (req, reply) => (sessionOf(req, sessions) ? reply.redirect('/console/') : page(reply, 'login.html')));
+      scope.get('/', async (req, reply) => ((await sessionOf(req, sessions)) ? page(reply, 'index.html') : reply.redirect('/console/login')));
+      scope.get('/login', async (req, reply) => ((await sessionOf(req, sessions)) ? reply.redirect('/console/') : page(reply, 'login.html')));
 
       scope.get('/static/:name', async (req, reply) => {
         const a = await assets.get((req.params as { name: string }).name);
@@ -71,7 +72,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
         return reply.header('cache-control', 'no-cache').type(a.type).send(a.body);
       });
 
-      scope.post('/login', (req, reply) => {
+      scope.post('/login', async (req, reply) => {
         if (!sameOrigin(req)) return reply.code(403).send({ ok: false, error: 'cross-site request refused' });
         const wait = throttle.blockedFor(req.ip);
         if (wait > 0) {
@@ -84,7 +85,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
           return reply.code(401).send({ ok: false, error: 'wrong admin token' });
         }
         throttle.succeed(req.ip);
-        const session = sessions.create();
+        const session = await sessions.create();
         setSessionCookie(req, reply, session);
         logger.info({ operator: session.operatorId, ip: req.ip }, 'console: operator signed in');
         return reply.header('cache-control', 'no-store').send({ ok: true });
@@ -94,7 +95,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
         (api, _opts, done) => {
           api.addHook('onRequest', async (req: WithSession, reply) => {
             reply.header('cache-control', 'no-store');
-            const session = sessionOf(req, sessions);
+            const session = await sessionOf(req, sessions);
             if (!session) return reply.code(401).send({ ok: false, error: 'sign in first', login: '/console/login' });
             if (req.method !== 'GET' && req.method !== 'HEAD') {
               if (!sameOrigin(req)) return reply.code(403).send({ ok: false, error: 'cross-site request refused' });
@@ -114,7 +115,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
           });
           api.post('/logout', async (req, reply) => {
             const s = current(req);
-            sessions.destroy(s.id);
+            await sessions.destroy(s.id);
             clearSessionCookie(req, reply);
             logger.info({ operator: s.operatorId }, 'console: operator signed out');
             return { ok: true };

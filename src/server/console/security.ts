@@ -46,7 +46,7 @@ export function clearSessionCookie(req: FastifyRequest, reply: FastifyReply): vo
   reply.clearCookie(COOKIE, { path: '/console', httpOnly: true, sameSite: 'strict', secure: req.protocol === 'https' });
 }
 
-export function sessionOf(req: FastifyRequest, sessions: Sessions): Session | null {
+export function sessionOf(req: FastifyRequest, sessions: Sessions): Promise<Session | null> {
   return sessions.get(req.cookies[COOKIE]);
 }
 

@@ -1,8 +1,9 @@
-// Operator sessions, held in memory: a restart logs everyone out, which is
-// fine for a console with one shared secret. The cookie carries only a random
-// id; the CSRF token and a separate public operator id (the one logs may
-// show) live here.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+// Operator sessions. The cookie carries only a random id; the CSRF token and a
+// separate public operator id (the one logs may show) are kept server-side,
+// by default in the database (SessionTable), so that every instance behind a
+// load balancer knows every sign-in, and a sign-out ends it everywhere.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { SessionBackend, SessionRecord } from '../../delivery/store/console-sessions.js';
 
 export interface Session {
   /** The cookie value: a secret, never logged. */
@@ -16,6 +17,8 @@ export interface Session {
 
 export interface SessionOptions {
   now: () => number;
+  /** Where sessions are kept; in this process's memory when not given. */
+  backend?: SessionBackend;
   /** Logged out after this long without a request. */
   idleMs?: number;
   /** Logged out after this long whatever happens. */
@@ -25,47 +28,83 @@ export interface SessionOptions {
 }
 
 const token = (bytes: number) => randomBytes(bytes).toString('base64url');
+const hashOf = (id: string) => createHash('sha256').update(id, 'utf8').digest('base64url');
 
 export class Sessions {
-  private readonly byId = new Map<string, Session>();
+  private readonly backend: SessionBackend;
   private readonly idleMs: number;
   private readonly maxAgeMs: number;
   private readonly max: number;
+  /** Recording every request's time would write on every click: only when it moved this much. */
+  private readonly touchEveryMs: number;
 
   constructor(private readonly opts: SessionOptions) {
+    this.backend = opts.backend ?? new MemorySessionBackend();
     this.idleMs = opts.idleMs ?? 2 * 3_600_000;
     this.maxAgeMs = opts.maxAgeMs ?? 12 * 3_600_000;
     this.max = opts.max ?? 1000;
+    this.touchEveryMs = Math.min(60_000, Math.floor(this.idleMs / 10));
   }
 
-  create(): Session {
+  async create(): Promise<Session> {
     const now = this.opts.now();
     const s: Session = { id: token(32), operatorId: `op_${token(6)}`, csrf: token(32), createdAt: now, lastSeen: now };
-    this.byId.set(s.id, s);
-    while (this.byId.size > this.max) {
-      const oldest = this.byId.keys().next().value;
-      if (oldest === undefined) break;
-      this.byId.delete(oldest);
-    }
+    await this.backend.insert(
+      { idHash: hashOf(s.id), operatorId: s.operatorId, csrf: s.csrf, createdAt: now, lastSeen: now },
+      { createdBefore: now - this.maxAgeMs, idleBefore: now - this.idleMs, keep: this.max },
+    );
     return s;
   }
 
   /** The live session for a cookie value, touched; null when unknown or expired. */
-  get(id: string | undefined): Session | null {
+  async get(id: string | undefined): Promise<Session | null> {
     if (!id) return null;
-    const s = this.byId.get(id);
-    if (!s) return null;
+    const idHash = hashOf(id);
+    const r = await this.backend.find(idHash);
+    if (!r) return null;
     const now = this.opts.now();
-    if (now - s.lastSeen > this.idleMs || now - s.createdAt > this.maxAgeMs) {
-      this.byId.delete(id);
+    if (now - r.lastSeen > this.idleMs || now - r.createdAt > this.maxAgeMs) {
+      await this.backend.remove(idHash);
       return null;
     }
-    s.lastSeen = now;
-    return s;
+    if (now - r.lastSeen >= this.touchEveryMs) await this.backend.touch(idHash, now);
+    return { id, operatorId: r.operatorId, csrf: r.csrf, createdAt: r.createdAt, lastSeen: now };
   }
 
-  destroy(id: string): void {
-    this.byId.delete(id);
+  async destroy(id: string): Promise<void> {
+    await this.backend.remove(hashOf(id));
+  }
+}
+
+/** Sessions of one process, gone at restart: for tests and tools. */
+export class MemorySessionBackend implements SessionBackend {
+  private readonly byHash = new Map<string, SessionRecord>();
+
+  insert(r: SessionRecord, expiry: { createdBefore: number; idleBefore: number; keep: number }): Promise<void> {
+    for (const [k, v] of this.byHash) if (v.createdAt < expiry.createdBefore || v.lastSeen < expiry.idleBefore) this.byHash.delete(k);
+    this.byHash.set(r.idHash, { ...r });
+    // Map order is insertion order: the first keys are the oldest sessions.
+    for (const k of this.byHash.keys()) {
+      if (this.byHash.size <= expiry.keep) break;
+      this.byHash.delete(k);
+    }
+    return Promise.resolve();
+  }
+
+  find(idHash: string): Promise<SessionRecord | null> {
+    const r = this.byHash.get(idHash);
+    return Promise.resolve(r ? { ...r } : null);
+  }
+
+  touch(idHash: string, lastSeen: number): Promise<void> {
+    const r = this.byHash.get(idHash);
+    if (r && r.lastSeen < lastSeen) r.lastSeen = lastSeen;
+    return Promise.resolve();
+  }
+
+  remove(idHash: string): Promise<void> {
+    this.byHash.delete(idHash);
+    return Promise.resolve();
   }
 }
 
