@@ -65,7 +65,7 @@ export interface RunDetail {
     valueKeys: string[];
   };
   event: EventRow | null;
-  messages: MessagesTable[];
+  messages: Selectable<MessagesTable>[];
   attempts: Array<Selectable<AttemptsTable>>;
   /** What happened in the chat after the run started (takeovers, other triggers), bounded. */
   laterEvents: EventRow[];

@@ -1,12 +1,12 @@
 // What the dispatcher asks of the database: claim what is due, record each
 // attempt, and move a chat's queue forward after a send.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Plan } from '../../curation/plan-types.js';
 import type { Dialect } from './connect.js';
 import type { Database, MessagesTable, RunsTable } from './schema.js';
 import { activateFollowing, activateNextInChat, insertPlannedMessages, lockChat } from './chat-queue.js';
 
-export type ClaimedMessage = MessagesTable;
+export type ClaimedMessage = Selectable<MessagesTable>;
 export type PlanningRun = RunsTable;
 export type WriteBackRun = Pick<RunsTable, 'id' | 'user_id' | 'channel_id' | 'chat_id' | 'writeback_json' | 'finished_at'>;
 

@@ -108,12 +108,8 @@ export async function intakeOne(trx: Transaction<Database>, item: IntakeItem, de
         created_at: receivedAt,
         updated_at: receivedAt,
         finished_at: state === 'skipped' ? receivedAt : null,
-        claimed_by: null,
-        claim_until: null,
         planning_attempts: 0,
         writeback_json: c.plan?.outcome === 'sequence' ? writeBackJson(c.writeBack ?? {}, c.plan.values) : null,
-        writeback_state: null,
-        writeback_due_at: null,
       })
       .onConflict((oc) => oc.doNothing())
       .returning('id')

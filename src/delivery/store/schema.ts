@@ -62,7 +62,8 @@ export interface MessagesTable {
   due_at: number | null;
   body_json: string;
   is_last: number;
-  attempts: number;
+  /** Defaults to 0. */
+  attempts: Generated<number>;
   first_attempt_at: number | null;
   sent_at: number | null;
   channel_message_id: string | null;
