@@ -1,0 +1,87 @@
+// Simple templates (text and `{{ name }}` / `{{ name | num: N }}`) skip
+// liquidjs's renderer. This checks that the short cut renders exactly what
+// liquidjs renders: for every template of the shipped and example curations,
+// and for hand-picked edge cases, over odd values as well as ordinary ones.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { compileTemplate, RenderSession } from '../../src/curation/templates.js';
+import { ROOT } from './helpers.js';
+
+function stringsIn(v: unknown, out: string[]): string[] {
+  if (typeof v === 'string') {
+    if (v.includes('{{')) out.push(v);
+  } else if (Array.isArray(v)) {
+    for (const x of v) stringsIn(x, out);
+  } else if (v !== null && typeof v === 'object') {
+    for (const x of Object.values(v)) stringsIn(x, out);
+  }
+  return out;
+}
+
+const files = ['curations', 'examples/curations'].flatMap((d) =>
+  readdirSync(path.join(ROOT, d))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => path.join(ROOT, d, f)),
+);
+const shipped = files.flatMap((f) => stringsIn(parse(readFileSync(f, 'utf8')), []));
+
+const edge = [
+  'a {{ x }} b',
+  '{{x}}{{ y|num }}{{ z | num:2 }}',
+  '{{ x | num: 1 }} kcal',
+  '{{ true }} {{ nil }} {{ x }}',
+  '{{ toString }} {{ constructor }} {{ lang }} {{ now }}',
+  '{{- x }} trimmed',
+  '{{ x.length }}',
+  '{{ x | upcase }}',
+  '{{ x | raw }}',
+  'a }} b {{ x }}',
+  '{% if x %}{{ x }}{% endif %}',
+  '{{ x }}\n\n\n{{ y | num }}',
+];
+
+const odd: unknown[] = [undefined, null, '', 'plain', '<b>&"x"</b>', '72.5', ' 12 ', 'abc', 0, -3.456, 1234567.891, 1e21, true, false, ['a', '<b>', 3], [], { a: 1 }];
+
+function scopes(names: string[]): Array<Record<string, unknown>> {
+  return odd.map((_, i) => Object.fromEntries(names.map((n, j) => [n, odd[(i + j) % odd.length]])).valueOf() as Record<string, unknown>);
+}
+
+test('the short cut renders exactly what liquidjs renders', () => {
+  assert.ok(shipped.length > 40, `found ${shipped.length} templates in ${files.length} files`);
+  let fastOnes = 0;
+  for (const source of [...shipped, ...edge]) {
+    for (const escape of [true, false]) {
+      const fast = compileTemplate(source, escape);
+      const slow = compileTemplate(source, escape, { fast: false });
+      const names = [...new Set([...fast.names.map((n) => n.name), 'x', 'y', 'z'])];
+      for (const scope of scopes(names)) {
+        for (const lang of ['ko', 'en']) {
+          const globals = { lang, now: Date.UTC(2026, 10, 24, 9, 30) };
+          const a = fast.render(new RenderSession({ ...scope, lang, now: globals.now }, globals));
+          const b = slow.render(new RenderSession({ ...scope, lang, now: globals.now }, globals));
+          assert.equal(a, b, `${JSON.stringify(source)} escape=${escape} lang=${lang} scope=${JSON.stringify(scope)}`);
+        }
+      }
+      if (fast.render !== slow.render) fastOnes++;
+    }
+  }
+  assert.ok(fastOnes > 0);
+});
+
+test('most shipped templates take the short cut; tags and other filters do not', () => {
+  const isFast = (source: string) => {
+    const t = compileTemplate(source, true);
+    const probe = new RenderSession({}, { lang: 'ko', now: 0 });
+    // The liquidjs path needs a Context; the short cut never builds one.
+    t.render(probe);
+    return (probe as unknown as { ctx: unknown }).ctx === null;
+  };
+  const outputs = (s: string) => s.match(/\{\{[^}]*\}\}/g) ?? [];
+  const simple = shipped.filter((s) => !s.includes('{%') && outputs(s).every((o) => /^\{\{\s*\w+\s*(\|\s*num\s*(:\s*\d+\s*)?)?\}\}$/.test(o)));
+  assert.ok(simple.length >= shipped.length * 0.7, `${simple.length} of ${shipped.length} shipped templates are simple`);
+  assert.deepEqual(simple.filter((s) => !isFast(s)), [], 'every simple template takes the short cut');
+  for (const s of ['{% if x %}a{% endif %}', '{{ x | upcase }}', '{{ x.y }}', '{{- x }}', '{{ true }}']) assert.equal(isFast(s), false, s);
+});
