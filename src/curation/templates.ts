@@ -198,7 +198,8 @@ function liquidString(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
   if (Array.isArray(v)) return v.map(liquidString).join('');
-  return String(v);
+  // liquidjs calls String() on anything else, objects included.
+  return typeof v === 'object' ? Object.prototype.toString.call(v) : String(v as number | boolean | bigint);
 }
 
 function templateError(err: unknown): TemplateError {
