@@ -199,7 +199,7 @@ function liquidString(v: unknown): string {
   if (typeof v === 'string') return v;
   if (Array.isArray(v)) return v.map(liquidString).join('');
   // liquidjs calls String() on anything else, objects included.
-  return typeof v === 'object' ? Object.prototype.toString.call(v) : String(v as number | boolean | bigint);
+  return typeof v === 'object' ? Object.prototype.toString.call(v) : String(v);
 }
 
 function templateError(err: unknown): TemplateError {
