@@ -198,8 +198,9 @@ function liquidString(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
   if (Array.isArray(v)) return v.map(liquidString).join('');
-  // liquidjs calls String() on anything else, objects included.
-  return typeof v === 'object' ? Object.prototype.toString.call(v) : String(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  // liquidjs calls String() on anything else too: an object is '[object Object]'.
+  return Object.prototype.toString.call(v);
 }
 
 function templateError(err: unknown): TemplateError {
