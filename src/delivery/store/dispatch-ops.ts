@@ -93,8 +93,9 @@ export class DispatchOps {
     attempt?: AttemptRecord,
   ): Promise<'next' | 'completed' | 'fallback' | 'stopped'> {
     return this.db.transaction().execute(async (trx) => {
-      if (attempt) await writeAttempt(trx, attempt);
+      // The chat's row first, as in every transaction that moves a chat's queue: one lock order, no deadlock.
       await lockChat(trx, m.chat_id, sentAt);
+      if (attempt) await writeAttempt(trx, attempt);
       await trx
         .updateTable('messages')
         .set({ state: 'sent', sent_at: sentAt, channel_message_id: channelMessageId, claimed_by: null, claim_until: null, reason: null })
@@ -130,8 +131,8 @@ export class DispatchOps {
   /** A transient failure: try again at `dueAt`, unless the run was cancelled meanwhile. */
   async markRetry(m: ClaimedMessage, dueAt: number, reason: string, now: number, delayScale: number, attempt?: AttemptRecord): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      if (attempt) await writeAttempt(trx, attempt);
       await lockChat(trx, m.chat_id, now);
+      if (attempt) await writeAttempt(trx, attempt);
       const run = await trx.selectFrom('runs').select('state').where('id', '=', m.run_id).executeTakeFirst();
       const stopped = !run || run.state === 'cancelled';
       await trx
@@ -148,8 +149,8 @@ export class DispatchOps {
   /** A permanent failure: the message fails, the rest of its run is skipped, the chat moves on. */
   async markFailed(m: ClaimedMessage, reason: string, now: number, delayScale: number, attempt?: AttemptRecord): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      if (attempt) await writeAttempt(trx, attempt);
       await lockChat(trx, m.chat_id, now);
+      if (attempt) await writeAttempt(trx, attempt);
       await trx
         .updateTable('messages')
         .set({ state: 'failed', due_at: null, claimed_by: null, claim_until: null, reason })
