@@ -15,6 +15,7 @@ import { e2eStage } from './stages/e2e.js';
 import { rateLimitStage } from './stages/ratelimit.js';
 import { pacingStage } from './stages/pacing.js';
 import { scaleStage } from './stages/scale.js';
+import { postgresStage } from './stages/postgres.js';
 
 const started = performance.now();
 const progress = (line: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
@@ -35,6 +36,8 @@ async function runStage(name: StageName, o: BenchOptions): Promise<StageResult[]
       return [await pacingStage({ chats: o.pacingChats, delayScale: o.pacingScale, progress })];
     case 'scale':
       return [await scaleStage({ sizes: o.scaleSizes, seconds: o.scaleSeconds, warmupS: o.intakeWarmupS, connections: o.connections, progress })];
+    case 'postgres':
+      return [await postgresStage({ adminUrl: o.postgresUrl, seconds: o.scaleSeconds, warmupS: o.intakeWarmupS, connections: o.connections, progress })];
   }
 }
 

@@ -1,5 +1,7 @@
-// Reading a service's SQLite file after the fact (the service is stopped).
+// Reading a service's store after the fact (the service is stopped): its
+// SQLite file, or its PostgreSQL database.
 import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
 
 export interface DbCounts {
   events: number;
@@ -16,5 +18,17 @@ export function dbCounts(file: string): DbCounts {
     return { events: n('events'), runs: n('runs'), messages: n('messages'), eventsByStatus: Object.fromEntries(byStatus.map((r) => [r.status, r.n])) };
   } finally {
     db.close();
+  }
+}
+
+export async function pgCounts(url: string): Promise<DbCounts> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const n = async (table: string) => Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n ?? 0);
+    const byStatus = (await client.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM events GROUP BY status')).rows;
+    return { events: await n('events'), runs: await n('runs'), messages: await n('messages'), eventsByStatus: Object.fromEntries(byStatus.map((r) => [r.status, Number(r.n)])) };
+  } finally {
+    await client.end();
   }
 }

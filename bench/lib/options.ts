@@ -1,7 +1,7 @@
 // Suite options from the environment. BENCH_QUICK=1 shrinks every stage to a
 // smoke run; BENCH_STAGES picks stages; the rest override single numbers.
 
-export const STAGES = ['calc', 'intake', 'e2e', 'ratelimit', 'pacing', 'scale'] as const;
+export const STAGES = ['calc', 'intake', 'e2e', 'ratelimit', 'pacing', 'scale', 'postgres'] as const;
 export type StageName = (typeof STAGES)[number];
 
 export interface BenchOptions {
@@ -19,6 +19,8 @@ export interface BenchOptions {
   pacingScale: number;
   scaleSizes: [number, number];
   scaleSeconds: number;
+  /** Admin URL of a PostgreSQL server for the postgres stage; the stage is skipped without it. */
+  postgresUrl: string | null;
 }
 
 function num(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
@@ -51,5 +53,6 @@ export function benchOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions
     pacingScale: num(env, 'BENCH_PACING_SCALE', 0.1),
     scaleSizes: [num(env, 'BENCH_SCALE_SMALL', quick ? 1000 : 10_000), num(env, 'BENCH_SCALE_LARGE', quick ? 20_000 : 1_000_000)],
     scaleSeconds: num(env, 'BENCH_SCALE_SECONDS', quick ? 2 : 6),
+    postgresUrl: env.BENCH_POSTGRES_URL?.trim() || null,
   };
 }

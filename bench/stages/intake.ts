@@ -38,7 +38,16 @@ export async function loadService(
   dbFile: string,
   template: string,
   expect: 'acted' | 'ignored',
-  o: { seconds: number; warmupS: number; connections: number; delayScale: number; idPrefix: string; env?: Record<string, string> },
+  o: {
+    seconds: number;
+    warmupS: number;
+    connections: number;
+    delayScale: number;
+    idPrefix: string;
+    env?: Record<string, string>;
+    /** How to count the rows afterwards when the store is not the SQLite file `dbFile` (PostgreSQL). */
+    counts?: () => Promise<DbCounts>;
+  },
 ): Promise<ServiceLoad> {
   const svc = await startService({ fakeUrl: fake.url, dbFile, delayScale: o.delayScale, ...(o.env ? { env: o.env } : {}) });
   try {
@@ -53,7 +62,8 @@ export async function loadService(
     const mem = peak.stop();
     const errorLines = svc.errorLines();
     await svc.stop();
-    return { load: result, warmup, cpuMsPerRequest, peakMb: mem.peakMb, idleMb, memMethod: mem.method, sanity: sanity.json, counts: dbCounts(dbFile), errorLines };
+    const counts = o.counts ? await o.counts() : dbCounts(dbFile);
+    return { load: result, warmup, cpuMsPerRequest, peakMb: mem.peakMb, idleMb, memMethod: mem.method, sanity: sanity.json, counts, errorLines };
   } finally {
     await svc.stop();
   }

@@ -38,3 +38,16 @@ export async function freshPostgres(adminUrl: string): Promise<string> {
   u.pathname = `/${name}`;
   return u.toString();
 }
+
+/** Drops a database made by freshPostgres (benchmarks clean up after themselves). */
+export async function dropPostgres(adminUrl: string, url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  if (!/^curation_test_[0-9a-f]+$/.test(name)) throw new Error(`refusing to drop ${name}: not made by freshPostgres`);
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${name}`);
+  } finally {
+    await client.end();
+  }
+}
