@@ -1,5 +1,11 @@
 // Group commit: intakes that arrive while a commit is in flight share the
 // next transaction, so durability costs one fsync per batch, not per request.
+//
+// SQLite has one writer, so it gets one lane. On PostgreSQL a batch is a
+// chain of network round trips and the service mostly waits, so several
+// lanes commit side by side. A chat always uses the same lane: its events
+// commit in the order they arrived, and two lanes never lock the same chat.
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import { intakeOne, type IntakeItem, type IntakeOutcome } from './intake-tx.js';
@@ -13,6 +19,29 @@ interface Waiting {
 const MAX_BATCH = 256;
 
 export class GroupCommitter {
+  private readonly lanes: Lane[];
+
+  constructor(db: Kysely<Database>, delayScale: number, lanes = 1) {
+    this.lanes = Array.from({ length: Math.max(1, lanes) }, () => new Lane(db, delayScale));
+  }
+
+  submit(item: IntakeItem): Promise<IntakeOutcome> {
+    return this.laneOf(item).submit(item);
+  }
+
+  /** Waits for every submitted item to be committed or rejected. */
+  async drain(): Promise<void> {
+    await Promise.all(this.lanes.map((l) => l.drain()));
+  }
+
+  private laneOf(item: IntakeItem): Lane {
+    if (this.lanes.length === 1) return this.lanes[0]!;
+    const key = item.event.chatId ?? item.eventId;
+    return this.lanes[createHash('sha1').update(key).digest().readUInt32BE(0) % this.lanes.length]!;
+  }
+}
+
+class Lane {
   private queue: Waiting[] = [];
   private running: Promise<void> | null = null;
 
@@ -28,7 +57,6 @@ export class GroupCommitter {
     });
   }
 
-  /** Waits for every submitted item to be committed or rejected. */
   async drain(): Promise<void> {
     while (this.running) await this.running;
   }

@@ -20,7 +20,8 @@ export class Store {
     delayScale: number,
   ) {
     this.dispatch = new DispatchOps(db, dialect);
-    this.committer = new GroupCommitter(db, delayScale);
+    // PostgreSQL: commits are round trips, so several lanes (the pool has 10 connections; the rest serve the dispatcher and the console).
+    this.committer = new GroupCommitter(db, delayScale, dialect === 'postgres' ? 4 : 1);
   }
 
   static async open(databaseUrl: string, opts: { delayScale: number; onMigration?: (p: MigrationProgress) => void }): Promise<Store> {

@@ -1,0 +1,55 @@
+// Group commit with several lanes (PostgreSQL mode): deliveries commit side
+// by side, yet each chat's events commit in the order they arrived, so the
+// first sequence of a chat is always the first one to send.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChatOpenedEvent } from '../../src/channeltalk/event.js';
+import type { Plan } from '../../src/curation/plan-types.js';
+import { GroupCommitter } from '../../src/delivery/store/group-commit.js';
+import { Store } from '../../src/delivery/store/store.js';
+import { freshDatabases } from '../support/databases.js';
+
+const stores: Store[] = [];
+after(async () => {
+  for (const s of stores) await s.close();
+});
+
+function plan(runId: string): Plan {
+  return {
+    curationId: 'c',
+    runId,
+    outcome: 'sequence',
+    lang: 'ko',
+    values: {},
+    problems: [],
+    reason: null,
+    messages: [0, 1].map((seq) => ({ seq, delayMs: 0, body: { blocks: [{ type: 'text' as const, value: `m${seq}` }], requestId: `${runId}-${seq}` } })),
+  };
+}
+
+for (const db of await freshDatabases()) {
+  describe(`group commit with 4 lanes on ${db.name}`, () => {
+    test("every delivery commits once, and a chat's events in arrival order", async () => {
+      const store = await Store.open(db.url, { delayScale: 0 });
+      stores.push(store);
+      const committer = new GroupCommitter(store.db, 0, 4);
+      const chats = Array.from({ length: 12 }, (_, i) => `lane-chat-${i}`);
+      const items = chats.flatMap((chatId) =>
+        [0, 1, 2].map((k) => {
+          const runId = `r-${chatId}-${k}`;
+          const event: ChatOpenedEvent = { kind: 'chatOpened', dedupeKey: `chatOpened:${chatId}:${k}`, channelId: '1', chatId, userId: null, chatTags: [], supportBotId: null, profile: null, language: 'ko', occurredAt: null };
+          return { eventId: `e-${chatId}-${k}`, event, receivedAt: 1_000 + k, takeover: false, candidates: [{ runId, curationId: `c${k}`, oncePerChat: false, cooldownMs: null, plan: plan(runId) }] };
+        }),
+      );
+      // All at once, interleaved across chats, plus a repeat of each: the repeats start nothing.
+      const outcomes = await Promise.all([...items, ...items].map((it) => committer.submit(it)));
+      await committer.drain();
+      assert.equal(outcomes.filter((o) => !o.duplicate && o.runs.length === 1).length, items.length);
+      assert.equal(outcomes.filter((o) => o.duplicate).length, items.length);
+      for (const chatId of chats) {
+        const live = await store.db.selectFrom('messages').select(['run_id', 'seq', 'state']).where('chat_id', '=', chatId).where('state', 'in', ['pending', 'sending']).execute();
+        assert.deepEqual(live, [{ run_id: `r-${chatId}-0`, seq: 0, state: 'pending' }], `${chatId}: the first arrival's first message is the one live`);
+      }
+    });
+  });
+}
