@@ -2,9 +2,9 @@
 // one), so several services or tests in one process do not collide. Intake,
 // dispatcher and client report through the methods; the queue depth is read
 // from the store on scrape, so it is right even with several instances.
-import { tokenMatches } from './token.js';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { tokenMatches } from './token.js';
 
 export type SendOutcome = 'sent' | 'retry' | 'failed';
 
