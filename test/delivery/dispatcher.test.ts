@@ -8,29 +8,16 @@ import path from 'node:path';
 import pino from 'pino';
 import { ChannelTalkClient } from '../../src/channeltalk/client.js';
 import type { ChatOpenedEvent } from '../../src/channeltalk/event.js';
-import type { Plan } from '../../src/curation/plan-types.js';
 import { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { Store } from '../../src/delivery/store/store.js';
 import { eventually, tempDir } from '../support/processes.js';
+import { planOf } from '../support/plans.js';
 
 const SLOW = '111';
 const FAST = '222';
 
 function opened(chatId: string, channelId: string): ChatOpenedEvent {
   return { kind: 'chatOpened', dedupeKey: `chatOpened:${chatId}`, channelId, chatId, userId: `u-${chatId}`, chatTags: [], supportBotId: null, profile: null, language: 'ko', occurredAt: null };
-}
-
-function oneMessagePlan(runId: string): Plan {
-  return {
-    curationId: 'c',
-    runId,
-    outcome: 'sequence',
-    lang: 'ko',
-    values: {},
-    problems: [],
-    reason: null,
-    messages: [{ seq: 0, delayMs: 0, body: { blocks: [{ type: 'text', value: 'hello' }], requestId: `${runId}-0` } }],
-  };
 }
 
 /**
@@ -87,7 +74,7 @@ test("a channel never takes more than its share of send slots, even within one c
       event: opened(chatId, channelId),
       receivedAt: at,
       takeover: false,
-      candidates: [{ runId, curationId: 'c', oncePerChat: false, cooldownMs: null, plan: oneMessagePlan(runId) }],
+      candidates: [{ runId, curationId: 'c', oncePerChat: false, cooldownMs: null, plan: planOf(runId, [0]) }],
     });
   }
   const slow = client(SLOW, true);

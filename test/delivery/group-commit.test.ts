@@ -4,28 +4,15 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatOpenedEvent } from '../../src/channeltalk/event.js';
-import type { Plan } from '../../src/curation/plan-types.js';
 import { GroupCommitter } from '../../src/delivery/store/group-commit.js';
 import { Store } from '../../src/delivery/store/store.js';
 import { freshDatabases } from '../support/databases.js';
+import { planOf } from '../support/plans.js';
 
 const stores: Store[] = [];
 after(async () => {
   for (const s of stores) await s.close();
 });
-
-function plan(runId: string): Plan {
-  return {
-    curationId: 'c',
-    runId,
-    outcome: 'sequence',
-    lang: 'ko',
-    values: {},
-    problems: [],
-    reason: null,
-    messages: [0, 1].map((seq) => ({ seq, delayMs: 0, body: { blocks: [{ type: 'text' as const, value: `m${seq}` }], requestId: `${runId}-${seq}` } })),
-  };
-}
 
 for (const db of await freshDatabases()) {
   describe(`group commit with 4 lanes on ${db.name}`, () => {
@@ -38,7 +25,7 @@ for (const db of await freshDatabases()) {
         [0, 1, 2].map((k) => {
           const runId = `r-${chatId}-${k}`;
           const event: ChatOpenedEvent = { kind: 'chatOpened', dedupeKey: `chatOpened:${chatId}:${k}`, channelId: '1', chatId, userId: null, chatTags: [], supportBotId: null, profile: null, language: 'ko', occurredAt: null };
-          return { eventId: `e-${chatId}-${k}`, event, receivedAt: 1_000 + k, takeover: false, candidates: [{ runId, curationId: `c${k}`, oncePerChat: false, cooldownMs: null, plan: plan(runId) }] };
+          return { eventId: `e-${chatId}-${k}`, event, receivedAt: 1_000 + k, takeover: false, candidates: [{ runId, curationId: `c${k}`, oncePerChat: false, cooldownMs: null, plan: planOf(runId, [0, 0]) }] };
         }),
       );
       // All at once, interleaved across chats, plus a repeat of each: the repeats start nothing.

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { Store } from '../../src/delivery/store/store.js';
 import type { IntakeItem } from '../../src/delivery/store/intake-tx.js';
 import type { ChatOpenedEvent, Event } from '../../src/channeltalk/event.js';
-import type { Plan } from '../../src/curation/plan-types.js';
 import { freshDatabases, type TestDb } from '../support/databases.js';
+import { planOf } from '../support/plans.js';
 
 const DB_KINDS = await freshDatabases();
 
@@ -20,19 +20,6 @@ function opened(chatId: string, n = 0): ChatOpenedEvent {
     profile: { name: 'A' },
     language: 'ko',
     occurredAt: null,
-  };
-}
-
-function planOf(runId: string, delays: number[], outcome: Plan['outcome'] = 'sequence'): Plan {
-  return {
-    curationId: 'c',
-    runId,
-    outcome,
-    lang: 'ko',
-    values: { x: 1 },
-    problems: [],
-    reason: null,
-    messages: delays.map((d, seq) => ({ seq, delayMs: d, body: { blocks: [{ type: 'text', value: `m${seq}` }], requestId: `${runId}-${seq}` } })),
   };
 }
 
