@@ -58,8 +58,8 @@ async function sendAll(store: Store, at: number): Promise<void> {
     const claimed = await store.dispatch.claimDue(Number.MAX_SAFE_INTEGER, 50, 'test', 1000);
     if (claimed.length === 0) return;
     for (const m of claimed) {
-      await store.dispatch.recordAttempt({ runId: m.run_id, seq: m.seq, requestId: m.request_id, startedAt: at, status: 200, latencyMs: 12, errorKind: null, reason: null, instance: 'test' });
-      await store.dispatch.markSent(m, at, `msg-${m.request_id}`, 1);
+      const attempt = { runId: m.run_id, seq: m.seq, requestId: m.request_id, startedAt: at, status: 200, latencyMs: 12, errorKind: null, reason: null, instance: 'test' };
+      await store.dispatch.markSent(m, at, `msg-${m.request_id}`, 1, attempt);
     }
   }
 }

@@ -79,11 +79,6 @@ export class DispatchOps {
     });
   }
 
-  /** Records an attempt on its own; the dispatcher passes its attempt to markSent/markRetry/markFailed instead, to commit once. */
-  async recordAttempt(a: AttemptRecord): Promise<void> {
-    await this.db.transaction().execute((trx) => writeAttempt(trx, a));
-  }
-
   /** Marks a message sent and makes the next one due; returns what became of its run. */
   async markSent(
     m: ClaimedMessage,
