@@ -5,7 +5,8 @@
 // The statements are the exact ones DispatchOps runs: a Kysely logger captures
 // their SQL and parameters, which then go to EXPLAIN QUERY PLAN.
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
+import { openSqlite, sqliteDialect } from '../../src/delivery/store/connect.js';
 import { DispatchOps } from '../../src/delivery/store/dispatch-ops.js';
 import type { Database } from '../../src/delivery/store/schema.js';
 import { summarize } from './stats.js';
@@ -38,17 +39,13 @@ const LIVE_RUNS = 200;
 
 /** Adds a live queue (LIVE_RUNS runs being sent: one pending message each, half of them due, 11 waiting), times the queries, removes the queue. */
 export async function timeDispatcherQueries(file: string, budgetMs = 500): Promise<QueryTimes> {
-  const raw = new BetterSqlite3(file);
-  // As the service opens it (src/delivery/store/connect.ts).
-  raw.pragma('journal_mode = WAL');
-  raw.pragma('synchronous = FULL');
-  raw.pragma('busy_timeout = 5000');
-  raw.pragma('foreign_keys = ON');
+  // As the service opens it: same pragmas, same statement cache.
+  const raw = openSqlite(file);
   const captured: Array<{ what: string; sql: string; parameters: readonly unknown[] }> = [];
   /** The DispatchOps call being captured, or null. */
   let capture: string | null = null;
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: raw }),
+    dialect: sqliteDialect(raw),
     log: (e) => {
       if (capture !== null && e.level === 'query') {
         const n = captured.filter((c) => c.what.startsWith(`${capture} `)).length;
