@@ -69,6 +69,19 @@ export async function loadService(
   }
 }
 
+/**
+ * After an acted load: every answered delivery started its run, and every
+ * event acted. Requests still in flight when a load stopped (at most one per
+ * connection, twice: warm-up and measurement) were stored without being
+ * counted. Returns the problem, or null.
+ */
+export function actedCountProblem(label: string, r: ServiceLoad, connections: number): string | null {
+  const expected = 1 + r.load.ok + (r.warmup?.ok ?? 0);
+  const inFlight = 2 * connections;
+  if (r.counts.runs >= expected && r.counts.runs <= expected + inFlight && r.counts.eventsByStatus.acted === r.counts.events) return null;
+  return `${label}: ${r.counts.runs} runs for ${r.counts.events} events (${JSON.stringify(r.counts.eventsByStatus)}), expected ${expected} to ${expected + inFlight}, every event acted`;
+}
+
 /** Warm-up, then the measured load, with the server's CPU time over the measured part (per request, ms). */
 export async function measuredLoad(pid: number, s: LoadSpec): Promise<{ result: LoadResult; warmup: LoadResult | null; cpuMsPerRequest: number | null }> {
   const warmup = s.warmupS ? (await runLoad({ ...s, durationS: s.warmupS, warmupS: 0, maxSeconds: s.warmupS + 5, idPrefix: `${s.idPrefix}w` })).result : null;
@@ -139,11 +152,7 @@ export async function intakeStage(o: IntakeOptions): Promise<{ intake: StageResu
         ? [figure(S, `${label}: server CPU per webhook`, r.cpuMsPerRequest, 'ms', bareCpu, 'bare node:http 200', { ratioLabel: 'service / bare', note: 'user+system time of the server process / answers' })]
         : []),
     ];
-    // Every answered delivery started its run; requests still in flight when a
-    // load stopped (at most one per connection, twice: warm-up and measurement)
-    // were stored without being counted.
     const expectedRuns = 1 + a.load.ok + (a.warmup?.ok ?? 0);
-    const inFlight = 2 * o.connections;
     const intake: StageResult = {
       stage: S,
       seconds: 0,
@@ -159,9 +168,8 @@ export async function intakeStage(o: IntakeOptions): Promise<{ intake: StageResu
       },
     };
     const problems: string[] = [];
-    if (a.counts.runs < expectedRuns || a.counts.runs > expectedRuns + inFlight || a.counts.eventsByStatus.acted !== a.counts.events) {
-      problems.push(`acted load: ${a.counts.runs} runs for ${a.counts.events} events (${JSON.stringify(a.counts.eventsByStatus)}), expected ${expectedRuns} to ${expectedRuns + inFlight}, every event acted`);
-    }
+    const counted = actedCountProblem('acted load', a, o.connections);
+    if (counted) problems.push(counted);
     if (i.counts.runs !== 0) problems.push(`ignored load started ${i.counts.runs} runs`);
     if (a.errorLines + i.errorLines > 0) problems.push(`the service logged ${a.errorLines + i.errorLines} errors`);
     if (problems.length > 0) intake.error = problems.join('; ');

@@ -8,7 +8,7 @@ import { pgCounts } from '../lib/db.js';
 import { dropPostgres, freshPostgres } from '../../test/support/databases.js';
 import { removeDir, startFake, tempDir } from '../lib/procs.js';
 import { figure, type StageResult } from '../lib/report.js';
-import { latencyNote, loadService, type ServiceLoad } from './intake.js';
+import { actedCountProblem, latencyNote, loadService, type ServiceLoad } from './intake.js';
 
 const S = 'postgres';
 
@@ -56,10 +56,8 @@ export async function postgresStage(o: { adminUrl: string | null; seconds: numbe
     };
     const problems: string[] = [];
     for (const [name, r] of [['SQLite', lite], ['PostgreSQL', pgLoad]] as const) {
-      const expected = 1 + r.load.ok + (r.warmup?.ok ?? 0);
-      if (r.counts.runs < expected || r.counts.runs > expected + 2 * o.connections || r.counts.eventsByStatus.acted !== r.counts.events) {
-        problems.push(`${name}: ${r.counts.runs} runs for ${r.counts.events} events (${JSON.stringify(r.counts.eventsByStatus)}), expected ${expected} or a few more, every event acted`);
-      }
+      const counted = actedCountProblem(name, r, o.connections);
+      if (counted) problems.push(counted);
       if (r.errorLines > 0) problems.push(`${name}: the service logged ${r.errorLines} errors`);
     }
     if (problems.length > 0) result.error = problems.join('; ');
