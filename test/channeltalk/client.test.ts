@@ -252,6 +252,9 @@ void describe('ChannelTalkClient against the fake', () => {
 void describe('rate-limit pacing against the fake limiter', () => {
   void test('the fake really limits: an unpaced burst of 12 gets 429s (control for the test below)', async () => {
     fake.state.rateLimit.configure(5);
+    // The fake's windows are wall-clock seconds: start just after one begins,
+    // so the burst falls in one window (one straddling a boundary gets 2 × 5).
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 10));
     const statuses = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
         fetch(`${fake.url}/open/v5/user-chats/c/messages`, {
