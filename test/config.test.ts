@@ -61,6 +61,22 @@ describe('config', () => {
     assert.ok(!lines.join('\n').includes('very-secret-value'));
   });
 
+  test('TRUST_PROXY: off by default; true, a hop count, or a list of addresses and CIDRs', () => {
+    assert.equal(loadConfig(base).trustProxy, false, 'off: X-Forwarded-* headers are ignored');
+    assert.equal(loadConfig({ ...base, TRUST_PROXY: 'false' }).trustProxy, false);
+    assert.equal(loadConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy, true);
+    assert.equal(loadConfig({ ...base, TRUST_PROXY: '2' }).trustProxy, 2, 'a number is a hop count, never "true"');
+    assert.equal(loadConfig({ ...base, TRUST_PROXY: '1' }).trustProxy, 1);
+    assert.deepEqual(loadConfig({ ...base, TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1, fd00::/8,loopback' }).trustProxy, ['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8', 'loopback']);
+    for (const bad of ['yes please', '10.0.0.0/33', '::1/129', '10.0.0.300', 'proxy.example.com', '-1', '1.5', ',']) {
+      const lines = errorLines({ ...base, TRUST_PROXY: bad });
+      assert.equal(lines.length, 1, bad);
+      assert.match(lines[0]!, /^config: TRUST_PROXY must be true, false, a number of proxy hops \(e\.g\. 1\), or comma-separated proxy addresses or CIDR ranges/, bad);
+    }
+    assert.deepEqual(loadConfig({ ...base, TRUST_PROXY: '10.0.0.1,' }).trustProxy, ['10.0.0.1'], 'a trailing comma is harmless');
+    assert.match(errorLines({ ...base, TRUST_PROXY: '10.0.0.0/8,proxy.example.com' })[0]!, /'proxy\.example\.com'/, 'names the entry to fix');
+  });
+
   test('postgres URLs pass through; DELAY_SCALE 0 is allowed', () => {
     const c = loadConfig({ ...base, DATABASE_URL: 'postgres://u:p@localhost:5432/db', DELAY_SCALE: '0' });
     assert.equal(c.databaseUrl, 'postgres://u:p@localhost:5432/db');

@@ -139,6 +139,42 @@ describe('console switched on', () => {
     assert.equal((await fetch(`${h.url}/console/api/session`, { headers: { cookie: s.cookie } })).status, 401);
   });
 
+  test('without TRUST_PROXY, X-Forwarded-* headers are not believed: no Secure cookie, no HSTS over plain HTTP', async () => {
+    const res = await fetch(`${h.url}/console/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.50' },
+      body: JSON.stringify({ token: ADMIN_TOKEN }),
+    });
+    assert.equal(res.status, 200);
+    assert.doesNotMatch(res.headers.get('set-cookie') ?? '', /Secure/i);
+    assert.equal(res.headers.get('strict-transport-security'), null);
+    assert.equal((await fetch(`${h.url}/console/login`)).headers.get('strict-transport-security'), null);
+  });
+
+  test('a query parameter given twice is a 400 that names it, on every console API that reads the query', async () => {
+    const s = await signIn(h.url);
+    const get = (p: string) => fetch(`${h.url}/console/api${p}`, { headers: { cookie: s.cookie } });
+    for (const [p, name] of [
+      ['/runs?q=x&q=y', 'q'],
+      ['/runs?chatId=a&chatId=b', 'chatId'],
+      ['/runs?userId=a&userId=b', 'userId'],
+      ['/runs?curationId=a&curationId=b', 'curationId'],
+      ['/runs?state=failed&state=completed', 'state'],
+      ['/runs?before=1&before=2', 'before'],
+      ['/runs?limit=1&limit=2', 'limit'],
+      ['/overview?tz=0&tz=60', 'tz'],
+    ] as const) {
+      const res = await get(p);
+      assert.equal(res.status, 400, p);
+      const body = (await res.json()) as { ok: boolean; error: string };
+      assert.equal(body.ok, false);
+      assert.equal(body.error, `the query parameter ${name} was given more than once; give it once`, p);
+    }
+    assert.equal((await get('/runs?q=x')).status, 200);
+    assert.equal((await get('/runs?q=x&chatId=y&limit=5')).status, 200);
+    assert.equal((await get('/overview?tz=-540')).status, 200);
+  });
+
   // Last: it locks this client address out of signing in for a while.
   test('repeated wrong tokens are throttled', async () => {
     let last = 0;
@@ -149,5 +185,43 @@ describe('console switched on', () => {
     const right = await fetch(`${h.url}/console/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: ADMIN_TOKEN }) });
     assert.equal(right.status, 429, 'even the right token waits');
     assert.ok(!h.logs.some((l) => l.includes('guess-')), 'tried tokens are never logged');
+  });
+});
+
+describe('console behind a TLS-terminating proxy (TRUST_PROXY)', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ env: { TRUST_PROXY: '127.0.0.1' } });
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  const login = (token: string, headers: Record<string, string>) =>
+    fetch(`${h.url}/console/login`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ token }) });
+
+  test('a request that came over HTTPS gets a Secure cookie and HSTS; one over HTTP neither', async () => {
+    const tls = await login(ADMIN_TOKEN, { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.1' });
+    assert.equal(tls.status, 200);
+    const cookie = tls.headers.get('set-cookie') ?? '';
+    assert.match(cookie, /; Secure/);
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Strict/);
+    assert.match(tls.headers.get('strict-transport-security') ?? '', /^max-age=\d{7,}/);
+    const page = await fetch(`${h.url}/console/login`, { headers: { 'x-forwarded-proto': 'https' } });
+    assert.match(page.headers.get('strict-transport-security') ?? '', /max-age=/);
+    assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/, 'the other headers stay');
+    const plain = await login(ADMIN_TOKEN, { 'x-forwarded-proto': 'http', 'x-forwarded-for': '203.0.113.1' });
+    assert.equal(plain.status, 200);
+    assert.doesNotMatch(plain.headers.get('set-cookie') ?? '', /Secure/i);
+    assert.equal(plain.headers.get('strict-transport-security'), null);
+  });
+
+  test('sign-ins are throttled per client address, not per proxy', async () => {
+    let last = 0;
+    for (let i = 0; i < 12; i++) last = (await login(`guess-${i}`, { 'x-forwarded-for': '203.0.113.7' })).status;
+    assert.equal(last, 429, 'the guessing client is locked out');
+    assert.equal((await login(ADMIN_TOKEN, { 'x-forwarded-for': '203.0.113.7' })).status, 429);
+    assert.equal((await login(ADMIN_TOKEN, { 'x-forwarded-for': '203.0.113.8' })).status, 200, 'another operator behind the same proxy is not');
   });
 });

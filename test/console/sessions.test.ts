@@ -3,7 +3,7 @@
 // throttled per address.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LoginThrottle, MemorySessionBackend, Sessions, sameSecret } from '../../src/server/console/sessions.js';
+import { LoginThrottle, MemorySessionBackend, Sessions, sameSecret, throttleKey } from '../../src/server/console/sessions.js';
 import { SessionTable, type SessionBackend } from '../../src/delivery/store/console-sessions.js';
 import { Store } from '../../src/delivery/store/store.js';
 import { freshDatabases } from '../support/databases.js';
@@ -107,6 +107,83 @@ test('sign-in throttle: blocked after the failures, per address, until the windo
   t.fail('b');
   t.succeed('b');
   assert.equal(t.blockedFor('b'), 0);
+});
+
+const ipv4 = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+
+test('sign-in throttle: a flood of other addresses never unlocks a locked one', () => {
+  let now = 0;
+  // The all-address ceiling off, so that only the per-address store stands in the way.
+  const t = new LoginThrottle(() => now, 10, 15 * 60_000, { maxGlobalFailures: Infinity });
+  for (let i = 0; i < 10; i++) t.fail('192.0.2.1');
+  assert.ok(t.blockedFor('192.0.2.1') > 0);
+  for (let i = 0; i < 10_005; i++) {
+    now += 1;
+    assert.equal(t.blockedFor(ipv4(i)), 0, 'one failure each: none of them is blocked');
+    t.fail(ipv4(i));
+  }
+  assert.ok(t.blockedFor('192.0.2.1') > 0, 'still locked after 10,005 other addresses failed');
+  assert.ok(t.tracked <= 10_000, `bounded: ${t.tracked} entries`);
+});
+
+test('sign-in throttle: past the cap, the oldest unlocked entries go first, locked ones stay', () => {
+  let now = 0;
+  const t = new LoginThrottle(() => now, 3, 1000, { maxGlobalFailures: Infinity, maxTracked: 5 });
+  for (const ip of ['198.51.100.1', '198.51.100.2']) for (let i = 0; i < 3; i++) t.fail(ip);
+  t.fail('198.51.100.3');
+  t.fail('198.51.100.3');
+  for (let i = 0; i < 50; i++) t.fail(ipv4(i));
+  assert.ok(t.blockedFor('198.51.100.1') > 0 && t.blockedFor('198.51.100.2') > 0, 'both locked addresses kept');
+  assert.ok(t.tracked <= 5, `bounded: ${t.tracked}`);
+  // 198.51.100.3 was pushed out while it was only counting: it starts again from nothing.
+  t.fail('198.51.100.3');
+  assert.equal(t.blockedFor('198.51.100.3'), 0);
+  // More locked addresses than the cap: the store stays bounded, the newest lock holds.
+  for (let k = 0; k < 8; k++) for (let i = 0; i < 3; i++) t.fail(`203.0.113.${k}`);
+  assert.ok(t.tracked <= 5, `bounded: ${t.tracked}`);
+  assert.ok(t.blockedFor('203.0.113.7') > 0);
+  now += 1001;
+  assert.equal(t.blockedFor('203.0.113.7'), 0, 'a lock ends with its window');
+});
+
+test('sign-in throttle: the lockout lasts a full window from the failure that caused it', () => {
+  let now = 0;
+  const t = new LoginThrottle(() => now, 3, 1000);
+  t.fail('a');
+  now = 900;
+  t.fail('a');
+  t.fail('a');
+  now = 1500;
+  assert.ok(t.blockedFor('a') > 0, 'not released 100 ms after it began because the first failure was old');
+  now = 1901;
+  assert.equal(t.blockedFor('a'), 0);
+});
+
+test('sign-in throttle: failures from all addresses together have a ceiling per window', () => {
+  let now = 0;
+  const t = new LoginThrottle(() => now, 10, 1000, { maxGlobalFailures: 25 });
+  for (let i = 0; i < 25; i++) {
+    assert.equal(t.blockedFor(ipv4(i)), 0);
+    t.fail(ipv4(i));
+  }
+  assert.ok(t.blockedFor('192.0.2.200') > 0, 'a fresh address waits too: a distributed guess is bounded');
+  assert.equal(t.globallyBlocked(), true);
+  now = 1001;
+  assert.equal(t.blockedFor('192.0.2.200'), 0, 'until the window passes');
+  assert.equal(t.globallyBlocked(), false);
+});
+
+test('sign-in throttle key: an IPv6 client is its /64, an IPv4-mapped one its IPv4 address', () => {
+  assert.equal(throttleKey('203.0.113.9'), '203.0.113.9');
+  assert.equal(throttleKey('::ffff:203.0.113.9'), '203.0.113.9');
+  assert.equal(throttleKey('2001:db8:1:2::1'), throttleKey('2001:0db8:0001:0002:ffff:0:0:9'));
+  assert.notEqual(throttleKey('2001:db8:1:2::1'), throttleKey('2001:db8:1:3::1'));
+  assert.equal(throttleKey('fe80::1%eth0'), throttleKey('fe80::2'));
+  assert.equal(throttleKey('::1'), throttleKey('::2'), 'loopback shares the zero /64');
+  let now = 0;
+  const t = new LoginThrottle(() => now, 3, 1000);
+  for (let i = 1; i <= 3; i++) t.fail(throttleKey(`2001:db8:1:2::${i}`));
+  assert.ok(t.blockedFor(throttleKey('2001:db8:1:2::99')) > 0, 'rotating addresses inside one /64 does not help');
 });
 
 test('sameSecret compares whole strings only', () => {

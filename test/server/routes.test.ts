@@ -3,8 +3,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import fc from 'fast-check';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/server/app.js';
 import { Store } from '../../src/delivery/store/store.js';
@@ -13,20 +14,43 @@ import { ChannelRegistry } from '../../src/channel-registry.js';
 import { normalize, MalformedDeliveryError } from '../../src/channeltalk/normalize.js';
 import { ROOT, webhook, webhookForChat } from '../support/fixtures.js';
 import { tempDir } from '../support/processes.js';
+import { FakeClock } from '../console/fake-clock.js';
 
 const TOKEN = 'route-test-token';
 let store: Store;
 let app: FastifyInstance;
 
-async function makeApp(extra: { webhookRateLimitPerMinute?: number; bodyLimit?: number } = {}): Promise<FastifyInstance> {
-  const logger = pino({ level: 'silent' });
+interface AppExtra {
+  webhookRateLimitPerMinute?: number;
+  bodyLimit?: number;
+  logger?: Logger;
+  now?: () => number;
+  schedule?: (fn: () => void, ms: number) => () => void;
+  onRefused?: (status: number) => void;
+  /** The one channel's id; null (the default) accepts deliveries of any channel. */
+  channelId?: string | null;
+}
+
+async function makeApp({ logger = pino({ level: 'silent' }), channelId = null, ...extra }: AppExtra = {}): Promise<FastifyInstance> {
   const intake = new Intake({ store, logger });
   const opened = await ChannelRegistry.open(
-    [{ name: 'default', channelId: null, accessKey: 'k', accessSecret: 's', webhookTokens: [TOKEN, 'previous-token'], botName: undefined, curationsDir: path.join(ROOT, 'curations') }],
+    [{ name: 'default', channelId, accessKey: 'k', accessSecret: 's', webhookTokens: [TOKEN, 'previous-token'], botName: undefined, curationsDir: path.join(ROOT, 'curations') }],
     { apiUrl: 'http://127.0.0.1:9', timeoutMs: 1000, logger },
   );
   assert.ok(opened.ok);
   return buildApp({ intake, store, logger, channels: opened.registry, ...extra });
+}
+
+/** A logger that keeps its lines, parsed. */
+function memoryLogger(): { logger: Logger; lines: Array<{ level: number; msg: string } & Record<string, unknown>> } {
+  const lines: Array<{ level: number; msg: string } & Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l) as (typeof lines)[number]);
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, sink), lines };
 }
 
 before(async () => {
@@ -48,6 +72,87 @@ describe('webhook route', () => {
     assert.equal((await post('/webhooks/channeltalk?token=nope', body)).statusCode, 401);
     assert.equal((await post(`/webhooks/channeltalk?token=${TOKEN}`, body)).statusCode, 200);
     assert.equal((await post('/webhooks/channeltalk?token=previous-token', body)).statusCode, 200);
+  });
+
+  test('a token scan: the first 401 is logged, then one summary a minute with route counts; every 401 is counted', async () => {
+    const clock = new FakeClock();
+    const { logger, lines } = memoryLogger();
+    const refused: number[] = [];
+    const scanned = await makeApp({ logger, now: clock.now, schedule: clock.schedule, onRefused: (s) => refused.push(s) });
+    try {
+      const body = JSON.stringify(webhookForChat('bot-message', 'route-scan-chat'));
+      const hit = async (url: string, method: 'GET' | 'POST' = 'POST') =>
+        assert.equal((await scanned.inject({ method, url, payload: method === 'POST' ? body : undefined, headers: { 'content-type': 'application/json' }, remoteAddress: `10.1.0.${refused.length % 250}` })).statusCode, 401);
+      for (let i = 0; i < 300; i++) await hit(`/webhooks/channeltalk?token=scan-guess-${i}`);
+      for (let i = 0; i < 40; i++) await hit(`/open_userchat?token=scan-guess-${i}`, 'GET');
+      await hit('/in_userchat');
+      const single = lines.filter((l) => l.msg === 'webhook refused: wrong or missing token');
+      assert.equal(single.length, 1, 'one line for the first refusal');
+      assert.equal(single[0]!.level, 40);
+      assert.equal(single[0]!.route, '/webhooks/channeltalk');
+      assert.equal(lines.length, 1, 'nothing else yet');
+
+      clock.advance(60_000);
+      assert.equal(lines.length, 2);
+      const summary = lines[1]!;
+      assert.equal(summary.level, 40);
+      assert.equal(summary.msg, '340 webhook requests refused (wrong or missing token) in the last 60 s');
+      assert.equal(summary.refused, 340);
+      assert.deepEqual(summary.routes, { '/webhooks/channeltalk': 299, '/open_userchat': 40, '/in_userchat': 1 });
+      assert.equal(summary.addresses, 250, 'how many addresses, never which');
+      assert.ok(!JSON.stringify(lines).includes('scan-guess'), 'no token in any line');
+      assert.ok(!JSON.stringify(summary).includes('10.1.0.'), 'no address in the summary');
+      assert.deepEqual(refused, Array.from({ length: 341 }, () => 401), 'the metric counts every one');
+
+      clock.advance(10_000);
+      for (let i = 0; i < 5; i++) await hit(`/webhooks/channeltalk?token=scan-again-${i}`);
+      assert.equal(lines.length, 2, 'within a minute of the summary: counted, not logged');
+      clock.advance(50_000);
+      assert.equal(lines.length, 3);
+      assert.equal(lines[2]!.msg, '5 webhook requests refused (wrong or missing token) in the last 60 s');
+
+      clock.advance(120_000);
+      assert.equal(lines.length, 3, 'a quiet minute writes nothing');
+      await hit('/webhooks/channeltalk?token=later');
+      assert.equal(lines.length, 4);
+      assert.equal(lines[3]!.msg, 'webhook refused: wrong or missing token', 'after a quiet minute the next refusal has its own line again');
+      assert.equal(clock.pendingTimers, 0, 'no timer waits when nothing is pending');
+    } finally {
+      await scanned.close();
+    }
+  });
+
+  test("a token of another channel's deliveries: 401, counted, and its lines summarised the same way", async () => {
+    const clock = new FakeClock();
+    const { logger, lines } = memoryLogger();
+    const refused: number[] = [];
+    const other = await makeApp({ logger, channelId: '11111', now: clock.now, schedule: clock.schedule, onRefused: (s) => refused.push(s) });
+    try {
+      // The fixture is a delivery of channel 95334; this token is channel 11111's.
+      for (let i = 0; i < 20; i++) {
+        const res = await other.inject({ method: 'POST', url: `/webhooks/channeltalk?token=${TOKEN}`, payload: webhookForChat('bot-message', `route-other-${i}`, `route-other-msg-${i}`) });
+        assert.equal(res.statusCode, 401);
+      }
+      assert.deepEqual(refused, Array.from({ length: 20 }, () => 401));
+      assert.equal(lines.filter((l) => l.msg === 'webhook refused: the token belongs to another channel').length, 1);
+      clock.advance(60_000);
+      const summary = lines.at(-1)!;
+      assert.equal(summary.msg, '19 webhook requests refused (token of another channel) in the last 60 s');
+      assert.ok(!JSON.stringify(lines).includes(TOKEN));
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('closing the app writes what is still pending, and leaves no timer', async () => {
+    const clock = new FakeClock();
+    const { logger, lines } = memoryLogger();
+    const closing = await makeApp({ logger, now: clock.now, schedule: clock.schedule });
+    for (let i = 0; i < 3; i++) await closing.inject({ method: 'POST', url: '/webhooks/channeltalk?token=x', payload: '{}', headers: { 'content-type': 'application/json' } });
+    assert.equal(clock.pendingTimers, 1);
+    await closing.close();
+    assert.equal(lines.at(-1)!.msg, '2 webhook requests refused (wrong or missing token) in the last 0 s');
+    assert.equal(clock.pendingTimers, 0);
   });
 
   test('a chat opened is stored with its run before the 200', async () => {
