@@ -2,6 +2,7 @@
 // validated Config, so a typo in a variable fails at start-up with one line
 // that names it, never halfway through a customer's sequence.
 import { readFileSync, existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
@@ -21,6 +22,40 @@ const intIn = (min: number, max: number) =>
     .int({ error: `must be a whole number between ${min} and ${max}` })
     .min(min, { error: `must be a whole number between ${min} and ${max}` })
     .max(max, { error: `must be a whole number between ${min} and ${max}` });
+
+/** What Fastify's trustProxy takes: off, every hop, a hop count, or the proxies' addresses. */
+export type TrustProxy = boolean | number | string[];
+
+const TRUST_PROXY_HELP =
+  "must be true, false, a number of proxy hops (e.g. 1), or comma-separated proxy addresses or CIDR ranges (e.g. 10.0.0.0/8,::1; also loopback, linklocal, uniquelocal)";
+// Names proxy-addr (Fastify's trustProxy) knows for the private ranges.
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function proxyEntryOk(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [addr = '', prefix, extra] = entry.split('/');
+  const family = isIP(addr);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+const trustProxy = z.string().transform((raw, ctx): TrustProxy => {
+  const v = raw.trim().toLowerCase();
+  if (v === 'true') return true;
+  if (v === 'false' || v === '0') return false;
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops <= 100) return hops;
+  }
+  const entries = v.split(',').map((e) => e.trim()).filter((e) => e.length > 0);
+  const bad = entries.find((e) => !proxyEntryOk(e));
+  if (entries.length === 0 || bad !== undefined) {
+    ctx.addIssue({ code: 'custom', message: `${TRUST_PROXY_HELP}${bad === undefined ? '' : `; '${bad.slice(0, 60)}' is none of these`}` });
+    return z.NEVER;
+  }
+  return entries;
+});
 
 const EnvSchema = z.object({
   // Required unless CHANNELS_FILE describes the channels (checked below).
@@ -62,6 +97,7 @@ const EnvSchema = z.object({
   METRICS_TOKEN: z.string().trim().min(12, { error: 'must be at least 12 characters: it guards /metrics' }).optional(),
   RECORD_DIR: z.string().trim().min(1).optional(),
   RECORD_REDACT: boolFlag.default(true),
+  TRUST_PROXY: trustProxy.default(false),
 });
 
 export interface Config {
@@ -103,6 +139,12 @@ export interface Config {
   recordDir: string | undefined;
   /** Whether recorded deliveries have profile values and message texts masked. */
   recordRedact: boolean;
+  /**
+   * Which X-Forwarded-For/-Proto/-Host senders are believed (Fastify's
+   * trustProxy): the client address the sign-in throttle and logs see, and
+   * whether a request came over HTTPS (Secure cookie, HSTS). Off by default.
+   */
+  trustProxy: TrustProxy;
 }
 
 export class ConfigError extends Error {
@@ -154,6 +196,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     metricsToken: e.METRICS_TOKEN,
     recordDir: e.RECORD_DIR ? path.resolve(cwd, e.RECORD_DIR) : undefined,
     recordRedact: e.RECORD_REDACT,
+    trustProxy: e.TRUST_PROXY,
   };
 }
 

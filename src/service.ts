@@ -104,6 +104,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
     bodyLimit: config.bodyLimitBytes,
     webhookRateLimitPerMinute: config.webhookRateLimitPerMinute,
     onRefused: (status) => metrics.webhook('unknown', status === 401 ? 'unauthorized' : 'malformed'),
+    trustProxy: config.trustProxy,
     ...(recorder ? { recorder } : {}),
   });
   registerMetrics(app, metrics, store, config.metricsToken);

@@ -11,6 +11,8 @@ import type { Store } from '../delivery/store/store.js';
 import type { ChannelRegistry } from '../channel-registry.js';
 import type { DeliveryRecorder } from './recorder.js';
 import { legacyBody, LegacyBodyError } from './legacy-body.js';
+import { RefusalLog, type Schedule } from './refusal-log.js';
+import type { TrustProxy } from '../config.js';
 
 export interface AppDeps {
   intake: Intake;
@@ -25,7 +27,24 @@ export interface AppDeps {
   recorder?: DeliveryRecorder;
   /** Observer for refused deliveries (401, 400), for metrics. */
   onRefused?: (status: number) => void;
+  /** Which proxies' X-Forwarded-* headers are believed (TRUST_PROXY); none by default. */
+  trustProxy?: TrustProxy;
+  /** The clock of the 401 log summaries; tests move it by hand. */
+  now?: () => number;
+  schedule?: Schedule;
 }
+
+/**
+ * Fastify 5 ignores a bare hop count (it would also trust a client that
+ * reaches the service directly), so the count is given as the function it
+ * stands for; README says to use it only when the proxies are the only way in.
+ */
+function fastifyTrustProxy(t: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof t === 'number' ? (_address, hop) => hop < t : t;
+}
+
+// The route pattern, never req.url: the URL carries the token.
+const routeOf = (req: FastifyRequest) => req.routeOptions.url ?? 'unknown route';
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -41,11 +60,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // A body with __proto__ or constructor.prototype keys is refused (400), not parsed.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // Off unless configured: believed blindly, X-Forwarded-For would let any client pick its address.
+    trustProxy: fastifyTrustProxy(deps.trustProxy ?? false),
   });
   await app.register(formbody);
   const perMinute = deps.webhookRateLimitPerMinute ?? 0;
   if (perMinute > 0) await app.register(rateLimit, { global: false });
   const routeConfig = perMinute > 0 ? { config: { rateLimit: { max: perMinute, timeWindow: 60_000 } } } : {};
+  const clock = { ...(deps.now ? { now: deps.now } : {}), ...(deps.schedule ? { schedule: deps.schedule } : {}) };
+  const wrongToken = new RefusalLog({ logger: deps.logger, message: 'webhook refused: wrong or missing token', what: 'webhook requests refused (wrong or missing token)', ...clock });
+  const otherChannel = new RefusalLog({ logger: deps.logger, message: 'webhook refused: the token belongs to another channel', what: 'webhook requests refused (token of another channel)', ...clock });
+  app.addHook('onClose', (_app, done) => {
+    wrongToken.flush();
+    otherChannel.flush();
+    done();
+  });
 
   const receive = (legacy: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     const query = req.query as Record<string, unknown>;
@@ -53,7 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const candidates = unverified ? [unverified] : deps.channels.byToken(query.token);
     if (candidates.length === 0) {
       deps.onRefused?.(401);
-      deps.logger.warn({ route: req.routeOptions.url, ip: req.ip }, 'webhook refused: wrong or missing token');
+      wrongToken.refused(routeOf(req), req.ip);
       return reply.code(401).send({ ok: false, error: 'wrong or missing token' });
     }
     const raw = req.method === 'GET' ? query : req.body;
@@ -81,7 +110,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       candidates.find((c) => c.config.channelId === null) ??
       (event.channelId === null && candidates.length === 1 ? candidates[0] : undefined);
     if (!channel) {
-      deps.logger.warn({ route: req.routeOptions.url, channelId: event.channelId }, 'webhook refused: the token belongs to another channel');
+      deps.onRefused?.(401);
+      otherChannel.refused(routeOf(req), req.ip, { channelId: event.channelId });
       return reply.code(401).send({ ok: false, error: 'the token does not belong to the channel of this delivery' });
     }
     if (event.channelId === null) event = { ...event, channelId: channel.config.channelId };

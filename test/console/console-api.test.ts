@@ -188,10 +188,11 @@ describe('console switched on', () => {
   });
 });
 
-describe('console behind a TLS-terminating proxy (TRUST_PROXY)', () => {
+// The proxy named by its address, and by a hop count (the service reachable only through it).
+for (const trust of ['127.0.0.1', '1']) describe(`console behind a TLS-terminating proxy (TRUST_PROXY=${trust})`, () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ env: { TRUST_PROXY: '127.0.0.1' } });
+    h = await startHarness({ env: { TRUST_PROXY: trust } });
   });
   after(async () => {
     await h?.close();

@@ -39,7 +39,7 @@ before(async () => {
     store,
     logger: pino({ level: 'info' }, sink),
     adminToken: ADMIN,
-    curations: () => ({ curations: [], byId: () => undefined }) as unknown as CurationSet,
+    curations: (): CurationSet => ({ curations: [], byId: () => undefined }),
     reloadCurations: () => Promise.resolve({ ok: true, ids: [] }),
     now: clock.now,
     schedule: clock.schedule,

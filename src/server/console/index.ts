@@ -8,11 +8,12 @@ import type { CurationSet } from '../../curation/index.js';
 import { ConsoleQueries } from '../../delivery/store/console-queries.js';
 import { SessionTable } from '../../delivery/store/console-sessions.js';
 import type { Store } from '../../delivery/store/store.js';
+import { RefusalLog, type Schedule } from '../refusal-log.js';
 import { tokenMatches } from '../token.js';
 import { registerCurationsApi } from './curations-api.js';
 import { registerRunsApi } from './runs-api.js';
-import { clearSessionCookie, csrfOk, sameOrigin, sessionOf, setSecurityHeaders, setSessionCookie } from './security.js';
-import { LoginThrottle, Sessions, type Session } from './sessions.js';
+import { clearSessionCookie, csrfOk, registerSecurityHeaders, sameOrigin, sessionOf, setSessionCookie } from './security.js';
+import { LoginThrottle, Sessions, throttleKey, type Session } from './sessions.js';
 import { Assets, chartJsFile, staticDir } from './static.js';
 
 export interface ConsoleDeps {
@@ -22,6 +23,8 @@ export interface ConsoleDeps {
   curations: () => CurationSet;
   reloadCurations: () => Promise<{ ok: true; ids: string[] } | { ok: false; errors: string[] }>;
   now?: () => number;
+  /** The timer of the refused sign-in log summaries; tests move it by hand. */
+  schedule?: Schedule;
 }
 
 const OFF_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Console is off</title></head>
@@ -29,6 +32,7 @@ const OFF_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><me
 <p>Set <code>ADMIN_TOKEN</code> (at least 12 characters; a long random value, e.g. <code>openssl rand -base64 24</code>) in the environment or the <code>.env</code> file, restart the service, and sign in here with that token.</p></body></html>`;
 
 const SESSION = Symbol('consoleSession');
+const routeOfLogin = '/console/login';
 type WithSession = FastifyRequest & { [SESSION]?: Session };
 
 export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {
@@ -38,9 +42,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
 
   await app.register(
     async (scope) => {
-      scope.addHook('onRequest', async (_req, reply) => {
-        setSecurityHeaders(reply);
-      });
+      await registerSecurityHeaders(scope);
 
       if (adminToken === undefined) {
         const off = (_req: FastifyRequest, reply: FastifyReply) =>
@@ -54,6 +56,17 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
       await scope.register(cookie);
       const sessions = new Sessions({ now, backend: new SessionTable(deps.store.db) });
       const throttle = new LoginThrottle(now);
+      const refusedSignIns = new RefusalLog({
+        logger,
+        message: 'console: sign-in refused',
+        what: 'console sign-ins refused (wrong admin token)',
+        now,
+        ...(deps.schedule ? { schedule: deps.schedule } : {}),
+      });
+      scope.addHook('onClose', (_scope, done) => {
+        refusedSignIns.flush();
+        done();
+      });
       const assets = new Assets(staticDir(), { 'chart.umd.min.js': chartJsFile() });
       const queries = new ConsoleQueries(deps.store.db);
 
@@ -74,17 +87,20 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
 
       scope.post('/login', async (req, reply) => {
         if (!sameOrigin(req)) return reply.code(403).send({ ok: false, error: 'cross-site request refused' });
-        const wait = throttle.blockedFor(req.ip);
+        const key = throttleKey(req.ip);
+        const wait = throttle.blockedFor(key);
         if (wait > 0) {
           return reply.code(429).header('retry-after', String(Math.ceil(wait / 1000))).send({ ok: false, error: 'too many failed sign-ins; wait and try again' });
         }
         const given = (req.body as { token?: unknown } | undefined)?.token;
         if (!tokenMatches(given, [adminToken])) {
-          throttle.fail(req.ip);
-          logger.warn({ ip: req.ip }, 'console: sign-in refused');
+          throttle.fail(key);
+          refusedSignIns.refused(routeOfLogin, req.ip);
+          // Logged once per window at most: the ceiling stops the failures that would repeat it.
+          if (throttle.globallyBlocked()) logger.warn({ waitSeconds: Math.ceil(throttle.blockedFor(key) / 1000) }, 'console: sign-in paused for every address: too many failed sign-ins from all addresses together');
           return reply.code(401).send({ ok: false, error: 'wrong admin token' });
         }
-        throttle.succeed(req.ip);
+        throttle.succeed(key);
         const session = await sessions.create();
         setSessionCookie(req, reply, session);
         logger.info({ operator: session.operatorId, ip: req.ip }, 'console: operator signed in');

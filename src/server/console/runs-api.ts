@@ -17,13 +17,31 @@ export interface RunsApiDeps {
 
 type Query = Record<string, string | undefined>;
 
+/**
+ * The named query parameters as single strings. `?q=a&q=b` parses to an
+ * array; rather than guess which one was meant, the request is refused with
+ * the name.
+ */
+function singleQuery(query: unknown, names: readonly string[]): { query: Query } | { error: string } {
+  const raw = (query ?? {}) as Record<string, unknown>;
+  const out: Query = {};
+  for (const name of names) {
+    const v = raw[name];
+    if (v !== undefined && typeof v !== 'string') return { error: `the query parameter ${name} was given more than once; give it once` };
+    out[name] = v;
+  }
+  return { query: out };
+}
+
 const text = (v: string | undefined, max = 200) => (v === undefined || v.trim() === '' ? undefined : v.trim().slice(0, max));
 
 export function registerRunsApi(api: FastifyInstance, deps: RunsApiDeps): void {
   const { queries } = deps;
 
-  api.get('/overview', async (req) => {
-    const q = req.query as Query;
+  api.get('/overview', async (req, reply) => {
+    const parsed = singleQuery(req.query, ['tz']);
+    if ('error' in parsed) return reply.code(400).send({ ok: false, error: parsed.error });
+    const q = parsed.query;
     const now = deps.now();
     // The browser's getTimezoneOffset(): minutes to add to local time to get UTC.
     const tz = Number(q.tz ?? 0);
@@ -34,7 +52,9 @@ export function registerRunsApi(api: FastifyInstance, deps: RunsApiDeps): void {
   });
 
   api.get('/runs', async (req, reply) => {
-    const q = req.query as Query;
+    const parsed = singleQuery(req.query, ['q', 'chatId', 'userId', 'curationId', 'state', 'before', 'limit']);
+    if ('error' in parsed) return reply.code(400).send({ ok: false, error: parsed.error });
+    const q = parsed.query;
     const state = text(q.state);
     if (state !== undefined && !RUN_STATES.includes(state as RunState)) {
       return reply.code(400).send({ ok: false, error: `state must be one of ${RUN_STATES.join(', ')}` });

@@ -115,37 +115,141 @@ export function sameSecret(given: unknown, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Failed logins per client address, so the admin token cannot be guessed at speed. */
+export interface ThrottleLimits {
+  /** Addresses remembered at once; past it the oldest are forgotten, locked ones last. */
+  maxTracked?: number;
+  /** Failed sign-ins from all addresses together per window; past it every address waits. */
+  maxGlobalFailures?: number;
+}
+
+interface Failures {
+  count: number;
+  /** Counting: when the window that began at the first failure ends. Locked: when the lock ends. */
+  until: number;
+}
+
+/**
+ * Failed sign-ins per client address, so the admin token cannot be guessed at
+ * speed. Bounded: a flood of new addresses pushes out the oldest addresses
+ * that are only counting; a locked address is forgotten only when every
+ * remembered address is locked (and the all-address ceiling stops the
+ * failures long before that). The ceiling bounds a guess spread over many
+ * addresses, at the price of pausing every sign-in while it holds.
+ */
 export class LoginThrottle {
-  private readonly failures = new Map<string, { count: number; until: number }>();
+  // Two maps in the order entries were made, which is also the order they
+  // expire in (a lock lasts a full window from the failure that caused it):
+  // the oldest of each is its first key.
+  private readonly counting = new Map<string, Failures>();
+  private readonly locked = new Map<string, Failures>();
+  private readonly maxTracked: number;
+  private readonly maxGlobalFailures: number;
+  private global: Failures = { count: 0, until: 0 };
 
   constructor(
     private readonly now: () => number,
     private readonly maxFailures = 10,
     private readonly windowMs = 15 * 60_000,
-  ) {}
+    limits: ThrottleLimits = {},
+  ) {
+    this.maxTracked = Math.max(1, limits.maxTracked ?? 10_000);
+    this.maxGlobalFailures = limits.maxGlobalFailures ?? 100;
+  }
+
+  /** How many addresses are remembered now. */
+  get tracked(): number {
+    return this.counting.size + this.locked.size;
+  }
+
+  /** Whether the all-address ceiling holds every sign-in back now. */
+  globallyBlocked(): boolean {
+    return this.global.count >= this.maxGlobalFailures && this.global.until > this.now();
+  }
 
   /** ms until the address may try again; 0 when it may now. */
-  blockedFor(ip: string): number {
-    const f = this.failures.get(ip);
-    if (!f) return 0;
-    const left = f.until - this.now();
-    if (left <= 0) {
-      this.failures.delete(ip);
-      return 0;
-    }
-    return f.count >= this.maxFailures ? left : 0;
-  }
-
-  fail(ip: string): void {
+  blockedFor(key: string): number {
     const now = this.now();
-    const f = this.failures.get(ip);
-    if (!f || f.until <= now) this.failures.set(ip, { count: 1, until: now + this.windowMs });
-    else f.count++;
-    if (this.failures.size > 10_000) this.failures.clear();
+    const own = this.locked.get(key);
+    if (own && own.until <= now) this.locked.delete(key);
+    const ownLeft = own && own.until > now ? own.until - now : 0;
+    const globalLeft = this.globallyBlocked() ? this.global.until - now : 0;
+    return Math.max(ownLeft, globalLeft);
   }
 
-  succeed(ip: string): void {
-    this.failures.delete(ip);
+  fail(key: string): void {
+    const now = this.now();
+    if (this.global.until <= now) this.global = { count: 0, until: now + this.windowMs };
+    this.global.count++;
+    const lock = this.locked.get(key);
+    if (lock && lock.until > now) return;
+    if (lock) this.locked.delete(key);
+    let f = this.counting.get(key);
+    if (f && f.until <= now) {
+      this.counting.delete(key);
+      f = undefined;
+    }
+    if (!f) {
+      this.makeRoom(now);
+      f = { count: 0, until: now + this.windowMs };
+      this.counting.set(key, f);
+    }
+    f.count++;
+    if (f.count >= this.maxFailures) {
+      this.counting.delete(key);
+      this.locked.set(key, { count: f.count, until: now + this.windowMs });
+    }
   }
+
+  succeed(key: string): void {
+    this.counting.delete(key);
+    this.locked.delete(key);
+  }
+
+  private makeRoom(now: number): void {
+    for (const m of [this.counting, this.locked]) {
+      for (const [k, v] of m) {
+        if (v.until > now) break;
+        m.delete(k);
+      }
+    }
+    while (this.tracked >= this.maxTracked) {
+      const victim = this.counting.size > 0 ? this.counting : this.locked;
+      const oldest = victim.keys().next();
+      if (oldest.done) return;
+      victim.delete(oldest.value);
+    }
+  }
+}
+
+/**
+ * The key a client's failures are counted under. An IPv6 client usually holds
+ * a whole /64, so counting per address would give it 2^64 fresh starts.
+ */
+export function throttleKey(ip: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!ip.includes(':')) return ip;
+  const groups = expandIpv6(ip.split('%')[0]!);
+  return groups ? `${groups.slice(0, 4).join(':')}::/64` : ip;
+}
+
+/** The eight groups of an IPv6 address, each without leading zeros; null if it is not one. */
+function expandIpv6(ip: string): string[] | null {
+  const halves = ip.toLowerCase().split('::');
+  if (halves.length > 2) return null;
+  const part = (h: string | undefined) => (h ? h.split(':') : []);
+  const head = part(halves[0]);
+  const tail = part(halves[1]);
+  // A trailing dotted IPv4 part stands for two groups.
+  const last = tail.length > 0 ? tail : head;
+  const v4 = last.at(-1)?.includes('.') ? last.pop()!.split('.').map(Number) : null;
+  if (v4) {
+    if (v4.length !== 4 || v4.some((n) => !(n >= 0 && n <= 255))) return null;
+    last.push(((v4[0]! << 8) | v4[1]!).toString(16), ((v4[2]! << 8) | v4[3]!).toString(16));
+  }
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
+  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
+  if (groups.some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return null;
+  return groups.map((g) => parseInt(g, 16).toString(16));
 }
