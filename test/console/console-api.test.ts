@@ -148,7 +148,13 @@ describe('console switched on', () => {
     assert.equal(res.status, 200);
     assert.doesNotMatch(res.headers.get('set-cookie') ?? '', /Secure/i);
     assert.equal(res.headers.get('strict-transport-security'), null);
-    assert.equal((await fetch(`${h.url}/console/login`)).headers.get('strict-transport-security'), null);
+    const page = await fetch(`${h.url}/console/login`);
+    assert.equal(page.headers.get('strict-transport-security'), null);
+    // The rest of the hand-written set survives the move to helmet.
+    assert.equal(page.headers.get('cross-origin-opener-policy'), 'same-origin');
+    assert.equal(page.headers.get('cross-origin-resource-policy'), 'same-origin');
+    assert.equal(page.headers.get('permissions-policy'), 'camera=(), microphone=(), geolocation=(), payment=()');
+    assert.doesNotMatch(page.headers.get('content-security-policy') ?? '', /unsafe-inline|unsafe-eval|upgrade-insecure-requests/);
   });
 
   test('a query parameter given twice is a 400 that names it, on every console API that reads the query', async () => {
