@@ -17,6 +17,8 @@ const TAGS: TagRule[] = [
   { re: /<i>/y, name: 'i', closing: false },
   { re: /<\/i>/y, name: 'i', closing: true },
   { re: /<link type="url"(?: value="[^"<>]*")?>/y, name: 'link', closing: false },
+  // A mention: a manager's id, or "all".
+  { re: /<link type="manager" value="(?:all|[A-Za-z0-9_-]{1,64})">/y, name: 'link', closing: false },
   { re: /<\/link>/y, name: 'link', closing: true },
 ];
 

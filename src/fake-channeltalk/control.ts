@@ -1,6 +1,7 @@
 // The test double's own API under /_fake: no auth, never part of the real one.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { registerChatControl } from './control-chats.js';
 import { FaultConfigSchema } from './faults.js';
 import type { FakeState } from './state.js';
 
@@ -49,6 +50,8 @@ export function registerControl(app: FastifyInstance, state: FakeState): void {
     state.rateLimit.configure(parsed.data.perSecond);
     return { ok: true, perSecond: parsed.data.perSecond };
   });
+
+  registerChatControl(app, state);
 
   app.post('/users', (req, reply) => {
     const parsed = UsersSchema.safeParse(req.body ?? {});

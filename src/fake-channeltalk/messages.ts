@@ -12,6 +12,9 @@ export interface ApiMessage {
   blocks?: unknown;
   buttons?: unknown;
   options?: unknown;
+  files?: unknown;
+  webPage?: unknown;
+  form?: unknown;
   plainText?: string;
   requestId?: string;
   createdAt: number;
@@ -35,6 +38,9 @@ export function toApiMessage(m: RecordedMessage): ApiMessage {
     ...(body.blocks !== undefined ? { blocks: body.blocks } : {}),
     ...(body.buttons !== undefined ? { buttons: body.buttons } : {}),
     ...(body.options !== undefined ? { options: body.options } : {}),
+    ...(body.files !== undefined ? { files: body.files } : {}),
+    ...(body.webPage !== undefined ? { webPage: body.webPage } : {}),
+    ...(body.form !== undefined ? { form: body.form } : {}),
     ...(plain !== undefined ? { plainText: plain } : {}),
     ...(m.requestId !== null ? { requestId: m.requestId } : {}),
     createdAt: m.createdAt,

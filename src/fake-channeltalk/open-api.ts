@@ -2,8 +2,11 @@
 // as the docs tell: 401 for a wrong key pair, 422 for bodies it would refuse,
 // x-ratelimit-* headers and 429 when rate limiting is on.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { messageBodyProblems } from '../channeltalk/markup.js';
+import { specMessageProblems } from './message-rules.js';
 import type { Credentials } from './auth.js';
+import { registerWebhookApi } from './open-api-webhooks.js';
+import { problemsOf, SpecUserEventSchema, SpecUserPatchSchema } from './spec.js';
+import { userChatView, userView } from './user-chats.js';
 import { botOf, pageMessages, toApiMessage } from './messages.js';
 import {
   answer,
@@ -76,7 +79,7 @@ export function registerOpenApi(app: FastifyInstance, deps: OpenApiDeps): void {
     const channelId = channelOf(req);
     const botName = botNameParam(req);
     if (botName === INVALID) return reject(req, reply, 422, 'unprocessable_entity', 'botName must be a non-empty string');
-    const problems = messageBodyProblems(req.body);
+    const problems = specMessageProblems(req.body);
     if (problems.length > 0) {
       return reject(req, reply, 422, 'unprocessable_entity', 'invalid message', problems.map((message) => ({ message })));
     }
@@ -112,6 +115,10 @@ export function registerOpenApi(app: FastifyInstance, deps: OpenApiDeps): void {
 
   app.get<{ Params: Params }>('/user-chats/:id', async (req, reply) => {
     const channelId = channelOf(req);
+    const known = state.userChats.get(req.params.id);
+    if (known && known.channelId === channelId) {
+      return answer(req, reply, deps, 200, { userChat: { ...userChatView(known), ...(state.isClosed(channelId, known.id) ? { state: 'closed' } : {}) } });
+    }
     return answer(req, reply, deps, 200, { userChat: userChatOf(state.isClosed(channelId, req.params.id), channelId, req.params.id) });
   });
 
@@ -122,6 +129,8 @@ export function registerOpenApi(app: FastifyInstance, deps: OpenApiDeps): void {
       return reject(req, reply, 422, 'unprocessable_entity', 'botName is required to close a user chat');
     }
     state.closes.push({ channelId, chatId: req.params.id, botName, at: Date.now() });
+    const known = state.userChats.get(req.params.id);
+    if (known && known.channelId === channelId) known.state = 'closed';
     return answer(req, reply, deps, 200, { userChat: userChatOf(true, channelId, req.params.id) });
   });
 
@@ -129,25 +138,53 @@ export function registerOpenApi(app: FastifyInstance, deps: OpenApiDeps): void {
     const channelId = channelOf(req);
     const user = state.users.get(req.params.id);
     if (!user) return reject(req, reply, 404, 'not_found', 'user not found');
-    return answer(req, reply, deps, 200, { user: { ...user, channelId }, online: null });
+    return answer(req, reply, deps, 200, { user: userView(user, channelId), online: null });
   });
 
   app.patch<{ Params: Params }>('/users/:id', async (req, reply) => {
     const channelId = channelOf(req);
     const user = state.users.get(req.params.id);
     if (!user) return reject(req, reply, 404, 'not_found', 'user not found');
-    const profile = (req.body as Record<string, unknown> | undefined)?.profile;
-    if (typeof profile !== 'object' || profile === null || Array.isArray(profile)) {
-      return reject(req, reply, 422, 'unprocessable_entity', 'body must be {profile: {...}}');
+    const parsed = SpecUserPatchSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return reject(req, reply, 422, 'unprocessable_entity', 'invalid user', problemsOf(parsed.error).map((message) => ({ message })));
+    const { profile = {}, profileOnce = {} } = parsed.data;
+    for (const patch of [profile, profileOnce]) {
+      if (patch.mobileNumber !== undefined && (typeof patch.mobileNumber !== 'string' || !E164.test(patch.mobileNumber))) {
+        return reject(req, reply, 422, 'unprocessable_entity', 'mobileNumber must be E.164, e.g. +821012345678');
+      }
     }
-    const patch = profile as Record<string, unknown>;
-    if (patch.mobileNumber !== undefined && (typeof patch.mobileNumber !== 'string' || !E164.test(patch.mobileNumber))) {
-      return reject(req, reply, 422, 'unprocessable_entity', 'mobileNumber must be E.164, e.g. +821012345678');
+    // profileOnce sets a field only where it is empty.
+    const once = Object.fromEntries(Object.entries(profileOnce).filter(([k]) => user.profile[k] === undefined || user.profile[k] === null || user.profile[k] === ''));
+    const applied = { ...once, ...profile };
+    user.profile = { ...user.profile, ...applied };
+    if (parsed.data.tags !== undefined) user.tags = [...parsed.data.tags];
+    for (const k of ['blocked', 'unsubscribeEmail', 'unsubscribeTexting'] as const) {
+      const v = parsed.data[k];
+      if (v !== undefined) user[k] = v;
     }
-    user.profile = { ...user.profile, ...patch };
-    state.profilePatches.push({ channelId, userId: user.id, profile: { ...patch }, at: Date.now() });
-    return answer(req, reply, deps, 200, { user: { ...user, channelId } });
+    state.profilePatches.push({ channelId, userId: user.id, profile: applied, at: Date.now() });
+    return answer(req, reply, deps, 200, { user: { ...userView(user, channelId) } });
   });
+
+  app.post<{ Params: Params }>('/users/:id/events', async (req, reply) => {
+    const channelId = channelOf(req);
+    const user = state.users.get(req.params.id);
+    if (!user) return reject(req, reply, 404, 'not_found', 'user not found');
+    const parsed = SpecUserEventSchema.safeParse(req.body);
+    if (!parsed.success) return reject(req, reply, 422, 'unprocessable_entity', 'invalid event', problemsOf(parsed.error).map((message) => ({ message })));
+    const event = {
+      id: `ev${(state.userEvents.length + 1).toString(16).padStart(10, '0')}`,
+      channelId,
+      userId: user.id,
+      name: parsed.data.name,
+      property: parsed.data.property ?? {},
+      createdAt: Date.now(),
+    };
+    state.userEvents.push(event);
+    return answer(req, reply, deps, 200, { event });
+  });
+
+  registerWebhookApi(app, deps);
 }
 
 const INVALID = Symbol('invalid botName');

@@ -2,6 +2,8 @@
 // over HTTP through /_fake/received.
 import { FaultInjector } from './faults.js';
 import { FixedWindowLimiter } from './rate-limit.js';
+import type { FakeUserChat } from './user-chats.js';
+import { WebhookRegistry, type DeliveryRecord } from './webhooks.js';
 
 export interface RecordedMessage {
   id: string;
@@ -44,6 +46,19 @@ export interface FakeUser {
   name?: string;
   profile: Record<string, unknown>;
   language?: string;
+  tags?: string[];
+  blocked?: boolean;
+  unsubscribeEmail?: boolean;
+  unsubscribeTexting?: boolean;
+}
+
+export interface UserEventRecord {
+  id: string;
+  channelId: string;
+  userId: string;
+  name: string;
+  property: Record<string, unknown>;
+  createdAt: number;
 }
 
 export class FakeState {
@@ -55,6 +70,10 @@ export class FakeState {
   closes: CloseRecord[] = [];
   profilePatches: ProfilePatchRecord[] = [];
   users = new Map<string, FakeUser>();
+  /** Chats by id; opened through the control API, listed by GET /user-chats. */
+  userChats = new Map<string, FakeUserChat>();
+  userEvents: UserEventRecord[] = [];
+  readonly webhooks = new WebhookRegistry();
   readonly faults = new FaultInjector();
   readonly rateLimit = new FixedWindowLimiter();
   private seq = 0;
@@ -70,6 +89,9 @@ export class FakeState {
     this.closes = [];
     this.profilePatches = [];
     this.users.clear();
+    this.userChats.clear();
+    this.userEvents = [];
+    this.webhooks.reset();
     this.faults.configure({});
     this.rateLimit.configure(null);
     this.seq = 0;
@@ -122,6 +144,8 @@ export class FakeState {
       rateLimited: this.requests['429'] ?? 0,
       closes: this.closes.filter(keep),
       profilePatches: this.profilePatches.filter((p) => filter.channelId === undefined || p.channelId === filter.channelId),
+      userEvents: this.userEvents.filter((e) => filter.channelId === undefined || e.channelId === filter.channelId),
+      deliveries: [...this.webhooks.deliveries],
     };
   }
 }
@@ -137,4 +161,7 @@ export interface ReceivedSnapshot {
   rateLimited: number;
   closes: CloseRecord[];
   profilePatches: ProfilePatchRecord[];
+  userEvents: UserEventRecord[];
+  /** Webhook deliveries the fake made (or dropped on purpose). */
+  deliveries: DeliveryRecord[];
 }

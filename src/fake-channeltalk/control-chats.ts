@@ -1,0 +1,126 @@
+// Control API for what customers do in the fake: open a chat, write in it,
+// submit a form. Each is announced to the registered webhooks as Channel
+// Talk would, and can be dropped on purpose to play an outage.
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { FakeState } from './state.js';
+import { chatOpenedDelivery, userView, type FakeUserChat } from './user-chats.js';
+
+const OpenChatSchema = z.object({
+  channelId: z.string().min(1),
+  chatId: z.string().regex(/^[A-Za-z0-9]{1,64}$/).optional(),
+  userId: z.string().min(1),
+  tags: z.array(z.string()).max(8).optional(),
+  source: z.record(z.string(), z.unknown()).optional(),
+  openedAt: z.number().int().positive().optional(),
+  /** false: the delivery's refers lacks the user (the service must fetch it). */
+  withUser: z.boolean().optional(),
+  /** 'drop' leaves the delivery on the floor, 'none' sends none; default: the configured drop ratio decides. */
+  delivery: z.enum(['auto', 'drop', 'none']).optional(),
+});
+
+const UserMessageSchema = z.object({ text: z.string().min(1), delivery: z.enum(['auto', 'drop', 'none']).optional() });
+
+const SubmitSchema = z.object({
+  /** `user.profile.KEY` binding keys and the values the customer entered. */
+  values: z.record(z.string().regex(/^user\.profile\..+/), z.unknown()),
+  delivery: z.enum(['auto', 'drop', 'none']).optional(),
+});
+
+const DeliveryConfigSchema = z.object({
+  dropRatio: z.number().min(0).max(1).optional(),
+  blockAfter: z.number().int().positive().optional(),
+  seed: z.number().int().optional(),
+});
+
+export function registerChatControl(app: FastifyInstance, state: FakeState): void {
+  app.post('/user-chats', async (req, reply) => {
+    const parsed = OpenChatSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return bad(reply, parsed.error);
+    const o = parsed.data;
+    const now = o.openedAt ?? Date.now();
+    const chat: FakeUserChat = {
+      id: o.chatId ?? randomBytes(10).toString('hex'),
+      channelId: o.channelId,
+      userId: o.userId,
+      state: 'opened',
+      tags: o.tags ?? [],
+      ...(o.source ? { source: o.source } : {}),
+      openedAt: now,
+      createdAt: now,
+      updatedAt: now,
+    };
+    state.userChats.set(chat.id, chat);
+    const user = o.withUser === false ? undefined : state.users.get(o.userId);
+    const deliveries = o.delivery === 'none' ? [] : await state.webhooks.deliver(chat.channelId, 'userChat.opened', chat.id, chatOpenedDelivery(chat, user), dropOf(o.delivery));
+    return { ok: true, userChat: chat, deliveries };
+  });
+
+  app.post<{ Params: { id: string } }>('/user-chats/:id/messages', async (req, reply) => {
+    const parsed = UserMessageSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return bad(reply, parsed.error);
+    const chat = state.userChats.get(req.params.id);
+    if (!chat) return reply.code(404).send({ message: 'no such chat in the fake', code: 'not_found' });
+    const id = `um${randomBytes(9).toString('hex')}`;
+    const user = state.users.get(chat.userId);
+    const payload = {
+      event: 'push',
+      type: 'message',
+      entity: {
+        id,
+        channelId: chat.channelId,
+        chatType: 'userChat',
+        chatId: chat.id,
+        personType: 'user',
+        personId: chat.userId,
+        plainText: parsed.data.text,
+        blocks: [{ type: 'text', value: parsed.data.text }],
+        createdAt: Date.now(),
+      },
+      refers: { userChat: { id: chat.id, channelId: chat.channelId, userId: chat.userId, state: chat.state, tags: chat.tags }, ...(user ? { user: userView(user, chat.channelId) } : {}) },
+    };
+    const deliveries = parsed.data.delivery === 'none' ? [] : await state.webhooks.deliver(chat.channelId, 'message.created.userChat', id, payload, dropOf(parsed.data.delivery));
+    return { ok: true, messageId: id, deliveries };
+  });
+
+  // A form's answers are written into the profile by Channel Talk itself (the
+  // inputs' bindingKeys); what reaches a webhook is the user's upsert.
+  app.post<{ Params: { id: string } }>('/users/:id/form-submission', async (req, reply) => {
+    const parsed = SubmitSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return bad(reply, parsed.error);
+    const user = state.users.get(req.params.id);
+    if (!user) return reply.code(404).send({ message: 'no such user in the fake', code: 'not_found' });
+    for (const [key, value] of Object.entries(parsed.data.values)) user.profile[key.slice('user.profile.'.length)] = value;
+    const channelId = [...state.userChats.values()].find((c) => c.userId === user.id)?.channelId;
+    if (channelId === undefined) return reply.code(409).send({ message: 'the user has no chat in the fake', code: 'conflict' });
+    const payload = { event: 'upsert', type: 'user', entity: userView(user, channelId), refers: {} };
+    const deliveries = parsed.data.delivery === 'none' ? [] : await state.webhooks.deliver(channelId, 'member.upserted.contact', user.id, payload, dropOf(parsed.data.delivery));
+    return { ok: true, deliveries };
+  });
+
+  app.post('/webhooks/config', (req, reply) => {
+    const parsed = DeliveryConfigSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return bad(reply, parsed.error);
+    state.webhooks.configure(parsed.data);
+    return { ok: true, config: state.webhooks.config };
+  });
+
+  app.post<{ Params: { id: string } }>('/webhooks/:id/block', (req, reply) => {
+    const w = state.webhooks.byId.get(req.params.id);
+    if (!w) return reply.code(404).send({ message: 'no such webhook', code: 'not_found' });
+    state.webhooks.block(w, Date.now());
+    return { ok: true };
+  });
+
+  app.get('/webhooks', () => ({ webhooks: [...state.webhooks.byId.values()] }));
+}
+
+function dropOf(d: 'auto' | 'drop' | 'none' | undefined): { drop?: boolean } {
+  return d === 'drop' ? { drop: true } : {};
+}
+
+function bad(reply: FastifyReply, error: z.ZodError): undefined {
+  reply.code(400).send({ message: z.prettifyError(error), code: 'bad_request' });
+  return undefined;
+}
