@@ -68,17 +68,22 @@ export class DeliveryRecorder {
   async record(route: string, query: Record<string, unknown>, body: unknown): Promise<void> {
     this.ready ??= mkdir(this.dir, { recursive: true }).then(() => undefined);
     await this.ready;
-    const { token: _token, ...rest } = query;
+    // The token is the webhook's password: never written, whether it came in the
+    // query, in a legacy GET (whose query is its body) or in a form field.
+    const secrets = tokenValues(query.token);
+    const rest = withoutToken(query);
+    const bare = isRecord(body) ? withoutToken(body) : body;
     const keep = new Set([...(this.opts.keepTexts?.() ?? [])].map((t) => t.trim()));
     const entry: RecordedDelivery = {
       recordedAt: new Date().toISOString(),
-      route,
-      query: this.redact ? (redactDelivery(rest, keep) as Record<string, unknown>) : rest,
+      // A route pattern has no query; a raw URL (the fallback) would carry the token in it.
+      route: route.split('?')[0] ?? route,
+      query: (this.redact ? redactDelivery(rest, keep, secrets) : scrubSecrets(rest, secrets)) as Record<string, unknown>,
       redacted: this.redact,
-      body: this.redact ? redactDelivery(body, keep) : body,
+      body: this.redact ? redactDelivery(bare, keep, secrets) : scrubSecrets(bare, secrets),
     };
     this.seq = (this.seq + 1) % 10_000;
-    const name = fileNameFor(entry, body, this.seq);
+    const name = fileNameFor(entry, bare, this.seq);
     const file = path.join(this.dir, name);
     // Write then rename, so a replay never reads half a file; the hidden temporary name is no *.json.
     const tmp = path.join(this.dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
@@ -106,36 +111,69 @@ function safePart(s: string): string {
   return s.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 40);
 }
 
+function withoutToken(o: Record<string, unknown>): Record<string, unknown> {
+  const { token: _token, ...rest } = o;
+  return rest;
+}
+
+/** The token(s) a delivery was sent with (a repeated `?token=` arrives as a list). */
+function tokenValues(v: unknown): string[] {
+  const all = Array.isArray(v) ? v : [v];
+  return all.filter((t): t is string => typeof t === 'string' && t.length > 0);
+}
+
+function hasSecret(s: string, secrets: readonly string[]): boolean {
+  return secrets.some((t) => s.includes(t));
+}
+
+/** A raw recording: kept as received, except that a `token` field or any text holding the token is masked. */
+export function scrubSecrets(value: unknown, secrets: readonly string[], key: string | null = null): unknown {
+  if (Array.isArray(value)) return value.map((v) => scrubSecrets(v, secrets, key));
+  if (isRecord(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'token' ? maskLeaf(v) : scrubSecrets(v, secrets, k)]));
+  }
+  if (typeof value === 'string' && hasSecret(value, secrets)) {
+    // A legacy part sent as JSON text stays a delivery, minus the token.
+    const parsed = key !== null && JSON_TEXT_KEYS.has(key) ? tryJson(value) : undefined;
+    return parsed !== undefined ? JSON.stringify(scrubSecrets(withoutTokenIfRecord(parsed), secrets)) : MASK;
+  }
+  return value;
+}
+
+function withoutTokenIfRecord(v: unknown): unknown {
+  return isRecord(v) ? withoutToken(v) : v;
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** A copy of a delivery with customer data masked; structure, ids and routing fields kept. */
-export function redactDelivery(value: unknown, keepTexts: ReadonlySet<string> = new Set()): unknown {
-  return walk(value, null, keepTexts);
+export function redactDelivery(value: unknown, keepTexts: ReadonlySet<string> = new Set(), secrets: readonly string[] = []): unknown {
+  return walk(value, null, keepTexts, secrets);
 }
 
-function walk(value: unknown, key: string | null, keep: ReadonlySet<string>): unknown {
-  if (Array.isArray(value)) return value.map((v) => walk(v, key, keep));
+function walk(value: unknown, key: string | null, keep: ReadonlySet<string>, secrets: readonly string[]): unknown {
+  if (Array.isArray(value)) return value.map((v) => walk(v, key, keep, secrets));
   if (isRecord(value)) {
     // A text or code block's value is message text.
     const isTextBlock = value.type === 'text' || value.type === 'code';
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       const isText = (isTextBlock && k === 'value') || k === 'plainText';
-      if (isText && typeof v === 'string' && keep.has(v.trim())) out[k] = v;
+      if (isText && typeof v === 'string' && keep.has(v.trim()) && !hasSecret(v, secrets)) out[k] = v;
       else if (PROFILE_KEYS.has(k)) out[k] = maskAll(v);
-      else if (PERSONAL_KEYS.has(k.toLowerCase()) || isText) out[k] = maskLeaf(v);
-      else out[k] = walk(v, k, keep);
+      else if (PERSONAL_KEYS.has(k.toLowerCase()) || isText || k === 'token') out[k] = maskLeaf(v);
+      else out[k] = walk(v, k, keep, secrets);
     }
     return out;
   }
   if (typeof value === 'string') {
     if (key !== null && JSON_TEXT_KEYS.has(key)) {
       const parsed = tryJson(value);
-      if (parsed !== undefined) return JSON.stringify(walk(parsed, null, keep));
+      if (parsed !== undefined) return JSON.stringify(walk(withoutTokenIfRecord(parsed), null, keep, secrets));
     }
-    return EMAIL.test(value) ? MASK : value;
+    return hasSecret(value, secrets) || EMAIL.test(value) ? MASK : value;
   }
   return value;
 }
