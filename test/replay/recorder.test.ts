@@ -6,7 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import fc from 'fast-check';
 import { DeliveryRecorder, MASK, type RecordedDelivery } from '../../src/server/recorder.js';
-import { maskedText, redactDelivery, REDACTION_LIMITS } from '../../src/server/redact.js';
+import { maskedText, redactDelivery, REDACTION_LIMITS, scrubDelivery } from '../../src/server/redact.js';
 import { containsEmail } from '../../src/server/value-kinds.js';
 import { normalize } from '../../src/channeltalk/normalize.js';
 import { webhook } from '../support/fixtures.js';
@@ -178,4 +178,16 @@ test('recording work is queued one delivery at a time, and a full queue refuses 
   assert.equal(refused.length, 3);
   for (const r of refused) assert.match(String(r.reason), /recorder busy: 2 deliveries waiting; this one was not recorded/);
   assert.equal((await readAll(dir)).length, 2);
+});
+
+test('a raw recording keeps the delivery as received, minus the token wherever it hides', async () => {
+  const secret = 'raw-secret-token-77';
+  const delivery = webhook('user-chat-opened');
+  const form = { payload: JSON.stringify({ ...delivery, token: secret }), note: `see ?token=${secret}`, token: secret };
+  const out = (await scrubDelivery(form, [secret])) as Record<string, string>;
+  assert.ok(!JSON.stringify(out).includes(secret));
+  assert.deepEqual(JSON.parse(out.payload!), delivery, 'the JSON text part is the delivery again, without its token field');
+  assert.equal(out.note, MASK);
+  assert.equal(out.token, MASK);
+  assert.deepEqual(await scrubDelivery(delivery, [secret]), delivery, 'nothing else changes');
 });
