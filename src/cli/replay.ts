@@ -1,6 +1,7 @@
 // `curation replay FILE... --to URL`: posts recorded deliveries (see
 // server/recorder.ts) to a service again, in file order, each to the route it
 // was recorded on. A directory stands for the .json files inside it.
+// The token goes only to the --to origin: a recording names a path, never a host.
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,6 +40,10 @@ export const replayCommand: Command = async (argv, io) => {
     io.stderr(`--to must be the service's URL, e.g. http://localhost:3000 (got ${values.to})`);
     return 2;
   }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+    io.stderr(`--to must be an http:// or https:// URL, e.g. http://localhost:3000 (got ${values.to})`);
+    return 2;
+  }
   const env = envWithDotenv(io.env, io.cwd);
   const token = values.token ?? env.CHANNELTALK_WEBHOOK_TOKEN?.split(',')[0]?.trim();
   const timeoutMs = Number(values['timeout-ms'] ?? 10_000);
@@ -50,7 +55,13 @@ export const replayCommand: Command = async (argv, io) => {
     const label = `[${i + 1}/${files.length}] ${path.relative(io.cwd, file) || file}`;
     try {
       const rec = parseRecording(await readFile(file, 'utf8'));
-      const { status, answer } = await post(base, rec, token, timeoutMs);
+      const url = targetUrl(base, rec.route);
+      if (url === null) {
+        failures.push(file);
+        io.stdout(`${label} -> REFUSED route ${JSON.stringify(rec.route.slice(0, 100))} is not a path on ${base.origin}; not sent`);
+        continue;
+      }
+      const { status, answer } = await post(url, rec, token, timeoutMs);
       if (status >= 200 && status < 300) {
         ok++;
         io.stdout(`${label} -> ${status} ${answer}`);
@@ -84,7 +95,7 @@ async function expand(paths: string[]): Promise<string[]> {
 
 function parseRecording(text: string): Recorded {
   const raw = JSON.parse(text) as Partial<Recorded> | null;
-  if (raw === null || typeof raw !== 'object' || typeof raw.route !== 'string' || !raw.route.startsWith('/')) {
+  if (raw === null || typeof raw !== 'object' || typeof raw.route !== 'string') {
     throw new Error('not a recorded delivery (no route)');
   }
   const query = raw.query !== null && typeof raw.query === 'object' ? raw.query : {};
@@ -97,8 +108,29 @@ function wasGet(rec: Recorded): boolean {
   return Object.keys(rec.query).length > 0 && JSON.stringify(rec.body) === JSON.stringify(rec.query);
 }
 
-async function post(base: URL, rec: Recorded, token: string | undefined, timeoutMs: number): Promise<{ status: number; answer: string }> {
-  const url = new URL(rec.route, base);
+/**
+ * The URL to send a recording to, or null when its route could lead anywhere
+ * but --to's origin: only a plain path is accepted (one leading '/', no
+ * scheme, no '//', no backslash, which URL parsing reads as '/', and no
+ * control character or space, which it strips), and the result must still be
+ * on --to's origin.
+ */
+export function targetUrl(base: URL, route: string): URL | null {
+  if (!route.startsWith('/') || route.startsWith('//')) return null;
+  for (let i = 0; i < route.length; i++) {
+    const c = route.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f || c === 0x5c /* \\ */) return null;
+  }
+  let url: URL;
+  try {
+    url = new URL(route, base.origin);
+  } catch {
+    return null;
+  }
+  return url.origin === base.origin ? url : null;
+}
+
+async function post(url: URL, rec: Recorded, token: string | undefined, timeoutMs: number): Promise<{ status: number; answer: string }> {
   for (const [k, v] of Object.entries(rec.query)) {
     if (k !== 'token' && v !== undefined && v !== null) url.searchParams.set(k, typeof v === 'string' ? v : JSON.stringify(v));
   }

@@ -1,12 +1,13 @@
 // Records raw webhook deliveries as files, so a real day's traffic can be
-// replayed against a test instance (`curation replay`). Redaction masks what
-// identifies or describes the customer, and keeps what routing needs: ids,
-// kinds, tags, bot ids, person types.
+// replayed against a test instance (`curation replay`). Masking is in
+// redact.ts. Recording runs after the request, one delivery at a time, in
+// bounded chunks, so it never holds up webhooks or /healthz.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { MASK, redactDelivery, scrubDelivery, withoutToken, type RedactionLimits } from './redact.js';
 
-export const MASK = '[redacted]';
+export { MASK };
 
 export interface RecordedDelivery {
   recordedAt: string;
@@ -17,34 +18,6 @@ export interface RecordedDelivery {
   body: unknown;
 }
 
-// Keys whose values describe a person, wherever they appear.
-const PERSONAL_KEYS = new Set(
-  [
-    'name',
-    'firstName',
-    'lastName',
-    'fullName',
-    'nickname',
-    'email',
-    'mobileNumber',
-    'phoneNumber',
-    'phone',
-    'avatarUrl',
-    'address',
-    'postcode',
-    'zipCode',
-    'city',
-    'ip',
-    'latitude',
-    'longitude',
-  ].map((k) => k.toLowerCase()),
-);
-// Whole subtrees of customer data: every value inside is masked, keys are kept.
-const PROFILE_KEYS = new Set(['profile']);
-// Legacy form posts carry the whole delivery as JSON text in one of these.
-const JSON_TEXT_KEYS = new Set(['entity', 'refers', 'payload', 'body', 'data', 'json']);
-const EMAIL = /[^\s@]+@[^\s@]+\.[^\s@]+/;
-
 export interface RecorderOptions {
   /**
    * Texts that stay readable when redacting: a customer message that is
@@ -52,12 +25,19 @@ export interface RecorderOptions {
    * data, and masking it would stop the replay from triggering anything.
    */
   keepTexts?: () => Iterable<string>;
+  /** Deliveries waiting to be recorded, past which a new one is refused (not recorded) rather than held in memory. */
+  maxPending?: number;
+  limits?: Partial<RedactionLimits>;
 }
+
+const DEFAULT_MAX_PENDING = 64;
 
 export class DeliveryRecorder {
   private ready: Promise<void> | null = null;
   /** Keeps arrival order among deliveries recorded within the same millisecond. */
   private seq = 0;
+  private pending = 0;
+  private tail: Promise<void> = Promise.resolve();
 
   constructor(
     readonly dir: string,
@@ -65,20 +45,56 @@ export class DeliveryRecorder {
     private readonly opts: RecorderOptions = {},
   ) {}
 
-  async record(route: string, query: Record<string, unknown>, body: unknown): Promise<void> {
+  /**
+   * Queues one delivery; resolves once its file is written. Returns at once:
+   * the work starts on a later turn of the event loop.
+   */
+  record(route: string, query: Record<string, unknown>, body: unknown): Promise<void> {
+    const max = this.opts.maxPending ?? DEFAULT_MAX_PENDING;
+    if (this.pending >= max) {
+      return Promise.reject(new Error(`recorder busy: ${this.pending} deliveries waiting; this one was not recorded`));
+    }
+    this.pending++;
+    // Time and sequence of arrival, not of writing, so files sort in arrival order.
+    const recordedAt = new Date().toISOString();
+    this.seq = (this.seq + 1) % 10_000;
+    const seq = this.seq;
+    const job = this.tail
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => this.write(recordedAt, seq, route, query, body))
+      .finally(() => {
+        this.pending--;
+      });
+    this.tail = job.catch(() => undefined);
+    return job;
+  }
+
+  /** Resolves when every queued delivery has been written (or failed). */
+  idle(): Promise<void> {
+    return this.tail;
+  }
+
+  private async write(recordedAt: string, seq: number, route: string, query: Record<string, unknown>, body: unknown): Promise<void> {
     this.ready ??= mkdir(this.dir, { recursive: true }).then(() => undefined);
     await this.ready;
-    const { token: _token, ...rest } = query;
+    // The token is the webhook's password: never written, whether it came in the
+    // query, in a legacy GET (whose query is its body) or in a form field.
+    const secrets = tokenValues(query.token);
+    const bareQuery = withoutToken(query) as Record<string, unknown>;
+    const bare = body === query ? bareQuery : withoutToken(body);
     const keep = new Set([...(this.opts.keepTexts?.() ?? [])].map((t) => t.trim()));
+    const clean = (v: unknown) => (this.redact ? redactDelivery(v, { keepTexts: keep, secrets, limits: this.opts.limits ?? {} }) : scrubDelivery(v, secrets, this.opts.limits));
+    const cleanQuery = (await clean(bareQuery)) as Record<string, unknown>;
     const entry: RecordedDelivery = {
-      recordedAt: new Date().toISOString(),
-      route,
-      query: this.redact ? (redactDelivery(rest, keep) as Record<string, unknown>) : rest,
+      recordedAt,
+      // A route pattern has no query; a raw URL (the fallback) would carry the token in it.
+      route: route.split('?')[0] ?? route,
+      query: cleanQuery,
       redacted: this.redact,
-      body: this.redact ? redactDelivery(body, keep) : body,
+      // A legacy GET's body is its query: masked once, so the two stay equal and the replay sends a GET.
+      body: bare === bareQuery ? cleanQuery : await clean(bare),
     };
-    this.seq = (this.seq + 1) % 10_000;
-    const name = fileNameFor(entry, body, this.seq);
+    const name = fileNameFor(entry, bare, seq);
     const file = path.join(this.dir, name);
     // Write then rename, so a replay never reads half a file; the hidden temporary name is no *.json.
     const tmp = path.join(this.dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
@@ -110,55 +126,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** A copy of a delivery with customer data masked; structure, ids and routing fields kept. */
-export function redactDelivery(value: unknown, keepTexts: ReadonlySet<string> = new Set()): unknown {
-  return walk(value, null, keepTexts);
-}
-
-function walk(value: unknown, key: string | null, keep: ReadonlySet<string>): unknown {
-  if (Array.isArray(value)) return value.map((v) => walk(v, key, keep));
-  if (isRecord(value)) {
-    // A text or code block's value is message text.
-    const isTextBlock = value.type === 'text' || value.type === 'code';
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      const isText = (isTextBlock && k === 'value') || k === 'plainText';
-      if (isText && typeof v === 'string' && keep.has(v.trim())) out[k] = v;
-      else if (PROFILE_KEYS.has(k)) out[k] = maskAll(v);
-      else if (PERSONAL_KEYS.has(k.toLowerCase()) || isText) out[k] = maskLeaf(v);
-      else out[k] = walk(v, k, keep);
-    }
-    return out;
-  }
-  if (typeof value === 'string') {
-    if (key !== null && JSON_TEXT_KEYS.has(key)) {
-      const parsed = tryJson(value);
-      if (parsed !== undefined) return JSON.stringify(walk(parsed, null, keep));
-    }
-    return EMAIL.test(value) ? MASK : value;
-  }
-  return value;
-}
-
-/** Every leaf value masked; keys (the survey's field names) kept, so the shape of the profile stays visible. */
-function maskAll(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(maskAll);
-  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskAll(v)]));
-  return value === null || value === undefined ? value : MASK;
-}
-
-function maskLeaf(value: unknown): unknown {
-  if (value === null || value === undefined) return value;
-  if (Array.isArray(value) || isRecord(value)) return maskAll(value);
-  return MASK;
-}
-
-function tryJson(text: string): unknown {
-  const t = text.trim();
-  if (!t.startsWith('{') && !t.startsWith('[')) return undefined;
-  try {
-    return JSON.parse(t) as unknown;
-  } catch {
-    return undefined;
-  }
+/** The token(s) a delivery was sent with (a repeated `?token=` arrives as a list). */
+function tokenValues(v: unknown): string[] {
+  const all: unknown[] = Array.isArray(v) ? v : [v];
+  return all.filter((t): t is string => typeof t === 'string' && t.length > 0);
 }
