@@ -203,6 +203,7 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
     trigger: {
       on: trigger.on,
       supportBots: (trigger.supportBots ?? []).map((b) => String(b).trim()),
+      workflows: [],
       chatTags: trigger.chatTags ?? [],
       keywords: trigger.keywords ?? [],
       match: trigger.match ?? 'exact',
