@@ -10,8 +10,8 @@ const Id = z
   .transform(String)
   .pipe(z.string().regex(ID_PATTERN, { error: ID_RULE }));
 
-/** Missing (or null) is fine; present, it must be an id. */
-const OptId = Id.nullish().transform((v) => v ?? undefined);
+/** Missing (or null, or empty: "no assignee") is fine; present, it must be an id. */
+const OptId = z.preprocess((v) => (v === null || v === '' ? undefined : v), Id.optional());
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 

@@ -255,6 +255,13 @@ describe('normalize: updates and assignments of a chat', () => {
     }
   });
 
+  test('an assignee of null or "" is no assignee, not a bad id', () => {
+    for (const assigneeId of [null, '']) {
+      const body = webhook('user-chat-opened');
+      assert.equal(normalize({ ...body, entity: { ...(body.entity as object), assigneeId } }).kind, 'chatOpened', JSON.stringify(assigneeId));
+    }
+  });
+
   test('managed alone (no assignee) is not an assignment: the opened fixture stays chatOpened', () => {
     const body = webhook('user-chat-opened');
     assert.equal((body.entity as Record<string, unknown>).managed, true);
