@@ -64,7 +64,6 @@ export const RefersShape = z.looseObject({ user: part(UserShape), userChat: part
 
 export type UserChatPart = z.infer<typeof UserChatShape>;
 export type UserPart = z.infer<typeof UserShape>;
-export type MessagePart = z.infer<typeof MessageShape>;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
