@@ -13,6 +13,12 @@ export type EventKind =
 /** Survey answers and standard keys exactly as Channel Talk delivered them (unchecked). */
 export type RawProfile = Record<string, unknown>;
 
+/** `source.workflow` of a user chat: which workflow started it, and the sections it went through. */
+export interface WorkflowSource {
+  id: string;
+  sectionPath: string[];
+}
+
 interface EventBase {
   /** Event kind plus the entity's own id: Channel Talk has no delivery id. */
   dedupeKey: string;
@@ -23,6 +29,8 @@ interface EventBase {
   chatTags: string[];
   /** The support bot the chat came from, when the delivery says. */
   supportBotId: string | null;
+  /** The workflow that started the chat, when the delivery says. Absent on events built before workflows were read. */
+  workflow?: WorkflowSource | null;
   /** refers.user.profile (with refers.user.name as `name` when the profile lacks it); null when absent. */
   profile: RawProfile | null;
   /** The customer's language as the payload gives it (`ko`, `en`, ...), null when absent. */
@@ -67,6 +75,8 @@ export interface IgnoredEvent extends EventBase {
   kind: 'ignored';
   /** Why we do not act on it, for the operator. */
   reason: string;
+  /** Set when the delivery lacks what acting needs (an id, or an id that is not one): logged as a warning. */
+  unusable?: true;
 }
 
 export type Event =
@@ -81,4 +91,19 @@ export type Event =
 /** Events that mean a human took over the chat: running sequences stop. */
 export function isTakeover(e: Event): e is ManagerMessageEvent | ChatClosedEvent | ChatAssignedEvent {
   return e.kind === 'managerMessage' || e.kind === 'chatClosed' || e.kind === 'chatAssigned';
+}
+
+/** Events that can start a curation (a trigger's `on`). Every other kind only stops sequences or is recorded. */
+export function canStart(e: Event): e is ChatOpenedEvent | UserMessageEvent {
+  switch (e.kind) {
+    case 'chatOpened':
+    case 'userMessage':
+      return true;
+    case 'managerMessage':
+    case 'botMessage':
+    case 'chatClosed':
+    case 'chatAssigned':
+    case 'ignored':
+      return false;
+  }
 }

@@ -1,10 +1,18 @@
 // Turns one webhook delivery into an Event. Channel Talk's envelope comes in
 // two readings (`type` naming the model, or `event` holding the scope name),
-// ids are sometimes numbers, and old payloads carry extra fields: accept all
-// of that, and reject only what cannot be acted on at all.
+// ids are sometimes numbers, and old payloads carry extra fields and an older
+// vocabulary: accept all of that.
+//
+// Only a body that is not a delivery envelope at all is refused (400). A
+// delivery we cannot act on (no id, an id that is not one, a model we do not
+// handle) becomes an `ignored` event, answered 2xx: Channel Talk counts every
+// 4xx/5xx as a failed delivery and blocks the webhook after 100 in a row.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { Event, RawProfile } from './event.js';
+import type { Event, IgnoredEvent, RawProfile, WorkflowSource } from './event.js';
+import { idOrNull } from './ids.js';
+import { changeOf, decideChat, stateOf } from './chat-state.js';
+import { MessageShape, RefersShape, UserChatShape, parsePart, type Parsed, type UserChatPart, type UserPart } from './delivery-shapes.js';
 
 export class MalformedDeliveryError extends Error {
   constructor(readonly reason: string) {
@@ -13,52 +21,13 @@ export class MalformedDeliveryError extends Error {
   }
 }
 
-const id = z.union([z.string().min(1), z.number()]).transform(String);
-const optId = id.optional().catch(undefined);
-const loose = <T extends z.ZodRawShape>(shape: T) => z.looseObject(shape);
-
-const SupportBot = loose({ id: optId }).optional().catch(undefined);
-const UserChatShape = loose({
-  id: optId,
-  channelId: optId,
-  userId: optId,
-  state: z.string().optional().catch(undefined),
-  assigneeId: optId,
-  tags: z.array(z.string()).optional().catch(undefined),
-  source: loose({ supportBot: SupportBot }).optional().catch(undefined),
-});
-const UserShape = loose({
-  id: optId,
-  name: z.string().optional().catch(undefined),
-  language: z.string().optional().catch(undefined),
-  profile: z.record(z.string(), z.unknown()).optional().catch(undefined),
-});
-const MessageShape = loose({
-  id: optId,
-  channelId: optId,
-  chatType: z.string().optional().catch(undefined),
-  chatId: optId,
-  personType: z.string().optional().catch(undefined),
-  personId: optId,
-  plainText: z.string().optional().catch(undefined),
-  blocks: z.array(loose({ type: z.string().optional(), value: z.string().optional() })).optional().catch(undefined),
-  language: z.string().optional().catch(undefined),
-  createdAt: z.number().optional().catch(undefined),
-  supportBot: SupportBot,
-});
-
 const Envelope = z.looseObject({
   event: z.string().optional(),
   type: z.string().optional(),
   entity: z.record(z.string(), z.unknown(), { error: 'entity must be an object' }),
-  refers: z
-    .looseObject({
-      user: UserShape.optional().catch(undefined),
-      userChat: UserChatShape.optional().catch(undefined),
-    })
-    .optional()
-    .catch(undefined),
+  refers: z.unknown().optional(),
 });
+type Envelope = z.infer<typeof Envelope>;
 
 type Model = 'message' | 'userchat' | 'user' | 'other';
 
@@ -68,6 +37,7 @@ function modelOf(type: string | undefined, event: string | undefined): { model: 
   if (scope) {
     if (scope === 'message.created.userChat') return { model: 'message', scope };
     if (scope === 'userChat.opened') return { model: 'userchat', scope };
+    if (/^(lead|member)\./.test(scope)) return { model: 'user', scope };
     return { model: 'other', scope };
   }
   const t = type?.toLowerCase();
@@ -78,6 +48,21 @@ function modelOf(type: string | undefined, event: string | undefined): { model: 
 }
 
 export function normalize(body: unknown): Event {
+  const env = envelopeOf(body);
+  const { model, scope } = modelOf(env.type, env.event);
+  switch (model) {
+    case 'message':
+      return fromMessage(env, body);
+    case 'userchat':
+      return fromUserChat(env, scope, body);
+    case 'user':
+    case 'other':
+      return notActedOn(env, model, scope, body);
+  }
+}
+
+/** The envelope, or MalformedDeliveryError when the body is not one at all. */
+function envelopeOf(body: unknown): Envelope {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new MalformedDeliveryError('the body must be a JSON object with event, type and entity');
   }
@@ -91,106 +76,177 @@ export function normalize(body: unknown): Event {
         : `${where}: ${issue?.message ?? 'invalid'}`,
     );
   }
-  const env = parsed.data;
-  if (env.type === undefined && env.event === undefined) {
+  if (parsed.data.type === undefined && parsed.data.event === undefined) {
     throw new MalformedDeliveryError('the delivery has neither type nor event, so its model is unknown');
   }
-  const { model, scope } = modelOf(env.type, env.event);
-  const user = env.refers?.user;
-  const referredChat = env.refers?.userChat;
-  const profile = profileOf(user);
-  const language = user?.language ?? null;
-
-  if (model === 'message') {
-    const msg = MessageShape.parse(env.entity);
-    if (msg.id === undefined) throw new MalformedDeliveryError('entity.id: a message needs an id');
-    const base = {
-      channelId: msg.channelId ?? referredChat?.channelId ?? null,
-      chatId: msg.chatId ?? null,
-      userId: referredChat?.userId ?? user?.id ?? null,
-      chatTags: referredChat?.tags ?? [],
-      supportBotId: referredChat?.source?.supportBot?.id ?? msg.supportBot?.id ?? null,
-      profile,
-      language: language ?? msg.language ?? null,
-      occurredAt: msg.createdAt ?? null,
-    };
-    if (msg.chatType !== undefined && msg.chatType !== 'userChat') {
-      return ignored(`message:${msg.id}`, base, `message in a ${msg.chatType} chat, not a user chat`);
-    }
-    if (msg.chatId === undefined) throw new MalformedDeliveryError('entity.chatId: a user chat message needs a chatId');
-    const chatId = msg.chatId;
-    switch (msg.personType) {
-      case 'user':
-        return {
-          ...base,
-          kind: 'userMessage',
-          dedupeKey: `userMessage:${msg.id}`,
-          chatId,
-          userId: base.userId ?? msg.personId ?? null,
-          messageId: msg.id,
-          text: textOf(msg.plainText, msg.blocks),
-        };
-      case 'manager':
-        return { ...base, kind: 'managerMessage', dedupeKey: `managerMessage:${msg.id}`, chatId, messageId: msg.id, personId: msg.personId ?? null };
-      case 'bot':
-        return { ...base, kind: 'botMessage', dedupeKey: `botMessage:${msg.id}`, chatId, messageId: msg.id, personId: msg.personId ?? null };
-      default:
-        return ignored(`message:${msg.id}`, base, `message from personType ${msg.personType ?? '(none)'}`);
-    }
-  }
-
-  if (model === 'userchat') {
-    const chat = UserChatShape.parse(env.entity);
-    if (chat.id === undefined) throw new MalformedDeliveryError('entity.id: a user chat needs an id');
-    const base = {
-      channelId: chat.channelId ?? null,
-      chatId: chat.id,
-      userId: chat.userId ?? user?.id ?? null,
-      chatTags: chat.tags ?? [],
-      supportBotId: chat.source?.supportBot?.id ?? null,
-      profile,
-      language,
-      occurredAt: numberField(env.entity, 'openedAt') ?? numberField(env.entity, 'updatedAt') ?? null,
-    };
-    const state = chat.state?.toLowerCase();
-    if (state === 'closed' || state === 'solved') {
-      return { ...base, kind: 'chatClosed', dedupeKey: `chatClosed:${chat.id}:${base.occurredAt ?? ''}` };
-    }
-    if (state === 'assigned') {
-      return { ...base, kind: 'chatAssigned', dedupeKey: `chatAssigned:${chat.id}:${chat.assigneeId ?? ''}`, assigneeId: chat.assigneeId ?? null };
-    }
-    if (state === undefined || state === 'opened' || scope === 'userChat.opened') {
-      return { ...base, kind: 'chatOpened', dedupeKey: `chatOpened:${chat.id}` };
-    }
-    return ignored(`userChat:${chat.id}:${state}`, base, `user chat in state ${state}`);
-  }
-
-  const entityId = typeof env.entity.id === 'string' || typeof env.entity.id === 'number' ? String(env.entity.id) : null;
-  const what = scope ?? env.type ?? 'unknown';
-  return ignored(
-    `${what}:${entityId ?? digest(body)}`,
-    {
-      channelId: typeof env.entity.channelId === 'string' ? env.entity.channelId : null,
-      chatId: null,
-      userId: user?.id ?? null,
-      chatTags: [],
-      supportBotId: null,
-      profile: null,
-      language,
-      occurredAt: null,
-    },
-    `deliveries of ${what} are not acted on`,
-  );
+  return parsed.data;
 }
 
-type Base = Omit<Event, 'kind' | 'dedupeKey'>;
+type Base = Omit<IgnoredEvent, 'kind' | 'dedupeKey' | 'reason' | 'unusable'>;
 
-function ignored(key: string, base: Base, reason: string): Event {
+function fromMessage(env: Envelope, body: unknown): Event {
+  const refers = parsePart(RefersShape, env.refers, 'refers');
+  const parsed = parsePart(MessageShape, env.entity, 'entity');
+  if (!parsed.ok || !refers.ok) return unusable('message', body, firstProblem(parsed, refers), env.entity, 'chatId');
+  const msg = parsed.value;
+  if (msg.id === undefined) return unusable('message', body, 'entity.id: a message needs an id', env.entity, 'chatId');
+  const { user, userChat } = refers.value;
+  const base: Base = {
+    channelId: msg.channelId ?? userChat?.channelId ?? null,
+    chatId: msg.chatId ?? null,
+    userId: userChat?.userId ?? user?.id ?? null,
+    chatTags: userChat?.tags ?? [],
+    supportBotId: supportBotOf(userChat) ?? msg.supportBot?.id ?? null,
+    workflow: workflowOf(userChat),
+    profile: profileOf(user),
+    language: user?.language ?? msg.language ?? null,
+    occurredAt: msg.createdAt ?? null,
+  };
+  if (msg.chatType !== undefined && msg.chatType.toLowerCase() !== 'userchat') {
+    return ignored(`message:${msg.id}`, base, `message in a ${label(msg.chatType)} chat, not a user chat`);
+  }
+  if (msg.chatId === undefined) return unusable('message', body, 'entity.chatId: a user chat message needs a chatId', env.entity, 'chatId');
+  const chatId = msg.chatId;
+  const person = personOf(msg.personType);
+  switch (person) {
+    case 'user':
+      return {
+        ...base,
+        kind: 'userMessage',
+        dedupeKey: `userMessage:${msg.id}`,
+        chatId,
+        userId: base.userId ?? msg.personId ?? null,
+        messageId: msg.id,
+        text: textOf(msg.plainText, msg.blocks),
+      };
+    case 'manager':
+      return { ...base, kind: 'managerMessage', dedupeKey: `managerMessage:${msg.id}`, chatId, messageId: msg.id, personId: msg.personId ?? null };
+    case 'bot':
+      return { ...base, kind: 'botMessage', dedupeKey: `botMessage:${msg.id}`, chatId, messageId: msg.id, personId: msg.personId ?? null };
+    case null:
+      return ignored(`message:${msg.id}`, base, `message from personType ${msg.personType === undefined ? '(none)' : label(msg.personType)}`);
+  }
+}
+
+/** Who wrote a message; the older vocabulary called an anonymous customer a "Veil". */
+function personOf(personType: string | undefined): 'user' | 'manager' | 'bot' | null {
+  switch (personType?.toLowerCase()) {
+    case 'user':
+    case 'veil':
+      return 'user';
+    case 'manager':
+      return 'manager';
+    case 'bot':
+      return 'bot';
+    default:
+      return null;
+  }
+}
+
+function fromUserChat(env: Envelope, scope: string | null, body: unknown): Event {
+  const refers = parsePart(RefersShape, env.refers, 'refers');
+  const parsed = parsePart(UserChatShape, env.entity, 'entity');
+  if (!parsed.ok || !refers.ok) return unusable('userChat', body, firstProblem(parsed, refers), env.entity, 'id');
+  const chat = parsed.value;
+  if (chat.id === undefined) return unusable('userChat', body, 'entity.id: a user chat needs an id', env.entity, 'id');
+  const user = refers.value.user;
+  const base: Base = {
+    channelId: chat.channelId ?? null,
+    chatId: chat.id,
+    userId: chat.userId ?? user?.id ?? null,
+    chatTags: chat.tags ?? [],
+    supportBotId: supportBotOf(chat),
+    workflow: workflowOf(chat),
+    profile: profileOf(user),
+    language: user?.language ?? null,
+    occurredAt: numberField(env.entity, 'openedAt') ?? numberField(env.entity, 'updatedAt') ?? null,
+  };
+  const decision = decideChat({
+    change: changeOf(env.event),
+    openedScope: scope === 'userChat.opened',
+    state: stateOf(chat.state),
+    stateLabel: chat.state === undefined ? '(none)' : label(chat.state),
+    assigned: chat.assigneeId !== undefined,
+  });
+  switch (decision.kind) {
+    case 'chatOpened':
+      return { ...base, kind: 'chatOpened', chatId: chat.id, dedupeKey: `chatOpened:${chat.id}` };
+    case 'chatAssigned':
+      return { ...base, kind: 'chatAssigned', chatId: chat.id, dedupeKey: `chatAssigned:${chat.id}:${chat.assigneeId ?? ''}`, assigneeId: chat.assigneeId ?? null };
+    case 'chatClosed':
+      return { ...base, kind: 'chatClosed', chatId: chat.id, dedupeKey: `chatClosed:${chat.id}:${decision.deleted ? 'deleted' : (base.occurredAt ?? '')}` };
+    case 'ignored':
+      return ignored(`userChat:${chat.id}:${label(chat.state ?? '')}:${label(env.event ?? '')}`, base, decision.reason);
+  }
+}
+
+/** Models we do not act on (users, leads, members, team chats, anything new): recorded as ignored. */
+function notActedOn(env: Envelope, model: 'user' | 'other', scope: string | null, body: unknown): Event {
+  const entityId = idOrNull(env.entity.id);
+  const what = label(scope ?? env.type ?? 'unknown');
+  return ignored(`${what}:${entityId ?? digest(body)}`, {
+    channelId: idOrNull(env.entity.channelId),
+    chatId: null,
+    // For lead and member deliveries the entity is the User.
+    userId: model === 'user' ? entityId : idOrNull(field(field(env.refers, 'user'), 'id')),
+    chatTags: [],
+    supportBotId: null,
+    workflow: null,
+    profile: null,
+    language: null,
+    occurredAt: null,
+  }, `deliveries of ${what} are not acted on`);
+}
+
+function ignored(key: string, base: Base, reason: string): IgnoredEvent {
   // Ignored events keep no profile: we will never read it, so we never store it.
   return { ...base, profile: null, kind: 'ignored', dedupeKey: `ignored:${key}`, reason };
 }
 
-function profileOf(user: z.infer<typeof UserShape> | undefined): RawProfile | null {
+/**
+ * A delivery shaped like Channel Talk's that lacks what acting needs. Without a
+ * usable entity id it is keyed by a hash of the body, so the same delivery sent
+ * again is a duplicate; it keeps only the ids that are valid.
+ */
+function unusable(what: 'message' | 'userChat', body: unknown, reason: string, entity: Record<string, unknown>, chatKey: 'chatId' | 'id'): IgnoredEvent {
+  const event = ignored(
+    `${what}:unusable:${digest(body)}`,
+    {
+      channelId: idOrNull(entity.channelId),
+      chatId: idOrNull(entity[chatKey]),
+      userId: what === 'userChat' ? idOrNull(entity.userId) : null,
+      chatTags: [],
+      supportBotId: null,
+      workflow: null,
+      profile: null,
+      language: null,
+      occurredAt: null,
+    },
+    reason,
+  );
+  return { ...event, unusable: true };
+}
+
+function firstProblem(...parts: Array<Parsed<unknown>>): string {
+  for (const p of parts) if (!p.ok) return p.reason;
+  return 'the delivery could not be read';
+}
+
+/** `o[key]` when `o` is an object, else undefined. */
+function field(o: unknown, key: string): unknown {
+  return o !== null && typeof o === 'object' && !Array.isArray(o) ? (o as Record<string, unknown>)[key] : undefined;
+}
+
+function supportBotOf(chat: UserChatPart | undefined): string | null {
+  return chat?.source?.supportBot?.id ?? chat?.supportBot?.id ?? null;
+}
+
+function workflowOf(chat: UserChatPart | undefined): WorkflowSource | null {
+  const wf = chat?.source?.workflow;
+  return wf?.id === undefined ? null : { id: wf.id, sectionPath: wf.sectionPath ?? [] };
+}
+
+function profileOf(user: UserPart | undefined): RawProfile | null {
   if (!user?.profile) return null;
   const profile: RawProfile = { ...user.profile };
   if (profile.name === undefined && user.name !== undefined) profile.name = user.name;
@@ -208,6 +264,11 @@ function textOf(plainText: string | undefined, blocks: Array<{ type?: string | u
 function numberField(o: Record<string, unknown>, key: string): number | undefined {
   const v = o[key];
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** A word from the delivery (a state, a type) as it may appear in a reason or a key: anything odd is not repeated. */
+function label(s: string): string {
+  return /^[A-Za-z0-9_.-]{0,40}$/.test(s) ? s : '(unrecognised)';
 }
 
 function digest(body: unknown): string {

@@ -14,7 +14,8 @@ import { CurationFileError, type PathSegment } from './load-errors.js';
 import { attach, type CompiledCuration, type CompiledValue } from './internals.js';
 import type { CompiledField } from './profile.js';
 import type { CurationFile } from './schema.js';
-import type { Curation, FieldSpec, TakeoverEventKind } from './types.js';
+import type { Curation, FieldSpec, TakeoverEventKind, WorkflowRef } from './types.js';
+import { ID_PATTERN, ID_RULE } from '../channeltalk/ids.js';
 import { lineAt, type SourceDoc } from './yaml-errors.js';
 
 const DEFAULT_DELAY = { kind: 'fixed' as const, ms: 2000 };
@@ -168,6 +169,7 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
   if (trigger.on === 'chatOpened' && (trigger.keywords !== undefined || trigger.match !== undefined)) {
     errors.push(new CurationFileError(['trigger', trigger.keywords !== undefined ? 'keywords' : 'match'], 'keywords only apply to userMessage triggers'));
   }
+  const workflows = (trigger.workflows ?? []).map((w, i) => compileWorkflowRef(w, ['trigger', 'workflows', i], errors));
   const chatTags = (trigger.chatTags ?? []).map((t, i) => {
     const n = normalizeLabel(t);
     if (n === '') errors.push(new CurationFileError(['trigger', 'chatTags', i], 'is empty'));
@@ -203,6 +205,7 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
     trigger: {
       on: trigger.on,
       supportBots: (trigger.supportBots ?? []).map((b) => String(b).trim()),
+      workflows,
       chatTags: trigger.chatTags ?? [],
       keywords: trigger.keywords ?? [],
       match: trigger.match ?? 'exact',
@@ -233,6 +236,20 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
   };
   attach(curation, inner);
   return { ok: true, curation };
+}
+
+/** A workflow (an id, or {id, sections}) as the matcher compares it: ids as strings, checked to be ids. */
+function compileWorkflowRef(ref: NonNullable<CurationFile['trigger']['workflows']>[number], path: PathSegment[], errors: CurationFileError[]): WorkflowRef {
+  const entry = typeof ref === 'object' ? ref : { id: ref, sections: [] };
+  const idAt = (v: string | number, at: PathSegment[]): string => {
+    const id = String(v).trim();
+    if (!ID_PATTERN.test(id)) errors.push(new CurationFileError(at, `'${id}' is not a Channel Talk id: ${ID_RULE}`));
+    return id;
+  };
+  return {
+    id: idAt(entry.id, typeof ref === 'object' ? [...path, 'id'] : path),
+    sections: (entry.sections ?? []).map((s, i) => idAt(s, [...path, 'sections', i])),
+  };
 }
 
 function compileField(name: string, spec: NonNullable<CurationFile['fields']>[string]): CompiledField {

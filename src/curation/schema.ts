@@ -96,12 +96,28 @@ const Table = z.union(
   { error: 'a table is {lookup: {key: value, …}} or {bands: [{from, below, value}, …]}' },
 );
 
+const SourceId = z.union([z.string(), z.number().int()], { error: 'must be an id (text or number)' });
+const WorkflowRef = z.union(
+  [
+    SourceId,
+    z.strictObject({
+      id: SourceId,
+      sections: z.array(SourceId).optional().meta({ description: 'Section ids: the chat must have gone through one of them; empty or omitted = any section.' }),
+    }),
+  ],
+  { error: 'must be a workflow id, or {id: …, sections: [section ids]}' },
+);
+
 const Trigger = z.strictObject({
   on: z.enum(['chatOpened', 'userMessage']),
   supportBots: z
     .array(z.union([z.string(), z.number().int()], { error: 'must be a bot id' }))
     .optional()
     .meta({ description: 'Support bot ids the chat must come from; empty or omitted = any bot (or none).' }),
+  workflows: z
+    .array(WorkflowRef)
+    .optional()
+    .meta({ description: 'Workflows the chat must come from (an id, or {id, sections}); with supportBots, either source will do; empty or omitted = no condition.' }),
   chatTags: z.array(z.string()).optional().meta({ description: 'The chat must carry at least one of these tags; empty = no condition.' }),
   keywords: z.array(z.string().min(1)).optional().meta({ description: 'userMessage: the message must be one of these (synonyms).' }),
   match: z.enum(['exact', 'contains']).optional().meta({ description: 'exact (default): the whole message is the keyword; contains: anywhere in it.' }),

@@ -36,10 +36,17 @@ export interface FieldSpec {
 
 export type TriggerKind = 'chatOpened' | 'userMessage';
 
+export interface WorkflowRef {
+  id: string;
+  sections: string[];
+}
+
 export interface Trigger {
   on: TriggerKind;
   /** Support bot ids; empty = any (or none). */
   supportBots: string[];
+  /** Workflows, each with the sections the chat must have gone through (empty = any section). */
+  workflows: WorkflowRef[];
   /** The chat must carry at least one of these; empty = no condition. */
   chatTags: string[];
   /** userMessage: the message must be one of these (synonyms); empty for chatOpened. */

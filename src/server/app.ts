@@ -97,12 +97,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const body = legacy ? legacyBody(raw) : raw;
       event = normalize(body);
     } catch (err) {
+      // Only a body that is not a delivery at all gets 400. One we cannot act on is an
+      // `ignored` event (2xx): Channel Talk blocks a webhook after 100 failures in a row.
       if (err instanceof MalformedDeliveryError || err instanceof LegacyBodyError) {
         deps.logger.warn({ route: req.routeOptions.url, reason: err.message }, 'webhook refused: malformed delivery');
         deps.onRefused?.(400);
         return reply.code(400).send({ ok: false, error: err.message });
       }
       throw err;
+    }
+    if (event.kind === 'ignored' && event.unusable) {
+      deps.logger.warn({ route: req.routeOptions.url, reason: event.reason, chatId: event.chatId, channelId: event.channelId }, 'webhook ignored: the delivery cannot be acted on');
     }
     // The token names the channel; a delivery that says it is from another channel is refused.
     const channel =
@@ -123,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         status: outcome.status,
         duplicate: outcome.duplicate,
         runs: outcome.runs.map((r) => r.runId),
+        ...(outcome.status === 'ignored' && outcome.reason ? { reason: outcome.reason } : {}),
       });
     } catch (err) {
       // Only a storage failure lands here: say so, so Channel Talk counts a failed delivery.

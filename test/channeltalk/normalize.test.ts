@@ -104,13 +104,309 @@ describe('normalize: malformed deliveries', () => {
     ['no entity', { event: 'push', type: 'message' }, /entity/],
     ['entity not an object', { event: 'push', type: 'message', entity: 'x' }, /entity/],
     ['no type nor event', { entity: { id: 'x' } }, /neither type nor event/],
-    ['message without id', { event: 'push', type: 'message', entity: { chatId: 'c', personType: 'user' } }, /id/],
-    ['user chat message without chatId', { event: 'push', type: 'message', entity: { id: 'm', chatType: 'userChat', personType: 'user' } }, /chatId/],
-    ['user chat without id', { event: 'push', type: 'userChat', entity: { state: 'opened' } }, /id/],
   ];
   for (const [name, body, reason] of cases) {
     test(name, () => {
       assert.throws(() => normalize(body), (err: unknown) => err instanceof MalformedDeliveryError && reason.test(err.reason));
     });
   }
+});
+
+// Issue 10, item 16: a delivery shaped like Channel Talk's that we cannot act on
+// is ignored (answered 2xx), not refused: Channel Talk blocks a webhook after
+// 100 failed deliveries in a row.
+describe('normalize: well-formed deliveries we cannot act on are ignored, not refused', () => {
+  const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['message without id', { event: 'push', type: 'message', entity: { chatId: 'c', personType: 'user' } }, /entity\.id/],
+    ['user chat message without chatId', { event: 'push', type: 'message', entity: { id: 'm', chatType: 'userChat', personType: 'user' } }, /chatId/],
+    ['user chat without id', { event: 'push', type: 'userChat', entity: { state: 'opened' } }, /entity\.id/],
+  ];
+  for (const [name, body, reason] of cases) {
+    test(name, () => {
+      const e = normalize(body);
+      assert.ok(e.kind === 'ignored', e.kind);
+      assert.match(e.reason, reason);
+      assert.equal(e.unusable, true);
+    });
+  }
+
+  test('the message without id from the fixture: ignored with its reason, keyed by the body, without the profile', () => {
+    const body = webhook('message-without-id');
+    const e = normalize(body);
+    assert.ok(e.kind === 'ignored');
+    assert.match(e.reason, /entity\.id: a message needs an id/);
+    assert.equal(e.unusable, true);
+    assert.equal(e.profile, null);
+    assert.equal(e.chatId, '6a1b2c3d4e5f60718307', 'the valid ids are kept, so an operator can find the chat');
+    assert.match(e.dedupeKey, /^ignored:message:unusable:[0-9a-f]{24}$/);
+    assert.equal(normalize(webhook('message-without-id')).dedupeKey, e.dedupeKey, 'the same delivery again is a duplicate');
+    const other = normalize({ ...body, entity: { ...(body.entity as object), createdAt: 1 } });
+    assert.notEqual(other.dedupeKey, e.dedupeKey, 'another delivery without id is another event');
+  });
+});
+
+// Issue 10, item 11: every id that enters from a delivery must look like an id.
+describe('normalize: ids are validated where they enter', () => {
+  test('chat ids "." and ".." are ignored with a reason (they would climb out of /user-chats/ in a URL)', () => {
+    const dotdot = normalize(webhook('user-chat-opened.dotdot-id'));
+    assert.ok(dotdot.kind === 'ignored', dotdot.kind);
+    assert.match(dotdot.reason, /entity\.id: must be an id/);
+    assert.equal(dotdot.unusable, true);
+    assert.equal(dotdot.chatId, null);
+    const dot = normalize(webhook('user-message.dot-chat-id'));
+    assert.ok(dot.kind === 'ignored', dot.kind);
+    assert.match(dot.reason, /entity\.chatId: must be an id/);
+    assert.equal(dot.chatId, null);
+    for (const bad of ['.', '..', '../bots', 'a/b', 'a?b', 'a b', '', 'x'.repeat(65), '%2e%2e', '１２３', 1.5, true, { id: 'x' }]) {
+      const body = webhook('user-chat-opened');
+      const e = normalize({ ...body, entity: { ...(body.entity as object), id: bad } });
+      assert.equal(e.kind, 'ignored', JSON.stringify(bad));
+    }
+  });
+
+  test('real id shapes pass: hex strings, numeric strings and numbers, message ids, ids with - and _', () => {
+    for (const good of ['6a1b2c3d4e5f60718293', '95334', 95334, 'msg1a20a5ff318000001', 'bot-1', 'a_b', 'x'.repeat(64)]) {
+      const body = webhook('user-chat-opened');
+      const e = normalize({ ...body, entity: { ...(body.entity as object), id: good } });
+      assert.equal(e.kind, 'chatOpened', JSON.stringify(good));
+      assert.equal(e.chatId, String(good));
+    }
+  });
+
+  /** Sets `value` at `path` inside a fixture (a deep copy), creating objects on the way. */
+  const setAt = (body: Record<string, unknown>, path: string[], value: unknown): Record<string, unknown> => {
+    let o = body;
+    for (const k of path.slice(0, -1)) {
+      const next = o[k];
+      o = (o[k] = next !== null && typeof next === 'object' ? next : {}) as Record<string, unknown>;
+    }
+    o[path[path.length - 1]!] = value;
+    return body;
+  };
+  const entryPoints: Array<[string, string, string, unknown, RegExp]> = [
+    ['chat channel id', 'user-chat-opened', 'entity.channelId', '..', /entity\.channelId/],
+    ['chat user id', 'user-chat-opened', 'entity.userId', '..', /entity\.userId/],
+    ['chat assignee (a manager id)', 'user-chat-updated.assigned', 'entity.assigneeId', '../..', /entity\.assigneeId/],
+    ['support bot id', 'user-chat-opened', 'entity.source.supportBot.id', '.', /entity\.source\.supportBot\.id/],
+    ['legacy support bot id', 'user-chat-opened.legacy', 'entity.supportBot.id', '..', /entity\.supportBot\.id/],
+    ['workflow id', 'user-chat-opened.workflow', 'entity.source.workflow.id', '..', /entity\.source\.workflow\.id/],
+    ['workflow section id', 'user-chat-opened.workflow', 'entity.source.workflow.sectionPath', ['k3n2Ab', '..'], /entity\.source\.workflow\.sectionPath\.1/],
+    ['refers.user id', 'user-chat-opened', 'refers.user.id', '.', /refers\.user\.id/],
+    ['message id', 'user-message-keyword', 'entity.id', '..', /entity\.id/],
+    ['message channel id', 'user-message-keyword', 'entity.channelId', '..', /entity\.channelId/],
+    ['message person id (a user)', 'user-message-keyword', 'entity.personId', '..', /entity\.personId/],
+    ['message person id (a manager)', 'manager-message', 'entity.personId', '..', /entity\.personId/],
+    ['message person id (a bot)', 'bot-message', 'entity.personId', 'a.b', /entity\.personId/],
+    ['refers.userChat user id', 'user-message-keyword', 'refers.userChat.userId', '..', /refers\.userChat\.userId/],
+    ['refers.userChat channel id', 'user-message-keyword', 'refers.userChat.channelId', '..', /refers\.userChat\.channelId/],
+    ['refers.userChat support bot id', 'user-message-keyword', 'refers.userChat.source.supportBot.id', '..', /refers\.userChat\.source\.supportBot\.id/],
+    ['refers.userChat workflow id', 'user-message-keyword', 'refers.userChat.source.workflow', { id: '..' }, /refers\.userChat\.source\.workflow\.id/],
+  ];
+  for (const [name, fixture, path, value, where] of entryPoints) {
+    test(`${name}: not an id, so the delivery is ignored with a reason that names the field (not the value)`, () => {
+      const body = webhook(fixture);
+      assert.notEqual(normalize(body).kind, 'ignored', 'the fixture itself is acted on');
+      const e = normalize(setAt(body, path.split('.'), value));
+      assert.ok(e.kind === 'ignored', `${name}: ${e.kind}`);
+      assert.match(e.reason, where);
+      assert.equal(e.unusable, true);
+      assert.ok(!e.reason.includes('..'), 'the reason does not repeat the value');
+      assert.equal(e.profile, null);
+      for (const id of [e.chatId, e.userId, e.channelId, e.supportBotId, e.workflow?.id ?? null]) assert.ok(id === null || /^[A-Za-z0-9_-]{1,64}$/.test(id), `kept ${id}`);
+    });
+  }
+
+  test('ids of deliveries we ignore anyway are checked too: a bad one is never stored', () => {
+    const lead = normalize({ ...webhook('lead-upserted-contact'), entity: { ...(webhook('lead-upserted-contact').entity as object), id: '..', channelId: '../x' } });
+    assert.equal(lead.kind, 'ignored');
+    assert.equal(lead.userId, null);
+    assert.equal(lead.channelId, null);
+    assert.doesNotMatch(lead.dedupeKey, /\.\./);
+  });
+});
+
+// Issue 10, item 14: an update of a chat is not a new chat; an assignment is a takeover.
+describe('normalize: updates and assignments of a chat', () => {
+  test('an update of an opened chat with an assignee is chatAssigned (a takeover), never chatOpened', () => {
+    const e = normalize(webhook('user-chat-updated.assigned'));
+    assert.equal(e.kind, 'chatAssigned');
+    assert.ok(e.kind === 'chatAssigned' && e.assigneeId === '228036');
+    assert.ok(isTakeover(e));
+    assert.equal(e.chatId, '6a1b2c3d4e5f60718302');
+    assert.equal(e.dedupeKey, 'chatAssigned:6a1b2c3d4e5f60718302:228036');
+  });
+
+  test('an update (or upsert) of an opened chat without an assignee starts nothing: it is ignored', () => {
+    for (const event of ['update', 'upsert']) {
+      const body = webhook('user-chat-updated.assigned');
+      const { assigneeId: _a, managerIds: _m, ...entity } = body.entity as Record<string, unknown>;
+      const e = normalize({ ...body, event, entity });
+      assert.ok(e.kind === 'ignored', `${event}: ${e.kind}`);
+      assert.match(e.reason, /not a new chat/);
+      assert.equal(e.unusable, undefined, 'an update is a normal delivery, not a broken one');
+    }
+  });
+
+  test('a chat already assigned when it opens is a takeover too, in either envelope reading', () => {
+    for (const name of ['user-chat-opened', 'user-chat-opened.scope-shape']) {
+      const body = webhook(name);
+      const e = normalize({ ...body, entity: { ...(body.entity as object), assigneeId: '228036' } });
+      assert.equal(e.kind, 'chatAssigned', name);
+    }
+  });
+
+  test('an assignee of null or "" is no assignee, not a bad id', () => {
+    for (const assigneeId of [null, '']) {
+      const body = webhook('user-chat-opened');
+      assert.equal(normalize({ ...body, entity: { ...(body.entity as object), assigneeId } }).kind, 'chatOpened', JSON.stringify(assigneeId));
+    }
+  });
+
+  test('managed alone (no assignee) is not an assignment: the opened fixture stays chatOpened', () => {
+    const body = webhook('user-chat-opened');
+    assert.equal((body.entity as Record<string, unknown>).managed, true);
+    assert.equal(normalize(body).kind, 'chatOpened');
+  });
+
+  test('an update that closes the chat is still a takeover; a deleted chat counts as closed', () => {
+    const body = webhook('user-chat-updated.assigned');
+    const closed = normalize({ ...body, entity: { ...(body.entity as object), state: 'closed' } });
+    assert.equal(closed.kind, 'chatClosed');
+    const deleted = normalize({ ...body, event: 'delete' });
+    assert.equal(deleted.kind, 'chatClosed');
+    assert.ok(isTakeover(deleted));
+  });
+
+  test('an envelope event we do not know never opens a chat', () => {
+    const body = webhook('user-chat-opened');
+    const e = normalize({ ...body, event: 'somethingNew' });
+    assert.equal(e.kind, 'ignored');
+  });
+
+  test('v5 states other than opened do not open a chat on push (snoozed, queued, initial, missed)', () => {
+    for (const state of ['snoozed', 'queued', 'initial', 'missed']) {
+      const body = webhook('user-chat-opened');
+      assert.equal(normalize({ ...body, entity: { ...(body.entity as object), state } }).kind, 'ignored', state);
+    }
+  });
+});
+
+// Issue 10, item 15: chats started by a Workflow.
+describe('normalize: workflows', () => {
+  test('a chat started by a workflow carries the workflow id and the sections it went through', () => {
+    const e = normalize(webhook('user-chat-opened.workflow'));
+    assert.equal(e.kind, 'chatOpened');
+    assert.equal(e.supportBotId, null);
+    assert.deepEqual(e.workflow, { id: '58120', sectionPath: ['k3n2Ab', 'p9x1Qe'] });
+  });
+
+  test("a customer message reads the workflow from refers.userChat.source; the bot's message.workflow is not the chat's origin", () => {
+    const body = webhook('user-message-keyword');
+    const refers = body.refers as Record<string, Record<string, unknown>>;
+    const userChat = { ...refers.userChat, source: { workflow: { id: '58120', revisionId: '204411', sectionPath: ['k3n2Ab'], traceId: 'ab12' } } };
+    const e = normalize({ ...body, refers: { ...refers, userChat } });
+    assert.equal(e.kind, 'userMessage');
+    assert.deepEqual(e.workflow, { id: '58120', sectionPath: ['k3n2Ab'] });
+    assert.equal(e.supportBotId, null);
+    const plain = normalize(webhook('user-message-keyword'));
+    assert.equal(plain.workflow, null);
+  });
+
+  test('numeric workflow and section ids become strings; a workflow without id is no workflow', () => {
+    const body = webhook('user-chat-opened.workflow');
+    const entity = body.entity as Record<string, Record<string, unknown>>;
+    const numeric = normalize({ ...body, entity: { ...entity, source: { workflow: { id: 58120, sectionPath: [7, 'b'] } } } });
+    assert.deepEqual(numeric.workflow, { id: '58120', sectionPath: ['7', 'b'] });
+    const noId = normalize({ ...body, entity: { ...entity, source: { workflow: { sectionPath: ['a'] } } } });
+    assert.equal(noId.kind, 'chatOpened');
+    assert.equal(noId.workflow, null);
+  });
+});
+
+// Issue 10, item 17: the older vocabulary, fully.
+describe('normalize: the older vocabulary', () => {
+  test('a legacy new chat (type "UserChat", state "unassigned", supportBot on the chat) is a chat opened', () => {
+    const e = normalize(webhook('user-chat-opened.legacy'));
+    assert.equal(e.kind, 'chatOpened');
+    assert.equal(e.chatId, '6a1b2c3d4e5f60718303');
+    assert.equal(e.supportBotId, '43684');
+    assert.deepEqual(e.chatTags, ['식단큐레이션받기']);
+    assert.equal(e.profile?.weight, 55);
+  });
+
+  test('state "open" is opened; "unassigned"/"open" with an assignee, and "assigned", are assignments; "solved" is closed', () => {
+    const body = webhook('user-chat-opened.legacy');
+    const withState = (state: string, extra: Record<string, unknown> = {}) => normalize({ ...body, entity: { ...(body.entity as object), state, ...extra } });
+    assert.equal(withState('open').kind, 'chatOpened');
+    assert.equal(withState('OPEN').kind, 'chatOpened');
+    assert.equal(withState('open', { assigneeId: '228036' }).kind, 'chatAssigned');
+    assert.equal(withState('unassigned', { assigneeId: '228036' }).kind, 'chatAssigned');
+    assert.equal(withState('assigned', { assigneeId: '228036' }).kind, 'chatAssigned');
+    assert.equal(withState('solved').kind, 'chatClosed');
+  });
+
+  test('an update of a legacy chat is not a new chat either', () => {
+    const e = normalize({ ...webhook('user-chat-opened.legacy'), event: 'update' });
+    assert.equal(e.kind, 'ignored');
+  });
+
+  test('a legacy customer message (chatType "UserChat", personType "Veil") is a user message', () => {
+    const e = normalize(webhook('user-message.legacy'));
+    assert.equal(e.kind, 'userMessage');
+    assert.ok(e.kind === 'userMessage' && e.text === '선물');
+    assert.equal(e.chatId, '6a1b2c3d4e5f60718304');
+    assert.equal(e.userId, '5f0e1d2c3b4a59687714');
+    assert.equal(e.supportBotId, '43684', 'supportBot on the legacy refers.userChat');
+    assert.deepEqual(e.chatTags, ['식단큐레이션받기']);
+  });
+
+  test('personType and chatType are read case-insensitively (User, Manager, Bot, userchat)', () => {
+    const body = webhook('user-message-keyword');
+    const entity = body.entity as Record<string, unknown>;
+    assert.equal(normalize({ ...body, entity: { ...entity, personType: 'User', chatType: 'userchat' } }).kind, 'userMessage');
+    assert.equal(normalize({ ...body, entity: { ...entity, personType: 'Manager' } }).kind, 'managerMessage');
+    assert.equal(normalize({ ...body, entity: { ...entity, personType: 'Bot' } }).kind, 'botMessage');
+    assert.equal(normalize({ ...body, entity: { ...entity, chatType: 'Group' } }).kind, 'ignored');
+  });
+});
+
+// Every fixture, one line each: what it becomes.
+describe('normalize: every webhook fixture', () => {
+  const expected: Array<[string, string, RegExp?]> = [
+    ['user-chat-opened', 'chatOpened'],
+    ['user-chat-opened.scope-shape', 'chatOpened'],
+    ['user-chat-opened.workflow', 'chatOpened'],
+    ['user-chat-opened.legacy', 'chatOpened'],
+    ['user-chat-updated.assigned', 'chatAssigned'],
+    ['user-message-keyword', 'userMessage'],
+    ['user-message.scope-shape', 'userMessage'],
+    ['user-message.legacy', 'userMessage'],
+    ['manager-message', 'managerMessage'],
+    ['bot-message', 'botMessage'],
+    ['team-chat-message', 'ignored', /message\.created\.teamChat.*not acted on/],
+    ['lead-upserted-contact', 'ignored', /lead\.upserted\.contact.*not acted on/],
+    ['lead-upserted-subscription', 'ignored', /lead\.upserted\.subscription.*not acted on/],
+    ['lead-deleted', 'ignored', /lead\.deleted.*not acted on/],
+    ['member-upserted-contact', 'ignored', /member\.upserted\.contact.*not acted on/],
+    ['member-upserted-subscription', 'ignored', /member\.upserted\.subscription.*not acted on/],
+    ['member-deleted', 'ignored', /member\.deleted.*not acted on/],
+    ['message-without-id', 'ignored', /entity\.id/],
+    ['user-chat-opened.dotdot-id', 'ignored', /entity\.id/],
+    ['user-message.dot-chat-id', 'ignored', /entity\.chatId/],
+  ];
+  for (const [name, kind, reason] of expected) {
+    test(`${name} → ${kind}`, () => {
+      const e = normalize(webhook(name));
+      assert.equal(e.kind, kind);
+      if (e.kind === 'ignored') {
+        assert.ok(reason?.test(e.reason), e.reason);
+        assert.equal(e.profile, null);
+      }
+    });
+  }
+
+  test('lead and member deliveries keep the user id of the entity', () => {
+    assert.equal(normalize(webhook('member-upserted-contact')).userId, '5f0e1d2c3b4a59687724');
+    assert.equal(normalize(webhook('lead-deleted')).userId, '5f0e1d2c3b4a59687723');
+  });
 });

@@ -104,3 +104,70 @@ describe('trigger options', () => {
     assert.deepEqual(other.byId('x')?.limits, { oncePerChat: false, cooldownMs: null });
   });
 });
+
+// Issue 10, item 15: triggers name workflows (and sections of them) as they name support bots.
+describe('workflow triggers', () => {
+  async function setOf(files: Record<string, string>): Promise<CurationSet> {
+    const r = await loadCurations(await tempDir(files));
+    assert.ok(r.ok, r.ok ? '' : JSON.stringify(r.errors));
+    return r.set;
+  }
+  const wf = (id: string, sectionPath: string[] = []) => ({ id, sectionPath });
+
+  test('the workflow-started fixture matches a curation naming its workflow, and not the support-bot-only diet pack', async () => {
+    const event = normalize(webhook('user-chat-opened.workflow'));
+    const set = await setOf({ 'w.yaml': minimalCuration("trigger: { on: chatOpened, workflows: ['58120'], chatTags: [식단큐레이션받기] }\nmessages:\n  - text: w\n", 'w') });
+    assert.deepEqual(ids(set, event), ['w']);
+    assert.deepEqual(ids(await loadPack(), event), []);
+    assert.deepEqual(ids(set, chatOpened({ supportBotId: null, workflow: wf('99999') })), []);
+    assert.deepEqual(ids(set, chatOpened({ supportBotId: null, workflow: null })), []);
+  });
+
+  test('sections: the chat must have gone through one of them', async () => {
+    const set = await setOf({
+      's.yaml': minimalCuration("trigger:\n  on: chatOpened\n  workflows:\n    - { id: '58120', sections: [p9x1Qe, zz9] }\nmessages:\n  - text: s\n", 's'),
+    });
+    assert.deepEqual(ids(set, normalize(webhook('user-chat-opened.workflow'))), ['s']);
+    assert.deepEqual(ids(set, chatOpened({ supportBotId: null, workflow: wf('58120', ['k3n2Ab']) })), []);
+    assert.deepEqual(ids(set, chatOpened({ supportBotId: null, workflow: wf('58120', ['k3n2Ab', 'zz9']) })), ['s']);
+    assert.deepEqual(ids(set, chatOpened({ supportBotId: null, workflow: wf('77777', ['p9x1Qe']) })), [], 'a section of another workflow');
+  });
+
+  test('support bots and workflows together: the chat comes from one of either', async () => {
+    const set = await setOf({ 'b.yaml': minimalCuration("trigger: { on: chatOpened, supportBots: ['43684'], workflows: [58120] }\nmessages:\n  - text: b\n", 'b') });
+    assert.deepEqual(ids(set, chatOpened({ supportBotId: '43684', workflow: null })), ['b']);
+    assert.deepEqual(ids(set, chatOpened({ supportBotId: null, workflow: wf('58120') })), ['b'], 'a numeric id in YAML');
+    assert.deepEqual(ids(set, chatOpened({ supportBotId: '1', workflow: wf('2') })), []);
+    assert.deepEqual(ids(set, chatOpened({ supportBotId: null, workflow: null })), []);
+  });
+
+  test('a userMessage trigger reads the workflow of the chat the message is in', async () => {
+    const set = await setOf({ 'm.yaml': minimalCuration("trigger: { on: userMessage, workflows: ['58120'], keywords: [선물] }\nmessages:\n  - text: m\n", 'm') });
+    const body = webhook('user-message-keyword');
+    const refers = body.refers as Record<string, Record<string, unknown>>;
+    const inWorkflow = normalize({ ...body, refers: { ...refers, userChat: { ...refers.userChat, source: { workflow: { id: '58120', sectionPath: ['a'] } } } } });
+    assert.deepEqual(ids(set, inWorkflow), ['m']);
+    assert.deepEqual(ids(set, normalize(body)), [], 'the same message in a support bot chat');
+  });
+
+  test('a workflow or section that is not an id is a load error with its place', async () => {
+    for (const [yaml, where] of [
+      ["workflows: ['..']", /^trigger\.workflows\[0\]$/],
+      ["workflows: [{ id: '58120', sections: ['a/b'] }]", /^trigger\.workflows\[0\]\.sections\[0\]$/],
+      ['workflows: [{ sections: [a] }]', /^trigger\.workflows\[0\]/],
+    ] as const) {
+      const r = await loadCurations(await tempDir({ 'x.yaml': minimalCuration(`trigger: { on: chatOpened, ${yaml} }\nmessages:\n  - text: x\n`, 'x') }));
+      assert.ok(!r.ok, yaml);
+      assert.ok(r.errors.some((e) => where.test(e.path)), `${yaml}: ${JSON.stringify(r.errors.map((e) => [e.path, e.message]))}`);
+    }
+  });
+
+  test('the compiled trigger lists workflows as data', async () => {
+    const set = await setOf({ 'd.yaml': minimalCuration("trigger: { on: chatOpened, workflows: [58120, { id: w2, sections: [s1] }] }\nmessages:\n  - text: d\n", 'd') });
+    assert.deepEqual(set.byId('d')?.trigger.workflows, [
+      { id: '58120', sections: [] },
+      { id: 'w2', sections: ['s1'] },
+    ]);
+    assert.deepEqual((await loadPack()).byId('diet-main')?.trigger.workflows, []);
+  });
+});

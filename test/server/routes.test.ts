@@ -2,6 +2,7 @@
 // the shipped curations: verification, parsing, hardening, property tests.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
@@ -302,5 +303,195 @@ describe('property: random and malformed envelopes', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+// Issue 10: every fixture through the route, each on a fresh store, for the
+// HTTP status and the decision (acted, ignored, takeover). The curations are
+// the shipped ones plus one that names a workflow.
+const WORKFLOW_CURATION = `id: workflow-welcome
+defaultLanguage: ko
+trigger:
+  on: chatOpened
+  workflows:
+    - { id: '58120', sections: [p9x1Qe] }
+messages:
+  - text: 반가워요
+`;
+
+function fixtureCurationsDir(): string {
+  const dir = tempDir();
+  for (const f of ['diet-main.yaml', 'diet-gift.yaml']) copyFileSync(path.join(ROOT, 'curations', f), path.join(dir, f));
+  writeFileSync(path.join(dir, 'workflow-welcome.yaml'), WORKFLOW_CURATION);
+  return dir;
+}
+
+interface Fresh {
+  store: Store;
+  app: FastifyInstance;
+  logs: Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+async function freshApp(curationsDir: string): Promise<Fresh> {
+  const logs: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+  const s = await Store.open(`sqlite:${path.join(tempDir(), 'fixture.db')}`, { delayScale: 0 });
+  const opened = await ChannelRegistry.open(
+    [{ name: 'default', channelId: null, accessKey: 'k', accessSecret: 's', webhookTokens: [TOKEN], botName: undefined, curationsDir }],
+    { apiUrl: 'http://127.0.0.1:9', timeoutMs: 1000, logger },
+  );
+  assert.ok(opened.ok, opened.ok ? '' : opened.errors.join('\n'));
+  const a = await buildApp({ intake: new Intake({ store: s, logger }), store: s, logger, channels: opened.registry });
+  return {
+    store: s,
+    app: a,
+    logs,
+    close: async () => {
+      await a.close();
+      await s.close();
+    },
+  };
+}
+
+interface Answer {
+  ok: boolean;
+  event: string;
+  status: string;
+  reason?: string;
+  duplicate: boolean;
+  runs: string[];
+}
+
+const deliver = (a: FastifyInstance, body: unknown, url = '/webhooks/channeltalk') =>
+  a.inject({ method: 'POST', url: `${url}?token=${TOKEN}`, payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+
+describe('every webhook fixture through the route', () => {
+  let dir: string;
+  before(() => {
+    dir = fixtureCurationsDir();
+  });
+
+  // [fixture, event kind, event status, curations started, reason of an ignored one]
+  const cases: Array<[string, string, string, string[], RegExp?]> = [
+    ['user-chat-opened', 'chatOpened', 'acted', ['diet-main']],
+    ['user-chat-opened.scope-shape', 'chatOpened', 'acted', ['diet-main']],
+    ['user-chat-opened.workflow', 'chatOpened', 'acted', ['workflow-welcome']],
+    ['user-chat-opened.legacy', 'chatOpened', 'acted', ['diet-main']],
+    ['user-chat-updated.assigned', 'chatAssigned', 'no_match', []],
+    ['user-message-keyword', 'userMessage', 'acted', ['diet-gift']],
+    ['user-message.scope-shape', 'userMessage', 'acted', ['diet-gift']],
+    ['user-message.legacy', 'userMessage', 'acted', ['diet-gift']],
+    ['manager-message', 'managerMessage', 'no_match', []],
+    ['bot-message', 'botMessage', 'no_match', []],
+    ['team-chat-message', 'ignored', 'ignored', [], /message\.created\.teamChat/],
+    ['lead-upserted-contact', 'ignored', 'ignored', [], /lead\.upserted\.contact/],
+    ['lead-upserted-subscription', 'ignored', 'ignored', [], /lead\.upserted\.subscription/],
+    ['lead-deleted', 'ignored', 'ignored', [], /lead\.deleted/],
+    ['member-upserted-contact', 'ignored', 'ignored', [], /member\.upserted\.contact/],
+    ['member-upserted-subscription', 'ignored', 'ignored', [], /member\.upserted\.subscription/],
+    ['member-deleted', 'ignored', 'ignored', [], /member\.deleted/],
+    ['message-without-id', 'ignored', 'ignored', [], /entity\.id: a message needs an id/],
+    ['user-chat-opened.dotdot-id', 'ignored', 'ignored', [], /entity\.id: must be an id/],
+    ['user-message.dot-chat-id', 'ignored', 'ignored', [], /entity\.chatId: must be an id/],
+  ];
+  for (const [name, kind, status, curations, reason] of cases) {
+    test(`${name}: 200, ${kind}, ${status}${curations.length ? `, starts ${curations.join(', ')}` : ''}`, async () => {
+      const f = await freshApp(dir);
+      try {
+        const res = await deliver(f.app, webhook(name));
+        assert.equal(res.statusCode, 200, res.body);
+        const json = res.json<Answer>();
+        assert.equal(json.event, kind);
+        assert.equal(json.status, status);
+        const runs = await f.store.db.selectFrom('runs').select(['curation_id', 'chat_id']).execute();
+        assert.deepEqual(runs.map((r) => r.curation_id).sort(), curations);
+        assert.equal(json.runs.length, curations.length);
+        const events = await f.store.db.selectFrom('events').selectAll().execute();
+        assert.equal(events.length, 1, 'the delivery is stored as one event');
+        assert.equal(events[0]!.status, status);
+        if (reason) {
+          assert.match(json.reason ?? '', reason, 'an ignored delivery is answered with its reason');
+          assert.match(events[0]!.reason ?? '', reason);
+          for (const needle of ['"weight"', '"profile"', '+821000000000']) assert.ok(!events[0]!.summary_json.includes(needle), `stored ${needle}`);
+        }
+        for (const r of runs) assert.match(r.chat_id, /^[A-Za-z0-9_-]{1,64}$/);
+      } finally {
+        await f.close();
+      }
+    });
+  }
+
+  test('an update of an assigned chat takes over the running sequence; the diet sequence does not go on', async () => {
+    const f = await freshApp(dir);
+    try {
+      const chatId = '6a1b2c3d4e5f60718302';
+      const opened = JSON.parse(JSON.stringify(webhookForChat('user-chat-opened', chatId)).split('5f0e1d2c3b4a59687706').join('5f0e1d2c3b4a59687712')) as unknown;
+      const first = (await deliver(f.app, opened)).json<Answer>();
+      assert.equal(first.status, 'acted');
+      assert.equal(first.runs.length, 1);
+      const res = await deliver(f.app, webhook('user-chat-updated.assigned'));
+      assert.equal(res.statusCode, 200);
+      const json = res.json<Answer>();
+      assert.equal(json.event, 'chatAssigned');
+      assert.equal(json.status, 'acted', 'the takeover cancelled a run');
+      assert.deepEqual(json.runs, [], 'an update starts nothing');
+      const run = await f.store.db.selectFrom('runs').select(['state', 'reason']).where('id', '=', first.runs[0]!).executeTakeFirstOrThrow();
+      assert.equal(run.state, 'cancelled');
+      assert.match(run.reason ?? '', /chatAssigned/);
+      const live = await f.store.db.selectFrom('messages').select('seq').where('run_id', '=', first.runs[0]!).where('state', 'in', ['waiting', 'pending']).execute();
+      assert.deepEqual(live, []);
+    } finally {
+      await f.close();
+    }
+  });
+
+  test('an update of an opened chat without an assignee is 200 ignored and starts nothing', async () => {
+    const f = await freshApp(dir);
+    try {
+      const body = webhook('user-chat-updated.assigned');
+      const { assigneeId: _a, managerIds: _m, ...entity } = body.entity as Record<string, unknown>;
+      const res = await deliver(f.app, { ...body, entity });
+      assert.equal(res.statusCode, 200);
+      const json = res.json<Answer>();
+      assert.equal(json.status, 'ignored');
+      assert.match(json.reason ?? '', /not a new chat/);
+      assert.deepEqual(await f.store.db.selectFrom('runs').select('id').execute(), []);
+    } finally {
+      await f.close();
+    }
+  });
+
+  test('a delivery we cannot act on is logged as a warning with its reason and ids only; a repeat is a duplicate', async () => {
+    const f = await freshApp(dir);
+    try {
+      const body = webhook('message-without-id');
+      assert.equal((await deliver(f.app, body)).statusCode, 200);
+      const again = (await deliver(f.app, body)).json<Answer>();
+      assert.equal(again.duplicate, true, 'keyed by the body: the same delivery again is recognised');
+      const warn = f.logs.find((l) => l.level === 40 && /ignored/.test(String(l.msg)));
+      assert.ok(warn, JSON.stringify(f.logs));
+      assert.match(String(warn.reason), /entity\.id/);
+      const text = JSON.stringify(f.logs);
+      for (const needle of ['강바다', '안녕하세요', '+821000000000', '"weight"']) assert.ok(!text.includes(needle), `logged ${needle}`);
+    } finally {
+      await f.close();
+    }
+  });
+
+  test('the legacy URLs answer the same: a form post of a message without id is 200 ignored; a field that is not JSON is 400', async () => {
+    const f = await freshApp(dir);
+    try {
+      const body = webhook('message-without-id');
+      const form = new URLSearchParams({ event: 'push', type: 'message', entity: JSON.stringify(body.entity), refers: JSON.stringify(body.refers) });
+      const ok = await f.app.inject({ method: 'POST', url: `/open_userchat?token=${TOKEN}`, payload: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      assert.equal(ok.statusCode, 200);
+      assert.equal(ok.json<Answer>().status, 'ignored');
+      const broken = new URLSearchParams({ event: 'push', type: 'message', entity: '{"id":' });
+      const bad = await f.app.inject({ method: 'POST', url: `/open_userchat?token=${TOKEN}`, payload: broken.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      assert.equal(bad.statusCode, 400);
+    } finally {
+      await f.close();
+    }
   });
 });
