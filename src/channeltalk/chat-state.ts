@@ -5,8 +5,10 @@
 // v5 states: opened, snoozed, closed, queued, initial, missed; there is no
 // `assigned` state: assignment shows as `assigneeId` on the chat. Older
 // deliveries said unassigned, open, assigned, solved. An update of a chat is
-// never a new chat, and a chat a manager is assigned to is a takeover, even
-// in the delivery that opens it: a sequence never starts in a manager's chat.
+// never a new chat, and an assignment that comes as an update is a takeover.
+// A chat that arrives already assigned in the delivery that opens it is still
+// a new chat: shops whose desk auto-assigns every chat at opening would
+// otherwise never see a sequence start.
 
 /** What the envelope says happened to the chat. */
 export type ChatChange = 'opened' | 'updated' | 'deleted' | 'unknown';
@@ -70,7 +72,7 @@ export function decideChat(f: ChatFacts): ChatDecision {
       return { kind: 'chatAssigned' };
     case 'open':
     case 'other':
-      if (f.assigned) return { kind: 'chatAssigned' };
+      if (f.assigned && f.change !== 'opened') return { kind: 'chatAssigned' };
       return opening(f);
   }
 }

@@ -247,11 +247,13 @@ describe('normalize: updates and assignments of a chat', () => {
     }
   });
 
-  test('a chat already assigned when it opens is a takeover too, in either envelope reading', () => {
+  test('a chat already assigned in the delivery that opens it is still a new chat (desks that auto-assign at opening), in either envelope reading', () => {
     for (const name of ['user-chat-opened', 'user-chat-opened.scope-shape']) {
       const body = webhook(name);
       const e = normalize({ ...body, entity: { ...(body.entity as object), assigneeId: '228036' } });
-      assert.equal(e.kind, 'chatAssigned', name);
+      assert.equal(e.kind, 'chatOpened', name);
+      const updated = normalize({ ...body, event: 'update', entity: { ...(body.entity as object), assigneeId: '228036' } });
+      assert.equal(updated.kind, 'chatAssigned', `${name} as an update`);
     }
   });
 
@@ -334,13 +336,13 @@ describe('normalize: the older vocabulary', () => {
     assert.equal(e.profile?.weight, 55);
   });
 
-  test('state "open" is opened; "unassigned"/"open" with an assignee, and "assigned", are assignments; "solved" is closed', () => {
+  test('state "open" is opened (also with an assignee when it opens); "assigned" is an assignment; "solved" is closed', () => {
     const body = webhook('user-chat-opened.legacy');
     const withState = (state: string, extra: Record<string, unknown> = {}) => normalize({ ...body, entity: { ...(body.entity as object), state, ...extra } });
     assert.equal(withState('open').kind, 'chatOpened');
     assert.equal(withState('OPEN').kind, 'chatOpened');
-    assert.equal(withState('open', { assigneeId: '228036' }).kind, 'chatAssigned');
-    assert.equal(withState('unassigned', { assigneeId: '228036' }).kind, 'chatAssigned');
+    assert.equal(withState('open', { assigneeId: '228036' }).kind, 'chatOpened');
+    assert.equal(withState('unassigned', { assigneeId: '228036' }).kind, 'chatOpened');
     assert.equal(withState('assigned', { assigneeId: '228036' }).kind, 'chatAssigned');
     assert.equal(withState('solved').kind, 'chatClosed');
   });
