@@ -303,16 +303,15 @@ void describe('durable retry, owned by the dispatcher', () => {
 
   void test('every attempt gets a timeout that ends before its lease, whatever the client default', { timeout: 30_000 }, async () => {
     const { store: s, close } = await freshStore();
-    let abortedAt: number | null = null;
-    let leaseEnd: number | null = null;
+    const times: { abortedAt?: number; leaseEnd?: number } = {};
     const hanging: typeof fetch = async (_u, init) => {
       const row = await s.db.selectFrom('messages').select('claim_until').where('chat_id', '=', 'hang-1').executeTakeFirst();
-      leaseEnd = row?.claim_until ?? null;
+      if (row?.claim_until != null) times.leaseEnd = row.claim_until;
       return new Promise<Response>((_resolve, reject) => {
         init?.signal?.addEventListener(
           'abort',
           () => {
-            abortedAt = Date.now();
+            times.abortedAt = Date.now();
             reject(new DOMException('aborted', 'AbortError'));
           },
           { once: true },
@@ -337,8 +336,9 @@ void describe('durable retry, owned by the dispatcher', () => {
       assert.ok((first?.opts?.timeoutMs ?? Infinity) <= 2_500 - LEASE_MARGIN_MS, `timeoutMs ${first?.opts?.timeoutMs}`);
       const attempts = await s.db.selectFrom('attempts').select(['status', 'error_kind', 'reason']).execute();
       assert.deepEqual(attempts[0], { status: null, error_kind: 'unavailable', reason: 'timeout' });
-      assert.ok(leaseEnd !== null && abortedAt !== null, 'the attempt was cut short');
-      assert.ok(abortedAt! < leaseEnd!, `the attempt ended ${leaseEnd! - abortedAt!} ms before its lease`);
+      const { abortedAt, leaseEnd } = times;
+      assert.ok(leaseEnd !== undefined && abortedAt !== undefined, 'the attempt was cut short');
+      assert.ok(abortedAt < leaseEnd, `the attempt ended ${leaseEnd - abortedAt} ms before its lease`);
     } finally {
       await close();
     }
