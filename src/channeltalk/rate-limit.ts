@@ -57,8 +57,13 @@ export interface RateLimiterOptions {
 
 /** The pacer would have to wait longer than the caller's budget; nothing was counted in flight. */
 export class PacingTooLongError extends Error {
-  constructor(readonly waitMs: number) {
-    super(`the rate-limit pacer would wait ${Math.round(waitMs)} ms, longer than this attempt may take`);
+  /** @param waitMs how long the wait would be; undefined when it depends on other requests finishing. */
+  constructor(readonly waitMs: number | undefined) {
+    super(
+      waitMs !== undefined
+        ? `the rate-limit pacer would wait ${Math.round(waitMs)} ms, longer than this attempt may take`
+        : 'the rate-limit pacer gave no turn within the time this attempt may take',
+    );
     this.name = 'PacingTooLongError';
   }
 }
@@ -235,7 +240,7 @@ export class RateLimiter {
         timer = setTimeout(() => {
           this.releaseWaiters = this.releaseWaiters.filter((w) => w !== waiter);
           done();
-          reject(new PacingTooLongError(Math.max(0, budgetMs)));
+          reject(new PacingTooLongError(undefined));
         }, Math.max(0, budgetMs));
       }
       const waiter = (): void => {

@@ -214,6 +214,22 @@ void describe('rate limits as Channel Talk rolls them out', () => {
     assert.deepEqual(c.sleeps, []);
   });
 
+  void test('no turn within the budget (others in flight): PacingTooLongError without a wait estimate, the queue left clean', async () => {
+    const limiter = new RateLimiter({ now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
+    await limiter.acquire();
+    await assert.rejects(limiter.acquire(undefined, 20), (e: unknown) => {
+      assert.ok(e instanceof PacingTooLongError);
+      assert.equal(e.waitMs, undefined);
+      return true;
+    });
+    assert.equal(limiter.state().inFlight, 1);
+    limiter.update(new Headers());
+    limiter.release();
+    await limiter.acquire(undefined, 1_000);
+    assert.equal(limiter.state().inFlight, 1);
+    limiter.release();
+  });
+
   void test('a wait longer than the budget is not waited: PacingTooLongError says how long it would be', async () => {
     const c = clock();
     const limiter = new RateLimiter({ now: c.now, sleep: c.sleep, marginMs: 0 });
