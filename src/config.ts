@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { ChannelsFileError, loadChannelsFile, type ChannelConfig } from './channels.js';
+import { LEASE_MARGIN_MS } from './delivery/backoff.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -170,6 +171,8 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     throw new ConfigError([...new Set(lines)]);
   }
   const e = parsed.data;
+  const leaseProblem = leaseTooShort(e.CLAIM_LEASE_SECONDS, e.CHANNELTALK_TIMEOUT_MS);
+  if (leaseProblem) throw new ConfigError([leaseProblem]);
   const curationsDir = path.resolve(cwd, e.CURATIONS_DIR);
   return {
     channelTalk: {
@@ -198,6 +201,18 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     recordRedact: e.RECORD_REDACT,
     trustProxy: e.TRUST_PROXY,
   };
+}
+
+/** A lease must outlast the longest attempt, or a slow request's work is taken over by another instance and done twice. */
+function leaseTooShort(leaseSeconds: number, timeoutMs: number): string | null {
+  if (leaseSeconds * 1000 > timeoutMs + LEASE_MARGIN_MS) return null;
+  const minLease = Math.floor((timeoutMs + LEASE_MARGIN_MS) / 1000) + 1;
+  const maxTimeout = leaseSeconds * 1000 - LEASE_MARGIN_MS - 1;
+  return (
+    `config: CLAIM_LEASE_SECONDS (${leaseSeconds}) must be longer than CHANNELTALK_TIMEOUT_MS (${timeoutMs}) plus ${LEASE_MARGIN_MS / 1000} s, ` +
+    `or a slow request would outlive its claim and another instance would send it again: ` +
+    `raise CLAIM_LEASE_SECONDS to at least ${minLease}, or lower CHANNELTALK_TIMEOUT_MS to at most ${maxTimeout}`
+  );
 }
 
 function singleChannel(e: z.infer<typeof EnvSchema>, curationsDir: string): ChannelConfig {

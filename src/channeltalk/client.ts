@@ -1,8 +1,11 @@
-// The Channel Talk Open API v5 client. One call() does one logical request:
-// pacing (rate-limit headers), a per-attempt timeout, and retries of what may
-// succeed later (network, timeout, 429, 5xx). The endpoint helpers are thin
-// wrappers around it. Nothing here logs or throws the key, the secret, or any
-// request/response body: bodies hold customer data.
+// The Channel Talk Open API v5 client. call() is one HTTP exchange: fetch,
+// a timeout, and the answer classified into data or a typed error; nothing
+// more. Pacing (rate-limit headers) and the optional in-process retry are
+// transformers around it, in an ordered list (grammY's API transformers,
+// Octokit's retry/throttling plugins): the endpoint helpers go through that
+// chain, and all of them take the same CallOptions. Nothing here logs or
+// throws the key, the secret, or any request/response body: bodies hold
+// customer data.
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 import {
   ChannelTalkRejectedError,
@@ -11,21 +14,16 @@ import {
   type UnavailableReason,
 } from './errors.js';
 import { messageBodyProblems } from './markup.js';
-import { RateLimiter, type RateLimitState } from './rate-limit.js';
-import {
-  DEFAULT_RETRY_POLICY,
-  parseResetEpochMs,
-  parseRetryAfterMs,
-  resolveRetryPolicy,
-  retryDelayMs,
-  type RetryPolicy,
-} from './retry.js';
+import { RateLimiter, readRateLimitHeaders, type RateLimitState } from './rate-limit.js';
+import { DEFAULT_RETRY_POLICY, parseResetEpochMs, parseRetryAfterMs, resolveRetryPolicy, type RetryPolicy } from './retry.js';
+import { pacingTransformer } from './transformers/pacing.js';
+import { retryTransformer } from './transformers/retry.js';
+import { chain, type AttemptOptions, type CallFn, type CallOptions, type CallRequest, type CallResult, type HttpMethod, type Transformer } from './transformers/types.js';
 import type { MessageBody } from './wire.js';
 
 export type { RetryPolicy } from './retry.js';
-export type { RateLimitState } from './rate-limit.js';
-
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+export type { RateLimitState, RateLimitPhase } from './rate-limit.js';
+export type { AttemptOptions, CallFn, CallOptions, CallRequest, CallResult, HttpMethod, Transformer } from './transformers/types.js';
 
 /** The subset of a pino logger the client uses. */
 export interface ClientLogger {
@@ -59,9 +57,12 @@ export interface ChannelTalkClientOptions {
   /** Default botName for sendMessage/closeChat. */
   botName?: string | undefined;
   fetch?: typeof fetch;
-  /** Per attempt, body read included. */
+  /** Per attempt: the pacing wait, the request and the body read together. */
   timeoutMs?: number;
-  retry?: Partial<RetryPolicy>;
+  /** The in-process retry layer's policy; false installs no retry layer at all. */
+  retry?: false | Partial<RetryPolicy>;
+  /** More layers, installed outside retry and pacing, the first one outermost. */
+  transformers?: Transformer[];
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
   now?: () => number;
@@ -69,23 +70,9 @@ export interface ChannelTalkClientOptions {
   logger?: ClientLogger;
 }
 
-export interface CallRequest {
-  method: HttpMethod;
-  /** Under /open/v5, starting with '/'; ids already URL-encoded. */
-  path: string;
-  query?: Record<string, string | number | undefined>;
-  body?: unknown;
-}
-
-export interface CallOptions {
-  retry?: false | Partial<RetryPolicy>;
-  signal?: AbortSignal;
-}
-
-export interface CallResult<T> {
-  status: number;
-  data: T;
-  headers: Headers;
+/** sendMessage and closeChat speak as a bot; the rest of their options are the common ones. */
+export interface BotCallOptions extends CallOptions {
+  botName?: string;
 }
 
 export interface ClientStats {
@@ -96,6 +83,7 @@ export interface ClientStats {
   rateLimited: number;
   rateLimitWaits: number;
   rateLimitWaitMs: number;
+  rateLimitSlowdowns: number;
 }
 
 export interface ChannelTalkUser extends Record<string, unknown> {
@@ -109,15 +97,14 @@ const API_PREFIX = '/open/v5';
 const API_MESSAGE_MAX = 300;
 
 export class ChannelTalkClient {
+  /** The default per-attempt timeout; a caller with a deadline of its own passes a shorter timeoutMs. */
+  readonly timeoutMs: number;
   private readonly base: string;
   private readonly fetchImpl: typeof fetch;
-  private readonly timeoutMs: number;
-  private readonly retryPolicy: RetryPolicy;
-  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  private readonly random: () => number;
   private readonly now: () => number;
   private readonly limiter: RateLimiter;
   private readonly counters = { requests: 0, retries: 0, rateLimited: 0 };
+  private readonly run: CallFn;
 
   constructor(private readonly opts: ChannelTalkClientOptions) {
     const trimmed = opts.baseUrl.replace(/\/+$/, '');
@@ -125,11 +112,25 @@ export class ChannelTalkClient {
     this.base = trimmed.endsWith(API_PREFIX) ? trimmed : trimmed + API_PREFIX;
     this.fetchImpl = opts.fetch ?? globalThis.fetch.bind(globalThis);
     this.timeoutMs = opts.timeoutMs ?? 10_000;
-    this.retryPolicy = resolveRetryPolicy(DEFAULT_RETRY_POLICY, opts.retry);
-    this.sleep = opts.sleep ?? defaultSleep;
-    this.random = opts.random ?? Math.random;
     this.now = opts.now ?? Date.now;
-    this.limiter = new RateLimiter({ now: this.now, sleep: this.sleep });
+    const sleep = opts.sleep ?? defaultSleep;
+    this.limiter = new RateLimiter({ now: this.now, sleep });
+    // Retry outside pacing: every attempt waits for the budget on its own.
+    const retry =
+      opts.retry === false
+        ? []
+        : [
+            retryTransformer({
+              policy: resolveRetryPolicy(DEFAULT_RETRY_POLICY, opts.retry),
+              sleep,
+              random: opts.random ?? Math.random,
+              now: this.now,
+              logger: opts.logger,
+              onRetry: () => this.counters.retries++,
+            }),
+          ];
+    const layers = [...(opts.transformers ?? []), ...retry, pacingTransformer(this.limiter, { now: this.now, logger: opts.logger })];
+    this.run = chain(layers, (req, o) => this.exchange(req, o));
   }
 
   get stats(): ClientStats {
@@ -140,60 +141,31 @@ export class ChannelTalkClient {
     return this.limiter.state();
   }
 
-  async call<T>(req: CallRequest, opts: CallOptions = {}): Promise<CallResult<T>> {
-    const policy = resolveRetryPolicy(this.retryPolicy, opts.retry);
-    const path = req.path.startsWith('/') ? req.path : `/${req.path}`;
-    const url = this.base + path + queryString(req.query);
-    // Serialized once, so every retry sends the very same bytes (requestId included).
-    const body = req.body === undefined ? undefined : JSON.stringify(req.body);
-    const firstStarted = this.now();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.attempt<T>(req.method, path, url, body, attempt, opts.signal);
-      } catch (err) {
-        if (err instanceof ChannelTalkRejectedError) {
-          err.attempts = attempt;
-          throw err;
-        }
-        if (!(err instanceof ChannelTalkUnavailableError)) throw err;
-        err.attempts = attempt;
-        const delay = retryDelayMs(err, attempt, policy, this.random);
-        const elapsed = this.now() - firstStarted;
-        if (attempt >= policy.maxAttempts || elapsed + delay > policy.maxElapsedMs) {
-          this.opts.logger?.warn(
-            { method: req.method, path: err.path, reason: err.reason, status: err.status, attempts: attempt, retryAfterMs: err.retryAfterMs },
-            'channeltalk call gave up',
-          );
-          throw err;
-        }
-        this.counters.retries++;
-        this.opts.logger?.info(
-          { method: req.method, path: err.path, reason: err.reason, status: err.status, attempt, delayMs: delay },
-          'channeltalk call will retry',
-        );
-        await this.sleep(delay, opts.signal);
-      }
-    }
+  /** One HTTP exchange, unpaced and never retried: fetch, timeout, classify. */
+  call<T>(req: CallRequest, opts: CallOptions = {}): Promise<CallResult<T>> {
+    return this.exchange(req, this.attemptOptions(opts)) as Promise<CallResult<T>>;
   }
 
-  async sendMessage(
-    userChatId: string,
-    body: MessageBody,
-    opts: { botName?: string; retry?: false | Partial<RetryPolicy>; signal?: AbortSignal } = {},
-  ): Promise<{ messageId: string | null; raw: unknown }> {
+  /** A call through the layers (pacing, in-process retry, installed transformers), as every endpoint makes it. */
+  request<T>(req: CallRequest, opts: CallOptions = {}): Promise<CallResult<T>> {
+    return this.run(req, this.attemptOptions(opts)) as Promise<CallResult<T>>;
+  }
+
+  async sendMessage(userChatId: string, body: MessageBody, opts: BotCallOptions = {}): Promise<{ messageId: string | null; raw: unknown }> {
     const problems = messageBodyProblems(body);
     if (problems.length > 0) {
       // A programming error upstream (templates, planner): retrying cannot fix it.
       throw new Error(`refusing to send an invalid message body: ${problems.join('; ')}`);
     }
-    const res = await this.call<unknown>(
+    const { botName, ...callOpts } = opts;
+    const res = await this.request<unknown>(
       {
         method: 'POST',
         path: `/user-chats/${encodeURIComponent(userChatId)}/messages`,
-        query: { botName: opts.botName ?? this.opts.botName },
+        query: { botName: botName ?? this.opts.botName },
         body,
       },
-      { retry: opts.retry, signal: opts.signal },
+      callOpts,
     );
     const message = field(res.data, 'message');
     const id = field(message, 'id');
@@ -203,12 +175,16 @@ export class ChannelTalkClient {
   async listMessages(
     userChatId: string,
     q: { sortOrder?: 'asc' | 'desc' | 'both'; limit?: number; since?: string } = {},
+    opts: CallOptions = {},
   ): Promise<{ messages: unknown[]; prev?: string; next?: string }> {
-    const res = await this.call<unknown>({
-      method: 'GET',
-      path: `/user-chats/${encodeURIComponent(userChatId)}/messages`,
-      query: { sortOrder: q.sortOrder, limit: q.limit, since: q.since },
-    });
+    const res = await this.request<unknown>(
+      {
+        method: 'GET',
+        path: `/user-chats/${encodeURIComponent(userChatId)}/messages`,
+        query: { sortOrder: q.sortOrder, limit: q.limit, since: q.since },
+      },
+      opts,
+    );
     const messages = field(res.data, 'messages');
     const prev = field(res.data, 'prev');
     const next = field(res.data, 'next');
@@ -219,9 +195,8 @@ export class ChannelTalkClient {
     };
   }
 
-  async getUser(userId: string): Promise<{ user: ChannelTalkUser; online?: unknown }> {
-    const path = `/users/${encodeURIComponent(userId)}`;
-    const res = await this.call<unknown>({ method: 'GET', path });
+  async getUser(userId: string, opts: CallOptions = {}): Promise<{ user: ChannelTalkUser; online?: unknown }> {
+    const res = await this.request<unknown>({ method: 'GET', path: `/users/${encodeURIComponent(userId)}` }, opts);
     const user = field(res.data, 'user');
     if (!isRecord(user) || typeof user.id !== 'string') {
       throw new Error(`unexpected answer shape from GET /users/{id}: no user.id`);
@@ -230,43 +205,43 @@ export class ChannelTalkClient {
     return { user: user as ChannelTalkUser, ...(online !== undefined ? { online } : {}) };
   }
 
-  async patchUserProfile(userId: string, profile: Record<string, unknown>): Promise<unknown> {
-    const res = await this.call<unknown>({ method: 'PATCH', path: `/users/${encodeURIComponent(userId)}`, body: { profile } });
+  async patchUserProfile(userId: string, profile: Record<string, unknown>, opts: CallOptions = {}): Promise<unknown> {
+    const res = await this.request<unknown>({ method: 'PATCH', path: `/users/${encodeURIComponent(userId)}`, body: { profile } }, opts);
     return res.data;
   }
 
-  async closeChat(userChatId: string, botName?: string): Promise<unknown> {
+  async closeChat(userChatId: string, opts: BotCallOptions = {}): Promise<unknown> {
+    const { botName, ...callOpts } = opts;
     const name = botName ?? this.opts.botName;
     if (name === undefined || name === '') {
       throw new Error('closeChat needs a botName: pass one or configure the client with botName');
     }
-    const res = await this.call<unknown>({
-      method: 'PATCH',
-      path: `/user-chats/${encodeURIComponent(userChatId)}/close`,
-      query: { botName: name },
-    });
+    const res = await this.request<unknown>(
+      { method: 'PATCH', path: `/user-chats/${encodeURIComponent(userChatId)}/close`, query: { botName: name } },
+      callOpts,
+    );
     return res.data;
   }
 
   /** The cheap credentials check. */
-  async getChannel(): Promise<unknown> {
-    const res = await this.call<unknown>({ method: 'GET', path: '/channel' });
+  async getChannel(opts: CallOptions = {}): Promise<unknown> {
+    const res = await this.request<unknown>({ method: 'GET', path: '/channel' }, opts);
     return res.data;
   }
 
-  private async attempt<T>(
-    method: HttpMethod,
-    path: string,
-    url: string,
-    body: string | undefined,
-    attempt: number,
-    signal: AbortSignal | undefined,
-  ): Promise<CallResult<T>> {
+  private attemptOptions(opts: CallOptions): AttemptOptions {
+    return { ...opts, timeoutMs: opts.timeoutMs ?? this.timeoutMs, attempt: 1 };
+  }
+
+  private async exchange(req: CallRequest, opts: AttemptOptions): Promise<CallResult<unknown>> {
+    const { method } = req;
+    const path = req.path.startsWith('/') ? req.path : `/${req.path}`;
+    const url = this.base + path + queryString(req.query);
     const logPath = stripQuery(path);
-    await this.limiter.acquire(signal);
+    const { attempt, signal } = opts;
     const startedAt = this.now();
     const t0 = performance.now();
-    const report = (status: number | null, errorKind: AttemptInfo['errorKind'], reason?: UnavailableReason): number => {
+    const report = (status: number | null, errorKind: AttemptInfo['errorKind'], reason?: UnavailableReason): void => {
       const latencyMs = Math.round((performance.now() - t0) * 10) / 10;
       this.opts.logger?.debug({ method, path: logPath, status, latencyMs, attempt, errorKind, reason }, 'channeltalk attempt');
       try {
@@ -274,7 +249,6 @@ export class ChannelTalkClient {
       } catch {
         // An observer must not turn a sent message into a failed one.
       }
-      return latencyMs;
     };
 
     const controller = new AbortController();
@@ -282,9 +256,10 @@ export class ChannelTalkClient {
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
-    }, this.timeoutMs);
+    }, opts.timeoutMs);
     const onCallerAbort = (): void => controller.abort();
-    signal?.addEventListener('abort', onCallerAbort, { once: true });
+    if (signal?.aborted) controller.abort();
+    else signal?.addEventListener('abort', onCallerAbort, { once: true });
     this.counters.requests++;
     try {
       let res: Response;
@@ -293,7 +268,8 @@ export class ChannelTalkClient {
         res = await this.fetchImpl(url, {
           method,
           headers: this.headers(),
-          body,
+          // The same object serializes to the same bytes on every attempt (requestId included).
+          body: req.body === undefined ? undefined : JSON.stringify(req.body),
           signal: controller.signal,
           // A redirect would carry the key pair to wherever it points.
           redirect: 'manual',
@@ -306,59 +282,50 @@ export class ChannelTalkClient {
         }
         const reason: UnavailableReason = timedOut ? 'timeout' : 'network';
         report(null, 'unavailable', reason);
-        throw new ChannelTalkUnavailableError({ reason, method, path: logPath, cause: timedOut ? undefined : safeCause(cause) });
-      }
-
-      const { throttlingAnnounced } = this.limiter.update(res.headers);
-      if (throttlingAnnounced) {
-        this.opts.logger?.warn(
-          { method, path: logPath, status: res.status, limit: res.headers.get('x-ratelimit-limit') },
-          'channeltalk announced upcoming rate limiting (x-ratelimit-will-be-throttled)',
-        );
-      }
-
-      if (res.status >= 200 && res.status < 300) {
-        report(res.status, null);
-        return { status: res.status, data: parseBody(text) as T, headers: res.headers };
-      }
-      if (res.status === 429 || res.status >= 500) {
-        const err = this.unavailableFromResponse(res, method, logPath);
-        report(res.status, 'unavailable', err.reason);
+        const err = new ChannelTalkUnavailableError({ reason, method, path: logPath, cause: timedOut ? undefined : safeCause(cause) });
+        err.attempts = attempt;
         throw err;
       }
-      report(res.status, 'rejected');
-      const { code, message } = errorBody(text);
-      throw new ChannelTalkRejectedError({
-        status: res.status,
-        method,
-        path: logPath,
-        code: code !== undefined ? this.redact(code) : undefined,
-        apiMessage: message !== undefined ? this.redact(message).slice(0, API_MESSAGE_MAX) : undefined,
-      });
+      if (res.status >= 200 && res.status < 300) {
+        report(res.status, null);
+        return { status: res.status, data: parseBody(text), headers: res.headers };
+      }
+      const err = this.classify(res, text, method, logPath);
+      report(res.status, err.kind, err instanceof ChannelTalkUnavailableError ? err.reason : undefined);
+      err.attempts = attempt;
+      err.rateLimit = readRateLimitHeaders(res.headers);
+      throw err;
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onCallerAbort);
-      this.limiter.release();
     }
   }
 
-  private unavailableFromResponse(res: Response, method: HttpMethod, path: string): ChannelTalkUnavailableError {
-    const now = this.now();
-    let retryAfterMs = parseRetryAfterMs(res.headers.get('retry-after'), now);
-    if (res.status === 429) {
-      this.counters.rateLimited++;
-      const resetAt = parseResetEpochMs(res.headers.get('x-ratelimit-reset'));
-      if (retryAfterMs === undefined && resetAt !== undefined) retryAfterMs = Math.max(0, resetAt - now);
-      if (res.headers.get('x-ratelimit-remaining') === null) {
-        this.limiter.noteExhausted(now + (retryAfterMs ?? this.retryPolicy.baseDelayMs));
+  /** An answer that is not 2xx: may succeed later (429, 5xx) or will fail the same way again. */
+  private classify(res: Response, text: string, method: HttpMethod, path: string): ChannelTalkUnavailableError | ChannelTalkRejectedError {
+    if (res.status === 429 || res.status >= 500) {
+      const now = this.now();
+      let retryAfterMs = parseRetryAfterMs(res.headers.get('retry-after'), now);
+      if (res.status === 429) {
+        this.counters.rateLimited++;
+        const resetAt = parseResetEpochMs(res.headers.get('x-ratelimit-reset'));
+        if (retryAfterMs === undefined && resetAt !== undefined) retryAfterMs = Math.max(0, resetAt - now);
       }
+      return new ChannelTalkUnavailableError({
+        reason: res.status === 429 ? 'rate_limited' : 'server_error',
+        status: res.status,
+        method,
+        path,
+        retryAfterMs,
+      });
     }
-    return new ChannelTalkUnavailableError({
-      reason: res.status === 429 ? 'rate_limited' : 'server_error',
+    const { code, message } = errorBody(text);
+    return new ChannelTalkRejectedError({
       status: res.status,
       method,
       path,
-      retryAfterMs,
+      code: code !== undefined ? this.redact(code) : undefined,
+      apiMessage: message !== undefined ? this.redact(message).slice(0, API_MESSAGE_MAX) : undefined,
     });
   }
 

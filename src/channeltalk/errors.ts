@@ -4,7 +4,21 @@
 // access key/secret or request bodies: errors end up in logs and in the store.
 
 export type ChannelTalkErrorKind = 'rejected' | 'unavailable';
-export type UnavailableReason = 'network' | 'timeout' | 'server_error' | 'rate_limited';
+/**
+ * 'paced': nothing was sent, because the client's own pacer would have had to
+ * wait longer than the attempt may take (retryAfterMs says how long).
+ */
+export type UnavailableReason = 'network' | 'timeout' | 'server_error' | 'rate_limited' | 'paced';
+
+/** What an answer's x-ratelimit-* headers said; counts and times only, safe to keep on an error. */
+export interface RateLimitHeaders {
+  limit: number | null;
+  remaining: number | null;
+  /** Epoch ms. */
+  resetAt: number | null;
+  /** null: header absent (not in the grace period); otherwise its value. */
+  willBeThrottled: boolean | null;
+}
 
 export abstract class ChannelTalkError extends Error {
   abstract readonly kind: ChannelTalkErrorKind;
@@ -12,8 +26,10 @@ export abstract class ChannelTalkError extends Error {
   readonly method: string;
   /** Request path without query string. */
   readonly path: string;
-  /** How many HTTP attempts the call made before giving up (set by the client's retry loop). */
+  /** How many attempts the call made before giving up (set per attempt; the retry layer's last one wins). */
   attempts = 1;
+  /** The answer's rate-limit headers, for the pacing layer; undefined when no answer arrived. */
+  rateLimit: RateLimitHeaders | undefined;
 
   protected constructor(message: string, method: string, path: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -1,5 +1,6 @@
-// Backoff arithmetic for the client's retry loop, kept pure so it can be tested
-// without a network.
+// Backoff arithmetic, kept pure so it can be tested without a network: the
+// client's optional in-process retry layer and the dispatcher's durable retry
+// both draw their waits from fullJitterMs.
 import type { ChannelTalkUnavailableError } from './errors.js';
 
 export interface RetryPolicy {
@@ -18,16 +19,26 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = {
   maxElapsedMs: 30_000,
 };
 
-export function resolveRetryPolicy(base: RetryPolicy, override: false | Partial<RetryPolicy> | undefined): RetryPolicy {
+export function resolveRetryPolicy(base: RetryPolicy, override: boolean | Partial<RetryPolicy> | undefined): RetryPolicy {
   if (override === false) return { ...base, maxAttempts: 1 };
+  if (override === true) return base;
   const merged = { ...base, ...stripUndefined(override ?? {}) };
   return { ...merged, maxAttempts: Math.max(1, Math.floor(merged.maxAttempts)) };
 }
 
-/** Exponential backoff with full jitter: uniform in [0, min(max, base * 2^(attempt-1))]. */
-export function backoffDelayMs(attempt: number, policy: RetryPolicy, random: () => number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+/**
+ * Exponential backoff with full jitter (AWS Architecture Blog, "Exponential
+ * Backoff And Jitter"): uniform in [0, min(cap, base * 2^(attempt-1))]. Of the
+ * variants there, it spreads a crowd of retries best and finishes the work soonest.
+ */
+export function fullJitterMs(attempt: number, baseMs: number, capMs: number, random: () => number): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.floor(random() * ceiling);
+}
+
+/** The in-process retry layer's backoff: full jitter within the policy's bounds. */
+export function backoffDelayMs(attempt: number, policy: RetryPolicy, random: () => number): number {
+  return fullJitterMs(attempt, policy.baseDelayMs, policy.maxDelayMs, random);
 }
 
 /**

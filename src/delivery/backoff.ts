@@ -1,9 +1,65 @@
-// Exponential backoff with "full jitter": spreads retries of many messages
-// over the window instead of having them hit a recovering API at once.
+// The dispatcher's durable retry, in one place: what to do after a failed
+// call to Channel Talk (back off, or give up), how long to wait, and how long
+// one attempt may take under a claim's lease. The dispatcher calls the client
+// with its in-process retry off, so this is the only retry policy a message,
+// a profile fetch or a profile write-back goes through.
+import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../channeltalk/errors.js';
+import { fullJitterMs } from '../channeltalk/retry.js';
+
 const BASE_MS = 500;
 const MAX_MS = 60_000;
 
+/**
+ * Time kept free between the end of an attempt and the end of its claim's
+ * lease, to commit the outcome before another instance may take the work over.
+ */
+export const LEASE_MARGIN_MS = 2_000;
+
+/** Exponential backoff with full jitter: uniform in [0, min(60 s, 0.5 s * 2^(attempt-1))]. */
 export function backoffMs(attempt: number, random: () => number): number {
-  const ceiling = Math.min(MAX_MS, BASE_MS * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  return fullJitterMs(attempt, BASE_MS, MAX_MS, random);
+}
+
+export type Settlement = { retryAt: number; note: string } | { fail: string };
+
+export interface FailureContext {
+  /** How long the work has been failing (or waiting) so far. */
+  ageMs: number;
+  /** Transient failures are retried until the work is this old. */
+  maxAgeMs: number;
+  /** Attempts made, this one included; null where the store does not count them (the wait then grows with the age). */
+  attempts: number | null;
+  now: number;
+  random: () => number;
+}
+
+/** Transient and younger than the maximum age: back off (the server's hint winning). Otherwise: fail, with the reason. */
+export function settleFailure(err: unknown, c: FailureContext): Settlement {
+  if (err instanceof ChannelTalkUnavailableError) {
+    const seconds = Math.round(c.ageMs / 1000);
+    if (c.ageMs >= c.maxAgeMs) {
+      return { fail: c.attempts !== null ? `gave up after ${c.attempts} attempts over ${seconds} s: ${err.reason}` : `gave up after ${seconds} s: ${err.reason}` };
+    }
+    const wait = Math.max(err.retryAfterMs ?? 0, backoffMs(c.attempts ?? attemptsFromAge(c.ageMs), c.random));
+    return { retryAt: c.now + wait, note: `${err.reason}${err.status !== undefined ? ` ${err.status}` : ''}` };
+  }
+  if (err instanceof ChannelTalkRejectedError) {
+    return { fail: `Channel Talk refused it with ${err.status}${err.code ? ` (${err.code})` : ''}` };
+  }
+  return { fail: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * How long an attempt may take when its claim's lease ends at `leaseEnd`: the
+ * client's own timeout, cut so that the attempt ends LEASE_MARGIN_MS before
+ * the lease does. At least 1 ms, so a late start fails fast as a timeout
+ * (and is retried) instead of running past the lease.
+ */
+export function attemptTimeoutMs(leaseEnd: number, now: number, clientTimeoutMs: number): number {
+  return Math.max(1, Math.min(clientTimeoutMs, leaseEnd - LEASE_MARGIN_MS - now));
+}
+
+/** Without a count, the attempt number whose backoff ceiling is about the age: waits grow as the failure lasts. */
+function attemptsFromAge(ageMs: number): number {
+  return 1 + Math.floor(Math.log2(1 + Math.max(0, ageMs) / BASE_MS));
 }

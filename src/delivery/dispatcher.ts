@@ -4,12 +4,12 @@
 import type { Logger } from 'pino';
 import type { Event } from '../channeltalk/event.js';
 import type { MessageBody } from '../channeltalk/wire.js';
-import type { ChannelTalkClient } from '../channeltalk/client.js';
-import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../channeltalk/errors.js';
+import type { CallOptions, ChannelTalkClient } from '../channeltalk/client.js';
+import { ChannelTalkRejectedError, ChannelTalkUnavailableError, isChannelTalkError } from '../channeltalk/errors.js';
 import { plan, type CurationSet } from '../curation/index.js';
 import type { AttemptRecord, DispatchOps, ClaimedMessage, PlanningRun, WriteBackRun } from './store/dispatch-ops.js';
 import { writeBackJson } from './store/intake-tx.js';
-import { backoffMs } from './backoff.js';
+import { attemptTimeoutMs, settleFailure } from './backoff.js';
 
 export interface DispatcherOptions {
   ops: DispatchOps;
@@ -22,7 +22,7 @@ export interface DispatcherOptions {
   /** A message failing transiently for longer than this is given up. */
   sendMaxAgeMs: number;
   botName?: string | undefined;
-  /** How long a claim protects a message from other instances; must exceed a request's timeout. */
+  /** How long a claim protects a message from other instances; each call's timeout is cut to end before it. */
   leaseMs?: number;
   /** Longest sleep between looks at the database (other instances may add work). */
   pollMs?: number;
@@ -45,6 +45,7 @@ export class Dispatcher {
   private wakeUp: (() => void) | null = null;
   private woken = false;
   private readonly now: () => number;
+  private readonly random: () => number;
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly concurrency: number;
@@ -52,6 +53,7 @@ export class Dispatcher {
 
   constructor(private readonly o: DispatcherOptions) {
     this.now = o.now ?? Date.now;
+    this.random = o.random ?? Math.random;
     this.leaseMs = o.leaseMs ?? 30_000;
     this.pollMs = o.pollMs ?? 500;
     this.concurrency = o.concurrency ?? 16;
@@ -122,10 +124,12 @@ export class Dispatcher {
   private async tick(): Promise<number> {
     const now = this.now();
     await this.o.ops.reclaimExpired(now);
+    // Every claim below is made at `now`, so its lease ends at leaseEnd.
+    const leaseEnd = now + this.leaseMs;
     const runs = await this.o.ops.claimPlanning(now, 8, this.o.instanceId, this.leaseMs);
-    for (const run of runs) this.track(this.planRun(run));
+    for (const run of runs) this.track(this.planRun(run, leaseEnd));
     const writes = await this.o.ops.claimWriteBacks(now, 8, this.leaseMs);
-    for (const w of writes) this.track(this.writeBack(w));
+    for (const w of writes) this.track(this.writeBack(w, leaseEnd));
     // At most one channel's share per claim, so one claim cannot fill every slot with one channel.
     const room = Math.min(this.concurrency - this.inflight.size, this.perChannel);
     if (room <= 0) return runs.length + writes.length;
@@ -150,7 +154,7 @@ export class Dispatcher {
       const ch = m.channel_id ?? '';
       this.inflightByChannel.set(ch, (this.inflightByChannel.get(ch) ?? 0) + 1);
       this.track(
-        this.send(m).finally(() => {
+        this.send(m, leaseEnd).finally(() => {
           const n = (this.inflightByChannel.get(ch) ?? 1) - 1;
           if (n <= 0) this.inflightByChannel.delete(ch);
           else this.inflightByChannel.set(ch, n);
@@ -185,7 +189,12 @@ export class Dispatcher {
     });
   }
 
-  private async send(m: ClaimedMessage): Promise<void> {
+  /** Retry is ours (durable, recorded), so the client makes one attempt, and it ends before the claim's lease. */
+  private callOptions(client: ChannelTalkClient, leaseEnd: number): CallOptions {
+    return { retry: false, timeoutMs: attemptTimeoutMs(leaseEnd, this.now(), client.timeoutMs) };
+  }
+
+  private async send(m: ClaimedMessage, leaseEnd: number): Promise<void> {
     const { ops, logger, delayScale } = this.o;
     const ids = { runId: m.run_id, chatId: m.chat_id, seq: m.seq, requestId: m.request_id };
     const body = JSON.parse(m.body_json) as MessageBody;
@@ -207,7 +216,7 @@ export class Dispatcher {
       const client = this.o.clientFor(m.channel_id);
       if (!client) throw new Error(`no configured channel serves channel ${m.channel_id ?? '(none)'}`);
       const res = await client.sendMessage(m.chat_id, body, {
-        retry: false,
+        ...this.callOptions(client, leaseEnd),
         ...(this.o.botName ? { botName: this.o.botName } : {}),
       });
       const latencyMs = performance.now() - t0;
@@ -223,29 +232,22 @@ export class Dispatcher {
     } catch (err) {
       const latencyMs = performance.now() - t0;
       const now = this.now();
-      if (err instanceof ChannelTalkUnavailableError) {
-        const tried = attempt(err.status ?? null, 'unavailable', err.reason, latencyMs);
-        const age = now - (m.first_attempt_at ?? startedAt);
-        if (age >= this.o.sendMaxAgeMs) {
-          const reason = `gave up after ${m.attempts + 1} attempts over ${Math.round(age / 1000)} s: ${err.reason}`;
-          await ops.markFailed(m, reason, now, delayScale, tried);
-          logger.error({ ...ids, reason }, 'message failed');
-          this.o.onAttempt?.('failed', err.status ?? null, latencyMs);
-          this.o.onRunFinished?.('failed');
-          return;
-        }
-        const wait = Math.max(err.retryAfterMs ?? 0, backoffMs(m.attempts + 1, this.o.random ?? Math.random));
-        await ops.markRetry(m, now + wait, `${err.reason}${err.status ? ` ${err.status}` : ''}`, now, delayScale, tried);
-        logger.warn({ ...ids, reason: err.reason, status: err.status, retryInMs: wait, attempt: m.attempts + 1 }, 'message send will be retried');
-        this.o.onAttempt?.('retry', err.status ?? null, latencyMs);
+      const age = now - (m.first_attempt_at ?? startedAt);
+      const settled = settleFailure(err, { ageMs: age, maxAgeMs: this.o.sendMaxAgeMs, attempts: m.attempts + 1, now, random: this.random });
+      const status = isChannelTalkError(err) ? (err.status ?? null) : null;
+      if ('retryAt' in settled) {
+        const reason = err instanceof ChannelTalkUnavailableError ? err.reason : null;
+        await ops.markRetry(m, settled.retryAt, settled.note, now, delayScale, attempt(status, 'unavailable', reason, latencyMs));
+        logger.warn({ ...ids, reason, status, retryInMs: settled.retryAt - now, attempt: m.attempts + 1 }, 'message send will be retried');
+        this.o.onAttempt?.('retry', status, latencyMs);
         return;
       }
-      const status = err instanceof ChannelTalkRejectedError ? err.status : null;
-      const reason =
-        err instanceof ChannelTalkRejectedError
-          ? `Channel Talk refused it with ${err.status}${err.code ? ` (${err.code})` : ''}`
-          : `could not be sent: ${err instanceof Error ? err.message : String(err)}`;
-      await ops.markFailed(m, reason, now, delayScale, attempt(status, status ? 'rejected' : 'invalid', reason, latencyMs));
+      const reason = isChannelTalkError(err) ? settled.fail : `could not be sent: ${settled.fail}`;
+      const tried =
+        err instanceof ChannelTalkUnavailableError
+          ? attempt(status, 'unavailable', err.reason, latencyMs)
+          : attempt(status, err instanceof ChannelTalkRejectedError ? 'rejected' : 'invalid', reason, latencyMs);
+      await ops.markFailed(m, reason, now, delayScale, tried);
       logger.error({ ...ids, status, reason }, 'message failed');
       this.o.onAttempt?.('failed', status, latencyMs);
       this.o.onRunFinished?.('failed');
@@ -253,7 +255,7 @@ export class Dispatcher {
   }
 
   /** After a completed sequence: write the curation's computed values to the customer's profile, so managers see them in the desk. */
-  private async writeBack(w: WriteBackRun): Promise<void> {
+  private async writeBack(w: WriteBackRun, leaseEnd: number): Promise<void> {
     const { ops, logger } = this.o;
     const now = this.now();
     const ids = { runId: w.id, chatId: w.chat_id, userId: w.user_id };
@@ -265,24 +267,24 @@ export class Dispatcher {
     }
     const patch = JSON.parse(w.writeback_json) as Record<string, unknown>;
     try {
-      await client.patchUserProfile(w.user_id, patch);
+      await client.patchUserProfile(w.user_id, patch, this.callOptions(client, leaseEnd));
       await ops.finishWriteBack(w.id, { done: true });
       logger.info({ ...ids, keys: Object.keys(patch) }, 'profile written back');
     } catch (err) {
-      if (err instanceof ChannelTalkUnavailableError && now - (w.finished_at ?? now) < this.o.sendMaxAgeMs) {
-        const wait = Math.max(err.retryAfterMs ?? 0, backoffMs(2, this.o.random ?? Math.random));
-        await ops.finishWriteBack(w.id, { done: false, retryAt: now + wait, reason: err.reason });
-        logger.warn({ ...ids, reason: err.reason }, 'profile write-back will be retried');
+      // Write-backs are not counted, so the wait grows with the time since the run finished.
+      const settled = settleFailure(err, { ageMs: now - (w.finished_at ?? now), maxAgeMs: this.o.sendMaxAgeMs, attempts: null, now, random: this.random });
+      if ('retryAt' in settled) {
+        await ops.finishWriteBack(w.id, { done: false, retryAt: settled.retryAt, reason: settled.note });
+        logger.warn({ ...ids, reason: settled.note }, 'profile write-back will be retried');
         return;
       }
-      const reason = err instanceof ChannelTalkRejectedError ? `Channel Talk refused it with ${err.status}` : err instanceof Error ? err.message : String(err);
-      await ops.finishWriteBack(w.id, { done: false, retryAt: null, reason });
-      logger.error({ ...ids, reason }, 'profile write-back failed');
+      await ops.finishWriteBack(w.id, { done: false, retryAt: null, reason: settled.fail });
+      logger.error({ ...ids, reason: settled.fail }, 'profile write-back failed');
     }
   }
 
   /** A run whose delivery lacked the profile: fetch the user, then plan exactly as intake would have. */
-  private async planRun(run: PlanningRun): Promise<void> {
+  private async planRun(run: PlanningRun, leaseEnd: number): Promise<void> {
     const { ops, logger, delayScale } = this.o;
     const now = this.now();
     const curation = this.o.curations(run.channel_id)?.byId(run.curation_id);
@@ -299,15 +301,15 @@ export class Dispatcher {
       try {
         const client = this.o.clientFor(run.channel_id);
         if (!client) throw new Error(`no configured channel serves channel ${run.channel_id ?? '(none)'}`);
-        const { user } = await client.getUser(run.user_id);
+        const { user } = await client.getUser(run.user_id, this.callOptions(client, leaseEnd));
         profile = { ...(user.profile ?? {}) };
         if (profile.name === undefined && user.name !== undefined) profile.name = user.name;
         language ??= user.language ?? null;
       } catch (err) {
-        if (err instanceof ChannelTalkUnavailableError && now - run.created_at < this.o.sendMaxAgeMs) {
-          const wait = Math.max(err.retryAfterMs ?? 0, backoffMs(run.planning_attempts, this.o.random ?? Math.random));
-          await ops.failPlanning(run.id, `fetching the user: ${err.reason}`, now + wait, now, delayScale);
-          logger.warn({ runId: run.id, chatId: run.chat_id, userId: run.user_id, reason: err.reason }, 'fetching the profile will be retried');
+        const settled = settleFailure(err, { ageMs: now - run.created_at, maxAgeMs: this.o.sendMaxAgeMs, attempts: run.planning_attempts, now, random: this.random });
+        if ('retryAt' in settled) {
+          await ops.failPlanning(run.id, `fetching the user: ${settled.note}`, settled.retryAt, now, delayScale);
+          logger.warn({ runId: run.id, chatId: run.chat_id, userId: run.user_id, reason: settled.note }, 'fetching the profile will be retried');
           return;
         }
         // The user cannot be had: plan without a profile, which yields the curation's fallback.

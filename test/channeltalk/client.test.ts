@@ -243,6 +243,24 @@ void describe('ChannelTalkClient against the fake', () => {
     assert.equal(missing.status, 404);
   });
 
+  void test('getUser and patchUserProfile with retry off make exactly one request against the fake', async () => {
+    fake.state.users.set('u1', { id: 'u1', profile: {} });
+    fake.state.faults.configure({ failRate: 1, mix: ['503'], failAfterCommitRate: 0 });
+    const { client, sleeps } = harness();
+    await rejectsWith(client.getUser('u1', { retry: false }), ChannelTalkUnavailableError);
+    assert.deepEqual(fake.state.received().requests, { '503': 1 });
+    await rejectsWith(client.patchUserProfile('u1', { goal: 'cut' }, { retry: false }), ChannelTalkUnavailableError);
+    assert.deepEqual(fake.state.received().requests, { '503': 2 });
+    assert.deepEqual(
+      fake.state.rejected.map((r) => r.path),
+      ['/open/v5/users/u1', '/open/v5/users/u1'],
+    );
+    assert.deepEqual(sleeps, []);
+    // Control: without retry: false the same calls retry in process.
+    await rejectsWith(client.getUser('u1', { retry: { maxAttempts: 3 } }), ChannelTalkUnavailableError);
+    assert.equal(fake.state.received().requests['503'], 5);
+  });
+
   void test('base URL may already end in /open/v5', async () => {
     const { client } = harness({ baseUrl: `${fake.url}/open/v5/` });
     await client.getChannel();
@@ -268,6 +286,27 @@ void describe('rate-limit pacing against the fake limiter', () => {
       ),
     );
     assert.ok(statuses.filter((s) => s === 429).length >= 5, `statuses ${statuses.join(',')}`);
+  });
+
+  void test("monitoring phase: remaining reaches 0 but nothing is refused; the client slows down and keeps sending", async () => {
+    fake.state.rateLimit.configure(3, 'monitoring');
+    const client = new ChannelTalkClient({ baseUrl: fake.url, accessKey: KEY, accessSecret: SECRET, retry: false });
+    await Promise.all(Array.from({ length: 9 }, (_, i) => client.sendMessage(`chat-${i % 3}`, simpleBody(`mon-${i}`))));
+    const received = fake.state.received();
+    assert.equal(received.messages.length, 9, 'every send went through with retry off: none was held back or refused');
+    assert.equal(received.rateLimited, 0);
+    assert.equal(client.rateLimitState().phase, 'monitoring');
+    assert.ok(client.stats.rateLimitSlowdowns >= 1, 'the pacer slowed down once the budget was spent');
+  });
+
+  void test('grace phase: x-ratelimit-will-be-throttled is honoured, so (almost) nothing would have been throttled', async () => {
+    fake.state.rateLimit.configure(5, 'grace');
+    const client = new ChannelTalkClient({ baseUrl: fake.url, accessKey: KEY, accessSecret: SECRET, retry: false });
+    await Promise.all(Array.from({ length: 12 }, (_, i) => client.sendMessage(`chat-${i % 3}`, simpleBody(`grace-${i}`))));
+    assert.equal(fake.state.received().messages.length, 12);
+    assert.ok(fake.state.rateLimit.overLimit <= 1, `requests that enforcement would have refused: ${fake.state.rateLimit.overLimit}`);
+    assert.equal(client.rateLimitState().phase, 'grace');
+    assert.ok(client.stats.rateLimitWaits >= 1, 'the limiter waited for resets');
   });
 
   void test('perSecond 5, 12 concurrent sends: the limiter waits for resets, (almost) no 429s', async () => {

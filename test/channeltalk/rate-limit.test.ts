@@ -4,7 +4,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChannelTalkClient, type ClientLogger } from '../../src/channeltalk/client.js';
 import { ChannelTalkUnavailableError } from '../../src/channeltalk/errors.js';
-import { RateLimiter } from '../../src/channeltalk/rate-limit.js';
+import { PacingTooLongError, RateLimiter } from '../../src/channeltalk/rate-limit.js';
 
 function clock(start = 1_700_000_000_000): { now: () => number; sleep: (ms: number) => Promise<void>; sleeps: number[] } {
   let t = start;
@@ -20,6 +20,10 @@ function clock(start = 1_700_000_000_000): { now: () => number; sleep: (ms: numb
   };
 }
 
+// The grace period's header, even when 'false', says the limits are final:
+// from then on remaining 0 is a hard stop, as it would be under enforcement.
+const GRACE = { 'x-ratelimit-will-be-throttled': 'false' };
+
 const rl = (limit: number, remaining: number, resetSec: number, extra: Record<string, string> = {}): Headers =>
   new Headers({
     'x-ratelimit-limit': String(limit),
@@ -33,7 +37,7 @@ void describe('RateLimiter', () => {
     const c = clock();
     const limiter = new RateLimiter({ now: c.now, sleep: c.sleep, marginMs: 0 });
     await limiter.acquire();
-    limiter.update(rl(10, 0, c.now() / 1000 + 2));
+    limiter.update(rl(10, 0, c.now() / 1000 + 2, GRACE));
     limiter.release();
     await limiter.acquire();
     assert.deepEqual(c.sleeps, [2000]);
@@ -57,7 +61,7 @@ void describe('RateLimiter', () => {
     const c = clock();
     const limiter = new RateLimiter({ now: c.now, sleep: c.sleep, marginMs: 0 });
     await limiter.acquire();
-    limiter.update(rl(100, 5, c.now() / 1000 + 1));
+    limiter.update(rl(100, 5, c.now() / 1000 + 1, GRACE));
     limiter.release();
     await limiter.acquire();
     assert.deepEqual(c.sleeps, [1000], '5 of 100 left is within the 5% reserve');
@@ -67,7 +71,7 @@ void describe('RateLimiter', () => {
     const c = clock();
     const limiter = new RateLimiter({ now: c.now, sleep: c.sleep, marginMs: 0 });
     await limiter.acquire();
-    limiter.update(rl(5, 2, c.now() / 1000 + 1));
+    limiter.update(rl(5, 2, c.now() / 1000 + 1, GRACE));
     limiter.release();
     await limiter.acquire();
     await limiter.acquire();
@@ -102,6 +106,145 @@ void describe('RateLimiter', () => {
     limiter.update(rl(5, 3, base + 2));
     limiter.update(rl(5, 4, base + 2));
     assert.equal(limiter.state().remaining, 3, 'same window: the lowest figure wins');
+  });
+});
+
+void describe('rate limits as Channel Talk rolls them out', () => {
+  void test('monitoring: a 200 with remaining 0 (no 429, no grace header) slows the pacer but does not stop it', async () => {
+    const c = clock();
+    const start = c.now();
+    const limiter = new RateLimiter({ now: c.now, sleep: c.sleep, marginMs: 0 });
+    // The window resets a minute from now: stopping would mean a minute without a send.
+    const resetSec = start / 1000 + 60;
+    for (let i = 0; i < 5; i++) {
+      await limiter.acquire();
+      limiter.update(rl(10, 0, resetSec), 200);
+      limiter.release();
+    }
+    assert.equal(limiter.state().phase, 'monitoring');
+    assert.ok(c.now() - start < 60_000, `five requests went before the reset (${c.now() - start} ms)`);
+    assert.equal(c.sleeps.length, 4, 'it slowed down: a pause before each request after the budget ran out');
+    assert.ok(
+      c.sleeps.every((ms) => ms > 0 && ms <= 1000),
+      `pauses ${c.sleeps.join(', ')}`,
+    );
+    assert.equal(limiter.stats.rateLimitWaits, 4);
+  });
+
+  void test('monitoring: once the budget is spent, requests go one at a time', async () => {
+    const c = clock();
+    const limiter = new RateLimiter({ now: c.now, sleep: c.sleep, marginMs: 0 });
+    await limiter.acquire();
+    limiter.update(rl(10, 0, c.now() / 1000 + 60), 200);
+    limiter.release();
+    await limiter.acquire();
+    let second = false;
+    const p = limiter.acquire().then(() => {
+      second = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(second, false, 'waits for the one in flight');
+    limiter.update(rl(10, 0, c.now() / 1000 + 60), 200);
+    limiter.release();
+    await p;
+    assert.equal(second, true, 'then goes, without waiting for the reset');
+    assert.ok(c.now() - 1_700_000_000_000 < 60_000);
+    limiter.release();
+  });
+
+  void test('x-ratelimit-will-be-throttled: true is honoured as a throttle: the next request waits for the reset', async () => {
+    const c = clock();
+    const limiter = new RateLimiter({ now: c.now, sleep: c.sleep, marginMs: 0 });
+    await limiter.acquire();
+    // 40 of 100 left by this figure, but Channel Talk says this request would have been refused.
+    const out = limiter.update(rl(100, 40, c.now() / 1000 + 3, { 'x-ratelimit-will-be-throttled': 'true' }), 200);
+    limiter.release();
+    assert.equal(out.throttlingAnnounced, true);
+    await limiter.acquire();
+    assert.deepEqual(c.sleeps, [3000]);
+    assert.equal(limiter.state().phase, 'grace');
+    assert.equal(limiter.state().willBeThrottled, true);
+    limiter.release();
+  });
+
+  void test('the same remaining 0 is a slow-down in monitoring and a stop in the grace period', async () => {
+    const waits = async (extra: Record<string, string>): Promise<number[]> => {
+      const c = clock();
+      const limiter = new RateLimiter({ now: c.now, sleep: c.sleep, marginMs: 0 });
+      await limiter.acquire();
+      limiter.update(rl(10, 0, c.now() / 1000 + 60, extra), 200);
+      limiter.release();
+      await limiter.acquire();
+      limiter.release();
+      return c.sleeps;
+    };
+    const monitoring = await waits({});
+    const grace = await waits({ 'x-ratelimit-will-be-throttled': 'false' });
+    assert.equal(monitoring.length, 1);
+    assert.ok((monitoring[0] ?? 0) <= 1000, `monitoring paused ${monitoring[0]} ms`);
+    assert.deepEqual(grace, [60_000], 'the grace period waits for the reset');
+  });
+
+  void test('after a 429 the limits are enforced: remaining 0 is a stop until the reset', async () => {
+    const c = clock();
+    const limiter = new RateLimiter({ now: c.now, sleep: c.sleep, marginMs: 0 });
+    await limiter.acquire();
+    limiter.update(rl(10, 0, c.now() / 1000 + 5), 429);
+    limiter.release();
+    assert.equal(limiter.state().phase, 'enforced');
+    await limiter.acquire();
+    assert.deepEqual(c.sleeps, [5000]);
+    limiter.release();
+    // Enforcement does not go back to monitoring: a later 200 with remaining 0 still stops.
+    limiter.update(rl(10, 0, c.now() / 1000 + 5), 200);
+    await limiter.acquire();
+    assert.deepEqual(c.sleeps, [5000, 5000]);
+    assert.equal(limiter.state().phase, 'enforced');
+  });
+
+  void test('no rate-limit headers at all: phase none, never a wait', async () => {
+    const c = clock();
+    const limiter = new RateLimiter({ now: c.now, sleep: c.sleep });
+    for (let i = 0; i < 3; i++) {
+      await limiter.acquire();
+      limiter.update(new Headers(), 200);
+      limiter.release();
+    }
+    assert.equal(limiter.state().phase, 'none');
+    assert.deepEqual(c.sleeps, []);
+  });
+
+  void test('no turn within the budget (others in flight): PacingTooLongError without a wait estimate, the queue left clean', async () => {
+    const limiter = new RateLimiter({ now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
+    await limiter.acquire();
+    await assert.rejects(limiter.acquire(undefined, 20), (e: unknown) => {
+      assert.ok(e instanceof PacingTooLongError);
+      assert.equal(e.waitMs, undefined);
+      return true;
+    });
+    assert.equal(limiter.state().inFlight, 1);
+    limiter.update(new Headers());
+    limiter.release();
+    await limiter.acquire(undefined, 1_000);
+    assert.equal(limiter.state().inFlight, 1);
+    limiter.release();
+  });
+
+  void test('a wait longer than the budget is not waited: PacingTooLongError says how long it would be', async () => {
+    const c = clock();
+    const limiter = new RateLimiter({ now: c.now, sleep: c.sleep, marginMs: 0 });
+    await limiter.acquire();
+    limiter.update(rl(10, 0, c.now() / 1000 + 40, GRACE), 200);
+    limiter.release();
+    await assert.rejects(limiter.acquire(undefined, 10_000), (e: unknown) => {
+      assert.ok(e instanceof PacingTooLongError);
+      assert.equal(e.waitMs, 40_000);
+      return true;
+    });
+    assert.deepEqual(c.sleeps, [], 'nothing was waited');
+    assert.equal(limiter.state().inFlight, 0, 'nothing is counted in flight');
+    await limiter.acquire(undefined, 41_000);
+    assert.deepEqual(c.sleeps, [40_000], 'within the budget it waits');
   });
 });
 
@@ -177,6 +320,23 @@ void describe('client header handling (scripted fetch)', () => {
     for (let i = 0; i < 3; i++) await client.getChannel();
     assert.equal(warns.length, 1);
     assert.equal(client.rateLimitState().willBeThrottled, true);
+  });
+
+  void test('a pacing wait longer than the attempt may take sends nothing: unavailable/paced with retryAfterMs', async () => {
+    const c = clock();
+    const resetSec = c.now() / 1000 + 40;
+    const s = scripted([() => new Response('{"channel":{}}', { status: 200, headers: rl(10, 0, resetSec, GRACE) })]);
+    const client = new ChannelTalkClient({ baseUrl: 'https://x.invalid', accessKey: 'k', accessSecret: 's', fetch: s.fetch, now: c.now, sleep: c.sleep, timeoutMs: 10_000 });
+    await client.getChannel();
+    await assert.rejects(client.getChannel({ retry: false }), (e: unknown) => {
+      assert.ok(e instanceof ChannelTalkUnavailableError);
+      assert.equal(e.reason, 'paced');
+      assert.equal(e.status, undefined);
+      assert.ok((e.retryAfterMs ?? 0) >= 40_000, `retryAfterMs ${e.retryAfterMs}`);
+      return true;
+    });
+    assert.equal(s.calls, 1, 'the second request was never sent');
+    assert.deepEqual(c.sleeps, [], 'and never waited for');
   });
 
   void test('redirects are not followed (they would carry the key pair along)', async () => {

@@ -1,14 +1,21 @@
 // The dispatcher on its own: a real SQLite store, real ChannelTalkClients
 // whose fetch is a stand-in, no HTTP server and no curations. It checks the
 // send-slot rules that keep one channel's trouble from slowing another.
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
-import { ChannelTalkClient } from '../../src/channeltalk/client.js';
+import { ChannelTalkClient, type CallOptions } from '../../src/channeltalk/client.js';
+import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../../src/channeltalk/errors.js';
+import type { CurationSet } from '../../src/curation/index.js';
+import { backoffMs, LEASE_MARGIN_MS, settleFailure } from '../../src/delivery/backoff.js';
+import { mulberry32 } from '../../src/fake-channeltalk/faults.js';
+import type { FakeChannelTalk } from '../../src/fake-channeltalk/server.js';
+import { loadPack } from '../curation/helpers.js';
+import { KEY, SECRET, startTestFake } from '../fake-channeltalk/helpers.js';
 import type { ChatOpenedEvent } from '../../src/channeltalk/event.js';
-import { Dispatcher } from '../../src/delivery/dispatcher.js';
+import { Dispatcher, type DispatcherOptions } from '../../src/delivery/dispatcher.js';
 import { Store } from '../../src/delivery/store/store.js';
 import { eventually, tempDir } from '../support/processes.js';
 import { planOf } from '../support/plans.js';
@@ -120,4 +127,328 @@ test("a channel never takes more than its share of send slots, even within one c
   const attempts = await store.db.selectFrom('attempts').select(['request_id', 'status']).execute();
   assert.equal(attempts.length, 15);
   assert.ok(attempts.every((a) => a.status === 200));
+});
+
+// ---------------------------------------------------------------------------
+// One owner for retry: the dispatcher calls Channel Talk with in-process
+// retry off at all three places (send, fetching the profile, the profile
+// write-back), decides with one rule whether to back off or give up, and
+// gives every attempt a timeout that ends before its claim's lease.
+
+function freshStore(): Promise<{ store: Store; close: () => Promise<void> }> {
+  const d = tempDir();
+  return Store.open(`sqlite:${path.join(d, 'd.db')}`, { delayScale: 0 }).then((s) => ({
+    store: s,
+    close: async () => {
+      await s.close();
+      rmSync(d, { recursive: true, force: true });
+    },
+  }));
+}
+
+interface Seen {
+  method: 'sendMessage' | 'getUser' | 'patchUserProfile';
+  opts: CallOptions | undefined;
+}
+
+/** Records the options the dispatcher passes to each endpoint. */
+function spied(c: ChannelTalkClient): Seen[] {
+  const seen: Seen[] = [];
+  const send = c.sendMessage.bind(c);
+  c.sendMessage = (chatId, body, opts) => {
+    seen.push({ method: 'sendMessage', opts });
+    return send(chatId, body, opts);
+  };
+  const get = c.getUser.bind(c);
+  c.getUser = (userId, opts) => {
+    seen.push({ method: 'getUser', opts });
+    return get(userId, opts);
+  };
+  const patch = c.patchUserProfile.bind(c);
+  c.patchUserProfile = (userId, profile, opts) => {
+    seen.push({ method: 'patchUserProfile', opts });
+    return patch(userId, profile, opts);
+  };
+  return seen;
+}
+
+function capturedLogger(): { logger: pino.Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+  return { logger, lines };
+}
+
+const said = (lines: Array<Record<string, unknown>>, msg: string): number => lines.filter((l) => l.msg === msg).length;
+
+/** A run of one message whose computed value x is written back to the profile key `goal`. */
+async function intakeWithWriteBack(s: Store, chatId: string): Promise<string> {
+  const runId = `r-${chatId}`;
+  await s.intake({
+    eventId: `e-${chatId}`,
+    event: opened(chatId, '95334'),
+    receivedAt: Date.now(),
+    takeover: false,
+    candidates: [{ runId, curationId: 'c', oncePerChat: false, cooldownMs: null, plan: planOf(runId, [0]), writeBack: { x: 'goal' } }],
+  });
+  return runId;
+}
+
+/** A run whose delivery lacked the profile: the dispatcher must fetch the user to plan it. */
+async function intakePlanning(s: Store, chatId: string): Promise<string> {
+  const runId = `r-${chatId}`;
+  await s.intake({
+    eventId: `e-${chatId}`,
+    event: opened(chatId, '95334'),
+    receivedAt: Date.now(),
+    takeover: false,
+    candidates: [{ runId, curationId: 'diet-main', oncePerChat: false, cooldownMs: null, plan: null }],
+  });
+  return runId;
+}
+
+/** Requests the fake refused on paths containing `pathPart` (each is recorded once, with its path). */
+function requestsTo(fake: FakeChannelTalk, pathPart: string): number {
+  return fake.state.rejected.filter((r) => r.path.includes(pathPart)).length;
+}
+
+void describe('durable retry, owned by the dispatcher', () => {
+  let fake: FakeChannelTalk;
+  let pack: CurationSet;
+  before(async () => {
+    fake = await startTestFake();
+    pack = await loadPack();
+  });
+  after(async () => {
+    await fake.close();
+  });
+
+  function dispatcherWith(s: Store, client: ChannelTalkClient, logger: pino.Logger, extra: Partial<DispatcherOptions> = {}): Dispatcher {
+    return new Dispatcher({
+      ops: s.dispatch,
+      clientFor: () => client,
+      curations: () => pack,
+      logger,
+      delayScale: 0,
+      instanceId: 'test',
+      sendMaxAgeMs: 60 * 60_000,
+      pollMs: 20,
+      botName: 'Coach',
+      ...extra,
+    });
+  }
+
+  const fakeClient = (): ChannelTalkClient => new ChannelTalkClient({ baseUrl: fake.url, accessKey: KEY, accessSecret: SECRET });
+
+  void test('the profile write-back makes one request per pass (retry off) and is rescheduled', async () => {
+    fake.state.reset();
+    // The send goes through; every request after it fails.
+    fake.state.faults.configure({ next: ['ok'], failRate: 1, mix: ['503'], failAfterCommitRate: 0 });
+    const { store: s, close } = await freshStore();
+    const client = fakeClient();
+    const seen = spied(client);
+    const { logger, lines } = capturedLogger();
+    const runId = await intakeWithWriteBack(s, 'wb-1');
+    const d = dispatcherWith(s, client, logger, { leaseMs: 2_500, random: () => 0.99 });
+    d.start();
+    try {
+      await eventually(() => said(lines, 'profile write-back will be retried') >= 1 || undefined, 15_000, 'a write-back retry');
+    } finally {
+      await d.stop(5_000);
+    }
+    try {
+      const passes = said(lines, 'profile write-back will be retried');
+      assert.equal(requestsTo(fake, '/users/'), passes, 'one PATCH per pass: no retries in process on top');
+      const patches = seen.filter((x) => x.method === 'patchUserProfile');
+      assert.ok(patches.length >= 1);
+      for (const p of patches) {
+        assert.equal(p.opts?.retry, false);
+        assert.ok((p.opts?.timeoutMs ?? Infinity) <= 2_500 - LEASE_MARGIN_MS, `timeoutMs ${p.opts?.timeoutMs}`);
+      }
+      const run = await s.db.selectFrom('runs').select(['writeback_state', 'writeback_due_at']).where('id', '=', runId).executeTakeFirstOrThrow();
+      assert.equal(run.writeback_state, 'pending', 'still to be written: rescheduled, not failed');
+    } finally {
+      await close();
+    }
+  });
+
+  void test('fetching the profile makes one request per pass (retry off) and is rescheduled', async () => {
+    fake.state.reset();
+    fake.state.faults.configure({ failRate: 1, mix: ['503'], failAfterCommitRate: 0 });
+    const { store: s, close } = await freshStore();
+    const client = fakeClient();
+    const seen = spied(client);
+    const { logger, lines } = capturedLogger();
+    const runId = await intakePlanning(s, 'plan-1');
+    const d = dispatcherWith(s, client, logger, { leaseMs: 2_500, random: () => 0.99 });
+    d.start();
+    try {
+      await eventually(() => said(lines, 'fetching the profile will be retried') >= 1 || undefined, 15_000, 'a planning retry');
+    } finally {
+      await d.stop(5_000);
+    }
+    try {
+      assert.equal(requestsTo(fake, '/users/'), said(lines, 'fetching the profile will be retried'), 'one GET per pass');
+      for (const g of seen.filter((x) => x.method === 'getUser')) {
+        assert.equal(g.opts?.retry, false);
+        assert.ok((g.opts?.timeoutMs ?? Infinity) <= 2_500 - LEASE_MARGIN_MS, `timeoutMs ${g.opts?.timeoutMs}`);
+      }
+      const run = await s.db.selectFrom('runs').select(['state', 'reason', 'planning_attempts']).where('id', '=', runId).executeTakeFirstOrThrow();
+      assert.equal(run.state, 'planning');
+      assert.match(run.reason ?? '', /^fetching the user: server_error/);
+      assert.equal(run.planning_attempts, requestsTo(fake, '/users/'));
+    } finally {
+      await close();
+    }
+  });
+
+  void test('every attempt gets a timeout that ends before its lease, whatever the client default', { timeout: 30_000 }, async () => {
+    const { store: s, close } = await freshStore();
+    const times: { abortedAt?: number; leaseEnd?: number } = {};
+    const hanging: typeof fetch = async (_u, init) => {
+      const row = await s.db.selectFrom('messages').select('claim_until').where('chat_id', '=', 'hang-1').executeTakeFirst();
+      if (row?.claim_until != null) times.leaseEnd = row.claim_until;
+      return new Promise<Response>((_resolve, reject) => {
+        init?.signal?.addEventListener(
+          'abort',
+          () => {
+            times.abortedAt = Date.now();
+            reject(new DOMException('aborted', 'AbortError'));
+          },
+          { once: true },
+        );
+      });
+    };
+    // The client would wait a minute; the lease is 2.5 s.
+    const client = new ChannelTalkClient({ baseUrl: 'http://channeltalk.invalid', accessKey: 'k', accessSecret: 's', fetch: hanging, timeoutMs: 60_000 });
+    const seen = spied(client);
+    const { logger, lines } = capturedLogger();
+    await intakeWithWriteBack(s, 'hang-1');
+    const d = dispatcherWith(s, client, logger, { leaseMs: 2_500, random: () => 0.99 });
+    d.start();
+    try {
+      await eventually(() => said(lines, 'message send will be retried') >= 1 || undefined, 15_000, 'the hanging send to end in a retry');
+    } finally {
+      await d.stop(5_000);
+    }
+    try {
+      const first = seen.find((x) => x.method === 'sendMessage');
+      assert.equal(first?.opts?.retry, false);
+      assert.ok((first?.opts?.timeoutMs ?? Infinity) <= 2_500 - LEASE_MARGIN_MS, `timeoutMs ${first?.opts?.timeoutMs}`);
+      const attempts = await s.db.selectFrom('attempts').select(['status', 'error_kind', 'reason']).execute();
+      assert.deepEqual(attempts[0], { status: null, error_kind: 'unavailable', reason: 'timeout' });
+      const { abortedAt, leaseEnd } = times;
+      assert.ok(leaseEnd !== undefined && abortedAt !== undefined, 'the attempt was cut short');
+      assert.ok(abortedAt < leaseEnd, `the attempt ended ${leaseEnd - abortedAt} ms before its lease`);
+    } finally {
+      await close();
+    }
+  });
+
+  void test('past SEND_MAX_AGE the one rule gives up everywhere: write-back failed, planned without the profile, message failed', async () => {
+    // The write-back: the send goes through, the PATCH fails once and is given up.
+    fake.state.reset();
+    fake.state.faults.configure({ next: ['ok'], failRate: 1, mix: ['503'], failAfterCommitRate: 0 });
+    {
+      const { store: s, close } = await freshStore();
+      const { logger, lines } = capturedLogger();
+      const runId = await intakeWithWriteBack(s, 'old-wb');
+      const d = dispatcherWith(s, fakeClient(), logger, { sendMaxAgeMs: 0 });
+      d.start();
+      try {
+        await eventually(() => said(lines, 'profile write-back failed') >= 1 || undefined, 15_000, 'the write-back to be given up');
+      } finally {
+        await d.stop(5_000);
+      }
+      const run = await s.db.selectFrom('runs').select(['writeback_state', 'reason']).where('id', '=', runId).executeTakeFirstOrThrow();
+      await close();
+      assert.equal(run.writeback_state, 'failed');
+      assert.match(run.reason ?? '', /^profile write-back failed: gave up after \d+ s: server_error/);
+      assert.equal(requestsTo(fake, '/users/'), 1);
+    }
+    // Planning: the profile cannot be had, so the run is planned without it; its first message then fails for good.
+    fake.state.reset();
+    fake.state.faults.configure({ failRate: 1, mix: ['503'], failAfterCommitRate: 0 });
+    {
+      const { store: s, close } = await freshStore();
+      const { logger, lines } = capturedLogger();
+      const runId = await intakePlanning(s, 'old-plan');
+      const d = dispatcherWith(s, fakeClient(), logger, { sendMaxAgeMs: 0 });
+      d.start();
+      try {
+        await eventually(() => said(lines, 'message failed') >= 1 || undefined, 15_000, 'the first message to be given up');
+      } finally {
+        await d.stop(5_000);
+      }
+      const run = await s.db.selectFrom('runs').select(['state', 'planning_attempts']).where('id', '=', runId).executeTakeFirstOrThrow();
+      const msg = await s.db.selectFrom('messages').select(['state', 'reason']).where('run_id', '=', runId).where('seq', '=', 0).executeTakeFirstOrThrow();
+      await close();
+      assert.equal(said(lines, 'could not fetch the profile; planning without it'), 1);
+      assert.equal(run.planning_attempts, 1);
+      assert.equal(requestsTo(fake, '/users/'), 1);
+      assert.equal(run.state, 'failed');
+      assert.equal(msg.state, 'failed');
+      assert.match(msg.reason ?? '', /^gave up after 1 attempts over \d+ s: server_error/);
+    }
+  });
+});
+
+void describe('backoff and the one retry rule', () => {
+  void test('backoff is full jitter: uniform in [0, min(60 s, 0.5 s × 2^(n-1))] (seeded)', () => {
+    const random = mulberry32(20240611);
+    for (let attempt = 1; attempt <= 12; attempt++) {
+      const ceiling = Math.min(60_000, 500 * 2 ** (attempt - 1));
+      const xs = Array.from({ length: 4000 }, () => backoffMs(attempt, random));
+      assert.ok(
+        xs.every((x) => Number.isInteger(x) && x >= 0 && x <= ceiling),
+        `attempt ${attempt}: within [0, ${ceiling}]`,
+      );
+      const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+      const belowHalf = xs.filter((x) => x < ceiling / 2).length / xs.length;
+      // Equal jitter would never go below half the ceiling.
+      assert.ok(Math.min(...xs) < ceiling * 0.01, `attempt ${attempt}: some waits near 0`);
+      assert.ok(Math.max(...xs) > ceiling * 0.99, `attempt ${attempt}: some waits near the ceiling`);
+      assert.ok(belowHalf > 0.46 && belowHalf < 0.54, `attempt ${attempt}: ${belowHalf} below half`);
+      assert.ok(Math.abs(mean - ceiling / 2) < ceiling * 0.03, `attempt ${attempt}: mean ${mean}`);
+    }
+    assert.equal(backoffMs(1, () => 0), 0);
+    assert.equal(backoffMs(40, () => 0.999999), 59_999);
+  });
+
+  const unavailable = (retryAfterMs?: number) => new ChannelTalkUnavailableError({ reason: 'server_error', status: 503, method: 'GET', path: '/users/u1', retryAfterMs });
+
+  void test('transient and younger than the maximum age: back off, the server hint winning', () => {
+    const now = 1_000_000;
+    const ctx = { ageMs: 5_000, maxAgeMs: 60_000, attempts: 3, now, random: () => 0.5 };
+    assert.deepEqual(settleFailure(unavailable(), ctx), { retryAt: now + 1_000, note: 'server_error 503' });
+    assert.deepEqual(settleFailure(unavailable(30_000), ctx), { retryAt: now + 30_000, note: 'server_error 503' });
+    const paced = new ChannelTalkUnavailableError({ reason: 'paced', method: 'POST', path: '/user-chats/c/messages', retryAfterMs: 4_000 });
+    assert.deepEqual(settleFailure(paced, ctx), { retryAt: now + 4_000, note: 'paced' });
+  });
+
+  void test('transient but as old as the maximum age, rejected, or anything else: fail, with the reason', () => {
+    const now = 1_000_000;
+    assert.deepEqual(settleFailure(unavailable(), { ageMs: 60_000, maxAgeMs: 60_000, attempts: 7, now, random: () => 0.5 }), {
+      fail: 'gave up after 7 attempts over 60 s: server_error',
+    });
+    assert.deepEqual(settleFailure(unavailable(), { ageMs: 61_400, maxAgeMs: 60_000, attempts: null, now, random: () => 0.5 }), {
+      fail: 'gave up after 61 s: server_error',
+    });
+    const young = { ageMs: 0, maxAgeMs: 60_000, attempts: 1, now, random: () => 0.5 };
+    assert.deepEqual(settleFailure(new ChannelTalkRejectedError({ status: 422, method: 'POST', path: '/x', code: 'unprocessable_entity' }), young), {
+      fail: 'Channel Talk refused it with 422 (unprocessable_entity)',
+    });
+    assert.deepEqual(settleFailure(new ChannelTalkRejectedError({ status: 404, method: 'GET', path: '/users/u' }), young), { fail: 'Channel Talk refused it with 404' });
+    assert.deepEqual(settleFailure(new Error('unexpected answer shape'), young), { fail: 'unexpected answer shape' });
+  });
+
+  void test('without a count of attempts, the wait grows with the age', () => {
+    const at = (ageMs: number) => settleFailure(unavailable(), { ageMs, maxAgeMs: 3_600_000, attempts: null, now: 0, random: () => 0.999 });
+    const waits = [0, 2_000, 20_000, 200_000].map((a) => {
+      const s = at(a);
+      assert.ok('retryAt' in s);
+      return s.retryAt;
+    });
+    for (let i = 1; i < waits.length; i++) assert.ok(waits[i]! > waits[i - 1]!, `waits ${waits.join(', ')}`);
+    assert.ok(waits[waits.length - 1]! <= 60_000);
+  });
 });
