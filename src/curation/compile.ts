@@ -15,12 +15,15 @@ import { attach, type CompiledCuration, type CompiledValue } from './internals.j
 import type { CompiledField } from './profile.js';
 import type { CurationFile } from './schema.js';
 import type { Curation, FieldSpec, TakeoverEventKind } from './types.js';
-import { lineAt, type SourceDoc } from './yaml-errors.js';
+import { errorAt, lineAt, type SourceDoc } from './yaml-errors.js';
+import { isBareLookup } from './url-values.js';
+import { attachWarnings } from './warnings.js';
 
 const DEFAULT_DELAY = { kind: 'fixed' as const, ms: 2000 };
 
 export async function compileCuration(source: SourceDoc, file: CurationFile): Promise<{ ok: true; curation: Curation } | { ok: false; errors: CurationFileError[] }> {
   const errors: CurationFileError[] = [];
+  const warnings: CurationFileError[] = [];
   const attempt = <T>(fn: () => T): T | null => {
     try {
       return fn();
@@ -140,6 +143,9 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
   const pacing = file.pacing;
   const defaultDelay = pacing ? (attempt(() => compileDelay(pacing.delay, ['pacing', 'delay'])) ?? DEFAULT_DELAY) : DEFAULT_DELAY;
   const whenCtx: ExpressionContext = { names: available, later: new Map(), self: null, tables, functions, optionKeys };
+  // Values the file fixes whatever the answers (an option's value is one of its keys; they may start a URL), and how long each list a loop may go over can be.
+  const fixedNames = new Set<string>(['lang', ...Object.keys(settings), ...fields.filter((f) => f.type === 'option').map((f) => f.name), ...computeEntries.filter(([, e]) => typeof e !== 'string' || isBareLookup(e)).map(([n]) => n)]);
+  const loopBounds = new Map(fields.filter((f) => f.type === 'list').map((f) => [f.name, optionKeysOf(f).length]));
   const mctx = (names: Set<string>, expressions: ExpressionContext | null): MessageContext => ({
     languages,
     names,
@@ -147,6 +153,9 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
     expressions,
     defaultDelay,
     errors,
+    warnings,
+    fixedNames,
+    loopBounds,
   });
   const messages = compileMessages(file.messages, ['messages'], mctx(messageNames, whenCtx));
   const fallback = file.fallback ? compileMessages(file.fallback.messages, ['fallback', 'messages'], mctx(fallbackNames, null)) : [];
@@ -232,6 +241,7 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
     consentFallback,
   };
   attach(curation, inner);
+  attachWarnings(curation, warnings.map((w) => errorAt(source, w.path, w.message, w.lineOffset)));
   return { ok: true, curation };
 }
 
