@@ -18,7 +18,7 @@ export const RENDER_LIMITS = {
   sourceChars: 20_000,
 } as const;
 
-export type RenderLimits = { -readonly [K in keyof typeof RENDER_LIMITS]: number };
+export type RenderLimits = { readonly [K in keyof typeof RENDER_LIMITS]: number };
 
 export class RenderLimitError extends Error {}
 

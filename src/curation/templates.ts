@@ -140,7 +140,7 @@ export class RenderSession {
   constructor(
     readonly scope: Record<string, unknown>,
     readonly globals: RenderGlobals,
-    readonly limits: RenderLimits = { ...RENDER_LIMITS },
+    readonly limits: RenderLimits = RENDER_LIMITS,
   ) {}
 
   render(liquid: Liquid, tpl: Template[]): string {
@@ -214,7 +214,7 @@ export function compileTemplate(source: string, kind: TemplateKind, opts: { fast
 /**
  * Puts the URL step (encode, or keep as written in the scheme and host) before
  * the final write of every output that lands in a URL. A value already ending
- * in `| url_encode` is not encoded twice.
+ * in `| url_encode` (or `| cgi_escape`) is not encoded twice.
  */
 function placeUrlSteps(tpl: Template[], kind: TemplateKind, parts: ReadonlyMap<number, UrlPart>, onOrigin: (o: Output) => void): void {
   eachTemplate(tpl, (t) => {
@@ -225,13 +225,16 @@ function placeUrlSteps(tpl: Template[], kind: TemplateKind, parts: ReadonlyMap<n
     const last = filters[filters.length - 1];
     // liquidjs appends outputEscape (our write step) to every output; the URL step goes just before it.
     if ((last as unknown as { handler?: unknown } | undefined)?.handler !== WRITE[kind]) throw new Error('internal: an output does not end with its write step');
-    const encoded = filters[filters.length - 2]?.name === 'url_encode';
+    const encoded = PRE_ENCODED.has(filters[filters.length - 2]?.name ?? '');
     const step = urlStep(kind, part, encoded);
     filters.splice(filters.length - 1, 0, new Filter({ name: `url:${part}`, args: [] } as unknown as ConstructorParameters<typeof Filter>[0], step, engines[kind]));
     if (part === 'origin') onOrigin(t);
     return null;
   });
 }
+
+/** liquidjs filters whose result is already percent-encoded for a query value (not uri_escape: it leaves & ? # as they are). */
+const PRE_ENCODED = new Set(['url_encode', 'cgi_escape']);
 
 function lineOf(text: string, offset: number): number {
   let line = 1;

@@ -5,7 +5,8 @@
 // as written: encoding would break it, and it cannot be made safe, so `check`
 // warns when it may come from an answer.
 //
-// The URL is a button's `url`, or the value="…" of a <link> in a text block.
+// The URL is a button's `url`, or in a text block the value="…" of a <link>
+// or the text of a <link type="url"> without one (that text is the address).
 // Positions are decided from the template's own text, in source order, so a
 // value counts as "after the host" as soon as any literal /, ? or # (other than
 // the one of `://`) precedes it.
@@ -21,6 +22,7 @@ export interface UrlLayout {
 }
 
 const LINK_VALUE = '<link type="url" value="';
+const LINK_LABEL = '<link type="url">';
 // Tags whose written value would bypass the encoding of {{ }}.
 const WRITING_TAGS = new Set(['echo', 'cycle', 'liquid']);
 
@@ -52,11 +54,17 @@ export function urlLayout(source: string, liquid: Liquid, whole: boolean): UrlLa
 /** The URL text written so far before a value, or null when the value is not in a URL. */
 function urlPrefix(literal: string, whole: boolean): string | null {
   if (whole) return literal;
-  const at = literal.lastIndexOf(LINK_VALUE);
-  if (at < 0) return null;
-  const inside = literal.slice(at + LINK_VALUE.length);
-  // The attribute ends at its closing quote (Channel Talk markup allows no < or > in it either).
-  return /["<>]/.test(inside) ? null : inside;
+  const attr = literal.lastIndexOf(LINK_VALUE);
+  const label = literal.lastIndexOf(LINK_LABEL);
+  if (attr < 0 && label < 0) return null;
+  if (attr > label) {
+    const inside = literal.slice(attr + LINK_VALUE.length);
+    // The attribute ends at its closing quote (Channel Talk markup allows no < or > in it either).
+    return /["<>]/.test(inside) ? null : inside;
+  }
+  // <link type="url">https://…</link>: the text is the address, up to </link>.
+  const inside = literal.slice(label + LINK_LABEL.length);
+  return inside.includes('<') ? null : inside;
 }
 
 function isOrigin(prefix: string): boolean {

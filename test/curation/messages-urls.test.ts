@@ -50,6 +50,7 @@ messages:
   name: { type: text }
 messages:
   - text: 'Hi {{ name }}: <link type="url" value="https://shop.example/p?n={{ name }}&ref=chat">your page</link>'
+  - text: '<link type="url">https://shop.example/p?n={{ name }}</link> ({{ name }})'
 `);
     const p = plan(c, null, { name: EVIL }, { runId: 'l', now: 0 });
     assert.equal(p.outcome, 'sequence', p.reason ?? '');
@@ -59,6 +60,32 @@ messages:
         value: 'Hi a&amp;next=https://evil.example#x: <link type="url" value="https://shop.example/p?n=a%26next%3Dhttps%3A%2F%2Fevil.example%23x&ref=chat">your page</link>',
       },
     ]);
+    // A link without value="…" is its own text: that text is the address.
+    assert.deepEqual(p.messages[1]!.body.blocks, [
+      { type: 'text', value: '<link type="url">https://shop.example/p?n=a%26next%3Dhttps%3A%2F%2Fevil.example%23x</link> (a&amp;next=https://evil.example#x)' },
+    ]);
+  });
+
+  test('a tag that writes a value without {{ }} is refused inside a URL', async () => {
+    const r = await loadCurations(
+      await tempDir({
+        'w.yaml': minimalCuration(`fields:
+  name: { type: text }
+messages:
+  - text: '{% echo name %} <link type="url" value="https://shop.example/?n={% echo name %}">x</link>'
+    buttons:
+      - { title: t, url: "https://shop.example/?n={% cycle name, 'b' %}" }
+`),
+      }),
+    );
+    assert.ok(!r.ok);
+    assert.deepEqual(
+      r.errors.map((e) => `${e.line} ${e.path}: ${e.message}`),
+      [
+        '7 messages[0].text: template error: {% echo %} cannot write inside a URL, where values are encoded: use {{ … }}',
+        '9 messages[0].buttons[0].url: template error: {% cycle %} cannot write inside a URL, where values are encoded: use {{ … }}',
+      ],
+    );
   });
 
   test('| url_encode is not encoded twice; numbers and plain words are unchanged', async () => {
