@@ -24,7 +24,7 @@ export interface MessageContext {
   errors: CurationFileError[];
   /** Problems that do not stop the file from loading; `check` prints them. */
   warnings: CurationFileError[];
-  /** Names whose value the file itself fixes (settings, lang, a value that is one table lookup): they may start a URL. */
+  /** Names whose value the file itself fixes (settings, option fields, lang, a value that is one table lookup): they may start a URL. */
   fixedNames: ReadonlySet<string>;
   /** The most items each name a loop may go over holds (a list field: its options). */
   loopBounds: ReadonlyMap<string, number>;

@@ -143,8 +143,14 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
   const pacing = file.pacing;
   const defaultDelay = pacing ? (attempt(() => compileDelay(pacing.delay, ['pacing', 'delay'])) ?? DEFAULT_DELAY) : DEFAULT_DELAY;
   const whenCtx: ExpressionContext = { names: available, later: new Map(), self: null, tables, functions, optionKeys };
-  // Values the file fixes whatever the answers (an option's value is one of its keys; they may start a URL), and how long each list a loop may go over can be.
-  const fixedNames = new Set<string>(['lang', ...Object.keys(settings), ...fields.filter((f) => f.type === 'option').map((f) => f.name), ...computeEntries.filter(([, e]) => typeof e !== 'string' || isBareLookup(e)).map(([n]) => n)]);
+  // Names the file fixes whatever the answers (an option's value is one of its keys): they may start a URL.
+  const fixedNames = new Set<string>([
+    'lang',
+    ...Object.keys(settings),
+    ...fields.filter((f) => f.type === 'option').map((f) => f.name),
+    ...computeEntries.filter(([, e]) => typeof e !== 'string' || isBareLookup(e)).map(([n]) => n),
+  ]);
+  // How long each list a loop may go over can be.
   const loopBounds = new Map(fields.filter((f) => f.type === 'list').map((f) => [f.name, optionKeysOf(f).length]));
   const mctx = (names: Set<string>, expressions: ExpressionContext | null): MessageContext => ({
     languages,

@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkCommand } from '../../src/cli/check.js';
 import { loadCurations, plan, type Curation } from '../../src/curation/index.js';
+import { isBareLookup } from '../../src/curation/url-values.js';
 import { captureIO, minimalCuration, tempDir } from './helpers.js';
 
 const EVIL = 'a&next=https://evil.example#x';
@@ -156,4 +157,9 @@ messages:
     assert.equal(await checkCommand([], io), 0);
     assert.equal(io.err.join('\n'), '');
   });
+});
+
+test('a computed value counts as fixed by the file only when it is one table lookup', () => {
+  for (const e of ['lookup(pages, goal)', ' lookup( pages , lookup(keys, goal) ) ', "lookup(pages, 'a)b')"]) assert.equal(isBareLookup(e), true, e);
+  for (const e of ['lookup(pages, goal) + name', 'coalesce(name, lookup(pages, goal))', 'lookup(pages, goal)(x)', 'lookup(pages', "lookup(pages, ')')x"]) assert.equal(isBareLookup(e), false, e);
 });

@@ -129,6 +129,12 @@ describe('the budget of one render', () => {
     assert.throws(() => t.render(new RenderSession({}, { lang: 'ko', now: 0 })), (err: unknown) => err instanceof RenderLimitError && /took longer than \d+ ms/.test(err.message));
   });
 
+  test('memory: the review\'s loop, were it ever loaded, stops before building its range', () => {
+    const t = compileTemplate('{% if big %}{% for i in (1..100000000) %}x{% endfor %}{% endif %}', 'text');
+    assert.equal(t.render(new RenderSession({ big: false }, { lang: 'ko', now: 0 })), '');
+    assert.throws(() => t.render(new RenderSession({ big: true }, { lang: 'ko', now: 0 })), (err: unknown) => err instanceof RenderLimitError && err.message === 'it needs more memory than a message may use');
+  });
+
   test('length: the short cut and liquidjs refuse the same long output', () => {
     for (const fast of [true, false]) {
       const t = compileTemplate('Hi {{ name }}!', 'text', { fast });
