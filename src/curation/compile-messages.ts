@@ -4,7 +4,8 @@
 import { checkTextMarkup } from '../channeltalk/markup.js';
 import { ButtonSchema } from '../channeltalk/wire.js';
 import { compileExpression, ExpressionError, type ExpressionContext } from './expressions.js';
-import { compileTemplate, TemplateError } from './templates.js';
+import { compileTemplate, TemplateError, type TemplateKind } from './templates.js';
+import { loopProblems } from './template-loops.js';
 import { parseDuration } from './durations.js';
 import type { DelaySpec } from './delays.js';
 import { CurationFileError, didYouMean, type PathSegment } from './load-errors.js';
@@ -21,6 +22,12 @@ export interface MessageContext {
   expressions: ExpressionContext | null;
   defaultDelay: DelaySpec;
   errors: CurationFileError[];
+  /** Problems that do not stop the file from loading; `check` prints them. */
+  warnings: CurationFileError[];
+  /** Names whose value the file itself fixes (settings, option fields, lang, a value that is one table lookup): they may start a URL. */
+  fixedNames: ReadonlySet<string>;
+  /** The most items each name a loop may go over holds (a list field: its options). */
+  loopBounds: ReadonlyMap<string, number>;
 }
 
 function collect<T>(ctx: { errors: CurationFileError[] }, fn: () => T): T | null {
@@ -59,27 +66,27 @@ export function compileMessages(specs: readonly MessageSpecFile[], base: PathSeg
       return;
     }
     if (m.text !== undefined) {
-      const text = localized(m.text, [...path, 'text'], true, ctx);
+      const text = localized(m.text, [...path, 'text'], 'text', ctx);
       if (text) blocks.push({ type: 'text', text, path: [...path, 'text'] });
     }
     m.blocks?.forEach((b, j) => {
       const at = [...path, 'blocks', j];
       if ('text' in b) {
-        const text = localized(b.text, [...at, 'text'], true, ctx);
+        const text = localized(b.text, [...at, 'text'], 'text', ctx);
         if (text) blocks.push({ type: 'text', text, path: [...at, 'text'] });
       } else if ('bullets' in b) {
-        const items = b.bullets.map((item, k) => localized(item, [...at, 'bullets', k], true, ctx));
+        const items = b.bullets.map((item, k) => localized(item, [...at, 'bullets', k], 'text', ctx));
         if (items.every((x): x is Localized => x !== null)) blocks.push({ type: 'bullets', items, path: [...at, 'bullets'] });
       } else {
-        const text = localized(b.code, [...at, 'code'], false, ctx);
+        const text = localized(b.code, [...at, 'code'], 'code', ctx);
         if (text) blocks.push({ type: 'code', text, language: b.language, path: [...at, 'code'] });
       }
     });
     const buttons: CompiledButton[] = [];
     m.buttons?.forEach((b, j) => {
       const at = [...path, 'buttons', j];
-      const title = localized(b.title, [...at, 'title'], false, ctx);
-      const url = localized(b.url, [...at, 'url'], false, ctx);
+      const title = localized(b.title, [...at, 'title'], 'title', ctx);
+      const url = localized(b.url, [...at, 'url'], 'url', ctx);
       if (url) {
         for (const [lang, tpl] of url) {
           if (tpl.static !== null && !isHttpUrl(tpl.static)) {
@@ -114,10 +121,10 @@ export function isHttpUrl(s: string): boolean {
   return ButtonSchema.shape.action.shape.attributes.shape.url.safeParse(s).success;
 }
 
-function localized(value: LocalizedFile, path: PathSegment[], escape: boolean, ctx: MessageContext): Localized | null {
+function localized(value: LocalizedFile, path: PathSegment[], kind: TemplateKind, ctx: MessageContext): Localized | null {
   const out: Localized = new Map();
   if (typeof value === 'string') {
-    const tpl = template(value, path, escape, ctx);
+    const tpl = template(value, path, kind, ctx);
     if (!tpl) return null;
     for (const lang of ctx.languages) out.set(lang, tpl);
     return out;
@@ -136,17 +143,17 @@ function localized(value: LocalizedFile, path: PathSegment[], escape: boolean, c
       ok = false;
       continue;
     }
-    const tpl = template(text, [...path, lang], escape, ctx);
+    const tpl = template(text, [...path, lang], kind, ctx);
     if (tpl) out.set(lang, tpl);
     else ok = false;
   }
   return ok ? out : null;
 }
 
-function template(source: string, path: PathSegment[], escape: boolean, ctx: MessageContext) {
+function template(source: string, path: PathSegment[], kind: TemplateKind, ctx: MessageContext) {
   let tpl;
   try {
-    tpl = compileTemplate(source, escape);
+    tpl = compileTemplate(source, kind);
   } catch (err) {
     if (!(err instanceof TemplateError)) throw err;
     ctx.errors.push(new CurationFileError(path, err.message, (err.line ?? 1) - 1));
@@ -161,7 +168,15 @@ function template(source: string, path: PathSegment[], escape: boolean, ctx: Mes
       : `unknown name '${name}'${didYouMean(name, ctx.names)}`;
     ctx.errors.push(new CurationFileError(path, message, line - 1));
   }
-  if (escape && tpl.static !== null) {
+  for (const p of loopProblems(tpl.loops, ctx.loopBounds)) {
+    ctx.errors.push(new CurationFileError(path, p.message, p.line - 1));
+    ok = false;
+  }
+  for (const v of tpl.originValues) {
+    const loose = v.names.find((n) => !ctx.fixedNames.has(n));
+    if (loose !== undefined) ctx.warnings.push(new CurationFileError(path, originWarning(loose), v.line - 1));
+  }
+  if (kind === 'text' && tpl.static !== null) {
     const problem = checkTextMarkup(tpl.static);
     if (problem !== null) {
       ctx.errors.push(new CurationFileError(path, `${problem}: Channel Talk text allows only <b>, <i> and <link type="url" value="…">; write &lt; for a literal <`));
@@ -169,4 +184,8 @@ function template(source: string, path: PathSegment[], escape: boolean, ctx: Mes
     }
   }
   return ok ? tpl : null;
+}
+
+function originWarning(name: string): string {
+  return `'${name}' is placed in the URL's scheme or host, where it is inserted as written (encoding would break the address): if it can come from an answer, a customer could be sent to another site; write the address in the template (https://shop.example/…) or take it from a setting`;
 }

@@ -16,12 +16,15 @@ import type { CompiledField } from './profile.js';
 import type { CurationFile } from './schema.js';
 import type { Curation, FieldSpec, TakeoverEventKind, WorkflowRef } from './types.js';
 import { ID_PATTERN, ID_RULE } from '../channeltalk/ids.js';
-import { lineAt, type SourceDoc } from './yaml-errors.js';
+import { errorAt, lineAt, type SourceDoc } from './yaml-errors.js';
+import { isBareLookup } from './url-values.js';
+import { attachWarnings } from './warnings.js';
 
 const DEFAULT_DELAY = { kind: 'fixed' as const, ms: 2000 };
 
 export async function compileCuration(source: SourceDoc, file: CurationFile): Promise<{ ok: true; curation: Curation } | { ok: false; errors: CurationFileError[] }> {
   const errors: CurationFileError[] = [];
+  const warnings: CurationFileError[] = [];
   const attempt = <T>(fn: () => T): T | null => {
     try {
       return fn();
@@ -141,6 +144,15 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
   const pacing = file.pacing;
   const defaultDelay = pacing ? (attempt(() => compileDelay(pacing.delay, ['pacing', 'delay'])) ?? DEFAULT_DELAY) : DEFAULT_DELAY;
   const whenCtx: ExpressionContext = { names: available, later: new Map(), self: null, tables, functions, optionKeys };
+  // Names the file fixes whatever the answers (an option's value is one of its keys): they may start a URL.
+  const fixedNames = new Set<string>([
+    'lang',
+    ...Object.keys(settings),
+    ...fields.filter((f) => f.type === 'option').map((f) => f.name),
+    ...computeEntries.filter(([, e]) => typeof e !== 'string' || isBareLookup(e)).map(([n]) => n),
+  ]);
+  // How long each list a loop may go over can be.
+  const loopBounds = new Map(fields.filter((f) => f.type === 'list').map((f) => [f.name, optionKeysOf(f).length]));
   const mctx = (names: Set<string>, expressions: ExpressionContext | null): MessageContext => ({
     languages,
     names,
@@ -148,6 +160,9 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
     expressions,
     defaultDelay,
     errors,
+    warnings,
+    fixedNames,
+    loopBounds,
   });
   const messages = compileMessages(file.messages, ['messages'], mctx(messageNames, whenCtx));
   const fallback = file.fallback ? compileMessages(file.fallback.messages, ['fallback', 'messages'], mctx(fallbackNames, null)) : [];
@@ -235,6 +250,7 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
     consentFallback,
   };
   attach(curation, inner);
+  attachWarnings(curation, warnings.map((w) => errorAt(source, w.path, w.message, w.lineOffset)));
   return { ok: true, curation };
 }
 

@@ -45,6 +45,8 @@ export function plan(curation: Curation, event: Event | null, rawProfile: Record
       values = computed.values;
       messages = renderMessages(inner.messages, computed.scope, ctx);
     } catch (err) {
+      // Over the render budget is a fault of the curation, not of the answers: the run fails, no fallback is sent.
+      if (err instanceof SequenceFailure && err.overLimit) return { ...base, outcome: 'skipped', reason: err.reason };
       if (err instanceof SequenceFailure) return fallback(inner.fallback, [], err.reason);
       throw err;
     }

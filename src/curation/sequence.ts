@@ -6,7 +6,7 @@ import { ButtonSchema, type Block, type Button, type MessageBody } from '../chan
 import type { PlannedMessageSpec, Value } from './plan-types.js';
 import { ComputeError, truthy } from './expressions.js';
 import { delayFor } from './delays.js';
-import { RenderSession } from './templates.js';
+import { RenderLimitError, RenderSession } from './templates.js';
 import { formatPath, type PathSegment } from './load-errors.js';
 import type { CompiledCuration, CompiledMessage, Localized } from './internals.js';
 import type { ResolvedFields } from './profile.js';
@@ -16,6 +16,8 @@ export class SequenceFailure extends Error {
   constructor(
     readonly path: readonly PathSegment[],
     message: string,
+    /** A template went over its render budget (render-limits.ts): the run fails rather than falls back. */
+    readonly overLimit = false,
   ) {
     super(message);
   }
@@ -66,7 +68,8 @@ export function renderMessages(specs: readonly CompiledMessage[], scope: Record<
     let s: string;
     try {
       s = tpl.static ?? tpl.render(session);
-    } catch {
+    } catch (err) {
+      if (err instanceof RenderLimitError) throw new SequenceFailure(path, `could not be rendered: ${err.message}`, true);
       throw new SequenceFailure(path, 'could not be rendered');
     }
     return tidyText ? tidy(s) : s.trim();

@@ -1,11 +1,29 @@
 // Message texts are Liquid templates, parsed once at load and rendered
-// synchronously in plan(). Everything a template inserts into a text block is
-// HTML-escaped (& < > "), so a profile name like `<b>` or `a & b` can never
-// break Channel Talk's markup; the markup itself lives in the template source.
-import { analyzeSync, Context, filters as builtinFilters, Liquid, Tag, type Template, type TagToken, type TopLevelToken } from 'liquidjs';
+// synchronously in plan(). What a template inserts is treated by where it
+// lands:
+// - in a text block it is HTML-escaped (& < > "), so a profile name like `<b>`
+//   or `a & b` can never break Channel Talk's markup (the markup itself lives
+//   in the template source);
+// - in a URL (a button's url, a <link>'s value) it is percent-encoded after
+//   the host (see url-values.ts);
+// - everywhere, control and bidi characters are removed from it (sanitize.ts).
+// Every render is bounded in time, memory and length (render-limits.ts).
+import { analyzeSync, Filter, filters as builtinFilters, Liquid, Output, Tag, toValueSync, type Context, type Template, type TagToken, type TopLevelToken } from 'liquidjs';
 import { escapeText } from '../channeltalk/markup.js';
 import { formatNumber } from './format.js';
 import { replaceShortcodes } from './emoji.js';
+import { BoundedCaptureTag, BoundedEmitter, checkLength, limitError, newContext, RENDER_LIMITS, type RenderLimits } from './render-limits.js';
+import { encodeUrlValue, stripControls } from './sanitize.js';
+import { eachTemplate, loopFacts, type LoopFact } from './template-loops.js';
+import { urlLayout, type UrlPart } from './url-values.js';
+
+export { RenderLimitError } from './render-limits.js';
+
+/**
+ * Where a template's text goes: a text block (markup, values escaped), a code
+ * block (plain, several lines), a button title (plain, one line) or a button URL.
+ */
+export type TemplateKind = 'text' | 'code' | 'title' | 'url';
 
 /** Render-time globals a filter may read: the message language and the plan's clock. */
 export interface RenderGlobals {
@@ -20,7 +38,26 @@ interface FilterThis {
 
 const builtinDate = builtinFilters.date as unknown as (this: FilterThis, ...args: unknown[]) => unknown;
 
-function makeLiquid(escape: boolean): Liquid {
+/** How a value of each kind is written: the last step of every output, on both render paths. */
+const WRITE: Record<TemplateKind, (v: unknown) => string> = {
+  text: (v) => escapeText(stripControls(stringify(v), true)),
+  code: (v) => stripControls(liquidString(v), true),
+  title: (v) => stripControls(liquidString(v), false),
+  url: (v) => stripControls(liquidString(v), false),
+};
+
+/** As text, before writing: the text kind lists arrays with ", ", the others as liquidjs does. */
+function asText(kind: TemplateKind, v: unknown): string {
+  return kind === 'text' ? stringify(v) : liquidString(v);
+}
+
+/** The step placed before the last one for a value inside a URL. */
+function urlStep(kind: TemplateKind, part: UrlPart, encoded: boolean): (v: unknown) => string {
+  if (part === 'origin' || encoded) return (v) => stripControls(asText(kind, v), false);
+  return (v) => encodeUrlValue(stripControls(asText(kind, v), false));
+}
+
+function makeLiquid(kind: TemplateKind): Liquid {
   const liquid = new Liquid({
     strictFilters: true,
     strictVariables: false,
@@ -29,9 +66,14 @@ function makeLiquid(escape: boolean): Liquid {
     // No file system: includes and layouts are refused below anyway.
     templates: {},
     timezoneOffset: 0,
-    ...(escape ? { outputEscape: (v: unknown) => escapeText(stringify(v)) } : {}),
+    outputEscape: WRITE[kind],
+    // Also given to every render's Context (render-limits.ts); set here so that no Context is unbounded.
+    parseLimit: RENDER_LIMITS.sourceChars,
+    renderLimit: RENDER_LIMITS.renderMs,
+    memoryLimit: RENDER_LIMITS.memory,
   });
   for (const tag of ['include', 'render', 'layout']) liquid.registerTag(tag, RefusedTag);
+  liquid.registerTag('capture', BoundedCaptureTag);
   liquid.registerFilter('num', function (this: FilterThis, v: unknown, digits: unknown = 0) {
     return numFilter(v, digits, globalsOf(this).lang);
   });
@@ -73,8 +115,7 @@ class RefusedTag extends Tag {
   }
 }
 
-const escaped = makeLiquid(true);
-const plain = makeLiquid(false);
+const engines: Record<TemplateKind, Liquid> = { text: makeLiquid('text'), code: makeLiquid('code'), title: makeLiquid('title'), url: makeLiquid('url') };
 
 export class TemplateError extends Error {
   constructor(
@@ -90,6 +131,8 @@ export class TemplateError extends Error {
  * One scope rendered by many templates (all the messages of one plan). A
  * liquidjs Context is costly to build, so the session builds one and lends it
  * to every template; what a template assigns is wiped before the next one.
+ * The Context carries the plan's render budget: its deadline and memory
+ * allowance are shared by all the templates of the plan.
  */
 export class RenderSession {
   private ctx: Context | null = null;
@@ -97,12 +140,15 @@ export class RenderSession {
   constructor(
     readonly scope: Record<string, unknown>,
     readonly globals: RenderGlobals,
+    readonly limits: RenderLimits = RENDER_LIMITS,
   ) {}
 
   render(liquid: Liquid, tpl: Template[]): string {
-    this.ctx ??= new Context(this.scope, escaped.options, { sync: true, globals: this.globals }, { liquid: escaped });
+    this.ctx ??= newContext(this.scope, this.globals, engines.text, this.limits);
     try {
-      return liquid.renderSync(tpl, this.ctx) as string;
+      return toValueSync(liquid.renderer.renderTemplates(tpl, this.ctx, new BoundedEmitter(this.limits))) as string;
+    } catch (err) {
+      throw limitError(err, this.limits) ?? err;
     } finally {
       const assigned = this.ctx.bottom();
       for (const key in assigned) delete assigned[key];
@@ -113,42 +159,87 @@ export class RenderSession {
 export interface CompiledTemplate {
   /** The text when the template has no tags or outputs: rendering is free. */
   readonly static: string | null;
+  /** Throws RenderLimitError when the render goes over its budget. */
   render(session: RenderSession): string;
   /** Top-level names the template reads, with the line (1-based) where each first appears. */
   readonly names: Array<{ name: string; line: number }>;
+  /** Its loops, for `check`'s loop rule (template-loops.ts). */
+  readonly loops: LoopFact[];
+  /** Values inserted into a URL's scheme or host, as written there (not encoded): the names each reads. */
+  readonly originValues: Array<{ line: number; names: string[] }>;
 }
 
-/**
- * `escape: true` for text blocks (markup allowed in the source, inserted values escaped); false for URLs and button titles.
- * `fast: false` always renders through liquidjs (tests compare both ways).
- */
-export function compileTemplate(source: string, escape: boolean, opts: { fast?: boolean } = {}): CompiledTemplate {
+/** `fast: false` always renders through liquidjs (tests compare both ways). */
+export function compileTemplate(source: string, kind: TemplateKind, opts: { fast?: boolean } = {}): CompiledTemplate {
   const text = replaceShortcodes(source);
   if (!text.includes('{{') && !text.includes('{%')) {
-    return { static: text, render: () => text, names: [] };
+    return { static: text, render: () => text, names: [], loops: [], originValues: [] };
   }
-  const liquid = escape ? escaped : plain;
+  if (text.length > RENDER_LIMITS.sourceChars) throw new TemplateError(`template error: the template is longer than ${RENDER_LIMITS.sourceChars} characters`, null);
+  const liquid = engines[kind];
   let tpl: Template[];
+  let layout: ReturnType<typeof urlLayout>;
   try {
     tpl = liquid.parse(text);
+    layout = kind === 'url' || kind === 'text' ? urlLayout(text, liquid, kind === 'url') : { parts: new Map(), refused: null };
   } catch (err) {
     throw templateError(err);
   }
+  if (layout.refused) {
+    throw new TemplateError(`template error: {% ${layout.refused.name} %} cannot write inside a URL, where values are encoded: use {{ … }}`, lineOf(text, layout.refused.begin));
+  }
   const names: Array<{ name: string; line: number }> = [];
+  const originValues: Array<{ line: number; names: string[] }> = [];
   try {
     const analysis = analyzeSync(tpl, { partials: false });
     for (const [name, uses] of Object.entries(analysis.globals)) {
       names.push({ name, line: uses[0]?.location.row ?? 1 });
     }
+    placeUrlSteps(tpl, kind, layout.parts, (output) => {
+      originValues.push({ line: lineOf(text, output.token.begin), names: Object.keys(analyzeSync([output], { partials: false }).variables) });
+    });
   } catch (err) {
     throw templateError(err);
   }
-  const fast = opts.fast === false ? null : fastRenderer(text, escape);
+  const fast = opts.fast === false ? null : fastRenderer(text, kind, layout.parts);
   return {
     static: null,
     render: fast ?? ((session) => session.render(liquid, tpl)),
     names,
+    loops: loopFacts(tpl),
+    originValues,
   };
+}
+
+/**
+ * Puts the URL step (encode, or keep as written in the scheme and host) before
+ * the final write of every output that lands in a URL. A value already ending
+ * in `| url_encode` (or `| cgi_escape`) is not encoded twice.
+ */
+function placeUrlSteps(tpl: Template[], kind: TemplateKind, parts: ReadonlyMap<number, UrlPart>, onOrigin: (o: Output) => void): void {
+  eachTemplate(tpl, (t) => {
+    if (!(t instanceof Output)) return null;
+    const part = parts.get(t.token.begin);
+    if (part === undefined) return null;
+    const filters = t.value.filters;
+    const last = filters[filters.length - 1];
+    // liquidjs appends outputEscape (our write step) to every output; the URL step goes just before it.
+    if ((last as unknown as { handler?: unknown } | undefined)?.handler !== WRITE[kind]) throw new Error('internal: an output does not end with its write step');
+    const encoded = PRE_ENCODED.has(filters[filters.length - 2]?.name ?? '');
+    const step = urlStep(kind, part, encoded);
+    filters.splice(filters.length - 1, 0, new Filter({ name: `url:${part}`, args: [] } as unknown as ConstructorParameters<typeof Filter>[0], step, engines[kind]));
+    if (part === 'origin') onOrigin(t);
+    return null;
+  });
+}
+
+/** liquidjs filters whose result is already percent-encoded for a query value (not uri_escape: it leaves & ? # as they are). */
+const PRE_ENCODED = new Set(['url_encode', 'cgi_escape']);
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
 }
 
 /**
@@ -158,28 +249,30 @@ export function compileTemplate(source: string, escape: boolean, opts: { fast?: 
  * generator-driven renderer (rendering was most of plan()'s time). Anything
  * else (tags, other filters, property access, whitespace control) returns
  * null and goes through liquidjs. Parsing still happens in liquidjs first, so
- * errors and the names a template reads are the same either way.
+ * errors, the names a template reads and where a value lands in a URL are the
+ * same either way; so are the steps each value goes through.
  */
 const SIMPLE_OUTPUT = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|\s*num\s*(?::\s*(\d{1,2})\s*)?)?\}\}/g;
 
 const LIQUID_LITERALS = new Set(['true', 'false', 'nil', 'null', 'empty', 'blank']);
 
-function fastRenderer(text: string, escape: boolean): ((session: RenderSession) => string) | null {
+function fastRenderer(text: string, kind: TemplateKind, parts: ReadonlyMap<number, UrlPart>): ((session: RenderSession) => string) | null {
   if (text.includes('{%')) return null;
   const literals: string[] = [];
-  const outputs: Array<{ name: string; digits: number | null }> = [];
+  const outputs: Array<{ name: string; digits: number | null; url: ((v: unknown) => string) | null }> = [];
   let last = 0;
   for (const m of text.matchAll(SIMPLE_OUTPUT)) {
     // Liquid literals, not names.
     if (LIQUID_LITERALS.has(m[1]!)) return null;
     literals.push(text.slice(last, m.index));
-    outputs.push({ name: m[1]!, digits: m[0].includes('num') ? Number(m[2] ?? 0) : null });
+    const part = parts.get(m.index);
+    outputs.push({ name: m[1]!, digits: m[0].includes('num') ? Number(m[2] ?? 0) : null, url: part === undefined ? null : urlStep(kind, part, false) });
     last = m.index + m[0].length;
   }
   literals.push(text.slice(last));
   // A '{{' left in the literal text is an output this path does not handle.
   if (literals.some((l) => l.includes('{{'))) return null;
-  const write = escape ? (v: unknown) => escapeText(stringify(v)) : liquidString;
+  const write = WRITE[kind];
   return (session) => {
     const { scope, globals } = session;
     let out = literals[0]!;
@@ -187,9 +280,10 @@ function fastRenderer(text: string, escape: boolean): ((session: RenderSession) 
       const o = outputs[i]!;
       // liquidjs with ownPropertyOnly: the scope's own names, then the globals (lang, now).
       const raw = Object.hasOwn(scope, o.name) ? scope[o.name] : Object.hasOwn(globals, o.name) ? (globals as unknown as Record<string, unknown>)[o.name] : undefined;
-      out += write(o.digits === null ? raw : numFilter(raw, o.digits, globals.lang)) + literals[i + 1]!;
+      const value = o.digits === null ? raw : numFilter(raw, o.digits, globals.lang);
+      out += write(o.url ? o.url(value) : value) + literals[i + 1]!;
     }
-    return out;
+    return checkLength(out, session.limits);
   };
 }
 
