@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../src/delivery/store/store.js';
 import { ConsoleQueries, percentile } from '../../src/delivery/store/console-queries.js';
+import { RUN_STATES } from '../../src/delivery/run-lifecycle.js';
 import type { ChatOpenedEvent, IgnoredEvent } from '../../src/channeltalk/event.js';
 import type { Plan } from '../../src/curation/plan-types.js';
 import { freshDatabases } from '../support/databases.js';
@@ -133,6 +134,36 @@ for (const kind of DB_KINDS) {
       const s = await q.runSecrets('r-chat-0');
       assert.deepEqual(s, { profile: { weight: 72.5, name: 'Secret Name' }, values: { bmr: 1751 } });
       assert.equal(await q.runDetail('nope'), null);
+    });
+  });
+}
+
+for (const kind of DB_KINDS) {
+  describe(`console counts by lifecycle state on ${kind.name}`, () => {
+    let store: Store;
+    before(async () => {
+      // A fresh database of its own: the counts above must not see these runs.
+      const [fresh] = (await freshDatabases()).filter((d) => d.name === kind.name);
+      store = await Store.open(fresh!.url, { delayScale: 1 });
+    });
+    after(async () => {
+      await store?.close();
+    });
+
+    test('a fallback with nothing to send counts as a fallback, whether planned at intake or after fetching the profile', async () => {
+      const emptyFallback = (runId: string): Plan => ({ ...planOf(runId, 0), outcome: 'fallback', values: {}, reason: 'weight is missing' });
+      const at = NOW - HOUR;
+      const candidate = (runId: string, plan: Plan | null) => ({ runId, curationId: 'diet-main', oncePerChat: true, cooldownMs: null, plan });
+      await store.intake({ eventId: 'e-fb-now', event: opened('fb-now'), receivedAt: at, takeover: false, candidates: [candidate('r-fb-now', emptyFallback('r-fb-now'))] });
+      await store.intake({ eventId: 'e-fb-later', event: { ...opened('fb-later'), profile: null }, receivedAt: at, takeover: false, candidates: [candidate('r-fb-later', null)] });
+      await store.dispatch.claimPlanning(at, 10, 'test', 30_000);
+      assert.equal(await store.dispatch.completePlanning('r-fb-later', emptyFallback('r-fb-later'), { name: 'A' }, at, 1), true);
+      const q = new ConsoleQueries(store.db);
+      const o = await q.overview(NOW, NOW - 12 * HOUR);
+      assert.deepEqual(Object.keys(o.today.runs).filter((k) => k !== 'started').sort(), [...RUN_STATES].sort(), 'a count for every state of the lifecycle');
+      assert.equal(o.today.runs.fallback, 2);
+      assert.equal(o.today.runs.completed, 0);
+      assert.deepEqual((await q.listRuns({ state: 'fallback' })).map((r) => r.id).sort(), ['r-fb-later', 'r-fb-now']);
     });
   });
 }

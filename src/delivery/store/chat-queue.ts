@@ -4,6 +4,7 @@
 import type { Transaction } from 'kysely';
 import type { Plan } from '../../curation/plan-types.js';
 import type { Database } from './schema.js';
+import { LIVE_MESSAGE_STATES } from '../run-lifecycle.js';
 
 /**
  * Serializes every transaction that changes which message of a chat is live.
@@ -57,7 +58,7 @@ export async function activateNextInChat(trx: Transaction<Database>, chatId: str
     .selectFrom('messages')
     .select('run_id')
     .where('chat_id', '=', chatId)
-    .where('state', 'in', ['pending', 'sending'])
+    .where('state', 'in', LIVE_MESSAGE_STATES)
     .limit(1)
     .executeTakeFirst();
   if (live) return;
@@ -92,14 +93,8 @@ export async function activateNextInChat(trx: Transaction<Database>, chatId: str
     .execute();
 }
 
-/** Makes the message after `seq` of a run due, paced from the actual send. */
-export async function activateFollowing(
-  trx: Transaction<Database>,
-  runId: string,
-  seq: number,
-  sentAt: number,
-  delayScale: number,
-): Promise<boolean> {
+/** The delay of the message after `seq` of a run, when it waits its turn; null when none follows. */
+export async function waitingAfter(trx: Transaction<Database>, runId: string, seq: number): Promise<number | null> {
   const next = await trx
     .selectFrom('messages')
     .select('delay_ms')
@@ -107,12 +102,22 @@ export async function activateFollowing(
     .where('seq', '=', seq + 1)
     .where('state', '=', 'waiting')
     .executeTakeFirst();
-  if (!next) return false;
+  return next ? next.delay_ms : null;
+}
+
+/** Makes the message after `seq` of a run due, `delayMs` (scaled) after the actual send. */
+export async function activateFollowing(
+  trx: Transaction<Database>,
+  runId: string,
+  seq: number,
+  delayMs: number,
+  sentAt: number,
+  delayScale: number,
+): Promise<void> {
   await trx
     .updateTable('messages')
-    .set({ state: 'pending', due_at: sentAt + Math.round(next.delay_ms * delayScale) })
+    .set({ state: 'pending', due_at: sentAt + Math.round(delayMs * delayScale) })
     .where('run_id', '=', runId)
     .where('seq', '=', seq + 1)
     .execute();
-  return true;
 }

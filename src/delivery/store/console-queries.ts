@@ -4,9 +4,10 @@
 // bounded window.
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AttemptsTable, Database, EventsTable, MessagesTable, RunState, RunsTable } from './schema.js';
+import { isFinalRunState, OPEN_MESSAGE_STATES, RUN_STATES } from '../run-lifecycle.js';
 
-export const RUN_STATES: readonly RunState[] = ['planning', 'pending', 'sending', 'completed', 'fallback', 'cancelled', 'failed', 'skipped'];
-const FINAL_STATES: readonly RunState[] = ['completed', 'fallback', 'cancelled', 'failed', 'skipped'];
+/** The console's state filter and counts cover every state of the lifecycle. */
+export { RUN_STATES };
 const HOUR_MS = 3_600_000;
 /** Most recent runs whose first-message latency enters the percentiles. */
 const LATENCY_WINDOW = 5000;
@@ -166,7 +167,7 @@ export class ConsoleQueries {
     const rows = await this.db
       .selectFrom('messages')
       .select(['state', (eb) => eb.fn.countAll().as('n')])
-      .where('state', 'in', ['waiting', 'pending', 'sending'])
+      .where('state', 'in', OPEN_MESSAGE_STATES)
       .groupBy('state')
       .execute();
     const by = Object.fromEntries(rows.map((r) => [r.state, num(r.n)]));
@@ -290,7 +291,7 @@ export class ConsoleQueries {
   }
 
   static isFinal(state: RunState): boolean {
-    return FINAL_STATES.includes(state);
+    return isFinalRunState(state);
   }
 }
 

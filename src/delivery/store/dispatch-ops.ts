@@ -4,7 +4,18 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Plan } from '../../curation/plan-types.js';
 import type { Dialect } from './connect.js';
 import type { Database, MessagesTable, RunsTable } from './schema.js';
-import { activateFollowing, activateNextInChat, insertPlannedMessages, lockChat } from './chat-queue.js';
+import { activateFollowing, activateNextInChat, insertPlannedMessages, lockChat, waitingAfter } from './chat-queue.js';
+import {
+  ACTIVE_RUN_STATES,
+  IllegalTransition,
+  isFinalRunState,
+  mustNext,
+  next,
+  plannedOutcome,
+  sentPlanOf,
+  STOPPABLE_MESSAGE_STATES,
+} from '../run-lifecycle.js';
+import { runStateColumns, sqlList } from './state-sql.js';
 
 export type ClaimedMessage = Selectable<MessagesTable>;
 export type PlanningRun = RunsTable;
@@ -98,38 +109,44 @@ export class DispatchOps {
         .where('seq', '=', m.seq)
         .execute();
       const run = await trx.selectFrom('runs').select(['state', 'outcome', 'writeback_json']).where('id', '=', m.run_id).executeTakeFirst();
-      if (!run || run.state === 'cancelled' || run.state === 'failed') {
+      const delayMs = !run || m.is_last ? null : await waitingAfter(trx, m.run_id, m.seq);
+      const to = run ? mustNext(run.state, { kind: 'messageSent', last: delayMs === null, plan: sentPlanOf(run.outcome) }) : null;
+      if (!run || to === null || (to === run.state && isFinalRunState(to))) {
+        // Cancelled meanwhile, or finished already (another instance took over an expired claim and sent it): nothing follows.
         await activateNextInChat(trx, m.chat_id, sentAt, delayScale);
         return 'stopped';
       }
-      if (m.is_last || !(await activateFollowing(trx, m.run_id, m.seq, sentAt, delayScale))) {
+      if (to !== run.state) {
         await trx
           .updateTable('runs')
-          .set({
-            state: run.outcome === 'fallback' ? 'fallback' : 'completed',
-            finished_at: sentAt,
-            updated_at: sentAt,
-            ...(run.writeback_json ? { writeback_state: 'pending' as const, writeback_due_at: sentAt } : {}),
-          })
+          .set(runStateColumns(run.state, to, sentAt, run.writeback_json))
           .where('id', '=', m.run_id)
+          .where('state', '=', run.state)
           .execute();
-        await activateNextInChat(trx, m.chat_id, sentAt, delayScale);
-        return run.outcome === 'fallback' ? 'fallback' : 'completed';
       }
-      if (run.state !== 'sending') {
-        await trx.updateTable('runs').set({ state: 'sending', updated_at: sentAt }).where('id', '=', m.run_id).execute();
+      switch (to) {
+        case 'sending':
+          if (delayMs === null) throw new Error(`run ${m.run_id} goes on after message ${m.seq}, but no message follows`);
+          await activateFollowing(trx, m.run_id, m.seq, delayMs, sentAt, delayScale);
+          return 'next';
+        case 'completed':
+        case 'fallback':
+          await activateNextInChat(trx, m.chat_id, sentAt, delayScale);
+          return to;
+        default:
+          throw new Error(`a sent message cannot leave run ${m.run_id} ${to}`);
       }
-      return 'next';
     });
   }
 
-  /** A transient failure: try again at `dueAt`, unless the run was cancelled meanwhile. */
+  /** A transient failure: try again at `dueAt`, unless the run ended meanwhile. */
   async markRetry(m: ClaimedMessage, dueAt: number, reason: string, now: number, delayScale: number, attempt?: AttemptRecord): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await lockChat(trx, m.chat_id, now);
       if (attempt) await writeAttempt(trx, attempt);
       const run = await trx.selectFrom('runs').select('state').where('id', '=', m.run_id).executeTakeFirst();
-      const stopped = !run || run.state === 'cancelled';
+      // A run that ended meanwhile (a takeover) sends nothing more.
+      const stopped = !run || isFinalRunState(run.state);
       await trx
         .updateTable('messages')
         .set({ state: stopped ? 'cancelled' : 'pending', due_at: stopped ? null : dueAt, claimed_by: null, claim_until: null, reason })
@@ -157,14 +174,18 @@ export class DispatchOps {
         .set({ state: 'skipped', reason: `message ${m.seq} failed: ${reason}` })
         .where('run_id', '=', m.run_id)
         .where('seq', '>', m.seq)
-        .where('state', 'in', ['waiting', 'pending'])
+        .where('state', 'in', STOPPABLE_MESSAGE_STATES)
         .execute();
-      await trx
-        .updateTable('runs')
-        .set({ state: 'failed', reason: `message ${m.seq} failed: ${reason}`, finished_at: now, updated_at: now })
-        .where('id', '=', m.run_id)
-        .where('state', 'not in', ['cancelled'])
-        .execute();
+      const run = await trx.selectFrom('runs').select(['state', 'writeback_json']).where('id', '=', m.run_id).executeTakeFirst();
+      const to = run ? mustNext(run.state, { kind: 'messageFailed' }) : null;
+      if (run && to !== null && to !== run.state) {
+        await trx
+          .updateTable('runs')
+          .set({ ...runStateColumns(run.state, to, now, run.writeback_json), reason: `message ${m.seq} failed: ${reason}` })
+          .where('id', '=', m.run_id)
+          .where('state', '=', run.state)
+          .execute();
+      }
       await activateNextInChat(trx, m.chat_id, now, delayScale);
     });
   }
@@ -191,32 +212,37 @@ export class DispatchOps {
     writeBack: string | null = null,
   ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
+      const found = await trx.selectFrom('runs').select('chat_id').where('id', '=', runId).executeTakeFirst();
+      if (!found) return false;
+      // The chat's lock first, then the run's state: a takeover committed meanwhile is seen, not overwritten.
+      await lockChat(trx, found.chat_id, now);
       const run = await trx.selectFrom('runs').select(['state', 'chat_id', 'channel_id']).where('id', '=', runId).executeTakeFirst();
-      if (!run || run.state !== 'planning') return false;
-      await lockChat(trx, run.chat_id, now);
-      const state = plan.outcome === 'skipped' ? 'skipped' : plan.messages.length === 0 ? 'completed' : 'pending';
+      if (!run) return false;
+      // The same question intake asks for a run planned at once, so both paths end a plan alike.
+      const outcome = plannedOutcome(plan);
+      const to = next(run.state, outcome);
+      if (to instanceof IllegalTransition) return false;
+      const writeback_json = plan.outcome === 'sequence' ? writeBack : null;
       await trx
         .updateTable('runs')
         .set({
-          state,
+          ...runStateColumns(run.state, to, now, writeback_json),
           outcome: plan.outcome,
           reason: plan.reason,
           lang: plan.lang,
           values_json: JSON.stringify(plan.values),
           problems_json: JSON.stringify(plan.problems),
           profile_json: profile ? JSON.stringify(profile) : null,
-          writeback_json: plan.outcome === 'sequence' ? writeBack : null,
+          writeback_json,
           claimed_by: null,
           claim_until: null,
-          updated_at: now,
-          finished_at: state === 'pending' ? null : now,
         })
         .where('id', '=', runId)
+        .where('state', '=', run.state)
         .execute();
-      if (state === 'pending') {
-        await insertPlannedMessages(trx, runId, run.chat_id, run.channel_id, plan, now);
-        await activateNextInChat(trx, run.chat_id, now, delayScale);
-      }
+      if (outcome.kind === 'planned') await insertPlannedMessages(trx, runId, run.chat_id, run.channel_id, plan, now);
+      // The run no longer holds its place as one being planned: its first message, or the chat's next run, may go.
+      await activateNextInChat(trx, run.chat_id, now, delayScale);
       return true;
     });
   }
@@ -224,20 +250,20 @@ export class DispatchOps {
   /** Planning could not fetch the profile: retry later, or give up for good (and let the chat move on). */
   async failPlanning(runId: string, reason: string, retryAt: number | null, now: number, delayScale: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const run = await trx.selectFrom('runs').select('chat_id').where('id', '=', runId).executeTakeFirst();
+      const found = await trx.selectFrom('runs').select('chat_id').where('id', '=', runId).executeTakeFirst();
+      if (!found) return;
+      await lockChat(trx, found.chat_id, now);
+      const run = await trx.selectFrom('runs').select(['state', 'writeback_json']).where('id', '=', runId).executeTakeFirst();
       if (!run) return;
-      await lockChat(trx, run.chat_id, now);
+      const to = next(run.state, { kind: retryAt === null ? 'planningFailed' : 'planningRetry' });
+      if (to instanceof IllegalTransition) return; // planned or cancelled meanwhile
       await trx
         .updateTable('runs')
-        .set(
-          retryAt === null
-            ? { state: 'failed', reason, finished_at: now, updated_at: now, claimed_by: null, claim_until: null }
-            : { reason, claim_until: retryAt, claimed_by: null, updated_at: now },
-        )
+        .set({ ...runStateColumns(run.state, to, now, run.writeback_json), reason, claimed_by: null, claim_until: retryAt })
         .where('id', '=', runId)
-        .where('state', '=', 'planning')
+        .where('state', '=', run.state)
         .execute();
-      if (retryAt === null) await activateNextInChat(trx, run.chat_id, now, delayScale);
+      if (isFinalRunState(to)) await activateNextInChat(trx, found.chat_id, now, delayScale);
     });
   }
 
@@ -283,7 +309,7 @@ export class DispatchOps {
       SELECT (SELECT COUNT(*) FROM messages WHERE state = 'pending')
            + (SELECT COUNT(*) FROM messages WHERE state = 'sending')
            + (SELECT COUNT(*) FROM messages WHERE state = 'waiting'
-                AND run_id IN (SELECT id FROM runs WHERE state IN ('pending', 'sending'))) AS n`.execute(this.db);
+                AND run_id IN (SELECT id FROM runs WHERE state IN ${sqlList(ACTIVE_RUN_STATES)})) AS n`.execute(this.db);
     return Number(rows[0]?.n ?? 0);
   }
 

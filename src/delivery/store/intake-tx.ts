@@ -6,6 +6,19 @@ import type { Event } from '../../channeltalk/event.js';
 import type { Plan } from '../../curation/plan-types.js';
 import type { Database, EventStatus, RunState } from './schema.js';
 import { activateNextInChat, insertPlannedMessages, lockChat } from './chat-queue.js';
+import { runStateColumns } from './state-sql.js';
+import {
+  bulkTransition,
+  COOLDOWN_FREE_RUN_STATES,
+  mustNext,
+  plannedOutcome,
+  RUN_START,
+  STOPPABLE_MESSAGE_STATES,
+  type RunOutcome,
+} from '../run-lifecycle.js';
+
+/** What a takeover does to a chat's runs, asked of the lifecycle once. */
+const TAKEOVER = bulkTransition({ kind: 'takeover' });
 
 export interface RunCandidate {
   runId: string;
@@ -86,7 +99,10 @@ export async function intakeOne(trx: Transaction<Database>, item: IntakeItem, de
       notStarted.push(`${c.curationId}: ${why}`);
       continue;
     }
-    const state: RunState = c.plan === null ? 'planning' : c.plan.outcome === 'skipped' ? 'skipped' : 'pending';
+    // The lifecycle decides the run's first state, exactly as deferred planning will for a run planned later.
+    const outcome: RunOutcome = c.plan === null ? { kind: 'deferred' } : plannedOutcome(c.plan);
+    const state = mustNext(RUN_START, outcome);
+    const writeback_json = c.plan?.outcome === 'sequence' ? writeBackJson(c.writeBack ?? {}, c.plan.values) : null;
     const ins = await trx
       .insertInto('runs')
       .values({
@@ -96,7 +112,7 @@ export async function intakeOne(trx: Transaction<Database>, item: IntakeItem, de
         channel_id: event.channelId,
         chat_id: chatId,
         user_id: event.userId,
-        state,
+        ...runStateColumns(RUN_START, state, receivedAt, writeback_json),
         outcome: c.plan?.outcome ?? null,
         reason: c.plan?.reason ?? null,
         lang: c.plan?.lang ?? null,
@@ -106,10 +122,8 @@ export async function intakeOne(trx: Transaction<Database>, item: IntakeItem, de
         profile_json: event.profile ? JSON.stringify(event.profile) : null,
         event_json: c.plan === null ? JSON.stringify(event) : null,
         created_at: receivedAt,
-        updated_at: receivedAt,
-        finished_at: state === 'skipped' ? receivedAt : null,
         planning_attempts: 0,
-        writeback_json: c.plan?.outcome === 'sequence' ? writeBackJson(c.writeBack ?? {}, c.plan.values) : null,
+        writeback_json,
       })
       .onConflict((oc) => oc.doNothing())
       .returning('id')
@@ -118,16 +132,9 @@ export async function intakeOne(trx: Transaction<Database>, item: IntakeItem, de
       notStarted.push(`${c.curationId}: already ran in this chat`);
       continue;
     }
-    if (c.plan && c.plan.messages.length > 0) {
+    if (c.plan && outcome.kind === 'planned') {
       await insertPlannedMessages(trx, c.runId, chatId, event.channelId, c.plan, receivedAt);
       await activateNextInChat(trx, chatId, receivedAt, delayScale);
-    } else if (c.plan && state === 'pending') {
-      // A plan with nothing to send is finished as soon as it starts.
-      await trx
-        .updateTable('runs')
-        .set({ state: c.plan.outcome === 'fallback' ? 'fallback' : 'completed', finished_at: receivedAt })
-        .where('id', '=', c.runId)
-        .execute();
     }
     runs.push({ runId: c.runId, curationId: c.curationId, state });
   }
@@ -153,7 +160,7 @@ async function whyNotStart(trx: Transaction<Database>, c: RunCandidate, event: E
       .where('user_id', '=', event.userId)
       .where('curation_id', '=', c.curationId)
       .where('created_at', '>', now - c.cooldownMs)
-      .where('state', 'not in', ['skipped', 'cancelled'])
+      .where('state', 'not in', COOLDOWN_FREE_RUN_STATES)
       .limit(1)
       .executeTakeFirst();
     if (recent) return 'customer is in cooldown';
@@ -172,9 +179,9 @@ export async function cancelChat(
 ): Promise<number> {
   let runs = trx
     .updateTable('runs')
-    .set({ state: 'cancelled', reason, finished_at: now, updated_at: now })
+    .set({ state: TAKEOVER.to, reason, finished_at: now, updated_at: now })
     .where('chat_id', '=', chatId)
-    .where('state', 'in', ['planning', 'pending', 'sending']);
+    .where('state', 'in', TAKEOVER.from);
   if (keepCurations.length > 0) runs = runs.where('curation_id', 'not in', keepCurations);
   const cancelled = await runs.returning('id').execute();
   if (cancelled.length === 0) return 0;
@@ -182,7 +189,7 @@ export async function cancelChat(
     .updateTable('messages')
     .set({ state: 'cancelled', reason, due_at: null })
     .where('run_id', 'in', cancelled.map((r) => r.id))
-    .where('state', 'in', ['waiting', 'pending'])
+    .where('state', 'in', STOPPABLE_MESSAGE_STATES)
     .execute();
   // A run kept on (its curation does not cancel on this event) may have been waiting behind a cancelled one.
   await activateNextInChat(trx, chatId, now, delayScale);

@@ -2,9 +2,10 @@
 // PostgreSQL, parsed back to number), JSON is stored as text so both
 // databases read it the same way.
 import type { Generated } from 'kysely';
+import type { MessageState, RunState, WriteBackState } from '../run-lifecycle.js';
 
-export type RunState = 'planning' | 'pending' | 'sending' | 'completed' | 'fallback' | 'cancelled' | 'failed' | 'skipped';
-export type MessageState = 'waiting' | 'pending' | 'sending' | 'sent' | 'skipped' | 'cancelled' | 'failed';
+// The states and their lists belong to the lifecycle (src/delivery/run-lifecycle.ts).
+export type { MessageState, RunState, WriteBackState };
 export type EventStatus = 'acted' | 'ignored' | 'no_match';
 
 export interface EventsTable {
@@ -47,7 +48,7 @@ export interface RunsTable {
   planning_attempts: number;
   /** Profile fields to write after the sequence completes (`{profileKey: value}`), or null. */
   writeback_json: string | null;
-  writeback_state: 'pending' | 'done' | 'failed' | null;
+  writeback_state: WriteBackState | null;
   writeback_due_at: number | null;
 }
 

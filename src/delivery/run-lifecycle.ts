@@ -1,0 +1,184 @@
+// The run lifecycle, in one place: the states a run, its messages and its
+// profile write-back can be in, which outcome moves a run where, and which
+// states are live or final. Pure: the store asks next() and persists the
+// answer, so intake and deferred planning cannot disagree about a run.
+import type { Plan } from '../curation/plan-types.js';
+
+export const RUN_STATES = ['planning', 'pending', 'sending', 'completed', 'fallback', 'cancelled', 'failed', 'skipped'] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+/** Still going: the run may send, or still has to be planned. */
+export const LIVE_RUN_STATES = ['planning', 'pending', 'sending'] as const satisfies readonly RunState[];
+export type LiveRunState = (typeof LIVE_RUN_STATES)[number];
+
+/** Ended for good: nothing moves a run out of these. */
+export const FINAL_RUN_STATES = ['completed', 'fallback', 'cancelled', 'failed', 'skipped'] as const satisfies readonly RunState[];
+export type FinalRunState = (typeof FINAL_RUN_STATES)[number];
+
+/** Planned and not finished: its messages are the queue (the partial index `runs_active` holds exactly these). */
+export const ACTIVE_RUN_STATES = ['pending', 'sending'] as const satisfies readonly LiveRunState[];
+
+/** A run that ended like this does not start the customer's cooldown: it was skipped, or a human took over. */
+export const COOLDOWN_FREE_RUN_STATES = ['skipped', 'cancelled'] as const satisfies readonly FinalRunState[];
+
+/** Where a run stands before it is stored: the intake transaction is about to insert it. Never persisted. */
+export const RUN_START = 'new';
+export type RunPosition = typeof RUN_START | RunState;
+
+export const MESSAGE_STATES = ['waiting', 'pending', 'sending', 'sent', 'skipped', 'cancelled', 'failed'] as const;
+export type MessageState = (typeof MESSAGE_STATES)[number];
+/** Not sent yet: waiting its turn, due, or in flight. */
+export const OPEN_MESSAGE_STATES = ['waiting', 'pending', 'sending'] as const satisfies readonly MessageState[];
+/** A chat's live message (at most one per chat): due or in flight. */
+export const LIVE_MESSAGE_STATES = ['pending', 'sending'] as const satisfies readonly MessageState[];
+/** What a takeover or a failed message stops; one in flight finishes. */
+export const STOPPABLE_MESSAGE_STATES = ['waiting', 'pending'] as const satisfies readonly MessageState[];
+export const FINAL_MESSAGE_STATES = ['sent', 'skipped', 'cancelled', 'failed'] as const satisfies readonly MessageState[];
+
+export const WRITE_BACK_STATES = ['pending', 'done', 'failed'] as const;
+export type WriteBackState = (typeof WRITE_BACK_STATES)[number];
+
+/** What a run sends: its curation's sequence, or the fallback for missing or odd answers. */
+export type SentPlan = 'sequence' | 'fallback';
+
+/** Everything that can happen to a run. */
+export type RunOutcome =
+  /** The delivery lacked the profile: plan once the user is fetched. */
+  | { kind: 'deferred' }
+  /** Planned, with messages to send. */
+  | { kind: 'planned'; plan: SentPlan }
+  /** Planned, but every message rendered empty (all `when:` false): nothing to send. */
+  | { kind: 'plannedEmpty'; plan: SentPlan }
+  /** The plan sends nothing on purpose (no consent, no fallback). */
+  | { kind: 'skipped' }
+  /** Fetching the profile failed for now; planning is tried again. */
+  | { kind: 'planningRetry' }
+  /** Planning gave up (the user cannot be fetched in time, or the curation is gone). */
+  | { kind: 'planningFailed' }
+  /** Channel Talk took one of its messages; `last` when none follows. */
+  | { kind: 'messageSent'; last: boolean; plan: SentPlan }
+  /** A message failed for good: the rest of the run is skipped. */
+  | { kind: 'messageFailed' }
+  /** A human took over the chat. */
+  | { kind: 'takeover' };
+
+export type RunOutcomeKind = RunOutcome['kind'];
+
+export class IllegalTransition extends Error {
+  constructor(
+    readonly from: RunPosition,
+    readonly outcome: RunOutcome,
+  ) {
+    super(`a run in state ${from} cannot take the outcome ${outcome.kind}`);
+    this.name = 'IllegalTransition';
+  }
+}
+
+/**
+ * The state a run moves to, or IllegalTransition (nothing is to be applied).
+ * A final run stays as it is on news about its chat or its messages (a send
+ * that returns after a takeover, or after its lease expired and another
+ * instance finished the run), and refuses being planned again.
+ */
+export function next(from: RunPosition, outcome: RunOutcome): RunState | IllegalTransition {
+  const illegal = (): IllegalTransition => new IllegalTransition(from, outcome);
+  switch (outcome.kind) {
+    case 'deferred':
+      return from === RUN_START ? 'planning' : illegal();
+    case 'planned':
+      return from === RUN_START || from === 'planning' ? 'pending' : illegal();
+    case 'plannedEmpty':
+      return from === RUN_START || from === 'planning' ? endOf(outcome.plan) : illegal();
+    case 'skipped':
+      return from === RUN_START || from === 'planning' ? 'skipped' : illegal();
+    case 'planningRetry':
+      return from === 'planning' ? 'planning' : illegal();
+    case 'planningFailed':
+      return from === 'planning' ? 'failed' : illegal();
+    case 'messageSent':
+      if (from === 'pending' || from === 'sending') return outcome.last ? endOf(outcome.plan) : 'sending';
+      return isFinalRunState(from) ? from : illegal();
+    case 'messageFailed':
+      if (from === 'pending' || from === 'sending') return 'failed';
+      return isFinalRunState(from) ? from : illegal();
+    case 'takeover':
+      if (from === RUN_START) return illegal();
+      return isFinalRunState(from) ? from : 'cancelled';
+    default: {
+      const unknown: never = outcome;
+      throw new Error(`unknown run outcome ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+/** next(), for callers where an illegal transition is a bug: throws it. */
+export function mustNext(from: RunPosition, outcome: RunOutcome): RunState {
+  const to = next(from, outcome);
+  if (to instanceof IllegalTransition) throw to;
+  return to;
+}
+
+/** How a sent plan ends: a fallback stays recognisable as one, messages or not. */
+export function endOf(plan: SentPlan): 'completed' | 'fallback' {
+  switch (plan) {
+    case 'sequence':
+      return 'completed';
+    case 'fallback':
+      return 'fallback';
+    default: {
+      const unknown: never = plan;
+      throw new Error(`unknown plan ${String(unknown)}`);
+    }
+  }
+}
+
+/** The outcome a plan is for its run, whichever path planned it. */
+export function plannedOutcome(plan: Pick<Plan, 'outcome' | 'messages'>): RunOutcome {
+  switch (plan.outcome) {
+    case 'skipped':
+      return { kind: 'skipped' };
+    case 'sequence':
+    case 'fallback':
+      return { kind: plan.messages.length > 0 ? 'planned' : 'plannedEmpty', plan: plan.outcome };
+    default: {
+      const unknown: never = plan.outcome;
+      throw new Error(`unknown plan outcome ${String(unknown)}`);
+    }
+  }
+}
+
+/** A stored run's plan outcome (runs.outcome) as what it sends. */
+export function sentPlanOf(outcome: string | null): SentPlan {
+  return outcome === 'fallback' ? 'fallback' : 'sequence';
+}
+
+export function isFinalRunState(s: RunPosition): s is FinalRunState {
+  return (FINAL_RUN_STATES as readonly string[]).includes(s);
+}
+
+export function isLiveRunState(s: RunPosition): s is LiveRunState {
+  return (LIVE_RUN_STATES as readonly string[]).includes(s);
+}
+
+export function isRunState(s: string): s is RunState {
+  return (RUN_STATES as readonly string[]).includes(s);
+}
+
+/** Only a completed sequence writes its computed values to the profile (not a fallback, which computes none). */
+export function startsWriteBack(from: RunPosition, to: RunState): boolean {
+  return to === 'completed' && from !== 'completed';
+}
+
+/**
+ * For an outcome applied to many runs in one statement (a takeover cancels a
+ * chat's runs): the states it changes, and the one state they all move to.
+ */
+export function bulkTransition(outcome: RunOutcome): { from: RunState[]; to: RunState } {
+  const moves = RUN_STATES.map((from) => ({ from, to: next(from, outcome) })).filter(
+    (m): m is { from: RunState; to: RunState } => !(m.to instanceof IllegalTransition) && m.to !== m.from,
+  );
+  const targets = new Set(moves.map((m) => m.to));
+  const [to] = targets;
+  if (to === undefined || targets.size > 1) throw new Error(`the outcome ${outcome.kind} does not move stored runs to one state`);
+  return { from: moves.map((m) => m.from), to };
+}
