@@ -14,6 +14,8 @@ import { ceilDecimal, floorDecimal, roundDecimal, truncDecimal } from './roundin
 import { bandOf, bandOutputs, hasEntry, lookupIn, type Table } from './tables.js';
 import type { CurationFunction } from './functions.js';
 import { didYouMean } from './load-errors.js';
+import { ComputeError, ExpressionError } from './expr/errors.js';
+import { checkLength, MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_TERMS, tooDeep, tooManyTerms } from './expr/limits.js';
 
 const math = create(all ?? {});
 const parse = math.parse;
@@ -32,18 +34,7 @@ math.import(
 export type Scope = Record<string, unknown>;
 export type Evaluator = (scope: Scope) => unknown;
 
-/** A problem while computing for one customer (a curation bug or an edge the file did not foresee). */
-export class ComputeError extends Error {}
-
-/** A problem found while compiling, at `column` (1-based) of the expression when known. */
-export class ExpressionError extends Error {
-  constructor(
-    message: string,
-    readonly column: number | null = null,
-  ) {
-    super(message);
-  }
-}
+export { ComputeError, ExpressionError };
 
 export interface ExpressionContext {
   /** Names usable as values: fields, settings, earlier values, `now`, `lang`. */
@@ -73,6 +64,7 @@ interface Node {
 }
 
 export function compileExpression(text: string, ctx: ExpressionContext): Evaluator {
+  checkSize(text);
   let root: MathNode;
   try {
     root = parse(text);
@@ -82,6 +74,45 @@ export function compileExpression(text: string, ctx: ExpressionContext): Evaluat
     throw new ExpressionError(`syntax error: ${msg.replace(/\s*\(char \d+\)/, '')}${at ? ` at character ${Number(at[1]) + 1}` : ''}`, at ? Number(at[1]) + 1 : null);
   }
   return compileNode(root, ctx);
+}
+
+const OPERATOR_WORDS = new Set(['and', 'or', 'not', 'xor', 'mod', 'to', 'in']);
+
+/** Bounds checked on the text, before mathjs's recursive parser sees it. */
+function checkSize(text: string): void {
+  checkLength(text);
+  let terms = 0;
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; ) {
+    const c = text[i] ?? '';
+    if (c === '"' || c === "'") {
+      i = endOfString(text, i);
+      terms++;
+    } else if (/[A-Za-z_$0-9.]/.test(c)) {
+      const word = tokenAt(/[A-Za-z_$][\w$]*|\d*\.?\d*(?:[eE][+-]?\d+)?/y, text, i) || c;
+      if (!OPERATOR_WORDS.has(word)) terms++;
+      i += word.length;
+    } else {
+      if (c === '(' || c === '[' || c === '{') deepest = Math.max(deepest, ++depth);
+      else if (c === ')' || c === ']' || c === '}') depth--;
+      i++;
+    }
+  }
+  if (terms > MAX_EXPRESSION_TERMS) throw tooManyTerms(terms);
+  if (deepest > MAX_EXPRESSION_DEPTH) throw tooDeep(deepest);
+}
+
+function tokenAt(sticky: RegExp, text: string, at: number): string {
+  sticky.lastIndex = at;
+  return sticky.exec(text)?.[0] ?? '';
+}
+
+function endOfString(text: string, start: number): number {
+  const quote = text[start];
+  let i = start + 1;
+  while (i < text.length && text[i] !== quote) i += text[i] === '\\' ? 2 : 1;
+  return i + 1;
 }
 
 // --- the language -----------------------------------------------------------
@@ -142,6 +173,11 @@ const BUILTINS: Record<string, Builtin> = {
   },
   coalesce: { min: 1, max: Infinity, fn: (a) => a.find((v) => v !== null && v !== undefined) ?? null },
 };
+
+// Own properties only: `hasOwnProperty`, `constructor`, `__proto__` … are not built-ins.
+function builtinOf(name: string): Builtin | undefined {
+  return Object.hasOwn(BUILTINS, name) ? BUILTINS[name] : undefined;
+}
 
 /** Names an expression may call besides the curation's own functions and lookup/band. */
 export const BUILTIN_FUNCTIONS: readonly string[] = [...Object.keys(BUILTINS), 'lookup', 'band'];
@@ -228,7 +264,7 @@ function compileSymbol(name: string, ctx: ExpressionContext): Evaluator {
     throw new ExpressionError(`'${name}' is computed later${line ? ` (line ${line})` : ''}: a value can only use the values above it`);
   }
   if (ctx.tables.has(name)) throw new ExpressionError(`'${name}' is a table: use lookup(${name}, key) or band(${name}, number)`);
-  if (ctx.functions.has(name) || name in BUILTINS) throw new ExpressionError(`'${name}' is a function: call it as ${name}(…)`);
+  if (ctx.functions.has(name) || builtinOf(name)) throw new ExpressionError(`'${name}' is a function: call it as ${name}(…)`);
   throw new ExpressionError(`unknown name '${name}'${didYouMean(name, ctx.names)}`);
 }
 
@@ -270,7 +306,7 @@ function compileCall(node: Node, ctx: ExpressionContext): Evaluator {
       return out;
     };
   }
-  const builtin = BUILTINS[name];
+  const builtin = builtinOf(name);
   if (!builtin) {
     if (ctx.names.has(name)) throw new ExpressionError(`'${name}' is a value, not a function`);
     throw new ExpressionError(`unknown function '${name}'${didYouMean(name, [...Object.keys(BUILTINS), 'lookup', 'band', ...ctx.functions.keys()])}`);
