@@ -38,7 +38,7 @@ function fromMath(node: MathNode): string {
   const n = node as MathNode & Record<string, unknown>;
   switch (node.type) {
     case 'ConstantNode':
-      return constant(n.value);
+      return n.value === undefined ? '(refused:undefined)' : constant(n.value);
     case 'SymbolNode':
       return String(n.name);
     case 'ParenthesisNode':
@@ -46,11 +46,13 @@ function fromMath(node: MathNode): string {
     case 'ConditionalNode':
       return `(? ${fromMath(n.condition as MathNode)} ${fromMath(n.trueExpr as MathNode)} ${fromMath(n.falseExpr as MathNode)})`;
     case 'FunctionNode':
+      if ((n.fn as MathNode).type !== 'SymbolNode' || n.optional === true) return '(refused:method call)';
       return `(call ${fromMath(n.fn as MathNode)}${(n.args as MathNode[]).map((a) => ` ${fromMath(a)}`).join('')})`;
     case 'OperatorNode': {
       const op = MATH_OPS[String(n.fn)];
       const args = (n.args as MathNode[]).map(fromMath).join(' ');
       if (n.implicit === true) return `(refused:implicit multiplication ${args})`;
+      if (n.isPercentage === true) return `(refused:percentage ${args})`;
       return op === undefined ? `(refused:operator ${String(n.op)} ${args})` : `(${op} ${args})`;
     }
     case 'RelationalNode':
@@ -84,7 +86,8 @@ function fromOurs(node: Expr): string {
 // --- random expressions in the language curations use --------------------------------
 
 const blank = fc.constantFrom('', ' ', '  ');
-const spaced = (op: string) => blank.map((b) => (/^[a-z]/.test(op) ? ` ${op} ` : `${b}${op}${b}`));
+const lineBreak = fc.constantFrom('', '', '', '\n');
+const spaced = (op: string) => fc.tuple(blank, lineBreak).map(([b, nl]) => (/^[a-z]/.test(op) ? ` ${op}${nl} ` : `${b}${op}${nl}${b}`));
 const numberText = fc.oneof(
   fc.integer({ min: 0, max: 999 }).map(String),
   fc.tuple(fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 })).map(([a, b]) => `${a}.${b}`),
@@ -151,6 +154,42 @@ describe('the parser reads expressions as mathjs did', () => {
     );
   });
 
+  test('property: with stray tokens anywhere, what either parser accepts the other reads the same', () => {
+    const stray = fc.constantFrom('(', ')', ',', '?', ':', '=', '!', '[', ']', '{', '}', '.', "'", '"', '#', ';', '%', 'e', '5', 'x', ' ', '\n', '-', 'not', 'mod', '^', '<', '==', '?.', '??', '&', '~', 'to', 'in', '@');
+    const noisy = fc.tuple(anyExpression, fc.array(fc.tuple(fc.nat(), stray), { minLength: 1, maxLength: 4 })).map(([text, strays]) =>
+      strays.reduce((t, [at, token]) => {
+        const i = at % (t.length + 1);
+        return t.slice(0, i) + token + t.slice(i);
+      }, text),
+    );
+    const clean = (tree: string) => !tree.includes('refused:');
+    fc.assert(
+      fc.property(noisy, (text) => {
+        fc.pre(text.length <= 1000);
+        let theirs: string | null = null;
+        let ours: string | null = null;
+        try {
+          theirs = fromMath(math.parse(text));
+        } catch {
+          // mathjs refused it.
+        }
+        try {
+          ours = fromOurs(parseExpression(text));
+        } catch (err) {
+          if (!(err instanceof ExpressionError)) throw err;
+          fc.pre(!/an expression may (have|nest) at most/.test(err.message));
+        }
+        // Accepted by mathjs's grammar as a curation expression: we read the same tree.
+        if (theirs !== null && clean(theirs)) assert.equal(ours, theirs, text);
+        // Accepted by ours: mathjs read the same tree (nothing new is accepted), except a
+        // final line break (or comment line), which mathjs took for a second expression.
+        const finalLineBreak = /\n\s*$/.test(text.replace(/#[^\n]*/g, ''));
+        if (ours !== null && clean(ours) && !finalLineBreak) assert.equal(theirs, ours, text);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   test('property: the same numbers as mathjs for random arithmetic', () => {
     fc.assert(
       fc.property(arithmeticExpression, fc.double({ noNaN: true, min: -1e6, max: 1e6 }), fc.integer({ min: -50, max: 50 }), (text, x, y) => {
@@ -186,6 +225,8 @@ describe('the parser reads expressions as mathjs did', () => {
       ['1.5e3 + 2E-1 + 5.', 1505.2],
       ["'it\\'s' + \"\\u0041\"", "it'sA"],
       ['max(1, 2)\n', 2],
+      // A YAML `|` block may break a line after an operator, as mathjs allowed.
+      ['1 +\n 2 *\n3 ==\n 7 and\n not\n false', true],
     ];
     for (const [text, want, scope] of cases) assert.deepEqual(run(text, scope ?? {}), want, text);
   });

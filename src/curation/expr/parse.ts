@@ -69,6 +69,20 @@ class Parser {
     return t;
   }
 
+  /** Takes an operator: a line break after one continues the expression, as in mathjs. */
+  private takeOp(): Token {
+    const t = this.take();
+    while (this.peek().kind === 'newline') this.take();
+    return t;
+  }
+
+  /** The token after the current one, past line breaks. */
+  private peekPastLines(): Token {
+    let ahead = 1;
+    while (this.peek(ahead).kind === 'newline') ahead++;
+    return this.peek(ahead);
+  }
+
   private isOp(text: string, ahead = 0): boolean {
     const t = this.peek(ahead);
     return t.kind === 'op' && t.text === text;
@@ -105,7 +119,7 @@ class Parser {
   private assignment(): Expr {
     const node = this.conditional();
     if (!this.isOp('=')) return node;
-    this.take();
+    this.takeOp();
     this.assignment();
     return refused('assignment');
   }
@@ -115,14 +129,14 @@ class Parser {
     while (this.isOp('?')) {
       const outer = this.conditionLevel;
       this.conditionLevel = this.nesting;
-      this.take();
+      this.takeOp();
       const then = this.assignment();
       if (!this.isOp(':')) {
         const t = this.peek();
         throw syntaxError(t.kind === 'end' ? "the ': …' part of 'condition ? a : b' is missing" : `':' is expected, not '${t.text}'`, t.at);
       }
       this.conditionLevel = null;
-      this.take();
+      this.takeOp();
       const otherwise = this.assignment();
       node = { kind: 'conditional', test: node, then, else: otherwise };
       this.conditionLevel = outer;
@@ -134,7 +148,7 @@ class Parser {
     const tighter = (): Expr => (op === 'or' ? this.logical('xor') : op === 'xor' ? this.logical('and') : this.bitwise(0));
     let node = tighter();
     while (this.isWord(op)) {
-      this.take();
+      this.takeOp();
       node = binary(op, node, tighter());
     }
     return node;
@@ -147,7 +161,7 @@ class Parser {
     let node = tighter();
     const op = ops[level] ?? '';
     while (this.isOp(op)) {
-      this.take();
+      this.takeOp();
       node = refused('operator', [node, tighter()], op);
     }
     return node;
@@ -157,7 +171,7 @@ class Parser {
     const operands = [this.shift()];
     const ops: string[] = [];
     for (let t = this.peek(); t.kind === 'op' && COMPARISONS.has(t.text); t = this.peek()) {
-      ops.push(this.take().text);
+      ops.push(this.takeOp().text);
       operands.push(this.shift());
     }
     const [left, right] = operands;
@@ -170,7 +184,7 @@ class Parser {
   private shift(): Expr {
     let node = this.conversion();
     for (let t = this.peek(); t.kind === 'op' && (t.text === '<<' || t.text === '>>' || t.text === '>>>'); t = this.peek()) {
-      this.take();
+      this.takeOp();
       node = refused('operator', [node, this.conversion()], t.text);
     }
     return node;
@@ -179,7 +193,7 @@ class Parser {
   private conversion(): Expr {
     let node = this.range();
     while (this.isWord('to') || this.isWord('in')) {
-      const word = this.take().text;
+      const word = this.takeOp().text;
       const next = this.peek();
       // mathjs reads a final `in` as the unit inch: `5 in` is 5 * in.
       if (word === 'in' && (next.kind === 'end' || (next.kind === 'op' && '])},;'.includes(next.text)))) {
@@ -206,7 +220,7 @@ class Parser {
 
   private rangeRest(): void {
     for (let parts = 1; this.isOp(':') && parts < 3; parts++) {
-      this.take();
+      this.takeOp();
       const t = this.peek();
       const implicitEnd = t.kind === 'end' || (t.kind === 'op' && (t.text === ')' || t.text === ']' || t.text === ','));
       if (!implicitEnd) this.additive();
@@ -216,7 +230,7 @@ class Parser {
   private additive(): Expr {
     let node = this.multiplicative();
     while (this.isOp('+') || this.isOp('-')) {
-      const op = this.take().text as '+' | '-';
+      const op = this.takeOp().text as '+' | '-';
       node = binary(op, node, this.multiplicative());
     }
     return node;
@@ -227,13 +241,13 @@ class Parser {
     for (;;) {
       const t = this.peek();
       if (t.kind === 'op' && (t.text === '*' || t.text === '/' || t.text === '%')) {
-        this.take();
+        this.takeOp();
         node = binary(t.text === '%' ? 'mod' : t.text, node, this.implicit());
       } else if (t.kind === 'word' && t.text === 'mod') {
-        this.take();
+        this.takeOp();
         node = binary('mod', node, this.implicit());
       } else if (t.kind === 'op' && (t.text === '.*' || t.text === './')) {
-        this.take();
+        this.takeOp();
         node = refused('operator', [node, this.implicit()], t.text);
       } else {
         return node;
@@ -255,8 +269,8 @@ class Parser {
   /** `50%` with nothing after it was a percentage in mathjs; `%` with a value after it is the remainder. */
   private percentage(): Expr {
     const node = this.prefix();
-    if (this.isOp('%') && !this.startsValue(this.peek(1))) {
-      this.take();
+    if (this.isOp('%') && !this.startsValue(this.peekPastLines())) {
+      this.takeOp();
       return refused('percentage', [node]);
     }
     return node;
@@ -270,7 +284,7 @@ class Parser {
   /** Prefix operators apply to everything up to the next operator looser than `^`. */
   private prefix(): Expr {
     const ops: string[] = [];
-    while (this.isOp('-') || this.isOp('+') || this.isOp('~') || this.isWord('not')) ops.push(this.take().text);
+    while (this.isOp('-') || this.isOp('+') || this.isOp('~') || this.isWord('not')) ops.push(this.takeOp().text);
     let node = this.power();
     for (let k = ops.length - 1; k >= 0; k--) {
       const op = ops[k];
@@ -283,11 +297,11 @@ class Parser {
   private power(): Expr {
     const node = this.nullish();
     if (this.isOp('^')) {
-      this.take();
+      this.takeOp();
       return binary('^', node, this.prefix());
     }
     if (this.isOp('.^')) {
-      this.take();
+      this.takeOp();
       return refused('operator', [node, this.prefix()], '.^');
     }
     return node;
@@ -296,7 +310,7 @@ class Parser {
   private nullish(): Expr {
     let node = this.postfix();
     while (this.isOp('??')) {
-      this.take();
+      this.takeOp();
       node = refused('operator', [node, this.postfix()], '??');
     }
     return node;
