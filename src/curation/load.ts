@@ -2,7 +2,7 @@
 // validated and compiled; if any of them has any problem, the caller gets the
 // complete list of problems and no curations at all, so the service never runs
 // with half of a shop's rules.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CurationFileSchema } from './schema.js';
 import { compileCuration } from './compile.js';
@@ -54,17 +54,31 @@ type FileResult = ({ ok: true; curation: Curation } | { ok: false; errors: Curat
   id: { value: string; line: number | null } | null;
 };
 
+/**
+ * Fixed rather than configurable: 256 KB is 16 times the largest shipped file
+ * (diet-main.yaml, 16 KB), and it is what keeps a load (parse, schema check,
+ * compile, dry run) short for every file; a shop that needs more data than
+ * that has outgrown YAML tables and wants a function module.
+ */
+export const MAX_CURATION_FILE_BYTES = 256 * 1024;
+
 export async function loadFile(file: string): Promise<FileResult> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return { ok: false, id: null, errors: [{ file, line: null, path: '', message: 'cannot be read' }] };
+  const read = await readBounded(file, MAX_CURATION_FILE_BYTES);
+  if (read === null) return { ok: false, id: null, errors: [{ file, line: null, path: '', message: 'cannot be read' }] };
+  if (read === 'too large') {
+    const message = `is larger than ${MAX_CURATION_FILE_BYTES / 1024} KB, the most a curation file may be: split it into several curations, or move a large table into a function module`;
+    return { ok: false, id: null, errors: [{ file, line: 1, path: '', message }] };
   }
-  const parsed = parseYaml(file, text);
+  const parsed = parseYaml(file, read.text);
   if (!parsed.ok) return { ...parsed, id: null };
   const source = parsed.source;
-  const data: unknown = source.doc.toJS();
+  let data: unknown;
+  try {
+    // parseYaml has bounded what aliases expand to; the library's own count refuses a harmless anchor used 101 times.
+    data = source.doc.toJS({ maxAliasCount: -1 });
+  } catch (err) {
+    return { ok: false, id: null, errors: [{ file, line: 1, path: '', message: `cannot be read as YAML: ${err instanceof Error ? err.message : String(err)}` }] };
+  }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return { ok: false, id: null, errors: [{ file, line: 1, path: '', message: 'must be a YAML mapping with id, trigger, messages, …' }] };
   }
@@ -81,4 +95,29 @@ export async function loadFile(file: string): Promise<FileResult> {
 
 function located(source: SourceDoc, errs: CurationFileError[]): CurationLoadError[] {
   return errs.map((e) => errorAt(source, e.path, e.message, e.lineOffset));
+}
+
+/** The file's text, or 'too large' without reading past `max` bytes (a 50 MB file is never held in memory). */
+async function readBounded(file: string, max: number): Promise<{ text: string } | 'too large' | null> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const buffer = Buffer.alloc(max + 1);
+    let filled = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, null);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+      if (filled > max) return 'too large';
+    }
+    return { text: buffer.toString('utf8', 0, filled) };
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
+  }
 }

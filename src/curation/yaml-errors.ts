@@ -5,6 +5,7 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { formatPath, type CurationLoadError, type PathSegment } from './load-errors.js';
+import { checkStructure, MAX_YAML_DEPTH } from './yaml-limits.js';
 
 export interface SourceDoc {
   file: string;
@@ -14,19 +15,25 @@ export interface SourceDoc {
 
 export function parseYaml(file: string, text: string): { ok: true; source: SourceDoc } | { ok: false; errors: CurationLoadError[] } {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  // Duplicate keys are found by checkStructure in linear time; the library's check is quadratic.
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      errors: doc.errors.map((e) => ({
-        file,
-        line: lines.linePos(e.pos[0]).line,
-        path: '',
-        message: e.code === 'MULTIPLE_DOCS' ? 'one curation per file: remove the second document (the extra ---)' : `YAML syntax error: ${firstLine(e.message)}`,
-      })),
+      errors: doc.errors.map((e) => ({ file, line: lines.linePos(e.pos[0]).line, path: '', message: syntaxMessage(e.code, e.message) })),
     };
   }
-  return { ok: true, source: { file, doc, lines } };
+  const source = { file, doc, lines };
+  const problems = checkStructure(doc.contents, (node) => lineOf(source, node));
+  if (problems.length > 0) return { ok: false, errors: problems.map((p) => ({ file, line: lineOf(source, p.node), path: formatPath(p.path), message: p.message })) };
+  return { ok: true, source };
+}
+
+function syntaxMessage(code: string, message: string): string {
+  if (code === 'MULTIPLE_DOCS') return 'one curation per file: remove the second document (the extra ---)';
+  // The library reports a stack overflow of its own recursion this way: only deep nesting causes that.
+  if (code === 'RESOURCE_EXHAUSTION') return `is nested more than ${MAX_YAML_DEPTH} levels deep; no curation needs that many`;
+  return `YAML syntax error: ${firstLine(message)}`;
 }
 
 function firstLine(s: string): string {

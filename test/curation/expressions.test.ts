@@ -131,6 +131,30 @@ describe('the language', () => {
   });
 });
 
+describe('built-in functions are own properties of the allow-list', () => {
+  test("Object.prototype's members are neither functions nor names", () => {
+    for (const name of ['hasOwnProperty', 'toString', 'valueOf', 'constructor', '__proto__', 'isPrototypeOf', '__defineGetter__']) {
+      assert.throws(
+        () => compileExpression(`${name}(x)`, ctx(['x'])),
+        (err: unknown) => err instanceof ExpressionError && err.message.startsWith(`unknown function '${name}'`),
+        `${name}(x)`,
+      );
+      assert.throws(
+        () => compileExpression(name, ctx(['x'])),
+        (err: unknown) => err instanceof ExpressionError && err.message.startsWith(`unknown name '${name}'`),
+        name,
+      );
+    }
+  });
+
+  test('a curation calling hasOwnProperty is refused at its value', async () => {
+    const r = await loadCurations(await tempDir({ 'h.yaml': minimalCuration("compute:\n  x: hasOwnProperty('a')\nmessages:\n  - text: \"{{ x }}\"\n") }));
+    assert.ok(!r.ok);
+    assert.deepEqual([r.errors[0]?.line, r.errors[0]?.path], [5, 'compute.x']);
+    assert.match(r.errors[0]?.message ?? '', /^unknown function 'hasOwnProperty'/);
+  });
+});
+
 describe('compute failures never produce a half plan', () => {
   test('a division by zero falls back with a reason; values stay empty', async () => {
     const r = await loadCurations(

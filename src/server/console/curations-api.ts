@@ -46,7 +46,7 @@ export function registerCurationsApi(api: FastifyInstance, deps: CurationsApiDep
 
   api.post('/curations/reload', async (req) => {
     const operator = deps.sessionOf(req).operatorId;
-    const result = await deps.reloadCurations();
+    const result = await reloadOrExplain(deps, operator);
     if (result.ok) deps.logger.info({ operator, curations: result.ids }, 'console: curations reloaded');
     else deps.logger.warn({ operator, errors: result.errors.length }, 'console: curation reload refused; the loaded version stays');
     return { ...result, curations: deps.curations().curations.map(curationView) };
@@ -81,6 +81,22 @@ export function registerCurationsApi(api: FastifyInstance, deps: CurationsApiDep
       messages: p.messages.map((m) => ({ seq: m.seq, delayMs: m.delayMs, body: m.body, rendered: renderBody(m.body) })),
     };
   });
+}
+
+/**
+ * Loading reports every problem of a file as an error line; an exception here
+ * is a bug, and the operator still gets the route's usual answer (the loaded
+ * set stays) instead of a 500. Only the error's name and stack frames are shown
+ * or logged: its message may quote a curation file.
+ */
+async function reloadOrExplain(deps: CurationsApiDeps, operator: string): Promise<{ ok: true; ids: string[] } | { ok: false; errors: string[] }> {
+  try {
+    return await deps.reloadCurations();
+  } catch (err) {
+    const name = err instanceof Error ? err.name : typeof err;
+    deps.logger.error({ operator, error: name, at: err instanceof Error ? err.stack?.split('\n').slice(1).join('\n') : undefined }, 'console: curation reload failed; the loaded version stays');
+    return { ok: false, errors: [`the reload failed unexpectedly (${name}; see the service log); the loaded curations stay live`] };
+  }
 }
 
 function dedupeProblems<T extends { field: string; problem: string }>(all: T[]): T[] {

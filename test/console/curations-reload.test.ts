@@ -1,0 +1,118 @@
+// A console reload of hostile curation files answers with their errors
+// (200, ok: false, one `file:line path: sentence` each) and the loaded
+// version stays; it never answers 500.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import Fastify from 'fastify';
+import pino from 'pino';
+import { registerCurationsApi } from '../../src/server/console/curations-api.js';
+import type { CurationSet } from '../../src/curation/index.js';
+import { signIn, startHarness, type Harness } from './harness.js';
+
+interface ReloadAnswer {
+  ok: boolean;
+  errors?: string[];
+  ids?: string[];
+  curations: Array<{ id: string }>;
+}
+
+function aliasBomb(id: string): string {
+  const lines = ['  l0: &l0 [x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i <= 10; i++) lines.push(`  l${i}: &l${i} [${Array.from({ length: 9 }, () => `*l${i - 1}`).join(', ')}]`);
+  return `id: ${id}\ndefaultLanguage: ko\ntrigger: { on: chatOpened }\nsettings:\n${lines.join('\n')}\nmessages:\n  - text: hi\n`;
+}
+
+function longExpression(id: string): string {
+  return `id: ${id}\ndefaultLanguage: ko\ntrigger: { on: chatOpened }\ncompute:\n  x: ${Array.from({ length: 20_000 }, () => '1').join(' + ')}\nmessages:\n  - text: hi\n`;
+}
+
+describe('console reload of hostile curation files', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  const reload = async (): Promise<{ status: number; body: ReloadAnswer }> => {
+    const s = await signIn(h.url);
+    const res = await fetch(`${h.url}/console/api/curations/reload`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: s.cookie, 'x-csrf-token': s.csrf },
+      body: '{}',
+    });
+    return { status: res.status, body: (await res.json()) as ReloadAnswer };
+  };
+
+  test('an alias bomb and a 20,000-term expression: 200 with located errors; the old set stays', async () => {
+    const bomb = path.join(h.curationsDir, 'z-bomb.yaml');
+    const long = path.join(h.curationsDir, 'z-long.yaml');
+    await writeFile(bomb, aliasBomb('bomb'));
+    await writeFile(long, longExpression('long'));
+    try {
+      const { status, body } = await reload();
+      assert.equal(status, 200);
+      assert.equal(body.ok, false);
+      const errors = body.errors ?? [];
+      assert.equal(errors.length, 2, errors.join('\n'));
+      assert.match(errors[0]!, /z-bomb\.yaml:\d+ settings\.l\d+\[\d+\]: YAML aliases expand this file to more than/);
+      assert.match(errors[1]!, /z-long\.yaml:5 compute\.x: is \d+ characters long; an expression may have at most 1000/);
+      assert.deepEqual(body.curations.map((c) => c.id).sort(), ['diet-gift', 'diet-main']);
+    } finally {
+      await rm(bomb);
+      await rm(long);
+    }
+    const fixed = await reload();
+    assert.equal(fixed.body.ok, true);
+  });
+
+  test('a file over the size cap is refused the same way', async () => {
+    const big = path.join(h.curationsDir, 'z-big.yaml');
+    const good = await readFile(path.join(h.curationsDir, 'diet-gift.yaml'), 'utf8');
+    await writeFile(big, `${good.replace(/^id: .*$/m, 'id: big')}\n# ${'x'.repeat(300 * 1024)}\n`);
+    try {
+      const { status, body } = await reload();
+      assert.equal(status, 200);
+      assert.equal(body.ok, false);
+      assert.match(body.errors?.[0] ?? '', /z-big\.yaml:1 is larger than 256 KB/);
+    } finally {
+      await rm(big);
+    }
+  });
+});
+
+describe('the reload route itself', () => {
+  test('a reload that throws answers 200 with an error, logs it, and keeps the loaded set', async () => {
+    const logs: string[] = [];
+    const logger = pino(
+      { level: 'info' },
+      new Writable({
+        write(chunk: Buffer, _enc, done) {
+          logs.push(chunk.toString('utf8'));
+          done();
+        },
+      }),
+    );
+    const app = Fastify();
+    const set: CurationSet = { curations: [], byId: () => undefined };
+    registerCurationsApi(app, {
+      curations: () => set,
+      reloadCurations: () => Promise.reject(new RangeError('Maximum call stack size exceeded')),
+      logger,
+      now: () => 0,
+      sessionOf: () => ({ id: 's', operatorId: 'op_1', csrf: 'c', createdAt: 0, lastSeen: 0 }),
+    });
+    const res = await app.inject({ method: 'POST', url: '/curations/reload' });
+    await app.close();
+    assert.equal(res.statusCode, 200);
+    const body = res.json<ReloadAnswer>();
+    assert.equal(body.ok, false);
+    assert.deepEqual(body.errors, ['the reload failed unexpectedly (RangeError; see the service log); the loaded curations stay live']);
+    assert.deepEqual(body.curations, []);
+    assert.ok(logs.some((l) => l.includes('"operator":"op_1"') && l.includes('curation reload failed')), logs.join(''));
+  });
+});
