@@ -152,7 +152,11 @@ export const SpecMessageCreateSchema = z
     message: 'a message needs blocks, plainText, files, webPage or form',
   });
 
-/** user.User as a PATCH body: only the writable properties matter. */
+// user.User's readOnly properties: a PATCH that tries to set one is refused
+// (the document marks them read-only; `name` is set through profile.name).
+const USER_READ_ONLY = ['id', 'channelId', 'memberId', 'veilId', 'unifiedId', 'type', 'name', 'mobileNumberQualified', 'emailQualified', 'userImportTags', 'hasChat', 'hasPushToken', 'country', 'timeZone', 'province', 'city', 'latitude', 'longitude', 'sessionsCount', 'lastSeenAt', 'createdAt', 'updatedAt', 'version'];
+
+/** user.User as a PATCH body: its writable properties. */
 export const SpecUserPatchSchema = z.looseObject({
   profile: anyObject.optional(),
   profileOnce: anyObject.optional(),
@@ -165,6 +169,10 @@ export const SpecUserPatchSchema = z.looseObject({
   unsubscribeEmail: z.boolean().optional(),
   unsubscribeTexting: z.boolean().optional(),
   language: z.string().optional(),
+}).superRefine((body, ctx) => {
+  for (const key of USER_READ_ONLY) {
+    if (key in body) ctx.addIssue({ code: 'custom', path: [key], message: `${key} is read-only${key === 'name' ? ' (set profile.name)' : ''}` });
+  }
 });
 
 /** Event (POST /users/{id}/events). */
