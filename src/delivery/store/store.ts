@@ -7,6 +7,7 @@ import { DispatchOps } from './dispatch-ops.js';
 import { GroupCommitter } from './group-commit.js';
 import type { Database } from './schema.js';
 import type { IntakeItem, IntakeOutcome } from './intake-tx.js';
+import type { DatabaseState } from './busy.js';
 import { pruneBefore, type PruneResult } from './retention.js';
 
 export class Store {
@@ -48,6 +49,16 @@ export class Store {
 
   async ping(): Promise<void> {
     await this.db.selectFrom('events').select('id').limit(1).execute();
+  }
+
+  /** Whether a write could start now (stub). */
+  async health(): Promise<DatabaseState> {
+    try {
+      await this.ping();
+      return 'ok';
+    } catch {
+      return 'unreachable';
+    }
   }
 
   queueDepth(): Promise<number> {

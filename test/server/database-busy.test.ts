@@ -1,0 +1,75 @@
+// Issue 10, item 3, on the real service (in-process, fake Channel Talk,
+// SQLite file): while another connection holds BEGIN EXCLUSIVE on the file,
+// a webhook gets a quick 503 "database busy", /healthz says busy at once,
+// /metrics keeps answering, and timers keep firing (the event loop is never
+// blocked). After the release the same delivery is accepted and delivered,
+// and a run acknowledged before the hold completes.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import BetterSqlite3 from 'better-sqlite3';
+import { webhookForChat } from '../support/fixtures.js';
+import { startHarness, until, type Harness } from '../console/harness.js';
+
+let h: Harness;
+before(async () => {
+  h = await startHarness();
+});
+after(async () => {
+  await h?.close();
+});
+
+async function runOf(runId: string) {
+  return h.service.store.db.selectFrom('runs').select('state').where('id', '=', runId).executeTakeFirst();
+}
+
+test('a held SQLite lock: 503 busy, health busy, loop alive; after the release the delivery is accepted and sent', { timeout: 120_000 }, async () => {
+  const file = h.service.store.describe.slice('sqlite:'.length);
+  const before = await h.postWebhook(webhookForChat('user-chat-opened', 'busy-before-chat'));
+  assert.equal(before.status, 200);
+  const beforeRun = (before.json.runs as string[])[0]!;
+
+  const other = new BetterSqlite3(file);
+  other.exec('BEGIN EXCLUSIVE');
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  try {
+    const at = ticks;
+    const refused = await h.postWebhook(webhookForChat('user-chat-opened', 'busy-during-chat'));
+    assert.equal(refused.status, 503);
+    assert.deepEqual(refused.json, { ok: false, error: 'database busy; try again' });
+    assert.ok(ticks > at, 'timers kept firing while the webhook waited');
+    assert.ok(other.inTransaction, 'the 503 came while the lock was still held');
+
+    const health = await fetch(`${h.url}/healthz`);
+    assert.equal(health.status, 503);
+    assert.deepEqual(await health.json(), { ok: false, database: 'busy' });
+
+    const metrics = await fetch(`${h.url}/metrics`);
+    assert.equal(metrics.status, 200);
+    const text = await metrics.text();
+    assert.match(text, /^curation_database_state\{state="busy"\} 1$/m);
+    assert.match(text, /^curation_database_state\{state="ok"\} 0$/m);
+    assert.ok(other.inTransaction);
+  } finally {
+    clearInterval(timer);
+    other.exec('COMMIT');
+    other.close();
+  }
+
+  const health = await fetch(`${h.url}/healthz`);
+  assert.equal(health.status, 200);
+  assert.equal(((await health.json()) as { ok: boolean }).ok, true);
+
+  const accepted = await h.postWebhook(webhookForChat('user-chat-opened', 'busy-during-chat'));
+  assert.equal(accepted.status, 200);
+  assert.equal(accepted.json.duplicate, false, 'the refused delivery left nothing behind');
+  const runId = (accepted.json.runs as string[])[0]!;
+  for (const [id, chat] of [[beforeRun, 'busy-before-chat'], [runId, 'busy-during-chat']] as const) {
+    await until(async () => (await runOf(id))?.state === 'completed', `run ${id} to complete`, 60_000);
+    const planned = await h.service.store.db.selectFrom('messages').select('request_id').where('run_id', '=', id).execute();
+    const received = h.fake.state.messages.filter((m) => m.chatId === chat).map((m) => m.requestId);
+    assert.deepEqual(received.sort(), planned.map((m) => m.request_id).sort(), `${chat}: every planned message arrived once`);
+  }
+  const metrics = await (await fetch(`${h.url}/metrics`)).text();
+  assert.match(metrics, /^curation_database_state\{state="ok"\} 1$/m);
+});
