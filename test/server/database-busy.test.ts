@@ -3,11 +3,20 @@
 // a webhook gets a quick 503 "database busy", /healthz says busy at once,
 // /metrics keeps answering, and timers keep firing (the event loop is never
 // blocked). After the release the same delivery is accepted and delivered,
-// and a run acknowledged before the hold completes.
+// and a run acknowledged before the hold completes. The same webhook and
+// health answers on PostgreSQL, with a table lock held by another session.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { webhookForChat } from '../support/fixtures.js';
+import pg from 'pg';
+import pino from 'pino';
+import { buildApp } from '../../src/server/app.js';
+import { Store } from '../../src/delivery/store/store.js';
+import { Intake } from '../../src/delivery/intake.js';
+import { ChannelRegistry } from '../../src/channel-registry.js';
+import { ROOT, webhookForChat } from '../support/fixtures.js';
+import { freshPostgres, postgresAvailable } from '../support/databases.js';
 import { startHarness, until, type Harness } from '../console/harness.js';
 
 let h: Harness;
@@ -80,4 +89,43 @@ test('a held SQLite lock: 503 busy, health busy, loop alive; after the release t
   }
   const metrics = await (await fetch(`${h.url}/metrics`)).text();
   assert.match(metrics, /^curation_database_state\{state="ok"\} 1$/m);
+});
+
+const admin = postgresAvailable();
+test('PostgreSQL: a table lock held elsewhere gives the webhook a 503 busy and /healthz busy; after the release the delivery is accepted', { skip: admin ? false : 'TEST_DATABASE_URL not set', timeout: 120_000 }, async () => {
+  const url = await freshPostgres(admin!);
+  const store = await Store.open(url, { delayScale: 0 });
+  const logger = pino({ level: 'silent' });
+  const opened = await ChannelRegistry.open(
+    [{ name: 'default', channelId: null, accessKey: 'k', accessSecret: 's', webhookTokens: ['pg-busy-token'], botName: undefined, curationsDir: path.join(ROOT, 'curations') }],
+    { apiUrl: 'http://127.0.0.1:9', timeoutMs: 1000, logger },
+  );
+  assert.ok(opened.ok);
+  const app = await buildApp({ intake: new Intake({ store, logger }), store, logger, channels: opened.registry });
+  const post = () =>
+    app.inject({ method: 'POST', url: '/webhooks/channeltalk?token=pg-busy-token', payload: JSON.stringify(openedFor('pg-busy-chat')), headers: { 'content-type': 'application/json' } });
+  const other = new pg.Client({ connectionString: url });
+  await other.connect();
+  try {
+    await other.query('BEGIN');
+    await other.query('LOCK TABLE events, runs, messages, chats IN EXCLUSIVE MODE');
+    try {
+      const refused = await post();
+      assert.equal(refused.statusCode, 503);
+      assert.deepEqual(refused.json(), { ok: false, error: 'database busy; try again' });
+      const health = await app.inject({ method: 'GET', url: '/healthz' });
+      assert.equal(health.statusCode, 503);
+      assert.deepEqual(health.json(), { ok: false, database: 'busy' });
+    } finally {
+      await other.query('COMMIT');
+    }
+    const accepted = await post();
+    assert.equal(accepted.statusCode, 200);
+    assert.equal(accepted.json<{ status: string; duplicate: boolean }>().status, 'acted');
+    assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+  } finally {
+    await other.end();
+    await app.close();
+    await store.close();
+  }
 });
