@@ -90,11 +90,18 @@ class Lane {
           for (const w of batch) w.reject(err);
           continue;
         }
-        // One bad item must not fail its neighbours: commit each on its own.
+        // One bad item must not fail its neighbours: commit each on its own
+        // (unless the database turns busy meanwhile: then the rest need not wait in turn).
+        let busy: DatabaseBusyError | null = null;
         for (const w of batch) {
+          if (busy) {
+            w.reject(busy);
+            continue;
+          }
           try {
             w.resolve((await this.commit([w]))[0]!);
           } catch (e) {
+            if (e instanceof DatabaseBusyError) busy = e;
             w.reject(e);
           }
         }
