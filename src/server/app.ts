@@ -8,6 +8,7 @@ import { normalize, MalformedDeliveryError } from '../channeltalk/normalize.js';
 import type { Event } from '../channeltalk/event.js';
 import type { Intake } from '../delivery/intake.js';
 import type { Store } from '../delivery/store/store.js';
+import { DatabaseBusyError } from '../delivery/store/busy.js';
 import type { ChannelRegistry } from '../channel-registry.js';
 import type { DeliveryRecorder } from './recorder.js';
 import { legacyBody, LegacyBodyError } from './legacy-body.js';
@@ -131,9 +132,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         ...(outcome.status === 'ignored' && outcome.reason ? { reason: outcome.reason } : {}),
       });
     } catch (err) {
-      // Only a storage failure lands here: say so, so Channel Talk counts a failed delivery.
-      deps.logger.error({ err: { message: err instanceof Error ? err.message : String(err) }, chatId: event.chatId, kind: event.kind }, 'could not store the event');
-      return reply.code(503).send({ ok: false, error: 'could not store the event; try again' });
+      // Only a storage failure lands here: say so, so Channel Talk counts a failed delivery and delivers it again.
+      const busy = err instanceof DatabaseBusyError;
+      const fields = { err: storageError(err), chatId: event.chatId, kind: event.kind };
+      if (busy) deps.logger.warn(fields, 'could not store the event: database busy');
+      else deps.logger.error(fields, 'could not store the event');
+      return reply.code(503).send({ ok: false, error: busy ? 'database busy; try again' : 'could not store the event; try again' });
     }
   };
 
@@ -144,11 +148,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
 
   app.get('/healthz', async (_req, reply) => {
+    // Answers at once: a locked database is 'busy', never a request left hanging.
+    const database = await deps.store.health();
+    if (database !== 'ok') return reply.code(503).send({ ok: false, database });
     try {
-      await deps.store.ping();
       return await reply.send({ ok: true, database: deps.store.dialect, channels: deps.channels.channels.length, curations: deps.channels.allCurations().curations.length, queue: await deps.store.queueDepth() });
-    } catch {
-      return reply.code(503).send({ ok: false, database: 'unreachable' });
+    } catch (err) {
+      return reply.code(503).send({ ok: false, database: err instanceof DatabaseBusyError ? 'busy' : 'unreachable' });
     }
   });
 
@@ -160,4 +166,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ ok: false, error: 'not found' }));
   return app;
+}
+
+/** What a log line may say about a storage failure: the driver's code and message, never the data. */
+function storageError(err: unknown): { code?: string; message: string } {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? { code, message: err.message } : { message: err.message };
 }

@@ -4,6 +4,7 @@
 // from the store on scrape, so it is right even with several instances.
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DatabaseState } from '../delivery/store/busy.js';
 import { tokenMatches } from './token.js';
 
 export type SendOutcome = 'sent' | 'retry' | 'failed';
@@ -11,7 +12,11 @@ export type SendOutcome = 'sent' | 'retry' | 'failed';
 /** What the scrape needs from the store. */
 export interface QueueSource {
   queueDepth(): Promise<number>;
+  /** Answers at once (the store bounds it); without it the database state is not reported. */
+  health?(): Promise<DatabaseState>;
 }
+
+const DATABASE_STATES: readonly DatabaseState[] = ['ok', 'busy', 'unreachable'];
 
 /** Cumulative rate-limit figures, e.g. `ChannelTalkClient.stats`. */
 export interface RateLimitStatsSource {
@@ -35,6 +40,7 @@ export class Metrics {
   private readonly waits: Counter;
   private readonly waitSeconds: Counter;
   private readonly queue: Gauge;
+  private readonly database: Gauge<'state'>;
   private queueSource: QueueSource | null = null;
   private readonly statsSources: Array<{ read: () => RateLimitStatsSource; seen: RateLimitStatsSource }> = [];
 
@@ -80,12 +86,26 @@ export class Metrics {
       registers,
       collect: () => this.pullStats(),
     });
+    this.database = new Gauge({
+      name: `${p}database_state`,
+      help: 'The database as /healthz sees it: 1 for the current state (ok, busy: another connection holds the lock, unreachable), 0 for the others.',
+      labelNames: ['state'],
+      registers,
+      collect: async () => {
+        const state = await this.queueSource?.health?.();
+        if (state === undefined) return;
+        for (const s of DATABASE_STATES) this.database.set({ state: s }, s === state ? 1 : 0);
+      },
+    });
     this.queue = new Gauge({
       name: `${p}queue_depth`,
       help: 'Planned messages not yet sent (waiting, pending or in flight), across all instances.',
       registers,
       collect: async () => {
-        if (this.queueSource) this.queue.set(await this.queueSource.queueDepth());
+        if (!this.queueSource) return;
+        // A database that cannot answer must not take the whole scrape down: the last depth stays.
+        const depth = await withDeadline(this.queueSource.queueDepth(), 1_000).catch(() => null);
+        if (depth !== null) this.queue.set(depth);
       },
     });
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: p });
@@ -157,4 +177,14 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics, store: Q
     const body = await metrics.text();
     return reply.header('content-type', metrics.registry.contentType).header('cache-control', 'no-store').send(body);
   });
+}
+
+/** `p`, or a rejection after `ms` (the scrape answers; `p` finishes on its own). */
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  p.catch(() => undefined);
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

@@ -5,10 +5,16 @@
 // chain of network round trips and the service mostly waits, so several
 // lanes commit side by side. A chat always uses the same lane: its events
 // commit in the order they arrived, and two lanes never lock the same chat.
+//
+// A busy database (another connection holds the lock) is tried again on timers
+// for a moment (WEBHOOK_WAIT), then the whole batch is refused with
+// DatabaseBusyError: the route answers 503 and Channel Talk delivers again.
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import { intakeOne, type IntakeItem, type IntakeOutcome } from './intake-tx.js';
+import { DatabaseBusyError, WEBHOOK_WAIT, retryWhileBusy } from './busy.js';
+import { singleAttempt } from './store-kysely.js';
 
 interface Waiting {
   item: IntakeItem;
@@ -76,26 +82,42 @@ class Lane {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
-        const outcomes = await this.db.transaction().execute(async (trx) => {
-          const out: IntakeOutcome[] = [];
-          for (const w of batch) out.push(await intakeOne(trx, w.item, this.delayScale));
-          return out;
-        });
+        const outcomes = await this.commit(batch);
         batch.forEach((w, i) => w.resolve(outcomes[i]!));
       } catch (err) {
-        if (batch.length === 1) {
-          batch[0]!.reject(err);
+        // Busy is about the database, not the items: trying them one by one would only make each wait again.
+        if (batch.length === 1 || err instanceof DatabaseBusyError) {
+          for (const w of batch) w.reject(err);
           continue;
         }
-        // One bad item must not fail its neighbours: commit each on its own.
+        // One bad item must not fail its neighbours: commit each on its own
+        // (unless the database turns busy meanwhile: then the rest need not wait in turn).
+        let busy: DatabaseBusyError | null = null;
         for (const w of batch) {
+          if (busy) {
+            w.reject(busy);
+            continue;
+          }
           try {
-            w.resolve(await this.db.transaction().execute((trx) => intakeOne(trx, w.item, this.delayScale)));
+            w.resolve((await this.commit([w]))[0]!);
           } catch (e) {
+            if (e instanceof DatabaseBusyError) busy = e;
             w.reject(e);
           }
         }
       }
     }
+  }
+
+  private commit(batch: readonly Waiting[]): Promise<IntakeOutcome[]> {
+    return retryWhileBusy(
+      () =>
+        singleAttempt(this.db).execute(async (trx) => {
+          const out: IntakeOutcome[] = [];
+          for (const w of batch) out.push(await intakeOne(trx, w.item, this.delayScale));
+          return out;
+        }),
+      WEBHOOK_WAIT,
+    );
   }
 }

@@ -1,20 +1,24 @@
 // The durable store: one Kysely connection, its migrations, the group-committed
 // intake and the dispatcher's operations, behind one object.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { connect, type Dialect } from './connect.js';
 import { migrateToLatest, type MigrationProgress } from './migrations.js';
 import { DispatchOps } from './dispatch-ops.js';
 import { GroupCommitter } from './group-commit.js';
-import type { Database } from './schema.js';
 import type { IntakeItem, IntakeOutcome } from './intake-tx.js';
 import { pruneBefore, type PruneResult } from './retention.js';
+import { DatabaseBusyError, STARTUP_WAIT, asBusyError, retryWhileBusy, type DatabaseState } from './busy.js';
+import { singleAttempt, type StoreKysely } from './store-kysely.js';
+
+/** How long /healthz and /metrics wait for the database before calling it busy. */
+const HEALTH_DEADLINE_MS = 1_000;
 
 export class Store {
   readonly dispatch: DispatchOps;
   private readonly committer: GroupCommitter;
 
   private constructor(
-    readonly db: Kysely<Database>,
+    readonly db: StoreKysely,
     readonly dialect: Dialect,
     readonly describe: string,
     delayScale: number,
@@ -24,19 +28,31 @@ export class Store {
     this.committer = new GroupCommitter(db, delayScale, dialect === 'postgres' ? 4 : 1);
   }
 
-  static async open(databaseUrl: string, opts: { delayScale: number; onMigration?: (p: MigrationProgress) => void }): Promise<Store> {
-    const c = connect(databaseUrl);
+  /** Connects and migrates; a database another process keeps locked is waited for (on timers), up to STARTUP_WAIT. */
+  static open(databaseUrl: string, opts: { delayScale: number; onMigration?: (p: MigrationProgress) => void }): Promise<Store> {
+    return retryWhileBusy(() => Store.openOnce(databaseUrl, opts), STARTUP_WAIT);
+  }
+
+  private static async openOnce(databaseUrl: string, opts: { delayScale: number; onMigration?: (p: MigrationProgress) => void }): Promise<Store> {
+    let c: ReturnType<typeof connect>;
+    try {
+      c = connect(databaseUrl);
+    } catch (err) {
+      // SQLite's pragmas run while opening.
+      throw asBusyError(err);
+    }
     const store = new Store(c.kysely, c.dialect, c.describe, opts.delayScale);
     try {
       await migrateToLatest(c.kysely as unknown as Kysely<unknown>, c.dialect, opts.onMigration);
     } catch (err) {
       await c.kysely.destroy();
-      throw err;
+      // A migration that found the database locked is tried again; the migrator wraps the driver's error.
+      throw err instanceof Error && err.cause instanceof DatabaseBusyError ? err.cause : asBusyError(err);
     }
     return store;
   }
 
-  /** Resolves once the item is committed (with others that arrived meanwhile). */
+  /** Resolves once the item is committed (with others that arrived meanwhile); DatabaseBusyError when the database stays locked. */
   intake(item: IntakeItem): Promise<IntakeOutcome> {
     return this.committer.submit(item);
   }
@@ -50,6 +66,29 @@ export class Store {
     await this.db.selectFrom('events').select('id').limit(1).execute();
   }
 
+  /**
+   * Whether a webhook could be stored right now, answered at once: 'busy'
+   * when another connection holds the lock a write needs (or the database
+   * gives no answer within a second), 'unreachable' on any other failure.
+   */
+  async health(): Promise<DatabaseState> {
+    try {
+      await withDeadline(this.probe(), HEALTH_DEADLINE_MS);
+      return 'ok';
+    } catch (err) {
+      return err instanceof DatabaseBusyError ? 'busy' : 'unreachable';
+    }
+  }
+
+  private probe(): Promise<void> {
+    // SQLite: the transaction opens with BEGIN IMMEDIATE, which takes the write
+    // lock or fails at once. PostgreSQL: the lock an insert takes, without waiting.
+    return singleAttempt(this.db).execute(async (trx) => {
+      if (this.dialect === 'postgres') await sql`LOCK TABLE events, runs, messages, chats IN ROW EXCLUSIVE MODE NOWAIT`.execute(trx);
+      await trx.selectFrom('events').select('id').limit(1).execute();
+    });
+  }
+
   queueDepth(): Promise<number> {
     return this.dispatch.queueDepth();
   }
@@ -58,4 +97,14 @@ export class Store {
     await this.committer.drain();
     await this.db.destroy();
   }
+}
+
+/** `p`, or DatabaseBusyError after `ms`; `p` is left to finish on its own. */
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DatabaseBusyError(`no answer within ${ms} ms`, undefined)), ms);
+  });
+  p.catch(() => undefined);
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

@@ -1,0 +1,142 @@
+// Kysely's drivers, wrapped so the rest of the store sees errors it can act on:
+// a held lock becomes DatabaseBusyError, and a failed ROLLBACK never replaces
+// the error that caused it (SQLite ends a transaction by itself on SQLITE_FULL,
+// and the ROLLBACK that follows would otherwise report only "cannot rollback -
+// no transaction is active").
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type DatabaseIntrospector,
+  type Dialect,
+  type DialectAdapter,
+  type Driver,
+  type Kysely,
+  type QueryCompiler,
+  type QueryResult,
+  type TransactionSettings,
+} from 'kysely';
+import { asBusyError } from './busy.js';
+
+export interface GuardOptions {
+  /** The statement that opens a transaction, when not the driver's own (SQLite: BEGIN IMMEDIATE). */
+  begin?: string;
+  /** Whether the connection is still inside a transaction (better-sqlite3's `inTransaction`). */
+  inTransaction?: () => boolean;
+}
+
+export function guardedDialect(inner: Dialect, opts: GuardOptions = {}): Dialect {
+  return {
+    createAdapter: (): DialectAdapter => inner.createAdapter(),
+    createDriver: (): Driver => new GuardedDriver(inner.createDriver(), opts),
+    createIntrospector: (db: Kysely<unknown>): DatabaseIntrospector => inner.createIntrospector(db),
+    createQueryCompiler: (): QueryCompiler => inner.createQueryCompiler(),
+  };
+}
+
+class GuardedConnection implements DatabaseConnection {
+  /** The last error of the current transaction, to stand in for a ROLLBACK that fails. */
+  lastError: unknown = null;
+
+  constructor(readonly inner: DatabaseConnection) {}
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    return this.guard(() => this.inner.executeQuery<R>(query));
+  }
+
+  async *streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    try {
+      yield* this.inner.streamQuery<R>(query, chunkSize);
+    } catch (err) {
+      throw this.note(err);
+    }
+  }
+
+  async guard<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw this.note(err);
+    }
+  }
+
+  private note(err: unknown): unknown {
+    this.lastError = asBusyError(err);
+    return this.lastError;
+  }
+}
+
+class GuardedDriver implements Driver {
+  constructor(
+    private readonly inner: Driver,
+    private readonly opts: GuardOptions,
+  ) {}
+
+  init(): Promise<void> {
+    return this.inner.init();
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    try {
+      return new GuardedConnection(await this.inner.acquireConnection());
+    } catch (err) {
+      // PostgreSQL: every pooled connection stayed taken (e.g. all waiting on a lock).
+      throw asBusyError(err);
+    }
+  }
+
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    const c = guarded(connection);
+    c.lastError = null;
+    // SQLite: IMMEDIATE takes the write lock up front, so a held lock fails the
+    // transaction before any work, never half-way (SQLITE_BUSY_SNAPSHOT).
+    if (this.opts.begin) await c.executeQuery(CompiledQuery.raw(this.opts.begin));
+    else await c.guard(() => this.inner.beginTransaction(c.inner, settings));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const c = guarded(connection);
+    await c.guard(() => this.inner.commitTransaction(c.inner));
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    const c = guarded(connection);
+    // Already rolled back by SQLite itself (SQLITE_FULL, SQLITE_IOERR, …): nothing to undo.
+    if (this.opts.inTransaction && !this.opts.inTransaction()) return;
+    try {
+      await this.inner.rollbackTransaction(c.inner);
+    } catch (err) {
+      throw c.lastError ?? asBusyError(err);
+    }
+  }
+
+  async savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    const c = guarded(connection);
+    if (!this.inner.savepoint) throw new Error('this database driver has no savepoints');
+    await c.guard(() => this.inner.savepoint!(c.inner, name, compile));
+  }
+
+  async rollbackToSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    const c = guarded(connection);
+    if (!this.inner.rollbackToSavepoint) throw new Error('this database driver has no savepoints');
+    await c.guard(() => this.inner.rollbackToSavepoint!(c.inner, name, compile));
+  }
+
+  async releaseSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    const c = guarded(connection);
+    if (!this.inner.releaseSavepoint) throw new Error('this database driver has no savepoints');
+    await c.guard(() => this.inner.releaseSavepoint!(c.inner, name, compile));
+  }
+
+  releaseConnection(connection: DatabaseConnection): Promise<void> {
+    return this.inner.releaseConnection(guarded(connection).inner);
+  }
+
+  destroy(): Promise<void> {
+    return this.inner.destroy();
+  }
+}
+
+function guarded(connection: DatabaseConnection): GuardedConnection {
+  if (!(connection instanceof GuardedConnection)) throw new Error('a connection from another driver was passed to the guarded driver');
+  return connection;
+}
