@@ -87,7 +87,15 @@ describe('profiles through the API', () => {
     const patch = await eventually(() => fake.state.profilePatches.find((p) => p.userId === 'api-user-1'), 15_000, 'the write-back');
     // goal: maintenance trunc(1708 * 1.375) = 2348, goal trunc(2348 * 0.9) = 2113.
     assert.deepEqual(patch.profile, { dietBmr: 1708, dietGoalKcal: 2113 });
-    const run = await svc.store.db.selectFrom('runs').select(['writeback_state', 'state']).where('chat_id', '=', 'api-chat-1').executeTakeFirstOrThrow();
+    // The fake answers before the service commits what it answered: wait for the service's own record.
+    const run = await eventually(
+      async () => {
+        const r = await svc.store.db.selectFrom('runs').select(['writeback_state', 'state']).where('chat_id', '=', 'api-chat-1').executeTakeFirstOrThrow();
+        return r.writeback_state === 'pending' ? undefined : r;
+      },
+      15_000,
+      'the write-back recorded',
+    );
     assert.deepEqual(run, { writeback_state: 'done', state: 'completed' });
   });
 
