@@ -23,13 +23,14 @@ test('every per-pass dispatcher query and queueDepth are bounded by the live que
     await store.close();
     const q = await timeDispatcherQueries(file, 20);
     const whats = q.plans.map((p) => p.what.replace(/ #\d+$/, ''));
-    for (const name of ['reclaimExpired', 'claimPlanning', 'claimWriteBacks', 'nextWakeAt', 'queueDepth', 'claimDue']) {
+    for (const name of ['reclaimExpired', 'claimJobs', 'nextJobAt', 'nextWakeAt', 'queueDepth', 'claimDue']) {
       assert.ok(whats.includes(name), `${name} was captured`);
     }
     const scans = q.plans.filter((p) => p.fullScan).map((p) => `${p.what}: ${p.plan.join(' / ')} (${p.sql})`);
     assert.deepEqual(scans, [], 'no statement reads a whole table or full index');
     const byName = (n: string) => q.plans.filter((p) => p.what.startsWith(`${n} `)).flatMap((p) => p.plan);
-    assert.ok(byName('claimPlanning').some((l) => l.includes('runs_planning')), `claimPlanning: ${byName('claimPlanning').join(' / ')}`);
+    // Planning and write-back are jobs now: their claim goes through the jobs queue's partial index.
+    assert.ok(byName('claimJobs').some((l) => l.includes('jobs_due')), `claimJobs: ${byName('claimJobs').join(' / ')}`);
     const depth = byName('queueDepth').join(' / ');
     for (const ix of ['messages_due', 'messages_claimed', 'runs_active']) assert.ok(depth.includes(ix), `queueDepth uses ${ix}: ${depth}`);
     assert.ok(byName('claimDue').some((l) => l.includes('messages_due')), `claimDue: ${byName('claimDue').join(' / ')}`);
