@@ -66,7 +66,11 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
               kind: 'retry',
               at: settled.retryAt,
               reason,
-              write: (trx, final) => failPlanningTx(trx, run.id, final.kind === 'fail' ? final.reason : reason, final.kind === 'retry' ? final.at : null, now, d.delayScale),
+              write: async (trx, final) => {
+                await failPlanningTx(trx, run.id, final.kind === 'fail' ? final.reason : reason, final.kind === 'retry' ? final.at : null, now, d.delayScale);
+                // The run keeps counting its planning attempts for the console; the job's count is the one that decides.
+                await trx.updateTable('runs').set({ planning_attempts: job.attempts }).where('id', '=', run.id).execute();
+              },
             };
           }
           ctx.logger.warn({ ...ids, err: { message: err instanceof Error ? err.message : String(err) } }, 'could not fetch the profile; planning without it');
@@ -76,7 +80,9 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
       return {
         kind: 'done',
         write: async (trx) => {
-          if (await completePlanningTx(trx, run.id, p, profile, now, d.delayScale, writeBackJson(curation.writeBack, p.values))) {
+          const planned = await completePlanningTx(trx, run.id, p, profile, now, d.delayScale, writeBackJson(curation.writeBack, p.values));
+          if (run.user_id) await trx.updateTable('runs').set({ planning_attempts: job.attempts }).where('id', '=', run.id).execute();
+          if (planned) {
             ctx.logger.info({ ...ids, curationId: run.curation_id, outcome: p.outcome, problems: p.problems.map((x) => x.field) }, 'run planned');
             // After the commit: settle's transaction ends right after this write.
             setImmediate(() => d.onPlanned?.());

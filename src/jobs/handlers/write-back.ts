@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import type { ChannelTalkClient } from '../../channeltalk/client.js';
 import type { Database } from '../../delivery/store/schema.js';
 import { finishWriteBackTx } from '../../delivery/store/dispatch-ops.js';
-import { attemptTimeoutMs } from '../../delivery/backoff.js';
+import { attemptTimeoutMs, settleFailure } from '../../delivery/backoff.js';
 import { runIdPayload, type JobPayloads } from '../registry.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 
@@ -15,6 +15,7 @@ export interface WriteBackDeps {
   clientFor: (channelId: string | null) => ChannelTalkClient | undefined;
   maxAgeMs: number;
   leaseMs: number;
+  random?: () => number;
 }
 
 export function writeBackHandler(d: WriteBackDeps): JobHandler<JobPayloads['writeBack']> & { kind: 'writeBack' } {
@@ -41,14 +42,17 @@ export function writeBackHandler(d: WriteBackDeps): JobHandler<JobPayloads['writ
       try {
         await client.patchUserProfile(w.user_id, patch, { retry: false, timeoutMs: attemptTimeoutMs(job.leaseEnd, ctx.now(), client.timeoutMs) });
       } catch (err) {
-        return ctx.failure(err, async (trx, final) => {
+        // Counted from the run's end, with the wait growing with the age: the rule as it reads for write-backs since v1.
+        const s = settleFailure(err, { ageMs: ctx.now() - job.createdAt, maxAgeMs: d.maxAgeMs, attempts: null, now: ctx.now(), random: d.random ?? Math.random });
+        const outcome: JobOutcome = 'retryAt' in s ? { kind: 'retry', at: s.retryAt, reason: s.note } : { kind: 'fail', reason: s.fail };
+        return { ...outcome, write: async (trx, final) => {
           if (final.kind === 'fail') {
             ctx.logger.error({ ...ids, reason: final.reason }, 'profile write-back failed');
             await finishWriteBackTx(trx, w.id, { done: false, retryAt: null, reason: final.reason });
           } else {
-            ctx.logger.warn(ids, 'profile write-back will be retried');
+            ctx.logger.warn({ ...ids, reason: final.kind === 'retry' ? final.reason : undefined }, 'profile write-back will be retried');
           }
-        });
+        } };
       }
       return {
         kind: 'done',
