@@ -13,11 +13,17 @@ import { buildApp } from './server/app.js';
 import { registerConsole } from './server/console/index.js';
 import { Metrics, registerMetrics } from './server/metrics.js';
 import { DeliveryRecorder } from './server/recorder.js';
+import { JobOps } from './delivery/store/job-ops.js';
+import { JobRunner } from './jobs/runner.js';
+import { registerJobHandlers } from './jobs/registry.js';
+import { planRunHandler } from './jobs/handlers/plan-run.js';
+import { writeBackHandler } from './jobs/handlers/write-back.js';
 
 export interface Service {
   app: FastifyInstance;
   store: Store;
   dispatcher: Dispatcher;
+  jobs: JobRunner;
   channels: ChannelRegistry;
   metrics: Metrics;
   url: string;
@@ -59,29 +65,62 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
 
   const instanceId = config.instanceId ?? `${hostname()}:${process.pid}`;
   const concurrency = 16;
+  // A claim must outlive the slowest request, or a slow send would be taken over and sent twice.
+  const leaseMs = Math.max(config.claimLeaseMs, config.channelTalk.timeoutMs * 2);
+  const clientFor = (channelId: string | null) => channels.forChannelId(channelId)?.client;
+  const jobOps = new JobOps(store.db, store.dialect);
+  // Wired below, once both exist: a plan wakes the dispatcher, a finished run the job runner (its write-back).
+  let wakeDispatcher = () => {};
+  const jobs = new JobRunner({
+    db: store.db,
+    ops: jobOps,
+    owner: instanceId,
+    logger: logger.child({ component: 'jobs' }),
+    // SQLite has one writer, this process, which wakes the runner itself; on PostgreSQL other instances' leftovers need a look now and then.
+    safetyMs: store.dialect === 'postgres' ? 30_000 : null,
+    handlers: registerJobHandlers({
+      planRun: planRunHandler({
+        db: store.db,
+        clientFor,
+        curations: (channelId) => channels.forChannelId(channelId)?.curations,
+        delayScale: config.delayScale,
+        maxAgeMs: config.sendMaxAgeMs,
+        leaseMs,
+        onPlanned: () => wakeDispatcher(),
+        onRunFinished: (state) => metrics.runFinished(state),
+      }),
+      writeBack: writeBackHandler({ db: store.db, clientFor, maxAgeMs: config.sendMaxAgeMs, leaseMs }),
+    }),
+  });
   const dispatcher = new Dispatcher({
     ops: store.dispatch,
-    clientFor: (channelId) => channels.forChannelId(channelId)?.client,
-    curations: (channelId) => channels.forChannelId(channelId)?.curations,
+    clientFor,
     logger: logger.child({ component: 'dispatcher' }),
     delayScale: config.delayScale,
     instanceId,
     sendMaxAgeMs: config.sendMaxAgeMs,
-    // A claim must outlive the slowest request, or a slow send would be taken over and sent twice.
-    leaseMs: Math.max(config.claimLeaseMs, config.channelTalk.timeoutMs * 2),
+    leaseMs,
     concurrency,
     perChannelConcurrency: channels.channels.length > 1 ? Math.max(2, Math.floor(concurrency / 2)) : concurrency,
     onAttempt: (outcome, status, latencyMs) => metrics.sendAttempt(outcome, status, latencyMs / 1000),
-    onRunFinished: (state) => metrics.runFinished(state),
+    onRunFinished: (state) => {
+      metrics.runFinished(state);
+      jobs.wake();
+    },
   });
+  wakeDispatcher = () => dispatcher.wake();
   if (store.dialect === 'sqlite') {
     // One process owns an SQLite file, so claims left by a previous run of it are stale now.
     await store.dispatch.reclaimExpired(Date.now(), Number.MAX_SAFE_INTEGER);
+    await jobOps.reclaimExpired(Date.now(), Number.MAX_SAFE_INTEGER);
   }
   const intake = new Intake({
     store,
     logger,
-    onWork: () => dispatcher.wake(),
+    onWork: () => {
+      dispatcher.wake();
+      jobs.wake();
+    },
     onOutcome: (event, outcome) => {
       metrics.webhook(event.kind, outcome.duplicate ? 'duplicate' : outcome.status);
       for (const r of outcome.runs) {
@@ -117,6 +156,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
   });
   const url = await app.listen({ port: config.port, host: config.host });
   dispatcher.start();
+  jobs.start();
   logger.info({ url: url.replace(/\/\/(0\.0\.0\.0|\[::\])/, '//localhost'), instanceId, console: config.adminToken ? 'on' : 'off' }, 'service started');
 
   const prune = () => {
@@ -136,6 +176,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
     app,
     store,
     dispatcher,
+    jobs,
     channels,
     metrics,
     url,
@@ -145,7 +186,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
         clearTimeout(firstPrune);
         // Stop taking webhooks first, then let sends in flight finish, then close the database.
         await app.close();
-        await dispatcher.stop(config.shutdownGraceMs);
+        await Promise.all([dispatcher.stop(config.shutdownGraceMs), jobs.stop(config.shutdownGraceMs)]);
         await store.close();
         logger.info('service stopped');
       })();

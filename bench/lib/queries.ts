@@ -1,6 +1,6 @@
 // The dispatcher's queries, timed on a given store, with their query plans.
-// One dispatcher tick runs reclaimExpired, claimPlanning, claimWriteBacks and
-// claimDue, and an idle loop adds nextWakeAt: these run every poll (and after
+// One pass runs reclaimExpired, the job engine's claimJobs (planning and
+// write-back are jobs) and claimDue, and an idle loop adds nextWakeAt: these run every poll (and after
 // every commit that creates work), so their cost must not grow with history.
 // The statements are the exact ones DispatchOps runs: a Kysely logger captures
 // their SQL and parameters, which then go to EXPLAIN QUERY PLAN.
@@ -8,6 +8,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { openSqlite, sqliteDialect } from '../../src/delivery/store/connect.js';
 import { DispatchOps } from '../../src/delivery/store/dispatch-ops.js';
+import { JobOps } from '../../src/delivery/store/job-ops.js';
 import type { Database } from '../../src/delivery/store/schema.js';
 import { summarize } from './stats.js';
 
@@ -22,10 +23,10 @@ export interface PlanLine {
 
 export interface QueryTimes {
   /** Median µs per call, each DispatchOps method of a tick. */
-  perCallUs: Record<'reclaimExpired' | 'claimPlanning' | 'claimWriteBacks' | 'nextWakeAt', number>;
+  perCallUs: Record<'reclaimExpired' | 'claimJobs' | 'nextJobAt' | 'nextWakeAt', number>;
   /** queueDepth(), which /healthz and every /metrics scrape run, µs per call, median. */
   queueDepthUs: number;
-  /** One idle dispatcher pass: reclaimExpired + claimPlanning + claimWriteBacks + nextWakeAt (nothing due), µs, median. */
+  /** One idle dispatcher pass: reclaimExpired + claimJobs + nextJobAt + nextWakeAt (nothing due), µs, median. */
   idleTickUs: number;
   /** The selection inside claimDue (due, ORDER BY due_at LIMIT 16), µs per call, read only. */
   claimSelectUs: number;
@@ -54,12 +55,13 @@ export async function timeDispatcherQueries(file: string, budgetMs = 500): Promi
     },
   });
   const ops = new DispatchOps(db, 'sqlite');
+  const jobs = new JobOps(db, 'sqlite');
   const now = Date.now();
   const owner = 'bench';
   const calls = {
     reclaimExpired: () => ops.reclaimExpired(now),
-    claimPlanning: () => ops.claimPlanning(now, 8, owner, 30_000),
-    claimWriteBacks: () => ops.claimWriteBacks(now, 8, 30_000),
+    claimJobs: () => jobs.claim(now, 8, owner, new Map([['planRun', 30_000], ['writeBack', 30_000]])),
+    nextJobAt: () => jobs.nextWakeAt(['planRun', 'writeBack']),
     nextWakeAt: () => ops.nextWakeAt(),
   };
   try {

@@ -63,7 +63,7 @@ export async function scaleStage(o: { sizes: [number, number]; seconds: number; 
       ...(large.intake.cpuMsPerRequest !== null && small.intake.cpuMsPerRequest !== null
         ? [figure(S, `intake server CPU per webhook, ${big} runs`, large.intake.cpuMsPerRequest, 'ms', small.intake.cpuMsPerRequest, base, { ratioLabel: `${big} / ${label(small.runs)}` })]
         : []),
-      figure(S, `idle dispatcher pass (reclaim, claimPlanning, claimWriteBacks, nextWakeAt), ${big} runs`, large.queries.idleTickUs, 'µs', small.queries.idleTickUs, base, {
+      figure(S, `idle dispatcher pass (reclaim, claimJobs, nextJobAt, nextWakeAt), ${big} runs`, large.queries.idleTickUs, 'µs', small.queries.idleTickUs, base, {
         ratioLabel: `${big} / ${label(small.runs)}`,
         note: `per call at ${big}: ${Object.entries(large.queries.perCallUs).map(([k, v]) => `${k} ${v < 1000 ? `${v.toFixed(0)} µs` : `${(v / 1000).toFixed(1)} ms`}`).join(', ')}`,
       }),

@@ -2,20 +2,19 @@
 // messages never breaks a chat's order, and a slow chat never holds up the
 // others: sends run side by side up to a bound, and every one is recorded.
 import type { Logger } from 'pino';
-import type { Event } from '../channeltalk/event.js';
 import type { MessageBody } from '../channeltalk/wire.js';
 import type { CallOptions, ChannelTalkClient } from '../channeltalk/client.js';
 import { ChannelTalkRejectedError, ChannelTalkUnavailableError, isChannelTalkError } from '../channeltalk/errors.js';
-import { plan, type CurationSet } from '../curation/index.js';
-import type { AttemptRecord, DispatchOps, ClaimedMessage, PlanningRun, WriteBackRun } from './store/dispatch-ops.js';
-import { writeBackJson } from './store/intake-tx.js';
+import type { CurationSet } from '../curation/index.js';
+import type { AttemptRecord, DispatchOps, ClaimedMessage } from './store/dispatch-ops.js';
 import { attemptTimeoutMs, settleFailure } from './backoff.js';
 
 export interface DispatcherOptions {
   ops: DispatchOps;
   /** The client of the channel a message belongs to; undefined when no configured channel serves it. */
   clientFor: (channelId: string | null) => ChannelTalkClient | undefined;
-  curations: (channelId: string | null) => CurationSet | undefined;
+  /** Unused since planning became a job (src/jobs/handlers/plan-run.ts); kept so callers need not change. */
+  curations?: (channelId: string | null) => CurationSet | undefined;
   logger: Logger;
   delayScale: number;
   instanceId: string;
@@ -126,13 +125,10 @@ export class Dispatcher {
     await this.o.ops.reclaimExpired(now);
     // Every claim below is made at `now`, so its lease ends at leaseEnd.
     const leaseEnd = now + this.leaseMs;
-    const runs = await this.o.ops.claimPlanning(now, 8, this.o.instanceId, this.leaseMs);
-    for (const run of runs) this.track(this.planRun(run, leaseEnd));
-    const writes = await this.o.ops.claimWriteBacks(now, 8, this.leaseMs);
-    for (const w of writes) this.track(this.writeBack(w, leaseEnd));
+    // Planning and profile write-back are jobs (src/jobs/): this loop sends messages only.
     // At most one channel's share per claim, so one claim cannot fill every slot with one channel.
     const room = Math.min(this.concurrency - this.inflight.size, this.perChannel);
-    if (room <= 0) return runs.length + writes.length;
+    if (room <= 0) return 0;
     const full = [...this.inflightByChannel].filter(([, n]) => n >= this.perChannel).map(([ch]) => ch);
     const claimed = await this.o.ops.claimDue(now, room, this.o.instanceId, this.leaseMs, full);
     // The claim cannot count per channel, so a channel below its share may get
@@ -163,7 +159,7 @@ export class Dispatcher {
     }
     // After the sends have started: if this fails, the lease returns them.
     if (over.length > 0) await this.o.ops.releaseClaims(over, this.o.instanceId);
-    return runs.length + writes.length + due.length;
+    return due.length;
   }
 
   private track(p: Promise<void>): void {
@@ -252,74 +248,6 @@ export class Dispatcher {
       this.o.onAttempt?.('failed', status, latencyMs);
       this.o.onRunFinished?.('failed');
     }
-  }
-
-  /** After a completed sequence: write the curation's computed values to the customer's profile, so managers see them in the desk. */
-  private async writeBack(w: WriteBackRun, leaseEnd: number): Promise<void> {
-    const { ops, logger } = this.o;
-    const now = this.now();
-    const ids = { runId: w.id, chatId: w.chat_id, userId: w.user_id };
-    const client = this.o.clientFor(w.channel_id);
-    if (!w.user_id || !w.writeback_json || !client) {
-      await ops.finishWriteBack(w.id, { done: false, retryAt: null, reason: !client ? 'no configured channel serves this run' : 'the run has no user id' });
-      logger.error(ids, 'profile write-back failed: no user or channel to write to');
-      return;
-    }
-    const patch = JSON.parse(w.writeback_json) as Record<string, unknown>;
-    try {
-      await client.patchUserProfile(w.user_id, patch, this.callOptions(client, leaseEnd));
-      await ops.finishWriteBack(w.id, { done: true });
-      logger.info({ ...ids, keys: Object.keys(patch) }, 'profile written back');
-    } catch (err) {
-      // Write-backs are not counted, so the wait grows with the time since the run finished.
-      const settled = settleFailure(err, { ageMs: now - (w.finished_at ?? now), maxAgeMs: this.o.sendMaxAgeMs, attempts: null, now, random: this.random });
-      if ('retryAt' in settled) {
-        await ops.finishWriteBack(w.id, { done: false, retryAt: settled.retryAt, reason: settled.note });
-        logger.warn({ ...ids, reason: settled.note }, 'profile write-back will be retried');
-        return;
-      }
-      await ops.finishWriteBack(w.id, { done: false, retryAt: null, reason: settled.fail });
-      logger.error({ ...ids, reason: settled.fail }, 'profile write-back failed');
-    }
-  }
-
-  /** A run whose delivery lacked the profile: fetch the user, then plan exactly as intake would have. */
-  private async planRun(run: PlanningRun, leaseEnd: number): Promise<void> {
-    const { ops, logger, delayScale } = this.o;
-    const now = this.now();
-    const curation = this.o.curations(run.channel_id)?.byId(run.curation_id);
-    if (!curation || !run.event_json) {
-      await ops.failPlanning(run.id, `curation ${run.curation_id} is no longer loaded`, null, now, delayScale);
-      logger.error({ runId: run.id, curationId: run.curation_id }, 'run failed: its curation is no longer loaded');
-      this.o.onRunFinished?.('failed');
-      return;
-    }
-    const event = JSON.parse(run.event_json) as Event;
-    let profile: Record<string, unknown> | null = null;
-    let language = event.language;
-    if (run.user_id) {
-      try {
-        const client = this.o.clientFor(run.channel_id);
-        if (!client) throw new Error(`no configured channel serves channel ${run.channel_id ?? '(none)'}`);
-        const { user } = await client.getUser(run.user_id, this.callOptions(client, leaseEnd));
-        profile = { ...(user.profile ?? {}) };
-        if (profile.name === undefined && user.name !== undefined) profile.name = user.name;
-        language ??= user.language ?? null;
-      } catch (err) {
-        const settled = settleFailure(err, { ageMs: now - run.created_at, maxAgeMs: this.o.sendMaxAgeMs, attempts: run.planning_attempts, now, random: this.random });
-        if ('retryAt' in settled) {
-          await ops.failPlanning(run.id, `fetching the user: ${settled.note}`, settled.retryAt, now, delayScale);
-          logger.warn({ runId: run.id, chatId: run.chat_id, userId: run.user_id, reason: settled.note }, 'fetching the profile will be retried');
-          return;
-        }
-        // The user cannot be had: plan without a profile, which yields the curation's fallback.
-        logger.warn({ runId: run.id, chatId: run.chat_id, userId: run.user_id, err: errInfo(err) }, 'could not fetch the profile; planning without it');
-      }
-    }
-    const p = plan(curation, { ...event, profile, language }, profile, { runId: run.id, now });
-    await ops.completePlanning(run.id, p, profile, now, delayScale, writeBackJson(curation.writeBack, p.values));
-    logger.info({ runId: run.id, chatId: run.chat_id, curationId: run.curation_id, outcome: p.outcome, problems: p.problems.map((x) => x.field) }, 'run planned');
-    this.wake();
   }
 }
 

@@ -1,5 +1,6 @@
 // The console's SQL, on SQLite and (when available) PostgreSQL: counts,
 // latency percentiles, search, a run's timeline, and the masked profile.
+import { claimPlanning } from '../support/jobs.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../src/delivery/store/store.js';
@@ -156,7 +157,7 @@ for (const kind of DB_KINDS) {
       const candidate = (runId: string, plan: Plan | null) => ({ runId, curationId: 'diet-main', oncePerChat: true, cooldownMs: null, plan });
       await store.intake({ eventId: 'e-fb-now', event: opened('fb-now'), receivedAt: at, takeover: false, candidates: [candidate('r-fb-now', emptyFallback('r-fb-now'))] });
       await store.intake({ eventId: 'e-fb-later', event: { ...opened('fb-later'), profile: null }, receivedAt: at, takeover: false, candidates: [candidate('r-fb-later', null)] });
-      await store.dispatch.claimPlanning(at, 10, 'test', 30_000);
+      await claimPlanning(store, at, 10, 'test', 30_000);
       assert.equal(await store.dispatch.completePlanning('r-fb-later', emptyFallback('r-fb-later'), { name: 'A' }, at, 1), true);
       const q = new ConsoleQueries(store.db);
       const o = await q.overview(NOW, NOW - 12 * HOUR);

@@ -17,6 +17,11 @@ import { KEY, SECRET, startTestFake } from '../fake-channeltalk/helpers.js';
 import type { ChatOpenedEvent } from '../../src/channeltalk/event.js';
 import { Dispatcher, type DispatcherOptions } from '../../src/delivery/dispatcher.js';
 import { Store } from '../../src/delivery/store/store.js';
+import { JobOps } from '../../src/delivery/store/job-ops.js';
+import { JobRunner } from '../../src/jobs/runner.js';
+import { registerJobHandlers } from '../../src/jobs/registry.js';
+import { planRunHandler } from '../../src/jobs/handlers/plan-run.js';
+import { writeBackHandler } from '../../src/jobs/handlers/write-back.js';
 import { eventually, tempDir } from '../support/processes.js';
 import { planOf } from '../support/plans.js';
 
@@ -222,8 +227,9 @@ void describe('durable retry, owned by the dispatcher', () => {
     await fake.close();
   });
 
-  function dispatcherWith(s: Store, client: ChannelTalkClient, logger: pino.Logger, extra: Partial<DispatcherOptions> = {}): Dispatcher {
-    return new Dispatcher({
+  /** The dispatcher with the job runner beside it, as the service runs them: planning and write-back are jobs now. */
+  function dispatcherWith(s: Store, client: ChannelTalkClient, logger: pino.Logger, extra: Partial<DispatcherOptions> = {}): Pick<Dispatcher, 'start' | 'stop'> {
+    const o: DispatcherOptions = {
       ops: s.dispatch,
       clientFor: () => client,
       curations: () => pack,
@@ -234,7 +240,29 @@ void describe('durable retry, owned by the dispatcher', () => {
       pollMs: 20,
       botName: 'Coach',
       ...extra,
+    };
+    const d = new Dispatcher({ ...o, onRunFinished: () => jobs.wake() });
+    const leaseMs = o.leaseMs ?? 30_000;
+    const jobs: JobRunner = new JobRunner({
+      db: s.db,
+      ops: new JobOps(s.db, s.dialect),
+      owner: o.instanceId,
+      logger,
+      ...(o.random ? { random: o.random } : {}),
+      handlers: registerJobHandlers({
+        planRun: planRunHandler({ db: s.db, clientFor: o.clientFor, curations: () => pack, delayScale: 0, maxAgeMs: o.sendMaxAgeMs, leaseMs, ...(o.random ? { random: o.random } : {}), onPlanned: () => d.wake() }),
+        writeBack: writeBackHandler({ db: s.db, clientFor: o.clientFor, maxAgeMs: o.sendMaxAgeMs, leaseMs }),
+      }),
     });
+    return {
+      start: () => {
+        d.start();
+        jobs.start();
+      },
+      stop: async (graceMs: number) => {
+        await Promise.all([d.stop(graceMs), jobs.stop(graceMs)]);
+      },
+    };
   }
 
   const fakeClient = (): ChannelTalkClient => new ChannelTalkClient({ baseUrl: fake.url, accessKey: KEY, accessSecret: SECRET });

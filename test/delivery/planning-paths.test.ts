@@ -2,6 +2,7 @@
 // later by the dispatcher (deferred: the profile had to be fetched). Both
 // paths must leave the same run behind, whatever the plan, and drive it to
 // the same end. Checked on SQLite and, when available, PostgreSQL.
+import { claimPlanning } from '../support/jobs.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../src/delivery/store/store.js';
@@ -80,7 +81,7 @@ for (const kind of DB_KINDS) {
     async function planDeferred(chatId: string, plan: (id: string) => Plan): Promise<string> {
       const runId = `r-${chatId}`;
       await store.intake(item(opened(chatId), runId, null, 1_000));
-      const claimed = (await store.dispatch.claimPlanning(1_000, 50, 'i', 30_000)).filter((r) => r.id === runId);
+      const claimed = (await claimPlanning(store, 1_000, 50, 'i', 30_000)).filter((r) => r.id === runId);
       assert.equal(claimed.length, 1, 'the deferred run is claimed for planning');
       const p = plan(runId);
       assert.equal(await store.dispatch.completePlanning(runId, p, { name: 'A' }, 1_000, 1, writeBackJson(WRITE_BACK, p.values)), true);
@@ -129,7 +130,7 @@ for (const kind of DB_KINDS) {
         await store.intake(item(opened(chatId, 1), first, null, 1_000));
         await store.intake(item(opened(chatId, 2), `r-${chatId}-2`, planOf(`r-${chatId}-2`, [0]), 1_001));
         assert.equal((await store.dispatch.claimDue(1_500, 10, 'i', 30_000)).filter((m) => m.chat_id === chatId).length, 0, 'waits behind planning');
-        await store.dispatch.claimPlanning(1_500, 50, 'i', 30_000);
+        await claimPlanning(store, 1_500, 50, 'i', 30_000);
         await store.dispatch.completePlanning(first, shape.plan(first), { name: 'A' }, 1_500, 1);
         const due = (await store.dispatch.claimDue(1_500, 10, 'i', 30_000)).filter((m) => m.chat_id === chatId);
         assert.deepEqual(due.map((m) => m.run_id), [`r-${chatId}-2`]);

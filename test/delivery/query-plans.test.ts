@@ -8,7 +8,11 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { Store } from '../../src/delivery/store/store.js';
-import { timeDispatcherQueries } from '../../bench/lib/queries.js';
+import { Kysely } from 'kysely';
+import { explain, timeDispatcherQueries } from '../../bench/lib/queries.js';
+import { JobOps } from '../../src/delivery/store/job-ops.js';
+import { openSqlite, sqliteDialect } from '../../src/delivery/store/connect.js';
+import type { Database } from '../../src/delivery/store/schema.js';
 import { tempDir } from '../support/processes.js';
 
 test('every per-pass dispatcher query and queueDepth are bounded by the live queue, not by history', async () => {
@@ -19,17 +23,55 @@ test('every per-pass dispatcher query and queueDepth are bounded by the live que
     await store.close();
     const q = await timeDispatcherQueries(file, 20);
     const whats = q.plans.map((p) => p.what.replace(/ #\d+$/, ''));
-    for (const name of ['reclaimExpired', 'claimPlanning', 'claimWriteBacks', 'nextWakeAt', 'queueDepth', 'claimDue']) {
+    for (const name of ['reclaimExpired', 'claimJobs', 'nextJobAt', 'nextWakeAt', 'queueDepth', 'claimDue']) {
       assert.ok(whats.includes(name), `${name} was captured`);
     }
     const scans = q.plans.filter((p) => p.fullScan).map((p) => `${p.what}: ${p.plan.join(' / ')} (${p.sql})`);
     assert.deepEqual(scans, [], 'no statement reads a whole table or full index');
     const byName = (n: string) => q.plans.filter((p) => p.what.startsWith(`${n} `)).flatMap((p) => p.plan);
-    assert.ok(byName('claimPlanning').some((l) => l.includes('runs_planning')), `claimPlanning: ${byName('claimPlanning').join(' / ')}`);
+    // Planning and write-back are jobs now: their claim goes through the jobs queue's partial index.
+    assert.ok(byName('claimJobs').some((l) => l.includes('jobs_due')), `claimJobs: ${byName('claimJobs').join(' / ')}`);
     const depth = byName('queueDepth').join(' / ');
     for (const ix of ['messages_due', 'messages_claimed', 'runs_active']) assert.ok(depth.includes(ix), `queueDepth uses ${ix}: ${depth}`);
     assert.ok(byName('claimDue').some((l) => l.includes('messages_due')), `claimDue: ${byName('claimDue').join(' / ')}`);
     assert.equal(q.liveQueue.pending, 200, 'the live queue was in place while timing');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the job engine's claim, takeover and wake-up queries go through the jobs partial indexes", async () => {
+  const dir = tempDir();
+  try {
+    const file = path.join(dir, 'jobs-plans.db');
+    const store = await Store.open(`sqlite:${file}`, { delayScale: 1 });
+    // History: many failed jobs, which no per-pass query may read.
+    const ops = new JobOps(store.db, 'sqlite');
+    for (let i = 0; i < 200; i++) await ops.enqueue({ kind: 'planRun', key: `old-${i}`, payload: {}, lane: `chat:${i % 7}` }, 0);
+    await store.db.updateTable('jobs').set({ state: 'failed' }).execute();
+    for (let i = 0; i < 20; i++) await ops.enqueue({ kind: 'planRun', payload: {}, lane: i % 2 ? `chat:${i}` : null }, 0);
+    await store.close();
+    const raw = openSqlite(file);
+    const captured: Array<{ what: string; sql: string; parameters: readonly unknown[] }> = [];
+    let what = '';
+    const db = new Kysely<Database>({ dialect: sqliteDialect(raw), log: (e) => void (e.level === 'query' && captured.push({ what, sql: e.query.sql, parameters: e.query.parameters })) });
+    const live = new JobOps(db, 'sqlite');
+    what = 'reclaimExpired';
+    await live.reclaimExpired(1_000);
+    what = 'nextWakeAt';
+    await live.nextWakeAt(['planRun', 'writeBack']);
+    what = 'claim';
+    await live.claim(1_000, 8, 'i', new Map([['planRun', 30_000], ['writeBack', 30_000]]));
+    const partial = new Set(
+      (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '%WHERE%'").all() as Array<{ name: string }>).map((r) => r.name),
+    );
+    const plans = captured.map((q) => explain(raw, partial, q.what, q.sql, q.parameters));
+    await db.destroy();
+    assert.deepEqual(plans.map((p) => p.what), ['reclaimExpired', 'nextWakeAt', 'claim']);
+    assert.deepEqual(plans.filter((p) => p.fullScan).map((p) => `${p.what}: ${p.plan.join(' / ')}`), [], 'no jobs query reads a whole table or full index');
+    const claim = plans.find((p) => p.what === 'claim')!.plan.join(' / ');
+    for (const ix of ['jobs_due', 'jobs_lane_running', 'jobs_lane_pending']) assert.ok(claim.includes(ix), `claim uses ${ix}: ${claim}`);
+    assert.ok(plans.find((p) => p.what === 'reclaimExpired')!.plan.join(' ').includes('jobs_running'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

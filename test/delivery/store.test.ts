@@ -1,3 +1,4 @@
+import { claimPlanning } from '../support/jobs.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../src/delivery/store/store.js';
@@ -164,7 +165,7 @@ for (const kind of DB_KINDS) {
       await store.intake(item(opened('plan-chat', 2), [{ runId: 'r-plan-2', delays: [0] }], 1_001));
       const ops = store.dispatch;
       assert.equal((await ops.claimDue(2_000, 10, 'i', 30_000)).filter((m) => m.chat_id === 'plan-chat').length, 0, 'the later run waits');
-      const [planning] = (await ops.claimPlanning(2_000, 10, 'i', 30_000)).filter((r) => r.chat_id === 'plan-chat');
+      const [planning] = (await claimPlanning(store, 2_000, 10, 'i', 30_000)).filter((r) => r.chat_id === 'plan-chat');
       assert.equal(planning?.id, 'r-plan-1');
       await ops.completePlanning('r-plan-1', planOf('r-plan-1', [0, 0]), { name: 'A' }, 2_000, 1);
       const sent: string[] = [];

@@ -3,7 +3,7 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Plan } from '../../curation/plan-types.js';
 import type { Dialect } from './connect.js';
-import type { Database, MessagesTable, RunsTable } from './schema.js';
+import type { Database, MessagesTable } from './schema.js';
 import { activateFollowing, activateNextInChat, insertPlannedMessages, lockChat, waitingAfter } from './chat-queue.js';
 import {
   ACTIVE_RUN_STATES,
@@ -16,10 +16,9 @@ import {
   STOPPABLE_MESSAGE_STATES,
 } from '../run-lifecycle.js';
 import { runStateColumns, sqlList } from './state-sql.js';
+import { startWriteBack } from './write-back-job.js';
 
 export type ClaimedMessage = Selectable<MessagesTable>;
-export type PlanningRun = RunsTable;
-export type WriteBackRun = Pick<RunsTable, 'id' | 'user_id' | 'channel_id' | 'chat_id' | 'writeback_json' | 'finished_at'>;
 
 export interface AttemptRecord {
   runId: string;
@@ -123,6 +122,7 @@ export class DispatchOps {
           .where('id', '=', m.run_id)
           .where('state', '=', run.state)
           .execute();
+        await startWriteBack(trx, m.run_id, run.state, to, run.writeback_json, sentAt);
       }
       switch (to) {
         case 'sending':
@@ -190,19 +190,6 @@ export class DispatchOps {
     });
   }
 
-  async claimPlanning(now: number, limit: number, owner: string, leaseMs: number): Promise<PlanningRun[]> {
-    const { rows } = await sql<PlanningRun>`
-      UPDATE runs SET claimed_by = ${owner}, claim_until = ${now + leaseMs}, planning_attempts = planning_attempts + 1
-      WHERE id IN (
-        SELECT id FROM runs
-        WHERE state = 'planning' AND (claim_until IS NULL OR claim_until < ${now})
-        ORDER BY created_at
-        LIMIT ${limit}${this.skipLocked}
-      )
-      RETURNING *`.execute(this.db);
-    return rows;
-  }
-
   async completePlanning(
     runId: string,
     plan: Plan,
@@ -211,91 +198,19 @@ export class DispatchOps {
     delayScale: number,
     writeBack: string | null = null,
   ): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      const found = await trx.selectFrom('runs').select('chat_id').where('id', '=', runId).executeTakeFirst();
-      if (!found) return false;
-      // The chat's lock first, then the run's state: a takeover committed meanwhile is seen, not overwritten.
-      await lockChat(trx, found.chat_id, now);
-      const run = await trx.selectFrom('runs').select(['state', 'chat_id', 'channel_id']).where('id', '=', runId).executeTakeFirst();
-      if (!run) return false;
-      // The same question intake asks for a run planned at once, so both paths end a plan alike.
-      const outcome = plannedOutcome(plan);
-      const to = next(run.state, outcome);
-      if (to instanceof IllegalTransition) return false;
-      const writeback_json = plan.outcome === 'sequence' ? writeBack : null;
-      await trx
-        .updateTable('runs')
-        .set({
-          ...runStateColumns(run.state, to, now, writeback_json),
-          outcome: plan.outcome,
-          reason: plan.reason,
-          lang: plan.lang,
-          values_json: JSON.stringify(plan.values),
-          problems_json: JSON.stringify(plan.problems),
-          profile_json: profile ? JSON.stringify(profile) : null,
-          writeback_json,
-          claimed_by: null,
-          claim_until: null,
-        })
-        .where('id', '=', runId)
-        .where('state', '=', run.state)
-        .execute();
-      if (outcome.kind === 'planned') await insertPlannedMessages(trx, runId, run.chat_id, run.channel_id, plan, now);
-      // The run no longer holds its place as one being planned: its first message, or the chat's next run, may go.
-      await activateNextInChat(trx, run.chat_id, now, delayScale);
-      return true;
-    });
+    return this.db.transaction().execute((trx) => completePlanningTx(trx, runId, plan, profile, now, delayScale, writeBack));
   }
 
   /** Planning could not fetch the profile: retry later, or give up for good (and let the chat move on). */
   async failPlanning(runId: string, reason: string, retryAt: number | null, now: number, delayScale: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const found = await trx.selectFrom('runs').select('chat_id').where('id', '=', runId).executeTakeFirst();
-      if (!found) return;
-      await lockChat(trx, found.chat_id, now);
-      const run = await trx.selectFrom('runs').select(['state', 'writeback_json']).where('id', '=', runId).executeTakeFirst();
-      if (!run) return;
-      const to = next(run.state, { kind: retryAt === null ? 'planningFailed' : 'planningRetry' });
-      if (to instanceof IllegalTransition) return; // planned or cancelled meanwhile
-      await trx
-        .updateTable('runs')
-        .set({ ...runStateColumns(run.state, to, now, run.writeback_json), reason, claimed_by: null, claim_until: retryAt })
-        .where('id', '=', runId)
-        .where('state', '=', run.state)
-        .execute();
-      if (isFinalRunState(to)) await activateNextInChat(trx, found.chat_id, now, delayScale);
-    });
+    await this.db.transaction().execute((trx) => failPlanningTx(trx, runId, reason, retryAt, now, delayScale));
   }
 
-  /** Completed runs whose computed values are due to be written to the customer's profile. */
-  async claimWriteBacks(now: number, limit: number, leaseMs: number): Promise<WriteBackRun[]> {
-    const { rows } = await sql<WriteBackRun>`
-      UPDATE runs SET writeback_due_at = ${now + leaseMs}
-      WHERE id IN (
-        SELECT id FROM runs
-        WHERE writeback_state = 'pending' AND writeback_due_at <= ${now}
-        ORDER BY writeback_due_at
-        LIMIT ${limit}${this.skipLocked}
-      )
-      RETURNING id, user_id, channel_id, chat_id, writeback_json, finished_at`.execute(this.db);
-    return rows;
-  }
-
-  /** Records the write-back's end, or when to try it again. */
+  /** Records the write-back's end, or (its job retries) why it is not done yet. */
   async finishWriteBack(runId: string, result: { done: true } | { done: false; retryAt: number | null; reason: string }): Promise<void> {
-    await this.db
-      .updateTable('runs')
-      .set(
-        result.done
-          ? { writeback_state: 'done', writeback_due_at: null }
-          : result.retryAt === null
-            ? { writeback_state: 'failed', writeback_due_at: null, reason: `profile write-back failed: ${result.reason}` }
-            : { writeback_due_at: result.retryAt },
-      )
-      .where('id', '=', runId)
-      .where('writeback_state', '=', 'pending')
-      .execute();
+    await finishWriteBackTx(this.db, runId, result);
   }
+
 
   /**
    * Messages not yet sent: due ones, ones in flight, and ones waiting their
@@ -325,19 +240,92 @@ export class DispatchOps {
       .select((eb) => eb.fn.min('claim_until').as('t'))
       .where('state', '=', 'sending')
       .executeTakeFirst();
-    const planning = await this.db
-      .selectFrom('runs')
-      .select((eb) => eb.fn.min(eb.fn.coalesce('claim_until', eb.val(0))).as('t'))
-      .where('state', '=', 'planning')
-      .executeTakeFirst();
-    const writeBack = await this.db
-      .selectFrom('runs')
-      .select((eb) => eb.fn.min('writeback_due_at').as('t'))
-      .where('writeback_state', '=', 'pending')
-      .executeTakeFirst();
-    const ts = [due?.t, claim?.t, planning?.t, writeBack?.t].filter((t): t is number => t !== null && t !== undefined).map(Number);
+    const ts = [due?.t, claim?.t].filter((t): t is number => t !== null && t !== undefined).map(Number);
     return ts.length === 0 ? null : Math.min(...ts);
   }
+}
+
+/** A deferred run's plan, inside the caller's transaction (the planRun job's settle). False when the run was not planning any more. */
+export async function completePlanningTx(
+  trx: Transaction<Database>,
+  runId: string,
+  plan: Plan,
+  profile: Record<string, unknown> | null,
+  now: number,
+  delayScale: number,
+  writeBack: string | null = null,
+): Promise<boolean> {
+  const found = await trx.selectFrom('runs').select('chat_id').where('id', '=', runId).executeTakeFirst();
+  if (!found) return false;
+  // The chat's lock first, then the run's state: a takeover committed meanwhile is seen, not overwritten.
+  await lockChat(trx, found.chat_id, now);
+  const run = await trx.selectFrom('runs').select(['state', 'chat_id', 'channel_id']).where('id', '=', runId).executeTakeFirst();
+  if (!run) return false;
+  // The same question intake asks for a run planned at once, so both paths end a plan alike.
+  const outcome = plannedOutcome(plan);
+  const to = next(run.state, outcome);
+  if (to instanceof IllegalTransition) return false;
+  const writeback_json = plan.outcome === 'sequence' ? writeBack : null;
+  await trx
+    .updateTable('runs')
+    .set({
+      ...runStateColumns(run.state, to, now, writeback_json),
+      outcome: plan.outcome,
+      reason: plan.reason,
+      lang: plan.lang,
+      values_json: JSON.stringify(plan.values),
+      problems_json: JSON.stringify(plan.problems),
+      profile_json: profile ? JSON.stringify(profile) : null,
+      writeback_json,
+      claimed_by: null,
+      claim_until: null,
+    })
+    .where('id', '=', runId)
+    .where('state', '=', run.state)
+    .execute();
+  await startWriteBack(trx, runId, run.state, to, writeback_json, now);
+  if (outcome.kind === 'planned') await insertPlannedMessages(trx, runId, run.chat_id, run.channel_id, plan, now);
+  // The run no longer holds its place as one being planned: its first message, or the chat's next run, may go.
+  await activateNextInChat(trx, run.chat_id, now, delayScale);
+  return true;
+}
+
+/** Planning could not fetch the profile: note why (its job retries), or give up for good and let the chat move on. */
+export async function failPlanningTx(trx: Transaction<Database>, runId: string, reason: string, retryAt: number | null, now: number, delayScale: number): Promise<void> {
+  const found = await trx.selectFrom('runs').select('chat_id').where('id', '=', runId).executeTakeFirst();
+  if (!found) return;
+  await lockChat(trx, found.chat_id, now);
+  const run = await trx.selectFrom('runs').select(['state', 'writeback_json']).where('id', '=', runId).executeTakeFirst();
+  if (!run) return;
+  const to = next(run.state, { kind: retryAt === null ? 'planningFailed' : 'planningRetry' });
+  if (to instanceof IllegalTransition) return; // planned or cancelled meanwhile
+  // The retry's time lives on the planRun job; runs.claim_until is no queue any more.
+  await trx
+    .updateTable('runs')
+    .set({ ...runStateColumns(run.state, to, now, run.writeback_json), reason, claimed_by: null, claim_until: null })
+    .where('id', '=', runId)
+    .where('state', '=', run.state)
+    .execute();
+  if (isFinalRunState(to)) await activateNextInChat(trx, found.chat_id, now, delayScale);
+}
+
+/** Records the write-back's end; a retry is the writeBack job's, and changes nothing here. */
+export async function finishWriteBackTx(
+  db: Kysely<Database> | Transaction<Database>,
+  runId: string,
+  result: { done: true } | { done: false; retryAt: number | null; reason: string },
+): Promise<void> {
+  if (!result.done && result.retryAt !== null) return;
+  await db
+    .updateTable('runs')
+    .set(
+      result.done
+        ? { writeback_state: 'done', writeback_due_at: null }
+        : { writeback_state: 'failed', writeback_due_at: null, reason: `profile write-back failed: ${result.reason}` },
+    )
+    .where('id', '=', runId)
+    .where('writeback_state', '=', 'pending')
+    .execute();
 }
 
 /**

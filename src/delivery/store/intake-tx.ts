@@ -7,6 +7,9 @@ import type { Plan } from '../../curation/plan-types.js';
 import type { Database, EventStatus, RunState } from './schema.js';
 import { activateNextInChat, insertPlannedMessages, lockChat } from './chat-queue.js';
 import { runStateColumns } from './state-sql.js';
+import { enqueueJob } from './job-ops.js';
+import { startWriteBack } from './write-back-job.js';
+import { planRunJob } from '../../jobs/registry.js';
 import {
   bulkTransition,
   COOLDOWN_FREE_RUN_STATES,
@@ -132,6 +135,9 @@ export async function intakeOne(trx: Transaction<Database>, item: IntakeItem, de
       notStarted.push(`${c.curationId}: already ran in this chat`);
       continue;
     }
+    // Deferred planning is a job, committed with the run; a plan that completes at once may start its write-back.
+    if (state === 'planning') await enqueueJob(trx, planRunJob(c.runId, receivedAt), receivedAt);
+    await startWriteBack(trx, c.runId, RUN_START, state, writeback_json, receivedAt);
     if (c.plan && outcome.kind === 'planned') {
       await insertPlannedMessages(trx, c.runId, chatId, event.channelId, c.plan, receivedAt);
       await activateNextInChat(trx, chatId, receivedAt, delayScale);

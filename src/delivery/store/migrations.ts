@@ -142,6 +142,48 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('console_sessions_created').on('console_sessions').column('created_at').execute();
       },
     },
+    // The job engine (src/jobs/): planning and write-back leave the runs table
+    // as queues. Work in flight moves over: a run still planning becomes a
+    // planRun job (a live claim's lease end is its due time, so another
+    // instance's attempt is not doubled), a pending write-back a writeBack job.
+    '0005_jobs': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('jobs')
+          .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('key', 'text', (c) => c.unique())
+          .addColumn('payload_json', 'text', (c) => c.notNull())
+          .addColumn('run_at', ms, (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('max_attempts', 'integer')
+          .addColumn('max_age_ms', ms)
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('lane', 'text')
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('locked_by', 'text')
+          .addColumn('locked_until', ms)
+          .addColumn('last_error', 'text')
+          .execute();
+        // Live rows only, so the claim's cost follows the queue, not the failed history.
+        await sql`CREATE INDEX jobs_due ON jobs (run_at, id) WHERE state = 'pending'`.execute(db);
+        await sql`CREATE INDEX jobs_lane_pending ON jobs (lane, run_at, id) WHERE state = 'pending' AND lane IS NOT NULL`.execute(db);
+        await sql`CREATE INDEX jobs_running ON jobs (locked_until) WHERE state = 'running'`.execute(db);
+        await sql`CREATE INDEX jobs_lane_running ON jobs (lane) WHERE state = 'running' AND lane IS NOT NULL`.execute(db);
+        await sql`
+          INSERT INTO jobs (kind, key, payload_json, run_at, attempts, created_at, state)
+          SELECT 'planRun', 'planRun:' || id, '{"runId":"' || id || '"}', COALESCE(claim_until, created_at), planning_attempts, created_at, 'pending'
+          FROM runs WHERE state = 'planning'`.execute(db);
+        await sql`
+          INSERT INTO jobs (kind, key, payload_json, run_at, created_at, state)
+          SELECT 'writeBack', 'writeBack:' || id, '{"runId":"' || id || '"}', COALESCE(writeback_due_at, updated_at), COALESCE(finished_at, updated_at), 'pending'
+          FROM runs WHERE writeback_state = 'pending'`.execute(db);
+        await sql`UPDATE runs SET claimed_by = NULL, claim_until = NULL WHERE state = 'planning'`.execute(db);
+        await sql`UPDATE runs SET writeback_due_at = NULL WHERE writeback_state = 'pending'`.execute(db);
+      },
+    },
   };
 }
 

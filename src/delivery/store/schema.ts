@@ -101,7 +101,33 @@ export interface ConsoleSessionsTable {
   last_seen: number;
 }
 
+/** The job engine's queue (src/jobs/): one row per piece of timed work, deleted once done. */
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  /** Dedupe key: a second enqueue with the same key adds nothing while the first row exists. */
+  key: string | null;
+  payload_json: string;
+  /** Due time (epoch ms); also when a retry runs. */
+  run_at: number;
+  /** Claims so far (the one running included). */
+  attempts: Generated<number>;
+  /** Per-job limits; null: the handler's. */
+  max_attempts: number | null;
+  max_age_ms: number | null;
+  created_at: number;
+  /** Serialization key: two jobs of one lane never run at once, and run in due order. `chat:<id>` also takes the chat's lock. */
+  lane: string | null;
+  state: JobState;
+  locked_by: string | null;
+  locked_until: number | null;
+  last_error: string | null;
+}
+
+export type JobState = 'pending' | 'running' | 'failed';
+
 export interface Database {
+  jobs: JobsTable;
   events: EventsTable;
   runs: RunsTable;
   messages: MessagesTable;

@@ -15,13 +15,14 @@ export function sqlList<S extends string>(states: readonly S[]): RawBuilder<S> {
 
 /**
  * The columns that record a run moving from `from` to `to` at `now`: its end
- * time when it finishes, and its profile write-back when it completes with one.
+ * time when it finishes, and its profile write-back when it completes with one (its job is
+ * enqueued beside, by startWriteBack).
  */
 export function runStateColumns(from: RunPosition, to: RunState, now: number, writeBackJson: string | null) {
   return {
     state: to,
     updated_at: now,
     ...(isFinalRunState(to) && !isFinalRunState(from) ? { finished_at: now } : {}),
-    ...(writeBackJson !== null && startsWriteBack(from, to) ? { writeback_state: 'pending' as const, writeback_due_at: now } : {}),
+    ...(writeBackJson !== null && startsWriteBack(from, to) ? { writeback_state: 'pending' as const } : {}),
   };
 }

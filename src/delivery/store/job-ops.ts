@@ -1,0 +1,141 @@
+// The job engine's SQL (src/jobs/ holds the engine): enqueue, claim with a
+// lease, take over expired leases, and the row changes settle() makes. The
+// claim never takes two jobs of one lane: only a lane's earliest waiting job
+// is eligible, and only while no job of the lane runs. On PostgreSQL the
+// claim skips rows another instance is claiming (FOR UPDATE SKIP LOCKED).
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Dialect } from './connect.js';
+import type { Database, JobsTable } from './schema.js';
+
+export type JobRow = Selectable<JobsTable>;
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface EnqueueSpec {
+  kind: string;
+  /** Dedupe: while a row with this key exists (waiting, running or failed), enqueueing it again adds nothing. */
+  key?: string | null;
+  payload: unknown;
+  /** Due time; defaults to now. */
+  runAt?: number;
+  /** Serialization key (see JobsTable.lane). */
+  lane?: string | null;
+  maxAttempts?: number | null;
+  maxAgeMs?: number | null;
+  /** When the work began, for its maximum age; defaults to now. */
+  createdAt?: number;
+}
+
+/** Adds a job inside the caller's transaction (or alone); false when its key already exists. */
+export async function enqueueJob(db: Db, spec: EnqueueSpec, now: number): Promise<boolean> {
+  const res = await db
+    .insertInto('jobs')
+    .values({
+      kind: spec.kind,
+      key: spec.key ?? null,
+      payload_json: JSON.stringify(spec.payload),
+      run_at: spec.runAt ?? now,
+      max_attempts: spec.maxAttempts ?? null,
+      max_age_ms: spec.maxAgeMs ?? null,
+      created_at: spec.createdAt ?? now,
+      lane: spec.lane ?? null,
+      state: 'pending',
+    })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .executeTakeFirst();
+  return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+export class JobOps {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
+
+  private get skipLocked() {
+    return this.dialect === 'postgres' ? sql` FOR UPDATE SKIP LOCKED` : sql``;
+  }
+
+  enqueue(spec: EnqueueSpec, now: number, db: Db = this.db): Promise<boolean> {
+    return enqueueJob(db, spec, now);
+  }
+
+  /** Running jobs whose lease ended (their instance died or stalled) wait again; `expiredBefore` as in DispatchOps.reclaimExpired. */
+  async reclaimExpired(now: number, expiredBefore = now): Promise<number> {
+    const res = await this.db
+      .updateTable('jobs')
+      .set({ state: 'pending', locked_by: null, locked_until: null })
+      .where('state', '=', 'running')
+      .where('locked_until', '<', expiredBefore)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  /**
+   * Claims up to `limit` due jobs of `kinds`, each with its kind's lease. A
+   * job whose lane has a running job, or an earlier waiting one, stays.
+   */
+  async claim(now: number, limit: number, owner: string, leases: ReadonlyMap<string, number>): Promise<JobRow[]> {
+    if (leases.size === 0 || limit <= 0) return [];
+    const kinds = [...leases.keys()];
+    const lease = sql.join(
+      kinds.map((k) => sql`WHEN ${k} THEN CAST(${now + leases.get(k)!} AS bigint)`),
+      sql` `,
+    );
+    const { rows } = await sql<JobRow>`
+      UPDATE jobs SET state = 'running', locked_by = ${owner}, attempts = attempts + 1,
+        locked_until = CASE kind ${lease} END
+      WHERE id IN (
+        SELECT j.id FROM jobs j
+        WHERE j.state = 'pending' AND j.run_at <= ${now} AND j.kind IN (${sql.join(kinds)})
+          AND (j.lane IS NULL OR (
+            NOT EXISTS (SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.lane IS NOT NULL AND r.lane = j.lane)
+            AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.state = 'pending' AND e.lane IS NOT NULL AND e.lane = j.lane
+              AND (e.run_at < j.run_at OR (e.run_at = j.run_at AND e.id < j.id)))))
+        ORDER BY j.run_at, j.id
+        LIMIT ${limit}${this.skipLocked}
+      )
+      RETURNING *`.execute(this.db);
+    return rows.sort((a, b) => a.run_at - b.run_at || a.id - b.id);
+  }
+
+  /**
+   * When the runner must look again: the earliest due time of a job that
+   * could be claimed (not held behind its lane), or a lease's end. Null: nothing waits.
+   */
+  async nextWakeAt(kinds: readonly string[]): Promise<number | null> {
+    if (kinds.length === 0) return null;
+    const { rows } = await sql<{ due: number | string | null; lease: number | string | null }>`
+      SELECT (SELECT MIN(j.run_at) FROM jobs j WHERE j.state = 'pending' AND j.kind IN (${sql.join(kinds)})
+                AND (j.lane IS NULL OR NOT EXISTS (SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.lane IS NOT NULL AND r.lane = j.lane))) AS due,
+             (SELECT MIN(locked_until) FROM jobs WHERE state = 'running') AS lease`.execute(this.db);
+    const ts = [rows[0]?.due, rows[0]?.lease].filter((t) => t !== null && t !== undefined).map(Number);
+    return ts.length === 0 ? null : Math.min(...ts);
+  }
+
+  /** Inside settle's transaction: whether `owner` still holds the job (locks the row on PostgreSQL). */
+  async holds(trx: Transaction<Database>, id: number, owner: string): Promise<boolean> {
+    const lock = this.dialect === 'postgres' ? sql` FOR UPDATE` : sql``;
+    const { rows } = await sql<{ id: number }>`SELECT id FROM jobs WHERE id = ${id} AND state = 'running' AND locked_by = ${owner}${lock}`.execute(trx);
+    return rows.length > 0;
+  }
+
+  async remove(trx: Transaction<Database>, id: number): Promise<void> {
+    await trx.deleteFrom('jobs').where('id', '=', id).execute();
+  }
+
+  async reschedule(trx: Transaction<Database>, id: number, runAt: number, error: string): Promise<void> {
+    await trx.updateTable('jobs').set({ state: 'pending', run_at: runAt, locked_by: null, locked_until: null, last_error: error }).where('id', '=', id).execute();
+  }
+
+  /** A failed job stays, with its reason, for the operator (and its key keeps a duplicate from redoing it). */
+  async fail(trx: Transaction<Database>, id: number, error: string): Promise<void> {
+    await trx.updateTable('jobs').set({ state: 'failed', locked_by: null, locked_until: null, last_error: error }).where('id', '=', id).execute();
+  }
+
+  /** Jobs waiting or running, for /metrics and tests. */
+  async depth(): Promise<number> {
+    const { rows } = await sql<{ n: number | string }>`
+      SELECT (SELECT COUNT(*) FROM jobs WHERE state = 'pending') + (SELECT COUNT(*) FROM jobs WHERE state = 'running') AS n`.execute(this.db);
+    return Number(rows[0]?.n ?? 0);
+  }
+}

@@ -1,0 +1,94 @@
+// Job kind planRun: a run whose delivery lacked the profile. Fetch the
+// user, then plan exactly as intake would have; the plan commits with the
+// job's settle. A transient failure retries through the one rule; a user
+// that cannot be had is planned without a profile (the curation's fallback).
+import type { Kysely } from 'kysely';
+import type { Event } from '../../channeltalk/event.js';
+import type { ChannelTalkClient } from '../../channeltalk/client.js';
+import { plan, type CurationSet } from '../../curation/index.js';
+import type { Database } from '../../delivery/store/schema.js';
+import { completePlanningTx, failPlanningTx } from '../../delivery/store/dispatch-ops.js';
+import { writeBackJson } from '../../delivery/store/intake-tx.js';
+import { attemptTimeoutMs, settleFailure } from '../../delivery/backoff.js';
+import { runIdPayload, type JobPayloads } from '../registry.js';
+import type { JobHandler, JobOutcome } from '../types.js';
+
+export interface PlanRunDeps {
+  db: Kysely<Database>;
+  clientFor: (channelId: string | null) => ChannelTalkClient | undefined;
+  curations: (channelId: string | null) => CurationSet | undefined;
+  delayScale: number;
+  maxAgeMs: number;
+  leaseMs: number;
+  random?: () => number;
+  /** A plan committed: its first message may be due (wake the dispatcher). */
+  onPlanned?: () => void;
+  onRunFinished?: (state: string) => void;
+}
+
+export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun']> & { kind: 'planRun' } {
+  return {
+    kind: 'planRun',
+    parse: runIdPayload,
+    leaseMs: d.leaseMs,
+    maxAgeMs: d.maxAgeMs,
+    async run(job, ctx): Promise<JobOutcome> {
+      const now = ctx.now();
+      const run = await d.db.selectFrom('runs').selectAll().where('id', '=', job.payload.runId).executeTakeFirst();
+      // Planned, cancelled or pruned meanwhile: nothing to do.
+      if (!run || run.state !== 'planning') return { kind: 'done' };
+      const ids = { runId: run.id, chatId: run.chat_id, userId: run.user_id };
+      const curation = d.curations(run.channel_id)?.byId(run.curation_id);
+      if (!curation || !run.event_json) {
+        const reason = `curation ${run.curation_id} is no longer loaded`;
+        ctx.logger.error({ ...ids, curationId: run.curation_id }, 'run failed: its curation is no longer loaded');
+        d.onRunFinished?.('failed');
+        return { kind: 'fail', reason, write: (trx) => failPlanningTx(trx, run.id, reason, null, now, d.delayScale) };
+      }
+      const event = JSON.parse(run.event_json) as Event;
+      let profile: Record<string, unknown> | null = null;
+      let language = event.language;
+      if (run.user_id) {
+        try {
+          const client = d.clientFor(run.channel_id);
+          if (!client) throw new Error(`no configured channel serves channel ${run.channel_id ?? '(none)'}`);
+          const { user } = await client.getUser(run.user_id, { retry: false, timeoutMs: attemptTimeoutMs(job.leaseEnd, ctx.now(), client.timeoutMs) });
+          profile = { ...(user.profile ?? {}) };
+          if (profile.name === undefined && user.name !== undefined) profile.name = user.name;
+          language ??= user.language ?? null;
+        } catch (err) {
+          // The run's age counts, as before the job engine: a run planned late is given up like a message.
+          const settled = settleFailure(err, { ageMs: now - run.created_at, maxAgeMs: d.maxAgeMs, attempts: job.attempts, now, random: d.random ?? Math.random });
+          if ('retryAt' in settled) {
+            const reason = `fetching the user: ${settled.note}`;
+            ctx.logger.warn({ ...ids, reason: settled.note }, 'fetching the profile will be retried');
+            return {
+              kind: 'retry',
+              at: settled.retryAt,
+              reason,
+              write: async (trx, final) => {
+                await failPlanningTx(trx, run.id, final.kind === 'fail' ? final.reason : reason, final.kind === 'retry' ? final.at : null, now, d.delayScale);
+                // The run keeps counting its planning attempts for the console; the job's count is the one that decides.
+                await trx.updateTable('runs').set({ planning_attempts: job.attempts }).where('id', '=', run.id).execute();
+              },
+            };
+          }
+          ctx.logger.warn({ ...ids, err: { message: err instanceof Error ? err.message : String(err) } }, 'could not fetch the profile; planning without it');
+        }
+      }
+      const p = plan(curation, { ...event, profile, language }, profile, { runId: run.id, now });
+      return {
+        kind: 'done',
+        write: async (trx) => {
+          const planned = await completePlanningTx(trx, run.id, p, profile, now, d.delayScale, writeBackJson(curation.writeBack, p.values));
+          if (run.user_id) await trx.updateTable('runs').set({ planning_attempts: job.attempts }).where('id', '=', run.id).execute();
+          if (planned) {
+            ctx.logger.info({ ...ids, curationId: run.curation_id, outcome: p.outcome, problems: p.problems.map((x) => x.field) }, 'run planned');
+            // After the commit: settle's transaction ends right after this write.
+            setImmediate(() => d.onPlanned?.());
+          }
+        },
+      };
+    },
+  };
+}

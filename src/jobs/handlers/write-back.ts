@@ -1,0 +1,66 @@
+// Job kind writeBack: after a completed sequence, write the curation's
+// computed values to the customer's profile (PATCH /users/{id}), so managers
+// see them in the desk. Retried through outages like a message; its age
+// counts from the run's end.
+import type { Kysely } from 'kysely';
+import type { ChannelTalkClient } from '../../channeltalk/client.js';
+import type { Database } from '../../delivery/store/schema.js';
+import { finishWriteBackTx } from '../../delivery/store/dispatch-ops.js';
+import { attemptTimeoutMs, settleFailure } from '../../delivery/backoff.js';
+import { runIdPayload, type JobPayloads } from '../registry.js';
+import type { JobHandler, JobOutcome } from '../types.js';
+
+export interface WriteBackDeps {
+  db: Kysely<Database>;
+  clientFor: (channelId: string | null) => ChannelTalkClient | undefined;
+  maxAgeMs: number;
+  leaseMs: number;
+  random?: () => number;
+}
+
+export function writeBackHandler(d: WriteBackDeps): JobHandler<JobPayloads['writeBack']> & { kind: 'writeBack' } {
+  return {
+    kind: 'writeBack',
+    parse: runIdPayload,
+    leaseMs: d.leaseMs,
+    maxAgeMs: d.maxAgeMs,
+    async run(job, ctx): Promise<JobOutcome> {
+      const w = await d.db
+        .selectFrom('runs')
+        .select(['id', 'user_id', 'channel_id', 'chat_id', 'writeback_json', 'writeback_state'])
+        .where('id', '=', job.payload.runId)
+        .executeTakeFirst();
+      if (!w || w.writeback_state !== 'pending') return { kind: 'done' };
+      const ids = { runId: w.id, chatId: w.chat_id, userId: w.user_id };
+      const client = d.clientFor(w.channel_id);
+      if (!w.user_id || !w.writeback_json || !client) {
+        const reason = !client ? 'no configured channel serves this run' : 'the run has no user id';
+        ctx.logger.error(ids, 'profile write-back failed: no user or channel to write to');
+        return { kind: 'fail', reason, write: (trx) => finishWriteBackTx(trx, w.id, { done: false, retryAt: null, reason }) };
+      }
+      const patch = JSON.parse(w.writeback_json) as Record<string, unknown>;
+      try {
+        await client.patchUserProfile(w.user_id, patch, { retry: false, timeoutMs: attemptTimeoutMs(job.leaseEnd, ctx.now(), client.timeoutMs) });
+      } catch (err) {
+        // Counted from the run's end, with the wait growing with the age: the rule as it reads for write-backs since v1.
+        const s = settleFailure(err, { ageMs: ctx.now() - job.createdAt, maxAgeMs: d.maxAgeMs, attempts: null, now: ctx.now(), random: d.random ?? Math.random });
+        const outcome: JobOutcome = 'retryAt' in s ? { kind: 'retry', at: s.retryAt, reason: s.note } : { kind: 'fail', reason: s.fail };
+        return { ...outcome, write: async (trx, final) => {
+          if (final.kind === 'fail') {
+            ctx.logger.error({ ...ids, reason: final.reason }, 'profile write-back failed');
+            await finishWriteBackTx(trx, w.id, { done: false, retryAt: null, reason: final.reason });
+          } else {
+            ctx.logger.warn({ ...ids, reason: final.kind === 'retry' ? final.reason : undefined }, 'profile write-back will be retried');
+          }
+        } };
+      }
+      return {
+        kind: 'done',
+        write: async (trx) => {
+          await finishWriteBackTx(trx, w.id, { done: true });
+          ctx.logger.info({ ...ids, keys: Object.keys(patch) }, 'profile written back');
+        },
+      };
+    },
+  };
+}

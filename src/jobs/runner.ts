@@ -1,0 +1,212 @@
+// Runs jobs: claims what is due, runs each handler side by side up to a
+// bound, settles each outcome, and otherwise sleeps until the earliest due
+// time or lease end, or until wake(). There is no fixed poll: on SQLite the
+// only writer is this process, which wakes the runner whenever it adds
+// work. On PostgreSQL other instances add work too; their own runners take
+// it, and a long safety timer (safetyMs) covers what an instance that died
+// left behind without a due time we saw.
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../delivery/store/schema.js';
+import type { JobOps, JobRow } from '../delivery/store/job-ops.js';
+import { failureOutcome, settle, type Limits } from './settle.js';
+import type { Job, JobContext, JobHandler, JobOutcome } from './types.js';
+
+/** Timers the runner sleeps on; tests pass their own to see every sleep and fire it by hand. */
+export type Schedule = (ms: number, fire: () => void) => () => void;
+
+const realSchedule: Schedule = (ms, fire) => {
+  const t = setTimeout(fire, ms);
+  return () => clearTimeout(t);
+};
+
+/** Longest single timer (setTimeout's limit); a longer sleep is taken in steps. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+export interface RunnerOptions {
+  db: Kysely<Database>;
+  ops: JobOps;
+  // Handlers of every kind this runner takes; the service passes the typed registry (registry.ts).
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  handlers: ReadonlyArray<JobHandler<any>>;
+  owner: string;
+  logger: Logger;
+  concurrency?: number;
+  /** Longest sleep while nothing is due: null on SQLite (never), a few tens of seconds on PostgreSQL. */
+  safetyMs?: number | null;
+  now?: () => number;
+  random?: () => number;
+  schedule?: Schedule;
+  /** Observer: called before every claim query (tests count them). */
+  onClaim?: () => void;
+  onSettled?: (kind: string, outcome: JobOutcome['kind'] | 'lost') => void;
+}
+
+export class JobRunner {
+  private readonly inflight = new Set<Promise<void>>();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private readonly byKind = new Map<string, JobHandler<any>>();
+  private readonly leases = new Map<string, number>();
+  private loopDone: Promise<void> | null = null;
+  private stopping = false;
+  private woken = false;
+  private wakeUp: (() => void) | null = null;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly schedule: Schedule;
+  private readonly concurrency: number;
+
+  constructor(private readonly o: RunnerOptions) {
+    for (const h of o.handlers) {
+      if (this.byKind.has(h.kind)) throw new Error(`two handlers for the job kind ${h.kind}`);
+      this.byKind.set(h.kind, h);
+      this.leases.set(h.kind, h.leaseMs);
+    }
+    this.now = o.now ?? Date.now;
+    this.random = o.random ?? Math.random;
+    this.schedule = o.schedule ?? realSchedule;
+    this.concurrency = o.concurrency ?? 8;
+  }
+
+  start(): void {
+    this.loopDone ??= this.loop();
+  }
+
+  /** New work may be due now (a job was enqueued or settled): look at once. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Stops claiming; waits up to `graceMs` for running jobs. Unsettled claims expire and are taken over on the next start. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await this.loopDone;
+    let cancel = () => {};
+    const timedOut = await Promise.race([
+      Promise.allSettled([...this.inflight]).then(() => false),
+      new Promise<boolean>((r) => (cancel = realSchedule(graceMs, () => r(true)))),
+    ]);
+    cancel();
+    if (timedOut) this.o.logger.warn({ inflight: this.inflight.size }, 'shutdown: jobs still running were left for the next start');
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      this.woken = false;
+      let claimed: number;
+      try {
+        claimed = await this.tick();
+      } catch (err) {
+        this.o.logger.error({ err: errInfo(err) }, 'jobs: database error, retrying');
+        await this.sleep(1000);
+        continue;
+      }
+      if (this.stopping) break;
+      // Let I/O in: SQLite calls complete without leaving the microtask queue.
+      await new Promise<void>((r) => setImmediate(r));
+      if (this.woken || claimed > 0) continue;
+      if (this.inflight.size >= this.concurrency) {
+        // Every slot taken: a finishing job wakes us.
+        await this.sleep(null);
+        continue;
+      }
+      const next = await this.o.ops.nextWakeAt([...this.byKind.keys()]).catch(() => null);
+      const safety = this.o.safetyMs ?? null;
+      const until = next === null ? null : Math.max(0, next - this.now());
+      // Due now, yet not claimed: another instance holds it (PostgreSQL); look again after a moment.
+      const wait = until === 0 ? 50 : until === null ? safety : safety === null ? until : Math.min(until, safety);
+      await this.sleep(wait);
+    }
+  }
+
+  private async tick(): Promise<number> {
+    const now = this.now();
+    await this.o.ops.reclaimExpired(now);
+    const room = this.concurrency - this.inflight.size;
+    if (room <= 0) return 0;
+    this.o.onClaim?.();
+    const rows = await this.o.ops.claim(now, room, this.o.owner, this.leases);
+    for (const row of rows) this.track(this.runOne(row));
+    return rows.length;
+  }
+
+  private limits(h: JobHandler<unknown> | undefined, row: JobRow): Limits {
+    return { maxAttempts: row.max_attempts ?? h?.maxAttempts ?? null, maxAgeMs: row.max_age_ms ?? h?.maxAgeMs ?? null };
+  }
+
+  private async runOne(row: JobRow): Promise<void> {
+    const h = this.byKind.get(row.kind);
+    const base: Job<unknown> = {
+      id: row.id,
+      kind: row.kind,
+      key: row.key,
+      payload: null,
+      attempts: row.attempts,
+      runAt: row.run_at,
+      createdAt: row.created_at,
+      lane: row.lane,
+      leaseEnd: row.locked_until ?? this.now(),
+    };
+    const limits = this.limits(h, row);
+    const logger = this.o.logger.child({ jobId: row.id, jobKind: row.kind });
+    const ctx: JobContext = {
+      now: this.now,
+      logger,
+      failure: (err, write) => ({ ...failureOutcome(err, base, limits, this.now(), this.random), ...(write ? { write } : {}) }),
+    };
+    const outcome = await this.outcomeOf(h, row, base, ctx);
+    const applied = await settle(this.o.db, this.o.ops, base, this.o.owner, outcome, limits, this.now());
+    this.o.onSettled?.(row.kind, applied === 'lost' ? 'lost' : applied.kind);
+    if (applied === 'lost') logger.warn('job settled after its lease: another instance took it over, outcome dropped');
+    else if (applied.kind === 'fail') logger.error({ reason: applied.reason, attempts: row.attempts }, 'job failed');
+    else if (applied.kind === 'retry') logger.warn({ reason: applied.reason, retryInMs: applied.at - this.now(), attempts: row.attempts }, 'job will be retried');
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private async outcomeOf(h: JobHandler<any> | undefined, row: JobRow, base: Job<unknown>, ctx: JobContext): Promise<JobOutcome> {
+    if (!h) return { kind: 'fail', reason: `no handler for the job kind ${row.kind}` };
+    let payload: unknown;
+    try {
+      payload = h.parse(JSON.parse(row.payload_json));
+    } catch (err) {
+      return { kind: 'fail', reason: `bad payload: ${errInfo(err).message}` };
+    }
+    try {
+      return (await h.run({ ...base, payload }, ctx));
+    } catch (err) {
+      // A throw is a failure like any other: the one rule decides retry or fail.
+      return ctx.failure(err);
+    }
+  }
+
+  private track(p: Promise<void>): void {
+    const tracked: Promise<void> = p
+      .catch((err: unknown) => this.o.logger.error({ err: errInfo(err) }, 'jobs: unexpected error'))
+      .finally(() => {
+        this.inflight.delete(tracked);
+        this.wake();
+      });
+    this.inflight.add(tracked);
+  }
+
+  /** Sleeps `ms` (null: until woken). */
+  private sleep(ms: number | null): Promise<void> {
+    return new Promise((resolve) => {
+      let cancel = () => {};
+      const done = () => {
+        cancel();
+        this.wakeUp = null;
+        resolve();
+      };
+      if (ms !== null) cancel = this.schedule(Math.min(ms, MAX_TIMER_MS), done);
+      this.wakeUp = done;
+      if (this.woken || this.stopping) done();
+    });
+  }
+}
+
+function errInfo(err: unknown): { name: string; message: string } {
+  return err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) };
+}

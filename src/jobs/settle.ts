@@ -1,0 +1,84 @@
+// The one place a job's outcome is applied: its limits (maximum age and
+// attempts turn a retry into a fail), the chat's lock for a `chat:` lane,
+// the job's row (deleted when done, rescheduled, or failed) and the
+// handler's own writes, in one transaction. A job no longer held by this
+// instance (its lease ended and another took it over) changes nothing.
+import type { Kysely } from 'kysely';
+import type { Database } from '../delivery/store/schema.js';
+import type { JobOps } from '../delivery/store/job-ops.js';
+import { lockChat } from '../delivery/store/chat-queue.js';
+import { settleFailure } from '../delivery/backoff.js';
+import type { Job, JobOutcome, SettledOutcome } from './types.js';
+
+export interface Limits {
+  maxAttempts: number | null;
+  maxAgeMs: number | null;
+}
+
+/** The lane `chat:<id>` also serializes on the chat's row, like every transaction that moves a chat's queue. */
+export const chatLane = (chatId: string): string => `chat:${chatId}`;
+
+/** A retry past the job's limits is a fail, with the reason an operator can read. */
+export function withinLimits(outcome: JobOutcome, job: Pick<Job<unknown>, 'attempts' | 'createdAt'>, limits: Limits, now: number): SettledOutcome {
+  switch (outcome.kind) {
+    case 'done':
+      return { kind: 'done' };
+    case 'fail':
+      return { kind: 'fail', reason: outcome.reason };
+    case 'retry': {
+      const seconds = Math.round((now - job.createdAt) / 1000);
+      if (limits.maxAttempts !== null && job.attempts >= limits.maxAttempts) {
+        return { kind: 'fail', reason: `gave up after ${job.attempts} attempts over ${seconds} s: ${outcome.reason}` };
+      }
+      if (limits.maxAgeMs !== null && now - job.createdAt >= limits.maxAgeMs) {
+        return { kind: 'fail', reason: `gave up after ${job.attempts} attempts over ${seconds} s: ${outcome.reason}` };
+      }
+      return { kind: 'retry', at: outcome.at, reason: outcome.reason };
+    }
+    default: {
+      const unknown: never = outcome;
+      throw new Error(`unknown job outcome ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+/** settleFailure for a job: its age counts from its creation, its attempts from the claims. */
+export function failureOutcome(err: unknown, job: Pick<Job<unknown>, 'attempts' | 'createdAt'>, limits: Limits, now: number, random: () => number): JobOutcome {
+  const s = settleFailure(err, { ageMs: now - job.createdAt, maxAgeMs: limits.maxAgeMs ?? Number.POSITIVE_INFINITY, attempts: job.attempts, now, random });
+  return 'retryAt' in s ? { kind: 'retry', at: s.retryAt, reason: s.note } : { kind: 'fail', reason: s.fail };
+}
+
+/** Applies the outcome; returns what was applied, or 'lost' when the job is no longer ours. */
+export async function settle(
+  db: Kysely<Database>,
+  ops: JobOps,
+  job: Job<unknown>,
+  owner: string,
+  outcome: JobOutcome,
+  limits: Limits,
+  now: number,
+): Promise<SettledOutcome | 'lost'> {
+  const final = withinLimits(outcome, job, limits, now);
+  return db.transaction().execute(async (trx) => {
+    if (job.lane?.startsWith('chat:')) await lockChat(trx, job.lane.slice('chat:'.length), now);
+    if (!(await ops.holds(trx, job.id, owner))) return 'lost' as const;
+    switch (final.kind) {
+      case 'done':
+        // Deleted before the handler's writes, so a recurring job may enqueue its next occurrence under the same key.
+        await ops.remove(trx, job.id);
+        break;
+      case 'retry':
+        await ops.reschedule(trx, job.id, final.at, final.reason);
+        break;
+      case 'fail':
+        await ops.fail(trx, job.id, final.reason);
+        break;
+      default: {
+        const unknown: never = final;
+        throw new Error(`unknown job outcome ${JSON.stringify(unknown)}`);
+      }
+    }
+    await outcome.write?.(trx, final);
+    return final;
+  });
+}

@@ -1,0 +1,62 @@
+// The job engine's vocabulary. A job is one piece of timed work (send,
+// plan, write back, a health check...): a row in `jobs` with a kind, a due
+// time and a lease. Its handler does the work and says how it went; one
+// settle() (settle.ts) applies that, with the backoff and the limits.
+import type { Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../delivery/store/schema.js';
+import type { EnqueueSpec } from '../delivery/store/job-ops.js';
+
+/**
+ * Runs inside settle's transaction, after the job's own row changed: the
+ * handler's effects commit together with its outcome, or not at all.
+ * `final` is the outcome applied, which may be a fail where the handler
+ * asked for a retry (the job reached its maximum age or attempts).
+ */
+export type JobWrite = (trx: Transaction<Database>, final: SettledOutcome) => Promise<void>;
+
+export type JobOutcome =
+  | { kind: 'done'; write?: JobWrite }
+  | { kind: 'retry'; at: number; reason: string; write?: JobWrite }
+  | { kind: 'fail'; reason: string; write?: JobWrite };
+
+export type SettledOutcome = { kind: 'done' } | { kind: 'retry'; at: number; reason: string } | { kind: 'fail'; reason: string };
+
+export interface Job<P> {
+  id: number;
+  kind: string;
+  key: string | null;
+  payload: P;
+  /** Claims so far, this one included. */
+  attempts: number;
+  runAt: number;
+  createdAt: number;
+  lane: string | null;
+  /** This claim's lease ends here; an attempt must be over (and settled) before. */
+  leaseEnd: number;
+}
+
+export interface JobContext {
+  now(): number;
+  logger: Logger;
+  /**
+   * The one failure rule (delivery/backoff.ts settleFailure) for this job:
+   * a transient error younger than the job's maximum age retries with
+   * backoff, anything else fails. Pass `write` to record it in the domain.
+   */
+  failure(err: unknown, write?: JobWrite): JobOutcome;
+}
+
+export interface JobHandler<P> {
+  kind: string;
+  /** Validates the stored payload; a throw fails the job (bad payload) without running it. */
+  parse(payload: unknown): P;
+  /** How long a claim protects the job from other instances. */
+  leaseMs: number;
+  /** Limits; a job row's own max_attempts / max_age_ms win. Unset: unlimited. */
+  maxAttempts?: number;
+  maxAgeMs?: number;
+  run(job: Job<P>, ctx: JobContext): Promise<JobOutcome>;
+}
+
+export type JobSpec = EnqueueSpec;

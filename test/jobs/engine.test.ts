@@ -1,0 +1,185 @@
+// The job engine on its own, on SQLite and (when available) PostgreSQL:
+// dedupe by key, lane serialization, lease takeover, retry with backoff
+// and the maximum age, recurring jobs, and sleeping until the next due time
+// with no claim query while nothing is due (an injected clock and timers).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { Store } from '../../src/delivery/store/store.js';
+import { JobOps } from '../../src/delivery/store/job-ops.js';
+import { JobRunner, type Schedule } from '../../src/jobs/runner.js';
+import { settle, chatLane } from '../../src/jobs/settle.js';
+import { scheduleEvery } from '../../src/jobs/recurring.js';
+import type { Job, JobHandler, JobOutcome } from '../../src/jobs/types.js';
+import { ChannelTalkUnavailableError } from '../../src/channeltalk/errors.js';
+import { freshDatabases } from '../support/databases.js';
+import { eventually } from '../support/processes.js';
+
+const DB_KINDS = await freshDatabases();
+const LEASES = new Map([['t', 10_000]]);
+const silent = pino({ level: 'silent' });
+
+const asJob = (r: { id: number; kind: string; key: string | null; attempts: number; run_at: number; created_at: number; lane: string | null; locked_until: number | null }): Job<unknown> => ({
+  id: r.id, kind: r.kind, key: r.key, payload: null, attempts: r.attempts, runAt: r.run_at, createdAt: r.created_at, lane: r.lane, leaseEnd: r.locked_until ?? 0,
+});
+
+for (const kind of DB_KINDS) {
+  describe(`jobs on ${kind.name}`, () => {
+    let store: Store;
+    let ops: JobOps;
+    before(async () => {
+      store = await Store.open(kind.url, { delayScale: 1 });
+      ops = new JobOps(store.db, store.dialect);
+    });
+    after(async () => {
+      await store.close();
+    });
+    const clear = () => store.db.deleteFrom('jobs').execute();
+
+    test('a key dedupes: the second enqueue adds nothing, even inside another transaction', async () => {
+      await clear();
+      assert.equal(await ops.enqueue({ kind: 't', key: 'k1', payload: { n: 1 } }, 1_000), true);
+      const again = await store.db.transaction().execute((trx) => ops.enqueue({ kind: 't', key: 'k1', payload: { n: 2 } }, 1_000, trx));
+      assert.equal(again, false);
+      const rows = await store.db.selectFrom('jobs').selectAll().execute();
+      assert.deepEqual(rows.map((r) => r.payload_json), ['{"n":1}']);
+      // Without a key nothing is deduped.
+      assert.equal(await ops.enqueue({ kind: 't', payload: {} }, 1_000), true);
+      assert.equal(await ops.enqueue({ kind: 't', payload: {} }, 1_000), true);
+    });
+
+    test('a lane runs one job at a time, in due order; other lanes and lane-less jobs go on', async () => {
+      await clear();
+      for (const [n, lane, at] of [[1, 'chat:a', 100], [2, 'chat:a', 101], [3, 'chat:b', 102], [4, null, 103]] as const) {
+        await ops.enqueue({ kind: 't', payload: { n }, lane, runAt: at }, 100);
+      }
+      const first = await ops.claim(1_000, 10, 'i1', LEASES);
+      assert.deepEqual(first.map((r) => JSON.parse(r.payload_json) as unknown), [{ n: 1 }, { n: 3 }, { n: 4 }]);
+      assert.deepEqual(await ops.claim(1_000, 10, 'i2', LEASES), [], 'n=2 waits for n=1 of its lane');
+      const one = first[0]!;
+      assert.deepEqual(await settle(store.db, ops, asJob(one), 'i1', { kind: 'done' }, { maxAttempts: null, maxAgeMs: null }, 1_001), { kind: 'done' });
+      const second = await ops.claim(1_002, 10, 'i2', LEASES);
+      assert.deepEqual(second.map((r) => JSON.parse(r.payload_json) as unknown), [{ n: 2 }]);
+    });
+
+    test('an expired lease is taken over, and the late owner settles nothing', async () => {
+      await clear();
+      await ops.enqueue({ kind: 't', key: 'lease', payload: {}, lane: chatLane('c') }, 0);
+      const [mine] = await ops.claim(1_000, 1, 'slow', LEASES);
+      assert.ok(mine);
+      assert.equal(mine.locked_until, 11_000);
+      assert.equal(await ops.reclaimExpired(10_999), 0, 'the lease still holds');
+      assert.equal(await ops.reclaimExpired(11_001), 1);
+      const [theirs] = await ops.claim(11_001, 1, 'other', LEASES);
+      assert.equal(theirs?.id, mine.id);
+      assert.equal(theirs?.attempts, 2);
+      let wrote = false;
+      const late = await settle(store.db, ops, asJob(mine), 'slow', { kind: 'done', write: () => Promise.resolve(void (wrote = true)) }, { maxAttempts: null, maxAgeMs: null }, 11_500);
+      assert.equal(late, 'lost');
+      assert.equal(wrote, false, "the late owner's writes are not applied");
+      assert.equal((await store.db.selectFrom('jobs').select('locked_by').executeTakeFirstOrThrow()).locked_by, 'other');
+    });
+
+    test('retry backs off and keeps the error; past the maximum age it fails with the reason', async () => {
+      await clear();
+      const handler: JobHandler<unknown> = {
+        kind: 't',
+        parse: (p) => p,
+        leaseMs: 10_000,
+        maxAgeMs: 60_000,
+        run: () => Promise.reject(new ChannelTalkUnavailableError({ reason: 'server_error', method: 'GET', path: '/open/v5/users/u', status: 503 })),
+      };
+      let now = 1_000;
+      await ops.enqueue({ kind: 't', key: 'r', payload: {} }, now);
+      const settled: string[] = [];
+      const runner = new JobRunner({ db: store.db, ops, handlers: [handler], owner: 'i', logger: silent, now: () => now, random: () => 0.5, schedule: () => () => {}, onSettled: (_k, o) => settled.push(o) });
+      runner.start();
+      await eventually(() => settled.length === 1, 5_000, 'the first attempt');
+      const row = await store.db.selectFrom('jobs').selectAll().executeTakeFirstOrThrow();
+      assert.equal(row.state, 'pending');
+      assert.equal(row.attempts, 1);
+      assert.ok(row.run_at > 1_000 && row.run_at <= 1_000 + 500, `backoff of attempt 1 is within 0.5 s: ${row.run_at}`);
+      assert.match(row.last_error ?? '', /server_error 503/);
+      // Older than the maximum age now: the next failure gives up.
+      now = 61_000;
+      runner.wake();
+      await eventually(() => settled.length === 2, 5_000, 'the second attempt');
+      await runner.stop(1_000);
+      const failed = await store.db.selectFrom('jobs').selectAll().executeTakeFirstOrThrow();
+      assert.equal(failed.state, 'failed');
+      assert.match(failed.last_error ?? '', /gave up after 2 attempts over 60 s/);
+      assert.deepEqual(settled, ['retry', 'fail']);
+    });
+
+    test('a retry the handler asks for past its maximum attempts is a fail', async () => {
+      await clear();
+      await ops.enqueue({ kind: 't', key: 'ma', payload: {}, maxAttempts: 1 }, 0);
+      const [r] = await ops.claim(10, 1, 'i', LEASES);
+      const out = await settle(store.db, ops, asJob(r!), 'i', { kind: 'retry', at: 20, reason: 'busy' }, { maxAttempts: 1, maxAgeMs: null }, 10);
+      assert.deepEqual(out, { kind: 'fail', reason: 'gave up after 1 attempts over 0 s: busy' });
+    });
+
+    test('sleeps until the next due time: no claim query runs while nothing is due', async () => {
+      await clear();
+      let now = 1_000_000;
+      const timers: Array<{ ms: number; fire: () => void }> = [];
+      const schedule: Schedule = (ms, fire) => {
+        const t = { ms, fire };
+        timers.push(t);
+        return () => void timers.splice(timers.indexOf(t), 1);
+      };
+      let claims = 0;
+      const ran: number[] = [];
+      const handler: JobHandler<{ n: number }> = {
+        kind: 't',
+        parse: (p) => p as { n: number },
+        leaseMs: 10_000,
+        run: (job) => {
+          ran.push(job.payload.n);
+          return Promise.resolve<JobOutcome>({ kind: 'done' });
+        },
+      };
+      await ops.enqueue({ kind: 't', payload: { n: 1 }, runAt: now + 600_000 }, now);
+      let claimsAtSettle = -1;
+      const runner = new JobRunner({ db: store.db, ops, handlers: [handler], owner: 'i', logger: silent, now: () => now, schedule, onClaim: () => claims++, onSettled: () => (claimsAtSettle = claims) });
+      runner.start();
+      await eventually(() => timers.length === 1, 5_000, 'the runner to go to sleep');
+      assert.equal(timers[0]!.ms, 600_000, 'it sleeps exactly until the job is due');
+      const claimsAsleep = claims;
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(claims, claimsAsleep, 'no claim query while asleep');
+      assert.deepEqual(ran, []);
+      // The job becomes due: the timer fires.
+      now += 600_000;
+      timers[0]!.fire();
+      await eventually(() => ran.length === 1, 5_000, 'the job to run');
+      // With nothing left, the runner sleeps without a timer (SQLite: no safety poll) until woken.
+      // The settle wakes the runner for one more pass, which finds nothing and sleeps.
+      await eventually(() => claimsAtSettle >= 0 && claims > claimsAtSettle && timers.length === 0, 5_000, 'the runner to sleep with no timer');
+      await new Promise((r) => setTimeout(r, 100));
+      const idle = claims;
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(claims, idle, 'no claim while nothing waits');
+      await ops.enqueue({ kind: 't', payload: { n: 2 } }, now);
+      runner.wake();
+      await eventually(() => ran.length === 2, 5_000, 'a woken runner runs new work at once');
+      await runner.stop(1_000);
+    });
+
+    test('a recurring job runs again under the same key, once', async () => {
+      await clear();
+      let now = 5_000;
+      const every = scheduleEvery('t', 'sweep', 60_000, { what: 'sweep' });
+      assert.equal(await every.ensure(store.db, now), true);
+      assert.equal(await every.ensure(store.db, now), false, 'a second start-up schedules nothing more');
+      const [r] = await ops.claim(now, 5, 'i', LEASES);
+      const out = every.done(now);
+      await settle(store.db, ops, asJob(r!), 'i', out, { maxAttempts: null, maxAgeMs: null }, now);
+      const rows = await store.db.selectFrom('jobs').selectAll().execute();
+      assert.deepEqual(rows.map((x) => [x.key, x.run_at, x.state, x.attempts]), [['sweep', 65_000, 'pending', 0]]);
+      now = 65_000;
+      assert.equal((await ops.claim(now - 1, 5, 'i', LEASES)).length, 0, 'not before its time');
+      assert.equal((await ops.claim(now, 5, 'i', LEASES)).length, 1);
+    });
+  });
+}
