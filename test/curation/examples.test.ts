@@ -6,6 +6,7 @@ import path from 'node:path';
 import { loadCurations, matchCurations, plan, type CurationSet } from '../../src/curation/index.js';
 import { MessageBodySchema } from '../../src/channeltalk/wire.js';
 import { ROOT, tempDir, userMessage, chatOpened } from './helpers.js';
+import { webUrl } from '../support/bodies.js';
 
 async function load(dir: string): Promise<CurationSet> {
   const r = await loadCurations(path.resolve(ROOT, dir));
@@ -45,7 +46,7 @@ describe('examples/curations/refund-estimate.yaml', () => {
       assert.equal(p.messages.length, count);
       for (const m of p.messages) assert.ok(MessageBodySchema.safeParse(m.body).success);
       const buttons = p.messages.flatMap((m) => m.body.buttons ?? []);
-      if (refund > 0) assert.equal(buttons[0]?.action.attributes.url, `https://shop.example/refund?amount=${refund}`);
+      if (refund > 0) assert.equal(webUrl(buttons[0]), `https://shop.example/refund?amount=${refund}`);
       else assert.equal(buttons.length, 0);
     });
   }
