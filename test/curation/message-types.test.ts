@@ -174,10 +174,11 @@ messages:
     assert.match(text, / {4}\[ 식단 플래너 \] → WAM planner of app app-1 \(green\)/);
   });
 
-  test('typing delays count nested bullets and form labels, not files', () => {
+  test('typing delays count nested bullets, form labels and code as written, not files', () => {
     const bullets = { blocks: [{ type: 'bullets' as const, blocks: [{ type: 'text' as const, value: 'ab' }, { type: 'bullets' as const, blocks: [{ type: 'text' as const, value: '<b>cd</b>' }] }] }] };
     assert.equal(visibleLength(bullets), 4);
     assert.equal(visibleLength({ files: [FILE] }), 0);
+    assert.equal(visibleLength({ blocks: [{ type: 'code', value: '<b>x</b>' }] }), 8, 'a code block shows its text as written');
     assert.equal(visibleLength({ form: { type: 'custom', inputs: [{ type: 'text', label: 'Name' }] } }), 4);
   });
 });
