@@ -104,8 +104,8 @@ function compileInput(input: z.infer<typeof InputFile>, path: PathSegment[], ctx
   const label = localized(input.label, [...path, 'label'], 'title', ctx);
   if (!field) {
     const names = [...ctx.fields.keys()];
-    const known = names.length > 0 ? ` (${names.join(', ')})` : ' (it has none)';
-    ctx.errors.push(new CurationFileError([...path, 'field'], `unknown field '${input.field}'${didYouMean(input.field, names)}: a form input writes one of this curation's fields${known}`));
+    const known = names.length > 0 ? ` (${names.join(', ')})` : ', and it has none';
+    ctx.errors.push(new CurationFileError([...path, 'field'], `unknown field '${input.field}'${didYouMean(input.field, names) || '.'} A form input writes one of this curation's fields${known}`));
     return null;
   }
   const before = asked.get(field.name);
@@ -117,7 +117,7 @@ function compileInput(input: z.infer<typeof InputFile>, path: PathSegment[], ctx
   const kinds = ASKED_AS[field.type];
   const kind = input.type === undefined ? kinds[0] : kinds.find(([t]) => t === input.type);
   if (kind === undefined) {
-    ctx.errors.push(new CurationFileError([...path, 'type'], `a ${field.type} field is asked as ${orList(kinds.map(([t]) => t))}, not ${String(input.type)}`));
+    ctx.errors.push(new CurationFileError([...path, 'type'], `${/^[aeiou]/.test(field.type) ? 'an' : 'a'} ${field.type} field is asked as ${orList(kinds.map(([t]) => t))}, not ${String(input.type)}`));
     return null;
   }
   const [type, dataType] = kind;
