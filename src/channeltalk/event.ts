@@ -92,18 +92,3 @@ export type Event =
 export function isTakeover(e: Event): e is ManagerMessageEvent | ChatClosedEvent | ChatAssignedEvent {
   return e.kind === 'managerMessage' || e.kind === 'chatClosed' || e.kind === 'chatAssigned';
 }
-
-/** Events that can start a curation (a trigger's `on`). Every other kind only stops sequences or is recorded. */
-export function canStart(e: Event): e is ChatOpenedEvent | UserMessageEvent {
-  switch (e.kind) {
-    case 'chatOpened':
-    case 'userMessage':
-      return true;
-    case 'managerMessage':
-    case 'botMessage':
-    case 'chatClosed':
-    case 'chatAssigned':
-    case 'ignored':
-      return false;
-  }
-}

@@ -3,7 +3,7 @@
 // (before sending) and the fake Channel Talk (to answer like the real one)
 // check it. Reasons name positions and tag kinds only, never the text: it may
 // be customer data.
-import { MessageBodySchema } from './wire.js';
+import { MessageBodySchema, type Block } from './wire.js';
 
 interface TagRule {
   re: RegExp;
@@ -61,7 +61,7 @@ export function escapeText(s: string): string {
 
 /**
  * Everything the real API would reject in a message body: the schema and the
- * markup of every text value (bullets included). Empty when acceptable.
+ * markup of every text value (nested bullets included). Empty when acceptable.
  */
 export function messageBodyProblems(body: unknown): string[] {
   const parsed = MessageBodySchema.safeParse(body);
@@ -72,16 +72,27 @@ export function messageBodyProblems(body: unknown): string[] {
     });
   }
   const problems: string[] = [];
-  parsed.data.blocks?.forEach((block, i) => {
-    if (block.type === 'text') {
-      const reason = checkTextMarkup(block.value);
-      if (reason !== null) problems.push(`blocks.${i}.value: ${reason}`);
-    } else if (block.type === 'bullets') {
-      block.blocks.forEach((inner, j) => {
-        const reason = checkTextMarkup(inner.value);
-        if (reason !== null) problems.push(`blocks.${i}.blocks.${j}.value: ${reason}`);
-      });
-    }
-  });
+  const walk = (blocks: readonly Block[], at: string): void => {
+    blocks.forEach((block, i) => {
+      const where = `${at}.${i}`;
+      switch (block.type) {
+        case 'text': {
+          const reason = checkTextMarkup(block.value);
+          if (reason !== null) problems.push(`${where}.value: ${reason}`);
+          return;
+        }
+        case 'bullets':
+          walk(block.blocks, `${where}.blocks`);
+          return;
+        case 'code':
+          return;
+        default: {
+          const _never: never = block;
+          throw new Error(`unknown block ${String(_never)}`);
+        }
+      }
+    });
+  };
+  walk(parsed.data.blocks ?? [], 'blocks');
   return problems;
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatLoadError, loadCurations } from '../curation/index.js';
 import { warningsOf } from '../curation/warnings.js';
+import { describeTrigger } from '../curation/triggers/registry.js';
 import type { CliIO, Command } from './io.js';
 
 export function curationsDir(io: CliIO, dir: string | undefined): string {
@@ -38,8 +39,7 @@ export const checkCommand: Command = async (argv, io) => {
     return 0;
   }
   for (const c of curations) {
-    const trigger = c.trigger.on === 'userMessage' ? `userMessage: ${c.trigger.keywords.join(', ')}` : 'chatOpened';
-    io.stdout(`ok  ${c.id.padEnd(20)} ${shownPath(io, c.file)}  (${trigger}; ${c.messageCount} messages; ${c.languages.join('/')})${c.enabled ? '' : '  [disabled]'}`);
+    io.stdout(`ok  ${c.id.padEnd(20)} ${shownPath(io, c.file)}  (${describeTrigger(c.trigger)}; ${c.messageCount} messages; ${c.languages.join('/')})${c.enabled ? '' : '  [disabled]'}`);
     for (const w of warningsOf(c)) io.stderr(formatLoadError({ ...w, file: shownPath(io, w.file), message: `warning: ${w.message}` }));
   }
   io.stdout(`${curations.length} curation${curations.length === 1 ? '' : 's'} valid`);

@@ -7,15 +7,14 @@ import { compileExpression, ExpressionError, RESERVED_NAMES, type Evaluator, typ
 import { importFunctionModule, type CurationFunction } from './functions.js';
 import { compileTable, type Table } from './tables.js';
 import { buildOptionMatcher } from './options.js';
-import { normalizeKeyword, normalizeLabel } from './normalize.js';
 import { parseDuration } from './durations.js';
 import { compileDelay, compileMessages, isHttpUrl, type MessageContext } from './compile-messages.js';
 import { CurationFileError, type PathSegment } from './load-errors.js';
 import { attach, type CompiledCuration, type CompiledValue } from './internals.js';
 import type { CompiledField } from './profile.js';
 import type { CurationFile } from './schema.js';
-import type { Curation, FieldSpec, TakeoverEventKind, WorkflowRef } from './types.js';
-import { ID_PATTERN, ID_RULE } from '../channeltalk/ids.js';
+import type { Curation, FieldSpec, TakeoverEventKind } from './types.js';
+import { compileTrigger } from './triggers/registry.js';
 import { errorAt, lineAt, type SourceDoc } from './yaml-errors.js';
 import { isBareLookup } from './url-values.js';
 import { attachWarnings } from './warnings.js';
@@ -163,6 +162,7 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
     warnings,
     fixedNames,
     loopBounds,
+    fields: new Map(fields.map((f) => [f.name, publicField(f)])),
   });
   const messages = compileMessages(file.messages, ['messages'], mctx(messageNames, whenCtx));
   const fallback = file.fallback ? compileMessages(file.fallback.messages, ['fallback', 'messages'], mctx(fallbackNames, null)) : [];
@@ -171,25 +171,8 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
     errors.push(new CurationFileError(['consentFallback'], 'no field is marked consent: true, so this is never sent'));
   }
 
-  // Trigger
-  const trigger = file.trigger;
-  const keywords = (trigger.keywords ?? []).map((k, i) => {
-    const n = normalizeKeyword(k);
-    if (n === '') errors.push(new CurationFileError(['trigger', 'keywords', i], 'has no letters or digits left once spacing and punctuation are ignored'));
-    return n;
-  });
-  if (trigger.on === 'userMessage' && keywords.length === 0) {
-    errors.push(new CurationFileError(['trigger'], "a userMessage trigger needs 'keywords' (otherwise every message the customer writes would start it)"));
-  }
-  if (trigger.on === 'chatOpened' && (trigger.keywords !== undefined || trigger.match !== undefined)) {
-    errors.push(new CurationFileError(['trigger', trigger.keywords !== undefined ? 'keywords' : 'match'], 'keywords only apply to userMessage triggers'));
-  }
-  const workflows = (trigger.workflows ?? []).map((w, i) => compileWorkflowRef(w, ['trigger', 'workflows', i], errors));
-  const chatTags = (trigger.chatTags ?? []).map((t, i) => {
-    const n = normalizeLabel(t);
-    if (n === '') errors.push(new CurationFileError(['trigger', 'chatTags', i], 'is empty'));
-    return n;
-  });
+  // Trigger: each kind's own keys are its registry entry's.
+  const trigger = compileTrigger(file.trigger, errors);
 
   // Limits and takeover
   const cooldown = file.limits?.cooldown ?? null;
@@ -217,14 +200,7 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
     ...(file.title !== undefined ? { title: file.title } : {}),
     ...(file.description !== undefined ? { description: file.description } : {}),
     enabled: file.enabled ?? true,
-    trigger: {
-      on: trigger.on,
-      supportBots: (trigger.supportBots ?? []).map((b) => String(b).trim()),
-      workflows,
-      chatTags: trigger.chatTags ?? [],
-      keywords: trigger.keywords ?? [],
-      match: trigger.match ?? 'exact',
-    },
+    trigger: trigger.trigger,
     limits: { oncePerChat: file.limits?.oncePerChat ?? true, cooldownMs },
     takeover: { cancelOn: file.takeover?.cancelOn ?? (['managerMessage', 'chatClosed', 'chatAssigned'] satisfies TakeoverEventKind[]) },
     needsProfile: fields.length > 0,
@@ -243,8 +219,7 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
     values,
     baseScope: { ...settings },
     settings,
-    keywords: trigger.on === 'userMessage' ? { keywords, match: trigger.match ?? 'exact' } : null,
-    chatTags,
+    trigger,
     messages,
     fallback,
     consentFallback,
@@ -252,20 +227,6 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
   attach(curation, inner);
   attachWarnings(curation, warnings.map((w) => errorAt(source, w.path, w.message, w.lineOffset)));
   return { ok: true, curation };
-}
-
-/** A workflow (an id, or {id, sections}) as the matcher compares it: ids as strings, checked to be ids. */
-function compileWorkflowRef(ref: NonNullable<CurationFile['trigger']['workflows']>[number], path: PathSegment[], errors: CurationFileError[]): WorkflowRef {
-  const entry = typeof ref === 'object' ? ref : { id: ref, sections: [] };
-  const idAt = (v: string | number, at: PathSegment[]): string => {
-    const id = String(v).trim();
-    if (!ID_PATTERN.test(id)) errors.push(new CurationFileError(at, `'${id}' is not a Channel Talk id: ${ID_RULE}`));
-    return id;
-  };
-  return {
-    id: idAt(entry.id, typeof ref === 'object' ? [...path, 'id'] : path),
-    sections: (entry.sections ?? []).map((s, i) => idAt(s, [...path, 'sections', i])),
-  };
 }
 
 function compileField(name: string, spec: NonNullable<CurationFile['fields']>[string]): CompiledField {

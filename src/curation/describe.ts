@@ -1,8 +1,11 @@
 // A plan as a person reads it: what `curation preview` prints. It is derived
 // from the Plan itself, so it shows exactly what would be sent.
-import type { Block } from '../channeltalk/wire.js';
+import { viewAttachments, viewBlock } from './blocks/registry.js';
+import { describeButton } from './buttons.js';
 import type { Plan, Value } from './plan-types.js';
 import { formatDuration } from './durations.js';
+
+export { readable } from './blocks/spans.js';
 
 export function describePlan(plan: Plan): string {
   const lines: string[] = [];
@@ -20,30 +23,12 @@ export function describePlan(plan: Plan): string {
   for (const m of plan.messages) {
     at += m.delayMs;
     lines.push('', `#${m.seq + 1}  after ${formatDuration(m.delayMs)} (at ${formatDuration(at)})`);
-    for (const b of m.body.blocks ?? []) lines.push(...describeBlock(b));
-    for (const b of m.body.buttons ?? []) lines.push(`    [ ${b.title} ] → ${b.action.attributes.url}${b.colorVariant ? ` (${b.colorVariant})` : ''}`);
+    const parts = [...(m.body.blocks ?? []).map(viewBlock), ...viewAttachments(m.body)];
+    for (const part of parts) lines.push(...part.describe().map((l) => `    ${l}`));
+    for (const b of m.body.buttons ?? []) lines.push(`    ${describeButton(b)}`);
+    if (m.body.options) lines.push(`    options: ${m.body.options.join(', ')}`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-function describeBlock(b: Block): string[] {
-  const indent = (s: string, first: string, rest: string) => s.split('\n').map((l, i) => `${i === 0 ? first : rest}${l}`);
-  if (b.type === 'text') return indent(readable(b.value), '    ', '    ');
-  if (b.type === 'code') return ['    ```', ...indent(b.value, '    ', '    '), '    ```'];
-  return b.blocks.flatMap((item) => indent(readable(item.value), '    • ', '      '));
-}
-
-/** Channel Talk markup as plain text: **bold**, _italic_, label (url). */
-export function readable(markup: string): string {
-  return markup
-    .replace(/<link type="url" value="([^"]*)">(.*?)<\/link>/g, '$2 ($1)')
-    .replace(/<link type="url">(.*?)<\/link>/g, '$1')
-    .replace(/<\/?b>/g, '**')
-    .replace(/<\/?i>/g, '_')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, '&');
 }
 
 function formatValue(v: Value): string {

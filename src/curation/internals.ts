@@ -3,26 +3,19 @@
 import type { Evaluator } from './expressions.js';
 import type { CompiledTemplate } from './templates.js';
 import type { DelaySpec } from './delays.js';
-import type { KeywordRule } from './keywords.js';
+import type { CompiledTrigger } from './triggers/registry.js';
 import type { CompiledField } from './profile.js';
-import type { ColorVariant } from '../channeltalk/wire.js';
+import type { MessageOption } from '../channeltalk/wire.js';
+import type { CompiledAttachment, CompiledBlock } from './blocks/registry.js';
+import type { CompiledButton } from './buttons.js';
 import type { Curation } from './types.js';
 import type { PathSegment } from './load-errors.js';
 
 /** One template per language the curation speaks. */
 export type Localized = Map<string, CompiledTemplate>;
 
-export type CompiledBlock =
-  | { type: 'text'; text: Localized; path: PathSegment[] }
-  | { type: 'code'; text: Localized; language: string | undefined; path: PathSegment[] }
-  | { type: 'bullets'; items: Localized[]; path: PathSegment[] };
-
-export interface CompiledButton {
-  title: Localized;
-  url: Localized;
-  color: ColorVariant | undefined;
-  path: PathSegment[];
-}
+export type { CompiledBlock, CompiledAttachment } from './blocks/registry.js';
+export type { CompiledButton } from './buttons.js';
 
 export interface CompiledMessage {
   /** Where it is in the file, e.g. ['messages', 3], for reasons and load errors. */
@@ -30,7 +23,11 @@ export interface CompiledMessage {
   when: Evaluator | null;
   delay: DelaySpec;
   blocks: CompiledBlock[];
+  /** Files, a web page, a form: beside the blocks, at most one of each. */
+  attachments: CompiledAttachment[];
   buttons: CompiledButton[];
+  /** The message's `options` (silent, private, …), as written; empty for none. */
+  options: MessageOption[];
 }
 
 export interface CompiledValue {
@@ -44,9 +41,8 @@ export interface CompiledCuration {
   /** Constants and functions every expression scope starts with. */
   baseScope: Record<string, unknown>;
   settings: Record<string, unknown>;
-  keywords: KeywordRule | null;
-  /** Normalized chat tags. */
-  chatTags: string[];
+  /** The trigger's condition on an event (triggers/registry.ts). */
+  trigger: CompiledTrigger;
   messages: CompiledMessage[];
   fallback: CompiledMessage[];
   consentFallback: CompiledMessage[] | null;

@@ -3,21 +3,13 @@
 // editors completion and red squiggles. Meaning (unknown names, order of
 // values, URLs, languages) is checked by compile.ts, with lines.
 import { z } from 'zod';
-import { COLOR_VARIANTS } from '../channeltalk/wire.js';
-import { DURATION_PATTERN } from './durations.js';
+import { MESSAGE_OPTIONS } from '../channeltalk/wire.js';
+import { ATTACHMENT_FILE_KEYS, BlockFileSchema } from './blocks/registry.js';
+import { ButtonFileSchema } from './buttons.js';
+import { Duration, IDENTIFIER, Identifier, LangCode, Localized, Scalar } from './schema-parts.js';
+import { TriggerFileSchema } from './triggers/registry.js';
 
-export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const Identifier = z.string().regex(IDENTIFIER, { error: 'must be a name made of letters, digits and _ that does not start with a digit' });
-const LangCode = z.string().regex(/^[a-z]{2,3}$/, { error: 'must be a two- or three-letter language code such as ko or en' });
-const Duration = z
-  .string()
-  .regex(new RegExp(DURATION_PATTERN), { error: 'must be a duration such as 2s, 800ms, 24h or 1h30m' })
-  .meta({ description: 'A duration: 800ms, 2s, 1.5s, 10m, 24h, 1h30m, 7d.' });
-const Scalar = z.union([z.string(), z.number(), z.boolean()], { error: 'must be a text, a number or true/false' });
-
-const Localized = z
-  .union([z.string(), z.record(LangCode, z.string())], { error: 'must be a text, or a map from language code to text (ko: …, en: …)' })
-  .meta({ description: 'A Liquid template, either one for every language or one per language code.' });
+export { IDENTIFIER };
 
 const TypingDelay = z.strictObject({
   typing: z
@@ -28,29 +20,20 @@ const Delay = z
   .union([Duration, z.literal(0), TypingDelay], { error: 'must be a duration such as 2s, or {typing: {perChar: 40ms, min: 1s, max: 4s}}' })
   .meta({ description: 'Wait before this message, measured from the previous message (or from the start of the run).' });
 
-const Block = z.union(
-  [
-    z.strictObject({ text: Localized }),
-    z.strictObject({ bullets: z.array(Localized).min(1) }),
-    z.strictObject({ code: Localized, language: z.string().optional() }),
-  ],
-  { error: 'a block is {text: …}, {bullets: [ … ]} or {code: …}' },
-);
-
-const Button = z.strictObject({
-  title: Localized,
-  url: Localized.meta({ description: 'http(s) URL; a Liquid template (values are not escaped here: use | url_encode for text).' }),
-  color: z.enum(COLOR_VARIANTS).optional(),
-});
-
 const Message = z.strictObject({
   text: Localized.optional().meta({ description: 'Shorthand for blocks: [{text: …}].' }),
-  blocks: z.array(Block).min(1).optional(),
+  blocks: z.array(BlockFileSchema).min(1).optional(),
+  ...ATTACHMENT_FILE_KEYS,
   buttons: z
-    .array(Button)
+    .array(ButtonFileSchema)
     .min(1)
     .max(2, { error: 'a message can have at most 2 buttons (Channel Talk refuses more)' })
     .optional(),
+  options: z
+    .array(z.enum(MESSAGE_OPTIONS))
+    .min(1, { error: 'needs at least one option (Channel Talk refuses an empty list); leave options out for none' })
+    .optional()
+    .meta({ description: 'Channel Talk message options: silent, private, actAsManager, … (each at most once).' }),
   delay: Delay.optional(),
   when: z.string().optional().meta({ description: 'An expression: the message is sent only when it is true.' }),
 });
@@ -96,33 +79,6 @@ const Table = z.union(
   { error: 'a table is {lookup: {key: value, …}} or {bands: [{from, below, value}, …]}' },
 );
 
-const SourceId = z.union([z.string(), z.number().int()], { error: 'must be an id (text or number)' });
-const WorkflowRef = z.union(
-  [
-    SourceId,
-    z.strictObject({
-      id: SourceId,
-      sections: z.array(SourceId).optional().meta({ description: 'Section ids: the chat must have gone through one of them; empty or omitted = any section.' }),
-    }),
-  ],
-  { error: 'must be a workflow id, or {id: …, sections: [section ids]}' },
-);
-
-const Trigger = z.strictObject({
-  on: z.enum(['chatOpened', 'userMessage']),
-  supportBots: z
-    .array(z.union([z.string(), z.number().int()], { error: 'must be a bot id' }))
-    .optional()
-    .meta({ description: 'Support bot ids the chat must come from; empty or omitted = any bot (or none).' }),
-  workflows: z
-    .array(WorkflowRef)
-    .optional()
-    .meta({ description: 'Workflows the chat must come from (an id, or {id, sections}); with supportBots, either source will do; empty or omitted = no condition.' }),
-  chatTags: z.array(z.string()).optional().meta({ description: 'The chat must carry at least one of these tags; empty = no condition.' }),
-  keywords: z.array(z.string().min(1)).optional().meta({ description: 'userMessage: the message must be one of these (synonyms).' }),
-  match: z.enum(['exact', 'contains']).optional().meta({ description: 'exact (default): the whole message is the keyword; contains: anywhere in it.' }),
-});
-
 const FallbackSpec = z.strictObject({ messages: MessageList });
 
 export const CurationFileSchema = z
@@ -134,7 +90,7 @@ export const CurationFileSchema = z
     enabled: z.boolean().optional().meta({ description: 'Default true. A disabled curation is checked and previewable but never triggered.' }),
     defaultLanguage: LangCode,
     languages: z.array(LangCode).min(1).optional().meta({ description: 'Every per-language text must give all of these. Default: [defaultLanguage].' }),
-    trigger: Trigger,
+    trigger: TriggerFileSchema,
     limits: z
       .strictObject({
         oncePerChat: z.boolean().optional().meta({ description: 'Default true: at most one run per chat.' }),
@@ -166,7 +122,7 @@ export const CurationFileSchema = z
 
 export type CurationFile = z.infer<typeof CurationFileSchema>;
 export type MessageSpecFile = z.infer<typeof Message>;
-export type LocalizedFile = z.infer<typeof Localized>;
+export type { LocalizedFile } from './schema-parts.js';
 export type DelayFile = z.infer<typeof Delay>;
 export type FieldFile = z.infer<typeof Field>;
 export type TableFile = z.infer<typeof Table>;

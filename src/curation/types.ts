@@ -2,6 +2,9 @@
 // machinery (closures, parsed templates) is kept out of this object, in
 // internals.ts, so a Curation can be logged or sent to the console as JSON.
 import type { Value } from './plan-types.js';
+import type { TriggerKind } from './triggers/registry.js';
+
+export type { TriggerKind };
 
 export type FieldType = 'number' | 'text' | 'option' | 'list' | 'boolean';
 
@@ -33,8 +36,6 @@ export interface FieldSpec {
   /** text fields: longer answers are cut to this many characters. */
   maxLength: number | null;
 }
-
-export type TriggerKind = 'chatOpened' | 'userMessage';
 
 export interface WorkflowRef {
   id: string;

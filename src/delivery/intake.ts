@@ -1,7 +1,7 @@
 // From a normalized Event to a committed intake: match curations and plan
 // (pure, in memory), then hand everything to the store in one transaction.
 import type { Logger } from 'pino';
-import { canStart, isTakeover, type Event } from '../channeltalk/event.js';
+import { isTakeover, type Event } from '../channeltalk/event.js';
 import { matchCurations, plan, type CurationSet } from '../curation/index.js';
 import type { Store } from './store/store.js';
 import type { IntakeOutcome, RunCandidate } from './store/intake-tx.js';
@@ -53,8 +53,6 @@ export class Intake {
   }
 
   private candidates(event: Event, curations: CurationSet, now: number): RunCandidate[] {
-    // The trigger gate: only a chat opened or a customer's message starts anything (an update or an assignment never does).
-    if (!canStart(event)) return [];
     const out: RunCandidate[] = [];
     for (const curation of matchCurations(curations, event)) {
       const runId = runIdFor(curation.id, event.dedupeKey);

@@ -35,6 +35,49 @@ test('bodies: text, bullets, code, buttons with colours, plainText only', () => 
   assert.deepEqual(r.blocks[0], { kind: 'text', spans: [{ text: 'Per meal', bold: true }] });
   assert.deepEqual(r.blocks[1], { kind: 'bullets', items: [[{ text: 'rice ' }, { text: '120', bold: true }, { text: ' g' }], [{ text: 'egg 2' }]] });
   assert.deepEqual(r.blocks[2], { kind: 'code', text: 'a<b' });
-  assert.deepEqual(r.buttons, [{ title: 'Order', url: 'https://shop.example/o', color: 'green' }]);
+  assert.deepEqual(r.buttons, [{ title: 'Order', url: 'https://shop.example/o', color: 'green', action: 'web' }]);
   assert.deepEqual(renderBody({ plainText: 'hello' }).blocks, [{ kind: 'text', spans: [{ text: 'hello' }] }]);
+});
+
+test('every message part as the customer sees it: files, a link preview, a form, nested bullets, mentions, app buttons', () => {
+  const r = renderBody({
+    blocks: [
+      { type: 'text', value: '<link type="manager" value="41">Kim</link>, and <link type="manager" value="all">everyone</link>' },
+      { type: 'bullets', blocks: [{ type: 'text', value: 'a' }, { type: 'bullets', blocks: [{ type: 'text', value: '<b>a.1</b>' }] }] },
+    ],
+    files: [
+      { id: 'f1', name: 'plan.pdf', size: 1536, bucket: 'b', key: 'k' },
+      { id: 'f2', name: 'photo.png', size: 3 * 1024 * 1024, bucket: 'b', key: 'k2', contentType: 'image/png' },
+    ],
+    webPage: { id: 'w', url: 'https://shop.example/box', title: 'Salad box', description: 'Fresh', imageUrl: 'javascript:alert(1)' },
+    form: {
+      type: 'custom',
+      inputs: [
+        { type: 'number', label: 'Weight (kg)', bindingKey: 'user.profile.weight', required: true },
+        { type: 'radio', label: 'Goal', bindingKey: 'user.profile.goal', options: [{ value: 'lose', label: 'Lose' }, { value: 'keep' }] },
+      ],
+    },
+    buttons: [
+      { title: 'Reorder', action: { type: 'command', attributes: { appId: 'a', name: 'reorder' } } },
+      { title: 'Planner', colorVariant: 'green', action: { type: 'wam', attributes: { appId: 'a', name: 'planner' } } },
+    ],
+    options: ['silent'],
+  });
+  assert.deepEqual(r.blocks[0], { kind: 'text', spans: [{ text: '@Kim', mention: true }, { text: ', and ' }, { text: '@everyone', mention: true }] });
+  assert.deepEqual(r.blocks[1], { kind: 'bullets', items: [[{ text: 'a' }], { kind: 'bullets', items: [[{ text: 'a.1', bold: true }]] }] });
+  assert.deepEqual(r.attachments, [
+    { kind: 'files', files: [{ name: 'plan.pdf', size: '1.5 KB', image: false }, { name: 'photo.png', size: '3.0 MB', image: true }] },
+    { kind: 'webPage', url: 'https://shop.example/box', host: 'shop.example', title: 'Salad box', description: 'Fresh' },
+    {
+      kind: 'form',
+      inputs: [
+        { label: 'Weight (kg)', type: 'number', required: true, options: [] },
+        { label: 'Goal', type: 'radio', required: false, options: ['Lose', 'keep'] },
+      ],
+    },
+  ]);
+  assert.deepEqual(r.buttons, [
+    { title: 'Reorder', url: null, color: 'cobalt', action: 'command' },
+    { title: 'Planner', url: null, color: 'green', action: 'wam' },
+  ]);
 });

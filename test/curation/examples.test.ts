@@ -1,11 +1,16 @@
 // A curation that is not about diets, and the function-module escape hatch.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadCurations, matchCurations, plan, type CurationSet } from '../../src/curation/index.js';
-import { MessageBodySchema } from '../../src/channeltalk/wire.js';
-import { ROOT, tempDir, userMessage, chatOpened } from './helpers.js';
+import { MessageBodySchema, type MessageBody } from '../../src/channeltalk/wire.js';
+import { messageBodyProblems } from '../../src/channeltalk/markup.js';
+import { specMessageProblems } from '../../src/fake-channeltalk/message-rules.js';
+import { checkCommand } from '../../src/cli/check.js';
+import { previewCommand } from '../../src/cli/preview.js';
+import { ROOT, captureIO, tempDir, userMessage, chatOpened } from './helpers.js';
+import { webUrl } from '../support/bodies.js';
 
 async function load(dir: string): Promise<CurationSet> {
   const r = await loadCurations(path.resolve(ROOT, dir));
@@ -45,7 +50,7 @@ describe('examples/curations/refund-estimate.yaml', () => {
       assert.equal(p.messages.length, count);
       for (const m of p.messages) assert.ok(MessageBodySchema.safeParse(m.body).success);
       const buttons = p.messages.flatMap((m) => m.body.buttons ?? []);
-      if (refund > 0) assert.equal(buttons[0]?.action.attributes.url, `https://shop.example/refund?amount=${refund}`);
+      if (refund > 0) assert.equal(webUrl(buttons[0]), `https://shop.example/refund?amount=${refund}`);
       else assert.equal(buttons.length, 0);
     });
   }
@@ -111,5 +116,55 @@ describe('function modules', () => {
     const notFns = await loadCurations(await tempDir({ 'm.js': 'export default { x: 1 };\n', 'f.yaml': 'id: f\ndefaultLanguage: en\ntrigger: { on: chatOpened }\nfunctions: ./m.js\nmessages:\n  - text: hi\n' }));
     assert.ok(!notFns.ok);
     assert.match(notFns.errors[0]?.message ?? '', /not a function/);
+  });
+});
+
+describe('examples/curations/delivery-booking.yaml: every message type', () => {
+  const PROFILE = 'test/fixtures/profiles/delivery-booking.json';
+
+  test('it loads, starts on a chat tagged 배송예약, and sends every part as the API takes it', async () => {
+    const set = await load('examples/curations');
+    assert.deepEqual(matchCurations(set, chatOpened({ chatTags: ['배송예약'], supportBotId: null })).map((c) => c.id), ['delivery-booking']);
+    const profile = JSON.parse(readFileSync(path.resolve(ROOT, PROFILE), 'utf8')) as Record<string, unknown>;
+    const p = plan(set.byId('delivery-booking')!, null, profile, { runId: 'db', now: Date.UTC(2026, 2, 1), lang: 'en' });
+    assert.equal(p.outcome, 'sequence', p.reason ?? '');
+    const bodies = p.messages.map((m) => m.body);
+    for (const b of bodies) {
+      assert.deepEqual(messageBodyProblems(b), [], 'the client sends it');
+      assert.deepEqual(specMessageProblems(b), [], 'the API takes it');
+    }
+    const has = (pred: (b: MessageBody) => boolean) => bodies.some(pred);
+    assert.ok(has((b) => b.form?.inputs.length === 4 && b.form.inputs.every((i) => i.bindingKey?.startsWith('user.profile.'))), 'a form bound to the profile');
+    assert.ok(has((b) => (b.files?.length ?? 0) > 0), 'a file');
+    assert.ok(has((b) => b.webPage?.url === 'https://shop.example/delivery/faq?lang=en'), 'a link preview');
+    assert.ok(has((b) => (b.blocks ?? []).some((x) => x.type === 'bullets' && x.blocks.some((y) => y.type === 'bullets'))), 'nested bullets');
+    assert.ok(has((b) => (b.blocks ?? []).some((x) => x.type === 'code' && x.value === 'DLV-20260301')), 'a code block');
+    assert.ok(has((b) => (b.blocks ?? []).some((x) => x.type === 'text' && x.value.startsWith('<link type="manager" value="all">'))), 'a mention');
+    const actions = bodies.flatMap((b) => b.buttons ?? []).map((b) => b.action.type);
+    assert.deepEqual(actions.toSorted(), ['command', 'wam', 'web']);
+    assert.ok(has((b) => JSON.stringify(b.options) === '["private","silent"]'), 'options');
+  });
+
+  test('curation check passes it and curation preview shows it', async () => {
+    const io = captureIO();
+    assert.equal(await checkCommand(['--dir', 'examples/curations'], io), 0, io.err.join('\n'));
+    assert.ok(io.out.some((l) => /^ok {2}delivery-booking .*\(on chatOpened · chat tags 배송예약; 4 messages; ko\/en\)$/.test(l)), io.out.join('\n'));
+    assert.deepEqual(io.err, [], 'no warning');
+    const pv = captureIO();
+    assert.equal(await previewCommand(['delivery-booking', '--dir', 'examples/curations', '--profile', PROFILE, '--lang', 'en'], pv), 0, pv.err.join('\n'));
+    const out = pv.out.join('\n');
+    for (const part of [
+      /\[form\] Preferred date \(date, required\) → user\.profile\.deliveryDate/,
+      /\[form\] Items \(checkbox: 소파 \| 침대 \| 식탁\) → user\.profile\.items/,
+      /• The width of the door and the hallway\n {6}• Sofa: at least 90 cm/,
+      /\[file\] delivery-guide\.pdf \(470\.8 KB\)/,
+      /\[link preview\] Delivery FAQ: https:\/\/shop\.example\/delivery\/faq\?lang=en/,
+      /\[ Reschedule \] → WAM reschedule of app 64f0c2a1e4b0a1b2c3d4e5f6/,
+      /\[ Dispatch \] → command dispatch of app 64f0c2a1e4b0a1b2c3d4e5f6/,
+      /@Delivery team new booking: 2026-03-14, floor 12/,
+      /options: private, silent/,
+    ]) {
+      assert.match(out, part);
+    }
   });
 });

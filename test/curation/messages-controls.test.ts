@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCurations, plan, type Plan } from '../../src/curation/index.js';
 import { chatOpened, minimalCuration, packCuration, profileFixture, tempDir } from './helpers.js';
+import { valuesOf, webUrl } from '../support/bodies.js';
 
 // Controls (C0, DEL, C1; in text but \t and \n), and the bidi marks, embeddings, overrides and isolates.
 const FORBIDDEN_ONE_LINE = /[\p{Cc}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
@@ -16,10 +17,9 @@ function strings(p: Plan): { texts: string[]; lines: string[] } {
   const lines: string[] = [];
   for (const m of p.messages) {
     for (const b of m.body.blocks ?? []) {
-      if (b.type === 'bullets') texts.push(...b.blocks.map((x) => x.value));
-      else texts.push(b.value);
+      texts.push(...valuesOf(b));
     }
-    for (const b of m.body.buttons ?? []) lines.push(b.title, b.action.attributes.url);
+    for (const b of m.body.buttons ?? []) lines.push(b.title, webUrl(b));
   }
   return { texts, lines };
 }
@@ -69,6 +69,6 @@ messages:
     ]);
     // A button is one line: newlines and tabs go too.
     assert.equal(body.buttons?.[0]?.title, 'Kim[31m onetwothreefour');
-    assert.equal(body.buttons?.[0]?.action.attributes.url, 'https://shop.example/p?n=Kim%5B31m');
+    assert.equal(webUrl(body.buttons?.[0]), 'https://shop.example/p?n=Kim%5B31m');
   });
 });

@@ -8,6 +8,7 @@ import { checkCommand } from '../../src/cli/check.js';
 import { loadCurations, plan, type Curation } from '../../src/curation/index.js';
 import { isBareLookup } from '../../src/curation/url-values.js';
 import { captureIO, minimalCuration, tempDir } from './helpers.js';
+import { webUrl } from '../support/bodies.js';
 
 const EVIL = 'a&next=https://evil.example#x';
 
@@ -32,7 +33,7 @@ messages:
 `);
     const p = plan(c, null, { name: EVIL, n: 2 }, { runId: 'u', now: 0 });
     assert.equal(p.outcome, 'sequence', p.reason ?? '');
-    const urls = p.messages[0]!.body.buttons!.map((b) => b.action.attributes.url);
+    const urls = p.messages[0]!.body.buttons!.map((b) => webUrl(b));
     assert.deepEqual(urls, [
       'https://shop.example/p?n=a%26next%3Dhttps%3A%2F%2Fevil.example%23x&qty=2',
       // The setting that starts the URL is its scheme and host: inserted as written.
@@ -99,7 +100,7 @@ messages:
       - { title: t, url: "https://shop.example/?q={{ name | url_encode }}&w={{ n | num: 1 }}&plain={{ 'abc' }}" }
 `);
     const p = plan(c, null, { name: 'A&B <i>', n: 1234.5 }, { runId: 'e', now: 0 });
-    assert.equal(p.messages[0]!.body.buttons![0]!.action.attributes.url, 'https://shop.example/?q=A%26B+%3Ci%3E&w=1%2C234.5&plain=abc');
+    assert.equal(webUrl(p.messages[0]!.body.buttons![0]!), 'https://shop.example/?q=A%26B+%3Ci%3E&w=1%2C234.5&plain=abc');
   });
 });
 

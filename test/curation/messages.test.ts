@@ -6,6 +6,7 @@ import { MessageBodySchema } from '../../src/channeltalk/wire.js';
 import { messageBodyProblems } from '../../src/channeltalk/markup.js';
 import { loadCurations, plan, type Plan } from '../../src/curation/index.js';
 import { chatOpened, minimalCuration, packCuration, profileFixture, tempDir, userMessage } from './helpers.js';
+import { valuesOf, webUrl } from '../support/bodies.js';
 
 const PROFILES = ['hong', 'numeric-strings', 'label-variants', 'female-lose', 'very-active-gain', 'markup-name'];
 
@@ -56,7 +57,7 @@ describe('escaping', () => {
     assert.ok(all.includes('&lt;script&gt;&amp;&quot;x&quot; &lt;b&gt;님'), 'escaped in full');
     for (const m of p.messages) {
       for (const b of m.body.blocks ?? []) {
-        const values = b.type === 'bullets' ? b.blocks.map((x) => x.value) : [b.value];
+        const values = valuesOf(b);
         for (const v of values) {
           const stripped = v.replace(/<\/?b>|<\/?i>|<link type="url"(?: value="[^"<>]*")?>|<\/link>/g, '');
           assert.ok(!stripped.includes('<') && !stripped.includes('>'), `no raw < or > outside allowed tags: ${v}`);
@@ -111,14 +112,14 @@ describe('the main sequence', () => {
     assert.match(t[9]!, /07:00 \/ 12:00 \/ 16:00 \/ 19:00/);
     const button = p.messages[10]!.body.buttons;
     assert.equal(button?.length, 1);
-    assert.equal(button?.[0]?.action.attributes.url, 'https://salad.example/curation-program?index=39');
+    assert.equal(webUrl(button?.[0]), 'https://salad.example/curation-program?index=39');
     assert.match(t[11]!, /<b>선물<\/b>/);
   });
 
   test('"fast loss within 3 months" shows the extra program first, then the standard one', async () => {
     const p = await main(profileFixture('female-lose'));
     assert.equal(p.messages.length, 13);
-    const urls = p.messages.flatMap((m) => m.body.buttons?.map((b) => b.action.attributes.url) ?? []);
+    const urls = p.messages.flatMap((m) => m.body.buttons?.map((b) => webUrl(b)) ?? []);
     assert.deepEqual(urls, ['https://salad.example/programs/fast-start', 'https://salad.example/curation-program?index=23']);
   });
 
@@ -202,7 +203,7 @@ describe('the gift sequence', () => {
       const p = plan(c, userMessage('선물', { profile }), profile, { runId: 'g', now: 0 });
       assert.equal(p.messages.length, 9);
       assert.deepEqual(p.messages.map((m) => m.delayMs), [1000, ...Array<number>(8).fill(2000)]);
-      const urls = p.messages.flatMap((m) => m.body.buttons?.map((b) => b.action.attributes.url) ?? []);
+      const urls = p.messages.flatMap((m) => m.body.buttons?.map((b) => webUrl(b)) ?? []);
       assert.deepEqual(urls, [url, 'https://salad.example/order']);
     }
     const en = plan(c, userMessage('gift', { profile: base, language: 'en' }), base, { runId: 'g', now: 0 });

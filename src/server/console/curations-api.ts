@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { plan, resolveProfile, type Curation, type CurationSet } from '../../curation/index.js';
+import { describeTrigger } from '../../curation/triggers/registry.js';
 import { renderBody } from './render-message.js';
 import type { Session } from './sessions.js';
 
@@ -23,6 +24,7 @@ export function curationView(c: Curation) {
     file: c.file,
     enabled: c.enabled,
     trigger: c.trigger,
+    triggerText: describeTrigger(c.trigger),
     limits: c.limits,
     takeover: c.takeover,
     languages: c.languages,

@@ -3,14 +3,6 @@
 import { api } from './api.js';
 import { badge, clear, errorBox, fmtDuration, h } from './dom.js';
 
-function triggerText(t) {
-  const bits = [`on ${t.on}`];
-  if (t.supportBots.length) bits.push(`support bots ${t.supportBots.join(', ')}`);
-  if (t.chatTags.length) bits.push(`chat tags ${t.chatTags.join(', ')}`);
-  if (t.keywords.length) bits.push(`keywords ${t.keywords.join(', ')} (${t.match})`);
-  return bits.join(' · ');
-}
-
 function curationCard(c) {
   return h(
     'li',
@@ -21,7 +13,8 @@ function curationCard(c) {
       'dl',
       { class: 'facts' },
       h('dt', {}, 'trigger'),
-      h('dd', { class: 'trigger' }, triggerText(c.trigger)),
+      // The server describes the trigger (curation/triggers/registry.ts), so a new kind needs nothing here.
+      h('dd', { class: 'trigger' }, c.triggerText),
       h('dt', {}, 'limits'),
       h('dd', {}, [c.limits.oncePerChat ? 'once per chat' : 'may repeat in a chat', c.limits.cooldownMs ? `cooldown ${fmtDuration(c.limits.cooldownMs)}` : null].filter(Boolean).join(' · ')),
       h('dt', {}, 'answers'),

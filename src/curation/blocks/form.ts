@@ -1,0 +1,133 @@
+// A form of 1 to 4 inputs, each bound to a field of the curation's profile
+// contract: the answer is written to `user.profile.<key>`, where the
+// curation reads it. The field decides the input's kind and its options.
+import { z } from 'zod';
+import { FORM_INPUT_TYPES, type Form, type FormInput } from '../../channeltalk/wire.js';
+import type { Localized } from '../internals.js';
+import { CurationFileError, didYouMean, type PathSegment } from '../load-errors.js';
+import { localized, type MessageContext } from '../message-context.js';
+import { Identifier, Localized as LocalizedFile } from '../schema-parts.js';
+import { SequenceFailure } from '../sequence-failure.js';
+import type { FieldSpec, FieldType } from '../types.js';
+import { codePoints } from './spans.js';
+import type { AttachmentEntry } from './types.js';
+
+type InputType = FormInput['type'];
+type DataType = NonNullable<FormInput['dataType']>;
+
+/** The input kinds each field type may be asked with (the first is the default), each with what the answer is stored as. */
+const ASKED_AS: { readonly [T in FieldType]: readonly [readonly [InputType, DataType], ...Array<readonly [InputType, DataType]>] } = {
+  number: [['number', 'number']],
+  text: [
+    ['text', 'string'],
+    ['date', 'date'],
+    ['datetime', 'datetime'],
+  ],
+  boolean: [['bool', 'boolean']],
+  option: [
+    ['singleSelect', 'string'],
+    ['radio', 'string'],
+  ],
+  list: [
+    ['multiSelect', 'list'],
+    ['checkbox', 'list'],
+  ],
+};
+
+const InputFile = z.strictObject({
+  field: Identifier.meta({ description: "A field of this curation's fields: the answer is written to its profile key." }),
+  label: LocalizedFile,
+  type: z.enum(FORM_INPUT_TYPES).optional().meta({ description: 'Default from the field: number, text, bool, singleSelect (option), multiSelect (list). A text field may be date or datetime, an option radio, a list checkbox.' }),
+  required: z.boolean().optional().meta({ description: "Default: the field's own required." }),
+});
+const fileSchema = z
+  .strictObject({
+    inputs: z
+      .array(InputFile)
+      .min(1, { error: 'a form needs at least 1 input' })
+      .max(4, { error: 'a form can have at most 4 inputs (Channel Talk refuses more)' }),
+  })
+  .meta({ description: "A form whose answers go straight into the customer's profile." });
+
+interface CompiledInput {
+  field: FieldSpec;
+  label: Localized;
+  type: InputType;
+  dataType: DataType;
+  required: boolean;
+  path: PathSegment[];
+}
+export interface CompiledForm {
+  key: 'form';
+  inputs: CompiledInput[];
+}
+
+export const formPart: AttachmentEntry<'form', z.infer<typeof fileSchema>, CompiledForm> = {
+  key: 'form',
+  fileSchema,
+  compile(value, at, ctx) {
+    const inputs: CompiledInput[] = [];
+    let ok = true;
+    const asked = new Map<string, number>();
+    value.inputs.forEach((input, j) => {
+      const path = [...at, 'inputs', j];
+      const compiled = compileInput(input, path, ctx, asked, j);
+      if (compiled) inputs.push(compiled);
+      else ok = false;
+    });
+    return ok ? { key: 'form', inputs } : null;
+  },
+  render(c, r): Form {
+    return {
+      type: 'custom',
+      inputs: c.inputs.map((i) => {
+        const label = r.render(i.label, [...i.path, 'label'], { tidy: false });
+        if (label === '') throw new SequenceFailure([...i.path, 'label'], 'rendered empty');
+        const input: FormInput = { type: i.type, label, bindingKey: `user.profile.${i.field.key}`, dataType: i.dataType, required: i.required };
+        if (i.field.options.length > 0) input.options = i.field.options.map((o) => ({ value: o.key, label: o.labels[0] ?? o.key }));
+        return input;
+      }),
+    };
+  },
+  // The customer reads every label.
+  visibleLength: (f) => f.inputs.reduce((n, i) => n + codePoints(i.label), 0),
+  describe: (f) =>
+    f.inputs.map((i) => {
+      const options = i.options && i.options.length > 0 ? `: ${i.options.map(optionLabel).join(' | ')}` : '';
+      return `[form] ${i.label} (${i.type}${options}${i.required ? ', required' : ''})${i.bindingKey ? ` → ${i.bindingKey}` : ''}`;
+    }),
+  toConsole: (f) => ({ kind: 'form', inputs: f.inputs.map((i) => ({ label: i.label, type: i.type, required: i.required ?? false, options: (i.options ?? []).map(optionLabel) })) }),
+};
+
+function compileInput(input: z.infer<typeof InputFile>, path: PathSegment[], ctx: MessageContext, asked: Map<string, number>, j: number): CompiledInput | null {
+  const field = ctx.fields.get(input.field);
+  const label = localized(input.label, [...path, 'label'], 'title', ctx);
+  if (!field) {
+    const names = [...ctx.fields.keys()];
+    const known = names.length > 0 ? ` (${names.join(', ')})` : ', and it has none';
+    ctx.errors.push(new CurationFileError([...path, 'field'], `unknown field '${input.field}'${didYouMean(input.field, names) || '.'} A form input writes one of this curation's fields${known}`));
+    return null;
+  }
+  const before = asked.get(field.name);
+  if (before !== undefined) {
+    ctx.errors.push(new CurationFileError([...path, 'field'], `input ${before} already asks for '${field.name}': one input per field`));
+    return null;
+  }
+  asked.set(field.name, j);
+  const kinds = ASKED_AS[field.type];
+  const kind = input.type === undefined ? kinds[0] : kinds.find(([t]) => t === input.type);
+  if (kind === undefined) {
+    ctx.errors.push(new CurationFileError([...path, 'type'], `${/^[aeiou]/.test(field.type) ? 'an' : 'a'} ${field.type} field is asked as ${orList(kinds.map(([t]) => t))}, not ${String(input.type)}`));
+    return null;
+  }
+  const [type, dataType] = kind;
+  return label ? { field, label, type, dataType, required: input.required ?? field.required, path } : null;
+}
+
+function optionLabel(o: { value: string | number | boolean; label?: string | undefined }): string {
+  return o.label ?? String(o.value);
+}
+
+function orList(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}

@@ -1,0 +1,124 @@
+// A message's buttons (at most 2): a link (`web`, the default), a desk
+// command of a Channel App (`command`) or an app's WAM (`wam`). Each action
+// is one case of the switches below.
+import { z } from 'zod';
+import { COLOR_VARIANTS, HttpUrlSchema, type ActionType, type Button, type ColorVariant } from '../channeltalk/wire.js';
+import type { Localized } from './internals.js';
+import { CurationFileError, type PathSegment } from './load-errors.js';
+import { checkStaticUrl, localized, type MessageContext } from './message-context.js';
+import { Localized as LocalizedFile, Scalar } from './schema-parts.js';
+import { SequenceFailure } from './sequence-failure.js';
+import type { RenderContext } from './blocks/types.js';
+
+const Args = z
+  .record(z.string().min(1), z.record(z.string(), Scalar))
+  .meta({ description: 'Named arguments, each an object of values (Channel Talk: an object per argument), sent as written.' });
+
+export const ButtonFileSchema = z.strictObject({
+  title: LocalizedFile,
+  action: z.enum(['web', 'command', 'wam']).optional().meta({ description: 'web (default): opens url; command: runs a Channel App desk command; wam: opens a Channel App WAM.' }),
+  url: LocalizedFile.optional().meta({ description: 'web: http(s) URL; a Liquid template (values are percent-encoded).' }),
+  color: z.enum(COLOR_VARIANTS).optional(),
+  appId: z.string().min(1).optional().meta({ description: 'command and wam: the Channel App id.' }),
+  name: z.string().min(1).optional().meta({ description: 'command and wam: the command or WAM name.' }),
+  params: Args.optional().meta({ description: "command: the command's parameters." }),
+  wamArgs: Args.optional().meta({ description: "wam: the WAM's arguments." }),
+});
+type ButtonFile = z.infer<typeof ButtonFileSchema>;
+type Args = z.infer<typeof Args>;
+
+export type CompiledAction = { type: 'web'; url: Localized } | { type: 'command'; appId: string; name: string; params: Args | undefined } | { type: 'wam'; appId: string; name: string; wamArgs: Args | undefined };
+
+export interface CompiledButton {
+  title: Localized;
+  action: CompiledAction;
+  color: ColorVariant | undefined;
+  path: PathSegment[];
+}
+
+/** Which keys each action takes beside title and color. */
+const KEYS: { readonly [A in ActionType]: ReadonlyArray<keyof ButtonFile> } = {
+  web: ['url'],
+  command: ['appId', 'name', 'params'],
+  wam: ['appId', 'name', 'wamArgs'],
+};
+const ACTION_KEYS = ['url', 'appId', 'name', 'params', 'wamArgs'] as const;
+
+export function compileButton(b: ButtonFile, at: PathSegment[], ctx: MessageContext): CompiledButton | null {
+  const type = b.action ?? 'web';
+  let ok = true;
+  for (const key of ACTION_KEYS) {
+    if (b[key] === undefined || KEYS[type].includes(key)) continue;
+    const owners = (Object.keys(KEYS) as ActionType[]).filter((a) => KEYS[a].includes(key));
+    ctx.errors.push(new CurationFileError([...at, key], key === 'url' ? `only a web button has a url (this one is ${type})` : `'${key}' is only for a ${owners.join(' or ')} button (this one is ${type})`));
+    ok = false;
+  }
+  const title = localized(b.title, [...at, 'title'], 'title', ctx);
+  const action = compileAction(type, b, at, ctx);
+  return ok && title && action ? { title, action, color: b.color, path: at } : null;
+}
+
+function compileAction(type: ActionType, b: ButtonFile, at: PathSegment[], ctx: MessageContext): CompiledAction | null {
+  const needs = (keys: ReadonlyArray<'url' | 'appId' | 'name'>): boolean => {
+    const missing = keys.filter((k) => b[k] === undefined);
+    if (missing.length > 0) ctx.errors.push(new CurationFileError(at, `a ${type} button needs ${missing.map((k) => `'${k}'`).join(' and ')}`));
+    return missing.length === 0;
+  };
+  switch (type) {
+    case 'web': {
+      if (!needs(['url']) || b.url === undefined) return null;
+      const url = localized(b.url, [...at, 'url'], 'url', ctx);
+      return url && checkStaticUrl(url, b.url, [...at, 'url'], ctx) ? { type, url } : null;
+    }
+    case 'command':
+      return needs(['appId', 'name']) && b.appId !== undefined && b.name !== undefined ? { type, appId: b.appId, name: b.name, params: b.params } : null;
+    case 'wam':
+      return needs(['appId', 'name']) && b.appId !== undefined && b.name !== undefined ? { type, appId: b.appId, name: b.name, wamArgs: b.wamArgs } : null;
+    default: {
+      const _never: never = type;
+      throw new Error(`unknown button action ${String(_never)}`);
+    }
+  }
+}
+
+export function renderButton(b: CompiledButton, r: RenderContext): Button {
+  const title = r.render(b.title, [...b.path, 'title'], { tidy: false });
+  if (title === '') throw new SequenceFailure([...b.path, 'title'], 'rendered empty');
+  return { title, ...(b.color ? { colorVariant: b.color } : {}), action: renderAction(b.action, b.path, r) };
+}
+
+function renderAction(a: CompiledAction, path: PathSegment[], r: RenderContext): Button['action'] {
+  switch (a.type) {
+    case 'web': {
+      const url = r.render(a.url, [...path, 'url'], { tidy: false });
+      if (!HttpUrlSchema.safeParse(url).success) throw new SequenceFailure([...path, 'url'], 'is not a valid http(s) URL once rendered');
+      return { type: 'web', attributes: { url } };
+    }
+    case 'command':
+      return { type: 'command', attributes: { appId: a.appId, name: a.name, ...(a.params ? { params: a.params } : {}) } };
+    case 'wam':
+      return { type: 'wam', attributes: { appId: a.appId, name: a.name, ...(a.wamArgs ? { wamArgs: a.wamArgs } : {}) } };
+    default: {
+      const _never: never = a;
+      throw new Error(`unknown button action ${JSON.stringify(_never)}`);
+    }
+  }
+}
+
+/** `curation preview`'s line for a button. */
+export function describeButton(b: Button): string {
+  const color = b.colorVariant ? ` (${b.colorVariant})` : '';
+  const a = b.action;
+  switch (a.type) {
+    case 'web':
+      return `[ ${b.title} ] → ${a.attributes.url}${color}`;
+    case 'command':
+      return `[ ${b.title} ] → command ${a.attributes.name} of app ${a.attributes.appId}${color}`;
+    case 'wam':
+      return `[ ${b.title} ] → WAM ${a.attributes.name} of app ${a.attributes.appId}${color}`;
+    default: {
+      const _never: never = a;
+      throw new Error(`unknown button action ${JSON.stringify(_never)}`);
+    }
+  }
+}

@@ -1,0 +1,20 @@
+// A failure at a place in the curation file while planning: a value that
+// could not be computed, a template that could not be rendered. Its own
+// module, so the message part entries (blocks/) can throw it too.
+import { formatPath, type PathSegment } from './load-errors.js';
+
+/** A failure at a place in the curation file; its message never contains a profile value. */
+export class SequenceFailure extends Error {
+  constructor(
+    readonly path: readonly PathSegment[],
+    message: string,
+    /** A template went over its render budget (render-limits.ts): the run fails rather than falls back. */
+    readonly overLimit = false,
+  ) {
+    super(message);
+  }
+
+  get reason(): string {
+    return this.path[0] === 'compute' ? `could not compute '${String(this.path[1])}': ${this.message}` : `${formatPath(this.path)} ${this.message}`;
+  }
+}

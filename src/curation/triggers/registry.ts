@@ -1,0 +1,101 @@
+// Every trigger kind, one entry each (chat-opened.ts, user-message.ts). The
+// schema of `trigger:`, matching, the webhook scopes a set of curations needs
+// and the trigger's description are all derived from this table, so adding a
+// kind is one entry (and the event that it starts on, in channeltalk/event.ts).
+import { z } from 'zod';
+import type { Event, EventKind } from '../../channeltalk/event.js';
+import { WEBHOOK_SCOPES, type WebhookScope } from '../../channeltalk/webhook-scopes.js';
+import { CurationFileError } from '../load-errors.js';
+import type { Curation, TakeoverEventKind, Trigger } from '../types.js';
+import { chatOpened } from './chat-opened.js';
+import { userMessage } from './user-message.js';
+import { COMMON_KEYS, compileSource, describeSource } from './source.js';
+import type { TriggerEvent, TriggerKindEntry } from './types.js';
+
+export type TriggerKind = 'chatOpened' | 'userMessage';
+
+/** The registry; TypeScript refuses it without an entry for every kind. */
+export const TRIGGER_KINDS: { readonly [K in TriggerKind]: TriggerKindEntry<K> } = { chatOpened, userMessage };
+
+// Every trigger kind must be an event kind that normalize() produces.
+const _kindsAreEvents: TriggerKind extends EventKind ? true : never = true;
+
+const KIND_NAMES = Object.keys(TRIGGER_KINDS) as [TriggerKind, ...TriggerKind[]];
+const entries = (): Array<TriggerKindEntry<TriggerKind>> => Object.values(TRIGGER_KINDS);
+
+/** The events that stop a running sequence come on these scopes. A close or an assignment is a user chat delivery, and `userChat.opened` is the only user chat scope the document lists. */
+const TAKEOVER_SCOPES: { readonly [K in TakeoverEventKind]: readonly WebhookScope[] } = {
+  managerMessage: ['message.created.userChat'],
+  chatClosed: ['userChat.opened'],
+  chatAssigned: ['userChat.opened'],
+};
+
+/** Every kind's own keys, side by side. */
+const KIND_KEYS: z.ZodRawShape = Object.fromEntries(entries().flatMap((e) => Object.entries(e.keys)));
+
+/** `trigger:` in a curation file: `on`, the common keys, and every kind's own keys (a key of another kind is refused by compileTrigger, with a sentence). */
+export const TriggerFileSchema = z.strictObject({
+  on: z
+    .enum(KIND_NAMES, { error: `must be one of ${KIND_NAMES.join(', ')}` })
+    .meta({ description: entries().map((e) => `${e.kind}: ${e.description}`).join('; ') }),
+  ...COMMON_KEYS,
+  ...KIND_KEYS,
+});
+export type TriggerFile = z.infer<typeof TriggerFileSchema>;
+
+export interface CompiledTrigger {
+  trigger: Trigger;
+  /** Whether `event` starts the curation (its kind, sources, tags and the kind's own condition). */
+  matches(event: Event): boolean;
+}
+
+export function compileTrigger(file: TriggerFile, errors: CurationFileError[]): CompiledTrigger {
+  return compileKind(TRIGGER_KINDS[file.on], file, errors);
+}
+
+function compileKind<K extends TriggerKind>(entry: TriggerKindEntry<K>, file: TriggerFile, errors: CurationFileError[]): CompiledTrigger {
+  for (const key of Object.keys(file)) {
+    if (key === 'on' || key in COMMON_KEYS || key in entry.keys) continue;
+    errors.push(new CurationFileError(['trigger', key], otherKindsKey(key, entry.kind)));
+  }
+  const source = compileSource(file, errors);
+  const own = entry.compile(file, errors);
+  const trigger: Trigger = { on: entry.kind, ...source.fields, keywords: [], match: 'exact', ...own.fields };
+  return {
+    trigger,
+    matches: (event) => event.kind === entry.kind && source.matches(event) && own.matches(event),
+  };
+}
+
+function otherKindsKey(key: string, kind: TriggerKind): string {
+  const owners = entries().filter((e) => key in e.keys);
+  const [only] = owners;
+  if (owners.length !== 1 || only === undefined) return `'${key}' only applies to ${owners.map((e) => e.kind).join(' and ')} triggers`;
+  const keys = Object.keys(only.keys);
+  const list = keys.length > 1 ? `${keys.slice(0, -1).join(', ')} and ${keys[keys.length - 1]} only apply` : `${key} only applies`;
+  return `'${key}' is not for ${kind} triggers: ${list} to ${only.kind} triggers`;
+}
+
+/** The trigger gate: only events of a registered kind start a curation (an update, an assignment or a manager's message never does). */
+export function startsCuration(event: Event): event is TriggerEvent<TriggerKind> {
+  return Object.hasOwn(TRIGGER_KINDS, event.kind);
+}
+
+/** `on userMessage · support bots 43684 · keywords 선물 (exact)`: the console's and `curation check`'s line. */
+export function describeTrigger(t: Trigger): string {
+  return [`on ${t.on}`, ...describeSource(t), ...TRIGGER_KINDS[t.on].describe(t)].join(' · ');
+}
+
+/**
+ * The webhook scopes these curations need, in the document's order: each
+ * trigger kind's, and those of the takeover events they stop on. Disabled
+ * curations count, so enabling one later needs no new webhook.
+ */
+export function scopesFor(curations: readonly Curation[]): WebhookScope[] {
+  const needed = new Set<WebhookScope>();
+  for (const c of curations) {
+    for (const s of TRIGGER_KINDS[c.trigger.on].scopes) needed.add(s);
+    for (const kind of c.takeover.cancelOn) for (const s of TAKEOVER_SCOPES[kind]) needed.add(s);
+  }
+  return WEBHOOK_SCOPES.filter((s) => needed.has(s));
+}

@@ -1,0 +1,35 @@
+// `on: userMessage`: the customer writes one of the keywords
+// (`message.created.userChat`; managers' and bots' messages never start one).
+import { z } from 'zod';
+import { CurationFileError } from '../load-errors.js';
+import { matchesKeyword } from '../keywords.js';
+import { normalizeKeyword } from '../normalize.js';
+import type { TriggerKindEntry } from './types.js';
+
+const keys = {
+  keywords: z.array(z.string().min(1)).optional().meta({ description: 'userMessage: the message must be one of these (synonyms).' }),
+  match: z.enum(['exact', 'contains']).optional().meta({ description: 'exact (default): the whole message is the keyword; contains: anywhere in it.' }),
+};
+
+export const userMessage = {
+  kind: 'userMessage',
+  description: 'the customer writes one of the keywords',
+  keys,
+  scopes: ['message.created.userChat'],
+  compile(file, errors) {
+    const keywords = (file.keywords ?? []).map((k, i) => {
+      const n = normalizeKeyword(k);
+      if (n === '') errors.push(new CurationFileError(['trigger', 'keywords', i], 'has no letters or digits left once spacing and punctuation are ignored'));
+      return n;
+    });
+    if (keywords.length === 0) {
+      errors.push(new CurationFileError(['trigger'], "a userMessage trigger needs 'keywords' (otherwise every message the customer writes would start it)"));
+    }
+    const rule = { keywords, match: file.match ?? 'exact' };
+    return {
+      fields: { keywords: file.keywords ?? [], match: rule.match },
+      matches: (event) => event.kind === 'userMessage' && matchesKeyword(rule, event.text),
+    };
+  },
+  describe: (t) => [`keywords ${t.keywords.join(', ')} (${t.match})`],
+} satisfies TriggerKindEntry<'userMessage', typeof keys>;
