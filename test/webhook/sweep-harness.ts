@@ -29,6 +29,8 @@ export interface SweepWorld {
   appUrl: string;
   client: ChannelTalkClient;
   channel: LiveChannel;
+  registry: ChannelRegistry;
+  intake: Intake;
   webhookId: string;
   webhookToken: string;
   /** Deps for sweepOpenedChats as the service builds them; override per test. */
@@ -68,6 +70,8 @@ export async function startSweepWorld(): Promise<SweepWorld> {
     appUrl,
     client,
     channel,
+    registry: opened.registry,
+    intake,
     webhookId: hook.id,
     webhookToken: token,
     deps: (over = {}) => ({
