@@ -13,6 +13,11 @@ export interface QueueSource {
   queueDepth(): Promise<number>;
 }
 
+/** Per channel, whether Channel Talk has blocked its webhook (e.g. the WebhookHealthBoard). */
+export interface WebhookStateSource {
+  all(): Array<{ channel: string; state: string }>;
+}
+
 /** Cumulative rate-limit figures, e.g. `ChannelTalkClient.stats`. */
 export interface RateLimitStatsSource {
   rateLimitWaits: number;
@@ -35,6 +40,9 @@ export class Metrics {
   private readonly waits: Counter;
   private readonly waitSeconds: Counter;
   private readonly queue: Gauge;
+  private readonly webhookBlocked: Gauge<'channel'>;
+  private readonly recovered: Counter<'channel'>;
+  private webhookSource: WebhookStateSource | null = null;
   private queueSource: QueueSource | null = null;
   private readonly statsSources: Array<{ read: () => RateLimitStatsSource; seen: RateLimitStatsSource }> = [];
 
@@ -88,6 +96,21 @@ export class Metrics {
         if (this.queueSource) this.queue.set(await this.queueSource.queueDepth());
       },
     });
+    this.webhookBlocked = new Gauge({
+      name: `${p}webhook_blocked`,
+      help: 'Whether Channel Talk has blocked the channel\'s webhook (1) or not (0), as the last health check read it. While 1, no deliveries arrive.',
+      labelNames: ['channel'],
+      registers,
+      collect: () => {
+        for (const h of this.webhookSource?.all() ?? []) this.webhookBlocked.set({ channel: h.channel }, h.state === 'blocked' ? 1 : 0);
+      },
+    });
+    this.recovered = new Counter({
+      name: `${p}sweep_recovered_total`,
+      help: 'Chats opened whose delivery never came, found and started by the sweep.',
+      labelNames: ['channel'],
+      registers,
+    });
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: p });
   }
 
@@ -111,6 +134,15 @@ export class Metrics {
   rateLimitWait(ms: number): void {
     this.waits.inc();
     this.waitSeconds.inc(ms / 1000);
+  }
+
+  /** Reads each channel's webhook state on each scrape. */
+  watchWebhooks(source: WebhookStateSource): void {
+    this.webhookSource = source;
+  }
+
+  sweepRecovered(channel: string, count: number): void {
+    if (count > 0) this.recovered.inc({ channel }, count);
   }
 
   /** Reads the queue depth on each scrape. */
