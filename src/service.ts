@@ -13,6 +13,7 @@ import { buildApp } from './server/app.js';
 import { registerConsole } from './server/console/index.js';
 import { Metrics, registerMetrics } from './server/metrics.js';
 import { DeliveryRecorder } from './server/recorder.js';
+import { WebhookRuntime } from './webhook/runtime.js';
 
 export interface Service {
   app: FastifyInstance;
@@ -20,6 +21,8 @@ export interface Service {
   dispatcher: Dispatcher;
   channels: ChannelRegistry;
   metrics: Metrics;
+  /** The webhook's health check, unblock and missed-delivery sweep, per channel: plain methods for the job engine to run. */
+  webhooks: WebhookRuntime;
   url: string;
   stop(): Promise<void>;
 }
@@ -91,6 +94,15 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
       if (outcome.cancelledRuns > 0) metrics.runFinished('cancelled', outcome.cancelledRuns);
     },
   });
+  const webhooks = new WebhookRuntime({
+    channels,
+    intake,
+    store,
+    logger: logger.child({ component: 'webhooks' }),
+    config: config.webhook,
+    onSweep: (r) => metrics.sweepRecovered(r.channel, r.recovered.length),
+  });
+  metrics.watchWebhooks(webhooks.board);
   const recorder = config.recordDir
     ? new DeliveryRecorder(config.recordDir, config.recordRedact, {
         keepTexts: () => channels.allCurations().curations.flatMap((c) => c.trigger.keywords),
@@ -105,6 +117,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
     webhookRateLimitPerMinute: config.webhookRateLimitPerMinute,
     onRefused: (status) => metrics.webhook('unknown', status === 401 ? 'unauthorized' : 'malformed'),
     trustProxy: config.trustProxy,
+    webhookHealth: webhooks.board,
     ...(recorder ? { recorder } : {}),
   });
   registerMetrics(app, metrics, store, config.metricsToken);
@@ -114,6 +127,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
     adminToken: config.adminToken,
     curations: () => channels.allCurations(),
     reloadCurations: () => channels.reload(),
+    webhooks,
   });
   const url = await app.listen({ port: config.port, host: config.host });
   dispatcher.start();
@@ -138,6 +152,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
     dispatcher,
     channels,
     metrics,
+    webhooks,
     url,
     stop() {
       stopped ??= (async () => {

@@ -25,7 +25,7 @@ export class WebhookHealthBoard {
   record(h: WebhookHealth): RecordResult {
     const prev = this.latest.get(h.channel);
     if (h.state !== 'blocked') this.deskOnly.delete(h.channel);
-    const shown = h.state === 'blocked' && this.deskOnly.has(h.channel) && h.webhookId ? { ...h, fix: deskFix(h.webhookId) } : h;
+    const shown = h.state === 'blocked' && this.deskOnly.has(h.channel) && h.webhookId ? deskOnly(h, h.webhookId) : h;
     this.latest.set(h.channel, shown);
     const blockedBetween = prev !== undefined && h.lastBlockedAt !== undefined && h.lastBlockedAt !== prev.lastBlockedAt;
     return {
@@ -38,7 +38,7 @@ export class WebhookHealthBoard {
   noteUnblockRefused(channel: string): void {
     this.deskOnly.add(channel);
     const h = this.latest.get(channel);
-    if (h?.state === 'blocked' && h.webhookId) this.latest.set(channel, { ...h, fix: deskFix(h.webhookId) });
+    if (h?.state === 'blocked' && h.webhookId) this.latest.set(channel, deskOnly(h, h.webhookId));
   }
 
   get(channel: string): WebhookHealth | undefined {
@@ -54,4 +54,8 @@ export class WebhookHealthBoard {
     for (const { channel, ...rest } of this.latest.values()) channels[channel] = rest;
     return { ok: this.all().every((h) => h.state !== 'blocked' && h.state !== 'missing'), channels };
   }
+}
+
+function deskOnly(h: WebhookHealth, webhookId: string): WebhookHealth {
+  return { ...h, fix: deskFix(webhookId), unblockRefused: true };
 }

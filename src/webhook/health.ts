@@ -26,6 +26,8 @@ export interface WebhookHealth {
   reason: string;
   /** What to do about it, in a sentence; empty when nothing is wrong. */
   fix: string;
+  /** Set by the board: the API refused to unblock this block, so only the desk can (the console shows no Unblock button). */
+  unblockRefused?: true;
 }
 
 /** The part of the client the health check and the unblock use. */

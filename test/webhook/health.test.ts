@@ -150,11 +150,13 @@ describe('WebhookHealthBoard', () => {
     board.record(h('blocked', 10));
     board.noteUnblockRefused('default');
     assert.match(board.get('default')?.fix ?? '', /in the desk/);
+    assert.equal(board.get('default')?.unblockRefused, true, 'the console then shows no Unblock button');
     board.record(h('blocked', 10));
     assert.match(board.get('default')?.fix ?? '', /in the desk/, 'the next check keeps it');
     board.record(h('ok', 10));
     board.record(h('blocked', 30));
     assert.equal(board.get('default')?.fix, 'unblock it', 'a new block is tried through the API again');
+    assert.equal(board.get('default')?.unblockRefused, undefined);
   });
 
   test('missing counts as not ok; an error (Channel Talk unreachable) does not', () => {
