@@ -33,7 +33,7 @@ function blockedBanner(w) {
     'div',
     { class: 'banner banner-bad', role: 'alert', dataset: { channel: w.channel, state: w.state } },
     h('strong', {}, `Webhook blocked — channel ${w.channel}`),
-    h('p', {}, w.reason, w.lastBlockedAt ? ` (blocked at ${fmtTime(w.lastBlockedAt)})` : ''),
+    h('p', {}, w.reason),
     h('p', { class: 'banner-fix' }, 'Fix: ', w.fix),
     h('div', { class: 'banner-actions' }, w.unblockRefused ? null : button, h('span', { class: 'banner-checked' }, `checked ${fmtTime(w.checkedAt)}`)),
     status,

@@ -43,7 +43,7 @@ function sweepCard(sweeps) {
           'p',
           {},
           `Last sweep ${fmtTime(last.finishedAt)} (${REASONS[last.reason] ?? last.reason}, channel ${last.channel}): `,
-          `${last.scanned} opened chats looked at, `,
+          `${last.scanned} opened chat${last.scanned === 1 ? '' : 's'} looked at, `,
           h('strong', {}, `${last.recoveredCount} recovered`),
           last.late ? `, ${last.late} delivered meanwhile` : '',
           last.skipped ? `, ${last.skipped} skipped` : '',
