@@ -32,20 +32,27 @@ export function takeoverScopes(kind: TakeoverEventKind): WebhookScope[] {
 export interface NeededScopes {
   /** In the order of the OpenAPI document's enumeration. */
   scopes: WebhookScope[];
-  /** Per scope, which curation needs it and why (`diet-main: trigger chatOpened`), for `curation setup` to print. */
-  why: Partial<Record<WebhookScope, string[]>>;
+  /** Per scope, the curations it starts (their trigger) and stops (their takeover events), for `curation setup` to print. */
+  why: Partial<Record<WebhookScope, { starts: string[]; stops: string[] }>>;
 }
 
 /** Every loaded curation counts, enabled or not: enabling one must not need another setup. */
 export function scopesNeeded(curations: readonly Curation[]): NeededScopes {
-  const why: Partial<Record<WebhookScope, string[]>> = {};
-  const add = (scope: WebhookScope, reason: string): void => {
-    const list = (why[scope] ??= []);
-    if (!list.includes(reason)) list.push(reason);
+  const why: NeededScopes['why'] = {};
+  const add = (scope: WebhookScope, role: 'starts' | 'stops', id: string): void => {
+    const entry = (why[scope] ??= { starts: [], stops: [] });
+    if (!entry[role].includes(id)) entry[role].push(id);
   };
   for (const c of curations) {
-    for (const s of triggerScopes(c.trigger.on)) add(s, `${c.id}: trigger ${c.trigger.on}`);
-    for (const k of c.takeover.cancelOn) for (const s of takeoverScopes(k)) add(s, `${c.id}: stops on ${k}`);
+    for (const s of triggerScopes(c.trigger.on)) add(s, 'starts', c.id);
+    for (const k of c.takeover.cancelOn) for (const s of takeoverScopes(k)) add(s, 'stops', c.id);
   }
   return { scopes: WEBHOOK_SCOPES.filter((s) => why[s] !== undefined), why };
+}
+
+/** `userChat.opened (starts diet-main; stops diet-gift, diet-main)`. */
+export function describeScope(needed: NeededScopes, scope: WebhookScope): string {
+  const w = needed.why[scope];
+  const parts = [w?.starts.length ? `starts ${w.starts.join(', ')}` : null, w?.stops.length ? `stops ${w.stops.join(', ')}` : null].filter((p) => p !== null);
+  return `${scope} (${parts.join('; ')})`;
 }

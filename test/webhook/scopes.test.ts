@@ -2,7 +2,7 @@
 // their takeover events.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { scopesNeeded, takeoverScopes, triggerScopes } from '../../src/webhook/scopes.js';
+import { describeScope, scopesNeeded, takeoverScopes, triggerScopes } from '../../src/webhook/scopes.js';
 import { loadCurations } from '../../src/curation/index.js';
 import { loadPack, minimalCuration, tempDir } from '../curation/helpers.js';
 
@@ -21,9 +21,10 @@ test('the shipped pack needs both scopes, each with the curations that need it',
   const pack = await loadPack();
   const needed = scopesNeeded(pack.curations);
   assert.deepEqual(needed.scopes, ['userChat.opened', 'message.created.userChat']);
-  assert.ok(needed.why['userChat.opened']?.includes('diet-main: trigger chatOpened'));
-  assert.ok(needed.why['message.created.userChat']?.includes('diet-gift: trigger userMessage'));
-  assert.ok(needed.why['message.created.userChat']?.includes('diet-main: stops on managerMessage'));
+  assert.deepEqual(needed.why['userChat.opened']?.starts, ['diet-main']);
+  assert.deepEqual(needed.why['message.created.userChat']?.starts, ['diet-gift']);
+  assert.deepEqual(needed.why['message.created.userChat']?.stops.sort(), ['diet-gift', 'diet-main'], 'a manager message stops both');
+  assert.equal(describeScope(needed, 'userChat.opened'), 'userChat.opened (starts diet-main; stops diet-gift, diet-main)');
 });
 
 test('a chat-opened curation that never stops on a manager message needs only userChat.opened', async () => {
