@@ -135,7 +135,8 @@ async function consider(deps: SweepDeps, r: SweepResult, chat: ListedUserChat, u
     r.skipped.push({ chatId: event.chatId, reason: 'a manager has already written in the chat' });
     return;
   }
-  const outcome = await deps.accept(event);
+  // Marked in the stored event (the console's timeline says so); the dedupe key stays the webhook's.
+  const outcome = await deps.accept({ ...event, recoveredBy: 'sweep' });
   if (outcome.duplicate) {
     r.late++;
     return;

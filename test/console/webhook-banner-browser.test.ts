@@ -80,6 +80,12 @@ describe('webhook banner in a browser', { skip: HAVE_CHROMIUM ? false : `no chro
     assert.match(cardText, /1 recovered/);
     assert.ok(await card.locator('a[href="#/runs?q=bannerlost1"]').count(), 'the recovered chat links to its runs');
     await page.screenshot({ path: screenshotPath('console-overview-sweep'), fullPage: true });
+    // The recovered chat's run says where its event came from.
+    const runId = h.service.webhooks.sweeps.recent()[0]?.recovered[0]?.runs[0];
+    assert.ok(runId);
+    await page.goto(`/console/#/runs/${runId}`);
+    await page.waitForSelector('.timeline');
+    assert.match((await page.textContent('.timeline')) ?? '', /Recovered by the sweep \(its delivery never came\): chatOpened/);
     await context.close();
     assert.deepEqual(errors, [], 'no script or CSP errors');
   });

@@ -80,6 +80,8 @@ describe('sweepOpenedChats', () => {
     assert.deepEqual(json.runs, []);
     assert.equal((await w.eventsOf('latec')).length, 1);
     assert.equal((await w.runsOf('latec')).length, 1);
+    const stored = await w.store.db.selectFrom('events').select('summary_json').where('chat_id', '=', 'latec').executeTakeFirstOrThrow();
+    assert.equal((JSON.parse(stored.summary_json) as { recoveredBy?: string }).recoveredBy, 'sweep', 'the stored event says the sweep recovered it');
     assert.deepEqual(swept.recovered[0]?.runs, (await w.runsOf('latec')).map((r) => r.id), 'the sweep reports the run it started');
   });
 
