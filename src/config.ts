@@ -8,6 +8,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { ChannelsFileError, loadChannelsFile, type ChannelConfig } from './channels.js';
 import { LEASE_MARGIN_MS } from './delivery/backoff.js';
+import { webhookUrlProblem } from './webhook/setup-plan.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -23,6 +24,20 @@ const intIn = (min: number, max: number) =>
     .int({ error: `must be a whole number between ${min} and ${max}` })
     .min(min, { error: `must be a whole number between ${min} and ${max}` })
     .max(max, { error: `must be a whole number between ${min} and ${max}` });
+
+/** 0 (off), or a period in seconds no shorter than `min`. */
+const periodOrOff = (min: number, max: number) => {
+  const error = `must be 0 (off) or a whole number of seconds from ${min} to ${max}`;
+  return z.coerce
+    .number({ error })
+    .int({ error })
+    .refine((v) => v === 0 || (v >= min && v <= max), { error });
+};
+
+const publicWebhookUrl = z.string().trim().superRefine((v, ctx) => {
+  const problem = webhookUrlProblem(v);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** What Fastify's trustProxy takes: off, every hop, a hop count, or the proxies' addresses. */
 export type TrustProxy = boolean | number | string[];
@@ -99,6 +114,11 @@ const EnvSchema = z.object({
   RECORD_DIR: z.string().trim().min(1).optional(),
   RECORD_REDACT: boolFlag.default(true),
   TRUST_PROXY: trustProxy.default(false),
+  PUBLIC_WEBHOOK_URL: publicWebhookUrl.optional(),
+  WEBHOOK_HEALTH_INTERVAL_SECONDS: periodOrOff(30, 86_400).default(300),
+  SWEEP_INTERVAL_SECONDS: periodOrOff(30, 86_400).default(300),
+  SWEEP_OVERLAP_SECONDS: intIn(0, 3600).default(120),
+  SWEEP_MAX_AGE_MINUTES: intIn(1, 7 * 24 * 60).default(60),
 });
 
 export interface Config {
@@ -146,6 +166,30 @@ export interface Config {
    * whether a request came over HTTPS (Secure cookie, HSTS). Off by default.
    */
   trustProxy: TrustProxy;
+  /** Our webhook in Channel Talk: where `curation setup` registers it, how often its health is read, the missed-delivery sweep. */
+  webhook: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** The URL registered in Channel Talk (no token in it); setup's default and how the health check finds ours. */
+  publicUrl: string | undefined;
+  /** How often the webhook is read for a block; 0 = never. */
+  healthIntervalMs: number;
+  /** How often opened chats are swept for missed deliveries; 0 = the sweep is off (also on start and after a block). */
+  sweepIntervalMs: number;
+  /** How far before the last covered point a sweep looks again (clock skew, chats listed late). */
+  sweepOverlapMs: number;
+  /** Chats opened longer ago than this are never recovered. */
+  sweepMaxAgeMs: number;
+}
+
+export interface LoadConfigOptions {
+  /**
+   * false for commands that talk to the API but take no webhooks (`curation
+   * setup`, which is where the token comes from): a missing
+   * CHANNELTALK_WEBHOOK_TOKEN is then no error. Verification stays on.
+   */
+  requireWebhookToken?: boolean;
 }
 
 export class ConfigError extends Error {
@@ -162,7 +206,7 @@ export function envWithDotenv(env: Env, cwd: string): Env {
   return { ...parseDotenv(readFileSync(file)), ...env };
 }
 
-export function loadConfig(env: Env, cwd = process.cwd()): Config {
+export function loadConfig(env: Env, cwd = process.cwd(), opts: LoadConfigOptions = {}): Config {
   // Blank values count as unset, so `FOO=` in a .env file means "default".
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const parsed = EnvSchema.safeParse(cleaned);
@@ -179,7 +223,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
       apiUrl: e.CHANNELTALK_API_URL.replace(/\/+$/, ''),
       timeoutMs: e.CHANNELTALK_TIMEOUT_MS,
     },
-    channels: e.CHANNELS_FILE ? channelsFromFile(path.resolve(cwd, e.CHANNELS_FILE), cleaned) : [singleChannel(e, curationsDir)],
+    channels: e.CHANNELS_FILE ? channelsFromFile(path.resolve(cwd, e.CHANNELS_FILE), cleaned) : [singleChannel(e, curationsDir, opts.requireWebhookToken ?? true)],
     allowUnverifiedWebhooks: e.ALLOW_UNVERIFIED_WEBHOOKS,
     port: e.PORT,
     host: e.HOST,
@@ -200,6 +244,13 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     recordDir: e.RECORD_DIR ? path.resolve(cwd, e.RECORD_DIR) : undefined,
     recordRedact: e.RECORD_REDACT,
     trustProxy: e.TRUST_PROXY,
+    webhook: {
+      publicUrl: e.PUBLIC_WEBHOOK_URL,
+      healthIntervalMs: e.WEBHOOK_HEALTH_INTERVAL_SECONDS * 1000,
+      sweepIntervalMs: e.SWEEP_INTERVAL_SECONDS * 1000,
+      sweepOverlapMs: e.SWEEP_OVERLAP_SECONDS * 1000,
+      sweepMaxAgeMs: e.SWEEP_MAX_AGE_MINUTES * 60_000,
+    },
   };
 }
 
@@ -215,7 +266,7 @@ function leaseTooShort(leaseSeconds: number, timeoutMs: number): string | null {
   );
 }
 
-function singleChannel(e: z.infer<typeof EnvSchema>, curationsDir: string): ChannelConfig {
+function singleChannel(e: z.infer<typeof EnvSchema>, curationsDir: string, requireToken: boolean): ChannelConfig {
   const missing = [
     e.CHANNELTALK_ACCESS_KEY ? null : 'config: CHANNELTALK_ACCESS_KEY is required: set it to the access key from the desk (Settings > API key)',
     e.CHANNELTALK_ACCESS_SECRET ? null : 'config: CHANNELTALK_ACCESS_SECRET is required: set it to the access secret from the desk (Settings > API key)',
@@ -224,7 +275,7 @@ function singleChannel(e: z.infer<typeof EnvSchema>, curationsDir: string): Chan
     .split(',')
     .map((t) => t.trim())
     .filter((t) => t.length > 0);
-  if (tokens.length === 0 && !e.ALLOW_UNVERIFIED_WEBHOOKS) {
+  if (tokens.length === 0 && !e.ALLOW_UNVERIFIED_WEBHOOKS && requireToken) {
     missing.push(
       'config: CHANNELTALK_WEBHOOK_TOKEN is required: copy the token of the webhook from the desk (Settings > Webhook), or set ALLOW_UNVERIFIED_WEBHOOKS=true for local trials only',
     );

@@ -18,6 +18,7 @@ import { JobRunner } from './jobs/runner.js';
 import { registerJobHandlers } from './jobs/registry.js';
 import { planRunHandler } from './jobs/handlers/plan-run.js';
 import { writeBackHandler } from './jobs/handlers/write-back.js';
+import { WebhookRuntime } from './webhook/runtime.js';
 
 export interface Service {
   app: FastifyInstance;
@@ -26,6 +27,8 @@ export interface Service {
   jobs: JobRunner;
   channels: ChannelRegistry;
   metrics: Metrics;
+  /** The webhook's health check, unblock and missed-delivery sweep, per channel: plain methods for the job engine to run. */
+  webhooks: WebhookRuntime;
   url: string;
   stop(): Promise<void>;
 }
@@ -130,6 +133,15 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
       if (outcome.cancelledRuns > 0) metrics.runFinished('cancelled', outcome.cancelledRuns);
     },
   });
+  const webhooks = new WebhookRuntime({
+    channels,
+    intake,
+    store,
+    logger: logger.child({ component: 'webhooks' }),
+    config: config.webhook,
+    onSweep: (r) => metrics.sweepRecovered(r.channel, r.recovered.length),
+  });
+  metrics.watchWebhooks(webhooks.board);
   const recorder = config.recordDir
     ? new DeliveryRecorder(config.recordDir, config.recordRedact, {
         keepTexts: () => channels.allCurations().curations.flatMap((c) => c.trigger.keywords),
@@ -144,6 +156,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
     webhookRateLimitPerMinute: config.webhookRateLimitPerMinute,
     onRefused: (status) => metrics.webhook('unknown', status === 401 ? 'unauthorized' : 'malformed'),
     trustProxy: config.trustProxy,
+    webhookHealth: webhooks.board,
     ...(recorder ? { recorder } : {}),
   });
   registerMetrics(app, metrics, store, config.metricsToken);
@@ -153,6 +166,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
     adminToken: config.adminToken,
     curations: () => channels.allCurations(),
     reloadCurations: () => channels.reload(),
+    webhooks,
   });
   const url = await app.listen({ port: config.port, host: config.host });
   dispatcher.start();
@@ -179,6 +193,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
     jobs,
     channels,
     metrics,
+    webhooks,
     url,
     stop() {
       stopped ??= (async () => {

@@ -20,10 +20,26 @@ import { pacingTransformer } from './transformers/pacing.js';
 import { retryTransformer } from './transformers/retry.js';
 import { chain, type AttemptOptions, type CallFn, type CallOptions, type CallRequest, type CallResult, type HttpMethod, type Transformer } from './transformers/types.js';
 import type { MessageBody } from './wire.js';
+import {
+  ListedUserChatSchema,
+  ListedUserSchema,
+  readAnswer,
+  readItems,
+  UserChatsViewSchema,
+  UserEventViewSchema,
+  WebhooksViewSchema,
+  WebhookViewSchema,
+  type UserChatPage,
+  type UserChatsQuery,
+  type UserEvent,
+  type Webhook,
+  type WebhookBody,
+} from './resources.js';
 
 export type { RetryPolicy } from './retry.js';
 export type { RateLimitState, RateLimitPhase } from './rate-limit.js';
-export type { AttemptOptions, CallFn, CallOptions, CallRequest, CallResult, HttpMethod, Transformer } from './transformers/types.js';
+export type { AttemptOptions, CallFn, CallOptions, CallPriority, CallRequest, CallResult, HttpMethod, Transformer } from './transformers/types.js';
+export type { ListedUser, ListedUserChat, UserChatPage, UserChatsQuery, UserEvent, Webhook, WebhookBody, WebhookScope } from './resources.js';
 
 /** The subset of a pino logger the client uses. */
 export interface ClientLogger {
@@ -221,6 +237,52 @@ export class ChannelTalkClient {
       callOpts,
     );
     return res.data;
+  }
+
+  /** One page of the channel's webhooks, newest first; `next` is the `since` of the following page. */
+  async listWebhooks(q: { since?: number | undefined; limit?: number } = {}, opts: CallOptions = {}): Promise<{ webhooks: Webhook[]; next?: number }> {
+    const res = await this.request<unknown>({ method: 'GET', path: '/webhooks', query: { since: q.since, limit: q.limit } }, opts);
+    const view = readAnswer(WebhooksViewSchema, res.data, 'GET /webhooks');
+    return { webhooks: view.webhooks, ...(view.next !== undefined ? { next: view.next } : {}) };
+  }
+
+  async getWebhook(id: string, opts: CallOptions = {}): Promise<Webhook> {
+    const res = await this.request<unknown>({ method: 'GET', path: `/webhooks/${encodeURIComponent(id)}` }, opts);
+    return readAnswer(WebhookViewSchema, res.data, 'GET /webhooks/{id}').webhook;
+  }
+
+  /** Channel Talk makes the token: read it from the answer. */
+  async createWebhook(body: WebhookBody, opts: CallOptions = {}): Promise<Webhook> {
+    const res = await this.request<unknown>({ method: 'POST', path: '/webhooks', body }, opts);
+    return readAnswer(WebhookViewSchema, res.data, 'POST /webhooks').webhook;
+  }
+
+  /** PATCH takes the whole webhook.Webhook (name, url, scopes, apiVersion required); `blocked: false` unblocks. */
+  async updateWebhook(id: string, body: WebhookBody, opts: CallOptions = {}): Promise<Webhook> {
+    const res = await this.request<unknown>({ method: 'PATCH', path: `/webhooks/${encodeURIComponent(id)}`, body }, opts);
+    return readAnswer(WebhookViewSchema, res.data, 'PATCH /webhooks/{id}').webhook;
+  }
+
+  /** One page of user chats in a state (the sweep reads `opened`, newest first); `since` is the previous page's `next`. */
+  async listUserChats(q: UserChatsQuery, opts: CallOptions = {}): Promise<UserChatPage> {
+    const res = await this.request<unknown>(
+      { method: 'GET', path: '/user-chats', query: { state: q.state, sortOrder: q.sortOrder, limit: q.limit, since: q.since } },
+      opts,
+    );
+    const view = readAnswer(UserChatsViewSchema, res.data, 'GET /user-chats');
+    const chats = readItems(ListedUserChatSchema, view.userChats);
+    return {
+      userChats: chats.items,
+      users: readItems(ListedUserSchema, view.users).items,
+      ...(view.next !== undefined && view.next !== '' ? { next: view.next } : {}),
+      unreadable: chats.unreadable,
+    };
+  }
+
+  /** Records a user event (`{name, property}`) for the shop's campaigns and segments. */
+  async createUserEvent(userId: string, event: { name: string; property?: Record<string, unknown> }, opts: CallOptions = {}): Promise<UserEvent> {
+    const res = await this.request<unknown>({ method: 'POST', path: `/users/${encodeURIComponent(userId)}/events`, body: event }, opts);
+    return readAnswer(UserEventViewSchema, res.data, 'POST /users/{id}/events').event;
   }
 
   /** The cheap credentials check. */

@@ -37,6 +37,8 @@ interface EventBase {
   language: string | null;
   /** When Channel Talk says it happened (epoch ms), if it says. */
   occurredAt: number | null;
+  /** Set when the missed-delivery sweep found it in the chat list: its delivery never came. */
+  recoveredBy?: 'sweep';
 }
 
 export interface ChatOpenedEvent extends EventBase {

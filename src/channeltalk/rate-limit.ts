@@ -13,11 +13,16 @@
 // - enforced: a 429 has been seen. A spent budget waits for the reset.
 // A key pair's phase only moves forward.
 //
+// Background calls (the missed-delivery sweep) keep a larger reserve: they go
+// only while more than `backgroundReserveFraction` of the limit is left, and
+// otherwise wait for the reset, in every phase, so sends never queue behind them.
+//
 // Budget = what the server last said remains, minus requests we have in flight
 // (they may not be counted in that number yet). That over-counts a little,
 // which errs on the slow side.
 import type { RateLimitHeaders } from './errors.js';
 import { parseResetEpochMs } from './retry.js';
+import type { CallPriority } from './transformers/types.js';
 
 export type { RateLimitHeaders } from './errors.js';
 
@@ -47,6 +52,8 @@ export interface RateLimiterOptions {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Keep this share of the limit in reserve (for other processes on the same key). */
   reserveFraction?: number;
+  /** Background calls leave this share of the limit to live ones (default half). */
+  backgroundReserveFraction?: number;
   /** Slack after the announced reset, for clock granularity. */
   marginMs?: number;
   /** Never wait longer than this for one reset (a skewed clock must not stall sending for ever). */
@@ -89,12 +96,14 @@ export class RateLimiter {
   private lastStartAt: number | null = null;
   private releaseWaiters: Array<() => void> = [];
   private readonly reserveFraction: number;
+  private readonly backgroundReserveFraction: number;
   private readonly marginMs: number;
   private readonly maxWaitMs: number;
   private readonly maxSlowdownMs: number;
 
   constructor(private readonly opts: RateLimiterOptions) {
     this.reserveFraction = opts.reserveFraction ?? 0.05;
+    this.backgroundReserveFraction = opts.backgroundReserveFraction ?? 0.5;
     this.marginMs = opts.marginMs ?? 25;
     this.maxWaitMs = opts.maxWaitMs ?? 60_000;
     this.maxSlowdownMs = opts.maxSlowdownMs ?? 1000;
@@ -103,14 +112,15 @@ export class RateLimiter {
   /**
    * Waits until a request may go, then counts it as in flight. Pair with release().
    * With `budgetMs`, a wait that would end later is not started: PacingTooLongError.
+   * A 'background' call keeps the larger reserve (see the top of this file).
    */
-  async acquire(signal?: AbortSignal, budgetMs?: number): Promise<void> {
+  async acquire(signal?: AbortSignal, budgetMs?: number, priority: CallPriority = 'live'): Promise<void> {
     let waited = false;
     let slowed = false;
     const started = this.opts.now();
     for (;;) {
       signal?.throwIfAborted();
-      const decision = this.decide();
+      const decision = this.decide(priority);
       if (decision.go) break;
       waited = true;
       const left = budgetMs === undefined ? undefined : budgetMs - (this.opts.now() - started);
@@ -191,20 +201,21 @@ export class RateLimiter {
     if (PHASE_ORDER.indexOf(to) > PHASE_ORDER.indexOf(this.phase)) this.phase = to;
   }
 
-  private decide(): Decision {
+  private decide(priority: CallPriority): Decision {
     if (!this.learned) return this.inFlight === 0 ? { go: true } : { go: false, waitMs: null };
     if (this.remaining === null) return { go: true };
     const now = this.opts.now();
     const windowPassed = this.resetAt === null || now >= this.resetAt || this.waitedForReset === this.resetAt;
     const serverBudget = windowPassed ? (this.limit ?? Number.POSITIVE_INFINITY) : this.remaining;
     const budget = serverBudget - this.inFlight;
-    const reserve = this.limit !== null ? Math.floor(this.limit * this.reserveFraction) : 0;
-    if (budget > reserve) return { go: true };
+    if (budget > this.reserveFor(priority)) return { go: true };
     if (windowPassed || this.resetAt === null) {
       // The new window's budget is taken by requests in flight: their answers will tell us more.
       return this.inFlight > 0 ? { go: false, waitMs: null } : { go: true };
     }
     const untilReset = this.resetAt - now;
+    // Background work never merely slows down into the live reserve: it waits for the next window.
+    if (priority === 'background') return { go: false, waitMs: Math.min(this.maxWaitMs, untilReset + this.marginMs), slowdown: false };
     switch (this.phase) {
       case 'grace':
       case 'enforced':
@@ -212,6 +223,16 @@ export class RateLimiter {
       case 'none':
       case 'monitoring':
         return this.slowDown(now, untilReset);
+    }
+  }
+
+  private reserveFor(priority: CallPriority): number {
+    if (this.limit === null) return 0;
+    switch (priority) {
+      case 'live':
+        return Math.floor(this.limit * this.reserveFraction);
+      case 'background':
+        return Math.max(Math.floor(this.limit * this.reserveFraction), Math.ceil(this.limit * this.backgroundReserveFraction));
     }
   }
 

@@ -7,6 +7,10 @@ const commands: Record<string, { load: () => Promise<Command>; help: string }> =
   preview: { load: async () => (await import('./preview.js')).previewCommand, help: 'preview <curation-id> --profile FILE [--lang ko|en] [--json]' },
   schema: { load: async () => (await import('./schema.js')).schemaCommand, help: 'print or write the JSON Schema of curation files' },
   'fake-channeltalk': { load: async () => (await import('./fake-channeltalk.js')).fakeChannelTalkCommand, help: 'run the fake Channel Talk: --port N' },
+  setup: {
+    load: async () => (await import('./setup.js')).setupCommand,
+    help: 'setup --url URL [--name N] [--dry-run] [--unblock] [--channel C]: register or update our webhook in Channel Talk',
+  },
   doctor: { load: async () => (await import('./doctor.js')).doctorCommand, help: 'check config, database, Channel Talk credentials and curations' },
   replay: { load: async () => (await import('./replay.js')).replayCommand, help: 'replay FILE|DIR... --to URL [--token T]: post recorded deliveries again' },
   'send-webhook': { load: async () => (await import('./send-webhook.js')).sendWebhookCommand, help: 'post a webhook JSON file to the service' },

@@ -14,6 +14,7 @@ import type { DeliveryRecorder } from './recorder.js';
 import { legacyBody, LegacyBodyError } from './legacy-body.js';
 import { RefusalLog, type Schedule } from './refusal-log.js';
 import type { TrustProxy } from '../config.js';
+import type { WebhookHealthBoard } from '../webhook/health-board.js';
 
 export interface AppDeps {
   intake: Intake;
@@ -30,6 +31,8 @@ export interface AppDeps {
   onRefused?: (status: number) => void;
   /** Which proxies' X-Forwarded-* headers are believed (TRUST_PROXY); none by default. */
   trustProxy?: TrustProxy;
+  /** The latest webhook health per channel, shown in /healthz. */
+  webhookHealth?: WebhookHealthBoard;
   /** The clock of the 401 log summaries; tests move it by hand. */
   now?: () => number;
   schedule?: Schedule;
@@ -147,14 +150,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     app.get(url, routeConfig, receive(true));
   }
 
-  app.get('/healthz', async (_req, reply) => {
-    // Answers at once: a locked database is 'busy', never a request left hanging.
+  // `ok` and the status are this instance's health. A blocked or missing
+  // webhook is said in `webhooks` and does not make it 503: restarting or
+  // taking the instance out cannot unblock it, and would stop the sends and
+  // the sweep that recovers the missed chats. `?strict` answers 503 then,
+  // for a monitor that reads only the status. A locked database is 'busy'
+  // at once, never a request left hanging.
+  app.get('/healthz', async (req, reply) => {
+    const webhooks = deps.webhookHealth?.summary();
+    const strict = Object.prototype.hasOwnProperty.call(req.query ?? {}, 'strict');
     const database = await deps.store.health();
-    if (database !== 'ok') return reply.code(503).send({ ok: false, database });
+    if (database !== 'ok') return reply.code(503).send({ ok: false, database, ...(webhooks ? { webhooks } : {}) });
     try {
-      return await reply.send({ ok: true, database: deps.store.dialect, channels: deps.channels.channels.length, curations: deps.channels.allCurations().curations.length, queue: await deps.store.queueDepth() });
+      const body = { ok: true, database: deps.store.dialect, channels: deps.channels.channels.length, curations: deps.channels.allCurations().curations.length, queue: await deps.store.queueDepth(), ...(webhooks ? { webhooks } : {}) };
+      return await reply.code(strict && webhooks?.ok === false ? 503 : 200).send(body);
     } catch (err) {
-      return reply.code(503).send({ ok: false, database: err instanceof DatabaseBusyError ? 'busy' : 'unreachable' });
+      return reply.code(503).send({ ok: false, database: err instanceof DatabaseBusyError ? 'busy' : 'unreachable', ...(webhooks ? { webhooks } : {}) });
     }
   });
 

@@ -17,6 +17,10 @@ export interface QueueSource {
 }
 
 const DATABASE_STATES: readonly DatabaseState[] = ['ok', 'busy', 'unreachable'];
+/** Per channel, whether Channel Talk has blocked its webhook (e.g. the WebhookHealthBoard). */
+export interface WebhookStateSource {
+  all(): Array<{ channel: string; state: string }>;
+}
 
 /** Cumulative rate-limit figures, e.g. `ChannelTalkClient.stats`. */
 export interface RateLimitStatsSource {
@@ -41,6 +45,9 @@ export class Metrics {
   private readonly waitSeconds: Counter;
   private readonly queue: Gauge;
   private readonly database: Gauge<'state'>;
+  private readonly webhookBlocked: Gauge<'channel'>;
+  private readonly recovered: Counter<'channel'>;
+  private webhookSource: WebhookStateSource | null = null;
   private queueSource: QueueSource | null = null;
   private readonly statsSources: Array<{ read: () => RateLimitStatsSource; seen: RateLimitStatsSource }> = [];
 
@@ -108,6 +115,21 @@ export class Metrics {
         if (depth !== null) this.queue.set(depth);
       },
     });
+    this.webhookBlocked = new Gauge({
+      name: `${p}webhook_blocked`,
+      help: 'Whether Channel Talk has blocked the channel\'s webhook (1) or not (0), as the last health check read it. While 1, no deliveries arrive.',
+      labelNames: ['channel'],
+      registers,
+      collect: () => {
+        for (const h of this.webhookSource?.all() ?? []) this.webhookBlocked.set({ channel: h.channel }, h.state === 'blocked' ? 1 : 0);
+      },
+    });
+    this.recovered = new Counter({
+      name: `${p}sweep_recovered_total`,
+      help: 'Chats opened whose delivery never came, found and started by the sweep.',
+      labelNames: ['channel'],
+      registers,
+    });
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: p });
   }
 
@@ -131,6 +153,15 @@ export class Metrics {
   rateLimitWait(ms: number): void {
     this.waits.inc();
     this.waitSeconds.inc(ms / 1000);
+  }
+
+  /** Reads each channel's webhook state on each scrape. */
+  watchWebhooks(source: WebhookStateSource): void {
+    this.webhookSource = source;
+  }
+
+  sweepRecovered(channel: string, count: number): void {
+    if (count > 0) this.recovered.inc({ channel }, count);
   }
 
   /** Reads the queue depth on each scrape. */

@@ -59,6 +59,12 @@ function everyEndpoint(client: ChannelTalkClient, opts: CallOptions): Array<[str
     ['patchUserProfile', () => client.patchUserProfile('u1', { goal: 'cut' }, opts)],
     ['closeChat', () => client.closeChat('c1', opts)],
     ['getChannel', () => client.getChannel(opts)],
+    ['listWebhooks', () => client.listWebhooks({}, opts)],
+    ['getWebhook', () => client.getWebhook('wh1', opts)],
+    ['createWebhook', () => client.createWebhook({ name: 'n', url: 'https://a.invalid/h', scopes: ['userChat.opened'], apiVersion: 'v5' }, opts)],
+    ['updateWebhook', () => client.updateWebhook('wh1', { name: 'n', url: 'https://a.invalid/h', scopes: ['userChat.opened'], apiVersion: 'v5' }, opts)],
+    ['listUserChats', () => client.listUserChats({ state: 'opened' }, opts)],
+    ['createUserEvent', () => client.createUserEvent('u1', { name: 'e' }, opts)],
   ];
 }
 

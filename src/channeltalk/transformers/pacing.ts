@@ -16,7 +16,7 @@ export function pacingTransformer(limiter: RateLimiter, o: { now: () => number; 
   return async (prev, req, opts) => {
     const started = o.now();
     try {
-      await limiter.acquire(opts.signal, opts.timeoutMs);
+      await limiter.acquire(opts.signal, opts.timeoutMs, opts.priority ?? 'live');
     } catch (err) {
       if (!(err instanceof PacingTooLongError)) throw err;
       const paced = new ChannelTalkUnavailableError({ reason: 'paced', method: req.method, path: req.path, retryAfterMs: err.waitMs });

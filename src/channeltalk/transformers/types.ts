@@ -14,6 +14,13 @@ export interface CallRequest {
   body?: unknown;
 }
 
+/**
+ * 'live' (the default): a send or a read a customer is waiting for.
+ * 'background': work that may wait (the missed-delivery sweep): it goes only
+ * while the rate-limit window keeps a reserve for live calls.
+ */
+export type CallPriority = 'live' | 'background';
+
 /** The options every endpoint takes, the same everywhere. */
 export interface CallOptions {
   signal?: AbortSignal;
@@ -25,6 +32,7 @@ export interface CallOptions {
   retry?: boolean | Partial<RetryPolicy>;
   /** Longest one attempt may take, the pacing wait included; replaces the client's timeoutMs. */
   timeoutMs?: number;
+  priority?: CallPriority;
 }
 
 /** What each layer hands the next: the call's options, resolved, and which attempt this is. */

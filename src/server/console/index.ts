@@ -12,6 +12,7 @@ import { RefusalLog, type Schedule } from '../refusal-log.js';
 import { tokenMatches } from '../token.js';
 import { registerCurationsApi } from './curations-api.js';
 import { registerRunsApi } from './runs-api.js';
+import { registerWebhooksApi, type ConsoleWebhooks } from './webhooks-api.js';
 import { clearSessionCookie, csrfOk, registerSecurityHeaders, sameOrigin, sessionOf, setSessionCookie } from './security.js';
 import { LoginThrottle, Sessions, throttleKey, type Session } from './sessions.js';
 import { Assets, chartJsFile, staticDir } from './static.js';
@@ -22,6 +23,8 @@ export interface ConsoleDeps {
   adminToken: string | undefined;
   curations: () => CurationSet;
   reloadCurations: () => Promise<{ ok: true; ids: string[] } | { ok: false; errors: string[] }>;
+  /** The webhook's health, the recent sweeps and the Unblock button; without it the banner stays empty. */
+  webhooks?: ConsoleWebhooks;
   now?: () => number;
   /** The timer of the refused sign-in log summaries; tests move it by hand. */
   schedule?: Schedule;
@@ -138,6 +141,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
           });
           registerRunsApi(api, { queries, logger, now, sessionOf: current });
           registerCurationsApi(api, { curations: deps.curations, reloadCurations: deps.reloadCurations, logger, now, sessionOf: current });
+          registerWebhooksApi(api, { webhooks: deps.webhooks, logger, sessionOf: current });
           api.all('/*', (_req, reply) => reply.code(404).send({ ok: false, error: 'no such console API' }));
           done();
         },

@@ -5,6 +5,7 @@ import { showOverview } from './overview.js';
 import { showRuns, showRun } from './runs.js';
 import { showSimulator } from './simulator.js';
 import { showCurations } from './curations.js';
+import { startBanner } from './banner.js';
 
 const view = document.getElementById('view');
 let leaving = [];
@@ -50,4 +51,5 @@ document.getElementById('logout').addEventListener('click', async () => {
 });
 
 window.addEventListener('hashchange', () => void route());
+startBanner(document.getElementById('banner'));
 void route();

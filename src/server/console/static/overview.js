@@ -1,6 +1,6 @@
 // Today and the last 7 days at a glance, runs per hour, and the queue.
 import { api } from './api.js';
-import { fmtDuration, h } from './dom.js';
+import { fmtDuration, fmtTime, h } from './dom.js';
 
 const REFRESH_MS = 15_000;
 
@@ -29,6 +29,36 @@ function windowCard(title, w) {
   );
 }
 
+const REASONS = { start: 'on start', interval: 'periodic', unblocked: 'after the webhook was unblocked', manual: 'asked for' };
+
+/** The last sweep for missed deliveries and what it recovered. */
+function sweepCard(sweeps) {
+  const last = sweeps[0];
+  const body = !last
+    ? h('p', { class: 'hint' }, 'No sweep has run yet.')
+    : h(
+        'div',
+        { class: 'sweep-last' },
+        h(
+          'p',
+          {},
+          `Last sweep ${fmtTime(last.finishedAt)} (${REASONS[last.reason] ?? last.reason}, channel ${last.channel}): `,
+          `${last.scanned} opened chat${last.scanned === 1 ? '' : 's'} looked at, `,
+          h('strong', {}, `${last.recoveredCount} recovered`),
+          last.late ? `, ${last.late} delivered meanwhile` : '',
+          last.skipped ? `, ${last.skipped} skipped` : '',
+          last.complete ? '' : ' — incomplete, the next sweep covers the rest',
+          last.error ? ` (${last.error})` : '',
+        ),
+        last.recovered.length
+          ? h('ul', { class: 'sweep-recovered' }, last.recovered.map((c) => h('li', {}, h('a', { href: `#/runs?q=${encodeURIComponent(c.chatId)}` }, c.chatId), c.runs.length ? ` → ${c.runs.length} run${c.runs.length > 1 ? 's' : ''}` : ' (no curation matched)')))
+          : null,
+        last.recoveredCount > last.recovered.length ? h('p', { class: 'hint' }, `and ${last.recoveredCount - last.recovered.length} more (see the logs)`) : null,
+      );
+  const earlier = sweeps.slice(1, 5).map((s) => h('li', {}, `${fmtTime(s.finishedAt)} ${s.channel}: ${s.recoveredCount} recovered of ${s.scanned}`));
+  return h('section', { class: 'card sweep-card', 'aria-label': 'Missed deliveries' }, h('h2', {}, 'Missed deliveries (sweep)'), body, earlier.length ? h('ul', { class: 'sweep-earlier muted' }, earlier) : null);
+}
+
 function hourLabel(ms) {
   const d = new Date(ms);
   return `${String(d.getHours()).padStart(2, '0')}:00`;
@@ -38,13 +68,15 @@ export async function showOverview({ view, onLeave }) {
   const queueSlot = h('div');
   const todaySlot = h('div');
   const weekSlot = h('div');
+  const sweepSlot = h('div');
   const canvas = h('canvas', { id: 'runs-per-hour', role: 'img', 'aria-label': 'Runs started per hour, last 24 hours' });
   const chartCard = h('section', { class: 'card chart-card', 'aria-label': 'Runs per hour' }, h('h2', {}, 'Runs per hour (24 h)'), h('div', { class: 'chart-box' }, canvas));
-  view.append(h('h1', {}, 'Overview'), h('div', { class: 'overview' }, queueSlot, todaySlot, weekSlot, chartCard));
+  view.append(h('h1', {}, 'Overview'), h('div', { class: 'overview' }, queueSlot, todaySlot, weekSlot, sweepSlot, chartCard));
   let chart = null;
 
   async function load() {
-    const o = await api(`/overview?tz=${new Date().getTimezoneOffset()}`);
+    const [o, hooks] = await Promise.all([api(`/overview?tz=${new Date().getTimezoneOffset()}`), api('/webhooks')]);
+    sweepSlot.replaceChildren(sweepCard(hooks.sweeps));
     queueSlot.replaceChildren(
       h(
         'section',

@@ -113,7 +113,8 @@ function timeline(d) {
   const t0 = d.event?.received_at ?? d.run.created_at;
   const items = [];
   if (d.event) {
-    items.push(step(d.event.received_at, null, h('span', {}, 'Webhook ', h('strong', {}, d.event.kind), ' ', badge(d.event.status)), summaryBits(d.event.summary), 'event'));
+    const via = d.event.summary?.recoveredBy === 'sweep' ? 'Recovered by the sweep (its delivery never came): ' : 'Webhook ';
+    items.push(step(d.event.received_at, null, h('span', {}, via, h('strong', {}, d.event.kind), ' ', badge(d.event.status)), summaryBits(d.event.summary), 'event'));
   }
   const problems = Array.isArray(d.run.problems) ? d.run.problems : [];
   items.push(

@@ -1,0 +1,173 @@
+// Our webhook as Channel Talk sees it. Channel Talk blocks a webhook after
+// 100 failed deliveries in a row and then sends nothing until someone
+// unblocks it, so a block means: no chat is answered. The health check reads
+// the webhook, says what is wrong and how to fix it; unblockWebhook lifts a
+// block through the API (PATCH with `blocked: false`, which the OpenAPI
+// document allows); where Channel Talk refuses that, the fix names the desk.
+import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../channeltalk/errors.js';
+import type { CallOptions } from '../channeltalk/transformers/types.js';
+import type { Webhook, WebhookBody, WebhookScope } from '../channeltalk/resources.js';
+import { findOurWebhook, shownUrl } from './setup-plan.js';
+
+export type WebhookState = 'ok' | 'blocked' | 'missing' | 'error';
+
+export interface WebhookHealth {
+  /** Our name for the channel (channels.yaml), `default` for the single-channel setup. */
+  channel: string;
+  state: WebhookState;
+  /** Epoch ms. */
+  checkedAt: number;
+  webhookId?: string;
+  /** Epoch ms, as Channel Talk says; also set on a webhook that was blocked once and is not now. */
+  lastBlockedAt?: number;
+  /** Scopes the loaded curations need that the webhook lacks. */
+  missingScopes?: WebhookScope[];
+  /** What is the matter, in a sentence (ids only). */
+  reason: string;
+  /** What to do about it, in a sentence; empty when nothing is wrong. */
+  fix: string;
+  /** Set by the board: the API refused to unblock this block, so only the desk can (the console shows no Unblock button). */
+  unblockRefused?: true;
+}
+
+/** The part of the client the health check and the unblock use. */
+export interface WebhookApi {
+  listWebhooks(q?: { since?: number | undefined; limit?: number }, opts?: CallOptions): Promise<{ webhooks: Webhook[]; next?: number }>;
+  getWebhook(id: string, opts?: CallOptions): Promise<Webhook>;
+  updateWebhook(id: string, body: WebhookBody, opts?: CallOptions): Promise<Webhook>;
+}
+
+export interface HealthDeps {
+  client: WebhookApi;
+  channel: string;
+  /** PUBLIC_WEBHOOK_URL: ours is the webhook with this host and path; without it, the one with `name`. */
+  url: string | undefined;
+  name: string;
+  /** What the loaded curations need (scopes.ts); a webhook lacking one is reported. */
+  scopes?: readonly WebhookScope[];
+  now: () => number;
+  /** For the calls (the service passes priority 'background'). */
+  callOptions?: CallOptions;
+  /** `--channel NAME` in the commands the fix names, when there are several channels. */
+  channelFlag?: string;
+}
+
+/** Pages through GET /webhooks; bounded, a channel has a handful. */
+export async function listAllWebhooks(client: WebhookApi, opts: CallOptions = {}, maxPages = 20): Promise<Webhook[]> {
+  const all: Webhook[] = [];
+  let since: number | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const res = await client.listWebhooks({ limit: 500, since }, opts);
+    all.push(...res.webhooks.filter((w) => !all.some((x) => x.id === w.id)));
+    if (res.next === undefined || res.next === since) break;
+    since = res.next;
+  }
+  return all;
+}
+
+export async function checkWebhookHealth(deps: HealthDeps): Promise<WebhookHealth> {
+  const base = { channel: deps.channel, checkedAt: deps.now() };
+  let webhooks: Webhook[];
+  try {
+    webhooks = await listAllWebhooks(deps.client, deps.callOptions);
+  } catch (err) {
+    return { ...base, state: 'error', ...unreadable(err) };
+  }
+  const found = findOurWebhook(webhooks, { url: deps.url, name: deps.name });
+  if (!found) return { ...base, state: 'missing', ...missing(deps) };
+  const w = found.webhook;
+  const ids = { webhookId: w.id, ...(w.lastBlockedAt !== undefined ? { lastBlockedAt: w.lastBlockedAt } : {}) };
+  if (w.blocked === true) {
+    return {
+      ...base,
+      ...ids,
+      state: 'blocked',
+      reason: `Channel Talk has blocked webhook ${w.id}${w.lastBlockedAt !== undefined ? ` since ${new Date(w.lastBlockedAt).toISOString()}` : ''} (after 100 failed deliveries in a row): no chat opened or message written reaches the service`,
+      fix: blockedFix(deps.channelFlag),
+    };
+  }
+  const missingScopes = (deps.scopes ?? []).filter((s) => !w.scopes.includes(s));
+  if (missingScopes.length > 0) {
+    return {
+      ...base,
+      ...ids,
+      state: 'ok',
+      missingScopes,
+      reason: `webhook ${w.id} lacks the scope${missingScopes.length > 1 ? 's' : ''} ${missingScopes.join(', ')} that the loaded curations need: those deliveries never come`,
+      fix: `run \`curation setup${deps.channelFlag ? ` --channel ${deps.channelFlag}` : ''}\` to add ${missingScopes.length > 1 ? 'them' : 'it'}`,
+    };
+  }
+  return { ...base, ...ids, state: 'ok', reason: `webhook ${w.id} is registered and not blocked`, fix: '' };
+}
+
+export function blockedFix(channelFlag?: string): string {
+  const flag = channelFlag ? ` --channel ${channelFlag}` : '';
+  return `unblock it: run \`curation setup --unblock${flag}\`, press Unblock in the console, or in the desk: Settings > Webhook. Chats opened meanwhile are recovered by the sweep once it is unblocked`;
+}
+
+/** Where the API will not unblock it, only the desk can. */
+export function deskFix(webhookId: string): string {
+  return `Channel Talk did not let the API unblock it: unblock webhook ${webhookId} in the desk (Settings > Webhook); the service notices at its next health check and sweeps the chats opened meanwhile`;
+}
+
+export type UnblockResult =
+  | { outcome: 'unblocked'; webhook: Webhook }
+  | { outcome: 'not_blocked'; webhook: Webhook }
+  /** Channel Talk answered, and the webhook is still blocked: the desk it is. */
+  | { outcome: 'refused'; status: number | null; reason: string; fix: string }
+  | { outcome: 'error'; reason: string; fix: string };
+
+/** PATCH the webhook as it is, with `blocked: false`; the answer must say it is unblocked. */
+export async function unblockWebhook(deps: { client: WebhookApi; webhookId: string; callOptions?: CallOptions }): Promise<UnblockResult> {
+  const { client, webhookId } = deps;
+  try {
+    const w = await client.getWebhook(webhookId, deps.callOptions);
+    if (w.blocked !== true) return { outcome: 'not_blocked', webhook: w };
+    const after = await client.updateWebhook(
+      webhookId,
+      {
+        name: w.name,
+        url: w.url,
+        // Sent back as Channel Talk gave them: unblocking changes nothing else.
+        scopes: w.scopes as WebhookScope[],
+        apiVersion: w.apiVersion ?? 'v5',
+        blocked: false,
+        ...(w.keywords && w.keywords.length > 0 ? { keywords: w.keywords } : {}),
+      },
+      deps.callOptions,
+    );
+    if (after.blocked === true) return { outcome: 'refused', status: null, reason: `PATCH /webhooks/${webhookId} was answered, but the webhook is still blocked`, fix: deskFix(webhookId) };
+    return { outcome: 'unblocked', webhook: after };
+  } catch (err) {
+    if (err instanceof ChannelTalkRejectedError) {
+      return { outcome: 'refused', status: err.status, reason: `Channel Talk refused to unblock webhook ${webhookId} (HTTP ${err.status})`, fix: deskFix(webhookId) };
+    }
+    return { outcome: 'error', ...unreadable(err) };
+  }
+}
+
+function missing(deps: HealthDeps): { reason: string; fix: string } {
+  const flag = deps.channelFlag ? ` --channel ${deps.channelFlag}` : '';
+  if (deps.url === undefined) {
+    return {
+      reason: `no webhook named "${deps.name}" in Channel Talk, and PUBLIC_WEBHOOK_URL is not set to find ours by its URL`,
+      fix: `set PUBLIC_WEBHOOK_URL to this service's webhook URL and run \`curation setup${flag}\``,
+    };
+  }
+  return {
+    reason: `no webhook in Channel Talk points at ${shownUrl(deps.url)} or is named "${deps.name}": Channel Talk sends this service nothing`,
+    fix: `run \`curation setup${flag}\` to register it`,
+  };
+}
+
+function unreadable(err: unknown): { reason: string; fix: string } {
+  if (err instanceof ChannelTalkRejectedError) {
+    return err.status === 401 || err.status === 403
+      ? { reason: `Channel Talk refused the credentials (HTTP ${err.status}) when reading the webhooks`, fix: 'check the access key and secret (desk: Settings > API key); `curation doctor` says which' }
+      : { reason: `Channel Talk answered HTTP ${err.status} to GET /webhooks`, fix: 'check CHANNELTALK_API_URL; if it lasts, read the webhook in the desk (Settings > Webhook)' };
+  }
+  if (err instanceof ChannelTalkUnavailableError) {
+    return { reason: `could not read the webhooks from Channel Talk (${err.reason}${err.status !== undefined ? ` HTTP ${err.status}` : ''})`, fix: 'nothing, if it passes: the next check tries again; if it lasts, check CHANNELTALK_API_URL and the network' };
+  }
+  return { reason: `could not read the webhooks: ${err instanceof Error ? err.message.slice(0, 200) : 'unknown error'}`, fix: 'if it lasts, read the webhook in the desk (Settings > Webhook)' };
+}

@@ -1,0 +1,58 @@
+// The webhook scopes the loaded curations need: what starts them (their
+// trigger) and what stops them (their takeover events). Exhaustive over both
+// kinds, so a new trigger cannot be added without saying which deliveries it
+// needs.
+import type { WebhookScope } from '../channeltalk/resources.js';
+import { WEBHOOK_SCOPES } from '../channeltalk/resources.js';
+import type { Curation, TakeoverEventKind, TriggerKind } from '../curation/types.js';
+
+export function triggerScopes(kind: TriggerKind): WebhookScope[] {
+  switch (kind) {
+    case 'chatOpened':
+      return ['userChat.opened'];
+    case 'userMessage':
+      // Keywords are matched by us, on every customer message.
+      return ['message.created.userChat'];
+  }
+}
+
+export function takeoverScopes(kind: TakeoverEventKind): WebhookScope[] {
+  switch (kind) {
+    case 'managerMessage':
+      return ['message.created.userChat'];
+    // Channel Talk documents no scope of its own for a chat closed or
+    // assigned: they reach us as user chat deliveries (event update/delete),
+    // and userChat.opened is the only user chat scope there is.
+    case 'chatClosed':
+    case 'chatAssigned':
+      return ['userChat.opened'];
+  }
+}
+
+export interface NeededScopes {
+  /** In the order of the OpenAPI document's enumeration. */
+  scopes: WebhookScope[];
+  /** Per scope, the curations it starts (their trigger) and stops (their takeover events), for `curation setup` to print. */
+  why: Partial<Record<WebhookScope, { starts: string[]; stops: string[] }>>;
+}
+
+/** Every loaded curation counts, enabled or not: enabling one must not need another setup. */
+export function scopesNeeded(curations: readonly Curation[]): NeededScopes {
+  const why: NeededScopes['why'] = {};
+  const add = (scope: WebhookScope, role: 'starts' | 'stops', id: string): void => {
+    const entry = (why[scope] ??= { starts: [], stops: [] });
+    if (!entry[role].includes(id)) entry[role].push(id);
+  };
+  for (const c of curations) {
+    for (const s of triggerScopes(c.trigger.on)) add(s, 'starts', c.id);
+    for (const k of c.takeover.cancelOn) for (const s of takeoverScopes(k)) add(s, 'stops', c.id);
+  }
+  return { scopes: WEBHOOK_SCOPES.filter((s) => why[s] !== undefined), why };
+}
+
+/** `userChat.opened (starts diet-main; stops diet-gift, diet-main)`. */
+export function describeScope(needed: NeededScopes, scope: WebhookScope): string {
+  const w = needed.why[scope];
+  const parts = [w?.starts.length ? `starts ${w.starts.join(', ')}` : null, w?.stops.length ? `stops ${w.stops.join(', ')}` : null].filter((p) => p !== null);
+  return `${scope} (${parts.join('; ')})`;
+}
