@@ -19,6 +19,10 @@ import { registerJobHandlers } from './jobs/registry.js';
 import { planRunHandler } from './jobs/handlers/plan-run.js';
 import { writeBackHandler } from './jobs/handlers/write-back.js';
 import { WebhookRuntime } from './webhook/runtime.js';
+import { webhookHealthHandler, webhookHealthKey } from './jobs/handlers/webhook-health.js';
+import { sweepHandler, sweepKey } from './jobs/handlers/sweep.js';
+import { scheduleEvery } from './jobs/recurring.js';
+import type { SweepReason } from './webhook/sweep-log.js';
 
 export interface Service {
   app: FastifyInstance;
@@ -74,6 +78,14 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
   const jobOps = new JobOps(store.db, store.dialect);
   // Wired below, once both exist: a plan wakes the dispatcher, a finished run the job runner (its write-back).
   let wakeDispatcher = () => {};
+  // The webhook runtime needs the intake, which needs the runner: its jobs reach it through this late binding.
+  let webhookRuntime: WebhookRuntime | null = null;
+  const runtime = (): WebhookRuntime => {
+    if (!webhookRuntime) throw new Error('the webhook runtime is not ready yet');
+    return webhookRuntime;
+  };
+  // Why the next sweep of a channel runs, when something brought it forward (start-up, a lifted block).
+  const sweepReasons = new Map<string, SweepReason>();
   const jobs = new JobRunner({
     db: store.db,
     ops: jobOps,
@@ -93,6 +105,25 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
         onRunFinished: (state) => metrics.runFinished(state),
       }),
       writeBack: writeBackHandler({ db: store.db, clientFor, maxAgeMs: config.sendMaxAgeMs, leaseMs }),
+      webhookHealth: webhookHealthHandler({
+        runtime: { checkHealth: (channel) => runtime().checkHealth(channel) },
+        intervalMs: config.webhook.healthIntervalMs,
+        leaseMs,
+      }),
+      sweep: sweepHandler({
+        runtime: {
+          sweep: (channel, reason) => {
+            const why = sweepReasons.get(channel) ?? reason;
+            sweepReasons.delete(channel);
+            return runtime().sweep(channel, why);
+          },
+          coveredUntil: (channel) => runtime().coveredUntil(channel),
+          setCoveredUntil: (channel, at) => runtime().setCoveredUntil(channel, at),
+        },
+        intervalMs: config.webhook.sweepIntervalMs,
+        // A sweep pages with pauses between pages: give it room beyond a request's lease.
+        leaseMs: leaseMs * 4,
+      }),
     }),
   });
   const dispatcher = new Dispatcher({
@@ -140,7 +171,19 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
     logger: logger.child({ component: 'webhooks' }),
     config: config.webhook,
     onSweep: (r) => metrics.sweepRecovered(r.channel, r.recovered.length),
+    // The sweep after a lifted block is the channel's sweep job, brought forward to now.
+    onBlockLifted: (channel) => void sweepNow(channel, 'unblocked'),
   });
+  webhookRuntime = webhooks;
+  const sweepNow = async (channel: string, reason: SweepReason): Promise<void> => {
+    try {
+      sweepReasons.set(channel, reason);
+      await jobOps.bringForward(sweepKey(channel), Date.now());
+      jobs.wake();
+    } catch (err) {
+      logger.error({ channel, err: { message: err instanceof Error ? err.message : String(err) } }, 'could not bring the webhook sweep forward');
+    }
+  };
   metrics.watchWebhooks(webhooks.board);
   const recorder = config.recordDir
     ? new DeliveryRecorder(config.recordDir, config.recordRedact, {
@@ -170,6 +213,17 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
   });
   const url = await app.listen({ port: config.port, host: config.host });
   dispatcher.start();
+  // The webhook's health check and the sweep are recurring jobs, one row per channel (the key keeps it one across instances and restarts); the sweep also runs on start.
+  for (const channel of webhooks.channelNames()) {
+    const now = Date.now();
+    if (config.webhook.healthIntervalMs > 0) {
+      await scheduleEvery('webhookHealth', webhookHealthKey(channel), config.webhook.healthIntervalMs, { channel }).ensure(store.db, now);
+    }
+    if (config.webhook.sweepIntervalMs > 0) {
+      await jobOps.enqueue({ kind: 'sweep', key: sweepKey(channel), payload: { channel, coveredUntil: null }, runAt: now }, now);
+      await sweepNow(channel, 'start');
+    }
+  }
   jobs.start();
   logger.info({ url: url.replace(/\/\/(0\.0\.0\.0|\[::\])/, '//localhost'), instanceId, console: config.adminToken ? 'on' : 'off' }, 'service started');
 

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { WEBHOOK_SCOPES } from './spec.js';
 import type { FakeState } from './state.js';
 import { chatOpenedDelivery, userView, type FakeUserChat } from './user-chats.js';
 
@@ -26,6 +27,16 @@ const SubmitSchema = z.object({
   /** `user.profile.KEY` binding keys and the values the customer entered. */
   values: z.record(z.string().regex(/^user\.profile\..+/), z.unknown()),
   delivery: z.enum(['auto', 'drop', 'none']).optional(),
+});
+
+// A webhook made in the desk (Settings > Webhook): the operator copies its
+// token into the service's configuration, so a test may fix it in advance.
+const DeskWebhookSchema = z.object({
+  channelId: z.string().min(1),
+  name: z.string().min(1).default('curation'),
+  url: z.url(),
+  scopes: z.array(z.enum(WEBHOOK_SCOPES)).min(1),
+  token: z.string().min(8).optional(),
 });
 
 const DeliveryConfigSchema = z.object({
@@ -97,6 +108,15 @@ export function registerChatControl(app: FastifyInstance, state: FakeState): voi
     const payload = { event: 'upsert', type: 'user', entity: userView(user, channelId), refers: {} };
     const deliveries = parsed.data.delivery === 'none' ? [] : await state.webhooks.deliver(channelId, 'member.upserted.contact', user.id, payload, dropOf(parsed.data.delivery));
     return { ok: true, deliveries };
+  });
+
+  app.post('/webhooks', (req, reply) => {
+    const parsed = DeskWebhookSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return bad(reply, parsed.error);
+    const { channelId, token, ...body } = parsed.data;
+    const w = state.webhooks.create(channelId, { ...body, apiVersion: 'v5' }, Date.now());
+    if (token !== undefined) w.token = token;
+    return { ok: true, webhook: w };
   });
 
   app.post('/webhooks/config', (req, reply) => {

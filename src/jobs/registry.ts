@@ -10,6 +10,10 @@ export interface JobPayloads {
   planRun: { runId: string };
   /** A completed run's computed values, written to the customer's profile. */
   writeBack: { runId: string };
+  /** Reads a channel's webhook (blocked? missing?); recurring, one row per channel. */
+  webhookHealth: { channel: string };
+  /** Recovers the channel's chats whose delivery never came; recurring, one row per channel, with the point covered. */
+  sweep: { channel: string; coveredUntil: number | null };
 }
 
 export type JobKind = keyof JobPayloads;

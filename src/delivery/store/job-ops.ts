@@ -60,6 +60,12 @@ export class JobOps {
   }
 
   /** Running jobs whose lease ended (their instance died or stalled) wait again; `expiredBefore` as in DispatchOps.reclaimExpired. */
+  /** Makes the waiting job under `key` due at `at` if it was due later (a recurring job wanted now); false when none waits. */
+  async bringForward(key: string, at: number): Promise<boolean> {
+    const res = await this.db.updateTable('jobs').set({ run_at: at }).where('key', '=', key).where('state', '=', 'pending').where('run_at', '>', at).executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
   async reclaimExpired(now: number, expiredBefore = now): Promise<number> {
     const res = await this.db
       .updateTable('jobs')

@@ -1,0 +1,51 @@
+// Job kind sweep: recovers chats whose `userChat.opened` delivery never came
+// (src/webhook/sweep.ts). One recurring row per channel carries the point
+// the channel's sweeps have covered, so a restart goes on from there instead
+// of looking at every opened chat again. Start-up and a lifted block bring
+// the row forward to now (JobOps.bringForward); SWEEP_INTERVAL_SECONDS
+// spaces the rest. Like the health check it never fails for good: a sweep
+// that stopped early covers nothing new, and the next one starts again.
+import { enqueueJob } from '../../delivery/store/job-ops.js';
+import type { WebhookRuntime } from '../../webhook/runtime.js';
+import type { JobPayloads } from '../registry.js';
+import type { JobHandler, JobOutcome } from '../types.js';
+import { channelPayload } from './webhook-health.js';
+
+export interface SweepDeps {
+  runtime: Pick<WebhookRuntime, 'sweep' | 'coveredUntil' | 'setCoveredUntil'>;
+  intervalMs: number;
+  leaseMs: number;
+}
+
+export const sweepKey = (channel: string): string => `sweep:${channel}`;
+
+export function sweepHandler(d: SweepDeps): JobHandler<JobPayloads['sweep']> & { kind: 'sweep' } {
+  return {
+    kind: 'sweep',
+    parse: (p) => {
+      const { channel } = channelPayload(p);
+      const covered = (p as { coveredUntil?: unknown }).coveredUntil;
+      return { channel, coveredUntil: typeof covered === 'number' && Number.isFinite(covered) ? covered : null };
+    },
+    leaseMs: d.leaseMs,
+    async run(job, ctx): Promise<JobOutcome> {
+      const { channel } = job.payload;
+      // This process may know a later point (a sweep after an unblock); else the row's.
+      const known = d.runtime.coveredUntil(channel);
+      if (known === null || (job.payload.coveredUntil !== null && job.payload.coveredUntil > known)) d.runtime.setCoveredUntil(channel, job.payload.coveredUntil);
+      try {
+        await d.runtime.sweep(channel, 'interval');
+      } catch (err) {
+        ctx.logger.warn({ channel, err: { message: err instanceof Error ? err.message : String(err) } }, 'webhook sweep could not run; the next one starts again');
+      }
+      const coveredUntil = d.runtime.coveredUntil(channel);
+      const now = ctx.now();
+      return {
+        kind: 'done',
+        write: async (trx) => {
+          await enqueueJob(trx, { kind: 'sweep', key: sweepKey(channel), payload: { channel, coveredUntil }, runAt: now + d.intervalMs }, now);
+        },
+      };
+    },
+  };
+}
