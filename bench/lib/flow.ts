@@ -13,12 +13,12 @@ export async function dietMainPlan(): Promise<Plan> {
   return p;
 }
 
-/** Waits until the fake has answered `n` message posts with 200; returns false on timeout. */
+/** Waits until the fake has accepted `n` messages; returns false on timeout. */
 export async function waitForAccepted(fake: FakeProc, n: number, timeoutMs: number, progress: (l: string) => void, label: string): Promise<boolean> {
   let lastReport = Date.now();
   const got = await pollUntil(
     async () => {
-      const c = (await fake.requestCounts())['200'] ?? 0;
+      const c = await fake.messageCount();
       if (Date.now() - lastReport > 10_000) {
         lastReport = Date.now();
         progress(`${label}: ${c}/${n} messages at the fake`);

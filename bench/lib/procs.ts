@@ -25,6 +25,8 @@ export interface FakeProc extends Proc {
   control(pathname: string, body: unknown): Promise<void>;
   /** Answers counted by status code (message posts and user fetches), without the message list. */
   requestCounts(): Promise<Record<string, number>>;
+  /** Messages the fake accepted (other calls the service makes, such as the webhook's health check, are not counted). */
+  messageCount(): Promise<number>;
   received(): Promise<FakeReceived>;
 }
 
@@ -52,6 +54,10 @@ export async function startFake(): Promise<FakeProc> {
       // A chat id no message has: the answer carries the counters but no message list.
       const res = await fetch(`${url}/_fake/received?chatId=__bench_none__`);
       return ((await res.json()) as FakeReceived).requests;
+    },
+    async messageCount() {
+      const res = await fetch(`${url}/_fake/received?chatId=__bench_none__`);
+      return ((await res.json()) as { totalMessages: number }).totalMessages;
     },
     async received() {
       const res = await fetch(`${url}/_fake/received`);

@@ -138,6 +138,7 @@ export class FakeState {
       (filter.channelId === undefined || r.channelId === filter.channelId);
     return {
       messages: this.messages.filter(keep),
+      totalMessages: this.messages.length,
       rejected: [...this.rejected],
       duplicateRequestIds: this.duplicateRequestIds,
       requests: { ...this.requests },
@@ -154,6 +155,8 @@ const requestKey = (channelId: string, chatId: string, requestId: string) => JSO
 
 export interface ReceivedSnapshot {
   messages: RecordedMessage[];
+  /** Every message accepted, whatever the filter: a cheap count for a load that waits for them. */
+  totalMessages: number;
   rejected: RejectedRecord[];
   duplicateRequestIds: number;
   requests: Record<string, number>;
