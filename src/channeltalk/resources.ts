@@ -5,19 +5,9 @@
 // cannot do without (an id, a list) makes the answer unreadable.
 import { z } from 'zod';
 
-/** The scopes webhook.Webhook allows (OpenAPI v27.40.6). */
-export const WEBHOOK_SCOPES = [
-  'userChat.opened',
-  'message.created.userChat',
-  'message.created.teamChat',
-  'lead.upserted.contact',
-  'lead.upserted.subscription',
-  'lead.deleted',
-  'member.upserted.contact',
-  'member.upserted.subscription',
-  'member.deleted',
-] as const;
-export type WebhookScope = (typeof WEBHOOK_SCOPES)[number];
+import { WEBHOOK_SCOPES, type WebhookScope } from './webhook-scopes.js';
+
+export { WEBHOOK_SCOPES, type WebhookScope };
 
 export function isWebhookScope(s: string): s is WebhookScope {
   return (WEBHOOK_SCOPES as readonly string[]).includes(s);

@@ -1,32 +1,21 @@
-// The webhook scopes the loaded curations need: what starts them (their
-// trigger) and what stops them (their takeover events). Exhaustive over both
-// kinds, so a new trigger cannot be added without saying which deliveries it
-// needs.
+// The webhook scopes the loaded curations need, with why: what starts them
+// (their trigger) and what stops them (their takeover events). The scopes of
+// each kind are the trigger registry's (curation/triggers/registry.ts), whose
+// tables are typed over every kind: a new trigger cannot be added without
+// saying which deliveries it needs.
 import type { WebhookScope } from '../channeltalk/resources.js';
 import { WEBHOOK_SCOPES } from '../channeltalk/resources.js';
 import type { Curation, TakeoverEventKind, TriggerKind } from '../curation/types.js';
+import { TAKEOVER_SCOPES, TRIGGER_KINDS } from '../curation/triggers/registry.js';
 
-export function triggerScopes(kind: TriggerKind): WebhookScope[] {
-  switch (kind) {
-    case 'chatOpened':
-      return ['userChat.opened'];
-    case 'userMessage':
-      // Keywords are matched by us, on every customer message.
-      return ['message.created.userChat'];
-  }
+/** What a trigger kind needs: the registry's entry says it (curation/triggers/). */
+export function triggerScopes(kind: TriggerKind): readonly WebhookScope[] {
+  return TRIGGER_KINDS[kind].scopes;
 }
 
-export function takeoverScopes(kind: TakeoverEventKind): WebhookScope[] {
-  switch (kind) {
-    case 'managerMessage':
-      return ['message.created.userChat'];
-    // Channel Talk documents no scope of its own for a chat closed or
-    // assigned: they reach us as user chat deliveries (event update/delete),
-    // and userChat.opened is the only user chat scope there is.
-    case 'chatClosed':
-    case 'chatAssigned':
-      return ['userChat.opened'];
-  }
+/** What a takeover event needs, from the same registry. */
+export function takeoverScopes(kind: TakeoverEventKind): readonly WebhookScope[] {
+  return TAKEOVER_SCOPES[kind];
 }
 
 export interface NeededScopes {

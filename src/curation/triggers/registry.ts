@@ -24,7 +24,7 @@ const KIND_NAMES = Object.keys(TRIGGER_KINDS) as [TriggerKind, ...TriggerKind[]]
 const entries = (): Array<TriggerKindEntry<TriggerKind>> => Object.values(TRIGGER_KINDS);
 
 /** The events that stop a running sequence come on these scopes. A close or an assignment is a user chat delivery, and `userChat.opened` is the only user chat scope the document lists. */
-const TAKEOVER_SCOPES: { readonly [K in TakeoverEventKind]: readonly WebhookScope[] } = {
+export const TAKEOVER_SCOPES: { readonly [K in TakeoverEventKind]: readonly WebhookScope[] } = {
   managerMessage: ['message.created.userChat'],
   chatClosed: ['userChat.opened'],
   chatAssigned: ['userChat.opened'],
