@@ -5,7 +5,6 @@ import type { Logger } from 'pino';
 import type { MessageBody } from '../channeltalk/wire.js';
 import type { CallOptions, ChannelTalkClient } from '../channeltalk/client.js';
 import { ChannelTalkRejectedError, ChannelTalkUnavailableError, isChannelTalkError } from '../channeltalk/errors.js';
-import type { CurationSet } from '../curation/index.js';
 import type { AttemptRecord, DispatchOps, ClaimedMessage } from './store/dispatch-ops.js';
 import { attemptTimeoutMs, settleFailure } from './backoff.js';
 
@@ -13,8 +12,6 @@ export interface DispatcherOptions {
   ops: DispatchOps;
   /** The client of the channel a message belongs to; undefined when no configured channel serves it. */
   clientFor: (channelId: string | null) => ChannelTalkClient | undefined;
-  /** Unused since planning became a job (src/jobs/handlers/plan-run.ts); kept so callers need not change. */
-  curations?: (channelId: string | null) => CurationSet | undefined;
   logger: Logger;
   delayScale: number;
   instanceId: string;

@@ -93,7 +93,6 @@ test("a channel never takes more than its share of send slots, even within one c
   const dispatcher = new Dispatcher({
     ops: store.dispatch,
     clientFor: (ch) => (ch === SLOW ? slow.c : ch === FAST ? fast.c : undefined),
-    curations: () => undefined,
     logger: pino({ level: 'silent' }),
     delayScale: 0,
     instanceId: 'test',
@@ -231,7 +230,6 @@ void describe('durable retry, owned by the dispatcher', () => {
     const o: DispatcherOptions = {
       ops: s.dispatch,
       clientFor: () => client,
-      curations: () => pack,
       logger,
       delayScale: 0,
       instanceId: 'test',
