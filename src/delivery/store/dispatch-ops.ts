@@ -16,7 +16,7 @@ import {
   STOPPABLE_MESSAGE_STATES,
 } from '../run-lifecycle.js';
 import { runStateColumns, sqlList } from './state-sql.js';
-import { startWriteBack } from './write-back-job.js';
+import { afterTransition } from './run-follow-ups.js';
 
 export type ClaimedMessage = Selectable<MessagesTable>;
 
@@ -122,7 +122,7 @@ export class DispatchOps {
           .where('id', '=', m.run_id)
           .where('state', '=', run.state)
           .execute();
-        await startWriteBack(trx, m.run_id, run.state, to, run.writeback_json, sentAt);
+        await afterTransition(trx, { runId: m.run_id, from: run.state, to, writeBackJson: run.writeback_json, now: sentAt });
       }
       switch (to) {
         case 'sending':
@@ -283,7 +283,7 @@ export async function completePlanningTx(
     .where('id', '=', runId)
     .where('state', '=', run.state)
     .execute();
-  await startWriteBack(trx, runId, run.state, to, writeback_json, now);
+  await afterTransition(trx, { runId, from: run.state, to, writeBackJson: writeback_json, now });
   if (outcome.kind === 'planned') await insertPlannedMessages(trx, runId, run.chat_id, run.channel_id, plan, now);
   // The run no longer holds its place as one being planned: its first message, or the chat's next run, may go.
   await activateNextInChat(trx, run.chat_id, now, delayScale);

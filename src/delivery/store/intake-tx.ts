@@ -8,7 +8,7 @@ import type { Database, EventStatus, RunState } from './schema.js';
 import { activateNextInChat, insertPlannedMessages, lockChat } from './chat-queue.js';
 import { runStateColumns } from './state-sql.js';
 import { enqueueJob } from './job-ops.js';
-import { startWriteBack } from './write-back-job.js';
+import { afterTransition } from './run-follow-ups.js';
 import { planRunJob } from '../../jobs/registry.js';
 import {
   bulkTransition,
@@ -137,7 +137,7 @@ export async function intakeOne(trx: Transaction<Database>, item: IntakeItem, de
     }
     // Deferred planning is a job, committed with the run; a plan that completes at once may start its write-back.
     if (state === 'planning') await enqueueJob(trx, planRunJob(c.runId, receivedAt), receivedAt);
-    await startWriteBack(trx, c.runId, RUN_START, state, writeback_json, receivedAt);
+    await afterTransition(trx, { runId: c.runId, from: RUN_START, to: state, writeBackJson: writeback_json, now: receivedAt });
     if (c.plan && outcome.kind === 'planned') {
       await insertPlannedMessages(trx, c.runId, chatId, event.channelId, c.plan, receivedAt);
       await activateNextInChat(trx, chatId, receivedAt, delayScale);

@@ -16,7 +16,7 @@ export function sqlList<S extends string>(states: readonly S[]): RawBuilder<S> {
 /**
  * The columns that record a run moving from `from` to `to` at `now`: its end
  * time when it finishes, and its profile write-back when it completes with one (its job is
- * enqueued beside, by startWriteBack).
+ * enqueued beside, by afterTransition in run-follow-ups.ts).
  */
 export function runStateColumns(from: RunPosition, to: RunState, now: number, writeBackJson: string | null) {
   return {
