@@ -17,6 +17,7 @@ import { JobOps } from './delivery/store/job-ops.js';
 import { JobRunner } from './jobs/runner.js';
 import { registerJobHandlers } from './jobs/registry.js';
 import { planRunHandler } from './jobs/handlers/plan-run.js';
+import { planEventHandler } from './jobs/handlers/plan-event.js';
 import { writeBackHandler } from './jobs/handlers/write-back.js';
 import { WebhookRuntime } from './webhook/runtime.js';
 import { webhookHealthHandler, webhookHealthKey } from './jobs/handlers/webhook-health.js';
@@ -94,6 +95,24 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
     // SQLite has one writer, this process, which wakes the runner itself; on PostgreSQL other instances' leftovers need a look now and then.
     safetyMs: store.dialect === 'postgres' ? 30_000 : null,
     handlers: registerJobHandlers({
+      planEvent: planEventHandler({
+        db: store.db,
+        curations: (channelId) => channels.forChannelId(channelId)?.curations,
+        delayScale: config.delayScale,
+        leaseMs,
+        onStarted: (_event, outcome) => {
+          for (const r of outcome.runs) {
+            metrics.runStarted(r.curationId);
+            if (r.state === 'skipped') metrics.runFinished('skipped');
+          }
+          if (outcome.cancelledRuns > 0) metrics.runFinished('cancelled', outcome.cancelledRuns);
+          // A deferred run's planRun job, or a finished run's write-back, waits in the runner; a planned message in the dispatcher.
+          if (outcome.runs.length > 0 || outcome.cancelledRuns > 0) {
+            wakeDispatcher();
+            jobs.wake();
+          }
+        },
+      }),
       planRun: planRunHandler({
         db: store.db,
         clientFor,
@@ -151,18 +170,8 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
   const intake = new Intake({
     store,
     logger,
-    onWork: () => {
-      dispatcher.wake();
-      jobs.wake();
-    },
-    onOutcome: (event, outcome) => {
-      metrics.webhook(event.kind, outcome.duplicate ? 'duplicate' : outcome.status);
-      for (const r of outcome.runs) {
-        metrics.runStarted(r.curationId);
-        if (r.state === 'skipped') metrics.runFinished('skipped');
-      }
-      if (outcome.cancelledRuns > 0) metrics.runFinished('cancelled', outcome.cancelledRuns);
-    },
+    onWork: () => jobs.wake(),
+    onOutcome: (event, outcome) => metrics.webhook(event.kind, outcome.duplicate ? 'duplicate' : outcome.status),
   });
   const webhooks = new WebhookRuntime({
     channels,

@@ -1,37 +1,32 @@
-// From a normalized Event to a committed intake: match curations and plan
-// (pure, in memory), then hand everything to the store in one transaction.
+// From a normalized Event to a stored one, and from a stored one to its runs.
+// The webhook's part (accept) only matches, in memory, and commits the event
+// with its planEvent job: the answer never waits for planning. The job's part
+// (runCandidates, then startRuns in the store) plans and starts the runs.
 import type { Logger } from 'pino';
 import { isTakeover, type Event } from '../channeltalk/event.js';
 import { matchCurations, plan, type CurationSet } from '../curation/index.js';
 import type { Store } from './store/store.js';
-import type { IntakeOutcome, RunCandidate } from './store/intake-tx.js';
+import type { IntakeItem, RecordOutcome, RunCandidate } from './store/intake-tx.js';
 import { eventIdFor, runIdFor } from './ids.js';
 
 export interface IntakeDeps {
   store: Store;
   logger: Logger;
   now?: () => number;
-  /** Called after a commit that created work, so the dispatcher need not wait for its next poll. */
+  /** Called after a commit that queued work, so the job runner looks at once. */
   onWork?: () => void;
   /** Observer for metrics. */
-  onOutcome?: (event: Event, outcome: IntakeOutcome) => void;
+  onOutcome?: (event: Event, outcome: RecordOutcome) => void;
 }
 
 export class Intake {
   constructor(private readonly deps: IntakeDeps) {}
 
-  /** Commits the event with the runs it starts among `curations` (the delivering channel's set). */
-  async accept(event: Event, curations: CurationSet): Promise<IntakeOutcome> {
+  /** Commits the event (and, when its curations match or a human took over, the job that acts on it) among `curations`, the delivering channel's set. */
+  async accept(event: Event, curations: CurationSet): Promise<RecordOutcome> {
     const receivedAt = (this.deps.now ?? Date.now)();
-    const candidates = this.candidates(event, curations, receivedAt);
-    const outcome = await this.deps.store.intake({
-      eventId: eventIdFor(event.dedupeKey),
-      event,
-      receivedAt,
-      candidates,
-      takeover: isTakeover(event),
-      keepCurations: isTakeover(event) ? curations.curations.filter((c) => !c.takeover.cancelOn.includes(event.kind)).map((c) => c.id) : [],
-    });
+    const candidates = matchCurations(curations, event).map((c) => ({ runId: runIdFor(c.id, event.dedupeKey), curationId: c.id }));
+    const outcome = await this.deps.store.record({ eventId: eventIdFor(event.dedupeKey), event, receivedAt, candidates, takeover: isTakeover(event) });
     this.deps.logger.info(
       {
         eventId: outcome.eventId,
@@ -41,33 +36,45 @@ export class Intake {
         channelId: event.channelId,
         status: outcome.status,
         duplicate: outcome.duplicate,
-        runs: outcome.runs.map((r) => ({ runId: r.runId, curationId: r.curationId, state: r.state })),
-        cancelledRuns: outcome.cancelledRuns || undefined,
+        runs: outcome.runs.length > 0 ? outcome.runs.map((r) => r.runId) : undefined,
         reason: outcome.reason ?? undefined,
       },
       'event received',
     );
     this.deps.onOutcome?.(event, outcome);
-    if (outcome.runs.length > 0 || outcome.cancelledRuns > 0) this.deps.onWork?.();
+    if (outcome.status === 'queued') this.deps.onWork?.();
     return outcome;
   }
+}
 
-  private candidates(event: Event, curations: CurationSet, now: number): RunCandidate[] {
-    const out: RunCandidate[] = [];
-    for (const curation of matchCurations(curations, event)) {
-      const runId = runIdFor(curation.id, event.dedupeKey);
-      // Without the profile in the delivery, planning waits for the dispatcher
-      // to fetch the user: the route never calls Channel Talk.
-      const deferred = curation.needsProfile && event.profile === null;
-      out.push({
-        runId,
-        curationId: curation.id,
-        oncePerChat: curation.limits.oncePerChat,
-        cooldownMs: curation.limits.cooldownMs,
-        plan: deferred ? null : plan(curation, event, event.profile, { runId, now }),
-        writeBack: curation.writeBack,
-      });
-    }
-    return out;
+/** What the planEvent job hands to the store: the event's runs, planned in memory (pure), and what a takeover keeps. */
+export function intakeItem(eventId: string, event: Event, curations: CurationSet, receivedAt: number): IntakeItem {
+  const takeover = isTakeover(event);
+  return {
+    eventId,
+    event,
+    receivedAt,
+    candidates: runCandidates(event, curations, receivedAt),
+    takeover,
+    keepCurations: takeover ? curations.curations.filter((c) => !c.takeover.cancelOn.includes(event.kind)).map((c) => c.id) : [],
+  };
+}
+
+export function runCandidates(event: Event, curations: CurationSet, now: number): RunCandidate[] {
+  const out: RunCandidate[] = [];
+  for (const curation of matchCurations(curations, event)) {
+    const runId = runIdFor(curation.id, event.dedupeKey);
+    // Without the profile in the delivery, planning waits for the planRun job
+    // to fetch the user: neither the route nor this job calls Channel Talk.
+    const deferred = curation.needsProfile && event.profile === null;
+    out.push({
+      runId,
+      curationId: curation.id,
+      oncePerChat: curation.limits.oncePerChat,
+      cooldownMs: curation.limits.cooldownMs,
+      plan: deferred ? null : plan(curation, event, event.profile, { runId, now }),
+      writeBack: curation.writeBack,
+    });
   }
+  return out;
 }

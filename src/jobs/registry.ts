@@ -6,6 +6,8 @@
 import type { JobHandler, JobSpec } from './types.js';
 
 export interface JobPayloads {
+  /** A recorded webhook event: start the runs it causes (the webhook was answered once the event was stored). */
+  planEvent: { eventId: string };
   /** A run whose delivery lacked the profile: fetch the user, then plan. */
   planRun: { runId: string };
   /** A completed run's computed values, written to the customer's profile. */
@@ -40,3 +42,13 @@ export function runIdPayload(p: unknown): { runId: string } {
 
 export const planRunJob = (runId: string, createdAt: number): JobSpec => jobOf('planRun', { runId }, { key: `planRun:${runId}`, runAt: createdAt, createdAt });
 export const writeBackJob = (runId: string, at: number): JobSpec => jobOf('writeBack', { runId }, { key: `writeBack:${runId}`, runAt: at, createdAt: at });
+/** The job a recorded event's runs start in: one per event, on its chat's lane, so a chat's events act in the order they came. */
+export const planEventJob = (eventId: string, chatId: string, receivedAt: number): JobSpec =>
+  jobOf('planEvent', { eventId }, { key: `planEvent:${eventId}`, lane: `chat:${chatId}`, runAt: receivedAt, createdAt: receivedAt });
+
+/** Parses `{ eventId }` payloads. */
+export function eventIdPayload(p: unknown): { eventId: string } {
+  const eventId = (p as { eventId?: unknown } | null)?.eventId;
+  if (typeof eventId !== 'string' || eventId.length === 0) throw new Error('the payload has no eventId');
+  return { eventId };
+}

@@ -56,7 +56,7 @@ export class Metrics {
     const registers = [this.registry];
     this.webhooks = new Counter({
       name: `${p}webhooks_received_total`,
-      help: 'Webhook deliveries by event kind and what became of them (acted, no_match, ignored, duplicate, unauthorized, malformed, error).',
+      help: 'Webhook deliveries by event kind and how they were answered (queued: stored with the job that starts its runs; no_match, ignored, duplicate, unauthorized, malformed, error).',
       labelNames: ['kind', 'status'],
       registers,
     });

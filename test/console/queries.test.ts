@@ -1,5 +1,6 @@
 // The console's SQL, on SQLite and (when available) PostgreSQL: counts,
 // latency percentiles, search, a run's timeline, and the masked profile.
+import { intake } from '../support/intake.js';
 import { claimPlanning } from '../support/jobs.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,7 +45,7 @@ function planOf(runId: string, n: number): Plan {
 
 async function startRun(store: Store, chatId: string, at: number, messages = 2): Promise<string> {
   const runId = `r-${chatId}`;
-  await store.intake({
+  await intake(store, {
     eventId: `e-${chatId}`,
     event: opened(chatId),
     receivedAt: at,
@@ -81,7 +82,7 @@ for (const kind of DB_KINDS) {
       }
       await startRun(store, 'chat-old', NOW - 3 * 24 * HOUR, 3);
       const ignored: IgnoredEvent = { ...opened('chat-bot'), kind: 'ignored', dedupeKey: 'botMessage:1', reason: 'our own bot' };
-      await store.intake({ eventId: 'e-ignored', event: ignored, receivedAt: NOW - HOUR, takeover: false, candidates: [] });
+      await intake(store, { eventId: 'e-ignored', event: ignored, receivedAt: NOW - HOUR, takeover: false, candidates: [] });
     });
     after(async () => {
       await store?.close();
@@ -155,8 +156,8 @@ for (const kind of DB_KINDS) {
       const emptyFallback = (runId: string): Plan => ({ ...planOf(runId, 0), outcome: 'fallback', values: {}, reason: 'weight is missing' });
       const at = NOW - HOUR;
       const candidate = (runId: string, plan: Plan | null) => ({ runId, curationId: 'diet-main', oncePerChat: true, cooldownMs: null, plan });
-      await store.intake({ eventId: 'e-fb-now', event: opened('fb-now'), receivedAt: at, takeover: false, candidates: [candidate('r-fb-now', emptyFallback('r-fb-now'))] });
-      await store.intake({ eventId: 'e-fb-later', event: { ...opened('fb-later'), profile: null }, receivedAt: at, takeover: false, candidates: [candidate('r-fb-later', null)] });
+      await intake(store, { eventId: 'e-fb-now', event: opened('fb-now'), receivedAt: at, takeover: false, candidates: [candidate('r-fb-now', emptyFallback('r-fb-now'))] });
+      await intake(store, { eventId: 'e-fb-later', event: { ...opened('fb-later'), profile: null }, receivedAt: at, takeover: false, candidates: [candidate('r-fb-later', null)] });
       await claimPlanning(store, at, 10, 'test', 30_000);
       assert.equal(await store.dispatch.completePlanning('r-fb-later', emptyFallback('r-fb-later'), { name: 'A' }, at, 1), true);
       const q = new ConsoleQueries(store.db);

@@ -1,6 +1,7 @@
 // The dispatcher on its own: a real SQLite store, real ChannelTalkClients
 // whose fetch is a stand-in, no HTTP server and no curations. It checks the
 // send-slot rules that keep one channel's trouble from slowing another.
+import { intake } from '../support/intake.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -80,7 +81,7 @@ test("a channel never takes more than its share of send slots, even within one c
   ];
   for (const [chatId, channelId, at] of chats) {
     const runId = `r-${chatId}`;
-    await store.intake({
+    await intake(store, {
       eventId: `e-${chatId}`,
       event: opened(chatId, channelId),
       receivedAt: at,
@@ -186,7 +187,7 @@ const said = (lines: Array<Record<string, unknown>>, msg: string): number => lin
 /** A run of one message whose computed value x is written back to the profile key `goal`. */
 async function intakeWithWriteBack(s: Store, chatId: string): Promise<string> {
   const runId = `r-${chatId}`;
-  await s.intake({
+  await intake(s, {
     eventId: `e-${chatId}`,
     event: opened(chatId, '95334'),
     receivedAt: Date.now(),
@@ -199,7 +200,7 @@ async function intakeWithWriteBack(s: Store, chatId: string): Promise<string> {
 /** A run whose delivery lacked the profile: the dispatcher must fetch the user to plan it. */
 async function intakePlanning(s: Store, chatId: string): Promise<string> {
   const runId = `r-${chatId}`;
-  await s.intake({
+  await intake(s, {
     eventId: `e-${chatId}`,
     event: opened(chatId, '95334'),
     receivedAt: Date.now(),

@@ -2,6 +2,7 @@
 // later by the dispatcher (deferred: the profile had to be fetched). Both
 // paths must leave the same run behind, whatever the plan, and drive it to
 // the same end. Checked on SQLite and, when available, PostgreSQL.
+import { intake } from '../support/intake.js';
 import { claimPlanning } from '../support/jobs.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -74,13 +75,13 @@ for (const kind of DB_KINDS) {
 
     async function planAtIntake(chatId: string, plan: (id: string) => Plan): Promise<string> {
       const runId = `r-${chatId}`;
-      await store.intake(item(opened(chatId), runId, plan(runId), 1_000));
+      await intake(store, item(opened(chatId), runId, plan(runId), 1_000));
       return runId;
     }
 
     async function planDeferred(chatId: string, plan: (id: string) => Plan): Promise<string> {
       const runId = `r-${chatId}`;
-      await store.intake(item(opened(chatId), runId, null, 1_000));
+      await intake(store, item(opened(chatId), runId, null, 1_000));
       const claimed = (await claimPlanning(store, 1_000, 50, 'i', 30_000)).filter((r) => r.id === runId);
       assert.equal(claimed.length, 1, 'the deferred run is claimed for planning');
       const p = plan(runId);
@@ -127,8 +128,8 @@ for (const kind of DB_KINDS) {
       test(`a deferred run planned to ${shape.name} lets the next run of its chat start`, async () => {
         const chatId = `next-${kind.name}-${i}`;
         const first = `r-${chatId}-1`;
-        await store.intake(item(opened(chatId, 1), first, null, 1_000));
-        await store.intake(item(opened(chatId, 2), `r-${chatId}-2`, planOf(`r-${chatId}-2`, [0]), 1_001));
+        await intake(store, item(opened(chatId, 1), first, null, 1_000));
+        await intake(store, item(opened(chatId, 2), `r-${chatId}-2`, planOf(`r-${chatId}-2`, [0]), 1_001));
         assert.equal((await store.dispatch.claimDue(1_500, 10, 'i', 30_000)).filter((m) => m.chat_id === chatId).length, 0, 'waits behind planning');
         await claimPlanning(store, 1_500, 50, 'i', 30_000);
         await store.dispatch.completePlanning(first, shape.plan(first), { name: 'A' }, 1_500, 1);

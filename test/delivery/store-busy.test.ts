@@ -3,6 +3,7 @@
 // The store must neither freeze the event loop nor lose anything: intake
 // fails fast with a typed error, health says busy at once, the dispatcher's
 // writes and start-up wait asynchronously and go through after the release.
+import { intake } from '../support/intake.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -104,7 +105,7 @@ for (const kind of DB_KINDS) {
       const hold = await holdLock(kind);
       const ticks = ticker();
       try {
-        const attempt = store.intake(item('busy-intake', [0, 0]));
+        const attempt = intake(store, item('busy-intake', [0, 0]));
         assert.ok(await stillPendingAfterTurns(attempt), 'the intake waits without holding the event loop');
         const at = ticks.count;
         await assert.rejects(attempt, (e: Error) => e.name === 'DatabaseBusyError' && /database busy/.test(e.message));
@@ -116,7 +117,7 @@ for (const kind of DB_KINDS) {
         await hold.release();
       }
       assert.equal(await store.health(), 'ok');
-      const out = await store.intake(item('busy-intake', [0, 0]));
+      const out = await intake(store, item('busy-intake', [0, 0]));
       assert.equal(out.duplicate, false, 'nothing of the refused attempt was stored');
       assert.deepEqual(out.runs.map((r) => r.runId), ['r-busy-intake']);
       const messages = await store.db.selectFrom('messages').select('seq').where('run_id', '=', 'r-busy-intake').execute();
@@ -124,7 +125,7 @@ for (const kind of DB_KINDS) {
     });
 
     test("the dispatcher's write after a send waits for the lock asynchronously and then commits", { timeout: 60_000 }, async () => {
-      await store.intake(item('busy-send', [0, 0]));
+      await intake(store, item('busy-send', [0, 0]));
       const [m] = (await store.dispatch.claimDue(1_000, 100, 'i', 30_000)).filter((x) => x.chat_id === 'busy-send');
       assert.ok(m);
       const hold = await holdLock(kind);

@@ -2,6 +2,7 @@
 // SQLite ends the transaction by itself, so the ROLLBACK that follows fails
 // with "no transaction is active". The error that reaches the caller must be
 // the real one, and nothing may be half-written.
+import { intake } from '../support/intake.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -27,13 +28,15 @@ async function fillDisk(): Promise<void> {
 
 function bigItem(chatId: string): IntakeItem {
   const runId = `r-${chatId}`;
-  // One row too big for the pages already there. A single-row statement has no
+  // One row too big for the pages already there (the event the webhook stores
+  // keeps its profile until planned). A single-row statement has no
   // statement journal, so SQLite rolls back the whole transaction on SQLITE_FULL.
   const plan = planOf(runId, [0]);
   plan.messages[0]!.body.blocks = [{ type: 'text', value: 'x'.repeat(20_000) }];
+  const profile = { note: 'x'.repeat(20_000) };
   return {
     eventId: `e-${chatId}`,
-    event: { kind: 'chatOpened', dedupeKey: `chatOpened:${chatId}`, channelId: '95334', chatId, userId: null, chatTags: [], supportBotId: null, profile: null, language: 'ko', occurredAt: null },
+    event: { kind: 'chatOpened', dedupeKey: `chatOpened:${chatId}`, channelId: '95334', chatId, userId: null, chatTags: [], supportBotId: null, profile, language: 'ko', occurredAt: null },
     receivedAt: 1_000,
     takeover: false,
     candidates: [{ runId, curationId: 'c', oncePerChat: false, cooldownMs: null, plan }],
@@ -42,7 +45,7 @@ function bigItem(chatId: string): IntakeItem {
 
 test('intake on a full disk fails with "database or disk is full", and commits in full once there is room', async () => {
   await fillDisk();
-  await assert.rejects(store.intake(bigItem('full-chat')), (e: Error & { code?: string }) => {
+  await assert.rejects(intake(store, bigItem('full-chat')), (e: Error & { code?: string }) => {
     assert.doesNotMatch(e.message, /cannot rollback/);
     assert.match(e.message, /database or disk is full/);
     assert.equal(e.code, 'SQLITE_FULL');
@@ -50,13 +53,13 @@ test('intake on a full disk fails with "database or disk is full", and commits i
   });
   assert.equal((await store.db.selectFrom('events').select('id').where('id', '=', 'e-full-chat').execute()).length, 0, 'nothing half-written');
   await sql.raw('PRAGMA max_page_count = 1073741823').execute(store.db);
-  const out = await store.intake(bigItem('full-chat'));
+  const out = await intake(store, bigItem('full-chat'));
   assert.equal(out.duplicate, false);
   assert.equal((await store.db.selectFrom('messages').select('seq').where('run_id', '=', 'r-full-chat').execute()).length, 1);
 });
 
 test("a dispatcher transaction on a full disk fails with the real cause too", async () => {
-  await store.intake(bigItem('full-send'));
+  await intake(store, bigItem('full-send'));
   const [m] = (await store.dispatch.claimDue(1_000, 10, 'i', 30_000)).filter((x) => x.chat_id === 'full-send');
   assert.ok(m);
   await fillDisk();

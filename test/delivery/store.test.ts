@@ -1,3 +1,4 @@
+import { intake } from '../support/intake.js';
 import { claimPlanning } from '../support/jobs.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,18 +53,18 @@ for (const kind of DB_KINDS) {
 
     test('the same delivery, concurrently and again later, starts one run', async () => {
       const ev = opened('dup-chat');
-      const outcomes = await Promise.all(Array.from({ length: 10 }, () => store.intake(item(ev, [{ runId: 'r-dup', delays: [0] }]))));
+      const outcomes = await Promise.all(Array.from({ length: 10 }, () => intake(store, item(ev, [{ runId: 'r-dup', delays: [0] }]))));
       assert.equal(outcomes.filter((o) => !o.duplicate).length, 1);
       assert.equal(outcomes.filter((o) => o.runs.length === 1).length, 1);
-      const again = await store.intake(item(ev, [{ runId: 'r-dup', delays: [0] }]));
+      const again = await intake(store, item(ev, [{ runId: 'r-dup', delays: [0] }]));
       assert.equal(again.duplicate, true);
       const runs = await store.db.selectFrom('runs').selectAll().where('chat_id', '=', 'dup-chat').execute();
       assert.equal(runs.length, 1);
     });
 
     test('once per chat: a second event in the same chat does not start the curation again', async () => {
-      const a = await store.intake(item(opened('once-chat', 1), [{ runId: 'r-once-1', delays: [0], oncePerChat: true }]));
-      const b = await store.intake(item(opened('once-chat', 2), [{ runId: 'r-once-2', delays: [0], oncePerChat: true }]));
+      const a = await intake(store, item(opened('once-chat', 1), [{ runId: 'r-once-1', delays: [0], oncePerChat: true }]));
+      const b = await intake(store, item(opened('once-chat', 2), [{ runId: 'r-once-2', delays: [0], oncePerChat: true }]));
       assert.equal(a.runs.length, 1);
       assert.equal(b.runs.length, 0);
       assert.equal(b.status, 'no_match');
@@ -71,15 +72,15 @@ for (const kind of DB_KINDS) {
     });
 
     test('cooldown per customer', async () => {
-      const a = await store.intake(item(opened('cool-1'), [{ runId: 'r-cool-1', curationId: 'cool', delays: [0], cooldownMs: 60_000 }], 10_000));
-      const b = await store.intake({ ...item(opened('cool-2'), [{ runId: 'r-cool-2', curationId: 'cool', delays: [0], cooldownMs: 60_000 }], 20_000), event: { ...opened('cool-2'), userId: 'user-cool-1' } });
+      const a = await intake(store, item(opened('cool-1'), [{ runId: 'r-cool-1', curationId: 'cool', delays: [0], cooldownMs: 60_000 }], 10_000));
+      const b = await intake(store, { ...item(opened('cool-2'), [{ runId: 'r-cool-2', curationId: 'cool', delays: [0], cooldownMs: 60_000 }], 20_000), event: { ...opened('cool-2'), userId: 'user-cool-1' } });
       assert.equal(a.runs.length, 1);
       assert.equal(b.runs.length, 0);
       assert.match(b.reason ?? '', /cooldown/);
     });
 
     test('per-chat order: only the head is due; the next is paced from the actual send', async () => {
-      await store.intake(item(opened('order-chat'), [{ runId: 'r-order', delays: [100, 2000, 500] }], 5_000));
+      await intake(store, item(opened('order-chat'), [{ runId: 'r-order', delays: [100, 2000, 500] }], 5_000));
       const ops = store.dispatch;
       assert.equal((await ops.claimDue(5_099, 10, 'i1', 30_000)).filter((m) => m.chat_id === 'order-chat').length, 0, 'not due before its delay');
       const first = (await ops.claimDue(5_100, 10, 'i1', 30_000)).filter((m) => m.chat_id === 'order-chat');
@@ -100,8 +101,8 @@ for (const kind of DB_KINDS) {
     });
 
     test('a second run in the same chat waits until the first one finishes', async () => {
-      await store.intake(item(opened('queue-chat', 1), [{ runId: 'r-q1', delays: [0, 0] }], 1_000));
-      await store.intake(item(opened('queue-chat', 2), [{ runId: 'r-q2', delays: [0] }], 1_001));
+      await intake(store, item(opened('queue-chat', 1), [{ runId: 'r-q1', delays: [0, 0] }], 1_000));
+      await intake(store, item(opened('queue-chat', 2), [{ runId: 'r-q2', delays: [0] }], 1_001));
       const ops = store.dispatch;
       const sent: string[] = [];
       for (let t = 2_000; t < 2_010; t++) {
@@ -116,8 +117,8 @@ for (const kind of DB_KINDS) {
     });
 
     test('a permanent failure skips the rest of the run and lets the chat move on', async () => {
-      await store.intake(item(opened('fail-chat', 1), [{ runId: 'r-f1', delays: [0, 0, 0] }], 1_000));
-      await store.intake(item(opened('fail-chat', 2), [{ runId: 'r-f2', delays: [0] }], 1_001));
+      await intake(store, item(opened('fail-chat', 1), [{ runId: 'r-f1', delays: [0, 0, 0] }], 1_000));
+      await intake(store, item(opened('fail-chat', 2), [{ runId: 'r-f2', delays: [0] }], 1_001));
       const ops = store.dispatch;
       const [m0] = (await ops.claimDue(2_000, 10, 'i', 30_000)).filter((m) => m.chat_id === 'fail-chat');
       await ops.markFailed(m0!, 'Channel Talk refused it with 422', 2_000, 1);
@@ -131,11 +132,11 @@ for (const kind of DB_KINDS) {
     });
 
     test('takeover cancels what is not yet sent; an in-flight send finishes and nothing follows', async () => {
-      await store.intake(item(opened('take-chat'), [{ runId: 'r-take', delays: [0, 0, 0] }], 1_000));
+      await intake(store, item(opened('take-chat'), [{ runId: 'r-take', delays: [0, 0, 0] }], 1_000));
       const ops = store.dispatch;
       const [m0] = (await ops.claimDue(1_000, 10, 'i', 30_000)).filter((m) => m.chat_id === 'take-chat');
       const manager: Event = { ...opened('take-chat'), kind: 'managerMessage', dedupeKey: 'managerMessage:mm1', messageId: 'mm1', personId: 'p' };
-      const out = await store.intake({ eventId: 'e-mm1', event: manager, receivedAt: 1_500, candidates: [], takeover: true });
+      const out = await intake(store, { eventId: 'e-mm1', event: manager, receivedAt: 1_500, candidates: [], takeover: true });
       assert.equal(out.cancelledRuns, 1);
       assert.equal(await ops.markSent(m0!, 1_600, null, 1), 'stopped');
       const msgs = await store.db.selectFrom('messages').select(['seq', 'state']).where('run_id', '=', 'r-take').orderBy('seq').execute();
@@ -146,10 +147,10 @@ for (const kind of DB_KINDS) {
     });
 
     test("a curation whose file does not cancel on this event keeps running through a takeover", async () => {
-      await store.intake(item(opened('keep-chat', 1), [{ runId: 'r-keep-a', curationId: 'stops', delays: [0, 0] }], 1_000));
-      await store.intake(item(opened('keep-chat', 2), [{ runId: 'r-keep-b', curationId: 'keeps', delays: [0] }], 1_001));
+      await intake(store, item(opened('keep-chat', 1), [{ runId: 'r-keep-a', curationId: 'stops', delays: [0, 0] }], 1_000));
+      await intake(store, item(opened('keep-chat', 2), [{ runId: 'r-keep-b', curationId: 'keeps', delays: [0] }], 1_001));
       const closed: Event = { ...opened('keep-chat'), kind: 'chatClosed', dedupeKey: 'chatClosed:keep-chat:1' };
-      const out = await store.intake({ eventId: 'e-keep-close', event: closed, receivedAt: 1_500, candidates: [], takeover: true, keepCurations: ['keeps'] });
+      const out = await intake(store, { eventId: 'e-keep-close', event: closed, receivedAt: 1_500, candidates: [], takeover: true, keepCurations: ['keeps'] });
       assert.equal(out.cancelledRuns, 1);
       const states = await store.db.selectFrom('runs').select(['id', 'state']).where('chat_id', '=', 'keep-chat').orderBy('id').execute();
       assert.deepEqual(states, [{ id: 'r-keep-a', state: 'cancelled' }, { id: 'r-keep-b', state: 'pending' }]);
@@ -161,8 +162,8 @@ for (const kind of DB_KINDS) {
     test('a run still fetching its profile keeps its place in the chat', async () => {
       const first = item(opened('plan-chat', 1), [{ runId: 'r-plan-1', delays: [0, 0] }], 1_000);
       first.candidates[0]!.plan = null;
-      await store.intake(first);
-      await store.intake(item(opened('plan-chat', 2), [{ runId: 'r-plan-2', delays: [0] }], 1_001));
+      await intake(store, first);
+      await intake(store, item(opened('plan-chat', 2), [{ runId: 'r-plan-2', delays: [0] }], 1_001));
       const ops = store.dispatch;
       assert.equal((await ops.claimDue(2_000, 10, 'i', 30_000)).filter((m) => m.chat_id === 'plan-chat').length, 0, 'the later run waits');
       const [planning] = (await claimPlanning(store, 2_000, 10, 'i', 30_000)).filter((r) => r.chat_id === 'plan-chat');
@@ -181,15 +182,15 @@ for (const kind of DB_KINDS) {
     test('a run whose planning fails for good lets the chat move on', async () => {
       const first = item(opened('planfail-chat', 1), [{ runId: 'r-pf-1', delays: [0] }], 1_000);
       first.candidates[0]!.plan = null;
-      await store.intake(first);
-      await store.intake(item(opened('planfail-chat', 2), [{ runId: 'r-pf-2', delays: [0] }], 1_001));
+      await intake(store, first);
+      await intake(store, item(opened('planfail-chat', 2), [{ runId: 'r-pf-2', delays: [0] }], 1_001));
       await store.dispatch.failPlanning('r-pf-1', 'curation gone', null, 2_000, 1);
       const due = (await store.dispatch.claimDue(2_000, 10, 'i', 30_000)).filter((m) => m.chat_id === 'planfail-chat');
       assert.deepEqual(due.map((m) => m.run_id), ['r-pf-2']);
     });
 
     test('a transient failure is rescheduled; an expired claim is taken over', async () => {
-      await store.intake(item(opened('retry-chat'), [{ runId: 'r-retry', delays: [0] }], 1_000));
+      await intake(store, item(opened('retry-chat'), [{ runId: 'r-retry', delays: [0] }], 1_000));
       const ops = store.dispatch;
       const [m] = (await ops.claimDue(1_000, 10, 'i', 30_000)).filter((x) => x.chat_id === 'retry-chat');
       await ops.markRetry(m!, 5_000, 'server_error 500', 1_000, 1);
@@ -204,8 +205,8 @@ for (const kind of DB_KINDS) {
     });
 
     test('retention prunes finished runs and old events, never live ones', async () => {
-      await store.intake(item(opened('old-done'), [{ runId: 'r-old-done', delays: [0] }], 100));
-      await store.intake(item(opened('old-live'), [{ runId: 'r-old-live', delays: [0, 0] }], 100));
+      await intake(store, item(opened('old-done'), [{ runId: 'r-old-done', delays: [0] }], 100));
+      await intake(store, item(opened('old-live'), [{ runId: 'r-old-live', delays: [0, 0] }], 100));
       const ops = store.dispatch;
       for (const m of (await ops.claimDue(200, 100, 'i', 30_000)).filter((x) => x.chat_id.startsWith('old-'))) await ops.markSent(m, 200, null, 1);
       const r = await store.prune(500);
@@ -219,7 +220,7 @@ for (const kind of DB_KINDS) {
 
     if (kind.name === 'postgres') {
       test('concurrent claimers never get the same message (SKIP LOCKED)', async () => {
-        for (let i = 0; i < 40; i++) await store.intake(item(opened(`pg-claim-${i}`), [{ runId: `r-pgc-${i}`, delays: [0] }], 1_000));
+        for (let i = 0; i < 40; i++) await intake(store, item(opened(`pg-claim-${i}`), [{ runId: `r-pgc-${i}`, delays: [0] }], 1_000));
         const claims = await Promise.all(Array.from({ length: 4 }, (_, i) => store.dispatch.claimDue(1_000, 15, `inst-${i}`, 30_000)));
         const ids = claims.flat().filter((m) => m.chat_id.startsWith('pg-claim-')).map((m) => m.run_id);
         assert.equal(new Set(ids).size, ids.length, 'no message claimed twice');

@@ -16,10 +16,12 @@ import { normalize, MalformedDeliveryError } from '../../src/channeltalk/normali
 import { ROOT, webhook, webhookForChat } from '../support/fixtures.js';
 import { tempDir } from '../support/processes.js';
 import { FakeClock } from '../console/fake-clock.js';
+import { planQueued } from '../support/plan-events.js';
 
 const TOKEN = 'route-test-token';
 let store: Store;
 let app: FastifyInstance;
+let registry: ChannelRegistry;
 
 interface AppExtra {
   webhookRateLimitPerMinute?: number;
@@ -39,6 +41,7 @@ async function makeApp({ logger = pino({ level: 'silent' }), channelId = null, .
     { apiUrl: 'http://127.0.0.1:9', timeoutMs: 1000, logger },
   );
   assert.ok(opened.ok);
+  registry = opened.registry;
   return buildApp({ intake, store, logger, channels: opened.registry, ...extra });
 }
 
@@ -156,13 +159,22 @@ describe('webhook route', () => {
     assert.equal(clock.pendingTimers, 0);
   });
 
-  test('a chat opened is stored with its run before the 200', async () => {
+  test('a chat opened is stored with its planEvent job before the 200; the job starts its run', async () => {
     const res = await post(`/webhooks/channeltalk?token=${TOKEN}`, webhookForChat('user-chat-opened', 'route-open-chat'));
     assert.equal(res.statusCode, 200);
     const json = res.json<{ event: string; status: string; runs: string[] }>();
     assert.equal(json.event, 'chatOpened');
-    assert.equal(json.status, 'acted');
+    assert.equal(json.status, 'queued');
     assert.equal(json.runs.length, 1);
+    const ev = await store.db.selectFrom('events').selectAll().where('dedupe_key', '=', 'chatOpened:route-open-chat').executeTakeFirstOrThrow();
+    assert.equal(ev.status, 'queued');
+    const job = await store.db.selectFrom('jobs').selectAll().where('key', '=', `planEvent:${ev.id}`).executeTakeFirstOrThrow();
+    assert.equal(job.lane, 'chat:route-open-chat');
+    assert.equal(await store.db.selectFrom('runs').select('id').where('id', '=', json.runs[0]!).executeTakeFirst(), undefined, 'nothing is planned before the answer');
+    assert.equal(await planQueued(store, registry), 1);
+    assert.equal((await store.db.selectFrom('events').select(['status', 'event_json']).where('id', '=', ev.id).executeTakeFirstOrThrow()).status, 'acted');
+    assert.equal((await store.db.selectFrom('events').select('event_json').where('id', '=', ev.id).executeTakeFirstOrThrow()).event_json, null, 'the full event (with the profile) is dropped once planned');
+    assert.equal(await store.db.selectFrom('jobs').select('id').where('key', '=', `planEvent:${ev.id}`).executeTakeFirst(), undefined);
     const run = await store.db.selectFrom('runs').selectAll().where('id', '=', json.runs[0]!).executeTakeFirstOrThrow();
     assert.equal(run.curation_id, 'diet-main');
     const msgs = await store.db.selectFrom('messages').select(['seq', 'state']).where('run_id', '=', run.id).orderBy('seq').execute();
@@ -330,6 +342,8 @@ interface Fresh {
   store: Store;
   app: FastifyInstance;
   logs: Array<Record<string, unknown>>;
+  /** Runs the planEvent jobs the deliveries queued, as the service's job runner would. */
+  plan(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -347,6 +361,7 @@ async function freshApp(curationsDir: string): Promise<Fresh> {
     store: s,
     app: a,
     logs,
+    plan: () => planQueued(s, opened.registry),
     close: async () => {
       await a.close();
       await s.close();
@@ -372,17 +387,18 @@ describe('every webhook fixture through the route', () => {
     dir = fixtureCurationsDir();
   });
 
-  // [fixture, event kind, event status, curations started, reason of an ignored one]
+  // [fixture, event kind, event status once planned, curations started, reason of an ignored one]
+  // The answer says `queued` for an event with a job to do (curations matched, or a takeover).
   const cases: Array<[string, string, string, string[], RegExp?]> = [
     ['user-chat-opened', 'chatOpened', 'acted', ['diet-main']],
     ['user-chat-opened.scope-shape', 'chatOpened', 'acted', ['diet-main']],
     ['user-chat-opened.workflow', 'chatOpened', 'acted', ['workflow-welcome']],
     ['user-chat-opened.legacy', 'chatOpened', 'acted', ['diet-main']],
-    ['user-chat-updated.assigned', 'chatAssigned', 'no_match', []],
+    ['user-chat-updated.assigned', 'chatAssigned', 'no_match', [], /takeover with no running sequence/],
     ['user-message-keyword', 'userMessage', 'acted', ['diet-gift']],
     ['user-message.scope-shape', 'userMessage', 'acted', ['diet-gift']],
     ['user-message.legacy', 'userMessage', 'acted', ['diet-gift']],
-    ['manager-message', 'managerMessage', 'no_match', []],
+    ['manager-message', 'managerMessage', 'no_match', [], /takeover with no running sequence/],
     ['bot-message', 'botMessage', 'no_match', []],
     ['team-chat-message', 'ignored', 'ignored', [], /message\.created\.teamChat/],
     ['lead-upserted-contact', 'ignored', 'ignored', [], /lead\.upserted\.contact/],
@@ -403,7 +419,10 @@ describe('every webhook fixture through the route', () => {
         assert.equal(res.statusCode, 200, res.body);
         const json = res.json<Answer>();
         assert.equal(json.event, kind);
-        assert.equal(json.status, status);
+        // A takeover kind always has a job: it may stop a running sequence.
+        const queued = status === 'acted' || ['chatAssigned', 'managerMessage', 'chatClosed'].includes(kind);
+        assert.equal(json.status, queued ? 'queued' : status);
+        assert.equal(await f.plan(), queued ? 1 : 0, 'a planEvent job exactly when there is something to do');
         const runs = await f.store.db.selectFrom('runs').select(['curation_id', 'chat_id']).execute();
         assert.deepEqual(runs.map((r) => r.curation_id).sort(), curations);
         assert.equal(json.runs.length, curations.length);
@@ -411,7 +430,7 @@ describe('every webhook fixture through the route', () => {
         assert.equal(events.length, 1, 'the delivery is stored as one event');
         assert.equal(events[0]!.status, status);
         if (reason) {
-          assert.match(json.reason ?? '', reason, 'an ignored delivery is answered with its reason');
+          if (status === 'ignored') assert.match(json.reason ?? '', reason, 'an ignored delivery is answered with its reason');
           assert.match(events[0]!.reason ?? '', reason);
           for (const needle of ['"weight"', '"profile"', '+821000000000']) assert.ok(!events[0]!.summary_json.includes(needle), `stored ${needle}`);
         }
@@ -428,14 +447,18 @@ describe('every webhook fixture through the route', () => {
       const chatId = '6a1b2c3d4e5f60718302';
       const opened = JSON.parse(JSON.stringify(webhookForChat('user-chat-opened', chatId)).split('5f0e1d2c3b4a59687706').join('5f0e1d2c3b4a59687712')) as unknown;
       const first = (await deliver(f.app, opened)).json<Answer>();
-      assert.equal(first.status, 'acted');
+      assert.equal(first.status, 'queued');
       assert.equal(first.runs.length, 1);
+      // Both answered before either is planned: the chat's lane acts on them in the order they came.
       const res = await deliver(f.app, webhook('user-chat-updated.assigned'));
       assert.equal(res.statusCode, 200);
       const json = res.json<Answer>();
       assert.equal(json.event, 'chatAssigned');
-      assert.equal(json.status, 'acted', 'the takeover cancelled a run');
+      assert.equal(json.status, 'queued');
       assert.deepEqual(json.runs, [], 'an update starts nothing');
+      assert.equal(await f.plan(), 2);
+      const takeover = await f.store.db.selectFrom('events').select('status').where('kind', '=', 'chatAssigned').executeTakeFirstOrThrow();
+      assert.equal(takeover.status, 'acted', 'the takeover cancelled a run');
       const run = await f.store.db.selectFrom('runs').select(['state', 'reason']).where('id', '=', first.runs[0]!).executeTakeFirstOrThrow();
       assert.equal(run.state, 'cancelled');
       assert.match(run.reason ?? '', /chatAssigned/);

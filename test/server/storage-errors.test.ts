@@ -41,6 +41,13 @@ after(async () => {
   await store.close();
 });
 
+/** The webhook stores the event (its profile kept until planned): a long free-text answer needs new pages, so a full disk refuses it. */
+function withLongAnswer(body: Record<string, unknown>): Record<string, unknown> {
+  const copy = JSON.parse(JSON.stringify(body)) as { refers: { user: { profile: Record<string, unknown> } } };
+  copy.refers.user.profile.memo = '식단 고민이 많아요 '.repeat(1_000);
+  return copy as unknown as Record<string, unknown>;
+}
+
 const post = (payload: unknown) =>
   app.inject({ method: 'POST', url: `/webhooks/channeltalk?token=${TOKEN}`, payload: JSON.stringify(payload), headers: { 'content-type': 'application/json' } });
 
@@ -49,7 +56,7 @@ test('a full disk: 503, and the log says "database or disk is full" with its cod
   await sql.raw(`PRAGMA max_page_count = ${rows[0]!.page_count}`).execute(store.db);
   const from = logs.length;
   try {
-    const res = await post(webhookForChat('user-chat-opened', 'disk-full-chat'));
+    const res = await post(withLongAnswer(webhookForChat('user-chat-opened', 'disk-full-chat')));
     assert.equal(res.statusCode, 503);
     assert.deepEqual(res.json(), { ok: false, error: 'could not store the event; try again' });
   } finally {
@@ -62,10 +69,10 @@ test('a full disk: 503, and the log says "database or disk is full" with its cod
   assert.equal(failure.err?.code, 'SQLITE_FULL');
   for (const l of lines) {
     assert.doesNotMatch(l, /cannot rollback/);
-    for (const needle of ['72.5', '홍길동', '+821000000000']) assert.ok(!l.includes(needle), `a log line holds ${needle}`);
+    for (const needle of ['72.5', '홍길동', '+821000000000', '식단 고민']) assert.ok(!l.includes(needle), `a log line holds ${needle}`);
   }
   // Room again: the same delivery is accepted in full.
-  const again = await post(webhookForChat('user-chat-opened', 'disk-full-chat'));
+  const again = await post(withLongAnswer(webhookForChat('user-chat-opened', 'disk-full-chat')));
   assert.equal(again.statusCode, 200);
   assert.equal(again.json<{ duplicate: boolean }>().duplicate, false);
 });

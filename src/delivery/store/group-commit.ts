@@ -1,4 +1,4 @@
-// Group commit: intakes that arrive while a commit is in flight share the
+// Group commit: events that arrive while a commit is in flight share the
 // next transaction, so durability costs one fsync per batch, not per request.
 //
 // SQLite has one writer, so it gets one lane. On PostgreSQL a batch is a
@@ -12,13 +12,13 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
-import { intakeOne, type IntakeItem, type IntakeOutcome } from './intake-tx.js';
+import { recordEvent, type RecordItem, type RecordOutcome } from './intake-tx.js';
 import { DatabaseBusyError, WEBHOOK_WAIT, retryWhileBusy } from './busy.js';
 import { singleAttempt } from './store-kysely.js';
 
 interface Waiting {
-  item: IntakeItem;
-  resolve: (o: IntakeOutcome) => void;
+  item: RecordItem;
+  resolve: (o: RecordOutcome) => void;
   reject: (e: unknown) => void;
 }
 
@@ -27,11 +27,11 @@ const MAX_BATCH = 256;
 export class GroupCommitter {
   private readonly lanes: Lane[];
 
-  constructor(db: Kysely<Database>, delayScale: number, lanes = 1) {
-    this.lanes = Array.from({ length: Math.max(1, lanes) }, () => new Lane(db, delayScale));
+  constructor(db: Kysely<Database>, lanes = 1) {
+    this.lanes = Array.from({ length: Math.max(1, lanes) }, () => new Lane(db));
   }
 
-  submit(item: IntakeItem): Promise<IntakeOutcome> {
+  submit(item: RecordItem): Promise<RecordOutcome> {
     return this.laneOf(item).submit(item);
   }
 
@@ -40,7 +40,7 @@ export class GroupCommitter {
     await Promise.all(this.lanes.map((l) => l.drain()));
   }
 
-  private laneOf(item: IntakeItem): Lane {
+  private laneOf(item: RecordItem): Lane {
     if (this.lanes.length === 1) return this.lanes[0]!;
     const key = item.event.chatId ?? item.eventId;
     return this.lanes[createHash('sha1').update(key).digest().readUInt32BE(0) % this.lanes.length]!;
@@ -51,12 +51,9 @@ class Lane {
   private queue: Waiting[] = [];
   private running: Promise<void> | null = null;
 
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly delayScale: number,
-  ) {}
+  constructor(private readonly db: Kysely<Database>) {}
 
-  submit(item: IntakeItem): Promise<IntakeOutcome> {
+  submit(item: RecordItem): Promise<RecordOutcome> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       this.kick();
@@ -109,12 +106,12 @@ class Lane {
     }
   }
 
-  private commit(batch: readonly Waiting[]): Promise<IntakeOutcome[]> {
+  private commit(batch: readonly Waiting[]): Promise<RecordOutcome[]> {
     return retryWhileBusy(
       () =>
         singleAttempt(this.db).execute(async (trx) => {
-          const out: IntakeOutcome[] = [];
-          for (const w of batch) out.push(await intakeOne(trx, w.item, this.delayScale));
+          const out: RecordOutcome[] = [];
+          for (const w of batch) out.push(await recordEvent(trx, w.item));
           return out;
         }),
       WEBHOOK_WAIT,

@@ -1,6 +1,9 @@
-// The intake transaction: store the event (once), start its runs, insert their
-// planned messages, and cancel what a human took over. Everything one
-// delivery causes is committed together, before the webhook is answered.
+// Intake in two transactions. recordEvent (the webhook's, group-committed):
+// store the normalized event once and, when it may act, the planEvent job
+// that will act on it; the webhook is answered after this commit. startRuns
+// (that job's, on the chat's lane): start the event's runs, insert their
+// planned messages, and cancel what a human took over. The stored event is
+// the source of truth in between, so a crash after the answer loses nothing.
 import type { Transaction } from 'kysely';
 import type { Event } from '../../channeltalk/event.js';
 import type { Plan } from '../../curation/plan-types.js';
@@ -9,7 +12,7 @@ import { activateNextInChat, insertPlannedMessages, lockChat } from './chat-queu
 import { runStateColumns } from './state-sql.js';
 import { enqueueJob } from './job-ops.js';
 import { afterTransition } from './run-follow-ups.js';
-import { planRunJob } from '../../jobs/registry.js';
+import { planEventJob, planRunJob } from '../../jobs/registry.js';
 import {
   bulkTransition,
   COOLDOWN_FREE_RUN_STATES,
@@ -34,9 +37,11 @@ export interface RunCandidate {
   writeBack?: Record<string, string>;
 }
 
+/** What the planEvent job starts, planned from the recorded event. */
 export interface IntakeItem {
   eventId: string;
   event: Event;
+  /** When the delivery came (events.received_at): runs count their age and first due times from it, however late the job ran. */
   receivedAt: number;
   candidates: RunCandidate[];
   takeover: boolean;
@@ -60,9 +65,33 @@ export interface IntakeOutcome {
   cancelledRuns: number;
 }
 
-export async function intakeOne(trx: Transaction<Database>, item: IntakeItem, delayScale: number): Promise<IntakeOutcome> {
+/** What the webhook commits: the event, and whether a planEvent job will act on it. */
+export interface RecordItem {
+  eventId: string;
+  event: Event;
+  receivedAt: number;
+  /** The runs it may start (its curations matched), for the answer; none and no takeover: nothing will act on it. */
+  candidates: Array<{ runId: string; curationId: string }>;
+  takeover: boolean;
+}
+
+export interface RecordOutcome {
+  eventId: string;
+  duplicate: boolean;
+  /** `queued`: stored with its planEvent job, which starts the runs. */
+  status: EventStatus;
+  reason: string | null;
+  /** When queued: the runs the job will start unless the store says no (cooldown, once per chat). */
+  runs: Array<{ runId: string; curationId: string }>;
+}
+
+/** Stores the event once; an event that may act is stored with its full body and its planEvent job. */
+export async function recordEvent(trx: Transaction<Database>, item: RecordItem): Promise<RecordOutcome> {
   const { event, eventId, receivedAt } = item;
-  // The event's record keeps ids and kinds only: profile values and the customer's own words stay out of it.
+  const acts = event.kind !== 'ignored' && event.chatId !== null && (item.candidates.length > 0 || item.takeover);
+  const status: EventStatus = event.kind === 'ignored' || event.chatId === null ? 'ignored' : acts ? 'queued' : 'no_match';
+  const reason = event.kind === 'ignored' ? event.reason : event.chatId === null ? 'no chat' : acts ? null : 'no curation matched';
+  // The record keeps ids and kinds only; the full event (with the profile) is kept only until its job has started the runs.
   const { profile: _profile, ...rest } = event;
   const summary = 'text' in rest ? { ...rest, text: undefined, textLength: rest.text.length } : rest;
   const inserted = await trx
@@ -74,20 +103,31 @@ export async function intakeOne(trx: Transaction<Database>, item: IntakeItem, de
       channel_id: event.channelId,
       chat_id: event.chatId,
       user_id: event.userId,
-      status: event.kind === 'ignored' ? 'ignored' : 'no_match',
-      reason: event.kind === 'ignored' ? event.reason : null,
+      status,
+      reason,
       received_at: receivedAt,
       summary_json: JSON.stringify(summary),
+      event_json: acts ? JSON.stringify(event) : null,
     })
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
     .returning('id')
     .executeTakeFirst();
-  if (!inserted) {
-    return { eventId, duplicate: true, status: 'ignored', reason: 'duplicate delivery', runs: [], cancelledRuns: 0 };
-  }
-  if (event.kind === 'ignored' || event.chatId === null) {
-    return { eventId, duplicate: false, status: 'ignored', reason: event.kind === 'ignored' ? event.reason : 'no chat', runs: [], cancelledRuns: 0 };
-  }
+  if (!inserted) return { eventId, duplicate: true, status: 'ignored', reason: 'duplicate delivery', runs: [] };
+  if (acts && event.chatId !== null) await enqueueJob(trx, planEventJob(eventId, event.chatId, receivedAt), receivedAt);
+  return { eventId, duplicate: false, status, reason, runs: acts ? item.candidates : [] };
+}
+
+/**
+ * The planEvent job's write: starts the runs of a recorded event (its row
+ * says `queued`), and settles the event's status. An event no longer queued
+ * (started already, or pruned) starts nothing.
+ */
+export async function startRuns(trx: Transaction<Database>, item: IntakeItem, delayScale: number): Promise<IntakeOutcome> {
+  const { event, eventId, receivedAt } = item;
+  const none = (reason: string): IntakeOutcome => ({ eventId, duplicate: false, status: 'ignored', reason, runs: [], cancelledRuns: 0 });
+  const row = await trx.selectFrom('events').select('status').where('id', '=', eventId).executeTakeFirst();
+  if (!row || row.status !== 'queued') return none(row ? 'already started' : 'the event is gone');
+  if (event.kind === 'ignored' || event.chatId === null) return none('no chat');
   const chatId = event.chatId;
   await lockChat(trx, chatId, receivedAt);
 
@@ -154,7 +194,7 @@ export async function intakeOne(trx: Transaction<Database>, item: IntakeItem, de
         : item.takeover
           ? 'takeover with no running sequence'
           : 'no curation matched';
-  await trx.updateTable('events').set({ status, reason }).where('id', '=', eventId).execute();
+  await trx.updateTable('events').set({ status, reason, event_json: null }).where('id', '=', eventId).execute();
   return { eventId, duplicate: false, status, reason, runs, cancelledRuns };
 }
 

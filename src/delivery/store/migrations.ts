@@ -184,6 +184,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await sql`UPDATE runs SET writeback_due_at = NULL WHERE writeback_state = 'pending'`.execute(db);
       },
     },
+    // The webhook is answered once the event is stored: the event keeps its
+    // full body until the planEvent job has started its runs.
+    '0006_event_intake': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('events').addColumn('event_json', 'text').execute();
+      },
+    },
   };
 }
 

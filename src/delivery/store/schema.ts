@@ -6,7 +6,8 @@ import type { MessageState, RunState, WriteBackState } from '../run-lifecycle.js
 
 // The states and their lists belong to the lifecycle (src/delivery/run-lifecycle.ts).
 export type { MessageState, RunState, WriteBackState };
-export type EventStatus = 'acted' | 'ignored' | 'no_match';
+/** `queued`: stored, its planEvent job has not started its runs yet; `failed`: that job gave up (its reason says why). */
+export type EventStatus = 'queued' | 'acted' | 'ignored' | 'no_match' | 'failed';
 
 export interface EventsTable {
   id: string;
@@ -20,6 +21,8 @@ export interface EventsTable {
   received_at: number;
   /** The normalized event without the profile (health data lives only on runs). */
   summary_json: string;
+  /** The full normalized event (profile included) while its planEvent job waits; cleared when the job starts the runs. */
+  event_json: string | null;
 }
 
 export interface RunsTable {

@@ -5,7 +5,7 @@ import { connect, type Dialect } from './connect.js';
 import { migrateToLatest, type MigrationProgress } from './migrations.js';
 import { DispatchOps } from './dispatch-ops.js';
 import { GroupCommitter } from './group-commit.js';
-import type { IntakeItem, IntakeOutcome } from './intake-tx.js';
+import type { RecordItem, RecordOutcome } from './intake-tx.js';
 import { pruneBefore, type PruneResult } from './retention.js';
 import { DatabaseBusyError, STARTUP_WAIT, asBusyError, retryWhileBusy, type DatabaseState } from './busy.js';
 import { singleAttempt, type StoreKysely } from './store-kysely.js';
@@ -21,11 +21,11 @@ export class Store {
     readonly db: StoreKysely,
     readonly dialect: Dialect,
     readonly describe: string,
-    delayScale: number,
+    readonly delayScale: number,
   ) {
     this.dispatch = new DispatchOps(db, dialect);
     // PostgreSQL: commits are round trips, so several lanes (the pool has 10 connections; the rest serve the dispatcher and the console).
-    this.committer = new GroupCommitter(db, delayScale, dialect === 'postgres' ? 4 : 1);
+    this.committer = new GroupCommitter(db, dialect === 'postgres' ? 4 : 1);
   }
 
   /** Connects and migrates; a database another process keeps locked is waited for (on timers), up to STARTUP_WAIT. */
@@ -52,8 +52,8 @@ export class Store {
     return store;
   }
 
-  /** Resolves once the item is committed (with others that arrived meanwhile); DatabaseBusyError when the database stays locked. */
-  intake(item: IntakeItem): Promise<IntakeOutcome> {
+  /** Resolves once the event is committed (with others that arrived meanwhile); DatabaseBusyError when the database stays locked. */
+  record(item: RecordItem): Promise<RecordOutcome> {
     return this.committer.submit(item);
   }
 
@@ -84,7 +84,7 @@ export class Store {
     // SQLite: the transaction opens with BEGIN IMMEDIATE, which takes the write
     // lock or fails at once. PostgreSQL: the lock an insert takes, without waiting.
     return singleAttempt(this.db).execute(async (trx) => {
-      if (this.dialect === 'postgres') await sql`LOCK TABLE events, runs, messages, chats IN ROW EXCLUSIVE MODE NOWAIT`.execute(trx);
+      if (this.dialect === 'postgres') await sql`LOCK TABLE events, jobs, runs, messages, chats IN ROW EXCLUSIVE MODE NOWAIT`.execute(trx);
       await trx.selectFrom('events').select('id').limit(1).execute();
     });
   }
