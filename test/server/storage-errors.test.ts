@@ -45,7 +45,7 @@ after(async () => {
 function withLongAnswer(body: Record<string, unknown>): Record<string, unknown> {
   const copy = JSON.parse(JSON.stringify(body)) as { refers: { user: { profile: Record<string, unknown> } } };
   copy.refers.user.profile.memo = '식단 고민이 많아요 '.repeat(1_000);
-  return copy as unknown as Record<string, unknown>;
+  return copy;
 }
 
 const post = (payload: unknown) =>

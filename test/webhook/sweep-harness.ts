@@ -16,6 +16,7 @@ import type { SweepDeps } from '../../src/webhook/sweep.js';
 import { control, KEY, SECRET, startTestFake } from '../fake-channeltalk/helpers.js';
 import { ROOT, webhook } from '../support/fixtures.js';
 import { tempDir } from '../support/processes.js';
+import { planQueued } from '../support/plan-events.js';
 
 export const CHANNEL_ID = '95334';
 export const DIET_TAG = '식단큐레이션받기';
@@ -102,7 +103,11 @@ export async function startSweepWorld(): Promise<SweepWorld> {
       });
     },
     eventsOf: (chatId) => store.db.selectFrom('events').select(['kind', 'dedupe_key']).where('chat_id', '=', chatId).execute(),
-    runsOf: (chatId) => store.db.selectFrom('runs').select(['id', 'curation_id']).where('chat_id', '=', chatId).execute(),
+    // The runs an event starts are its planEvent job's: run those first, as the service's job runner would.
+    runsOf: async (chatId) => {
+      await planQueued(store, opened.registry);
+      return store.db.selectFrom('runs').select(['id', 'curation_id']).where('chat_id', '=', chatId).execute();
+    },
     async close() {
       await app.close();
       await store.close();
