@@ -18,6 +18,7 @@ import { JobRunner } from './jobs/runner.js';
 import { registerJobHandlers } from './jobs/registry.js';
 import { planRunHandler } from './jobs/handlers/plan-run.js';
 import { writeBackHandler } from './jobs/handlers/write-back.js';
+import { userEventHandler } from './jobs/handlers/user-event.js';
 import { WebhookRuntime } from './webhook/runtime.js';
 import { webhookHealthHandler, webhookHealthKey } from './jobs/handlers/webhook-health.js';
 import { sweepHandler, sweepKey } from './jobs/handlers/sweep.js';
@@ -105,6 +106,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
         onRunFinished: (state) => metrics.runFinished(state),
       }),
       writeBack: writeBackHandler({ db: store.db, clientFor, maxAgeMs: config.sendMaxAgeMs, leaseMs }),
+      userEvent: userEventHandler({ db: store.db, clientFor, maxAgeMs: config.sendMaxAgeMs, leaseMs }),
       webhookHealth: webhookHealthHandler({
         runtime: { checkHealth: (channel) => runtime().checkHealth(channel) },
         intervalMs: config.webhook.healthIntervalMs,

@@ -10,6 +10,8 @@ export interface JobPayloads {
   planRun: { runId: string };
   /** A completed run's computed values, written to the customer's profile. */
   writeBack: { runId: string };
+  /** A completed run's user event (runs.user_event_json, fixed at plan time), recorded in Channel Talk. */
+  userEvent: { runId: string };
   /** Reads a channel's webhook (blocked? missing?); recurring, one row per channel. */
   webhookHealth: { channel: string };
   /** Recovers the channel's chats whose delivery never came; recurring, one row per channel, with the point covered. */
@@ -40,3 +42,4 @@ export function runIdPayload(p: unknown): { runId: string } {
 
 export const planRunJob = (runId: string, createdAt: number): JobSpec => jobOf('planRun', { runId }, { key: `planRun:${runId}`, runAt: createdAt, createdAt });
 export const writeBackJob = (runId: string, at: number): JobSpec => jobOf('writeBack', { runId }, { key: `writeBack:${runId}`, runAt: at, createdAt: at });
+export const userEventJob = (runId: string, at: number): JobSpec => jobOf('userEvent', { runId }, { key: `userEvent:${runId}`, runAt: at, createdAt: at });

@@ -184,6 +184,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await sql`UPDATE runs SET writeback_due_at = NULL WHERE writeback_state = 'pending'`.execute(db);
       },
     },
+    // A curation's userEvent, rendered when the run is planned: the userEvent
+    // job sends exactly this once the run completes. Null for runs before it.
+    '0009_user_events': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('runs').addColumn('user_event_json', 'text').execute();
+      },
+    },
   };
 }
 

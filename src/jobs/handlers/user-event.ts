@@ -1,0 +1,75 @@
+// Job kind userEvent: after a completed sequence, record the curation's user
+// event in Channel Talk (POST /users/{id}/events), so the shop's own
+// campaigns and segments can use the result. The body was fixed when the run
+// was planned (runs.user_event_json): this job sends exactly that. It goes
+// as background work (live sends keep the rate-limit room) and is retried
+// through outages like a write-back, its age counted from the run's end.
+// Its property values may be health data: logs carry ids and the event name.
+import type { Kysely } from 'kysely';
+import type { ChannelTalkClient } from '../../channeltalk/client.js';
+import type { PlannedUserEvent } from '../../curation/plan-types.js';
+import type { Database } from '../../delivery/store/schema.js';
+import { attemptTimeoutMs } from '../../delivery/backoff.js';
+import { runIdPayload, type JobPayloads } from '../registry.js';
+import type { JobHandler, JobOutcome } from '../types.js';
+
+export interface UserEventDeps {
+  db: Kysely<Database>;
+  clientFor: (channelId: string | null) => ChannelTalkClient | undefined;
+  maxAgeMs: number;
+  leaseMs: number;
+}
+
+export function userEventHandler(d: UserEventDeps): JobHandler<JobPayloads['userEvent']> & { kind: 'userEvent' } {
+  return {
+    kind: 'userEvent',
+    parse: runIdPayload,
+    leaseMs: d.leaseMs,
+    maxAgeMs: d.maxAgeMs,
+    async run(job, ctx): Promise<JobOutcome> {
+      const run = await d.db
+        .selectFrom('runs')
+        .select(['id', 'user_id', 'channel_id', 'chat_id', 'user_event_json'])
+        .where('id', '=', job.payload.runId)
+        .executeTakeFirst();
+      // Pruned meanwhile (or enqueued by hand): nothing left to send.
+      if (!run?.user_event_json) return { kind: 'done' };
+      const event = readEvent(run.user_event_json);
+      const ids = { runId: run.id, chatId: run.chat_id, userId: run.user_id, event: event?.name };
+      const client = d.clientFor(run.channel_id);
+      if (!event || !run.user_id || !client) {
+        const reason = !event ? 'the stored user event is unreadable' : !client ? 'no configured channel serves this run' : 'the run has no user id';
+        ctx.logger.error({ ...ids, reason }, 'user event not recorded');
+        return { kind: 'fail', reason };
+      }
+      try {
+        await client.createUserEvent(run.user_id, event, {
+          retry: false,
+          priority: 'background',
+          timeoutMs: attemptTimeoutMs(job.leaseEnd, ctx.now(), client.timeoutMs),
+        });
+      } catch (err) {
+        // The runner logs a retry; a fail is logged here too, with the run's ids.
+        return ctx.failure(err, (_trx, final) => {
+          if (final.kind === 'fail') ctx.logger.error({ ...ids, reason: final.reason }, 'user event not recorded');
+          return Promise.resolve();
+        });
+      }
+      ctx.logger.info(ids, 'user event recorded');
+      return { kind: 'done' };
+    },
+  };
+}
+
+function readEvent(json: string): PlannedUserEvent | null {
+  try {
+    const v = JSON.parse(json) as unknown;
+    if (typeof v !== 'object' || v === null || typeof (v as { name?: unknown }).name !== 'string') return null;
+    const { name, property } = v as { name: string; property?: unknown };
+    if (property === undefined) return { name };
+    if (typeof property !== 'object' || property === null || Array.isArray(property)) return null;
+    return { name, property: property as NonNullable<PlannedUserEvent['property']> };
+  } catch {
+    return null;
+  }
+}
