@@ -5,8 +5,14 @@
 // as background work (live sends keep the rate-limit room) and is retried
 // through outages like a write-back, its age counted from the run's end.
 // Its property values may be health data: logs carry ids and the event name.
+//
+// Channel Talk takes no request id for events, and an attempt whose answer
+// never came (a timeout, a dropped connection, a 5xx after the work) may
+// have recorded it. So a retry first reads the user's events since the run
+// ended, newest first and a few pages deep, for one with the same name and
+// property; only when none is there does it send. A retry stays one event.
 import type { Kysely } from 'kysely';
-import type { ChannelTalkClient } from '../../channeltalk/client.js';
+import type { CallOptions, ChannelTalkClient } from '../../channeltalk/client.js';
 import type { PlannedUserEvent } from '../../curation/plan-types.js';
 import type { Database } from '../../delivery/store/schema.js';
 import { attemptTimeoutMs } from '../../delivery/backoff.js';
@@ -42,12 +48,14 @@ export function userEventHandler(d: UserEventDeps): JobHandler<JobPayloads['user
         ctx.logger.error({ ...ids, reason }, 'user event not recorded');
         return { kind: 'fail', reason };
       }
+      const userId = run.user_id;
+      const opts = (): CallOptions => ({ retry: false, priority: 'background', timeoutMs: attemptTimeoutMs(job.leaseEnd, ctx.now(), client.timeoutMs) });
       try {
-        await client.createUserEvent(run.user_id, event, {
-          retry: false,
-          priority: 'background',
-          timeoutMs: attemptTimeoutMs(job.leaseEnd, ctx.now(), client.timeoutMs),
-        });
+        if (job.attempts > 1 && (await alreadyRecorded(client, userId, event, job.createdAt - CLOCK_SKEW_MS, opts))) {
+          ctx.logger.info(ids, 'user event was already recorded by an earlier attempt');
+          return { kind: 'done' };
+        }
+        await client.createUserEvent(userId, event, opts());
       } catch (err) {
         // The runner logs a retry; a fail is logged here too, with the run's ids.
         return ctx.failure(err, (_trx, final) => {
@@ -59,6 +67,37 @@ export function userEventHandler(d: UserEventDeps): JobHandler<JobPayloads['user
       return { kind: 'done' };
     },
   };
+}
+
+/** How much earlier than the run's end a listed event may be dated and still be this run's: Channel Talk's clock is not ours. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+const LIST_PAGE = 100;
+const LIST_PAGES = 5;
+
+/** Whether the user's events since `since` hold this one (same name and property). */
+async function alreadyRecorded(client: ChannelTalkClient, userId: string, event: PlannedUserEvent, since: number, opts: () => CallOptions): Promise<boolean> {
+  const wanted = canonical(event.property ?? {});
+  let cursor: string | undefined;
+  for (let page = 0; page < LIST_PAGES; page++) {
+    const { events, next } = await client.listUserEvents(userId, { sortOrder: 'desc', limit: LIST_PAGE, since: cursor }, opts());
+    for (const e of events) {
+      if (e.createdAt !== undefined && e.createdAt < since) return false;
+      if (e.name === event.name && canonical(e.property ?? {}) === wanted) return true;
+    }
+    if (next === undefined) return false;
+    cursor = next;
+  }
+  // A user with this many events since: sending again risks a second one, not sending risks none; one more is the lesser harm.
+  return false;
+}
+
+/** JSON with the keys sorted, so two equal properties compare equal whatever order the answer lists them in. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
 }
 
 function readEvent(json: string): PlannedUserEvent | null {
