@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { formatLoadError, loadCurations, plan } from '../../src/curation/index.js';
+import { describePlan, formatLoadError, loadCurations, plan } from '../../src/curation/index.js';
 import { checkCommand } from '../../src/cli/check.js';
 import { cutToBytes, renderUserEvent, USER_EVENT_LIMITS } from '../../src/curation/user-event.js';
 import { captureIO, tempDir } from './helpers.js';
@@ -69,6 +69,8 @@ test('a userEvent is rendered with the plan of a sequence, each value keeping it
     name: 'curationCompleted',
     property: { waterL: 2.2, goal: 'losing', heavy: false, pack: 'diet', lang: 'en', source: 'chat', version: 2, beta: false },
   });
+  // `curation preview` shows what the run will record.
+  assert.match(describePlan(p), /\nonce completed: user event curationCompleted \{waterL: 2\.2, goal: "losing", heavy: false, pack: "diet", lang: "en", source: "chat", version: 2, beta: false\}\n/);
 });
 
 test('a fallback or skipped plan carries no user event', async () => {
