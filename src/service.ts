@@ -232,7 +232,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
   const prune = () => {
     const cutoff = Date.now() - config.retentionDays * 86_400_000;
     void store.prune(cutoff).then(
-      (r) => (r.runs || r.events ? logger.info({ ...r, retentionDays: config.retentionDays }, 'pruned old runs and events') : undefined),
+      (r) => (r.runs || r.events || r.jobs ? logger.info({ ...r, retentionDays: config.retentionDays }, 'pruned old runs, events and failed jobs') : undefined),
       (err: unknown) => logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'pruning failed'),
     );
   };

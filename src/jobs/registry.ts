@@ -40,6 +40,11 @@ export function runIdPayload(p: unknown): { runId: string } {
   return { runId };
 }
 
-export const planRunJob = (runId: string, createdAt: number): JobSpec => jobOf('planRun', { runId }, { key: `planRun:${runId}`, runAt: createdAt, createdAt });
-export const writeBackJob = (runId: string, at: number): JobSpec => jobOf('writeBack', { runId }, { key: `writeBack:${runId}`, runAt: at, createdAt: at });
-export const userEventJob = (runId: string, at: number): JobSpec => jobOf('userEvent', { runId }, { key: `userEvent:${runId}`, runAt: at, createdAt: at });
+/** The kinds whose job belongs to one run, keyed `<kind>:<runId>`: retention prunes a failed one with its run (delivery/store/retention.ts). */
+export const RUN_JOB_KINDS = ['planRun', 'writeBack', 'userEvent'] as const satisfies readonly JobKind[];
+export type RunJobKind = (typeof RUN_JOB_KINDS)[number];
+export const runJobKey = (kind: RunJobKind, runId: string): string => `${kind}:${runId}`;
+
+export const planRunJob = (runId: string, createdAt: number): JobSpec => jobOf('planRun', { runId }, { key: runJobKey('planRun', runId), runAt: createdAt, createdAt });
+export const writeBackJob = (runId: string, at: number): JobSpec => jobOf('writeBack', { runId }, { key: runJobKey('writeBack', runId), runAt: at, createdAt: at });
+export const userEventJob = (runId: string, at: number): JobSpec => jobOf('userEvent', { runId }, { key: runJobKey('userEvent', runId), runAt: at, createdAt: at });

@@ -57,7 +57,7 @@ export class Store {
     return this.committer.submit(item);
   }
 
-  /** Deletes finished runs and events older than `cutoff` (epoch ms). */
+  /** Deletes finished runs, events and failed jobs older than `cutoff` (epoch ms); see retention.ts. */
   prune(cutoff: number): Promise<PruneResult> {
     return pruneBefore(this.db, cutoff);
   }
