@@ -6,8 +6,10 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describePlan, formatLoadError, loadCurations, plan } from '../../src/curation/index.js';
 import { checkCommand } from '../../src/cli/check.js';
+import { previewCommand } from '../../src/cli/preview.js';
 import { cutToBytes, renderUserEvent, USER_EVENT_LIMITS } from '../../src/curation/user-event.js';
 import { captureIO, tempDir } from './helpers.js';
+import { writeFile } from 'node:fs/promises';
 
 const base = `id: ue
 defaultLanguage: en
@@ -155,4 +157,13 @@ test('rendering: a null value leaves its property out; a long text or list is cu
   assert.ok(list.length > 500 && Buffer.byteLength(JSON.stringify([...list, list.length])) > USER_EVENT_LIMITS.listBytes, 'as many items as fit');
   assert.deepEqual(renderUserEvent({ name: 'bare', property: [] }, {}), { name: 'bare' });
   assert.equal(cutToBytes('a가b', 3), 'a');
+});
+
+test('curation preview --json carries the planned user event', async () => {
+  const { dir } = await load('userEvent: { name: curationCompleted, property: { waterL: "{{ waterL }}" } }\n');
+  await writeFile(path.join(dir, 'p.json'), JSON.stringify({ weight: 72, goal: 'Lose weight' }));
+  const io = captureIO();
+  assert.equal(await previewCommand(['ue', '--dir', dir, '--profile', path.join(dir, 'p.json'), '--json'], io), 0);
+  const doc = JSON.parse(io.out.join('\n')) as { userEvent?: unknown };
+  assert.deepEqual(doc.userEvent, { name: 'curationCompleted', property: { waterL: 2.2 } });
 });
