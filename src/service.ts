@@ -19,6 +19,7 @@ import { registerJobHandlers } from './jobs/registry.js';
 import { planRunHandler } from './jobs/handlers/plan-run.js';
 import { planEventHandler } from './jobs/handlers/plan-event.js';
 import { writeBackHandler } from './jobs/handlers/write-back.js';
+import { userEventHandler } from './jobs/handlers/user-event.js';
 import { WebhookRuntime } from './webhook/runtime.js';
 import { webhookHealthHandler, webhookHealthKey } from './jobs/handlers/webhook-health.js';
 import { sweepHandler, sweepKey } from './jobs/handlers/sweep.js';
@@ -124,6 +125,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
         onRunFinished: (state) => metrics.runFinished(state),
       }),
       writeBack: writeBackHandler({ db: store.db, clientFor, maxAgeMs: config.sendMaxAgeMs, leaseMs }),
+      userEvent: userEventHandler({ db: store.db, clientFor, maxAgeMs: config.sendMaxAgeMs, leaseMs }),
       webhookHealth: webhookHealthHandler({
         runtime: { checkHealth: (channel) => runtime().checkHealth(channel) },
         intervalMs: config.webhook.healthIntervalMs,
@@ -239,7 +241,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
   const prune = () => {
     const cutoff = Date.now() - config.retentionDays * 86_400_000;
     void store.prune(cutoff).then(
-      (r) => (r.runs || r.events ? logger.info({ ...r, retentionDays: config.retentionDays }, 'pruned old runs and events') : undefined),
+      (r) => (r.runs || r.events || r.jobs ? logger.info({ ...r, retentionDays: config.retentionDays }, 'pruned old runs, events and failed jobs') : undefined),
       (err: unknown) => logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'pruning failed'),
     );
   };

@@ -1,10 +1,12 @@
 // The processes under test: the real service (`curation start`), the fake
 // Channel Talk and the bare node:http baseline, each in its own process, plus
 // their peak memory. Everything listens on 127.0.0.1 only.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { CLI as MAIN, ROOT, spawnNode as spawnLines, type Proc } from '../../test/support/child-process.js';
 
 export { killAll, ROOT, type Proc } from '../../test/support/child-process.js';
@@ -82,17 +84,20 @@ export function removeDir(dir: string): void {
 }
 
 /**
- * The service as an operator runs it: `curation start`, JSON logs at info on
+ * The service as an operator runs it: its webhook registered in Channel Talk
+ * first (`curation setup`), then `curation start`, JSON logs at info on
  * stdout (read and dropped here), SQLite file with synchronous=FULL.
  */
 export async function startService(opts: { fakeUrl: string; dbFile: string; delayScale: number; env?: Record<string, string> }): Promise<ServiceProc> {
+  // The port is chosen here, so the webhook is registered with the URL the service will have.
+  const port = await freePort();
   const env: Record<string, string> = {
     CHANNELTALK_ACCESS_KEY: FAKE_KEY,
     CHANNELTALK_ACCESS_SECRET: FAKE_SECRET,
     CHANNELTALK_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
     CHANNELTALK_API_URL: opts.fakeUrl,
     CHANNELTALK_BOT_NAME: BOT_NAME,
-    PORT: '0',
+    PORT: String(port),
     HOST: '127.0.0.1',
     DATABASE_URL: `sqlite:${opts.dbFile}`,
     CURATIONS_DIR: path.join(ROOT, 'curations'),
@@ -102,6 +107,7 @@ export async function startService(opts: { fakeUrl: string; dbFile: string; dela
     // For investigations: e.g. BENCH_SERVICE_ENV='{"LOG_LEVEL":"warn"}'.
     ...(process.env.BENCH_SERVICE_ENV ? (JSON.parse(process.env.BENCH_SERVICE_ENV) as Record<string, string>) : {}),
   };
+  await registerWebhook(env, `http://127.0.0.1:${port}/webhooks/channeltalk`);
   // For investigations: e.g. BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   const p = spawnNode('service', MAIN, ['start'], env, nodeArgs);
@@ -116,6 +122,34 @@ export async function startService(opts: { fakeUrl: string; dbFile: string; dela
       return { status: res.status, json: (await res.json()) as Record<string, unknown> };
     },
   };
+}
+
+/**
+ * `curation setup --url URL` against the fake, as an operator does before the
+ * first start (idempotent: a later service on the same fake updates the one
+ * webhook). Without it the service's webhook health check finds no webhook
+ * and logs, rightly, an error: in production no delivery would arrive. The
+ * benchmark posts its deliveries itself; the fake never calls this URL.
+ */
+async function registerWebhook(env: Record<string, string>, url: string): Promise<void> {
+  try {
+    await promisify(execFile)(process.execPath, [MAIN, 'setup', '--url', url], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`curation setup against the fake failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
+}
+
+/** A port free on 127.0.0.1 right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
 }
 
 export interface BareProc extends Proc {

@@ -26,12 +26,15 @@ import {
   readAnswer,
   readItems,
   UserChatsViewSchema,
+  UserEventSchema,
+  UserEventsViewSchema,
   UserEventViewSchema,
   WebhooksViewSchema,
   WebhookViewSchema,
   type UserChatPage,
   type UserChatsQuery,
   type UserEvent,
+  type UserEventsQuery,
   type Webhook,
   type WebhookBody,
 } from './resources.js';
@@ -39,7 +42,7 @@ import {
 export type { RetryPolicy } from './retry.js';
 export type { RateLimitState, RateLimitPhase } from './rate-limit.js';
 export type { AttemptOptions, CallFn, CallOptions, CallPriority, CallRequest, CallResult, HttpMethod, Transformer } from './transformers/types.js';
-export type { ListedUser, ListedUserChat, UserChatPage, UserChatsQuery, UserEvent, Webhook, WebhookBody, WebhookScope } from './resources.js';
+export type { ListedUser, ListedUserChat, UserChatPage, UserChatsQuery, UserEvent, UserEventsQuery, Webhook, WebhookBody, WebhookScope } from './resources.js';
 
 /** The subset of a pino logger the client uses. */
 export interface ClientLogger {
@@ -277,6 +280,16 @@ export class ChannelTalkClient {
       ...(view.next !== undefined && view.next !== '' ? { next: view.next } : {}),
       unreadable: chats.unreadable,
     };
+  }
+
+  /** One page of a user's events (`sortOrder` desc: newest first); `since` is the previous page's `next`. Unreadable items are left out. */
+  async listUserEvents(userId: string, q: UserEventsQuery, opts: CallOptions = {}): Promise<{ events: UserEvent[]; next?: string }> {
+    const res = await this.request<unknown>(
+      { method: 'GET', path: `/users/${encodeURIComponent(userId)}/events`, query: { sortOrder: q.sortOrder, limit: q.limit, since: q.since } },
+      opts,
+    );
+    const view = readAnswer(UserEventsViewSchema, res.data, 'GET /users/{id}/events');
+    return { events: readItems(UserEventSchema, view.events).items, ...(view.next !== undefined && view.next !== '' ? { next: view.next } : {}) };
   }
 
   /** Records a user event (`{name, property}`) for the shop's campaigns and segments. */

@@ -98,9 +98,23 @@ export interface UserChatsQuery {
   since?: string | undefined;
 }
 
-export const UserEventSchema = z.looseObject({ id: lenient(IdText), name: z.string(), createdAt: lenient(z.number()) });
+export const UserEventSchema = z.looseObject({
+  id: lenient(IdText),
+  name: z.string(),
+  property: lenient(z.record(z.string(), z.unknown())),
+  createdAt: lenient(z.number()),
+});
 export type UserEvent = z.infer<typeof UserEventSchema>;
 export const UserEventViewSchema = z.looseObject({ event: UserEventSchema });
+export const UserEventsViewSchema = z.looseObject({ events: z.array(z.unknown()), next: lenient(z.string()) });
+
+export interface UserEventsQuery {
+  sortOrder: 'asc' | 'desc';
+  /** 1 to 500. */
+  limit?: number;
+  /** A `next` from the previous page. */
+  since?: string | undefined;
+}
 
 /** Parses an answer; a wrong shape names the endpoint and the first field at fault, never a value. */
 export function readAnswer<T>(schema: z.ZodType<T>, data: unknown, endpoint: string): T {

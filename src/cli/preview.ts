@@ -57,7 +57,7 @@ export const previewCommand: Command = async (argv, io) => {
   const lang = args.lang ?? found.lang;
   const p = plan(curation, null, found.profile, { runId: 'preview', now: Date.now(), ...(lang ? { lang } : {}) });
   if (args.json) {
-    io.stdout(JSON.stringify({ curationId: p.curationId, outcome: p.outcome, lang: p.lang, reason: p.reason, problems: p.problems, values: p.values, messages: p.messages }, null, 2));
+    io.stdout(JSON.stringify({ curationId: p.curationId, outcome: p.outcome, lang: p.lang, reason: p.reason, problems: p.problems, values: p.values, messages: p.messages, ...(p.userEvent ? { userEvent: p.userEvent } : {}) }, null, 2));
   } else {
     io.stdout(describePlan(p));
   }

@@ -18,6 +18,7 @@ import { compileTrigger } from './triggers/registry.js';
 import { errorAt, lineAt, type SourceDoc } from './yaml-errors.js';
 import { isBareLookup } from './url-values.js';
 import { attachWarnings } from './warnings.js';
+import { compileUserEvent } from './user-event.js';
 
 const DEFAULT_DELAY = { kind: 'fixed' as const, ms: 2000 };
 
@@ -192,6 +193,8 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
     writeBack[name] = key;
   }
 
+  const userEvent = file.userEvent ? compileUserEvent(file.userEvent, { values: valueNames, settings: Object.keys(settings), fields: fieldNames }, errors) : null;
+
   if (errors.length > 0) return { ok: false, errors };
 
   const curation: Curation = {
@@ -213,6 +216,7 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
     hasConsentFallback: consentFallback !== null,
     messageCount: messages.length,
     writeBack,
+    userEvent: file.userEvent ? { name: file.userEvent.name, property: { ...file.userEvent.property } } : null,
   };
   const inner: CompiledCuration = {
     fields,
@@ -223,6 +227,7 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
     messages,
     fallback,
     consentFallback,
+    userEvent,
   };
   attach(curation, inner);
   attachWarnings(curation, warnings.map((w) => errorAt(source, w.path, w.message, w.lineOffset)));

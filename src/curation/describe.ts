@@ -28,6 +28,10 @@ export function describePlan(plan: Plan): string {
     for (const b of m.body.buttons ?? []) lines.push(`    ${describeButton(b)}`);
     if (m.body.options) lines.push(`    options: ${m.body.options.join(', ')}`);
   }
+  if (plan.userEvent) {
+    const props = Object.entries(plan.userEvent.property ?? {}).map(([k, v]) => `${k}: ${formatValue(v)}`);
+    lines.push('', `once completed: user event ${plan.userEvent.name}${props.length > 0 ? ` {${props.join(', ')}}` : ''}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -10,6 +10,7 @@ import type { CompiledAttachment, CompiledBlock } from './blocks/registry.js';
 import type { CompiledButton } from './buttons.js';
 import type { Curation } from './types.js';
 import type { PathSegment } from './load-errors.js';
+import type { CompiledUserEvent } from './user-event.js';
 
 /** One template per language the curation speaks. */
 export type Localized = Map<string, CompiledTemplate>;
@@ -46,6 +47,8 @@ export interface CompiledCuration {
   messages: CompiledMessage[];
   fallback: CompiledMessage[];
   consentFallback: CompiledMessage[] | null;
+  /** Rendered by plan() on a sequence; null when the curation sends no user event. */
+  userEvent: CompiledUserEvent | null;
 }
 
 const compiled = new WeakMap<Curation, CompiledCuration>();

@@ -22,6 +22,15 @@ export interface PlannedMessageSpec {
   body: MessageBody;
 }
 
+/** A user event property's value: the types Channel Talk's events take (no null: a null value leaves its property out). */
+export type UserEventValue = string | number | boolean | Array<string | number | boolean>;
+
+/** The body of `POST /users/{id}/events` a completed run sends (the curation's `userEvent`). */
+export interface PlannedUserEvent {
+  name: string;
+  property?: Record<string, UserEventValue>;
+}
+
 export type PlanOutcome =
   /** The curation's own sequence. */
   | 'sequence'
@@ -43,4 +52,6 @@ export interface Plan {
   /** Human-readable reason for fallback/skipped (no profile values). */
   reason: string | null;
   messages: PlannedMessageSpec[];
+  /** The user event to record once the run completes; only on a sequence whose curation has `userEvent`. */
+  userEvent?: PlannedUserEvent;
 }

@@ -7,6 +7,7 @@ import type { FieldProblem, Plan, PlannedMessageSpec, Value } from './plan-types
 import { internalsOf, type CompiledMessage } from './internals.js';
 import { resolveFields, type ResolvedFields } from './profile.js';
 import { computeValues, renderMessages, SequenceFailure } from './sequence.js';
+import { renderUserEvent } from './user-event.js';
 import type { Curation } from './types.js';
 
 export interface PlanOptions {
@@ -40,17 +41,20 @@ export function plan(curation: Curation, event: Event | null, rawProfile: Record
 
     let values: Record<string, Value>;
     let messages: PlannedMessageSpec[];
+    let scope: Record<string, unknown>;
     try {
       const computed = computeValues(inner, fields, ctx);
       values = computed.values;
-      messages = renderMessages(inner.messages, computed.scope, ctx);
+      scope = computed.scope;
+      messages = renderMessages(inner.messages, scope, ctx);
     } catch (err) {
       // Over the render budget is a fault of the curation, not of the answers: the run fails, no fallback is sent.
       if (err instanceof SequenceFailure && err.overLimit) return { ...base, outcome: 'skipped', reason: err.reason };
       if (err instanceof SequenceFailure) return fallback(inner.fallback, [], err.reason);
       throw err;
     }
-    return { ...base, outcome: 'sequence', values, messages };
+    // Fixed now, with the messages: the run records exactly this event once it completes.
+    return { ...base, outcome: 'sequence', values, messages, ...(inner.userEvent ? { userEvent: renderUserEvent(inner.userEvent, scope) } : {}) };
   } catch {
     // Defensive: an unexpected failure must neither take the webhook down nor leak a value into a log.
     return { ...base, outcome: 'skipped', reason: 'internal error while planning' };

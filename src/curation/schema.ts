@@ -8,6 +8,7 @@ import { ATTACHMENT_FILE_KEYS, BlockFileSchema } from './blocks/registry.js';
 import { ButtonFileSchema } from './buttons.js';
 import { Duration, IDENTIFIER, Identifier, LangCode, Localized, Scalar } from './schema-parts.js';
 import { TriggerFileSchema } from './triggers/registry.js';
+import { UserEventFileSchema } from './user-event.js';
 
 export { IDENTIFIER };
 
@@ -117,6 +118,7 @@ export const CurationFileSchema = z
       .record(Identifier, z.string().trim().min(1).max(100))
       .optional()
       .meta({ description: 'After the sequence completes, write these computed values to the customer\'s Channel Talk profile: value name → profile key (e.g. bmr: dietBmr), so managers see them in the desk.' }),
+    userEvent: UserEventFileSchema.optional(),
   })
   .meta({ title: 'Channel Talk curation', description: 'One curation: trigger, profile contract, values, messages.' });
 

@@ -82,6 +82,8 @@ export interface Curation {
   messageCount: number;
   /** Computed value name → Channel Talk profile key, written after the sequence completes. Empty: no write-back. */
   writeBack: Record<string, string>;
+  /** The user event recorded in Channel Talk after the sequence completes, as the file writes it; null for none. */
+  userEvent: { name: string; property: Record<string, string | number | boolean> } | null;
 }
 
 export interface CurationSet {

@@ -169,6 +169,11 @@ export function startsWriteBack(from: RunPosition, to: RunState): boolean {
   return to === 'completed' && from !== 'completed';
 }
 
+/** Only a completed sequence records its user event: a fallback, a cancelled, failed or skipped run records none. */
+export function recordsUserEvent(from: RunPosition, to: RunState): boolean {
+  return to === 'completed' && from !== 'completed';
+}
+
 /**
  * For an outcome applied to many runs in one statement (a takeover cancels a
  * chat's runs): the states it changes, and the one state they all move to.

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { specMessageProblems } from './message-rules.js';
 import type { Credentials } from './auth.js';
 import { registerWebhookApi } from './open-api-webhooks.js';
+import { registerUserEventList } from './user-events.js';
 import { problemsOf, SpecUserEventSchema, SpecUserPatchSchema } from './spec.js';
 import { userChatView, userView } from './user-chats.js';
 import { botOf, pageMessages, toApiMessage } from './messages.js';
@@ -185,6 +186,7 @@ export function registerOpenApi(app: FastifyInstance, deps: OpenApiDeps): void {
   });
 
   registerWebhookApi(app, deps);
+  registerUserEventList(app, deps);
 }
 
 const INVALID = Symbol('invalid botName');

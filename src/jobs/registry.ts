@@ -12,6 +12,8 @@ export interface JobPayloads {
   planRun: { runId: string };
   /** A completed run's computed values, written to the customer's profile. */
   writeBack: { runId: string };
+  /** A completed run's user event (runs.user_event_json, fixed at plan time), recorded in Channel Talk. */
+  userEvent: { runId: string };
   /** Reads a channel's webhook (blocked? missing?); recurring, one row per channel. */
   webhookHealth: { channel: string };
   /** Recovers the channel's chats whose delivery never came; recurring, one row per channel, with the point covered. */
@@ -40,8 +42,14 @@ export function runIdPayload(p: unknown): { runId: string } {
   return { runId };
 }
 
-export const planRunJob = (runId: string, createdAt: number): JobSpec => jobOf('planRun', { runId }, { key: `planRun:${runId}`, runAt: createdAt, createdAt });
-export const writeBackJob = (runId: string, at: number): JobSpec => jobOf('writeBack', { runId }, { key: `writeBack:${runId}`, runAt: at, createdAt: at });
+/** The kinds whose job belongs to one run, keyed `<kind>:<runId>`: retention prunes a failed one with its run (delivery/store/retention.ts). */
+export const RUN_JOB_KINDS = ['planRun', 'writeBack', 'userEvent'] as const satisfies readonly JobKind[];
+export type RunJobKind = (typeof RUN_JOB_KINDS)[number];
+export const runJobKey = (kind: RunJobKind, runId: string): string => `${kind}:${runId}`;
+
+export const planRunJob = (runId: string, createdAt: number): JobSpec => jobOf('planRun', { runId }, { key: runJobKey('planRun', runId), runAt: createdAt, createdAt });
+export const writeBackJob = (runId: string, at: number): JobSpec => jobOf('writeBack', { runId }, { key: runJobKey('writeBack', runId), runAt: at, createdAt: at });
+export const userEventJob = (runId: string, at: number): JobSpec => jobOf('userEvent', { runId }, { key: runJobKey('userEvent', runId), runAt: at, createdAt: at });
 /** The job a recorded event's runs start in: one per event, on its chat's lane, so a chat's events act in the order they came. */
 export const planEventJob = (eventId: string, chatId: string, receivedAt: number): JobSpec =>
   jobOf('planEvent', { eventId }, { key: `planEvent:${eventId}`, lane: `chat:${chatId}`, runAt: receivedAt, createdAt: receivedAt });

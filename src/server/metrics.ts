@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DatabaseState } from '../delivery/store/busy.js';
+import type { JobState } from '../delivery/store/schema.js';
 import { tokenMatches } from './token.js';
 
 export type SendOutcome = 'sent' | 'retry' | 'failed';
@@ -14,7 +15,11 @@ export interface QueueSource {
   queueDepth(): Promise<number>;
   /** Answers at once (the store bounds it); without it the database state is not reported. */
   health?(): Promise<DatabaseState>;
+  /** The job engine's jobs by kind and state; without it the job depth is not reported. */
+  jobDepth?(): Promise<Array<{ kind: string; state: JobState; count: number }>>;
 }
+
+const JOB_STATES: readonly JobState[] = ['pending', 'running', 'failed'];
 
 const DATABASE_STATES: readonly DatabaseState[] = ['ok', 'busy', 'unreachable'];
 /** Per channel, whether Channel Talk has blocked its webhook (e.g. the WebhookHealthBoard). */
@@ -44,6 +49,9 @@ export class Metrics {
   private readonly waits: Counter;
   private readonly waitSeconds: Counter;
   private readonly queue: Gauge;
+  private readonly jobs: Gauge<'kind' | 'state'>;
+  /** Every kind the job depth has shown, so a kind whose jobs are all done reads 0 rather than its last count. */
+  private readonly jobKinds = new Set<string>();
   private readonly database: Gauge<'state'>;
   private readonly webhookBlocked: Gauge<'channel'>;
   private readonly recovered: Counter<'channel'>;
@@ -113,6 +121,22 @@ export class Metrics {
         // A database that cannot answer must not take the whole scrape down: the last depth stays.
         const depth = await withDeadline(this.queueSource.queueDepth(), 1_000).catch(() => null);
         if (depth !== null) this.queue.set(depth);
+      },
+    });
+    this.jobs = new Gauge({
+      name: `${p}job_depth`,
+      help: 'Jobs of the job engine by kind (planRun, writeBack, userEvent, webhookHealth, sweep) and state: pending (waiting, due or not), running (claimed) or failed (for good, kept until pruned), across all instances.',
+      labelNames: ['kind', 'state'],
+      registers,
+      collect: async () => {
+        const read = this.queueSource?.jobDepth?.();
+        if (!read) return;
+        // As for the queue depth: a database that cannot answer leaves the last figures.
+        const rows = await withDeadline(read, 1_000).catch(() => null);
+        if (rows === null) return;
+        for (const r of rows) this.jobKinds.add(r.kind);
+        for (const kind of this.jobKinds) for (const state of JOB_STATES) this.jobs.set({ kind, state }, 0);
+        for (const r of rows) this.jobs.set({ kind: r.kind, state: r.state }, r.count);
       },
     });
     this.webhookBlocked = new Gauge({

@@ -122,3 +122,26 @@ void describe('POST /users/{id}/events', () => {
     assert.equal((await api(fake, 'POST', '/open/v5/users/nobody/events', { body: { name: 'x' } })).status, 404);
   });
 });
+
+void describe('GET /users/{id}/events', () => {
+  void test('lists the user\'s events newest first, in pages with a `next` cursor, within the documented limits', async () => {
+    await control(fake, 'POST', '/users', { users: [{ id: 'u1' }, { id: 'u2' }] });
+    for (const n of [1, 2, 3]) assert.equal((await api(fake, 'POST', '/open/v5/users/u1/events', { body: { name: `e${n}` } })).status, 200);
+    assert.equal((await api(fake, 'POST', '/open/v5/users/u2/events', { body: { name: 'other' } })).status, 200);
+    // Same millisecond or not, the order is the recording order.
+    for (const [i, e] of fake.state.userEvents.entries()) e.createdAt = 1_000 + i;
+    const first = await api(fake, 'GET', '/open/v5/users/u1/events?sortOrder=desc&limit=2');
+    assert.equal(first.status, 200);
+    assert.deepEqual((first.body.events as Array<{ name: string }>).map((e) => e.name), ['e3', 'e2']);
+    assert.equal(typeof first.body.next, 'string');
+    const second = await api(fake, 'GET', `/open/v5/users/u1/events?sortOrder=desc&limit=2&since=${String(first.body.next)}`);
+    assert.deepEqual((second.body.events as Array<{ name: string }>).map((e) => e.name), ['e1']);
+    assert.equal(second.body.next, undefined);
+    const asc = await api(fake, 'GET', '/open/v5/users/u1/events?sortOrder=asc');
+    assert.deepEqual((asc.body.events as Array<{ name: string }>).map((e) => e.name), ['e1', 'e2', 'e3']);
+    for (const bad of ['sortOrder=sideways', 'limit=0', 'limit=501', 'since=nope']) {
+      assert.equal((await api(fake, 'GET', `/open/v5/users/u1/events?${bad}`)).status, 422, bad);
+    }
+    assert.equal((await api(fake, 'GET', '/open/v5/users/nobody/events')).status, 404);
+  });
+});

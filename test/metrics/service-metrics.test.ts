@@ -52,3 +52,20 @@ test('counters move after a run', async () => {
   assert.equal(value(t, 'curation_queue_depth'), 0);
   assert.match(t, /^curation_rate_limit_waits_total \d+/m);
 });
+
+test('the job depth of the real service matches its jobs table', async () => {
+  // Jobs come and go (the health check runs now and then): compare a scrape with the table read on both sides of it.
+  await until(async () => {
+    const read = async () => (await h.service.store.db.selectFrom('jobs').select(['kind', 'state']).execute()).map((r) => `${r.kind}/${r.state}`).sort();
+    const before = await read();
+    const t = await scrape();
+    if (JSON.stringify(await read()) !== JSON.stringify(before)) return undefined;
+    assert.ok(before.length > 0, 'the service has jobs (its recurring ones)');
+    for (const kind of new Set(before.map((r) => r.split('/')[0]!))) {
+      for (const state of ['pending', 'running', 'failed']) {
+        assert.equal(value(t, `curation_job_depth{kind="${kind}",state="${state}"}`), before.filter((r) => r === `${kind}/${state}`).length, `${kind} ${state}`);
+      }
+    }
+    return true;
+  }, 'a scrape while the jobs stand still');
+});

@@ -16,7 +16,7 @@ import {
   STOPPABLE_MESSAGE_STATES,
 } from '../run-lifecycle.js';
 import { runStateColumns, sqlList } from './state-sql.js';
-import { afterTransition } from './run-follow-ups.js';
+import { afterTransition, userEventJson } from './run-follow-ups.js';
 
 export type ClaimedMessage = Selectable<MessagesTable>;
 
@@ -277,6 +277,7 @@ export async function completePlanningTx(
       problems_json: JSON.stringify(plan.problems),
       profile_json: profile ? JSON.stringify(profile) : null,
       writeback_json,
+      user_event_json: userEventJson(plan),
       claimed_by: null,
       claim_until: null,
     })

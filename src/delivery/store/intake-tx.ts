@@ -11,7 +11,7 @@ import type { Database, EventStatus, RunState } from './schema.js';
 import { activateNextInChat, insertPlannedMessages, lockChat } from './chat-queue.js';
 import { runStateColumns } from './state-sql.js';
 import { enqueueJob } from './job-ops.js';
-import { afterTransition } from './run-follow-ups.js';
+import { afterTransition, userEventJson } from './run-follow-ups.js';
 import { planEventJob, planRunJob } from '../../jobs/registry.js';
 import {
   bulkTransition,
@@ -167,6 +167,7 @@ export async function startRuns(trx: Transaction<Database>, item: IntakeItem, de
         created_at: receivedAt,
         planning_attempts: 0,
         writeback_json,
+        user_event_json: userEventJson(c.plan),
       })
       .onConflict((oc) => oc.doNothing())
       .returning('id')

@@ -5,7 +5,7 @@
 // claim skips rows another instance is claiming (FOR UPDATE SKIP LOCKED).
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Dialect } from './connect.js';
-import type { Database, JobsTable } from './schema.js';
+import type { Database, JobState, JobsTable } from './schema.js';
 
 export type JobRow = Selectable<JobsTable>;
 type Db = Kysely<Database> | Transaction<Database>;
@@ -43,6 +43,18 @@ export async function enqueueJob(db: Db, spec: EnqueueSpec, now: number): Promis
     .onConflict((oc) => oc.column('key').doNothing())
     .executeTakeFirst();
   return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+export interface JobDepth {
+  kind: string;
+  state: JobState;
+  count: number;
+}
+
+/** How many jobs of each kind are in each state. One pass over the table, which holds the queue and the failed jobs of the retention period. */
+export async function jobDepth(db: Db): Promise<JobDepth[]> {
+  const rows = await db.selectFrom('jobs').select(['kind', 'state', (eb) => eb.fn.countAll().as('n')]).groupBy(['kind', 'state']).execute();
+  return rows.map((r) => ({ kind: r.kind, state: r.state, count: Number(r.n) }));
 }
 
 export class JobOps {
@@ -136,6 +148,11 @@ export class JobOps {
   /** A failed job stays, with its reason, for the operator (and its key keeps a duplicate from redoing it). */
   async fail(trx: Transaction<Database>, id: number, error: string): Promise<void> {
     await trx.updateTable('jobs').set({ state: 'failed', locked_by: null, locked_until: null, last_error: error }).where('id', '=', id).execute();
+  }
+
+  /** Jobs by kind and state (waiting, running, failed), for /metrics. */
+  depthByKind(): Promise<JobDepth[]> {
+    return jobDepth(this.db);
   }
 
   /** Jobs waiting or running, for /metrics and tests. */

@@ -191,6 +191,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('events').addColumn('event_json', 'text').execute();
       },
     },
+    // A curation's userEvent, rendered when the run is planned: the userEvent
+    // job sends exactly this once the run completes. Null for runs before it.
+    '0009_user_events': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('runs').addColumn('user_event_json', 'text').execute();
+      },
+    },
   };
 }
 

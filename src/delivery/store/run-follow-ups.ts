@@ -1,12 +1,13 @@
 // What a run's transition starts besides itself, in the same transaction:
-// the write-back when a sequence completes, and any other follow-up work a
-// kind of run end needs. Each follow-up is one entry in FOLLOW_UPS; every
+// the write-back and the user event when a sequence completes, and any other
+// follow-up work a kind of run end needs. Each follow-up is one entry in FOLLOW_UPS; every
 // place that moves a run calls afterTransition, so none can forget one.
 import type { Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { enqueueJob } from './job-ops.js';
-import { writeBackJob } from '../../jobs/registry.js';
-import { startsWriteBack, type RunPosition, type RunState } from '../run-lifecycle.js';
+import { userEventJob, writeBackJob } from '../../jobs/registry.js';
+import type { Plan } from '../../curation/plan-types.js';
+import { recordsUserEvent, startsWriteBack, type RunPosition, type RunState } from '../run-lifecycle.js';
 
 export interface RunTransition {
   runId: string;
@@ -24,7 +25,24 @@ const writeBack: FollowUp = async (trx, t) => {
   if (t.writeBackJson !== null && startsWriteBack(t.from, t.to)) await enqueueJob(trx, writeBackJob(t.runId, t.now), t.now);
 };
 
-const FOLLOW_UPS: readonly FollowUp[] = [writeBack];
+/**
+ * A completed run whose plan carries a user event records it. The body waits
+ * on the run (runs.user_event_json, stored with the plan), so the job sends
+ * what was planned; it is read here rather than carried by every caller,
+ * once per completed run, by primary key.
+ */
+const userEvent: FollowUp = async (trx, t) => {
+  if (!recordsUserEvent(t.from, t.to)) return;
+  const run = await trx.selectFrom('runs').select('user_event_json').where('id', '=', t.runId).executeTakeFirst();
+  if (run?.user_event_json) await enqueueJob(trx, userEventJob(t.runId, t.now), t.now);
+};
+
+const FOLLOW_UPS: readonly FollowUp[] = [writeBack, userEvent];
+
+/** runs.user_event_json for a plan: its user event, on a sequence only (a fallback records none). */
+export function userEventJson(plan: Plan | null): string | null {
+  return plan?.outcome === 'sequence' && plan.userEvent ? JSON.stringify(plan.userEvent) : null;
+}
 
 export async function afterTransition(trx: Transaction<Database>, t: RunTransition): Promise<void> {
   if (t.from === t.to) return;

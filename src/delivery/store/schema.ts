@@ -53,6 +53,8 @@ export interface RunsTable {
   writeback_json: string | null;
   writeback_state: WriteBackState | null;
   writeback_due_at: number | null;
+  /** The user event to record once the run completes (`{name, property}`, fixed at plan time), or null. */
+  user_event_json: string | null;
 }
 
 export interface MessagesTable {

@@ -9,6 +9,7 @@ import type { RecordItem, RecordOutcome } from './intake-tx.js';
 import { pruneBefore, type PruneResult } from './retention.js';
 import { DatabaseBusyError, STARTUP_WAIT, asBusyError, retryWhileBusy, type DatabaseState } from './busy.js';
 import { singleAttempt, type StoreKysely } from './store-kysely.js';
+import { jobDepth, type JobDepth } from './job-ops.js';
 
 /** How long /healthz and /metrics wait for the database before calling it busy. */
 const HEALTH_DEADLINE_MS = 1_000;
@@ -57,7 +58,7 @@ export class Store {
     return this.committer.submit(item);
   }
 
-  /** Deletes finished runs and events older than `cutoff` (epoch ms). */
+  /** Deletes finished runs, events and failed jobs older than `cutoff` (epoch ms); see retention.ts. */
   prune(cutoff: number): Promise<PruneResult> {
     return pruneBefore(this.db, cutoff);
   }
@@ -91,6 +92,11 @@ export class Store {
 
   queueDepth(): Promise<number> {
     return this.dispatch.queueDepth();
+  }
+
+  /** The job engine's depth by kind and state, for /metrics. */
+  jobDepth(): Promise<JobDepth[]> {
+    return jobDepth(this.db);
   }
 
   async close(): Promise<void> {
