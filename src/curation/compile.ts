@@ -18,6 +18,7 @@ import { compileTrigger } from './triggers/registry.js';
 import { errorAt, lineAt, type SourceDoc } from './yaml-errors.js';
 import { isBareLookup } from './url-values.js';
 import { attachWarnings } from './warnings.js';
+import { compileAsk } from './ask.js';
 
 const DEFAULT_DELAY = { kind: 'fixed' as const, ms: 2000 };
 
@@ -166,6 +167,7 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
   });
   const messages = compileMessages(file.messages, ['messages'], mctx(messageNames, whenCtx));
   const fallback = file.fallback ? compileMessages(file.fallback.messages, ['fallback', 'messages'], mctx(fallbackNames, null)) : [];
+  const ask = file.fallback?.ask ? compileAsk(file.fallback.ask, ['fallback', 'ask'], mctx(fallbackNames, null)) : null;
   const consentFallback = file.consentFallback ? compileMessages(file.consentFallback.messages, ['consentFallback', 'messages'], mctx(fallbackNames, null)) : null;
   if (file.consentFallback && !fields.some((f) => f.consent)) {
     errors.push(new CurationFileError(['consentFallback'], 'no field is marked consent: true, so this is never sent'));
@@ -211,6 +213,7 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
     settings,
     hasFallback: fallback.length > 0,
     hasConsentFallback: consentFallback !== null,
+    ask: ask ? { waitMs: ask.waitMs, fields: ask.fields } : null,
     messageCount: messages.length,
     writeBack,
   };
@@ -222,6 +225,7 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
     trigger,
     messages,
     fallback,
+    ask,
     consentFallback,
   };
   attach(curation, inner);

@@ -10,6 +10,7 @@ import type { CompiledAttachment, CompiledBlock } from './blocks/registry.js';
 import type { CompiledButton } from './buttons.js';
 import type { Curation } from './types.js';
 import type { PathSegment } from './load-errors.js';
+import type { CompiledAsk } from './ask.js';
 
 /** One template per language the curation speaks. */
 export type Localized = Map<string, CompiledTemplate>;
@@ -45,6 +46,8 @@ export interface CompiledCuration {
   trigger: CompiledTrigger;
   messages: CompiledMessage[];
   fallback: CompiledMessage[];
+  /** `fallback.ask`: ask for the missing answers in the chat instead (ask.ts). */
+  ask: CompiledAsk | null;
   consentFallback: CompiledMessage[] | null;
 }
 

@@ -14,6 +14,8 @@ export interface JobPayloads {
   webhookHealth: { channel: string };
   /** Recovers the channel's chats whose delivery never came; recurring, one row per channel, with the point covered. */
   sweep: { channel: string; coveredUntil: number | null };
+  /** A run that asked in the chat for missing answers: ends its wait when the curation's time is up and no answer came. */
+  answerWait: { runId: string };
 }
 
 export type JobKind = keyof JobPayloads;
@@ -40,3 +42,7 @@ export function runIdPayload(p: unknown): { runId: string } {
 
 export const planRunJob = (runId: string, createdAt: number): JobSpec => jobOf('planRun', { runId }, { key: `planRun:${runId}`, runAt: createdAt, createdAt });
 export const writeBackJob = (runId: string, at: number): JobSpec => jobOf('writeBack', { runId }, { key: `writeBack:${runId}`, runAt: at, createdAt: at });
+/** The end of a run's wait for its answer, looked at from `at` on (the handler reads the curation's wait then, and comes back at its end). */
+export const answerWaitJob = (runId: string, at: number, createdAt: number): JobSpec =>
+  jobOf('answerWait', { runId }, { key: answerWaitKey(runId), runAt: at, createdAt });
+export const answerWaitKey = (runId: string): string => `answerWait:${runId}`;

@@ -10,6 +10,7 @@ import { runStateColumns } from './state-sql.js';
 import { enqueueJob } from './job-ops.js';
 import { afterTransition } from './run-follow-ups.js';
 import { planRunJob } from '../../jobs/registry.js';
+import { isAnswer, resumeAnswered } from './answer-wait.js';
 import {
   bulkTransition,
   COOLDOWN_FREE_RUN_STATES,
@@ -85,6 +86,8 @@ export async function intakeOne(trx: Transaction<Database>, item: IntakeItem, de
   if (!inserted) {
     return { eventId, duplicate: true, status: 'ignored', reason: 'duplicate delivery', runs: [], cancelledRuns: 0 };
   }
+  // Issue 12 item 4 (helper fl): an answer to a run's form resumes the customer's waiting runs (store/answer-wait.ts). Lead: move when merging.
+  if (isAnswer(event)) return resumeAnswered(trx, eventId, event, receivedAt);
   if (event.kind === 'ignored' || event.chatId === null) {
     return { eventId, duplicate: false, status: 'ignored', reason: event.kind === 'ignored' ? event.reason : 'no chat', runs: [], cancelledRuns: 0 };
   }

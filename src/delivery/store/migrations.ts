@@ -184,6 +184,16 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await sql`UPDATE runs SET writeback_due_at = NULL WHERE writeback_state = 'pending'`.execute(db);
       },
     },
+    // Asking for a missing answer in the chat (issue 12): when a run asked and
+    // when the answer came, and the runs that wait, by customer, for the
+    // answer's delivery to find (live rows only, like runs_active).
+    '0008_answer_wait': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('runs').addColumn('asked_at', ms).execute();
+        await db.schema.alterTable('runs').addColumn('answered_at', ms).execute();
+        await sql`CREATE INDEX runs_awaiting ON runs (user_id) WHERE state = 'awaiting'`.execute(db);
+      },
+    },
   };
 }
 

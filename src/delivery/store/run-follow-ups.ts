@@ -5,8 +5,9 @@
 import type { Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { enqueueJob } from './job-ops.js';
-import { writeBackJob } from '../../jobs/registry.js';
-import { startsWriteBack, type RunPosition, type RunState } from '../run-lifecycle.js';
+import { answerWaitJob, writeBackJob } from '../../jobs/registry.js';
+import { entersAwaiting, startsWriteBack, type RunPosition, type RunState } from '../run-lifecycle.js';
+import { MIN_ANSWER_WAIT_MS } from '../../curation/ask.js';
 
 export interface RunTransition {
   runId: string;
@@ -24,7 +25,17 @@ const writeBack: FollowUp = async (trx, t) => {
   if (t.writeBackJson !== null && startsWriteBack(t.from, t.to)) await enqueueJob(trx, writeBackJob(t.runId, t.now), t.now);
 };
 
-const FOLLOW_UPS: readonly FollowUp[] = [writeBack];
+/**
+ * A run that asked in the chat waits for the answer until its curation's
+ * wait is over: the answerWait job ends it then. No wait is shorter than
+ * MIN_ANSWER_WAIT_MS, so it first looks then; it reads the curation's own
+ * wait and comes back at its end (the store does not know the curations).
+ */
+const answerWait: FollowUp = async (trx, t) => {
+  if (entersAwaiting(t.from, t.to)) await enqueueJob(trx, answerWaitJob(t.runId, t.now + MIN_ANSWER_WAIT_MS, t.now), t.now);
+};
+
+const FOLLOW_UPS: readonly FollowUp[] = [writeBack, answerWait];
 
 export async function afterTransition(trx: Transaction<Database>, t: RunTransition): Promise<void> {
   if (t.from === t.to) return;

@@ -50,6 +50,10 @@ export interface RunsTable {
   writeback_json: string | null;
   writeback_state: WriteBackState | null;
   writeback_due_at: number | null;
+  /** When the run asked the customer in the chat for missing answers (entered `awaiting`); it never asks twice. */
+  asked_at: number | null;
+  /** When the answer came and the run went back to planning. */
+  answered_at: number | null;
 }
 
 export interface MessagesTable {
