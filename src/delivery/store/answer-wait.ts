@@ -9,7 +9,7 @@
 // change the run's row with a condition on its state instead of taking the
 // chat's lock: the answer's lane is the user's, not the chat's, and must not
 // lock chats another lane owns.
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Event, ProfileChangedEvent } from '../../channeltalk/event.js';
 import type { FieldProblem } from '../../curation/plan-types.js';
 import { formatDuration } from '../../curation/durations.js';
@@ -40,7 +40,8 @@ interface WaitingRun {
  * the event acted on, so the intake wakes the job runner.
  */
 export async function resumeAnswered(trx: Transaction<Database>, eventId: string, event: ProfileChangedEvent, now: number): Promise<IntakeOutcome> {
-  let q = trx.selectFrom('runs').select(['id', 'curation_id', 'problems_json', 'profile_json']).where('user_id', '=', event.userId).where('state', '=', 'awaiting');
+  // The state as a literal, so the partial index runs_awaiting applies (as state-sql.ts explains).
+  let q = trx.selectFrom('runs').select(['id', 'curation_id', 'problems_json', 'profile_json']).where('user_id', '=', event.userId).where(sql<boolean>`state = 'awaiting'`);
   // A user id belongs to one channel; a delivery of another channel's webhook does not answer this one's runs.
   const channelId = event.channelId;
   if (channelId !== null) q = q.where((eb) => eb.or([eb('channel_id', '=', channelId), eb('channel_id', 'is', null)]));
