@@ -76,7 +76,8 @@ for (const kind of DB_KINDS) {
       accessSecret: 's',
       retry: false,
       fetch: (input) => {
-        const id = decodeURIComponent(String(input).split('/users/')[1] ?? '');
+        const url = input instanceof Request ? input.url : input instanceof URL ? input.href : input;
+        const id = decodeURIComponent(url.split('/users/')[1] ?? '');
         userFetches++;
         const profile = profiles.get(id);
         return Promise.resolve(
@@ -98,8 +99,8 @@ for (const kind of DB_KINDS) {
       const planRun = planRunHandler({ db: store.db, clientFor: () => client, curations: () => set, delayScale: 1, maxAgeMs: HOUR, leaseMs: 60_000 });
       const answerWait = answerWaitHandler({ db: store.db, curations: () => set, defaultWaitMs: 24 * HOUR, leaseMs: 60_000 });
       handlers = new Map<string, JobHandler<unknown>>([
-        ['planRun', planRun as JobHandler<unknown>],
-        ['answerWait', answerWait as JobHandler<unknown>],
+        ['planRun', planRun],
+        ['answerWait', answerWait],
       ]);
     });
     after(async () => {
