@@ -385,16 +385,33 @@ describe('every webhook fixture through the route', () => {
     ['manager-message', 'managerMessage', 'no_match', []],
     ['bot-message', 'botMessage', 'no_match', []],
     ['team-chat-message', 'ignored', 'ignored', [], /message\.created\.teamChat/],
-    ['lead-upserted-contact', 'ignored', 'ignored', [], /lead\.upserted\.contact/],
+    // A profile change may answer a run that asked in the chat (issue 12); none waits here.
+    ['lead-upserted-contact', 'profileChanged', 'no_match', []],
     ['lead-upserted-subscription', 'ignored', 'ignored', [], /lead\.upserted\.subscription/],
     ['lead-deleted', 'ignored', 'ignored', [], /lead\.deleted/],
-    ['member-upserted-contact', 'ignored', 'ignored', [], /member\.upserted\.contact/],
+    ['member-upserted-contact', 'profileChanged', 'no_match', []],
+    ['rec-message-form-submitted', 'profileChanged', 'no_match', []],
     ['member-upserted-subscription', 'ignored', 'ignored', [], /member\.upserted\.subscription/],
     ['member-deleted', 'ignored', 'ignored', [], /member\.deleted/],
     ['message-without-id', 'ignored', 'ignored', [], /entity\.id: a message needs an id/],
     ['user-chat-opened.dotdot-id', 'ignored', 'ignored', [], /entity\.id: must be an id/],
     ['user-message.dot-chat-id', 'ignored', 'ignored', [], /entity\.chatId: must be an id/],
   ];
+  test('an answer that finds no waiting run is stored as no match, with the reason, without the profile or the form values', async () => {
+    for (const name of ['member-upserted-contact', 'lead-upserted-contact', 'rec-message-form-submitted']) {
+      const f = await freshApp(dir);
+      try {
+        assert.equal((await deliver(f.app, webhook(name))).statusCode, 200);
+        const [e] = await f.store.db.selectFrom('events').selectAll().execute();
+        assert.equal(e?.kind, 'profileChanged');
+        assert.equal(e?.reason, 'no run waits for an answer of this customer');
+        for (const needle of ['"profile"', '+821000000000', '64.2', '010-2345-6789', '1987-04-12']) assert.ok(!e?.summary_json.includes(needle), `${name} stored ${needle}`);
+      } finally {
+        await f.close();
+      }
+    }
+  });
+
   for (const [name, kind, status, curations, reason] of cases) {
     test(`${name}: 200, ${kind}, ${status}${curations.length ? `, starts ${curations.join(', ')}` : ''}`, async () => {
       const f = await freshApp(dir);
