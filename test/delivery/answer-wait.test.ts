@@ -14,6 +14,7 @@ import { settle } from '../../src/jobs/settle.js';
 import type { Job, JobContext, JobHandler } from '../../src/jobs/types.js';
 import { planRunHandler } from '../../src/jobs/handlers/plan-run.js';
 import { answerWaitHandler } from '../../src/jobs/handlers/answer-wait.js';
+import { answers } from '../../src/delivery/store/answer-wait.js';
 import { ChannelTalkClient } from '../../src/channeltalk/client.js';
 import { normalize } from '../../src/channeltalk/normalize.js';
 import type { ChatOpenedEvent } from '../../src/channeltalk/event.js';
@@ -260,3 +261,32 @@ for (const kind of DB_KINDS) {
     });
   });
 }
+
+describe('which profile change answers a waiting run', () => {
+  const run = { problems_json: JSON.stringify([{ field: 'weight', problem: 'missing', message: 'weight is missing' }]), profile_json: JSON.stringify({ height: 176 }) };
+  const form = (keys: string[]) => {
+    const e = normalize(webhook('rec-message-form-submitted'));
+    assert.equal(e.kind, 'profileChanged');
+    return e.kind === 'profileChanged' ? { ...e, keys } : assert.fail();
+  };
+  const change = (profile: Record<string, unknown> | null) => {
+    const e = upsert('u', profile ?? {}, 1);
+    assert.equal(e.kind, 'profileChanged');
+    return e.kind === 'profileChanged' ? { ...e, profile } : assert.fail();
+  };
+
+  test('a submitted form answers when it writes an asked key, not when it is another form of the chat', () => {
+    assert.equal(answers(run, form(['weight', 'height'])), true);
+    assert.equal(answers(run, form(['mobileNumber'])), false);
+    assert.equal(answers(run, form([])), false, 'a form of chat-level keys only');
+  });
+
+  test('an upsert answers when an asked key differs from the profile the run was planned with', () => {
+    assert.equal(answers(run, change({ height: 176, weight: 70 })), true);
+    assert.equal(answers(run, change({ height: 176, email: 'a@example.com' })), false, 'another edit leaves the run waiting');
+    assert.equal(answers({ ...run, profile_json: JSON.stringify({ weight: 500 }) }, change({ weight: 500, email: 'x' })), false, 'the same odd value is no answer');
+    assert.equal(answers({ ...run, profile_json: JSON.stringify({ weight: 500 }) }, change({ weight: 70 })), true);
+    assert.equal(answers({ ...run, profile_json: null }, change({ email: 'x' })), true, 'nothing to compare: the replanning decides');
+    assert.equal(answers(run, change(null)), true);
+  });
+});

@@ -68,7 +68,8 @@ export function answers(run: Pick<WaitingRun, 'problems_json' | 'profile_json'>,
   if (asked.length === 0) return true;
   switch (event.via) {
     case 'formSubmitted':
-      return event.keys.length === 0 || asked.some((k) => event.keys.includes(k));
+      // Another form of the chat (a support bot's, say) that writes none of the asked keys answers nothing.
+      return asked.some((k) => event.keys.includes(k));
     case 'userUpsert': {
       if (event.profile === null || run.profile_json === null) return true;
       const before = parseObject(run.profile_json);
