@@ -119,6 +119,8 @@ const EnvSchema = z.object({
   SWEEP_INTERVAL_SECONDS: periodOrOff(30, 86_400).default(300),
   SWEEP_OVERLAP_SECONDS: intIn(0, 3600).default(120),
   SWEEP_MAX_AGE_MINUTES: intIn(1, 7 * 24 * 60).default(60),
+  // The bounds of a curation's own `fallback.ask.wait` (curation/ask.ts): 1 minute to 30 days.
+  ANSWER_WAIT_MINUTES: intIn(1, 30 * 24 * 60).default(24 * 60),
 });
 
 export interface Config {
@@ -168,6 +170,8 @@ export interface Config {
   trustProxy: TrustProxy;
   /** Our webhook in Channel Talk: where `curation setup` registers it, how often its health is read, the missed-delivery sweep. */
   webhook: WebhookConfig;
+  /** How long a run that asked in the chat for missing answers waits for them, when its curation gives no `fallback.ask.wait`. */
+  answerWaitMs: number;
 }
 
 export interface WebhookConfig {
@@ -251,6 +255,7 @@ export function loadConfig(env: Env, cwd = process.cwd(), opts: LoadConfigOption
       sweepOverlapMs: e.SWEEP_OVERLAP_SECONDS * 1000,
       sweepMaxAgeMs: e.SWEEP_MAX_AGE_MINUTES * 60_000,
     },
+    answerWaitMs: e.ANSWER_WAIT_MINUTES * 60_000,
   };
 }
 

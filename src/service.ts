@@ -23,6 +23,8 @@ import { userEventHandler } from './jobs/handlers/user-event.js';
 import { WebhookRuntime } from './webhook/runtime.js';
 import { webhookHealthHandler, webhookHealthKey } from './jobs/handlers/webhook-health.js';
 import { sweepHandler, sweepKey } from './jobs/handlers/sweep.js';
+import { answerWaitHandler } from './jobs/handlers/answer-wait.js';
+import { isAnswer } from './delivery/store/answer-wait.js';
 import { scheduleEvery } from './jobs/recurring.js';
 import type { SweepReason } from './webhook/sweep-log.js';
 
@@ -101,8 +103,9 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
         curations: (channelId) => channels.forChannelId(channelId)?.curations,
         delayScale: config.delayScale,
         leaseMs,
-        onStarted: (_event, outcome) => {
-          for (const r of outcome.runs) {
+        onStarted: (event, outcome) => {
+          // An answer's runs were started before: they go on, nothing starts.
+          for (const r of isAnswer(event) ? [] : outcome.runs) {
             metrics.runStarted(r.curationId);
             if (r.state === 'skipped') metrics.runFinished('skipped');
           }
@@ -145,6 +148,13 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
         // A sweep pages with pauses between pages: give it room beyond a request's lease.
         leaseMs: leaseMs * 4,
       }),
+      answerWait: answerWaitHandler({
+        db: store.db,
+        curations: (channelId) => channels.forChannelId(channelId)?.curations,
+        defaultWaitMs: config.answerWaitMs,
+        leaseMs,
+        onRunFinished: (state) => metrics.runFinished(state),
+      }),
     }),
   });
   const dispatcher = new Dispatcher({
@@ -162,6 +172,8 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
       metrics.runFinished(state);
       jobs.wake();
     },
+    // Its wait's end is a job, enqueued with the last message's commit.
+    onAwaiting: () => jobs.wake(),
   });
   wakeDispatcher = () => dispatcher.wake();
   if (store.dialect === 'sqlite') {

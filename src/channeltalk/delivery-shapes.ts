@@ -46,6 +46,19 @@ export const UserShape = z.looseObject({
   profile: lenient(z.record(z.string(), z.unknown())),
 });
 
+/** What a message's form says once the customer submitted it; only the bound keys are read, never the values. */
+export const SubmittedFormShape = z.looseObject({
+  submittedAt: lenient(z.number()),
+  inputs: lenient(z.array(z.looseObject({ bindingKey: lenient(z.string()) }))),
+});
+
+/** A lead or member delivery: the entity is the User. */
+export const UserEntityShape = UserShape.extend({
+  channelId: OptId,
+  updatedAt: lenient(z.number()),
+  version: lenient(z.number()),
+});
+
 export const MessageShape = z.looseObject({
   id: OptId,
   channelId: OptId,
@@ -58,6 +71,7 @@ export const MessageShape = z.looseObject({
   language: lenient(z.string()),
   createdAt: lenient(z.number()),
   supportBot: part(SupportBotShape),
+  form: part(SubmittedFormShape),
 });
 
 export const RefersShape = z.looseObject({ user: part(UserShape), userChat: part(UserChatShape) });

@@ -8,6 +8,7 @@ export type EventKind =
   | 'botMessage'
   | 'chatClosed'
   | 'chatAssigned'
+  | 'profileChanged'
   | 'ignored';
 
 /** Survey answers and standard keys exactly as Channel Talk delivered them (unchecked). */
@@ -73,6 +74,23 @@ export interface ChatAssignedEvent extends EventBase {
   chatId: string;
   assigneeId: string | null;
 }
+/**
+ * The customer's profile changed: the answer to a form a run asked with may
+ * be in it. Two deliveries say so. The dependable one is the user's upsert
+ * (`member.upserted.contact`, `lead.upserted.contact`: the entity is the
+ * User, with its whole profile), since a form's inputs are bound to
+ * `user.profile.*` and Channel Talk writes the answers straight into the
+ * profile. The other is the update of the form's message (`form.submittedAt`
+ * set), which no documented scope promises but has been seen; it carries the
+ * chat and the bound keys.
+ */
+export interface ProfileChangedEvent extends EventBase {
+  kind: 'profileChanged';
+  userId: string;
+  via: 'userUpsert' | 'formSubmitted';
+  /** For a submitted form, the profile keys its inputs write (`user.profile.<key>`); empty for an upsert. Keys only: the answers are health data. */
+  keys: string[];
+}
 export interface IgnoredEvent extends EventBase {
   kind: 'ignored';
   /** Why we do not act on it, for the operator. */
@@ -88,6 +106,7 @@ export type Event =
   | BotMessageEvent
   | ChatClosedEvent
   | ChatAssignedEvent
+  | ProfileChangedEvent
   | IgnoredEvent;
 
 /** Events that mean a human took over the chat: running sequences stop. */

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { Event, IgnoredEvent, RawProfile, WorkflowSource } from './event.js';
 import { idOrNull } from './ids.js';
 import { changeOf, decideChat, stateOf } from './chat-state.js';
-import { MessageShape, RefersShape, UserChatShape, parsePart, type Parsed, type UserChatPart, type UserPart } from './delivery-shapes.js';
+import { MessageShape, RefersShape, UserChatShape, UserEntityShape, parsePart, type Parsed, type UserChatPart, type UserPart } from './delivery-shapes.js';
 
 export class MalformedDeliveryError extends Error {
   constructor(readonly reason: string) {
@@ -56,6 +56,7 @@ export function normalize(body: unknown): Event {
     case 'userchat':
       return fromUserChat(env, scope, body);
     case 'user':
+      return isProfileChange(env.event, scope) ? fromUserUpsert(env, body) : notActedOn(env, model, scope, body);
     case 'other':
       return notActedOn(env, model, scope, body);
   }
@@ -107,6 +108,15 @@ function fromMessage(env: Envelope, body: unknown): Event {
   }
   if (msg.chatId === undefined) return unusable('message', body, 'entity.chatId: a user chat message needs a chatId', env.entity, 'chatId');
   const chatId = msg.chatId;
+  // The customer submitted the message's form: its answers are in the profile now. Whoever posted the form, it is the customer's act.
+  if (msg.form?.submittedAt !== undefined) {
+    if (base.userId === null) return ignored(`form:${msg.id}:${msg.form.submittedAt}`, base, 'a submitted form without the user it belongs to (refers.userChat.userId or refers.user.id)');
+    const keys = (msg.form.inputs ?? []).flatMap((i) => {
+      const m = /^user\.profile\.(.+)$/.exec(i.bindingKey ?? '');
+      return m?.[1] !== undefined ? [m[1]] : [];
+    });
+    return { ...base, kind: 'profileChanged', dedupeKey: `profileChanged:form:${msg.id}:${msg.form.submittedAt}`, chatId, userId: base.userId, via: 'formSubmitted', keys };
+  }
   const person = personOf(msg.personType);
   switch (person) {
     case 'user':
@@ -178,6 +188,43 @@ function fromUserChat(env: Envelope, scope: string | null, body: unknown): Event
     case 'ignored':
       return ignored(`userChat:${chat.id}:${label(chat.state ?? '')}:${label(env.event ?? '')}`, base, decision.reason);
   }
+}
+
+/**
+ * A user's contact upsert, in either reading: the scope (`lead.upserted.contact`,
+ * `member.upserted.contact`) or a User model that was upserted or updated.
+ * Subscription changes, deletions and a bare push are not profile changes.
+ */
+function isProfileChange(event: string | undefined, scope: string | null): boolean {
+  if (scope !== null) return scope === 'lead.upserted.contact' || scope === 'member.upserted.contact';
+  return event === 'upsert' || event === 'update';
+}
+
+function fromUserUpsert(env: Envelope, body: unknown): Event {
+  const parsed = parsePart(UserEntityShape, env.entity, 'entity');
+  const user = parsed.ok ? parsed.value : null;
+  if (user?.id === undefined) {
+    const reason = parsed.ok ? 'entity.id: a user upsert needs the user id' : parsed.reason;
+    const event = ignored(`user:unusable:${digest(body)}`, { channelId: idOrNull(env.entity.channelId), chatId: null, userId: null, chatTags: [], supportBotId: null, workflow: null, profile: null, language: null, occurredAt: null }, reason);
+    return { ...event, unusable: true };
+  }
+  // No delivery id: the user's own version of itself tells two upserts apart, else their content does.
+  const version = user.updatedAt ?? (user.version !== undefined ? `v${user.version}` : digest(body));
+  return {
+    kind: 'profileChanged',
+    dedupeKey: `profileChanged:user:${user.id}:${version}`,
+    channelId: user.channelId ?? null,
+    chatId: null,
+    userId: user.id,
+    chatTags: [],
+    supportBotId: null,
+    workflow: null,
+    profile: profileOf(user),
+    language: user.language ?? null,
+    occurredAt: user.updatedAt ?? null,
+    via: 'userUpsert',
+    keys: [],
+  };
 }
 
 /** Models we do not act on (users, leads, members, team chats, anything new): recorded as ignored. */

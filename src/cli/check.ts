@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { formatLoadError, loadCurations } from '../curation/index.js';
 import { warningsOf } from '../curation/warnings.js';
 import { describeTrigger } from '../curation/triggers/registry.js';
+import { formatDuration } from '../curation/durations.js';
 import type { CliIO, Command } from './io.js';
 
 export function curationsDir(io: CliIO, dir: string | undefined): string {
@@ -39,7 +40,8 @@ export const checkCommand: Command = async (argv, io) => {
     return 0;
   }
   for (const c of curations) {
-    io.stdout(`ok  ${c.id.padEnd(20)} ${shownPath(io, c.file)}  (${describeTrigger(c.trigger)}; ${c.messageCount} messages; ${c.languages.join('/')})${c.enabled ? '' : '  [disabled]'}`);
+    const asks = c.ask ? `; asks in the chat for ${c.ask.fields.join(', ')} (wait ${c.ask.waitMs === null ? 'ANSWER_WAIT_MINUTES' : formatDuration(c.ask.waitMs)})` : '';
+    io.stdout(`ok  ${c.id.padEnd(20)} ${shownPath(io, c.file)}  (${describeTrigger(c.trigger)}; ${c.messageCount} messages; ${c.languages.join('/')}${asks})${c.enabled ? '' : '  [disabled]'}`);
     for (const w of warningsOf(c)) io.stderr(formatLoadError({ ...w, file: shownPath(io, w.file), message: `warning: ${w.message}` }));
   }
   io.stdout(`${curations.length} curation${curations.length === 1 ? '' : 's'} valid`);

@@ -19,6 +19,7 @@ import { errorAt, lineAt, type SourceDoc } from './yaml-errors.js';
 import { isBareLookup } from './url-values.js';
 import { attachWarnings } from './warnings.js';
 import { compileUserEvent } from './user-event.js';
+import { compileAsk } from './ask.js';
 
 const DEFAULT_DELAY = { kind: 'fixed' as const, ms: 2000 };
 
@@ -167,6 +168,7 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
   });
   const messages = compileMessages(file.messages, ['messages'], mctx(messageNames, whenCtx));
   const fallback = file.fallback ? compileMessages(file.fallback.messages, ['fallback', 'messages'], mctx(fallbackNames, null)) : [];
+  const ask = file.fallback?.ask ? compileAsk(file.fallback.ask, ['fallback', 'ask'], mctx(fallbackNames, null)) : null;
   const consentFallback = file.consentFallback ? compileMessages(file.consentFallback.messages, ['consentFallback', 'messages'], mctx(fallbackNames, null)) : null;
   if (file.consentFallback && !fields.some((f) => f.consent)) {
     errors.push(new CurationFileError(['consentFallback'], 'no field is marked consent: true, so this is never sent'));
@@ -214,6 +216,7 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
     settings,
     hasFallback: fallback.length > 0,
     hasConsentFallback: consentFallback !== null,
+    ask: ask ? { waitMs: ask.waitMs, fields: ask.fields } : null,
     messageCount: messages.length,
     writeBack,
     userEvent: file.userEvent ? { name: file.userEvent.name, property: { ...file.userEvent.property } } : null,
@@ -226,6 +229,7 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
     trigger,
     messages,
     fallback,
+    ask,
     consentFallback,
     userEvent,
   };

@@ -11,6 +11,7 @@ import type { CompiledButton } from './buttons.js';
 import type { Curation } from './types.js';
 import type { PathSegment } from './load-errors.js';
 import type { CompiledUserEvent } from './user-event.js';
+import type { CompiledAsk } from './ask.js';
 
 /** One template per language the curation speaks. */
 export type Localized = Map<string, CompiledTemplate>;
@@ -46,6 +47,8 @@ export interface CompiledCuration {
   trigger: CompiledTrigger;
   messages: CompiledMessage[];
   fallback: CompiledMessage[];
+  /** `fallback.ask`: ask for the missing answers in the chat instead (ask.ts). */
+  ask: CompiledAsk | null;
   consentFallback: CompiledMessage[] | null;
   /** Rendered by plan() on a sequence; null when the curation sends no user event. */
   userEvent: CompiledUserEvent | null;

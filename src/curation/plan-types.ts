@@ -36,6 +36,12 @@ export type PlanOutcome =
   | 'sequence'
   /** A required answer was missing or odd: the curation's fallback message(s). */
   | 'fallback'
+  /**
+   * Missing or odd answers the curation can ask for (`fallback.ask`): its
+   * messages, whose forms show only the inputs for those answers. After the
+   * last one the run waits for the answer, then is planned again (once).
+   */
+  | 'ask'
   /** Nothing to send (e.g. the customer did not consent and the curation has no fallback for it). */
   | 'skipped';
 

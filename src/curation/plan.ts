@@ -6,8 +6,9 @@ import type { Event } from '../channeltalk/event.js';
 import type { FieldProblem, Plan, PlannedMessageSpec, Value } from './plan-types.js';
 import { internalsOf, type CompiledMessage } from './internals.js';
 import { resolveFields, type ResolvedFields } from './profile.js';
-import { computeValues, renderMessages, SequenceFailure } from './sequence.js';
+import { computeValues, renderMessages, SequenceFailure, type SequenceContext } from './sequence.js';
 import { renderUserEvent } from './user-event.js';
+import { askCovers, askingFor, type CompiledAsk } from './ask.js';
 import type { Curation } from './types.js';
 
 export interface PlanOptions {
@@ -16,12 +17,19 @@ export interface PlanOptions {
   now: number;
   /** Overrides the event's language. */
   lang?: string;
+  /**
+   * false: never ask in the chat (`fallback.ask`), send the plain fallback.
+   * A run that asked once is planned again with this, so it continues once.
+   */
+  ask?: boolean;
+  /** The seq of the first message (requestId `${runId}-${seq}`): a run planned again after its ask continues after the ask's messages. */
+  firstSeq?: number;
 }
 
 export function plan(curation: Curation, event: Event | null, rawProfile: Record<string, unknown> | null, opts: PlanOptions): Plan {
   const lang = resolveLanguage(curation, opts.lang ?? event?.language ?? null);
   const base: Plan = { curationId: curation.id, runId: opts.runId, outcome: 'skipped', lang, values: {}, problems: [], reason: null, messages: [] };
-  const ctx = { lang, now: opts.now, runId: opts.runId };
+  const ctx = { lang, now: opts.now, runId: opts.runId, firstSeq: opts.firstSeq ?? 0 };
   try {
     const inner = internalsOf(curation);
     const { values: fields, problems } = resolveFields(inner.fields, rawProfile);
@@ -36,7 +44,9 @@ export function plan(curation: Curation, event: Event | null, rawProfile: Record
       return fallback(inner.consentFallback, refused, reason, none);
     }
     if (problems.length > 0) {
-      return fallback(inner.fallback, problems, `required answers are missing or odd: ${problems.map((p) => `${p.field} (${p.problem})`).join(', ')}`);
+      const reason = `required answers are missing or odd: ${problems.map((p) => `${p.field} (${p.problem})`).join(', ')}`;
+      const asking = opts.ask === false || !inner.ask ? null : askPlan(base, inner.ask, { ...inner.settings, ...fields, now: opts.now, lang }, ctx, problems, reason);
+      return asking ?? fallback(inner.fallback, problems, reason);
     }
 
     let values: Record<string, Value>;
@@ -65,7 +75,7 @@ function fallbackPlan(
   base: Plan,
   spec: CompiledMessage[] | null,
   scope: Record<string, unknown>,
-  ctx: { lang: string; now: number; runId: string },
+  ctx: SequenceContext,
   problems: FieldProblem[],
   reason: string,
 ): Plan {
@@ -75,6 +85,20 @@ function fallbackPlan(
   } catch (err) {
     const why = err instanceof SequenceFailure ? err.reason : 'internal error';
     return { ...base, outcome: 'skipped', problems, reason: `${reason}; the fallback messages could not be rendered: ${why}` };
+  }
+}
+
+/** The ask's messages for these problems, or null when it cannot fix them all or renders no form (then the plain fallback goes). */
+function askPlan(base: Plan, ask: CompiledAsk, scope: Record<string, unknown>, ctx: SequenceContext, problems: FieldProblem[], reason: string): Plan | null {
+  const keys = problems.map((p) => p.field);
+  if (!askCovers(ask, keys)) return null;
+  try {
+    const messages = renderMessages(askingFor(ask, new Set(keys)), scope, ctx);
+    if (!messages.some((m) => m.body.form !== undefined)) return null;
+    return { ...base, outcome: 'ask', problems, reason: `${reason}; asked in the chat`, messages };
+  } catch (err) {
+    if (err instanceof SequenceFailure) return null;
+    throw err;
   }
 }
 

@@ -80,7 +80,17 @@ const Table = z.union(
   { error: 'a table is {lookup: {key: value, …}} or {bands: [{from, below, value}, …]}' },
 );
 
-const FallbackSpec = z.strictObject({ messages: MessageList });
+const AskSpec = z
+  .strictObject({
+    wait: Duration.optional().meta({ description: 'How long the run waits for the answer, from 1m to 30d. Default: ANSWER_WAIT_MINUTES (24h).' }),
+    messages: MessageList.meta({
+      description: "Sent instead of the fallback's messages when every missing or odd answer is one a form here asks for. Each form shows only the inputs for those answers.",
+    }),
+  })
+  .meta({ description: 'Ask for the missing or odd answers in the chat, with a form bound to their profile keys; once answered, the run is planned again (once).' });
+
+const FallbackSpec = z.strictObject({ messages: MessageList, ask: AskSpec.optional() });
+const ConsentFallbackSpec = z.strictObject({ messages: MessageList });
 
 export const CurationFileSchema = z
   .strictObject({
@@ -113,7 +123,7 @@ export const CurationFileSchema = z
     pacing: z.strictObject({ delay: Delay }).optional().meta({ description: 'Default delay of messages that do not give one (default 2s).' }),
     messages: MessageList,
     fallback: FallbackSpec.optional().meta({ description: 'Sent instead when a required answer is missing or odd.' }),
-    consentFallback: FallbackSpec.optional().meta({ description: 'Sent instead when consent is not given; without it the run is skipped.' }),
+    consentFallback: ConsentFallbackSpec.optional().meta({ description: 'Sent instead when consent is not given; without it the run is skipped.' }),
     writeBack: z
       .record(Identifier, z.string().trim().min(1).max(100))
       .optional()
@@ -124,6 +134,7 @@ export const CurationFileSchema = z
 
 export type CurationFile = z.infer<typeof CurationFileSchema>;
 export type MessageSpecFile = z.infer<typeof Message>;
+export type AskFile = z.infer<typeof AskSpec>;
 export type { LocalizedFile } from './schema-parts.js';
 export type DelayFile = z.infer<typeof Delay>;
 export type FieldFile = z.infer<typeof Field>;

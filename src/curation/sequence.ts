@@ -21,6 +21,8 @@ export interface SequenceContext {
   lang: string;
   now: number;
   runId: string;
+  /** The first message's seq (0 unless the run already sent messages, see PlanOptions.firstSeq). */
+  firstSeq?: number;
 }
 
 export function computeValues(inner: CompiledCuration, fields: ResolvedFields, ctx: { now: number; lang: string }): { values: Record<string, Value>; scope: Record<string, unknown> } {
@@ -86,7 +88,7 @@ export function renderMessages(specs: readonly CompiledMessage[], scope: Record<
     // A message left with nothing to show (every text rendered empty, e.g. all inside a false {% if %}, and no attachment) is not sent.
     if (blocks.length === 0 && Object.keys(attachments).length === 0) continue;
     const buttons: Button[] = m.buttons.map((b) => renderButton(b, r));
-    const seq = out.length;
+    const seq = (ctx.firstSeq ?? 0) + out.length;
     const body: MessageBody = {
       ...(blocks.length > 0 ? { blocks } : {}),
       ...attachments,

@@ -42,7 +42,7 @@ export function smokeCheck(curation: Curation): CurationFileError[] {
     for (const sample of [samples[0], nobody]) {
       if (!sample) continue;
       const scope = { ...inner.settings, ...sample.fields, now: SAMPLE_NOW, lang };
-      for (const spec of [inner.fallback, inner.consentFallback ?? []]) {
+      for (const spec of [inner.fallback, inner.ask?.messages ?? [], inner.consentFallback ?? []]) {
         try {
           renderMessages(spec, scope, ctx);
         } catch (err) {

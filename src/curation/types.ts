@@ -78,6 +78,11 @@ export interface Curation {
   settings: Record<string, Value>;
   hasFallback: boolean;
   hasConsentFallback: boolean;
+  /**
+   * `fallback.ask`: the answers it asks for in the chat (field names) and its
+   * own wait (null: the service's ANSWER_WAIT_MINUTES). Null when it does not ask.
+   */
+  ask: { waitMs: number | null; fields: string[] } | null;
   /** Number of messages in the sequence as written (some may be conditional). */
   messageCount: number;
   /** Computed value name → Channel Talk profile key, written after the sequence completes. Empty: no write-back. */

@@ -31,6 +31,8 @@ export interface DispatcherOptions {
   onSent?: (m: ClaimedMessage, latencyMs: number) => void;
   onAttempt?: (outcome: 'sent' | 'retry' | 'failed', status: number | null, latencyMs: number) => void;
   onRunFinished?: (state: string) => void;
+  /** A run's last message asked the customer in the chat: the run waits, and the job that ends its wait was enqueued. */
+  onAwaiting?: () => void;
 }
 
 export class Dispatcher {
@@ -221,6 +223,9 @@ export class Dispatcher {
       if (after === 'completed' || after === 'fallback') {
         logger.info({ runId: m.run_id, chatId: m.chat_id, state: after }, 'run finished');
         this.o.onRunFinished?.(after);
+      } else if (after === 'awaiting') {
+        logger.info({ runId: m.run_id, chatId: m.chat_id }, 'run asked in the chat: waiting for the answer');
+        this.o.onAwaiting?.();
       }
     } catch (err) {
       const latencyMs = performance.now() - t0;

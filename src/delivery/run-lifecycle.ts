@@ -4,11 +4,14 @@
 // answer, so intake and deferred planning cannot disagree about a run.
 import type { Plan } from '../curation/plan-types.js';
 
-export const RUN_STATES = ['planning', 'pending', 'sending', 'completed', 'fallback', 'cancelled', 'failed', 'skipped'] as const;
+export const RUN_STATES = ['planning', 'pending', 'sending', 'awaiting', 'completed', 'fallback', 'cancelled', 'failed', 'skipped'] as const;
 export type RunState = (typeof RUN_STATES)[number];
 
-/** Still going: the run may send, or still has to be planned. */
-export const LIVE_RUN_STATES = ['planning', 'pending', 'sending'] as const satisfies readonly RunState[];
+/**
+ * Still going: the run may send, still has to be planned, or (`awaiting`)
+ * has asked the customer in the chat for a missing answer and waits for it.
+ */
+export const LIVE_RUN_STATES = ['planning', 'pending', 'sending', 'awaiting'] as const satisfies readonly RunState[];
 export type LiveRunState = (typeof LIVE_RUN_STATES)[number];
 
 /** Ended for good: nothing moves a run out of these. */
@@ -38,8 +41,11 @@ export const FINAL_MESSAGE_STATES = ['sent', 'skipped', 'cancelled', 'failed'] a
 export const WRITE_BACK_STATES = ['pending', 'done', 'failed'] as const;
 export type WriteBackState = (typeof WRITE_BACK_STATES)[number];
 
-/** What a run sends: its curation's sequence, or the fallback for missing or odd answers. */
-export type SentPlan = 'sequence' | 'fallback';
+/**
+ * What a run sends: its curation's sequence, the fallback for missing or odd
+ * answers, or (`ask`) the fallback's form asking for them in the chat.
+ */
+export type SentPlan = 'sequence' | 'fallback' | 'ask';
 
 /** Everything that can happen to a run. */
 export type RunOutcome =
@@ -60,7 +66,11 @@ export type RunOutcome =
   /** A message failed for good: the rest of the run is skipped. */
   | { kind: 'messageFailed' }
   /** A human took over the chat. */
-  | { kind: 'takeover' };
+  | { kind: 'takeover' }
+  /** The customer answered what the run asked (the profile changed): plan it again, from the new profile. */
+  | { kind: 'answered' }
+  /** The wait for the answer ran out. */
+  | { kind: 'answerExpired' };
 
 export type RunOutcomeKind = RunOutcome['kind'];
 
@@ -88,7 +98,8 @@ export function next(from: RunPosition, outcome: RunOutcome): RunState | Illegal
     case 'planned':
       return from === RUN_START || from === 'planning' ? 'pending' : illegal();
     case 'plannedEmpty':
-      return from === RUN_START || from === 'planning' ? endOf(outcome.plan) : illegal();
+      // An ask that rendered nothing asked nothing: there is no answer to wait for.
+      return from === RUN_START || from === 'planning' ? endOf(outcome.plan === 'ask' ? 'fallback' : outcome.plan) : illegal();
     case 'skipped':
       return from === RUN_START || from === 'planning' ? 'skipped' : illegal();
     case 'planningRetry':
@@ -97,13 +108,19 @@ export function next(from: RunPosition, outcome: RunOutcome): RunState | Illegal
       return from === 'planning' ? 'failed' : illegal();
     case 'messageSent':
       if (from === 'pending' || from === 'sending') return outcome.last ? endOf(outcome.plan) : 'sending';
-      return isFinalRunState(from) ? from : illegal();
+      // Every message of a run that awaits was sent: a report that comes now is a late one, like for a final run.
+      return isFinalRunState(from) || from === 'awaiting' ? from : illegal();
     case 'messageFailed':
       if (from === 'pending' || from === 'sending') return 'failed';
-      return isFinalRunState(from) ? from : illegal();
+      return isFinalRunState(from) || from === 'awaiting' ? from : illegal();
     case 'takeover':
       if (from === RUN_START) return illegal();
       return isFinalRunState(from) ? from : 'cancelled';
+    case 'answered':
+      return from === 'awaiting' ? 'planning' : illegal();
+    case 'answerExpired':
+      // It ends as the fallback it sent: the customer got the fallback's messages and no sequence, as without the ask.
+      return from === 'awaiting' ? 'fallback' : illegal();
     default: {
       const unknown: never = outcome;
       throw new Error(`unknown run outcome ${JSON.stringify(unknown)}`);
@@ -118,13 +135,15 @@ export function mustNext(from: RunPosition, outcome: RunOutcome): RunState {
   return to;
 }
 
-/** How a sent plan ends: a fallback stays recognisable as one, messages or not. */
-export function endOf(plan: SentPlan): 'completed' | 'fallback' {
+/** Where a sent plan leaves its run: a fallback stays recognisable as one, messages or not; an ask waits for the answer. */
+export function endOf(plan: SentPlan): 'completed' | 'fallback' | 'awaiting' {
   switch (plan) {
     case 'sequence':
       return 'completed';
     case 'fallback':
       return 'fallback';
+    case 'ask':
+      return 'awaiting';
     default: {
       const unknown: never = plan;
       throw new Error(`unknown plan ${String(unknown)}`);
@@ -139,6 +158,7 @@ export function plannedOutcome(plan: Pick<Plan, 'outcome' | 'messages'>): RunOut
       return { kind: 'skipped' };
     case 'sequence':
     case 'fallback':
+    case 'ask':
       return { kind: plan.messages.length > 0 ? 'planned' : 'plannedEmpty', plan: plan.outcome };
     default: {
       const unknown: never = plan.outcome;
@@ -149,7 +169,27 @@ export function plannedOutcome(plan: Pick<Plan, 'outcome' | 'messages'>): RunOut
 
 /** A stored run's plan outcome (runs.outcome) as what it sends. */
 export function sentPlanOf(outcome: string | null): SentPlan {
-  return outcome === 'fallback' ? 'fallback' : 'sequence';
+  return outcome === 'fallback' || outcome === 'ask' ? outcome : 'sequence';
+}
+
+/**
+ * Entering `awaiting` is what "the run asked" means: the store stamps
+ * runs.asked_at then (state-sql.ts), and a run with that stamp is never
+ * planned to ask again (asksAllowed), so it continues once: an answer that
+ * still leaves a problem ends as the plain fallback.
+ */
+export function entersAwaiting(from: RunPosition, to: RunState): boolean {
+  return to === 'awaiting' && from !== 'awaiting';
+}
+
+/** The answer came (runs.answered_at): the replanned run's age counts from here, not from its start. */
+export function leavesAwaitingAnswered(from: RunPosition, to: RunState): boolean {
+  return from === 'awaiting' && to === 'planning';
+}
+
+/** Whether planning may ask the customer: only a run that has never asked (runs.asked_at is null). */
+export function asksAllowed(askedAt: number | null): boolean {
+  return askedAt === null;
 }
 
 export function isFinalRunState(s: RunPosition): s is FinalRunState {

@@ -18,6 +18,8 @@ export interface JobPayloads {
   webhookHealth: { channel: string };
   /** Recovers the channel's chats whose delivery never came; recurring, one row per channel, with the point covered. */
   sweep: { channel: string; coveredUntil: number | null };
+  /** A run that asked in the chat for missing answers: ends its wait when the curation's time is up and no answer came. */
+  answerWait: { runId: string };
 }
 
 export type JobKind = keyof JobPayloads;
@@ -43,16 +45,20 @@ export function runIdPayload(p: unknown): { runId: string } {
 }
 
 /** The kinds whose job belongs to one run, keyed `<kind>:<runId>`: retention prunes a failed one with its run (delivery/store/retention.ts). */
-export const RUN_JOB_KINDS = ['planRun', 'writeBack', 'userEvent'] as const satisfies readonly JobKind[];
+export const RUN_JOB_KINDS = ['planRun', 'writeBack', 'userEvent', 'answerWait'] as const satisfies readonly JobKind[];
 export type RunJobKind = (typeof RUN_JOB_KINDS)[number];
 export const runJobKey = (kind: RunJobKind, runId: string): string => `${kind}:${runId}`;
 
 export const planRunJob = (runId: string, createdAt: number): JobSpec => jobOf('planRun', { runId }, { key: runJobKey('planRun', runId), runAt: createdAt, createdAt });
 export const writeBackJob = (runId: string, at: number): JobSpec => jobOf('writeBack', { runId }, { key: runJobKey('writeBack', runId), runAt: at, createdAt: at });
 export const userEventJob = (runId: string, at: number): JobSpec => jobOf('userEvent', { runId }, { key: runJobKey('userEvent', runId), runAt: at, createdAt: at });
-/** The job a recorded event's runs start in: one per event, on its chat's lane, so a chat's events act in the order they came. */
-export const planEventJob = (eventId: string, chatId: string, receivedAt: number): JobSpec =>
-  jobOf('planEvent', { eventId }, { key: `planEvent:${eventId}`, lane: `chat:${chatId}`, runAt: receivedAt, createdAt: receivedAt });
+/** The end of a run's wait for its answer, looked at from `at` on (the handler reads the curation's wait then, and comes back at its end). */
+export const answerWaitJob = (runId: string, at: number, createdAt: number): JobSpec =>
+  jobOf('answerWait', { runId }, { key: answerWaitKey(runId), runAt: at, createdAt });
+export const answerWaitKey = (runId: string): string => runJobKey('answerWait', runId);
+/** The job a recorded event's runs start in: one per event, on its chat's lane (`chat:<id>`), so a chat's events act in the order they came. */
+export const planEventJob = (eventId: string, lane: string, receivedAt: number): JobSpec =>
+  jobOf('planEvent', { eventId }, { key: `planEvent:${eventId}`, lane, runAt: receivedAt, createdAt: receivedAt });
 
 /** Parses `{ eventId }` payloads. */
 export function eventIdPayload(p: unknown): { eventId: string } {

@@ -386,10 +386,11 @@ describe('normalize: every webhook fixture', () => {
     ['manager-message', 'managerMessage'],
     ['bot-message', 'botMessage'],
     ['team-chat-message', 'ignored', /message\.created\.teamChat.*not acted on/],
-    ['lead-upserted-contact', 'ignored', /lead\.upserted\.contact.*not acted on/],
+    ['lead-upserted-contact', 'profileChanged'],
     ['lead-upserted-subscription', 'ignored', /lead\.upserted\.subscription.*not acted on/],
     ['lead-deleted', 'ignored', /lead\.deleted.*not acted on/],
-    ['member-upserted-contact', 'ignored', /member\.upserted\.contact.*not acted on/],
+    ['member-upserted-contact', 'profileChanged'],
+    ['rec-message-form-submitted', 'profileChanged'],
     ['member-upserted-subscription', 'ignored', /member\.upserted\.subscription.*not acted on/],
     ['member-deleted', 'ignored', /member\.deleted.*not acted on/],
     ['message-without-id', 'ignored', /entity\.id/],
@@ -410,5 +411,86 @@ describe('normalize: every webhook fixture', () => {
   test('lead and member deliveries keep the user id of the entity', () => {
     assert.equal(normalize(webhook('member-upserted-contact')).userId, '5f0e1d2c3b4a59687724');
     assert.equal(normalize(webhook('lead-deleted')).userId, '5f0e1d2c3b4a59687723');
+  });
+});
+
+// Issue 12 item 4: which delivery says the customer answered a form. The form's
+// inputs are bound to user.profile.*, so Channel Talk writes the answers into
+// the profile and announces the user's upsert (lead or member .upserted.contact,
+// the entity being the User with its whole profile): that is the dependable one.
+// The update of the form's message (form.submittedAt) has been recorded too,
+// though no documented scope promises it; it is accepted as well.
+describe('normalize: an answer to a form (profileChanged)', () => {
+  test('member.upserted.contact: the user, the whole profile, no chat', () => {
+    const e = normalize(webhook('member-upserted-contact'));
+    assert.equal(e.kind, 'profileChanged');
+    if (e.kind !== 'profileChanged') return;
+    assert.equal(e.via, 'userUpsert');
+    assert.equal(e.userId, '5f0e1d2c3b4a59687724');
+    assert.equal(e.channelId, '95334');
+    assert.equal(e.chatId, null);
+    assert.deepEqual(e.keys, []);
+    assert.equal(e.profile?.email, '687724@example.com');
+    assert.equal(e.language, 'ko');
+    assert.equal(e.dedupeKey, 'profileChanged:user:5f0e1d2c3b4a59687724:1795470390110', "the user's updatedAt tells two upserts apart");
+    assert.equal(isTakeover(e), false);
+  });
+
+  test('lead.upserted.contact reads the same: a customer who is not signed in answers too', () => {
+    const e = normalize(webhook('lead-upserted-contact'));
+    assert.equal(e.kind, 'profileChanged');
+    assert.equal(e.userId, '5f0e1d2c3b4a59687721');
+    assert.equal(e.profile?.name, '한소리');
+  });
+
+  test("the other reading (type User, event upsert or update), as the fake sends it; without updatedAt its content keys it", () => {
+    const entity = { id: 'u-1', channelId: '95334', type: 'member', name: '김하나', profile: { weight: 70 } };
+    const a = normalize({ event: 'upsert', type: 'user', entity, refers: {} });
+    assert.equal(a.kind, 'profileChanged');
+    assert.equal(a.profile?.name, '김하나', 'the name joins the profile, as for a chat');
+    assert.equal(normalize({ event: 'update', type: 'User', entity }).kind, 'profileChanged');
+    assert.equal(normalize({ event: 'upsert', type: 'user', entity, refers: {} }).dedupeKey, a.dedupeKey, 'the same delivery again is a duplicate');
+    assert.notEqual(normalize({ event: 'upsert', type: 'user', entity: { ...entity, profile: { weight: 71 } } }).dedupeKey, a.dedupeKey, 'another change is not');
+    assert.doesNotMatch(a.dedupeKey, /70/);
+    const v = normalize({ event: 'member.upserted.contact', type: 'User', entity: { ...entity, version: 4 } });
+    assert.equal(v.dedupeKey, 'profileChanged:user:u-1:v4');
+    // A push of a user, a subscription change and a deletion are no profile change.
+    assert.equal(normalize({ event: 'push', type: 'user', entity }).kind, 'ignored');
+    assert.equal(normalize(webhook('member-upserted-subscription')).kind, 'ignored');
+    assert.equal(normalize(webhook('member-deleted')).kind, 'ignored');
+  });
+
+  test('an upsert without a usable user id is ignored (200), never acted on', () => {
+    const body = webhook('member-upserted-contact');
+    const noId = normalize({ ...body, entity: { ...(body.entity as object), id: undefined } });
+    assert.equal(noId.kind, 'ignored');
+    if (noId.kind === 'ignored') assert.equal(noId.unusable, true);
+    assert.equal(normalize({ ...body, entity: { ...(body.entity as object), id: 'a/b' } }).kind, 'ignored');
+  });
+
+  test("the form's message update: the chat, the user, the keys its inputs write, never the values", () => {
+    const e = normalize(webhook('rec-message-form-submitted'));
+    assert.equal(e.kind, 'profileChanged');
+    if (e.kind !== 'profileChanged') return;
+    assert.equal(e.via, 'formSubmitted');
+    assert.equal(e.chatId, '6b2c3d4e5f607182930a');
+    assert.equal(e.userId, '5f1e2d3c4b5a69788817');
+    assert.deepEqual(e.keys, ['mobileNumber', 'birthDate', 'weight', 'conditions'], 'user.profile.* only (userChat.profile.request is the chat\'s)');
+    assert.equal(e.dedupeKey, 'profileChanged:form:msg1b30b6aa420000001:1795470450100');
+    assert.equal(e.profile?.weight, 64.2, 'the profile as refers.user has it');
+    const { profile: _p, ...rest } = e;
+    const text = JSON.stringify(rest);
+    for (const value of ['010-2345-6789', '64.2', '1987-04-12', '고혈압', '저녁 7시']) assert.ok(!text.includes(value), `${value} stays out of the event`);
+  });
+
+  test('a bot message whose form is not submitted is still a bot message; a submitted form without its user is ignored', () => {
+    const body = webhook('rec-message-form-submitted');
+    const entity = body.entity as Record<string, unknown>;
+    const form = entity.form as Record<string, unknown>;
+    const { submittedAt: _s, ...unsubmitted } = form;
+    assert.equal(normalize({ ...body, entity: { ...entity, form: unsubmitted } }).kind, 'botMessage');
+    const orphan = normalize({ ...body, refers: {} });
+    assert.equal(orphan.kind, 'ignored');
+    if (orphan.kind === 'ignored') assert.match(orphan.reason, /without the user/);
   });
 });

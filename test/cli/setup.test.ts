@@ -66,6 +66,17 @@ describe('curation setup', () => {
     assert.equal(hooks().length, 1);
   });
 
+  test('a curation that asks for missing answers in the chat: setup adds the scopes its answers come on', async () => {
+    await setup(['--url', URL_]);
+    const [w] = hooks();
+    assert.ok(w);
+    const out = await setup(['--url', URL_], { CHANNELTALK_WEBHOOK_TOKEN: w.token, CURATIONS_DIR: path.join(ROOT, 'examples/curations') });
+    assert.equal(out.code, 0, out.out + out.err);
+    assert.match(out.out, /member\.upserted\.contact \(brings the answers refund-estimate asks for\)/);
+    assert.match(out.out, /^change scopes: add lead\.upserted\.contact, member\.upserted\.contact$/m);
+    assert.deepEqual(w.scopes, ['userChat.opened', 'message.created.userChat', 'lead.upserted.contact', 'member.upserted.contact']);
+  });
+
   test('--dry-run shows the change and changes nothing; the real run then makes it', async () => {
     await setup(['--url', URL_]);
     const [w] = hooks();

@@ -60,9 +60,14 @@ describe('examples/curations/refund-estimate.yaml', () => {
     const p = plan(c, null, { orderAmount: 1000, daysSinceDelivery: 1, reason: '불량' }, { runId: 'rf', now: 0, lang: 'en' });
     assert.ok(p.messages.slice(0, 2).every((m) => m.delayMs >= 800 && m.delayMs <= 3000));
     assert.match(JSON.stringify(p.messages[1]?.body), /KRW 1,000/);
+    // The missing answers are asked for in the chat (fallback.ask); a run that asked once gets the plain fallback.
     const f = plan(c, null, { orderAmount: 1000 }, { runId: 'rf', now: 0 });
-    assert.equal(f.outcome, 'fallback');
+    assert.equal(f.outcome, 'ask');
     assert.deepEqual(f.problems.map((x) => x.field), ['daysSinceDelivery', 'reason']);
+    assert.deepEqual(f.messages[0]?.body.form?.inputs.map((i) => i.bindingKey), ['user.profile.daysSinceDelivery', 'user.profile.reason'], 'only the missing answers');
+    const again = plan(c, null, { orderAmount: 1000 }, { runId: 'rf', now: 0, ask: false });
+    assert.equal(again.outcome, 'fallback');
+    assert.deepEqual(again.problems.map((x) => x.field), ['daysSinceDelivery', 'reason']);
   });
 });
 

@@ -133,6 +133,44 @@ test("a channel never takes more than its share of send slots, even within one c
   assert.ok(attempts.every((a) => a.status === 200));
 });
 
+test("an ask's last send leaves its run waiting for the answer: the job engine is woken (its wait's end is due), the run is not finished, the chat goes on", async () => {
+  const chatId = 'ask-chat';
+  const ask = `r-${chatId}`;
+  const next = `r-${chatId}-2`;
+  const at = Date.now() - 1_000;
+  await intake(store, { eventId: `e-${chatId}`, event: opened(chatId, FAST), receivedAt: at, takeover: false, candidates: [{ runId: ask, curationId: 'c', oncePerChat: false, cooldownMs: null, plan: planOf(ask, [0, 0], 'ask') }] });
+  await intake(store, { eventId: `e-${chatId}-2`, event: { ...opened(chatId, FAST), dedupeKey: `chatOpened:${chatId}:2` }, receivedAt: at + 1, takeover: false, candidates: [{ runId: next, curationId: 'other', oncePerChat: false, cooldownMs: null, plan: planOf(next, [0]) }] });
+  const fast = client(FAST, false);
+  let awaiting = 0;
+  const finished: string[] = [];
+  const dispatcher = new Dispatcher({
+    ops: store.dispatch,
+    clientFor: () => fast.c,
+    logger: pino({ level: 'silent' }),
+    delayScale: 0,
+    instanceId: 'test',
+    sendMaxAgeMs: 60_000,
+    pollMs: 20,
+    onAwaiting: () => awaiting++,
+    onRunFinished: (state) => finished.push(state),
+  });
+  dispatcher.start();
+  try {
+    await eventually(() => finished.length === 1 || undefined, 10_000, "the chat's next run to finish");
+  } finally {
+    await dispatcher.stop(5_000);
+  }
+  assert.equal(awaiting, 1, 'woken once, for the last message of the ask');
+  assert.deepEqual(finished, ['completed'], 'the ask is not a finished run');
+  const run = await store.db.selectFrom('runs').select(['state', 'asked_at', 'finished_at']).where('id', '=', ask).executeTakeFirstOrThrow();
+  assert.equal(run.state, 'awaiting');
+  assert.ok(run.asked_at !== null);
+  assert.equal(run.finished_at, null);
+  const job = await store.db.selectFrom('jobs').select(['kind', 'run_at']).where('key', '=', `answerWait:${ask}`).executeTakeFirstOrThrow();
+  assert.equal(job.run_at, run.asked_at + 60_000, 'first looked at after the shortest wait a curation may give');
+  assert.equal((await store.db.selectFrom('runs').select('state').where('id', '=', next).executeTakeFirstOrThrow()).state, 'completed', 'a waiting run does not hold its chat');
+});
+
 // ---------------------------------------------------------------------------
 // One owner for retry: the dispatcher calls Channel Talk with in-process
 // retry off at all three places (send, fetching the profile, the profile

@@ -14,6 +14,9 @@ import { JobOps } from '../../src/delivery/store/job-ops.js';
 import { openSqlite, sqliteDialect } from '../../src/delivery/store/connect.js';
 import type { Database } from '../../src/delivery/store/schema.js';
 import { tempDir } from '../support/processes.js';
+import { resumeAnswered } from '../../src/delivery/store/answer-wait.js';
+import { normalize } from '../../src/channeltalk/normalize.js';
+import { webhook } from '../support/fixtures.js';
 
 test('every per-pass dispatcher query and queueDepth are bounded by the live queue, not by history', async () => {
   const dir = tempDir();
@@ -72,6 +75,33 @@ test("the job engine's claim, takeover and wake-up queries go through the jobs p
     const claim = plans.find((p) => p.what === 'claim')!.plan.join(' / ');
     for (const ix of ['jobs_due', 'jobs_lane_running', 'jobs_lane_pending']) assert.ok(claim.includes(ix), `claim uses ${ix}: ${claim}`);
     assert.ok(plans.find((p) => p.what === 'reclaimExpired')!.plan.join(' ').includes('jobs_running'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("an answer's delivery finds the customer's waiting runs through runs_awaiting, not through their history", async () => {
+  const dir = tempDir();
+  try {
+    const file = path.join(dir, 'answer-plans.db');
+    const store = await Store.open(`sqlite:${file}`, { delayScale: 1 });
+    await store.close();
+    const raw = openSqlite(file);
+    const captured: Array<{ sql: string; parameters: readonly unknown[] }> = [];
+    const db = new Kysely<Database>({ dialect: sqliteDialect(raw), log: (e) => void (e.level === 'query' && captured.push({ sql: e.query.sql, parameters: e.query.parameters })) });
+    const event = normalize(webhook('member-upserted-contact'));
+    assert.equal(event.kind, 'profileChanged');
+    if (event.kind !== 'profileChanged') return;
+    await db.transaction().execute((trx) => resumeAnswered(trx, 'e1', event, 1_000));
+    const partial = new Set(
+      (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '%WHERE%'").all() as Array<{ name: string }>).map((r) => r.name),
+    );
+    const lookup = captured.find((q) => /^select .* from "runs"/i.test(q.sql));
+    assert.ok(lookup, captured.map((q) => q.sql).join('\n'));
+    const plan = explain(raw, partial, 'answer', lookup.sql, lookup.parameters);
+    await db.destroy();
+    assert.ok(plan.plan.some((l) => l.includes('runs_awaiting')), plan.plan.join(' / '));
+    assert.equal(plan.fullScan, false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

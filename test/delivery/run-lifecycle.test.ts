@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   ACTIVE_RUN_STATES,
+  asksAllowed,
   bulkTransition,
+  entersAwaiting,
   FINAL_RUN_STATES,
   IllegalTransition,
   isFinalRunState,
@@ -15,6 +17,7 @@ import {
   plannedOutcome,
   RUN_START,
   RUN_STATES,
+  sentPlanOf,
   startsWriteBack,
   type RunOutcome,
   type RunPosition,
@@ -33,8 +36,10 @@ import { planOf } from '../support/plans.js';
 const ALLOWED: Record<RunPosition, readonly RunState[]> = {
   new: ['planning', 'pending', 'completed', 'fallback', 'skipped'],
   planning: ['planning', 'pending', 'completed', 'fallback', 'skipped', 'failed', 'cancelled'],
-  pending: ['sending', 'completed', 'fallback', 'failed', 'cancelled'],
-  sending: ['sending', 'completed', 'fallback', 'failed', 'cancelled'],
+  pending: ['sending', 'completed', 'fallback', 'awaiting', 'failed', 'cancelled'],
+  sending: ['sending', 'completed', 'fallback', 'awaiting', 'failed', 'cancelled'],
+  // Asked in the chat: the answer plans it again, the wait's end leaves it the fallback it sent, a human cancels it.
+  awaiting: ['awaiting', 'planning', 'fallback', 'cancelled'],
   completed: ['completed'],
   fallback: ['fallback'],
   cancelled: ['cancelled'],
@@ -42,7 +47,7 @@ const ALLOWED: Record<RunPosition, readonly RunState[]> = {
   skipped: ['skipped'],
 };
 
-const sentPlan = fc.constantFrom<SentPlan>('sequence', 'fallback');
+const sentPlan = fc.constantFrom<SentPlan>('sequence', 'fallback', 'ask');
 const outcome: fc.Arbitrary<RunOutcome> = fc.oneof(
   fc.constant<RunOutcome>({ kind: 'deferred' }),
   sentPlan.map((plan): RunOutcome => ({ kind: 'planned', plan })),
@@ -53,6 +58,8 @@ const outcome: fc.Arbitrary<RunOutcome> = fc.oneof(
   fc.record({ last: fc.boolean(), plan: sentPlan }).map(({ last, plan }): RunOutcome => ({ kind: 'messageSent', last, plan })),
   fc.constant<RunOutcome>({ kind: 'messageFailed' }),
   fc.constant<RunOutcome>({ kind: 'takeover' }),
+  fc.constant<RunOutcome>({ kind: 'answered' }),
+  fc.constant<RunOutcome>({ kind: 'answerExpired' }),
 );
 
 /** Applies outcomes the way the store does: an illegal one is refused and changes nothing. */
@@ -76,6 +83,8 @@ function finisher(at: RunPosition, plan: SentPlan): RunOutcome {
     case 'pending':
     case 'sending':
       return { kind: 'messageSent', last: true, plan };
+    case 'awaiting':
+      return { kind: 'answerExpired' };
     case 'completed':
     case 'fallback':
     case 'cancelled':
@@ -95,6 +104,7 @@ test('live and final states split the run states in two', () => {
   assert.deepEqual([...live, ...final].sort(), [...RUN_STATES].sort());
   assert.deepEqual(live.filter((s) => final.includes(s)), []);
   assert.ok(ACTIVE_RUN_STATES.every((s) => live.includes(s)) && !(ACTIVE_RUN_STATES as readonly string[]).includes('planning'));
+  assert.ok(live.includes('awaiting') && !(ACTIVE_RUN_STATES as readonly string[]).includes('awaiting'), 'a run waiting for an answer is live, but holds no message of the queue');
 });
 
 test('every position and outcome gives a state of the diagram or an IllegalTransition', () => {
@@ -152,7 +162,7 @@ test('a run driven to its end is in exactly one final state, and stays there wha
 
 test('a run ends as its plan says, planned at intake or deferred, whatever interrupts it', () => {
   const shape = fc.record({
-    outcome: fc.constantFrom('sequence', 'fallback', 'skipped'),
+    outcome: fc.constantFrom('sequence', 'fallback', 'ask', 'skipped'),
     messages: fc.integer({ min: 0, max: 6 }),
     deferred: fc.boolean(),
     retries: fc.integer({ min: 0, max: 3 }),
@@ -176,7 +186,7 @@ test('a run ends as its plan says, planned at intake or deferred, whatever inter
           at = mustNext(at, s.interrupt.by);
           break;
         }
-        at = mustNext(at, { kind: 'messageSent', last: seq === p.messages.length - 1, plan: p.outcome === 'fallback' ? 'fallback' : 'sequence' });
+        at = mustNext(at, { kind: 'messageSent', last: seq === p.messages.length - 1, plan: sentPlanOf(p.outcome) });
       }
       const expected: RunState =
         p.outcome === 'skipped'
@@ -185,9 +195,11 @@ test('a run ends as its plan says, planned at intake or deferred, whatever inter
             ? 'cancelled'
             : interrupted?.kind === 'messageFailed'
               ? 'failed'
-              : p.outcome === 'fallback'
+              : p.outcome === 'fallback' || (p.outcome === 'ask' && p.messages.length === 0)
                 ? 'fallback'
-                : 'completed';
+                : p.outcome === 'ask'
+                  ? 'awaiting'
+                  : 'completed';
       assert.equal(at, expected);
     }),
     { numRuns: 1000 },
@@ -228,7 +240,68 @@ test('a takeover cancels exactly the live runs', () => {
 test('sqlList writes the states as literals, so a partial index over the same list applies', () => {
   const db = new Kysely<{ runs: { id: string; state: RunState } }>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
   const q = db.selectFrom('runs').select('id').where((eb) => eb('state', 'in', sqlList(LIVE_RUN_STATES))).compile();
-  assert.match(q.sql, /"state" in \('planning', 'pending', 'sending'\)/);
+  assert.match(q.sql, /"state" in \('planning', 'pending', 'sending', 'awaiting'\)/);
   assert.deepEqual(q.parameters, []);
   assert.throws(() => sqlList([]), /empty/);
+});
+
+test('an ask waits after its last message; the answer plans it again, the end of the wait leaves it a fallback, a human cancels it', () => {
+  const asking = mustNext(mustNext(RUN_START, plannedOutcome(planOf('r', [0, 0], 'ask'))), { kind: 'messageSent', last: false, plan: 'ask' });
+  assert.equal(asking, 'sending');
+  const waiting = mustNext(asking, { kind: 'messageSent', last: true, plan: 'ask' });
+  assert.equal(waiting, 'awaiting');
+  assert.equal(mustNext(waiting, { kind: 'answered' }), 'planning');
+  assert.equal(mustNext(waiting, { kind: 'answerExpired' }), 'fallback');
+  assert.equal(mustNext(waiting, { kind: 'takeover' }), 'cancelled');
+  assert.equal(next(waiting, { kind: 'messageSent', last: true, plan: 'ask' }), 'awaiting', 'a late send report changes nothing');
+  assert.equal(next(waiting, { kind: 'messageFailed' }), 'awaiting');
+  for (const o of [{ kind: 'planned', plan: 'sequence' }, { kind: 'deferred' }, { kind: 'planningRetry' }, { kind: 'planningFailed' }] satisfies RunOutcome[]) {
+    assert.ok(next(waiting, o) instanceof IllegalTransition, `${o.kind} needs the answer first`);
+  }
+  for (const from of [RUN_START, 'planning', 'pending', 'sending', ...FINAL_RUN_STATES] as RunPosition[]) {
+    assert.ok(next(from, { kind: 'answered' }) instanceof IllegalTransition, `only a run that waits takes an answer, not ${from}`);
+    assert.ok(next(from, { kind: 'answerExpired' }) instanceof IllegalTransition, `only a run that waits can run out of time, not ${from}`);
+  }
+  assert.equal(mustNext('planning', plannedOutcome(planOf('r', [], 'ask'))), 'fallback', 'an ask with nothing to send asked nothing: nothing to wait for');
+  assert.deepEqual(bulkTransition({ kind: 'answered' }), { from: ['awaiting'], to: 'planning' });
+  assert.deepEqual(bulkTransition({ kind: 'answerExpired' }), { from: ['awaiting'], to: 'fallback' });
+});
+
+test('a run asks at most once and continues once: whatever happens, it enters awaiting no more than one time', () => {
+  // The store's part, modelled: runs.outcome is the last plan's (what messageSent reports), entering
+  // awaiting stamps asked_at, and the planner asks for the missing answers only while asksAllowed(asked_at).
+  const step = fc.oneof(
+    fc.record({ planWith: fc.integer({ min: 0, max: 3 }) }),
+    fc.record({ sentLast: fc.boolean() }),
+    fc.constantFrom<RunOutcome>({ kind: 'deferred' }, { kind: 'planningRetry' }, { kind: 'planningFailed' }, { kind: 'messageFailed' }, { kind: 'takeover' }, { kind: 'answered' }, { kind: 'answerExpired' }),
+  );
+  fc.assert(
+    fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+      let at: RunPosition = RUN_START;
+      let stored: SentPlan = 'sequence';
+      let askedAt: number | null = null;
+      let entered = 0;
+      steps.forEach((s, t) => {
+        let o: RunOutcome;
+        if ('planWith' in s) {
+          const p = planOf('r', Array.from({ length: s.planWith }, () => 0), asksAllowed(askedAt) ? 'ask' : 'fallback');
+          o = plannedOutcome(p);
+          if (!(next(at, o) instanceof IllegalTransition)) stored = sentPlanOf(p.outcome);
+        } else if ('sentLast' in s) {
+          o = { kind: 'messageSent', last: s.sentLast, plan: stored };
+        } else {
+          o = s;
+        }
+        const to = next(at, o);
+        if (to instanceof IllegalTransition) return;
+        if (entersAwaiting(at, to)) {
+          entered++;
+          askedAt = t;
+        }
+        at = to;
+      });
+      assert.ok(entered <= 1, `entered awaiting ${entered} times`);
+    }),
+    { numRuns: 3000 },
+  );
 });

@@ -401,16 +401,35 @@ describe('every webhook fixture through the route', () => {
     ['manager-message', 'managerMessage', 'no_match', [], /takeover with no running sequence/],
     ['bot-message', 'botMessage', 'no_match', []],
     ['team-chat-message', 'ignored', 'ignored', [], /message\.created\.teamChat/],
-    ['lead-upserted-contact', 'ignored', 'ignored', [], /lead\.upserted\.contact/],
+    // A profile change may answer a run that asked in the chat (issue 12); none waits here.
+    ['lead-upserted-contact', 'profileChanged', 'no_match', []],
     ['lead-upserted-subscription', 'ignored', 'ignored', [], /lead\.upserted\.subscription/],
     ['lead-deleted', 'ignored', 'ignored', [], /lead\.deleted/],
-    ['member-upserted-contact', 'ignored', 'ignored', [], /member\.upserted\.contact/],
+    ['member-upserted-contact', 'profileChanged', 'no_match', []],
+    ['rec-message-form-submitted', 'profileChanged', 'no_match', []],
     ['member-upserted-subscription', 'ignored', 'ignored', [], /member\.upserted\.subscription/],
     ['member-deleted', 'ignored', 'ignored', [], /member\.deleted/],
     ['message-without-id', 'ignored', 'ignored', [], /entity\.id: a message needs an id/],
     ['user-chat-opened.dotdot-id', 'ignored', 'ignored', [], /entity\.id: must be an id/],
     ['user-message.dot-chat-id', 'ignored', 'ignored', [], /entity\.chatId: must be an id/],
   ];
+  test('an answer that finds no waiting run is stored as no match, with the reason, without the profile or the form values', async () => {
+    for (const name of ['member-upserted-contact', 'lead-upserted-contact', 'rec-message-form-submitted']) {
+      const f = await freshApp(dir);
+      try {
+        assert.equal((await deliver(f.app, webhook(name))).statusCode, 200);
+        assert.equal(await f.plan(), 1, 'an answer is planned as a job (it may resume a waiting run)');
+        const [e] = await f.store.db.selectFrom('events').selectAll().execute();
+        assert.equal(e?.kind, 'profileChanged');
+        assert.equal(e?.event_json, null, 'the full event, with the profile, is gone once planned');
+        assert.equal(e?.reason, 'no run waits for an answer of this customer');
+        for (const needle of ['"profile"', '+821000000000', '64.2', '010-2345-6789', '1987-04-12']) assert.ok(!e?.summary_json.includes(needle), `${name} stored ${needle}`);
+      } finally {
+        await f.close();
+      }
+    }
+  });
+
   for (const [name, kind, status, curations, reason] of cases) {
     test(`${name}: 200, ${kind}, ${status}${curations.length ? `, starts ${curations.join(', ')}` : ''}`, async () => {
       const f = await freshApp(dir);
@@ -419,8 +438,8 @@ describe('every webhook fixture through the route', () => {
         assert.equal(res.statusCode, 200, res.body);
         const json = res.json<Answer>();
         assert.equal(json.event, kind);
-        // A takeover kind always has a job: it may stop a running sequence.
-        const queued = status === 'acted' || ['chatAssigned', 'managerMessage', 'chatClosed'].includes(kind);
+        // A takeover kind always has a job: it may stop a running sequence; an answer may resume a waiting run.
+        const queued = status === 'acted' || ['chatAssigned', 'managerMessage', 'chatClosed', 'profileChanged'].includes(kind);
         assert.equal(json.status, queued ? 'queued' : status);
         assert.equal(await f.plan(), queued ? 1 : 0, 'a planEvent job exactly when there is something to do');
         const runs = await f.store.db.selectFrom('runs').select(['curation_id', 'chat_id']).execute();

@@ -30,6 +30,14 @@ export const TAKEOVER_SCOPES: { readonly [K in TakeoverEventKind]: readonly Webh
   chatAssigned: ['userChat.opened'],
 };
 
+/**
+ * A curation that asks in the chat (`fallback.ask`) hears the answer on the
+ * user's contact upsert: the form's inputs write straight into the profile,
+ * and the customer may be a lead (not signed in) or a member. No documented
+ * scope carries the update of the form's message, so none is asked for it.
+ */
+export const ANSWER_SCOPES: readonly WebhookScope[] = ['lead.upserted.contact', 'member.upserted.contact'];
+
 /** Every kind's own keys, side by side. */
 const KIND_KEYS: z.ZodRawShape = Object.fromEntries(entries().flatMap((e) => Object.entries(e.keys)));
 
@@ -88,7 +96,8 @@ export function describeTrigger(t: Trigger): string {
 
 /**
  * The webhook scopes these curations need, in the document's order: each
- * trigger kind's, and those of the takeover events they stop on. Disabled
+ * trigger kind's, those of the takeover events they stop on, and the
+ * answers' of those that ask in the chat. Disabled
  * curations count, so enabling one later needs no new webhook.
  */
 export function scopesFor(curations: readonly Curation[]): WebhookScope[] {
@@ -96,6 +105,7 @@ export function scopesFor(curations: readonly Curation[]): WebhookScope[] {
   for (const c of curations) {
     for (const s of TRIGGER_KINDS[c.trigger.on].scopes) needed.add(s);
     for (const kind of c.takeover.cancelOn) for (const s of TAKEOVER_SCOPES[kind]) needed.add(s);
+    if (c.ask) for (const s of ANSWER_SCOPES) needed.add(s);
   }
   return WEBHOOK_SCOPES.filter((s) => needed.has(s));
 }

@@ -96,7 +96,7 @@ export class DispatchOps {
     channelMessageId: string | null,
     delayScale: number,
     attempt?: AttemptRecord,
-  ): Promise<'next' | 'completed' | 'fallback' | 'stopped'> {
+  ): Promise<'next' | 'completed' | 'fallback' | 'awaiting' | 'stopped'> {
     return this.db.transaction().execute(async (trx) => {
       // The chat's row first, as in every transaction that moves a chat's queue: one lock order, no deadlock.
       await lockChat(trx, m.chat_id, sentAt);
@@ -110,8 +110,8 @@ export class DispatchOps {
       const run = await trx.selectFrom('runs').select(['state', 'outcome', 'writeback_json']).where('id', '=', m.run_id).executeTakeFirst();
       const delayMs = !run || m.is_last ? null : await waitingAfter(trx, m.run_id, m.seq);
       const to = run ? mustNext(run.state, { kind: 'messageSent', last: delayMs === null, plan: sentPlanOf(run.outcome) }) : null;
-      if (!run || to === null || (to === run.state && isFinalRunState(to))) {
-        // Cancelled meanwhile, or finished already (another instance took over an expired claim and sent it): nothing follows.
+      if (!run || to === null || (to === run.state && (isFinalRunState(to) || to === 'awaiting'))) {
+        // Cancelled meanwhile, or finished (or waiting for its answer) already: another instance took over an expired claim and sent it. Nothing follows.
         await activateNextInChat(trx, m.chat_id, sentAt, delayScale);
         return 'stopped';
       }
@@ -131,6 +131,7 @@ export class DispatchOps {
           return 'next';
         case 'completed':
         case 'fallback':
+        case 'awaiting': // asked in the chat: the chat is free while the run waits for the answer
           await activateNextInChat(trx, m.chat_id, sentAt, delayScale);
           return to;
         default:

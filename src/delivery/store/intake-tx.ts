@@ -11,8 +11,10 @@ import type { Database, EventStatus, RunState } from './schema.js';
 import { activateNextInChat, insertPlannedMessages, lockChat } from './chat-queue.js';
 import { runStateColumns } from './state-sql.js';
 import { enqueueJob } from './job-ops.js';
+import { chatLane } from '../../jobs/settle.js';
 import { afterTransition, userEventJson } from './run-follow-ups.js';
 import { planEventJob, planRunJob } from '../../jobs/registry.js';
+import { isAnswer, resumeAnswered } from './answer-wait.js';
 import {
   bulkTransition,
   COOLDOWN_FREE_RUN_STATES,
@@ -88,9 +90,11 @@ export interface RecordOutcome {
 /** Stores the event once; an event that may act is stored with its full body and its planEvent job. */
 export async function recordEvent(trx: Transaction<Database>, item: RecordItem): Promise<RecordOutcome> {
   const { event, eventId, receivedAt } = item;
-  const acts = event.kind !== 'ignored' && event.chatId !== null && (item.candidates.length > 0 || item.takeover);
-  const status: EventStatus = event.kind === 'ignored' || event.chatId === null ? 'ignored' : acts ? 'queued' : 'no_match';
-  const reason = event.kind === 'ignored' ? event.reason : event.chatId === null ? 'no chat' : acts ? null : 'no curation matched';
+  // An answer (a profile change) may resume a waiting run of its customer, whatever the chat; the rest act in a chat.
+  const answer = isAnswer(event) && event.userId !== null;
+  const acts = answer || (event.kind !== 'ignored' && event.chatId !== null && (item.candidates.length > 0 || item.takeover));
+  const status: EventStatus = acts ? 'queued' : event.kind === 'ignored' || event.chatId === null ? 'ignored' : 'no_match';
+  const reason = acts ? null : event.kind === 'ignored' ? event.reason : event.chatId === null ? 'no chat' : 'no curation matched';
   // The record keeps ids and kinds only; the full event (with the profile) is kept only until its job has started the runs.
   const { profile: _profile, ...rest } = event;
   const summary = 'text' in rest ? { ...rest, text: undefined, textLength: rest.text.length } : rest;
@@ -113,7 +117,9 @@ export async function recordEvent(trx: Transaction<Database>, item: RecordItem):
     .returning('id')
     .executeTakeFirst();
   if (!inserted) return { eventId, duplicate: true, status: 'ignored', reason: 'duplicate delivery', runs: [] };
-  if (acts && event.chatId !== null) await enqueueJob(trx, planEventJob(eventId, event.chatId, receivedAt), receivedAt);
+  // Its lane: the chat, so a chat's events act in the order they came; an answer's, the customer.
+  const lane = event.chatId !== null ? chatLane(event.chatId) : `user:${event.userId ?? eventId}`;
+  if (acts) await enqueueJob(trx, planEventJob(eventId, lane, receivedAt), receivedAt);
   return { eventId, duplicate: false, status, reason, runs: acts ? item.candidates : [] };
 }
 
@@ -127,6 +133,8 @@ export async function startRuns(trx: Transaction<Database>, item: IntakeItem, de
   const none = (reason: string): IntakeOutcome => ({ eventId, duplicate: false, status: 'ignored', reason, runs: [], cancelledRuns: 0 });
   const row = await trx.selectFrom('events').select('status').where('id', '=', eventId).executeTakeFirst();
   if (!row || row.status !== 'queued') return none(row ? 'already started' : 'the event is gone');
+  // An answer to a run's form resumes the customer's waiting runs (answer-wait.ts); it starts nothing.
+  if (isAnswer(event)) return resumeAnswered(trx, eventId, event, receivedAt);
   if (event.kind === 'ignored' || event.chatId === null) return none('no chat');
   const chatId = event.chatId;
   await lockChat(trx, chatId, receivedAt);

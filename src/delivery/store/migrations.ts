@@ -191,6 +191,16 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('events').addColumn('event_json', 'text').execute();
       },
     },
+    // Asking for a missing answer in the chat (issue 12): when a run asked and
+    // when the answer came, and the runs that wait, by customer, for the
+    // answer's delivery to find (live rows only, like runs_active).
+    '0008_answer_wait': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('runs').addColumn('asked_at', ms).execute();
+        await db.schema.alterTable('runs').addColumn('answered_at', ms).execute();
+        await sql`CREATE INDEX runs_awaiting ON runs (user_id) WHERE state = 'awaiting'`.execute(db);
+      },
+    },
     // A curation's userEvent, rendered when the run is planned: the userEvent
     // job sends exactly this once the run completes. Null for runs before it.
     '0009_user_events': {

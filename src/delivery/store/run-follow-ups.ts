@@ -5,9 +5,10 @@
 import type { Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { enqueueJob } from './job-ops.js';
-import { userEventJob, writeBackJob } from '../../jobs/registry.js';
+import { answerWaitJob, userEventJob, writeBackJob } from '../../jobs/registry.js';
 import type { Plan } from '../../curation/plan-types.js';
-import { recordsUserEvent, startsWriteBack, type RunPosition, type RunState } from '../run-lifecycle.js';
+import { entersAwaiting, recordsUserEvent, startsWriteBack, type RunPosition, type RunState } from '../run-lifecycle.js';
+import { MIN_ANSWER_WAIT_MS } from '../../curation/ask.js';
 
 export interface RunTransition {
   runId: string;
@@ -37,12 +38,22 @@ const userEvent: FollowUp = async (trx, t) => {
   if (run?.user_event_json) await enqueueJob(trx, userEventJob(t.runId, t.now), t.now);
 };
 
-const FOLLOW_UPS: readonly FollowUp[] = [writeBack, userEvent];
-
 /** runs.user_event_json for a plan: its user event, on a sequence only (a fallback records none). */
 export function userEventJson(plan: Plan | null): string | null {
   return plan?.outcome === 'sequence' && plan.userEvent ? JSON.stringify(plan.userEvent) : null;
 }
+
+/**
+ * A run that asked in the chat waits for the answer until its curation's
+ * wait is over: the answerWait job ends it then. No wait is shorter than
+ * MIN_ANSWER_WAIT_MS, so it first looks then; it reads the curation's own
+ * wait and comes back at its end (the store does not know the curations).
+ */
+const answerWait: FollowUp = async (trx, t) => {
+  if (entersAwaiting(t.from, t.to)) await enqueueJob(trx, answerWaitJob(t.runId, t.now + MIN_ANSWER_WAIT_MS, t.now), t.now);
+};
+
+const FOLLOW_UPS: readonly FollowUp[] = [writeBack, userEvent, answerWait];
 
 export async function afterTransition(trx: Transaction<Database>, t: RunTransition): Promise<void> {
   if (t.from === t.to) return;

@@ -55,6 +55,10 @@ export interface RunsTable {
   writeback_due_at: number | null;
   /** The user event to record once the run completes (`{name, property}`, fixed at plan time), or null. */
   user_event_json: string | null;
+  /** When the run asked the customer in the chat for missing answers (entered `awaiting`); it never asks twice. */
+  asked_at: number | null;
+  /** When the answer came and the run went back to planning. */
+  answered_at: number | null;
 }
 
 export interface MessagesTable {

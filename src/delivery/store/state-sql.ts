@@ -1,7 +1,7 @@
 // The lifecycle's lists and answers as SQL, so no query spells a state list
 // out by hand and every write of runs.state persists what the lifecycle said.
 import { sql, type RawBuilder } from 'kysely';
-import { isFinalRunState, startsWriteBack, type RunPosition, type RunState } from '../run-lifecycle.js';
+import { entersAwaiting, isFinalRunState, leavesAwaitingAnswered, startsWriteBack, type RunPosition, type RunState } from '../run-lifecycle.js';
 
 /**
  * `('pending', 'sending')`: literals, not bound parameters, because a query
@@ -16,7 +16,8 @@ export function sqlList<S extends string>(states: readonly S[]): RawBuilder<S> {
 /**
  * The columns that record a run moving from `from` to `to` at `now`: its end
  * time when it finishes, and its profile write-back when it completes with one (its job is
- * enqueued beside, by afterTransition in run-follow-ups.ts).
+ * enqueued beside, by afterTransition in run-follow-ups.ts). When it asks in
+ * the chat, when it did (which keeps it from asking again), and when the answer came.
  */
 export function runStateColumns(from: RunPosition, to: RunState, now: number, writeBackJson: string | null) {
   return {
@@ -24,5 +25,7 @@ export function runStateColumns(from: RunPosition, to: RunState, now: number, wr
     updated_at: now,
     ...(isFinalRunState(to) && !isFinalRunState(from) ? { finished_at: now } : {}),
     ...(writeBackJson !== null && startsWriteBack(from, to) ? { writeback_state: 'pending' as const } : {}),
+    ...(entersAwaiting(from, to) ? { asked_at: now } : {}),
+    ...(leavesAwaitingAnswered(from, to) ? { answered_at: now } : {}),
   };
 }

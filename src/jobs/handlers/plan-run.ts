@@ -11,6 +11,7 @@ import { completePlanningTx, failPlanningTx } from '../../delivery/store/dispatc
 import { writeBackJson } from '../../delivery/store/intake-tx.js';
 import { attemptTimeoutMs, settleFailure } from '../../delivery/backoff.js';
 import { runIdPayload, type JobPayloads } from '../registry.js';
+import { asksAllowed } from '../../delivery/run-lifecycle.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 
 export interface PlanRunDeps {
@@ -39,15 +40,17 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
       if (!run || run.state !== 'planning') return { kind: 'done' };
       const ids = { runId: run.id, chatId: run.chat_id, userId: run.user_id };
       const curation = d.curations(run.channel_id)?.byId(run.curation_id);
-      if (!curation || !run.event_json) {
+      // A run planned again after its ask (planned at intake, it kept no event) plans from the run's own record.
+      const replanned = !asksAllowed(run.asked_at);
+      if (!curation || (!run.event_json && !replanned)) {
         const reason = `curation ${run.curation_id} is no longer loaded`;
         ctx.logger.error({ ...ids, curationId: run.curation_id }, 'run failed: its curation is no longer loaded');
         d.onRunFinished?.('failed');
         return { kind: 'fail', reason, write: (trx) => failPlanningTx(trx, run.id, reason, null, now, d.delayScale) };
       }
-      const event = JSON.parse(run.event_json) as Event;
+      const event = run.event_json ? (JSON.parse(run.event_json) as Event) : null;
       let profile: Record<string, unknown> | null = null;
-      let language = event.language;
+      let language = replanned ? run.lang : (event?.language ?? null);
       if (run.user_id) {
         try {
           const client = d.clientFor(run.channel_id);
@@ -58,7 +61,9 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
           language ??= user.language ?? null;
         } catch (err) {
           // The run's age counts, as before the job engine: a run planned late is given up like a message.
-          const settled = settleFailure(err, { ageMs: now - run.created_at, maxAgeMs: d.maxAgeMs, attempts: job.attempts, now, random: d.random ?? Math.random });
+          // After an answer, from the answer: the run waited for the customer, not for us.
+          const since = run.answered_at ?? run.created_at;
+          const settled = settleFailure(err, { ageMs: now - since, maxAgeMs: d.maxAgeMs, attempts: job.attempts, now, random: d.random ?? Math.random });
           if ('retryAt' in settled) {
             const reason = `fetching the user: ${settled.note}`;
             ctx.logger.warn({ ...ids, reason: settled.note }, 'fetching the profile will be retried');
@@ -76,7 +81,15 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
           ctx.logger.warn({ ...ids, err: { message: err instanceof Error ? err.message : String(err) } }, 'could not fetch the profile; planning without it');
         }
       }
-      const p = plan(curation, { ...event, profile, language }, profile, { runId: run.id, now });
+      // It asks once: planned again, it continues after the ask's messages, and a problem left sends the plain fallback.
+      const firstSeq = replanned ? await nextSeq(d.db, run.id) : 0;
+      const p = plan(curation, event ? { ...event, profile, language } : null, profile, {
+        runId: run.id,
+        now,
+        ...(language !== null ? { lang: language } : {}),
+        ask: !replanned,
+        firstSeq,
+      });
       return {
         kind: 'done',
         write: async (trx) => {
@@ -91,4 +104,10 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
       };
     },
   };
+}
+
+/** The seq after the run's messages so far (its ask's): a replanned run's messages follow them, with requestIds of their own. */
+async function nextSeq(db: Kysely<Database>, runId: string): Promise<number> {
+  const row = await db.selectFrom('messages').select((eb) => eb.fn.max('seq').as('last')).where('run_id', '=', runId).executeTakeFirst();
+  return row?.last === null || row?.last === undefined ? 0 : Number(row.last) + 1;
 }

@@ -20,6 +20,7 @@ function windowCard(title, w) {
       stat('runs started', w.runs.started),
       stat('completed', w.runs.completed),
       stat('fallback', w.runs.fallback),
+      stat('waiting for an answer', w.runs.awaiting),
       stat('cancelled', w.runs.cancelled),
       stat('failed', w.runs.failed),
       stat('messages sent', w.messagesSent),

@@ -5,7 +5,7 @@ import { api } from './api.js';
 import { badge, errorBox, fmtDuration, fmtTime, h } from './dom.js';
 import { chatView } from './chat.js';
 
-const STATES = ['', 'planning', 'pending', 'sending', 'completed', 'fallback', 'cancelled', 'failed', 'skipped'];
+const STATES = ['', 'planning', 'pending', 'sending', 'awaiting', 'completed', 'fallback', 'cancelled', 'failed', 'skipped'];
 
 function runCard(r) {
   return h(
@@ -160,7 +160,13 @@ function timeline(d) {
       d.run.finished_at,
       t0,
       h('span', {}, final ? 'Finished: ' : 'Now: ', badge(d.run.state)),
-      d.run.reason ? h('div', { class: 'final-reason' }, d.run.reason) : final ? null : 'still running',
+      d.run.state === 'awaiting'
+        ? h('div', { class: 'final-reason' }, `Asked in the chat; waiting for the customer's answer. ${d.run.reason ?? ''}`)
+        : d.run.reason
+          ? h('div', { class: 'final-reason' }, d.run.reason)
+          : final
+            ? null
+            : 'still running',
       ['final', `st-${d.run.state}`],
     ),
   );

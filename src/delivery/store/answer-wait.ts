@@ -1,0 +1,137 @@
+// A run that asked the customer in the chat for missing answers waits in
+// `awaiting`. Two things end the wait, each in its own transaction:
+// - the answer: a profile change of that customer (normalize.ts's
+//   profileChanged), in its planEvent job (on the customer's lane). The run
+//   goes back to `planning` and the planRun job plans it from the new profile
+//   (which never asks again: plan-run.ts);
+// - the end of the wait (the answerWait job): the run ends as `fallback`.
+// Neither moves a chat's queue (a waiting run has no message left), so they
+// change the run's row with a condition on its state instead of taking the
+// chat's lock: the answer's lane is the user's, not the chat's, and must not
+// lock chats another lane owns.
+import { sql, type Transaction } from 'kysely';
+import type { Event, ProfileChangedEvent } from '../../channeltalk/event.js';
+import type { FieldProblem } from '../../curation/plan-types.js';
+import { formatDuration } from '../../curation/durations.js';
+import type { Database } from './schema.js';
+import type { IntakeOutcome, StartedRun } from './intake-tx.js';
+import { runStateColumns } from './state-sql.js';
+import { afterTransition } from './run-follow-ups.js';
+import { enqueueJob } from './job-ops.js';
+import { answerWaitKey, planRunJob } from '../../jobs/registry.js';
+import { IllegalTransition, mustNext, next } from '../run-lifecycle.js';
+
+/** The deliveries that may answer a run's question. */
+export function isAnswer(event: Event): event is ProfileChangedEvent {
+  return event.kind === 'profileChanged';
+}
+
+interface WaitingRun {
+  id: string;
+  curation_id: string;
+  problems_json: string | null;
+  profile_json: string | null;
+}
+
+/**
+ * The answer's effect, in its planEvent job's transaction (startRuns): the
+ * customer's runs that wait and that this change answers go back to
+ * planning, each with its planRun job. The outcome lists them as the runs
+ * the event acted on, so the intake wakes the job runner.
+ */
+export async function resumeAnswered(trx: Transaction<Database>, eventId: string, event: ProfileChangedEvent, now: number): Promise<IntakeOutcome> {
+  // The state as a literal, so the partial index runs_awaiting applies (as state-sql.ts explains).
+  let q = trx.selectFrom('runs').select(['id', 'curation_id', 'problems_json', 'profile_json']).where('user_id', '=', event.userId).where(sql<boolean>`state = 'awaiting'`);
+  // A user id belongs to one channel; a delivery of another channel's webhook does not answer this one's runs.
+  const channelId = event.channelId;
+  if (channelId !== null) q = q.where((eb) => eb.or([eb('channel_id', '=', channelId), eb('channel_id', 'is', null)]));
+  const waiting = await q.orderBy('created_at').orderBy('id').execute();
+  const runs: StartedRun[] = [];
+  for (const run of waiting.filter((r) => answers(r, event))) {
+    if (await resumeOne(trx, run.id, now)) runs.push({ runId: run.id, curationId: run.curation_id, state: 'planning' });
+  }
+  const reason = runs.length > 0 ? null : waiting.length > 0 ? 'the profile change does not touch the answers the waiting runs asked for' : 'no run waits for an answer of this customer';
+  const status = runs.length > 0 ? 'acted' : 'no_match';
+  await trx.updateTable('events').set({ status, reason, event_json: null }).where('id', '=', eventId).execute();
+  return { eventId, duplicate: false, status, reason, runs, cancelledRuns: 0 };
+}
+
+/**
+ * Whether the change answers what the run asked: a submitted form that wrote
+ * one of the run's problem keys, or an upsert in which one of them differs
+ * from the profile the run was planned with (another edit of the profile,
+ * such as an email, leaves the run waiting). Without a profile to compare,
+ * the replanning decides.
+ */
+export function answers(run: Pick<WaitingRun, 'problems_json' | 'profile_json'>, event: ProfileChangedEvent): boolean {
+  const asked = problemKeys(run.problems_json);
+  if (asked.length === 0) return true;
+  switch (event.via) {
+    case 'formSubmitted':
+      // Another form of the chat (a support bot's, say) that writes none of the asked keys answers nothing.
+      return asked.some((k) => event.keys.includes(k));
+    case 'userUpsert': {
+      if (event.profile === null || run.profile_json === null) return true;
+      const before = parseObject(run.profile_json);
+      const after = event.profile;
+      return before === null || asked.some((k) => JSON.stringify(after[k] ?? null) !== JSON.stringify(before[k] ?? null));
+    }
+    default: {
+      const unknown: never = event.via;
+      throw new Error(`unknown answer delivery ${String(unknown)}`);
+    }
+  }
+}
+
+async function resumeOne(trx: Transaction<Database>, runId: string, now: number): Promise<boolean> {
+  const to = mustNext('awaiting', { kind: 'answered' });
+  const res = await trx
+    .updateTable('runs')
+    .set(runStateColumns('awaiting', to, now, null))
+    .where('id', '=', runId)
+    .where('state', '=', 'awaiting')
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0) return false;
+  await afterTransition(trx, { runId, from: 'awaiting', to, writeBackJson: null, now });
+  // The end of the wait has nothing left to end (one already running finds the run planning and stops).
+  await trx.deleteFrom('jobs').where('key', '=', answerWaitKey(runId)).where('state', '=', 'pending').execute();
+  await enqueueJob(trx, planRunJob(runId, now), now);
+  return true;
+}
+
+/** The wait ran out: the run ends as the fallback it sent. False when it no longer waits (answered, or a human took over). */
+export async function expireAnswerWaitTx(trx: Transaction<Database>, runId: string, waitMs: number, now: number): Promise<boolean> {
+  const run = await trx.selectFrom('runs').select(['state', 'reason', 'writeback_json']).where('id', '=', runId).executeTakeFirst();
+  if (!run) return false;
+  const to = next(run.state, { kind: 'answerExpired' });
+  if (to instanceof IllegalTransition) return false;
+  const why = `no answer in the chat within ${formatDuration(waitMs)}`;
+  const res = await trx
+    .updateTable('runs')
+    .set({ ...runStateColumns(run.state, to, now, run.writeback_json), reason: run.reason ? `${run.reason}; ${why}` : why })
+    .where('id', '=', runId)
+    .where('state', '=', run.state)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0) return false;
+  await afterTransition(trx, { runId, from: run.state, to, writeBackJson: run.writeback_json, now });
+  return true;
+}
+
+function problemKeys(json: string | null): string[] {
+  if (json === null) return [];
+  try {
+    const list = JSON.parse(json) as unknown;
+    return Array.isArray(list) ? list.flatMap((p) => (typeof (p as FieldProblem | null)?.field === 'string' ? [(p as FieldProblem).field] : [])) : [];
+  } catch {
+    return [];
+  }
+}
+
+function parseObject(json: string): Record<string, unknown> | null {
+  try {
+    const v = JSON.parse(json) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}

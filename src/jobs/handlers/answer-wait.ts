@@ -1,0 +1,51 @@
+// Job kind answerWait: the end of a run's wait for the answer it asked for in
+// the chat. Enqueued when the run enters `awaiting` (store/run-follow-ups.ts),
+// due at the shortest wait a curation may give. It reads the run's curation
+// for its wait (`fallback.ask.wait`, else ANSWER_WAIT_MINUTES), comes back
+// when that is over, and then ends the run as `fallback`. A run answered or
+// taken over meanwhile is left alone.
+import type { Kysely } from 'kysely';
+import type { CurationSet } from '../../curation/index.js';
+import type { Database } from '../../delivery/store/schema.js';
+import { enqueueJob } from '../../delivery/store/job-ops.js';
+import { expireAnswerWaitTx } from '../../delivery/store/answer-wait.js';
+import { answerWaitJob, runIdPayload, type JobPayloads } from '../registry.js';
+import type { JobHandler, JobOutcome } from '../types.js';
+
+export interface AnswerWaitDeps {
+  db: Kysely<Database>;
+  curations: (channelId: string | null) => CurationSet | undefined;
+  /** ANSWER_WAIT_MINUTES: for a curation that gives no wait, or that is no longer loaded. */
+  defaultWaitMs: number;
+  leaseMs: number;
+  onRunFinished?: (state: string) => void;
+}
+
+export function answerWaitHandler(d: AnswerWaitDeps): JobHandler<JobPayloads['answerWait']> & { kind: 'answerWait' } {
+  return {
+    kind: 'answerWait',
+    parse: runIdPayload,
+    leaseMs: d.leaseMs,
+    async run(job, ctx): Promise<JobOutcome> {
+      const now = ctx.now();
+      const run = await d.db
+        .selectFrom('runs')
+        .select(['id', 'state', 'asked_at', 'curation_id', 'channel_id', 'chat_id'])
+        .where('id', '=', job.payload.runId)
+        .executeTakeFirst();
+      if (!run || run.state !== 'awaiting' || run.asked_at === null) return { kind: 'done' };
+      const waitMs = d.curations(run.channel_id)?.byId(run.curation_id)?.ask?.waitMs ?? d.defaultWaitMs;
+      const endsAt = run.asked_at + waitMs;
+      // Not over yet: the same job again, at the end (the row is deleted before this write, so the key is free).
+      if (now < endsAt) return { kind: 'done', write: async (trx) => void (await enqueueJob(trx, answerWaitJob(run.id, endsAt, job.createdAt), now)) };
+      return {
+        kind: 'done',
+        write: async (trx) => {
+          if (!(await expireAnswerWaitTx(trx, run.id, waitMs, now))) return;
+          ctx.logger.info({ runId: run.id, chatId: run.chat_id, curationId: run.curation_id, waitMs }, 'no answer came: the run ends as fallback');
+          d.onRunFinished?.('fallback');
+        },
+      };
+    },
+  };
+}
