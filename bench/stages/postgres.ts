@@ -6,7 +6,8 @@ import path from 'node:path';
 import { chatOpenedTemplate } from '../lib/bodies.js';
 import { pgCounts } from '../lib/db.js';
 import { dropPostgres, freshPostgres } from '../../test/support/databases.js';
-import { removeDir, startFake, tempDir } from '../lib/procs.js';
+import { removeDir, startFake, startService, tempDir, WEBHOOK_TOKEN, type FakeProc } from '../lib/procs.js';
+import { runLoad, type LoadResult } from '../lib/load.js';
 import { figure, type StageResult } from '../lib/report.js';
 import { actedCountProblem, latencyNote, loadService, type ServiceLoad } from './intake.js';
 
@@ -21,6 +22,7 @@ export async function postgresStage(o: { adminUrl: string | null; seconds: numbe
   const dir = tempDir();
   const adminUrl = o.adminUrl;
   const db = { url: await freshPostgres(adminUrl) };
+  const shared = { url: await freshPostgres(adminUrl) };
   const run = (what: string, env: Record<string, string>, counts: (() => Promise<ServiceLoad['counts']>) | undefined, idPrefix: string) => {
     o.progress(`postgres: acted intake on ${what}, ${o.connections} connections, ${o.warmupS}+${o.seconds} s`);
     return loadService(fake, path.join(dir, `${idPrefix}.db`), template, 'acted', {
@@ -37,6 +39,8 @@ export async function postgresStage(o: { adminUrl: string | null; seconds: numbe
     const lite = await run('SQLite', {}, undefined, 'q');
     const pgLoad = await run('PostgreSQL', { DATABASE_URL: db.url }, () => pgCounts(db.url), 'p');
     const base = 'same load on SQLite';
+    o.progress(`postgres: acted intake on 3 instances sharing one database, ${o.connections} connections in all, ${o.warmupS}+${o.seconds} s`);
+    const three = await threeInstances(fake, shared.url, template, o);
     const ratio = { ratioLabel: 'PostgreSQL / SQLite' };
     const result: StageResult = {
       stage: S,
@@ -45,6 +49,10 @@ export async function postgresStage(o: { adminUrl: string | null; seconds: numbe
         figure(S, 'intake webhooks/s, acted, on PostgreSQL', pgLoad.load.rps, '/s', lite.load.rps, base, { ...ratio, note: latencyNote(pgLoad.load) }),
         figure(S, 'intake p50 latency on PostgreSQL', pgLoad.load.latencyMs.p50, 'ms', lite.load.latencyMs.p50, base, ratio),
         figure(S, 'intake p99 latency on PostgreSQL', pgLoad.load.latencyMs.p99, 'ms', lite.load.latencyMs.p99, base, ratio),
+        figure(S, 'intake webhooks/s, acted, 3 instances on one PostgreSQL, aggregate', three.rps, '/s', lite.load.rps, 'one SQLite instance, same load', {
+          ratioLabel: '3 × PostgreSQL / SQLite',
+          note: `${three.ok} answers, ${three.non2xx} non-2xx; per instance ${three.perInstance.map((r) => r.toFixed(0)).join(', ')} /s; p99 ${three.p99.toFixed(1)} ms (the worst instance's); ${three.runs} runs for ${three.events} events after the backlog was planned`,
+        }),
         ...(pgLoad.cpuMsPerRequest !== null && lite.cpuMsPerRequest !== null
           ? [figure(S, 'service CPU per webhook on PostgreSQL', pgLoad.cpuMsPerRequest, 'ms', lite.cpuMsPerRequest, base, { ...ratio, note: "the service process only: the database server's own CPU is not in it" })]
           : []),
@@ -52,6 +60,7 @@ export async function postgresStage(o: { adminUrl: string | null; seconds: numbe
       details: {
         sqlite: { ...lite.load, cpuMsPerRequest: lite.cpuMsPerRequest, db: lite.counts },
         postgres: { ...pgLoad.load, cpuMsPerRequest: pgLoad.cpuMsPerRequest, db: pgLoad.counts },
+        threeInstances: three,
       },
     };
     const problems: string[] = [];
@@ -60,11 +69,76 @@ export async function postgresStage(o: { adminUrl: string | null; seconds: numbe
       if (counted) problems.push(counted);
       if (r.errorLines > 0) problems.push(`${name}: the service logged ${r.errorLines} errors`);
     }
+    if (three.problem) problems.push(three.problem);
     if (problems.length > 0) result.error = problems.join('; ');
     return result;
   } finally {
     await fake.stop();
     removeDir(dir);
     await dropPostgres(adminUrl, db.url);
+    await dropPostgres(adminUrl, shared.url);
+  }
+}
+
+interface ThreeInstances {
+  rps: number;
+  perInstance: number[];
+  ok: number;
+  non2xx: number;
+  p99: number;
+  events: number;
+  runs: number;
+  errorLines: number;
+  problem: string | null;
+}
+
+/**
+ * Three services on one PostgreSQL database (several instances share the
+ * work), each under a third of the connections at the same time; the
+ * aggregate rate is the sum. Afterwards every event must have started its
+ * run exactly once, whichever instance planned it.
+ */
+async function threeInstances(fake: FakeProc, url: string, template: string, o: { seconds: number; warmupS: number; connections: number }): Promise<ThreeInstances> {
+  const dirs = [0, 1, 2].map(() => tempDir());
+  const services = await Promise.all(dirs.map((d, i) => startService({ fakeUrl: fake.url, dbFile: path.join(d, 'unused.db'), delayScale: 100, env: { DATABASE_URL: url, INSTANCE_ID: `bench-${i}` } })));
+  try {
+    const per = Math.max(1, Math.round(o.connections / 3));
+    const spec = (svcUrl: string, i: number, seconds: number, prefix: string) => ({
+      url: svcUrl,
+      headers: {},
+      connections: per,
+      durationS: seconds,
+      warmupS: 0,
+      maxSeconds: seconds + 5,
+      variants: [{ path: `/webhooks/channeltalk?token=${WEBHOOK_TOKEN}`, body: template }],
+      idPrefix: `${prefix}${i}`,
+    });
+    if (o.warmupS > 0) await Promise.all(services.map((s, i) => runLoad(spec(s.url, i, o.warmupS, 'tw'))));
+    const loads: LoadResult[] = (await Promise.all(services.map((s, i) => runLoad(spec(s.url, i, o.seconds, 't'))))).map((r) => r.result);
+    const counts = () => pgCounts(url);
+    for (let waited = 0; waited < 300_000 && ((await counts()).eventsByStatus.queued ?? 0) > 0; waited += 200) await new Promise((r) => setTimeout(r, 200));
+    const c = await counts();
+    const errorLines = services.reduce((n, s) => n + s.errorLines(), 0);
+    const ok = loads.reduce((n, l) => n + l.ok, 0);
+    const problem =
+      c.runs !== c.events || (c.eventsByStatus.acted ?? 0) !== c.events
+        ? `3 instances: ${c.runs} runs for ${c.events} events (${JSON.stringify(c.eventsByStatus)}), expected one run per event, every event acted`
+        : errorLines > 0
+          ? `3 instances: the services logged ${errorLines} errors`
+          : null;
+    return {
+      rps: loads.reduce((n, l) => n + l.rps, 0),
+      perInstance: loads.map((l) => l.rps),
+      ok,
+      non2xx: loads.reduce((n, l) => n + l.non2xx, 0),
+      p99: Math.max(...loads.map((l) => l.latencyMs.p99)),
+      events: c.events,
+      runs: c.runs,
+      errorLines,
+      problem,
+    };
+  } finally {
+    await Promise.all(services.map((s) => s.stop()));
+    for (const d of dirs) removeDir(d);
   }
 }
