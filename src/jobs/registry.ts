@@ -4,8 +4,11 @@
 // not compile. A new kind of timed work: add its payload here, write its
 // handler file under handlers/, and add it to the map in service.ts.
 import type { JobHandler, JobSpec } from './types.js';
+import { channelPool, chatLane } from './lanes.js';
 
 export interface JobPayloads {
+  /** A message whose turn has come (it became pending): send it, then let its chat move on. */
+  sendMessage: { runId: string; seq: number };
   /** A run whose delivery lacked the profile: fetch the user, then plan. */
   planRun: { runId: string };
   /** A completed run's computed values, written to the customer's profile. */
@@ -37,6 +40,33 @@ export function runIdPayload(p: unknown): { runId: string } {
   if (typeof runId !== 'string' || runId.length === 0) throw new Error('the payload has no runId');
   return { runId };
 }
+
+/** Parses `{ runId, seq }` payloads. */
+export function messagePayload(p: unknown): { runId: string; seq: number } {
+  const { runId } = runIdPayload(p);
+  const seq = (p as { seq?: unknown }).seq;
+  if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0) throw new Error('the payload has no message seq');
+  return { runId, seq };
+}
+
+export interface LiveMessage {
+  runId: string;
+  seq: number;
+  chatId: string;
+  channelId: string | null;
+}
+
+/**
+ * A message made due at `dueAt`: one job per message (the key), in its
+ * chat's lane (the engine never runs two of a chat at once) and its
+ * channel's pool (its share of the send slots). The job's age counts from
+ * the due time; the send's own maximum age counts from its first attempt
+ * (handlers/send-message.ts), as it always has.
+ */
+export const sendMessageJob = (m: LiveMessage, dueAt: number): JobSpec =>
+  jobOf('sendMessage', { runId: m.runId, seq: m.seq }, { key: sendMessageKey(m.runId, m.seq), runAt: dueAt, createdAt: dueAt, lane: chatLane(m.chatId), pool: channelPool(m.channelId) });
+
+export const sendMessageKey = (runId: string, seq: number): string => `send:${runId}:${seq}`;
 
 export const planRunJob = (runId: string, createdAt: number): JobSpec => jobOf('planRun', { runId }, { key: `planRun:${runId}`, runAt: createdAt, createdAt });
 export const writeBackJob = (runId: string, at: number): JobSpec => jobOf('writeBack', { runId }, { key: `writeBack:${runId}`, runAt: at, createdAt: at });

@@ -1,11 +1,12 @@
 // Runs jobs: claims what is due, runs each handler side by side up to a
-// bound, settles each outcome, and otherwise sleeps until the earliest due
-// time or lease end, or until wake(). There is no fixed poll: on SQLite the
+// bound (and each pool up to its handler's poolLimit), settles each outcome,
+// and otherwise sleeps until the earliest due time or lease end, or until
+// wake(). There is no fixed poll: on SQLite the
 // only writer is this process, which wakes the runner whenever it adds
 // work. On PostgreSQL other instances add work too; their own runners take
 // it, and a long safety timer (safetyMs) covers what an instance that died
 // left behind without a due time we saw.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../delivery/store/schema.js';
 import type { JobOps, JobRow } from '../delivery/store/job-ops.js';
@@ -44,6 +45,11 @@ export interface RunnerOptions {
 
 export class JobRunner {
   private readonly inflight = new Set<Promise<void>>();
+  /** Jobs running per pool, and each pool's limit (its kind's poolLimit). */
+  private readonly inflightByPool = new Map<string, number>();
+  private readonly poolLimits = new Map<string, number>();
+  /** Passes in a row that found work due, yet claimed nothing. */
+  private dueButUnclaimed = 0;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   private readonly byKind = new Map<string, JobHandler<any>>();
   private readonly leases = new Map<string, number>();
@@ -106,18 +112,28 @@ export class JobRunner {
       if (this.stopping) break;
       // Let I/O in: SQLite calls complete without leaving the microtask queue.
       await new Promise<void>((r) => setImmediate(r));
+      if (claimed > 0) this.dueButUnclaimed = 0;
       if (this.woken || claimed > 0) continue;
       if (this.inflight.size >= this.concurrency) {
         // Every slot taken: a finishing job wakes us.
         await this.sleep(null);
         continue;
       }
-      const next = await this.o.ops.nextWakeAt([...this.byKind.keys()]).catch(() => null);
+      const next = await this.o.ops.nextWakeAt([...this.byKind.keys()], this.fullPools()).catch(() => null);
       const safety = this.o.safetyMs ?? null;
       const until = next === null ? null : Math.max(0, next - this.now());
-      // Due now, yet not claimed: another instance holds it (PostgreSQL); look again after a moment.
-      const wait = until === 0 ? 50 : until === null ? safety : safety === null ? until : Math.min(until, safety);
-      await this.sleep(wait);
+      if (until === 0) {
+        // Due now, yet not claimed. Usually it became due a moment after the
+        // claim: look again at once, or a paced message would slip by the
+        // pause below. Still not ours after that: another instance holds it
+        // (PostgreSQL); look again after a moment.
+        if (++this.dueButUnclaimed <= 3) continue;
+        this.dueButUnclaimed = 0;
+        await this.sleep(50);
+        continue;
+      }
+      this.dueButUnclaimed = 0;
+      await this.sleep(until === null ? safety : safety === null ? until : Math.min(until, safety));
     }
   }
 
@@ -127,18 +143,66 @@ export class JobRunner {
     const room = this.concurrency - this.inflight.size;
     if (room <= 0) return 0;
     this.o.onClaim?.();
-    const rows = await this.o.ops.claim(now, room, this.o.owner, this.leases);
-    for (const row of rows) this.track(this.runOne(row));
+    // One transaction, one commit: the claim, what a full pool gives back, and the handlers' own marks.
+    const rows = await this.o.db.transaction().execute(async (trx) => {
+      const claimed = await this.o.ops.claim(now, room, this.o.owner, this.leases, this.fullPools(), trx);
+      const { keep, over } = this.withinPools(claimed);
+      await this.o.ops.release(trx, over.map((r) => r.id), this.o.owner);
+      await this.announce(trx, keep);
+      return keep;
+    });
+    for (const row of rows) this.track(this.runOne(row), row.pool);
     return rows.length;
   }
 
-  private limits(h: JobHandler<unknown> | undefined, row: JobRow): Limits {
-    return { maxAttempts: row.max_attempts ?? h?.maxAttempts ?? null, maxAgeMs: row.max_age_ms ?? h?.maxAgeMs ?? null };
+  /** Pools at their limit on this instance: the claim and the wake-up time leave them out until one of their jobs ends. */
+  private fullPools(): string[] {
+    return [...this.inflightByPool].filter(([pool, n]) => n >= (this.poolLimits.get(pool) ?? Infinity)).map(([pool]) => pool);
   }
 
-  private async runOne(row: JobRow): Promise<void> {
-    const h = this.byKind.get(row.kind);
-    const base: Job<unknown> = {
+  /**
+   * The claim cannot count per pool, so a pool below its limit may get more
+   * than its room in one claim: keep what fits, give the rest back.
+   */
+  private withinPools(rows: readonly JobRow[]): { keep: JobRow[]; over: JobRow[] } {
+    const keep: JobRow[] = [];
+    const over: JobRow[] = [];
+    const counted = new Map(this.inflightByPool);
+    for (const row of rows) {
+      const limit = this.byKind.get(row.kind)?.poolLimit;
+      if (row.pool === null || limit === undefined) {
+        keep.push(row);
+        continue;
+      }
+      const n = counted.get(row.pool) ?? 0;
+      if (n >= limit) {
+        over.push(row);
+        continue;
+      }
+      counted.set(row.pool, n + 1);
+      this.poolLimits.set(row.pool, limit);
+      keep.push(row);
+    }
+    return { keep, over };
+  }
+
+  /** Each kind's `claimed` hook, inside the claim's transaction, with the jobs whose payload parses. */
+  private async announce(trx: Transaction<Database>, rows: readonly JobRow[]): Promise<void> {
+    for (const [kind, h] of this.byKind) {
+      if (!h.claimed) continue;
+      const jobs = rows.filter((r) => r.kind === kind).flatMap((r) => {
+        try {
+          return [{ ...this.jobOf(r), payload: h.parse(JSON.parse(r.payload_json)) as unknown }];
+        } catch {
+          return []; // runOne fails it with the reason
+        }
+      });
+      if (jobs.length > 0) await h.claimed(trx, jobs, this.o.owner);
+    }
+  }
+
+  private jobOf(row: JobRow): Job<unknown> {
+    return {
       id: row.id,
       kind: row.kind,
       key: row.key,
@@ -147,8 +211,18 @@ export class JobRunner {
       runAt: row.run_at,
       createdAt: row.created_at,
       lane: row.lane,
+      pool: row.pool,
       leaseEnd: row.locked_until ?? this.now(),
     };
+  }
+
+  private limits(h: JobHandler<unknown> | undefined, row: JobRow): Limits {
+    return { maxAttempts: row.max_attempts ?? h?.maxAttempts ?? null, maxAgeMs: row.max_age_ms ?? h?.maxAgeMs ?? null };
+  }
+
+  private async runOne(row: JobRow): Promise<void> {
+    const h = this.byKind.get(row.kind);
+    const base = this.jobOf(row);
     const limits = this.limits(h, row);
     const logger = this.o.logger.child({ jobId: row.id, jobKind: row.kind });
     const ctx: JobContext = {
@@ -159,6 +233,13 @@ export class JobRunner {
     const outcome = await this.outcomeOf(h, row, base, ctx);
     const applied = await settle(this.o.db, this.o.ops, base, this.o.owner, outcome, limits, this.now());
     this.o.onSettled?.(row.kind, applied === 'lost' ? 'lost' : applied.kind);
+    if (applied !== 'lost') {
+      try {
+        outcome.committed?.(applied);
+      } catch (err) {
+        logger.error({ err: errInfo(err) }, 'jobs: an observer of a settled job threw');
+      }
+    }
     if (applied === 'lost') logger.warn('job settled after its lease: another instance took it over, outcome dropped');
     else if (applied.kind === 'fail') logger.error({ reason: applied.reason, attempts: row.attempts }, 'job failed');
     else if (applied.kind === 'retry') logger.warn({ reason: applied.reason, retryInMs: applied.at - this.now(), attempts: row.attempts }, 'job will be retried');
@@ -181,11 +262,17 @@ export class JobRunner {
     }
   }
 
-  private track(p: Promise<void>): void {
+  private track(p: Promise<void>, pool: string | null): void {
+    if (pool !== null) this.inflightByPool.set(pool, (this.inflightByPool.get(pool) ?? 0) + 1);
     const tracked: Promise<void> = p
       .catch((err: unknown) => this.o.logger.error({ err: errInfo(err) }, 'jobs: unexpected error'))
       .finally(() => {
         this.inflight.delete(tracked);
+        if (pool !== null) {
+          const n = (this.inflightByPool.get(pool) ?? 1) - 1;
+          if (n <= 0) this.inflightByPool.delete(pool);
+          else this.inflightByPool.set(pool, n);
+        }
         this.wake();
       });
     this.inflight.add(tracked);

@@ -9,14 +9,14 @@ import type { JobOps } from '../delivery/store/job-ops.js';
 import { lockChat } from '../delivery/store/chat-queue.js';
 import { settleFailure } from '../delivery/backoff.js';
 import type { Job, JobOutcome, SettledOutcome } from './types.js';
+import { chatOfLane } from './lanes.js';
+
+export { chatLane } from './lanes.js';
 
 export interface Limits {
   maxAttempts: number | null;
   maxAgeMs: number | null;
 }
-
-/** The lane `chat:<id>` also serializes on the chat's row, like every transaction that moves a chat's queue. */
-export const chatLane = (chatId: string): string => `chat:${chatId}`;
 
 /** A retry past the job's limits is a fail, with the reason an operator can read. */
 export function withinLimits(outcome: JobOutcome, job: Pick<Job<unknown>, 'attempts' | 'createdAt'>, limits: Limits, now: number): SettledOutcome {
@@ -60,7 +60,8 @@ export async function settle(
 ): Promise<SettledOutcome | 'lost'> {
   const final = withinLimits(outcome, job, limits, now);
   return db.transaction().execute(async (trx) => {
-    if (job.lane?.startsWith('chat:')) await lockChat(trx, job.lane.slice('chat:'.length), now);
+    const chat = chatOfLane(job.lane);
+    if (chat !== null) await lockChat(trx, chat, now);
     if (!(await ops.holds(trx, job.id, owner))) return 'lost' as const;
     switch (final.kind) {
       case 'done':

@@ -1,6 +1,7 @@
-// The dispatcher on its own: a real SQLite store, real ChannelTalkClients
-// whose fetch is a stand-in, no HTTP server and no curations. It checks the
-// send-slot rules that keep one channel's trouble from slowing another.
+// Sending on its own: the job runner with the sendMessage handler over a real
+// SQLite store, real ChannelTalkClients whose fetch is a stand-in, no HTTP
+// server and no curations. It checks the send-slot rules that keep one
+// channel's trouble from slowing another, and the one retry owner.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -15,7 +16,7 @@ import type { FakeChannelTalk } from '../../src/fake-channeltalk/server.js';
 import { loadPack } from '../curation/helpers.js';
 import { KEY, SECRET, startTestFake } from '../fake-channeltalk/helpers.js';
 import type { ChatOpenedEvent } from '../../src/channeltalk/event.js';
-import { Dispatcher, type DispatcherOptions } from '../../src/delivery/dispatcher.js';
+import { sendMessageHandler, type SendMessageDeps } from '../../src/jobs/handlers/send-message.js';
 import { Store } from '../../src/delivery/store/store.js';
 import { JobOps } from '../../src/delivery/store/job-ops.js';
 import { JobRunner } from '../../src/jobs/runner.js';
@@ -90,16 +91,24 @@ test("a channel never takes more than its share of send slots, even within one c
   }
   const slow = client(SLOW, true);
   const fast = client(FAST, false);
-  const dispatcher = new Dispatcher({
-    ops: store.dispatch,
-    clientFor: (ch) => (ch === SLOW ? slow.c : ch === FAST ? fast.c : undefined),
+  // The service's shape: the runner's slots, and each channel's pool of them.
+  const dispatcher = new JobRunner({
+    db: store.db,
+    ops: new JobOps(store.db, store.dialect),
+    owner: 'test',
     logger: pino({ level: 'silent' }),
-    delayScale: 0,
-    instanceId: 'test',
-    sendMaxAgeMs: 60_000,
     concurrency: 6,
-    perChannelConcurrency: 3,
-    pollMs: 20,
+    handlers: [
+      sendMessageHandler({
+        db: store.db,
+        clientFor: (ch) => (ch === SLOW ? slow.c : ch === FAST ? fast.c : undefined),
+        delayScale: 0,
+        instanceId: 'test',
+        sendMaxAgeMs: 60_000,
+        leaseMs: 30_000,
+        perChannel: 3,
+      }),
+    ],
   });
   dispatcher.start();
   try {
@@ -225,42 +234,33 @@ void describe('durable retry, owned by the dispatcher', () => {
     await fake.close();
   });
 
-  /** The dispatcher with the job runner beside it, as the service runs them: planning and write-back are jobs now. */
-  function dispatcherWith(s: Store, client: ChannelTalkClient, logger: pino.Logger, extra: Partial<DispatcherOptions> = {}): Pick<Dispatcher, 'start' | 'stop'> {
-    const o: DispatcherOptions = {
-      ops: s.dispatch,
-      clientFor: () => client,
-      logger,
-      delayScale: 0,
-      instanceId: 'test',
-      sendMaxAgeMs: 60 * 60_000,
-      pollMs: 20,
-      botName: 'Coach',
-      ...extra,
-    };
-    const d = new Dispatcher({ ...o, onRunFinished: () => jobs.wake() });
+  interface SendOptions {
+    clientFor: SendMessageDeps['clientFor'];
+    logger: pino.Logger;
+    sendMaxAgeMs: number;
+    leaseMs?: number;
+    random?: () => number;
+  }
+
+  /** The job runner as the service runs it: sending, planning and write-back are job kinds. */
+  function dispatcherWith(s: Store, client: ChannelTalkClient, logger: pino.Logger, extra: Partial<SendOptions> = {}): Pick<JobRunner, 'start' | 'stop'> {
+    const o: SendOptions = { clientFor: () => client, logger, sendMaxAgeMs: 60 * 60_000, ...extra };
     const leaseMs = o.leaseMs ?? 30_000;
+    const random = o.random ? { random: o.random } : {};
     const jobs: JobRunner = new JobRunner({
       db: s.db,
       ops: new JobOps(s.db, s.dialect),
-      owner: o.instanceId,
+      owner: 'test',
       logger,
-      ...(o.random ? { random: o.random } : {}),
+      ...random,
       // Only the kinds a dispatcher test makes; the service registers every kind (registerJobHandlers).
       handlers: Object.values({
-        planRun: planRunHandler({ db: s.db, clientFor: o.clientFor, curations: () => pack, delayScale: 0, maxAgeMs: o.sendMaxAgeMs, leaseMs, ...(o.random ? { random: o.random } : {}), onPlanned: () => d.wake() }),
+        sendMessage: sendMessageHandler({ db: s.db, clientFor: o.clientFor, delayScale: 0, instanceId: 'test', sendMaxAgeMs: o.sendMaxAgeMs, leaseMs, ...random }),
+        planRun: planRunHandler({ db: s.db, clientFor: o.clientFor, curations: () => pack, delayScale: 0, maxAgeMs: o.sendMaxAgeMs, leaseMs, ...random, onPlanned: () => jobs.wake() }),
         writeBack: writeBackHandler({ db: s.db, clientFor: o.clientFor, maxAgeMs: o.sendMaxAgeMs, leaseMs }),
       }),
     });
-    return {
-      start: () => {
-        d.start();
-        jobs.start();
-      },
-      stop: async (graceMs: number) => {
-        await Promise.all([d.stop(graceMs), jobs.stop(graceMs)]);
-      },
-    };
+    return jobs;
   }
 
   const fakeClient = (): ChannelTalkClient => new ChannelTalkClient({ baseUrl: fake.url, accessKey: KEY, accessSecret: SECRET });

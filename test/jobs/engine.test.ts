@@ -19,8 +19,8 @@ const DB_KINDS = await freshDatabases();
 const LEASES = new Map([['t', 10_000]]);
 const silent = pino({ level: 'silent' });
 
-const asJob = (r: { id: number; kind: string; key: string | null; attempts: number; run_at: number; created_at: number; lane: string | null; locked_until: number | null }): Job<unknown> => ({
-  id: r.id, kind: r.kind, key: r.key, payload: null, attempts: r.attempts, runAt: r.run_at, createdAt: r.created_at, lane: r.lane, leaseEnd: r.locked_until ?? 0,
+const asJob = (r: { id: number; kind: string; key: string | null; attempts: number; run_at: number; created_at: number; lane: string | null; pool: string | null; locked_until: number | null }): Job<unknown> => ({
+  id: r.id, kind: r.kind, key: r.key, payload: null, attempts: r.attempts, runAt: r.run_at, createdAt: r.created_at, lane: r.lane, pool: r.pool, leaseEnd: r.locked_until ?? 0,
 });
 
 for (const kind of DB_KINDS) {

@@ -19,6 +19,8 @@ export interface EnqueueSpec {
   runAt?: number;
   /** Serialization key (see JobsTable.lane). */
   lane?: string | null;
+  /** Concurrency group (see JobsTable.pool). */
+  pool?: string | null;
   maxAttempts?: number | null;
   maxAgeMs?: number | null;
   /** When the work began, for its maximum age; defaults to now. */
@@ -38,11 +40,17 @@ export async function enqueueJob(db: Db, spec: EnqueueSpec, now: number): Promis
       max_age_ms: spec.maxAgeMs ?? null,
       created_at: spec.createdAt ?? now,
       lane: spec.lane ?? null,
+      pool: spec.pool ?? null,
       state: 'pending',
     })
     .onConflict((oc) => oc.column('key').doNothing())
     .executeTakeFirst();
   return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+/** The claim's condition that leaves out full pools (none: nothing added). */
+function notInPools(pools: readonly string[]) {
+  return pools.length > 0 ? sql` AND (j.pool IS NULL OR j.pool NOT IN (${sql.join(pools)}))` : sql``;
 }
 
 export class JobOps {
@@ -66,6 +74,11 @@ export class JobOps {
     return Number(res.numUpdatedRows) > 0;
   }
 
+  /**
+   * Running jobs whose lease ended (their instance died or stalled) wait
+   * again. `expiredBefore` defaults to now; a lone SQLite process passes
+   * +Infinity at start, since every claim left is its own dead one.
+   */
   async reclaimExpired(now: number, expiredBefore = now): Promise<number> {
     const res = await this.db
       .updateTable('jobs')
@@ -78,9 +91,11 @@ export class JobOps {
 
   /**
    * Claims up to `limit` due jobs of `kinds`, each with its kind's lease. A
-   * job whose lane has a running job, or an earlier waiting one, stays.
+   * job whose lane has a running job, or an earlier waiting one, stays; so
+   * does a job of a pool in `skipPools` (full on this instance). Pass the
+   * runner's transaction as `db` to do more in the claim's commit.
    */
-  async claim(now: number, limit: number, owner: string, leases: ReadonlyMap<string, number>): Promise<JobRow[]> {
+  async claim(now: number, limit: number, owner: string, leases: ReadonlyMap<string, number>, skipPools: readonly string[] = [], db: Db = this.db): Promise<JobRow[]> {
     if (leases.size === 0 || limit <= 0) return [];
     const kinds = [...leases.keys()];
     const lease = sql.join(
@@ -92,7 +107,7 @@ export class JobOps {
         locked_until = CASE kind ${lease} END
       WHERE id IN (
         SELECT j.id FROM jobs j
-        WHERE j.state = 'pending' AND j.run_at <= ${now} AND j.kind IN (${sql.join(kinds)})
+        WHERE j.state = 'pending' AND j.run_at <= ${now} AND j.kind IN (${sql.join(kinds)})${notInPools(skipPools)}
           AND (j.lane IS NULL OR (
             NOT EXISTS (SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.lane IS NOT NULL AND r.lane = j.lane)
             AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.state = 'pending' AND e.lane IS NOT NULL AND e.lane = j.lane
@@ -100,18 +115,34 @@ export class JobOps {
         ORDER BY j.run_at, j.id
         LIMIT ${limit}${this.skipLocked}
       )
-      RETURNING *`.execute(this.db);
+      RETURNING *`.execute(db);
     return rows.sort((a, b) => a.run_at - b.run_at || a.id - b.id);
   }
 
   /**
-   * When the runner must look again: the earliest due time of a job that
-   * could be claimed (not held behind its lane), or a lease's end. Null: nothing waits.
+   * Gives claimed jobs back untouched, inside the claim's transaction: due
+   * as before, the claim not counted as an attempt (a pool was full).
    */
-  async nextWakeAt(kinds: readonly string[]): Promise<number | null> {
+  async release(trx: Transaction<Database>, ids: readonly number[], owner: string): Promise<void> {
+    if (ids.length === 0) return;
+    await trx
+      .updateTable('jobs')
+      .set((eb) => ({ state: 'pending', locked_by: null, locked_until: null, attempts: eb('attempts', '-', 1) }))
+      .where('id', 'in', ids)
+      .where('state', '=', 'running')
+      .where('locked_by', '=', owner)
+      .execute();
+  }
+
+  /**
+   * When the runner must look again: the earliest due time of a job that
+   * could be claimed (not held behind its lane, not in a full pool), or a
+   * lease's end. Null: nothing waits.
+   */
+  async nextWakeAt(kinds: readonly string[], skipPools: readonly string[] = []): Promise<number | null> {
     if (kinds.length === 0) return null;
     const { rows } = await sql<{ due: number | string | null; lease: number | string | null }>`
-      SELECT (SELECT MIN(j.run_at) FROM jobs j WHERE j.state = 'pending' AND j.kind IN (${sql.join(kinds)})
+      SELECT (SELECT MIN(j.run_at) FROM jobs j WHERE j.state = 'pending' AND j.kind IN (${sql.join(kinds)})${notInPools(skipPools)}
                 AND (j.lane IS NULL OR NOT EXISTS (SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.lane IS NOT NULL AND r.lane = j.lane))) AS due,
              (SELECT MIN(locked_until) FROM jobs WHERE state = 'running') AS lease`.execute(this.db);
     const ts = [rows[0]?.due, rows[0]?.lease].filter((t) => t !== null && t !== undefined).map(Number);
