@@ -166,6 +166,38 @@ for (const kind of DB_KINDS) {
       await runner.stop(1_000);
     });
 
+    test('a job that became due a moment after the claim is taken at once, not after a pause', async () => {
+      await clear();
+      const due = 2_000_000;
+      await ops.enqueue({ kind: 't', payload: { n: 1 }, runAt: due }, due - 10);
+      // The claim looks 1 ms early; by the time the runner asks what is next, the job is due.
+      let calls = 0;
+      const now = () => (calls++ === 0 ? due - 1 : due);
+      const timers: number[] = [];
+      const schedule: Schedule = (ms) => {
+        timers.push(ms);
+        return () => {};
+      };
+      const ran: number[] = [];
+      const handler: JobHandler<{ n: number }> = {
+        kind: 't',
+        parse: (p) => p as { n: number },
+        leaseMs: 10_000,
+        run: (job) => {
+          ran.push(job.payload.n);
+          return Promise.resolve<JobOutcome>({ kind: 'done' });
+        },
+      };
+      const runner = new JobRunner({ db: store.db, ops, handlers: [handler], owner: 'i', logger: silent, now, schedule });
+      runner.start();
+      try {
+        await eventually(() => ran.length === 1, 5_000, 'the job to run without a timer firing');
+      } finally {
+        await runner.stop(1_000);
+      }
+      assert.deepEqual(timers, [], 'no pause before it');
+    });
+
     test('a recurring job runs again under the same key, once', async () => {
       await clear();
       let now = 5_000;
