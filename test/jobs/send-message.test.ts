@@ -36,11 +36,12 @@ function item(event: Event, runId: string, delays: number[], at: number): Intake
 /** A Channel Talk that answers every send with `status` and counts the requests per chat. */
 function channelTalk(status: number) {
   const sent: string[] = [];
-  const fetchImpl: typeof fetch = async (input) => {
-    const chat = /user-chats\/([^/]+)\/messages/.exec(String(input))?.[1] ?? '?';
+  const fetchImpl: typeof fetch = (input) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const chat = /user-chats\/([^/]+)\/messages/.exec(url)?.[1] ?? '?';
     sent.push(chat);
     const body = status === 200 ? { message: { id: `ct-${sent.length}` } } : { type: 'error', status, errors: [{ message: 'unavailable' }] };
-    return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+    return Promise.resolve(new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }));
   };
   const client = new ChannelTalkClient({ baseUrl: 'http://channeltalk.invalid', accessKey: 'k', accessSecret: 's', fetch: fetchImpl, timeoutMs: 5_000 });
   return { client, sent };
@@ -153,12 +154,12 @@ for (const kind of DB_KINDS) {
       try {
         await eventually(() => settled.length === 1 || undefined, 10_000, 'the first attempt');
         assert.deepEqual(settled, ['sendMessage:retry'], 'older than the maximum age since it was due, yet retried: the age counts from the first attempt');
-        let m = await msg();
+        const m = await msg();
         assert.equal(m.state, 'pending');
         assert.equal(m.attempts, 1);
         assert.equal(m.first_attempt_at, firstAt);
         assert.equal(m.reason, 'server_error 503');
-        let j = await job();
+        const j = await job();
         assert.equal(j.state, 'pending');
         assert.equal(j.run_at, m.due_at, 'the job is due when the message is');
         assert.ok(j.run_at > firstAt && j.run_at <= firstAt + 500, `backoff of attempt 1 is within 0.5 s: ${j.run_at - firstAt}`);
