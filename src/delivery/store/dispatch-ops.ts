@@ -68,17 +68,19 @@ export function messageToSend(db: Kysely<Database>, runId: string, seq: number):
  * Inside the claim's transaction: the claimed jobs' messages are in flight
  * (`sending`, with the job's owner and lease), unless they stopped being
  * live meanwhile (a takeover cancelled them: the job then sends nothing).
- * One statement by primary key, in the claim's commit.
+ * One statement by primary key, in the claim's commit; returns the messages
+ * now in flight, so the send needs no read of its own.
  */
-export async function markInFlightTx(trx: Transaction<Database>, ms: ReadonlyArray<{ runId: string; seq: number; leaseEnd: number }>, owner: string): Promise<void> {
-  if (ms.length === 0) return;
+export async function markInFlightTx(trx: Transaction<Database>, ms: ReadonlyArray<{ runId: string; seq: number; leaseEnd: number }>, owner: string): Promise<ClaimedMessage[]> {
+  if (ms.length === 0) return [];
   // One claim gives every job of a kind the same lease end.
   const leaseEnd = Math.max(...ms.map((m) => m.leaseEnd));
-  await trx
+  return trx
     .updateTable('messages')
     .set({ state: 'sending', claimed_by: owner, claim_until: leaseEnd })
     .where('state', 'in', LIVE_MESSAGE_STATES)
     .where((eb) => eb.or(ms.map((m) => eb.and([eb('run_id', '=', m.runId), eb('seq', '=', m.seq)]))))
+    .returningAll()
     .execute();
 }
 

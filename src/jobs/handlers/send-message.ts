@@ -44,20 +44,28 @@ export interface SendMessageDeps {
 type Payload = JobPayloads['sendMessage'];
 
 export function sendMessageHandler(d: SendMessageDeps): JobHandler<Payload> & { kind: 'sendMessage' } {
+  // What the claim's in-flight mark returned, per job (null: the message was no
+  // longer live), so a send does not wait for a read behind other commits.
+  const inFlight = new Map<number, ClaimedMessage | null>();
   return {
     kind: 'sendMessage',
     parse: messagePayload,
     leaseMs: d.leaseMs,
     // No maxAgeMs for the engine: a send's age counts from its first attempt
     // (a message due while the service was down still gets its full time once
-    // it starts), which only the message row knows. send() applies it.
+    // it starts), which only the message row knows. failed() applies it.
     ...(d.perChannel !== undefined ? { poolLimit: d.perChannel } : {}),
-    claimed: (trx, jobs, owner) => markInFlightTx(trx, jobs.map((j) => ({ ...j.payload, leaseEnd: j.leaseEnd })), owner),
+    async claimed(trx, jobs, owner) {
+      const marked = await markInFlightTx(trx, jobs.map((j) => ({ ...j.payload, leaseEnd: j.leaseEnd })), owner);
+      for (const j of jobs) inFlight.set(j.id, marked.find((m) => m.run_id === j.payload.runId && m.seq === j.payload.seq) ?? null);
+    },
     async run(job, ctx): Promise<JobOutcome> {
-      const m = await messageToSend(d.db, job.payload.runId, job.payload.seq);
+      const known = inFlight.get(job.id);
+      inFlight.delete(job.id);
+      const m = known !== undefined ? known : await messageToSend(d.db, job.payload.runId, job.payload.seq);
       // Cancelled by a takeover, or already settled by another instance: nothing to send.
       if (!m || !(LIVE_MESSAGE_STATES as readonly string[]).includes(m.state)) {
-        ctx.logger.debug({ runId: job.payload.runId, seq: job.payload.seq, state: m?.state ?? 'gone' }, 'message no longer due; nothing sent');
+        ctx.logger.debug({ runId: job.payload.runId, seq: job.payload.seq, state: m?.state ?? 'not live' }, 'message no longer due; nothing sent');
         return { kind: 'done' };
       }
       return send(d, job, ctx, m);
