@@ -62,23 +62,25 @@ export async function settle(
   return db.transaction().execute(async (trx) => {
     const chat = chatOfLane(job.lane);
     if (chat !== null) await lockChat(trx, chat, now);
-    if (!(await ops.holds(trx, job.id, owner))) return 'lost' as const;
+    let held: boolean;
     switch (final.kind) {
       case 'done':
         // Deleted before the handler's writes, so a recurring job may enqueue its next occurrence under the same key.
-        await ops.remove(trx, job.id);
+        held = await ops.remove(trx, job.id, owner);
         break;
       case 'retry':
-        await ops.reschedule(trx, job.id, final.at, final.reason);
+        held = await ops.reschedule(trx, job.id, owner, final.at, final.reason);
         break;
       case 'fail':
-        await ops.fail(trx, job.id, final.reason);
+        held = await ops.fail(trx, job.id, owner, final.reason);
         break;
       default: {
         const unknown: never = final;
         throw new Error(`unknown job outcome ${JSON.stringify(unknown)}`);
       }
     }
+    // No longer ours: nothing was changed (the chat lock taken above is only a lock).
+    if (!held) return 'lost' as const;
     await outcome.write?.(trx, final);
     return final;
   });

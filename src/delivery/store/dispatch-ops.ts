@@ -84,6 +84,10 @@ export async function markInFlightTx(trx: Transaction<Database>, ms: ReadonlyArr
     .execute();
 }
 
+// The three outcomes of a send, inside its job's settle, which has taken the
+// chat's lock first (the job's lane is the chat), as every transaction that
+// moves a chat's queue does: one lock order, no deadlock.
+
 /** Marks a message sent and makes the next one due (its job enqueued); returns what became of its run. */
 export async function markSentTx(
   trx: Transaction<Database>,
@@ -93,8 +97,6 @@ export async function markSentTx(
   delayScale: number,
   attempt?: AttemptRecord,
 ): Promise<'next' | 'completed' | 'fallback' | 'stopped'> {
-  // The chat's row first, as in every transaction that moves a chat's queue: one lock order, no deadlock.
-  await lockChat(trx, m.chat_id, sentAt);
   if (attempt) await writeAttempt(trx, attempt);
   await trx
     .updateTable('messages')
@@ -143,7 +145,6 @@ export async function markRetryTx(
   delayScale: number,
   attempt?: AttemptRecord,
 ): Promise<void> {
-  await lockChat(trx, m.chat_id, now);
   if (attempt) await writeAttempt(trx, attempt);
   const run = await trx.selectFrom('runs').select('state').where('id', '=', m.run_id).executeTakeFirst();
   // A run that ended meanwhile (a takeover) sends nothing more; its job, when due, finds the message cancelled.
@@ -160,7 +161,6 @@ export async function markRetryTx(
 
 /** A permanent failure: the message fails, the rest of its run is skipped, the chat moves on. */
 export async function markFailedTx(trx: Transaction<Database>, m: ClaimedMessage, reason: string, now: number, delayScale: number, attempt?: AttemptRecord): Promise<void> {
-  await lockChat(trx, m.chat_id, now);
   if (attempt) await writeAttempt(trx, attempt);
   await trx
     .updateTable('messages')

@@ -149,24 +149,34 @@ export class JobOps {
     return ts.length === 0 ? null : Math.min(...ts);
   }
 
-  /** Inside settle's transaction: whether `owner` still holds the job (locks the row on PostgreSQL). */
-  async holds(trx: Transaction<Database>, id: number, owner: string): Promise<boolean> {
-    const lock = this.dialect === 'postgres' ? sql` FOR UPDATE` : sql``;
-    const { rows } = await sql<{ id: number }>`SELECT id FROM jobs WHERE id = ${id} AND state = 'running' AND locked_by = ${owner}${lock}`.execute(trx);
-    return rows.length > 0;
+  // Inside settle's transaction, each only while `owner` still holds the job
+  // (running, locked by it): false when another instance took it over. The
+  // condition is the statement's own, so checking and changing the row is one
+  // statement (and on PostgreSQL takes the row's lock).
+
+  async remove(trx: Transaction<Database>, id: number, owner: string): Promise<boolean> {
+    const res = await trx.deleteFrom('jobs').where('id', '=', id).where('state', '=', 'running').where('locked_by', '=', owner).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
   }
 
-  async remove(trx: Transaction<Database>, id: number): Promise<void> {
-    await trx.deleteFrom('jobs').where('id', '=', id).execute();
-  }
-
-  async reschedule(trx: Transaction<Database>, id: number, runAt: number, error: string): Promise<void> {
-    await trx.updateTable('jobs').set({ state: 'pending', run_at: runAt, locked_by: null, locked_until: null, last_error: error }).where('id', '=', id).execute();
+  async reschedule(trx: Transaction<Database>, id: number, owner: string, runAt: number, error: string): Promise<boolean> {
+    return this.changeHeld(trx, id, owner, { state: 'pending', run_at: runAt, last_error: error });
   }
 
   /** A failed job stays, with its reason, for the operator (and its key keeps a duplicate from redoing it). */
-  async fail(trx: Transaction<Database>, id: number, error: string): Promise<void> {
-    await trx.updateTable('jobs').set({ state: 'failed', locked_by: null, locked_until: null, last_error: error }).where('id', '=', id).execute();
+  async fail(trx: Transaction<Database>, id: number, owner: string, error: string): Promise<boolean> {
+    return this.changeHeld(trx, id, owner, { state: 'failed', last_error: error });
+  }
+
+  private async changeHeld(trx: Transaction<Database>, id: number, owner: string, set: { state: 'pending' | 'failed'; run_at?: number; last_error: string }): Promise<boolean> {
+    const res = await trx
+      .updateTable('jobs')
+      .set({ ...set, locked_by: null, locked_until: null })
+      .where('id', '=', id)
+      .where('state', '=', 'running')
+      .where('locked_by', '=', owner)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
   }
 
   /** Jobs waiting or running, for /metrics and tests. */
