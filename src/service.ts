@@ -42,9 +42,9 @@ export class StartupError extends Error {}
 
 /**
  * The job runner's slots: sends take at most SEND_SLOTS per channel (their
- * pool; half of it per channel when there are several), as many as the
- * dispatcher had before sending became a job kind, and OTHER_SLOTS stay for
- * planning, write-back and the webhook's jobs beside a full channel.
+ * pool; half of it per channel when there are several), as many as sending
+ * had before it became a job kind, and OTHER_SLOTS stay for planning,
+ * write-back and the webhook's jobs beside a full channel.
  */
 const SEND_SLOTS = 16;
 const OTHER_SLOTS = 8;
