@@ -41,10 +41,10 @@ export interface Service {
 export class StartupError extends Error {}
 
 /**
- * The job runner's slots: sends take at most SEND_SLOTS per channel (their
- * pool; half of it per channel when there are several), as many as sending
- * had before it became a job kind, and OTHER_SLOTS stay for planning,
- * write-back and the webhook's jobs beside a full channel.
+ * The job runner's slots: sends take at most SEND_SLOTS at once (as many as
+ * sending had before it became a job kind), each channel at most half of
+ * them when there are several, and OTHER_SLOTS stay for planning, write-back
+ * and the webhook's jobs however busy sending is.
  */
 const SEND_SLOTS = 16;
 const OTHER_SLOTS = 8;
@@ -112,6 +112,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
         leaseMs,
         // With several channels each may use half of the send slots, so one channel's outage or rate limit never takes them all.
         perChannel: channels.channels.length > 1 ? Math.max(2, Math.floor(SEND_SLOTS / 2)) : SEND_SLOTS,
+        maxInFlight: SEND_SLOTS,
         instanceId,
         onAttempt: (outcome, status, latencyMs) => metrics.sendAttempt(outcome, status, latencyMs / 1000),
         onRunFinished: (state) => metrics.runFinished(state),

@@ -45,8 +45,9 @@ export interface RunnerOptions {
 
 export class JobRunner {
   private readonly inflight = new Set<Promise<void>>();
-  /** Jobs running per pool, and each pool's limit (its kind's poolLimit). */
+  /** Jobs running per pool and per kind, and each pool's limit (its kind's poolLimit). */
   private readonly inflightByPool = new Map<string, number>();
+  private readonly inflightByKind = new Map<string, number>();
   private readonly poolLimits = new Map<string, number>();
   /** Passes in a row that found work due, yet claimed nothing. */
   private dueButUnclaimed = 0;
@@ -119,7 +120,7 @@ export class JobRunner {
         await this.sleep(null);
         continue;
       }
-      const next = await this.o.ops.nextWakeAt([...this.byKind.keys()], this.fullPools()).catch(() => null);
+      const next = await this.o.ops.nextWakeAt([...this.openLeases().keys()], this.fullPools()).catch(() => null);
       const safety = this.o.safetyMs ?? null;
       const until = next === null ? null : Math.max(0, next - this.now());
       if (until === 0) {
@@ -145,14 +146,24 @@ export class JobRunner {
     this.o.onClaim?.();
     // One transaction, one commit: the claim, what a full pool gives back, and the handlers' own marks.
     const rows = await this.o.db.transaction().execute(async (trx) => {
-      const claimed = await this.o.ops.claim(now, room, this.o.owner, this.leases, this.fullPools(), trx);
-      const { keep, over } = this.withinPools(claimed);
+      const claimed = await this.o.ops.claim(now, room, this.o.owner, this.openLeases(), this.fullPools(), trx);
+      const { keep, over } = this.withinRoom(claimed);
       await this.o.ops.release(trx, over.map((r) => r.id), this.o.owner);
       await this.announce(trx, keep);
       return keep;
     });
-    for (const row of rows) this.track(this.runOne(row), row.pool);
+    for (const row of rows) this.track(this.runOne(row), row);
     return rows.length;
+  }
+
+  /** The kinds below their maxRunning, with their leases: a full kind is not claimed (nor waited for) until one of its jobs ends. */
+  private openLeases(): Map<string, number> {
+    const open = new Map<string, number>();
+    for (const [kind, lease] of this.leases) {
+      const max = this.byKind.get(kind)?.maxRunning;
+      if (max === undefined || (this.inflightByKind.get(kind) ?? 0) < max) open.set(kind, lease);
+    }
+    return open;
   }
 
   /** Pools at their limit on this instance: the claim and the wake-up time leave them out until one of their jobs ends. */
@@ -161,26 +172,29 @@ export class JobRunner {
   }
 
   /**
-   * The claim cannot count per pool, so a pool below its limit may get more
-   * than its room in one claim: keep what fits, give the rest back.
+   * The claim cannot count per pool or kind, so a pool or kind below its
+   * limit may get more than its room in one claim: keep what fits, give the
+   * rest back.
    */
-  private withinPools(rows: readonly JobRow[]): { keep: JobRow[]; over: JobRow[] } {
+  private withinRoom(rows: readonly JobRow[]): { keep: JobRow[]; over: JobRow[] } {
     const keep: JobRow[] = [];
     const over: JobRow[] = [];
-    const counted = new Map(this.inflightByPool);
+    const pools = new Map(this.inflightByPool);
+    const kinds = new Map(this.inflightByKind);
     for (const row of rows) {
-      const limit = this.byKind.get(row.kind)?.poolLimit;
-      if (row.pool === null || limit === undefined) {
-        keep.push(row);
-        continue;
-      }
-      const n = counted.get(row.pool) ?? 0;
-      if (n >= limit) {
+      const h = this.byKind.get(row.kind);
+      const inKind = kinds.get(row.kind) ?? 0;
+      const inPool = row.pool === null ? 0 : (pools.get(row.pool) ?? 0);
+      const poolFull = row.pool !== null && h?.poolLimit !== undefined && inPool >= h.poolLimit;
+      if (poolFull || (h?.maxRunning !== undefined && inKind >= h.maxRunning)) {
         over.push(row);
         continue;
       }
-      counted.set(row.pool, n + 1);
-      this.poolLimits.set(row.pool, limit);
+      kinds.set(row.kind, inKind + 1);
+      if (row.pool !== null) {
+        pools.set(row.pool, inPool + 1);
+        if (h?.poolLimit !== undefined) this.poolLimits.set(row.pool, h.poolLimit);
+      }
       keep.push(row);
     }
     return { keep, over };
@@ -262,16 +276,17 @@ export class JobRunner {
     }
   }
 
-  private track(p: Promise<void>, pool: string | null): void {
-    if (pool !== null) this.inflightByPool.set(pool, (this.inflightByPool.get(pool) ?? 0) + 1);
+  private track(p: Promise<void>, row: JobRow): void {
+    const counters: Array<[Map<string, number>, string]> = [[this.inflightByKind, row.kind], ...(row.pool !== null ? [[this.inflightByPool, row.pool] as [Map<string, number>, string]] : [])];
+    for (const [m, k] of counters) m.set(k, (m.get(k) ?? 0) + 1);
     const tracked: Promise<void> = p
       .catch((err: unknown) => this.o.logger.error({ err: errInfo(err) }, 'jobs: unexpected error'))
       .finally(() => {
         this.inflight.delete(tracked);
-        if (pool !== null) {
-          const n = (this.inflightByPool.get(pool) ?? 1) - 1;
-          if (n <= 0) this.inflightByPool.delete(pool);
-          else this.inflightByPool.set(pool, n);
+        for (const [m, k] of counters) {
+          const n = (m.get(k) ?? 1) - 1;
+          if (n <= 0) m.delete(k);
+          else m.set(k, n);
         }
         this.wake();
       });

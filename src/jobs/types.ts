@@ -72,6 +72,8 @@ export interface JobHandler<P> {
    * work cannot take every slot of the runner.
    */
   poolLimit?: number;
+  /** At most this many jobs of this kind run at once on this instance (unset: the runner's concurrency). */
+  maxRunning?: number;
   /**
    * Runs inside the claim's transaction, for this kind's jobs just claimed
    * (payloads parsed; a bad payload is left out and fails in run): marks

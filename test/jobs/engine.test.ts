@@ -201,6 +201,74 @@ for (const kind of DB_KINDS) {
       assert.equal(timersBeforeRun, 0, `no pause before it: ${timers.join(', ')}`);
     });
 
+    test('a pool and a kind each run at most their limit at once, and other work still gets the slots', async () => {
+      await clear();
+      const now = 3_000_000;
+      // Kind p: two pools of 4 jobs each, at most 2 per pool. Kind k: 4 jobs, at most 1 at once. Kind free: unbounded.
+      for (let i = 0; i < 4; i++) {
+        await ops.enqueue({ kind: 'p', payload: { i }, pool: 'send:A', runAt: now - 100 + i }, now);
+        await ops.enqueue({ kind: 'p', payload: { i }, pool: 'send:B', runAt: now - 50 + i }, now);
+        await ops.enqueue({ kind: 'k', payload: { i }, runAt: now - 90 + i }, now);
+      }
+      await ops.enqueue({ kind: 'free', payload: {}, runAt: now }, now);
+      const running = new Map<string, number>();
+      const peak = new Map<string, number>();
+      const done: string[] = [];
+      const gates: Array<() => void> = [];
+      const attempts: number[] = [];
+      const hold = (name: string, group: (p: { i: number }, job: Job<{ i: number }>) => string, extra: Partial<JobHandler<{ i: number }>>): JobHandler<{ i: number }> => ({
+        kind: name,
+        parse: (p) => p as { i: number },
+        leaseMs: 10_000,
+        ...extra,
+        run: async (job) => {
+          attempts.push(job.attempts);
+          const g = group(job.payload, job);
+          running.set(g, (running.get(g) ?? 0) + 1);
+          peak.set(g, Math.max(peak.get(g) ?? 0, running.get(g)!));
+          await new Promise<void>((r) => gates.push(r));
+          running.set(g, running.get(g)! - 1);
+          done.push(g);
+          return { kind: 'done' };
+        },
+      });
+      const free: JobHandler<unknown> = {
+        kind: 'free',
+        parse: (p) => p,
+        leaseMs: 10_000,
+        run: () => {
+          done.push('free');
+          return Promise.resolve<JobOutcome>({ kind: 'done' });
+        },
+      };
+      const runner = new JobRunner({
+        db: store.db,
+        ops,
+        owner: 'i',
+        logger: silent,
+        concurrency: 10,
+        now: () => now,
+        handlers: [hold('p', (_p, job) => job.pool ?? '?', { poolLimit: 2 }), hold('k', () => 'k', { maxRunning: 1 }), free],
+      });
+      runner.start();
+      try {
+        await eventually(() => (done.includes('free') && running.get('send:A') === 2 && running.get('send:B') === 2 && running.get('k') === 1) || undefined, 5_000, 'each group at its limit');
+        await new Promise((r) => setTimeout(r, 200));
+        assert.deepEqual([running.get('send:A'), running.get('send:B'), running.get('k')], [2, 2, 1], 'no more while they hold their slots');
+        await eventually(() => {
+          gates.splice(0).forEach((r) => r());
+          return done.length === 13 || undefined;
+        }, 5_000, 'everything to run once released');
+      } finally {
+        gates.splice(0).forEach((r) => r());
+        await runner.stop(1_000);
+      }
+      assert.deepEqual([peak.get('send:A'), peak.get('send:B'), peak.get('k')], [2, 2, 1]);
+      const left = await store.db.selectFrom('jobs').selectAll().execute();
+      assert.deepEqual(left, [], 'every job done');
+      assert.deepEqual(attempts, Array.from({ length: 12 }, () => 1), 'each ran once, on its first attempt: a claim given back is not counted');
+    });
+
     test('a recurring job runs again under the same key, once', async () => {
       await clear();
       let now = 5_000;

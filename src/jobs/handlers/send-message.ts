@@ -33,6 +33,8 @@ export interface SendMessageDeps {
   leaseMs: number;
   /** Sends in flight per Channel Talk channel (the job's pool), so one channel's outage or rate limit cannot take every slot. */
   perChannel?: number;
+  /** Sends in flight at once, all channels together, so the runner keeps slots for its other kinds. */
+  maxInFlight?: number;
   /** Recorded with each attempt. */
   instanceId: string;
   random?: () => number;
@@ -55,6 +57,7 @@ export function sendMessageHandler(d: SendMessageDeps): JobHandler<Payload> & { 
     // (a message due while the service was down still gets its full time once
     // it starts), which only the message row knows. failed() applies it.
     ...(d.perChannel !== undefined ? { poolLimit: d.perChannel } : {}),
+    ...(d.maxInFlight !== undefined ? { maxRunning: d.maxInFlight } : {}),
     async claimed(trx, jobs, owner) {
       const marked = await markInFlightTx(trx, jobs.map((j) => ({ ...j.payload, leaseEnd: j.leaseEnd })), owner);
       for (const j of jobs) inFlight.set(j.id, marked.find((m) => m.run_id === j.payload.runId && m.seq === j.payload.seq) ?? null);
