@@ -102,6 +102,8 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
     logger: logger.child({ component: 'jobs' }),
     // SQLite has one writer, this process, which wakes the runner itself; on PostgreSQL other instances' leftovers need a look now and then.
     safetyMs: store.dialect === 'postgres' ? 30_000 : null,
+    // SQLite: one writer, an fsync per commit that holds the event loop; settles arriving together share one.
+    batchSettles: store.dialect === 'sqlite',
     concurrency: SEND_SLOTS + OTHER_SLOTS,
     handlers: registerJobHandlers({
       sendMessage: sendMessageHandler({

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../delivery/store/schema.js';
 import type { JobOps, JobRow } from '../delivery/store/job-ops.js';
 import { failureOutcome, settle, type Limits } from './settle.js';
+import { SettleBatcher } from './settle-batch.js';
 import type { Job, JobContext, JobHandler, JobOutcome } from './types.js';
 
 /** Timers the runner sleeps on; tests pass their own to see every sleep and fire it by hand. */
@@ -35,6 +36,8 @@ export interface RunnerOptions {
   concurrency?: number;
   /** Longest sleep while nothing is due: null on SQLite (never), a few tens of seconds on PostgreSQL. */
   safetyMs?: number | null;
+  /** Settles arriving together share one commit (SQLite: settle-batch.ts). */
+  batchSettles?: boolean;
   now?: () => number;
   random?: () => number;
   schedule?: Schedule;
@@ -62,6 +65,7 @@ export class JobRunner {
   private readonly random: () => number;
   private readonly schedule: Schedule;
   private readonly concurrency: number;
+  private readonly batcher: SettleBatcher | null;
 
   constructor(private readonly o: RunnerOptions) {
     for (const h of o.handlers) {
@@ -73,6 +77,7 @@ export class JobRunner {
     this.random = o.random ?? Math.random;
     this.schedule = o.schedule ?? realSchedule;
     this.concurrency = o.concurrency ?? 8;
+    this.batcher = o.batchSettles ? new SettleBatcher(o.db, o.ops) : null;
   }
 
   start(): void {
@@ -245,7 +250,9 @@ export class JobRunner {
       failure: (err, write) => ({ ...failureOutcome(err, base, limits, this.now(), this.random), ...(write ? { write } : {}) }),
     };
     const outcome = await this.outcomeOf(h, row, base, ctx);
-    const applied = await settle(this.o.db, this.o.ops, base, this.o.owner, outcome, limits, this.now());
+    const applied = this.batcher
+      ? await this.batcher.settle(base, this.o.owner, outcome, limits, this.now())
+      : await settle(this.o.db, this.o.ops, base, this.o.owner, outcome, limits, this.now());
     this.o.onSettled?.(row.kind, applied === 'lost' ? 'lost' : applied.kind);
     if (applied !== 'lost') {
       try {

@@ -1,6 +1,8 @@
 import { claimPlanning } from '../support/jobs.js';
 import { sendOps } from '../support/sends.js';
 import { completePlanningTx, failPlanningTx } from '../../src/delivery/store/dispatch-ops.js';
+import { lockChat } from '../../src/delivery/store/chat-queue.js';
+import { sql } from 'kysely';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../src/delivery/store/store.js';
@@ -220,6 +222,33 @@ for (const kind of DB_KINDS) {
     });
 
     if (kind.name === 'postgres') {
+      test("the chat lock holds another transaction off until commit, and leaves the chat's row as it was", async () => {
+        await store.db.transaction().execute((trx) => lockChat(trx, 'lock-chat', 1_000));
+        let release = () => {};
+        const held = new Promise<void>((r) => (release = r));
+        let locked = () => {};
+        const isLocked = new Promise<void>((r) => (locked = r));
+        const first = store.db.transaction().execute(async (trx) => {
+          await lockChat(trx, 'lock-chat', 2_000);
+          locked();
+          await held;
+        });
+        await isLocked;
+        const second = await store.db
+          .transaction()
+          .execute(async (trx) => {
+            await sql`SET LOCAL lock_timeout = '300ms'`.execute(trx);
+            await lockChat(trx, 'lock-chat', 3_000);
+            return 'not blocked';
+          })
+          .catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
+        release();
+        await first;
+        assert.match(second, /lock/, 'the second transaction waited for the first one\'s lock');
+        const row = await store.db.selectFrom('chats').selectAll().where('chat_id', '=', 'lock-chat').executeTakeFirstOrThrow();
+        assert.equal(row.updated_at, 1_000, 'the row is not rewritten');
+      });
+
       test('concurrent claimers never get the same message (SKIP LOCKED)', async () => {
         for (let i = 0; i < 40; i++) await store.intake(item(opened(`pg-claim-${i}`), [{ runId: `r-pgc-${i}`, delays: [0] }], 1_000));
         const claims = await Promise.all(Array.from({ length: 4 }, (_, i) => sendOps(store).claimDue(1_000, 15, `inst-${i}`, 30_000)));

@@ -3,7 +3,7 @@
 // due only when the previous one succeeded, counted from its actual send.
 // A message that becomes due gets its sendMessage job in the same
 // transaction (makeDue), so a committed due message always has its job.
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Plan } from '../../curation/plan-types.js';
 import type { Database } from './schema.js';
 import { LIVE_MESSAGE_STATES } from '../run-lifecycle.js';
@@ -12,14 +12,21 @@ import { sendMessageJob, type LiveMessage } from '../../jobs/registry.js';
 
 /**
  * Serializes every transaction that changes which message of a chat is live.
- * In PostgreSQL the upsert holds the row lock until commit; SQLite has one
- * writer anyway.
+ * In PostgreSQL the upsert holds the row lock until commit, even though its
+ * update never applies (`WHERE false`: PostgreSQL locks the conflicting row
+ * before it checks the condition); SQLite has one writer anyway. Not
+ * rewriting an existing row keeps a page out of every such commit.
  */
 export async function lockChat(trx: Transaction<Database>, chatId: string, now: number): Promise<void> {
   await trx
     .insertInto('chats')
     .values({ chat_id: chatId, updated_at: now })
-    .onConflict((oc) => oc.column('chat_id').doUpdateSet({ updated_at: (eb) => eb.ref('excluded.updated_at') }))
+    .onConflict((oc) =>
+      oc
+        .column('chat_id')
+        .doUpdateSet({ updated_at: (eb) => eb.ref('excluded.updated_at') })
+        .where(sql<boolean>`false`),
+    )
     .execute();
 }
 
