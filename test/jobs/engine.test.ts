@@ -10,6 +10,7 @@ import { JobOps } from '../../src/delivery/store/job-ops.js';
 import { JobRunner, type Schedule } from '../../src/jobs/runner.js';
 import { settle, chatLane } from '../../src/jobs/settle.js';
 import { scheduleEvery } from '../../src/jobs/recurring.js';
+import { SettleBatcher } from '../../src/jobs/settle-batch.js';
 import type { Job, JobHandler, JobOutcome } from '../../src/jobs/types.js';
 import { ChannelTalkUnavailableError } from '../../src/channeltalk/errors.js';
 import { freshDatabases } from '../support/databases.js';
@@ -267,6 +268,45 @@ for (const kind of DB_KINDS) {
       const left = await store.db.selectFrom('jobs').selectAll().execute();
       assert.deepEqual(left, [], 'every job done');
       assert.deepEqual(attempts, Array.from({ length: 12 }, () => 1), 'each ran once, on its first attempt: a claim given back is not counted');
+    });
+
+    test('settles that arrive together share one transaction; a write that throws fails only its own job', async () => {
+      await clear();
+      for (let n = 0; n < 5; n++) await ops.enqueue({ kind: 't', key: `b${n}`, payload: { n }, lane: chatLane(`b${n}`) }, 0);
+      const rows = await ops.claim(10, 10, 'i', LEASES);
+      assert.equal(rows.length, 5);
+      let transactions = 0;
+      const counted = new Proxy(store.db, {
+        get(target, prop) {
+          if (prop === 'transaction') return () => (transactions++, target.transaction());
+          const v: unknown = Reflect.get(target, prop, target);
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      const batcher = new SettleBatcher(counted, ops);
+      const wrote: number[] = [];
+      const limits = { maxAttempts: null, maxAgeMs: null };
+      const results = await Promise.allSettled(
+        rows.map((r, n) =>
+          batcher.settle(asJob(r), 'i', { kind: 'done', write: () => (n === 3 ? Promise.reject(new Error('bad write')) : Promise.resolve(void wrote.push(n))) }, limits, 20),
+        ),
+      );
+      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      assert.match(String((results[3] as PromiseRejectedResult).reason), /bad write/);
+      // One batch (rolled back by the bad write), then each job on its own.
+      assert.equal(transactions, 6);
+      assert.deepEqual([...new Set(wrote)].sort(), [0, 1, 2, 4]);
+      const left = await store.db.selectFrom('jobs').select(['key', 'state']).execute();
+      assert.deepEqual(left, [{ key: 'b3', state: 'running' }], 'the failed settle left its job as it was (its lease returns it)');
+
+      await clear();
+      for (let n = 0; n < 5; n++) await ops.enqueue({ kind: 't', key: `c${n}`, payload: { n } }, 0);
+      const again = await ops.claim(10, 10, 'i', LEASES);
+      transactions = 0;
+      const ok = await Promise.all(again.map((r) => batcher.settle(asJob(r), 'i', { kind: 'done' }, limits, 20)));
+      assert.deepEqual(ok.map((o) => (o === 'lost' ? o : o.kind)), ['done', 'done', 'done', 'done', 'done']);
+      assert.equal(transactions, 1, 'five settles, one commit');
+      assert.deepEqual(await store.db.selectFrom('jobs').select('key').execute(), []);
     });
 
     test('a recurring job runs again under the same key, once', async () => {
