@@ -13,6 +13,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../delivery/store/schema.js';
 import type { JobOps } from '../delivery/store/job-ops.js';
+import { DatabaseBusyError } from '../delivery/store/busy.js';
 import { settle, settleIn, withinLimits, type Limits } from './settle.js';
 import type { Job, JobOutcome, SettledOutcome } from './types.js';
 
@@ -68,8 +69,13 @@ export class SettleBatcher {
           return out;
         });
         batch.forEach((w, i) => w.resolve(applied[i]!));
-      } catch {
-        // One bad write must not fail its neighbours: each on its own (a busy database fails each in turn, as alone).
+      } catch (err) {
+        // Busy is about the database, not the jobs (and was waited for already): each would only wait again.
+        if (err instanceof DatabaseBusyError) {
+          for (const w of batch) w.reject(err);
+          continue;
+        }
+        // One bad write must not fail its neighbours: each on its own.
         for (const w of batch) await this.alone(w);
       }
     }
