@@ -1,5 +1,6 @@
 // Assembles the running service from a Config: channels (clients and
-// curations), store, intake, dispatcher, HTTP app, console and metrics. Used
+// curations), store, intake, the job runner (sending, planning, write-back,
+// the webhook's health and sweep), HTTP app, console and metrics. Used
 // by `curation start` and by tests.
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
@@ -8,7 +9,6 @@ import type { Config } from './config.js';
 import { ChannelRegistry } from './channel-registry.js';
 import { Store } from './delivery/store/store.js';
 import { Intake } from './delivery/intake.js';
-import { Dispatcher } from './delivery/dispatcher.js';
 import { buildApp } from './server/app.js';
 import { registerConsole } from './server/console/index.js';
 import { Metrics, registerMetrics } from './server/metrics.js';
@@ -20,6 +20,7 @@ import { planRunHandler } from './jobs/handlers/plan-run.js';
 import { planEventHandler } from './jobs/handlers/plan-event.js';
 import { writeBackHandler } from './jobs/handlers/write-back.js';
 import { userEventHandler } from './jobs/handlers/user-event.js';
+import { sendMessageHandler } from './jobs/handlers/send-message.js';
 import { WebhookRuntime } from './webhook/runtime.js';
 import { webhookHealthHandler, webhookHealthKey } from './jobs/handlers/webhook-health.js';
 import { sweepHandler, sweepKey } from './jobs/handlers/sweep.js';
@@ -31,7 +32,7 @@ import type { SweepReason } from './webhook/sweep-log.js';
 export interface Service {
   app: FastifyInstance;
   store: Store;
-  dispatcher: Dispatcher;
+  /** Runs every kind of timed work, sending included. */
   jobs: JobRunner;
   channels: ChannelRegistry;
   metrics: Metrics;
@@ -42,6 +43,15 @@ export interface Service {
 }
 
 export class StartupError extends Error {}
+
+/**
+ * The job runner's slots: sends take at most SEND_SLOTS at once (as many as
+ * sending had before it became a job kind), each channel at most half of
+ * them when there are several, and OTHER_SLOTS stay for planning, write-back
+ * and the webhook's jobs however busy sending is.
+ */
+const SEND_SLOTS = 16;
+const OTHER_SLOTS = 8;
 
 export async function startService(config: Config, logger: Logger, opts: { fetch?: typeof fetch } = {}): Promise<Service> {
   const opened = await ChannelRegistry.open(config.channels, {
@@ -75,13 +85,12 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
   for (const c of channels.channels) metrics.watchRateLimits(() => c.client.stats);
 
   const instanceId = config.instanceId ?? `${hostname()}:${process.pid}`;
-  const concurrency = 16;
-  // A claim must outlive the slowest request, or a slow send would be taken over and sent twice.
-  const leaseMs = Math.max(config.claimLeaseMs, config.channelTalk.timeoutMs * 2);
+  // The config refuses a lease that a request's timeout could outlive, and each
+  // attempt's timeout is cut to end LEASE_MARGIN_MS before its lease: the lease
+  // is the setting as given.
+  const leaseMs = config.claimLeaseMs;
   const clientFor = (channelId: string | null) => channels.forChannelId(channelId)?.client;
   const jobOps = new JobOps(store.db, store.dialect);
-  // Wired below, once both exist: a plan wakes the dispatcher, a finished run the job runner (its write-back).
-  let wakeDispatcher = () => {};
   // The webhook runtime needs the intake, which needs the runner: its jobs reach it through this late binding.
   let webhookRuntime: WebhookRuntime | null = null;
   const runtime = (): WebhookRuntime => {
@@ -90,13 +99,16 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
   };
   // Why the next sweep of a channel runs, when something brought it forward (start-up, a lifted block).
   const sweepReasons = new Map<string, SweepReason>();
-  const jobs = new JobRunner({
+  const jobs: JobRunner = new JobRunner({
     db: store.db,
     ops: jobOps,
     owner: instanceId,
     logger: logger.child({ component: 'jobs' }),
     // SQLite has one writer, this process, which wakes the runner itself; on PostgreSQL other instances' leftovers need a look now and then.
     safetyMs: store.dialect === 'postgres' ? 30_000 : null,
+    // SQLite: one writer, an fsync per commit that holds the event loop; settles arriving together share one.
+    batchSettles: store.dialect === 'sqlite',
+    concurrency: SEND_SLOTS + OTHER_SLOTS,
     handlers: registerJobHandlers({
       planEvent: planEventHandler({
         db: store.db,
@@ -110,12 +122,22 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
             if (r.state === 'skipped') metrics.runFinished('skipped');
           }
           if (outcome.cancelledRuns > 0) metrics.runFinished('cancelled', outcome.cancelledRuns);
-          // A deferred run's planRun job, or a finished run's write-back, waits in the runner; a planned message in the dispatcher.
-          if (outcome.runs.length > 0 || outcome.cancelledRuns > 0) {
-            wakeDispatcher();
-            jobs.wake();
-          }
+          // A deferred run's planRun job, a planned message's sendMessage job: both wait in the runner.
+          if (outcome.runs.length > 0 || outcome.cancelledRuns > 0) jobs.wake();
         },
+      }),
+      sendMessage: sendMessageHandler({
+        db: store.db,
+        clientFor,
+        delayScale: config.delayScale,
+        sendMaxAgeMs: config.sendMaxAgeMs,
+        leaseMs,
+        // With several channels each may use half of the send slots, so one channel's outage or rate limit never takes them all.
+        perChannel: channels.channels.length > 1 ? Math.max(2, Math.floor(SEND_SLOTS / 2)) : SEND_SLOTS,
+        maxInFlight: SEND_SLOTS,
+        instanceId,
+        onAttempt: (outcome, status, latencyMs) => metrics.sendAttempt(outcome, status, latencyMs / 1000),
+        onRunFinished: (state) => metrics.runFinished(state),
       }),
       planRun: planRunHandler({
         db: store.db,
@@ -124,7 +146,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
         delayScale: config.delayScale,
         maxAgeMs: config.sendMaxAgeMs,
         leaseMs,
-        onPlanned: () => wakeDispatcher(),
+        onPlanned: () => jobs.wake(),
         onRunFinished: (state) => metrics.runFinished(state),
       }),
       writeBack: writeBackHandler({ db: store.db, clientFor, maxAgeMs: config.sendMaxAgeMs, leaseMs }),
@@ -157,28 +179,8 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
       }),
     }),
   });
-  const dispatcher = new Dispatcher({
-    ops: store.dispatch,
-    clientFor,
-    logger: logger.child({ component: 'dispatcher' }),
-    delayScale: config.delayScale,
-    instanceId,
-    sendMaxAgeMs: config.sendMaxAgeMs,
-    leaseMs,
-    concurrency,
-    perChannelConcurrency: channels.channels.length > 1 ? Math.max(2, Math.floor(concurrency / 2)) : concurrency,
-    onAttempt: (outcome, status, latencyMs) => metrics.sendAttempt(outcome, status, latencyMs / 1000),
-    onRunFinished: (state) => {
-      metrics.runFinished(state);
-      jobs.wake();
-    },
-    // Its wait's end is a job, enqueued with the last message's commit.
-    onAwaiting: () => jobs.wake(),
-  });
-  wakeDispatcher = () => dispatcher.wake();
   if (store.dialect === 'sqlite') {
     // One process owns an SQLite file, so claims left by a previous run of it are stale now.
-    await store.dispatch.reclaimExpired(Date.now(), Number.MAX_SAFE_INTEGER);
     await jobOps.reclaimExpired(Date.now(), Number.MAX_SAFE_INTEGER);
   }
   const intake = new Intake({
@@ -235,7 +237,6 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
     webhooks,
   });
   const url = await app.listen({ port: config.port, host: config.host });
-  dispatcher.start();
   // The webhook's health check and the sweep are recurring jobs, one row per channel (the key keeps it one across instances and restarts); the sweep also runs on start.
   for (const channel of webhooks.channelNames()) {
     const now = Date.now();
@@ -266,7 +267,6 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
   return {
     app,
     store,
-    dispatcher,
     jobs,
     channels,
     metrics,
@@ -276,9 +276,9 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
       stopped ??= (async () => {
         clearInterval(pruneTimer);
         clearTimeout(firstPrune);
-        // Stop taking webhooks first, then let sends in flight finish, then close the database.
+        // Stop taking webhooks first, then let jobs in flight (sends among them) finish, then close the database.
         await app.close();
-        await Promise.all([dispatcher.stop(config.shutdownGraceMs), jobs.stop(config.shutdownGraceMs)]);
+        await jobs.stop(config.shutdownGraceMs);
         await store.close();
         logger.info('service stopped');
       })();

@@ -1,7 +1,7 @@
 // End to end: N chat-opened webhooks for diet-main with DELAY_SCALE=0, from
 // the first webhook sent until the fake Channel Talk has every message.
 // Baseline: the same number of message POSTs sent straight to the fake (same
-// bodies, same concurrency as the dispatcher's 16 sends in flight), i.e. what
+// bodies, same concurrency as the service's 16 sends in flight), i.e. what
 // the API stand-in itself can take.
 import path from 'node:path';
 import { chatOpenedTemplate, messageBodies } from '../lib/bodies.js';
@@ -12,7 +12,7 @@ import { BOT_NAME, FAKE_KEY, FAKE_SECRET, PeakRss, removeDir, startFake, startSe
 import { figure, type StageResult } from '../lib/report.js';
 
 const S = 'end to end';
-/** The service's dispatcher sends at most 16 messages at once (src/service.ts). */
+/** The service sends at most 16 messages of a channel at once (SEND_SLOTS, src/service.ts). */
 export const DISPATCH_CONCURRENCY = 16;
 
 export async function e2eStage(o: { webhooks: number; connections: number; progress: (l: string) => void }): Promise<StageResult> {

@@ -1,6 +1,6 @@
 // Scale: the same measurements over a store holding a small and a large
 // history of finished runs (default 10k and 1M), seeded in bulk. Intake
-// latency through the real service, and the dispatcher's due-message queries
+// latency through the real service, and the job runner's per-pass queries
 // with their query plans. The ratio large / small shows how cost grows with
 // stored data; the partial indexes should keep the queue queries flat.
 import path from 'node:path';
@@ -29,7 +29,7 @@ export async function scaleStage(o: { sizes: [number, number]; seconds: number; 
         const file = path.join(dir, 'curation.db');
         o.progress(`scale: seeding ${label(runs)} finished runs (events, runs, 2 sent messages with attempts, chats)`);
         const seed = await seedFinished(file, runs, sample, (done) => o.progress(`scale: … ${label(done)} runs seeded`));
-        o.progress(`scale: ${label(runs)} seeded in ${seed.seconds.toFixed(1)} s (${seed.fileMb.toFixed(0)} MB); timing the dispatcher's queries`);
+        o.progress(`scale: ${label(runs)} seeded in ${seed.seconds.toFixed(1)} s (${seed.fileMb.toFixed(0)} MB); timing the job runner's queries`);
         const queries = await timeDispatcherQueries(file);
         o.progress(`scale: intake over ${label(runs)} runs, ${o.connections} connections, ${o.warmupS}+${o.seconds} s`);
         // RETENTION_DAYS keeps the first pruning (60 s after start) from deleting the seeded history mid-run.
@@ -52,7 +52,7 @@ export async function scaleStage(o: { sizes: [number, number]; seconds: number; 
   const [small, large] = at as [(typeof at)[number], (typeof at)[number]];
   const base = `${label(small.runs)} finished runs`;
   const big = label(large.runs);
-  const dueIndexPlan = large.queries.plans.find((p) => p.what.startsWith('claimDue'));
+  const dueIndexPlan = large.queries.plans.find((p) => p.what.startsWith('claimSends'));
   const result: StageResult = {
     stage: S,
     seconds: 0,
@@ -63,16 +63,16 @@ export async function scaleStage(o: { sizes: [number, number]; seconds: number; 
       ...(large.intake.cpuMsPerRequest !== null && small.intake.cpuMsPerRequest !== null
         ? [figure(S, `intake server CPU per webhook, ${big} runs`, large.intake.cpuMsPerRequest, 'ms', small.intake.cpuMsPerRequest, base, { ratioLabel: `${big} / ${label(small.runs)}` })]
         : []),
-      figure(S, `idle dispatcher pass (reclaim, claimJobs, nextJobAt, nextWakeAt), ${big} runs`, large.queries.idleTickUs, 'µs', small.queries.idleTickUs, base, {
+      figure(S, `idle job runner pass (reclaim, claimJobs, nextJobAt), ${big} runs`, large.queries.idleTickUs, 'µs', small.queries.idleTickUs, base, {
         ratioLabel: `${big} / ${label(small.runs)}`,
         note: `per call at ${big}: ${Object.entries(large.queries.perCallUs).map(([k, v]) => `${k} ${v < 1000 ? `${v.toFixed(0)} µs` : `${(v / 1000).toFixed(1)} ms`}`).join(', ')}`,
       }),
       figure(S, `queueDepth() for /healthz and /metrics, ${big} runs`, large.queries.queueDepthUs, 'µs', small.queries.queueDepthUs, base, { ratioLabel: `${big} / ${label(small.runs)}` }),
-      figure(S, `claimDue selection (messages_due), ${big} runs`, large.queries.claimSelectUs, 'µs', small.queries.claimSelectUs, base, {
+      figure(S, `claim selection (jobs_due), ${big} runs`, large.queries.claimSelectUs, 'µs', small.queries.claimSelectUs, base, {
         ratioLabel: `${big} / ${label(small.runs)}`,
         note: dueIndexPlan ? `plan: ${dueIndexPlan.plan.join(' / ')}` : undefined,
       }),
-      figure(S, `claimDue() incl. commit (fsync), ${big} runs`, large.queries.claimDueMs, 'ms', small.queries.claimDueMs, base, { ratioLabel: `${big} / ${label(small.runs)}` }),
+      figure(S, `claim of 16 sends incl. in-flight mark and commit (fsync), ${big} runs`, large.queries.claimSendsMs, 'ms', small.queries.claimSendsMs, base, { ratioLabel: `${big} / ${label(small.runs)}` }),
     ],
     details: Object.fromEntries(
       at.map((a) => [
@@ -86,16 +86,16 @@ export async function scaleStage(o: { sizes: [number, number]; seconds: number; 
       ]),
     ),
   };
-  // The plans of every dispatcher query on the large store, as EXPLAIN QUERY PLAN gives them.
+  // The plans of every per-pass query on the large store, as EXPLAIN QUERY PLAN gives them.
   result.extra = large.queries.plans.map((p) => `EXPLAIN ${p.what} at ${big}: ${p.plan.join(' / ')}${p.fullScan ? '   <-- reads a whole table or full index' : ''}`);
   const problems: string[] = [];
   for (const a of at) {
     for (const p of a.queries.plans) if (p.fullScan) problems.push(`${label(a.runs)}: ${p.what} reads a whole table or full index (${p.plan.join(' / ')}): ${p.sql}`);
-    // claimDue's statement, and nextWakeAt's MIN(due_at), must go through the partial index.
-    const claim = a.queries.plans.filter((p) => p.what.startsWith('claimDue'));
-    const minDue = a.queries.plans.filter((p) => p.what.startsWith('nextWakeAt') && /min\("due_at"\)/.test(p.sql));
+    // The claim of sends, and nextWakeAt's MIN(run_at), must go through the jobs queue's partial index.
+    const claim = a.queries.plans.filter((p) => p.what.startsWith('claimSends') && /^update "?jobs"?/i.test(p.sql));
+    const minDue = a.queries.plans.filter((p) => p.what.startsWith('nextJobAt'));
     if (claim.length === 0 || minDue.length === 0 || ![...claim, ...minDue].every((p) => p.usesDueIndex)) {
-      problems.push(`${label(a.runs)}: a due-message query does not use messages_due`);
+      problems.push(`${label(a.runs)}: a due-job query does not use jobs_due`);
     }
   }
   if (problems.length > 0) result.error = problems.join('; ');

@@ -78,7 +78,7 @@ export class ChannelTalkUnavailableError extends ChannelTalkError {
   readonly retryable = true as const;
   readonly reason: UnavailableReason;
   readonly status: number | undefined;
-  /** What the server asked us to wait (Retry-After or x-ratelimit-reset), so a dispatcher can reschedule. */
+  /** What the server asked us to wait (Retry-After or x-ratelimit-reset), so a job can reschedule. */
   readonly retryAfterMs: number | undefined;
 
   constructor(init: {

@@ -1,5 +1,5 @@
 // Backoff arithmetic, kept pure so it can be tested without a network: the
-// client's optional in-process retry layer and the dispatcher's durable retry
+// client's optional in-process retry layer and the jobs' durable retry
 // both draw their waits from fullJitterMs.
 import type { ChannelTalkUnavailableError } from './errors.js';
 

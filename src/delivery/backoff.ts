@@ -1,6 +1,6 @@
-// The dispatcher's durable retry, in one place: what to do after a failed
+// The jobs' durable retry, in one place: what to do after a failed
 // call to Channel Talk (back off, or give up), how long to wait, and how long
-// one attempt may take under a claim's lease. The dispatcher calls the client
+// one attempt may take under a claim's lease. The jobs call the client
 // with its in-process retry off, so this is the only retry policy a message,
 // a profile fetch or a profile write-back goes through.
 import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../channeltalk/errors.js';

@@ -4,10 +4,13 @@
 // not compile. A new kind of timed work: add its payload here, write its
 // handler file under handlers/, and add it to the map in service.ts.
 import type { JobHandler, JobSpec } from './types.js';
+import { channelPool, chatLane } from './lanes.js';
 
 export interface JobPayloads {
   /** A recorded webhook event: start the runs it causes (the webhook was answered once the event was stored). */
   planEvent: { eventId: string };
+  /** A message whose turn has come (it became pending): send it, then let its chat move on. */
+  sendMessage: { runId: string; seq: number };
   /** A run whose delivery lacked the profile: fetch the user, then plan. */
   planRun: { runId: string };
   /** A completed run's computed values, written to the customer's profile. */
@@ -44,6 +47,33 @@ export function runIdPayload(p: unknown): { runId: string } {
   return { runId };
 }
 
+/** Parses `{ runId, seq }` payloads. */
+export function messagePayload(p: unknown): { runId: string; seq: number } {
+  const { runId } = runIdPayload(p);
+  const seq = (p as { seq?: unknown }).seq;
+  if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0) throw new Error('the payload has no message seq');
+  return { runId, seq };
+}
+
+export interface LiveMessage {
+  runId: string;
+  seq: number;
+  chatId: string;
+  channelId: string | null;
+}
+
+/**
+ * A message made due at `dueAt`: one job per message (the key), in its
+ * chat's lane (the engine never runs two of a chat at once) and its
+ * channel's pool (its share of the send slots). The job's age counts from
+ * the due time; the send's own maximum age counts from its first attempt
+ * (handlers/send-message.ts), as it always has.
+ */
+export const sendMessageJob = (m: LiveMessage, dueAt: number): JobSpec =>
+  jobOf('sendMessage', { runId: m.runId, seq: m.seq }, { key: sendMessageKey(m.runId, m.seq), runAt: dueAt, createdAt: dueAt, lane: chatLane(m.chatId), pool: channelPool(m.channelId) });
+
+export const sendMessageKey = (runId: string, seq: number): string => `send:${runId}:${seq}`;
+
 /** The kinds whose job belongs to one run, keyed `<kind>:<runId>`: retention prunes a failed one with its run (delivery/store/retention.ts). */
 export const RUN_JOB_KINDS = ['planRun', 'writeBack', 'userEvent', 'answerWait'] as const satisfies readonly JobKind[];
 export type RunJobKind = (typeof RUN_JOB_KINDS)[number];
@@ -56,7 +86,7 @@ export const userEventJob = (runId: string, at: number): JobSpec => jobOf('userE
 export const answerWaitJob = (runId: string, at: number, createdAt: number): JobSpec =>
   jobOf('answerWait', { runId }, { key: answerWaitKey(runId), runAt: at, createdAt });
 export const answerWaitKey = (runId: string): string => runJobKey('answerWait', runId);
-/** The job a recorded event's runs start in: one per event, on its chat's lane (`chat:<id>`), so a chat's events act in the order they came. */
+/** The job a recorded event's runs start in: one per event, on its chat's event lane (`chatEvents:<id>`), so a chat's events act in the order they came. */
 export const planEventJob = (eventId: string, lane: string, receivedAt: number): JobSpec =>
   jobOf('planEvent', { eventId }, { key: `planEvent:${eventId}`, lane, runAt: receivedAt, createdAt: receivedAt });
 

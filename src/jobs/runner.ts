@@ -1,15 +1,17 @@
 // Runs jobs: claims what is due, runs each handler side by side up to a
-// bound, settles each outcome, and otherwise sleeps until the earliest due
-// time or lease end, or until wake(). There is no fixed poll: on SQLite the
+// bound (and each pool up to its handler's poolLimit), settles each outcome,
+// and otherwise sleeps until the earliest due time or lease end, or until
+// wake(). There is no fixed poll: on SQLite the
 // only writer is this process, which wakes the runner whenever it adds
 // work. On PostgreSQL other instances add work too; their own runners take
 // it, and a long safety timer (safetyMs) covers what an instance that died
 // left behind without a due time we saw.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../delivery/store/schema.js';
 import type { JobOps, JobRow } from '../delivery/store/job-ops.js';
 import { failureOutcome, settle, type Limits } from './settle.js';
+import { SettleBatcher } from './settle-batch.js';
 import type { Job, JobContext, JobHandler, JobOutcome } from './types.js';
 
 /** Timers the runner sleeps on; tests pass their own to see every sleep and fire it by hand. */
@@ -34,6 +36,8 @@ export interface RunnerOptions {
   concurrency?: number;
   /** Longest sleep while nothing is due: null on SQLite (never), a few tens of seconds on PostgreSQL. */
   safetyMs?: number | null;
+  /** Settles arriving together share one commit (SQLite: settle-batch.ts). */
+  batchSettles?: boolean;
   now?: () => number;
   random?: () => number;
   schedule?: Schedule;
@@ -44,6 +48,12 @@ export interface RunnerOptions {
 
 export class JobRunner {
   private readonly inflight = new Set<Promise<void>>();
+  /** Jobs running per pool and per kind, and each pool's limit (its kind's poolLimit). */
+  private readonly inflightByPool = new Map<string, number>();
+  private readonly inflightByKind = new Map<string, number>();
+  private readonly poolLimits = new Map<string, number>();
+  /** Passes in a row that found work due, yet claimed nothing. */
+  private dueButUnclaimed = 0;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   private readonly byKind = new Map<string, JobHandler<any>>();
   private readonly leases = new Map<string, number>();
@@ -55,6 +65,7 @@ export class JobRunner {
   private readonly random: () => number;
   private readonly schedule: Schedule;
   private readonly concurrency: number;
+  private readonly batcher: SettleBatcher | null;
 
   constructor(private readonly o: RunnerOptions) {
     for (const h of o.handlers) {
@@ -66,6 +77,7 @@ export class JobRunner {
     this.random = o.random ?? Math.random;
     this.schedule = o.schedule ?? realSchedule;
     this.concurrency = o.concurrency ?? 8;
+    this.batcher = o.batchSettles ? new SettleBatcher(o.db, o.ops) : null;
   }
 
   start(): void {
@@ -106,18 +118,28 @@ export class JobRunner {
       if (this.stopping) break;
       // Let I/O in: SQLite calls complete without leaving the microtask queue.
       await new Promise<void>((r) => setImmediate(r));
+      if (claimed > 0) this.dueButUnclaimed = 0;
       if (this.woken || claimed > 0) continue;
       if (this.inflight.size >= this.concurrency) {
         // Every slot taken: a finishing job wakes us.
         await this.sleep(null);
         continue;
       }
-      const next = await this.o.ops.nextWakeAt([...this.byKind.keys()]).catch(() => null);
+      const next = await this.o.ops.nextWakeAt([...this.openLeases().keys()], this.fullPools()).catch(() => null);
       const safety = this.o.safetyMs ?? null;
       const until = next === null ? null : Math.max(0, next - this.now());
-      // Due now, yet not claimed: another instance holds it (PostgreSQL); look again after a moment.
-      const wait = until === 0 ? 50 : until === null ? safety : safety === null ? until : Math.min(until, safety);
-      await this.sleep(wait);
+      if (until === 0) {
+        // Due now, yet not claimed. Usually it became due a moment after the
+        // claim: look again at once, or a paced message would slip by the
+        // pause below. Still not ours after that: another instance holds it
+        // (PostgreSQL); look again after a moment.
+        if (++this.dueButUnclaimed <= 3) continue;
+        this.dueButUnclaimed = 0;
+        await this.sleep(50);
+        continue;
+      }
+      this.dueButUnclaimed = 0;
+      await this.sleep(until === null ? safety : safety === null ? until : Math.min(until, safety));
     }
   }
 
@@ -127,18 +149,79 @@ export class JobRunner {
     const room = this.concurrency - this.inflight.size;
     if (room <= 0) return 0;
     this.o.onClaim?.();
-    const rows = await this.o.ops.claim(now, room, this.o.owner, this.leases);
-    for (const row of rows) this.track(this.runOne(row));
+    // One transaction, one commit: the claim, what a full pool gives back, and the handlers' own marks.
+    const rows = await this.o.db.transaction().execute(async (trx) => {
+      const claimed = await this.o.ops.claim(now, room, this.o.owner, this.openLeases(), this.fullPools(), trx);
+      const { keep, over } = this.withinRoom(claimed);
+      await this.o.ops.release(trx, over.map((r) => r.id), this.o.owner);
+      await this.announce(trx, keep);
+      return keep;
+    });
+    for (const row of rows) this.track(this.runOne(row), row);
     return rows.length;
   }
 
-  private limits(h: JobHandler<unknown> | undefined, row: JobRow): Limits {
-    return { maxAttempts: row.max_attempts ?? h?.maxAttempts ?? null, maxAgeMs: row.max_age_ms ?? h?.maxAgeMs ?? null };
+  /** The kinds below their maxRunning, with their leases: a full kind is not claimed (nor waited for) until one of its jobs ends. */
+  private openLeases(): Map<string, number> {
+    const open = new Map<string, number>();
+    for (const [kind, lease] of this.leases) {
+      const max = this.byKind.get(kind)?.maxRunning;
+      if (max === undefined || (this.inflightByKind.get(kind) ?? 0) < max) open.set(kind, lease);
+    }
+    return open;
   }
 
-  private async runOne(row: JobRow): Promise<void> {
-    const h = this.byKind.get(row.kind);
-    const base: Job<unknown> = {
+  /** Pools at their limit on this instance: the claim and the wake-up time leave them out until one of their jobs ends. */
+  private fullPools(): string[] {
+    return [...this.inflightByPool].filter(([pool, n]) => n >= (this.poolLimits.get(pool) ?? Infinity)).map(([pool]) => pool);
+  }
+
+  /**
+   * The claim cannot count per pool or kind, so a pool or kind below its
+   * limit may get more than its room in one claim: keep what fits, give the
+   * rest back.
+   */
+  private withinRoom(rows: readonly JobRow[]): { keep: JobRow[]; over: JobRow[] } {
+    const keep: JobRow[] = [];
+    const over: JobRow[] = [];
+    const pools = new Map(this.inflightByPool);
+    const kinds = new Map(this.inflightByKind);
+    for (const row of rows) {
+      const h = this.byKind.get(row.kind);
+      const inKind = kinds.get(row.kind) ?? 0;
+      const inPool = row.pool === null ? 0 : (pools.get(row.pool) ?? 0);
+      const poolFull = row.pool !== null && h?.poolLimit !== undefined && inPool >= h.poolLimit;
+      if (poolFull || (h?.maxRunning !== undefined && inKind >= h.maxRunning)) {
+        over.push(row);
+        continue;
+      }
+      kinds.set(row.kind, inKind + 1);
+      if (row.pool !== null) {
+        pools.set(row.pool, inPool + 1);
+        if (h?.poolLimit !== undefined) this.poolLimits.set(row.pool, h.poolLimit);
+      }
+      keep.push(row);
+    }
+    return { keep, over };
+  }
+
+  /** Each kind's `claimed` hook, inside the claim's transaction, with the jobs whose payload parses. */
+  private async announce(trx: Transaction<Database>, rows: readonly JobRow[]): Promise<void> {
+    for (const [kind, h] of this.byKind) {
+      if (!h.claimed) continue;
+      const jobs = rows.filter((r) => r.kind === kind).flatMap((r) => {
+        try {
+          return [{ ...this.jobOf(r), payload: h.parse(JSON.parse(r.payload_json)) as unknown }];
+        } catch {
+          return []; // runOne fails it with the reason
+        }
+      });
+      if (jobs.length > 0) await h.claimed(trx, jobs, this.o.owner);
+    }
+  }
+
+  private jobOf(row: JobRow): Job<unknown> {
+    return {
       id: row.id,
       kind: row.kind,
       key: row.key,
@@ -147,8 +230,18 @@ export class JobRunner {
       runAt: row.run_at,
       createdAt: row.created_at,
       lane: row.lane,
+      pool: row.pool,
       leaseEnd: row.locked_until ?? this.now(),
     };
+  }
+
+  private limits(h: JobHandler<unknown> | undefined, row: JobRow): Limits {
+    return { maxAttempts: row.max_attempts ?? h?.maxAttempts ?? null, maxAgeMs: row.max_age_ms ?? h?.maxAgeMs ?? null };
+  }
+
+  private async runOne(row: JobRow): Promise<void> {
+    const h = this.byKind.get(row.kind);
+    const base = this.jobOf(row);
     const limits = this.limits(h, row);
     const logger = this.o.logger.child({ jobId: row.id, jobKind: row.kind });
     const ctx: JobContext = {
@@ -157,8 +250,17 @@ export class JobRunner {
       failure: (err, write) => ({ ...failureOutcome(err, base, limits, this.now(), this.random), ...(write ? { write } : {}) }),
     };
     const outcome = await this.outcomeOf(h, row, base, ctx);
-    const applied = await settle(this.o.db, this.o.ops, base, this.o.owner, outcome, limits, this.now());
+    const applied = this.batcher
+      ? await this.batcher.settle(base, this.o.owner, outcome, limits, this.now())
+      : await settle(this.o.db, this.o.ops, base, this.o.owner, outcome, limits, this.now());
     this.o.onSettled?.(row.kind, applied === 'lost' ? 'lost' : applied.kind);
+    if (applied !== 'lost') {
+      try {
+        outcome.committed?.(applied);
+      } catch (err) {
+        logger.error({ err: errInfo(err) }, 'jobs: an observer of a settled job threw');
+      }
+    }
     if (applied === 'lost') logger.warn('job settled after its lease: another instance took it over, outcome dropped');
     else if (applied.kind === 'fail') logger.error({ reason: applied.reason, attempts: row.attempts }, 'job failed');
     else if (applied.kind === 'retry') logger.warn({ reason: applied.reason, retryInMs: applied.at - this.now(), attempts: row.attempts }, 'job will be retried');
@@ -181,11 +283,18 @@ export class JobRunner {
     }
   }
 
-  private track(p: Promise<void>): void {
+  private track(p: Promise<void>, row: JobRow): void {
+    const counters: Array<[Map<string, number>, string]> = [[this.inflightByKind, row.kind], ...(row.pool !== null ? [[this.inflightByPool, row.pool] as [Map<string, number>, string]] : [])];
+    for (const [m, k] of counters) m.set(k, (m.get(k) ?? 0) + 1);
     const tracked: Promise<void> = p
       .catch((err: unknown) => this.o.logger.error({ err: errInfo(err) }, 'jobs: unexpected error'))
       .finally(() => {
         this.inflight.delete(tracked);
+        for (const [m, k] of counters) {
+          const n = (m.get(k) ?? 1) - 1;
+          if (n <= 0) m.delete(k);
+          else m.set(k, n);
+        }
         this.wake();
       });
     this.inflight.add(tracked);

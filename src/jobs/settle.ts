@@ -3,20 +3,20 @@
 // the job's row (deleted when done, rescheduled, or failed) and the
 // handler's own writes, in one transaction. A job no longer held by this
 // instance (its lease ended and another took it over) changes nothing.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../delivery/store/schema.js';
 import type { JobOps } from '../delivery/store/job-ops.js';
 import { lockChat } from '../delivery/store/chat-queue.js';
 import { settleFailure } from '../delivery/backoff.js';
 import type { Job, JobOutcome, SettledOutcome } from './types.js';
+import { chatOfLane } from './lanes.js';
+
+export { chatLane } from './lanes.js';
 
 export interface Limits {
   maxAttempts: number | null;
   maxAgeMs: number | null;
 }
-
-/** The lane `chat:<id>` also serializes on the chat's row, like every transaction that moves a chat's queue. */
-export const chatLane = (chatId: string): string => `chat:${chatId}`;
 
 /** A retry past the job's limits is a fail, with the reason an operator can read. */
 export function withinLimits(outcome: JobOutcome, job: Pick<Job<unknown>, 'attempts' | 'createdAt'>, limits: Limits, now: number): SettledOutcome {
@@ -59,26 +59,40 @@ export async function settle(
   now: number,
 ): Promise<SettledOutcome | 'lost'> {
   const final = withinLimits(outcome, job, limits, now);
-  return db.transaction().execute(async (trx) => {
-    if (job.lane?.startsWith('chat:')) await lockChat(trx, job.lane.slice('chat:'.length), now);
-    if (!(await ops.holds(trx, job.id, owner))) return 'lost' as const;
-    switch (final.kind) {
-      case 'done':
-        // Deleted before the handler's writes, so a recurring job may enqueue its next occurrence under the same key.
-        await ops.remove(trx, job.id);
-        break;
-      case 'retry':
-        await ops.reschedule(trx, job.id, final.at, final.reason);
-        break;
-      case 'fail':
-        await ops.fail(trx, job.id, final.reason);
-        break;
-      default: {
-        const unknown: never = final;
-        throw new Error(`unknown job outcome ${JSON.stringify(unknown)}`);
-      }
+  return db.transaction().execute((trx) => settleIn(trx, ops, job, owner, outcome, final, now));
+}
+
+/** settle()'s work inside a transaction the caller holds (one job of a batch, settle-batch.ts). */
+export async function settleIn(
+  trx: Transaction<Database>,
+  ops: JobOps,
+  job: Job<unknown>,
+  owner: string,
+  outcome: JobOutcome,
+  final: SettledOutcome,
+  now: number,
+): Promise<SettledOutcome | 'lost'> {
+  const chat = chatOfLane(job.lane);
+  if (chat !== null) await lockChat(trx, chat, now);
+  let held: boolean;
+  switch (final.kind) {
+    case 'done':
+      // Deleted before the handler's writes, so a recurring job may enqueue its next occurrence under the same key.
+      held = await ops.remove(trx, job.id, owner);
+      break;
+    case 'retry':
+      held = await ops.reschedule(trx, job.id, owner, final.at, final.reason);
+      break;
+    case 'fail':
+      held = await ops.fail(trx, job.id, owner, final.reason);
+      break;
+    default: {
+      const unknown: never = final;
+      throw new Error(`unknown job outcome ${JSON.stringify(unknown)}`);
     }
-    await outcome.write?.(trx, final);
-    return final;
-  });
+  }
+  // No longer ours: nothing was changed (the chat lock taken above is only a lock).
+  if (!held) return 'lost';
+  await outcome.write?.(trx, final);
+  return final;
 }

@@ -15,10 +15,18 @@ import type { EnqueueSpec } from '../delivery/store/job-ops.js';
  */
 export type JobWrite = (trx: Transaction<Database>, final: SettledOutcome) => Promise<void>;
 
+/**
+ * Effects outside the database (log lines, metrics) once the outcome has
+ * committed: called once, after the transaction (which a busy database may
+ * run again), and never for an outcome that was dropped because another
+ * instance had taken the job over.
+ */
+export type JobCommitted = (final: SettledOutcome) => void;
+
 export type JobOutcome =
-  | { kind: 'done'; write?: JobWrite }
-  | { kind: 'retry'; at: number; reason: string; write?: JobWrite }
-  | { kind: 'fail'; reason: string; write?: JobWrite };
+  | { kind: 'done'; write?: JobWrite; committed?: JobCommitted }
+  | { kind: 'retry'; at: number; reason: string; write?: JobWrite; committed?: JobCommitted }
+  | { kind: 'fail'; reason: string; write?: JobWrite; committed?: JobCommitted };
 
 export type SettledOutcome = { kind: 'done' } | { kind: 'retry'; at: number; reason: string } | { kind: 'fail'; reason: string };
 
@@ -32,6 +40,7 @@ export interface Job<P> {
   runAt: number;
   createdAt: number;
   lane: string | null;
+  pool: string | null;
   /** This claim's lease ends here; an attempt must be over (and settled) before. */
   leaseEnd: number;
 }
@@ -56,6 +65,21 @@ export interface JobHandler<P> {
   /** Limits; a job row's own max_attempts / max_age_ms win. Unset: unlimited. */
   maxAttempts?: number;
   maxAgeMs?: number;
+  /**
+   * At most this many jobs of one pool (the job row's `pool`, set at
+   * enqueue) run at once on this instance; jobs without a pool are not
+   * bounded. The claim skips full pools, so one pool's slow or failing
+   * work cannot take every slot of the runner.
+   */
+  poolLimit?: number;
+  /** At most this many jobs of this kind run at once on this instance (unset: the runner's concurrency). */
+  maxRunning?: number;
+  /**
+   * Runs inside the claim's transaction, for this kind's jobs just claimed
+   * (payloads parsed; a bad payload is left out and fails in run): marks
+   * the domain record as in flight at no extra commit.
+   */
+  claimed?(trx: Transaction<Database>, jobs: ReadonlyArray<Job<P>>, owner: string): Promise<void>;
   run(job: Job<P>, ctx: JobContext): Promise<JobOutcome>;
 }
 

@@ -1,6 +1,6 @@
 // Prometheus metrics. One Registry per Metrics instance (never the global
 // one), so several services or tests in one process do not collide. Intake,
-// dispatcher and client report through the methods; the queue depth is read
+// the jobs and the client report through the methods; the queue depth is read
 // from the store on scrape, so it is right even with several instances.
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';

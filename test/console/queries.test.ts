@@ -2,6 +2,8 @@
 // latency percentiles, search, a run's timeline, and the masked profile.
 import { intake } from '../support/intake.js';
 import { claimPlanning } from '../support/jobs.js';
+import { sendOps } from '../support/sends.js';
+import { completePlanningTx } from '../../src/delivery/store/dispatch-ops.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../src/delivery/store/store.js';
@@ -58,11 +60,11 @@ async function startRun(store: Store, chatId: string, at: number, messages = 2):
 /** Sends every due message of the store, first-message latency `latencyMs` after its event. */
 async function sendAll(store: Store, at: number): Promise<void> {
   for (;;) {
-    const claimed = await store.dispatch.claimDue(Number.MAX_SAFE_INTEGER, 50, 'test', 1000);
+    const claimed = await sendOps(store).claimDue(Number.MAX_SAFE_INTEGER, 50, 'test', 1000);
     if (claimed.length === 0) return;
     for (const m of claimed) {
       const attempt = { runId: m.run_id, seq: m.seq, requestId: m.request_id, startedAt: at, status: 200, latencyMs: 12, errorKind: null, reason: null, instance: 'test' };
-      await store.dispatch.markSent(m, at, `msg-${m.request_id}`, 1, attempt);
+      await sendOps(store).markSent(m, at, `msg-${m.request_id}`, 1, attempt);
     }
   }
 }
@@ -159,7 +161,7 @@ for (const kind of DB_KINDS) {
       await intake(store, { eventId: 'e-fb-now', event: opened('fb-now'), receivedAt: at, takeover: false, candidates: [candidate('r-fb-now', emptyFallback('r-fb-now'))] });
       await intake(store, { eventId: 'e-fb-later', event: { ...opened('fb-later'), profile: null }, receivedAt: at, takeover: false, candidates: [candidate('r-fb-later', null)] });
       await claimPlanning(store, at, 10, 'test', 30_000);
-      assert.equal(await store.dispatch.completePlanning('r-fb-later', emptyFallback('r-fb-later'), { name: 'A' }, at, 1), true);
+      assert.equal(await store.db.transaction().execute((trx) => completePlanningTx(trx, 'r-fb-later', emptyFallback('r-fb-later'), { name: 'A' }, at, 1)), true);
       const q = new ConsoleQueries(store.db);
       const o = await q.overview(NOW, NOW - 12 * HOUR);
       assert.deepEqual(Object.keys(o.today.runs).filter((k) => k !== 'started').sort(), [...RUN_STATES].sort(), 'a count for every state of the lifecycle');

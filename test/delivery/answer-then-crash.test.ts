@@ -36,7 +36,6 @@ test('answered, then crashed before planning: the next start plans the stored ev
     assert.equal((await first.store.db.selectFrom('jobs').select('kind').where('key', '=', `planEvent:${ev.id}`).execute()).length, 1);
     // Die without finishing anything: the committed event and job are all the next start gets.
     await first.app.close();
-    await first.dispatcher.stop(0);
     await first.store.close();
 
     const second = await startService(config, logger);

@@ -4,6 +4,7 @@
 // back to planning once; the planRun job plans it from the fetched profile,
 // after the ask's messages; it never asks twice; the wait ends it as a
 // fallback when no answer comes.
+import { sendOps } from '../support/sends.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
@@ -116,7 +117,7 @@ for (const kind of DB_KINDS) {
       for (const row of rows) {
         const h = handlers.get(row.kind);
         assert.ok(h, row.kind);
-        const job: Job<unknown> = { id: row.id, kind: row.kind, key: row.key, payload: h.parse(JSON.parse(row.payload_json)), attempts: row.attempts, runAt: row.run_at, createdAt: row.created_at, lane: row.lane, leaseEnd: row.locked_until ?? now };
+        const job: Job<unknown> = { id: row.id, kind: row.kind, key: row.key, payload: h.parse(JSON.parse(row.payload_json)), attempts: row.attempts, runAt: row.run_at, createdAt: row.created_at, lane: row.lane, pool: row.pool, leaseEnd: row.locked_until ?? now };
         const ctx: JobContext = { now: () => now, logger: silent, failure: (err) => ({ kind: 'fail', reason: String(err) }) };
         const outcome = await h.run(job, ctx);
         await settle(store.db, ops, job, 'test', outcome, { maxAttempts: null, maxAgeMs: null }, now);
@@ -128,10 +129,10 @@ for (const kind of DB_KINDS) {
     async function sendDue(): Promise<Array<{ seq: number; requestId: string; text: string }>> {
       const sent: Array<{ seq: number; requestId: string; text: string }> = [];
       for (let guard = 0; guard < 20; guard++) {
-        const [m] = await store.dispatch.claimDue(now + 24 * HOUR, 1, 'test', 30_000);
+        const [m] = await sendOps(store).claimDue(now + 24 * HOUR, 1, 'test', 30_000);
         if (!m) break;
         now += 1_000;
-        await store.dispatch.markSent(m, now, `ct-${m.request_id}`, 1);
+        await sendOps(store).markSent(m, now, `ct-${m.request_id}`, 1);
         sent.push({ seq: m.seq, requestId: m.request_id, text: m.body_json });
       }
       return sent;

@@ -1,6 +1,7 @@
-// The dispatcher on its own: a real SQLite store, real ChannelTalkClients
-// whose fetch is a stand-in, no HTTP server and no curations. It checks the
-// send-slot rules that keep one channel's trouble from slowing another.
+// Sending on its own: the job runner with the sendMessage handler over a real
+// SQLite store, real ChannelTalkClients whose fetch is a stand-in, no HTTP
+// server and no curations. It checks the send-slot rules that keep one
+// channel's trouble from slowing another, and the one retry owner.
 import { intake } from '../support/intake.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +17,7 @@ import type { FakeChannelTalk } from '../../src/fake-channeltalk/server.js';
 import { loadPack } from '../curation/helpers.js';
 import { KEY, SECRET, startTestFake } from '../fake-channeltalk/helpers.js';
 import type { ChatOpenedEvent } from '../../src/channeltalk/event.js';
-import { Dispatcher, type DispatcherOptions } from '../../src/delivery/dispatcher.js';
+import { sendMessageHandler, type SendMessageDeps } from '../../src/jobs/handlers/send-message.js';
 import { Store } from '../../src/delivery/store/store.js';
 import { JobOps } from '../../src/delivery/store/job-ops.js';
 import { JobRunner } from '../../src/jobs/runner.js';
@@ -91,16 +92,24 @@ test("a channel never takes more than its share of send slots, even within one c
   }
   const slow = client(SLOW, true);
   const fast = client(FAST, false);
-  const dispatcher = new Dispatcher({
-    ops: store.dispatch,
-    clientFor: (ch) => (ch === SLOW ? slow.c : ch === FAST ? fast.c : undefined),
+  // The service's shape: the runner's slots, and each channel's pool of them.
+  const dispatcher = new JobRunner({
+    db: store.db,
+    ops: new JobOps(store.db, store.dialect),
+    owner: 'test',
     logger: pino({ level: 'silent' }),
-    delayScale: 0,
-    instanceId: 'test',
-    sendMaxAgeMs: 60_000,
     concurrency: 6,
-    perChannelConcurrency: 3,
-    pollMs: 20,
+    handlers: [
+      sendMessageHandler({
+        db: store.db,
+        clientFor: (ch) => (ch === SLOW ? slow.c : ch === FAST ? fast.c : undefined),
+        delayScale: 0,
+        instanceId: 'test',
+        sendMaxAgeMs: 60_000,
+        leaseMs: 30_000,
+        perChannel: 3,
+      }),
+    ],
   });
   dispatcher.start();
   try {
@@ -133,7 +142,7 @@ test("a channel never takes more than its share of send slots, even within one c
   assert.ok(attempts.every((a) => a.status === 200));
 });
 
-test("an ask's last send leaves its run waiting for the answer: the job engine is woken (its wait's end is due), the run is not finished, the chat goes on", async () => {
+test("an ask's last send leaves its run waiting for the answer: its wait's end is a job committed with the send, the run is not finished, the chat goes on", async () => {
   const chatId = 'ask-chat';
   const ask = `r-${chatId}`;
   const next = `r-${chatId}-2`;
@@ -141,18 +150,24 @@ test("an ask's last send leaves its run waiting for the answer: the job engine i
   await intake(store, { eventId: `e-${chatId}`, event: opened(chatId, FAST), receivedAt: at, takeover: false, candidates: [{ runId: ask, curationId: 'c', oncePerChat: false, cooldownMs: null, plan: planOf(ask, [0, 0], 'ask') }] });
   await intake(store, { eventId: `e-${chatId}-2`, event: { ...opened(chatId, FAST), dedupeKey: `chatOpened:${chatId}:2` }, receivedAt: at + 1, takeover: false, candidates: [{ runId: next, curationId: 'other', oncePerChat: false, cooldownMs: null, plan: planOf(next, [0]) }] });
   const fast = client(FAST, false);
-  let awaiting = 0;
   const finished: string[] = [];
-  const dispatcher = new Dispatcher({
-    ops: store.dispatch,
-    clientFor: () => fast.c,
+  // The send's settle wakes the runner itself, so the wait's end (a job of the same runner) is seen without a callback.
+  const dispatcher = new JobRunner({
+    db: store.db,
+    ops: new JobOps(store.db, store.dialect),
+    owner: 'test',
     logger: pino({ level: 'silent' }),
-    delayScale: 0,
-    instanceId: 'test',
-    sendMaxAgeMs: 60_000,
-    pollMs: 20,
-    onAwaiting: () => awaiting++,
-    onRunFinished: (state) => finished.push(state),
+    handlers: [
+      sendMessageHandler({
+        db: store.db,
+        clientFor: () => fast.c,
+        delayScale: 0,
+        instanceId: 'test',
+        sendMaxAgeMs: 60_000,
+        leaseMs: 30_000,
+        onRunFinished: (state) => finished.push(state),
+      }),
+    ],
   });
   dispatcher.start();
   try {
@@ -160,7 +175,6 @@ test("an ask's last send leaves its run waiting for the answer: the job engine i
   } finally {
     await dispatcher.stop(5_000);
   }
-  assert.equal(awaiting, 1, 'woken once, for the last message of the ask');
   assert.deepEqual(finished, ['completed'], 'the ask is not a finished run');
   const run = await store.db.selectFrom('runs').select(['state', 'asked_at', 'finished_at']).where('id', '=', ask).executeTakeFirstOrThrow();
   assert.equal(run.state, 'awaiting');
@@ -264,42 +278,33 @@ void describe('durable retry, owned by the dispatcher', () => {
     await fake.close();
   });
 
-  /** The dispatcher with the job runner beside it, as the service runs them: planning and write-back are jobs now. */
-  function dispatcherWith(s: Store, client: ChannelTalkClient, logger: pino.Logger, extra: Partial<DispatcherOptions> = {}): Pick<Dispatcher, 'start' | 'stop'> {
-    const o: DispatcherOptions = {
-      ops: s.dispatch,
-      clientFor: () => client,
-      logger,
-      delayScale: 0,
-      instanceId: 'test',
-      sendMaxAgeMs: 60 * 60_000,
-      pollMs: 20,
-      botName: 'Coach',
-      ...extra,
-    };
-    const d = new Dispatcher({ ...o, onRunFinished: () => jobs.wake() });
+  interface SendOptions {
+    clientFor: SendMessageDeps['clientFor'];
+    logger: pino.Logger;
+    sendMaxAgeMs: number;
+    leaseMs?: number;
+    random?: () => number;
+  }
+
+  /** The job runner as the service runs it: sending, planning and write-back are job kinds. */
+  function dispatcherWith(s: Store, client: ChannelTalkClient, logger: pino.Logger, extra: Partial<SendOptions> = {}): Pick<JobRunner, 'start' | 'stop'> {
+    const o: SendOptions = { clientFor: () => client, logger, sendMaxAgeMs: 60 * 60_000, ...extra };
     const leaseMs = o.leaseMs ?? 30_000;
+    const random = o.random ? { random: o.random } : {};
     const jobs: JobRunner = new JobRunner({
       db: s.db,
       ops: new JobOps(s.db, s.dialect),
-      owner: o.instanceId,
+      owner: 'test',
       logger,
-      ...(o.random ? { random: o.random } : {}),
+      ...random,
       // Only the kinds a dispatcher test makes; the service registers every kind (registerJobHandlers).
       handlers: Object.values({
-        planRun: planRunHandler({ db: s.db, clientFor: o.clientFor, curations: () => pack, delayScale: 0, maxAgeMs: o.sendMaxAgeMs, leaseMs, ...(o.random ? { random: o.random } : {}), onPlanned: () => d.wake() }),
+        sendMessage: sendMessageHandler({ db: s.db, clientFor: o.clientFor, delayScale: 0, instanceId: 'test', sendMaxAgeMs: o.sendMaxAgeMs, leaseMs, ...random }),
+        planRun: planRunHandler({ db: s.db, clientFor: o.clientFor, curations: () => pack, delayScale: 0, maxAgeMs: o.sendMaxAgeMs, leaseMs, ...random, onPlanned: () => jobs.wake() }),
         writeBack: writeBackHandler({ db: s.db, clientFor: o.clientFor, maxAgeMs: o.sendMaxAgeMs, leaseMs }),
       }),
     });
-    return {
-      start: () => {
-        d.start();
-        jobs.start();
-      },
-      stop: async (graceMs: number) => {
-        await Promise.all([d.stop(graceMs), jobs.stop(graceMs)]);
-      },
-    };
+    return jobs;
   }
 
   const fakeClient = (): ChannelTalkClient => new ChannelTalkClient({ baseUrl: fake.url, accessKey: KEY, accessSecret: SECRET });

@@ -48,7 +48,7 @@ for (const db of await freshDatabases()) {
           order.push(eventId);
           await store.db.transaction().execute(async (trx) => {
             await startRuns(trx, byEvent.get(eventId)!, 0);
-            await ops.remove(trx, job.id);
+            await ops.remove(trx, job.id, 'test');
           });
         }
       }

@@ -1,9 +1,11 @@
 // A run is planned either at intake (the delivery carried the profile) or
-// later by the dispatcher (deferred: the profile had to be fetched). Both
+// later by its planRun job (deferred: the profile had to be fetched). Both
 // paths must leave the same run behind, whatever the plan, and drive it to
 // the same end. Checked on SQLite and, when available, PostgreSQL.
 import { intake } from '../support/intake.js';
 import { claimPlanning } from '../support/jobs.js';
+import { sendOps } from '../support/sends.js';
+import { completePlanningTx, finishWriteBackTx, markSentTx } from '../../src/delivery/store/dispatch-ops.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../src/delivery/store/store.js';
@@ -85,14 +87,14 @@ for (const kind of DB_KINDS) {
       const claimed = (await claimPlanning(store, 1_000, 50, 'i', 30_000)).filter((r) => r.id === runId);
       assert.equal(claimed.length, 1, 'the deferred run is claimed for planning');
       const p = plan(runId);
-      assert.equal(await store.dispatch.completePlanning(runId, p, { name: 'A' }, 1_000, 1, writeBackJson(WRITE_BACK, p.values)), true);
+      assert.equal(await store.db.transaction().execute((trx) => completePlanningTx(trx, runId, p, { name: 'A' }, 1_000, 1, writeBackJson(WRITE_BACK, p.values))), true);
       return runId;
     }
 
     /** Sends everything due, in every chat (a claim takes what is due, whichever chat it belongs to). */
     async function sendAll(): Promise<void> {
       for (let t = 2_000; t < 2_020; t++) {
-        for (const m of await store.dispatch.claimDue(t, 100, 'i', 30_000)) await store.dispatch.markSent(m, t, null, 1);
+        for (const m of await sendOps(store).claimDue(t, 100, 'i', 30_000)) await sendOps(store).markSent(m, t, null, 1);
       }
     }
 
@@ -130,10 +132,10 @@ for (const kind of DB_KINDS) {
         const first = `r-${chatId}-1`;
         await intake(store, item(opened(chatId, 1), first, null, 1_000));
         await intake(store, item(opened(chatId, 2), `r-${chatId}-2`, planOf(`r-${chatId}-2`, [0]), 1_001));
-        assert.equal((await store.dispatch.claimDue(1_500, 10, 'i', 30_000)).filter((m) => m.chat_id === chatId).length, 0, 'waits behind planning');
+        assert.equal((await sendOps(store).claimDue(1_500, 10, 'i', 30_000)).filter((m) => m.chat_id === chatId).length, 0, 'waits behind planning');
         await claimPlanning(store, 1_500, 50, 'i', 30_000);
-        await store.dispatch.completePlanning(first, shape.plan(first), { name: 'A' }, 1_500, 1);
-        const due = (await store.dispatch.claimDue(1_500, 10, 'i', 30_000)).filter((m) => m.chat_id === chatId);
+        await store.db.transaction().execute((trx) => completePlanningTx(trx, first, shape.plan(first), { name: 'A' }, 1_500, 1));
+        const due = (await sendOps(store).claimDue(1_500, 10, 'i', 30_000)).filter((m) => m.chat_id === chatId);
         assert.deepEqual(due.map((m) => m.run_id), [`r-${chatId}-2`]);
       });
     }
@@ -141,16 +143,21 @@ for (const kind of DB_KINDS) {
     test('a late report of a send for a finished run (a lease that expired mid-send) changes nothing', async () => {
       const chatId = `late-${kind.name}`;
       const runId = await planAtIntake(chatId, (id) => planOf(id, [0]));
-      const [m] = (await store.dispatch.claimDue(2_000, 10, 'slow', 1_000)).filter((x) => x.chat_id === chatId);
+      const ops = sendOps(store);
+      const [m] = (await ops.claimDue(2_000, 10, 'slow', 1_000)).filter((x) => x.chat_id === chatId);
       assert.ok(m);
-      await store.dispatch.reclaimExpired(3_001);
-      const [again] = (await store.dispatch.claimDue(3_001, 10, 'other', 30_000)).filter((x) => x.chat_id === chatId);
+      await ops.reclaimExpired(3_001);
+      const [again] = (await ops.claimDue(3_001, 10, 'other', 30_000)).filter((x) => x.chat_id === chatId);
       assert.ok(again);
-      assert.equal(await store.dispatch.markSent(again, 3_100, 'ct-2', 1), 'completed');
-      await store.dispatch.finishWriteBack(runId, { done: true });
+      assert.equal(await ops.markSent(again, 3_100, 'ct-2', 1), 'completed');
+      await store.db.transaction().execute((trx) => finishWriteBackTx(trx, runId, { done: true }));
       const before = await store.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
-      // The first instance's send returns at last.
-      assert.equal(await store.dispatch.markSent(m, 3_200, 'ct-1', 1), 'stopped');
+      // The first instance's send returns at last: the engine drops its outcome (the job is no longer its own) ...
+      let wrote = false;
+      assert.equal(await ops.settleOf(m, { kind: 'done', write: () => Promise.resolve(void (wrote = true)) }, 3_200), 'lost');
+      assert.equal(wrote, false);
+      // ... and the store, told anyway, changes nothing.
+      assert.equal(await store.db.transaction().execute((trx) => markSentTx(trx, m, 3_200, 'ct-1', 1)), 'stopped');
       const afterwards = await store.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
       assert.equal(afterwards.state, 'completed');
       assert.equal(afterwards.writeback_state, 'done', 'the profile is not written a second time');

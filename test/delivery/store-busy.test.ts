@@ -4,6 +4,7 @@
 // fails fast with a typed error, health says busy at once, the dispatcher's
 // writes and start-up wait asynchronously and go through after the release.
 import { intake } from '../support/intake.js';
+import { sendOps } from '../support/sends.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -126,12 +127,12 @@ for (const kind of DB_KINDS) {
 
     test("the dispatcher's write after a send waits for the lock asynchronously and then commits", { timeout: 60_000 }, async () => {
       await intake(store, item('busy-send', [0, 0]));
-      const [m] = (await store.dispatch.claimDue(1_000, 100, 'i', 30_000)).filter((x) => x.chat_id === 'busy-send');
+      const [m] = (await sendOps(store).claimDue(1_000, 100, 'i', 30_000)).filter((x) => x.chat_id === 'busy-send');
       assert.ok(m);
       const hold = await holdLock(kind);
       let write: Promise<string>;
       try {
-        write = store.dispatch.markSent(m, 1_100, 'ct-1', 1);
+        write = sendOps(store).markSent(m, 1_100, 'ct-1', 1);
         assert.ok(await stillPendingAfterTurns(write), 'markSent waits without holding the event loop');
         assert.ok(hold.held());
       } finally {

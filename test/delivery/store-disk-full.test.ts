@@ -3,6 +3,8 @@
 // with "no transaction is active". The error that reaches the caller must be
 // the real one, and nothing may be half-written.
 import { intake } from '../support/intake.js';
+import { sendOps } from '../support/sends.js';
+import { markRetryTx } from '../../src/delivery/store/dispatch-ops.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -60,7 +62,7 @@ test('intake on a full disk fails with "database or disk is full", and commits i
 
 test("a dispatcher transaction on a full disk fails with the real cause too", async () => {
   await intake(store, bigItem('full-send'));
-  const [m] = (await store.dispatch.claimDue(1_000, 10, 'i', 30_000)).filter((x) => x.chat_id === 'full-send');
+  const [m] = (await sendOps(store).claimDue(1_000, 10, 'i', 30_000)).filter((x) => x.chat_id === 'full-send');
   assert.ok(m);
   await fillDisk();
   try {
@@ -68,7 +70,7 @@ test("a dispatcher transaction on a full disk fails with the real cause too", as
     const attempt = { runId: m.run_id, seq: m.seq, requestId: m.request_id, startedAt: 1_000, status: 500, latencyMs: 1, errorKind: 'unavailable', reason: 'x'.repeat(3000), instance: 'i' };
     let failure: unknown = null;
     for (let i = 0; i < 20 && failure === null; i++) {
-      await store.dispatch.markRetry(m, 2_000, 'server_error 500', 1_000, 1, attempt).catch((e: unknown) => (failure = e));
+      await store.db.transaction().execute((trx) => markRetryTx(trx, m, 2_000, 'server_error 500', 1_000, 1, attempt)).catch((e: unknown) => (failure = e));
     }
     assert.ok(failure instanceof Error, 'the disk filled up');
     assert.doesNotMatch(failure.message, /cannot rollback/);

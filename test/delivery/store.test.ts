@@ -1,5 +1,9 @@
 import { intake } from '../support/intake.js';
 import { claimPlanning } from '../support/jobs.js';
+import { sendOps } from '../support/sends.js';
+import { completePlanningTx, failPlanningTx } from '../../src/delivery/store/dispatch-ops.js';
+import { lockChat } from '../../src/delivery/store/chat-queue.js';
+import { sql } from 'kysely';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../src/delivery/store/store.js';
@@ -81,7 +85,7 @@ for (const kind of DB_KINDS) {
 
     test('per-chat order: only the head is due; the next is paced from the actual send', async () => {
       await intake(store, item(opened('order-chat'), [{ runId: 'r-order', delays: [100, 2000, 500] }], 5_000));
-      const ops = store.dispatch;
+      const ops = sendOps(store);
       assert.equal((await ops.claimDue(5_099, 10, 'i1', 30_000)).filter((m) => m.chat_id === 'order-chat').length, 0, 'not due before its delay');
       const first = (await ops.claimDue(5_100, 10, 'i1', 30_000)).filter((m) => m.chat_id === 'order-chat');
       assert.deepEqual(first.map((m) => m.seq), [0]);
@@ -103,7 +107,7 @@ for (const kind of DB_KINDS) {
     test('a second run in the same chat waits until the first one finishes', async () => {
       await intake(store, item(opened('queue-chat', 1), [{ runId: 'r-q1', delays: [0, 0] }], 1_000));
       await intake(store, item(opened('queue-chat', 2), [{ runId: 'r-q2', delays: [0] }], 1_001));
-      const ops = store.dispatch;
+      const ops = sendOps(store);
       const sent: string[] = [];
       for (let t = 2_000; t < 2_010; t++) {
         const due = (await ops.claimDue(t, 10, 'i', 30_000)).filter((m) => m.chat_id === 'queue-chat');
@@ -119,7 +123,7 @@ for (const kind of DB_KINDS) {
     test('a permanent failure skips the rest of the run and lets the chat move on', async () => {
       await intake(store, item(opened('fail-chat', 1), [{ runId: 'r-f1', delays: [0, 0, 0] }], 1_000));
       await intake(store, item(opened('fail-chat', 2), [{ runId: 'r-f2', delays: [0] }], 1_001));
-      const ops = store.dispatch;
+      const ops = sendOps(store);
       const [m0] = (await ops.claimDue(2_000, 10, 'i', 30_000)).filter((m) => m.chat_id === 'fail-chat');
       await ops.markFailed(m0!, 'Channel Talk refused it with 422', 2_000, 1);
       const msgs = await store.db.selectFrom('messages').select(['seq', 'state', 'reason']).where('run_id', '=', 'r-f1').orderBy('seq').execute();
@@ -133,7 +137,7 @@ for (const kind of DB_KINDS) {
 
     test('takeover cancels what is not yet sent; an in-flight send finishes and nothing follows', async () => {
       await intake(store, item(opened('take-chat'), [{ runId: 'r-take', delays: [0, 0, 0] }], 1_000));
-      const ops = store.dispatch;
+      const ops = sendOps(store);
       const [m0] = (await ops.claimDue(1_000, 10, 'i', 30_000)).filter((m) => m.chat_id === 'take-chat');
       const manager: Event = { ...opened('take-chat'), kind: 'managerMessage', dedupeKey: 'managerMessage:mm1', messageId: 'mm1', personId: 'p' };
       const out = await intake(store, { eventId: 'e-mm1', event: manager, receivedAt: 1_500, candidates: [], takeover: true });
@@ -155,7 +159,7 @@ for (const kind of DB_KINDS) {
       const states = await store.db.selectFrom('runs').select(['id', 'state']).where('chat_id', '=', 'keep-chat').orderBy('id').execute();
       assert.deepEqual(states, [{ id: 'r-keep-a', state: 'cancelled' }, { id: 'r-keep-b', state: 'pending' }]);
       // The kept run was waiting behind the cancelled one; it is due now.
-      const due = (await store.dispatch.claimDue(1_500, 10, 'i', 30_000)).filter((m) => m.chat_id === 'keep-chat');
+      const due = (await sendOps(store).claimDue(1_500, 10, 'i', 30_000)).filter((m) => m.chat_id === 'keep-chat');
       assert.deepEqual(due.map((m) => m.run_id), ['r-keep-b']);
     });
 
@@ -164,11 +168,11 @@ for (const kind of DB_KINDS) {
       first.candidates[0]!.plan = null;
       await intake(store, first);
       await intake(store, item(opened('plan-chat', 2), [{ runId: 'r-plan-2', delays: [0] }], 1_001));
-      const ops = store.dispatch;
+      const ops = sendOps(store);
       assert.equal((await ops.claimDue(2_000, 10, 'i', 30_000)).filter((m) => m.chat_id === 'plan-chat').length, 0, 'the later run waits');
       const [planning] = (await claimPlanning(store, 2_000, 10, 'i', 30_000)).filter((r) => r.chat_id === 'plan-chat');
       assert.equal(planning?.id, 'r-plan-1');
-      await ops.completePlanning('r-plan-1', planOf('r-plan-1', [0, 0]), { name: 'A' }, 2_000, 1);
+      await store.db.transaction().execute((trx) => completePlanningTx(trx, 'r-plan-1', planOf('r-plan-1', [0, 0]), { name: 'A' }, 2_000, 1));
       const sent: string[] = [];
       for (let t = 2_000; t < 2_010; t++) {
         for (const m of (await ops.claimDue(t, 10, 'i', 30_000)).filter((x) => x.chat_id === 'plan-chat')) {
@@ -184,14 +188,14 @@ for (const kind of DB_KINDS) {
       first.candidates[0]!.plan = null;
       await intake(store, first);
       await intake(store, item(opened('planfail-chat', 2), [{ runId: 'r-pf-2', delays: [0] }], 1_001));
-      await store.dispatch.failPlanning('r-pf-1', 'curation gone', null, 2_000, 1);
-      const due = (await store.dispatch.claimDue(2_000, 10, 'i', 30_000)).filter((m) => m.chat_id === 'planfail-chat');
+      await store.db.transaction().execute((trx) => failPlanningTx(trx, 'r-pf-1', 'curation gone', null, 2_000, 1));
+      const due = (await sendOps(store).claimDue(2_000, 10, 'i', 30_000)).filter((m) => m.chat_id === 'planfail-chat');
       assert.deepEqual(due.map((m) => m.run_id), ['r-pf-2']);
     });
 
     test('a transient failure is rescheduled; an expired claim is taken over', async () => {
       await intake(store, item(opened('retry-chat'), [{ runId: 'r-retry', delays: [0] }], 1_000));
-      const ops = store.dispatch;
+      const ops = sendOps(store);
       const [m] = (await ops.claimDue(1_000, 10, 'i', 30_000)).filter((x) => x.chat_id === 'retry-chat');
       await ops.markRetry(m!, 5_000, 'server_error 500', 1_000, 1);
       assert.equal((await ops.claimDue(4_999, 10, 'i', 30_000)).filter((x) => x.chat_id === 'retry-chat').length, 0);
@@ -207,7 +211,7 @@ for (const kind of DB_KINDS) {
     test('retention prunes finished runs and old events, never live ones', async () => {
       await intake(store, item(opened('old-done'), [{ runId: 'r-old-done', delays: [0] }], 100));
       await intake(store, item(opened('old-live'), [{ runId: 'r-old-live', delays: [0, 0] }], 100));
-      const ops = store.dispatch;
+      const ops = sendOps(store);
       for (const m of (await ops.claimDue(200, 100, 'i', 30_000)).filter((x) => x.chat_id.startsWith('old-'))) await ops.markSent(m, 200, null, 1);
       const r = await store.prune(500);
       assert.ok(r.runs >= 1);
@@ -219,9 +223,36 @@ for (const kind of DB_KINDS) {
     });
 
     if (kind.name === 'postgres') {
+      test("the chat lock holds another transaction off until commit, and leaves the chat's row as it was", async () => {
+        await store.db.transaction().execute((trx) => lockChat(trx, 'lock-chat', 1_000));
+        let release = () => {};
+        const held = new Promise<void>((r) => (release = r));
+        let locked = () => {};
+        const isLocked = new Promise<void>((r) => (locked = r));
+        const first = store.db.transaction().execute(async (trx) => {
+          await lockChat(trx, 'lock-chat', 2_000);
+          locked();
+          await held;
+        });
+        await isLocked;
+        const second = await store.db
+          .transaction()
+          .execute(async (trx) => {
+            await sql`SET LOCAL lock_timeout = '300ms'`.execute(trx);
+            await lockChat(trx, 'lock-chat', 3_000);
+            return 'not blocked';
+          })
+          .catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
+        release();
+        await first;
+        assert.match(second, /lock/, 'the second transaction waited for the first one\'s lock');
+        const row = await store.db.selectFrom('chats').selectAll().where('chat_id', '=', 'lock-chat').executeTakeFirstOrThrow();
+        assert.equal(row.updated_at, 1_000, 'the row is not rewritten');
+      });
+
       test('concurrent claimers never get the same message (SKIP LOCKED)', async () => {
         for (let i = 0; i < 40; i++) await intake(store, item(opened(`pg-claim-${i}`), [{ runId: `r-pgc-${i}`, delays: [0] }], 1_000));
-        const claims = await Promise.all(Array.from({ length: 4 }, (_, i) => store.dispatch.claimDue(1_000, 15, `inst-${i}`, 30_000)));
+        const claims = await Promise.all(Array.from({ length: 4 }, (_, i) => sendOps(store).claimDue(1_000, 15, `inst-${i}`, 30_000)));
         const ids = claims.flat().filter((m) => m.chat_id.startsWith('pg-claim-')).map((m) => m.run_id);
         assert.equal(new Set(ids).size, ids.length, 'no message claimed twice');
         assert.equal(ids.length, 40);

@@ -2,6 +2,8 @@
 // enqueued as one userEvent job by the transaction that completes the run,
 // whichever path planned it. A fallback, a cancelled run or a curation
 // without userEvent enqueues none. SQLite and, when available, PostgreSQL.
+import { sendOps } from '../support/sends.js';
+import { completePlanningTx, markSentTx } from '../../src/delivery/store/dispatch-ops.js';
 import { intake } from '../support/intake.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,7 +58,7 @@ for (const kind of DB_KINDS) {
     async function sendChat(chatId: string, from: number): Promise<string[]> {
       const out: string[] = [];
       for (let t = from; t < from + 20; t++) {
-        for (const m of (await store.dispatch.claimDue(t, 100, 'i', 30_000)).filter((x) => x.chat_id === chatId)) out.push(await store.dispatch.markSent(m, t, null, 1));
+        for (const m of (await sendOps(store).claimDue(t, 100, 'i', 30_000)).filter((x) => x.chat_id === chatId)) out.push(await sendOps(store).markSent(m, t, null, 1));
       }
       return out;
     }
@@ -67,8 +69,8 @@ for (const kind of DB_KINDS) {
       assert.deepEqual(JSON.parse((await storedEvent(runId))!), EVENT, 'the planned body is stored with the run');
       assert.equal((await jobsOf(runId)).length, 0, 'nothing is sent before the run completes');
 
-      const [m0] = (await store.dispatch.claimDue(1_000, 10, 'i', 30_000)).filter((m) => m.run_id === runId);
-      assert.equal(await store.dispatch.markSent(m0!, 1_001, null, 1), 'next');
+      const [m0] = (await sendOps(store).claimDue(1_000, 10, 'i', 30_000)).filter((m) => m.run_id === runId);
+      assert.equal(await sendOps(store).markSent(m0!, 1_001, null, 1), 'next');
       assert.equal((await jobsOf(runId)).length, 0, 'still nothing after the first of two messages');
       assert.deepEqual(await sendChat(`intake-${kind.name}`, 1_002), ['completed']);
       const jobs = await jobsOf(runId);
@@ -83,7 +85,7 @@ for (const kind of DB_KINDS) {
       });
 
       // A late report of the same send (an expired lease, another instance) completes nothing twice.
-      assert.equal(await store.dispatch.markSent(m0!, 1_010, null, 1), 'stopped');
+      assert.equal(await store.db.transaction().execute((trx) => markSentTx(trx, m0!, 1_010, null, 1)), 'stopped');
       assert.equal((await jobsOf(runId)).length, 1);
     });
 
@@ -93,7 +95,7 @@ for (const kind of DB_KINDS) {
       assert.equal(await storedEvent(runId), null);
       assert.equal((await claimPlanning(store, 1_000, 50, 'i', 30_000)).filter((r) => r.id === runId).length, 1);
       // Every message rendered empty: the sequence completes in the planning transaction itself.
-      assert.equal(await store.dispatch.completePlanning(runId, withEvent(planOf(runId, [])), { name: 'A' }, 1_100, 1), true);
+      assert.equal(await store.db.transaction().execute((trx) => completePlanningTx(trx, runId, withEvent(planOf(runId, [])), { name: 'A' }, 1_100, 1)), true);
       assert.deepEqual(JSON.parse((await storedEvent(runId))!), EVENT);
       assert.equal((await jobsOf(runId)).length, 1);
     });
@@ -103,7 +105,7 @@ for (const kind of DB_KINDS) {
       const chatId = `deferred-msgs-${kind.name}`;
       await intake(store, item(opened(chatId), runId, null, 1_000));
       await claimPlanning(store, 1_000, 50, 'i', 30_000);
-      assert.equal(await store.dispatch.completePlanning(runId, withEvent(planOf(runId, [0])), { name: 'A' }, 1_100, 1), true);
+      assert.equal(await store.db.transaction().execute((trx) => completePlanningTx(trx, runId, withEvent(planOf(runId, [0])), { name: 'A' }, 1_100, 1)), true);
       assert.equal((await jobsOf(runId)).length, 0);
       assert.deepEqual(await sendChat(chatId, 1_100), ['completed']);
       assert.equal((await jobsOf(runId)).length, 1);
@@ -122,11 +124,11 @@ for (const kind of DB_KINDS) {
       const chatId = `cancel-${kind.name}`;
       const runId = `r-cancel-${kind.name}`;
       await intake(store, item(opened(chatId), runId, withEvent(planOf(runId, [0, 0])), 1_000));
-      const [m0] = (await store.dispatch.claimDue(1_000, 10, 'i', 30_000)).filter((m) => m.run_id === runId);
+      const [m0] = (await sendOps(store).claimDue(1_000, 10, 'i', 30_000)).filter((m) => m.run_id === runId);
       const manager: Event = { ...opened(chatId), kind: 'managerMessage', dedupeKey: `managerMessage:${chatId}`, messageId: `mm-${chatId}`, personId: 'p' };
       await intake(store, { eventId: `e-mm-${chatId}`, event: manager, receivedAt: 1_001, candidates: [], takeover: true });
       // The message in flight finishes; the run stays cancelled.
-      assert.equal(await store.dispatch.markSent(m0!, 1_002, null, 1), 'stopped');
+      assert.equal(await sendOps(store).markSent(m0!, 1_002, null, 1), 'stopped');
       assert.equal((await store.db.selectFrom('runs').select('state').where('id', '=', runId).executeTakeFirstOrThrow()).state, 'cancelled');
       assert.equal((await jobsOf(runId)).length, 0);
     });

@@ -10,6 +10,7 @@ import { JobOps } from '../../src/delivery/store/job-ops.js';
 import { JobRunner, type Schedule } from '../../src/jobs/runner.js';
 import { settle, chatLane } from '../../src/jobs/settle.js';
 import { scheduleEvery } from '../../src/jobs/recurring.js';
+import { SettleBatcher } from '../../src/jobs/settle-batch.js';
 import type { Job, JobHandler, JobOutcome } from '../../src/jobs/types.js';
 import { ChannelTalkUnavailableError } from '../../src/channeltalk/errors.js';
 import { freshDatabases } from '../support/databases.js';
@@ -19,8 +20,8 @@ const DB_KINDS = await freshDatabases();
 const LEASES = new Map([['t', 10_000]]);
 const silent = pino({ level: 'silent' });
 
-const asJob = (r: { id: number; kind: string; key: string | null; attempts: number; run_at: number; created_at: number; lane: string | null; locked_until: number | null }): Job<unknown> => ({
-  id: r.id, kind: r.kind, key: r.key, payload: null, attempts: r.attempts, runAt: r.run_at, createdAt: r.created_at, lane: r.lane, leaseEnd: r.locked_until ?? 0,
+const asJob = (r: { id: number; kind: string; key: string | null; attempts: number; run_at: number; created_at: number; lane: string | null; pool: string | null; locked_until: number | null }): Job<unknown> => ({
+  id: r.id, kind: r.kind, key: r.key, payload: null, attempts: r.attempts, runAt: r.run_at, createdAt: r.created_at, lane: r.lane, pool: r.pool, leaseEnd: r.locked_until ?? 0,
 });
 
 for (const kind of DB_KINDS) {
@@ -164,6 +165,148 @@ for (const kind of DB_KINDS) {
       runner.wake();
       await eventually(() => ran.length === 2, 5_000, 'a woken runner runs new work at once');
       await runner.stop(1_000);
+    });
+
+    test('a job that became due a moment after the claim is taken at once, not after a pause', async () => {
+      await clear();
+      const due = 2_000_000;
+      await ops.enqueue({ kind: 't', payload: { n: 1 }, runAt: due }, due - 10);
+      // The claim looks 1 ms early; by the time the runner asks what is next, the job is due.
+      let calls = 0;
+      const now = () => (calls++ === 0 ? due - 1 : due);
+      const timers: number[] = [];
+      const schedule: Schedule = (ms) => {
+        timers.push(ms);
+        return () => {};
+      };
+      const ran: number[] = [];
+      let timersBeforeRun = -1;
+      const handler: JobHandler<{ n: number }> = {
+        kind: 't',
+        parse: (p) => p as { n: number },
+        leaseMs: 10_000,
+        run: (job) => {
+          timersBeforeRun = timers.length;
+          ran.push(job.payload.n);
+          return Promise.resolve<JobOutcome>({ kind: 'done' });
+        },
+      };
+      const runner = new JobRunner({ db: store.db, ops, handlers: [handler], owner: 'i', logger: silent, now, schedule });
+      runner.start();
+      try {
+        await eventually(() => ran.length === 1, 5_000, 'the job to run without a timer firing');
+      } finally {
+        await runner.stop(1_000);
+      }
+      // (Once it runs, the runner may sleep until its lease ends: that timer comes after.)
+      assert.equal(timersBeforeRun, 0, `no pause before it: ${timers.join(', ')}`);
+    });
+
+    test('a pool and a kind each run at most their limit at once, and other work still gets the slots', async () => {
+      await clear();
+      const now = 3_000_000;
+      // Kind p: two pools of 4 jobs each, at most 2 per pool. Kind k: 4 jobs, at most 1 at once. Kind free: unbounded.
+      for (let i = 0; i < 4; i++) {
+        await ops.enqueue({ kind: 'p', payload: { i }, pool: 'send:A', runAt: now - 100 + i }, now);
+        await ops.enqueue({ kind: 'p', payload: { i }, pool: 'send:B', runAt: now - 50 + i }, now);
+        await ops.enqueue({ kind: 'k', payload: { i }, runAt: now - 90 + i }, now);
+      }
+      await ops.enqueue({ kind: 'free', payload: {}, runAt: now }, now);
+      const running = new Map<string, number>();
+      const peak = new Map<string, number>();
+      const done: string[] = [];
+      const gates: Array<() => void> = [];
+      const attempts: number[] = [];
+      const hold = (name: string, group: (p: { i: number }, job: Job<{ i: number }>) => string, extra: Partial<JobHandler<{ i: number }>>): JobHandler<{ i: number }> => ({
+        kind: name,
+        parse: (p) => p as { i: number },
+        leaseMs: 10_000,
+        ...extra,
+        run: async (job) => {
+          attempts.push(job.attempts);
+          const g = group(job.payload, job);
+          running.set(g, (running.get(g) ?? 0) + 1);
+          peak.set(g, Math.max(peak.get(g) ?? 0, running.get(g)!));
+          await new Promise<void>((r) => gates.push(r));
+          running.set(g, running.get(g)! - 1);
+          done.push(g);
+          return { kind: 'done' };
+        },
+      });
+      const free: JobHandler<unknown> = {
+        kind: 'free',
+        parse: (p) => p,
+        leaseMs: 10_000,
+        run: () => {
+          done.push('free');
+          return Promise.resolve<JobOutcome>({ kind: 'done' });
+        },
+      };
+      const runner = new JobRunner({
+        db: store.db,
+        ops,
+        owner: 'i',
+        logger: silent,
+        concurrency: 10,
+        now: () => now,
+        handlers: [hold('p', (_p, job) => job.pool ?? '?', { poolLimit: 2 }), hold('k', () => 'k', { maxRunning: 1 }), free],
+      });
+      runner.start();
+      try {
+        await eventually(() => (done.includes('free') && running.get('send:A') === 2 && running.get('send:B') === 2 && running.get('k') === 1) || undefined, 5_000, 'each group at its limit');
+        await new Promise((r) => setTimeout(r, 200));
+        assert.deepEqual([running.get('send:A'), running.get('send:B'), running.get('k')], [2, 2, 1], 'no more while they hold their slots');
+        await eventually(() => {
+          gates.splice(0).forEach((r) => r());
+          return done.length === 13 || undefined;
+        }, 5_000, 'everything to run once released');
+      } finally {
+        gates.splice(0).forEach((r) => r());
+        await runner.stop(1_000);
+      }
+      assert.deepEqual([peak.get('send:A'), peak.get('send:B'), peak.get('k')], [2, 2, 1]);
+      const left = await store.db.selectFrom('jobs').selectAll().execute();
+      assert.deepEqual(left, [], 'every job done');
+      assert.deepEqual(attempts, Array.from({ length: 12 }, () => 1), 'each ran once, on its first attempt: a claim given back is not counted');
+    });
+
+    test('settles that arrive together share one transaction; a write that throws fails only its own job', async () => {
+      await clear();
+      for (let n = 0; n < 5; n++) await ops.enqueue({ kind: 't', key: `b${n}`, payload: { n }, lane: chatLane(`b${n}`) }, 0);
+      const rows = await ops.claim(10, 10, 'i', LEASES);
+      assert.equal(rows.length, 5);
+      let transactions = 0;
+      const counted = new Proxy(store.db, {
+        get(target, prop) {
+          if (prop === 'transaction') return () => (transactions++, target.transaction());
+          const v: unknown = Reflect.get(target, prop, target);
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      const batcher = new SettleBatcher(counted, ops);
+      const wrote: number[] = [];
+      const limits = { maxAttempts: null, maxAgeMs: null };
+      const results = await Promise.allSettled(
+        rows.map((r, n) =>
+          batcher.settle(asJob(r), 'i', { kind: 'done', write: () => (n === 3 ? Promise.reject(new Error('bad write')) : Promise.resolve(void wrote.push(n))) }, limits, 20),
+        ),
+      );
+      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      assert.match(String((results[3] as PromiseRejectedResult).reason), /bad write/);
+      // One batch (rolled back by the bad write), then each job on its own.
+      assert.equal(transactions, 6);
+      assert.deepEqual([...new Set(wrote)].sort(), [0, 1, 2, 4]);
+      const left = await store.db.selectFrom('jobs').select(['key', 'state']).execute();
+      assert.deepEqual(left, [{ key: 'b3', state: 'running' }], 'the failed settle left its job as it was (its lease returns it)');
+
+      await clear();
+      for (let n = 0; n < 5; n++) await ops.enqueue({ kind: 't', key: `c${n}`, payload: { n } }, 0);
+      const again = await ops.claim(10, 10, 'i', LEASES);
+      transactions = 0;
+      const ok = await Promise.all(again.map((r) => batcher.settle(asJob(r), 'i', { kind: 'done' }, limits, 20)));
+      assert.deepEqual(ok.map((o) => (o === 'lost' ? o : o.kind)), ['done', 'done', 'done', 'done', 'done']);
+      assert.equal(transactions, 1, 'five settles, one commit');
+      assert.deepEqual(await store.db.selectFrom('jobs').select('key').execute(), []);
     });
 
     test('a recurring job runs again under the same key, once', async () => {

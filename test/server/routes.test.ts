@@ -169,7 +169,7 @@ describe('webhook route', () => {
     const ev = await store.db.selectFrom('events').selectAll().where('dedupe_key', '=', 'chatOpened:route-open-chat').executeTakeFirstOrThrow();
     assert.equal(ev.status, 'queued');
     const job = await store.db.selectFrom('jobs').selectAll().where('key', '=', `planEvent:${ev.id}`).executeTakeFirstOrThrow();
-    assert.equal(job.lane, 'chat:route-open-chat');
+    assert.equal(job.lane, 'chatEvents:route-open-chat');
     assert.equal(await store.db.selectFrom('runs').select('id').where('id', '=', json.runs[0]!).executeTakeFirst(), undefined, 'nothing is planned before the answer');
     assert.equal(await planQueued(store, registry), 1);
     assert.equal((await store.db.selectFrom('events').select(['status', 'event_json']).where('id', '=', ev.id).executeTakeFirstOrThrow()).status, 'acted');

@@ -24,7 +24,7 @@ export async function planQueued(store: Store, curations: Curations, now = Date.
     const rows = await ops.claim(Number.MAX_SAFE_INTEGER / 2, 100, 'test', new Map([['planEvent', 60_000]]));
     if (rows.length === 0) return ran;
     for (const row of rows) {
-      const job: Job<{ eventId: string }> = { id: row.id, kind: row.kind, key: row.key, payload: handler.parse(JSON.parse(row.payload_json)), attempts: row.attempts, runAt: row.run_at, createdAt: row.created_at, lane: row.lane, leaseEnd: row.locked_until ?? now };
+      const job: Job<{ eventId: string }> = { id: row.id, kind: row.kind, key: row.key, payload: handler.parse(JSON.parse(row.payload_json)), attempts: row.attempts, runAt: row.run_at, createdAt: row.created_at, lane: row.lane, pool: row.pool, leaseEnd: row.locked_until ?? now };
       const ctx: JobContext = { now: () => now, logger, failure: (err) => ({ kind: 'fail', reason: String(err) }) };
       const outcome = await handler.run(job, ctx);
       await settle(store.db, ops, job, 'test', outcome, { maxAttempts: null, maxAgeMs: null }, now);

@@ -1,7 +1,7 @@
 // The optional in-process retry layer: repeats an attempt that may succeed
 // later (network, timeout, 429, 5xx, paced) within the policy's bounds, and
 // hands back the last error when they run out. Callers that retry durably
-// (the dispatcher) pass `retry: false` and get exactly one attempt.
+// (the jobs: sending, planning, write-back) pass `retry: false` and get exactly one attempt.
 import { ChannelTalkUnavailableError } from '../errors.js';
 import { resolveRetryPolicy, retryDelayMs, type RetryPolicy } from '../retry.js';
 import type { ClientLogger } from '../client.js';

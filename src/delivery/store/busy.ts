@@ -42,7 +42,7 @@ export interface BusyWait {
 
 /** The webhook path: short, so Channel Talk gets a quick 503 and delivers again later. */
 export const WEBHOOK_WAIT: BusyWait = { budgetMs: 300, firstDelayMs: 10, maxDelayMs: 100 };
-/** The dispatcher's writes: a send's outcome is worth waiting for (well inside the claim lease). */
+/** The jobs' writes (a send's outcome among them): worth waiting for, well inside the claim lease. */
 export const DISPATCH_WAIT: BusyWait = { budgetMs: 10_000, firstDelayMs: 10, maxDelayMs: 250 };
 /** Opening and migrating at start-up. */
 export const STARTUP_WAIT: BusyWait = { budgetMs: 120_000, firstDelayMs: 50, maxDelayMs: 1_000 };

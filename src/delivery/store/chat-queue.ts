@@ -1,21 +1,32 @@
 // Per-chat ordering. At most one message of a chat is "live" (pending or
 // sending) at a time; the rest wait with no due time. The next one becomes
 // due only when the previous one succeeded, counted from its actual send.
-import type { Transaction } from 'kysely';
+// A message that becomes due gets its sendMessage job in the same
+// transaction (makeDue), so a committed due message always has its job.
+import { sql, type Transaction } from 'kysely';
 import type { Plan } from '../../curation/plan-types.js';
 import type { Database } from './schema.js';
 import { LIVE_MESSAGE_STATES } from '../run-lifecycle.js';
+import { enqueueJob } from './job-ops.js';
+import { sendMessageJob, type LiveMessage } from '../../jobs/registry.js';
 
 /**
  * Serializes every transaction that changes which message of a chat is live.
- * In PostgreSQL the upsert holds the row lock until commit; SQLite has one
- * writer anyway.
+ * In PostgreSQL the upsert holds the row lock until commit, even though its
+ * update never applies (`WHERE false`: PostgreSQL locks the conflicting row
+ * before it checks the condition); SQLite has one writer anyway. Not
+ * rewriting an existing row keeps a page out of every such commit.
  */
 export async function lockChat(trx: Transaction<Database>, chatId: string, now: number): Promise<void> {
   await trx
     .insertInto('chats')
     .values({ chat_id: chatId, updated_at: now })
-    .onConflict((oc) => oc.column('chat_id').doUpdateSet({ updated_at: (eb) => eb.ref('excluded.updated_at') }))
+    .onConflict((oc) =>
+      oc
+        .column('chat_id')
+        .doUpdateSet({ updated_at: (eb) => eb.ref('excluded.updated_at') })
+        .where(sql<boolean>`false`),
+    )
     .execute();
 }
 
@@ -65,7 +76,7 @@ export async function activateNextInChat(trx: Transaction<Database>, chatId: str
   const next = await trx
     .selectFrom('messages as m')
     .innerJoin('runs as r', 'r.id', 'm.run_id')
-    .select(['m.run_id', 'm.seq', 'm.delay_ms', 'r.created_at'])
+    .select(['m.run_id', 'm.seq', 'm.delay_ms', 'm.channel_id', 'r.created_at'])
     .where('m.chat_id', '=', chatId)
     .where('m.state', '=', 'waiting')
     .where('r.state', '=', 'pending')
@@ -85,12 +96,13 @@ export async function activateNextInChat(trx: Transaction<Database>, chatId: str
     .limit(1)
     .executeTakeFirst();
   if (older) return;
-  await trx
-    .updateTable('messages')
-    .set({ state: 'pending', due_at: now + Math.round(next.delay_ms * delayScale) })
-    .where('run_id', '=', next.run_id)
-    .where('seq', '=', next.seq)
-    .execute();
+  await makeDue(trx, { runId: next.run_id, seq: next.seq, chatId, channelId: next.channel_id }, now + Math.round(next.delay_ms * delayScale), now);
+}
+
+/** The message becomes the chat's live one, due at `dueAt`, with its send job. */
+async function makeDue(trx: Transaction<Database>, m: LiveMessage, dueAt: number, now: number): Promise<void> {
+  await trx.updateTable('messages').set({ state: 'pending', due_at: dueAt }).where('run_id', '=', m.runId).where('seq', '=', m.seq).execute();
+  await enqueueJob(trx, sendMessageJob(m, dueAt), now);
 }
 
 /** The delay of the message after `seq` of a run, when it waits its turn; null when none follows. */
@@ -105,19 +117,7 @@ export async function waitingAfter(trx: Transaction<Database>, runId: string, se
   return next ? next.delay_ms : null;
 }
 
-/** Makes the message after `seq` of a run due, `delayMs` (scaled) after the actual send. */
-export async function activateFollowing(
-  trx: Transaction<Database>,
-  runId: string,
-  seq: number,
-  delayMs: number,
-  sentAt: number,
-  delayScale: number,
-): Promise<void> {
-  await trx
-    .updateTable('messages')
-    .set({ state: 'pending', due_at: sentAt + Math.round(delayMs * delayScale) })
-    .where('run_id', '=', runId)
-    .where('seq', '=', seq + 1)
-    .execute();
+/** Makes the message after `sent` of its run due, `delayMs` (scaled) after the actual send. */
+export async function activateFollowing(trx: Transaction<Database>, sent: LiveMessage, delayMs: number, sentAt: number, delayScale: number): Promise<void> {
+  await makeDue(trx, { ...sent, seq: sent.seq + 1 }, sentAt + Math.round(delayMs * delayScale), sentAt);
 }

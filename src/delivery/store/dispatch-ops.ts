@@ -1,5 +1,7 @@
-// What the dispatcher asks of the database: claim what is due, record each
-// attempt, and move a chat's queue forward after a send.
+// What sending, planning and write-back ask of the database, each inside the
+// transaction of its job's settle (src/jobs/): record each attempt, move a
+// chat's queue forward after a send, commit a deferred plan. The queue depth
+// for /healthz and /metrics.
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Plan } from '../../curation/plan-types.js';
 import type { Dialect } from './connect.js';
@@ -9,6 +11,7 @@ import {
   ACTIVE_RUN_STATES,
   IllegalTransition,
   isFinalRunState,
+  LIVE_MESSAGE_STATES,
   mustNext,
   next,
   plannedOutcome,
@@ -35,183 +38,9 @@ export interface AttemptRecord {
 export class DispatchOps {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly dialect: Dialect,
+    // Kept for the store's constructor; the queries below read the same on both databases.
+    _dialect: Dialect,
   ) {}
-
-  private get skipLocked() {
-    return this.dialect === 'postgres' ? sql` FOR UPDATE SKIP LOCKED` : sql``;
-  }
-
-  /**
-   * Claims that outlived their lease belonged to a crashed or stalled instance:
-   * make them due again. `expiredBefore` defaults to now; a lone SQLite process
-   * passes +Infinity at start, since every claim left is its own dead one.
-   */
-  async reclaimExpired(now: number, expiredBefore = now): Promise<number> {
-    const res = await this.db
-      .updateTable('messages')
-      .set({ state: 'pending', due_at: now, claimed_by: null, claim_until: null })
-      .where('state', '=', 'sending')
-      .where('claim_until', '<', expiredBefore)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows);
-  }
-
-  /** Claims up to `limit` due messages, none of the channels in `skipChannels` (those already at their share of sends). */
-  async claimDue(now: number, limit: number, owner: string, leaseMs: number, skipChannels: string[] = []): Promise<ClaimedMessage[]> {
-    const skip = skipChannels.length > 0 ? sql` AND COALESCE(channel_id, '') NOT IN (${sql.join(skipChannels)})` : sql``;
-    const { rows } = await sql<ClaimedMessage>`
-      UPDATE messages SET state = 'sending', claimed_by = ${owner}, claim_until = ${now + leaseMs}
-      WHERE (run_id, seq) IN (
-        SELECT run_id, seq FROM messages
-        WHERE state = 'pending' AND due_at <= ${now}${skip}
-        ORDER BY due_at
-        LIMIT ${limit}${this.skipLocked}
-      )
-      RETURNING *`.execute(this.db);
-    return rows.sort((a, b) => (a.due_at ?? 0) - (b.due_at ?? 0));
-  }
-
-  /** Gives claimed messages back untouched (same due time), e.g. beyond a channel's share of the send slots. */
-  async releaseClaims(ms: readonly ClaimedMessage[], owner: string): Promise<void> {
-    if (ms.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
-      for (const m of ms) {
-        await trx
-          .updateTable('messages')
-          .set({ state: 'pending', claimed_by: null, claim_until: null })
-          .where('run_id', '=', m.run_id)
-          .where('seq', '=', m.seq)
-          .where('state', '=', 'sending')
-          .where('claimed_by', '=', owner)
-          .execute();
-      }
-    });
-  }
-
-  /** Marks a message sent and makes the next one due; returns what became of its run. */
-  async markSent(
-    m: ClaimedMessage,
-    sentAt: number,
-    channelMessageId: string | null,
-    delayScale: number,
-    attempt?: AttemptRecord,
-  ): Promise<'next' | 'completed' | 'fallback' | 'awaiting' | 'stopped'> {
-    return this.db.transaction().execute(async (trx) => {
-      // The chat's row first, as in every transaction that moves a chat's queue: one lock order, no deadlock.
-      await lockChat(trx, m.chat_id, sentAt);
-      if (attempt) await writeAttempt(trx, attempt);
-      await trx
-        .updateTable('messages')
-        .set({ state: 'sent', sent_at: sentAt, channel_message_id: channelMessageId, claimed_by: null, claim_until: null, reason: null })
-        .where('run_id', '=', m.run_id)
-        .where('seq', '=', m.seq)
-        .execute();
-      const run = await trx.selectFrom('runs').select(['state', 'outcome', 'writeback_json']).where('id', '=', m.run_id).executeTakeFirst();
-      const delayMs = !run || m.is_last ? null : await waitingAfter(trx, m.run_id, m.seq);
-      const to = run ? mustNext(run.state, { kind: 'messageSent', last: delayMs === null, plan: sentPlanOf(run.outcome) }) : null;
-      if (!run || to === null || (to === run.state && (isFinalRunState(to) || to === 'awaiting'))) {
-        // Cancelled meanwhile, or finished (or waiting for its answer) already: another instance took over an expired claim and sent it. Nothing follows.
-        await activateNextInChat(trx, m.chat_id, sentAt, delayScale);
-        return 'stopped';
-      }
-      if (to !== run.state) {
-        await trx
-          .updateTable('runs')
-          .set(runStateColumns(run.state, to, sentAt, run.writeback_json))
-          .where('id', '=', m.run_id)
-          .where('state', '=', run.state)
-          .execute();
-        await afterTransition(trx, { runId: m.run_id, from: run.state, to, writeBackJson: run.writeback_json, now: sentAt });
-      }
-      switch (to) {
-        case 'sending':
-          if (delayMs === null) throw new Error(`run ${m.run_id} goes on after message ${m.seq}, but no message follows`);
-          await activateFollowing(trx, m.run_id, m.seq, delayMs, sentAt, delayScale);
-          return 'next';
-        case 'completed':
-        case 'fallback':
-        case 'awaiting': // asked in the chat: the chat is free while the run waits for the answer
-          await activateNextInChat(trx, m.chat_id, sentAt, delayScale);
-          return to;
-        default:
-          throw new Error(`a sent message cannot leave run ${m.run_id} ${to}`);
-      }
-    });
-  }
-
-  /** A transient failure: try again at `dueAt`, unless the run ended meanwhile. */
-  async markRetry(m: ClaimedMessage, dueAt: number, reason: string, now: number, delayScale: number, attempt?: AttemptRecord): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await lockChat(trx, m.chat_id, now);
-      if (attempt) await writeAttempt(trx, attempt);
-      const run = await trx.selectFrom('runs').select('state').where('id', '=', m.run_id).executeTakeFirst();
-      // A run that ended meanwhile (a takeover) sends nothing more.
-      const stopped = !run || isFinalRunState(run.state);
-      await trx
-        .updateTable('messages')
-        .set({ state: stopped ? 'cancelled' : 'pending', due_at: stopped ? null : dueAt, claimed_by: null, claim_until: null, reason })
-        .where('run_id', '=', m.run_id)
-        .where('seq', '=', m.seq)
-        .where('state', '=', 'sending')
-        .execute();
-      if (stopped) await activateNextInChat(trx, m.chat_id, now, delayScale);
-    });
-  }
-
-  /** A permanent failure: the message fails, the rest of its run is skipped, the chat moves on. */
-  async markFailed(m: ClaimedMessage, reason: string, now: number, delayScale: number, attempt?: AttemptRecord): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await lockChat(trx, m.chat_id, now);
-      if (attempt) await writeAttempt(trx, attempt);
-      await trx
-        .updateTable('messages')
-        .set({ state: 'failed', due_at: null, claimed_by: null, claim_until: null, reason })
-        .where('run_id', '=', m.run_id)
-        .where('seq', '=', m.seq)
-        .execute();
-      await trx
-        .updateTable('messages')
-        .set({ state: 'skipped', reason: `message ${m.seq} failed: ${reason}` })
-        .where('run_id', '=', m.run_id)
-        .where('seq', '>', m.seq)
-        .where('state', 'in', STOPPABLE_MESSAGE_STATES)
-        .execute();
-      const run = await trx.selectFrom('runs').select(['state', 'writeback_json']).where('id', '=', m.run_id).executeTakeFirst();
-      const to = run ? mustNext(run.state, { kind: 'messageFailed' }) : null;
-      if (run && to !== null && to !== run.state) {
-        await trx
-          .updateTable('runs')
-          .set({ ...runStateColumns(run.state, to, now, run.writeback_json), reason: `message ${m.seq} failed: ${reason}` })
-          .where('id', '=', m.run_id)
-          .where('state', '=', run.state)
-          .execute();
-      }
-      await activateNextInChat(trx, m.chat_id, now, delayScale);
-    });
-  }
-
-  async completePlanning(
-    runId: string,
-    plan: Plan,
-    profile: Record<string, unknown> | null,
-    now: number,
-    delayScale: number,
-    writeBack: string | null = null,
-  ): Promise<boolean> {
-    return this.db.transaction().execute((trx) => completePlanningTx(trx, runId, plan, profile, now, delayScale, writeBack));
-  }
-
-  /** Planning could not fetch the profile: retry later, or give up for good (and let the chat move on). */
-  async failPlanning(runId: string, reason: string, retryAt: number | null, now: number, delayScale: number): Promise<void> {
-    await this.db.transaction().execute((trx) => failPlanningTx(trx, runId, reason, retryAt, now, delayScale));
-  }
-
-  /** Records the write-back's end, or (its job retries) why it is not done yet. */
-  async finishWriteBack(runId: string, result: { done: true } | { done: false; retryAt: number | null; reason: string }): Promise<void> {
-    await finishWriteBackTx(this.db, runId, result);
-  }
-
 
   /**
    * Messages not yet sent: due ones, ones in flight, and ones waiting their
@@ -228,22 +57,136 @@ export class DispatchOps {
                 AND run_id IN (SELECT id FROM runs WHERE state IN ${sqlList(ACTIVE_RUN_STATES)})) AS n`.execute(this.db);
     return Number(rows[0]?.n ?? 0);
   }
+}
 
-  /** The earliest moment anything may become due, so the dispatcher can sleep exactly until then. */
-  async nextWakeAt(): Promise<number | null> {
-    const due = await this.db
-      .selectFrom('messages')
-      .select((eb) => eb.fn.min('due_at').as('t'))
-      .where('state', '=', 'pending')
-      .executeTakeFirst();
-    const claim = await this.db
-      .selectFrom('messages')
-      .select((eb) => eb.fn.min('claim_until').as('t'))
-      .where('state', '=', 'sending')
-      .executeTakeFirst();
-    const ts = [due?.t, claim?.t].filter((t): t is number => t !== null && t !== undefined).map(Number);
-    return ts.length === 0 ? null : Math.min(...ts);
+/** The message a sendMessage job sends, or undefined when it is gone (pruned). */
+export function messageToSend(db: Kysely<Database>, runId: string, seq: number): Promise<ClaimedMessage | undefined> {
+  return db.selectFrom('messages').selectAll().where('run_id', '=', runId).where('seq', '=', seq).executeTakeFirst();
+}
+
+/**
+ * Inside the claim's transaction: the claimed jobs' messages are in flight
+ * (`sending`, with the job's owner and lease), unless they stopped being
+ * live meanwhile (a takeover cancelled them: the job then sends nothing).
+ * One statement by primary key, in the claim's commit; returns the messages
+ * now in flight, so the send needs no read of its own.
+ */
+export async function markInFlightTx(trx: Transaction<Database>, ms: ReadonlyArray<{ runId: string; seq: number; leaseEnd: number }>, owner: string): Promise<ClaimedMessage[]> {
+  if (ms.length === 0) return [];
+  // One claim gives every job of a kind the same lease end.
+  const leaseEnd = Math.max(...ms.map((m) => m.leaseEnd));
+  return trx
+    .updateTable('messages')
+    .set({ state: 'sending', claimed_by: owner, claim_until: leaseEnd })
+    .where('state', 'in', LIVE_MESSAGE_STATES)
+    .where((eb) => eb.or(ms.map((m) => eb.and([eb('run_id', '=', m.runId), eb('seq', '=', m.seq)]))))
+    .returningAll()
+    .execute();
+}
+
+// The three outcomes of a send, inside its job's settle, which has taken the
+// chat's lock first (the job's lane is the chat), as every transaction that
+// moves a chat's queue does: one lock order, no deadlock.
+
+/** Marks a message sent and makes the next one due (its job enqueued); returns what became of its run. */
+export async function markSentTx(
+  trx: Transaction<Database>,
+  m: ClaimedMessage,
+  sentAt: number,
+  channelMessageId: string | null,
+  delayScale: number,
+  attempt?: AttemptRecord,
+): Promise<'next' | 'completed' | 'fallback' | 'awaiting' | 'stopped'> {
+  if (attempt) await writeAttempt(trx, attempt);
+  await trx
+    .updateTable('messages')
+    .set({ state: 'sent', sent_at: sentAt, channel_message_id: channelMessageId, claimed_by: null, claim_until: null, reason: null })
+    .where('run_id', '=', m.run_id)
+    .where('seq', '=', m.seq)
+    .execute();
+  const run = await trx.selectFrom('runs').select(['state', 'outcome', 'writeback_json']).where('id', '=', m.run_id).executeTakeFirst();
+  const delayMs = !run || m.is_last ? null : await waitingAfter(trx, m.run_id, m.seq);
+  const to = run ? mustNext(run.state, { kind: 'messageSent', last: delayMs === null, plan: sentPlanOf(run.outcome) }) : null;
+  if (!run || to === null || (to === run.state && (isFinalRunState(to) || to === 'awaiting'))) {
+    // Cancelled meanwhile, or finished (or waiting for its answer) already: another instance took over an expired claim and sent it. Nothing follows.
+    await activateNextInChat(trx, m.chat_id, sentAt, delayScale);
+    return 'stopped';
   }
+  if (to !== run.state) {
+    await trx
+      .updateTable('runs')
+      .set(runStateColumns(run.state, to, sentAt, run.writeback_json))
+      .where('id', '=', m.run_id)
+      .where('state', '=', run.state)
+      .execute();
+    await afterTransition(trx, { runId: m.run_id, from: run.state, to, writeBackJson: run.writeback_json, now: sentAt });
+  }
+  switch (to) {
+    case 'sending':
+      if (delayMs === null) throw new Error(`run ${m.run_id} goes on after message ${m.seq}, but no message follows`);
+      await activateFollowing(trx, { runId: m.run_id, seq: m.seq, chatId: m.chat_id, channelId: m.channel_id }, delayMs, sentAt, delayScale);
+      return 'next';
+    case 'completed':
+    case 'fallback':
+    case 'awaiting': // asked in the chat: the chat is free while the run waits for the answer
+      await activateNextInChat(trx, m.chat_id, sentAt, delayScale);
+      return to;
+    default:
+      throw new Error(`a sent message cannot leave run ${m.run_id} ${to}`);
+  }
+}
+
+/** A transient failure: the message is due again at `dueAt` (its job is rescheduled alike), unless the run ended meanwhile. */
+export async function markRetryTx(
+  trx: Transaction<Database>,
+  m: ClaimedMessage,
+  dueAt: number,
+  reason: string,
+  now: number,
+  delayScale: number,
+  attempt?: AttemptRecord,
+): Promise<void> {
+  if (attempt) await writeAttempt(trx, attempt);
+  const run = await trx.selectFrom('runs').select('state').where('id', '=', m.run_id).executeTakeFirst();
+  // A run that ended meanwhile (a takeover) sends nothing more; its job, when due, finds the message cancelled.
+  const stopped = !run || isFinalRunState(run.state);
+  await trx
+    .updateTable('messages')
+    .set({ state: stopped ? 'cancelled' : 'pending', due_at: stopped ? null : dueAt, claimed_by: null, claim_until: null, reason })
+    .where('run_id', '=', m.run_id)
+    .where('seq', '=', m.seq)
+    .where('state', '=', 'sending')
+    .execute();
+  if (stopped) await activateNextInChat(trx, m.chat_id, now, delayScale);
+}
+
+/** A permanent failure: the message fails, the rest of its run is skipped, the chat moves on. */
+export async function markFailedTx(trx: Transaction<Database>, m: ClaimedMessage, reason: string, now: number, delayScale: number, attempt?: AttemptRecord): Promise<void> {
+  if (attempt) await writeAttempt(trx, attempt);
+  await trx
+    .updateTable('messages')
+    .set({ state: 'failed', due_at: null, claimed_by: null, claim_until: null, reason })
+    .where('run_id', '=', m.run_id)
+    .where('seq', '=', m.seq)
+    .execute();
+  await trx
+    .updateTable('messages')
+    .set({ state: 'skipped', reason: `message ${m.seq} failed: ${reason}` })
+    .where('run_id', '=', m.run_id)
+    .where('seq', '>', m.seq)
+    .where('state', 'in', STOPPABLE_MESSAGE_STATES)
+    .execute();
+  const run = await trx.selectFrom('runs').select(['state', 'writeback_json']).where('id', '=', m.run_id).executeTakeFirst();
+  const to = run ? mustNext(run.state, { kind: 'messageFailed' }) : null;
+  if (run && to !== null && to !== run.state) {
+    await trx
+      .updateTable('runs')
+      .set({ ...runStateColumns(run.state, to, now, run.writeback_json), reason: `message ${m.seq} failed: ${reason}` })
+      .where('id', '=', m.run_id)
+      .where('state', '=', run.state)
+      .execute();
+  }
+  await activateNextInChat(trx, m.chat_id, now, delayScale);
 }
 
 /** A deferred run's plan, inside the caller's transaction (the planRun job's settle). False when the run was not planning any more. */

@@ -11,7 +11,6 @@ import type { Database, EventStatus, RunState } from './schema.js';
 import { activateNextInChat, insertPlannedMessages, lockChat } from './chat-queue.js';
 import { runStateColumns } from './state-sql.js';
 import { enqueueJob } from './job-ops.js';
-import { chatLane } from '../../jobs/settle.js';
 import { afterTransition, userEventJson } from './run-follow-ups.js';
 import { planEventJob, planRunJob } from '../../jobs/registry.js';
 import { isAnswer, resumeAnswered } from './answer-wait.js';
@@ -117,8 +116,9 @@ export async function recordEvent(trx: Transaction<Database>, item: RecordItem):
     .returning('id')
     .executeTakeFirst();
   if (!inserted) return { eventId, duplicate: true, status: 'ignored', reason: 'duplicate delivery', runs: [] };
-  // Its lane: the chat, so a chat's events act in the order they came; an answer's, the customer.
-  const lane = event.chatId !== null ? chatLane(event.chatId) : `user:${event.userId ?? eventId}`;
+  // Its lane: the chat's events, so they act in the order they came (an answer's: the customer's). Not the
+  // chat's send lane: planning never waits behind a send in flight; startRuns takes the chat's lock itself.
+  const lane = event.chatId !== null ? `chatEvents:${event.chatId}` : `userEvents:${event.userId ?? eventId}`;
   if (acts) await enqueueJob(trx, planEventJob(eventId, lane, receivedAt), receivedAt);
   return { eventId, duplicate: false, status, reason, runs: acts ? item.candidates : [] };
 }

@@ -19,6 +19,8 @@ export interface EnqueueSpec {
   runAt?: number;
   /** Serialization key (see JobsTable.lane). */
   lane?: string | null;
+  /** Concurrency group (see JobsTable.pool). */
+  pool?: string | null;
   maxAttempts?: number | null;
   maxAgeMs?: number | null;
   /** When the work began, for its maximum age; defaults to now. */
@@ -38,6 +40,7 @@ export async function enqueueJob(db: Db, spec: EnqueueSpec, now: number): Promis
       max_age_ms: spec.maxAgeMs ?? null,
       created_at: spec.createdAt ?? now,
       lane: spec.lane ?? null,
+      pool: spec.pool ?? null,
       state: 'pending',
     })
     .onConflict((oc) => oc.column('key').doNothing())
@@ -55,6 +58,11 @@ export interface JobDepth {
 export async function jobDepth(db: Db): Promise<JobDepth[]> {
   const rows = await db.selectFrom('jobs').select(['kind', 'state', (eb) => eb.fn.countAll().as('n')]).groupBy(['kind', 'state']).execute();
   return rows.map((r) => ({ kind: r.kind, state: r.state, count: Number(r.n) }));
+}
+
+/** The claim's condition that leaves out full pools (none: nothing added). */
+function notInPools(pools: readonly string[]) {
+  return pools.length > 0 ? sql` AND (j.pool IS NULL OR j.pool NOT IN (${sql.join(pools)}))` : sql``;
 }
 
 export class JobOps {
@@ -78,6 +86,11 @@ export class JobOps {
     return Number(res.numUpdatedRows) > 0;
   }
 
+  /**
+   * Running jobs whose lease ended (their instance died or stalled) wait
+   * again. `expiredBefore` defaults to now; a lone SQLite process passes
+   * +Infinity at start, since every claim left is its own dead one.
+   */
   async reclaimExpired(now: number, expiredBefore = now): Promise<number> {
     const res = await this.db
       .updateTable('jobs')
@@ -90,9 +103,11 @@ export class JobOps {
 
   /**
    * Claims up to `limit` due jobs of `kinds`, each with its kind's lease. A
-   * job whose lane has a running job, or an earlier waiting one, stays.
+   * job whose lane has a running job, or an earlier waiting one, stays; so
+   * does a job of a pool in `skipPools` (full on this instance). Pass the
+   * runner's transaction as `db` to do more in the claim's commit.
    */
-  async claim(now: number, limit: number, owner: string, leases: ReadonlyMap<string, number>): Promise<JobRow[]> {
+  async claim(now: number, limit: number, owner: string, leases: ReadonlyMap<string, number>, skipPools: readonly string[] = [], db: Db = this.db): Promise<JobRow[]> {
     if (leases.size === 0 || limit <= 0) return [];
     const kinds = [...leases.keys()];
     const lease = sql.join(
@@ -104,7 +119,7 @@ export class JobOps {
         locked_until = CASE kind ${lease} END
       WHERE id IN (
         SELECT j.id FROM jobs j
-        WHERE j.state = 'pending' AND j.run_at <= ${now} AND j.kind IN (${sql.join(kinds)})
+        WHERE j.state = 'pending' AND j.run_at <= ${now} AND j.kind IN (${sql.join(kinds)})${notInPools(skipPools)}
           AND (j.lane IS NULL OR (
             NOT EXISTS (SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.lane IS NOT NULL AND r.lane = j.lane)
             AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.state = 'pending' AND e.lane IS NOT NULL AND e.lane = j.lane
@@ -112,42 +127,68 @@ export class JobOps {
         ORDER BY j.run_at, j.id
         LIMIT ${limit}${this.skipLocked}
       )
-      RETURNING *`.execute(this.db);
+      RETURNING *`.execute(db);
     return rows.sort((a, b) => a.run_at - b.run_at || a.id - b.id);
   }
 
   /**
-   * When the runner must look again: the earliest due time of a job that
-   * could be claimed (not held behind its lane), or a lease's end. Null: nothing waits.
+   * Gives claimed jobs back untouched, inside the claim's transaction: due
+   * as before, the claim not counted as an attempt (a pool was full).
    */
-  async nextWakeAt(kinds: readonly string[]): Promise<number | null> {
+  async release(trx: Transaction<Database>, ids: readonly number[], owner: string): Promise<void> {
+    if (ids.length === 0) return;
+    await trx
+      .updateTable('jobs')
+      .set((eb) => ({ state: 'pending', locked_by: null, locked_until: null, attempts: eb('attempts', '-', 1) }))
+      .where('id', 'in', ids)
+      .where('state', '=', 'running')
+      .where('locked_by', '=', owner)
+      .execute();
+  }
+
+  /**
+   * When the runner must look again: the earliest due time of a job that
+   * could be claimed (not held behind its lane, not in a full pool), or a
+   * lease's end. Null: nothing waits.
+   */
+  async nextWakeAt(kinds: readonly string[], skipPools: readonly string[] = []): Promise<number | null> {
     if (kinds.length === 0) return null;
     const { rows } = await sql<{ due: number | string | null; lease: number | string | null }>`
-      SELECT (SELECT MIN(j.run_at) FROM jobs j WHERE j.state = 'pending' AND j.kind IN (${sql.join(kinds)})
+      SELECT (SELECT MIN(j.run_at) FROM jobs j WHERE j.state = 'pending' AND j.kind IN (${sql.join(kinds)})${notInPools(skipPools)}
                 AND (j.lane IS NULL OR NOT EXISTS (SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.lane IS NOT NULL AND r.lane = j.lane))) AS due,
              (SELECT MIN(locked_until) FROM jobs WHERE state = 'running') AS lease`.execute(this.db);
     const ts = [rows[0]?.due, rows[0]?.lease].filter((t) => t !== null && t !== undefined).map(Number);
     return ts.length === 0 ? null : Math.min(...ts);
   }
 
-  /** Inside settle's transaction: whether `owner` still holds the job (locks the row on PostgreSQL). */
-  async holds(trx: Transaction<Database>, id: number, owner: string): Promise<boolean> {
-    const lock = this.dialect === 'postgres' ? sql` FOR UPDATE` : sql``;
-    const { rows } = await sql<{ id: number }>`SELECT id FROM jobs WHERE id = ${id} AND state = 'running' AND locked_by = ${owner}${lock}`.execute(trx);
-    return rows.length > 0;
+  // Inside settle's transaction, each only while `owner` still holds the job
+  // (running, locked by it): false when another instance took it over. The
+  // condition is the statement's own, so checking and changing the row is one
+  // statement (and on PostgreSQL takes the row's lock).
+
+  async remove(trx: Transaction<Database>, id: number, owner: string): Promise<boolean> {
+    const res = await trx.deleteFrom('jobs').where('id', '=', id).where('state', '=', 'running').where('locked_by', '=', owner).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
   }
 
-  async remove(trx: Transaction<Database>, id: number): Promise<void> {
-    await trx.deleteFrom('jobs').where('id', '=', id).execute();
-  }
-
-  async reschedule(trx: Transaction<Database>, id: number, runAt: number, error: string): Promise<void> {
-    await trx.updateTable('jobs').set({ state: 'pending', run_at: runAt, locked_by: null, locked_until: null, last_error: error }).where('id', '=', id).execute();
+  async reschedule(trx: Transaction<Database>, id: number, owner: string, runAt: number, error: string): Promise<boolean> {
+    return this.changeHeld(trx, id, owner, { state: 'pending', run_at: runAt, last_error: error });
   }
 
   /** A failed job stays, with its reason, for the operator (and its key keeps a duplicate from redoing it). */
-  async fail(trx: Transaction<Database>, id: number, error: string): Promise<void> {
-    await trx.updateTable('jobs').set({ state: 'failed', locked_by: null, locked_until: null, last_error: error }).where('id', '=', id).execute();
+  async fail(trx: Transaction<Database>, id: number, owner: string, error: string): Promise<boolean> {
+    return this.changeHeld(trx, id, owner, { state: 'failed', last_error: error });
+  }
+
+  private async changeHeld(trx: Transaction<Database>, id: number, owner: string, set: { state: 'pending' | 'failed'; run_at?: number; last_error: string }): Promise<boolean> {
+    const res = await trx
+      .updateTable('jobs')
+      .set({ ...set, locked_by: null, locked_until: null })
+      .where('id', '=', id)
+      .where('state', '=', 'running')
+      .where('locked_by', '=', owner)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
   }
 
   /** Jobs by kind and state (waiting, running, failed), for /metrics. */

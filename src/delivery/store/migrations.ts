@@ -191,6 +191,24 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('events').addColumn('event_json', 'text').execute();
       },
     },
+    // Sending is a job kind (handlers/send-message.ts): every live message
+    // (pending, or in flight under the old dispatcher's claim) becomes a
+    // sendMessage job in its chat's lane and its channel's pool, due when the
+    // message was (an in-flight claim: when its lease ends, so a still
+    // running old instance's attempt is not doubled). Waiting messages get
+    // theirs when their turn comes, as new ones do.
+    '0007_send_jobs': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('jobs').addColumn('pool', 'text').execute();
+        const payload = dialect === 'postgres' ? sql`json_build_object('runId', run_id, 'seq', seq)::text` : sql`json_object('runId', run_id, 'seq', seq)`;
+        await sql`
+          INSERT INTO jobs (kind, key, payload_json, run_at, attempts, created_at, lane, pool, state)
+          SELECT 'sendMessage', 'send:' || run_id || ':' || CAST(seq AS text), ${payload},
+            CASE WHEN state = 'sending' THEN COALESCE(claim_until, due_at, created_at) ELSE COALESCE(due_at, created_at) END,
+            0, COALESCE(due_at, created_at), 'chat:' || chat_id, 'send:' || COALESCE(channel_id, ''), 'pending'
+          FROM messages WHERE state IN ('pending', 'sending')`.execute(db);
+      },
+    },
     // Asking for a missing answer in the chat (issue 12): when a run asked and
     // when the answer came, and the runs that wait, by customer, for the
     // answer's delivery to find (live rows only, like runs_active).
@@ -244,6 +262,12 @@ class InCodeProvider implements MigrationProvider {
       ),
     );
   }
+}
+
+/** Migrates up to and including `target` (tests build an older store this way, then upgrade it). */
+export async function migrateTo(db: Kysely<unknown>, dialect: Dialect, target: string): Promise<void> {
+  const { error } = await new Migrator({ db, provider: new InCodeProvider(dialect) }).migrateTo(target);
+  if (error) throw new Error(`database migration to ${target} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`, { cause: error });
 }
 
 export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect, progress?: (p: MigrationProgress) => void): Promise<string[]> {

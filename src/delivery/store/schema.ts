@@ -127,6 +127,8 @@ export interface JobsTable {
   created_at: number;
   /** Serialization key: two jobs of one lane never run at once, and run in due order. `chat:<id>` also takes the chat's lock. */
   lane: string | null;
+  /** Concurrency group: at most the handler's poolLimit of one pool run at once per instance (a send's channel). */
+  pool: string | null;
   state: JobState;
   locked_by: string | null;
   locked_until: number | null;

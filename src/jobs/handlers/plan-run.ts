@@ -22,7 +22,7 @@ export interface PlanRunDeps {
   maxAgeMs: number;
   leaseMs: number;
   random?: () => number;
-  /** A plan committed: its first message may be due (wake the dispatcher). */
+  /** A plan committed: its first message may be due (wake the job runner). */
   onPlanned?: () => void;
   onRunFinished?: (state: string) => void;
 }

@@ -1,0 +1,181 @@
+// Job kind sendMessage: a chat's live message, sent when due. One attempt per
+// run (the client's own retry off, its timeout ending before the job's
+// lease); the attempt, the message's new state and the next message of the
+// chat (with its job) commit in settle's transaction. Every attempt carries
+// the message's requestId, so a send repeated after a crash or a lost lease
+// is the same request to Channel Talk.
+import type { Kysely } from 'kysely';
+import type { ChannelTalkClient } from '../../channeltalk/client.js';
+import { ChannelTalkRejectedError, ChannelTalkUnavailableError, isChannelTalkError } from '../../channeltalk/errors.js';
+import type { MessageBody } from '../../channeltalk/wire.js';
+import type { Database } from '../../delivery/store/schema.js';
+import {
+  markFailedTx,
+  markInFlightTx,
+  markRetryTx,
+  markSentTx,
+  messageToSend,
+  type AttemptRecord,
+  type ClaimedMessage,
+} from '../../delivery/store/dispatch-ops.js';
+import { attemptTimeoutMs, settleFailure } from '../../delivery/backoff.js';
+import { LIVE_MESSAGE_STATES } from '../../delivery/run-lifecycle.js';
+import { messagePayload, type JobPayloads } from '../registry.js';
+import type { Job, JobContext, JobHandler, JobOutcome } from '../types.js';
+
+export interface SendMessageDeps {
+  db: Kysely<Database>;
+  /** The client of the channel a message belongs to; undefined when no configured channel serves it. */
+  clientFor: (channelId: string | null) => ChannelTalkClient | undefined;
+  delayScale: number;
+  /** A message failing transiently for longer than this (from its first attempt) is given up. */
+  sendMaxAgeMs: number;
+  leaseMs: number;
+  /** Sends in flight per Channel Talk channel (the job's pool), so one channel's outage or rate limit cannot take every slot. */
+  perChannel?: number;
+  /** Sends in flight at once, all channels together, so the runner keeps slots for its other kinds. */
+  maxInFlight?: number;
+  /** Recorded with each attempt. */
+  instanceId: string;
+  random?: () => number;
+  /** Observers for metrics, called once the outcome has committed. */
+  onAttempt?: (outcome: 'sent' | 'retry' | 'failed', status: number | null, latencyMs: number) => void;
+  onRunFinished?: (state: string) => void;
+}
+
+type Payload = JobPayloads['sendMessage'];
+
+export function sendMessageHandler(d: SendMessageDeps): JobHandler<Payload> & { kind: 'sendMessage' } {
+  // What the claim's in-flight mark returned, per job (null: the message was no
+  // longer live), so a send does not wait for a read behind other commits.
+  const inFlight = new Map<number, ClaimedMessage | null>();
+  return {
+    kind: 'sendMessage',
+    parse: messagePayload,
+    leaseMs: d.leaseMs,
+    // No maxAgeMs for the engine: a send's age counts from its first attempt
+    // (a message due while the service was down still gets its full time once
+    // it starts), which only the message row knows. failed() applies it.
+    ...(d.perChannel !== undefined ? { poolLimit: d.perChannel } : {}),
+    ...(d.maxInFlight !== undefined ? { maxRunning: d.maxInFlight } : {}),
+    async claimed(trx, jobs, owner) {
+      const marked = await markInFlightTx(trx, jobs.map((j) => ({ ...j.payload, leaseEnd: j.leaseEnd })), owner);
+      for (const j of jobs) inFlight.set(j.id, marked.find((m) => m.run_id === j.payload.runId && m.seq === j.payload.seq) ?? null);
+    },
+    async run(job, ctx): Promise<JobOutcome> {
+      const known = inFlight.get(job.id);
+      inFlight.delete(job.id);
+      const m = known !== undefined ? known : await messageToSend(d.db, job.payload.runId, job.payload.seq);
+      // Cancelled by a takeover, or already settled by another instance: nothing to send.
+      if (!m || !(LIVE_MESSAGE_STATES as readonly string[]).includes(m.state)) {
+        ctx.logger.debug({ runId: job.payload.runId, seq: job.payload.seq, state: m?.state ?? 'not live' }, 'message no longer due; nothing sent');
+        return { kind: 'done' };
+      }
+      return send(d, job, ctx, m);
+    },
+  };
+}
+
+async function send(d: SendMessageDeps, job: Job<Payload>, ctx: JobContext, m: ClaimedMessage): Promise<JobOutcome> {
+  const { logger } = ctx;
+  const ids = { runId: m.run_id, chatId: m.chat_id, seq: m.seq, requestId: m.request_id };
+  const body = JSON.parse(m.body_json) as MessageBody;
+  const startedAt = ctx.now();
+  const t0 = performance.now();
+  // Committed together with the outcome: one transaction per attempt.
+  const attempt = (status: number | null, errorKind: string | null, reason: string | null, latencyMs: number): AttemptRecord => ({
+    runId: m.run_id,
+    seq: m.seq,
+    requestId: m.request_id,
+    startedAt,
+    status,
+    latencyMs,
+    errorKind,
+    reason,
+    instance: d.instanceId,
+  });
+  try {
+    const client = d.clientFor(m.channel_id);
+    if (!client) throw new Error(`no configured channel serves channel ${m.channel_id ?? '(none)'}`);
+    // Retry is ours (durable, recorded): one attempt, ending before the job's lease.
+    const res = await client.sendMessage(m.chat_id, body, { retry: false, timeoutMs: attemptTimeoutMs(job.leaseEnd, ctx.now(), client.timeoutMs) });
+    const latencyMs = performance.now() - t0;
+    const sentAt = ctx.now();
+    let after: Awaited<ReturnType<typeof markSentTx>> = 'next';
+    return {
+      kind: 'done',
+      write: async (trx) => {
+        after = await markSentTx(trx, m, sentAt, res.messageId, d.delayScale, attempt(200, null, null, latencyMs));
+      },
+      committed: () => {
+        logger.info({ ...ids, latencyMs: Math.round(latencyMs), attempt: m.attempts + 1 }, 'message sent');
+        d.onAttempt?.('sent', 200, latencyMs);
+        if (after === 'completed' || after === 'fallback') {
+          logger.info({ runId: m.run_id, chatId: m.chat_id, state: after }, 'run finished');
+          d.onRunFinished?.(after);
+        } else if (after === 'awaiting') {
+          // The job that ends its wait was enqueued in the same commit: the runner was woken by the settle.
+          logger.info({ runId: m.run_id, chatId: m.chat_id }, 'run asked in the chat: waiting for the answer');
+        }
+      },
+    };
+  } catch (err) {
+    return failed(d, ctx, m, err, startedAt, performance.now() - t0, attempt);
+  }
+}
+
+/** The one rule (settleFailure): transient and younger than SEND_MAX_AGE counted from the first attempt, back off; otherwise fail. */
+function failed(
+  d: SendMessageDeps,
+  ctx: JobContext,
+  m: ClaimedMessage,
+  err: unknown,
+  startedAt: number,
+  latencyMs: number,
+  attempt: (status: number | null, errorKind: string | null, reason: string | null, latencyMs: number) => AttemptRecord,
+): JobOutcome {
+  const { logger } = ctx;
+  const ids = { runId: m.run_id, chatId: m.chat_id, seq: m.seq, requestId: m.request_id };
+  const now = ctx.now();
+  const age = now - (m.first_attempt_at ?? startedAt);
+  const settled = settleFailure(err, { ageMs: age, maxAgeMs: d.sendMaxAgeMs, attempts: m.attempts + 1, now, random: d.random ?? Math.random });
+  const status = isChannelTalkError(err) ? (err.status ?? null) : null;
+  const unavailable = err instanceof ChannelTalkUnavailableError ? err.reason : null;
+  const fail = (reason: string) => ({
+    write: (trx: Parameters<typeof markFailedTx>[0]) =>
+      markFailedTx(
+        trx,
+        m,
+        reason,
+        now,
+        d.delayScale,
+        unavailable !== null
+          ? attempt(status, 'unavailable', unavailable, latencyMs)
+          : attempt(status, err instanceof ChannelTalkRejectedError ? 'rejected' : 'invalid', reason, latencyMs),
+      ),
+    committed: () => {
+      logger.error({ ...ids, status, reason }, 'message failed');
+      d.onAttempt?.('failed', status, latencyMs);
+      d.onRunFinished?.('failed');
+    },
+  });
+  if ('retryAt' in settled) {
+    return {
+      kind: 'retry',
+      at: settled.retryAt,
+      reason: settled.note,
+      write: async (trx, final) => {
+        // The engine sets no limit of its own for sends, so the retry asked for is the one applied.
+        if (final.kind === 'retry') await markRetryTx(trx, m, final.at, settled.note, now, d.delayScale, attempt(status, 'unavailable', unavailable, latencyMs));
+        else await fail(final.kind === 'fail' ? final.reason : settled.note).write(trx);
+      },
+      committed: (final) => {
+        if (final.kind !== 'retry') return fail(final.kind === 'fail' ? final.reason : settled.note).committed();
+        logger.warn({ ...ids, reason: unavailable, status, retryInMs: settled.retryAt - now, attempt: m.attempts + 1 }, 'message send will be retried');
+        d.onAttempt?.('retry', status, latencyMs);
+      },
+    };
+  }
+  const reason = isChannelTalkError(err) ? settled.fail : `could not be sent: ${settled.fail}`;
+  return { kind: 'fail', reason, ...fail(reason) };
+}

@@ -1,0 +1,91 @@
+// Settles that arrive while one commits share the next transaction, as
+// intakes do (group-commit.ts): on SQLite every commit is an fsync that holds
+// the event loop, so with many sends in flight one commit per settle would
+// delay the next send's wake-up and the next answer. Each job's settle is the
+// same as alone (settleIn); the batch takes the chats' locks in lane order.
+// A batch that fails is settled again one job at a time, so one bad write
+// fails only its own job.
+//
+// For SQLite only: it has one writer anyway. On PostgreSQL settles commit
+// side by side on their own connections, and one transaction holding several
+// chats' locks could deadlock with an intake batch that takes them in
+// another order.
+import type { Kysely } from 'kysely';
+import type { Database } from '../delivery/store/schema.js';
+import type { JobOps } from '../delivery/store/job-ops.js';
+import { DatabaseBusyError } from '../delivery/store/busy.js';
+import { settle, settleIn, withinLimits, type Limits } from './settle.js';
+import type { Job, JobOutcome, SettledOutcome } from './types.js';
+
+interface Waiting {
+  job: Job<unknown>;
+  owner: string;
+  outcome: JobOutcome;
+  limits: Limits;
+  now: number;
+  resolve: (r: SettledOutcome | 'lost') => void;
+  reject: (e: unknown) => void;
+}
+
+const MAX_BATCH = 64;
+
+export class SettleBatcher {
+  private queue: Waiting[] = [];
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly ops: JobOps,
+  ) {}
+
+  settle(job: Job<unknown>, owner: string, outcome: JobOutcome, limits: Limits, now: number): Promise<SettledOutcome | 'lost'> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job, owner, outcome, limits, now, resolve, reject });
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    // An outcome queued after run() saw an empty queue but before `running` was cleared is picked up here.
+    this.running ??= this.run().finally(() => {
+      this.running = null;
+      if (this.queue.length > 0) this.kick();
+    });
+  }
+
+  private async run(): Promise<void> {
+    // Let the outcomes already in this tick join the batch.
+    await new Promise<void>((r) => setImmediate(r));
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH).sort((a, b) => (a.job.lane ?? '').localeCompare(b.job.lane ?? '') || a.job.id - b.job.id);
+      if (batch.length === 1) {
+        await this.alone(batch[0]!);
+        continue;
+      }
+      try {
+        const applied = await this.db.transaction().execute(async (trx) => {
+          const out: Array<SettledOutcome | 'lost'> = [];
+          for (const w of batch) out.push(await settleIn(trx, this.ops, w.job, w.owner, w.outcome, withinLimits(w.outcome, w.job, w.limits, w.now), w.now));
+          return out;
+        });
+        batch.forEach((w, i) => w.resolve(applied[i]!));
+      } catch (err) {
+        // Busy is about the database, not the jobs (and was waited for already): each would only wait again.
+        if (err instanceof DatabaseBusyError) {
+          for (const w of batch) w.reject(err);
+          continue;
+        }
+        // One bad write must not fail its neighbours: each on its own.
+        for (const w of batch) await this.alone(w);
+      }
+    }
+  }
+
+  private async alone(w: Waiting): Promise<void> {
+    try {
+      w.resolve(await settle(this.db, this.ops, w.job, w.owner, w.outcome, w.limits, w.now));
+    } catch (err) {
+      w.reject(err);
+    }
+  }
+}
