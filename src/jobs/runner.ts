@@ -1,8 +1,8 @@
 // Runs jobs: claims what is due, runs each handler side by side up to a
-// bound (and each pool up to its handler's poolLimit), settles each outcome,
-// and otherwise sleeps until the earliest due time or lease end, or until
-// wake(). There is no fixed poll: on SQLite the
-// only writer is this process, which wakes the runner whenever it adds
+// bound (each pool up to its handler's poolLimit, each kind up to its
+// maxRunning), settles each outcome, and otherwise sleeps until the earliest
+// due time or lease end, or until wake(). There is no fixed poll: on SQLite
+// the only writer is this process, which wakes the runner whenever it adds
 // work. On PostgreSQL other instances add work too; their own runners take
 // it, and a long safety timer (safetyMs) covers what an instance that died
 // left behind without a due time we saw.
