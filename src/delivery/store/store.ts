@@ -1,5 +1,5 @@
 // The durable store: one Kysely connection, its migrations, the group-committed
-// intake and the dispatcher's operations, behind one object.
+// intake and the queue depth, behind one object.
 import { sql, type Kysely } from 'kysely';
 import { connect, type Dialect } from './connect.js';
 import { migrateToLatest, type MigrationProgress } from './migrations.js';
@@ -25,7 +25,7 @@ export class Store {
     readonly delayScale: number,
   ) {
     this.dispatch = new DispatchOps(db, dialect);
-    // PostgreSQL: commits are round trips, so several lanes (the pool has 10 connections; the rest serve the dispatcher and the console).
+    // PostgreSQL: commits are round trips, so several lanes (the pool has 10 connections; the rest serve the job runner and the console).
     this.committer = new GroupCommitter(db, dialect === 'postgres' ? 4 : 1);
   }
 
