@@ -88,6 +88,8 @@ test('a masked recording replays end to end: the same events, the same curations
   const curationsOf = async (h: Harness, answer: Record<string, unknown>) => {
     const ids = answer.runs as string[];
     if (ids.length === 0) return [];
+    // The answer came once the event was stored; its runs start in its planEvent job right after.
+    await until(async () => ((await h.service.store.db.selectFrom('jobs').select('id').where('kind', '=', 'planEvent').execute()).length === 0 ? true : undefined), 'the events planned');
     const rows = await h.service.store.db.selectFrom('runs').select(['curation_id']).where('id', 'in', ids).execute();
     return rows.map((r) => r.curation_id).sort();
   };
