@@ -3,11 +3,12 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { PostgresDialect, SqliteDialect, type Dialect as KyselyDialect } from 'kysely';
+import { PostgresDialect, type Dialect as KyselyDialect } from 'kysely';
 import pg from 'pg';
 import { guardedDialect } from './guarded-driver.js';
 import { StoreKysely } from './store-kysely.js';
 import { withStatementCache } from './statement-cache.js';
+import { StoreSqliteDialect } from './sqlite-compiler.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -40,7 +41,7 @@ export function openSqlite(file: string): BetterSqlite3.Database {
 }
 
 export function sqliteDialect(database: BetterSqlite3.Database): KyselyDialect {
-  return guardedDialect(new SqliteDialect({ database: withStatementCache(database) }), {
+  return guardedDialect(new StoreSqliteDialect({ database: withStatementCache(database) }), {
     begin: 'begin immediate',
     inTransaction: () => database.inTransaction,
   });
