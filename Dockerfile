@@ -24,4 +24,5 @@ USER node
 EXPOSE 3000
 VOLUME ["/app/data"]
 HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "dist/src/cli/main.js", "start"]
+# V8 flags: src/cli/node-flags.ts says why.
+CMD ["node", "--max-semi-space-size=4", "dist/src/cli/main.js", "start"]

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { ChannelConfig } from './channels.js';
 import { ChannelTalkClient } from './channeltalk/client.js';
 import { loadCurations, formatLoadError, type CurationSet, type Curation } from './curation/index.js';
-import { tokenMatches } from './server/token.js';
+import { AcceptedTokens, presentedDigest } from './server/token.js';
 
 export interface LiveChannel {
   config: ChannelConfig;
@@ -16,10 +16,15 @@ export interface LiveChannel {
 export type ReloadResult = { ok: true; ids: string[] } | { ok: false; errors: string[] };
 
 export class ChannelRegistry {
+  /** Each channel's webhook tokens, hashed once: a channel's config never changes while it lives (a reload swaps only curations). */
+  private readonly tokens: ReadonlyArray<{ channel: LiveChannel; accepted: AcceptedTokens }>;
+
   private constructor(
     readonly channels: LiveChannel[],
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.tokens = channels.map((channel) => ({ channel, accepted: new AcceptedTokens(channel.config.webhookTokens) }));
+  }
 
   /** Loads every channel's curations; all-or-nothing, like a single curation set. */
   static async open(
@@ -51,7 +56,8 @@ export class ChannelRegistry {
 
   /** Channels whose webhook token this is (every token is compared, in constant time). */
   byToken(token: unknown): LiveChannel[] {
-    return this.channels.filter((c) => tokenMatches(token, c.config.webhookTokens));
+    const given = presentedDigest(token);
+    return this.tokens.filter((t) => t.accepted.matchesDigest(given)).map((t) => t.channel);
   }
 
   /** Only the single-channel setup with ALLOW_UNVERIFIED_WEBHOOKS and no token skips the check. */

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CLI as MAIN, ROOT, spawnNode as spawnLines, type Proc } from '../../test/support/child-process.js';
+import { SERVICE_NODE_FLAGS } from '../../src/cli/node-flags.js';
 
 export { killAll, ROOT, type Proc } from '../../test/support/child-process.js';
 export const DIST = path.join(ROOT, 'dist');
@@ -85,7 +86,8 @@ export function removeDir(dir: string): void {
 
 /**
  * The service as an operator runs it: its webhook registered in Channel Talk
- * first (`curation setup`), then `curation start`, JSON logs at info on
+ * first (`curation setup`), then `curation start` with the V8 flags of
+ * `npm start` (SERVICE_NODE_FLAGS), JSON logs at info on
  * stdout (read and dropped here), SQLite file with synchronous=FULL.
  */
 export async function startService(opts: { fakeUrl: string; dbFile: string; delayScale: number; env?: Record<string, string> }): Promise<ServiceProc> {
@@ -108,8 +110,8 @@ export async function startService(opts: { fakeUrl: string; dbFile: string; dela
     ...(process.env.BENCH_SERVICE_ENV ? (JSON.parse(process.env.BENCH_SERVICE_ENV) as Record<string, string>) : {}),
   };
   await registerWebhook(env, `http://127.0.0.1:${port}/webhooks/channeltalk`);
-  // For investigations: e.g. BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
-  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  // The V8 flags `npm start` uses, then, for investigations, e.g. BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = [...SERVICE_NODE_FLAGS, ...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')];
   const p = spawnNode('service', MAIN, ['start'], env, nodeArgs);
   const line = await p.waitForLine(/"msg":"service started"/, 60_000);
   const url = (JSON.parse(line) as { url: string }).url.replace(/\/$/, '');

@@ -2,7 +2,6 @@
 // event through Intake, answer. They never call Channel Talk.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
-import rateLimit from '@fastify/rate-limit';
 import type { Logger } from 'pino';
 import { normalize, MalformedDeliveryError } from '../channeltalk/normalize.js';
 import type { Event } from '../channeltalk/event.js';
@@ -69,7 +68,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(formbody);
   const perMinute = deps.webhookRateLimitPerMinute ?? 0;
-  if (perMinute > 0) await app.register(rateLimit, { global: false });
+  // Loaded only when configured: off by default, and then never needed.
+  if (perMinute > 0) await app.register((await import('@fastify/rate-limit')).default, { global: false });
   const routeConfig = perMinute > 0 ? { config: { rateLimit: { max: perMinute, timeWindow: 60_000 } } } : {};
   const clock = { ...(deps.now ? { now: deps.now } : {}), ...(deps.schedule ? { schedule: deps.schedule } : {}) };
   const wrongToken = new RefusalLog({ logger: deps.logger, message: 'webhook refused: wrong or missing token', what: 'webhook requests refused (wrong or missing token)', ...clock });

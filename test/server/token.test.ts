@@ -18,3 +18,13 @@ test('during a rotation every listed token is accepted', () => {
   assert.equal(tokenMatches('new', ['new', 'old']), true);
   assert.equal(tokenMatches('other', ['new', 'old']), false);
 });
+
+test('a hashed token set answers as tokenMatches does, for one presented token checked against several sets', async () => {
+  const { AcceptedTokens, presentedDigest } = await import('../../src/server/token.js');
+  const sets = [new AcceptedTokens(['new', 'old']), new AcceptedTokens(['other']), new AcceptedTokens([])];
+  for (const given of ['new', 'old', 'other', 'ol', 'old ', '', undefined, 42, ['new']]) {
+    const d = presentedDigest(given);
+    assert.deepEqual(sets.map((s) => s.matchesDigest(d)), [tokenMatches(given, ['new', 'old']), tokenMatches(given, ['other']), false], String(given));
+    assert.deepEqual(sets.map((s) => s.matches(given)), sets.map((s) => s.matchesDigest(d)));
+  }
+});

@@ -35,9 +35,9 @@ export class Store {
   }
 
   private static async openOnce(databaseUrl: string, opts: { delayScale: number; onMigration?: (p: MigrationProgress) => void }): Promise<Store> {
-    let c: ReturnType<typeof connect>;
+    let c: Awaited<ReturnType<typeof connect>>;
     try {
-      c = connect(databaseUrl);
+      c = await connect(databaseUrl);
     } catch (err) {
       // SQLite's pragmas run while opening.
       throw asBusyError(err);
