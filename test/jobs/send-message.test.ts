@@ -198,7 +198,7 @@ for (const kind of DB_KINDS) {
     const [fresh] = (await freshDatabases()).filter((d) => d.name === kind.name);
     assert.ok(fresh);
     // A store as the code before send jobs left it.
-    const c = connect(fresh.url);
+    const c = await connect(fresh.url);
     const db = c.kysely as unknown as Kysely<unknown>;
     await migrateTo(db, c.dialect, '0005_jobs');
     const now = 50_000;
