@@ -122,8 +122,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
             if (r.state === 'skipped') metrics.runFinished('skipped');
           }
           if (outcome.cancelledRuns > 0) metrics.runFinished('cancelled', outcome.cancelledRuns);
-          // A deferred run's planRun job, a planned message's sendMessage job: both wait in the runner.
-          if (outcome.runs.length > 0 || outcome.cancelledRuns > 0) jobs.wake();
+          // The jobs it enqueued (planRun, sendMessage) need no wake-up: the runner looks again after every job it settles.
         },
       }),
       sendMessage: sendMessageHandler({

@@ -79,7 +79,7 @@ export async function loadService(
 }
 
 /** Seconds until no event is queued any more (polled every 100 ms), or the limit. */
-async function drained(count: () => Promise<DbCounts>, limitS: number): Promise<number> {
+export async function drained(count: () => Promise<DbCounts>, limitS: number): Promise<number> {
   const t0 = performance.now();
   while ((performance.now() - t0) / 1000 < limitS) {
     if (((await count()).eventsByStatus.queued ?? 0) === 0) break;

@@ -9,7 +9,7 @@ import { dropPostgres, freshPostgres } from '../../test/support/databases.js';
 import { removeDir, startFake, startService, tempDir, WEBHOOK_TOKEN, type FakeProc } from '../lib/procs.js';
 import { runLoad, type LoadResult } from '../lib/load.js';
 import { figure, type StageResult } from '../lib/report.js';
-import { actedCountProblem, latencyNote, loadService, type ServiceLoad } from './intake.js';
+import { actedCountProblem, drained, latencyNote, loadService, type ServiceLoad } from './intake.js';
 
 const S = 'postgres';
 
@@ -116,7 +116,7 @@ async function threeInstances(fake: FakeProc, url: string, template: string, o: 
     if (o.warmupS > 0) await Promise.all(services.map((s, i) => runLoad(spec(s.url, i, o.warmupS, 'tw'))));
     const loads: LoadResult[] = (await Promise.all(services.map((s, i) => runLoad(spec(s.url, i, o.seconds, 't'))))).map((r) => r.result);
     const counts = () => pgCounts(url);
-    for (let waited = 0; waited < 300_000 && ((await counts()).eventsByStatus.queued ?? 0) > 0; waited += 200) await new Promise((r) => setTimeout(r, 200));
+    await drained(counts, 300);
     const c = await counts();
     const errorLines = services.reduce((n, s) => n + s.errorLines(), 0);
     const ok = loads.reduce((n, l) => n + l.ok, 0);
