@@ -40,7 +40,7 @@ export function jobFromRow(r: JobRow): Job<unknown> {
 
 export interface SendOps {
   claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<ClaimedMessage[]>;
-  markSent(m: ClaimedMessage, sentAt: number, channelMessageId: string | null, delayScale: number, attempt?: AttemptRecord): Promise<'next' | 'completed' | 'fallback' | 'awaiting' | 'stopped'>;
+  markSent(m: ClaimedMessage, sentAt: number, channelMessageId: string | null, delayScale: number, attempt?: AttemptRecord): ReturnType<typeof markSentTx>;
   markRetry(m: ClaimedMessage, dueAt: number, reason: string, now: number, delayScale: number, attempt?: AttemptRecord): Promise<void>;
   markFailed(m: ClaimedMessage, reason: string, now: number, delayScale: number, attempt?: AttemptRecord): Promise<void>;
   reclaimExpired(now: number): Promise<number>;
@@ -89,7 +89,7 @@ export function sendOps(store: Store): SendOps {
       }
     },
     async markSent(m, sentAt, channelMessageId, delayScale, attempt) {
-      let after: 'next' | 'completed' | 'fallback' | 'awaiting' | 'stopped' = 'stopped';
+      let after: Awaited<ReturnType<typeof markSentTx>> = 'stopped';
       await settled(m, { kind: 'done', write: async (trx) => void (after = await markSentTx(trx, m, sentAt, channelMessageId, delayScale, attempt)) }, sentAt);
       return after;
     },

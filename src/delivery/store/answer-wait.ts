@@ -9,17 +9,28 @@
 // change the run's row with a condition on its state instead of taking the
 // chat's lock: the answer's lane is the user's, not the chat's, and must not
 // lock chats another lane owns.
-import { sql, type Transaction } from 'kysely';
+//
+// The customer may answer before the run waits: the form is out, and the
+// ask's later messages are still being sent. Such an early answer is kept on
+// the run as runs.answered_at (a time, nothing of the answer: planRun fetches
+// the profile) and taken when the run enters `awaiting`, in that send's
+// transaction (takeEarlyAnswer): the run is planned again at once. It counts
+// only for a run that has not asked yet (asked_at null), after one of its
+// form messages went out, and when it answers what the run asks (answers()).
+// Both sides write the run's row with a condition on its state, so on
+// PostgreSQL, whichever commits second sees the other: an answer that finds
+// the run gone to `awaiting` meanwhile resumes it the usual way.
+import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { Event, ProfileChangedEvent } from '../../channeltalk/event.js';
 import type { FieldProblem } from '../../curation/plan-types.js';
 import { formatDuration } from '../../curation/durations.js';
-import type { Database } from './schema.js';
+import type { Database, RunState } from './schema.js';
 import type { IntakeOutcome, StartedRun } from './intake-tx.js';
-import { runStateColumns } from './state-sql.js';
+import { runStateColumns, sqlList } from './state-sql.js';
 import { afterTransition } from './run-follow-ups.js';
 import { enqueueJob } from './job-ops.js';
 import { answerWaitKey, planRunJob } from '../../jobs/registry.js';
-import { IllegalTransition, mustNext, next } from '../run-lifecycle.js';
+import { ACTIVE_RUN_STATES, IllegalTransition, mustNext, next } from '../run-lifecycle.js';
 
 /** The deliveries that may answer a run's question. */
 export function isAnswer(event: Event): event is ProfileChangedEvent {
@@ -29,6 +40,7 @@ export function isAnswer(event: Event): event is ProfileChangedEvent {
 interface WaitingRun {
   id: string;
   curation_id: string;
+  state: RunState;
   problems_json: string | null;
   profile_json: string | null;
 }
@@ -41,19 +53,91 @@ interface WaitingRun {
  */
 export async function resumeAnswered(trx: Transaction<Database>, eventId: string, event: ProfileChangedEvent, now: number): Promise<IntakeOutcome> {
   // The state as a literal, so the partial index runs_awaiting applies (as state-sql.ts explains).
-  let q = trx.selectFrom('runs').select(['id', 'curation_id', 'problems_json', 'profile_json']).where('user_id', '=', event.userId).where(sql<boolean>`state = 'awaiting'`);
-  // A user id belongs to one channel; a delivery of another channel's webhook does not answer this one's runs.
-  const channelId = event.channelId;
-  if (channelId !== null) q = q.where((eb) => eb.or([eb('channel_id', '=', channelId), eb('channel_id', 'is', null)]));
-  const waiting = await q.orderBy('created_at').orderBy('id').execute();
+  const waiting = await runsOf(trx, event, sql<boolean>`state = 'awaiting'`);
   const runs: StartedRun[] = [];
   for (const run of waiting.filter((r) => answers(r, event))) {
     if (await resumeOne(trx, run.id, now)) runs.push({ runId: run.id, curationId: run.curation_id, state: 'planning' });
   }
-  const reason = runs.length > 0 ? null : waiting.length > 0 ? 'the profile change does not touch the answers the waiting runs asked for' : 'no run waits for an answer of this customer';
+  runs.push(...(await keepEarlyAnswer(trx, event, now)));
+  const reason =
+    runs.length === 0
+      ? waiting.length > 0
+        ? 'the profile change does not touch the answers the waiting runs asked for'
+        : 'no run waits for an answer of this customer'
+      : runs.every((r) => r.state !== 'planning')
+        ? 'answered while the ask was still being sent: the run is planned again once its ask is out'
+        : null;
   const status = runs.length > 0 ? 'acted' : 'no_match';
   await trx.updateTable('events').set({ status, reason, event_json: null }).where('id', '=', eventId).execute();
   return { eventId, duplicate: false, status, reason, runs, cancelledRuns: 0 };
+}
+
+/** The customer's runs in `state` (of the answer's channel, or of none). */
+async function runsOf(trx: Transaction<Database>, event: ProfileChangedEvent, state: RawBuilder<boolean>): Promise<WaitingRun[]> {
+  let q = trx.selectFrom('runs').select(['id', 'curation_id', 'state', 'problems_json', 'profile_json']).where('user_id', '=', event.userId).where(state);
+  // A user id belongs to one channel; a delivery of another channel's webhook does not answer this one's runs.
+  const channelId = event.channelId;
+  if (channelId !== null) q = q.where((eb) => eb.or([eb('channel_id', '=', channelId), eb('channel_id', 'is', null)]));
+  return q.orderBy('created_at').orderBy('id').execute();
+}
+
+/**
+ * The answer came while a run still sends its ask: kept as runs.answered_at
+ * when its form is out and the answer is to it. The condition on the state
+ * in the write decides against a send committed meanwhile: a run that
+ * entered `awaiting` since the read is resumed as a waiting one.
+ */
+async function keepEarlyAnswer(trx: Transaction<Database>, event: ProfileChangedEvent, now: number): Promise<StartedRun[]> {
+  // Literals: runs_active's states (state-sql.ts); runs_user_curation finds the customer's runs.
+  const asking = await runsOf(trx, event, sql<boolean>`state IN ${sqlList(ACTIVE_RUN_STATES)} AND outcome = 'ask' AND asked_at IS NULL AND answered_at IS NULL`);
+  const kept: StartedRun[] = [];
+  for (const run of asking) {
+    if (!answers(run, event) || !(await formWentOut(trx, run.id, now))) continue;
+    const res = await trx
+      .updateTable('runs')
+      .set({ answered_at: now })
+      .where('id', '=', run.id)
+      .where('state', 'in', ACTIVE_RUN_STATES)
+      .where('asked_at', 'is', null)
+      .where('answered_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) > 0) kept.push({ runId: run.id, curationId: run.curation_id, state: run.state });
+    else if (await resumeOne(trx, run.id, now)) kept.push({ runId: run.id, curationId: run.curation_id, state: 'planning' });
+  }
+  return kept;
+}
+
+/**
+ * Whether one of the run's form messages was out when the answer came: sent
+ * or tried by then, or in flight now (Channel Talk may have shown it before
+ * the send's outcome is written). An answer before that is to no question.
+ */
+async function formWentOut(trx: Transaction<Database>, runId: string, at: number): Promise<boolean> {
+  const out = await trx
+    .selectFrom('messages')
+    .select('body_json')
+    .where('run_id', '=', runId)
+    .where((eb) => eb.or([eb('state', '=', 'sending'), eb('first_attempt_at', '<=', at), eb('sent_at', '<=', at)]))
+    .execute();
+  return out.some((m) => hasForm(m.body_json));
+}
+
+function hasForm(bodyJson: string): boolean {
+  const body = parseObject(bodyJson);
+  return body !== null && body.form !== undefined && body.form !== null;
+}
+
+/**
+ * The run just entered `awaiting` (the send of its ask's last message, in
+ * that transaction): an answer kept while it was still sending resumes it at
+ * once, and is used up. Once: a run enters `awaiting` only once (it never
+ * asks twice), and resumeOne leaves it no longer waiting.
+ */
+export async function takeEarlyAnswer(trx: Transaction<Database>, runId: string, now: number): Promise<boolean> {
+  // After this transaction's own write of the state: on PostgreSQL that write took the row's lock and saw an answer committed before it.
+  const run = await trx.selectFrom('runs').select(['state', 'answered_at']).where('id', '=', runId).executeTakeFirst();
+  if (run?.state !== 'awaiting' || run.answered_at === null) return false;
+  return resumeOne(trx, runId, now);
 }
 
 /**

@@ -20,6 +20,7 @@ import {
 } from '../run-lifecycle.js';
 import { runStateColumns, sqlList } from './state-sql.js';
 import { afterTransition, userEventJson } from './run-follow-ups.js';
+import { takeEarlyAnswer } from './answer-wait.js';
 
 export type ClaimedMessage = Selectable<MessagesTable>;
 
@@ -96,7 +97,7 @@ export async function markSentTx(
   channelMessageId: string | null,
   delayScale: number,
   attempt?: AttemptRecord,
-): Promise<'next' | 'completed' | 'fallback' | 'awaiting' | 'stopped'> {
+): Promise<'next' | 'completed' | 'fallback' | 'awaiting' | 'answered' | 'stopped'> {
   if (attempt) await writeAttempt(trx, attempt);
   await trx
     .updateTable('messages')
@@ -128,9 +129,15 @@ export async function markSentTx(
       return 'next';
     case 'completed':
     case 'fallback':
-    case 'awaiting': // asked in the chat: the chat is free while the run waits for the answer
       await activateNextInChat(trx, m.chat_id, sentAt, delayScale);
       return to;
+    case 'awaiting': {
+      // Answered while the ask was still going out: planned again at once, it keeps its place before the chat's later runs.
+      const answered = await takeEarlyAnswer(trx, m.run_id, sentAt);
+      // Asked in the chat: the chat is free while the run waits for the answer.
+      await activateNextInChat(trx, m.chat_id, sentAt, delayScale);
+      return answered ? 'answered' : 'awaiting';
+    }
     default:
       throw new Error(`a sent message cannot leave run ${m.run_id} ${to}`);
   }

@@ -57,7 +57,7 @@ export interface RunsTable {
   user_event_json: string | null;
   /** When the run asked the customer in the chat for missing answers (entered `awaiting`); it never asks twice. */
   asked_at: number | null;
-  /** When the answer came and the run went back to planning. */
+  /** When the answer came: set when the run went back to planning, or earlier, by an answer that came while it still sent its ask (answer-wait.ts). */
   answered_at: number | null;
 }
 

@@ -116,6 +116,9 @@ async function send(d: SendMessageDeps, job: Job<Payload>, ctx: JobContext, m: C
         } else if (after === 'awaiting') {
           // The job that ends its wait was enqueued in the same commit: the runner was woken by the settle.
           logger.info({ runId: m.run_id, chatId: m.chat_id }, 'run asked in the chat: waiting for the answer');
+        } else if (after === 'answered') {
+          // Its planRun job was enqueued in the same commit.
+          logger.info({ runId: m.run_id, chatId: m.chat_id }, 'run asked in the chat and was answered while asking: planning it again');
         }
       },
     };
