@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MASK, redactDelivery, scrubDelivery, withoutToken, type RedactionLimits } from './redact.js';
+import { MASK, recordableId, redactDelivery, scrubDelivery, withoutToken, type RedactionLimits } from './redact.js';
 
 export { MASK };
 
@@ -106,20 +106,18 @@ export class DeliveryRecorder {
 /**
  * `20260102T030405.678Z-0001-userChat-6a1b2c3d-1f2e3d4c.json`: sorts in
  * arrival order, names the entity, and the hash of the raw body tells
- * repeated deliveries apart from new ones at a glance.
+ * repeated deliveries apart from new ones at a glance. The type and the id
+ * come from the recorded (masked) body and only when they are ids
+ * (redact.ts recordableId): a file name is listed where its content is not.
  */
-export function fileNameFor(entry: Pick<RecordedDelivery, 'recordedAt' | 'route'>, rawBody: unknown, seq = 0): string {
+export function fileNameFor(entry: Pick<RecordedDelivery, 'recordedAt' | 'route' | 'body'>, rawBody: unknown, seq = 0): string {
   const stamp = entry.recordedAt.replace(/[-:]/g, '');
   const hash = createHash('sha256').update(JSON.stringify(rawBody ?? null)).digest('hex').slice(0, 8);
-  const b = isRecord(rawBody) ? rawBody : {};
+  const b = isRecord(entry.body) ? entry.body : {};
   const entity = isRecord(b.entity) ? b.entity : {};
-  const type = safePart(typeof b.type === 'string' ? b.type : entry.route.replace(/^\/+/, '').split('/').pop() ?? 'delivery');
-  const id = safePart(typeof entity.id === 'string' || typeof entity.id === 'number' ? String(entity.id) : '');
-  return `${stamp}-${String(seq).padStart(4, '0')}-${type}${id ? `-${id}` : ''}-${hash}.json`;
-}
-
-function safePart(s: string): string {
-  return s.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 40);
+  const type = recordableId(b.type) ?? recordableId(entry.route.replace(/^\/+/, '').split('/').pop()) ?? 'delivery';
+  const id = recordableId(entity.id);
+  return `${stamp}-${String(seq).padStart(4, '0')}-${type.slice(0, 40)}${id ? `-${id.slice(0, 40)}` : ''}-${hash}.json`;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -8,6 +8,7 @@
 // values are masked whole unscanned; and the walk yields to the loop
 // (setImmediate) every chunk of work.
 import { valueKind } from './value-kinds.js';
+import { idOrNull } from '../channeltalk/ids.js';
 
 export const MASK = '[redacted]';
 
@@ -70,7 +71,11 @@ export function scrubDelivery(value: unknown, secrets: readonly string[], limits
 // - fields that name, reach or describe a person, free text, and what a
 //   customer typed or chose (form input values, log values): masked whole;
 // - user tags (a diagnosis, say) masked; a chat's tags kept, for routing;
-// - ids, keys, kinds and timestamps kept, for routing and dedupe;
+// - ids, kinds and timestamps kept, for routing and dedupe, but only when
+//   they have the shape of one (an id: channeltalk/ids.ts; a kind: a short
+//   dotted word) and hold no phone number, date or e-mail; else masked;
+// - keys kept when they are field names (a short word); any other key (raw
+//   JSON posted as a form becomes one) is masked, and its value with it;
 // - any other text holding something that looks like an e-mail, phone
 //   number, date or long digit run (value-kinds.ts) masked whole, and so is a
 //   number of 8 digits or more.
@@ -123,11 +128,35 @@ const MASKED_KEYS = new Set(
     'token',
   ].map((k) => k.toLowerCase()),
 );
-// Kept as they are: what routing, dedupe and file names need.
-const KEPT_KEYS = new Set(['id', 'chatKey', 'mainKey', 'threadKey', 'bindingKey', 'event', 'type', 'state', 'personType', 'chatType', 'language', 'action', 'dataType', 'mediumType']);
-function isKeptKey(k: string): boolean {
+// Kept when they look like what they are: what routing, dedupe and file names need.
+const ID_KEYS = new Set(['id', 'chatKey', 'mainKey', 'threadKey']);
+function isIdKey(k: string): boolean {
   // ids (chatId, personId, requestId, managerIds...), but a member id is the shop's own name for the person.
-  return KEPT_KEYS.has(k) || (/[a-z]Ids?$/.test(k) && k !== 'memberId');
+  return ID_KEYS.has(k) || (/[a-z]Ids?$/.test(k) && k !== 'memberId');
+}
+const KIND_KEYS = new Set(['bindingKey', 'event', 'type', 'state', 'personType', 'chatType', 'language', 'action', 'dataType', 'mediumType']);
+/** A kind: `userChat.opened`, `user.profile.weight`, `multiSelect`, `ko`. */
+const KIND_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+/** A field name: `entity`, `profile`, `number_dining`, `user.profile.weight` as a key. Anything else is masked. */
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * An id as a recording may keep it: the shape of an id (channeltalk/ids.ts)
+ * and no phone number or date in it (a long digit run is what real ids
+ * hold: "6a1b2c3d4e5f60718293"). Null when it is no such id.
+ */
+export function recordableId(v: unknown): string | null {
+  const id = idOrNull(v);
+  if (id === null) return null;
+  const kind = valueKind(id);
+  return kind === null || kind === 'digits' ? id : null;
+}
+
+/** A kind as a recording may keep it: a short dotted word with no personal kind of value in it. */
+export function recordableKind(v: unknown): string | null {
+  if (typeof v !== 'string' && typeof v !== 'number') return null;
+  const s = String(v);
+  return KIND_PATTERN.test(s) && valueKind(s) === null ? s : null;
 }
 /** Event timestamps (createdAt, openedAt...): numbers kept. */
 function isTimestampKey(k: string): boolean {
@@ -169,8 +198,8 @@ function entityModel(envelope: Record<string, unknown>): Model {
 }
 
 type Mode = 'redact' | 'raw';
-/** `walk` applies the field rules; `all` masks every scalar below, keeping keys; `kept` keeps scalars (ids, chat tags). */
-type How = 'walk' | 'all' | 'kept';
+/** `walk` applies the field rules; `all` masks every scalar below, keeping keys; `id` and `kind` keep scalars of that shape, masking the rest. */
+type How = 'walk' | 'all' | 'id' | 'kind';
 
 class Walk {
   private readonly limits: RedactionLimits;
@@ -204,8 +233,10 @@ class Walk {
     switch (how) {
       case 'all':
         return MASK;
-      case 'kept':
-        return this.kept(v);
+      case 'id':
+        return this.routing(v, recordableId);
+      case 'kind':
+        return this.routing(v, recordableKind);
       case 'walk':
         return typeof v === 'string' ? this.string(v, key, depth, model) : this.number(v, key);
     }
@@ -219,12 +250,28 @@ class Walk {
       isTextBlock: o.type === 'text' || o.type === 'code',
       entity: 'entity' in o ? entityModel(o) : 'other',
     };
+    let n = 0;
     for (const [k, v] of Object.entries(o)) {
-      const value = how === 'all' ? await this.value(v, k, depth + 1, 'all') : await this.field(k, v, ctx, depth + 1);
+      const name = this.keyName(k, ++n);
+      // A masked key is no field we know: its value is masked with it.
+      const value = how === 'all' || name !== k ? await this.value(v, null, depth + 1, 'all') : await this.field(k, v, ctx, depth + 1);
       // defineProperty: a "__proto__" key (possible in parsed JSON text) stays a plain field.
-      Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
     }
     return out;
+  }
+
+  /**
+   * A key as written: a field name stays; any other key (the whole delivery,
+   * when raw JSON is posted as a form) is masked, numbered so the object
+   * keeps its keys apart. Raw, only a key holding a secret is masked.
+   */
+  private keyName(k: string, n: number): string {
+    const masked = `[masked key ${n}: ${k.length} chars]`;
+    if (this.hasSecret(k)) return masked;
+    if (this.mode === 'raw') return k;
+    // The pattern stops at 64 characters, so only a short key is scanned.
+    return FIELD_NAME.test(k) && valueKind(k) === null ? k : masked;
   }
 
   private async field(k: string, v: unknown, ctx: FieldContext, depth: number): Promise<unknown> {
@@ -234,18 +281,20 @@ class Walk {
     const isText = (ctx.isTextBlock && k === 'value') || k === 'plainText';
     if (isText && typeof v === 'string' && v.length <= this.limits.maxScanChars && this.keep.has(v.trim()) && !this.hasSecret(v)) return v;
     if (isText || PROFILE_KEYS.has(k) || MASKED_KEYS.has(k.toLowerCase())) return this.value(v, k, depth, 'all');
-    if (k === 'tags') return this.value(v, k, depth, ctx.model === 'userChat' ? 'kept' : 'all');
+    // A chat's tags route (trigger conditions): scanned like any text, so a tag holding a phone number is masked.
+    if (k === 'tags') return this.value(v, k, depth, ctx.model === 'userChat' ? 'walk' : 'all');
     // `message` is a model in `refers`, but text where a string.
     if (k === 'message' && typeof v === 'string') return MASK;
-    if (isKeptKey(k)) return this.value(v, k, depth, 'kept', childModel);
+    if (isIdKey(k)) return this.value(v, k, depth, 'id', childModel);
+    if (KIND_KEYS.has(k)) return this.value(v, k, depth, 'kind', childModel);
     return this.value(v, k, depth, 'walk', childModel);
   }
 
-  /** An id, kind or chat tag: kept, unless it is absurdly long or holds a secret. */
-  private kept(v: unknown): unknown {
-    if (typeof v !== 'string') return v;
-    if (v.length > this.limits.maxScanChars) return maskedText(v.length);
-    return this.hasSecret(v) ? MASK : v;
+  /** An id or a kind: kept when it has the shape of one and holds no secret, else masked. */
+  private routing(v: unknown, shape: (v: unknown) => string | null): unknown {
+    if (typeof v === 'string' && v.length > this.limits.maxScanChars) return maskedText(v.length);
+    const s = shape(v);
+    return s === null || this.hasSecret(s) ? MASK : v;
   }
 
   private number(v: unknown, key: string | null): unknown {

@@ -11,10 +11,10 @@ import { buildApp } from '../../src/server/app.js';
 import { Store } from '../../src/delivery/store/store.js';
 import { Intake } from '../../src/delivery/intake.js';
 import { ChannelRegistry } from '../../src/channel-registry.js';
-import { DeliveryRecorder, type RecordedDelivery } from '../../src/server/recorder.js';
+import { DeliveryRecorder, MASK, type RecordedDelivery } from '../../src/server/recorder.js';
 import { normalize } from '../../src/channeltalk/normalize.js';
 import { legacyBody } from '../../src/server/legacy-body.js';
-import { ROOT, webhookForChat } from '../support/fixtures.js';
+import { ROOT, webhook, webhookForChat } from '../support/fixtures.js';
 import { tempDir } from '../support/processes.js';
 
 const TOKEN = 'recorder-route-token-3f9a1c';
@@ -103,3 +103,63 @@ for (const redact of [true, false]) {
     }
   });
 }
+
+// Issue 16, item 12: two ways customer data reached a masked recording.
+test('redacted: raw JSON posted as a form becomes one form key; the key is masked, not recorded verbatim', async () => {
+  const dir = path.join(tempDir(), 'rec-json-as-form');
+  const app = await appWith(new DeliveryRecorder(dir, true));
+  try {
+    // A sender that posts its JSON with the form content type: the whole delivery is one key, its value empty.
+    const delivery = webhook('rec-message-form-submitted');
+    const res = await app.inject({
+      method: 'POST',
+      url: `/webhooks/channeltalk?token=${TOKEN}`,
+      payload: JSON.stringify(delivery),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    assert.ok(res.statusCode < 500, res.body);
+    const [file] = await recordings(dir, 1);
+    assert.ok(file);
+    // Weight, phone, e-mail, birth date, name, conditions and the chat request of the form's answers.
+    for (const s of ['64.2', '821023456789', '010-2345-6789', 'seoyeon.lee@example.org', '1987-04-12', '이서연', '고혈압', '저녁 7시', 'seoyeonlee87']) {
+      assert.ok(!file.text.includes(s), `the recording holds ${s}`);
+    }
+    assert.ok(!file.text.includes(TOKEN));
+    const keys = Object.keys(file.rec.body as Record<string, unknown>);
+    assert.equal(keys.length, 1);
+    assert.match(keys[0]!, /^\[masked key/, 'the key says it was masked, and how long it was');
+  } finally {
+    await app.close();
+  }
+});
+
+test('redacted: ids and kinds are kept only when they are ids and kinds; an e-mail or phone there is masked, and never names the file', async () => {
+  const dir = path.join(tempDir(), 'rec-routing-fields');
+  const app = await appWith(new DeliveryRecorder(dir, true));
+  try {
+    const delivery = webhook('user-chat-opened');
+    const entity = delivery.entity as Record<string, unknown>;
+    // What a broken or hostile sender put where ids and kinds go.
+    const body = { ...delivery, entity: { ...entity, id: 'kim.hana@example.com', userId: '010-2345-6789', state: 'hana.kim@example.org', managerIds: ['1987-04-12'] } };
+    const res = await app.inject({ method: 'POST', url: `/webhooks/channeltalk?token=${TOKEN}`, payload: body });
+    assert.equal(res.statusCode, 200, res.body);
+    const [file] = await recordings(dir, 1);
+    assert.ok(file);
+    const name = (await readdir(dir)).find((f) => f.endsWith('.json')) ?? '';
+    for (const s of ['kim.hana', 'example.com', 'kim_hana', 'example_com']) assert.ok(!name.includes(s), `the file name ${name} holds ${s}`);
+    for (const s of ['kim.hana@example.com', '010-2345-6789', 'hana.kim@example.org', '1987-04-12', '72.5', '+821000000000', '홍길동']) {
+      assert.ok(!file.text.includes(s), `the recording holds ${s}`);
+    }
+    const recorded = (file.rec.body as Record<string, Record<string, unknown>>).entity!;
+    assert.equal(recorded.id, MASK);
+    assert.equal(recorded.userId, MASK);
+    assert.equal(recorded.state, MASK);
+    assert.deepEqual(recorded.managerIds, [MASK]);
+    // Real ids and kinds stay, so a recording still routes.
+    assert.equal(recorded.channelId, '95334');
+    assert.equal((file.rec.body as Record<string, unknown>).type, 'userChat');
+    assert.deepEqual(recorded.tags, ['식단큐레이션받기']);
+  } finally {
+    await app.close();
+  }
+});

@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { valueKind } from '../../src/server/value-kinds.js';
-import { MASK, redactDelivery } from '../../src/server/redact.js';
+import { MASK, redactDelivery, scrubDelivery } from '../../src/server/redact.js';
+import { fileNameFor } from '../../src/server/recorder.js';
 import { normalize } from '../../src/channeltalk/normalize.js';
 import { legacyBody } from '../../src/server/legacy-body.js';
 import { webhook } from '../support/fixtures.js';
@@ -166,4 +167,32 @@ test('a phone number, e-mail or date is found whatever text surrounds it', () =>
       { numRuns: 2000 },
     );
   }
+});
+
+test('keys are field names or masked, with their values; ids and kinds are kept only in their shape', async () => {
+  const red = obj(
+    await redactDelivery({
+      entity: { id: 'kim@example.com', chatId: '6a1b2c3d4e5f60718293', userId: '010-2345-6789', personId: '1987.04.12', requestId: 'req-1b30b6aa420000002', managerIds: ['228036', '+82 10 2345 6789'] },
+      event: 'userChat.opened',
+      type: 'a b c',
+      refers: { user: { profile: { number_dining: '3회', '010-2345-6789': 'x', 'kim@example.com': 'y', '체중 64.2kg': 1 } } },
+      '{"weight":64.2,"mobileNumber":"+821023456789"}': '',
+    }),
+  );
+  const entity = obj(red.entity);
+  assert.deepEqual(entity, { id: MASK, chatId: '6a1b2c3d4e5f60718293', userId: MASK, personId: MASK, requestId: 'req-1b30b6aa420000002', managerIds: ['228036', MASK] });
+  assert.equal(red.event, 'userChat.opened');
+  assert.equal(red.type, MASK, 'a kind is one word');
+  assert.deepEqual(Object.keys(obj(obj(obj(red.refers).user).profile)), ['number_dining', '[masked key 2: 13 chars]', '[masked key 3: 15 chars]', '[masked key 4: 9 chars]']);
+  assertNone(JSON.stringify(red), ['64.2', '821023456789', 'kim@example.com', '2345']);
+  // A raw recording keeps keys, except one holding the token.
+  const raw = obj(await scrubDelivery({ 'a{"token":"tok-123456"}': 1, plain: 2 }, ['tok-123456']));
+  assert.deepEqual(raw, { '[masked key 1: 23 chars]': MASK, plain: 2 });
+});
+
+test('a recording file name uses only ids: the type and entity id when they are ids, else the route', () => {
+  const at = { recordedAt: '2026-01-02T03:04:05.678Z', route: '/webhooks/channeltalk' };
+  assert.match(fileNameFor({ ...at, body: { type: 'userChat', entity: { id: '6a1b2c3d4e5f60718293' } } }, {}, 1), /^20260102T030405\.678Z-0001-userChat-6a1b2c3d4e5f60718293-[0-9a-f]{8}\.json$/);
+  assert.match(fileNameFor({ ...at, body: { type: 'kim@example.com', entity: { id: '010-2345-6789' } } }, {}, 2), /^20260102T030405\.678Z-0002-channeltalk-[0-9a-f]{8}\.json$/);
+  assert.match(fileNameFor({ ...at, route: '/a/b@c.d', body: { entity: { id: '../x' } } }, {}, 3), /^20260102T030405\.678Z-0003-delivery-[0-9a-f]{8}\.json$/);
 });
