@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { webhookForChat } from '../support/fixtures.js';
 import { ADMIN_TOKEN, screenshotPath, startHarness, until, type Harness } from './harness.js';
+import { COPY_CURATION, copyDelivery, PHONE, WEIGHT } from './weight-copy.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -30,7 +31,7 @@ describe('console in a browser', { skip: HAVE_CHROMIUM ? false : `no chromium at
   const pageErrors: string[] = [];
 
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ curations: COPY_CURATION });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   });
   after(async () => {
@@ -123,6 +124,27 @@ describe('console in a browser', { skip: HAVE_CHROMIUM ? false : `no chromium at
     for (const line of h.logs) {
       assert.ok(!line.includes('홍길동') && !line.includes('72.5') && !line.includes(ADMIN_TOKEN), `no profile value or token in the logs: ${line.slice(0, 200)}`);
     }
+    await context.close();
+  });
+
+  test('copies of the answers: the write-back and the user event are named, masked, and shown by the reveal', async () => {
+    const res = await h.postWebhook(copyDelivery('console-copy-chat'));
+    assert.equal(res.status, 200);
+    const runId = (res.json.runs as string[])[0];
+    assert.ok(runId);
+    await until(async () => (await h.service.store.db.selectFrom('runs').select('state').where('id', '=', runId).executeTakeFirst())?.state === 'completed', 'the run to complete');
+    const { context, page } = await newPage();
+    await signIn(page);
+    await page.goto(`/console/#/runs/${runId}`);
+    await page.waitForSelector('.secrets');
+    const masked = (await page.textContent('.secrets')) ?? '';
+    assert.match(masked, /lastWeight written back/);
+    assert.match(masked, /contact event weightRecorded/);
+    assert.ok(!(await page.content()).includes(WEIGHT) && !(await page.content()).includes(PHONE), 'no copy on the page before the reveal');
+    await page.click('button.reveal');
+    await page.waitForSelector('.secrets:not(.masked)');
+    assert.equal(await page.textContent('[data-key="write-back:lastWeight"]'), '72.5');
+    assert.equal(await page.textContent('[data-key="event:contact"]'), PHONE);
     await context.close();
   });
 

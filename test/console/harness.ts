@@ -1,7 +1,7 @@
 // The real service, in-process, against the in-process fake Channel Talk, on
 // a fresh SQLite file, with DELAY_SCALE=0: what the console and metrics
 // tests drive. Log lines are kept so tests can check what was (not) logged.
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -32,6 +32,8 @@ export interface Harness {
 export interface HarnessOptions {
   adminToken?: string | undefined;
   env?: Record<string, string>;
+  /** More curation files (name: YAML), beside the shipped ones, loaded at start. */
+  curations?: Record<string, string>;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -40,6 +42,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const curationsDir = path.join(dir, 'curations');
   mkdirSync(curationsDir);
   cpSync(path.join(ROOT, 'curations'), curationsDir, { recursive: true });
+  for (const [name, yaml] of Object.entries(opts.curations ?? {})) writeFileSync(path.join(curationsDir, name), yaml);
   const config = loadConfig(
     {
       CHANNELTALK_ACCESS_KEY: KEY,

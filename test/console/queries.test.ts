@@ -136,7 +136,9 @@ for (const kind of DB_KINDS) {
       assert.ok(!JSON.stringify(d).includes('Secret Name'), 'no profile value in the detail');
       assert.ok(!JSON.stringify(d).includes('72.5'));
       const s = await q.runSecrets('r-chat-0');
-      assert.deepEqual(s, { profile: { weight: 72.5, name: 'Secret Name' }, values: { bmr: 1751 } });
+      assert.deepEqual(s, { profile: { weight: 72.5, name: 'Secret Name' }, values: { bmr: 1751 }, writeBack: null, userEvent: null });
+      assert.deepEqual(d.run.writeBackKeys, []);
+      assert.equal(d.run.userEvent, null);
       assert.equal(await q.runDetail('nope'), null);
     });
   });

@@ -59,11 +59,16 @@ export interface RunListItem {
 export type EventRow = Omit<EventsTable, 'summary_json'> & { summary: Record<string, unknown> };
 
 export interface RunDetail {
-  run: Omit<RunsTable, 'values_json' | 'profile_json' | 'event_json' | 'problems_json'> & {
+  // Every column that can hold an answer, or a copy of one (a computed value, a write-back, a user event's property), is named here and shown only by a reveal.
+  run: Omit<RunsTable, 'values_json' | 'profile_json' | 'event_json' | 'problems_json' | 'writeback_json' | 'user_event_json'> & {
     problems: unknown;
     /** Names of the profile keys and computed values; their values need a reveal. */
     profileKeys: string[];
     valueKeys: string[];
+    /** The profile keys the write-back writes; their values need a reveal. */
+    writeBackKeys: string[];
+    /** The user event the run records: its name (fixed text of the curation) and its properties' names. */
+    userEvent: { name: string; propertyKeys: string[] } | null;
   };
   event: EventRow | null;
   messages: Selectable<MessagesTable>[];
@@ -75,6 +80,8 @@ export interface RunDetail {
 export interface RunSecrets {
   profile: Record<string, unknown> | null;
   values: Record<string, unknown> | null;
+  writeBack: Record<string, unknown> | null;
+  userEvent: { name: string; property: Record<string, unknown> } | null;
 }
 
 const num = (v: unknown): number => Number(v ?? 0);
@@ -268,13 +275,16 @@ export class ConsoleQueries {
         .limit(20)
         .execute(),
     ]);
-    const { values_json, profile_json, event_json: _e, problems_json, ...rest } = run;
+    const { values_json, profile_json, event_json: _e, problems_json, writeback_json, user_event_json, ...rest } = run;
+    const userEvent = userEventOf(user_event_json);
     return {
       run: {
         ...rest,
         problems: parseJson(problems_json) ?? [],
         profileKeys: keysOf(parseJson(profile_json)),
         valueKeys: keysOf(parseJson(values_json)),
+        writeBackKeys: keysOf(parseJson(writeback_json)),
+        userEvent: userEvent && { name: userEvent.name, propertyKeys: Object.keys(userEvent.property) },
       },
       event: event ? eventRow(event) : null,
       messages,
@@ -283,11 +293,16 @@ export class ConsoleQueries {
     };
   }
 
-  /** The customer's answers and computed values of one run: only on an operator's explicit reveal. */
+  /** The customer's answers of one run and every copy of them (computed values, write-back, user event): only on an operator's explicit reveal. */
   async runSecrets(runId: string): Promise<RunSecrets | null> {
-    const run = await this.db.selectFrom('runs').select(['profile_json', 'values_json']).where('id', '=', runId).executeTakeFirst();
+    const run = await this.db.selectFrom('runs').select(['profile_json', 'values_json', 'writeback_json', 'user_event_json']).where('id', '=', runId).executeTakeFirst();
     if (!run) return null;
-    return { profile: asRecord(parseJson(run.profile_json)), values: asRecord(parseJson(run.values_json)) };
+    return {
+      profile: asRecord(parseJson(run.profile_json)),
+      values: asRecord(parseJson(run.values_json)),
+      writeBack: asRecord(parseJson(run.writeback_json)),
+      userEvent: userEventOf(run.user_event_json),
+    };
   }
 
   static isFinal(state: RunState): boolean {
@@ -324,6 +339,13 @@ function parseJson(text: string | null): unknown {
 
 function asRecord(v: unknown): Record<string, unknown> | null {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
+
+/** runs.user_event_json (`{name, property?}`, curation/plan-types.ts PlannedUserEvent), or null. */
+function userEventOf(json: string | null): { name: string; property: Record<string, unknown> } | null {
+  const e = asRecord(parseJson(json));
+  if (!e || typeof e.name !== 'string') return null;
+  return { name: e.name, property: asRecord(e.property) ?? {} };
 }
 
 function keysOf(v: unknown): string[] {

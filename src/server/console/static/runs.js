@@ -173,14 +173,21 @@ function timeline(d) {
   return h('ol', { class: 'timeline', 'aria-label': 'Timeline' }, items);
 }
 
+// Everything that holds an answer or a copy of one: the answers, the computed
+// values, what the write-back writes and the user event's properties. Names
+// only, until the operator reveals them (a logged request).
 function secretsCard(runId, run) {
+  const eventLabel = run.userEvent ? `event ${run.userEvent.name}` : 'event';
+  const entries = [
+    ...run.profileKeys.map((k) => ['answer', k, 'answer']),
+    ...run.valueKeys.map((k) => ['value', k, 'value']),
+    ...(run.writeBackKeys ?? []).map((k) => ['write-back', k, 'written back']),
+    ...(run.userEvent?.propertyKeys ?? []).map((k) => ['event', k, eventLabel]),
+  ];
   const list = h(
     'dl',
     { class: 'secrets masked' },
-    [...run.profileKeys.map((k) => ['answer', k]), ...run.valueKeys.map((k) => ['value', k])].flatMap(([kind, k]) => [
-      h('dt', {}, k, h('span', { class: 'muted' }, ` ${kind}`)),
-      h('dd', { dataset: { key: `${kind}:${k}` } }, '••••••'),
-    ]),
+    entries.flatMap(([kind, k, label]) => [h('dt', {}, k, h('span', { class: 'muted' }, ` ${label}`)), h('dd', { dataset: { key: `${kind}:${k}` } }, '••••••')]),
   );
   const button = h('button', { type: 'button', class: 'reveal' }, 'Reveal answers and values');
   const note = h('p', { class: 'hint' }, 'Survey answers may be health data. Revealing them is logged with this run and your session.');
@@ -196,6 +203,8 @@ function secretsCard(runId, run) {
       };
       show('answer', s.profile);
       show('value', s.values);
+      show('write-back', s.writeBack);
+      show('event', s.userEvent?.property);
       list.classList.remove('masked');
       button.remove();
     } catch (err) {
@@ -203,7 +212,7 @@ function secretsCard(runId, run) {
       note.replaceWith(errorBox(err.message));
     }
   });
-  const empty = run.profileKeys.length + run.valueKeys.length === 0;
+  const empty = entries.length === 0;
   return h('section', { class: 'card', 'aria-label': 'Answers and values' }, h('h2', {}, 'Answers and computed values'), empty ? h('p', { class: 'muted' }, 'None stored.') : [list, button, note]);
 }
 
