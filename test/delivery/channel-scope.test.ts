@@ -112,7 +112,7 @@ for (const db of await freshDatabases()) {
       const sent = (await sendAll()).filter((m) => m.chat === chat);
       assert.equal(sent.length, 12, "every message of A's sequence is sent");
       assert.ok(sent.every((m) => m.channel === A.channelId));
-      const messages = await store.db.selectFrom('messages').select('state').where('run_id', '=', run!.id).execute();
+      const messages = await store.db.selectFrom('messages').select('state').where('run_id', '=', run.id).execute();
       assert.deepEqual([...new Set(messages.map((m) => m.state))], ['sent']);
 
       // A's own manager message still stops A's next sequence: the scope narrows takeovers, it does not drop them.
