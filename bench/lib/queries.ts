@@ -137,11 +137,11 @@ function addLiveQueue(raw: BetterSqlite3.Database, now: number): void {
     for (let i = 0; i < LIVE_RUNS; i++) {
       const id = `r_bench_live_${i}`;
       const chat = `bench-live-chat-${i}`;
-      run.run(id, `e_bench_live_${i}`, chat, `bench-live-user-${i}`, `bench-live|${chat}`, now - 10_000, now - 10_000);
+      run.run(id, `e_bench_live_${i}`, chat, `bench-live-user-${i}`, `bench-live|95334/${chat}`, now - 10_000, now - 10_000);
       for (let seq = 0; seq < 12; seq++) {
         const due = seq === 0 ? (i % 2 === 0 ? now - 1000 - i : now + 60_000 + i) : null;
         msg.run(id, seq, chat, `${id}-${seq}`, seq === 0 ? 'pending' : 'waiting', due, seq === 11 ? 1 : 0, now - 10_000);
-        if (due !== null) job.run(`send:${id}:${seq}`, JSON.stringify({ runId: id, seq }), due, due, `chat:${chat}`);
+        if (due !== null) job.run(`send:${id}:${seq}`, JSON.stringify({ runId: id, seq }), due, due, `chat:95334/${chat}`);
       }
     }
   })();

@@ -7,7 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { Store } from '../../src/delivery/store/store.js';
-import { eventIdFor, runIdFor } from '../../src/delivery/ids.js';
+import { chatKey, eventIdFor, inChannel, runIdFor } from '../../src/delivery/ids.js';
 import type { Plan } from '../../src/curation/index.js';
 import type { Event } from '../../src/channeltalk/event.js';
 
@@ -75,19 +75,21 @@ export async function seedFinished(file: string, runs: number, sample: { event: 
       const h = createHash('md5').update(`seed-${i}`).digest('hex');
       const chatId = h.slice(0, 20);
       const userId = h.slice(12, 32);
-      const dedupeKey = `chatOpened:${chatId}`;
+      // The keys as intake stores them: in the channel (delivery/ids.ts).
+      const dedupeKey = inChannel('95334', `chatOpened:${chatId}`);
+      const chat = chatKey({ channelId: '95334', chatId });
       const eventId = eventIdFor(dedupeKey);
       const runId = runIdFor('diet-main', dedupeKey);
       const t = Math.round(start + i * step);
       insEvent.run(eventId, dedupeKey, chatId, userId, t, summaryJson.split('6a1b2c3d4e5f60718293').join(chatId));
-      insRun.run(runId, eventId, chatId, userId, `diet-main|${chatId}`, valuesJson, profileJson, t, t + 3000, t + 3000);
+      insRun.run(runId, eventId, chatId, userId, `diet-main|${chat}`, valuesJson, profileJson, t, t + 3000, t + 3000);
       for (let seq = 0; seq < bodies.length; seq++) {
         const requestId = `${runId}-${seq}`;
         const sentAt = t + 1000 + seq * 2000;
         insMessage.run(runId, seq, chatId, requestId, delays[seq]!, sentAt - 5, JSON.stringify({ ...bodies[seq], requestId }), seq === bodies.length - 1 ? 1 : 0, sentAt - 12, sentAt, `m${h.slice(0, 16)}${seq}`, t);
         insAttempt.run(runId, seq, requestId, sentAt - 12);
       }
-      insChat.run(chatId, t + 3000);
+      insChat.run(chat, t + 3000);
       if (onProgress && i > 0 && i % 100_000 === 0) onProgress(i);
     }
   });

@@ -21,7 +21,11 @@ export interface WorkflowSource {
 }
 
 interface EventBase {
-  /** Event kind plus the entity's own id: Channel Talk has no delivery id. */
+  /**
+   * Event kind plus the entity's own id: Channel Talk has no delivery id.
+   * Unique only within a channel: Intake.accept stores it, and derives the
+   * event's and runs' ids from it, as `<channelId>/<key>` (delivery/ids.ts).
+   */
   dedupeKey: string;
   channelId: string | null;
   chatId: string | null;

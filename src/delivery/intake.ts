@@ -7,7 +7,7 @@ import { isTakeover, type Event } from '../channeltalk/event.js';
 import { matchCurations, plan, type CurationSet } from '../curation/index.js';
 import type { Store } from './store/store.js';
 import type { IntakeItem, RecordOutcome, RunCandidate } from './store/intake-tx.js';
-import { eventIdFor, runIdFor } from './ids.js';
+import { eventIdFor, runIdFor, storedDedupeKey } from './ids.js';
 
 export interface IntakeDeps {
   store: Store;
@@ -22,8 +22,14 @@ export interface IntakeDeps {
 export class Intake {
   constructor(private readonly deps: IntakeDeps) {}
 
-  /** Commits the event (and, when its curations match or a human took over, the job that acts on it) among `curations`, the delivering channel's set. */
-  async accept(event: Event, curations: CurationSet): Promise<RecordOutcome> {
+  /**
+   * Commits the event (and, when its curations match or a human took over, the
+   * job that acts on it) among `curations`, the delivering channel's set. From
+   * here on the event's dedupe key is its channel's (ids.ts), and so are its
+   * event and run ids: another channel's delivery of the same ids is another event.
+   */
+  async accept(delivered: Event, curations: CurationSet): Promise<RecordOutcome> {
+    const event: Event = { ...delivered, dedupeKey: storedDedupeKey(delivered) };
     const receivedAt = (this.deps.now ?? Date.now)();
     const candidates = matchCurations(curations, event).map((c) => ({ runId: runIdFor(c.id, event.dedupeKey), curationId: c.id }));
     const outcome = await this.deps.store.record({ eventId: eventIdFor(event.dedupeKey), event, receivedAt, candidates, takeover: isTakeover(event) });

@@ -70,7 +70,7 @@ export interface LiveMessage {
  * (handlers/send-message.ts), as it always has.
  */
 export const sendMessageJob = (m: LiveMessage, dueAt: number): JobSpec =>
-  jobOf('sendMessage', { runId: m.runId, seq: m.seq }, { key: sendMessageKey(m.runId, m.seq), runAt: dueAt, createdAt: dueAt, lane: chatLane(m.chatId), pool: channelPool(m.channelId) });
+  jobOf('sendMessage', { runId: m.runId, seq: m.seq }, { key: sendMessageKey(m.runId, m.seq), runAt: dueAt, createdAt: dueAt, lane: chatLane(m), pool: channelPool(m.channelId) });
 
 export const sendMessageKey = (runId: string, seq: number): string => `send:${runId}:${seq}`;
 
@@ -86,7 +86,7 @@ export const userEventJob = (runId: string, at: number): JobSpec => jobOf('userE
 export const answerWaitJob = (runId: string, at: number, createdAt: number): JobSpec =>
   jobOf('answerWait', { runId }, { key: answerWaitKey(runId), runAt: at, createdAt });
 export const answerWaitKey = (runId: string): string => runJobKey('answerWait', runId);
-/** The job a recorded event's runs start in: one per event, on its chat's event lane (`chatEvents:<id>`), so a chat's events act in the order they came. */
+/** The job a recorded event's runs start in: one per event, on its chat's event lane (`chatEvents:<channelId>/<chatId>`), so a chat's events act in the order they came. */
 export const planEventJob = (eventId: string, lane: string, receivedAt: number): JobSpec =>
   jobOf('planEvent', { eventId }, { key: `planEvent:${eventId}`, lane, runAt: receivedAt, createdAt: receivedAt });
 

@@ -188,7 +188,8 @@ export class WebhookRuntime {
     const result = await sweepOpenedChats({
       client: live.client,
       coveredUntil: this.coveredUntil(channel),
-      hasEvent: (key) => hasEvent(this.deps.store.db, key),
+      // In the channel intake will store it in: the listed chat's, else this one's.
+      hasEvent: (event) => hasEvent(this.deps.store.db, withChannel(event, live)),
       accept: (event) => this.deps.intake.accept(withChannel(event, live), live.curations),
       normalize,
       now: this.now,

@@ -5,7 +5,7 @@
 //
 // It goes through the same door as the webhook: the listed chat is wrapped in
 // the delivery's envelope, read by the same normalize(), and handed to the
-// intake, so the dedupe key is the webhook path's own (`chatOpened:<chatId>`).
+// intake, so the dedupe key is the webhook path's own (`<channelId>/chatOpened:<chatId>`).
 // A delivery that arrives after the sweep is a duplicate and starts nothing;
 // a sweep after the delivery finds the event and starts nothing.
 //
@@ -23,8 +23,8 @@ export interface SweepDeps {
   client: { listUserChats(q: UserChatsQuery, opts?: CallOptions): Promise<UserChatPage> };
   /** Epoch ms up to which an earlier complete sweep covered the chats; null: none did (this process just started). */
   coveredUntil: number | null;
-  /** Whether an event with this dedupe key is stored (the webhook's or an earlier sweep's). */
-  hasEvent(dedupeKey: string): Promise<boolean>;
+  /** Whether the event is stored (the webhook's or an earlier sweep's), by its dedupe key in its channel. */
+  hasEvent(event: ChatOpenedEvent): Promise<boolean>;
   /** The intake, with the channel's curations: commits the event and the runs it starts. */
   accept(event: ChatOpenedEvent): Promise<{ duplicate: boolean; runs: Array<{ runId: string }> }>;
   /** The project's normalize(), the webhook route's own. */
@@ -130,7 +130,7 @@ async function consider(deps: SweepDeps, r: SweepResult, chat: ListedUserChat, u
     r.skipped.push({ chatId: chat.id, reason: event.kind === 'ignored' ? event.reason : `read as ${event.kind}, not a chat opened` });
     return;
   }
-  if (await deps.hasEvent(event.dedupeKey)) return;
+  if (await deps.hasEvent(event)) return;
   if (deps.takenOver && (await deps.takenOver(chat))) {
     r.skipped.push({ chatId: event.chatId, reason: 'a manager has already written in the chat' });
     return;

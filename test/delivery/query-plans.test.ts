@@ -18,6 +18,9 @@ import { tempDir } from '../support/processes.js';
 import { resumeAnswered } from '../../src/delivery/store/answer-wait.js';
 import { normalize } from '../../src/channeltalk/normalize.js';
 import { webhook } from '../support/fixtures.js';
+import { recordEvent, startRuns } from '../../src/delivery/store/intake-tx.js';
+import type { Event } from '../../src/channeltalk/event.js';
+import { planOf } from '../support/plans.js';
 
 test('every per-pass query of the job runner and queueDepth are bounded by the live queue, not by history', async () => {
   const dir = tempDir();
@@ -106,6 +109,41 @@ test("an answer's delivery finds the customer's waiting runs through runs_awaiti
     await db.destroy();
     assert.ok(plan.plan.some((l) => l.includes('runs_awaiting')), plan.plan.join(' / '));
     assert.equal(plan.fullScan, false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a chat's and a customer's queries go through their indexes, the channel a filter on a chat's few rows", async () => {
+  const dir = tempDir();
+  try {
+    const file = path.join(dir, 'chat-plans.db');
+    const store = await Store.open(`sqlite:${file}`, { delayScale: 1 });
+    await store.close();
+    const raw = openSqlite(file);
+    const captured: Array<{ sql: string; parameters: readonly unknown[] }> = [];
+    const db = new Kysely<Database>({ dialect: sqliteDialect(raw), log: (e) => void (e.level === 'query' && captured.push({ sql: e.query.sql, parameters: e.query.parameters })) });
+    const base = { channelId: '95334', chatId: 'qp-chat', userId: 'qp-user', chatTags: [], supportBotId: null, profile: null, language: 'ko', occurredAt: null };
+    const opened: Event = { ...base, kind: 'chatOpened', dedupeKey: '95334/chatOpened:qp-chat' };
+    const manager: Event = { ...base, kind: 'managerMessage', dedupeKey: '95334/managerMessage:qp-m1', messageId: 'qp-m1', personId: null };
+    // An opening (the cooldown, the chat's live message and next run) and then a takeover (the chat's runs cancelled).
+    for (const [i, event, takeover] of [[0, opened, false], [1, manager, true]] as const) {
+      const eventId = `e-qp-${i}`;
+      await db.transaction().execute((trx) => recordEvent(trx, { eventId, event, receivedAt: 1_000 + i, candidates: takeover ? [] : [{ runId: 'r-qp', curationId: 'c' }], takeover }));
+      const candidates = takeover ? [] : [{ runId: 'r-qp', curationId: 'c', oncePerChat: true, cooldownMs: 3_600_000, plan: planOf('r-qp', [0, 100]) }];
+      await db.transaction().execute((trx) => startRuns(trx, { eventId, event, receivedAt: 1_000 + i, candidates, takeover }, 1));
+    }
+    const partial = new Set(
+      (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '%WHERE%'").all() as Array<{ name: string }>).map((r) => r.name),
+    );
+    const reads = captured.filter((q) => /^(select|update)\b/i.test(q.sql) && /"(runs|messages)"/.test(q.sql));
+    const plans = reads.map((q) => explain(raw, partial, 'chat', q.sql, q.parameters));
+    await db.destroy();
+    assert.deepEqual(plans.filter((p) => p.fullScan).map((p) => `${p.sql}: ${p.plan.join(' / ')}`), [], 'no chat query reads a whole table or full index');
+    const using = (pattern: RegExp) => plans.filter((p) => pattern.test(p.sql)).flatMap((p) => p.plan).join(' / ');
+    assert.match(using(/"user_id" = \?.*"channel_id" = \?/), /runs_user_curation/, 'the cooldown');
+    assert.match(using(/^update "runs" set "state"/), /runs_chat/, 'the takeover');
+    assert.match(using(/^select "run_id" from "messages"/), /messages_chat_state/, "the chat's live message");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -15,7 +15,7 @@ import { startService, type Service } from '../../src/service.js';
 import { startFakeChannelTalk, type FakeChannelTalk } from '../../src/fake-channeltalk/server.js';
 import { loadCurations, plan } from '../../src/curation/index.js';
 import { normalize } from '../../src/channeltalk/normalize.js';
-import { runIdFor } from '../../src/delivery/ids.js';
+import { runIdFor, storedDedupeKey } from '../../src/delivery/ids.js';
 import type { MessageBody } from '../../src/channeltalk/wire.js';
 import { ROOT, webhook } from '../support/fixtures.js';
 import { eventually, tempDir } from '../support/processes.js';
@@ -127,7 +127,7 @@ describe('end to end: a missing answer asked for in the chat', () => {
     const curation = loaded.set.byId('diet-main');
     assert.ok(curation);
     const event = normalize({ ...fixture, entity: { ...entity, id: 'answerchat1', userId: 'answeruser1' } });
-    assert.equal(runIdFor('diet-main', event.dedupeKey), runId);
+    assert.equal(runIdFor('diet-main', storedDedupeKey(event)), runId);
     const expected = plan(curation, event, { ...PROFILE, weight: 72.5 }, { runId, now: Date.now(), ask: false, firstSeq: 1 });
     assert.equal(expected.outcome, 'sequence');
     const want = [`${runId}-0`, ...expected.messages.map((m) => m.body.requestId)];

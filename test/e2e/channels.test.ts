@@ -108,6 +108,36 @@ describe('multiple channels', () => {
     assert.equal((await post('unknown-token', forChannel('user-chat-opened', 'x-chat', '95334', 'x-user'))).status, 401);
   });
 
+  test("a chat id is its channel's own: another channel's opening or close of it changes nothing in this one", async () => {
+    const answer = async (res: Response) => {
+      assert.equal(res.status, 200);
+      return (await res.json()) as { status: string; duplicate: boolean };
+    };
+    // The bakery's token, with the bakery's channel id (so the token check lets it in), names chat ids of the salad channel.
+    assert.equal((await answer(await post('bakery-token', forChannel('user-chat-opened', 'shared-chat', '77001', 'shared-user')))).status, 'queued');
+    const real = await answer(await post('salad-token-1', forChannel('user-chat-opened', 'shared-chat', '95334', 'shared-user')));
+    assert.deepEqual([real.status, real.duplicate], ['queued', false], "the salad channel's real opening is not a duplicate");
+    assert.equal((await answer(await post('salad-token-1', forChannel('user-chat-opened', 'victim-chat', '95334', 'victim-user')))).status, 'queued');
+    const close = forChannel('user-chat-opened', 'victim-chat', '77001', 'victim-user');
+    const closing = { ...close, event: 'update', entity: { ...(close.entity as Record<string, unknown>), state: 'closed', updatedAt: 1795470399000 } };
+    assert.equal((await answer(await post('bakery-token', closing))).status, 'queued');
+    assert.equal((await answer(await post('bakery-token', forChannel('manager-message', 'victim-chat', '77001', 'victim-user')))).status, 'queued');
+    const count = (channelId: string, chatId: string) => fake.state.chatMessages(channelId, chatId).length;
+    await eventually(
+      () => (count('95334', 'shared-chat') >= 12 && count('77001', 'shared-chat') >= 12 && count('95334', 'victim-chat') >= 12 ? true : undefined),
+      20_000,
+      'both shared-chat sequences and the whole victim-chat sequence',
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    for (const [channelId, chatId] of [['95334', 'shared-chat'], ['77001', 'shared-chat'], ['95334', 'victim-chat']] as const) {
+      const ids = fake.state.chatMessages(channelId, chatId).map((m) => m.requestId);
+      assert.equal(ids.length, 12, `${channelId}/${chatId}: the whole sequence, once`);
+      assert.equal(new Set(ids).size, 12, `${channelId}/${chatId}: no message twice`);
+    }
+    const victim = await svc.store.db.selectFrom('runs').select(['channel_id', 'state']).where('chat_id', '=', 'victim-chat').execute();
+    assert.deepEqual(victim, [{ channel_id: '95334', state: 'completed' }]);
+  });
+
   test("one channel's rate limit does not slow another", async () => {
     fake.state.reset();
     fake.state.rateLimit.configure(3);

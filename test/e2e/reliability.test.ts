@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { loadCurations, plan, type CurationSet } from '../../src/curation/index.js';
 import { normalize } from '../../src/channeltalk/normalize.js';
-import { runIdFor } from '../../src/delivery/ids.js';
+import { runIdFor, storedDedupeKey } from '../../src/delivery/ids.js';
 import { ROOT, webhookForChat } from '../support/fixtures.js';
 import { eventually, serviceEnv, startFake, startService, type FakeProc, type FakeReceived, type ServiceProc } from '../support/processes.js';
 import pg from 'pg';
@@ -26,7 +26,7 @@ function sequence(tag: string, i: number): Sequence {
   const body = JSON.parse(JSON.stringify(webhookForChat('user-chat-opened', chatId)).split('5f0e1d2c3b4a59687706').join(`${tag}-user-${i}`)) as Record<string, unknown>;
   const event = normalize(body);
   const curation = curations.byId('diet-main')!;
-  const p = plan(curation, event, event.profile, { runId: runIdFor('diet-main', event.dedupeKey), now: 0 });
+  const p = plan(curation, event, event.profile, { runId: runIdFor('diet-main', storedDedupeKey(event)), now: 0 });
   assert.equal(p.outcome, 'sequence');
   return { chatId, body, requestIds: p.messages.map((m) => m.body.requestId!) };
 }

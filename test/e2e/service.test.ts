@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { loadCurations, plan } from '../../src/curation/index.js';
 import { normalize } from '../../src/channeltalk/normalize.js';
-import { runIdFor } from '../../src/delivery/ids.js';
+import { runIdFor, storedDedupeKey } from '../../src/delivery/ids.js';
 import { ROOT, webhook, webhookForChat } from '../support/fixtures.js';
 import { eventually, FAKE_SECRET, serviceEnv, startFake, startService, type FakeProc, type ServiceProc } from '../support/processes.js';
 
@@ -17,7 +17,7 @@ async function expectedPlan(curationId: string, body: Record<string, unknown>) {
   const curation = loaded.set.byId(curationId);
   assert.ok(curation, `curation ${curationId} is shipped`);
   const event = normalize(body);
-  return plan(curation, event, event.profile, { runId: runIdFor(curationId, event.dedupeKey), now: Date.now() });
+  return plan(curation, event, event.profile, { runId: runIdFor(curationId, storedDedupeKey(event)), now: Date.now() });
 }
 
 describe('end to end: service + fake Channel Talk as processes', () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { loadCurations, plan } from '../../src/curation/index.js';
 import { normalize } from '../../src/channeltalk/normalize.js';
-import { runIdFor } from '../../src/delivery/ids.js';
+import { runIdFor, storedDedupeKey } from '../../src/delivery/ids.js';
 import { ROOT, webhook } from '../support/fixtures.js';
 import { eventually, serviceEnv, startFake, startService, WEBHOOK_TOKEN, type FakeProc, type ServiceProc } from '../support/processes.js';
 
@@ -64,7 +64,7 @@ describe('end to end: a sweep recovers the chat-opened deliveries Channel Talk n
     const expected = new Map(
       chatIds.map((chatId, i) => {
         const event = normalize({ ...fixture, entity: { ...entity, id: chatId, userId: userOf(i) }, refers: { user: { id: userOf(i), profile } } });
-        const p = plan(curation, event, event.profile, { runId: runIdFor('diet-main', event.dedupeKey), now: Date.now() });
+        const p = plan(curation, event, event.profile, { runId: runIdFor('diet-main', storedDedupeKey(event)), now: Date.now() });
         return [chatId, p.messages.map((m) => m.body.requestId)];
       }),
     );

@@ -65,7 +65,7 @@ for (const kind of DB_KINDS) {
 
     test('an expired lease is taken over, and the late owner settles nothing', async () => {
       await clear();
-      await ops.enqueue({ kind: 't', key: 'lease', payload: {}, lane: chatLane('c') }, 0);
+      await ops.enqueue({ kind: 't', key: 'lease', payload: {}, lane: chatLane({ channelId: '1', chatId: 'c' }) }, 0);
       const [mine] = await ops.claim(1_000, 1, 'slow', LEASES);
       assert.ok(mine);
       assert.equal(mine.locked_until, 11_000);
@@ -272,7 +272,7 @@ for (const kind of DB_KINDS) {
 
     test('settles that arrive together share one transaction; a write that throws fails only its own job', async () => {
       await clear();
-      for (let n = 0; n < 5; n++) await ops.enqueue({ kind: 't', key: `b${n}`, payload: { n }, lane: chatLane(`b${n}`) }, 0);
+      for (let n = 0; n < 5; n++) await ops.enqueue({ kind: 't', key: `b${n}`, payload: { n }, lane: chatLane({ channelId: '1', chatId: `b${n}` }) }, 0);
       const rows = await ops.claim(10, 10, 'i', LEASES);
       assert.equal(rows.length, 5);
       let transactions = 0;

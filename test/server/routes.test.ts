@@ -166,10 +166,10 @@ describe('webhook route', () => {
     assert.equal(json.event, 'chatOpened');
     assert.equal(json.status, 'queued');
     assert.equal(json.runs.length, 1);
-    const ev = await store.db.selectFrom('events').selectAll().where('dedupe_key', '=', 'chatOpened:route-open-chat').executeTakeFirstOrThrow();
+    const ev = await store.db.selectFrom('events').selectAll().where('dedupe_key', '=', '95334/chatOpened:route-open-chat').executeTakeFirstOrThrow();
     assert.equal(ev.status, 'queued');
     const job = await store.db.selectFrom('jobs').selectAll().where('key', '=', `planEvent:${ev.id}`).executeTakeFirstOrThrow();
-    assert.equal(job.lane, 'chatEvents:route-open-chat');
+    assert.equal(job.lane, 'chatEvents:95334/route-open-chat');
     assert.equal(await store.db.selectFrom('runs').select('id').where('id', '=', json.runs[0]!).executeTakeFirst(), undefined, 'nothing is planned before the answer');
     assert.equal(await planQueued(store, registry), 1);
     assert.equal((await store.db.selectFrom('events').select(['status', 'event_json']).where('id', '=', ev.id).executeTakeFirstOrThrow()).status, 'acted');
@@ -186,7 +186,7 @@ describe('webhook route', () => {
   test("the stored event keeps neither the profile nor the customer's words", async () => {
     const res = await post(`/webhooks/channeltalk?token=${TOKEN}`, webhookForChat('user-message-keyword', 'route-privacy-chat', 'route-privacy-msg'));
     assert.equal(res.statusCode, 200);
-    const ev = await store.db.selectFrom('events').selectAll().where('dedupe_key', '=', 'userMessage:route-privacy-msg').executeTakeFirstOrThrow();
+    const ev = await store.db.selectFrom('events').selectAll().where('dedupe_key', '=', '95334/userMessage:route-privacy-msg').executeTakeFirstOrThrow();
     for (const needle of ['선물', '72.5', '홍길동', '+821000000000']) assert.ok(!ev.summary_json.includes(needle), `events.summary_json holds ${needle}`);
     assert.match(ev.summary_json, /"textLength":2/);
   });

@@ -20,8 +20,8 @@ export async function planQueued(store: Store, curations: Curations, now = Date.
   const logger = pino({ level: 'silent' });
   let ran = 0;
   for (let round = 0; round < 1_000; round++) {
-    // Far in the future: a test's clock may be anywhere.
-    const rows = await ops.claim(Number.MAX_SAFE_INTEGER / 2, 100, 'test', new Map([['planEvent', 60_000]]));
+    // Far in the future: a test's clock may be anywhere (an integer: PostgreSQL stores times as bigint).
+    const rows = await ops.claim(Math.floor(Number.MAX_SAFE_INTEGER / 2), 100, 'test', new Map([['planEvent', 60_000]]));
     if (rows.length === 0) return ran;
     for (const row of rows) {
       const job: Job<{ eventId: string }> = { id: row.id, kind: row.kind, key: row.key, payload: handler.parse(JSON.parse(row.payload_json)), attempts: row.attempts, runAt: row.run_at, createdAt: row.created_at, lane: row.lane, pool: row.pool, leaseEnd: row.locked_until ?? now };

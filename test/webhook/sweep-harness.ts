@@ -78,7 +78,7 @@ export async function startSweepWorld(): Promise<SweepWorld> {
     deps: (over = {}) => ({
       client: channel.client,
       coveredUntil: null,
-      hasEvent: (key) => hasEvent(store.db, key),
+      hasEvent: (event) => hasEvent(store.db, event),
       accept: (event) => intake.accept(event, channel.curations),
       normalize,
       now: Date.now,

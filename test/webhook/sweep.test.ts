@@ -8,7 +8,7 @@ import { sweepOpenedChats, type SweepDeps } from '../../src/webhook/sweep.js';
 import { ChannelTalkUnavailableError } from '../../src/channeltalk/errors.js';
 import { chatOpenedDelivery } from '../../src/fake-channeltalk/user-chats.js';
 import { control } from '../fake-channeltalk/helpers.js';
-import { startSweepWorld, type SweepWorld } from './sweep-harness.js';
+import { CHANNEL_ID, startSweepWorld, type SweepWorld } from './sweep-harness.js';
 
 let world: SweepWorld | undefined;
 afterEach(async () => {
@@ -48,7 +48,7 @@ describe('sweepOpenedChats', () => {
     for (let i = 0; i < 20; i++) {
       const chatId = `swc${i}`;
       const events = await w.eventsOf(chatId);
-      assert.deepEqual(events, [{ kind: 'chatOpened', dedupe_key: `chatOpened:${chatId}` }], chatId);
+      assert.deepEqual(events, [{ kind: 'chatOpened', dedupe_key: `${CHANNEL_ID}/chatOpened:${chatId}` }], chatId);
       const runs = await w.runsOf(chatId);
       assert.equal(runs.length, 1, chatId);
       assert.equal(runs[0]?.curation_id, 'diet-main');

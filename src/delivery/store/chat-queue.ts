@@ -3,24 +3,31 @@
 // due only when the previous one succeeded, counted from its actual send.
 // A message that becomes due gets its sendMessage job in the same
 // transaction (makeDue), so a committed due message always has its job.
+// A chat is its channel's (delivery/ids.ts): every query of a chat's rows
+// names the channel too.
 import { sql, type Transaction } from 'kysely';
 import type { Plan } from '../../curation/plan-types.js';
 import type { Database } from './schema.js';
 import { LIVE_MESSAGE_STATES } from '../run-lifecycle.js';
 import { enqueueJob } from './job-ops.js';
 import { sendMessageJob, type LiveMessage } from '../../jobs/registry.js';
+import type { ChatRef } from '../ids.js';
+
+/** The operator that compares `channel_id` with a channel: a chat of no channel is `IS NULL`, which `= NULL` never matches. */
+export const channelIs = (channelId: string | null): 'is' | '=' => (channelId === null ? 'is' : '=');
 
 /**
- * Serializes every transaction that changes which message of a chat is live.
- * In PostgreSQL the upsert holds the row lock until commit, even though its
+ * Serializes every transaction that changes which message of a chat is live;
+ * `key` is the chat's key (ids.ts chatKey, or a `chat:` lane's). In
+ * PostgreSQL the upsert holds the row lock until commit, even though its
  * update never applies (`WHERE false`: PostgreSQL locks the conflicting row
  * before it checks the condition); SQLite has one writer anyway. Not
  * rewriting an existing row keeps a page out of every such commit.
  */
-export async function lockChat(trx: Transaction<Database>, chatId: string, now: number): Promise<void> {
+export async function lockChat(trx: Transaction<Database>, key: string, now: number): Promise<void> {
   await trx
     .insertInto('chats')
-    .values({ chat_id: chatId, updated_at: now })
+    .values({ chat_id: key, updated_at: now })
     .onConflict((oc) =>
       oc
         .column('chat_id')
@@ -30,14 +37,7 @@ export async function lockChat(trx: Transaction<Database>, chatId: string, now: 
     .execute();
 }
 
-export async function insertPlannedMessages(
-  trx: Transaction<Database>,
-  runId: string,
-  chatId: string,
-  channelId: string | null,
-  plan: Plan,
-  now: number,
-): Promise<void> {
+export async function insertPlannedMessages(trx: Transaction<Database>, runId: string, { chatId, channelId }: ChatRef, plan: Plan, now: number): Promise<void> {
   const last = plan.messages.length - 1;
   // Only the columns with a value: the rest are NULL or default to 0. Building
   // this 12-row insert is the costliest statement of an intake.
@@ -64,11 +64,13 @@ export async function insertPlannedMessages(
  * When nothing of the chat is live, makes the first message of its oldest
  * waiting run due. Call after anything that may have freed the chat.
  */
-export async function activateNextInChat(trx: Transaction<Database>, chatId: string, now: number, delayScale: number): Promise<void> {
+export async function activateNextInChat(trx: Transaction<Database>, chat: ChatRef, now: number, delayScale: number): Promise<void> {
+  const { chatId, channelId } = chat;
   const live = await trx
     .selectFrom('messages')
     .select('run_id')
     .where('chat_id', '=', chatId)
+    .where('channel_id', channelIs(channelId), channelId)
     .where('state', 'in', LIVE_MESSAGE_STATES)
     .limit(1)
     .executeTakeFirst();
@@ -78,6 +80,7 @@ export async function activateNextInChat(trx: Transaction<Database>, chatId: str
     .innerJoin('runs as r', 'r.id', 'm.run_id')
     .select(['m.run_id', 'm.seq', 'm.delay_ms', 'm.channel_id', 'r.created_at'])
     .where('m.chat_id', '=', chatId)
+    .where('m.channel_id', channelIs(channelId), channelId)
     .where('m.state', '=', 'waiting')
     .where('r.state', '=', 'pending')
     .orderBy('r.created_at')
@@ -91,12 +94,13 @@ export async function activateNextInChat(trx: Transaction<Database>, chatId: str
     .selectFrom('runs')
     .select('id')
     .where('chat_id', '=', chatId)
+    .where('channel_id', channelIs(channelId), channelId)
     .where('state', '=', 'planning')
     .where('created_at', '<', next.created_at)
     .limit(1)
     .executeTakeFirst();
   if (older) return;
-  await makeDue(trx, { runId: next.run_id, seq: next.seq, chatId, channelId: next.channel_id }, now + Math.round(next.delay_ms * delayScale), now);
+  await makeDue(trx, { runId: next.run_id, seq: next.seq, chatId, channelId }, now + Math.round(next.delay_ms * delayScale), now);
 }
 
 /** The message becomes the chat's live one, due at `dueAt`, with its send job. */

@@ -269,6 +269,7 @@ export class ConsoleQueries {
         .selectFrom('events')
         .selectAll()
         .where('chat_id', '=', run.chat_id)
+        .where('channel_id', run.channel_id === null ? 'is' : '=', run.channel_id)
         .where('received_at', '>=', num(run.created_at))
         .where('id', '!=', run.event_id)
         .orderBy('received_at')

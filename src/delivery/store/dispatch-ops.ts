@@ -19,10 +19,14 @@ import {
   STOPPABLE_MESSAGE_STATES,
 } from '../run-lifecycle.js';
 import { runStateColumns, sqlList } from './state-sql.js';
+import { chatKey, type ChatRef } from '../ids.js';
 import { afterTransition, userEventJson } from './run-follow-ups.js';
 import { takeEarlyAnswer } from './answer-wait.js';
 
 export type ClaimedMessage = Selectable<MessagesTable>;
+
+/** The chat a stored message or run belongs to: its id in its channel. */
+const chatOf = (row: { chat_id: string; channel_id: string | null }): ChatRef => ({ chatId: row.chat_id, channelId: row.channel_id });
 
 export interface AttemptRecord {
   runId: string;
@@ -110,7 +114,7 @@ export async function markSentTx(
   const to = run ? mustNext(run.state, { kind: 'messageSent', last: delayMs === null, plan: sentPlanOf(run.outcome) }) : null;
   if (!run || to === null || (to === run.state && (isFinalRunState(to) || to === 'awaiting'))) {
     // Cancelled meanwhile, or finished (or waiting for its answer) already: another instance took over an expired claim and sent it. Nothing follows.
-    await activateNextInChat(trx, m.chat_id, sentAt, delayScale);
+    await activateNextInChat(trx, chatOf(m), sentAt, delayScale);
     return 'stopped';
   }
   if (to !== run.state) {
@@ -129,13 +133,13 @@ export async function markSentTx(
       return 'next';
     case 'completed':
     case 'fallback':
-      await activateNextInChat(trx, m.chat_id, sentAt, delayScale);
+      await activateNextInChat(trx, chatOf(m), sentAt, delayScale);
       return to;
     case 'awaiting': {
       // Answered while the ask was still going out: planned again at once, it keeps its place before the chat's later runs.
       const answered = await takeEarlyAnswer(trx, m.run_id, sentAt);
       // Asked in the chat: the chat is free while the run waits for the answer.
-      await activateNextInChat(trx, m.chat_id, sentAt, delayScale);
+      await activateNextInChat(trx, chatOf(m), sentAt, delayScale);
       return answered ? 'answered' : 'awaiting';
     }
     default:
@@ -164,7 +168,7 @@ export async function markRetryTx(
     .where('seq', '=', m.seq)
     .where('state', '=', 'sending')
     .execute();
-  if (stopped) await activateNextInChat(trx, m.chat_id, now, delayScale);
+  if (stopped) await activateNextInChat(trx, chatOf(m), now, delayScale);
 }
 
 /** A permanent failure: the message fails, the rest of its run is skipped, the chat moves on. */
@@ -193,7 +197,7 @@ export async function markFailedTx(trx: Transaction<Database>, m: ClaimedMessage
       .where('state', '=', run.state)
       .execute();
   }
-  await activateNextInChat(trx, m.chat_id, now, delayScale);
+  await activateNextInChat(trx, chatOf(m), now, delayScale);
 }
 
 /** A deferred run's plan, inside the caller's transaction (the planRun job's settle). False when the run was not planning any more. */
@@ -206,10 +210,10 @@ export async function completePlanningTx(
   delayScale: number,
   writeBack: string | null = null,
 ): Promise<boolean> {
-  const found = await trx.selectFrom('runs').select('chat_id').where('id', '=', runId).executeTakeFirst();
+  const found = await trx.selectFrom('runs').select(['chat_id', 'channel_id']).where('id', '=', runId).executeTakeFirst();
   if (!found) return false;
   // The chat's lock first, then the run's state: a takeover committed meanwhile is seen, not overwritten.
-  await lockChat(trx, found.chat_id, now);
+  await lockChat(trx, chatKey(chatOf(found)), now);
   const run = await trx.selectFrom('runs').select(['state', 'chat_id', 'channel_id']).where('id', '=', runId).executeTakeFirst();
   if (!run) return false;
   // The same question intake asks for a run planned at once, so both paths end a plan alike.
@@ -236,17 +240,17 @@ export async function completePlanningTx(
     .where('state', '=', run.state)
     .execute();
   await afterTransition(trx, { runId, from: run.state, to, writeBackJson: writeback_json, now });
-  if (outcome.kind === 'planned') await insertPlannedMessages(trx, runId, run.chat_id, run.channel_id, plan, now);
+  if (outcome.kind === 'planned') await insertPlannedMessages(trx, runId, chatOf(run), plan, now);
   // The run no longer holds its place as one being planned: its first message, or the chat's next run, may go.
-  await activateNextInChat(trx, run.chat_id, now, delayScale);
+  await activateNextInChat(trx, chatOf(run), now, delayScale);
   return true;
 }
 
 /** Planning could not fetch the profile: note why (its job retries), or give up for good and let the chat move on. */
 export async function failPlanningTx(trx: Transaction<Database>, runId: string, reason: string, retryAt: number | null, now: number, delayScale: number): Promise<void> {
-  const found = await trx.selectFrom('runs').select('chat_id').where('id', '=', runId).executeTakeFirst();
+  const found = await trx.selectFrom('runs').select(['chat_id', 'channel_id']).where('id', '=', runId).executeTakeFirst();
   if (!found) return;
-  await lockChat(trx, found.chat_id, now);
+  await lockChat(trx, chatKey(chatOf(found)), now);
   const run = await trx.selectFrom('runs').select(['state', 'writeback_json']).where('id', '=', runId).executeTakeFirst();
   if (!run) return;
   const to = next(run.state, { kind: retryAt === null ? 'planningFailed' : 'planningRetry' });
@@ -258,7 +262,7 @@ export async function failPlanningTx(trx: Transaction<Database>, runId: string, 
     .where('id', '=', runId)
     .where('state', '=', run.state)
     .execute();
-  if (isFinalRunState(to)) await activateNextInChat(trx, found.chat_id, now, delayScale);
+  if (isFinalRunState(to)) await activateNextInChat(trx, chatOf(found), now, delayScale);
 }
 
 /** Records the write-back's end; a retry is the writeBack job's, and changes nothing here. */

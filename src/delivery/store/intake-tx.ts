@@ -8,7 +8,9 @@ import type { Transaction } from 'kysely';
 import type { Event } from '../../channeltalk/event.js';
 import type { Plan } from '../../curation/plan-types.js';
 import type { Database, EventStatus, RunState } from './schema.js';
-import { activateNextInChat, insertPlannedMessages, lockChat } from './chat-queue.js';
+import { activateNextInChat, channelIs, insertPlannedMessages, lockChat } from './chat-queue.js';
+import { chatKey, type ChatRef } from '../ids.js';
+import { chatEventsLane, userEventsLane } from '../../jobs/lanes.js';
 import { runStateColumns } from './state-sql.js';
 import { enqueueJob } from './job-ops.js';
 import { afterTransition, userEventJson } from './run-follow-ups.js';
@@ -118,7 +120,7 @@ export async function recordEvent(trx: Transaction<Database>, item: RecordItem):
   if (!inserted) return { eventId, duplicate: true, status: 'ignored', reason: 'duplicate delivery', runs: [] };
   // Its lane: the chat's events, so they act in the order they came (an answer's: the customer's). Not the
   // chat's send lane: planning never waits behind a send in flight; startRuns takes the chat's lock itself.
-  const lane = event.chatId !== null ? `chatEvents:${event.chatId}` : `userEvents:${event.userId ?? eventId}`;
+  const lane = event.chatId !== null ? chatEventsLane({ channelId: event.channelId, chatId: event.chatId }) : userEventsLane(event.channelId, event.userId, eventId);
   if (acts) await enqueueJob(trx, planEventJob(eventId, lane, receivedAt), receivedAt);
   return { eventId, duplicate: false, status, reason, runs: acts ? item.candidates : [] };
 }
@@ -137,10 +139,12 @@ export async function startRuns(trx: Transaction<Database>, item: IntakeItem, de
   if (isAnswer(event)) return resumeAnswered(trx, eventId, event, receivedAt);
   if (event.kind === 'ignored' || event.chatId === null) return none('no chat');
   const chatId = event.chatId;
-  await lockChat(trx, chatId, receivedAt);
+  // The chat is the delivering channel's: another channel's chat of the same id is another chat.
+  const chat: ChatRef = { channelId: event.channelId, chatId };
+  await lockChat(trx, chatKey(chat), receivedAt);
 
   let cancelledRuns = 0;
-  if (item.takeover) cancelledRuns = await cancelChat(trx, chatId, `human takeover: ${event.kind}`, receivedAt, item.keepCurations ?? [], delayScale);
+  if (item.takeover) cancelledRuns = await cancelChat(trx, chat, `human takeover: ${event.kind}`, receivedAt, item.keepCurations ?? [], delayScale);
 
   const runs: StartedRun[] = [];
   const notStarted: string[] = [];
@@ -167,7 +171,7 @@ export async function startRuns(trx: Transaction<Database>, item: IntakeItem, de
         outcome: c.plan?.outcome ?? null,
         reason: c.plan?.reason ?? null,
         lang: c.plan?.lang ?? null,
-        once_key: c.oncePerChat ? `${c.curationId}|${chatId}` : null,
+        once_key: c.oncePerChat ? `${c.curationId}|${chatKey(chat)}` : null,
         values_json: c.plan ? JSON.stringify(c.plan.values) : null,
         problems_json: c.plan ? JSON.stringify(c.plan.problems) : null,
         profile_json: event.profile ? JSON.stringify(event.profile) : null,
@@ -188,8 +192,8 @@ export async function startRuns(trx: Transaction<Database>, item: IntakeItem, de
     if (state === 'planning') await enqueueJob(trx, planRunJob(c.runId, receivedAt), receivedAt);
     await afterTransition(trx, { runId: c.runId, from: RUN_START, to: state, writeBackJson: writeback_json, now: receivedAt });
     if (c.plan && outcome.kind === 'planned') {
-      await insertPlannedMessages(trx, c.runId, chatId, event.channelId, c.plan, receivedAt);
-      await activateNextInChat(trx, chatId, receivedAt, delayScale);
+      await insertPlannedMessages(trx, c.runId, chat, c.plan, receivedAt);
+      await activateNextInChat(trx, chat, receivedAt, delayScale);
     }
     runs.push({ runId: c.runId, curationId: c.curationId, state });
   }
@@ -209,10 +213,12 @@ export async function startRuns(trx: Transaction<Database>, item: IntakeItem, de
 
 async function whyNotStart(trx: Transaction<Database>, c: RunCandidate, event: Event, now: number): Promise<string | null> {
   if (c.cooldownMs !== null && c.cooldownMs > 0 && event.userId !== null) {
+    // A user id is its channel's: another channel's customer of the same id has a cooldown of their own.
     const recent = await trx
       .selectFrom('runs')
       .select('id')
       .where('user_id', '=', event.userId)
+      .where('channel_id', channelIs(event.channelId), event.channelId)
       .where('curation_id', '=', c.curationId)
       .where('created_at', '>', now - c.cooldownMs)
       .where('state', 'not in', COOLDOWN_FREE_RUN_STATES)
@@ -223,10 +229,10 @@ async function whyNotStart(trx: Transaction<Database>, c: RunCandidate, event: E
   return null;
 }
 
-/** Stops every running sequence of a chat; a message already in flight finishes, nothing after it is sent. */
+/** Stops every running sequence of a chat (of its channel only); a message already in flight finishes, nothing after it is sent. */
 export async function cancelChat(
   trx: Transaction<Database>,
-  chatId: string,
+  chat: ChatRef,
   reason: string,
   now: number,
   keepCurations: string[],
@@ -235,7 +241,8 @@ export async function cancelChat(
   let runs = trx
     .updateTable('runs')
     .set({ state: TAKEOVER.to, reason, finished_at: now, updated_at: now })
-    .where('chat_id', '=', chatId)
+    .where('chat_id', '=', chat.chatId)
+    .where('channel_id', channelIs(chat.channelId), chat.channelId)
     .where('state', 'in', TAKEOVER.from);
   if (keepCurations.length > 0) runs = runs.where('curation_id', 'not in', keepCurations);
   const cancelled = await runs.returning('id').execute();
@@ -247,7 +254,7 @@ export async function cancelChat(
     .where('state', 'in', STOPPABLE_MESSAGE_STATES)
     .execute();
   // A run kept on (its curation does not cancel on this event) may have been waiting behind a cancelled one.
-  await activateNextInChat(trx, chatId, now, delayScale);
+  await activateNextInChat(trx, chat, now, delayScale);
   return cancelled.length;
 }
 

@@ -226,6 +226,34 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('runs').addColumn('user_event_json', 'text').execute();
       },
     },
+    // Chats scoped by channel (delivery/ids.ts): a chat id, a user id and a
+    // dedupe key are unique only within a channel, so every stored key that
+    // names one becomes `<channelId>/<id>`, its channel taken from the row
+    // (events, runs and messages store it); a row of no channel keeps its key,
+    // as inChannel() does. The jobs already queued move to their chat's new
+    // lane (a send's from its message, a planEvent's from its event), so they
+    // keep serializing with what comes after the upgrade and a running send
+    // still takes its chat's new lock. The chats table only holds lock rows:
+    // new ones are made under the new keys when first taken.
+    '0010_channel_scope': {
+      async up(db: Kysely<unknown>) {
+        await sql`UPDATE events SET dedupe_key = channel_id || '/' || dedupe_key WHERE channel_id IS NOT NULL`.execute(db);
+        await sql`UPDATE runs SET once_key = curation_id || '|' || channel_id || '/' || chat_id WHERE once_key IS NOT NULL AND channel_id IS NOT NULL`.execute(db);
+        const field = (name: 'runId' | 'seq' | 'eventId') =>
+          dialect === 'postgres'
+            ? sql.raw(name === 'seq' ? `CAST(jobs.payload_json::json ->> 'seq' AS integer)` : `(jobs.payload_json::json ->> '${name}')`)
+            : sql.raw(`json_extract(jobs.payload_json, '$.${name}')`);
+        const message = sql`FROM messages m WHERE m.run_id = ${field('runId')} AND m.seq = ${field('seq')} AND m.channel_id IS NOT NULL`;
+        await sql`
+          UPDATE jobs SET lane = (SELECT 'chat:' || m.channel_id || '/' || m.chat_id ${message})
+          WHERE kind = 'sendMessage' AND EXISTS (SELECT 1 ${message})`.execute(db);
+        const event = sql`FROM events e WHERE e.id = ${field('eventId')} AND e.channel_id IS NOT NULL AND (e.chat_id IS NOT NULL OR e.user_id IS NOT NULL)`;
+        await sql`
+          UPDATE jobs SET lane = (
+            SELECT CASE WHEN e.chat_id IS NOT NULL THEN 'chatEvents:' || e.channel_id || '/' || e.chat_id ELSE 'userEvents:' || e.channel_id || '/' || e.user_id END ${event})
+          WHERE kind = 'planEvent' AND EXISTS (SELECT 1 ${event})`.execute(db);
+      },
+    },
   };
 }
 

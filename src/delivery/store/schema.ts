@@ -11,6 +11,7 @@ export type EventStatus = 'queued' | 'acted' | 'ignored' | 'no_match' | 'failed'
 
 export interface EventsTable {
   id: string;
+  /** The event's dedupe key in its channel, `<channelId>/<kind>:<id>` (delivery/ids.ts); unique. */
   dedupe_key: string;
   kind: string;
   channel_id: string | null;
@@ -36,7 +37,7 @@ export interface RunsTable {
   outcome: string | null;
   reason: string | null;
   lang: string | null;
-  /** Set for once-per-chat curations: `${curationId}|${chatId}`, unique. */
+  /** Set for once-per-chat curations: `${curationId}|${chatKey}` (the chat in its channel, `<channelId>/<chatId>`), unique. */
   once_key: string | null;
   values_json: string | null;
   problems_json: string | null;
@@ -96,7 +97,9 @@ export interface AttemptsTable {
   instance: string | null;
 }
 
+/** One lock row per chat (chat-queue.ts lockChat). */
 export interface ChatsTable {
+  /** The chat's key, `<channelId>/<chatId>` (delivery/ids.ts chatKey); the bare chat id for a chat of no channel, and in rows from before migration 0010. */
   chat_id: string;
   updated_at: number;
 }
@@ -125,7 +128,7 @@ export interface JobsTable {
   max_attempts: number | null;
   max_age_ms: number | null;
   created_at: number;
-  /** Serialization key: two jobs of one lane never run at once, and run in due order. `chat:<id>` also takes the chat's lock. */
+  /** Serialization key: two jobs of one lane never run at once, and run in due order. `chat:<channelId>/<chatId>` also takes the chat's lock (jobs/lanes.ts). */
   lane: string | null;
   /** Concurrency group: at most the handler's poolLimit of one pool run at once per instance (a send's channel). */
   pool: string | null;

@@ -1,7 +1,7 @@
 // Job kind planEvent: a webhook event was stored and answered; plan what it
 // starts (match and plan in memory, from the curations loaded now) and
 // commit the runs and their messages with the job's settle. Its lane is the
-// chat's events (`chatEvents:<id>`), so a chat's events act in the order
+// chat's events (`chatEvents:<channelId>/<chatId>`), so a chat's events act in the order
 // they came (an opening before the takeover that follows it), without
 // waiting behind the chat's sends (startRuns takes the chat's lock itself).
 import type { Kysely, Transaction } from 'kysely';
