@@ -11,6 +11,7 @@ import { DatabaseBusyError } from '../delivery/store/busy.js';
 import type { ChannelRegistry } from '../channel-registry.js';
 import type { DeliveryRecorder } from './recorder.js';
 import { legacyBody, LegacyBodyError } from './legacy-body.js';
+import { jsonTextTooDeep, tooDeepMessage } from '../channeltalk/depth.js';
 import { RefusalLog, type Schedule } from './refusal-log.js';
 import type { TrustProxy } from '../config.js';
 import type { WebhookHealthBoard } from '../webhook/health-board.js';
@@ -67,6 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: fastifyTrustProxy(deps.trustProxy ?? false),
   });
   await app.register(formbody);
+  refuseDeepJson(app);
   const perMinute = deps.webhookRateLimitPerMinute ?? 0;
   // Loaded only when configured: off by default, and then never needed.
   if (perMinute > 0) await app.register((await import('@fastify/rate-limit')).default, { global: false });
@@ -177,6 +179,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ ok: false, error: 'not found' }));
   return app;
+}
+
+/**
+ * Fastify's own JSON parser (secure-json-parse, with the poisoning checks
+ * above), after a pass over the text that refuses a body nested deeper than a
+ * delivery ever is (depth.ts): 400, before anything could recurse into it.
+ */
+function refuseDeepJson(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (jsonTextTooDeep(text)) {
+      done(Object.assign(new Error(tooDeepMessage()), { statusCode: 400 }), undefined);
+      return;
+    }
+    parse(req, text, done);
+  });
 }
 
 /** What a log line may say about a storage failure: the driver's code and message, never the data. */

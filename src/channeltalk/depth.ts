@@ -1,0 +1,60 @@
+// How deep a delivery may nest. Channel Talk's deepest real delivery nests
+// about 8 levels (body > refers > userChat > source > workflow > sectionPath;
+// a bullets block inside a message's blocks). Everything downstream that
+// walks a value recursively (JSON.stringify when the event is stored, the
+// hash of an unusable body, the recorder) would overflow the stack on a body
+// nested thousands deep, which used to answer 5xx: Channel Talk counts that
+// toward blocking the webhook. So depth is refused up front, as 400, by two
+// checks that never recurse themselves: one over the JSON text before it is
+// parsed, one over an object that arrives already parsed (normalize()).
+
+/** Levels of objects and arrays a delivery may nest; the body itself is level 1. */
+export const MAX_DELIVERY_DEPTH = 32;
+
+export function tooDeepMessage(max = MAX_DELIVERY_DEPTH): string {
+  return `the body is nested deeper than ${max} levels`;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJECT = 0x7b;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_OBJECT = 0x7d;
+const CLOSE_ARRAY = 0x5d;
+
+/**
+ * Whether JSON text nests deeper than `max`, by one pass over its characters
+ * (brackets inside strings do not count). Text that is not JSON is left for
+ * the parser to refuse; this only measures.
+ */
+export function jsonTextTooDeep(text: string, max = MAX_DELIVERY_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) {
+      inString = true;
+    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      if (++depth > max) return true;
+    } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** Whether a parsed value nests deeper than `max`, walked with a stack of its own (no recursion). */
+export function valueTooDeep(value: unknown, max = MAX_DELIVERY_DEPTH): boolean {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const v = top.value;
+    if (v === null || typeof v !== 'object') continue;
+    if (top.depth > max) return true;
+    const children: unknown[] = Array.isArray(v) ? v : Object.values(v);
+    for (const child of children) if (child !== null && typeof child === 'object') stack.push({ value: child, depth: top.depth + 1 });
+  }
+  return false;
+}
