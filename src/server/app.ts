@@ -13,7 +13,7 @@ import type { DeliveryRecorder } from './recorder.js';
 import { legacyBody, LegacyBodyError } from './legacy-body.js';
 import { jsonTextTooDeep, tooDeepMessage } from '../channeltalk/depth.js';
 import { RefusalLog, type Schedule } from './refusal-log.js';
-import type { TrustProxy } from '../config.js';
+import { DEFAULT_BODY_LIMIT_KB, type TrustProxy } from '../config.js';
 import type { WebhookHealthBoard } from '../webhook/health-board.js';
 
 export interface AppDeps {
@@ -51,6 +51,7 @@ function fastifyTrustProxy(t: TrustProxy): boolean | string[] | ((address: strin
 const routeOf = (req: FastifyRequest) => req.routeOptions.url ?? 'unknown route';
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const bodyLimit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT_KB * 1024;
   const app = Fastify({
     // pino's Logger and Fastify's base logger differ only in generics; without the
     // widening the instance type would not match FastifyInstance.
@@ -58,7 +59,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Fastify's own request lines would print the URL, and the URL holds the token.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    bodyLimit,
     requestTimeout: 15_000,
     connectionTimeout: 30_000,
     // A body with __proto__ or constructor.prototype keys is refused (400), not parsed.
@@ -171,11 +172,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
-  app.setErrorHandler((err: { statusCode?: number; message?: string }, req, reply) => {
+  const tooLarge = `the body is larger than the limit of ${Math.round(bodyLimit / 1024)} KB`;
+  app.setErrorHandler((err: { statusCode?: number; message?: string; code?: string }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) deps.logger.error({ route: req.routeOptions.url, err: { message: err.message } }, 'request failed');
     // Body parser errors (bad JSON, too large, wrong content type) are the sender's to fix.
-    return reply.code(status).send({ ok: false, error: status >= 500 ? 'internal error' : (err.message ?? 'bad request') });
+    const message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? tooLarge : (err.message ?? 'bad request');
+    return reply.code(status).send({ ok: false, error: status >= 500 ? 'internal error' : message });
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ ok: false, error: 'not found' }));
   return app;
@@ -195,7 +198,7 @@ function refuseDeepJson(app: FastifyInstance): void {
       done(Object.assign(new Error(tooDeepMessage()), { statusCode: 400 }), undefined);
       return;
     }
-    parse(req, text, done);
+    void parse(req, text, done);
   });
 }
 
