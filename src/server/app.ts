@@ -13,6 +13,7 @@ import type { DeliveryRecorder } from './recorder.js';
 import { legacyBody, LegacyBodyError } from './legacy-body.js';
 import { jsonTextTooDeep, tooDeepMessage } from '../channeltalk/depth.js';
 import { RefusalLog, type Schedule } from './refusal-log.js';
+import { registerHealth } from './health-route.js';
 import { DEFAULT_BODY_LIMIT_KB, type TrustProxy } from '../config.js';
 import type { WebhookHealthBoard } from '../webhook/health-board.js';
 
@@ -153,24 +154,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     app.get(url, routeConfig, receive(true));
   }
 
-  // `ok` and the status are this instance's health. A blocked or missing
-  // webhook is said in `webhooks` and does not make it 503: restarting or
-  // taking the instance out cannot unblock it, and would stop the sends and
-  // the sweep that recovers the missed chats. `?strict` answers 503 then,
-  // for a monitor that reads only the status. A locked database is 'busy'
-  // at once, never a request left hanging; that answer says only that.
-  app.get('/healthz', async (req, reply) => {
-    const webhooks = deps.webhookHealth?.summary();
-    const strict = Object.prototype.hasOwnProperty.call(req.query ?? {}, 'strict');
-    const database = await deps.store.health();
-    if (database !== 'ok') return reply.code(503).send({ ok: false, database });
-    try {
-      const body = { ok: true, database: deps.store.dialect, channels: deps.channels.channels.length, curations: deps.channels.allCurations().curations.length, queue: await deps.store.queueDepth(), ...(webhooks ? { webhooks } : {}) };
-      return await reply.code(strict && webhooks?.ok === false ? 503 : 200).send(body);
-    } catch (err) {
-      return reply.code(503).send({ ok: false, database: err instanceof DatabaseBusyError ? 'busy' : 'unreachable' });
-    }
-  });
+  registerHealth(app, { store: deps.store, channels: deps.channels, webhookHealth: deps.webhookHealth });
 
   const tooLarge = `the body is larger than the limit of ${Math.round(bodyLimit / 1024)} KB`;
   app.setErrorHandler((err: { statusCode?: number; message?: string; code?: string }, req, reply) => {
