@@ -170,3 +170,25 @@ function damagePagesOf(file: string, indexes: string[]): void {
     closeSync(fd);
   }
 }
+
+describe('a store whose damage the write probe reads', () => {
+  let r: Running | undefined;
+  before(async () => {
+    const file = path.join(tempDir(), 'damaged-probe.db');
+    const first = await start(file);
+    for (let i = 0; i < 40; i++) assert.equal((await post(first, openedWithLongAnswer(`history-${i}`))).statusCode, 200);
+    await stop(first);
+    // The events table and every index on it: whatever the probe's read of events goes through.
+    damagePagesOf(file, ['events', 'sqlite_autoindex_events_1', 'sqlite_autoindex_events_2', 'events_received_at', 'events_chat']);
+    r = await start(file);
+  });
+  after(() => stop(r));
+
+  test('is failing (a damaged file), not unreachable, before any webhook', async () => {
+    const h = await health(r!);
+    assert.equal(h.status, 503);
+    assert.equal(h.body.database, 'failing');
+    assert.match(h.body.writes?.lastFailure?.code ?? '', /^SQLITE_CORRUPT/);
+    assert.equal(await databaseState(r!), 'failing');
+  });
+});

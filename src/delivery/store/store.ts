@@ -91,7 +91,11 @@ export class Store {
       await withDeadline(this.probe(), HEALTH_DEADLINE_MS);
       return this.writes.failing ? 'failing' : 'ok';
     } catch (err) {
-      if (storageFaultOf(err)) return 'failing';
+      // The probe is a write that starts (BEGIN IMMEDIATE, a write lock): a storage fault there counts like any other.
+      if (storageFaultOf(err)) {
+        this.writes.failed(err);
+        return 'failing';
+      }
       return err instanceof DatabaseBusyError ? 'busy' : 'unreachable';
     }
   }
