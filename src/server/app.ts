@@ -11,7 +11,7 @@ import { DatabaseBusyError } from '../delivery/store/busy.js';
 import type { ChannelRegistry } from '../channel-registry.js';
 import type { DeliveryRecorder } from './recorder.js';
 import { legacyBody, LegacyBodyError } from './legacy-body.js';
-import { jsonTextTooDeep, tooDeepMessage } from '../channeltalk/depth.js';
+import { jsonTextOutOfBounds } from '../channeltalk/body-bounds.js';
 import { RefusalLog, type Schedule } from './refusal-log.js';
 import { registerHealth } from './health-route.js';
 import { DEFAULT_BODY_LIMIT_KB, type TrustProxy } from '../config.js';
@@ -70,7 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: fastifyTrustProxy(deps.trustProxy ?? false),
   });
   await app.register(formbody);
-  refuseDeepJson(app);
+  refuseOutOfBoundsJson(app);
   const perMinute = deps.webhookRateLimitPerMinute ?? 0;
   // Loaded only when configured: off by default, and then never needed.
   if (perMinute > 0) await app.register((await import('@fastify/rate-limit')).default, { global: false });
@@ -170,16 +170,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
 /**
  * Fastify's own JSON parser (secure-json-parse, with the poisoning checks
- * above), after a pass over the text that refuses a body nested deeper than a
- * delivery ever is (depth.ts): 400, before anything could recurse into it.
+ * above), after a pass over the text that refuses a body nested deeper or
+ * holding more values than a delivery ever does (body-bounds.ts): 400,
+ * before it costs a parse or anything could recurse into it.
  */
-function refuseDeepJson(app: FastifyInstance): void {
+function refuseOutOfBoundsJson(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (jsonTextTooDeep(text)) {
-      done(Object.assign(new Error(tooDeepMessage()), { statusCode: 400 }), undefined);
+    const outOfBounds = jsonTextOutOfBounds(text);
+    if (outOfBounds !== null) {
+      done(Object.assign(new Error(outOfBounds), { statusCode: 400 }), undefined);
       return;
     }
     void parse(req, text, done);

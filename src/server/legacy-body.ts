@@ -1,7 +1,7 @@
 // The old system's two URLs took the delivery as JSON, as a form post or as a
 // GET query string. Form and query values are strings, so nested parts
 // (entity, refers) arrive as JSON text, or the whole delivery in one field.
-import { jsonTextTooDeep, tooDeepMessage } from '../channeltalk/depth.js';
+import { jsonTextOutOfBounds } from '../channeltalk/body-bounds.js';
 
 const WHOLE = ['payload', 'body', 'data', 'json'];
 const NESTED = ['entity', 'refers'];
@@ -25,7 +25,8 @@ export class LegacyBodyError extends Error {}
 
 function parseJson(text: string, field: string): unknown {
   // Measured before parsing, as the JSON body is (app.ts).
-  if (jsonTextTooDeep(text)) throw new LegacyBodyError(`${field}: ${tooDeepMessage()}`);
+  const outOfBounds = jsonTextOutOfBounds(text);
+  if (outOfBounds !== null) throw new LegacyBodyError(`${field}: ${outOfBounds}`);
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -14,6 +14,8 @@ import { ChannelRegistry } from '../../src/channel-registry.js';
 import { DEFAULT_BODY_LIMIT_KB, loadConfig } from '../../src/config.js';
 import { ROOT, webhookForChat } from '../support/fixtures.js';
 import { largestRealisticDelivery } from '../support/largest-delivery.js';
+import { MAX_DELIVERY_VALUES } from '../../src/channeltalk/body-bounds.js';
+import { normalize, MalformedDeliveryError } from '../../src/channeltalk/normalize.js';
 import { tempDir } from '../support/processes.js';
 
 const TOKEN = 'body-limit-token';
@@ -63,4 +65,19 @@ test('a body over the limit gets 413 with a sentence that says so, and nothing i
   assert.deepEqual(res.json(), { ok: false, error: `the body is larger than the limit of ${DEFAULT_BODY_LIMIT_KB} KB` });
   const stored = await store.db.selectFrom('events').select('id').where('chat_id', '=', 'too-large-chat').execute();
   assert.equal(stored.length, 0);
+});
+
+test('a body of more small values than any delivery holds is 400, before it costs a parse: thousands of keys cost far more than their bytes', async () => {
+  // 6,000 profile keys fit in well under 128 KB; the largest realistic delivery holds 656 values, a real one about 120.
+  const body = webhookForChat('user-chat-opened', 'wide-chat') as { refers: { user: { profile: Record<string, unknown> } } };
+  for (let i = 0; i < 6_000; i++) body.refers.user.profile[`k${i}`] = i;
+  const text = JSON.stringify(body);
+  assert.ok(Buffer.byteLength(text) < DEFAULT_BODY_LIMIT_KB * 1024);
+  const res = await post(text);
+  assert.equal(res.statusCode, 400, res.body.slice(0, 200));
+  assert.deepEqual(res.json(), { ok: false, error: `the body holds more than ${MAX_DELIVERY_VALUES.toLocaleString('en')} values (keys and array elements)` });
+  const stored = await store.db.selectFrom('events').select('id').where('chat_id', '=', 'wide-chat').execute();
+  assert.equal(stored.length, 0);
+  // An object that arrives already parsed (the sweep, replay) is held to the same bound.
+  assert.throws(() => normalize(body), (e: unknown) => e instanceof MalformedDeliveryError && /more than 5,000 values/.test(e.message));
 });
