@@ -11,7 +11,7 @@ import { buildApp } from '../../src/server/app.js';
 import { Store } from '../../src/delivery/store/store.js';
 import { Intake } from '../../src/delivery/intake.js';
 import { ChannelRegistry } from '../../src/channel-registry.js';
-import { MAX_DELIVERY_DEPTH } from '../../src/channeltalk/depth.js';
+import { MAX_DELIVERY_DEPTH } from '../../src/channeltalk/body-bounds.js';
 import { normalize, MalformedDeliveryError } from '../../src/channeltalk/normalize.js';
 import { ROOT, webhookForChat } from '../support/fixtures.js';
 import { tempDir } from '../support/processes.js';
