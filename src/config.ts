@@ -12,6 +12,13 @@ import { webhookUrlProblem } from './webhook/setup-plan.js';
 
 export type Env = Record<string, string | undefined>;
 
+/**
+ * The largest webhook body accepted, by default (BODY_LIMIT_KB). The largest
+ * delivery Channel Talk plausibly sends is 85 KB (test/support/largest-delivery.ts);
+ * real ones are 1 to 4 KB. See README, "Limits on what comes in".
+ */
+export const DEFAULT_BODY_LIMIT_KB = 128;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const boolFlag = z
@@ -107,7 +114,7 @@ const EnvSchema = z.object({
   CLAIM_LEASE_SECONDS: intIn(5, 3600).default(30),
   RETENTION_DAYS: intIn(1, 3650).default(30),
   WEBHOOK_RATE_LIMIT: intIn(0, 1_000_000).default(0),
-  BODY_LIMIT_KB: intIn(1, 10_240).default(1024),
+  BODY_LIMIT_KB: intIn(1, 10_240).default(DEFAULT_BODY_LIMIT_KB),
   INSTANCE_ID: z.string().trim().min(1).optional(),
   ADMIN_TOKEN: z.string().trim().min(12, { error: 'must be at least 12 characters: it guards the console' }).optional(),
   METRICS_TOKEN: z.string().trim().min(12, { error: 'must be at least 12 characters: it guards /metrics' }).optional(),

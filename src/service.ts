@@ -108,6 +108,8 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
     safetyMs: store.dialect === 'postgres' ? 30_000 : null,
     // SQLite: one writer, an fsync per commit that holds the event loop; settles arriving together share one.
     batchSettles: store.dialect === 'sqlite',
+    // A settle that fails for want of storage turns /healthz `failing` until one commits.
+    writes: store.writes,
     concurrency: SEND_SLOTS + OTHER_SLOTS,
     handlers: registerJobHandlers({
       planEvent: planEventHandler({

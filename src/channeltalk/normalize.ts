@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Event, IgnoredEvent, RawProfile, WorkflowSource } from './event.js';
 import { idOrNull } from './ids.js';
+import { valueOutOfBounds } from './body-bounds.js';
 import { changeOf, decideChat, stateOf } from './chat-state.js';
 import { MessageShape, RefersShape, UserChatShape, UserEntityShape, parsePart, type Parsed, type UserChatPart, type UserPart } from './delivery-shapes.js';
 
@@ -67,6 +68,9 @@ function envelopeOf(body: unknown): Envelope {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new MalformedDeliveryError('the body must be a JSON object with event, type and entity');
   }
+  // Before anything that recurses or copies (zod, the stored event's JSON.stringify, the hash of an unusable body): see body-bounds.ts.
+  const outOfBounds = valueOutOfBounds(body);
+  if (outOfBounds !== null) throw new MalformedDeliveryError(outOfBounds);
   const parsed = Envelope.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -12,7 +12,7 @@ import type { Database } from '../delivery/store/schema.js';
 import type { JobOps, JobRow } from '../delivery/store/job-ops.js';
 import { failureOutcome, settle, type Limits } from './settle.js';
 import { SettleBatcher } from './settle-batch.js';
-import type { Job, JobContext, JobHandler, JobOutcome } from './types.js';
+import type { Job, JobContext, JobHandler, JobOutcome, SettledOutcome } from './types.js';
 
 /** Timers the runner sleeps on; tests pass their own to see every sleep and fire it by hand. */
 export type Schedule = (ms: number, fire: () => void) => () => void;
@@ -44,6 +44,8 @@ export interface RunnerOptions {
   /** Observer: called before every claim query (tests count them). */
   onClaim?: () => void;
   onSettled?: (kind: string, outcome: JobOutcome['kind'] | 'lost') => void;
+  /** Where each settle's commit is reported (the store's WriteHealth: /healthz says `failing` while settles fail for want of storage). */
+  writes?: { succeeded(): void; failed(err: unknown): void };
 }
 
 export class JobRunner {
@@ -250,9 +252,7 @@ export class JobRunner {
       failure: (err, write) => ({ ...failureOutcome(err, base, limits, this.now(), this.random), ...(write ? { write } : {}) }),
     };
     const outcome = await this.outcomeOf(h, row, base, ctx);
-    const applied = this.batcher
-      ? await this.batcher.settle(base, this.o.owner, outcome, limits, this.now())
-      : await settle(this.o.db, this.o.ops, base, this.o.owner, outcome, limits, this.now());
+    const applied = await this.settled(base, outcome, limits);
     this.o.onSettled?.(row.kind, applied === 'lost' ? 'lost' : applied.kind);
     if (applied !== 'lost') {
       try {
@@ -264,6 +264,21 @@ export class JobRunner {
     if (applied === 'lost') logger.warn('job settled after its lease: another instance took it over, outcome dropped');
     else if (applied.kind === 'fail') logger.error({ reason: applied.reason, attempts: row.attempts }, 'job failed');
     else if (applied.kind === 'retry') logger.warn({ reason: applied.reason, retryInMs: applied.at - this.now(), attempts: row.attempts }, 'job will be retried');
+  }
+
+  /** Applies the outcome and reports the commit's fate to `writes` (a lost job wrote nothing, so says nothing). */
+  private async settled(base: Job<unknown>, outcome: JobOutcome, limits: Limits): Promise<SettledOutcome | 'lost'> {
+    let applied: SettledOutcome | 'lost';
+    try {
+      applied = this.batcher
+        ? await this.batcher.settle(base, this.o.owner, outcome, limits, this.now())
+        : await settle(this.o.db, this.o.ops, base, this.o.owner, outcome, limits, this.now());
+    } catch (err) {
+      this.o.writes?.failed(err);
+      throw err;
+    }
+    if (applied !== 'lost') this.o.writes?.succeeded();
+    return applied;
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

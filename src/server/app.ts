@@ -11,8 +11,10 @@ import { DatabaseBusyError } from '../delivery/store/busy.js';
 import type { ChannelRegistry } from '../channel-registry.js';
 import type { DeliveryRecorder } from './recorder.js';
 import { legacyBody, LegacyBodyError } from './legacy-body.js';
+import { jsonTextOutOfBounds } from '../channeltalk/body-bounds.js';
 import { RefusalLog, type Schedule } from './refusal-log.js';
-import type { TrustProxy } from '../config.js';
+import { registerHealth } from './health-route.js';
+import { DEFAULT_BODY_LIMIT_KB, type TrustProxy } from '../config.js';
 import type { WebhookHealthBoard } from '../webhook/health-board.js';
 
 export interface AppDeps {
@@ -50,6 +52,7 @@ function fastifyTrustProxy(t: TrustProxy): boolean | string[] | ((address: strin
 const routeOf = (req: FastifyRequest) => req.routeOptions.url ?? 'unknown route';
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const bodyLimit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT_KB * 1024;
   const app = Fastify({
     // pino's Logger and Fastify's base logger differ only in generics; without the
     // widening the instance type would not match FastifyInstance.
@@ -57,7 +60,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Fastify's own request lines would print the URL, and the URL holds the token.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    bodyLimit,
     requestTimeout: 15_000,
     connectionTimeout: 30_000,
     // A body with __proto__ or constructor.prototype keys is refused (400), not parsed.
@@ -67,6 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: fastifyTrustProxy(deps.trustProxy ?? false),
   });
   await app.register(formbody);
+  refuseOutOfBoundsJson(app);
   const perMinute = deps.webhookRateLimitPerMinute ?? 0;
   // Loaded only when configured: off by default, and then never needed.
   if (perMinute > 0) await app.register((await import('@fastify/rate-limit')).default, { global: false });
@@ -150,33 +154,38 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     app.get(url, routeConfig, receive(true));
   }
 
-  // `ok` and the status are this instance's health. A blocked or missing
-  // webhook is said in `webhooks` and does not make it 503: restarting or
-  // taking the instance out cannot unblock it, and would stop the sends and
-  // the sweep that recovers the missed chats. `?strict` answers 503 then,
-  // for a monitor that reads only the status. A locked database is 'busy'
-  // at once, never a request left hanging; that answer says only that.
-  app.get('/healthz', async (req, reply) => {
-    const webhooks = deps.webhookHealth?.summary();
-    const strict = Object.prototype.hasOwnProperty.call(req.query ?? {}, 'strict');
-    const database = await deps.store.health();
-    if (database !== 'ok') return reply.code(503).send({ ok: false, database });
-    try {
-      const body = { ok: true, database: deps.store.dialect, channels: deps.channels.channels.length, curations: deps.channels.allCurations().curations.length, queue: await deps.store.queueDepth(), ...(webhooks ? { webhooks } : {}) };
-      return await reply.code(strict && webhooks?.ok === false ? 503 : 200).send(body);
-    } catch (err) {
-      return reply.code(503).send({ ok: false, database: err instanceof DatabaseBusyError ? 'busy' : 'unreachable' });
-    }
-  });
+  registerHealth(app, { store: deps.store, channels: deps.channels, webhookHealth: deps.webhookHealth });
 
-  app.setErrorHandler((err: { statusCode?: number; message?: string }, req, reply) => {
+  const tooLarge = `the body is larger than the limit of ${Math.round(bodyLimit / 1024)} KB`;
+  app.setErrorHandler((err: { statusCode?: number; message?: string; code?: string }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) deps.logger.error({ route: req.routeOptions.url, err: { message: err.message } }, 'request failed');
     // Body parser errors (bad JSON, too large, wrong content type) are the sender's to fix.
-    return reply.code(status).send({ ok: false, error: status >= 500 ? 'internal error' : (err.message ?? 'bad request') });
+    const message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? tooLarge : (err.message ?? 'bad request');
+    return reply.code(status).send({ ok: false, error: status >= 500 ? 'internal error' : message });
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ ok: false, error: 'not found' }));
   return app;
+}
+
+/**
+ * Fastify's own JSON parser (secure-json-parse, with the poisoning checks
+ * above), after a pass over the text that refuses a body nested deeper or
+ * holding more values than a delivery ever does (body-bounds.ts): 400,
+ * before it costs a parse or anything could recurse into it.
+ */
+function refuseOutOfBoundsJson(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    const outOfBounds = jsonTextOutOfBounds(text);
+    if (outOfBounds !== null) {
+      done(Object.assign(new Error(outOfBounds), { statusCode: 400 }), undefined);
+      return;
+    }
+    void parse(req, text, done);
+  });
 }
 
 /** What a log line may say about a storage failure: the driver's code and message, never the data. */

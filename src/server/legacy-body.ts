@@ -1,6 +1,8 @@
 // The old system's two URLs took the delivery as JSON, as a form post or as a
 // GET query string. Form and query values are strings, so nested parts
 // (entity, refers) arrive as JSON text, or the whole delivery in one field.
+import { jsonTextOutOfBounds } from '../channeltalk/body-bounds.js';
+
 const WHOLE = ['payload', 'body', 'data', 'json'];
 const NESTED = ['entity', 'refers'];
 
@@ -22,6 +24,9 @@ export function legacyBody(raw: unknown): unknown {
 export class LegacyBodyError extends Error {}
 
 function parseJson(text: string, field: string): unknown {
+  // Measured before parsing, as the JSON body is (app.ts).
+  const outOfBounds = jsonTextOutOfBounds(text);
+  if (outOfBounds !== null) throw new LegacyBodyError(`${field}: ${outOfBounds}`);
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -21,7 +21,7 @@ export interface QueueSource {
 
 const JOB_STATES: readonly JobState[] = ['pending', 'running', 'failed'];
 
-const DATABASE_STATES: readonly DatabaseState[] = ['ok', 'busy', 'unreachable'];
+const DATABASE_STATES: readonly DatabaseState[] = ['ok', 'busy', 'unreachable', 'failing'];
 /** Per channel, whether Channel Talk has blocked its webhook (e.g. the WebhookHealthBoard). */
 export interface WebhookStateSource {
   all(): Array<{ channel: string; state: string }>;
@@ -103,7 +103,7 @@ export class Metrics {
     });
     this.database = new Gauge({
       name: `${p}database_state`,
-      help: 'The database as /healthz sees it: 1 for the current state (ok, busy: another connection holds the lock, unreachable), 0 for the others.',
+      help: 'The database as /healthz sees it: 1 for the current state (ok, busy: another connection holds the lock, unreachable, failing: the latest writes failed for want of storage, e.g. a full disk or a damaged file), 0 for the others.',
       labelNames: ['state'],
       registers,
       collect: async () => {

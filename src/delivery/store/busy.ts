@@ -16,8 +16,8 @@ export class DatabaseBusyError extends Error {
   }
 }
 
-/** What /healthz and /metrics report. */
-export type DatabaseState = 'ok' | 'busy' | 'unreachable';
+/** What /healthz and /metrics report; `failing`: the latest writes failed for want of storage (write-health.ts). */
+export type DatabaseState = 'ok' | 'busy' | 'unreachable' | 'failing';
 
 // PostgreSQL: lock_not_available (lock_timeout, NOWAIT) and query_canceled (statement_timeout).
 const PG_BUSY_CODES = new Set(['55P03', '57014']);

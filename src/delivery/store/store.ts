@@ -10,12 +10,15 @@ import { pruneBefore, type PruneResult } from './retention.js';
 import { DatabaseBusyError, STARTUP_WAIT, asBusyError, retryWhileBusy, type DatabaseState } from './busy.js';
 import { singleAttempt, type StoreKysely } from './store-kysely.js';
 import { jobDepth, type JobDepth } from './job-ops.js';
+import { WriteHealth, storageFaultOf } from './write-health.js';
 
 /** How long /healthz and /metrics wait for the database before calling it busy. */
 const HEALTH_DEADLINE_MS = 1_000;
 
 export class Store {
   readonly dispatch: DispatchOps;
+  /** The outcome of the webhook's commits (here) and the jobs' settles (the runner reports them). */
+  readonly writes = new WriteHealth();
   private readonly committer: GroupCommitter;
 
   private constructor(
@@ -54,8 +57,17 @@ export class Store {
   }
 
   /** Resolves once the event is committed (with others that arrived meanwhile); DatabaseBusyError when the database stays locked. */
-  record(item: RecordItem): Promise<RecordOutcome> {
-    return this.committer.submit(item);
+  async record(item: RecordItem): Promise<RecordOutcome> {
+    let outcome: RecordOutcome;
+    try {
+      outcome = await this.committer.submit(item);
+    } catch (err) {
+      this.writes.failed(err);
+      throw err;
+    }
+    // A duplicate wrote nothing, so it proves nothing about the writes.
+    if (!outcome.duplicate) this.writes.succeeded();
+    return outcome;
   }
 
   /** Deletes finished runs, events and failed jobs older than `cutoff` (epoch ms); see retention.ts. */
@@ -70,13 +82,20 @@ export class Store {
   /**
    * Whether a webhook could be stored right now, answered at once: 'busy'
    * when another connection holds the lock a write needs (or the database
-   * gives no answer within a second), 'unreachable' on any other failure.
+   * gives no answer within a second), 'failing' when the probe or the latest
+   * writes failed for want of storage (full, damaged, I/O; write-health.ts),
+   * 'unreachable' on any other failure.
    */
   async health(): Promise<DatabaseState> {
     try {
       await withDeadline(this.probe(), HEALTH_DEADLINE_MS);
-      return 'ok';
+      return this.writes.failing ? 'failing' : 'ok';
     } catch (err) {
+      // The probe is a write that starts (BEGIN IMMEDIATE, a write lock): a storage fault there counts like any other.
+      if (storageFaultOf(err)) {
+        this.writes.failed(err);
+        return 'failing';
+      }
       return err instanceof DatabaseBusyError ? 'busy' : 'unreachable';
     }
   }
