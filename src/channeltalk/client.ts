@@ -15,7 +15,7 @@ import {
 } from './errors.js';
 import { messageBodyProblems } from './markup.js';
 import { RateLimiter, readRateLimitHeaders, type RateLimitState } from './rate-limit.js';
-import { DEFAULT_RETRY_POLICY, parseResetEpochMs, parseRetryAfterMs, resolveRetryPolicy, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY_POLICY, MAX_RESET_WAIT_MS, parseResetEpochMs, parseRetryAfterMs, resolveRetryPolicy, type RetryPolicy } from './retry.js';
 import { pacingTransformer } from './transformers/pacing.js';
 import { retryTransformer } from './transformers/retry.js';
 import { chain, type AttemptOptions, type CallFn, type CallOptions, type CallRequest, type CallResult, type HttpMethod, type Transformer } from './transformers/types.js';
@@ -384,7 +384,8 @@ export class ChannelTalkClient {
       if (res.status === 429) {
         this.counters.rateLimited++;
         const resetAt = parseResetEpochMs(res.headers.get('x-ratelimit-reset'));
-        if (retryAfterMs === undefined && resetAt !== undefined) retryAfterMs = Math.max(0, resetAt - now);
+        // An epoch time on Channel Talk's clock: skew can put it hours off, so it is a short wait at most.
+        if (retryAfterMs === undefined && resetAt !== undefined) retryAfterMs = Math.min(MAX_RESET_WAIT_MS, Math.max(0, resetAt - now));
       }
       return new ChannelTalkUnavailableError({
         reason: res.status === 429 ? 'rate_limited' : 'server_error',

@@ -2,6 +2,7 @@
 // "rejected" will fail the same way again (do not retry), "unavailable" may
 // succeed later (retry, or reschedule). Messages and fields never carry the
 // access key/secret or request bodies: errors end up in logs and in the store.
+import { boundWaitMs } from './retry.js';
 
 export type ChannelTalkErrorKind = 'rejected' | 'unavailable';
 /**
@@ -78,7 +79,7 @@ export class ChannelTalkUnavailableError extends ChannelTalkError {
   readonly retryable = true as const;
   readonly reason: UnavailableReason;
   readonly status: number | undefined;
-  /** What the server asked us to wait (Retry-After or x-ratelimit-reset), so a job can reschedule. */
+  /** What the server asked us to wait (Retry-After or x-ratelimit-reset), so a job can reschedule: finite, within [0, MAX_RETRY_AFTER_MS]. */
   readonly retryAfterMs: number | undefined;
 
   constructor(init: {
@@ -99,7 +100,7 @@ export class ChannelTalkUnavailableError extends ChannelTalkError {
     this.name = 'ChannelTalkUnavailableError';
     this.reason = init.reason;
     this.status = init.status;
-    this.retryAfterMs = init.retryAfterMs;
+    this.retryAfterMs = boundWaitMs(init.retryAfterMs);
   }
 
   toJSON(): Record<string, unknown> {

@@ -78,7 +78,7 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
               },
             };
           }
-          ctx.logger.warn({ ...ids, err: { message: err instanceof Error ? err.message : String(err) } }, 'could not fetch the profile; planning without it');
+          ctx.logger.warn({ ...ids, reason: settled.fail }, 'could not fetch the profile; planning without it');
         }
       }
       // It asks once: planned again, it continues after the ask's messages, and a problem left sends the plain fallback.
