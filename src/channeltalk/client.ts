@@ -14,7 +14,8 @@ import {
   type UnavailableReason,
 } from './errors.js';
 import { messageBodyProblems } from './markup.js';
-import { RateLimiter, readRateLimitHeaders, type RateLimitState } from './rate-limit.js';
+import { readRateLimitHeaders, type RateLimitState } from './rate-limit.js';
+import { RateBudgets, type BudgetKey } from './rate-budgets.js';
 import { DEFAULT_RETRY_POLICY, MAX_RESET_WAIT_MS, parseResetEpochMs, parseRetryAfterMs, resolveRetryPolicy, type RetryPolicy } from './retry.js';
 import { pacingTransformer } from './transformers/pacing.js';
 import { retryTransformer } from './transformers/retry.js';
@@ -41,6 +42,7 @@ import {
 
 export type { RetryPolicy } from './retry.js';
 export type { RateLimitState, RateLimitPhase } from './rate-limit.js';
+export type { BudgetKey } from './rate-budgets.js';
 export type { AttemptOptions, CallFn, CallOptions, CallPriority, CallRequest, CallResult, HttpMethod, Transformer } from './transformers/types.js';
 export type { ListedUser, ListedUserChat, UserChatPage, UserChatsQuery, UserEvent, UserEventsQuery, Webhook, WebhookBody, WebhookScope } from './resources.js';
 
@@ -121,7 +123,7 @@ export class ChannelTalkClient {
   private readonly base: string;
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => number;
-  private readonly limiter: RateLimiter;
+  private readonly budgets: RateBudgets;
   private readonly counters = { requests: 0, retries: 0, rateLimited: 0 };
   private readonly run: CallFn;
 
@@ -133,7 +135,7 @@ export class ChannelTalkClient {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.now = opts.now ?? Date.now;
     const sleep = opts.sleep ?? defaultSleep;
-    this.limiter = new RateLimiter({ now: this.now, sleep });
+    this.budgets = new RateBudgets({ now: this.now, sleep });
     // Retry outside pacing: every attempt waits for the budget on its own.
     const retry =
       opts.retry === false
@@ -148,16 +150,17 @@ export class ChannelTalkClient {
               onRetry: () => this.counters.retries++,
             }),
           ];
-    const layers = [...(opts.transformers ?? []), ...retry, pacingTransformer(this.limiter, { now: this.now, logger: opts.logger })];
+    const layers = [...(opts.transformers ?? []), ...retry, pacingTransformer(this.budgets, { now: this.now, logger: opts.logger })];
     this.run = chain(layers, (req, o) => this.exchange(req, o));
   }
 
   get stats(): ClientStats {
-    return { ...this.counters, ...this.limiter.stats };
+    return { ...this.counters, ...this.budgets.stats };
   }
 
-  rateLimitState(): RateLimitState {
-    return this.limiter.state();
+  /** What the pacer knows of one budget ('live' unless told; see rate-budgets.ts). */
+  rateLimitState(budget: BudgetKey = 'live'): RateLimitState {
+    return this.budgets.state(budget);
   }
 
   /** One HTTP exchange, unpaced and never retried: fetch, timeout, classify. */
