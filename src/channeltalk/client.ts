@@ -3,13 +3,17 @@
 // more. Pacing (rate-limit headers) and the optional in-process retry are
 // transformers around it, in an ordered list (grammY's API transformers,
 // Octokit's retry/throttling plugins): the endpoint helpers go through that
-// chain, and all of them take the same CallOptions. Nothing here logs or
+// chain, and all of them take the same CallOptions. Every answer is read with
+// a bound (answer-read.ts): one too large or too deep to read fails as
+// ChannelTalkUnreadableAnswerError. Nothing here logs or
 // throws the key, the secret, or any request/response body: bodies hold
 // customer data.
 import { setTimeout as sleepTimer } from 'node:timers/promises';
+import { MAX_ANSWER_BYTES, MAX_ANSWER_DEPTH, MAX_ERROR_ANSWER_BYTES, nestedDeeperThan, readBounded, type BoundedRead } from './answer-read.js';
 import {
   ChannelTalkRejectedError,
   ChannelTalkUnavailableError,
+  ChannelTalkUnreadableAnswerError,
   type ChannelTalkErrorKind,
   type UnavailableReason,
 } from './errors.js';
@@ -341,7 +345,7 @@ export class ChannelTalkClient {
     this.counters.requests++;
     try {
       let res: Response;
-      let text: string;
+      let body: BoundedRead;
       try {
         res = await this.fetchImpl(url, {
           method,
@@ -352,7 +356,7 @@ export class ChannelTalkClient {
           // A redirect would carry the key pair to wherever it points.
           redirect: 'manual',
         });
-        text = await res.text();
+        body = await readBounded(res, res.ok ? MAX_ANSWER_BYTES : MAX_ERROR_ANSWER_BYTES);
       } catch (cause) {
         if (signal?.aborted && !timedOut) {
           report(null, 'aborted');
@@ -364,11 +368,23 @@ export class ChannelTalkClient {
         err.attempts = attempt;
         throw err;
       }
+      // Not read whole: the rest is never fetched, and the connection goes with it.
+      if ('tooLarge' in body) controller.abort();
       if (res.status >= 200 && res.status < 300) {
+        const data = 'tooLarge' in body ? ANSWER_TOO_LARGE : parseAnswer(body.text);
+        if (data === ANSWER_TOO_LARGE || data === ANSWER_TOO_DEEP) {
+          const problem = data === ANSWER_TOO_LARGE ? 'too_large' : 'too_deep';
+          report(res.status, 'rejected');
+          const err = new ChannelTalkUnreadableAnswerError({ problem, status: res.status, method, path: logPath, limit: problem === 'too_large' ? MAX_ANSWER_BYTES : MAX_ANSWER_DEPTH });
+          err.attempts = attempt;
+          err.rateLimit = readRateLimitHeaders(res.headers);
+          throw err;
+        }
         report(res.status, null);
-        return { status: res.status, data: parseBody(text), headers: res.headers };
+        return { status: res.status, data, headers: res.headers };
       }
-      const err = this.classify(res, text, method, logPath);
+      // An error answer too large to read is classified by its status alone.
+      const err = this.classify(res, 'tooLarge' in body ? '' : body.text, method, logPath);
       report(res.status, err.kind, err instanceof ChannelTalkUnavailableError ? err.reason : undefined);
       err.attempts = attempt;
       err.rateLimit = readRateLimitHeaders(res.headers);
@@ -441,8 +457,18 @@ function queryString(query: CallRequest['query']): string {
   return s === '' ? '' : `?${s}`;
 }
 
+const ANSWER_TOO_LARGE = Symbol('answer too large');
+const ANSWER_TOO_DEEP = Symbol('answer too deep');
+
+/** A 2xx answer's data: JSON when it parses, else the text; too deep to parse safely, a marker. */
+function parseAnswer(text: string): unknown {
+  return nestedDeeperThan(text, MAX_ANSWER_DEPTH) ? ANSWER_TOO_DEEP : parseBody(text);
+}
+
 function parseBody(text: string): unknown {
   if (text === '') return null;
+  // An error answer nested absurdly deep is read as text: only its status counts then.
+  if (nestedDeeperThan(text, MAX_ANSWER_DEPTH)) return text;
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -3,7 +3,7 @@
 // one attempt may take under a claim's lease. The jobs call the client
 // with its in-process retry off, so this is the only retry policy a message,
 // a profile fetch or a profile write-back goes through.
-import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../channeltalk/errors.js';
+import { ChannelTalkRejectedError, ChannelTalkUnavailableError, ChannelTalkUnreadableAnswerError } from '../channeltalk/errors.js';
 import { fullJitterMs } from '../channeltalk/retry.js';
 
 const BASE_MS = 500;
@@ -56,6 +56,8 @@ export function settleFailure(err: unknown, c: FailureContext): Settlement {
     const wait = Math.min(left, Math.max(hint ?? 0, backoffMs(c.attempts ?? attemptsFromAge(c.ageMs), c.random)));
     return { retryAt: c.now + wait, note };
   }
+  // Too large or too deep to read: the same request gets the same answer. Its message says which, with the endpoint.
+  if (err instanceof ChannelTalkUnreadableAnswerError) return { fail: err.message };
   if (err instanceof ChannelTalkRejectedError) {
     return { fail: `Channel Talk refused it with ${err.status}${err.code ? ` (${err.code})` : ''}` };
   }
