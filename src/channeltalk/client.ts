@@ -3,19 +3,24 @@
 // more. Pacing (rate-limit headers) and the optional in-process retry are
 // transformers around it, in an ordered list (grammY's API transformers,
 // Octokit's retry/throttling plugins): the endpoint helpers go through that
-// chain, and all of them take the same CallOptions. Nothing here logs or
+// chain, and all of them take the same CallOptions. Every answer is read with
+// a bound (answer-read.ts): one too large or too deep to read fails as
+// ChannelTalkUnreadableAnswerError. Nothing here logs or
 // throws the key, the secret, or any request/response body: bodies hold
 // customer data.
 import { setTimeout as sleepTimer } from 'node:timers/promises';
+import { MAX_ANSWER_BYTES, MAX_ANSWER_DEPTH, MAX_ERROR_ANSWER_BYTES, nestedDeeperThan, readBounded, type BoundedRead } from './answer-read.js';
 import {
   ChannelTalkRejectedError,
   ChannelTalkUnavailableError,
+  ChannelTalkUnreadableAnswerError,
   type ChannelTalkErrorKind,
   type UnavailableReason,
 } from './errors.js';
 import { messageBodyProblems } from './markup.js';
-import { RateLimiter, readRateLimitHeaders, type RateLimitState } from './rate-limit.js';
-import { DEFAULT_RETRY_POLICY, parseResetEpochMs, parseRetryAfterMs, resolveRetryPolicy, type RetryPolicy } from './retry.js';
+import { readRateLimitHeaders, type RateLimitState } from './rate-limit.js';
+import { RateBudgets, type BudgetKey } from './rate-budgets.js';
+import { DEFAULT_RETRY_POLICY, MAX_RESET_WAIT_MS, parseResetEpochMs, parseRetryAfterMs, resolveRetryPolicy, type RetryPolicy } from './retry.js';
 import { pacingTransformer } from './transformers/pacing.js';
 import { retryTransformer } from './transformers/retry.js';
 import { chain, type AttemptOptions, type CallFn, type CallOptions, type CallRequest, type CallResult, type HttpMethod, type Transformer } from './transformers/types.js';
@@ -41,6 +46,7 @@ import {
 
 export type { RetryPolicy } from './retry.js';
 export type { RateLimitState, RateLimitPhase } from './rate-limit.js';
+export type { BudgetKey } from './rate-budgets.js';
 export type { AttemptOptions, CallFn, CallOptions, CallPriority, CallRequest, CallResult, HttpMethod, Transformer } from './transformers/types.js';
 export type { ListedUser, ListedUserChat, UserChatPage, UserChatsQuery, UserEvent, UserEventsQuery, Webhook, WebhookBody, WebhookScope } from './resources.js';
 
@@ -121,7 +127,7 @@ export class ChannelTalkClient {
   private readonly base: string;
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => number;
-  private readonly limiter: RateLimiter;
+  private readonly budgets: RateBudgets;
   private readonly counters = { requests: 0, retries: 0, rateLimited: 0 };
   private readonly run: CallFn;
 
@@ -133,7 +139,7 @@ export class ChannelTalkClient {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.now = opts.now ?? Date.now;
     const sleep = opts.sleep ?? defaultSleep;
-    this.limiter = new RateLimiter({ now: this.now, sleep });
+    this.budgets = new RateBudgets({ now: this.now, sleep });
     // Retry outside pacing: every attempt waits for the budget on its own.
     const retry =
       opts.retry === false
@@ -148,16 +154,17 @@ export class ChannelTalkClient {
               onRetry: () => this.counters.retries++,
             }),
           ];
-    const layers = [...(opts.transformers ?? []), ...retry, pacingTransformer(this.limiter, { now: this.now, logger: opts.logger })];
+    const layers = [...(opts.transformers ?? []), ...retry, pacingTransformer(this.budgets, { now: this.now, logger: opts.logger })];
     this.run = chain(layers, (req, o) => this.exchange(req, o));
   }
 
   get stats(): ClientStats {
-    return { ...this.counters, ...this.limiter.stats };
+    return { ...this.counters, ...this.budgets.stats };
   }
 
-  rateLimitState(): RateLimitState {
-    return this.limiter.state();
+  /** What the pacer knows of one budget ('live' unless told; see rate-budgets.ts). */
+  rateLimitState(budget: BudgetKey = 'live'): RateLimitState {
+    return this.budgets.state(budget);
   }
 
   /** One HTTP exchange, unpaced and never retried: fetch, timeout, classify. */
@@ -338,7 +345,7 @@ export class ChannelTalkClient {
     this.counters.requests++;
     try {
       let res: Response;
-      let text: string;
+      let body: BoundedRead;
       try {
         res = await this.fetchImpl(url, {
           method,
@@ -349,7 +356,7 @@ export class ChannelTalkClient {
           // A redirect would carry the key pair to wherever it points.
           redirect: 'manual',
         });
-        text = await res.text();
+        body = await readBounded(res, res.ok ? MAX_ANSWER_BYTES : MAX_ERROR_ANSWER_BYTES);
       } catch (cause) {
         if (signal?.aborted && !timedOut) {
           report(null, 'aborted');
@@ -361,11 +368,23 @@ export class ChannelTalkClient {
         err.attempts = attempt;
         throw err;
       }
+      // Not read whole: the rest is never fetched, and the connection goes with it.
+      if ('tooLarge' in body) controller.abort();
       if (res.status >= 200 && res.status < 300) {
+        const data = 'tooLarge' in body ? ANSWER_TOO_LARGE : parseAnswer(body.text);
+        if (data === ANSWER_TOO_LARGE || data === ANSWER_TOO_DEEP) {
+          const problem = data === ANSWER_TOO_LARGE ? 'too_large' : 'too_deep';
+          report(res.status, 'rejected');
+          const err = new ChannelTalkUnreadableAnswerError({ problem, status: res.status, method, path: logPath, limit: problem === 'too_large' ? MAX_ANSWER_BYTES : MAX_ANSWER_DEPTH });
+          err.attempts = attempt;
+          err.rateLimit = readRateLimitHeaders(res.headers);
+          throw err;
+        }
         report(res.status, null);
-        return { status: res.status, data: parseBody(text), headers: res.headers };
+        return { status: res.status, data, headers: res.headers };
       }
-      const err = this.classify(res, text, method, logPath);
+      // An error answer too large to read is classified by its status alone.
+      const err = this.classify(res, 'tooLarge' in body ? '' : body.text, method, logPath);
       report(res.status, err.kind, err instanceof ChannelTalkUnavailableError ? err.reason : undefined);
       err.attempts = attempt;
       err.rateLimit = readRateLimitHeaders(res.headers);
@@ -384,7 +403,8 @@ export class ChannelTalkClient {
       if (res.status === 429) {
         this.counters.rateLimited++;
         const resetAt = parseResetEpochMs(res.headers.get('x-ratelimit-reset'));
-        if (retryAfterMs === undefined && resetAt !== undefined) retryAfterMs = Math.max(0, resetAt - now);
+        // An epoch time on Channel Talk's clock: skew can put it hours off, so it is a short wait at most.
+        if (retryAfterMs === undefined && resetAt !== undefined) retryAfterMs = Math.min(MAX_RESET_WAIT_MS, Math.max(0, resetAt - now));
       }
       return new ChannelTalkUnavailableError({
         reason: res.status === 429 ? 'rate_limited' : 'server_error',
@@ -437,8 +457,18 @@ function queryString(query: CallRequest['query']): string {
   return s === '' ? '' : `?${s}`;
 }
 
+const ANSWER_TOO_LARGE = Symbol('answer too large');
+const ANSWER_TOO_DEEP = Symbol('answer too deep');
+
+/** A 2xx answer's data: JSON when it parses, else the text; too deep to parse safely, a marker. */
+function parseAnswer(text: string): unknown {
+  return nestedDeeperThan(text, MAX_ANSWER_DEPTH) ? ANSWER_TOO_DEEP : parseBody(text);
+}
+
 function parseBody(text: string): unknown {
   if (text === '') return null;
+  // An error answer nested absurdly deep is read as text: only its status counts then.
+  if (nestedDeeperThan(text, MAX_ANSWER_DEPTH)) return text;
   try {
     return JSON.parse(text) as unknown;
   } catch {

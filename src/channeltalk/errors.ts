@@ -2,6 +2,7 @@
 // "rejected" will fail the same way again (do not retry), "unavailable" may
 // succeed later (retry, or reschedule). Messages and fields never carry the
 // access key/secret or request bodies: errors end up in logs and in the store.
+import { boundWaitMs } from './retry.js';
 
 export type ChannelTalkErrorKind = 'rejected' | 'unavailable';
 /**
@@ -73,12 +74,36 @@ export class ChannelTalkRejectedError extends ChannelTalkError {
   }
 }
 
+/** What was wrong with an answer the client would not read: larger than its cap, or nested deeper than any real answer. */
+export type AnswerProblem = 'too_large' | 'too_deep';
+
+/**
+ * An answer the client would not read whole (answer-read.ts). It is "rejected":
+ * the same request gets the same answer, so asking again at once would only
+ * fetch the same megabytes again. Its status is the answer's own (2xx).
+ */
+export class ChannelTalkUnreadableAnswerError extends ChannelTalkRejectedError {
+  readonly problem: AnswerProblem;
+
+  constructor(init: { problem: AnswerProblem; status: number; method: string; path: string; limit: number }) {
+    const what = init.problem === 'too_large' ? `larger than ${init.limit} bytes` : `nested deeper than ${init.limit} levels`;
+    super({ status: init.status, method: init.method, path: init.path, code: `answer_${init.problem}` });
+    this.name = 'ChannelTalkUnreadableAnswerError';
+    this.problem = init.problem;
+    this.message = `Channel Talk's answer to ${init.method} ${stripQuery(init.path)} was not read: ${what} (HTTP ${init.status})`;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), problem: this.problem };
+  }
+}
+
 export class ChannelTalkUnavailableError extends ChannelTalkError {
   readonly kind = 'unavailable' as const;
   readonly retryable = true as const;
   readonly reason: UnavailableReason;
   readonly status: number | undefined;
-  /** What the server asked us to wait (Retry-After or x-ratelimit-reset), so a job can reschedule. */
+  /** What the server asked us to wait (Retry-After or x-ratelimit-reset), so a job can reschedule: finite, within [0, MAX_RETRY_AFTER_MS]. */
   readonly retryAfterMs: number | undefined;
 
   constructor(init: {
@@ -99,7 +124,7 @@ export class ChannelTalkUnavailableError extends ChannelTalkError {
     this.name = 'ChannelTalkUnavailableError';
     this.reason = init.reason;
     this.status = init.status;
-    this.retryAfterMs = init.retryAfterMs;
+    this.retryAfterMs = boundWaitMs(init.retryAfterMs);
   }
 
   toJSON(): Record<string, unknown> {

@@ -16,12 +16,20 @@
 // Background calls (the missed-delivery sweep) keep a larger reserve: they go
 // only while more than `backgroundReserveFraction` of the limit is left, and
 // otherwise wait for the reset, in every phase, so sends never queue behind them.
+// (They also draw on a limiter of their own, rate-budgets.ts, so what they
+// learn, a 429 above all, never holds a live send.)
+//
+// No header makes a wait longer than `maxWaitMs`: a reset further ahead (a
+// skewed clock, an absurd Retry-After) is read as that far ahead from when it
+// is read. Capping only the wait taken would not do: an attempt that may take
+// 10 s never takes a 60 s wait, so every attempt would be refused as `paced`
+// until the far reset.
 //
 // Budget = what the server last said remains, minus requests we have in flight
 // (they may not be counted in that number yet). That over-counts a little,
 // which errs on the slow side.
 import type { RateLimitHeaders } from './errors.js';
-import { parseResetEpochMs } from './retry.js';
+import { MAX_RESET_WAIT_MS, parseResetEpochMs } from './retry.js';
 import type { CallPriority } from './transformers/types.js';
 
 export type { RateLimitHeaders } from './errors.js';
@@ -32,7 +40,7 @@ export type RateLimitPhase = 'none' | 'monitoring' | 'grace' | 'enforced';
 export interface RateLimitState {
   limit: number | null;
   remaining: number | null;
-  /** Epoch ms when the current window resets, as the server last said. */
+  /** Epoch ms when the current window resets, as the server last said, at most maxWaitMs after it was said. */
   resetAt: number | null;
   inFlight: number;
   /** The server said (x-ratelimit-will-be-throttled: true) that a request would have been throttled. */
@@ -56,7 +64,7 @@ export interface RateLimiterOptions {
   backgroundReserveFraction?: number;
   /** Slack after the announced reset, for clock granularity. */
   marginMs?: number;
-  /** Never wait longer than this for one reset (a skewed clock must not stall sending for ever). */
+  /** No reset is kept further ahead than this from when it was read (a skewed clock must not stall sending for ever). */
   maxWaitMs?: number;
   /** In the monitoring phase, the longest pause between two requests once the budget is spent. */
   maxSlowdownMs?: number;
@@ -105,7 +113,7 @@ export class RateLimiter {
     this.reserveFraction = opts.reserveFraction ?? 0.05;
     this.backgroundReserveFraction = opts.backgroundReserveFraction ?? 0.5;
     this.marginMs = opts.marginMs ?? 25;
-    this.maxWaitMs = opts.maxWaitMs ?? 60_000;
+    this.maxWaitMs = opts.maxWaitMs ?? MAX_RESET_WAIT_MS;
     this.maxSlowdownMs = opts.maxSlowdownMs ?? 1000;
   }
 
@@ -161,11 +169,12 @@ export class RateLimiter {
     if (h.willBeThrottled !== null) this.advance('grace');
     if (status === 429) this.advance('enforced');
     if (h.limit !== null) this.limit = h.limit;
+    const resetAt = h.resetAt === null ? null : this.capped(h.resetAt);
     if (h.remaining !== null) {
-      if (h.resetAt === null || this.resetAt === null || h.resetAt > this.resetAt) {
+      if (resetAt === null || this.resetAt === null || resetAt > this.resetAt) {
         this.remaining = h.remaining;
-        if (h.resetAt !== null) this.resetAt = h.resetAt;
-      } else if (h.resetAt === this.resetAt) {
+        if (resetAt !== null) this.resetAt = resetAt;
+      } else if (resetAt === this.resetAt) {
         // Same window, answers out of order: the lowest figure is the latest.
         this.remaining = this.remaining === null ? h.remaining : Math.min(this.remaining, h.remaining);
       }
@@ -173,7 +182,7 @@ export class RateLimiter {
     }
     if (h.willBeThrottled !== true) return { throttlingAnnounced: false };
     // This very request would have been refused: nothing is left until the reset.
-    this.noteExhausted(h.resetAt !== null && h.resetAt > this.opts.now() ? h.resetAt : this.opts.now() + DEFAULT_THROTTLE_MS);
+    this.noteExhausted(resetAt !== null && resetAt > this.opts.now() ? resetAt : this.opts.now() + DEFAULT_THROTTLE_MS);
     const first = !this.willBeThrottled;
     this.willBeThrottled = true;
     return { throttlingAnnounced: first };
@@ -183,7 +192,8 @@ export class RateLimiter {
   noteExhausted(untilEpochMs: number): void {
     this.learned = true;
     this.remaining = 0;
-    if (this.resetAt === null || untilEpochMs > this.resetAt) this.resetAt = untilEpochMs;
+    const until = this.capped(untilEpochMs);
+    if (this.resetAt === null || until > this.resetAt) this.resetAt = until;
   }
 
   state(): RateLimitState {
@@ -195,6 +205,12 @@ export class RateLimiter {
       willBeThrottled: this.willBeThrottled,
       phase: this.phase,
     };
+  }
+
+  /** A reset as the pacer keeps it: never further ahead than maxWaitMs from now, when it is read (NaN reads as now). */
+  private capped(epochMs: number): number {
+    const latest = this.opts.now() + this.maxWaitMs;
+    return Number.isNaN(epochMs) ? this.opts.now() : Math.min(epochMs, latest);
   }
 
   private advance(to: RateLimitPhase): void {

@@ -3,7 +3,7 @@
 // one attempt may take under a claim's lease. The jobs call the client
 // with its in-process retry off, so this is the only retry policy a message,
 // a profile fetch or a profile write-back goes through.
-import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../channeltalk/errors.js';
+import { ChannelTalkRejectedError, ChannelTalkUnavailableError, ChannelTalkUnreadableAnswerError } from '../channeltalk/errors.js';
 import { fullJitterMs } from '../channeltalk/retry.js';
 
 const BASE_MS = 500;
@@ -33,20 +33,44 @@ export interface FailureContext {
   random: () => number;
 }
 
-/** Transient and younger than the maximum age: back off (the server's hint winning). Otherwise: fail, with the reason. */
+/**
+ * Transient and younger than the maximum age: back off (the server's hint
+ * winning), never past the maximum age, so the last attempt comes when it is
+ * reached. A hint that lies beyond the maximum age fails now: the work could
+ * not be done in time anyway, and waiting would hold the chat's later
+ * messages behind it. Otherwise: fail, with the reason.
+ */
 export function settleFailure(err: unknown, c: FailureContext): Settlement {
   if (err instanceof ChannelTalkUnavailableError) {
-    const seconds = Math.round(c.ageMs / 1000);
-    if (c.ageMs >= c.maxAgeMs) {
+    const note = `${err.reason}${err.status !== undefined ? ` ${err.status}` : ''}`;
+    const left = c.maxAgeMs - c.ageMs;
+    if (left <= 0) {
+      const seconds = Math.round(c.ageMs / 1000);
       return { fail: c.attempts !== null ? `gave up after ${c.attempts} attempts over ${seconds} s: ${err.reason}` : `gave up after ${seconds} s: ${err.reason}` };
     }
-    const wait = Math.max(err.retryAfterMs ?? 0, backoffMs(c.attempts ?? attemptsFromAge(c.ageMs), c.random));
-    return { retryAt: c.now + wait, note: `${err.reason}${err.status !== undefined ? ` ${err.status}` : ''}` };
+    // Finite and bounded by the error itself (errors.ts); checked again, as a due time must never be Infinity or NaN.
+    const hint = Number.isFinite(err.retryAfterMs) ? (err.retryAfterMs as number) : undefined;
+    if (hint !== undefined && hint > left) {
+      return { fail: `${note}: Channel Talk asked to wait ${duration(hint)}, more than the ${duration(left)} left of the maximum age` };
+    }
+    const wait = Math.min(left, Math.max(hint ?? 0, backoffMs(c.attempts ?? attemptsFromAge(c.ageMs), c.random)));
+    return { retryAt: c.now + wait, note };
   }
+  // Too large or too deep to read: the same request gets the same answer. Its message says which, with the endpoint.
+  if (err instanceof ChannelTalkUnreadableAnswerError) return { fail: err.message };
   if (err instanceof ChannelTalkRejectedError) {
     return { fail: `Channel Talk refused it with ${err.status}${err.code ? ` (${err.code})` : ''}` };
   }
   return { fail: err instanceof Error ? err.message : String(err) };
+}
+
+/** A wait as an operator reads it in a reason: "45 s", "30 min", "5 h", "30 d". */
+function duration(ms: number): string {
+  const s = ms / 1000;
+  if (s < 120) return `${Math.round(s)} s`;
+  if (s < 120 * 60) return `${Math.round(s / 60)} min`;
+  if (s < 48 * 3600) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} d`;
 }
 
 /**

@@ -262,8 +262,9 @@ export class JobRunner {
       }
     }
     if (applied === 'lost') logger.warn('job settled after its lease: another instance took it over, outcome dropped');
-    else if (applied.kind === 'fail') logger.error({ reason: applied.reason, attempts: row.attempts }, 'job failed');
-    else if (applied.kind === 'retry') logger.warn({ reason: applied.reason, retryInMs: applied.at - this.now(), attempts: row.attempts }, 'job will be retried');
+    // A handler that logged the outcome itself (with its ids) is not repeated above debug.
+    else if (applied.kind === 'fail') logger[loggedBy(outcome) ? 'debug' : 'error']({ reason: applied.reason, attempts: row.attempts }, 'job failed');
+    else if (applied.kind === 'retry') logger[loggedBy(outcome) ? 'debug' : 'warn']({ reason: applied.reason, retryInMs: applied.at - this.now(), attempts: row.attempts }, 'job will be retried');
   }
 
   /** Applies the outcome and reports the commit's fate to `writes` (a lost job wrote nothing, so says nothing). */
@@ -329,6 +330,10 @@ export class JobRunner {
       if (this.woken || this.stopping) done();
     });
   }
+}
+
+function loggedBy(outcome: JobOutcome): boolean {
+  return outcome.kind !== 'done' && outcome.logged === true;
 }
 
 function errInfo(err: unknown): { name: string; message: string } {

@@ -23,10 +23,15 @@ export type JobWrite = (trx: Transaction<Database>, final: SettledOutcome) => Pr
  */
 export type JobCommitted = (final: SettledOutcome) => void;
 
+/**
+ * `logged`: the handler logs this outcome itself, as it settled (a retry or
+ * a fail, in `committed`, with its domain's ids), so the runner keeps its own
+ * line for it at debug: one line per failed attempt, not two.
+ */
 export type JobOutcome =
   | { kind: 'done'; write?: JobWrite; committed?: JobCommitted }
-  | { kind: 'retry'; at: number; reason: string; write?: JobWrite; committed?: JobCommitted }
-  | { kind: 'fail'; reason: string; write?: JobWrite; committed?: JobCommitted };
+  | { kind: 'retry'; at: number; reason: string; write?: JobWrite; committed?: JobCommitted; logged?: true }
+  | { kind: 'fail'; reason: string; write?: JobWrite; committed?: JobCommitted; logged?: true };
 
 export type SettledOutcome = { kind: 'done' } | { kind: 'retry'; at: number; reason: string } | { kind: 'fail'; reason: string };
 

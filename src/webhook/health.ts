@@ -4,7 +4,7 @@
 // the webhook, says what is wrong and how to fix it; unblockWebhook lifts a
 // block through the API (PATCH with `blocked: false`, which the OpenAPI
 // document allows); where Channel Talk refuses that, the fix names the desk.
-import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../channeltalk/errors.js';
+import { ChannelTalkRejectedError, ChannelTalkUnavailableError, ChannelTalkUnreadableAnswerError } from '../channeltalk/errors.js';
 import type { CallOptions } from '../channeltalk/transformers/types.js';
 import type { Webhook, WebhookBody, WebhookScope } from '../channeltalk/resources.js';
 import { findOurWebhook, shownUrl } from './setup-plan.js';
@@ -161,6 +161,7 @@ function missing(deps: HealthDeps): { reason: string; fix: string } {
 }
 
 function unreadable(err: unknown): { reason: string; fix: string } {
+  if (err instanceof ChannelTalkUnreadableAnswerError) return { reason: err.message, fix: 'check CHANNELTALK_API_URL (a proxy answering in Channel Talk\'s place?); if it lasts, read the webhook in the desk (Settings > Webhook)' };
   if (err instanceof ChannelTalkRejectedError) {
     return err.status === 401 || err.status === 403
       ? { reason: `Channel Talk refused the credentials (HTTP ${err.status}) when reading the webhooks`, fix: 'check the access key and secret (desk: Settings > API key); `curation doctor` says which' }

@@ -219,12 +219,14 @@ export class WebhookRuntime {
       recovered: r.recovered.length,
       late: r.late,
       skipped: r.skipped.length,
+      dropped: r.dropped,
       pages: r.pages,
       complete: r.complete,
       coveredUntil: r.coveredUntil,
       ms: r.finishedAt - r.startedAt,
     };
     if (r.error !== undefined) logger.warn({ ...line, error: r.error }, 'webhook sweep stopped early; the next one covers the rest');
+    else if (r.dropped > 0) logger.warn({ ...line, pageLimit: SWEEP_PAGE_LIMIT }, 'GET /user-chats answered more chats than the sweep asked for; it read as many as it asked, dropped the rest, and covers nothing new');
     else if (!r.complete) logger.warn(line, `webhook sweep stopped after ${r.pages} pages before reaching the chats already covered; the next one starts again from the newest`);
     else logger.info(line, 'webhook sweep finished');
     if (r.outOfOrder > 0) logger.warn({ channel: r.channel, outOfOrder: r.outOfOrder }, 'GET /user-chats did not list chats newest first by openedAt; the sweep read each page whole');

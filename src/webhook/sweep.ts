@@ -9,6 +9,11 @@
 // A delivery that arrives after the sweep is a duplicate and starts nothing;
 // a sweep after the delivery finds the event and starts nothing.
 //
+// It reads at most `pageLimit` chats of a page, whatever the page holds, so
+// one sweep looks at (and starts runs for) at most pageLimit × maxPages
+// chats; what it leaves unread is counted (`dropped`), and such a sweep
+// covers nothing new.
+//
 // `since` is a paging cursor, not a time. The sweep stops at the first page
 // holding a chat opened before `coveredUntil - overlapMs`. The overlap looks
 // again at the last minutes already covered because the two clocks differ
@@ -30,7 +35,7 @@ export interface SweepDeps {
   /** The project's normalize(), the webhook route's own. */
   normalize(body: unknown): Event;
   now(): number;
-  /** Chats per page: small, so each call is cheap and live sends get turns between them. */
+  /** Chats per page: small, so each call is cheap and live sends get turns between them. No more are read, whatever a page holds. */
   pageLimit: number;
   /** The most pages one sweep reads; a sweep that stops there is incomplete and covers nothing new. */
   maxPages: number;
@@ -68,6 +73,8 @@ export interface SweepResult {
   skipped: Array<{ chatId: string | null; reason: string }>;
   /** Chats whose delivery arrived while the sweep was at them (the intake called them duplicates). */
   late: number;
+  /** Listed chats beyond the page's limit, left unread (Channel Talk sent more than asked). */
+  dropped: number;
   /** Listed chats newer than the one before them: Channel Talk's order was not newest first (logged). */
   outOfOrder: number;
   /** Why the sweep stopped early (Channel Talk unreachable, the store down); ids only. */
@@ -78,7 +85,7 @@ export async function sweepOpenedChats(deps: SweepDeps): Promise<SweepResult> {
   const startedAt = deps.now();
   const floor = startedAt - deps.maxAgeMs;
   const stopAt = deps.coveredUntil === null ? floor : Math.max(floor, deps.coveredUntil - deps.overlapMs);
-  const r: SweepResult = { startedAt, stopAt, coveredUntil: deps.coveredUntil, complete: false, pages: 0, scanned: 0, recovered: [], skipped: [], late: 0, outOfOrder: 0 };
+  const r: SweepResult = { startedAt, stopAt, coveredUntil: deps.coveredUntil, complete: false, pages: 0, scanned: 0, recovered: [], skipped: [], late: 0, dropped: 0, outOfOrder: 0 };
   const opts: CallOptions = { priority: 'background', ...deps.callOptions };
   let since: string | undefined;
   let previous: number | undefined;
@@ -87,10 +94,12 @@ export async function sweepOpenedChats(deps: SweepDeps): Promise<SweepResult> {
       if (r.pages > 0) await deps.pause?.();
       const page = await deps.client.listUserChats({ state: 'opened', sortOrder: 'desc', limit: deps.pageLimit, since }, opts);
       r.pages++;
-      for (let i = 0; i < page.unreadable; i++) r.skipped.push({ chatId: null, reason: 'a listed chat without a usable id' });
+      const { chats, unreadable, dropped } = withinLimit(page, deps.pageLimit);
+      r.dropped += dropped;
+      for (let i = 0; i < unreadable; i++) r.skipped.push({ chatId: null, reason: 'a listed chat without a usable id' });
       const users = new Map(page.users.map((u) => [u.id, u]));
       let reachedStop = false;
-      for (const chat of page.userChats) {
+      for (const chat of chats) {
         const at = chat.openedAt ?? chat.createdAt;
         if (at !== undefined && previous !== undefined && at > previous) r.outOfOrder++;
         if (at !== undefined) previous = at;
@@ -112,8 +121,22 @@ export async function sweepOpenedChats(deps: SweepDeps): Promise<SweepResult> {
     r.error = err instanceof Error ? err.message.slice(0, 300) : 'unknown error';
     r.complete = false;
   }
+  // Chats left unread may be missed deliveries: a sweep that dropped any has not covered its window.
+  if (r.dropped > 0) r.complete = false;
   if (r.complete) r.coveredUntil = startedAt;
   return r;
+}
+
+/**
+ * At most `limit` listed chats of a page, readable ones first in the order
+ * listed, then the unreadable ones counted: Channel Talk may send more than
+ * was asked (a page of 5,000 for 25 once started 1,000 runs in one sweep),
+ * and a sweep's work is bounded by what it asks for (pageLimit × maxPages).
+ */
+function withinLimit(page: UserChatPage, limit: number): { chats: ListedUserChat[]; unreadable: number; dropped: number } {
+  const chats = page.userChats.slice(0, limit);
+  const unreadable = Math.min(page.unreadable, limit - chats.length);
+  return { chats, unreadable, dropped: page.userChats.length - chats.length + page.unreadable - unreadable };
 }
 
 async function consider(deps: SweepDeps, r: SweepResult, chat: ListedUserChat, user: unknown): Promise<void> {

@@ -13,6 +13,7 @@ import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../../src
 import type { CurationSet } from '../../src/curation/index.js';
 import { backoffMs, LEASE_MARGIN_MS, settleFailure } from '../../src/delivery/backoff.js';
 import { mulberry32 } from '../../src/fake-channeltalk/faults.js';
+import { MAX_RETRY_AFTER_MS } from '../../src/channeltalk/retry.js';
 import type { FakeChannelTalk } from '../../src/fake-channeltalk/server.js';
 import { loadPack } from '../curation/helpers.js';
 import { KEY, SECRET, startTestFake } from '../fake-channeltalk/helpers.js';
@@ -509,6 +510,36 @@ void describe('backoff and the one retry rule', () => {
     });
     assert.deepEqual(settleFailure(new ChannelTalkRejectedError({ status: 404, method: 'GET', path: '/users/u' }), young), { fail: 'Channel Talk refused it with 404' });
     assert.deepEqual(settleFailure(new Error('unexpected answer shape'), young), { fail: 'unexpected answer shape' });
+  });
+
+  const limited = (retryAfterMs?: number) => new ChannelTalkUnavailableError({ reason: 'rate_limited', status: 429, method: 'POST', path: '/user-chats/c/messages', retryAfterMs });
+
+  void test('a hint beyond what is left of the maximum age fails now, with a reason that says so', () => {
+    const now = 1_000_000;
+    const ctx = { ageMs: 30 * 60_000, maxAgeMs: 60 * 60_000, attempts: 1, now, random: () => 0.5 };
+    // Retry-After: 999999999, as the client reads it (bounded when parsed, and bounded again here).
+    for (const hint of [MAX_RETRY_AFTER_MS, 999_999_999_000, Number.POSITIVE_INFINITY, 31 * 60_000]) {
+      const s = settleFailure(limited(hint), ctx);
+      assert.ok('fail' in s, `hint ${hint}: ${JSON.stringify(s)}`);
+      assert.match(s.fail, /^rate_limited 429: Channel Talk asked to wait .+, more than the 30 min left of the maximum age$/);
+    }
+    assert.deepEqual(settleFailure(limited(MAX_RETRY_AFTER_MS), ctx), { fail: 'rate_limited 429: Channel Talk asked to wait 30 d, more than the 30 min left of the maximum age' });
+    // Within what is left, the hint is the wait.
+    assert.deepEqual(settleFailure(limited(29 * 60_000), ctx), { retryAt: now + 29 * 60_000, note: 'rate_limited 429' });
+  });
+
+  void test('the wait never runs past the maximum age: the last attempt comes when the age is reached', () => {
+    const now = 1_000_000;
+    // 10 s left; the backoff would be up to 60 s.
+    const s = settleFailure(unavailable(), { ageMs: 3_590_000, maxAgeMs: 3_600_000, attempts: 20, now, random: () => 0.999 });
+    assert.deepEqual(s, { retryAt: now + 10_000, note: 'server_error 503' });
+  });
+
+  void test('a hint that is not a finite number never reaches a due time', () => {
+    for (const hint of [Number.NaN, -5, Number.POSITIVE_INFINITY]) {
+      const s = settleFailure(limited(hint), { ageMs: 0, maxAgeMs: Number.POSITIVE_INFINITY, attempts: 1, now: 1_000, random: () => 0.5 });
+      if ('retryAt' in s) assert.ok(Number.isFinite(s.retryAt) && s.retryAt >= 1_000, `hint ${hint}: retryAt ${s.retryAt}`);
+    }
   });
 
   void test('without a count of attempts, the wait grows with the age', () => {

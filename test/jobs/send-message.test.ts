@@ -50,14 +50,14 @@ function channelTalk(status: number) {
 }
 
 /** The runner with the send handler, its clock in the test's hands (timers never fire by themselves). */
-function sender(store: Store, client: ChannelTalkClient, clock: { now: number }, sendMaxAgeMs = 60_000) {
+function sender(store: Store, client: ChannelTalkClient, clock: { now: number }, sendMaxAgeMs = 60_000, logger: pino.Logger = pino({ level: 'silent' })) {
   const settled: string[] = [];
   const noTimers: Schedule = () => () => {};
   const runner = new JobRunner({
     db: store.db,
     ops: new JobOps(store.db, store.dialect),
     owner: 'test',
-    logger: pino({ level: 'silent' }),
+    logger,
     now: () => clock.now,
     random: () => 0.5,
     schedule: noTimers,
@@ -192,6 +192,43 @@ for (const kind of DB_KINDS) {
       assert.equal(rest.state, 'skipped');
       const attempts = await store.db.selectFrom('attempts').select(['status', 'error_kind']).where('run_id', '=', 'r-old').execute();
       assert.deepEqual(attempts, Array.from({ length: 3 }, () => ({ status: 503, error_kind: 'unavailable' })));
+    });
+
+    test('each failed attempt is one warning (its retry) and the give-up one error, the handler\'s, with the message ids; the runner repeats neither', async () => {
+      const chat = 'one-line';
+      await clearJobs();
+      const dueAt = 2_000_000;
+      await intake(store, item(opened(chat), 'r-one-line', [0], dueAt));
+      const { client } = channelTalk(503);
+      const lines: Array<Record<string, unknown> & { level: number; msg: string }> = [];
+      const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as (typeof lines)[number]) });
+      const clock = { now: dueAt };
+      const { runner, settled } = sender(store, client, clock, 60_000, logger);
+      runner.start();
+      try {
+        await eventually(() => settled.length === 1 || undefined, 10_000, 'the first attempt');
+        clock.now = dueAt + 30_000;
+        runner.wake();
+        await eventually(() => settled.length === 2 || undefined, 10_000, 'the second attempt');
+        clock.now = dueAt + 61_000;
+        runner.wake();
+        await eventually(() => settled.length === 3 || undefined, 10_000, 'the third attempt');
+      } finally {
+        await runner.stop(1_000);
+      }
+      assert.deepEqual(settled, ['sendMessage:retry', 'sendMessage:retry', 'sendMessage:fail']);
+      const warnings = lines.filter((l) => l.level === 40);
+      const errors = lines.filter((l) => l.level >= 50);
+      assert.deepEqual(warnings.map((l) => l.msg), ['message send will be retried', 'message send will be retried'], 'one warning per failed attempt that is retried');
+      assert.deepEqual(errors.map((l) => l.msg), ['message failed'], 'one error when it is given up');
+      for (const l of [...warnings, ...errors]) {
+        assert.equal(l.runId, 'r-one-line');
+        assert.equal(l.chatId, chat);
+        assert.equal(l.status, 503);
+      }
+      // The runner's own account stays available to whoever reads debug.
+      assert.equal(lines.filter((l) => l.level === 20 && l.msg === 'job will be retried').length, 2);
+      assert.equal(lines.filter((l) => l.level === 20 && l.msg === 'job failed').length, 1);
     });
   });
 

@@ -119,7 +119,8 @@ describe('the userEvent job', () => {
     // Attempt 1: the POST gets 503. Attempt 2: the look for an earlier recording gets 500. Attempt 3: finds none, posts.
     assert.equal(calls.length, 2, 'a post on the first and the third attempt');
     assert.equal(eventsFor('ue-user-2').length, 1);
-    assert.equal(lines.filter((l) => l.includes('job will be retried')).length, 2);
+    assert.equal(lines.filter((l) => l.includes('"level":40') && l.includes('user event will be retried')).length, 2, 'one warning per retried attempt, with the run\'s ids');
+    assert.equal(lines.filter((l) => l.includes('"level":40') && l.includes('job will be retried')).length, 0, 'not repeated by the runner');
     assert.doesNotMatch(lines.join(''), /secret-goal-xyz/);
   });
 
@@ -162,6 +163,7 @@ describe('the userEvent job', () => {
     const failed = lines.filter((l) => l.includes('user event not recorded'));
     assert.equal(failed.length, 1);
     assert.match(failed[0]!, /"level":50/);
+    assert.equal(lines.filter((l) => l.includes('"level":50')).length, 1, 'one error, not repeated by the runner');
     assert.doesNotMatch(lines.join(''), /secret-goal-xyz|1834\.25/);
   });
 

@@ -1,19 +1,25 @@
-// The pacing layer: each attempt waits for the rate-limit budget (RateLimiter)
-// before it goes, and every answer's x-ratelimit-* headers feed the budget.
+// The pacing layer: each attempt waits for its rate-limit budget (the
+// RateLimiter that RateBudgets names for the call: live and background calls
+// keep separate state) before it goes, and every answer's x-ratelimit-*
+// headers feed that budget (a live answer the background one too: it yields
+// to live calls; a background answer never holds a live call).
 // The wait counts against the attempt's timeout, so an attempt never takes
 // longer than its caller allowed: a wait that would not fit is not started,
 // and the attempt fails as 'paced' with the time to wait, for the caller to
 // reschedule.
-import { ChannelTalkUnavailableError, isChannelTalkError } from '../errors.js';
-import { PacingTooLongError, readRateLimitHeaders, type RateLimiter } from '../rate-limit.js';
+import { ChannelTalkUnavailableError, isChannelTalkError, type RateLimitHeaders } from '../errors.js';
+import { PacingTooLongError, readRateLimitHeaders } from '../rate-limit.js';
+import type { BudgetKey, RateBudgets } from '../rate-budgets.js';
 import type { ClientLogger } from '../client.js';
 import type { Transformer } from './types.js';
 
 /** How long a 429 without Retry-After or x-ratelimit-reset is assumed to last. */
 const DEFAULT_THROTTLE_MS = 1000;
 
-export function pacingTransformer(limiter: RateLimiter, o: { now: () => number; logger?: ClientLogger | undefined }): Transformer {
+export function pacingTransformer(budgets: RateBudgets, o: { now: () => number; logger?: ClientLogger | undefined }): Transformer {
   return async (prev, req, opts) => {
+    const budget = budgets.keyOf(req, opts);
+    const limiter = budgets.limiter(budget);
     const started = o.now();
     try {
       await limiter.acquire(opts.signal, opts.timeoutMs, opts.priority ?? 'live');
@@ -24,17 +30,16 @@ export function pacingTransformer(limiter: RateLimiter, o: { now: () => number; 
       throw paced;
     }
     const left = Math.max(1, opts.timeoutMs - (o.now() - started));
+    const seen = (status: number | null, h: RateLimitHeaders): void => note(budgets, budget, o, req.method, req.path, status, h);
     try {
       const res = await prev(req, { ...opts, timeoutMs: left });
-      note(limiter, o, req.method, req.path, res.status, readRateLimitHeaders(res.headers));
+      seen(res.status, readRateLimitHeaders(res.headers));
       return res;
     } catch (err) {
-      if (isChannelTalkError(err) && err.rateLimit) {
-        note(limiter, o, req.method, req.path, err instanceof ChannelTalkUnavailableError ? (err.status ?? null) : err.status, err.rateLimit);
-      }
+      if (isChannelTalkError(err) && err.rateLimit) seen(err instanceof ChannelTalkUnavailableError ? (err.status ?? null) : err.status, err.rateLimit);
       if (err instanceof ChannelTalkUnavailableError && err.status === 429 && (err.rateLimit?.remaining ?? null) === null) {
-        // A 429 without a remaining count still means: nothing left for a while.
-        limiter.noteExhausted(o.now() + (err.retryAfterMs ?? DEFAULT_THROTTLE_MS));
+        // A 429 without a remaining count still means: nothing left for a while (capped by the limiter when read).
+        budgets.noteExhausted(budget, o.now() + (err.retryAfterMs ?? DEFAULT_THROTTLE_MS));
       }
       throw err;
     } finally {
@@ -44,14 +49,15 @@ export function pacingTransformer(limiter: RateLimiter, o: { now: () => number; 
 }
 
 function note(
-  limiter: RateLimiter,
+  budgets: RateBudgets,
+  budget: BudgetKey,
   o: { logger?: ClientLogger | undefined },
   method: string,
   path: string,
   status: number | null,
-  headers: ReturnType<typeof readRateLimitHeaders>,
+  headers: RateLimitHeaders,
 ): void {
-  const { throttlingAnnounced } = limiter.observe(headers, status ?? undefined);
+  const { throttlingAnnounced } = budgets.observe(budget, headers, status ?? undefined);
   if (throttlingAnnounced) {
     o.logger?.warn(
       { method, path: path.split('?')[0], status, limit: headers.limit },

@@ -46,7 +46,7 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
         const reason = `curation ${run.curation_id} is no longer loaded`;
         ctx.logger.error({ ...ids, curationId: run.curation_id }, 'run failed: its curation is no longer loaded');
         d.onRunFinished?.('failed');
-        return { kind: 'fail', reason, write: (trx) => failPlanningTx(trx, run.id, reason, null, now, d.delayScale) };
+        return { kind: 'fail', reason, logged: true, write: (trx) => failPlanningTx(trx, run.id, reason, null, now, d.delayScale) };
       }
       const event = run.event_json ? (JSON.parse(run.event_json) as Event) : null;
       let profile: Record<string, unknown> | null = null;
@@ -66,11 +66,16 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
           const settled = settleFailure(err, { ageMs: now - since, maxAgeMs: d.maxAgeMs, attempts: job.attempts, now, random: d.random ?? Math.random });
           if ('retryAt' in settled) {
             const reason = `fetching the user: ${settled.note}`;
-            ctx.logger.warn({ ...ids, reason: settled.note }, 'fetching the profile will be retried');
             return {
               kind: 'retry',
               at: settled.retryAt,
               reason,
+              // Logged once it has committed, as it settled (the job's limits may make it a fail): the runner's line goes to debug.
+              logged: true,
+              committed: (final) => {
+                if (final.kind === 'retry') ctx.logger.warn({ ...ids, reason: settled.note }, 'fetching the profile will be retried');
+                else if (final.kind === 'fail') ctx.logger.error({ ...ids, reason: final.reason }, 'run failed: its profile could not be fetched');
+              },
               write: async (trx, final) => {
                 await failPlanningTx(trx, run.id, final.kind === 'fail' ? final.reason : reason, final.kind === 'retry' ? final.at : null, now, d.delayScale);
                 // The run keeps counting its planning attempts for the console; the job's count is the one that decides.
@@ -78,7 +83,7 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
               },
             };
           }
-          ctx.logger.warn({ ...ids, err: { message: err instanceof Error ? err.message : String(err) } }, 'could not fetch the profile; planning without it');
+          ctx.logger.warn({ ...ids, reason: settled.fail }, 'could not fetch the profile; planning without it');
         }
       }
       // It asks once: planned again, it continues after the ask's messages, and a problem left sends the plain fallback.

@@ -162,11 +162,13 @@ function failed(
       d.onRunFinished?.('failed');
     },
   });
+  // Both outcomes are logged here, with the message's ids: the runner's own line goes to debug.
   if ('retryAt' in settled) {
     return {
       kind: 'retry',
       at: settled.retryAt,
       reason: settled.note,
+      logged: true,
       write: async (trx, final) => {
         // The engine sets no limit of its own for sends, so the retry asked for is the one applied.
         if (final.kind === 'retry') await markRetryTx(trx, m, final.at, settled.note, now, d.delayScale, attempt(status, 'unavailable', unavailable, latencyMs));
@@ -180,5 +182,5 @@ function failed(
     };
   }
   const reason = isChannelTalkError(err) ? settled.fail : `could not be sent: ${settled.fail}`;
-  return { kind: 'fail', reason, ...fail(reason) };
+  return { kind: 'fail', reason, logged: true, ...fail(reason) };
 }

@@ -46,7 +46,7 @@ export function userEventHandler(d: UserEventDeps): JobHandler<JobPayloads['user
       if (!event || !run.user_id || !client) {
         const reason = !event ? 'the stored user event is unreadable' : !client ? 'no configured channel serves this run' : 'the run has no user id';
         ctx.logger.error({ ...ids, reason }, 'user event not recorded');
-        return { kind: 'fail', reason };
+        return { kind: 'fail', reason, logged: true };
       }
       const userId = run.user_id;
       const opts = (): CallOptions => ({ retry: false, priority: 'background', timeoutMs: attemptTimeoutMs(job.leaseEnd, ctx.now(), client.timeoutMs) });
@@ -57,11 +57,17 @@ export function userEventHandler(d: UserEventDeps): JobHandler<JobPayloads['user
         }
         await client.createUserEvent(userId, event, opts());
       } catch (err) {
-        // The runner logs a retry; a fail is logged here too, with the run's ids.
-        return ctx.failure(err, (_trx, final) => {
-          if (final.kind === 'fail') ctx.logger.error({ ...ids, reason: final.reason }, 'user event not recorded');
-          return Promise.resolve();
-        });
+        // Logged here once it has committed, as it settled, with the run's ids: the runner's own line goes to debug.
+        const outcome = ctx.failure(err);
+        if (outcome.kind === 'done') return outcome;
+        return {
+          ...outcome,
+          logged: true,
+          committed: (final) => {
+            if (final.kind === 'fail') ctx.logger.error({ ...ids, reason: final.reason }, 'user event not recorded');
+            else if (final.kind === 'retry') ctx.logger.warn({ ...ids, reason: final.reason }, 'user event will be retried');
+          },
+        };
       }
       ctx.logger.info(ids, 'user event recorded');
       return { kind: 'done' };

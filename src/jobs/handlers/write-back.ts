@@ -36,7 +36,7 @@ export function writeBackHandler(d: WriteBackDeps): JobHandler<JobPayloads['writ
       if (!w.user_id || !w.writeback_json || !client) {
         const reason = !client ? 'no configured channel serves this run' : 'the run has no user id';
         ctx.logger.error(ids, 'profile write-back failed: no user or channel to write to');
-        return { kind: 'fail', reason, write: (trx) => finishWriteBackTx(trx, w.id, { done: false, retryAt: null, reason }) };
+        return { kind: 'fail', reason, logged: true, write: (trx) => finishWriteBackTx(trx, w.id, { done: false, retryAt: null, reason }) };
       }
       const patch = JSON.parse(w.writeback_json) as Record<string, unknown>;
       try {
@@ -45,14 +45,18 @@ export function writeBackHandler(d: WriteBackDeps): JobHandler<JobPayloads['writ
         // Counted from the run's end, with the wait growing with the age: the rule as it reads for write-backs since v1.
         const s = settleFailure(err, { ageMs: ctx.now() - job.createdAt, maxAgeMs: d.maxAgeMs, attempts: null, now: ctx.now(), random: d.random ?? Math.random });
         const outcome: JobOutcome = 'retryAt' in s ? { kind: 'retry', at: s.retryAt, reason: s.note } : { kind: 'fail', reason: s.fail };
-        return { ...outcome, write: async (trx, final) => {
-          if (final.kind === 'fail') {
-            ctx.logger.error({ ...ids, reason: final.reason }, 'profile write-back failed');
-            await finishWriteBackTx(trx, w.id, { done: false, retryAt: null, reason: final.reason });
-          } else {
-            ctx.logger.warn({ ...ids, reason: final.kind === 'retry' ? final.reason : undefined }, 'profile write-back will be retried');
-          }
-        } };
+        // Logged here once it has committed, as it settled, with the run's ids: the runner's own line goes to debug.
+        return {
+          ...outcome,
+          logged: true,
+          write: async (trx, final) => {
+            if (final.kind === 'fail') await finishWriteBackTx(trx, w.id, { done: false, retryAt: null, reason: final.reason });
+          },
+          committed: (final) => {
+            if (final.kind === 'fail') ctx.logger.error({ ...ids, reason: final.reason }, 'profile write-back failed');
+            else if (final.kind === 'retry') ctx.logger.warn({ ...ids, reason: final.reason }, 'profile write-back will be retried');
+          },
+        };
       }
       return {
         kind: 'done',
