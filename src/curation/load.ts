@@ -13,7 +13,7 @@ import type { Curation, CurationSet } from './types.js';
 
 export type LoadResult = { ok: true; set: CurationSet; files: string[] } | { ok: false; errors: CurationLoadError[] };
 
-export async function loadCurations(dir: string): Promise<LoadResult> {
+export async function loadCurations(dir: string, _opts: { budget?: import('./load-budget.js').LoadBudget } = {}): Promise<LoadResult> {
   let names: string[];
   try {
     const info = await stat(dir);

@@ -93,23 +93,43 @@ export function errorAt(source: SourceDoc, path: readonly PathSegment[], message
 /** Zod's issues as plain sentences at their lines. */
 export function schemaErrors(source: SourceDoc, error: z.ZodError): CurationLoadError[] {
   const out: CurationLoadError[] = [];
-  for (const issue of error.issues) {
+  for (const issue of error.issues.flatMap(intendedBranch)) {
     const path = issue.path.filter((p): p is PathSegment => typeof p === 'string' || typeof p === 'number');
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) out.push(errorAt(source, [...path, key], `unknown key '${key}'`));
       continue;
     }
-    const missing = issue.code === 'invalid_type' && 'input' in issue && issue.input === undefined;
-    if (missing) {
+    if (isMissing(issue)) {
       const key = path[path.length - 1];
       out.push(errorAt(source, path.slice(0, -1), `'${String(key)}' is required`));
       continue;
     }
     let message = issue.message;
     if (issue.code === 'invalid_union' && message === 'Invalid input') message = unionMessage(issue.errors);
+    // A map key that its key schema refused: zod says only "Invalid key in record"; the key schema says why.
+    if (issue.code === 'invalid_key') message = issue.issues[0]?.message ?? message;
     out.push(errorAt(source, path, plainSentence(message)));
   }
   return dedupe(out);
+}
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A union none of whose branches fitted: when exactly one branch has the
+ * value's shape (its only problems are deeper inside: a refused key, a wrong
+ * entry), that is what the file meant, and its problems say more than the
+ * union's "a table is {lookup: …} or {bands: …}".
+ */
+function intendedBranch(issue: Issue): Issue[] {
+  if (issue.code !== 'invalid_union') return [issue];
+  const shaped = issue.errors.filter((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0 && i.code !== 'unrecognized_keys' && !isMissing(i)));
+  if (shaped.length !== 1) return [issue];
+  return shaped[0]!.flatMap((i) => intendedBranch({ ...i, path: [...issue.path, ...i.path] }));
+}
+
+function isMissing(i: Issue): boolean {
+  return i.code === 'invalid_type' && 'input' in i && i.input === undefined;
 }
 
 /** A union said only "Invalid input": use what its branches said, when one of them said something specific. */
