@@ -2,7 +2,7 @@
 // The YAML document is kept (not just its JS value) so that any path found
 // wrong later (`compute.bmr`, `messages[3].buttons`) can be traced back to
 // the line an editor shows.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { z } from 'zod';
 import { formatPath, type CurationLoadError, type PathSegment } from './load-errors.js';
 import { checkStructure, MAX_YAML_DEPTH } from './yaml-limits.js';
@@ -48,12 +48,32 @@ interface Located {
   complete: boolean;
 }
 
+/**
+ * Each mapping's pairs by key, built the first time a line inside it is asked
+ * for: a file with thousands of keys and as many problems (or values that each
+ * name a later one) is then located in linear time, not by a scan per question.
+ */
+const pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function pairOf(map: YAMLMap, key: string): Pair | undefined {
+  let index = pairIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const p of map.items) {
+      // The first pair of a key wins, as a scan would find it (duplicates are refused anyway).
+      if (isPair(p) && isScalar(p.key) && !index.has(String(p.key.value))) index.set(String(p.key.value), p);
+    }
+    pairIndex.set(map, index);
+  }
+  return index.get(key);
+}
+
 function locate(source: SourceDoc, path: readonly PathSegment[]): Located {
   let node: unknown = source.doc.contents;
   let line: number | null = lineOf(source, node);
   for (const seg of path) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      const pair = pairOf(node, String(seg));
       if (!pair) return { node: node, line, complete: false };
       line = lineOf(source, pair.key) ?? line;
       node = pair.value;

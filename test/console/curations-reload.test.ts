@@ -96,7 +96,7 @@ describe('a reload of a heavy file keeps the service answering', () => {
     await h?.close();
   });
 
-  test('the event loop is never held for long while a heavy but legal file loads, and /healthz answers throughout', async () => {
+  test('the event loop is never held for long while a heavy but legal file loads, and /healthz answers throughout', async (t) => {
     const heavy = path.join(h.curationsDir, 'z-heavy.yaml');
     await writeFile(heavy, heavyLegalCuration());
     const s = await signIn(h.url);
@@ -129,6 +129,7 @@ describe('a reload of a heavy file keeps the service answering', () => {
     assert.ok(body.curations.some((c) => c.id === 'heavy'));
     const heldMs = delay.max / 1e6;
     const slowest = Math.max(...health);
+    t.diagnostic(`reload ${took.toFixed(0)} ms; event loop held at most ${heldMs.toFixed(0)} ms; ${health.length} /healthz answers, the slowest ${slowest.toFixed(0)} ms`);
     // Generous bounds: the load as one block held the loop for the whole reload (seconds).
     assert.ok(heldMs < 500, `the event loop was held for ${heldMs.toFixed(0)} ms during a ${took.toFixed(0)} ms reload`);
     assert.ok(slowest < 1500, `the slowest of ${health.length} /healthz answers during a ${took.toFixed(0)} ms reload took ${slowest.toFixed(0)} ms`);

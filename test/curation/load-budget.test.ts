@@ -53,7 +53,8 @@ describe('a hostile file is refused by the budget, at a line, quickly', () => {
     assert.equal(r.code, 1);
     const problems = r.err.slice(0, -1);
     assert.equal(problems.length, 1, r.err.join('\n'));
-    assert.match(problems[0]!, new RegExp(`h\\.yaml:${lineOf(text, '- &loop')} messages\\[0\\]: the dry run would cost [\\d,]+ units of work, more than the [\\d,]+ a curation file may use: 21 sample answers × 20 languages × [\\d,]+ units a plan, [\\d,]+ of them for this message`));
+    // The message's mapping starts on the line after its anchor.
+    assert.match(problems[0]!, new RegExp(`h\\.yaml:${lineOf(text, '- &loop') + 1} messages\\[0\\]: the dry run would cost [\\d,]+ units of work, more than the [\\d,]+ a curation file may use: 21 sample answers × 20 languages × [\\d,]+ units a plan, [\\d,]+ of them for this message`));
     assert.match(problems[0]!, /make it cheaper/);
   });
 
@@ -72,6 +73,28 @@ describe('a hostile file is refused by the budget, at a line, quickly', () => {
   });
 });
 
+describe('one step between two pauses is bounded too', () => {
+  test('a message with more templates than one step may compile is refused at the template where it ran out (a lowered step: 100 units)', async () => {
+    const bullets = Array.from({ length: 12 }, (_, i) => `          - "{{ lang }} item ${i}"`);
+    const text = minimalCuration(`messages:\n  - blocks:\n      - bullets:\n${bullets.join('\n')}\n  - text: "{{ lang }} next"\n`, 'step');
+    const dir = await tempDir({ 'h.yaml': text });
+    const r = await loadCurations(dir, { budget: { ...LOAD_BUDGET, stepUnits: 100 } });
+    const errors = r.ok ? [] : r.errors;
+    assert.equal(errors.length, 1, errors.map(formatLoadError).join('\n'));
+    const e = errors[0]!;
+    // 20 units a template: the sixth bullet is the one over 100.
+    assert.deepEqual([e.line, e.path], [lineOf(text, 'item 5"'), 'messages[0].blocks[0].bullets[5]']);
+    assert.match(e.message, /^loading stopped here: this part alone needs more than 100 units of work at once, the most one message or value may use; /);
+  });
+
+  test('the same texts over several messages load: each message is a step of its own', async () => {
+    const messages = Array.from({ length: 12 }, (_, i) => `  - text: "{{ lang }} item ${i}"`);
+    const dir = await tempDir({ 'h.yaml': minimalCuration(`messages:\n${messages.join('\n')}\n`, 'steps') });
+    const r = await loadCurations(dir, { budget: { ...LOAD_BUDGET, stepUnits: 100 } });
+    assert.ok(r.ok, r.ok ? '' : r.errors.map(formatLoadError).join('\n'));
+  });
+});
+
 describe('compute values load in linear work', () => {
   /** How often compiling `n` chained values reads an item of the YAML `compute:` mapping. */
   async function itemReads(n: number): Promise<number> {
@@ -79,7 +102,7 @@ describe('compute values load in linear work', () => {
     assert.ok(parsed.ok);
     const node = parsed.source.doc.get('compute', true);
     assert.ok(isMap(node));
-    const map = node as YAMLMap;
+    const map: YAMLMap = node;
     let reads = 0;
     map.items = new Proxy(map.items, {
       get(target, key, receiver) {
