@@ -7,7 +7,8 @@
 //   the file (the same file costs the same on every machine): compiling its
 //   templates and expressions, and the dry run, whose cost is known before it
 //   starts (it is refused then, not after hours);
-// - a CPU-time ceiling stops what units do not see (a slow function module);
+// - a ceiling on the time the load works (not the time it waits for the event
+//   loop) stops what units do not see (a slow function module);
 // - the loader works in short slices and lets the event loop run between them
 //   (pause()), so /healthz and webhooks are answered during a reload.
 // Each limit, when reached, is an error at the line where it was reached.
@@ -16,7 +17,7 @@ import type { PathSegment } from './load-errors.js';
 export interface LoadBudget {
   /** Work units one file may cost (see UNIT_COSTS). */
   units: number;
-  /** CPU time one file's load may take, in ms: the backstop for work units do not count. */
+  /** Time one file's load may work, in ms (its slices, not its waits for the event loop): the backstop for work units do not count. */
   ms: number;
   /** The longest the loader works before it lets the event loop run, in ms. */
   sliceMs: number;
@@ -32,7 +33,7 @@ export interface LoadBudget {
  * reaches it. 20,000 units for one step is 1,000 templates in one message
  * (every text, bullet, title and URL, in every language): about 150 ms.
  */
-export const LOAD_BUDGET: LoadBudget = { units: 500_000, ms: 20_000, sliceMs: 20, stepUnits: 20_000 };
+export const LOAD_BUDGET: Readonly<LoadBudget> = { units: 500_000, ms: 20_000, sliceMs: 20, stepUnits: 20_000 };
 
 /** What each step of a load costs, in units (about as much work as rendering one template node). */
 export const UNIT_COSTS = {
@@ -70,7 +71,7 @@ export class LoadMeter {
   private worked = 0;
   private sliceStart = performance.now();
 
-  constructor(readonly budget: LoadBudget = LOAD_BUDGET) {}
+  constructor(readonly budget: Readonly<LoadBudget> = LOAD_BUDGET) {}
 
   get units(): number {
     return this.used;

@@ -20,7 +20,7 @@ export type LoadResult = { ok: true; set: CurationSet; files: string[] } | { ok:
 
 export interface LoadOptions {
   /** Each file's budget; LOAD_BUDGET unless a test lowers it. */
-  budget?: LoadBudget;
+  budget?: Readonly<LoadBudget>;
 }
 
 export async function loadCurations(dir: string, opts: LoadOptions = {}): Promise<LoadResult> {
@@ -72,7 +72,7 @@ type FileResult = ({ ok: true; curation: Curation } | { ok: false; errors: Curat
  */
 export const MAX_CURATION_FILE_BYTES = 256 * 1024;
 
-export async function loadFile(file: string, budget: LoadBudget = LOAD_BUDGET): Promise<FileResult> {
+export async function loadFile(file: string, budget: Readonly<LoadBudget> = LOAD_BUDGET): Promise<FileResult> {
   const meter = new LoadMeter(budget);
   const read = await readBounded(file, MAX_CURATION_FILE_BYTES);
   if (read === null) return { ok: false, id: null, errors: [{ file, line: null, path: '', message: 'cannot be read' }] };
