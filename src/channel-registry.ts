@@ -18,6 +18,8 @@ export type ReloadResult = { ok: true; ids: string[] } | { ok: false; errors: st
 export class ChannelRegistry {
   /** Each channel's webhook tokens, hashed once: a channel's config never changes while it lives (a reload swaps only curations). */
   private readonly tokens: ReadonlyArray<{ channel: LiveChannel; accepted: AcceptedTokens }>;
+  /** The reload in progress, if any: reloads run one after another (see reload()). */
+  private reloads: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly channels: LiveChannel[],
@@ -74,8 +76,20 @@ export class ChannelRegistry {
     return { curations: list, byId: (id) => seen.get(id) };
   }
 
-  /** Re-reads every curation folder; a broken file leaves every channel on its old set. */
-  async reload(): Promise<ReloadResult> {
+  /**
+   * Re-reads every curation folder; a broken file leaves every channel on its
+   * old set. A load takes turns with the event loop and can take seconds, so
+   * reloads run one after another: a reload that read the files before an
+   * edit never finishes after one that read them after it, putting the old
+   * version back.
+   */
+  reload(): Promise<ReloadResult> {
+    const run = this.reloads.then(() => this.reloadNow());
+    this.reloads = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadNow(): Promise<ReloadResult> {
     const sets = await loadSets(this.channels.map((c) => c.config));
     if (!sets.ok) {
       this.logger.warn({ errors: sets.errors.length }, 'curation reload refused; the previous curations stay live');

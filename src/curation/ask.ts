@@ -22,10 +22,10 @@ export interface CompiledAsk {
   fields: string[];
 }
 
-export function compileAsk(spec: AskFile, path: PathSegment[], ctx: MessageContext): CompiledAsk | null {
+export async function compileAsk(spec: AskFile, path: PathSegment[], ctx: MessageContext): Promise<CompiledAsk | null> {
   const errors = ctx.errors.length;
   const waitMs = spec.wait === undefined ? null : waitOf(spec.wait, [...path, 'wait'], ctx);
-  const messages = compileMessages(spec.messages, [...path, 'messages'], ctx);
+  const messages = await compileMessages(spec.messages, [...path, 'messages'], ctx);
   if (!spec.messages.some((m) => m.form !== undefined)) {
     ctx.errors.push(new CurationFileError([...path, 'messages'], 'an ask needs a form: give one of its messages form: {inputs: [...]} with the answers to ask for'));
   }

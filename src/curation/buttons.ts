@@ -6,12 +6,12 @@ import { COLOR_VARIANTS, HttpUrlSchema, type ActionType, type Button, type Color
 import type { Localized } from './internals.js';
 import { CurationFileError, type PathSegment } from './load-errors.js';
 import { checkStaticUrl, localized, type MessageContext } from './message-context.js';
-import { Localized as LocalizedFile, Scalar } from './schema-parts.js';
+import { Localized as LocalizedFile, SafeKey, Scalar } from './schema-parts.js';
 import { SequenceFailure } from './sequence-failure.js';
 import type { RenderContext } from './blocks/types.js';
 
 const Args = z
-  .record(z.string().min(1), z.record(z.string(), Scalar))
+  .record(SafeKey.min(1), z.record(SafeKey, Scalar))
   .meta({ description: 'Named arguments, each an object of values (Channel Talk: an object per argument), sent as written.' });
 
 export const ButtonFileSchema = z.strictObject({

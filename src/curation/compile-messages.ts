@@ -11,8 +11,11 @@ import { BLOCK_TYPES, compileAttachments, compileBlock } from './blocks/registry
 import { compileButton, type CompiledButton } from './buttons.js';
 import type { CompiledBlock, CompiledMessage } from './internals.js';
 import type { DelayFile, MessageSpecFile } from './schema.js';
+import { UNIT_COSTS } from './load-budget.js';
 
 export type { MessageContext } from './message-context.js';
+
+export const EXPRESSION_HINT = `each expression costs ${UNIT_COSTS.expression} units to compile; use fewer values or messages, or split the curation`;
 
 export function compileDelay(d: DelayFile, path: PathSegment[]): DelaySpec {
   const ms = (text: string, at: PathSegment[]): number => {
@@ -28,36 +31,44 @@ export function compileDelay(d: DelayFile, path: PathSegment[]): DelaySpec {
   return spec;
 }
 
-export function compileMessages(specs: readonly MessageSpecFile[], base: PathSegment[], ctx: MessageContext): CompiledMessage[] {
+/** One message at a time, letting the event loop run between them (load-budget.ts). */
+export async function compileMessages(specs: readonly MessageSpecFile[], base: PathSegment[], ctx: MessageContext): Promise<CompiledMessage[]> {
   const out: CompiledMessage[] = [];
-  specs.forEach((m, i) => {
+  for (const [i, m] of specs.entries()) {
     const path = [...base, i];
-    if (m.text === undefined && m.blocks === undefined && m.files === undefined && m.webPage === undefined && m.form === undefined) {
-      ctx.errors.push(new CurationFileError(path, "a message needs 'text', 'blocks', 'files', 'webPage' or 'form'"));
-      return;
-    }
-    const blocks: CompiledBlock[] = [];
-    if (m.text !== undefined) {
-      const text = BLOCK_TYPES.text.compile({ text: m.text }, path, ctx);
-      if (text) blocks.push(text);
-    }
-    m.blocks?.forEach((b, j) => {
-      const block = compileBlock(b, [...path, 'blocks', j], ctx);
-      if (block) blocks.push(block);
-    });
-    const attachments = compileAttachments(m, path, ctx) ?? [];
-    const buttons: CompiledButton[] = [];
-    m.buttons?.forEach((b, j) => {
-      const button = compileButton(b, [...path, 'buttons', j], ctx);
-      if (button) buttons.push(button);
-    });
-    const options = compileOptions(m.options ?? [], [...path, 'options'], ctx);
-    const given = m.delay;
-    const delay = given === undefined ? ctx.defaultDelay : collect(ctx, () => compileDelay(given, [...path, 'delay']));
-    const when = m.when === undefined ? null : compileWhen(m.when, [...path, 'when'], ctx);
-    if (delay) out.push({ path, when, delay, blocks, attachments, buttons, options });
-  });
+    await ctx.meter.pause(path);
+    const message = compileMessage(m, path, ctx);
+    if (message) out.push(message);
+  }
   return out;
+}
+
+function compileMessage(m: MessageSpecFile, path: PathSegment[], ctx: MessageContext): CompiledMessage | null {
+  const costBefore = ctx.cost.units;
+  if (m.text === undefined && m.blocks === undefined && m.files === undefined && m.webPage === undefined && m.form === undefined) {
+    ctx.errors.push(new CurationFileError(path, "a message needs 'text', 'blocks', 'files', 'webPage' or 'form'"));
+    return null;
+  }
+  const blocks: CompiledBlock[] = [];
+  if (m.text !== undefined) {
+    const text = BLOCK_TYPES.text.compile({ text: m.text }, path, ctx);
+    if (text) blocks.push(text);
+  }
+  m.blocks?.forEach((b, j) => {
+    const block = compileBlock(b, [...path, 'blocks', j], ctx);
+    if (block) blocks.push(block);
+  });
+  const attachments = compileAttachments(m, path, ctx) ?? [];
+  const buttons: CompiledButton[] = [];
+  m.buttons?.forEach((b, j) => {
+    const button = compileButton(b, [...path, 'buttons', j], ctx);
+    if (button) buttons.push(button);
+  });
+  const options = compileOptions(m.options ?? [], [...path, 'options'], ctx);
+  const given = m.delay;
+  const delay = given === undefined ? ctx.defaultDelay : collect(ctx, () => compileDelay(given, [...path, 'delay']));
+  const when = m.when === undefined ? null : compileWhen(m.when, [...path, 'when'], ctx);
+  return delay ? { path, when, delay, blocks, attachments, buttons, options, cost: ctx.cost.units - costBefore } : null;
 }
 
 function compileWhen(source: string, path: PathSegment[], ctx: MessageContext): CompiledMessage['when'] {
@@ -65,6 +76,9 @@ function compileWhen(source: string, path: PathSegment[], ctx: MessageContext): 
     ctx.errors.push(new CurationFileError(path, "fallback messages cannot have 'when': there are no values to test"));
     return null;
   }
+  ctx.meter.charge(UNIT_COSTS.expression, path, EXPRESSION_HINT);
+  // Tested once per language for each sample answer of the dry run.
+  ctx.cost.units += UNIT_COSTS.value * ctx.languages.length;
   try {
     return compileExpression(source, ctx.expressions);
   } catch (err) {

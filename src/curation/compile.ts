@@ -8,7 +8,7 @@ import { importFunctionModule, type CurationFunction } from './functions.js';
 import { compileTable, type Table } from './tables.js';
 import { buildOptionMatcher } from './options.js';
 import { parseDuration } from './durations.js';
-import { compileDelay, compileMessages, isHttpUrl, type MessageContext } from './compile-messages.js';
+import { compileDelay, compileMessages, EXPRESSION_HINT, isHttpUrl, type MessageContext } from './compile-messages.js';
 import { CurationFileError, type PathSegment } from './load-errors.js';
 import { attach, type CompiledCuration, type CompiledValue } from './internals.js';
 import type { CompiledField } from './profile.js';
@@ -20,10 +20,20 @@ import { isBareLookup } from './url-values.js';
 import { attachWarnings } from './warnings.js';
 import { compileUserEvent } from './user-event.js';
 import { compileAsk } from './ask.js';
+import { LoadMeter, UNIT_COSTS } from './load-budget.js';
+import type { CompiledTemplate } from './templates.js';
 
 const DEFAULT_DELAY = { kind: 'fixed' as const, ms: 2000 };
 
-export async function compileCuration(source: SourceDoc, file: CurationFile): Promise<{ ok: true; curation: Curation } | { ok: false; errors: CurationFileError[] }> {
+/**
+ * Throws LoadBudgetError when the file costs more than `meter` allows; lets
+ * the event loop run between values and between messages.
+ */
+export async function compileCuration(
+  source: SourceDoc,
+  file: CurationFile,
+  meter = new LoadMeter(),
+): Promise<{ ok: true; curation: Curation } | { ok: false; errors: CurationFileError[] }> {
   const errors: CurationFileError[] = [];
   const warnings: CurationFileError[] = [];
   const attempt = <T>(fn: () => T): T | null => {
@@ -113,18 +123,22 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
   // Values, in file order; each may use only what is above it.
   const computeEntries = Object.entries(file.compute ?? {});
   const valueNames = computeEntries.map(([n]) => n);
+  // Each value's place, found once: "computed later (line N)" looks a name up here, never the whole list per value.
+  const valueIndex = new Map(valueNames.map((n, i) => [n, i]));
   const available = new Set<string>(['now', 'lang', ...fields.map((f) => f.name), ...Object.keys(settings)]);
   const optionKeys = new Map(fields.filter((f) => f.type === 'option' && f.required).map((f) => [f.name, optionKeysOf(f)]));
   const values: CompiledValue[] = [];
-  computeEntries.forEach(([name, expr], i) => {
+  for (const [i, [name, expr]] of computeEntries.entries()) {
     const path: PathSegment[] = ['compute', name];
+    await meter.pause(path);
     const claimed = claim(name, path);
-    const later = new Map<string, number | null>(valueNames.slice(i + 1).map((n) => [n, lineAt(source, ['compute', n])]));
+    const later = { has: (n: string) => (valueIndex.get(n) ?? -1) > i, get: (n: string) => lineAt(source, ['compute', n]) };
     const ctx: ExpressionContext = { names: available, later, self: name, tables, functions, optionKeys };
     let evaluate: Evaluator | null = null;
     if (typeof expr === 'string' && expr.trim() === '') {
       errors.push(new CurationFileError(path, 'is empty: write an expression, e.g. weight * 0.03'));
     } else if (typeof expr === 'string') {
+      meter.charge(UNIT_COSTS.expression, path, EXPRESSION_HINT);
       try {
         evaluate = compileExpression(expr, ctx);
       } catch (err) {
@@ -136,7 +150,7 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
     }
     available.add(name);
     if (claimed && evaluate) values.push({ name, evaluate });
-  });
+  }
 
   // Messages
   const fieldNames = fields.map((f) => f.name);
@@ -144,7 +158,7 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
   const fallbackNames = new Set<string>([...fieldNames, ...Object.keys(settings), 'lang', 'now']);
   const pacing = file.pacing;
   const defaultDelay = pacing ? (attempt(() => compileDelay(pacing.delay, ['pacing', 'delay'])) ?? DEFAULT_DELAY) : DEFAULT_DELAY;
-  const whenCtx: ExpressionContext = { names: available, later: new Map(), self: null, tables, functions, optionKeys };
+  const whenCtx: ExpressionContext = { names: available, later: new Map<string, number | null>(), self: null, tables, functions, optionKeys };
   // Names the file fixes whatever the answers (an option's value is one of its keys): they may start a URL.
   const fixedNames = new Set<string>([
     'lang',
@@ -154,6 +168,7 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
   ]);
   // How long each list a loop may go over can be.
   const loopBounds = new Map(fields.filter((f) => f.type === 'list').map((f) => [f.name, optionKeysOf(f).length]));
+  const templates = new Map<string, CompiledTemplate>();
   const mctx = (names: Set<string>, expressions: ExpressionContext | null): MessageContext => ({
     languages,
     names,
@@ -165,11 +180,14 @@ export async function compileCuration(source: SourceDoc, file: CurationFile): Pr
     fixedNames,
     loopBounds,
     fields: new Map(fields.map((f) => [f.name, publicField(f)])),
+    meter,
+    templates,
+    cost: { units: 0 },
   });
-  const messages = compileMessages(file.messages, ['messages'], mctx(messageNames, whenCtx));
-  const fallback = file.fallback ? compileMessages(file.fallback.messages, ['fallback', 'messages'], mctx(fallbackNames, null)) : [];
-  const ask = file.fallback?.ask ? compileAsk(file.fallback.ask, ['fallback', 'ask'], mctx(fallbackNames, null)) : null;
-  const consentFallback = file.consentFallback ? compileMessages(file.consentFallback.messages, ['consentFallback', 'messages'], mctx(fallbackNames, null)) : null;
+  const messages = await compileMessages(file.messages, ['messages'], mctx(messageNames, whenCtx));
+  const fallback = file.fallback ? await compileMessages(file.fallback.messages, ['fallback', 'messages'], mctx(fallbackNames, null)) : [];
+  const ask = file.fallback?.ask ? await compileAsk(file.fallback.ask, ['fallback', 'ask'], mctx(fallbackNames, null)) : null;
+  const consentFallback = file.consentFallback ? await compileMessages(file.consentFallback.messages, ['consentFallback', 'messages'], mctx(fallbackNames, null)) : null;
   if (file.consentFallback && !fields.some((f) => f.consent)) {
     errors.push(new CurationFileError(['consentFallback'], 'no field is marked consent: true, so this is never sent'));
   }

@@ -24,7 +24,7 @@ export interface ExpressionContext {
   /** Names usable as values: fields, settings, earlier values, `now`, `lang`. */
   names: Set<string>;
   /** Values defined after this expression, with their line, for a helpful error. */
-  later: Map<string, number | null>;
+  later: Pick<ReadonlyMap<string, number | null>, 'has' | 'get'>;
   /** The value being defined, to report self-reference. */
   self: string | null;
   tables: Map<string, Table>;

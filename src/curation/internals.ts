@@ -30,6 +30,8 @@ export interface CompiledMessage {
   buttons: CompiledButton[];
   /** The message's `options` (silent, private, …), as written; empty for none. */
   options: MessageOption[];
+  /** What rendering it in every language costs the dry run, in load-budget units. */
+  cost: number;
 }
 
 export interface CompiledValue {

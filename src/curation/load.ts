@@ -2,6 +2,10 @@
 // validated and compiled; if any of them has any problem, the caller gets the
 // complete list of problems and no curations at all, so the service never runs
 // with half of a shop's rules.
+//
+// Each file has a budget of work (load-budget.ts), and the load works in short
+// slices with the event loop running between them, so that a console reload
+// of a heavy file leaves the service answering.
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CurationFileSchema } from './schema.js';
@@ -10,10 +14,16 @@ import { smokeCheck } from './smoke.js';
 import { errorAt, lineAt, parseYaml, schemaErrors, type SourceDoc } from './yaml-errors.js';
 import type { CurationFileError, CurationLoadError } from './load-errors.js';
 import type { Curation, CurationSet } from './types.js';
+import { LOAD_BUDGET, LoadBudgetError, LoadMeter, type LoadBudget } from './load-budget.js';
 
 export type LoadResult = { ok: true; set: CurationSet; files: string[] } | { ok: false; errors: CurationLoadError[] };
 
-export async function loadCurations(dir: string): Promise<LoadResult> {
+export interface LoadOptions {
+  /** Each file's budget; LOAD_BUDGET unless a test lowers it. */
+  budget?: Readonly<LoadBudget>;
+}
+
+export async function loadCurations(dir: string, opts: LoadOptions = {}): Promise<LoadResult> {
   let names: string[];
   try {
     const info = await stat(dir);
@@ -31,7 +41,7 @@ export async function loadCurations(dir: string): Promise<LoadResult> {
   for (const name of names) {
     const file = path.join(dir, name);
     files.push(file);
-    const loaded = await loadFile(file);
+    const loaded = await loadFile(file, opts.budget ?? LOAD_BUDGET);
     if (loaded.id !== null) {
       const prior = ids.get(loaded.id.value);
       if (prior !== undefined) {
@@ -62,16 +72,20 @@ type FileResult = ({ ok: true; curation: Curation } | { ok: false; errors: Curat
  */
 export const MAX_CURATION_FILE_BYTES = 256 * 1024;
 
-export async function loadFile(file: string): Promise<FileResult> {
+export async function loadFile(file: string, budget: Readonly<LoadBudget> = LOAD_BUDGET): Promise<FileResult> {
+  const meter = new LoadMeter(budget);
   const read = await readBounded(file, MAX_CURATION_FILE_BYTES);
   if (read === null) return { ok: false, id: null, errors: [{ file, line: null, path: '', message: 'cannot be read' }] };
   if (read === 'too large') {
     const message = `is larger than ${MAX_CURATION_FILE_BYTES / 1024} KB, the most a curation file may be: split it into several curations, or move a large table into a function module`;
     return { ok: false, id: null, errors: [{ file, line: 1, path: '', message }] };
   }
+  // Parsing, reading the values and the schema check are each one slice, bounded by the size caps (yaml-limits.ts).
+  await meter.pause([]);
   const parsed = parseYaml(file, read.text);
   if (!parsed.ok) return { ...parsed, id: null };
   const source = parsed.source;
+  await meter.pause([]);
   let data: unknown;
   try {
     // parseYaml has bounded what aliases expand to; the library's own count refuses a harmless anchor used 101 times.
@@ -84,13 +98,20 @@ export async function loadFile(file: string): Promise<FileResult> {
   }
   const rawId = (data as { id?: unknown }).id;
   const id = typeof rawId === 'string' ? { value: rawId, line: lineAt(source, ['id']) } : null;
+  await meter.pause([]);
   const checked = CurationFileSchema.safeParse(data, { reportInput: true });
   if (!checked.success) return { ok: false, id, errors: schemaErrors(source, checked.error) };
-  const compiled = await compileCuration(source, checked.data);
-  if (!compiled.ok) return { ok: false, id, errors: located(source, compiled.errors) };
-  const dry = smokeCheck(compiled.curation);
-  if (dry.length > 0) return { ok: false, id, errors: located(source, dry) };
-  return { ok: true, id, curation: compiled.curation };
+  try {
+    const compiled = await compileCuration(source, checked.data, meter);
+    if (!compiled.ok) return { ok: false, id, errors: located(source, compiled.errors) };
+    const dry = await smokeCheck(compiled.curation, meter, checked.data.functions === undefined ? ['messages'] : ['functions']);
+    if (dry.length > 0) return { ok: false, id, errors: located(source, dry) };
+    return { ok: true, id, curation: compiled.curation };
+  } catch (err) {
+    // Only the budget error: the problems found before it are left out, the file is refused anyway.
+    if (!(err instanceof LoadBudgetError)) throw err;
+    return { ok: false, id, errors: [errorAt(source, err.path, err.message)] };
+  }
 }
 
 function located(source: SourceDoc, errs: CurationFileError[]): CurationLoadError[] {

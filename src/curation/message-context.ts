@@ -4,8 +4,9 @@
 // the message part entries (blocks/).
 import { checkTextMarkup } from '../channeltalk/markup.js';
 import type { ExpressionContext } from './expressions.js';
-import { compileTemplate, TemplateError, type TemplateKind } from './templates.js';
-import { loopProblems } from './template-loops.js';
+import { compileTemplate, TemplateError, type CompiledTemplate, type TemplateKind } from './templates.js';
+import { loopProblems, renderNodes } from './template-loops.js';
+import { UNIT_COSTS, type LoadMeter } from './load-budget.js';
 import type { DelaySpec } from './delays.js';
 import { CurationFileError, didYouMean, type PathSegment } from './load-errors.js';
 import type { Localized } from './internals.js';
@@ -34,7 +35,15 @@ export interface MessageContext {
   loopBounds: ReadonlyMap<string, number>;
   /** The profile contract by field name: what a form input may ask for. */
   fields: ReadonlyMap<string, FieldSpec>;
+  /** The file's load budget: each template compiled is charged to it. */
+  meter: LoadMeter;
+  /** The file's templates by kind and text: a text repeated (by an alias, say) is parsed once. */
+  templates: Map<string, CompiledTemplate>;
+  /** What rendering every template compiled with this context, in every language, costs the dry run (load-budget.ts). */
+  cost: { units: number };
 }
+
+const COMPILE_HINT = `each text costs ${UNIT_COSTS.template} units to compile in each language it is written in (the same text again: ${UNIT_COSTS.templateAgain}); use fewer messages or languages, or split the curation`;
 
 /** Runs one compilation step, keeping its CurationFileError as a problem of the file. */
 export function collect<T>(ctx: { errors: CurationFileError[] }, fn: () => T): T | null {
@@ -55,6 +64,7 @@ export function localized(value: LocalizedFile, path: PathSegment[], kind: Templ
     const tpl = template(value, path, kind, ctx);
     if (!tpl) return null;
     for (const lang of ctx.languages) out.set(lang, tpl);
+    ctx.cost.units += renderUnits(tpl, ctx) * ctx.languages.length;
     return out;
   }
   let ok = true;
@@ -72,21 +82,31 @@ export function localized(value: LocalizedFile, path: PathSegment[], kind: Templ
       continue;
     }
     const tpl = template(text, [...path, lang], kind, ctx);
-    if (tpl) out.set(lang, tpl);
-    else ok = false;
+    if (tpl) {
+      out.set(lang, tpl);
+      ctx.cost.units += renderUnits(tpl, ctx);
+    } else ok = false;
   }
   return ok ? out : null;
 }
 
+/** What one render of `tpl` costs the dry run: each node once per time the loops around it repeat. */
+function renderUnits(tpl: CompiledTemplate, ctx: MessageContext): number {
+  return Math.max(1, renderNodes(tpl.nodes, tpl.loops, ctx.loopBounds)) * UNIT_COSTS.node;
+}
+
 function template(source: string, path: PathSegment[], kind: TemplateKind, ctx: MessageContext) {
-  let tpl;
+  const key = `${kind}\n${source}`;
+  let tpl = ctx.templates.get(key);
+  ctx.meter.charge(tpl ? UNIT_COSTS.templateAgain : UNIT_COSTS.template, path, COMPILE_HINT);
   try {
-    tpl = compileTemplate(source, kind);
+    tpl ??= compileTemplate(source, kind);
   } catch (err) {
     if (!(err instanceof TemplateError)) throw err;
     ctx.errors.push(new CurationFileError(path, err.message, (err.line ?? 1) - 1));
     return null;
   }
+  ctx.templates.set(key, tpl);
   let ok = true;
   for (const { name, line } of tpl.names) {
     if (ctx.names.has(name)) continue;

@@ -24,7 +24,8 @@ export function resolveFields(fields: readonly CompiledField[], raw: Record<stri
   const values: ResolvedFields = {};
   const problems: FieldProblem[] = [];
   for (const f of fields) {
-    const got = raw === null ? MISSING : coerce(f, raw[f.key]);
+    // Own keys only: a profile without `toString` has no answer for it, not Object.prototype's function.
+    const got = raw === null ? MISSING : coerce(f, Object.hasOwn(raw, f.key) ? raw[f.key] : undefined);
     if (got.ok) {
       values[f.name] = got.value;
       if (f.consent && got.value !== true) problems.push(problemFor(f, 'no_consent'));

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { MESSAGE_OPTIONS } from '../channeltalk/wire.js';
 import { ATTACHMENT_FILE_KEYS, BlockFileSchema } from './blocks/registry.js';
 import { ButtonFileSchema } from './buttons.js';
-import { Duration, IDENTIFIER, Identifier, LangCode, Localized, Scalar } from './schema-parts.js';
+import { Duration, IDENTIFIER, Identifier, LangCode, Localized, refuseReserved, SafeKey, Scalar } from './schema-parts.js';
 import { TriggerFileSchema } from './triggers/registry.js';
 import { UserEventFileSchema } from './user-event.js';
 
@@ -43,7 +43,7 @@ const MessageList = z.array(Message).min(1);
 
 const Field = z.strictObject({
   type: z.enum(['number', 'text', 'option', 'list', 'boolean']),
-  key: z.string().min(1).optional().meta({ description: 'Profile key in Channel Talk, when it differs from the field name.' }),
+  key: SafeKey.min(1).optional().meta({ description: 'Profile key in Channel Talk, when it differs from the field name.' }),
   label: z.string().optional(),
   unit: z.string().optional(),
   min: z.number().optional(),
@@ -67,7 +67,7 @@ const Band = z.strictObject({
 const Table = z.union(
   [
     z.strictObject({
-      lookup: z.record(z.string(), z.union([Scalar, z.record(z.string(), Scalar)], { error: 'each entry is a value, or a row of values (key: value)' })),
+      lookup: z.record(SafeKey, z.union([Scalar, z.record(SafeKey, Scalar)], { error: 'each entry is a value, or a row of values (key: value)' })),
       otherwise: Scalar.optional(),
       description: z.string().optional(),
     }),
@@ -125,7 +125,7 @@ export const CurationFileSchema = z
     fallback: FallbackSpec.optional().meta({ description: 'Sent instead when a required answer is missing or odd.' }),
     consentFallback: ConsentFallbackSpec.optional().meta({ description: 'Sent instead when consent is not given; without it the run is skipped.' }),
     writeBack: z
-      .record(Identifier, z.string().trim().min(1).max(100))
+      .record(Identifier, refuseReserved(z.string().trim().min(1).max(100)))
       .optional()
       .meta({ description: 'After the sequence completes, write these computed values to the customer\'s Channel Talk profile: value name → profile key (e.g. bmr: dietBmr), so managers see them in the desk.' }),
     userEvent: UserEventFileSchema.optional(),

@@ -57,28 +57,60 @@ function describeCollection(c: ForTag['collection']): LoopFact['collection'] {
   return { kind: 'other' };
 }
 
+/** How many template nodes sit outside every loop (`top`), and directly inside each loop (`bodies`, in loopFacts' order). */
+export interface NodeCounts {
+  top: number;
+  bodies: number[];
+}
+
+export function nodeCounts(templates: readonly Template[]): NodeCounts {
+  const counts: NodeCounts = { top: 0, bodies: [] };
+  eachTemplate(templates, (t, loop) => {
+    if (loop === null) counts.top++;
+    else counts.bodies[loop] = (counts.bodies[loop] ?? 0) + 1;
+    if (!(t instanceof ForTag) && !(t instanceof TablerowTag)) return null;
+    counts.bodies.push(0);
+    return counts.bodies.length - 1;
+  });
+  return counts;
+}
+
 /**
  * `bounds`: the longest each loopable name can be (a list field: its number of
  * options). Problems come with the line inside the template.
  */
 export function loopProblems(loops: readonly LoopFact[], bounds: ReadonlyMap<string, number>): Array<{ line: number; message: string }> {
+  return loopTotals(loops, bounds).problems;
+}
+
+/**
+ * Nodes a render of the template visits at most: each node once per time the
+ * loops around it repeat (the load budget's measure of a render).
+ */
+export function renderNodes(nodes: NodeCounts, loops: readonly LoopFact[], bounds: ReadonlyMap<string, number>): number {
+  const { totals } = loopTotals(loops, bounds);
+  return nodes.bodies.reduce((sum, n, i) => sum + n * (totals[i] ?? 1), nodes.top);
+}
+
+/** How often each loop's body runs in all, and the loops the rule refuses. */
+function loopTotals(loops: readonly LoopFact[], bounds: ReadonlyMap<string, number>): { totals: number[]; problems: Array<{ line: number; message: string }> } {
   const problems: Array<{ line: number; message: string }> = [];
-  // How often each loop's body runs in all; a refused loop counts once, so one mistake is reported once.
-  const total: number[] = [];
+  // A refused loop counts once, so one mistake is reported once.
+  const totals: number[] = [];
   for (const loop of loops) {
     const own = ownRepeats(loop, bounds);
-    const outer = loop.parent === null ? 1 : (total[loop.parent] ?? 1);
+    const outer = loop.parent === null ? 1 : (totals[loop.parent] ?? 1);
     if (typeof own === 'string') {
       problems.push({ line: loop.line, message: own });
-      total.push(outer);
+      totals.push(outer);
       continue;
     }
     const all = own * outer;
     if (own > MAX_LOOP) problems.push({ line: loop.line, message: `a loop may repeat at most ${MAX_LOOP} times; ${loop.text} repeats ${own} times` });
     else if (all > MAX_LOOP) problems.push({ line: loop.line, message: `a loop may repeat at most ${MAX_LOOP} times; with the loops around it, ${loop.text} repeats ${all} times` });
-    total.push(Math.min(all, MAX_LOOP));
+    totals.push(Math.min(all, MAX_LOOP));
   }
-  return problems;
+  return { totals, problems };
 }
 
 /** How often the loop repeats at most, or why the file does not say. */

@@ -14,7 +14,7 @@ import { formatNumber } from './format.js';
 import { replaceShortcodes } from './emoji.js';
 import { BoundedCaptureTag, BoundedEmitter, checkLength, limitError, newContext, RENDER_LIMITS, type RenderLimits } from './render-limits.js';
 import { encodeUrlValue, stripControls } from './sanitize.js';
-import { eachTemplate, loopFacts, type LoopFact } from './template-loops.js';
+import { eachTemplate, loopFacts, nodeCounts, type LoopFact, type NodeCounts } from './template-loops.js';
 import { urlLayout, type UrlPart } from './url-values.js';
 
 export { RenderLimitError } from './render-limits.js';
@@ -165,6 +165,8 @@ export interface CompiledTemplate {
   readonly names: Array<{ name: string; line: number }>;
   /** Its loops, for `check`'s loop rule (template-loops.ts). */
   readonly loops: LoopFact[];
+  /** Its nodes outside and inside each loop: what a render costs the load budget (load-budget.ts). */
+  readonly nodes: NodeCounts;
   /** Values inserted into a URL's scheme or host, as written there (not encoded): the names each reads. */
   readonly originValues: Array<{ line: number; names: string[] }>;
 }
@@ -173,7 +175,7 @@ export interface CompiledTemplate {
 export function compileTemplate(source: string, kind: TemplateKind, opts: { fast?: boolean } = {}): CompiledTemplate {
   const text = replaceShortcodes(source);
   if (!text.includes('{{') && !text.includes('{%')) {
-    return { static: text, render: () => text, names: [], loops: [], originValues: [] };
+    return { static: text, render: () => text, names: [], loops: [], nodes: { top: 1, bodies: [] }, originValues: [] };
   }
   if (text.length > RENDER_LIMITS.sourceChars) throw new TemplateError(`template error: the template is longer than ${RENDER_LIMITS.sourceChars} characters`, null);
   const liquid = engines[kind];
@@ -207,6 +209,7 @@ export function compileTemplate(source: string, kind: TemplateKind, opts: { fast
     render: fast ?? ((session) => session.render(liquid, tpl)),
     names,
     loops: loopFacts(tpl),
+    nodes: nodeCounts(tpl),
     originValues,
   };
 }

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { CurationFileError, didYouMean } from './load-errors.js';
 import type { PlannedUserEvent, UserEventValue, Value } from './plan-types.js';
-import { Scalar } from './schema-parts.js';
+import { SafeKey, Scalar } from './schema-parts.js';
 
 export const USER_EVENT_LIMITS = {
   // The OpenAPI document (v27.40.6, schema Event) asks only for a name; these two bounds are ours, to keep events what segments can use.
@@ -28,7 +28,7 @@ export const UserEventFileSchema = z
   .strictObject({
     name: z.string().meta({ description: 'The event\'s name in Channel Talk, e.g. curationCompleted: what a campaign or segment looks for.' }),
     property: z
-      .record(z.string(), Scalar)
+      .record(SafeKey, Scalar)
       .optional()
       .meta({ description: 'Property name → a text, a number, true/false, or one computed value, setting or lang as "{{ name }}" (keeps its type).' }),
   })

@@ -2,7 +2,7 @@
 // The YAML document is kept (not just its JS value) so that any path found
 // wrong later (`compute.bmr`, `messages[3].buttons`) can be traced back to
 // the line an editor shows.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { z } from 'zod';
 import { formatPath, type CurationLoadError, type PathSegment } from './load-errors.js';
 import { checkStructure, MAX_YAML_DEPTH } from './yaml-limits.js';
@@ -48,12 +48,32 @@ interface Located {
   complete: boolean;
 }
 
+/**
+ * Each mapping's pairs by key, built the first time a line inside it is asked
+ * for: a file with thousands of keys and as many problems (or values that each
+ * name a later one) is then located in linear time, not by a scan per question.
+ */
+const pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function pairOf(map: YAMLMap, key: string): Pair | undefined {
+  let index = pairIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const p of map.items) {
+      // The first pair of a key wins, as a scan would find it (duplicates are refused anyway).
+      if (isPair(p) && isScalar(p.key) && !index.has(String(p.key.value))) index.set(String(p.key.value), p);
+    }
+    pairIndex.set(map, index);
+  }
+  return index.get(key);
+}
+
 function locate(source: SourceDoc, path: readonly PathSegment[]): Located {
   let node: unknown = source.doc.contents;
   let line: number | null = lineOf(source, node);
   for (const seg of path) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      const pair = pairOf(node, String(seg));
       if (!pair) return { node: node, line, complete: false };
       line = lineOf(source, pair.key) ?? line;
       node = pair.value;
@@ -93,23 +113,43 @@ export function errorAt(source: SourceDoc, path: readonly PathSegment[], message
 /** Zod's issues as plain sentences at their lines. */
 export function schemaErrors(source: SourceDoc, error: z.ZodError): CurationLoadError[] {
   const out: CurationLoadError[] = [];
-  for (const issue of error.issues) {
+  for (const issue of error.issues.flatMap(intendedBranch)) {
     const path = issue.path.filter((p): p is PathSegment => typeof p === 'string' || typeof p === 'number');
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) out.push(errorAt(source, [...path, key], `unknown key '${key}'`));
       continue;
     }
-    const missing = issue.code === 'invalid_type' && 'input' in issue && issue.input === undefined;
-    if (missing) {
+    if (isMissing(issue)) {
       const key = path[path.length - 1];
       out.push(errorAt(source, path.slice(0, -1), `'${String(key)}' is required`));
       continue;
     }
     let message = issue.message;
     if (issue.code === 'invalid_union' && message === 'Invalid input') message = unionMessage(issue.errors);
+    // A map key that its key schema refused: zod says only "Invalid key in record"; the key schema says why.
+    if (issue.code === 'invalid_key') message = issue.issues[0]?.message ?? message;
     out.push(errorAt(source, path, plainSentence(message)));
   }
   return dedupe(out);
+}
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A union none of whose branches fitted: when exactly one branch has the
+ * value's shape (its only problems are deeper inside: a refused key, a wrong
+ * entry), that is what the file meant, and its problems say more than the
+ * union's "a table is {lookup: …} or {bands: …}".
+ */
+function intendedBranch(issue: Issue): Issue[] {
+  if (issue.code !== 'invalid_union') return [issue];
+  const shaped = issue.errors.filter((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0 && i.code !== 'unrecognized_keys' && !isMissing(i)));
+  if (shaped.length !== 1) return [issue];
+  return shaped[0]!.flatMap((i) => intendedBranch({ ...i, path: [...issue.path, ...i.path] }));
+}
+
+function isMissing(i: Issue): boolean {
+  return i.code === 'invalid_type' && 'input' in i && i.input === undefined;
 }
 
 /** A union said only "Invalid input": use what its branches said, when one of them said something specific. */

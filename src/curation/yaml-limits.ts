@@ -1,11 +1,13 @@
 // One walk over a parsed YAML document, before anything reads its values:
 // duplicate keys (one Set per mapping; the yaml library's own uniqueKeys check
 // compares every key with every other, which made a 4 MB file take seconds),
+// a `__proto__` key (which zod would drop without a word),
 // aliases that have no anchor, sit inside the value they name or expand into
 // more values than any file could hold written out, and nesting deeper than a
 // curation needs. Each problem keeps the node it is about, for its line.
 import { isAlias, isMap, isPair, isScalar, isSeq, type Alias, type YAMLMap } from 'yaml';
 import type { PathSegment } from './load-errors.js';
+import { reservedKeyMessage } from './schema-parts.js';
 
 /** Deeper than any curation needs (the shipped ones stop at 5), shallow enough for any recursion after. */
 export const MAX_YAML_DEPTH = 32;
@@ -67,6 +69,11 @@ class Walk {
       const key = keyName(pair.key);
       if (key === null) {
         this.problems.push({ path, node: pair.key, message: 'a key must be plain text or a number, not a list, a mapping or an alias' });
+        continue;
+      }
+      // Zod drops a `__proto__` key without a word (schema-parts.ts, RESERVED_KEYS): it is refused here, where it is still seen.
+      if (key === '__proto__') {
+        this.problems.push({ path: [...path, key], node: pair.key, message: reservedKeyMessage(key) });
         continue;
       }
       const first = seen.get(key);

@@ -6,11 +6,13 @@ import assert from 'node:assert/strict';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Fastify from 'fastify';
 import pino from 'pino';
 import { registerCurationsApi } from '../../src/server/console/curations-api.js';
 import type { CurationSet } from '../../src/curation/index.js';
-import { signIn, startHarness, type Harness } from './harness.js';
+import { signIn, startHarness, until, type Harness } from './harness.js';
+import { heavyLegalCuration } from '../curation/heavy-files.js';
 
 interface ReloadAnswer {
   ok: boolean;
@@ -82,6 +84,79 @@ describe('console reload of hostile curation files', () => {
     } finally {
       await rm(big);
     }
+  });
+});
+
+describe('a reload of a heavy file keeps the service answering', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  test('the event loop is never held for long while a heavy but legal file loads, and /healthz answers throughout', async (t) => {
+    const heavy = path.join(h.curationsDir, 'z-heavy.yaml');
+    await writeFile(heavy, heavyLegalCuration());
+    const s = await signIn(h.url);
+    // /healthz is asked every 50 ms during the reload; each answer's time is kept.
+    const health: number[] = [];
+    let reloading = true;
+    const poll = (async () => {
+      while (reloading) {
+        const t = performance.now();
+        const res = await fetch(`${h.url}/healthz`);
+        await res.arrayBuffer();
+        health.push(performance.now() - t);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const started = performance.now();
+    const res = await fetch(`${h.url}/console/api/curations/reload`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: s.cookie, 'x-csrf-token': s.csrf },
+      body: '{}',
+    });
+    const body = (await res.json()) as ReloadAnswer;
+    const took = performance.now() - started;
+    delay.disable();
+    reloading = false;
+    await poll;
+    assert.equal(body.ok, true, (body.errors ?? []).join('\n'));
+    assert.ok(body.curations.some((c) => c.id === 'heavy'));
+    const heldMs = delay.max / 1e6;
+    const slowest = Math.max(...health);
+    t.diagnostic(`reload ${took.toFixed(0)} ms; event loop held at most ${heldMs.toFixed(0)} ms; ${health.length} /healthz answers, the slowest ${slowest.toFixed(0)} ms`);
+    // Generous bounds: the load as one block held the loop for the whole reload (seconds).
+    assert.ok(heldMs < 500, `the event loop was held for ${heldMs.toFixed(0)} ms during a ${took.toFixed(0)} ms reload`);
+    assert.ok(slowest < 1500, `the slowest of ${health.length} /healthz answers during a ${took.toFixed(0)} ms reload took ${slowest.toFixed(0)} ms`);
+  });
+
+  test('two reloads take turns: one that read a file before an edit never puts the old version back after one that read the edit', async () => {
+    const heavy = path.join(h.curationsDir, 'z-heavy.yaml');
+    // The module says when the first reload has read the heavy file (it is imported after the file is parsed).
+    const marker = `reloadTurns${Date.now()}`;
+    await writeFile(path.join(h.curationsDir, 'mark.js'), `globalThis.${marker} = true;\nexport default { mark: (x) => x };\n`);
+    const first = heavyLegalCuration().replace('id: heavy\n', 'id: heavy\ntitle: before the edit\nfunctions: ./mark.js\n');
+    await writeFile(heavy, first);
+    const s = await signIn(h.url);
+    const reload = () =>
+      fetch(`${h.url}/console/api/curations/reload`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: s.cookie, 'x-csrf-token': s.csrf }, body: '{}' }).then(
+        async (r) => (await r.json()) as ReloadAnswer,
+      );
+    const before = reload();
+    await until(() => Promise.resolve((globalThis as Record<string, unknown>)[marker] === true), 'the first reload to read the heavy file', 60_000);
+    // The edit: a small file, quick to load.
+    await writeFile(heavy, 'id: heavy\ntitle: after the edit\ndefaultLanguage: ko\ntrigger: { on: chatOpened }\nmessages:\n  - text: hi\n');
+    const after = reload();
+    const [a, b] = await Promise.all([before, after]);
+    assert.equal(a.ok, true, (a.errors ?? []).join('\n'));
+    assert.equal(b.ok, true, (b.errors ?? []).join('\n'));
+    const live = (await (await fetch(`${h.url}/console/api/curations`, { headers: { cookie: s.cookie } })).json()) as { curations: Array<{ id: string; title: string | null }> };
+    assert.equal(live.curations.find((c) => c.id === 'heavy')?.title, 'after the edit');
   });
 });
 
