@@ -184,15 +184,23 @@ export class ChannelTalkClient {
       throw new Error(`refusing to send an invalid message body: ${problems.join('; ')}`);
     }
     const { botName, ...callOpts } = opts;
-    const res = await this.request<unknown>(
-      {
-        method: 'POST',
-        path: `/user-chats/${encodeURIComponent(userChatId)}/messages`,
-        query: { botName: botName ?? this.opts.botName },
-        body,
-      },
-      callOpts,
-    );
+    let res: CallResult<unknown>;
+    try {
+      res = await this.request<unknown>(
+        {
+          method: 'POST',
+          path: `/user-chats/${encodeURIComponent(userChatId)}/messages`,
+          query: { botName: botName ?? this.opts.botName },
+          body,
+        },
+        callOpts,
+      );
+    } catch (err) {
+      // A 2xx means Channel Talk took the message, whatever its answer holds: failing it
+      // would skip the rest of the run, and sending it again would not change the answer.
+      if (err instanceof ChannelTalkUnreadableAnswerError && err.status >= 200 && err.status < 300) return { messageId: null, raw: null };
+      throw err;
+    }
     const message = field(res.data, 'message');
     const id = field(message, 'id');
     return { messageId: typeof id === 'string' ? id : null, raw: res.data };

@@ -152,6 +152,18 @@ void describe('answers are read with a bound', () => {
     assert.equal(user.id, 'u1');
   });
 
+  void test('a message send answered 2xx is sent, even when its answer is too large or too deep to read', async () => {
+    // Channel Talk accepted the message: failing it would skip the rest of the run, a lost message.
+    plan = { status: 200, declareLength: false };
+    const body = { blocks: [{ type: 'text' as const, value: '안녕하세요' }], requestId: 'run1-0' };
+    const sent = await client.sendMessage('chat1', body);
+    assert.deepEqual(sent, { messageId: null, raw: null });
+    assert.ok((await writtenForLast()) < STOPPED_EARLY);
+    const depth = 10_000;
+    plan = { status: 200, declareLength: false, body: `{"message":{"id":"m1","x":${'['.repeat(depth)}${']'.repeat(depth)}}}` };
+    assert.deepEqual(await client.sendMessage('chat1', body), { messageId: null, raw: null });
+  });
+
   void test('the durable retry fails such an answer at once, saying what it was', () => {
     const err = new ChannelTalkUnreadableAnswerError({ problem: 'too_large', status: 200, method: 'GET', path: '/users/u1', limit: MAX_ANSWER_BYTES });
     const s = settleFailure(err, { ageMs: 0, maxAgeMs: 3_600_000, attempts: 1, now: 0, random: () => 0.5 });
