@@ -47,19 +47,21 @@ export function computeChain(n: number, id = 'chain'): string {
 }
 
 /**
- * Heavy but within the budget: 4 languages, an option field with 40 options
- * and 40 messages that loop, each planned by the dry run for every option and
+ * Heavy but within the budget: 4 languages, an option field with 200 options
+ * and 10 messages that loop, each planned by the dry run for every option and
  * language. It takes long enough to load (seconds on a busy machine) that a
- * load without pauses would hold the event loop for all of it.
+ * load without pauses would hold the event loop for all of it, while one plan
+ * stays a few ms: far inside the 250 ms a plan may render for, however busy
+ * the machine running the tests is.
  */
 export function heavyLegalCuration(id = 'heavy'): string {
   const langs = languageCodes(4);
   const lines = [`id: ${id}`, `defaultLanguage: ${langs[0]!}`, `languages: [${langs.join(', ')}]`, 'trigger: { on: chatOpened }', 'fields:', '  pick:', '    type: option', '    options:'];
-  for (let i = 0; i < 40; i++) lines.push(`      o${i}: label ${i}`);
+  for (let i = 0; i < 200; i++) lines.push(`      o${i}: label ${i}`);
   lines.push('compute:');
-  for (let i = 0; i < 40; i++) lines.push(`  c${i}: "pick == 'o${i}' ? ${i} : ${i + 1}"`);
+  for (let i = 0; i < 10; i++) lines.push(`  c${i}: "pick == 'o${i}' ? ${i} : ${i + 1}"`);
   lines.push('messages:');
-  for (let m = 0; m < 40; m++) {
+  for (let m = 0; m < 10; m++) {
     lines.push('  - text:');
     for (const l of langs) lines.push(`      ${l}: "${l} ${m} {% for i in (1..12) %}{{ i }}:{{ c${m} }} {% endfor %}{{ pick }}"`);
   }
