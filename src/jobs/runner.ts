@@ -22,6 +22,9 @@ const realSchedule: Schedule = (ms, fire) => {
   return () => clearTimeout(t);
 };
 
+/** Longest sleep of the runner. */
+export const MAX_SLEEP_MS = 30_000;
+
 /** Longest single timer (setTimeout's limit); a longer sleep is taken in steps. */
 const MAX_TIMER_MS = 2_147_483_647;
 
