@@ -1,11 +1,13 @@
 // Runs jobs: claims what is due, runs each handler side by side up to a
 // bound (each pool up to its handler's poolLimit, each kind up to its
 // maxRunning), settles each outcome, and otherwise sleeps until the earliest
-// due time or lease end, or until wake(). There is no fixed poll: on SQLite
-// the only writer is this process, which wakes the runner whenever it adds
-// work. On PostgreSQL other instances add work too; their own runners take
-// it, and a long safety timer (safetyMs) covers what an instance that died
-// left behind without a due time we saw.
+// due time or lease end, or until wake(). On SQLite the only writer is this
+// process, which wakes the runner whenever it adds work. On PostgreSQL other
+// instances add work too; their own runners take it, and a safety timer
+// (safetyMs) covers what an instance that died left behind without a due
+// time we saw. No sleep is longer than MAX_SLEEP_MS: its length comes from
+// wall-clock times, and a clock stepped back (then corrected) would
+// otherwise leave due work waiting for as long as the step.
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../delivery/store/schema.js';
@@ -22,11 +24,8 @@ const realSchedule: Schedule = (ms, fire) => {
   return () => clearTimeout(t);
 };
 
-/** Longest sleep of the runner. */
+/** Longest sleep of the runner, whatever the clock says: the next look is never further away. */
 export const MAX_SLEEP_MS = 30_000;
-
-/** Longest single timer (setTimeout's limit); a longer sleep is taken in steps. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 export interface RunnerOptions {
   db: Kysely<Database>;
@@ -37,7 +36,7 @@ export interface RunnerOptions {
   owner: string;
   logger: Logger;
   concurrency?: number;
-  /** Longest sleep while nothing is due: null on SQLite (never), a few tens of seconds on PostgreSQL. */
+  /** Longest sleep while nothing is due, below MAX_SLEEP_MS: null for the cap alone (SQLite). */
   safetyMs?: number | null;
   /** Settles arriving together share one commit (SQLite: settle-batch.ts). */
   batchSettles?: boolean;
@@ -125,7 +124,7 @@ export class JobRunner {
       if (this.woken || claimed > 0) continue;
       if (this.inflight.size >= this.concurrency) {
         // Every slot taken: a finishing job wakes us.
-        await this.sleep(null);
+        await this.sleep(MAX_SLEEP_MS);
         continue;
       }
       const next = await this.o.ops.nextWakeAt([...this.openLeases().keys()], this.fullPools()).catch(() => null);
@@ -142,7 +141,7 @@ export class JobRunner {
         continue;
       }
       this.dueButUnclaimed = 0;
-      await this.sleep(until === null ? safety : safety === null ? until : Math.min(until, safety));
+      await this.sleep(Math.min(until ?? MAX_SLEEP_MS, safety ?? MAX_SLEEP_MS, MAX_SLEEP_MS));
     }
   }
 
@@ -303,8 +302,8 @@ export class JobRunner {
     this.inflight.add(tracked);
   }
 
-  /** Sleeps `ms` (null: until woken). */
-  private sleep(ms: number | null): Promise<void> {
+  /** Sleeps `ms` at most (less when woken). */
+  private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       let cancel = () => {};
       const done = () => {
@@ -312,7 +311,7 @@ export class JobRunner {
         this.wakeUp = null;
         resolve();
       };
-      if (ms !== null) cancel = this.schedule(Math.min(ms, MAX_TIMER_MS), done);
+      cancel = this.schedule(Math.min(ms, MAX_SLEEP_MS), done);
       this.wakeUp = done;
       if (this.woken || this.stopping) done();
     });
