@@ -109,6 +109,8 @@ const EnvSchema = z.object({
   WEBHOOK_RATE_LIMIT: intIn(0, 1_000_000).default(0),
   BODY_LIMIT_KB: intIn(1, 10_240).default(1024),
   INSTANCE_ID: z.string().trim().min(1).optional(),
+  // 0: wait for an unreachable database at start-up as long as it takes.
+  DATABASE_WAIT_SECONDS: intIn(0, 30 * 86_400).default(0),
   ADMIN_TOKEN: z.string().trim().min(12, { error: 'must be at least 12 characters: it guards the console' }).optional(),
   METRICS_TOKEN: z.string().trim().min(12, { error: 'must be at least 12 characters: it guards /metrics' }).optional(),
   RECORD_DIR: z.string().trim().min(1).optional(),
@@ -154,6 +156,8 @@ export interface Config {
   webhookRateLimitPerMinute: number;
   bodyLimitBytes: number;
   instanceId: string | undefined;
+  /** How long start-up waits for an unreachable database before it gives up; null: as long as it takes. */
+  databaseWaitMs: number | null;
   /** The console's login secret; without it the console is off. */
   adminToken: string | undefined;
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
@@ -243,6 +247,7 @@ export function loadConfig(env: Env, cwd = process.cwd(), opts: LoadConfigOption
     webhookRateLimitPerMinute: e.WEBHOOK_RATE_LIMIT,
     bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
     instanceId: e.INSTANCE_ID,
+    databaseWaitMs: e.DATABASE_WAIT_SECONDS === 0 ? null : e.DATABASE_WAIT_SECONDS * 1000,
     adminToken: e.ADMIN_TOKEN,
     metricsToken: e.METRICS_TOKEN,
     recordDir: e.RECORD_DIR ? path.resolve(cwd, e.RECORD_DIR) : undefined,

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { ChannelRegistry } from './channel-registry.js';
 import { Store } from './delivery/store/store.js';
+import { describeDatabaseUrl } from './delivery/store/connect.js';
 import { Intake } from './delivery/intake.js';
 import { buildApp } from './server/app.js';
 import { registerConsole } from './server/console/index.js';
@@ -53,7 +54,13 @@ export class StartupError extends Error {}
 const SEND_SLOTS = 16;
 const OTHER_SLOTS = 8;
 
-export async function startService(config: Config, logger: Logger, opts: { fetch?: typeof fetch } = {}): Promise<Service> {
+export interface StartOptions {
+  fetch?: typeof fetch;
+  /** Aborted (SIGTERM during start-up): stop waiting for the database. */
+  signal?: AbortSignal;
+}
+
+export async function startService(config: Config, logger: Logger, opts: StartOptions = {}): Promise<Service> {
   const opened = await ChannelRegistry.open(config.channels, {
     apiUrl: config.channelTalk.apiUrl,
     timeoutMs: config.channelTalk.timeoutMs,
@@ -78,6 +85,14 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
       p.phase === 'start'
         ? logger.info({ migration: p.migration }, 'database migration running')
         : logger.info({ migration: p.migration, ms: p.ms }, 'database migration applied'),
+    log: logger.child({ component: 'database' }),
+    // Started before the database (a reboot, a failover): wait for it rather than exit into a crash loop.
+    waitForDatabase: {
+      maxMs: config.databaseWaitMs,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onWait: (w) =>
+        logger.warn({ database: describeDatabaseUrl(config.databaseUrl), code: w.code, attempt: w.attempt, retryInMs: w.retryInMs, waitedMs: w.waitedMs }, 'waiting for the database: it cannot be reached'),
+    },
   });
   logger.info({ database: store.describe }, 'database ready');
 

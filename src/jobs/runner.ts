@@ -12,9 +12,11 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../delivery/store/schema.js';
 import type { JobOps, JobRow } from '../delivery/store/job-ops.js';
+import { DatabaseBusyError } from '../delivery/store/busy.js';
+import { DatabaseUnavailableError } from '../delivery/store/unavailable.js';
 import { failureOutcome, settle, type Limits } from './settle.js';
 import { SettleBatcher } from './settle-batch.js';
-import type { Job, JobContext, JobHandler, JobOutcome } from './types.js';
+import type { Job, JobContext, JobHandler, JobOutcome, SettledOutcome } from './types.js';
 
 /** Timers the runner sleeps on; tests pass their own to see every sleep and fire it by hand. */
 export type Schedule = (ms: number, fire: () => void) => () => void;
@@ -26,6 +28,10 @@ const realSchedule: Schedule = (ms, fire) => {
 
 /** Longest sleep of the runner, whatever the clock says: the next look is never further away. */
 export const MAX_SLEEP_MS = 30_000;
+
+/** Between tries of an outcome the database could not take: from 250 ms, doubling, to 5 s. */
+const SETTLE_RETRY_FIRST_MS = 250;
+const SETTLE_RETRY_MAX_MS = 5_000;
 
 export interface RunnerOptions {
   db: Kysely<Database>;
@@ -61,6 +67,12 @@ export class JobRunner {
   private readonly leases = new Map<string, number>();
   private loopDone: Promise<void> | null = null;
   private stopping = false;
+  /** Shutdown's grace is over: outcomes still waiting for the database are left to the next start. */
+  private abandoning = false;
+  /** Outcomes kept while the database could not take them (settleKept). */
+  private settlesWaiting = 0;
+  /** The last pass failed because the database was unreachable (said once, until it answers). */
+  private unreachable = false;
   private woken = false;
   private wakeUp: (() => void) | null = null;
   private readonly now: () => number;
@@ -103,7 +115,10 @@ export class JobRunner {
       new Promise<boolean>((r) => (cancel = realSchedule(graceMs, () => r(true)))),
     ]);
     cancel();
-    if (timedOut) this.o.logger.warn({ inflight: this.inflight.size }, 'shutdown: jobs still running were left for the next start');
+    if (timedOut) {
+      this.abandoning = true;
+      this.o.logger.warn({ inflight: this.inflight.size }, 'shutdown: jobs still running were left for the next start');
+    }
   }
 
   private async loop(): Promise<void> {
@@ -113,9 +128,13 @@ export class JobRunner {
       try {
         claimed = await this.tick();
       } catch (err) {
-        this.o.logger.error({ err: errInfo(err) }, 'jobs: database error, retrying');
+        this.passFailed(err);
         await this.sleep(1000);
         continue;
+      }
+      if (this.unreachable) {
+        this.unreachable = false;
+        this.o.logger.info('jobs: the database answers again');
       }
       if (this.stopping) break;
       // Let I/O in: SQLite calls complete without leaving the microtask queue.
@@ -145,9 +164,20 @@ export class JobRunner {
     }
   }
 
+  /** A pass that failed: an unreachable database is said once (pg-link.ts says more), any other error each time. */
+  private passFailed(err: unknown): void {
+    if (!(err instanceof DatabaseUnavailableError)) {
+      this.o.logger.error({ err: errInfo(err) }, 'jobs: database error, retrying');
+      return;
+    }
+    if (!this.unreachable) this.o.logger.warn({ code: err.code }, 'jobs: the database is unreachable; claiming again once it answers');
+    this.unreachable = true;
+  }
+
   private async tick(): Promise<number> {
     const now = this.now();
-    await this.o.ops.reclaimExpired(now);
+    // An outcome of ours still waiting for the database keeps its claim: no lease is taken over until it is recorded.
+    if (this.settlesWaiting === 0) await this.o.ops.reclaimExpired(now);
     const room = this.concurrency - this.inflight.size;
     if (room <= 0) return 0;
     this.o.onClaim?.();
@@ -252,9 +282,8 @@ export class JobRunner {
       failure: (err, write) => ({ ...failureOutcome(err, base, limits, this.now(), this.random), ...(write ? { write } : {}) }),
     };
     const outcome = await this.outcomeOf(h, row, base, ctx);
-    const applied = this.batcher
-      ? await this.batcher.settle(base, this.o.owner, outcome, limits, this.now())
-      : await settle(this.o.db, this.o.ops, base, this.o.owner, outcome, limits, this.now());
+    const applied = await this.settleKept(base, outcome, limits, logger);
+    if (applied === null) return;
     this.o.onSettled?.(row.kind, applied === 'lost' ? 'lost' : applied.kind);
     if (applied !== 'lost') {
       try {
@@ -266,6 +295,44 @@ export class JobRunner {
     if (applied === 'lost') logger.warn('job settled after its lease: another instance took it over, outcome dropped');
     else if (applied.kind === 'fail') logger.error({ reason: applied.reason, attempts: row.attempts }, 'job failed');
     else if (applied.kind === 'retry') logger.warn({ reason: applied.reason, retryInMs: applied.at - this.now(), attempts: row.attempts }, 'job will be retried');
+  }
+
+  /**
+   * Applies the outcome. When the database cannot take it (unreachable, or
+   * still busy after the settle's own wait), the outcome is kept and tried
+   * again until the database answers: a message that was sent is recorded as
+   * sent, not left to its lease and sent again. The settle only applies to
+   * this very claim (its attempts), so a try whose first commit did land
+   * changes nothing. Left (null) only once shutdown's grace is over: the
+   * claim is then released at the next start, which keeps this identity.
+   */
+  private async settleKept(base: Job<unknown>, outcome: JobOutcome, limits: Limits, logger: Logger): Promise<SettledOutcome | 'lost' | null> {
+    let waiting = false;
+    try {
+      for (let delay = SETTLE_RETRY_FIRST_MS; ; delay = Math.min(delay * 2, SETTLE_RETRY_MAX_MS)) {
+        try {
+          const applied = this.batcher
+            ? await this.batcher.settle(base, this.o.owner, outcome, limits, this.now())
+            : await settle(this.o.db, this.o.ops, base, this.o.owner, outcome, limits, this.now());
+          if (waiting) logger.info({ outcome: applied === 'lost' ? 'lost' : applied.kind }, 'jobs: outcome recorded once the database answered');
+          return applied;
+        } catch (err) {
+          if (!(err instanceof DatabaseUnavailableError || err instanceof DatabaseBusyError)) throw err;
+          if (this.abandoning) {
+            logger.warn({ outcome: outcome.kind }, 'shutdown: an outcome the database could not take was left; its job is released at the next start');
+            return null;
+          }
+          if (!waiting) {
+            waiting = true;
+            this.settlesWaiting++;
+            logger.warn({ outcome: outcome.kind, code: err.code }, 'jobs: the database could not take an outcome; keeping it until it answers');
+          }
+          await new Promise<void>((resolve) => this.schedule(delay, resolve));
+        }
+      }
+    } finally {
+      if (waiting) this.settlesWaiting--;
+    }
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -115,7 +115,7 @@ describe('PostgreSQL going away', { skip }, () => {
     // Read through a function: the loop below runs while the test body changes it.
     const phaseNow = (): Phase => phase;
     let n = 0;
-    // About 10 webhooks a second, alternating between the instances, until told to stop.
+    // About 5 webhooks a second, alternating between the instances, until told to stop.
     let loading = true;
     const load = (async () => {
       const pending: Array<Promise<void>> = [];
@@ -130,7 +130,7 @@ describe('PostgreSQL going away', { skip }, () => {
             if (at === 'down' && phaseNow() === 'down') during.push(r.status === 503 ? r.ms : -r.status);
           }),
         );
-        await sleep(100);
+        await sleep(200);
       }
       await Promise.all(pending);
     })();
@@ -153,13 +153,11 @@ describe('PostgreSQL going away', { skip }, () => {
       loading = false;
       await load;
       // Channel Talk delivers a refused webhook again: so does the test, until it is taken.
-      for (const s of refused) {
-        await eventually(async () => (await post(services[0]!.url, s.body)).status === 200, 20_000, `webhook of ${s.chatId} accepted again`);
-      }
+      await Promise.all(refused.map((s, i) => eventually(async () => (await post(services[i % 2]!.url, s.body)).status === 200, 20_000, `webhook of ${s.chatId} accepted again`)));
       const r = await allArrived(fake, all, 120_000);
       assertExactlyOnceInOrder(r, all);
       assert.equal(r.duplicateRequestIds, 0, 'no message was sent twice');
-      assert.ok(during.length >= 50, `webhooks were posted while PostgreSQL was down (${during.length})`);
+      assert.ok(during.length >= 30, `webhooks were posted while PostgreSQL was down (${during.length})`);
       assert.deepEqual(during.filter((ms) => ms < 0), [], 'every webhook posted while PostgreSQL was down got 503');
       assert.ok(health.length >= 20);
       assert.deepEqual(health.filter((h) => h.status !== 503 || h.database !== 'unreachable'), [], '/healthz says unreachable');
@@ -168,6 +166,12 @@ describe('PostgreSQL going away', { skip }, () => {
       assert.deepEqual(alive.map((a) => a()), [true, true], 'no instance exited');
       // What an operator sees, for the report.
       console.log(`outage: ${all.length} webhooks, ${refused.length} refused; 503 while down: ${summary(during)}; /healthz while down: ${summary(health.map((h) => h.ms))}`);
+      const said = new Map<string, number>();
+      for (const l of services.flatMap((svc) => svc.lines)) {
+        const m = /"level":(40|50|60).*"msg":"([^"]+)"/.exec(l);
+        if (m) said.set(`${m[1]} ${m[2]}`, (said.get(`${m[1]} ${m[2]}`) ?? 0) + 1);
+      }
+      console.log(`outage: warnings and errors logged by both instances: ${JSON.stringify(Object.fromEntries(said))}`);
       for (const svc of services) {
         const lost = svc.lines.filter((l) => /database connection lost/.test(l)).length;
         assert.ok(lost >= 1 && lost <= 3, `one "connection lost" line per outage, not one per client (${lost})`);
@@ -198,6 +202,9 @@ describe('PostgreSQL going away', { skip }, () => {
       assertExactlyOnceInOrder(r, [s!]);
       assert.equal(r.duplicateRequestIds, 0, 'the first message was not sent again');
       assert.ok(!svc.lines.some((l) => /unexpected error/.test(l)), 'no "unexpected error"');
+      // The path taken: the outcome was kept while PostgreSQL was down, then recorded.
+      assert.ok(svc.lines.some((l) => /could not take an outcome/.test(l)), 'the settle met the outage');
+      assert.ok(svc.lines.some((l) => /outcome recorded once the database answered/.test(l)), 'and was recorded after it');
     } finally {
       await fake.control('/_fake/faults', {});
       await svc.stop();
