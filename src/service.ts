@@ -2,13 +2,14 @@
 // curations), store, intake, the job runner (sending, planning, write-back,
 // the webhook's health and sweep), HTTP app, console and metrics. Used
 // by `curation start` and by tests.
-import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { ChannelRegistry } from './channel-registry.js';
 import { Store } from './delivery/store/store.js';
 import { describeDatabaseUrl } from './delivery/store/connect.js';
+import { holdInstanceId } from './delivery/store/instance-lock.js';
+import { instanceBase } from './instance-identity.js';
 import { Intake } from './delivery/intake.js';
 import { buildApp } from './server/app.js';
 import { registerConsole } from './server/console/index.js';
@@ -32,6 +33,10 @@ import type { SweepReason } from './webhook/sweep-log.js';
 
 export interface Service {
   app: FastifyInstance;
+  /** This instance's identity (jobs.locked_by), held while it runs (instance-identity.ts). */
+  instanceId: string;
+  /** Resolves when the service must stop: its identity was taken by another process while the database was away. */
+  failed: Promise<string>;
   store: Store;
   /** Runs every kind of timed work, sending included. */
   jobs: JobRunner;
@@ -99,7 +104,17 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
   const metrics = new Metrics();
   for (const c of channels.channels) metrics.watchRateLimits(() => c.client.stats);
 
-  const instanceId = config.instanceId ?? `${hostname()}:${process.pid}`;
+  // An identity that outlives the process: the claims a killed process left are this one's to release at once.
+  let lost: (reason: string) => void = () => {};
+  const failed = new Promise<string>((resolve) => (lost = resolve));
+  const identity = await holdInstanceId(store, instanceBase(config.instanceId, config.stateDir, logger), {
+    log: logger,
+    onLost: (reason) => lost(reason),
+  });
+  const instanceId = identity.id;
+  if (config.instanceId !== undefined && instanceId !== config.instanceId) {
+    logger.warn({ configured: config.instanceId, instanceId }, 'INSTANCE_ID is held by another running process; this one takes the next free identity');
+  }
   // The config refuses a lease that a request's timeout could outlive, and each
   // attempt's timeout is cut to end LEASE_MARGIN_MS before its lease: the lease
   // is the setting as given.
@@ -196,6 +211,10 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
   if (store.dialect === 'sqlite') {
     // One process owns an SQLite file, so claims left by a previous run of it are stale now.
     await jobOps.reclaimExpired(Date.now(), Number.MAX_SAFE_INTEGER);
+  } else {
+    // Ours, left by a previous process of this identity (it held the identity's lock, which is ours now): stale.
+    const released = await jobOps.releaseOwn(instanceId);
+    if (released > 0) logger.info({ instanceId, released }, 'released the claims this instance left when its last process ended');
   }
   const intake = new Intake({
     store,
@@ -280,6 +299,8 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
   let stopped: Promise<void> | null = null;
   return {
     app,
+    instanceId,
+    failed,
     store,
     jobs,
     channels,
@@ -294,6 +315,7 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
         await app.close();
         await jobs.stop(config.shutdownGraceMs);
         await store.close();
+        await identity.close();
         logger.info('service stopped');
       })();
       return stopped;

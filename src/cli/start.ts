@@ -44,12 +44,14 @@ export const startCommand: Command = async (argv, io) => {
     logger.flush();
     return 1;
   }
-  await signalled;
+  // A signal, or an identity another process took while the database was away: two processes must never share it.
+  const ended = await Promise.race([signalled.then(() => null), service.failed]);
+  if (ended !== null) logger.fatal({ instanceId: service.instanceId }, `stopping: ${ended}`);
   try {
     await service.stop();
   } catch (err) {
     logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'error during shutdown');
   }
   logger.flush();
-  return 0;
+  return ended === null ? 0 : 1;
 };

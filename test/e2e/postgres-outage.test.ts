@@ -176,6 +176,7 @@ describe('PostgreSQL going away', { skip }, () => {
         const lost = svc.lines.filter((l) => /database connection lost/.test(l)).length;
         assert.ok(lost >= 1 && lost <= 3, `one "connection lost" line per outage, not one per client (${lost})`);
         assert.ok(!svc.lines.some((l) => /unexpected error/.test(l)), 'no settle left as an unexpected error');
+        assert.ok(svc.lines.some((l) => /instance identity held again/.test(l)), 'the identity was taken again after the restart');
       }
     } finally {
       loading = false;

@@ -93,6 +93,6 @@ export function connectPostgres(databaseUrl: string): Db {
     dialect: 'postgres',
     describe: describeDatabaseUrl(databaseUrl),
     link,
-    session: () => new (linkedClient(link))(config),
+    session: (name) => new (linkedClient(link))({ ...config, application_name: name }),
   };
 }

@@ -20,8 +20,8 @@ export interface Db {
   describe: string;
   /** PostgreSQL: the state of the connections (pg-link.ts). */
   link?: DatabaseLink;
-  /** PostgreSQL: a connection of its own, outside the pool, for a lock held as long as the process lives. */
-  session?: () => SessionClient;
+  /** PostgreSQL: a connection of its own, outside the pool, for a lock held as long as the process lives; `name` is its application_name. */
+  session?: (name: string) => SessionClient;
 }
 
 /** A PostgreSQL connection outside the pool (node-postgres' Client, as far as it is used). */

@@ -79,7 +79,6 @@ export class JobOps {
     return enqueueJob(db, spec, now);
   }
 
-  /** Running jobs whose lease ended (their instance died or stalled) wait again; `expiredBefore` as in DispatchOps.reclaimExpired. */
   /** Makes the waiting job under `key` due at `at` if it was due later (a recurring job wanted now); false when none waits. */
   async bringForward(key: string, at: number): Promise<boolean> {
     const res = await this.db.updateTable('jobs').set({ run_at: at }).where('key', '=', key).where('state', '=', 'pending').where('run_at', '>', at).executeTakeFirst();
@@ -97,6 +96,23 @@ export class JobOps {
       .set({ state: 'pending', locked_by: null, locked_until: null })
       .where('state', '=', 'running')
       .where('locked_until', '<', expiredBefore)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  /**
+   * The claims `owner` left when its process ended, found by its next
+   * process (same identity, store/instance-lock.ts), wait again at once: the
+   * same change as reclaimExpired makes when their lease ends, attempts
+   * unchanged, so the job runs as after a takeover (a send with the same
+   * requestId), without waiting out the lease.
+   */
+  async releaseOwn(owner: string): Promise<number> {
+    const res = await this.db
+      .updateTable('jobs')
+      .set({ state: 'pending', locked_by: null, locked_until: null })
+      .where('state', '=', 'running')
+      .where('locked_by', '=', owner)
       .executeTakeFirst();
     return Number(res.numUpdatedRows);
   }
