@@ -7,7 +7,9 @@
 // (safetyMs) covers what an instance that died left behind without a due
 // time we saw. No sleep is longer than MAX_SLEEP_MS: its length comes from
 // wall-clock times, and a clock stepped back (then corrected) would
-// otherwise leave due work waiting for as long as the step.
+// otherwise leave due work waiting for as long as the step. An outcome the
+// database cannot take (it went away) is kept and settled when it answers
+// (settleKept).
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../delivery/store/schema.js';
