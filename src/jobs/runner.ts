@@ -31,6 +31,9 @@ const realSchedule: Schedule = (ms, fire) => {
 /** Longest sleep of the runner, whatever the clock says: the next look is never further away. */
 export const MAX_SLEEP_MS = 30_000;
 
+/** When a handler's own read met an unreachable or locked database: its job goes again after this. */
+const DATABASE_RETRY_MS = 1_000;
+
 /** Between tries of an outcome the database could not take: from 250 ms, doubling, to 5 s. */
 const SETTLE_RETRY_FIRST_MS = 250;
 const SETTLE_RETRY_MAX_MS = 5_000;
@@ -349,7 +352,12 @@ export class JobRunner {
     try {
       return (await h.run({ ...base, payload }, ctx));
     } catch (err) {
-      // A throw is a failure like any other: the one rule decides retry or fail.
+      // The database went away (or stayed locked) under the handler's own
+      // reads: nothing was done, so the job goes again soon, never failed for it.
+      if (err instanceof DatabaseUnavailableError || err instanceof DatabaseBusyError) {
+        return { kind: 'retry', at: this.now() + DATABASE_RETRY_MS, reason: err.message };
+      }
+      // Any other throw is a failure like any other: the one rule decides retry or fail.
       return ctx.failure(err);
     }
   }
