@@ -116,6 +116,9 @@ const EnvSchema = z.object({
   WEBHOOK_RATE_LIMIT: intIn(0, 1_000_000).default(0),
   BODY_LIMIT_KB: intIn(1, 10_240).default(DEFAULT_BODY_LIMIT_KB),
   INSTANCE_ID: z.string().trim().min(1).optional(),
+  STATE_DIR: z.string().trim().min(1).optional(),
+  // 0: wait for an unreachable database at start-up as long as it takes.
+  DATABASE_WAIT_SECONDS: intIn(0, 30 * 86_400).default(0),
   ADMIN_TOKEN: z.string().trim().min(12, { error: 'must be at least 12 characters: it guards the console' }).optional(),
   METRICS_TOKEN: z.string().trim().min(12, { error: 'must be at least 12 characters: it guards /metrics' }).optional(),
   RECORD_DIR: z.string().trim().min(1).optional(),
@@ -161,6 +164,10 @@ export interface Config {
   webhookRateLimitPerMinute: number;
   bodyLimitBytes: number;
   instanceId: string | undefined;
+  /** Where the instance keeps what outlives a process (its identity's seed): STATE_DIR, else the SQLite file's directory, else ./data. */
+  stateDir: string;
+  /** How long start-up waits for an unreachable database before it gives up; null: as long as it takes. */
+  databaseWaitMs: number | null;
   /** The console's login secret; without it the console is off. */
   adminToken: string | undefined;
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
@@ -250,6 +257,8 @@ export function loadConfig(env: Env, cwd = process.cwd(), opts: LoadConfigOption
     webhookRateLimitPerMinute: e.WEBHOOK_RATE_LIMIT,
     bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
     instanceId: e.INSTANCE_ID,
+    stateDir: stateDirOf(e.STATE_DIR, resolveSqlitePath(e.DATABASE_URL, cwd), cwd),
+    databaseWaitMs: e.DATABASE_WAIT_SECONDS === 0 ? null : e.DATABASE_WAIT_SECONDS * 1000,
     adminToken: e.ADMIN_TOKEN,
     metricsToken: e.METRICS_TOKEN,
     recordDir: e.RECORD_DIR ? path.resolve(cwd, e.RECORD_DIR) : undefined,
@@ -318,6 +327,12 @@ function resolveSqlitePath(url: string, cwd: string): string {
   const file = url.slice('sqlite:'.length);
   if (file === ':memory:') return url;
   return `sqlite:${path.resolve(cwd, file)}`;
+}
+
+function stateDirOf(configured: string | undefined, databaseUrl: string, cwd: string): string {
+  if (configured) return path.resolve(cwd, configured);
+  const file = databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : ':memory:';
+  return file === ':memory:' ? path.resolve(cwd, 'data') : path.dirname(file);
 }
 
 /** For commands that only need the curations (check, preview): no secrets required. */

@@ -2,12 +2,14 @@
 // curations), store, intake, the job runner (sending, planning, write-back,
 // the webhook's health and sweep), HTTP app, console and metrics. Used
 // by `curation start` and by tests.
-import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { ChannelRegistry } from './channel-registry.js';
 import { Store } from './delivery/store/store.js';
+import { describeDatabaseUrl } from './delivery/store/connect.js';
+import { holdInstanceId } from './delivery/store/instance-lock.js';
+import { instanceBase } from './instance-identity.js';
 import { Intake } from './delivery/intake.js';
 import { buildApp } from './server/app.js';
 import { registerConsole } from './server/console/index.js';
@@ -31,6 +33,10 @@ import type { SweepReason } from './webhook/sweep-log.js';
 
 export interface Service {
   app: FastifyInstance;
+  /** This instance's identity (jobs.locked_by), held while it runs (instance-identity.ts). */
+  instanceId: string;
+  /** Resolves when the service must stop: its identity was taken by another process while the database was away. */
+  failed: Promise<string>;
   store: Store;
   /** Runs every kind of timed work, sending included. */
   jobs: JobRunner;
@@ -53,7 +59,13 @@ export class StartupError extends Error {}
 const SEND_SLOTS = 16;
 const OTHER_SLOTS = 8;
 
-export async function startService(config: Config, logger: Logger, opts: { fetch?: typeof fetch } = {}): Promise<Service> {
+export interface StartOptions {
+  fetch?: typeof fetch;
+  /** Aborted (SIGTERM during start-up): stop waiting for the database. */
+  signal?: AbortSignal;
+}
+
+export async function startService(config: Config, logger: Logger, opts: StartOptions = {}): Promise<Service> {
   const opened = await ChannelRegistry.open(config.channels, {
     apiUrl: config.channelTalk.apiUrl,
     timeoutMs: config.channelTalk.timeoutMs,
@@ -78,13 +90,31 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
       p.phase === 'start'
         ? logger.info({ migration: p.migration }, 'database migration running')
         : logger.info({ migration: p.migration, ms: p.ms }, 'database migration applied'),
+    log: logger.child({ component: 'database' }),
+    // Started before the database (a reboot, a failover): wait for it rather than exit into a crash loop.
+    waitForDatabase: {
+      maxMs: config.databaseWaitMs,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onWait: (w) =>
+        logger.warn({ database: describeDatabaseUrl(config.databaseUrl), code: w.code, attempt: w.attempt, retryInMs: w.retryInMs, waitedMs: w.waitedMs }, 'waiting for the database: it cannot be reached'),
+    },
   });
   logger.info({ database: store.describe }, 'database ready');
 
   const metrics = new Metrics();
   for (const c of channels.channels) metrics.watchRateLimits(() => c.client.stats);
 
-  const instanceId = config.instanceId ?? `${hostname()}:${process.pid}`;
+  // An identity that outlives the process: the claims a killed process left are this one's to release at once.
+  let lost: (reason: string) => void = () => {};
+  const failed = new Promise<string>((resolve) => (lost = resolve));
+  const identity = await holdInstanceId(store, instanceBase(config.instanceId, config.stateDir, logger), {
+    log: logger,
+    onLost: (reason) => lost(reason),
+  });
+  const instanceId = identity.id;
+  if (config.instanceId !== undefined && instanceId !== config.instanceId) {
+    logger.warn({ configured: config.instanceId, instanceId }, 'INSTANCE_ID is held by another running process; this one takes the next free identity');
+  }
   // The config refuses a lease that a request's timeout could outlive, and each
   // attempt's timeout is cut to end LEASE_MARGIN_MS before its lease: the lease
   // is the setting as given.
@@ -183,6 +213,10 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
   if (store.dialect === 'sqlite') {
     // One process owns an SQLite file, so claims left by a previous run of it are stale now.
     await jobOps.reclaimExpired(Date.now(), Number.MAX_SAFE_INTEGER);
+  } else {
+    // Ours, left by a previous process of this identity (it held the identity's lock, which is ours now): stale.
+    const released = await jobOps.releaseOwn(instanceId);
+    if (released > 0) logger.info({ instanceId, released }, 'released the claims this instance left when its last process ended');
   }
   const intake = new Intake({
     store,
@@ -267,6 +301,8 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
   let stopped: Promise<void> | null = null;
   return {
     app,
+    instanceId,
+    failed,
     store,
     jobs,
     channels,
@@ -281,6 +317,7 @@ export async function startService(config: Config, logger: Logger, opts: { fetch
         await app.close();
         await jobs.stop(config.shutdownGraceMs);
         await store.close();
+        await identity.close();
         logger.info('service stopped');
       })();
       return stopped;

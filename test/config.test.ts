@@ -27,6 +27,16 @@ describe('config', () => {
     assert.deepEqual(c.channels[0]!.webhookTokens, ['tok']);
   });
 
+  test('the state directory and the wait for the database at start-up', () => {
+    assert.equal(loadConfig(base, '/srv/app').stateDir, path.resolve('/srv/app/data'), 'next to the SQLite file');
+    assert.equal(loadConfig({ ...base, DATABASE_URL: 'sqlite:/var/lib/curation/c.db' }, '/srv/app').stateDir, path.resolve('/var/lib/curation'));
+    assert.equal(loadConfig({ ...base, DATABASE_URL: 'postgres://db/curation' }, '/srv/app').stateDir, path.resolve('/srv/app/data'));
+    assert.equal(loadConfig({ ...base, STATE_DIR: 'state' }, '/srv/app').stateDir, path.resolve('/srv/app/state'));
+    assert.equal(loadConfig(base).databaseWaitMs, null, 'as long as it takes');
+    assert.equal(loadConfig({ ...base, DATABASE_WAIT_SECONDS: '90' }).databaseWaitMs, 90_000);
+    assert.match(errorLines({ ...base, DATABASE_WAIT_SECONDS: 'forever' })[0]!, /^config: DATABASE_WAIT_SECONDS must be a whole number between 0 and/);
+  });
+
   test('each missing secret is named, one line each, with what to do', () => {
     const lines = errorLines({});
     assert.ok(lines.some((l) => /^config: CHANNELTALK_ACCESS_KEY is required: set it to/.test(l)), lines.join('\n'));

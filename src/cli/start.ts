@@ -19,27 +19,39 @@ export const startCommand: Command = async (argv, io) => {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+  // Listened for from the start: a SIGTERM while start-up waits for the database ends the wait, cleanly.
+  const stopping = new AbortController();
+  const signalled = new Promise<string>((resolve) => {
+    const onSignal = (sig: string) => {
+      logger.info({ signal: sig }, 'shutting down');
+      stopping.abort(new Error(`stopped by ${sig}`));
+      resolve(sig);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
   let service;
   try {
-    service = await startService(config, logger);
+    service = await startService(config, logger, { signal: stopping.signal });
   } catch (err) {
+    if (stopping.signal.aborted) {
+      logger.info('stopped before the service started');
+      logger.flush();
+      return 0;
+    }
     const message = err instanceof Error ? err.message : String(err);
     logger.fatal({ err: { message } }, err instanceof StartupError ? message : `could not start: ${message}`);
     logger.flush();
     return 1;
   }
-  const s = service;
-  await new Promise<void>((resolve) => {
-    const onSignal = (sig: string) => {
-      logger.info({ signal: sig }, 'shutting down');
-      s.stop().then(resolve, (err: unknown) => {
-        logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'error during shutdown');
-        resolve();
-      });
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
+  // A signal, or an identity another process took while the database was away: two processes must never share it.
+  const ended = await Promise.race([signalled.then(() => null), service.failed]);
+  if (ended !== null) logger.fatal({ instanceId: service.instanceId }, `stopping: ${ended}`);
+  try {
+    await service.stop();
+  } catch (err) {
+    logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'error during shutdown');
+  }
   logger.flush();
-  return 0;
+  return ended === null ? 0 : 1;
 };

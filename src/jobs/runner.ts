@@ -1,15 +1,21 @@
 // Runs jobs: claims what is due, runs each handler side by side up to a
 // bound (each pool up to its handler's poolLimit, each kind up to its
 // maxRunning), settles each outcome, and otherwise sleeps until the earliest
-// due time or lease end, or until wake(). There is no fixed poll: on SQLite
-// the only writer is this process, which wakes the runner whenever it adds
-// work. On PostgreSQL other instances add work too; their own runners take
-// it, and a long safety timer (safetyMs) covers what an instance that died
-// left behind without a due time we saw.
+// due time or lease end, or until wake(). On SQLite the only writer is this
+// process, which wakes the runner whenever it adds work. On PostgreSQL other
+// instances add work too; their own runners take it, and a safety timer
+// (safetyMs) covers what an instance that died left behind without a due
+// time we saw. No sleep is longer than MAX_SLEEP_MS: its length comes from
+// wall-clock times, and a clock stepped back (then corrected) would
+// otherwise leave due work waiting for as long as the step. An outcome the
+// database cannot take (it went away) is kept and settled when it answers
+// (settleKept).
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../delivery/store/schema.js';
 import type { JobOps, JobRow } from '../delivery/store/job-ops.js';
+import { DatabaseBusyError } from '../delivery/store/busy.js';
+import { DatabaseUnavailableError } from '../delivery/store/unavailable.js';
 import { failureOutcome, settle, type Limits } from './settle.js';
 import { SettleBatcher } from './settle-batch.js';
 import type { Job, JobContext, JobHandler, JobOutcome, SettledOutcome } from './types.js';
@@ -22,8 +28,15 @@ const realSchedule: Schedule = (ms, fire) => {
   return () => clearTimeout(t);
 };
 
-/** Longest single timer (setTimeout's limit); a longer sleep is taken in steps. */
-const MAX_TIMER_MS = 2_147_483_647;
+/** Longest sleep of the runner, whatever the clock says: the next look is never further away. */
+export const MAX_SLEEP_MS = 30_000;
+
+/** When a handler's own read met an unreachable or locked database: its job goes again after this. */
+const DATABASE_RETRY_MS = 1_000;
+
+/** Between tries of an outcome the database could not take: from 250 ms, doubling, to 5 s. */
+const SETTLE_RETRY_FIRST_MS = 250;
+const SETTLE_RETRY_MAX_MS = 5_000;
 
 export interface RunnerOptions {
   db: Kysely<Database>;
@@ -34,7 +47,7 @@ export interface RunnerOptions {
   owner: string;
   logger: Logger;
   concurrency?: number;
-  /** Longest sleep while nothing is due: null on SQLite (never), a few tens of seconds on PostgreSQL. */
+  /** Longest sleep while nothing is due, below MAX_SLEEP_MS: null for the cap alone (SQLite). */
   safetyMs?: number | null;
   /** Settles arriving together share one commit (SQLite: settle-batch.ts). */
   batchSettles?: boolean;
@@ -61,6 +74,12 @@ export class JobRunner {
   private readonly leases = new Map<string, number>();
   private loopDone: Promise<void> | null = null;
   private stopping = false;
+  /** Shutdown's grace is over: outcomes still waiting for the database are left to the next start. */
+  private abandoning = false;
+  /** Outcomes kept while the database could not take them (settleKept). */
+  private settlesWaiting = 0;
+  /** The last pass failed because the database was unreachable (said once, until it answers). */
+  private unreachable = false;
   private woken = false;
   private wakeUp: (() => void) | null = null;
   private readonly now: () => number;
@@ -103,7 +122,10 @@ export class JobRunner {
       new Promise<boolean>((r) => (cancel = realSchedule(graceMs, () => r(true)))),
     ]);
     cancel();
-    if (timedOut) this.o.logger.warn({ inflight: this.inflight.size }, 'shutdown: jobs still running were left for the next start');
+    if (timedOut) {
+      this.abandoning = true;
+      this.o.logger.warn({ inflight: this.inflight.size }, 'shutdown: jobs still running were left for the next start');
+    }
   }
 
   private async loop(): Promise<void> {
@@ -113,9 +135,13 @@ export class JobRunner {
       try {
         claimed = await this.tick();
       } catch (err) {
-        this.o.logger.error({ err: errInfo(err) }, 'jobs: database error, retrying');
+        this.passFailed(err);
         await this.sleep(1000);
         continue;
+      }
+      if (this.unreachable) {
+        this.unreachable = false;
+        this.o.logger.info('jobs: the database answers again');
       }
       if (this.stopping) break;
       // Let I/O in: SQLite calls complete without leaving the microtask queue.
@@ -124,7 +150,7 @@ export class JobRunner {
       if (this.woken || claimed > 0) continue;
       if (this.inflight.size >= this.concurrency) {
         // Every slot taken: a finishing job wakes us.
-        await this.sleep(null);
+        await this.sleep(MAX_SLEEP_MS);
         continue;
       }
       const next = await this.o.ops.nextWakeAt([...this.openLeases().keys()], this.fullPools()).catch(() => null);
@@ -141,13 +167,24 @@ export class JobRunner {
         continue;
       }
       this.dueButUnclaimed = 0;
-      await this.sleep(until === null ? safety : safety === null ? until : Math.min(until, safety));
+      await this.sleep(Math.min(until ?? MAX_SLEEP_MS, safety ?? MAX_SLEEP_MS, MAX_SLEEP_MS));
     }
+  }
+
+  /** A pass that failed: an unreachable database is said once (pg-link.ts says more), any other error each time. */
+  private passFailed(err: unknown): void {
+    if (!(err instanceof DatabaseUnavailableError)) {
+      this.o.logger.error({ err: errInfo(err) }, 'jobs: database error, retrying');
+      return;
+    }
+    if (!this.unreachable) this.o.logger.warn({ code: err.code }, 'jobs: the database is unreachable; claiming again once it answers');
+    this.unreachable = true;
   }
 
   private async tick(): Promise<number> {
     const now = this.now();
-    await this.o.ops.reclaimExpired(now);
+    // An outcome of ours still waiting for the database keeps its claim: no lease is taken over until it is recorded.
+    if (this.settlesWaiting === 0) await this.o.ops.reclaimExpired(now);
     const room = this.concurrency - this.inflight.size;
     if (room <= 0) return 0;
     this.o.onClaim?.();
@@ -252,7 +289,8 @@ export class JobRunner {
       failure: (err, write) => ({ ...failureOutcome(err, base, limits, this.now(), this.random), ...(write ? { write } : {}) }),
     };
     const outcome = await this.outcomeOf(h, row, base, ctx);
-    const applied = await this.settled(base, outcome, limits);
+    const applied = await this.settleKept(base, outcome, limits, logger);
+    if (applied === null) return;
     this.o.onSettled?.(row.kind, applied === 'lost' ? 'lost' : applied.kind);
     if (applied !== 'lost') {
       try {
@@ -267,19 +305,45 @@ export class JobRunner {
     else if (applied.kind === 'retry') logger[loggedBy(outcome) ? 'debug' : 'warn']({ reason: applied.reason, retryInMs: applied.at - this.now(), attempts: row.attempts }, 'job will be retried');
   }
 
-  /** Applies the outcome and reports the commit's fate to `writes` (a lost job wrote nothing, so says nothing). */
-  private async settled(base: Job<unknown>, outcome: JobOutcome, limits: Limits): Promise<SettledOutcome | 'lost'> {
-    let applied: SettledOutcome | 'lost';
+  /**
+   * Applies the outcome. When the database cannot take it (unreachable, or
+   * still busy after the settle's own wait), the outcome is kept and tried
+   * again until the database answers: a message that was sent is recorded as
+   * sent, not left to its lease and sent again. The settle only applies to
+   * this very claim (its attempts), so a try whose first commit did land
+   * changes nothing. Left (null) only once shutdown's grace is over: the
+   * claim is then released at the next start, which keeps this identity.
+   */
+  private async settleKept(base: Job<unknown>, outcome: JobOutcome, limits: Limits, logger: Logger): Promise<SettledOutcome | 'lost' | null> {
+    let waiting = false;
     try {
-      applied = this.batcher
-        ? await this.batcher.settle(base, this.o.owner, outcome, limits, this.now())
-        : await settle(this.o.db, this.o.ops, base, this.o.owner, outcome, limits, this.now());
-    } catch (err) {
-      this.o.writes?.failed(err);
-      throw err;
+      for (let delay = SETTLE_RETRY_FIRST_MS; ; delay = Math.min(delay * 2, SETTLE_RETRY_MAX_MS)) {
+        try {
+          const applied = this.batcher
+            ? await this.batcher.settle(base, this.o.owner, outcome, limits, this.now())
+            : await settle(this.o.db, this.o.ops, base, this.o.owner, outcome, limits, this.now());
+          // A lost job wrote nothing, so says nothing of the writes.
+          if (applied !== 'lost') this.o.writes?.succeeded();
+          if (waiting) logger.info({ outcome: applied === 'lost' ? 'lost' : applied.kind }, 'jobs: outcome recorded once the database answered');
+          return applied;
+        } catch (err) {
+          this.o.writes?.failed(err);
+          if (!(err instanceof DatabaseUnavailableError || err instanceof DatabaseBusyError)) throw err;
+          if (this.abandoning) {
+            logger.warn({ outcome: outcome.kind }, 'shutdown: an outcome the database could not take was left; its job is released at the next start');
+            return null;
+          }
+          if (!waiting) {
+            waiting = true;
+            this.settlesWaiting++;
+            logger.warn({ outcome: outcome.kind, code: err.code }, 'jobs: the database could not take an outcome; keeping it until it answers');
+          }
+          await new Promise<void>((resolve) => this.schedule(delay, resolve));
+        }
+      }
+    } finally {
+      if (waiting) this.settlesWaiting--;
     }
-    if (applied !== 'lost') this.o.writes?.succeeded();
-    return applied;
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -294,7 +358,12 @@ export class JobRunner {
     try {
       return (await h.run({ ...base, payload }, ctx));
     } catch (err) {
-      // A throw is a failure like any other: the one rule decides retry or fail.
+      // The database went away (or stayed locked) under the handler's own
+      // reads: nothing was done, so the job goes again soon, never failed for it.
+      if (err instanceof DatabaseUnavailableError || err instanceof DatabaseBusyError) {
+        return { kind: 'retry', at: this.now() + DATABASE_RETRY_MS, reason: err.message };
+      }
+      // Any other throw is a failure like any other: the one rule decides retry or fail.
       return ctx.failure(err);
     }
   }
@@ -316,8 +385,8 @@ export class JobRunner {
     this.inflight.add(tracked);
   }
 
-  /** Sleeps `ms` (null: until woken). */
-  private sleep(ms: number | null): Promise<void> {
+  /** Sleeps `ms` at most (less when woken). */
+  private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       let cancel = () => {};
       const done = () => {
@@ -325,7 +394,7 @@ export class JobRunner {
         this.wakeUp = null;
         resolve();
       };
-      if (ms !== null) cancel = this.schedule(Math.min(ms, MAX_TIMER_MS), done);
+      cancel = this.schedule(Math.min(ms, MAX_SLEEP_MS), done);
       this.wakeUp = done;
       if (this.woken || this.stopping) done();
     });

@@ -78,13 +78,13 @@ export async function settleIn(
   switch (final.kind) {
     case 'done':
       // Deleted before the handler's writes, so a recurring job may enqueue its next occurrence under the same key.
-      held = await ops.remove(trx, job.id, owner);
+      held = await ops.remove(trx, job.id, owner, job.attempts);
       break;
     case 'retry':
-      held = await ops.reschedule(trx, job.id, owner, final.at, final.reason);
+      held = await ops.reschedule(trx, job.id, owner, final.at, final.reason, job.attempts);
       break;
     case 'fail':
-      held = await ops.fail(trx, job.id, owner, final.reason);
+      held = await ops.fail(trx, job.id, owner, final.reason, job.attempts);
       break;
     default: {
       const unknown: never = final;

@@ -8,6 +8,7 @@ import type { Event } from '../channeltalk/event.js';
 import type { Intake } from '../delivery/intake.js';
 import type { Store } from '../delivery/store/store.js';
 import { DatabaseBusyError } from '../delivery/store/busy.js';
+import { DatabaseUnavailableError } from '../delivery/store/unavailable.js';
 import type { ChannelRegistry } from '../channel-registry.js';
 import type { DeliveryRecorder } from './recorder.js';
 import { legacyBody, LegacyBodyError } from './legacy-body.js';
@@ -142,6 +143,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // Only a storage failure lands here: say so, so Channel Talk counts a failed delivery and delivers it again.
       const busy = err instanceof DatabaseBusyError;
       const fields = { err: storageError(err), chatId: event.chatId, kind: event.kind };
+      if (err instanceof DatabaseUnavailableError) {
+        // The outage is logged once (store/pg-link.ts), not once per delivery it refuses.
+        deps.logger.debug(fields, 'could not store the event: database unreachable');
+        return reply.code(503).send({ ok: false, error: 'database unreachable; try again' });
+      }
       if (busy) deps.logger.warn(fields, 'could not store the event: database busy');
       else deps.logger.error(fields, 'could not store the event');
       return reply.code(503).send({ ok: false, error: busy ? 'database busy; try again' : 'could not store the event; try again' });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { Store } from '../../src/delivery/store/store.js';
 import { JobOps } from '../../src/delivery/store/job-ops.js';
-import { JobRunner, type Schedule } from '../../src/jobs/runner.js';
+import { JobRunner, MAX_SLEEP_MS, type Schedule } from '../../src/jobs/runner.js';
 import { settle, chatLane } from '../../src/jobs/settle.js';
 import { scheduleEvery } from '../../src/jobs/recurring.js';
 import { SettleBatcher } from '../../src/jobs/settle-batch.js';
@@ -140,23 +140,23 @@ for (const kind of DB_KINDS) {
           return Promise.resolve<JobOutcome>({ kind: 'done' });
         },
       };
-      await ops.enqueue({ kind: 't', payload: { n: 1 }, runAt: now + 600_000 }, now);
+      await ops.enqueue({ kind: 't', payload: { n: 1 }, runAt: now + 20_000 }, now);
       let claimsAtSettle = -1;
       const runner = new JobRunner({ db: store.db, ops, handlers: [handler], owner: 'i', logger: silent, now: () => now, schedule, onClaim: () => claims++, onSettled: () => (claimsAtSettle = claims) });
       runner.start();
       await eventually(() => timers.length === 1, 5_000, 'the runner to go to sleep');
-      assert.equal(timers[0]!.ms, 600_000, 'it sleeps exactly until the job is due');
+      assert.equal(timers[0]!.ms, 20_000, 'it sleeps exactly until the job is due');
       const claimsAsleep = claims;
       await new Promise((r) => setTimeout(r, 300));
       assert.equal(claims, claimsAsleep, 'no claim query while asleep');
       assert.deepEqual(ran, []);
       // The job becomes due: the timer fires.
-      now += 600_000;
+      now += 20_000;
       timers[0]!.fire();
       await eventually(() => ran.length === 1, 5_000, 'the job to run');
-      // With nothing left, the runner sleeps without a timer (SQLite: no safety poll) until woken.
+      // With nothing left, the runner sleeps until woken, or for the longest sleep there is (runner-clock.test.ts).
       // The settle wakes the runner for one more pass, which finds nothing and sleeps.
-      await eventually(() => claimsAtSettle >= 0 && claims > claimsAtSettle && timers.length === 0, 5_000, 'the runner to sleep with no timer');
+      await eventually(() => claimsAtSettle >= 0 && claims > claimsAtSettle && timers.length === 1 && timers[0]!.ms === MAX_SLEEP_MS, 5_000, 'the runner to sleep on the cap alone');
       await new Promise((r) => setTimeout(r, 100));
       const idle = claims;
       await new Promise((r) => setTimeout(r, 300));

@@ -77,6 +77,8 @@ export function serviceEnv(fake: { url: string }, overrides: Record<string, stri
     PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_URL: `sqlite:${path.join(tempDir(), 'curation.db')}`,
+    // The instance's identity seed: a directory of the test's own, kept across restarts with the same env.
+    STATE_DIR: tempDir('curation-state-'),
     CURATIONS_DIR: path.join(ROOT, 'curations'),
     DELAY_SCALE: '0',
     LOG_LEVEL: 'info',

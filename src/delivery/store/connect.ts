@@ -6,6 +6,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Dialect as KyselyDialect } from 'kysely';
 import { guardedDialect } from './guarded-driver.js';
+import type { DatabaseLink } from './pg-link.js';
 import { StoreKysely } from './store-kysely.js';
 import { withStatementCache } from './statement-cache.js';
 import { StoreSqliteDialect } from './sqlite-compiler.js';
@@ -17,6 +18,25 @@ export interface Db {
   dialect: Dialect;
   /** A printable description without credentials. */
   describe: string;
+  /** PostgreSQL: the state of the connections (pg-link.ts). */
+  link?: DatabaseLink;
+  /** PostgreSQL: a connection of its own, outside the pool, for a lock held as long as the process lives; `name` is its application_name. */
+  session?: (name: string) => SessionClient;
+}
+
+/** A PostgreSQL connection outside the pool (node-postgres' Client, as far as it is used). */
+export interface SessionClient {
+  connect(): Promise<unknown>;
+  query<R>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+  end(): Promise<void>;
+  on(event: 'error' | 'end', listener: (err?: Error) => void): unknown;
+}
+
+/** host:port/db of a database URL, without credentials, for logs. */
+export function describeDatabaseUrl(databaseUrl: string): string {
+  if (databaseUrl.startsWith('sqlite:')) return databaseUrl;
+  const u = new URL(databaseUrl);
+  return `postgres://${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname}`;
 }
 
 /** An SQLite file opened as the service opens it (the benchmark's query timing opens it the same way). */

@@ -15,6 +15,10 @@ import type { Database } from './schema.js';
 import { recordEvent, type RecordItem, type RecordOutcome } from './intake-tx.js';
 import { DatabaseBusyError, WEBHOOK_WAIT, retryWhileBusy } from './busy.js';
 import { singleAttempt } from './store-kysely.js';
+import { DatabaseUnavailableError } from './unavailable.js';
+
+/** About the database, not the items: trying them one by one would only fail (or wait) again. */
+const aboutTheDatabase = (err: unknown): err is DatabaseBusyError | DatabaseUnavailableError => err instanceof DatabaseBusyError || err instanceof DatabaseUnavailableError;
 
 interface Waiting {
   item: RecordItem;
@@ -82,14 +86,14 @@ class Lane {
         const outcomes = await this.commit(batch);
         batch.forEach((w, i) => w.resolve(outcomes[i]!));
       } catch (err) {
-        // Busy is about the database, not the items: trying them one by one would only make each wait again.
-        if (batch.length === 1 || err instanceof DatabaseBusyError) {
+        // Busy or unreachable is about the database, not the items: trying them one by one would only make each wait again.
+        if (batch.length === 1 || aboutTheDatabase(err)) {
           for (const w of batch) w.reject(err);
           continue;
         }
         // One bad item must not fail its neighbours: commit each on its own
-        // (unless the database turns busy meanwhile: then the rest need not wait in turn).
-        let busy: DatabaseBusyError | null = null;
+        // (unless the database turns busy or unreachable meanwhile: then the rest need not wait in turn).
+        let busy: DatabaseBusyError | DatabaseUnavailableError | null = null;
         for (const w of batch) {
           if (busy) {
             w.reject(busy);
@@ -98,7 +102,7 @@ class Lane {
           try {
             w.resolve((await this.commit([w]))[0]!);
           } catch (e) {
-            if (e instanceof DatabaseBusyError) busy = e;
+            if (aboutTheDatabase(e)) busy = e;
             w.reject(e);
           }
         }

@@ -1,5 +1,6 @@
 // Kysely's drivers, wrapped so the rest of the store sees errors it can act on:
-// a held lock becomes DatabaseBusyError, and a failed ROLLBACK never replaces
+// a held lock becomes DatabaseBusyError, a refused or broken connection
+// DatabaseUnavailableError, and a failed ROLLBACK never replaces
 // the error that caused it (SQLite ends a transaction by itself on SQLITE_FULL,
 // and the ROLLBACK that follows would otherwise report only "cannot rollback -
 // no transaction is active").
@@ -16,6 +17,12 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import { asBusyError } from './busy.js';
+import { asUnavailableError } from './unavailable.js';
+
+/** The driver's error as one the store acts on (busy, unreachable), or unchanged. */
+function classify(err: unknown): unknown {
+  return asUnavailableError(asBusyError(err));
+}
 
 export interface GuardOptions {
   /** The statement that opens a transaction, when not the driver's own (SQLite: BEGIN IMMEDIATE). */
@@ -60,7 +67,7 @@ class GuardedConnection implements DatabaseConnection {
   }
 
   private note(err: unknown): unknown {
-    this.lastError = asBusyError(err);
+    this.lastError = classify(err);
     return this.lastError;
   }
 }
@@ -79,8 +86,8 @@ class GuardedDriver implements Driver {
     try {
       return new GuardedConnection(await this.inner.acquireConnection());
     } catch (err) {
-      // PostgreSQL: every pooled connection stayed taken (e.g. all waiting on a lock).
-      throw asBusyError(err);
+      // PostgreSQL: every pooled connection stayed taken (e.g. all waiting on a lock), or none could be made.
+      throw classify(err);
     }
   }
 
@@ -105,7 +112,7 @@ class GuardedDriver implements Driver {
     try {
       await this.inner.rollbackTransaction(c.inner);
     } catch (err) {
-      throw c.lastError ?? asBusyError(err);
+      throw c.lastError ?? classify(err);
     }
   }
 

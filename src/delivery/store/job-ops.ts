@@ -79,7 +79,6 @@ export class JobOps {
     return enqueueJob(db, spec, now);
   }
 
-  /** Running jobs whose lease ended (their instance died or stalled) wait again; `expiredBefore` as in DispatchOps.reclaimExpired. */
   /** Makes the waiting job under `key` due at `at` if it was due later (a recurring job wanted now); false when none waits. */
   async bringForward(key: string, at: number): Promise<boolean> {
     const res = await this.db.updateTable('jobs').set({ run_at: at }).where('key', '=', key).where('state', '=', 'pending').where('run_at', '>', at).executeTakeFirst();
@@ -97,6 +96,23 @@ export class JobOps {
       .set({ state: 'pending', locked_by: null, locked_until: null })
       .where('state', '=', 'running')
       .where('locked_until', '<', expiredBefore)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  /**
+   * The claims `owner` left when its process ended, found by its next
+   * process (same identity, store/instance-lock.ts), wait again at once: the
+   * same change as reclaimExpired makes when their lease ends, attempts
+   * unchanged, so the job runs as after a takeover (a send with the same
+   * requestId), without waiting out the lease.
+   */
+  async releaseOwn(owner: string): Promise<number> {
+    const res = await this.db
+      .updateTable('jobs')
+      .set({ state: 'pending', locked_by: null, locked_until: null })
+      .where('state', '=', 'running')
+      .where('locked_by', '=', owner)
       .executeTakeFirst();
     return Number(res.numUpdatedRows);
   }
@@ -164,30 +180,36 @@ export class JobOps {
   // Inside settle's transaction, each only while `owner` still holds the job
   // (running, locked by it): false when another instance took it over. The
   // condition is the statement's own, so checking and changing the row is one
-  // statement (and on PostgreSQL takes the row's lock).
+  // statement (and on PostgreSQL takes the row's lock). With `attempts` (the
+  // count its claim left) only that claim matches: a settle tried again after
+  // its first commit's answer was lost never touches a later claim of the job.
 
-  async remove(trx: Transaction<Database>, id: number, owner: string): Promise<boolean> {
-    const res = await trx.deleteFrom('jobs').where('id', '=', id).where('state', '=', 'running').where('locked_by', '=', owner).executeTakeFirst();
+  async remove(trx: Transaction<Database>, id: number, owner: string, attempts?: number): Promise<boolean> {
+    let q = trx.deleteFrom('jobs').where('id', '=', id).where('state', '=', 'running').where('locked_by', '=', owner);
+    if (attempts !== undefined) q = q.where('attempts', '=', attempts);
+    const res = await q.executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
   }
 
-  async reschedule(trx: Transaction<Database>, id: number, owner: string, runAt: number, error: string): Promise<boolean> {
-    return this.changeHeld(trx, id, owner, { state: 'pending', run_at: runAt, last_error: error });
+  async reschedule(trx: Transaction<Database>, id: number, owner: string, runAt: number, error: string, attempts?: number): Promise<boolean> {
+    return this.changeHeld(trx, id, owner, attempts, { state: 'pending', run_at: runAt, last_error: error });
   }
 
   /** A failed job stays, with its reason, for the operator (and its key keeps a duplicate from redoing it). */
-  async fail(trx: Transaction<Database>, id: number, owner: string, error: string): Promise<boolean> {
-    return this.changeHeld(trx, id, owner, { state: 'failed', last_error: error });
+  async fail(trx: Transaction<Database>, id: number, owner: string, error: string, attempts?: number): Promise<boolean> {
+    return this.changeHeld(trx, id, owner, attempts, { state: 'failed', last_error: error });
   }
 
-  private async changeHeld(trx: Transaction<Database>, id: number, owner: string, set: { state: 'pending' | 'failed'; run_at?: number; last_error: string }): Promise<boolean> {
-    const res = await trx
-      .updateTable('jobs')
-      .set({ ...set, locked_by: null, locked_until: null })
-      .where('id', '=', id)
-      .where('state', '=', 'running')
-      .where('locked_by', '=', owner)
-      .executeTakeFirst();
+  private async changeHeld(
+    trx: Transaction<Database>,
+    id: number,
+    owner: string,
+    attempts: number | undefined,
+    set: { state: 'pending' | 'failed'; run_at?: number; last_error: string },
+  ): Promise<boolean> {
+    let q = trx.updateTable('jobs').set({ ...set, locked_by: null, locked_until: null }).where('id', '=', id).where('state', '=', 'running').where('locked_by', '=', owner);
+    if (attempts !== undefined) q = q.where('attempts', '=', attempts);
+    const res = await q.executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
   }
 

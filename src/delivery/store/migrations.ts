@@ -1,5 +1,7 @@
 // Versioned migrations, run at start-up for both databases. Kysely's
-// Migrator takes a lock, so several instances starting at once migrate once.
+// Migrator takes a lock, so several instances starting at once migrate once;
+// on PostgreSQL a session lock of ours comes first (withMigrationLock), so
+// they do not race over the Migrator's own tables either.
 import { Kysely, Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Dialect } from './connect.js';
 
@@ -299,6 +301,10 @@ export async function migrateTo(db: Kysely<unknown>, dialect: Dialect, target: s
 }
 
 export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect, progress?: (p: MigrationProgress) => void): Promise<string[]> {
+  return dialect === 'postgres' ? withMigrationLock(db, () => migrateOnce(db, dialect, progress)) : migrateOnce(db, dialect, progress);
+}
+
+async function migrateOnce(db: Kysely<unknown>, dialect: Dialect, progress?: (p: MigrationProgress) => void): Promise<string[]> {
   const migrator = new Migrator({ db, provider: new InCodeProvider(dialect, progress) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
@@ -306,4 +312,35 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect, pro
     throw new Error(`database migration ${failed} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`, { cause: error });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** The session lock that serializes migrations: two int4 keys, a space apart from Kysely's own int8 lock. */
+export const MIGRATION_LOCK: readonly [number, number] = [0x43555241, 1];
+const LOCK_POLL_MS = 200;
+
+/**
+ * Runs `migrate` holding a PostgreSQL session lock, taken on a connection of
+ * its own. Kysely's Migrator creates its tables and its lock row before it
+ * takes its own lock, so instances that start together race there; the
+ * losers' statements fail, which the Migrator shrugs off but the server logs
+ * as ERRORs (duplicate key on kysely_migration_lock, relation already
+ * exists). With this lock the next instance finds everything in place. It is
+ * polled (pg_try_advisory_lock), so the wait is never a failed statement
+ * under lock_timeout either.
+ */
+async function withMigrationLock<T>(db: Kysely<unknown>, migrate: () => Promise<T>): Promise<T> {
+  const [k1, k2] = MIGRATION_LOCK;
+  return db.connection().execute(async (conn) => {
+    for (;;) {
+      const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(${k1}, ${k2}) AS locked`.execute(conn);
+      if (rows[0]?.locked) break;
+      await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
+    }
+    try {
+      return await migrate();
+    } finally {
+      // A session that died has let go of the lock already.
+      await sql`SELECT pg_advisory_unlock(${k1}, ${k2})`.execute(conn).catch(() => undefined);
+    }
+  });
 }

@@ -1,7 +1,7 @@
 // The durable store: one Kysely connection, its migrations, the group-committed
 // intake and the queue depth, behind one object.
 import { sql, type Kysely } from 'kysely';
-import { connect, type Dialect } from './connect.js';
+import { connect, type Db, type Dialect } from './connect.js';
 import { migrateToLatest, type MigrationProgress } from './migrations.js';
 import { DispatchOps } from './dispatch-ops.js';
 import { GroupCommitter } from './group-commit.js';
@@ -11,6 +11,17 @@ import { DatabaseBusyError, STARTUP_WAIT, asBusyError, retryWhileBusy, type Data
 import { singleAttempt, type StoreKysely } from './store-kysely.js';
 import { jobDepth, type JobDepth } from './job-ops.js';
 import { WriteHealth, storageFaultOf } from './write-health.js';
+import type { DatabaseLink, LinkLog } from './pg-link.js';
+import { asUnavailableError, DatabaseUnavailableError, retryWhileUnavailable, type DatabaseWait } from './unavailable.js';
+
+export interface OpenOptions {
+  delayScale: number;
+  onMigration?: (p: MigrationProgress) => void;
+  /** Hears of PostgreSQL connections lost and back, once per outage. */
+  log?: LinkLog;
+  /** Wait for an unreachable database (the service at start-up); without it, an unreachable database fails at once. */
+  waitForDatabase?: DatabaseWait;
+}
 
 /** How long /healthz and /metrics wait for the database before calling it busy. */
 const HEALTH_DEADLINE_MS = 1_000;
@@ -26,18 +37,29 @@ export class Store {
     readonly dialect: Dialect,
     readonly describe: string,
     readonly delayScale: number,
+    private readonly link: DatabaseLink | undefined,
+    /** PostgreSQL: a connection of its own, outside the pool (instance-lock.ts). */
+    readonly session: Db['session'],
   ) {
     this.dispatch = new DispatchOps(db, dialect);
     // PostgreSQL: commits are round trips, so several lanes (the pool has 10 connections; the rest serve the job runner and the console).
     this.committer = new GroupCommitter(db, dialect === 'postgres' ? 4 : 1);
   }
 
-  /** Connects and migrates; a database another process keeps locked is waited for (on timers), up to STARTUP_WAIT. */
-  static open(databaseUrl: string, opts: { delayScale: number; onMigration?: (p: MigrationProgress) => void }): Promise<Store> {
-    return retryWhileBusy(() => Store.openOnce(databaseUrl, opts), STARTUP_WAIT);
+  /**
+   * Connects and migrates; a database another process keeps locked is waited
+   * for (on timers), up to STARTUP_WAIT; an unreachable one only with
+   * `waitForDatabase`.
+   */
+  static async open(databaseUrl: string, opts: OpenOptions): Promise<Store> {
+    const once = () => retryWhileBusy(() => Store.openOnce(databaseUrl, opts), STARTUP_WAIT);
+    const store = await (opts.waitForDatabase ? retryWhileUnavailable(once, opts.waitForDatabase) : once());
+    // Only now: while it opens, each failed try is said once, by waitForDatabase.onWait.
+    if (opts.log) store.link?.report(opts.log);
+    return store;
   }
 
-  private static async openOnce(databaseUrl: string, opts: { delayScale: number; onMigration?: (p: MigrationProgress) => void }): Promise<Store> {
+  private static async openOnce(databaseUrl: string, opts: OpenOptions): Promise<Store> {
     let c: Awaited<ReturnType<typeof connect>>;
     try {
       c = await connect(databaseUrl);
@@ -45,13 +67,14 @@ export class Store {
       // SQLite's pragmas run while opening.
       throw asBusyError(err);
     }
-    const store = new Store(c.kysely, c.dialect, c.describe, opts.delayScale);
+    const store = new Store(c.kysely, c.dialect, c.describe, opts.delayScale, c.link, c.session);
     try {
       await migrateToLatest(c.kysely as unknown as Kysely<unknown>, c.dialect, opts.onMigration);
     } catch (err) {
       await c.kysely.destroy();
-      // A migration that found the database locked is tried again; the migrator wraps the driver's error.
-      throw err instanceof Error && err.cause instanceof DatabaseBusyError ? err.cause : asBusyError(err);
+      // A migration that found the database locked (or unreachable) is tried again; the migrator wraps the driver's error.
+      const cause = err instanceof Error && (err.cause instanceof DatabaseBusyError || err.cause instanceof DatabaseUnavailableError) ? err.cause : err;
+      throw asUnavailableError(asBusyError(cause));
     }
     return store;
   }
@@ -84,7 +107,9 @@ export class Store {
    * when another connection holds the lock a write needs (or the database
    * gives no answer within a second), 'failing' when the probe or the latest
    * writes failed for want of storage (full, damaged, I/O; write-health.ts),
-   * 'unreachable' on any other failure.
+   * 'unreachable' on any other failure, and when the answer is late because
+   * a new connection is still being made (a host that does not answer; one
+   * that refuses fails at once).
    */
   async health(): Promise<DatabaseState> {
     try {
@@ -96,7 +121,8 @@ export class Store {
         this.writes.failed(err);
         return 'failing';
       }
-      return err instanceof DatabaseBusyError ? 'busy' : 'unreachable';
+      if (!(err instanceof DatabaseBusyError)) return 'unreachable';
+      return this.link?.connectingSince() != null ? 'unreachable' : 'busy';
     }
   }
 
