@@ -7,6 +7,7 @@
 // (JSON.parse takes seconds over a few MB of brackets).
 
 /** The most of a 2xx answer the client reads: 2 MiB, some 50 times the largest page the service asks for. */
+import { jsonTextOutOfBounds } from './body-bounds.js';
 export const MAX_ANSWER_BYTES = 2 * 1024 * 1024;
 /** The most of an error answer the client reads: only its `{message, code}` is used, and the status decides. */
 export const MAX_ERROR_ANSWER_BYTES = 64 * 1024;
@@ -47,39 +48,9 @@ export async function readBounded(res: Response, maxBytes: number): Promise<Boun
 
 /**
  * Whether JSON text nests arrays and objects deeper than `max`: one pass,
- * brackets within strings skipped, so the check costs far less than the
- * parse it saves.
+ * brackets within strings skipped (the same scan that bounds a delivery), so
+ * the check costs far less than the parse it saves.
  */
 export function nestedDeeperThan(text: string, max: number): boolean {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === QUOTE) {
-      i = endOfString(text, i);
-    } else if (c === OPEN_SQUARE || c === OPEN_CURLY) {
-      if (++depth > max) return true;
-    } else if (c === CLOSE_SQUARE || c === CLOSE_CURLY) {
-      depth--;
-    }
-  }
-  return false;
-}
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_SQUARE = 0x5b;
-const CLOSE_SQUARE = 0x5d;
-const OPEN_CURLY = 0x7b;
-const CLOSE_CURLY = 0x7d;
-
-/** The index of the quote that closes the string opened at `open` (the text's end when none does). */
-function endOfString(text: string, open: number): number {
-  let i = open;
-  for (;;) {
-    i = text.indexOf('"', i + 1);
-    if (i === -1) return text.length;
-    let backslashes = 0;
-    while (text.charCodeAt(i - 1 - backslashes) === BACKSLASH) backslashes++;
-    if (backslashes % 2 === 0) return i;
-  }
+  return jsonTextOutOfBounds(text, max, Number.POSITIVE_INFINITY) !== null;
 }
