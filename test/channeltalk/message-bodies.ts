@@ -23,7 +23,7 @@ export const accepted: Array<[string, unknown]> = [
         inputs: [
           input,
           { type: 'date', label: 'Birthday', bindingKey: 'user.profile.birthday', dataType: 'date' },
-          { type: 'singleSelect', label: 'Goal', bindingKey: 'user.profile.goal', dataType: 'string', options: [{ value: 'lose', label: 'Lose weight' }] },
+          { type: 'singleSelect', label: 'Goal', bindingKey: 'user.profile.goal', dataType: 'string', options: ['Lose weight', 'Keep my weight'] },
           { type: 'bool', label: 'Agree', bindingKey: 'user.profile.agree' },
         ],
       },
@@ -64,4 +64,7 @@ export const refused: Array<[string, unknown, RegExp]> = [
   ['an unknown action type', { blocks: text, buttons: [{ title: 't', action: { type: 'phone', attributes: {} } }] }, /^buttons\.0\.action/],
   ['an unknown mention kind', { blocks: [{ type: 'text', value: '<link type="team" value="1">t</link>' }] }, /unsupported tag/],
   ['nothing to show', { options: ['silent'] }, /needs/],
+  ['form options as {value, label} objects', { blocks: text, form: { type: 'custom', inputs: [{ ...input, type: 'singleSelect', options: [{ value: 'lose', label: 'Lose weight' }] }] } }, /^form\.inputs\.0\.options\.0/],
+  ['form options: []', { blocks: text, form: { type: 'custom', inputs: [{ ...input, type: 'singleSelect', options: [] }] } }, /^form\.inputs\.0\.options/],
+  ['a repeated form option', { blocks: text, form: { type: 'custom', inputs: [{ ...input, type: 'singleSelect', options: ['a', 'a'] }] } }, /^form\.inputs\.0\.options.*repeat/],
 ];

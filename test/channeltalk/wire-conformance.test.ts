@@ -57,7 +57,7 @@ void describe('the client sends only what the spec accepts', () => {
       bindingKey: opt(fc.constantFrom('user.profile.weight', 'user.profile.goal', 'userChat.profile.size')),
       required: opt(fc.boolean()),
       dataType: opt(fc.constantFrom(...FORM_DATA_TYPES)),
-      options: opt(fc.array(fc.record({ value: safe, label: safe }), { maxLength: 3 })),
+      options: opt(fc.uniqueArray(safe, { minLength: 1, maxLength: 3 })),
     })
     .map(dropUndefined);
   const form = fc.record({ type: fc.constant('custom'), inputs: fc.array(input, { minLength: 1, maxLength: 4 }) });

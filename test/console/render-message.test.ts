@@ -54,7 +54,7 @@ test('every message part as the customer sees it: files, a link preview, a form,
       type: 'custom',
       inputs: [
         { type: 'number', label: 'Weight (kg)', bindingKey: 'user.profile.weight', required: true },
-        { type: 'radio', label: 'Goal', bindingKey: 'user.profile.goal', options: [{ value: 'lose', label: 'Lose' }, { value: 'keep' }] },
+        { type: 'radio', label: 'Goal', bindingKey: 'user.profile.goal', options: ['Lose', 'Keep'] },
       ],
     },
     buttons: [
@@ -72,7 +72,7 @@ test('every message part as the customer sees it: files, a link preview, a form,
       kind: 'form',
       inputs: [
         { label: 'Weight (kg)', type: 'number', required: true, options: [] },
-        { label: 'Goal', type: 'radio', required: false, options: ['Lose', 'keep'] },
+        { label: 'Goal', type: 'radio', required: false, options: ['Lose', 'Keep'] },
       ],
     },
   ]);

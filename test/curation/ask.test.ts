@@ -139,7 +139,7 @@ describe('plan() with fallback.ask', () => {
     const p = plan(c, null, { ...okProfile, height: 400, goal: '몰라요' }, { runId: 'r', now: 0 });
     assert.equal(p.outcome, 'ask');
     assert.deepEqual(p.messages.map((m) => m.body.form?.inputs.map((i) => i.bindingKey)), [['user.profile.height'], ['user.profile.goal']]);
-    assert.deepEqual(p.messages[1]?.body.form?.inputs[0]?.options, [{ value: 'lose', label: '감량' }, { value: 'keep', label: '유지' }]);
+    assert.deepEqual(p.messages[1]?.body.form?.inputs[0]?.options, ['감량', '유지'], "each option as the survey's text, as Channel Talk's forms carry them");
     assert.ok(!JSON.stringify(p).includes('400'), 'the odd value is nowhere in the plan');
   });
 

@@ -107,10 +107,7 @@ describe('every message type in a curation file', () => {
             bindingKey: 'user.profile.dietGoal',
             dataType: 'string',
             required: true,
-            options: [
-              { value: 'lose', label: '감량' },
-              { value: 'keep', label: '유지' },
-            ],
+            options: ['감량', '유지'],
           },
           {
             type: 'multiSelect',
@@ -118,10 +115,7 @@ describe('every message type in a curation file', () => {
             bindingKey: 'user.profile.allergies',
             dataType: 'list',
             required: false,
-            options: [
-              { value: 'nuts', label: '견과류' },
-              { value: 'milk', label: '우유' },
-            ],
+            options: ['견과류', '우유'],
           },
           { type: 'date', label: '생일', bindingKey: 'user.profile.birthday', dataType: 'date', required: true },
         ],

@@ -1,6 +1,8 @@
 // The fake accepts what Channel Talk's OpenAPI document (v27.40.6) accepts,
 // no more and no less: every message part the document describes, and the
-// limits it states (options non-empty and unique, 1 to 4 form inputs, ...).
+// limits it states (options non-empty and unique, 1 to 4 form inputs, ...),
+// and what the public record shows where the document is loose: a form
+// input's options are strings, as Channel Talk's own stored forms carry them.
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FakeChannelTalk } from '../../src/fake-channeltalk/server.js';
@@ -35,7 +37,8 @@ void describe('message parts the document describes are accepted', () => {
           inputs: [
             { type: 'number', label: 'Weight (kg)', bindingKey: 'user.profile.weight', dataType: 'number' },
             { type: 'date', label: 'Birthday', bindingKey: 'user.profile.birthday' },
-            { type: 'singleSelect', label: 'Goal', bindingKey: 'userChat.profile.goal', options: [{ value: 'lose' }] },
+            { type: 'singleSelect', label: 'Goal', bindingKey: 'userChat.profile.goal', options: ['5Kg 이상의 감량을 원하세요?', '유지'] },
+            { type: 'multiSelect', label: 'Worries', bindingKey: 'user.profile.worries', dataType: 'list', options: ['빠른 체중 감량 (3개월 이내)'] },
             { type: 'bool', label: 'Agree', bindingKey: 'user.profile.agree' },
           ],
         },
@@ -76,6 +79,8 @@ void describe('what the document refuses is refused (422)', () => {
     ['an unknown mention kind', { blocks: [{ type: 'text', value: '<link type="team" value="1">t</link>' }] }, /unsupported tag/],
     ['raw < in a nested bullet', { blocks: [{ type: 'bullets', blocks: [{ type: 'bullets', blocks: [{ type: 'text', value: '1 < 2' }] }] }] }, /blocks\.0\.blocks\.0\.blocks\.0\.value/],
     ['nothing to show', { options: ['silent'] }, /needs/],
+    ['form options as {value, label} objects', { blocks: text, form: { type: 'custom', inputs: [{ type: 'singleSelect', label: 'Goal', bindingKey: 'user.profile.goal', options: [{ value: 'lose', label: '감량' }] }] } }, /form\.inputs\.0\.options\.0.*string/],
+    ['a form option that is a number', { blocks: text, form: { type: 'custom', inputs: [{ type: 'radio', label: 'Meals', bindingKey: 'user.profile.meals', options: [3] }] } }, /form\.inputs\.0\.options\.0/],
   ];
   for (const [name, body, why] of bad) {
     void test(`422 for ${name}`, async () => {
