@@ -106,21 +106,28 @@ export const WebPageSchema = z.strictObject({
   name: z.string().optional(),
 });
 
+const unique = (items: readonly string[]) => new Set(items).size === items.length;
+
 export const FormInputSchema = z.strictObject({
   type: z.enum(FORM_INPUT_TYPES),
   label: Text,
   bindingKey: z.string().regex(BINDING_KEY, { error: 'bindingKey must be user.profile.KEY or userChat.profile.KEY' }).optional(),
   required: z.boolean().optional(),
   dataType: z.enum(FORM_DATA_TYPES).optional(),
-  options: z.array(z.strictObject({ value: z.union([z.string(), z.number(), z.boolean()]), label: z.string().optional() })).optional(),
+  // Strings, as Channel Talk's own stored forms carry them: the string is what
+  // the customer sees and what the profile gets (objects may be refused with a
+  // 422, or stored as keys the shop never sees).
+  options: z
+    .array(Text)
+    .min(1)
+    .refine((o) => unique(o), { error: 'options must not repeat an option' })
+    .optional(),
 });
 /** The custom form a bot composes (the call and follow-up forms are Channel Talk's own). */
 export const FormSchema = z.strictObject({
   type: z.literal('custom'),
   inputs: z.array(FormInputSchema).min(1).max(4),
 });
-
-const unique = (items: readonly string[]) => new Set(items).size === items.length;
 
 export const MessageBodySchema = z
   .strictObject({

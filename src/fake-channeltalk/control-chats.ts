@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { submissionProblems } from './form-submission.js';
 import { WEBHOOK_SCOPES } from './spec.js';
 import type { FakeState } from './state.js';
 import { chatOpenedDelivery, userView, type FakeUserChat } from './user-chats.js';
@@ -26,6 +27,8 @@ const UserMessageSchema = z.object({ text: z.string().min(1), delivery: z.enum([
 const SubmitSchema = z.object({
   /** `user.profile.KEY` binding keys and the values the customer entered. */
   values: z.record(z.string().regex(/^user\.profile\..+/), z.unknown()),
+  /** The form's message: when named, only its inputs and the options they offer may be submitted. */
+  messageId: z.string().min(1).optional(),
   delivery: z.enum(['auto', 'drop', 'none']).optional(),
 });
 
@@ -102,6 +105,8 @@ export function registerChatControl(app: FastifyInstance, state: FakeState): voi
     if (!parsed.success) return bad(reply, parsed.error);
     const user = state.users.get(req.params.id);
     if (!user) return reply.code(404).send({ message: 'no such user in the fake', code: 'not_found' });
+    const problems = parsed.data.messageId === undefined ? [] : submissionProblems(state, user.id, parsed.data.messageId, parsed.data.values);
+    if (problems.length > 0) return reply.code(400).send({ message: problems.join('; '), code: 'bad_request' });
     for (const [key, value] of Object.entries(parsed.data.values)) user.profile[key.slice('user.profile.'.length)] = value;
     const channelId = [...state.userChats.values()].find((c) => c.userId === user.id)?.channelId;
     if (channelId === undefined) return reply.code(409).send({ message: 'the user has no chat in the fake', code: 'conflict' });

@@ -112,7 +112,10 @@ const SpecCustomFormInputSchema = z.looseObject({
   type: z.enum(FORM_INPUT_TYPES).optional(),
   dataType: z.enum(FORM_DATA_TYPES).optional(),
   required: z.boolean().optional(),
-  options: z.array(anyObject).optional(),
+  // The document says objects, but every stored form on record (support-bot
+  // and follow-up forms) carries strings, and the live API is not known to
+  // take {value, label}: the strict fake refuses anything but strings.
+  options: z.array(z.string({ error: 'a form option must be a string (the text shown and stored), not an object' })).optional(),
   label: z.string(),
   bindingKey: z.string().regex(BINDING_KEY, 'bindingKey must match ^(user|userChat)\\.profile\\..+').optional(),
   value: z.unknown().optional(),

@@ -29,7 +29,7 @@ void describe('message parts the document describes are accepted', () => {
     ['ten files', { files: Array.from({ length: 10 }, (_, i) => ({ ...file, id: `f${i}` })) }],
     ['a web page', { blocks: text, webPage: { id: 'wp1', url: 'https://shop.example/p/1', title: 'Salad box' } }],
     [
-      'a custom form with every input type',
+      'a custom form with number, date and select inputs, options as strings',
       {
         blocks: text,
         form: {
@@ -39,11 +39,11 @@ void describe('message parts the document describes are accepted', () => {
             { type: 'date', label: 'Birthday', bindingKey: 'user.profile.birthday' },
             { type: 'singleSelect', label: 'Goal', bindingKey: 'userChat.profile.goal', options: ['5Kg 이상의 감량을 원하세요?', '유지'] },
             { type: 'multiSelect', label: 'Worries', bindingKey: 'user.profile.worries', dataType: 'list', options: ['빠른 체중 감량 (3개월 이내)'] },
-            { type: 'bool', label: 'Agree', bindingKey: 'user.profile.agree' },
           ],
         },
       },
     ],
+    ['a yes/no input', { blocks: text, form: { type: 'custom', inputs: [{ type: 'bool', label: 'Agree', bindingKey: 'user.profile.agree' }] } }],
     ['nested bullets', { blocks: [{ type: 'bullets', blocks: [{ type: 'text', value: 'a' }, { type: 'bullets', blocks: [{ type: 'text', value: 'a.1' }] }] }] }],
     ['a manager mention', { blocks: [{ type: 'text', value: '<link type="manager" value="41">Kim</link>, please look' }] }],
     ['a mention of all', { blocks: [{ type: 'text', value: '<link type="manager" value="all">all</link>' }] }],

@@ -84,7 +84,7 @@ export const formPart: AttachmentEntry<'form', z.infer<typeof fileSchema>, Compi
         const label = r.render(i.label, [...i.path, 'label'], { tidy: false });
         if (label === '') throw new SequenceFailure([...i.path, 'label'], 'rendered empty');
         const input: FormInput = { type: i.type, label, bindingKey: `user.profile.${i.field.key}`, dataType: i.dataType, required: i.required };
-        if (i.field.options.length > 0) input.options = i.field.options.map((o) => ({ value: o.key, label: o.labels[0] ?? o.key }));
+        if (i.field.options.length > 0) input.options = i.field.options.map(offered);
         return input;
       }),
     };
@@ -93,10 +93,10 @@ export const formPart: AttachmentEntry<'form', z.infer<typeof fileSchema>, Compi
   visibleLength: (f) => f.inputs.reduce((n, i) => n + codePoints(i.label), 0),
   describe: (f) =>
     f.inputs.map((i) => {
-      const options = i.options && i.options.length > 0 ? `: ${i.options.map(optionLabel).join(' | ')}` : '';
+      const options = i.options && i.options.length > 0 ? `: ${i.options.join(' | ')}` : '';
       return `[form] ${i.label} (${i.type}${options}${i.required ? ', required' : ''})${i.bindingKey ? ` → ${i.bindingKey}` : ''}`;
     }),
-  toConsole: (f) => ({ kind: 'form', inputs: f.inputs.map((i) => ({ label: i.label, type: i.type, required: i.required ?? false, options: (i.options ?? []).map(optionLabel) })) }),
+  toConsole: (f) => ({ kind: 'form', inputs: f.inputs.map((i) => ({ label: i.label, type: i.type, required: i.required ?? false, options: i.options ?? [] })) }),
 };
 
 function compileInput(input: z.infer<typeof InputFile>, path: PathSegment[], ctx: MessageContext, asked: Map<string, number>, j: number): CompiledInput | null {
@@ -124,8 +124,15 @@ function compileInput(input: z.infer<typeof InputFile>, path: PathSegment[], ctx
   return label ? { field, label, type, dataType, required: input.required ?? field.required, path } : null;
 }
 
-function optionLabel(o: { value: string | number | boolean; label?: string | undefined }): string {
-  return o.label ?? String(o.value);
+/**
+ * What an option input offers for an option: its first label, the text the
+ * shop's survey stored. Channel Talk's forms carry options as strings and
+ * write the chosen string into the profile, so this is also what the field
+ * reads back, and the label matches its option (options.ts). Labels that
+ * would read the same are refused at load, so no two options offer one text.
+ */
+function offered(o: FieldSpec['options'][number]): string {
+  return o.labels[0] ?? o.key;
 }
 
 function orList(items: readonly string[]): string {
