@@ -7,7 +7,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChannelTalkClient } from '../../src/channeltalk/client.js';
+import { ChannelTalkUnavailableError } from '../../src/channeltalk/errors.js';
 import { ENDPOINT_FAMILIES, familyOf } from '../../src/channeltalk/rate-budgets.js';
+import { KEY, SECRET, simpleBody, startTestFake } from '../fake-channeltalk/helpers.js';
 
 const T0 = 1_700_000_000_000;
 const BODY = { blocks: [{ type: 'text' as const, value: 'hi' }], requestId: 'rid' };
@@ -158,5 +160,37 @@ void describe('every endpoint the client calls belongs to exactly one family', (
     const client = clientWith(c, ct.fetch);
     await assert.rejects(client.request({ method: 'GET', path: '/managers' }), /no rate-limit family/);
     assert.deepEqual(ct.calls, [], 'nothing was sent');
+  });
+});
+
+void describe('against the strict fake (a window per family, no switch turned on)', () => {
+  void test('a 429 storm on the chat list leaves sends their whole limit: none waits, none is refused', async () => {
+    const fake = await startTestFake();
+    try {
+      fake.state.rateLimit.configure(2);
+      const client = new ChannelTalkClient({ baseUrl: fake.url, accessKey: KEY, accessSecret: SECRET, retry: false });
+      // The storm: list reads as fast as they go, as another process on the same key pair might send them.
+      const storm = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          fetch(`${fake.url}/open/v5/user-chats?state=opened`, { headers: { 'x-access-key': KEY, 'x-access-secret': SECRET } }).then(async (r) => {
+            await r.text();
+            return r.status;
+          }),
+        ),
+      );
+      assert.ok(storm.filter((st) => st === 429).length >= 2, `the chat list was throttled: ${storm.join(',')}`);
+      // The client's own list read meets the storm (or the next window): whatever it learns is the list's.
+      await client.listUserChats({ state: 'opened' }).catch((e: unknown) => {
+        if (!(e instanceof ChannelTalkUnavailableError)) throw e;
+      });
+      await client.sendMessage('chat-1', simpleBody('storm-1'));
+      await client.sendMessage('chat-1', simpleBody('storm-2'));
+      const messages = client.rateLimitBudgets().find((b) => b.family === 'messages' && b.priority === 'live');
+      assert.equal(messages?.stats.rateLimitWaits, 0, 'no send waited for the pacer');
+      assert.equal(fake.state.received().messages.length, 2);
+      assert.ok(fake.state.rejected.every((r) => r.path === '/open/v5/user-chats'), JSON.stringify(fake.state.rejected.map((r) => r.path)));
+    } finally {
+      await fake.close();
+    }
   });
 });
