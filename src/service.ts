@@ -102,7 +102,10 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
   logger.info({ database: store.describe }, 'database ready');
 
   const metrics = new Metrics();
-  for (const c of channels.channels) metrics.watchRateLimits(() => c.client.stats);
+  for (const c of channels.channels) {
+    metrics.watchRateLimits(() => c.client.stats);
+    metrics.watchRateBudgets(c.config.name, () => c.client.rateLimitBudgets());
+  }
 
   // An identity that outlives the process: the claims a killed process left are this one's to release at once.
   let lost: (reason: string) => void = () => {};

@@ -19,11 +19,11 @@ import {
 } from './errors.js';
 import { messageBodyProblems } from './markup.js';
 import { readRateLimitHeaders, type RateLimitState } from './rate-limit.js';
-import { RateBudgets, type BudgetKey } from './rate-budgets.js';
+import { RateBudgets, type BudgetReport, type EndpointFamily } from './rate-budgets.js';
 import { DEFAULT_RETRY_POLICY, MAX_RESET_WAIT_MS, parseResetEpochMs, parseRetryAfterMs, resolveRetryPolicy, type RetryPolicy } from './retry.js';
 import { pacingTransformer } from './transformers/pacing.js';
 import { retryTransformer } from './transformers/retry.js';
-import { chain, type AttemptOptions, type CallFn, type CallOptions, type CallRequest, type CallResult, type HttpMethod, type Transformer } from './transformers/types.js';
+import { chain, type AttemptOptions, type CallFn, type CallOptions, type CallPriority, type CallRequest, type CallResult, type HttpMethod, type Transformer } from './transformers/types.js';
 import type { MessageBody } from './wire.js';
 import {
   ListedUserChatSchema,
@@ -46,7 +46,7 @@ import {
 
 export type { RetryPolicy } from './retry.js';
 export type { RateLimitState, RateLimitPhase } from './rate-limit.js';
-export type { BudgetKey } from './rate-budgets.js';
+export type { BudgetKey, BudgetReport, EndpointFamily } from './rate-budgets.js';
 export type { AttemptOptions, CallFn, CallOptions, CallPriority, CallRequest, CallResult, HttpMethod, Transformer } from './transformers/types.js';
 export type { ListedUser, ListedUserChat, UserChatPage, UserChatsQuery, UserEvent, UserEventsQuery, Webhook, WebhookBody, WebhookScope } from './resources.js';
 
@@ -162,9 +162,14 @@ export class ChannelTalkClient {
     return { ...this.counters, ...this.budgets.stats };
   }
 
-  /** What the pacer knows of one budget ('live' unless told; see rate-budgets.ts). */
-  rateLimitState(budget: BudgetKey = 'live'): RateLimitState {
-    return this.budgets.state(budget);
+  /** What the pacer knows of one budget: an endpoint family at a priority (live sends unless told; see rate-budgets.ts). */
+  rateLimitState(family: EndpointFamily = 'messages', priority: CallPriority = 'live'): RateLimitState {
+    return this.budgets.state({ family, priority });
+  }
+
+  /** Every budget's state and waits, for the metrics. */
+  rateLimitBudgets(): BudgetReport[] {
+    return this.budgets.report();
   }
 
   /** One HTTP exchange, unpaced and never retried: fetch, timeout, classify. */

@@ -16,7 +16,8 @@ const UsersSchema = z.object({
   ),
 });
 
-const RateLimitSchema = z.object({ perSecond: z.number().int().positive().nullable() });
+// shared: one budget for every endpoint of a channel (the kinder, opt-in model); by default each endpoint family has its own.
+const RateLimitSchema = z.object({ perSecond: z.number().int().positive().nullable(), shared: z.boolean().optional() });
 
 export function registerControl(app: FastifyInstance, state: FakeState): void {
   // Synchronous handlers: Fastify sends what they return.
@@ -47,8 +48,8 @@ export function registerControl(app: FastifyInstance, state: FakeState): void {
   app.post('/rate-limit', (req, reply) => {
     const parsed = RateLimitSchema.safeParse(req.body ?? {});
     if (!parsed.success) return badRequest(reply, parsed.error);
-    state.rateLimit.configure(parsed.data.perSecond);
-    return { ok: true, perSecond: parsed.data.perSecond };
+    state.rateLimit.configure(parsed.data.perSecond, 'enforced', { shared: parsed.data.shared ?? false });
+    return { ok: true, perSecond: parsed.data.perSecond, shared: state.rateLimit.sharedBudget };
   });
 
   registerChatControl(app, state);

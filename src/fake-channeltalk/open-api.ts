@@ -26,6 +26,13 @@ export interface OpenApiDeps extends FaultDeps {
 
 type Params = { id: string };
 
+/** The request's path under /open/v5, without the query (the rate limit's family reads it). */
+function apiPath(url: string): string {
+  const path = url.split('?')[0] ?? url;
+  const at = path.indexOf('/open/v5');
+  return at === -1 ? path : path.slice(at + '/open/v5'.length);
+}
+
 export function registerOpenApi(app: FastifyInstance, deps: OpenApiDeps): void {
   const { state } = deps;
 
@@ -46,7 +53,7 @@ export function registerOpenApi(app: FastifyInstance, deps: OpenApiDeps): void {
       return reject(req, reply, 401, 'unauthorized', 'missing or wrong x-access-key / x-access-secret');
     }
     ctx.channelId = channelId;
-    const verdict = state.rateLimit.check(channelId, Date.now());
+    const verdict = state.rateLimit.check(channelId, apiPath(req.url), Date.now());
     if (verdict) {
       reply.headers(verdict.headers);
       if (!verdict.allowed) {

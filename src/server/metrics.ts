@@ -33,6 +33,13 @@ export interface RateLimitStatsSource {
   rateLimitWaitMs: number;
 }
 
+/** One rate budget of a client (an endpoint family at a priority), e.g. `ChannelTalkClient.rateLimitBudgets()`. */
+export interface RateBudgetSource {
+  family: string;
+  priority: string;
+  state: { remaining: number | null; resetAt: number | null };
+}
+
 export interface MetricsOptions {
   /** Node process metrics (CPU, memory, event loop); default true. */
   processMetrics?: boolean;
@@ -55,6 +62,9 @@ export class Metrics {
   private readonly database: Gauge<'state'>;
   private readonly webhookBlocked: Gauge<'channel'>;
   private readonly recovered: Counter<'channel'>;
+  private readonly budgetRemaining: Gauge<'channel' | 'family' | 'priority'>;
+  private readonly budgetHeld: Gauge<'channel' | 'family' | 'priority'>;
+  private readonly budgetSources: Array<{ channel: string; read: () => RateBudgetSource[] }> = [];
   private webhookSource: WebhookStateSource | null = null;
   private queueSource: QueueSource | null = null;
   private readonly statsSources: Array<{ read: () => RateLimitStatsSource; seen: RateLimitStatsSource }> = [];
@@ -154,6 +164,21 @@ export class Metrics {
       labelNames: ['channel'],
       registers,
     });
+    // Per endpoint family (rate-budgets.ts): a chat list held by its 429s shows here while sends are not.
+    this.budgetRemaining = new Gauge({
+      name: `${p}rate_limit_remaining`,
+      help: 'Requests Channel Talk last said remain in the window, per channel, endpoint family (messages, userChats, users, events, webhooks, channel) and priority (live, background); absent until a rate-limit header was read.',
+      labelNames: ['channel', 'family', 'priority'],
+      registers,
+      collect: () => this.pullBudgets(),
+    });
+    this.budgetHeld = new Gauge({
+      name: `${p}rate_limit_held`,
+      help: 'Whether a rate budget (channel, endpoint family, priority) is spent and its calls wait for the window to reset (1) or not (0).',
+      labelNames: ['channel', 'family', 'priority'],
+      registers,
+      collect: () => this.pullBudgets(),
+    });
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: p });
   }
 
@@ -197,6 +222,23 @@ export class Metrics {
   watchRateLimits(read: () => RateLimitStatsSource): void {
     const now = read();
     this.statsSources.push({ read, seen: { rateLimitWaits: now.rateLimitWaits, rateLimitWaitMs: now.rateLimitWaitMs } });
+  }
+
+  /** Reads one channel's rate budgets on each scrape. */
+  watchRateBudgets(channel: string, read: () => RateBudgetSource[]): void {
+    this.budgetSources.push({ channel, read });
+  }
+
+  private pullBudgets(): void {
+    const now = Date.now();
+    for (const src of this.budgetSources) {
+      for (const b of src.read()) {
+        const labels = { channel: src.channel, family: b.family, priority: b.priority };
+        if (b.state.remaining !== null) this.budgetRemaining.set(labels, b.state.remaining);
+        const held = b.state.remaining === 0 && b.state.resetAt !== null && b.state.resetAt > now;
+        this.budgetHeld.set(labels, held ? 1 : 0);
+      }
+    }
   }
 
   private pullStats(): void {

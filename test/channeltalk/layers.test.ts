@@ -87,12 +87,12 @@ void describe('call() fetches and classifies, nothing more', () => {
     const s = answering(200, { 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '7', 'x-ratelimit-reset': '4102444800', 'x-ratelimit-will-be-throttled': 'false' });
     const { client } = make(s.fetch);
     await client.call({ method: 'GET', path: '/channel' });
-    assert.equal(client.rateLimitState().remaining, null);
-    assert.equal(client.rateLimitState().phase, 'none');
+    assert.equal(client.rateLimitState('channel').remaining, null);
+    assert.equal(client.rateLimitState('channel').phase, 'none');
     // Through the endpoint, the same answer feeds the pacer.
     await client.getChannel();
-    assert.equal(client.rateLimitState().remaining, 7);
-    assert.equal(client.rateLimitState().phase, 'grace');
+    assert.equal(client.rateLimitState('channel').remaining, 7);
+    assert.equal(client.rateLimitState('channel').phase, 'grace');
   });
 });
 

@@ -131,7 +131,7 @@ void describe('what a background call learns never holds a live send', () => {
       maxAgeMs: 3_600_000,
     });
     assert.match(sweep.error ?? '', /rate_limited HTTP 429/);
-    assert.equal(client.rateLimitState('background').remaining, 0, 'the background budget knows it is spent');
+    assert.equal(client.rateLimitState('userChats', 'background').remaining, 0, "the chat list's background budget knows it is spent");
 
     const res = await sendOnce(client);
     assert.equal(res.messageId, 'm1');

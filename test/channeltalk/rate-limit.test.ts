@@ -308,7 +308,7 @@ void describe('client header handling (scripted fetch)', () => {
     assert.equal(s.calls, 1);
   });
 
-  void test('x-ratelimit-will-be-throttled is logged once at warn', async () => {
+  void test('x-ratelimit-will-be-throttled is logged once at warn (per budget: it is per family)', async () => {
     const warns: unknown[] = [];
     const logger: ClientLogger = { debug: () => {}, info: () => {}, warn: (o) => warns.push(o), error: () => {} };
     const c = clock();
@@ -319,7 +319,7 @@ void describe('client header handling (scripted fetch)', () => {
     const client = new ChannelTalkClient({ baseUrl: 'https://x.invalid', accessKey: 'k', accessSecret: 's', fetch: s.fetch, now: c.now, sleep: c.sleep, logger });
     for (let i = 0; i < 3; i++) await client.getChannel();
     assert.equal(warns.length, 1);
-    assert.equal(client.rateLimitState().willBeThrottled, true);
+    assert.equal(client.rateLimitState('channel').willBeThrottled, true);
   });
 
   void test('a pacing wait longer than the attempt may take sends nothing: unavailable/paced with retryAfterMs', async () => {

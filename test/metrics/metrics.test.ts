@@ -82,3 +82,23 @@ test('GET /metrics with METRICS_TOKEN: 401 without the bearer token or with a wr
   assert.match(ok.body, /curation_queue_depth 0/);
   await app.close();
 });
+
+test('rate budgets per endpoint family: what each has left and whether it waits for a reset, per channel', async () => {
+  const m = new Metrics({ processMetrics: false });
+  const future = Date.now() + 30_000;
+  const budgets = [
+    { family: 'userChats', priority: 'background', state: { remaining: 0, resetAt: future } },
+    { family: 'messages', priority: 'live', state: { remaining: 9, resetAt: future } },
+    { family: 'users', priority: 'live', state: { remaining: null, resetAt: null } },
+  ];
+  m.watchRateBudgets('shop', () => budgets);
+  const t = await m.text();
+  assert.equal(value(t, 'curation_rate_limit_remaining', 'channel="shop",family="userChats",priority="background"'), 0);
+  assert.equal(value(t, 'curation_rate_limit_remaining', 'channel="shop",family="messages",priority="live"'), 9);
+  assert.equal(value(t, 'curation_rate_limit_remaining', 'channel="shop",family="users",priority="live"'), null, 'nothing learned: no figure');
+  assert.equal(value(t, 'curation_rate_limit_held', 'channel="shop",family="userChats",priority="background"'), 1, 'the chat list waits for its reset');
+  assert.equal(value(t, 'curation_rate_limit_held', 'channel="shop",family="messages",priority="live"'), 0, 'sends do not');
+  assert.equal(value(t, 'curation_rate_limit_held', 'channel="shop",family="users",priority="live"'), 0);
+  budgets[0] = { family: 'userChats', priority: 'background', state: { remaining: 0, resetAt: Date.now() - 1 } };
+  assert.equal(value(await m.text(), 'curation_rate_limit_held', 'channel="shop",family="userChats",priority="background"'), 0, 'a passed reset holds nothing');
+});

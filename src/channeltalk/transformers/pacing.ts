@@ -1,8 +1,9 @@
 // The pacing layer: each attempt waits for its rate-limit budget (the
-// RateLimiter that RateBudgets names for the call: live and background calls
-// keep separate state) before it goes, and every answer's x-ratelimit-*
-// headers feed that budget (a live answer the background one too: it yields
-// to live calls; a background answer never holds a live call).
+// RateLimiter that RateBudgets names for the call: one per endpoint family and
+// priority) before it goes, and every answer's x-ratelimit-* headers feed that
+// budget (a live answer its family's background one too: it yields to live
+// calls; a background answer never holds a live call, and no answer holds
+// another family).
 // The wait counts against the attempt's timeout, so an attempt never takes
 // longer than its caller allowed: a wait that would not fit is not started,
 // and the attempt fails as 'paced' with the time to wait, for the caller to
@@ -22,7 +23,7 @@ export function pacingTransformer(budgets: RateBudgets, o: { now: () => number; 
     const limiter = budgets.limiter(budget);
     const started = o.now();
     try {
-      await limiter.acquire(opts.signal, opts.timeoutMs, opts.priority ?? 'live');
+      await limiter.acquire(opts.signal, opts.timeoutMs, budget.priority);
     } catch (err) {
       if (!(err instanceof PacingTooLongError)) throw err;
       const paced = new ChannelTalkUnavailableError({ reason: 'paced', method: req.method, path: req.path, retryAfterMs: err.waitMs });
@@ -60,7 +61,7 @@ function note(
   const { throttlingAnnounced } = budgets.observe(budget, headers, status ?? undefined);
   if (throttlingAnnounced) {
     o.logger?.warn(
-      { method, path: path.split('?')[0], status, limit: headers.limit },
+      { method, path: path.split('?')[0], family: budget.family, priority: budget.priority, status, limit: headers.limit },
       'channeltalk says requests like this one will be throttled once its rate limit is enforced (x-ratelimit-will-be-throttled); pacing to the limit from now on',
     );
   }
