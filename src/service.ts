@@ -199,6 +199,8 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
           },
           coveredUntil: (channel) => runtime().coveredUntil(channel),
           setCoveredUntil: (channel, at) => runtime().setCoveredUntil(channel, at),
+          sweepCursor: (channel) => runtime().sweepCursor(channel),
+          setSweepCursor: (channel, cursor) => runtime().setSweepCursor(channel, cursor),
         },
         intervalMs: config.webhook.sweepIntervalMs,
         // A sweep pages with pauses between pages: give it room beyond a request's lease.
@@ -233,7 +235,7 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
     store,
     logger: logger.child({ component: 'webhooks' }),
     config: config.webhook,
-    onSweep: (r) => metrics.sweepRecovered(r.channel, r.recovered.length),
+    onSweep: (r) => metrics.sweepDone(r),
     // The sweep after a lifted block is the channel's sweep job, brought forward to now.
     onBlockLifted: (channel) => void sweepNow(channel, 'unblocked'),
   });
@@ -282,7 +284,7 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
       await scheduleEvery('webhookHealth', webhookHealthKey(channel), config.webhook.healthIntervalMs, { channel }).ensure(store.db, now);
     }
     if (config.webhook.sweepIntervalMs > 0) {
-      await jobOps.enqueue({ kind: 'sweep', key: sweepKey(channel), payload: { channel, coveredUntil: null }, runAt: now }, now);
+      await jobOps.enqueue({ kind: 'sweep', key: sweepKey(channel), payload: { channel, coveredUntil: null, cursor: null }, runAt: now }, now);
       await sweepNow(channel, 'start');
     }
   }

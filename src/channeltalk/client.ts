@@ -286,7 +286,7 @@ export class ChannelTalkClient {
     return readAnswer(WebhookViewSchema, res.data, 'PATCH /webhooks/{id}').webhook;
   }
 
-  /** One page of user chats in a state (the sweep reads `opened`, newest first); `since` is the previous page's `next`. */
+  /** One page of user chats in a state (the sweep reads `opened`; the order is undocumented, perhaps by last activity); `since` is the previous page's `next`. */
   async listUserChats(q: UserChatsQuery, opts: CallOptions = {}): Promise<UserChatPage> {
     const res = await this.request<unknown>(
       { method: 'GET', path: '/user-chats', query: { state: q.state, sortOrder: q.sortOrder, limit: q.limit, since: q.since } },

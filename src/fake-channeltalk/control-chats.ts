@@ -16,6 +16,8 @@ const OpenChatSchema = z.object({
   tags: z.array(z.string()).max(8).optional(),
   source: z.record(z.string(), z.unknown()).optional(),
   openedAt: z.number().int().positive().optional(),
+  /** When someone last wrote in it; default its opening. A chat opened long ago but active now lists first. */
+  lastActivityAt: z.number().int().positive().optional(),
   /** false: the delivery's refers lacks the user (the service must fetch it). */
   withUser: z.boolean().optional(),
   /** 'drop' leaves the delivery on the floor, 'none' sends none; default: the configured drop ratio decides. */
@@ -42,6 +44,8 @@ const DeskWebhookSchema = z.object({
   token: z.string().min(8).optional(),
 });
 
+const ChatListConfigSchema = z.object({ order: z.enum(['lastActivity', 'openedAt']) }).strict();
+
 const DeliveryConfigSchema = z.object({
   dropRatio: z.number().min(0).max(1).optional(),
   blockAfter: z.number().int().positive().optional(),
@@ -64,6 +68,7 @@ export function registerChatControl(app: FastifyInstance, state: FakeState): voi
       openedAt: now,
       createdAt: now,
       updatedAt: now,
+      lastActivityAt: o.lastActivityAt ?? now,
     };
     state.userChats.set(chat.id, chat);
     const user = o.withUser === false ? undefined : state.users.get(o.userId);
@@ -77,6 +82,7 @@ export function registerChatControl(app: FastifyInstance, state: FakeState): voi
     const chat = state.userChats.get(req.params.id);
     if (!chat) return reply.code(404).send({ message: 'no such chat in the fake', code: 'not_found' });
     const id = `um${randomBytes(9).toString('hex')}`;
+    chat.lastActivityAt = Date.now();
     const user = state.users.get(chat.userId);
     const payload = {
       event: 'push',
@@ -122,6 +128,14 @@ export function registerChatControl(app: FastifyInstance, state: FakeState): voi
     const w = state.webhooks.create(channelId, { ...body, apiVersion: 'v5' }, Date.now());
     if (token !== undefined) w.token = token;
     return { ok: true, webhook: w };
+  });
+
+  // The list's order: by last activity (default, as the record suggests) or by openedAt (opt-in, the kinder order).
+  app.post('/user-chats/config', (req, reply) => {
+    const parsed = ChatListConfigSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return bad(reply, parsed.error);
+    state.chatListOrder = parsed.data.order;
+    return { ok: true, order: state.chatListOrder };
   });
 
   app.post('/webhooks/config', (req, reply) => {

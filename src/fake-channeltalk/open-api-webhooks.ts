@@ -70,7 +70,7 @@ export function registerWebhookApi(app: FastifyInstance, deps: FaultDeps): void 
     const since = typeof q.since === 'string' && q.since !== '' ? q.since : null;
     const channelId = channelOf(req);
     const mine = [...state.userChats.values()].filter((c) => c.channelId === channelId);
-    const page = pageUserChats(mine, { state: st as ChatState, sortOrder, limit, since });
+    const page = pageUserChats(mine, { state: st as ChatState, sortOrder, limit, since, order: state.chatListOrder });
     if (page === 'bad cursor') return reject(req, reply, 422, 'unprocessable_entity', 'since is not a cursor from this API');
     const users = [...new Set(page.userChats.map((c) => c.userId))].flatMap((id) => {
       const u = state.users.get(id);

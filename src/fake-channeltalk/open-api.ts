@@ -97,6 +97,9 @@ export function registerOpenApi(app: FastifyInstance, deps: OpenApiDeps): void {
     const existing = requestId !== null ? state.findByRequestId(channelId, chatId, requestId) : undefined;
     if (existing) state.duplicateRequestIds++;
     const m = existing ?? state.recordMessage({ channelId, chatId, body, botName, requestId });
+    // A message is activity: the chat moves to the top of the list (its default order).
+    const chat = existing ? undefined : state.userChats.get(chatId);
+    if (chat) chat.lastActivityAt = Date.now();
     return answer(req, reply, deps, 200, { message: toApiMessage(m), ...(m.botName !== null ? { bot: botOf(m.botName) } : {}) });
   });
 

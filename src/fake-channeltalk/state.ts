@@ -2,7 +2,7 @@
 // over HTTP through /_fake/received.
 import { FaultInjector } from './faults.js';
 import { FixedWindowLimiter } from './rate-limit.js';
-import type { FakeUserChat } from './user-chats.js';
+import type { ChatListOrder, FakeUserChat } from './user-chats.js';
 import { WebhookRegistry, type DeliveryRecord } from './webhooks.js';
 
 export interface RecordedMessage {
@@ -72,6 +72,8 @@ export class FakeState {
   users = new Map<string, FakeUser>();
   /** Chats by id; opened through the control API, listed by GET /user-chats. */
   userChats = new Map<string, FakeUserChat>();
+  /** GET /user-chats's order: by last activity unless a test asks for openedAt. */
+  chatListOrder: ChatListOrder = 'lastActivity';
   userEvents: UserEventRecord[] = [];
   readonly webhooks = new WebhookRegistry();
   readonly faults = new FaultInjector();
@@ -90,6 +92,7 @@ export class FakeState {
     this.profilePatches = [];
     this.users.clear();
     this.userChats.clear();
+    this.chatListOrder = 'lastActivity';
     this.userEvents = [];
     this.webhooks.reset();
     this.faults.configure({});

@@ -1,7 +1,10 @@
 // The fake's user chats: opened through the control API (a customer starts a
-// chat), listed through GET /open/v5/user-chats like the real ones (newest
-// first, `since` a paging cursor and not a time), and announced to the
-// registered webhooks as `userChat.opened` deliveries.
+// chat), listed through GET /open/v5/user-chats (`since` a paging cursor and
+// not a time), and announced to the registered webhooks as `userChat.opened`
+// deliveries. No source documents the list's order; the fake lists by last
+// activity, most recent first, as the record suggests (a chat opened long ago
+// that a customer wrote in just now comes first). `openedAt`, the kinder order
+// older tests were written against, is a switch (POST /_fake/user-chats/config).
 import type { FakeUser } from './state.js';
 
 export type ChatState = 'opened' | 'snoozed' | 'closed' | 'queued' | 'initial' | 'missed';
@@ -18,34 +21,42 @@ export interface FakeUserChat {
   openedAt: number;
   createdAt: number;
   updatedAt: number;
+  /** The last time someone wrote in the chat (its opening, a message): the list's default order. */
+  lastActivityAt: number;
 }
+
+/** What GET /user-chats orders by: `lastActivity` (default, strict) or `openedAt` (the kinder order, opt-in). */
+export type ChatListOrder = 'lastActivity' | 'openedAt';
 
 export interface ChatPage {
   userChats: FakeUserChat[];
   next?: string;
 }
 
-/** Newest first by openedAt (asc reverses it); the cursor is the last item's position, opaque to clients. */
-export function pageUserChats(all: FakeUserChat[], q: { state: ChatState; sortOrder: 'asc' | 'desc'; limit: number; since: string | null }): ChatPage | 'bad cursor' {
+/** Most recent first by the order's key (asc reverses it); the cursor is the last item's position, opaque to clients. */
+export function pageUserChats(
+  all: FakeUserChat[],
+  q: { state: ChatState; sortOrder: 'asc' | 'desc'; limit: number; since: string | null; order?: ChatListOrder },
+): ChatPage | 'bad cursor' {
   const dir = q.sortOrder === 'asc' ? 1 : -1;
-  const sorted = all
-    .filter((c) => c.state === q.state)
-    .sort((a, b) => dir * (a.openedAt - b.openedAt) || dir * (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const key = (c: FakeUserChat): number => (q.order === 'openedAt' ? c.openedAt : c.lastActivityAt);
+  const cmp = (at: number, id: string, pos: { at: number; id: string }): number => dir * (at - pos.at) || dir * (id < pos.id ? -1 : id > pos.id ? 1 : 0);
+  const sorted = all.filter((c) => c.state === q.state).sort((a, b) => cmp(key(a), a.id, { at: key(b), id: b.id }));
   let start = 0;
   if (q.since !== null) {
     const pos = decodeCursor(q.since);
     if (pos === null) return 'bad cursor';
-    const after = sorted.findIndex((c) => dir * (c.openedAt - pos.at) > 0 || (c.openedAt === pos.at && dir * (c.id < pos.id ? -1 : c.id > pos.id ? 1 : 0) > 0));
+    const after = sorted.findIndex((c) => cmp(key(c), c.id, pos) > 0);
     start = after === -1 ? sorted.length : after;
   }
   const userChats = sorted.slice(start, start + q.limit);
   const last = userChats[userChats.length - 1];
   const more = start + q.limit < sorted.length;
-  return { userChats, ...(more && last ? { next: encodeCursor(last) } : {}) };
+  return { userChats, ...(more && last ? { next: encodeCursor(key(last), last.id) } : {}) };
 }
 
-function encodeCursor(c: FakeUserChat): string {
-  return Buffer.from(JSON.stringify([c.openedAt, c.id])).toString('base64url');
+function encodeCursor(at: number, id: string): string {
+  return Buffer.from(JSON.stringify([at, id])).toString('base64url');
 }
 
 function decodeCursor(s: string): { at: number; id: string } | null {

@@ -20,7 +20,7 @@ export interface JobPayloads {
   /** Reads a channel's webhook (blocked? missing?); recurring, one row per channel. */
   webhookHealth: { channel: string };
   /** Recovers the channel's chats whose delivery never came; recurring, one row per channel, with the point covered. */
-  sweep: { channel: string; coveredUntil: number | null };
+  sweep: { channel: string; coveredUntil: number | null; cursor: string | null };
   /** A run that asked in the chat for missing answers: ends its wait when the curation's time is up and no answer came. */
   answerWait: { runId: string };
 }

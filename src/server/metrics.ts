@@ -6,6 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DatabaseState } from '../delivery/store/busy.js';
 import type { JobState } from '../delivery/store/schema.js';
+import { shortfallOf } from '../webhook/sweep.js';
+import type { SweepRecord } from '../webhook/sweep-log.js';
 import { tokenMatches } from './token.js';
 
 export type SendOutcome = 'sent' | 'retry' | 'failed';
@@ -65,6 +67,7 @@ export class Metrics {
   private readonly budgetRemaining: Gauge<'channel' | 'family' | 'priority'>;
   private readonly budgetHeld: Gauge<'channel' | 'family' | 'priority'>;
   private readonly budgetSources: Array<{ channel: string; read: () => RateBudgetSource[] }> = [];
+  private readonly sweepShortfalls: Counter<'channel' | 'reason'>;
   private webhookSource: WebhookStateSource | null = null;
   private queueSource: QueueSource | null = null;
   private readonly statsSources: Array<{ read: () => RateLimitStatsSource; seen: RateLimitStatsSource }> = [];
@@ -179,6 +182,12 @@ export class Metrics {
       registers,
       collect: () => this.pullBudgets(),
     });
+    this.sweepShortfalls = new Counter({
+      name: `${p}sweep_incomplete_total`,
+      help: 'Sweeps that left part of the chat list unread, by why: budget (its pages ran out; the next goes on from there), repeated_cursor, dropped (more chats than asked), error.',
+      labelNames: ['channel', 'reason'],
+      registers,
+    });
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: p });
   }
 
@@ -211,6 +220,13 @@ export class Metrics {
 
   sweepRecovered(channel: string, count: number): void {
     if (count > 0) this.recovered.inc({ channel }, count);
+  }
+
+  /** What one sweep recovered, and why it left part of the list unread, if it did. */
+  sweepDone(r: Pick<SweepRecord, 'channel' | 'recovered' | 'error' | 'dropped' | 'repeatedCursor' | 'cursor'>): void {
+    this.sweepRecovered(r.channel, r.recovered.length);
+    const reason = shortfallOf(r);
+    if (reason !== null) this.sweepShortfalls.inc({ channel: r.channel, reason });
   }
 
   /** Reads the queue depth on each scrape. */

@@ -18,7 +18,7 @@ import { WebhookHealthBoard } from './health-board.js';
 import { scopesNeeded } from './scopes.js';
 import { DEFAULT_WEBHOOK_NAME } from './setup-plan.js';
 import { SweepLog, type SweepReason, type SweepRecord } from './sweep-log.js';
-import { sweepOpenedChats } from './sweep.js';
+import { shortfallOf, sweepOpenedChats } from './sweep.js';
 
 /** Chats per page and pages per sweep: up to 1000 chats, in small calls. */
 export const SWEEP_PAGE_LIMIT = 25;
@@ -51,6 +51,8 @@ export class WebhookRuntime {
   readonly board = new WebhookHealthBoard();
   readonly sweeps = new SweepLog();
   private readonly covered = new Map<string, number | null>();
+  /** Where a channel's last sweep ran out of pages; the next goes on from there. */
+  private readonly cursors = new Map<string, string | null>();
   private readonly running = new Map<string, Promise<SweepRecord>>();
   private readonly now: () => number;
 
@@ -135,6 +137,15 @@ export class WebhookRuntime {
     this.covered.set(channel, at);
   }
 
+  /** Where the channel's next sweep goes on paging (null: from the top), for a job engine to keep across restarts. */
+  sweepCursor(channel: string): string | null {
+    return this.cursors.get(channel) ?? null;
+  }
+
+  setSweepCursor(channel: string, cursor: string | null): void {
+    this.cursors.set(channel, cursor);
+  }
+
   private async check(channel: string): Promise<{ health: WebhookHealth; lifted: boolean }> {
     const live = this.channel(channel);
     const several = this.deps.channels.channels.length > 1;
@@ -188,6 +199,7 @@ export class WebhookRuntime {
     const result = await sweepOpenedChats({
       client: live.client,
       coveredUntil: this.coveredUntil(channel),
+      cursor: this.sweepCursor(channel),
       // In the channel intake will store it in: the listed chat's, else this one's.
       hasEvent: (event) => hasEvent(this.deps.store.db, withChannel(event, live)),
       accept: (event) => this.deps.intake.accept(withChannel(event, live), live.curations),
@@ -202,6 +214,7 @@ export class WebhookRuntime {
       callOptions: BACKGROUND,
     });
     this.covered.set(channel, result.coveredUntil);
+    this.cursors.set(channel, result.cursor);
     const record: SweepRecord = { ...result, channel, reason, finishedAt: this.now() };
     this.sweeps.add(record);
     this.log(record);
@@ -222,14 +235,28 @@ export class WebhookRuntime {
       dropped: r.dropped,
       pages: r.pages,
       complete: r.complete,
+      resumed: r.resumed,
       coveredUntil: r.coveredUntil,
       ms: r.finishedAt - r.startedAt,
     };
-    if (r.error !== undefined) logger.warn({ ...line, error: r.error }, 'webhook sweep stopped early; the next one covers the rest');
-    else if (r.dropped > 0) logger.warn({ ...line, pageLimit: SWEEP_PAGE_LIMIT }, 'GET /user-chats answered more chats than the sweep asked for; it read as many as it asked, dropped the rest, and covers nothing new');
-    else if (!r.complete) logger.warn(line, `webhook sweep stopped after ${r.pages} pages before reaching the chats already covered; the next one starts again from the newest`);
-    else logger.info(line, 'webhook sweep finished');
-    if (r.outOfOrder > 0) logger.warn({ channel: r.channel, outOfOrder: r.outOfOrder }, 'GET /user-chats did not list chats newest first by openedAt; the sweep read each page whole');
+    const shortfall = shortfallOf(r);
+    switch (shortfall) {
+      case 'error':
+        logger.warn({ ...line, error: r.error }, 'webhook sweep stopped early; the next one starts again from the top');
+        break;
+      case 'dropped':
+        logger.warn({ ...line, pageLimit: SWEEP_PAGE_LIMIT }, 'GET /user-chats answered more chats than the sweep asked for; it read as many as it asked, dropped the rest, and covers nothing new');
+        break;
+      case 'repeated_cursor':
+        logger.warn(line, 'GET /user-chats answered a paging cursor the sweep had already read from; it stopped there, and the next one starts again from the top');
+        break;
+      case 'budget':
+        logger.warn(line, `webhook sweep read its ${r.pages} pages before the end of the chat list; the next one goes on from there`);
+        break;
+      case null:
+        logger.info(line, 'webhook sweep finished');
+        break;
+    }
   }
 
   private channel(name: string): LiveChannel {

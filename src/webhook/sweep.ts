@@ -1,7 +1,7 @@
 // Reconciliation: Channel Talk documents no retry for webhooks and has had
 // outages, so a delivery can be lost for good. The sweep pages through the
-// opened user chats, newest first, and for each one no stored event covers,
-// starts what its `userChat.opened` delivery would have started.
+// opened user chats and for each one no stored event covers, starts what its
+// `userChat.opened` delivery would have started.
 //
 // It goes through the same door as the webhook: the listed chat is wrapped in
 // the delivery's envelope, read by the same normalize(), and handed to the
@@ -9,17 +9,25 @@
 // A delivery that arrives after the sweep is a duplicate and starts nothing;
 // a sweep after the delivery finds the event and starts nothing.
 //
+// No source documents the list's order (it may be by last activity, not by
+// openedAt), so the sweep never stops at an old chat: it reads the list to
+// its end, skipping chats opened before `coveredUntil - overlapMs` (or older
+// than maxAgeMs), within a budget of maxPages pages. When the budget runs
+// out it hands back its cursor, and the next sweep goes on from there; a
+// cursor that repeats stops it (Channel Talk going round in circles).
+// Only a sweep that read the whole list by itself covers anything new: over
+// a pass spread across sweeps a chat may move up past the cursor unseen.
+//
 // It reads at most `pageLimit` chats of a page, whatever the page holds, so
 // one sweep looks at (and starts runs for) at most pageLimit × maxPages
 // chats; what it leaves unread is counted (`dropped`), and such a sweep
-// covers nothing new.
+// covers nothing new and carries no cursor.
 //
-// `since` is a paging cursor, not a time. The sweep stops at the first page
-// holding a chat opened before `coveredUntil - overlapMs`. The overlap looks
-// again at the last minutes already covered because the two clocks differ
-// (openedAt is Channel Talk's, coveredUntil ours) and a chat opened just
-// before the previous sweep may not have been listed yet when it paged; what
-// it finds again is already stored and costs one lookup.
+// `since` is a paging cursor, not a time. The overlap looks again at the last
+// minutes already covered because the two clocks differ (openedAt is Channel
+// Talk's, coveredUntil ours) and a chat opened just before the previous sweep
+// may not have been listed yet when it paged; what it finds again is already
+// stored and costs one lookup.
 import type { ChatOpenedEvent, Event } from '../channeltalk/event.js';
 import type { ListedUserChat, UserChatPage, UserChatsQuery } from '../channeltalk/resources.js';
 import type { CallOptions } from '../channeltalk/transformers/types.js';
@@ -28,6 +36,8 @@ export interface SweepDeps {
   client: { listUserChats(q: UserChatsQuery, opts?: CallOptions): Promise<UserChatPage> };
   /** Epoch ms up to which an earlier complete sweep covered the chats; null: none did (this process just started). */
   coveredUntil: number | null;
+  /** Where the previous sweep's page budget ran out: this one goes on from there. Absent or null: from the top. */
+  cursor?: string | null;
   /** Whether the event is stored (the webhook's or an earlier sweep's), by its dedupe key in its channel. */
   hasEvent(event: ChatOpenedEvent): Promise<boolean>;
   /** The intake, with the channel's curations: commits the event and the runs it starts. */
@@ -37,7 +47,7 @@ export interface SweepDeps {
   now(): number;
   /** Chats per page: small, so each call is cheap and live sends get turns between them. No more are read, whatever a page holds. */
   pageLimit: number;
-  /** The most pages one sweep reads; a sweep that stops there is incomplete and covers nothing new. */
+  /** The page budget of one sweep; one that runs out of it hands back its cursor and covers nothing new. */
   maxPages: number;
   /** How far before coveredUntil to look again. */
   overlapMs: number;
@@ -62,9 +72,15 @@ export interface SweepResult {
   startedAt: number;
   /** Chats opened before this were not looked at. */
   stopAt: number;
-  /** startedAt when the sweep reached stopAt or the end of the list; else the coveredUntil it was given. */
+  /** startedAt when the sweep read the whole list from its top by itself; else the coveredUntil it was given. */
   coveredUntil: number | null;
   complete: boolean;
+  /** Where the page budget ran out: the next sweep goes on from there. null: it reached the end, or must start again from the top. */
+  cursor: string | null;
+  /** It went on from the cursor an earlier sweep handed back, not from the top. */
+  resumed: boolean;
+  /** Channel Talk answered a cursor the sweep had already read from: it stopped there. */
+  repeatedCursor: boolean;
   pages: number;
   /** Chats opened since stopAt that were looked at. */
   scanned: number;
@@ -75,8 +91,6 @@ export interface SweepResult {
   late: number;
   /** Listed chats beyond the page's limit, left unread (Channel Talk sent more than asked). */
   dropped: number;
-  /** Listed chats newer than the one before them: Channel Talk's order was not newest first (logged). */
-  outOfOrder: number;
   /** Why the sweep stopped early (Channel Talk unreachable, the store down); ids only. */
   error?: string;
 }
@@ -85,46 +99,64 @@ export async function sweepOpenedChats(deps: SweepDeps): Promise<SweepResult> {
   const startedAt = deps.now();
   const floor = startedAt - deps.maxAgeMs;
   const stopAt = deps.coveredUntil === null ? floor : Math.max(floor, deps.coveredUntil - deps.overlapMs);
-  const r: SweepResult = { startedAt, stopAt, coveredUntil: deps.coveredUntil, complete: false, pages: 0, scanned: 0, recovered: [], skipped: [], late: 0, dropped: 0, outOfOrder: 0 };
+  const resumed = deps.cursor ?? undefined;
+  const r: SweepResult = { startedAt, stopAt, coveredUntil: deps.coveredUntil, complete: false, cursor: null, resumed: resumed !== undefined, repeatedCursor: false, pages: 0, scanned: 0, recovered: [], skipped: [], late: 0, dropped: 0 };
   const opts: CallOptions = { priority: 'background', ...deps.callOptions };
-  let since: string | undefined;
-  let previous: number | undefined;
+  let since = resumed;
+  const seen = new Set<string>(resumed !== undefined ? [resumed] : []);
+  let reachedEnd = false;
   try {
     while (r.pages < deps.maxPages) {
       if (r.pages > 0) await deps.pause?.();
       const page = await deps.client.listUserChats({ state: 'opened', sortOrder: 'desc', limit: deps.pageLimit, since }, opts);
       r.pages++;
-      const { chats, unreadable, dropped } = withinLimit(page, deps.pageLimit);
-      r.dropped += dropped;
-      for (let i = 0; i < unreadable; i++) r.skipped.push({ chatId: null, reason: 'a listed chat without a usable id' });
-      const users = new Map(page.users.map((u) => [u.id, u]));
-      let reachedStop = false;
-      for (const chat of chats) {
-        const at = chat.openedAt ?? chat.createdAt;
-        if (at !== undefined && previous !== undefined && at > previous) r.outOfOrder++;
-        if (at !== undefined) previous = at;
-        // Older than the covered point: covered. The rest of the page is still read, in case the order is loose.
-        if (at !== undefined && at < stopAt) {
-          reachedStop = true;
-          continue;
-        }
-        r.scanned++;
-        await consider(deps, r, chat, chat.userId !== undefined ? users.get(chat.userId) : undefined);
-      }
-      if (reachedStop || page.next === undefined) {
-        r.complete = true;
+      await readPage(deps, r, page, stopAt);
+      if (page.next === undefined) {
+        reachedEnd = true;
         break;
       }
+      if (seen.has(page.next)) {
+        r.repeatedCursor = true;
+        break;
+      }
+      seen.add(page.next);
       since = page.next;
     }
+    // The budget ran out mid-list: the next sweep goes on from here. Not after dropped chats: those it must read again.
+    if (!reachedEnd && !r.repeatedCursor && r.dropped === 0) r.cursor = since ?? null;
   } catch (err) {
     r.error = err instanceof Error ? err.message.slice(0, 300) : 'unknown error';
-    r.complete = false;
   }
-  // Chats left unread may be missed deliveries: a sweep that dropped any has not covered its window.
-  if (r.dropped > 0) r.complete = false;
+  // Covered: the whole list, from its top, read in this sweep with nothing left unread.
+  r.complete = reachedEnd && resumed === undefined && r.dropped === 0 && r.error === undefined;
   if (r.complete) r.coveredUntil = startedAt;
   return r;
+}
+
+/** Why a sweep left part of the list unread (logged, counted in /metrics), or null when it read to the end. */
+export type SweepShortfall = 'error' | 'dropped' | 'repeated_cursor' | 'budget';
+
+export function shortfallOf(r: Pick<SweepResult, 'error' | 'dropped' | 'repeatedCursor' | 'cursor'>): SweepShortfall | null {
+  if (r.error !== undefined) return 'error';
+  if (r.dropped > 0) return 'dropped';
+  if (r.repeatedCursor) return 'repeated_cursor';
+  if (r.cursor !== null) return 'budget';
+  return null;
+}
+
+/** Every chat of the page within the limit: those opened before stopAt are covered (or too old); the rest are considered. */
+async function readPage(deps: SweepDeps, r: SweepResult, page: UserChatPage, stopAt: number): Promise<void> {
+  const { chats, unreadable, dropped } = withinLimit(page, deps.pageLimit);
+  r.dropped += dropped;
+  for (let i = 0; i < unreadable; i++) r.skipped.push({ chatId: null, reason: 'a listed chat without a usable id' });
+  const users = new Map(page.users.map((u) => [u.id, u]));
+  for (const chat of chats) {
+    const at = chat.openedAt ?? chat.createdAt;
+    // Not a reason to stop: a list by last activity holds newer chats after older ones.
+    if (at !== undefined && at < stopAt) continue;
+    r.scanned++;
+    await consider(deps, r, chat, chat.userId !== undefined ? users.get(chat.userId) : undefined);
+  }
 }
 
 /**

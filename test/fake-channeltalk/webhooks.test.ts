@@ -144,6 +144,17 @@ void describe('GET /user-chats', () => {
     assert.deepEqual(seen, ['c7', 'c6', 'c5', 'c4', 'c3', 'c2', 'c1']);
   });
 
+  void test('by default most recently active first; the openedAt order is a switch', async () => {
+    for (let i = 1; i <= 3; i++) await openChat({ chatId: `a${i}`, openedAt: 1_000 + i, delivery: 'none' });
+    // The customer of the oldest chat writes now: it moves to the top.
+    await control(fake, 'POST', '/user-chats/a1/messages', { text: '안녕하세요', delivery: 'none' });
+    const ids = async () => ((await api(fake, 'GET', '/open/v5/user-chats?state=opened&sortOrder=desc')).body.userChats as Array<{ id: string }>).map((c) => c.id);
+    assert.deepEqual(await ids(), ['a1', 'a3', 'a2']);
+    assert.equal((await control(fake, 'POST', '/user-chats/config', { order: 'openedAt' })).order, 'openedAt');
+    assert.deepEqual(await ids(), ['a3', 'a2', 'a1']);
+    await assert.rejects(control(fake, 'POST', '/user-chats/config', { order: 'sideways' }), /HTTP 400/);
+  });
+
   void test('state filter, and a closed chat leaves the opened list', async () => {
     await openChat({ chatId: 'c1', delivery: 'none' });
     await openChat({ chatId: 'c2', delivery: 'none' });

@@ -93,4 +93,21 @@ describe('curation_webhook_blocked', () => {
     assert.equal(value(t, 'curation_webhook_blocked', 'channel="salad"'), 0);
     assert.equal(value(t, 'curation_sweep_recovered_total', 'channel="salad"'), 3);
   });
+
+  test('sweeps that left part of the chat list unread are counted by why', async () => {
+    const m = new Metrics({ processMetrics: false });
+    const sweep = { channel: 'salad', recovered: [{ chatId: 'c1', runs: [] }], dropped: 0, repeatedCursor: false, cursor: null };
+    m.sweepDone(sweep);
+    m.sweepDone({ ...sweep, cursor: 'next-page' });
+    m.sweepDone({ ...sweep, cursor: 'next-page' });
+    m.sweepDone({ ...sweep, repeatedCursor: true });
+    m.sweepDone({ ...sweep, dropped: 4 });
+    m.sweepDone({ ...sweep, error: 'Channel Talk unreachable' });
+    const t = await m.text();
+    assert.equal(value(t, 'curation_sweep_recovered_total', 'channel="salad"'), 6);
+    assert.equal(value(t, 'curation_sweep_incomplete_total', 'channel="salad",reason="budget"'), 2);
+    assert.equal(value(t, 'curation_sweep_incomplete_total', 'channel="salad",reason="repeated_cursor"'), 1);
+    assert.equal(value(t, 'curation_sweep_incomplete_total', 'channel="salad",reason="dropped"'), 1);
+    assert.equal(value(t, 'curation_sweep_incomplete_total', 'channel="salad",reason="error"'), 1);
+  });
 });

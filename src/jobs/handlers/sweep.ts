@@ -1,7 +1,9 @@
 // Job kind sweep: recovers chats whose `userChat.opened` delivery never came
 // (src/webhook/sweep.ts). One recurring row per channel carries the point
 // the channel's sweeps have covered, so a restart goes on from there instead
-// of looking at every opened chat again. Start-up and a lifted block bring
+// of looking at every opened chat again, and the cursor where the last
+// sweep's page budget ran out, so the next one (on any instance, after a
+// restart) goes on paging from there. Start-up and a lifted block bring
 // the row forward to now (JobOps.bringForward); SWEEP_INTERVAL_SECONDS
 // spaces the rest. Like the health check it never fails for good: a sweep
 // that stopped early covers nothing new, and the next one starts again.
@@ -12,7 +14,7 @@ import type { JobHandler, JobOutcome } from '../types.js';
 import { channelPayload } from './webhook-health.js';
 
 export interface SweepDeps {
-  runtime: Pick<WebhookRuntime, 'sweep' | 'coveredUntil' | 'setCoveredUntil'>;
+  runtime: Pick<WebhookRuntime, 'sweep' | 'coveredUntil' | 'setCoveredUntil' | 'sweepCursor' | 'setSweepCursor'>;
   intervalMs: number;
   leaseMs: number;
 }
@@ -24,8 +26,13 @@ export function sweepHandler(d: SweepDeps): JobHandler<JobPayloads['sweep']> & {
     kind: 'sweep',
     parse: (p) => {
       const { channel } = channelPayload(p);
-      const covered = (p as { coveredUntil?: unknown }).coveredUntil;
-      return { channel, coveredUntil: typeof covered === 'number' && Number.isFinite(covered) ? covered : null };
+      const { coveredUntil: covered, cursor } = p as { coveredUntil?: unknown; cursor?: unknown };
+      return {
+        channel,
+        coveredUntil: typeof covered === 'number' && Number.isFinite(covered) ? covered : null,
+        // Rows written before the cursor was carried have none: from the top.
+        cursor: typeof cursor === 'string' && cursor !== '' ? cursor : null,
+      };
     },
     leaseMs: d.leaseMs,
     async run(job, ctx): Promise<JobOutcome> {
@@ -33,17 +40,20 @@ export function sweepHandler(d: SweepDeps): JobHandler<JobPayloads['sweep']> & {
       // This process may know a later point (a sweep after an unblock); else the row's.
       const known = d.runtime.coveredUntil(channel);
       if (known === null || (job.payload.coveredUntil !== null && job.payload.coveredUntil > known)) d.runtime.setCoveredUntil(channel, job.payload.coveredUntil);
+      // The row is the durable position (it may have been written by another instance); this process's is only as recent.
+      d.runtime.setSweepCursor(channel, job.payload.cursor);
       try {
         await d.runtime.sweep(channel, 'interval');
       } catch (err) {
         ctx.logger.warn({ channel, err: { message: err instanceof Error ? err.message : String(err) } }, 'webhook sweep could not run; the next one starts again');
       }
       const coveredUntil = d.runtime.coveredUntil(channel);
+      const cursor = d.runtime.sweepCursor(channel);
       const now = ctx.now();
       return {
         kind: 'done',
         write: async (trx) => {
-          await enqueueJob(trx, { kind: 'sweep', key: sweepKey(channel), payload: { channel, coveredUntil }, runAt: now + d.intervalMs }, now);
+          await enqueueJob(trx, { kind: 'sweep', key: sweepKey(channel), payload: { channel, coveredUntil, cursor }, runAt: now + d.intervalMs }, now);
         },
       };
     },
