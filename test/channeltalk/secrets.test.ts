@@ -53,7 +53,7 @@ void describe('no secrets or bodies in errors and logs', () => {
       botName: 'Coach',
       logger: recordingLogger(lines),
       sleep: () => Promise.resolve(),
-      timeoutMs: 100,
+      timeoutMs: 1_000, // under the fault's 2 s stall, far over a loaded machine's answer time
       retry: { maxAttempts: 2 },
     };
     const client = new ChannelTalkClient({ baseUrl: fake.url, ...opts });
