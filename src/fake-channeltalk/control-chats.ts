@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { WEBHOOK_SCOPES } from './spec.js';
 import type { FakeState } from './state.js';
+import { registerSystemMessages } from './system-messages.js';
 import { chatOpenedDelivery, userView, type FakeUserChat } from './user-chats.js';
 
 const OpenChatSchema = z.object({
@@ -43,6 +44,8 @@ const DeliveryConfigSchema = z.object({
   dropRatio: z.number().min(0).max(1).optional(),
   blockAfter: z.number().int().positive().optional(),
   seed: z.number().int().optional(),
+  /** false: our own messages are not delivered back (the kinder fake of before). */
+  echoOwnMessages: z.boolean().optional(),
 });
 
 export function registerChatControl(app: FastifyInstance, state: FakeState): void {
@@ -134,6 +137,8 @@ export function registerChatControl(app: FastifyInstance, state: FakeState): voi
   });
 
   app.get('/webhooks', () => ({ webhooks: [...state.webhooks.byId.values()] }));
+
+  registerSystemMessages(app, state);
 }
 
 function dropOf(d: 'auto' | 'drop' | 'none' | undefined): { drop?: boolean } {
