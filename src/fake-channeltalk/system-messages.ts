@@ -21,7 +21,7 @@ const SystemMessageSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('log'), action: z.string().min(1), values: z.array(z.string()).optional() }),
   z.object({ kind: z.literal('sticker') }),
   z.object({ kind: z.literal('meet') }),
-  z.object({ kind: z.literal('buttonClick'), emoji: z.string().min(1), shortcode: z.string().regex(/^:[a-z0-9_+-]+:$/), label: z.string().min(1) }),
+  z.object({ kind: z.literal('buttonClick'), emoji: z.string().min(1), shortcode: z.string().regex(/^:[a-z0-9_+-]+:$/), label: z.string().min(1).optional() }),
 ]);
 type SystemMessage = z.infer<typeof SystemMessageSchema>;
 
@@ -47,9 +47,11 @@ function contentOf(m: SystemMessage): Record<string, unknown> {
     case 'meet':
       return { meet: { id: `meet${randomBytes(6).toString('hex')}`, mode: 'phone', state: 'ended', direction: 'inbound' } };
     case 'buttonClick':
-      return { plainText: `${m.emoji} ${m.label}`, blocks: [{ type: 'text', value: `${m.shortcode} ${m.label}` }] };
+      return { plainText: withLabel(m.emoji, m.label), blocks: [{ type: 'text', value: withLabel(m.shortcode, m.label) }] };
   }
 }
+
+const withLabel = (mark: string, label: string | undefined) => (label === undefined ? mark : `${mark} ${label}`);
 
 /** The echo of a message we sent, as Channel Talk delivers it back; not awaited by the send (it never fails the send). */
 export function echoOwnMessage(state: FakeState, m: RecordedMessage): void {
