@@ -61,7 +61,8 @@ export function echoOwnMessage(state: FakeState, m: RecordedMessage): void {
   const entity = { ...toApiMessage(m), ...(asManager ? { personType: 'manager', personId: FAKE_MANAGER_ID } : {}) };
   const chat = state.userChats.get(m.chatId);
   const payload = { event: 'push', type: 'message', entity, refers: chat && chat.channelId === m.channelId ? refersOf(state, chat) : {} };
-  state.webhooks.deliver(m.channelId, 'message.created.userChat', m.id, payload).catch(() => undefined);
+  // Never dropped on purpose: the echoes' timing would otherwise shift a seeded test's drops of the deliveries it plays.
+  state.webhooks.deliver(m.channelId, 'message.created.userChat', m.id, payload, { drop: false }).catch(() => undefined);
 }
 
 function refersOf(state: FakeState, chat: FakeUserChat): Record<string, unknown> {
