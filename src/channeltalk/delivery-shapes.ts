@@ -59,6 +59,12 @@ export const UserEntityShape = UserShape.extend({
   version: lenient(z.number()),
 });
 
+/** A log message's `log` (`{action, values, triggerType, triggerId}`): what happened in the chat, not text anyone wrote. */
+export const LogShape = z.looseObject({
+  action: lenient(z.string()),
+  values: lenient(z.array(z.unknown())),
+});
+
 export const MessageShape = z.looseObject({
   id: OptId,
   channelId: OptId,
@@ -72,12 +78,16 @@ export const MessageShape = z.looseObject({
   createdAt: lenient(z.number()),
   supportBot: part(SupportBotShape),
   form: part(SubmittedFormShape),
+  /** Ours when it has our form (`${runId}-${seq}`): echoed back on the messages we sent. */
+  requestId: lenient(z.string()),
+  log: part(LogShape),
 });
 
 export const RefersShape = z.looseObject({ user: part(UserShape), userChat: part(UserChatShape) });
 
 export type UserChatPart = z.infer<typeof UserChatShape>;
 export type UserPart = z.infer<typeof UserShape>;
+export type LogPart = z.infer<typeof LogShape>;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 

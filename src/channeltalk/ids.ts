@@ -14,3 +14,15 @@ export function idOrNull(v: unknown): string | null {
   const s = String(v);
   return ID_PATTERN.test(s) ? s : null;
 }
+
+/**
+ * Our own requestId: `${runId}-${seq}` with a run id `r_` + 22 base64url
+ * characters (delivery/ids.ts). Channel Talk echoes it on the message it
+ * delivers back, which is how a message we sent with `actAsManager` (echoed
+ * as personType "manager") is told from a manager taking over.
+ */
+const OWN_REQUEST_ID = /^r_[A-Za-z0-9_-]{22}-\d{1,9}$/;
+
+export function isOwnRequestId(s: string): boolean {
+  return OWN_REQUEST_ID.test(s);
+}

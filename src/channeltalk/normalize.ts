@@ -10,10 +10,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Event, IgnoredEvent, RawProfile, WorkflowSource } from './event.js';
-import { idOrNull } from './ids.js';
+import { idOrNull, isOwnRequestId } from './ids.js';
 import { valueOutOfBounds } from './body-bounds.js';
 import { changeOf, decideChat, stateOf } from './chat-state.js';
-import { MessageShape, RefersShape, UserChatShape, UserEntityShape, parsePart, type Parsed, type UserChatPart, type UserPart } from './delivery-shapes.js';
+import { MessageShape, RefersShape, type LogPart, UserChatShape, UserEntityShape, parsePart, type Parsed, type UserChatPart, type UserPart } from './delivery-shapes.js';
 
 export class MalformedDeliveryError extends Error {
   constructor(readonly reason: string) {
@@ -121,9 +121,13 @@ function fromMessage(env: Envelope, body: unknown): Event {
     });
     return { ...base, kind: 'profileChanged', dedupeKey: `profileChanged:form:${msg.id}:${msg.form.submittedAt}`, chatId, userId: base.userId, via: 'formSubmitted', keys };
   }
+  const logged = msg.log === undefined ? null : fromLog(msg.id, msg.log, base, chatId, userChat?.assigneeId);
+  if (logged !== null) return logged;
   const person = personOf(msg.personType);
   switch (person) {
-    case 'user':
+    case 'user': {
+      const system = systemMessageOf(msg, env.entity);
+      if (system !== null) return ignored(`message:${msg.id}`, base, `${system} is not the customer writing`);
       return {
         ...base,
         kind: 'userMessage',
@@ -133,13 +137,51 @@ function fromMessage(env: Envelope, body: unknown): Event {
         messageId: msg.id,
         text: textOf(msg.plainText, msg.blocks),
       };
+    }
     case 'manager':
+      // A message we sent with actAsManager comes back as a manager's: it carries our requestId.
+      if (msg.requestId !== undefined && isOwnRequestId(msg.requestId)) {
+        return ignored(`message:${msg.id}`, base, 'our own message echoed back (actAsManager; the requestId is ours), not a manager taking over');
+      }
       return { ...base, kind: 'managerMessage', dedupeKey: `managerMessage:${msg.id}`, chatId, messageId: msg.id, personId: msg.personId ?? null };
     case 'bot':
       return { ...base, kind: 'botMessage', dedupeKey: `botMessage:${msg.id}`, chatId, messageId: msg.id, personId: msg.personId ?? null };
     case null:
       return ignored(`message:${msg.id}`, base, `message from personType ${msg.personType === undefined ? '(none)' : label(msg.personType)}`);
   }
+}
+
+/**
+ * A log message that says the desk took the chat (no scope delivers a close
+ * or an assignment, but these log messages do arrive): the takeover kinds.
+ * Other log actions are left to the person who wrote them (null here).
+ */
+function fromLog(messageId: string, log: LogPart, base: Base, chatId: string, chatAssignee: string | undefined): Event | null {
+  switch (log.action?.toLowerCase()) {
+    case 'close':
+    case 'snooze':
+      return { ...base, kind: 'chatClosed', chatId, dedupeKey: `chatClosed:${chatId}:log:${messageId}` };
+    case 'assign':
+    case 'assignteam': {
+      const assigneeId = idOrNull(log.values?.[0]) ?? chatAssignee ?? null;
+      return { ...base, kind: 'chatAssigned', chatId, dedupeKey: `chatAssigned:${chatId}:log:${messageId}`, assigneeId };
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * What a message under the customer's name is when it is not the customer
+ * writing: a log message (a `log` object, no text), a phone call (`meet`, no
+ * text) or a sticker (a system text). Null for the customer's own words, and
+ * for a support-bot button click, which is the customer's choice.
+ */
+function systemMessageOf(msg: { log?: LogPart | undefined }, entity: Record<string, unknown>): string | null {
+  if (msg.log !== undefined) return `a log message (${label(msg.log.action ?? '(no action)')})`;
+  if (entity.meet !== undefined && entity.meet !== null) return 'a phone call (meet)';
+  if (entity.sticker !== undefined && entity.sticker !== null) return 'a sticker';
+  return null;
 }
 
 /** Who wrote a message; the older vocabulary called an anonymous customer a "Veil". */

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { submissionProblems } from './form-submission.js';
 import { WEBHOOK_SCOPES } from './spec.js';
 import type { FakeState } from './state.js';
+import { registerSystemMessages } from './system-messages.js';
 import { chatOpenedDelivery, userView, type FakeUserChat } from './user-chats.js';
 
 const OpenChatSchema = z.object({
@@ -50,6 +51,8 @@ const DeliveryConfigSchema = z.object({
   dropRatio: z.number().min(0).max(1).optional(),
   blockAfter: z.number().int().positive().optional(),
   seed: z.number().int().optional(),
+  /** false: our own messages are not delivered back (the kinder fake of before). */
+  echoOwnMessages: z.boolean().optional(),
 });
 
 export function registerChatControl(app: FastifyInstance, state: FakeState): void {
@@ -153,6 +156,8 @@ export function registerChatControl(app: FastifyInstance, state: FakeState): voi
   });
 
   app.get('/webhooks', () => ({ webhooks: [...state.webhooks.byId.values()] }));
+
+  registerSystemMessages(app, state);
 }
 
 function dropOf(d: 'auto' | 'drop' | 'none' | undefined): { drop?: boolean } {

@@ -22,7 +22,8 @@ export interface ApiMessage {
 
 export function botOf(botName: string | null): { id: string; name: string } {
   const name = botName ?? 'Default bot';
-  return { id: `fake-bot-${name}`, name };
+  // An id like Channel Talk's: letters, digits, _ and - only (a bot's name may hold spaces, an id never does).
+  return { id: `fake-bot-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`.slice(0, 64), name };
 }
 
 export function toApiMessage(m: RecordedMessage): ApiMessage {

@@ -2,6 +2,7 @@
 // as the docs tell: 401 for a wrong key pair, 422 for bodies it would refuse,
 // x-ratelimit-* headers and 429 when rate limiting is on.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { echoOwnMessage } from './system-messages.js';
 import { specMessageProblems } from './message-rules.js';
 import type { Credentials } from './auth.js';
 import { registerWebhookApi } from './open-api-webhooks.js';
@@ -100,6 +101,7 @@ export function registerOpenApi(app: FastifyInstance, deps: OpenApiDeps): void {
     // A message is activity: the chat moves to the top of the list (its default order).
     const chat = existing ? undefined : state.userChats.get(chatId);
     if (chat) chat.lastActivityAt = Date.now();
+    if (!existing) echoOwnMessage(state, m);
     return answer(req, reply, deps, 200, { message: toApiMessage(m), ...(m.botName !== null ? { bot: botOf(m.botName) } : {}) });
   });
 

@@ -41,9 +41,11 @@ export interface DeliveryConfig {
   blockAfter: number;
   /** Seed for the drop decisions, so a test's drops repeat. */
   seed: number;
+  /** Deliver our own messages back (message.created.userChat), as Channel Talk does; the strict default. */
+  echoOwnMessages: boolean;
 }
 
-export const DEFAULT_DELIVERY: DeliveryConfig = { dropRatio: 0, blockAfter: 100, seed: 1 };
+export const DEFAULT_DELIVERY: DeliveryConfig = { dropRatio: 0, blockAfter: 100, seed: 1, echoOwnMessages: true };
 
 export class WebhookRegistry {
   readonly byId = new Map<string, FakeWebhook>();

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { CurationFileError } from '../load-errors.js';
 import { matchesKeyword } from '../keywords.js';
-import { normalizeKeyword } from '../normalize.js';
+import { keywordForm } from '../normalize.js';
 import type { TriggerKindEntry } from './types.js';
 
 const keys = {
@@ -18,8 +18,8 @@ export const userMessage = {
   scopes: ['message.created.userChat'],
   compile(file, errors) {
     const keywords = (file.keywords ?? []).map((k, i) => {
-      const n = normalizeKeyword(k);
-      if (n === '') errors.push(new CurationFileError(['trigger', 'keywords', i], 'has no letters or digits left once spacing and punctuation are ignored'));
+      const n = keywordForm(k);
+      if (n === '') errors.push(new CurationFileError(['trigger', 'keywords', i], 'has no letters, digits or emoji left once spacing and punctuation are ignored'));
       return n;
     });
     if (keywords.length === 0) {
