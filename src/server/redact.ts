@@ -69,7 +69,8 @@ export function scrubDelivery(value: unknown, secrets: readonly string[], limits
 // - whole subtrees of customer data (profiles, custom payloads): every value
 //   masked, keys (the survey's field names) kept;
 // - fields that name, reach or describe a person, free text, and what a
-//   customer typed or chose (form input values, log values): masked whole;
+//   customer typed or chose (form input values and the options offered with
+//   them, which are strings holding the chosen answer; log values): masked whole;
 // - user tags (a diagnosis, say) masked; a chat's tags kept, for routing;
 // - ids, kinds and timestamps kept, for routing and dedupe, but only when
 //   they have the shape of one (an id: channeltalk/ids.ts; a kind: a short
@@ -248,6 +249,7 @@ class Walk {
       model,
       // A text or code block's value is message text, which may be a trigger keyword.
       isTextBlock: o.type === 'text' || o.type === 'code',
+      isFormInput: typeof o.bindingKey === 'string',
       entity: 'entity' in o ? entityModel(o) : 'other',
     };
     let n = 0;
@@ -280,7 +282,8 @@ class Walk {
     if (this.mode === 'raw') return this.value(v, k, depth, 'walk', childModel);
     const isText = (ctx.isTextBlock && k === 'value') || k === 'plainText';
     if (isText && typeof v === 'string' && v.length <= this.limits.maxScanChars && this.keep.has(v.trim()) && !this.hasSecret(v)) return v;
-    if (isText || PROFILE_KEYS.has(k) || MASKED_KEYS.has(k.toLowerCase())) return this.value(v, k, depth, 'all');
+    const isChoice = ctx.isFormInput && k === 'options';
+    if (isText || isChoice || PROFILE_KEYS.has(k) || MASKED_KEYS.has(k.toLowerCase())) return this.value(v, k, depth, 'all');
     // A chat's tags route (trigger conditions): scanned like any text, so a tag holding a phone number is masked.
     if (k === 'tags') return this.value(v, k, depth, ctx.model === 'userChat' ? 'walk' : 'all');
     // `message` is a model in `refers`, but text where a string.
@@ -351,6 +354,8 @@ interface FieldContext {
   /** The model of the object the field is in. */
   model: Model;
   isTextBlock: boolean;
+  /** A form's input: its `options` are the survey's answers, the chosen one among them. */
+  isFormInput: boolean;
   /** The model of this object's `entity`, when the object is an envelope. */
   entity: Model;
 }
