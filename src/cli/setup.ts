@@ -11,9 +11,9 @@ import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../channe
 import type { ChannelConfig } from '../channels.js';
 import { ConfigError, envWithDotenv, loadConfig, type Config } from '../config.js';
 import { formatLoadError, loadCurations } from '../curation/index.js';
-import { listAllWebhooks } from '../webhook/health.js';
+import { deskFix, listAllWebhooks } from '../webhook/health.js';
 import { describeScope, scopesNeeded } from '../webhook/scopes.js';
-import { DEFAULT_WEBHOOK_NAME, planWebhookSetup, webhookUrlProblem, type WebhookSetupPlan } from '../webhook/setup-plan.js';
+import { DEFAULT_WEBHOOK_NAME, deskSteps, planWebhookSetup, webhookUrlProblem, type WebhookSetupPlan } from '../webhook/setup-plan.js';
 import type { Command } from './io.js';
 
 const USAGE = 'usage: curation setup [--url URL] [--name NAME] [--dry-run] [--unblock] [--channel NAME]';
@@ -107,13 +107,28 @@ async function setupChannel(config: Config, channel: ChannelConfig, opts: Option
     else say('the token: Channel Talk makes it when the webhook is created; run without --dry-run to see it');
     return;
   }
-  const result = await apply(client, plan);
+  const steps = deskSteps({ url: opts.url, name: opts.name, scopes: plan.body.scopes, tokenWhere: tokenWhere(channel, config) });
+  let result: Webhook;
+  try {
+    result = await apply(client, plan);
+  } catch (err) {
+    const what = plan.action === 'create' ? 'create the webhook' : `update webhook ${plan.webhookId}`;
+    throw new Failed(`could not ${what} through the API: ${failure(err, config)}\n${steps.join('\n')}`);
+  }
   say(`${plan.action === 'create' ? 'created' : 'updated'} webhook ${result.id}`);
   if (plan.action === 'update' && plan.body.blocked === false && plan.existing.blocked === true) {
-    if (result.blocked === true) throw new Failed(`Channel Talk answered, but webhook ${result.id} is still blocked: unblock it in the desk (Settings > Webhook)`);
+    // Nothing public shows that PATCH {blocked: false} unblocks: only a fresh read counts.
+    result = await client.getWebhook(result.id);
+    if (result.blocked === true) {
+      throw new Failed(`read again after the PATCH, webhook ${result.id} is still blocked. ${deskFix(result.id, opts.url)}`);
+    }
     say(`unblocked: the service notices at its next health check (WEBHOOK_HEALTH_INTERVAL_SECONDS) and sweeps the chats opened while it was blocked`);
   }
   tokenReport(result, channel, config, say);
+}
+
+function tokenWhere(channel: ChannelConfig, config: Config): string {
+  return config.channels.length > 1 ? `webhookTokens of channel ${channel.name} in CHANNELS_FILE` : 'CHANNELTALK_WEBHOOK_TOKEN';
 }
 
 function apply(client: ChannelTalkClient, plan: WebhookSetupPlan): Promise<Webhook> {
@@ -129,7 +144,7 @@ function apply(client: ChannelTalkClient, plan: WebhookSetupPlan): Promise<Webho
 
 /** Channel Talk makes the token; the service must accept it, or every delivery is refused (401). */
 function tokenReport(w: Webhook, channel: ChannelConfig, config: Config, say: (line: string) => void): void {
-  const where = config.channels.length > 1 ? `webhookTokens of channel ${channel.name} in CHANNELS_FILE` : 'CHANNELTALK_WEBHOOK_TOKEN';
+  const where = tokenWhere(channel, config);
   if (w.token === undefined || w.token === '') {
     say(`the token: Channel Talk did not show it; copy it from the desk (Settings > Webhook) into ${where}`);
     return;

@@ -53,6 +53,10 @@ const DeliveryConfigSchema = z.object({
   seed: z.number().int().optional(),
   /** false: our own messages are not delivered back (the kinder fake of before). */
   echoOwnMessages: z.boolean().optional(),
+  /** true: PATCH {blocked: false} unblocks (the kinder fake of before). */
+  apiUnblock: z.boolean().optional(),
+  /** true: POST /webhooks answers 500. */
+  createFails: z.boolean().optional(),
 });
 
 export function registerChatControl(app: FastifyInstance, state: FakeState): void {
@@ -152,6 +156,14 @@ export function registerChatControl(app: FastifyInstance, state: FakeState): voi
     const w = state.webhooks.byId.get(req.params.id);
     if (!w) return reply.code(404).send({ message: 'no such webhook', code: 'not_found' });
     state.webhooks.block(w, Date.now());
+    return { ok: true };
+  });
+
+  // The desk's unblock (Settings > Webhook), which works whatever the API does.
+  app.post<{ Params: { id: string } }>('/webhooks/:id/unblock', (req, reply) => {
+    const w = state.webhooks.byId.get(req.params.id);
+    if (!w) return reply.code(404).send({ message: 'no such webhook', code: 'not_found' });
+    state.webhooks.unblock(w);
     return { ok: true };
   });
 

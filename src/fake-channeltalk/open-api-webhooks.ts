@@ -1,7 +1,10 @@
 // /open/v5/webhooks and /open/v5/user-chats (the list), answering like the
 // real API: bodies checked against the OpenAPI document's webhook.Webhook,
-// `blocked` writable (that is how a blocked webhook is unblocked), `token`,
-// `lastBlockedAt` and `createdAt` read-only.
+// `token`, `lastBlockedAt` and `createdAt` read-only. `blocked` is writable in
+// the document, but nothing public shows that PATCH {blocked: false} lifts a
+// block: by default it does not (the answer shows it still blocked); the
+// `apiUnblock` switch of POST /_fake/webhooks/config makes it work, and
+// `createFails` makes POST /webhooks answer 500 as it has been seen doing.
 import type { FastifyInstance } from 'fastify';
 import { answer, channelOf, reject, type FaultDeps } from './respond.js';
 import { problemsOf, SpecWebhookSchema } from './spec.js';
@@ -30,6 +33,7 @@ export function registerWebhookApi(app: FastifyInstance, deps: FaultDeps): void 
   app.post('/webhooks', async (req, reply) => {
     const parsed = SpecWebhookSchema.safeParse(req.body);
     if (!parsed.success) return reject(req, reply, 422, 'unprocessable_entity', 'invalid webhook', problemsOf(parsed.error).map((message) => ({ message })));
+    if (hooks.config.createFails) return reject(req, reply, 500, 'internal_server_error', 'internal server error');
     const w = hooks.create(channelOf(req), parsed.data, Date.now());
     return answer(req, reply, deps, 200, { webhook: webhookView(w) });
   });

@@ -43,9 +43,16 @@ export interface DeliveryConfig {
   seed: number;
   /** Deliver our own messages back (message.created.userChat), as Channel Talk does; the strict default. */
   echoOwnMessages: boolean;
+  /**
+   * PATCH {blocked: false} lifts a block. Off by default (the strict fake):
+   * nothing public shows that it does, only the desk's unblock is known to work.
+   */
+  apiUnblock: boolean;
+  /** POST /webhooks answers 500, as it has been seen doing. */
+  createFails: boolean;
 }
 
-export const DEFAULT_DELIVERY: DeliveryConfig = { dropRatio: 0, blockAfter: 100, seed: 1, echoOwnMessages: true };
+export const DEFAULT_DELIVERY: DeliveryConfig = { dropRatio: 0, blockAfter: 100, seed: 1, echoOwnMessages: true, apiUnblock: false, createFails: false };
 
 export class WebhookRegistry {
   readonly byId = new Map<string, FakeWebhook>();
@@ -89,11 +96,16 @@ export class WebhookRegistry {
     w.scopes = [...body.scopes];
     w.apiVersion = body.apiVersion;
     if (body.keywords) w.keywords = [...body.keywords];
-    if (body.blocked !== undefined) {
-      if (!body.blocked) w.failuresInARow = 0;
-      w.blocked = body.blocked;
-    }
+    // A block stays unless the kind switch is on: the answer then shows it still blocked.
+    if (body.blocked === true) w.blocked = true;
+    else if (body.blocked === false && this.config.apiUnblock) this.unblock(w);
     return w;
+  }
+
+  /** The desk's one-click unblock. */
+  unblock(w: FakeWebhook): void {
+    w.failuresInARow = 0;
+    w.blocked = false;
   }
 
   block(w: FakeWebhook, now: number): void {

@@ -3,7 +3,8 @@
 // unblocks it, so a block means: no chat is answered. The health check reads
 // the webhook, says what is wrong and how to fix it; unblockWebhook lifts a
 // block through the API (PATCH with `blocked: false`, which the OpenAPI
-// document allows); where Channel Talk refuses that, the fix names the desk.
+// document allows but nothing public shows working) and reads it again;
+// where the block stays, the fix gives the desk steps.
 import { ChannelTalkRejectedError, ChannelTalkUnavailableError, ChannelTalkUnreadableAnswerError } from '../channeltalk/errors.js';
 import type { CallOptions } from '../channeltalk/transformers/types.js';
 import type { Webhook, WebhookBody, WebhookScope } from '../channeltalk/resources.js';
@@ -105,9 +106,10 @@ export function blockedFix(channelFlag?: string): string {
   return `unblock it: run \`curation setup --unblock${flag}\`, press Unblock in the console, or in the desk: Settings > Webhook. Chats opened meanwhile are recovered by the sweep once it is unblocked`;
 }
 
-/** Where the API will not unblock it, only the desk can. */
-export function deskFix(webhookId: string): string {
-  return `Channel Talk did not let the API unblock it: unblock webhook ${webhookId} in the desk (Settings > Webhook); the service notices at its next health check and sweeps the chats opened meanwhile`;
+/** Where the API will not unblock it, only the desk can: the steps there (nothing secret in them). */
+export function deskFix(webhookId: string, url?: string): string {
+  const which = url === undefined ? `webhook ${webhookId}` : `webhook ${webhookId} (${shownUrl(url)})`;
+  return `Channel Talk did not lift the block through the API. In the desk: Settings > Webhook, open ${which} and unblock it there; the service notices at its next health check and sweeps the chats opened meanwhile`;
 }
 
 export type UnblockResult =
@@ -117,13 +119,17 @@ export type UnblockResult =
   | { outcome: 'refused'; status: number | null; reason: string; fix: string }
   | { outcome: 'error'; reason: string; fix: string };
 
-/** PATCH the webhook as it is, with `blocked: false`; the answer must say it is unblocked. */
+/**
+ * PATCH the webhook as it is, with `blocked: false`, then read it again:
+ * nothing public shows that the PATCH lifts a block, so only a fresh read
+ * that says `blocked: false` counts as unblocked.
+ */
 export async function unblockWebhook(deps: { client: WebhookApi; webhookId: string; callOptions?: CallOptions }): Promise<UnblockResult> {
   const { client, webhookId } = deps;
   try {
     const w = await client.getWebhook(webhookId, deps.callOptions);
     if (w.blocked !== true) return { outcome: 'not_blocked', webhook: w };
-    const after = await client.updateWebhook(
+    await client.updateWebhook(
       webhookId,
       {
         name: w.name,
@@ -136,7 +142,10 @@ export async function unblockWebhook(deps: { client: WebhookApi; webhookId: stri
       },
       deps.callOptions,
     );
-    if (after.blocked === true) return { outcome: 'refused', status: null, reason: `PATCH /webhooks/${webhookId} was answered, but the webhook is still blocked`, fix: deskFix(webhookId) };
+    const after = await client.getWebhook(webhookId, deps.callOptions);
+    if (after.blocked === true) {
+      return { outcome: 'refused', status: null, reason: `Channel Talk answered PATCH /webhooks/${webhookId}, but read again the webhook is still blocked`, fix: deskFix(webhookId, w.url) };
+    }
     return { outcome: 'unblocked', webhook: after };
   } catch (err) {
     if (err instanceof ChannelTalkRejectedError) {

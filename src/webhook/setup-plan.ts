@@ -142,3 +142,30 @@ export function shownUrl(url: string): string {
     return bare.length > 80 ? `${bare.slice(0, 80)}…` : bare;
   }
 }
+
+/**
+ * The same registration by hand, for when the API fails (POST /webhooks has
+ * been seen answering 500): the desk steps, each a line. The URL is shown
+ * without its query, and no token: the desk shows the webhook's own token.
+ */
+export function deskSteps(input: { url: string; name: string; scopes: readonly WebhookScope[]; tokenWhere: string }): string[] {
+  const bare = bareUrl(input.url);
+  return [
+    'do it in the desk instead:',
+    `  1. Settings > Webhook: add a webhook, or open the one for ${bare} if it is there`,
+    `  2. name: ${input.name}`,
+    `  3. URL: ${bare}   (without ?token=: Channel Talk appends its token itself)`,
+    `  4. scopes to tick: ${input.scopes.join(', ')}`,
+    `  5. save; copy the webhook's token from the desk into ${input.tokenWhere} and restart the service`,
+    '  then run `curation setup` again to check it',
+  ];
+}
+
+function bareUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return shownUrl(url);
+  }
+}

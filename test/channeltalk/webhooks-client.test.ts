@@ -38,6 +38,9 @@ void describe('webhook endpoints', () => {
     const blocked = await c.getWebhook(created.id);
     assert.equal(blocked.blocked, true);
     assert.equal(typeof blocked.lastBlockedAt, 'number');
+    // The strict fake keeps the block on PATCH {blocked: false}; the answer says so.
+    assert.equal((await c.updateWebhook(created.id, { ...body, blocked: false })).blocked, true);
+    await control(fake, 'POST', '/webhooks/config', { apiUnblock: true });
     const updated = await c.updateWebhook(created.id, { ...body, scopes: ['userChat.opened', 'message.created.userChat'], blocked: false });
     assert.equal(updated.blocked, false);
     assert.deepEqual(updated.scopes, ['userChat.opened', 'message.created.userChat']);

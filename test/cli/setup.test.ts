@@ -93,7 +93,35 @@ describe('curation setup', () => {
     assert.deepEqual(w.scopes, ['userChat.opened', 'message.created.userChat']);
   });
 
-  test('a blocked webhook: a warning without --unblock; --unblock lifts the block', async () => {
+  test('POST /webhooks answers 500: setup says it failed, prints the desk steps (URL without token, scopes) and exits 1', async () => {
+    fake.state.webhooks.configure({ createFails: true });
+    const r = await setup(['--url', URL_]);
+    assert.equal(r.code, 1, r.out + r.err);
+    assert.equal(hooks().length, 0);
+    assert.match(r.out, /^FAIL could not create the webhook through the API: .*500/m);
+    assert.match(r.out, /^do it in the desk instead:$/m);
+    assert.match(r.out, /^ {2}1\. Settings > Webhook: add a webhook/m);
+    assert.match(r.out, /^ {2}2\. name: channeltalk-curation$/m);
+    assert.match(r.out, /^ {2}3\. URL: https:\/\/curation\.example\/webhooks\/channeltalk {3}\(without \?token=/m);
+    assert.match(r.out, /^ {2}4\. scopes to tick: userChat\.opened, message\.created\.userChat$/m);
+    assert.match(r.out, /^ {2}5\. save; copy the webhook's token from the desk into CHANNELTALK_WEBHOOK_TOKEN/m);
+    assert.ok(!r.out.includes('setup-secret-value'));
+  });
+
+  test('a blocked webhook the API does not unblock (the strict fake): --unblock reads it again, says it is still blocked with the desk steps, exits 1', async () => {
+    await setup(['--url', URL_]);
+    const [w] = hooks();
+    assert.ok(w);
+    fake.state.webhooks.block(w, Date.UTC(2026, 4, 1));
+    const r = await setup(['--url', URL_, '--unblock']);
+    assert.equal(r.code, 1, r.out);
+    assert.doesNotMatch(r.out, /^unblocked/m);
+    assert.match(r.out, new RegExp(`^FAIL read again after the PATCH, webhook ${w.id} is still blocked\\. .*In the desk: Settings > Webhook, open webhook ${w.id} \\(https://curation\\.example/webhooks/channeltalk\\) and unblock it there`, 'm'));
+    assert.equal(w.blocked, true);
+  });
+
+  test('a blocked webhook: a warning without --unblock; --unblock lifts the block (the fake\'s apiUnblock switch)', async () => {
+    fake.state.webhooks.configure({ apiUnblock: true });
     await setup(['--url', URL_]);
     const [w] = hooks();
     assert.ok(w);

@@ -66,6 +66,8 @@ describe('webhook banner in a browser', { skip: HAVE_CHROMIUM ? false : `no chro
     await page.goto('/console/#/runs');
     await page.waitForSelector('#banner .banner-bad');
 
+    // The fake's kind switch: the API unblocks, as the OpenAPI document suggests (the strict case is the last test).
+    await control(h.fake, 'POST', '/webhooks/config', { apiUnblock: true });
     await page.click('#banner .banner-unblock');
     await page.locator('#banner .banner-bad').waitFor({ state: 'detached' });
     assert.match((await page.textContent('#banner .banner-ok')) ?? '', /Webhook unblocked — channel default.*being swept/s);
@@ -102,6 +104,30 @@ describe('webhook banner in a browser', { skip: HAVE_CHROMIUM ? false : `no chro
     await page.waitForSelector('#banner .banner-bad');
     assert.ok((await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 0);
     await page.screenshot({ path: screenshotPath('console-phone-webhook-blocked'), fullPage: true });
+    await context.close();
+  });
+
+  test('the strict fake (as the record shows): Unblock is read back still blocked; the banner says so and shows the desk steps', async () => {
+    await control(h.fake, 'POST', '/webhooks/config', { apiUnblock: false });
+    await control(h.fake, 'POST', `/webhooks/${webhookId}/block`);
+    await h.service.webhooks.checkHealth('default');
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: h.url });
+    const page = await context.newPage();
+    await page.goto('/console/login');
+    await page.fill('#token', ADMIN_TOKEN);
+    await page.click('button[type=submit]');
+    await page.waitForURL(/\/console\/$/);
+    const banner = page.locator('#banner .banner-bad[data-channel="default"]');
+    await banner.waitFor({ state: 'visible' });
+    await page.click('#banner .banner-unblock');
+    await page.locator('#banner .banner-status', { hasText: 'Still blocked' }).waitFor();
+    const still = (await banner.textContent()) ?? '';
+    assert.match(still, /Still blocked: .*still blocked/);
+    assert.match(still, new RegExp(`Fix: Channel Talk did not lift the block through the API\\. In the desk: Settings > Webhook, open webhook ${webhookId} \\(https://curation\\.example/webhooks/channeltalk\\) and unblock it there`));
+    assert.equal(await page.locator('#banner .banner-ok').count(), 0, 'no success is claimed');
+    assert.equal(await page.locator('#banner .banner-unblock').count(), 0, 'no button: only the desk can');
+    assert.equal((await h.service.channels.channels[0]!.client.getWebhook(webhookId)).blocked, true);
+    await page.screenshot({ path: screenshotPath('console-webhook-still-blocked'), fullPage: true });
     await context.close();
   });
 });

@@ -46,6 +46,17 @@ describe('console webhooks API', () => {
     assert.equal((await unblock({ channel: 'nope' })).status, 400);
     assert.equal((await h.service.channels.channels[0]!.client.getWebhook(webhookId)).blocked, true, 'nothing changed yet');
 
+    // The strict fake (as the record shows): the API answers, the block stays; the answer says so with the desk steps.
+    const refused = await unblock({ channel: 'default' });
+    assert.equal(refused.status, 409);
+    const rb = (await refused.json()) as { ok: boolean; outcome: string; error: string; fix: string };
+    assert.deepEqual({ ok: rb.ok, outcome: rb.outcome }, { ok: false, outcome: 'refused' });
+    assert.match(rb.error, /still blocked/);
+    assert.match(rb.fix, new RegExp(`In the desk: Settings > Webhook, open webhook ${webhookId} \\(${PUBLIC.replace(/[./]/g, '\\$&')}\\) and unblock it there`));
+    assert.equal((await get()).channels[0]?.state, 'blocked');
+    assert.match((await get()).channels[0]?.fix ?? '', /In the desk: Settings > Webhook/);
+
+    await control(h.fake, 'POST', '/webhooks/config', { apiUnblock: true });
     const res = await unblock({ channel: 'default' });
     assert.equal(res.status, 200);
     const body = (await res.json()) as { outcome: string; sweep: string };

@@ -88,9 +88,22 @@ void describe('webhooks resource', () => {
     assert.deepEqual(body.refers.user.profile, { weight: 70 });
   });
 
-  void test('blocked after failures in a row; unblocking by PATCH blocked:false delivers again', async () => {
+  void test('strict: PATCH blocked:false answers with the webhook still blocked; the desk unblocks; POST /webhooks can be made to answer 500', async () => {
     const w = await register();
-    await control(fake, 'POST', '/webhooks/config', { blockAfter: 3 });
+    await control(fake, 'POST', `/webhooks/${w.id}/block`);
+    const patched = await api(fake, 'PATCH', `/open/v5/webhooks/${w.id}`, { body: { ...webhookBody(), blocked: false } });
+    assert.equal(patched.status, 200);
+    assert.equal((patched.body.webhook as { blocked: boolean }).blocked, true, 'the answer shows the block stays');
+    assert.equal(((await api(fake, 'GET', `/open/v5/webhooks/${w.id}`)).body.webhook as { blocked: boolean }).blocked, true);
+    await control(fake, 'POST', `/webhooks/${w.id}/unblock`);
+    assert.equal(((await api(fake, 'GET', `/open/v5/webhooks/${w.id}`)).body.webhook as { blocked: boolean }).blocked, false, 'the desk unblock works');
+    await control(fake, 'POST', '/webhooks/config', { createFails: true });
+    assert.equal((await api(fake, 'POST', '/open/v5/webhooks', { body: webhookBody() })).status, 500);
+  });
+
+  void test('blocked after failures in a row; with the apiUnblock switch, unblocking by PATCH blocked:false delivers again', async () => {
+    const w = await register();
+    await control(fake, 'POST', '/webhooks/config', { blockAfter: 3, apiUnblock: true });
     answerWith = 500;
     for (let i = 0; i < 4; i++) await openChat();
     assert.equal(received.length, 3, 'the fourth chat found the webhook blocked');

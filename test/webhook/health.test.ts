@@ -93,7 +93,29 @@ describe('checkWebhookHealth', () => {
 });
 
 describe('unblockWebhook', () => {
-  test('a blocked webhook is unblocked by PATCH with the whole body and blocked: false; nothing else changes', async () => {
+  test('the strict fake: PATCH blocked: false leaves it blocked; read again, that is refused with the desk steps', async () => {
+    const w = await register();
+    await control(fake, 'POST', `/webhooks/${w.id}/block`);
+    const r = await unblockWebhook({ client, webhookId: w.id });
+    assert.equal(r.outcome, 'refused');
+    assert.ok(r.outcome === 'refused');
+    assert.match(r.reason, /read again the webhook is still blocked/);
+    assert.equal(r.fix, `Channel Talk did not lift the block through the API. In the desk: Settings > Webhook, open webhook ${w.id} (${URL_}) and unblock it there; the service notices at its next health check and sweeps the chats opened meanwhile`);
+    assert.equal((await check()).state, 'blocked');
+  });
+
+  test('the PATCH answer says unblocked but a fresh read says blocked: refused (only the read counts)', async () => {
+    const hook = { id: 'wh2', name: 'n', url: URL_, scopes: ['userChat.opened'], apiVersion: 'v5' };
+    const c = new ChannelTalkClient({
+      baseUrl: 'https://x.invalid', accessKey: 'k', accessSecret: 's', retry: false,
+      fetch: (_u, init) => Promise.resolve(new Response(JSON.stringify({ webhook: { ...hook, blocked: init?.method !== 'PATCH' } }), { status: 200 })),
+    });
+    const r = await unblockWebhook({ client: c, webhookId: 'wh2' });
+    assert.equal(r.outcome, 'refused');
+  });
+
+  test('with the apiUnblock switch, a blocked webhook is unblocked by PATCH with the whole body and blocked: false; nothing else changes', async () => {
+    await control(fake, 'POST', '/webhooks/config', { apiUnblock: true });
     const w = await register({ scopes: ['userChat.opened'] });
     await control(fake, 'POST', `/webhooks/${w.id}/block`);
     const r = await unblockWebhook({ client, webhookId: w.id });
@@ -117,7 +139,7 @@ describe('unblockWebhook', () => {
       const c = new ChannelTalkClient({ baseUrl: 'https://x.invalid', accessKey: 'k', accessSecret: 's', fetch: scripted(status), retry: false });
       const r = await unblockWebhook({ client: c, webhookId: 'wh1' });
       assert.equal(r.outcome, 'refused', String(status));
-      assert.ok(r.outcome === 'refused' && /unblock webhook wh1 in the desk \(Settings > Webhook\)/.test(r.fix));
+      assert.ok(r.outcome === 'refused' && /In the desk: Settings > Webhook, open webhook wh1.* and unblock it there/.test(r.fix));
     }
   });
 });
@@ -149,10 +171,10 @@ describe('WebhookHealthBoard', () => {
     const board = new WebhookHealthBoard();
     board.record(h('blocked', 10));
     board.noteUnblockRefused('default');
-    assert.match(board.get('default')?.fix ?? '', /in the desk/);
+    assert.match(board.get('default')?.fix ?? '', /In the desk: Settings > Webhook, open webhook wh1 and unblock it there/);
     assert.equal(board.get('default')?.unblockRefused, true, 'the console then shows no Unblock button');
     board.record(h('blocked', 10));
-    assert.match(board.get('default')?.fix ?? '', /in the desk/, 'the next check keeps it');
+    assert.match(board.get('default')?.fix ?? '', /In the desk: Settings > Webhook, open webhook wh1 and unblock it there/, 'the next check keeps it');
     board.record(h('ok', 10));
     board.record(h('blocked', 30));
     assert.equal(board.get('default')?.fix, 'unblock it', 'a new block is tried through the API again');

@@ -66,6 +66,7 @@ describe('WebhookRuntime', () => {
     assert.match(String(err.fix), /curation setup --unblock/);
     assert.equal(err.webhookId, w.webhookId);
 
+    await control(w.fake, 'POST', '/webhooks/config', { apiUnblock: true });
     const r = await runtime.unblock('default', 'op_test');
     // Asked at once, it joins the sweep the unblock started.
     const sweep = await runtime.sweep('default', 'manual');
@@ -92,13 +93,30 @@ describe('WebhookRuntime', () => {
     assert.equal((await w.eventsOf('after')).length, 1);
   });
 
+  test('the strict fake: the unblock is read back still blocked; refused, logged with the desk steps, no sweep, the board names the desk', async () => {
+    const { w, runtime, lines } = await setup();
+    await control(w.fake, 'POST', `/webhooks/${w.webhookId}/block`);
+    await runtime.checkHealth('default');
+    const r = await runtime.unblock('default', 'op_test');
+    assert.equal(r.outcome, 'refused');
+    assert.equal(r.sweep, 'not_needed');
+    assert.equal((await w.client.getWebhook(w.webhookId)).blocked, true);
+    const warn = lines.find((l) => l.msg === 'webhook could not be unblocked through the API');
+    assert.ok(warn);
+    assert.match(String(warn.fix), /In the desk: Settings > Webhook, open webhook \S+ .* and unblock it there/);
+    const board = runtime.board.get('default');
+    assert.equal(board?.state, 'blocked');
+    assert.equal(board?.unblockRefused, true);
+    assert.match(board?.fix ?? '', /In the desk: Settings > Webhook/);
+  });
+
   test('a block lifted elsewhere (the desk) is noticed by the next check, which sets off the sweep through the callback', async () => {
     const lifted: string[] = [];
     const { w, runtime, lines } = await setup({ onBlockLifted: (c) => lifted.push(c) });
     await control(w.fake, 'POST', `/webhooks/${w.webhookId}/block`);
     assert.equal((await runtime.checkHealth('default')).state, 'blocked');
-    const hook = await w.client.getWebhook(w.webhookId);
-    await w.client.updateWebhook(w.webhookId, { name: hook.name, url: hook.url, scopes: ['userChat.opened', 'message.created.userChat'], apiVersion: 'v5', blocked: false });
+    // The desk's unblock.
+    await control(w.fake, 'POST', `/webhooks/${w.webhookId}/unblock`);
     assert.equal((await runtime.checkHealth('default')).state, 'ok');
     assert.deepEqual(lifted, ['default']);
     assert.ok(lines.some((l) => l.msg === 'webhook block lifted: sweeping the chats opened meanwhile'));
@@ -110,6 +128,7 @@ describe('WebhookRuntime', () => {
     const { w, runtime } = await setup({ config: { sweepIntervalMs: 0 } });
     assert.equal(await runtime.sweep('default', 'start'), null);
     await control(w.fake, 'POST', `/webhooks/${w.webhookId}/block`);
+    await control(w.fake, 'POST', '/webhooks/config', { apiUnblock: true });
     const r = await runtime.unblock('default');
     assert.equal(r.outcome, 'unblocked');
     assert.equal(r.sweep, 'off');

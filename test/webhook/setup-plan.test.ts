@@ -153,6 +153,8 @@ describe('against the fake: running it twice changes nothing the second time', (
     assert.equal((await apply(client)).action, 'none');
     await control(fake, 'POST', `/webhooks/${w.id}/block`);
     assert.equal((await apply(client)).action, 'none', 'not unblocked without being asked');
+    // The fake's kind switch: PATCH {blocked: false} lifts the block (the strict default does not; see cli/setup.test).
+    await control(fake, 'POST', '/webhooks/config', { apiUnblock: true });
     assert.equal((await apply(client, { unblock: true })).action, 'update');
     assert.equal((await client.getWebhook(w.id)).blocked, false);
     assert.equal((await apply(client, { unblock: true })).action, 'none');

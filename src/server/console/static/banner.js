@@ -8,6 +8,7 @@ const REFRESH_MS = 30_000;
 
 function blockedBanner(w) {
   const status = h('p', { class: 'banner-status', 'aria-live': 'polite' });
+  const fix = h('p', { class: 'banner-fix' }, 'Fix: ', w.fix);
   const button = h('button', { type: 'button', class: 'banner-unblock', dataset: { channel: w.channel } }, 'Unblock');
   button.addEventListener('click', async () => {
     button.disabled = true;
@@ -24,8 +25,9 @@ function blockedBanner(w) {
         ),
       );
     } catch (err) {
-      // The API would not unblock it: the desk is the way.
-      status.textContent = err.data?.fix || err.message;
+      // The API would not unblock it (read again, it is still blocked): the desk steps replace the fix.
+      status.textContent = err.data?.outcome === 'refused' ? `Still blocked: ${err.message}` : err.message;
+      if (err.data?.fix) fix.replaceChildren('Fix: ', err.data.fix);
       button.remove();
     }
   });
@@ -34,7 +36,7 @@ function blockedBanner(w) {
     { class: 'banner banner-bad', role: 'alert', dataset: { channel: w.channel, state: w.state } },
     h('strong', {}, `Webhook blocked — channel ${w.channel}`),
     h('p', {}, w.reason),
-    h('p', { class: 'banner-fix' }, 'Fix: ', w.fix),
+    fix,
     h('div', { class: 'banner-actions' }, w.unblockRefused ? null : button, h('span', { class: 'banner-checked' }, `checked ${fmtTime(w.checkedAt)}`)),
     status,
   );
