@@ -1,7 +1,9 @@
 // `curation setup`: registers our webhook in Channel Talk, or brings it up to
 // date, through the webhooks API: the URL, the scopes the loaded curations
-// need, the API version, and with --unblock lifts a block. Idempotent: it
-// prints each change, and a second run prints none. --dry-run only shows.
+// need, the API version, and with --unblock asks to lift a block (then reads
+// it again: only that read counts). Idempotent: it prints each change, and a
+// second run prints none. --dry-run only shows. Where the API fails (POST
+// /webhooks has been seen answering 500), it prints the desk steps instead.
 //
 // The token is made by Channel Talk (read-only in the API): setup prints it
 // when the service is not configured with it yet.
