@@ -122,11 +122,26 @@ describe('end to end: desk changes no webhook delivers stop a sequence (strict f
     assert.equal(sentTo('closeonly1').length, 4);
   });
 
+  test('a chat read that fails transiently (503) is retried like a send, and the run goes on', async () => {
+    // The chat's first call to Channel Talk is the read before message 1 (no profile to fetch).
+    await control('/faults', { next: ['503'] });
+    await open('readfail1', ['closeOnly']);
+    const run = await eventually(async () => {
+      const r = await runOf('readfail1');
+      return r !== undefined && FINAL.includes(r.state) ? r : undefined;
+    }, 30_000, 'the run to finish');
+    assert.equal(run.state, 'completed', `the run ended ${run.state} (${run.reason ?? ''})`);
+    assert.equal(sentTo('readfail1').length, 4);
+    const attempts = await svc.store.db.selectFrom('attempts').selectAll().where('run_id', '=', run.id).where('seq', '=', 0).execute();
+    assert.deepEqual(attempts.map((a) => a.status), [503, 200], 'the failed read is recorded as the first attempt of message 1');
+  });
+
   test('/metrics counts the chat reads and the stops', async () => {
     const res = await fetch(`${svc.url}/metrics`);
     const text = await res.text();
     for (const stop of ['assigned', 'team', 'closed', 'snoozed']) assert.match(text, new RegExp(`takeover_chat_read_stops_total\\{stop="${stop}"\\} 1`));
     assert.match(text, /takeover_chat_reads_total\{outcome="clear"\} [1-9]/);
     assert.match(text, /takeover_chat_reads_total\{outcome="takeover"\} 4/);
+    assert.match(text, /takeover_chat_reads_total\{outcome="error"\} 1/);
   });
 });
