@@ -122,6 +122,18 @@ describe('end to end: desk changes no webhook delivers stop a sequence (strict f
     assert.equal(sentTo('closeonly1').length, 4);
   });
 
+  test('the kinder fake, opted in per action (deliverLog), also delivers the log message of a desk close', async () => {
+    await open('desklog1', ['closeOnly']);
+    await eventually(() => (sentTo('desklog1').length >= 1 ? true : undefined), 15_000, 'the first message');
+    const answer = await control('/user-chats/desklog1/desk', { action: 'close', deliverLog: true });
+    assert.equal((answer.deliveries as unknown[]).length, 1, 'one log message delivered');
+    const run = await eventually(async () => {
+      const r = await runOf('desklog1');
+      return r !== undefined && FINAL.includes(r.state) ? r : undefined;
+    }, 15_000, 'the run to stop');
+    assert.equal(run.state, 'cancelled');
+  });
+
   test('a chat read that fails transiently (503) is retried like a send, and the run goes on', async () => {
     // The chat's first call to Channel Talk is the read before message 1 (no profile to fetch).
     await control('/faults', { next: ['503'] });
