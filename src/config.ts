@@ -110,6 +110,12 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).default('json'),
   SEND_MAX_AGE_MINUTES: intIn(1, 7 * 24 * 60).default(60),
+  // 0: read the chat before every message.
+  TAKEOVER_CHECK_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds: 5 by default, 0 to read the chat before every message' })
+    .min(0, { error: 'must be 0 or more seconds' })
+    .max(3600, { error: 'must be at most 3600 seconds' })
+    .default(5),
   SHUTDOWN_GRACE_MS: intIn(0, 120_000).default(10_000),
   CLAIM_LEASE_SECONDS: intIn(5, 3600).default(30),
   RETENTION_DAYS: intIn(1, 3650).default(30),
@@ -155,6 +161,8 @@ export interface Config {
   logFormat: 'json' | 'pretty';
   /** How long a message may keep failing transiently before it is given up. */
   sendMaxAgeMs: number;
+  /** A chat read (the takeover check before a message) this recent is not read again. */
+  takeoverCheckMs: number;
   shutdownGraceMs: number;
   /** How long a claimed message is protected from other instances; a crashed instance's claims expire after it. */
   claimLeaseMs: number;
@@ -251,6 +259,7 @@ export function loadConfig(env: Env, cwd = process.cwd(), opts: LoadConfigOption
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     sendMaxAgeMs: e.SEND_MAX_AGE_MINUTES * 60_000,
+    takeoverCheckMs: Math.round(e.TAKEOVER_CHECK_SECONDS * 1000),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     claimLeaseMs: e.CLAIM_LEASE_SECONDS * 1000,
     retentionDays: e.RETENTION_DAYS,

@@ -172,6 +172,13 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
         instanceId,
         onAttempt: (outcome, status, latencyMs) => metrics.sendAttempt(outcome, status, latencyMs / 1000),
         onRunFinished: (state) => metrics.runFinished(state),
+        chatCheck: {
+          maxAgeMs: config.takeoverCheckMs,
+          stopsOf: (channelId, curationId) => channels.forChannelId(channelId)?.curations.curations.find((c) => c.id === curationId)?.takeover.onChatRead ?? [],
+          keepOn: (channelId, stop) => (channels.forChannelId(channelId)?.curations.curations ?? []).filter((c) => !c.takeover.onChatRead.includes(stop)).map((c) => c.id),
+          onRead: (outcome) => metrics.chatRead(outcome),
+          onStop: (stop) => metrics.chatReadStop(stop),
+        },
       }),
       planRun: planRunHandler({
         db: store.db,

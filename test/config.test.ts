@@ -37,6 +37,14 @@ describe('config', () => {
     assert.match(errorLines({ ...base, DATABASE_WAIT_SECONDS: 'forever' })[0]!, /^config: DATABASE_WAIT_SECONDS must be a whole number between 0 and/);
   });
 
+  test('the takeover check interval: 5 s by default, 0 reads before every message, a wrong value says what to set', () => {
+    assert.equal(loadConfig(base).takeoverCheckMs, 5000);
+    assert.equal(loadConfig({ ...base, TAKEOVER_CHECK_SECONDS: '0' }).takeoverCheckMs, 0);
+    assert.equal(loadConfig({ ...base, TAKEOVER_CHECK_SECONDS: '0.5' }).takeoverCheckMs, 500);
+    assert.match(errorLines({ ...base, TAKEOVER_CHECK_SECONDS: 'often' })[0]!, /^config: TAKEOVER_CHECK_SECONDS must be a number of seconds/);
+    assert.match(errorLines({ ...base, TAKEOVER_CHECK_SECONDS: '-1' })[0]!, /^config: TAKEOVER_CHECK_SECONDS must be 0 or more seconds/);
+  });
+
   test('each missing secret is named, one line each, with what to do', () => {
     const lines = errorLines({});
     assert.ok(lines.some((l) => /^config: CHANNELTALK_ACCESS_KEY is required: set it to/.test(l)), lines.join('\n'));

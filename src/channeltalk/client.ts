@@ -31,6 +31,8 @@ import {
   readAnswer,
   readItems,
   UserChatsViewSchema,
+  UserChatViewSchema,
+  type UserChatDetail,
   UserEventSchema,
   UserEventsViewSchema,
   UserEventViewSchema,
@@ -284,6 +286,12 @@ export class ChannelTalkClient {
   async updateWebhook(id: string, body: WebhookBody, opts: CallOptions = {}): Promise<Webhook> {
     const res = await this.request<unknown>({ method: 'PATCH', path: `/webhooks/${encodeURIComponent(id)}`, body }, opts);
     return readAnswer(WebhookViewSchema, res.data, 'PATCH /webhooks/{id}').webhook;
+  }
+
+  /** One chat (the takeover check before each message: state, assigneeId, teamId); the userChats family, live unless told. */
+  async getUserChat(userChatId: string, opts: CallOptions = {}): Promise<UserChatDetail> {
+    const res = await this.request<unknown>({ method: 'GET', path: `/user-chats/${encodeURIComponent(userChatId)}` }, opts);
+    return readAnswer(UserChatViewSchema, res.data, 'GET /user-chats/{id}').userChat;
   }
 
   /** One page of user chats in a state (the sweep reads `opened`; the order is undocumented, perhaps by last activity); `since` is the previous page's `next`. */

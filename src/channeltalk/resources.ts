@@ -72,6 +72,17 @@ export const ListedUserSchema = z.looseObject({
 });
 export type ListedUser = z.infer<typeof ListedUserSchema>;
 
+/** One chat as GET /user-chats/{id} answers: what the takeover check reads (state, assigneeId, teamId). */
+export const UserChatViewSchema = z.looseObject({
+  userChat: z.looseObject({
+    id: IdText,
+    state: lenient(z.string()),
+    assigneeId: lenient(IdText.nullable()),
+    teamId: lenient(IdText.nullable()),
+  }),
+});
+export type UserChatDetail = z.infer<typeof UserChatViewSchema>['userChat'];
+
 export const UserChatsViewSchema = z.looseObject({
   userChats: z.array(z.unknown()),
   users: z.array(z.unknown()).catch([]),

@@ -13,7 +13,7 @@ import { CurationFileError, type PathSegment } from './load-errors.js';
 import { attach, type CompiledCuration, type CompiledValue } from './internals.js';
 import type { CompiledField } from './profile.js';
 import type { CurationFile } from './schema.js';
-import type { Curation, FieldSpec, TakeoverEventKind } from './types.js';
+import { CHAT_CHECK_STOPS, type Curation, type FieldSpec, type TakeoverEventKind } from './types.js';
 import { compileTrigger } from './triggers/registry.js';
 import { errorAt, lineAt, type SourceDoc } from './yaml-errors.js';
 import { isBareLookup } from './url-values.js';
@@ -225,7 +225,10 @@ export async function compileCuration(
     enabled: file.enabled ?? true,
     trigger: trigger.trigger,
     limits: { oncePerChat: file.limits?.oncePerChat ?? true, cooldownMs },
-    takeover: { cancelOn: file.takeover?.cancelOn ?? (['managerMessage', 'chatClosed', 'chatAssigned'] satisfies TakeoverEventKind[]) },
+    takeover: {
+      cancelOn: file.takeover?.cancelOn ?? (['managerMessage', 'chatClosed', 'chatAssigned'] satisfies TakeoverEventKind[]),
+      onChatRead: file.takeover?.onChatRead ?? [...CHAT_CHECK_STOPS],
+    },
     needsProfile: fields.length > 0,
     fields: fields.map(publicField),
     defaultLanguage: file.defaultLanguage,

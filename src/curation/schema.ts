@@ -109,9 +109,15 @@ export const CurationFileSchema = z
       })
       .optional(),
     takeover: z
-      .strictObject({ cancelOn: z.array(z.enum(['managerMessage', 'chatClosed', 'chatAssigned'])) })
+      .strictObject({
+        cancelOn: z.array(z.enum(['managerMessage', 'chatClosed', 'chatAssigned'])).optional().meta({ description: 'Which delivered events stop a running sequence. Default: all three.' }),
+        onChatRead: z
+          .array(z.enum(['closed', 'snoozed', 'assigned', 'team']))
+          .optional()
+          .meta({ description: 'What the chat read before each message stops a running sequence on: closed, snoozed, assigned (to a manager), team (given to a team). Default: all four; [] reads nothing.' }),
+      })
       .optional()
-      .meta({ description: 'Which events stop a running sequence. Default: all three.' }),
+      .meta({ description: 'What stops a running sequence (a human takeover).' }),
     functions: z.string().optional().meta({ description: 'Escape hatch: a JS module (./x.js, or ./x.ts compiled by the project) exporting CurationFunctions.' }),
     settings: z.record(Identifier, Scalar).optional().meta({ description: 'Constants (URLs, names) usable in expressions and templates.' }),
     fields: z.record(Identifier, Field).optional(),

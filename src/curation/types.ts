@@ -56,6 +56,9 @@ export interface Trigger {
 }
 
 export type TakeoverEventKind = 'managerMessage' | 'chatClosed' | 'chatAssigned';
+/** What the chat read before each message can find (no webhook delivers these): each may stop a run. */
+export const CHAT_CHECK_STOPS = ['closed', 'snoozed', 'assigned', 'team'] as const;
+export type ChatCheckStop = (typeof CHAT_CHECK_STOPS)[number];
 
 export interface Curation {
   id: string;
@@ -67,7 +70,8 @@ export interface Curation {
   enabled: boolean;
   trigger: Trigger;
   limits: { oncePerChat: boolean; cooldownMs: number | null };
-  takeover: { cancelOn: TakeoverEventKind[] };
+  /** cancelOn: the events that stop a run; onChatRead: what the chat read before each message stops it on (empty: no read). */
+  takeover: { cancelOn: TakeoverEventKind[]; onChatRead: ChatCheckStop[] };
   /** True when the curation reads profile fields: delivery fetches the user when the webhook lacks them. */
   needsProfile: boolean;
   fields: FieldSpec[];

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { toApiMessage } from './messages.js';
 import type { FakeState, RecordedMessage } from './state.js';
 import { userView, type FakeUserChat } from './user-chats.js';
+import { registerDesk } from './desk.js';
 
 /** The manager Channel Talk names on an actAsManager message: the fake's only manager. */
 export const FAKE_MANAGER_ID = '228036';
@@ -31,11 +32,19 @@ export function registerSystemMessages(app: FastifyInstance, state: FakeState): 
     if (!parsed.success) return bad(reply, parsed.error);
     const chat = state.userChats.get(req.params.id);
     if (!chat) return reply.code(404).send({ message: 'no such chat in the fake', code: 'not_found' });
-    const id = `sm${randomBytes(9).toString('hex')}`;
-    const entity = { id, channelId: chat.channelId, chatType: 'userChat', chatId: chat.id, personType: 'user', personId: chat.userId, createdAt: Date.now(), ...contentOf(parsed.data) };
-    const deliveries = await state.webhooks.deliver(chat.channelId, 'message.created.userChat', id, { event: 'push', type: 'message', entity, refers: refersOf(state, chat) });
-    return { ok: true, messageId: id, deliveries };
+    return { ok: true, ...(await deliverSystemMessage(state, chat, parsed.data)) };
   });
+  registerDesk(app, state, FAKE_MANAGER_ID, (chatId, action) => {
+    const chat = state.userChats.get(chatId);
+    return chat ? deliverSystemMessage(state, chat, { kind: 'log', action, values: [FAKE_MANAGER_ID] }).then((r) => r.deliveries) : Promise.resolve([]);
+  });
+}
+
+async function deliverSystemMessage(state: FakeState, chat: FakeUserChat, m: SystemMessage): Promise<{ messageId: string; deliveries: unknown }> {
+  const id = `sm${randomBytes(9).toString('hex')}`;
+  const entity = { id, channelId: chat.channelId, chatType: 'userChat', chatId: chat.id, personType: 'user', personId: chat.userId, createdAt: Date.now(), ...contentOf(m) };
+  const deliveries = await state.webhooks.deliver(chat.channelId, 'message.created.userChat', id, { event: 'push', type: 'message', entity, refers: refersOf(state, chat) });
+  return { messageId: id, deliveries };
 }
 
 function contentOf(m: SystemMessage): Record<string, unknown> {

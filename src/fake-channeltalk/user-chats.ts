@@ -18,6 +18,8 @@ export interface FakeUserChat {
   tags: string[];
   source?: Record<string, unknown>;
   assigneeId?: string;
+  /** Given to a team from the desk: Channel Talk sets teamId with no assigneeId. */
+  teamId?: string;
   openedAt: number;
   createdAt: number;
   updatedAt: number;
@@ -79,6 +81,7 @@ export function userChatView(c: FakeUserChat): Record<string, unknown> {
     tags: c.tags,
     ...(c.source ? { source: c.source } : {}),
     ...(c.assigneeId ? { assigneeId: c.assigneeId, managerIds: [c.assigneeId] } : {}),
+    ...(c.teamId ? { teamId: c.teamId } : {}),
     openedAt: c.openedAt,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,

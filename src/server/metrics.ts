@@ -53,6 +53,8 @@ export class Metrics {
   private readonly webhooks: Counter<'kind' | 'status'>;
   private readonly runsStarted: Counter<'curation'>;
   private readonly runsFinished: Counter<'state'>;
+  private readonly chatReads: Counter<'outcome'>;
+  private readonly chatReadStops: Counter<'stop'>;
   private readonly sends: Counter<'outcome' | 'status'>;
   private readonly latency: Histogram<'outcome'>;
   private readonly waits: Counter;
@@ -82,6 +84,18 @@ export class Metrics {
       registers,
     });
     this.runsStarted = new Counter({ name: `${p}runs_started_total`, help: 'Runs started, by curation.', labelNames: ['curation'], registers });
+    this.chatReads = new Counter({
+      name: `${p}takeover_chat_reads_total`,
+      help: 'Chats read before a message (GET /user-chats/{id}) by outcome: clear, takeover, error.',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.chatReadStops = new Counter({
+      name: `${p}takeover_chat_read_stops_total`,
+      help: 'Runs stopped by the chat read before a message, by what it showed: closed, snoozed, assigned, team.',
+      labelNames: ['stop'],
+      registers,
+    });
     this.runsFinished = new Counter({
       name: `${p}runs_finished_total`,
       help: 'Runs that reached a final state (completed, fallback, cancelled, failed, skipped).',
@@ -201,6 +215,14 @@ export class Metrics {
 
   runFinished(state: string, count = 1): void {
     if (count > 0) this.runsFinished.inc({ state }, count);
+  }
+
+  chatRead(outcome: 'clear' | 'takeover' | 'error'): void {
+    this.chatReads.inc({ outcome });
+  }
+
+  chatReadStop(stop: string): void {
+    this.chatReadStops.inc({ stop });
   }
 
   sendAttempt(outcome: SendOutcome, status: number | null, latencySeconds: number): void {

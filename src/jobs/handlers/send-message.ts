@@ -3,7 +3,9 @@
 // lease); the attempt, the message's new state and the next message of the
 // chat (with its job) commit in settle's transaction. Every attempt carries
 // the message's requestId, so a send repeated after a crash or a lost lease
-// is the same request to Channel Talk.
+// is the same request to Channel Talk. Before the send, the chat is read
+// (chat-check.ts) and a desk takeover stops the run instead; a failed read is
+// settled like a failed send (transient: retried; a 404 chat: the run fails).
 import type { Kysely } from 'kysely';
 import type { ChannelTalkClient } from '../../channeltalk/client.js';
 import { ChannelTalkRejectedError, ChannelTalkUnavailableError, isChannelTalkError } from '../../channeltalk/errors.js';
@@ -22,6 +24,9 @@ import { attemptTimeoutMs, settleFailure } from '../../delivery/backoff.js';
 import { LIVE_MESSAGE_STATES } from '../../delivery/run-lifecycle.js';
 import { messagePayload, type JobPayloads } from '../registry.js';
 import type { Job, JobContext, JobHandler, JobOutcome } from '../types.js';
+import type { ChatCheckStop } from '../../curation/types.js';
+import { runCurationId, takeOverBeforeSendTx } from '../../delivery/store/chat-check-ops.js';
+import { ChatReadCache, stopOf, stopReason } from './chat-check.js';
 
 export interface SendMessageDeps {
   db: Kysely<Database>;
@@ -41,6 +46,18 @@ export interface SendMessageDeps {
   /** Observers for metrics, called once the outcome has committed. */
   onAttempt?: (outcome: 'sent' | 'retry' | 'failed', status: number | null, latencyMs: number) => void;
   onRunFinished?: (state: string) => void;
+  /** The chat read before each message; without it no chat is read. */
+  chatCheck?: ChatCheckDeps;
+}
+
+export interface ChatCheckDeps {
+  /** A chat read and found clear this recently is not read again (TAKEOVER_CHECK_SECONDS). */
+  maxAgeMs: number;
+  /** A curation's chat-read stops in a channel ([] reads nothing); and which curations of the channel do not stop on one (kept running). */
+  stopsOf: (channelId: string | null, curationId: string) => readonly ChatCheckStop[];
+  keepOn: (channelId: string | null, stop: ChatCheckStop) => string[];
+  onRead?: (outcome: 'clear' | 'takeover' | 'error') => void;
+  onStop?: (stop: ChatCheckStop) => void;
 }
 
 type Payload = JobPayloads['sendMessage'];
@@ -49,6 +66,7 @@ export function sendMessageHandler(d: SendMessageDeps): JobHandler<Payload> & { 
   // What the claim's in-flight mark returned, per job (null: the message was no
   // longer live), so a send does not wait for a read behind other commits.
   const inFlight = new Map<number, ClaimedMessage | null>();
+  const reads = new ChatReadCache(d.chatCheck?.maxAgeMs ?? 0);
   return {
     kind: 'sendMessage',
     parse: messagePayload,
@@ -71,12 +89,12 @@ export function sendMessageHandler(d: SendMessageDeps): JobHandler<Payload> & { 
         ctx.logger.debug({ runId: job.payload.runId, seq: job.payload.seq, state: m?.state ?? 'not live' }, 'message no longer due; nothing sent');
         return { kind: 'done' };
       }
-      return send(d, job, ctx, m);
+      return send(d, job, ctx, m, reads);
     },
   };
 }
 
-async function send(d: SendMessageDeps, job: Job<Payload>, ctx: JobContext, m: ClaimedMessage): Promise<JobOutcome> {
+async function send(d: SendMessageDeps, job: Job<Payload>, ctx: JobContext, m: ClaimedMessage, reads: ChatReadCache): Promise<JobOutcome> {
   const { logger } = ctx;
   const ids = { runId: m.run_id, chatId: m.chat_id, seq: m.seq, requestId: m.request_id };
   const body = JSON.parse(m.body_json) as MessageBody;
@@ -97,6 +115,8 @@ async function send(d: SendMessageDeps, job: Job<Payload>, ctx: JobContext, m: C
   try {
     const client = d.clientFor(m.channel_id);
     if (!client) throw new Error(`no configured channel serves channel ${m.channel_id ?? '(none)'}`);
+    const takeover = await checkChat(d, job, ctx, m, client, reads);
+    if (takeover) return takeover;
     // Retry is ours (durable, recorded): one attempt, ending before the job's lease.
     const res = await client.sendMessage(m.chat_id, body, { retry: false, timeoutMs: attemptTimeoutMs(job.leaseEnd, ctx.now(), client.timeoutMs) });
     const latencyMs = performance.now() - t0;
@@ -125,6 +145,54 @@ async function send(d: SendMessageDeps, job: Job<Payload>, ctx: JobContext, m: C
   } catch (err) {
     return failed(d, ctx, m, err, startedAt, performance.now() - t0, attempt);
   }
+}
+
+/** Reads the chat unless read clear recently; a takeover it shows stops the run (the outcome), otherwise undefined. A failed read throws. */
+async function checkChat(
+  d: SendMessageDeps,
+  job: Job<Payload>,
+  ctx: JobContext,
+  m: ClaimedMessage,
+  client: ChannelTalkClient,
+  reads: ChatReadCache,
+): Promise<JobOutcome | undefined> {
+  const cc = d.chatCheck;
+  if (!cc) return undefined;
+  const key = `${m.channel_id ?? ''}/${m.chat_id}`;
+  if (reads.fresh(key, ctx.now())) return undefined;
+  const curationId = await runCurationId(d.db, m.run_id);
+  const stops = curationId === undefined ? [] : cc.stopsOf(m.channel_id, curationId);
+  if (stops.length === 0) return undefined;
+  let chat;
+  try {
+    chat = await client.getUserChat(m.chat_id, { retry: false, timeoutMs: attemptTimeoutMs(job.leaseEnd, ctx.now(), client.timeoutMs) });
+  } catch (err) {
+    cc.onRead?.('error');
+    throw err;
+  }
+  const stop = stopOf(chat, stops);
+  if (stop === null) {
+    cc.onRead?.('clear');
+    reads.noteClear(key, ctx.now());
+    return undefined;
+  }
+  cc.onRead?.('takeover');
+  const reason = stopReason(stop, m.seq);
+  const now = ctx.now();
+  let stopped = false;
+  return {
+    kind: 'done',
+    write: async (trx) => {
+      stopped = await takeOverBeforeSendTx(trx, m, reason, now, cc.keepOn(m.channel_id, stop), d.delayScale);
+    },
+    committed: () => {
+      ctx.logger.info({ runId: m.run_id, chatId: m.chat_id, seq: m.seq, stop, stopped }, 'chat read before a message shows a takeover: run stopped');
+      if (stopped) {
+        cc.onStop?.(stop);
+        d.onRunFinished?.('cancelled');
+      }
+    },
+  };
 }
 
 /** The one rule (settleFailure): transient and younger than SEND_MAX_AGE counted from the first attempt, back off; otherwise fail. */

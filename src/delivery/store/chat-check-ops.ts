@@ -1,0 +1,39 @@
+// The takeover found by reading the chat before a message (issue 17 item 3):
+// the same transition a takeover event makes (cancelChat), and the message
+// that was about to go, already claimed in flight, is cancelled with it.
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.js';
+import type { ClaimedMessage } from './dispatch-ops.js';
+import { lockChat } from './chat-queue.js';
+import { cancelChat } from './intake-tx.js';
+import { chatKey } from '../ids.js';
+
+/** The curation a run belongs to (its chat-read rules decide whether to read the chat); undefined when the run is gone. */
+export async function runCurationId(db: Kysely<Database>, runId: string): Promise<string | undefined> {
+  const r = await db.selectFrom('runs').select('curation_id').where('id', '=', runId).executeTakeFirst();
+  return r?.curation_id;
+}
+
+/** Stops the chat's runs (those of curations not kept) as a takeover; returns whether the message's own run was stopped. */
+export async function takeOverBeforeSendTx(
+  trx: Transaction<Database>,
+  m: ClaimedMessage,
+  reason: string,
+  now: number,
+  keepCurations: string[],
+  delayScale: number,
+): Promise<boolean> {
+  const chat = { chatId: m.chat_id, channelId: m.channel_id };
+  await lockChat(trx, chatKey(chat), now);
+  await cancelChat(trx, chat, reason, now, keepCurations, delayScale);
+  const run = await trx.selectFrom('runs').select('state').where('id', '=', m.run_id).executeTakeFirst();
+  if (run?.state !== 'cancelled') return false;
+  await trx
+    .updateTable('messages')
+    .set({ state: 'cancelled', reason, due_at: null, claimed_by: null, claim_until: null })
+    .where('run_id', '=', m.run_id)
+    .where('seq', '=', m.seq)
+    .where('state', '=', 'sending')
+    .execute();
+  return true;
+}

@@ -1,0 +1,43 @@
+// The takeover check before each message (issue 17 item 3). No webhook scope
+// delivers a chat's close, snooze or assignment, so before a message is sent
+// the chat is read (GET /user-chats/{id}), unless this instance read it less
+// than TAKEOVER_CHECK_SECONDS ago and found it clear. A desk change thus stops
+// a sequence within that time plus one message; the cost is at most one read
+// per chat per interval, counted in /metrics.
+import type { UserChatDetail } from '../../channeltalk/resources.js';
+import type { ChatCheckStop } from '../../curation/types.js';
+
+/** Which of a curation's stops the chat shows, first found in this order; null when none. */
+export function stopOf(chat: UserChatDetail, stops: readonly ChatCheckStop[]): ChatCheckStop | null {
+  const state = chat.state?.toLowerCase();
+  const found: Record<ChatCheckStop, boolean> = {
+    closed: state === 'closed' || state === 'solved',
+    snoozed: state === 'snoozed',
+    assigned: typeof chat.assigneeId === 'string' && chat.assigneeId !== '',
+    team: typeof chat.teamId === 'string' && chat.teamId !== '',
+  };
+  return stops.find((s) => found[s]) ?? null;
+}
+
+/** How the run shows why it stopped. */
+export function stopReason(stop: ChatCheckStop, seq: number): string {
+  const what: Record<ChatCheckStop, string> = { closed: 'chat closed', snoozed: 'chat snoozed', assigned: 'chat assigned', team: 'chat given to a team' };
+  return `human takeover: ${what[stop]} (read before message ${seq + 1})`;
+}
+
+/** When each chat was last read and found clear, per instance; entries older than the interval are dropped as the map grows. */
+export class ChatReadCache {
+  private readonly clearAt = new Map<string, number>();
+  constructor(private readonly maxAgeMs: number) {}
+
+  fresh(key: string, now: number): boolean {
+    const at = this.clearAt.get(key);
+    return at !== undefined && now - at < this.maxAgeMs;
+  }
+
+  noteClear(key: string, now: number): void {
+    if (this.maxAgeMs <= 0) return;
+    if (this.clearAt.size >= 10_000) for (const [k, at] of this.clearAt) if (now - at >= this.maxAgeMs) this.clearAt.delete(k);
+    this.clearAt.set(key, now);
+  }
+}
