@@ -1,3 +1,4 @@
+import { takeOverBeforeSendTx } from '../../src/delivery/store/chat-check-ops.js';
 import { intake } from '../support/intake.js';
 import { claimPlanning } from '../support/jobs.js';
 import { sendOps } from '../support/sends.js';
@@ -161,6 +162,36 @@ for (const kind of DB_KINDS) {
       // The kept run was waiting behind the cancelled one; it is due now.
       const due = (await sendOps(store).claimDue(1_500, 10, 'i', 30_000)).filter((m) => m.chat_id === 'keep-chat');
       assert.deepEqual(due.map((m) => m.run_id), ['r-keep-b']);
+    });
+
+    test('a chat read before a send stops its run: the claimed message is cancelled and a kept run behind it is due', async () => {
+      await intake(store, item(opened('read-chat', 1), [{ runId: 'r-read-a', curationId: 'stops', delays: [0, 0] }], 1_000));
+      await intake(store, item(opened('read-chat', 2), [{ runId: 'r-read-b', curationId: 'keeps', delays: [0] }], 1_001));
+      const ops = sendOps(store);
+      const [m0] = (await ops.claimDue(1_000, 10, 'i', 30_000)).filter((m) => m.chat_id === 'read-chat');
+      assert.equal(m0?.run_id, 'r-read-a');
+      const reason = 'human takeover: chat assigned (read before message 1)';
+      const stopped = await store.db.transaction().execute((trx) => takeOverBeforeSendTx(trx, m0, reason, 1_500, ['keeps'], 1));
+      assert.equal(stopped, true);
+      const msgs = await store.db.selectFrom('messages').select(['run_id', 'seq', 'state']).where('chat_id', '=', 'read-chat').orderBy('run_id').orderBy('seq').execute();
+      assert.deepEqual(msgs.map((m) => `${m.run_id}/${m.seq} ${m.state}`), ['r-read-a/0 cancelled', 'r-read-a/1 cancelled', 'r-read-b/0 pending']);
+      const due = (await ops.claimDue(1_500, 10, 'i', 30_000)).filter((m) => m.chat_id === 'read-chat');
+      assert.deepEqual(due.map((m) => m.run_id), ['r-read-b']);
+    });
+
+    test('a chat read that finds its run already stopped by a takeover event still frees the chat', async () => {
+      await intake(store, item(opened('race-chat', 1), [{ runId: 'r-race-a', curationId: 'stops', delays: [0, 0] }], 1_000));
+      await intake(store, item(opened('race-chat', 2), [{ runId: 'r-race-b', curationId: 'keeps', delays: [0] }], 1_001));
+      const ops = sendOps(store);
+      const [m0] = (await ops.claimDue(1_000, 10, 'i', 30_000)).filter((m) => m.chat_id === 'race-chat');
+      const closed: Event = { ...opened('race-chat'), kind: 'chatClosed', dedupeKey: 'chatClosed:race-chat:1' };
+      await intake(store, { eventId: 'e-race-close', event: closed, receivedAt: 1_400, candidates: [], takeover: true, keepCurations: ['keeps'] });
+      const stopped = await store.db.transaction().execute((trx) => takeOverBeforeSendTx(trx, m0!, 'human takeover: chat closed (read before message 1)', 1_500, ['keeps'], 1));
+      assert.equal(stopped, false, 'the event stopped it, not the read');
+      const m = await store.db.selectFrom('messages').select('state').where('run_id', '=', 'r-race-a').where('seq', '=', 0).executeTakeFirstOrThrow();
+      assert.equal(m.state, 'cancelled', 'no message is left in flight without a job');
+      const due = (await ops.claimDue(1_500, 10, 'i', 30_000)).filter((x) => x.chat_id === 'race-chat');
+      assert.deepEqual(due.map((x) => x.run_id), ['r-race-b']);
     });
 
     test('a run still fetching its profile keeps its place in the chat', async () => {

@@ -4,7 +4,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import type { ClaimedMessage } from './dispatch-ops.js';
-import { lockChat } from './chat-queue.js';
+import { activateNextInChat, lockChat } from './chat-queue.js';
+import { FINAL_RUN_STATES } from '../run-lifecycle.js';
 import { cancelChat } from './intake-tx.js';
 import { chatKey } from '../ids.js';
 
@@ -25,9 +26,13 @@ export async function takeOverBeforeSendTx(
 ): Promise<boolean> {
   const chat = { chatId: m.chat_id, channelId: m.channel_id };
   await lockChat(trx, chatKey(chat), now);
+  const before = await runState(trx, m.run_id);
   await cancelChat(trx, chat, reason, now, keepCurations, delayScale);
-  const run = await trx.selectFrom('runs').select('state').where('id', '=', m.run_id).executeTakeFirst();
-  if (run?.state !== 'cancelled') return false;
+  const after = await runState(trx, m.run_id);
+  // Never so: the run's own curation stops on what the read found, so cancelChat ends it unless it had ended.
+  if (after !== undefined && !(FINAL_RUN_STATES as readonly string[]).includes(after)) throw new Error(`run ${m.run_id} is still ${after} after a takeover its curation stops on`);
+  // Stopped now, or already by a takeover event: the claimed message goes with its run, and,
+  // the chat's live message gone, whatever waits behind it in the chat becomes due.
   await trx
     .updateTable('messages')
     .set({ state: 'cancelled', reason, due_at: null, claimed_by: null, claim_until: null })
@@ -35,5 +40,11 @@ export async function takeOverBeforeSendTx(
     .where('seq', '=', m.seq)
     .where('state', '=', 'sending')
     .execute();
-  return true;
+  await activateNextInChat(trx, chat, now, delayScale);
+  return before !== 'cancelled' && after === 'cancelled';
+}
+
+async function runState(trx: Transaction<Database>, runId: string): Promise<string | undefined> {
+  const r = await trx.selectFrom('runs').select('state').where('id', '=', runId).executeTakeFirst();
+  return r?.state;
 }
