@@ -171,7 +171,9 @@ for (const kind of DB_KINDS) {
       const [m0] = (await ops.claimDue(1_000, 10, 'i', 30_000)).filter((m) => m.chat_id === 'read-chat');
       assert.equal(m0?.run_id, 'r-read-a');
       const reason = 'human takeover: chat assigned (read before message 1)';
-      const stopped = await store.db.transaction().execute((trx) => takeOverBeforeSendTx(trx, m0, reason, 1_500, ['keeps'], 1));
+      // As the send handler settles it: the job done, the takeover its write.
+      let stopped: boolean | undefined;
+      await ops.settleOf(m0, { kind: 'done', write: async (trx) => void (stopped = await takeOverBeforeSendTx(trx, m0, reason, 1_500, ['keeps'], 1)) }, 1_500);
       assert.equal(stopped, true);
       const msgs = await store.db.selectFrom('messages').select(['run_id', 'seq', 'state']).where('chat_id', '=', 'read-chat').orderBy('run_id').orderBy('seq').execute();
       assert.deepEqual(msgs.map((m) => `${m.run_id}/${m.seq} ${m.state}`), ['r-read-a/0 cancelled', 'r-read-a/1 cancelled', 'r-read-b/0 pending']);
@@ -186,10 +188,12 @@ for (const kind of DB_KINDS) {
       const [m0] = (await ops.claimDue(1_000, 10, 'i', 30_000)).filter((m) => m.chat_id === 'race-chat');
       const closed: Event = { ...opened('race-chat'), kind: 'chatClosed', dedupeKey: 'chatClosed:race-chat:1' };
       await intake(store, { eventId: 'e-race-close', event: closed, receivedAt: 1_400, candidates: [], takeover: true, keepCurations: ['keeps'] });
-      const stopped = await store.db.transaction().execute((trx) => takeOverBeforeSendTx(trx, m0!, 'human takeover: chat closed (read before message 1)', 1_500, ['keeps'], 1));
+      let stopped: boolean | undefined;
+      const m = m0!;
+      await ops.settleOf(m, { kind: 'done', write: async (trx) => void (stopped = await takeOverBeforeSendTx(trx, m, 'human takeover: chat closed (read before message 1)', 1_500, ['keeps'], 1)) }, 1_500);
       assert.equal(stopped, false, 'the event stopped it, not the read');
-      const m = await store.db.selectFrom('messages').select('state').where('run_id', '=', 'r-race-a').where('seq', '=', 0).executeTakeFirstOrThrow();
-      assert.equal(m.state, 'cancelled', 'no message is left in flight without a job');
+      const after = await store.db.selectFrom('messages').select('state').where('run_id', '=', 'r-race-a').where('seq', '=', 0).executeTakeFirstOrThrow();
+      assert.equal(after.state, 'cancelled', 'no message is left in flight without a job');
       const due = (await ops.claimDue(1_500, 10, 'i', 30_000)).filter((x) => x.chat_id === 'race-chat');
       assert.deepEqual(due.map((x) => x.run_id), ['r-race-b']);
     });
