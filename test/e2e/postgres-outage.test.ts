@@ -186,17 +186,18 @@ describe('PostgreSQL going away', { skip }, () => {
   });
 
   test("a send whose settle met the outage is recorded when PostgreSQL is back, not sent again after the lease", async () => {
-    const env = await envFor();
+    // The attempt may wait 30 s for its answer: the stall below, however slowly PostgreSQL stops on a loaded machine.
+    const env = await envFor({ CHANNELTALK_TIMEOUT_MS: '30000' });
     const svc = await startService(env);
     try {
-      // The first send is taken by the fake at once, and answered 3 s later.
-      await fake.control('/_fake/faults', { next: ['timeout'], failAfterCommitRate: 1, stallMs: 3_000 });
+      // The first send is taken by the fake at once, and answered 12 s later.
+      await fake.control('/_fake/faults', { next: ['timeout'], failAfterCommitRate: 1, stallMs: 12_000 });
       const [s] = seqs('settle', 1);
       await postAll([svc], [s!]);
       await eventually(async () => (await fake.received()).messages.some((m) => m.chatId === s!.chatId), 20_000, 'the first message taken by the fake');
       await cluster.stopServer('fast');
-      // The answer comes while PostgreSQL is down: its settle fails.
-      await sleep(5_000);
+      // The answer comes while PostgreSQL is down: its settle fails, and the outcome is kept.
+      await svc.waitForLine(/could not take an outcome/, 30_000);
       await cluster.startServer();
       // The lease is 60 s: well before it, the settle was applied and the rest went out, once.
       const r = await allArrived(fake, [s!], 30_000);
