@@ -189,16 +189,19 @@ describe('PostgreSQL going away', { skip }, () => {
     // The attempt may wait 30 s for its answer: the stall below, however slowly PostgreSQL stops on a loaded machine.
     const env = await envFor({ CHANNELTALK_TIMEOUT_MS: '30000' });
     const svc = await startService(env);
+    let stopped = false;
     try {
-      // The first send is taken by the fake at once, and answered 12 s later.
-      await fake.control('/_fake/faults', { next: ['timeout'], failAfterCommitRate: 1, stallMs: 12_000 });
+      // The chat read before the send is answered; the send is taken by the fake at once, and answered 12 s later.
+      await fake.control('/_fake/faults', { next: ['ok', 'timeout'], failAfterCommitRate: 1, stallMs: 12_000 });
       const [s] = seqs('settle', 1);
       await postAll([svc], [s!]);
       await eventually(async () => (await fake.received()).messages.some((m) => m.chatId === s!.chatId), 20_000, 'the first message taken by the fake');
       await cluster.stopServer('fast');
+      stopped = true;
       // The answer comes while PostgreSQL is down: its settle fails, and the outcome is kept.
       await svc.waitForLine(/could not take an outcome/, 30_000);
       await cluster.startServer();
+      stopped = false;
       // The lease is 60 s: well before it, the settle was applied and the rest went out, once.
       const r = await allArrived(fake, [s!], 30_000);
       assertExactlyOnceInOrder(r, [s!]);
@@ -208,6 +211,8 @@ describe('PostgreSQL going away', { skip }, () => {
       assert.ok(svc.lines.some((l) => /could not take an outcome/.test(l)), 'the settle met the outage');
       assert.ok(svc.lines.some((l) => /outcome recorded once the database answered/.test(l)), 'and was recorded after it');
     } finally {
+      // The next tests need the server, whatever failed here.
+      if (stopped) await cluster.startServer();
       await fake.control('/_fake/faults', {});
       await svc.stop();
     }
