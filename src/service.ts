@@ -27,7 +27,7 @@ import { WebhookRuntime } from './webhook/runtime.js';
 import { webhookHealthHandler, webhookHealthKey } from './jobs/handlers/webhook-health.js';
 import { sweepHandler, sweepKey } from './jobs/handlers/sweep.js';
 import { answerWaitHandler } from './jobs/handlers/answer-wait.js';
-import { answerReadHandler } from './jobs/handlers/answer-read.js';
+import { answerPollHandler } from './jobs/handlers/answer-poll.js';
 import { isAnswer } from './delivery/store/answer-wait.js';
 import { scheduleEvery } from './jobs/recurring.js';
 import type { SweepReason } from './webhook/sweep-log.js';
@@ -221,12 +221,12 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
         leaseMs,
         onRunFinished: (state) => metrics.runFinished(state),
       }),
-      answerRead: answerReadHandler({
+      answerPoll: answerPollHandler({
         db: store.db,
         clientFor,
         schedule: config.answerPoll,
         leaseMs,
-        onRead: (outcome) => metrics.answerRead(outcome),
+        onRead: (outcome) => metrics.answerPoll(outcome),
       }),
     }),
   });

@@ -27,7 +27,7 @@ export interface JobPayloads {
    * A waiting run's look for its answer in the customer's profile (no webhook brings a form's answer).
    * `read: false` only schedules the first read; a customer's message makes the pending one due at once.
    */
-  answerRead: { runId: string; read: boolean };
+  answerPoll: { runId: string; read: boolean };
 }
 
 export type JobKind = keyof JobPayloads;
@@ -80,7 +80,7 @@ export const sendMessageJob = (m: LiveMessage, dueAt: number): JobSpec =>
 export const sendMessageKey = (runId: string, seq: number): string => `send:${runId}:${seq}`;
 
 /** The kinds whose job belongs to one run, keyed `<kind>:<runId>`: retention prunes a failed one with its run (delivery/store/retention.ts). */
-export const RUN_JOB_KINDS = ['planRun', 'writeBack', 'userEvent', 'answerWait', 'answerRead'] as const satisfies readonly JobKind[];
+export const RUN_JOB_KINDS = ['planRun', 'writeBack', 'userEvent', 'answerWait', 'answerPoll'] as const satisfies readonly JobKind[];
 export type RunJobKind = (typeof RUN_JOB_KINDS)[number];
 export const runJobKey = (kind: RunJobKind, runId: string): string => `${kind}:${runId}`;
 
@@ -92,12 +92,12 @@ export const answerWaitJob = (runId: string, at: number, createdAt: number): Job
   jobOf('answerWait', { runId }, { key: answerWaitKey(runId), runAt: at, createdAt });
 export const answerWaitKey = (runId: string): string => runJobKey('answerWait', runId);
 /** A waiting run's next profile read at `at` (`read: false`: only work out when the first read is due). */
-export const answerReadJob = (runId: string, at: number, read: boolean, createdAt: number): JobSpec =>
-  jobOf('answerRead', { runId, read }, { key: answerReadKey(runId), runAt: at, createdAt });
-export const answerReadKey = (runId: string): string => runJobKey('answerRead', runId);
+export const answerPollJob = (runId: string, at: number, read: boolean, createdAt: number): JobSpec =>
+  jobOf('answerPoll', { runId, read }, { key: answerPollKey(runId), runAt: at, createdAt });
+export const answerPollKey = (runId: string): string => runJobKey('answerPoll', runId);
 
 /** Parses `{ runId, read }` payloads. */
-export function answerReadPayload(p: unknown): { runId: string; read: boolean } {
+export function answerPollPayload(p: unknown): { runId: string; read: boolean } {
   const { runId } = runIdPayload(p);
   const read = (p as { read?: unknown }).read;
   if (typeof read !== 'boolean') throw new Error('the payload has no read flag');

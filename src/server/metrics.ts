@@ -228,7 +228,7 @@ export class Metrics {
     this.chatReads.inc({ outcome });
   }
 
-  answerRead(outcome: 'answered' | 'unchanged' | 'failed'): void {
+  answerPoll(outcome: 'answered' | 'unchanged' | 'failed'): void {
     this.answerReads.inc({ outcome });
   }
 

@@ -18,7 +18,7 @@ import { settle } from '../../src/jobs/settle.js';
 import type { Job, JobContext, JobHandler } from '../../src/jobs/types.js';
 import { planRunHandler } from '../../src/jobs/handlers/plan-run.js';
 import { answerWaitHandler } from '../../src/jobs/handlers/answer-wait.js';
-import { answerReadHandler } from '../../src/jobs/handlers/answer-read.js';
+import { answerPollHandler } from '../../src/jobs/handlers/answer-poll.js';
 import { answers } from '../../src/delivery/store/answer-wait.js';
 import { ChannelTalkClient } from '../../src/channeltalk/client.js';
 import { normalize } from '../../src/channeltalk/normalize.js';
@@ -109,11 +109,11 @@ for (const kind of DB_KINDS) {
       set = loaded.set;
       const planRun = planRunHandler({ db: store.db, clientFor: () => client, curations: () => set, delayScale: 1, maxAgeMs: HOUR, leaseMs: 60_000 });
       const answerWait = answerWaitHandler({ db: store.db, curations: () => set, defaultWaitMs: 24 * HOUR, leaseMs: 60_000 });
-      const answerRead = answerReadHandler({ db: store.db, clientFor: () => client, schedule: { firstMs: 20_000, capMs: 600_000 }, leaseMs: 60_000 });
+      const answerPoll = answerPollHandler({ db: store.db, clientFor: () => client, schedule: { firstMs: 20_000, capMs: 600_000 }, leaseMs: 60_000 });
       handlers = new Map<string, JobHandler<unknown>>([
         ['planRun', planRun],
         ['answerWait', answerWait],
-        ['answerRead', answerRead],
+        ['answerPoll', answerPoll],
       ]);
     });
     after(async () => {
@@ -155,7 +155,7 @@ for (const kind of DB_KINDS) {
       store.db.selectFrom('jobs').select(['kind', 'key', 'run_at', 'state']).where('key', 'in', [`planRun:${runId}`, `answerWait:${runId}`]).orderBy('kind').execute();
 
     const readJobOf = (runId: string) =>
-      store.db.selectFrom('jobs').select(['run_at', 'payload_json']).where('key', '=', `answerRead:${runId}`).where('state', '=', 'pending').executeTakeFirst();
+      store.db.selectFrom('jobs').select(['run_at', 'payload_json']).where('key', '=', `answerPoll:${runId}`).where('state', '=', 'pending').executeTakeFirst();
 
     async function askingRun(chatId: string, userId: string, profile: Record<string, unknown>): Promise<string> {
       const out = await acceptNow(opened(chatId, userId, profile), set);
@@ -248,14 +248,14 @@ for (const kind of DB_KINDS) {
       const askedAt = now;
       profiles.set('user-e', { name: '김하나', height: 176 });
       // Entering the wait made its read job due at once, to work out the first read: 20 s after the ask.
-      assert.deepEqual(await runDueJobs(), ['answerRead']);
+      assert.deepEqual(await runDueJobs(), ['answerPoll']);
       assert.equal((await readJobOf(runId))?.run_at, askedAt + 20_000);
       const fetches = userFetches;
       // The reads at +20 s and +60 s (the interval doubled) find no answer; the next is at +140 s.
       for (const at of [20_000, 60_000]) {
         now = askedAt + at;
         // At +60 s the end of the wait also looks (its first look, at the shortest wait a curation may give).
-        assert.deepEqual((await runDueJobs()).filter((k) => k !== 'answerWait'), ['answerRead']);
+        assert.deepEqual((await runDueJobs()).filter((k) => k !== 'answerWait'), ['answerPoll']);
         assert.equal((await runOf(runId)).state, 'awaiting');
       }
       assert.equal(userFetches, fetches + 2);
@@ -263,7 +263,7 @@ for (const kind of DB_KINDS) {
       // An edit of another field answers nothing either.
       profiles.set('user-e', { name: '김하나', height: 176, email: 'e@example.com' });
       now = askedAt + 140_000;
-      assert.deepEqual(await runDueJobs(), ['answerRead']);
+      assert.deepEqual(await runDueJobs(), ['answerPoll']);
       assert.equal((await runOf(runId)).state, 'awaiting');
       assert.equal((await readJobOf(runId))?.run_at, askedAt + 300_000);
 
@@ -273,7 +273,7 @@ for (const kind of DB_KINDS) {
       const wrote = await acceptNow(customerWrote('chat-e', 'user-e', 'm-e1'), set);
       assert.equal(wrote.status, 'no_match');
       assert.equal((await readJobOf(runId))?.run_at, now, 'the read was brought forward to the message');
-      assert.deepEqual(await runDueJobs(), ['answerRead']);
+      assert.deepEqual(await runDueJobs(), ['answerPoll']);
       const planning = await runOf(runId);
       assert.equal(planning.state, 'planning');
       assert.equal(planning.answered_at, now);
@@ -297,7 +297,7 @@ for (const kind of DB_KINDS) {
       const askedAt = now;
       now = askedAt + 60_000;
       // The profile reads go on meanwhile (the next test follows them); this one is about the wait's end.
-      const notReads = async () => (await runDueJobs()).filter((k) => k !== 'answerRead');
+      const notReads = async () => (await runDueJobs()).filter((k) => k !== 'answerPoll');
       assert.deepEqual(await notReads(), ['answerWait']);
       assert.deepEqual(await jobsOf(runId), [{ kind: 'answerWait', key: `answerWait:${runId}`, run_at: askedAt + 12 * HOUR, state: 'pending' }], "it comes back at the end of the curation's wait (12h)");
       assert.equal((await runOf(runId)).state, 'awaiting');
@@ -325,7 +325,7 @@ for (const kind of DB_KINDS) {
       assert.equal((await runOf(runId)).state, 'cancelled');
       now += 60_000;
       const fetches = userFetches;
-      assert.deepEqual((await runDueJobs()).sort(), ['answerRead', 'answerWait']);
+      assert.deepEqual((await runDueJobs()).sort(), ['answerPoll', 'answerWait']);
       assert.equal(userFetches, fetches, 'the read due after the takeover reads nothing');
       assert.equal(await readJobOf(runId), undefined, 'and schedules no other');
       assert.equal((await runOf(runId)).state, 'cancelled');

@@ -1,7 +1,7 @@
 // A run that asked the customer in the chat for missing answers waits in
 // `awaiting`. Three things end the wait, each in its own transaction:
-// - the answer, found by reading the customer's profile (the answerRead job:
-//   answer-reads.ts; a submitted form sends no webhook, so this is the way
+// - the answer, found by reading the customer's profile (the answerPoll job:
+//   answer-polls.ts; a submitted form sends no webhook, so this is the way
 //   that always works). The run goes back to `planning` and the planRun job
 //   plans it from the new profile (which never asks again: plan-run.ts);
 // - the answer, delivered: a profile change of that customer (normalize.ts's

@@ -4,7 +4,7 @@
 // the contact upsert fires only for contact fields. So while a run waits in
 // `awaiting`, its customer's profile is read (GET /users/{id}) on a schedule
 // that starts fast and backs off, and at once whenever that customer writes
-// in the chat. Pure: the schedule and the comparison; the answerRead job
+// in the chat. Pure: the schedule and the comparison; the answerPoll job
 // (jobs/handlers/answer-read.ts) does the reading.
 
 export interface AnswerPollSchedule {

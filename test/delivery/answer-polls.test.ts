@@ -1,8 +1,8 @@
 // The schedule of a waiting run's profile reads and what counts as its
-// answer (delivery/answer-reads.ts), and their settings.
+// answer (delivery/answer-polls.ts), and their settings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { changedAnswers, nextAnswerReadAt } from '../../src/delivery/answer-reads.js';
+import { changedAnswers, nextAnswerReadAt } from '../../src/delivery/answer-polls.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
 const T = 1_800_000_000_000;

@@ -1,10 +1,11 @@
 // The store's side of reading a waiting run's answer from the profile
-// (delivery/answer-reads.ts says why): the run the answerRead job looks at,
+// (delivery/answer-polls.ts says why): the run the answerPoll job looks at,
 // its resume when an asked key changed, and the customer's message that
 // makes the pending read due at once.
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, RunState } from './schema.js';
-import { answerReadKey } from '../../jobs/registry.js';
+import { answerPollJob, answerPollKey } from '../../jobs/registry.js';
+import { enqueueJob } from './job-ops.js';
 import { problemKeys, resumeWaiting } from './answer-wait.js';
 
 export interface RunToRead {
@@ -41,8 +42,18 @@ export async function runToRead(db: Kysely<Database>, runId: string): Promise<Ru
   };
 }
 
+/**
+ * The run's next read, while it still waits: a read that began before the
+ * wait ended (and so was not dropped with it) schedules none after it.
+ */
+export async function scheduleNextPollTx(trx: Transaction<Database>, runId: string, at: number, read: boolean, createdAt: number, now: number): Promise<boolean> {
+  const run = await trx.selectFrom('runs').select('state').where('id', '=', runId).executeTakeFirst();
+  if (run?.state !== 'awaiting') return false;
+  return enqueueJob(trx, answerPollJob(runId, at, read, createdAt), now);
+}
+
 /** The profile read shows the answer: the run goes back to planning (false when it no longer waits: answered another way, expired, taken over). */
-export function resumeReadAnswerTx(trx: Transaction<Database>, runId: string, now: number): Promise<boolean> {
+export function resumePolledAnswerTx(trx: Transaction<Database>, runId: string, now: number): Promise<boolean> {
   return resumeWaiting(trx, runId, now);
 }
 
@@ -52,7 +63,7 @@ export function resumeReadAnswerTx(trx: Transaction<Database>, runId: string, no
  * its next scheduled read. Returns how many reads it made due. A read being
  * made right now is left alone: it is reading already.
  */
-export async function answerReadsDueNow(trx: Transaction<Database>, channelId: string | null, userId: string, now: number): Promise<number> {
+export async function answerPollsDueNow(trx: Transaction<Database>, channelId: string | null, userId: string, now: number): Promise<number> {
   // The state as a literal, so the partial index runs_awaiting applies.
   let q = trx.selectFrom('runs').select('id').where('user_id', '=', userId).where('state', '=', 'awaiting');
   if (channelId !== null) q = q.where((eb) => eb.or([eb('channel_id', '=', channelId), eb('channel_id', 'is', null)]));
@@ -62,7 +73,7 @@ export async function answerReadsDueNow(trx: Transaction<Database>, channelId: s
     const res = await trx
       .updateTable('jobs')
       .set({ run_at: now, payload_json: JSON.stringify({ runId: id, read: true }) })
-      .where('key', '=', answerReadKey(id))
+      .where('key', '=', answerPollKey(id))
       .where('state', '=', 'pending')
       .executeTakeFirst();
     due += Number(res.numUpdatedRows);

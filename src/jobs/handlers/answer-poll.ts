@@ -1,37 +1,36 @@
-// Job kind answerRead: a waiting run looks for its answer in the customer's
-// profile (delivery/answer-reads.ts says why no webhook brings it). One job
+// Job kind answerPoll: a waiting run looks for its answer in the customer's
+// profile (delivery/answer-polls.ts says why no webhook brings it). One job
 // per waiting run, keyed by it: each read schedules the next, doubling the
 // interval up to the cap, until the wait ends (the store drops a pending read
 // then: run-follow-ups.ts). A customer's message makes it due at once
-// (store/answer-reads.ts). The reads are background traffic in the users
+// (store/answer-polls.ts). The reads are background traffic in the users
 // budget, so live sends keep their share; a read that fails waits for the
 // next one (the wait's end is the answerWait job's, not this one's).
 import type { Kysely } from 'kysely';
 import type { ChannelTalkClient } from '../../channeltalk/client.js';
 import type { Database } from '../../delivery/store/schema.js';
-import { enqueueJob } from '../../delivery/store/job-ops.js';
-import { resumeReadAnswerTx, runToRead, type RunToRead } from '../../delivery/store/answer-reads.js';
-import { changedAnswers, nextAnswerReadAt, type AnswerPollSchedule } from '../../delivery/answer-reads.js';
+import { resumePolledAnswerTx, runToRead, scheduleNextPollTx, type RunToRead } from '../../delivery/store/answer-polls.js';
+import { changedAnswers, nextAnswerReadAt, type AnswerPollSchedule } from '../../delivery/answer-polls.js';
 import { attemptTimeoutMs } from '../../delivery/backoff.js';
 import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../../channeltalk/errors.js';
-import { answerReadJob, answerReadPayload, type JobPayloads } from '../registry.js';
+import { answerPollPayload, type JobPayloads } from '../registry.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 
 /** How one read went, for /metrics: `answered` resumed the run. */
-export type AnswerReadOutcome = 'answered' | 'unchanged' | 'failed';
+export type AnswerPollOutcome = 'answered' | 'unchanged' | 'failed';
 
-export interface AnswerReadDeps {
+export interface AnswerPollDeps {
   db: Kysely<Database>;
   clientFor: (channelId: string | null) => ChannelTalkClient | undefined;
   schedule: AnswerPollSchedule;
   leaseMs: number;
-  onRead?: (outcome: AnswerReadOutcome) => void;
+  onRead?: (outcome: AnswerPollOutcome) => void;
 }
 
-export function answerReadHandler(d: AnswerReadDeps): JobHandler<JobPayloads['answerRead']> & { kind: 'answerRead' } {
+export function answerPollHandler(d: AnswerPollDeps): JobHandler<JobPayloads['answerPoll']> & { kind: 'answerPoll' } {
   return {
-    kind: 'answerRead',
-    parse: answerReadPayload,
+    kind: 'answerPoll',
+    parse: answerPollPayload,
     leaseMs: d.leaseMs,
     async run(job, ctx): Promise<JobOutcome> {
       const run = await runToRead(d.db, job.payload.runId);
@@ -39,7 +38,7 @@ export function answerReadHandler(d: AnswerReadDeps): JobHandler<JobPayloads['an
       if (!run || run.state !== 'awaiting' || run.askedAt === null || run.userId === null) return { kind: 'done' };
       const askedAt = run.askedAt;
       const again = (read: boolean): JobOutcome['write'] => async (trx) =>
-        void (await enqueueJob(trx, answerReadJob(run.id, nextAnswerReadAt(askedAt, ctx.now(), d.schedule), read, job.createdAt), ctx.now()));
+        void (await scheduleNextPollTx(trx, run.id, nextAnswerReadAt(askedAt, ctx.now(), d.schedule), read, job.createdAt, ctx.now()));
       // Only schedule the first read (the run has just asked).
       if (!job.payload.read) return { kind: 'done', write: again(true) };
       const ids = { runId: run.id, chatId: run.chatId, userId: run.userId, curationId: run.curationId };
@@ -60,7 +59,7 @@ export function answerReadHandler(d: AnswerReadDeps): JobHandler<JobPayloads['an
       return {
         kind: 'done',
         write: async (trx) => {
-          resumed = await resumeReadAnswerTx(trx, run.id, ctx.now());
+          resumed = await resumePolledAnswerTx(trx, run.id, ctx.now());
         },
         committed: () => {
           // Another way may have ended the wait first (a delivered answer, its end, a takeover): then this read did nothing.
@@ -74,7 +73,7 @@ export function answerReadHandler(d: AnswerReadDeps): JobHandler<JobPayloads['an
 }
 
 /** The customer's profile now (with the name, as planning reads it), or why it could not be read. */
-async function readProfile(d: AnswerReadDeps, run: RunToRead, leaseEnd: number, now: number): Promise<{ profile: Record<string, unknown> } | { error: string }> {
+async function readProfile(d: AnswerPollDeps, run: RunToRead, leaseEnd: number, now: number): Promise<{ profile: Record<string, unknown> } | { error: string }> {
   try {
     const client = d.clientFor(run.channelId);
     if (!client) return { error: `no configured channel serves channel ${run.channelId ?? '(none)'}` };
