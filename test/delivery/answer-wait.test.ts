@@ -267,9 +267,17 @@ for (const kind of DB_KINDS) {
       assert.equal((await runOf(runId)).state, 'awaiting');
       assert.equal((await readJobOf(runId))?.run_at, askedAt + 300_000);
 
-      // The customer submits the form (no webhook comes) and writes in the chat: the read is due now, not at +300 s.
+      // The customer submits the form (no webhook comes).
       now = askedAt + 150_000;
       profiles.set('user-e', { name: '김하나', height: 176, email: 'e@example.com', weight: 72.5 });
+      // System messages under the customer's name are not the customer writing: they bring no read forward.
+      for (const [i, name] of ['user-message-log-other', 'user-message-sticker', 'user-message-meet'].entries()) {
+        const sys = normalize(webhookIn(name, { chatId: 'chat-e', channelId: '95334', userId: 'user-e', messageId: `m-e-sys${i}` }));
+        assert.equal(sys.kind, 'ignored', name);
+        await acceptNow(sys, set);
+        assert.equal((await readJobOf(runId))?.run_at, askedAt + 300_000, `${name} reads nothing now`);
+      }
+      // The customer writes in the chat: the read is due now, not at +300 s.
       const wrote = await acceptNow(customerWrote('chat-e', 'user-e', 'm-e1'), set);
       assert.equal(wrote.status, 'no_match');
       assert.equal((await readJobOf(runId))?.run_at, now, 'the read was brought forward to the message');
