@@ -2,9 +2,9 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_FAKE_CHANNEL_ID, startFakeChannelTalk } from '../fake-channeltalk/server.js';
 import type { CliIO, Command } from './io.js';
+import { usage } from './usage.js';
 
-const USAGE =
-  'usage: curation fake-channeltalk [--port N] [--host H] [--access-key K --access-secret S] [--channel-id ID]';
+const USAGE = usage('fake-channeltalk');
 
 // A test double: fixed development credentials are fine when nothing else is given.
 const DEV_KEY = 'fake-key';

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { envWithDotenv } from '../config.js';
 import type { Command } from './io.js';
+import { usage } from './usage.js';
 
 export const sendWebhookCommand: Command = async (argv, io) => {
   const { values, positionals } = parseArgs({
@@ -20,7 +21,7 @@ export const sendWebhookCommand: Command = async (argv, io) => {
     },
   });
   if (positionals.length === 0) {
-    io.stderr('usage: curation send-webhook FILE... [--to URL] [--token T] [--fresh] [--chat-id ID]');
+    io.stderr(usage('send-webhook'));
     return 2;
   }
   const env = envWithDotenv(io.env, io.cwd);
