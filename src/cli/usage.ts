@@ -8,14 +8,14 @@ export const COMMANDS = {
   preview: { usage: 'preview <curation-id> --profile FILE [--lang ko|en] [--json] [--dir DIR]', about: 'what a customer with these answers would receive, without any server' },
   schema: { usage: 'schema [--out FILE]', about: 'print or write the JSON Schema of curation files' },
   'fake-channeltalk': {
-    usage: 'fake-channeltalk [--port N] [--host H] [--access-key K --access-secret S] [--channel-id ID]',
+    usage: 'fake-channeltalk [--port N] [--host H] [--access-key K --access-secret S] [--channel-id ID] [--webhook-token T]',
     about: 'run the fake Channel Talk for local trials',
   },
   setup: { usage: 'setup [--url URL] [--name NAME] [--dry-run] [--unblock] [--channel NAME]', about: 'register or update our webhook in Channel Talk' },
   doctor: { usage: 'doctor', about: 'check config, database, Channel Talk credentials, our webhook and the curations' },
   replay: { usage: 'replay FILE|DIR... --to URL [--token T] [--timeout-ms N]', about: 'post recorded deliveries again' },
   'send-webhook': {
-    usage: 'send-webhook FILE... [--to URL] [--token T] [--fresh] [--chat-id ID]',
+    usage: 'send-webhook FILE... [--to URL] [--token T] [--fresh] [--chat-id ID] [--user-id ID]',
     about: 'post a webhook JSON file to the service; --fresh: as a new chat of a new customer, so it starts a new sequence',
   },
 } as const satisfies Record<string, { usage: string; about: string }>;
