@@ -8,6 +8,13 @@
 // what to run, and the start stops there.
 // Cheap and bounded: one stat per source and output, at most MAX_FILES.
 // Plain JavaScript: it must run before anything is compiled.
+//
+// `--quiet` (the `prepare` script: build unless the build is fresh) only
+// answers with the exit status. npm runs `prepare` at `npm install`, and
+// again whenever `npx curation` first links the project into npx's cache:
+// there a fresh build must not be compiled a second time (about a minute).
+//
+// usage: node bin/check-build.js [--quiet] [PROJECT_ROOT]
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,10 +57,11 @@ function mtimeOf(file) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const root = process.argv[2] ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const args = process.argv.slice(2);
+  const root = args.find((a) => a !== '--quiet') ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const problem = buildProblem(root);
   if (problem !== null) {
-    console.error(`npm start: ${problem}`);
+    if (!args.includes('--quiet')) console.error(`npm start: ${problem}`);
     process.exit(1);
   }
 }

@@ -12,8 +12,8 @@ import { tempDir } from '../support/processes.js';
 
 const CHECK = path.join(ROOT, 'bin/check-build.js');
 
-function check(root: string) {
-  const r = spawnSync(process.execPath, [CHECK, root], { encoding: 'utf8', timeout: 30_000 });
+function check(root: string, flags: string[] = []) {
+  const r = spawnSync(process.execPath, [CHECK, ...flags, root], { encoding: 'utf8', timeout: 30_000 });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -35,7 +35,8 @@ function project(): string {
 
 test('package.json: npm install builds, npm start compiles nothing, npm test still builds', () => {
   const scripts = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-  assert.match(scripts.prepare ?? '', /npm run build/);
+  // Built unless fresh: `npx curation` runs `prepare` again when it first links the project.
+  assert.match(scripts.prepare ?? '', /node bin\/check-build\.js --quiet \|\| npm run build$/);
   assert.equal(scripts.prestart, 'node bin/check-build.js');
   assert.doesNotMatch(`${scripts.prestart} ${scripts.start}`, /tsc|npm run build/);
   assert.match(scripts.test ?? '', /^npm run build && /);
@@ -54,6 +55,9 @@ test('no build: one line that says to run npm run build', () => {
   assert.equal(r.code, 1);
   assert.equal(r.out.trim().split('\n').length, 1, r.out);
   assert.match(r.out, /not built.*run `npm run build`/);
+  // What `prepare` asks: the answer alone.
+  assert.deepEqual(check(root, ['--quiet']), { code: 1, out: '' });
+  assert.deepEqual(check(project(), ['--quiet']), { code: 0, out: '' });
 });
 
 test('a source changed after the build, or one never built: stale, named, with what to run', () => {
