@@ -15,7 +15,7 @@ import { buildApp } from './server/app.js';
 import { registerConsole } from './server/console/index.js';
 import { Metrics, registerMetrics } from './server/metrics.js';
 import { DeliveryRecorder } from './server/recorder.js';
-import { JobOps } from './delivery/store/job-ops.js';
+import { JobOps, stopRecurring } from './delivery/store/job-ops.js';
 import { JobRunner } from './jobs/runner.js';
 import { registerJobHandlers } from './jobs/registry.js';
 import { planRunHandler } from './jobs/handlers/plan-run.js';
@@ -295,13 +295,14 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
   // The webhook's health check and the sweep are recurring jobs, one row per channel (the key keeps it one across instances and restarts); the sweep also runs on start.
   for (const channel of webhooks.channelNames()) {
     const now = Date.now();
+    // Each follows the interval configured now; 0 ends a series a previous start began.
     if (config.webhook.healthIntervalMs > 0) {
       await scheduleEvery('webhookHealth', webhookHealthKey(channel), config.webhook.healthIntervalMs, { channel }).ensure(store.db, now);
-    }
+    } else await stopRecurring(store.db, webhookHealthKey(channel));
     if (config.webhook.sweepIntervalMs > 0) {
       await jobOps.enqueue({ kind: 'sweep', key: sweepKey(channel), payload: { channel, coveredUntil: null, cursor: null }, runAt: now }, now);
       await sweepNow(channel, 'start');
-    }
+    } else await stopRecurring(store.db, sweepKey(channel));
   }
   jobs.start();
   logger.info({ url: url.replace(/\/\/(0\.0\.0\.0|\[::\])/, '//localhost'), instanceId, console: config.adminToken ? 'on' : 'off' }, 'service started');

@@ -225,3 +225,29 @@ export class JobOps {
     return Number(rows[0]?.n ?? 0);
   }
 }
+
+/**
+ * A recurring job's waiting occurrence (the row its last run enqueued, due
+ * `created_at` + the old interval) is made due `intervalMs` after that run
+ * instead: at start-up, the interval configured now applies to the next run
+ * too. A row that is due at once (a first one, one brought forward) or waits
+ * on a retry stays as it is. True when one was moved.
+ */
+export async function rescheduleRecurring(db: Db, key: string, intervalMs: number): Promise<boolean> {
+  const res = await db
+    .updateTable('jobs')
+    .set((eb) => ({ run_at: eb('created_at', '+', intervalMs) }))
+    .where('key', '=', key)
+    .where('state', '=', 'pending')
+    .where('attempts', '=', 0)
+    .whereRef('run_at', '>', 'created_at')
+    .where((eb) => eb('run_at', '!=', eb('created_at', '+', intervalMs)))
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+/** Ends a recurring job's series (its interval is now 0, "never"): the waiting row under `key` goes. True when there was one. */
+export async function stopRecurring(db: Db, key: string): Promise<boolean> {
+  const res = await db.deleteFrom('jobs').where('key', '=', key).where('state', '=', 'pending').executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
+}
