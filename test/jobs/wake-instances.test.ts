@@ -206,3 +206,26 @@ describe('instances wake each other on PostgreSQL', { skip: admin ? false : 'TES
     });
   });
 });
+
+describe('job wake-ups while PostgreSQL cannot be reached', () => {
+  test('the loss is said once however many tries fail, and close() ends the tries', async () => {
+    const lines: Lines = { warn: [], info: [] };
+    let tries = 0;
+    // Nothing listens on port 1: every connection is refused at once.
+    const session = (name: string) => {
+      tries++;
+      return new pg.Client({ connectionString: 'postgres://nobody@127.0.0.1:1/none', application_name: name });
+    };
+    let wakes = 0;
+    const wakeups = await listenForJobs(session, { wake: () => void wakes++, log: recordingLog(lines) });
+    assert.ok(wakeups);
+    await eventually(() => tries >= 3, DEADLINE_MS, 'three tries to listen');
+    assert.deepEqual(lines.warn, ["job wake-ups: the listening connection is gone; other instances' jobs are found by polling until it is back"]);
+    assert.deepEqual(lines.info, []);
+    assert.equal(wakes, 0, 'never listening, never woken');
+    await wakeups.close();
+    const after = tries;
+    await new Promise((r) => setTimeout(r, 3_000));
+    assert.equal(tries, after, 'no try after close()');
+  });
+});

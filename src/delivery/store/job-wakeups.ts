@@ -33,6 +33,8 @@ export function notifyJobsDue(): RawBuilder<unknown> {
 /** Between tries to listen again: from 500 ms, doubling, to 10 s, each with jitter (instances restarted together do not reconnect in step). */
 const RECONNECT_FIRST_MS = 500;
 const RECONNECT_MAX_MS = 10_000;
+/** The longest close() waits for the connection to end. */
+const CLOSE_WAIT_MS = 3_000;
 
 export interface WakeupOptions {
   /** Called on every notification, and once when listening again after a loss. */
@@ -103,7 +105,11 @@ class Listener implements JobWakeups {
     this.timer = null;
     const client = this.client;
     this.client = null;
-    await client?.end().catch(() => undefined);
+    if (!client) return;
+    // A connection still being made to a host that does not answer ends with its connect timeout; shutdown waits no longer than that.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([client.end().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   /** The connection broke, ended or could not be made: made again after a pause. Said once per outage. */
