@@ -297,7 +297,7 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
     }
   }
   // PostgreSQL: a job another instance makes due wakes this runner at once; its timer stays the safety net.
-  const wakeups = await listenForJobs(store.session, { wake: () => jobs.wake(), log: logger.child({ component: 'jobs' }) });
+  const wakeups = await listenForJobs(store, { wake: () => jobs.wake(), log: logger.child({ component: 'jobs' }) });
   jobs.start();
   logger.info({ url: url.replace(/\/\/(0\.0\.0\.0|\[::\])/, '//localhost'), instanceId, console: config.adminToken ? 'on' : 'off' }, 'service started');
 

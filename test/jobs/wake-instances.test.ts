@@ -83,7 +83,7 @@ describe('instances wake each other on PostgreSQL', { skip: admin ? false : 'TES
       },
     });
     let wakes = 0;
-    const wakeups = await listenForJobs(b.session, {
+    const wakeups = await listenForJobs(b, {
       wake: () => {
         wakes++;
         runner.wake();
@@ -158,6 +158,22 @@ describe('instances wake each other on PostgreSQL', { skip: admin ? false : 'TES
     }
   });
 
+  test("an instance's listener leaves out its own notifications (its runner was woken in-process)", async () => {
+    let wakes = 0;
+    const wakeups = await listenForJobs(a, { wake: () => void wakes++, log: silent });
+    try {
+      // Delivered in commit order: once B's wakes A, A's own came before it.
+      await opsA.enqueue({ kind: 't', payload: { from: 'A' } }, Date.now());
+      await new JobOps(b.db, b.dialect).enqueue({ kind: 't', payload: { from: 'B' } }, Date.now());
+      await eventually(() => wakes > 0, DEADLINE_MS, "B's notification to wake A");
+      // Had A's own counted, B's would be a second wake-up, due within the 50 ms gap.
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(wakes, 1);
+    } finally {
+      await wakeups?.close();
+    }
+  });
+
   describe('the notification follows the enqueuing transaction', () => {
     let listener: pg.Client;
     const heard: string[] = [];
@@ -186,11 +202,11 @@ describe('instances wake each other on PostgreSQL', { skip: admin ? false : 'TES
           for (let n = 0; n < 5; n++) await opsA.enqueue({ kind: 't', payload: { n } }, Date.now(), trx);
         }),
       );
-      assert.deepEqual(got, ['']);
+      assert.deepEqual(got, [a.wakeToken], "one notification, with A's token");
     });
 
     test('a rolled-back enqueue, a duplicate key and a job due later notify nobody', async () => {
-      assert.deepEqual(await heardFrom(() => opsA.enqueue({ kind: 't', key: 'once', payload: {} }, Date.now())), ['']);
+      assert.deepEqual(await heardFrom(() => opsA.enqueue({ kind: 't', key: 'once', payload: {} }, Date.now())), [a.wakeToken]);
       const got = await heardFrom(async () => {
         await a.db
           .transaction()
@@ -217,7 +233,7 @@ describe('job wake-ups while PostgreSQL cannot be reached', () => {
       return new pg.Client({ connectionString: 'postgres://nobody@127.0.0.1:1/none', application_name: name });
     };
     let wakes = 0;
-    const wakeups = await listenForJobs(session, { wake: () => void wakes++, log: recordingLog(lines) });
+    const wakeups = await listenForJobs({ session, wakeToken: null }, { wake: () => void wakes++, log: recordingLog(lines) });
     assert.ok(wakeups);
     await eventually(() => tries >= 3, DEADLINE_MS, 'three tries to listen');
     assert.deepEqual(lines.warn, ["job wake-ups: the listening connection is gone; other instances' jobs are found by polling until it is back"]);

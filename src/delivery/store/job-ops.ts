@@ -5,9 +5,9 @@
 // claim skips rows another instance is claiming (FOR UPDATE SKIP LOCKED),
 // and what makes a job due now tells the other instances in the same
 // statement (pg_notify, job-wakeups.ts).
-import { PostgresAdapter, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Dialect } from './connect.js';
-import { notifyJobsDue } from './job-wakeups.js';
+import { notifyJobsDue, wakeTokenOf } from './job-wakeups.js';
 import type { Database, JobState, JobsTable } from './schema.js';
 
 export type JobRow = Selectable<JobsTable>;
@@ -28,11 +28,6 @@ export interface EnqueueSpec {
   maxAgeMs?: number | null;
   /** When the work began, for its maximum age; defaults to now. */
   createdAt?: number;
-}
-
-/** PostgreSQL, where other instances may be waiting for work (the caller's Kysely or transaction says which database it is). */
-function onPostgres(db: Db): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
 /**
@@ -58,9 +53,10 @@ export async function enqueueJob(db: Db, spec: EnqueueSpec, now: number): Promis
       state: 'pending',
     })
     .onConflict((oc) => oc.column('key').doNothing());
-  if (runAt <= now && onPostgres(db)) {
+  const token = runAt <= now ? wakeTokenOf(db) : null;
+  if (token !== null) {
     // One row per job added (none for a duplicate key), each notifying.
-    const added = await db.with('added', () => insert.returning('id')).selectFrom('added').select(['id', notifyJobsDue().as('told')]).execute();
+    const added = await db.with('added', () => insert.returning('id')).selectFrom('added').select(['id', notifyJobsDue(token).as('told')]).execute();
     return added.length > 0;
   }
   const res = await insert.executeTakeFirst();
@@ -101,9 +97,10 @@ export class JobOps {
   /** Makes the waiting job under `key` due at `at` if it was due later (a recurring job wanted now); false when none waits. */
   async bringForward(key: string, at: number): Promise<boolean> {
     const update = this.db.updateTable('jobs').set({ run_at: at }).where('key', '=', key).where('state', '=', 'pending').where('run_at', '>', at);
-    if (this.dialect === 'postgres') {
+    const token = wakeTokenOf(this.db);
+    if (token !== null) {
       // Due now: the other instances are told in the same statement.
-      const moved = await this.db.with('moved', () => update.returning('id')).selectFrom('moved').select(['id', notifyJobsDue().as('told')]).execute();
+      const moved = await this.db.with('moved', () => update.returning('id')).selectFrom('moved').select(['id', notifyJobsDue(token).as('told')]).execute();
       return moved.length > 0;
     }
     const res = await update.executeTakeFirst();
@@ -186,7 +183,8 @@ export class JobOps {
       .where('state', '=', 'running')
       .where('locked_by', '=', owner);
     // Due now and beyond this instance's room: another instance with room is told (on the claim's commit).
-    if (this.dialect === 'postgres') await trx.with('freed', () => update.returning('id')).selectFrom('freed').select(['id', notifyJobsDue().as('told')]).execute();
+    const token = wakeTokenOf(trx);
+    if (token !== null) await trx.with('freed', () => update.returning('id')).selectFrom('freed').select(['id', notifyJobsDue(token).as('told')]).execute();
     else await update.execute();
   }
 

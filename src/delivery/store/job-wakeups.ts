@@ -4,7 +4,9 @@
 // commit and never for a rollback; PostgreSQL folds identical notifications
 // of one transaction into one, so a group commit of many enqueues wakes each
 // listener once. Each instance LISTENs on a connection of its own and wakes
-// its job runner, which then claims as it does after any wake-up. The runner's
+// its job runner, which then claims as it does after any wake-up; its own
+// notifications (their payload is its store's token) are left out, and a
+// burst of notifications is one wake-up per WAKE_GAP_MS. The runner's
 // timer (at most 30 s) stays the safety net for whatever a lost notification
 // or a dead listening connection missed.
 //
@@ -15,9 +17,11 @@
 // per outage, its return once, and the runner is woken once after it is back,
 // which covers what was enqueued meanwhile. SQLite has one process, whose
 // runner is woken in-process: nothing here runs.
-import { sql, type RawBuilder } from 'kysely';
+import { randomBytes } from 'node:crypto';
+import { PostgresAdapter, sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { SessionClient } from './connect.js';
+import type { Database } from './schema.js';
 
 /** The channel the store notifies on: one database is one deployment. */
 export const JOBS_DUE_CHANNEL = 'curation_jobs_due';
@@ -25,14 +29,36 @@ export const JOBS_DUE_CHANNEL = 'curation_jobs_due';
 /** The application_name of the listening sessions, as pg_stat_activity shows them. */
 export const WAKEUP_SESSION_NAME = 'curation job wake-ups';
 
+/**
+ * The store's PostgreSQL adapter (connect-postgres.ts), with the token its
+ * notifications carry: the instance's own listener leaves them out, since
+ * what the instance enqueues wakes its runner in-process already.
+ */
+export class NotifyingAdapter extends PostgresAdapter {
+  readonly wakeToken = randomBytes(6).toString('hex');
+}
+
+/** The token of the store behind `db` (its Kysely or one of its transactions), or null where nothing notifies (SQLite). */
+export function wakeTokenOf(db: Kysely<Database> | Transaction<Database>): string | null {
+  const adapter = db.getExecutor().adapter;
+  return adapter instanceof NotifyingAdapter ? adapter.wakeToken : null;
+}
+
 /** The select item that notifies, for a statement of the enqueuing transaction. */
-export function notifyJobsDue(): RawBuilder<unknown> {
-  return sql`pg_notify(${JOBS_DUE_CHANNEL}, '')`;
+export function notifyJobsDue(token: string): RawBuilder<unknown> {
+  return sql`pg_notify(${JOBS_DUE_CHANNEL}, ${token})`;
 }
 
 /** Between tries to listen again: from 500 ms, doubling, to 10 s, each with jitter (instances restarted together do not reconnect in step). */
 const RECONNECT_FIRST_MS = 500;
 const RECONNECT_MAX_MS = 10_000;
+/**
+ * Wake-ups from notifications come at most this often: the first at once,
+ * those that follow within the gap as one at its end. Instances under a
+ * steady load notify on most commits; each wake-up is a look of the runner
+ * (a claim, a due-time query), and one look claims all that is due.
+ */
+const WAKE_GAP_MS = 50;
 /** The longest close() waits for the connection to end. */
 const CLOSE_WAIT_MS = 3_000;
 
@@ -47,14 +73,22 @@ export interface JobWakeups {
   close(): Promise<void>;
 }
 
+/** What the listener needs of the store. */
+export interface WakeupSource {
+  /** PostgreSQL: a connection outside the pool. */
+  session?: ((name: string) => SessionClient) | undefined;
+  /** The token of the store's own notifications, left out. */
+  wakeToken: string | null;
+}
+
 /**
  * Listens for jobs made due by other instances; null without a session
  * (SQLite). Resolves once the first try is over: listening, or (when it
  * failed) trying again in the background.
  */
-export async function listenForJobs(session: ((name: string) => SessionClient) | undefined, opts: WakeupOptions): Promise<JobWakeups | null> {
-  if (!session) return null;
-  const listener = new Listener(session, opts);
+export async function listenForJobs(store: WakeupSource, opts: WakeupOptions): Promise<JobWakeups | null> {
+  if (!store.session) return null;
+  const listener = new Listener(store.session, store.wakeToken, opts);
   await listener.connect();
   return listener;
 }
@@ -66,9 +100,12 @@ class Listener implements JobWakeups {
   /** When listening was lost (performance.now()), null while listening. */
   private lostSince: number | null = null;
   private delay = RECONNECT_FIRST_MS;
+  private lastWake = -Infinity;
+  private trailing: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly session: (name: string) => SessionClient,
+    private readonly ownToken: string | null,
     private readonly opts: WakeupOptions,
   ) {}
 
@@ -80,8 +117,8 @@ class Listener implements JobWakeups {
     // Both may come for one loss; lost() acts on the first.
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, undefined));
-    client.on('notification', () => {
-      if (client === this.client && !this.closed) this.opts.wake();
+    client.on('notification', (msg) => {
+      if (client === this.client && !this.closed && msg.payload !== this.ownToken) this.notified();
     });
     try {
       await client.connect();
@@ -96,13 +133,35 @@ class Listener implements JobWakeups {
     if (this.lostSince === null) return;
     this.opts.log.info({ downMs: Math.round(performance.now() - this.lostSince) }, 'job wake-ups: listening again; looking for jobs enqueued meanwhile');
     this.lostSince = null;
+    this.wakeNow();
+  }
+
+  /** A notification: wakes the runner now, or at the end of the gap since the last wake-up (one for all that came meanwhile). */
+  private notified(): void {
+    if (this.trailing) return;
+    const wait = this.lastWake + WAKE_GAP_MS - performance.now();
+    if (wait <= 0) {
+      this.wakeNow();
+      return;
+    }
+    this.trailing = setTimeout(() => {
+      this.trailing = null;
+      if (!this.closed) this.wakeNow();
+    }, wait);
+    this.trailing.unref();
+  }
+
+  private wakeNow(): void {
+    this.lastWake = performance.now();
     this.opts.wake();
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.trailing) clearTimeout(this.trailing);
     this.timer = null;
+    this.trailing = null;
     const client = this.client;
     this.client = null;
     if (!client) return;
