@@ -22,6 +22,7 @@ import { PostgresAdapter, sql, type Kysely, type RawBuilder, type Transaction } 
 import type { Logger } from 'pino';
 import type { SessionClient } from './connect.js';
 import type { Database } from './schema.js';
+import { isConnectionError } from './unavailable.js';
 
 /** The channel the store notifies on: one database is one deployment. */
 export const JOBS_DUE_CHANNEL = 'curation_jobs_due';
@@ -122,8 +123,11 @@ class Listener implements JobWakeups {
     });
     try {
       await client.connect();
-      // An idle session is ended by idle_session_timeout (PostgreSQL 14+) when the server sets one: not this one.
-      await client.query(`SELECT set_config('idle_session_timeout', '0', false); LISTEN ${JOBS_DUE_CHANNEL}`);
+      // An idle session is ended by idle_session_timeout (PostgreSQL 14+) when the server sets one: not this one (older servers lack the setting).
+      await client.query("SELECT set_config('idle_session_timeout', '0', false)").catch((err: unknown) => {
+        if (isConnectionError(err)) throw err;
+      });
+      await client.query(`LISTEN ${JOBS_DUE_CHANNEL}`);
     } catch (err) {
       this.lost(client, err);
       return;
