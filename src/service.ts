@@ -9,6 +9,7 @@ import { ChannelRegistry } from './channel-registry.js';
 import { Store } from './delivery/store/store.js';
 import { describeDatabaseUrl } from './delivery/store/connect.js';
 import { holdInstanceId } from './delivery/store/instance-lock.js';
+import { listenForJobs } from './delivery/store/job-wakeups.js';
 import { instanceBase } from './instance-identity.js';
 import { Intake } from './delivery/intake.js';
 import { buildApp } from './server/app.js';
@@ -304,6 +305,8 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
       await sweepNow(channel, 'start');
     } else await stopRecurring(store.db, sweepKey(channel));
   }
+  // PostgreSQL: a job another instance makes due wakes this runner at once; its timer stays the safety net.
+  const wakeups = await listenForJobs(store, { wake: () => jobs.wake(), log: logger.child({ component: 'jobs' }) });
   jobs.start();
   logger.info({ url: url.replace(/\/\/(0\.0\.0\.0|\[::\])/, '//localhost'), instanceId, console: config.adminToken ? 'on' : 'off' }, 'service started');
 
@@ -337,6 +340,7 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
         // Stop taking webhooks first, then let jobs in flight (sends among them) finish, then close the database.
         await app.close();
         await jobs.stop(config.shutdownGraceMs);
+        await wakeups?.close();
         await store.close();
         await identity.close();
         logger.info('service stopped');
