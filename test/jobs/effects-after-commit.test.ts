@@ -1,0 +1,326 @@
+// A handler's `write` runs inside settle's transaction, and runs again when
+// that transaction does: a busy database makes the store run it again
+// (store-kysely.ts), an unreachable one makes the runner keep the outcome and
+// settle it again (runner.ts settleKept), and an SQLite settle batch that
+// fails is settled again one job at a time (settle-batch.ts). So a log line or
+// a metric inside `write` would count twice; they belong in `committed`,
+// called once after the commit.
+//
+// Here a chat goes the whole way with the real handlers and the real runner
+// (planEvent, planRun, sendMessage, answerWait ending the wait as fallback),
+// each settle failing once right after the handler's write, and every
+// callback and log line must still come once.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { Store } from '../../src/delivery/store/store.js';
+import { JobOps } from '../../src/delivery/store/job-ops.js';
+import { DatabaseBusyError } from '../../src/delivery/store/busy.js';
+import { DatabaseUnavailableError } from '../../src/delivery/store/unavailable.js';
+import { Intake } from '../../src/delivery/intake.js';
+import { ChannelTalkClient } from '../../src/channeltalk/client.js';
+import type { ChatOpenedEvent } from '../../src/channeltalk/event.js';
+import { loadCurations, type CurationSet } from '../../src/curation/index.js';
+import { JobRunner } from '../../src/jobs/runner.js';
+import { planEventHandler } from '../../src/jobs/handlers/plan-event.js';
+import { planRunHandler } from '../../src/jobs/handlers/plan-run.js';
+import { sendMessageHandler } from '../../src/jobs/handlers/send-message.js';
+import { answerWaitHandler } from '../../src/jobs/handlers/answer-wait.js';
+import type { JobHandler, JobOutcome } from '../../src/jobs/types.js';
+import { freshDatabases } from '../support/databases.js';
+import { eventually } from '../support/processes.js';
+import { tempDir } from '../curation/helpers.js';
+
+const DB_KINDS = await freshDatabases();
+const HOUR = 3_600_000;
+
+// Asks for the weight in the chat, then waits 12 h for it.
+const CURATION = `id: bmi
+defaultLanguage: ko
+trigger: { on: chatOpened }
+fields:
+  weight: { type: number, unit: kg, min: 20, max: 300 }
+  height: { type: number, unit: cm, min: 100, max: 250 }
+compute:
+  bmi: round(weight / (height / 100) ^ 2, 1)
+messages:
+  - text: "BMI {{ bmi }}"
+fallback:
+  messages:
+    - text: 설문을 끝까지 작성해 주세요.
+  ask:
+    wait: 12h
+    messages:
+      - text: 아래 내용만 알려 주세요.
+        form:
+          inputs:
+            - { field: weight, label: 현재 체중 (kg) }
+`;
+
+/** A chat opened without the profile in the delivery: planning fetches it (planRun). */
+function opened(chatId: string, userId: string): ChatOpenedEvent {
+  return { kind: 'chatOpened', dedupeKey: `chatOpened:${chatId}`, channelId: '95334', chatId, userId, chatTags: [], supportBotId: null, profile: null, language: 'ko', occurredAt: null };
+}
+
+/** Channel Talk as far as these handlers call it: the user (height, no weight) and the message sends. */
+const client = new ChannelTalkClient({
+  baseUrl: 'http://channeltalk.invalid',
+  accessKey: 'k',
+  accessSecret: 's',
+  retry: false,
+  fetch: (input, init) => {
+    const url = input instanceof Request ? input.url : input instanceof URL ? input.href : input;
+    const json = (body: unknown) => Promise.resolve(new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } }));
+    if ((init?.method ?? 'GET') === 'GET' && url.includes('/users/')) {
+      const id = decodeURIComponent(url.split('/users/')[1] ?? '');
+      return json({ user: { id, profile: { height: 176 }, language: 'ko' } });
+    }
+    if (init?.method === 'POST' && url.includes('/messages')) return json({ message: { id: `ct-${Math.random().toString(36).slice(2)}` } });
+    return Promise.resolve(new Response('{}', { status: 404, headers: { 'content-type': 'application/json' } }));
+  },
+});
+
+/** The log lines, parsed, as pino writes them. */
+function capturedLogger() {
+  const lines: Array<{ msg: string } & Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as { msg: string });
+      done();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, stream), count: (msg: string) => lines.filter((l) => l.msg === msg).length, lines };
+}
+
+type Fault = () => Error;
+
+/**
+ * The handler as it is, except that the first settle transaction of each of
+ * its jobs fails with `fault` right after its `write` ran (as a lock timeout
+ * on the next statement, or a commit that does not land, would): the whole
+ * transaction is rolled back and the write runs again. `writes` counts the
+ * write's runs, so the test knows the fault bit.
+ */
+function failingOnceAfterWrite<P>(h: JobHandler<P>, fault: Fault, writes: Map<string, number>): JobHandler<P> {
+  const failed = new Set<number>();
+  return {
+    ...h,
+    async run(job, ctx): Promise<JobOutcome> {
+      const outcome = await h.run(job, ctx);
+      const write = outcome.write;
+      if (!write) return outcome;
+      return {
+        ...outcome,
+        write: async (trx, final) => {
+          await write(trx, final);
+          writes.set(h.kind, (writes.get(h.kind) ?? 0) + 1);
+          if (failed.has(job.id)) return;
+          failed.add(job.id);
+          throw fault();
+        },
+      };
+    },
+  };
+}
+
+const FAULTS: Array<[string, Fault]> = [
+  // The store's transaction runs the whole callback again (store-kysely.ts).
+  ['busy', () => new DatabaseBusyError('canceling statement due to lock timeout', '55P03')],
+  // Not retried by the store: the runner keeps the outcome and settles it again (settleKept).
+  ['unreachable', () => new DatabaseUnavailableError('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')],
+];
+
+for (const kind of DB_KINDS) {
+  describe(`side effects after commit on ${kind.name}`, () => {
+    let store: Store;
+    let set: CurationSet;
+    before(async () => {
+      store = await Store.open(kind.url, { delayScale: 1 });
+      const loaded = await loadCurations(await tempDir({ 'bmi.yaml': CURATION }));
+      assert.ok(loaded.ok);
+      set = loaded.set;
+    });
+    after(async () => {
+      await store.close();
+    });
+
+    /** The service's handlers for this flow, with their callbacks counted. */
+    function handlers(counted: Map<string, number>, jobs: () => JobRunner) {
+      const count = (name: string) => counted.set(name, (counted.get(name) ?? 0) + 1);
+      return {
+        planEvent: planEventHandler({
+          db: store.db,
+          curations: () => set,
+          delayScale: 1,
+          leaseMs: 60_000,
+          onStarted: (_e, outcome) => {
+            for (const r of outcome.runs) count(`started:${r.state}`);
+          },
+        }),
+        planRun: planRunHandler({
+          db: store.db,
+          clientFor: () => client,
+          curations: () => set,
+          delayScale: 1,
+          maxAgeMs: HOUR,
+          leaseMs: 60_000,
+          onPlanned: () => {
+            count('planned');
+            jobs().wake();
+          },
+          onRunFinished: (state) => count(`finished:${state}`),
+        }),
+        sendMessage: sendMessageHandler({
+          db: store.db,
+          clientFor: () => client,
+          delayScale: 1,
+          sendMaxAgeMs: HOUR,
+          leaseMs: 60_000,
+          instanceId: 'test',
+          onAttempt: (outcome) => count(`attempt:${outcome}`),
+          onRunFinished: (state) => count(`finished:${state}`),
+        }),
+        answerWait: answerWaitHandler({
+          db: store.db,
+          curations: () => set,
+          defaultWaitMs: 24 * HOUR,
+          leaseMs: 60_000,
+          onRunFinished: (state) => count(`finished:${state}`),
+        }),
+      };
+    }
+
+    const runOf = (runId: string) => store.db.selectFrom('runs').select(['state', 'asked_at']).where('id', '=', runId).executeTakeFirst();
+
+    for (const [faultName, fault] of FAULTS) {
+      test(`every settle meeting a ${faultName} database once after its write: each callback and log line comes once`, { timeout: 60_000 }, async () => {
+        // Real time (messages are paced), moved forward past the wait when the test says.
+        let shift = 0;
+        const now = () => Date.now() + shift;
+        const chatId = `chat-${faultName}`;
+        const { logger, count } = capturedLogger();
+        const counted = new Map<string, number>();
+        const writes = new Map<string, number>();
+        const settled: string[] = [];
+        let runner: JobRunner | null = null;
+        const h = handlers(counted, () => runner!);
+        runner = new JobRunner({
+          db: store.db,
+          ops: new JobOps(store.db, store.dialect),
+          owner: 'test',
+          logger,
+          now,
+          // As the service: SQLite batches the settles that arrive together.
+          batchSettles: store.dialect === 'sqlite',
+          handlers: [h.planEvent, h.planRun, h.sendMessage, h.answerWait].map((x) => failingOnceAfterWrite(x as JobHandler<unknown>, fault, writes)),
+          onSettled: (k, outcome) => settled.push(`${k}:${outcome}`),
+        });
+        const intake = new Intake({ store, logger, now, onWork: () => runner.wake() });
+        runner.start();
+        try {
+          const accepted = await intake.accept(opened(chatId, `user-${chatId}`), set);
+          assert.equal(accepted.status, 'queued');
+          const runId = accepted.runs[0]?.runId;
+          assert.ok(runId);
+          // planEvent (the run waits for its profile), planRun (fetched; it asks), sendMessage (the ask): the run waits.
+          const asked = await eventually(async () => {
+            const r = await runOf(runId);
+            return r?.state === 'awaiting' && r.asked_at !== null ? r.asked_at : undefined;
+          }, 30_000, 'the run to ask and wait');
+          // The wait is over: answerWait ends the run as fallback.
+          shift += asked + 12 * HOUR - now();
+          runner.wake();
+          await eventually(() => settled.includes('answerWait:done'), 30_000, 'the end of the wait');
+          assert.equal((await runOf(runId))?.state, 'fallback');
+        } finally {
+          await runner.stop(5_000);
+        }
+        // Whatever was scheduled for later has had its turn.
+        await new Promise<void>((r) => setImmediate(r));
+        for (const k of ['planEvent', 'planRun', 'sendMessage', 'answerWait']) assert.equal(writes.get(k), 2, `${k}: its write ran again after the fault`);
+        assert.deepEqual(
+          Object.fromEntries([...counted].sort()),
+          { 'attempt:sent': 1, 'finished:fallback': 1, planned: 1, 'started:planning': 1 },
+          'each callback once',
+        );
+        for (const msg of ['event planned', 'run planned', 'message sent', 'run asked in the chat: waiting for the answer', 'no answer came: the run ends as fallback']) {
+          assert.equal(count(msg), 1, `the log line "${msg}" once`);
+        }
+      });
+    }
+
+    test('a settle batch that fails for a neighbour settles each job again: its callbacks and log lines still come once', { skip: kind.name === 'sqlite' ? false : 'settle batches are SQLite only', timeout: 60_000 }, async () => {
+      // Real time (messages are paced), moved forward past the wait when the test says.
+      let shift = 0;
+      const now = () => Date.now() + shift;
+      const chatId = 'chat-batch';
+      const { logger, count } = capturedLogger();
+      const counted = new Map<string, number>();
+      const settled: string[] = [];
+      let runner: JobRunner | null = null;
+      const h = handlers(counted, () => runner!);
+      // The neighbour: a job whose write always throws (not a database error), settled in the same batch.
+      let release: () => void = () => {};
+      const endOfWaitRan = new Promise<void>((r) => (release = r));
+      const neighbour: JobHandler<object> = {
+        kind: 'badWrite',
+        parse: (p) => p as object,
+        leaseMs: 60_000,
+        run: async () => {
+          // Its outcome arrives together with the end of the wait's, so both share one batch.
+          await endOfWaitRan;
+          return {
+            kind: 'done',
+            write: () => Promise.reject(new Error('a write that always fails')),
+          };
+        },
+      };
+      let waitWrites = 0;
+      const answerWait: JobHandler<{ runId: string }> = {
+        ...h.answerWait,
+        async run(job, ctx) {
+          const outcome = await h.answerWait.run(job, ctx);
+          release();
+          const write = outcome.write;
+          return write ? { ...outcome, write: async (trx, final) => void (await write(trx, final), waitWrites++) } : outcome;
+        },
+      };
+      const ops = new JobOps(store.db, store.dialect);
+      runner = new JobRunner({
+        db: store.db,
+        ops,
+        owner: 'test',
+        logger,
+        now,
+        batchSettles: true,
+        handlers: [h.planEvent, h.planRun, h.sendMessage, answerWait, neighbour],
+        onSettled: (k, outcome) => settled.push(`${k}:${outcome}`),
+      });
+      const intake = new Intake({ store, logger, now, onWork: () => runner.wake() });
+      runner.start();
+      try {
+        const accepted = await intake.accept(opened(chatId, `user-${chatId}`), set);
+        const runId = accepted.runs[0]?.runId;
+        assert.ok(runId);
+        const asked = await eventually(async () => {
+          const r = await runOf(runId);
+          return r?.state === 'awaiting' && r.asked_at !== null ? r.asked_at : undefined;
+        }, 30_000, 'the run to ask and wait');
+        shift += asked + 12 * HOUR - now();
+        // Enqueued after the end of the wait's job, so the batch (in id order) runs the end of the wait's write first.
+        await ops.enqueue({ kind: 'badWrite', key: 'bad-write', payload: {} }, now());
+        runner.wake();
+        await eventually(() => settled.includes('answerWait:done'), 30_000, 'the end of the wait');
+        await eventually(() => count('jobs: unexpected error') > 0, 30_000, "the neighbour's failed settle");
+        assert.equal((await runOf(runId))?.state, 'fallback');
+      } finally {
+        await runner.stop(5_000);
+      }
+      await new Promise<void>((r) => setImmediate(r));
+      assert.equal(waitWrites, 2, 'the end of the wait was written in the batch, rolled back, and written again alone');
+      assert.equal(counted.get('finished:fallback'), 1, 'the run finished once');
+      assert.equal(count('no answer came: the run ends as fallback'), 1, 'its log line once');
+    });
+  });
+}
