@@ -29,9 +29,10 @@ import { planRunHandler } from '../../src/jobs/handlers/plan-run.js';
 import { sendMessageHandler } from '../../src/jobs/handlers/send-message.js';
 import { answerWaitHandler } from '../../src/jobs/handlers/answer-wait.js';
 import { writeBackHandler } from '../../src/jobs/handlers/write-back.js';
-import type { JobHandler, JobOutcome } from '../../src/jobs/types.js';
+import type { JobHandler } from '../../src/jobs/types.js';
 import { freshDatabases } from '../support/databases.js';
 import { eventually } from '../support/processes.js';
+import { failingOnceAfterWrite } from '../support/write-faults.js';
 import { tempDir } from '../curation/helpers.js';
 
 const DB_KINDS = await freshDatabases();
@@ -99,35 +100,6 @@ function capturedLogger() {
 }
 
 type Fault = () => Error;
-
-/**
- * The handler as it is, except that the first settle transaction of each of
- * its jobs fails with `fault` right after its `write` ran (as a lock timeout
- * on the next statement, or a commit that does not land, would): the whole
- * transaction is rolled back and the write runs again. `writes` counts the
- * write's runs, so the test knows the fault bit.
- */
-function failingOnceAfterWrite<P>(h: JobHandler<P>, fault: Fault, writes: Map<string, number>): JobHandler<P> {
-  const failed = new Set<number>();
-  return {
-    ...h,
-    async run(job, ctx): Promise<JobOutcome> {
-      const outcome = await h.run(job, ctx);
-      const write = outcome.write;
-      if (!write) return outcome;
-      return {
-        ...outcome,
-        write: async (trx, final) => {
-          await write(trx, final);
-          writes.set(h.kind, (writes.get(h.kind) ?? 0) + 1);
-          if (failed.has(job.id)) return;
-          failed.add(job.id);
-          throw fault();
-        },
-      };
-    },
-  };
-}
 
 const FAULTS: Array<[string, Fault]> = [
   // The store's transaction runs the whole callback again (store-kysely.ts).
