@@ -301,9 +301,10 @@ for (const kind of DB_KINDS) {
           const r = await runOf(runId);
           return r?.state === 'awaiting' && r.asked_at !== null ? r.asked_at : undefined;
         }, 30_000, 'the run to ask and wait');
+        // Enqueued after the end of the wait's job, so the batch (in id order) runs the end of the wait's write
+        // first; due at the same moment, so one claim takes both once the clock gets there.
+        await ops.enqueue({ kind: 'badWrite', key: 'bad-write', payload: {}, runAt: asked + 12 * HOUR }, now());
         shift += asked + 12 * HOUR - now();
-        // Enqueued after the end of the wait's job, so the batch (in id order) runs the end of the wait's write first.
-        await ops.enqueue({ kind: 'badWrite', key: 'bad-write', payload: {} }, now());
         runner.wake();
         await eventually(() => settled.includes('answerWait:done'), 30_000, 'the end of the wait');
         await eventually(() => count('jobs: unexpected error') > 0, 30_000, "the neighbour's failed settle");
