@@ -4,7 +4,8 @@
 // delay the next send's wake-up and the next answer. Each job's settle is the
 // same as alone (settleIn); the batch takes the chats' locks in lane order.
 // A batch that fails is settled again one job at a time, so one bad write
-// fails only its own job.
+// fails only its own job (the others' writes run again: only `committed`,
+// after the commit, may log or count).
 //
 // For SQLite only: it has one writer anyway. On PostgreSQL settles commit
 // side by side on their own connections, and one transaction holding several

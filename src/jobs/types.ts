@@ -12,13 +12,21 @@ import type { EnqueueSpec } from '../delivery/store/job-ops.js';
  * handler's effects commit together with its outcome, or not at all.
  * `final` is the outcome applied, which may be a fail where the handler
  * asked for a retry (the job reached its maximum age or attempts).
+ *
+ * It touches only the database: it may run more than once for one outcome
+ * (a busy database runs the transaction again, an unreachable one makes the
+ * runner settle the kept outcome again, a failed SQLite settle batch settles
+ * each job again alone), and only the last run commits. A log line, a metric
+ * or a wake-up goes in `committed`; what it needs from the write (did it
+ * change anything?) goes through a variable that every run of the write sets
+ * afresh, so the committed run's value is the one read.
  */
 export type JobWrite = (trx: Transaction<Database>, final: SettledOutcome) => Promise<void>;
 
 /**
- * Effects outside the database (log lines, metrics) once the outcome has
- * committed: called once, after the transaction (which a busy database may
- * run again), and never for an outcome that was dropped because another
+ * Effects outside the database (log lines, metrics, wake-ups) once the
+ * outcome has committed: called once, after the transaction (however often
+ * the write ran), and never for an outcome that was dropped because another
  * instance had taken the job over.
  */
 export type JobCommitted = (final: SettledOutcome) => void;

@@ -38,10 +38,16 @@ export function answerWaitHandler(d: AnswerWaitDeps): JobHandler<JobPayloads['an
       const endsAt = run.asked_at + waitMs;
       // Not over yet: the same job again, at the end (the row is deleted before this write, so the key is free).
       if (now < endsAt) return { kind: 'done', write: async (trx) => void (await enqueueJob(trx, answerWaitJob(run.id, endsAt, job.createdAt), now)) };
+      // Set by each run of the write (a retried transaction runs it again): what the committed one did.
+      let ended = false;
       return {
         kind: 'done',
         write: async (trx) => {
-          if (!(await expireAnswerWaitTx(trx, run.id, waitMs, now))) return;
+          ended = await expireAnswerWaitTx(trx, run.id, waitMs, now);
+        },
+        committed: () => {
+          // Answered or taken over meanwhile: the wait ended some other way.
+          if (!ended) return;
           ctx.logger.info({ runId: run.id, chatId: run.chat_id, curationId: run.curation_id, waitMs }, 'no answer came: the run ends as fallback');
           d.onRunFinished?.('fallback');
         },

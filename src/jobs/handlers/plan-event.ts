@@ -42,14 +42,24 @@ export function planEventHandler(d: PlanEventDeps): JobHandler<JobPayloads['plan
       const curations = d.curations(event.channelId);
       if (!curations) {
         const reason = `no configured channel serves channel ${event.channelId ?? '(none)'}`;
-        ctx.logger.error({ eventId: row.id, channelId: event.channelId }, 'event not acted on: its channel is no longer configured');
-        return { kind: 'fail', reason, write: (trx) => markFailed(trx, row.id, reason) };
+        return {
+          kind: 'fail',
+          reason,
+          write: (trx) => markFailed(trx, row.id, reason),
+          committed: () => ctx.logger.error({ eventId: row.id, channelId: event.channelId }, 'event not acted on: its channel is no longer configured'),
+        };
       }
       const item = intakeItem(row.id, event, curations, Number(row.received_at));
+      // Set by each run of the write (a retried transaction runs it again): what the committed one started.
+      let started: IntakeOutcome | null = null;
       return {
         kind: 'done',
         write: async (trx) => {
-          const outcome = await startRuns(trx, item, d.delayScale);
+          started = await startRuns(trx, item, d.delayScale);
+        },
+        committed: () => {
+          const outcome = started;
+          if (!outcome) return;
           ctx.logger.info(
             {
               eventId: row.id,
@@ -61,8 +71,7 @@ export function planEventHandler(d: PlanEventDeps): JobHandler<JobPayloads['plan
             },
             'event planned',
           );
-          // After the commit: settle's transaction ends right after this write.
-          setImmediate(() => d.onStarted?.(event, outcome));
+          d.onStarted?.(event, outcome);
         },
       };
     },

@@ -44,9 +44,16 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
       const replanned = !asksAllowed(run.asked_at);
       if (!curation || (!run.event_json && !replanned)) {
         const reason = `curation ${run.curation_id} is no longer loaded`;
-        ctx.logger.error({ ...ids, curationId: run.curation_id }, 'run failed: its curation is no longer loaded');
-        d.onRunFinished?.('failed');
-        return { kind: 'fail', reason, logged: true, write: (trx) => failPlanningTx(trx, run.id, reason, null, now, d.delayScale) };
+        return {
+          kind: 'fail',
+          reason,
+          logged: true,
+          write: (trx) => failPlanningTx(trx, run.id, reason, null, now, d.delayScale),
+          committed: () => {
+            ctx.logger.error({ ...ids, curationId: run.curation_id }, 'run failed: its curation is no longer loaded');
+            d.onRunFinished?.('failed');
+          },
+        };
       }
       const event = run.event_json ? (JSON.parse(run.event_json) as Event) : null;
       let profile: Record<string, unknown> | null = null;
@@ -95,16 +102,19 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
         ask: !replanned,
         firstSeq,
       });
+      // Set by each run of the write (a retried transaction runs it again): whether the committed one planned the run.
+      let planned = false;
       return {
         kind: 'done',
         write: async (trx) => {
-          const planned = await completePlanningTx(trx, run.id, p, profile, now, d.delayScale, writeBackJson(curation.writeBack, p.values));
+          planned = await completePlanningTx(trx, run.id, p, profile, now, d.delayScale, writeBackJson(curation.writeBack, p.values));
           if (run.user_id) await trx.updateTable('runs').set({ planning_attempts: job.attempts }).where('id', '=', run.id).execute();
-          if (planned) {
-            ctx.logger.info({ ...ids, curationId: run.curation_id, outcome: p.outcome, problems: p.problems.map((x) => x.field) }, 'run planned');
-            // After the commit: settle's transaction ends right after this write.
-            setImmediate(() => d.onPlanned?.());
-          }
+        },
+        committed: () => {
+          // Cancelled or planned some other way meanwhile: this plan was not applied.
+          if (!planned) return;
+          ctx.logger.info({ ...ids, curationId: run.curation_id, outcome: p.outcome, problems: p.problems.map((x) => x.field) }, 'run planned');
+          d.onPlanned?.();
         },
       };
     },

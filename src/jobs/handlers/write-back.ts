@@ -35,8 +35,13 @@ export function writeBackHandler(d: WriteBackDeps): JobHandler<JobPayloads['writ
       const client = d.clientFor(w.channel_id);
       if (!w.user_id || !w.writeback_json || !client) {
         const reason = !client ? 'no configured channel serves this run' : 'the run has no user id';
-        ctx.logger.error(ids, 'profile write-back failed: no user or channel to write to');
-        return { kind: 'fail', reason, logged: true, write: (trx) => finishWriteBackTx(trx, w.id, { done: false, retryAt: null, reason }) };
+        return {
+          kind: 'fail',
+          reason,
+          logged: true,
+          write: (trx) => finishWriteBackTx(trx, w.id, { done: false, retryAt: null, reason }),
+          committed: () => ctx.logger.error(ids, 'profile write-back failed: no user or channel to write to'),
+        };
       }
       const patch = JSON.parse(w.writeback_json) as Record<string, unknown>;
       try {
@@ -60,10 +65,8 @@ export function writeBackHandler(d: WriteBackDeps): JobHandler<JobPayloads['writ
       }
       return {
         kind: 'done',
-        write: async (trx) => {
-          await finishWriteBackTx(trx, w.id, { done: true });
-          ctx.logger.info({ ...ids, keys: Object.keys(patch) }, 'profile written back');
-        },
+        write: (trx) => finishWriteBackTx(trx, w.id, { done: true }),
+        committed: () => ctx.logger.info({ ...ids, keys: Object.keys(patch) }, 'profile written back'),
       };
     },
   };
