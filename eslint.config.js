@@ -20,5 +20,23 @@ export default tseslint.config(
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
     },
   },
+  {
+    // Only the store knows SQL: a job handler calls named store operations (delivery/store/), never the query builder.
+    files: ['src/jobs/handlers/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'kysely', message: 'handlers hold no SQL: add a named operation to src/delivery/store/ and call it' }] },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name=/^(selectFrom|updateTable|insertInto|deleteFrom|replaceInto|mergeInto|selectNoFrom)$/]",
+          message: 'handlers hold no SQL: add a named operation to src/delivery/store/ and call it',
+        },
+        { selector: "TaggedTemplateExpression[tag.name='sql']", message: 'handlers hold no SQL: add a named operation to src/delivery/store/ and call it' },
+      ],
+    },
+  },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
 );

@@ -1,6 +1,6 @@
 // The names jobs are grouped under. A lane serializes (one job of a lane
-// runs at a time, in due order); `chat:<key>` also takes the chat's row lock
-// in settle(). A chat's lanes are named by its key, `<channelId>/<chatId>`
+// runs at a time, in due order); a send on `chat:<key>` also takes the chat's
+// row lock first in its settle (its outcome's lock: handlers/send-message.ts). A chat's lanes are named by its key, `<channelId>/<chatId>`
 // (delivery/ids.ts), since a chat id is unique only within its channel. A
 // pool bounds how many jobs run side by side (the handler's poolLimit): a
 // send's pool is its channel, so one channel's outage or rate limit cannot

@@ -66,7 +66,7 @@ export class SettleBatcher {
       try {
         const applied = await this.db.transaction().execute(async (trx) => {
           const out: Array<SettledOutcome | 'lost'> = [];
-          for (const w of batch) out.push(await settleIn(trx, this.ops, w.job, w.owner, w.outcome, withinLimits(w.outcome, w.job, w.limits, w.now), w.now));
+          for (const w of batch) out.push(await settleIn(trx, this.ops, w.job, w.owner, w.outcome, withinLimits(w.outcome, w.job, w.limits, w.now)));
           return out;
         });
         batch.forEach((w, i) => w.resolve(applied[i]!));

@@ -6,10 +6,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../delivery/store/schema.js';
 import type { JobOps } from '../delivery/store/job-ops.js';
-import { lockChat } from '../delivery/store/chat-queue.js';
 import { settleFailure } from '../delivery/backoff.js';
 import type { Job, JobOutcome, SettledOutcome } from './types.js';
-import { chatOfLane } from './lanes.js';
 
 export { chatLane } from './lanes.js';
 
@@ -59,7 +57,7 @@ export async function settle(
   now: number,
 ): Promise<SettledOutcome | 'lost'> {
   const final = withinLimits(outcome, job, limits, now);
-  return db.transaction().execute((trx) => settleIn(trx, ops, job, owner, outcome, final, now));
+  return db.transaction().execute((trx) => settleIn(trx, ops, job, owner, outcome, final));
 }
 
 /** settle()'s work inside a transaction the caller holds (one job of a batch, settle-batch.ts). */
@@ -70,10 +68,8 @@ export async function settleIn(
   owner: string,
   outcome: JobOutcome,
   final: SettledOutcome,
-  now: number,
 ): Promise<SettledOutcome | 'lost'> {
-  const chat = chatOfLane(job.lane);
-  if (chat !== null) await lockChat(trx, chat, now);
+  await outcome.lock?.(trx);
   let held: boolean;
   switch (final.kind) {
     case 'done':
@@ -91,7 +87,7 @@ export async function settleIn(
       throw new Error(`unknown job outcome ${JSON.stringify(unknown)}`);
     }
   }
-  // No longer ours: nothing was changed (the chat lock taken above is only a lock).
+  // No longer ours: nothing was changed (the lock taken above is only a lock).
   if (!held) return 'lost';
   await outcome.write?.(trx, final);
   return final;

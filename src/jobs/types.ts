@@ -36,10 +36,20 @@ export type JobCommitted = (final: SettledOutcome) => void;
  * a fail, in `committed`, with its domain's ids), so the runner keeps its own
  * line for it at debug: one line per failed attempt, not two.
  */
-export type JobOutcome =
+export type JobOutcome = (
   | { kind: 'done'; write?: JobWrite; committed?: JobCommitted }
   | { kind: 'retry'; at: number; reason: string; write?: JobWrite; committed?: JobCommitted; logged?: true }
-  | { kind: 'fail'; reason: string; write?: JobWrite; committed?: JobCommitted; logged?: true };
+  | { kind: 'fail'; reason: string; write?: JobWrite; committed?: JobCommitted; logged?: true }
+) & { lock?: JobLock };
+
+/**
+ * Taken first in the settle transaction, before the job's own row changes:
+ * what the handler's writes must be serialized with beyond its lane (a
+ * send's chat queue, which planning also moves from another lane). First,
+ * so every transaction takes that lock before any job row, and two never
+ * wait on each other. The engine knows no more of it than that it runs.
+ */
+export type JobLock = (trx: Transaction<Database>) => Promise<void>;
 
 export type SettledOutcome = { kind: 'done' } | { kind: 'retry'; at: number; reason: string } | { kind: 'fail'; reason: string };
 

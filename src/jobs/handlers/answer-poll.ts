@@ -6,21 +6,20 @@
 // (store/answer-polls.ts). The reads are background traffic in the users
 // budget, so live sends keep their share; a read that fails waits for the
 // next one (the wait's end is the answerWait job's, not this one's).
-import type { Kysely } from 'kysely';
 import type { ChannelTalkClient } from '../../channeltalk/client.js';
-import type { Database } from '../../delivery/store/schema.js';
 import { resumePolledAnswerTx, runToRead, scheduleNextPollTx, type RunToRead } from '../../delivery/store/answer-polls.js';
 import { changedAnswers, nextAnswerReadAt, type AnswerPollSchedule } from '../../delivery/answer-polls.js';
 import { attemptTimeoutMs } from '../../delivery/backoff.js';
 import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../../channeltalk/errors.js';
 import { answerPollPayload, type JobPayloads } from '../registry.js';
 import type { JobHandler, JobOutcome } from '../types.js';
+import { type StoreDb } from '../../delivery/store/job-reads.js';
 
 /** How one read went, for /metrics: `answered` resumed the run. */
 export type AnswerPollOutcome = 'answered' | 'unchanged' | 'failed';
 
 export interface AnswerPollDeps {
-  db: Kysely<Database>;
+  db: StoreDb;
   clientFor: (channelId: string | null) => ChannelTalkClient | undefined;
   schedule: AnswerPollSchedule;
   leaseMs: number;

@@ -4,16 +4,15 @@
 // for its wait (`fallback.ask.wait`, else ANSWER_WAIT_MINUTES), comes back
 // when that is over, and then ends the run as `fallback`. A run answered or
 // taken over meanwhile is left alone.
-import type { Kysely } from 'kysely';
 import type { CurationSet } from '../../curation/index.js';
-import type { Database } from '../../delivery/store/schema.js';
 import { enqueueJob } from '../../delivery/store/job-ops.js';
 import { expireAnswerWaitTx } from '../../delivery/store/answer-wait.js';
 import { answerWaitJob, runIdPayload, type JobPayloads } from '../registry.js';
 import type { JobHandler, JobOutcome } from '../types.js';
+import { runWaitingForAnswer, type StoreDb } from '../../delivery/store/job-reads.js';
 
 export interface AnswerWaitDeps {
-  db: Kysely<Database>;
+  db: StoreDb;
   curations: (channelId: string | null) => CurationSet | undefined;
   /** ANSWER_WAIT_MINUTES: for a curation that gives no wait, or that is no longer loaded. */
   defaultWaitMs: number;
@@ -28,11 +27,7 @@ export function answerWaitHandler(d: AnswerWaitDeps): JobHandler<JobPayloads['an
     leaseMs: d.leaseMs,
     async run(job, ctx): Promise<JobOutcome> {
       const now = ctx.now();
-      const run = await d.db
-        .selectFrom('runs')
-        .select(['id', 'state', 'asked_at', 'curation_id', 'channel_id', 'chat_id'])
-        .where('id', '=', job.payload.runId)
-        .executeTakeFirst();
+      const run = await runWaitingForAnswer(d.db, job.payload.runId);
       if (!run || run.state !== 'awaiting' || run.asked_at === null) return { kind: 'done' };
       const waitMs = d.curations(run.channel_id)?.byId(run.curation_id)?.ask?.waitMs ?? d.defaultWaitMs;
       const endsAt = run.asked_at + waitMs;

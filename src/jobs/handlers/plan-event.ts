@@ -4,17 +4,16 @@
 // chat's events (`chatEvents:<channelId>/<chatId>`), so a chat's events act in the order
 // they came (an opening before the takeover that follows it), without
 // waiting behind the chat's sends (startRuns takes the chat's lock itself).
-import type { Kysely, Transaction } from 'kysely';
 import type { Event } from '../../channeltalk/event.js';
 import type { CurationSet } from '../../curation/index.js';
-import type { Database } from '../../delivery/store/schema.js';
 import { startRuns, type IntakeOutcome } from '../../delivery/store/intake-tx.js';
 import { intakeItem } from '../../delivery/intake.js';
 import { eventIdPayload, type JobPayloads } from '../registry.js';
 import type { JobHandler, JobOutcome } from '../types.js';
+import { eventToPlan, failEventTx, type StoreDb } from '../../delivery/store/job-reads.js';
 
 export interface PlanEventDeps {
-  db: Kysely<Database>;
+  db: StoreDb;
   curations: (channelId: string | null) => CurationSet | undefined;
   delayScale: number;
   leaseMs: number;
@@ -29,7 +28,7 @@ export function planEventHandler(d: PlanEventDeps): JobHandler<JobPayloads['plan
     leaseMs: d.leaseMs,
     // No age or attempt limit: the event is a customer's chat, and only a database failure delays it.
     async run(job, ctx): Promise<JobOutcome> {
-      const row = await d.db.selectFrom('events').select(['id', 'status', 'event_json', 'received_at']).where('id', '=', job.payload.eventId).executeTakeFirst();
+      const row = await eventToPlan(d.db, job.payload.eventId);
       // Started already, or pruned: nothing to do.
       if (!row || row.status !== 'queued' || row.event_json === null) return { kind: 'done' };
       let event: Event;
@@ -37,7 +36,7 @@ export function planEventHandler(d: PlanEventDeps): JobHandler<JobPayloads['plan
         event = JSON.parse(row.event_json) as Event;
       } catch {
         const reason = 'the stored event is not valid JSON';
-        return { kind: 'fail', reason, write: (trx) => markFailed(trx, row.id, reason) };
+        return { kind: 'fail', reason, write: (trx) => failEventTx(trx, row.id, reason) };
       }
       const curations = d.curations(event.channelId);
       if (!curations) {
@@ -45,7 +44,7 @@ export function planEventHandler(d: PlanEventDeps): JobHandler<JobPayloads['plan
         return {
           kind: 'fail',
           reason,
-          write: (trx) => markFailed(trx, row.id, reason),
+          write: (trx) => failEventTx(trx, row.id, reason),
           committed: () => ctx.logger.error({ eventId: row.id, channelId: event.channelId }, 'event not acted on: its channel is no longer configured'),
         };
       }
@@ -76,8 +75,4 @@ export function planEventHandler(d: PlanEventDeps): JobHandler<JobPayloads['plan
       };
     },
   };
-}
-
-async function markFailed(trx: Transaction<Database>, eventId: string, reason: string): Promise<void> {
-  await trx.updateTable('events').set({ status: 'failed', reason, event_json: null }).where('id', '=', eventId).where('status', '=', 'queued').execute();
 }

@@ -2,20 +2,19 @@
 // user, then plan exactly as intake would have; the plan commits with the
 // job's settle. A transient failure retries through the one rule; a user
 // that cannot be had is planned without a profile (the curation's fallback).
-import type { Kysely } from 'kysely';
 import type { Event } from '../../channeltalk/event.js';
 import type { ChannelTalkClient } from '../../channeltalk/client.js';
 import { plan, type CurationSet } from '../../curation/index.js';
-import type { Database } from '../../delivery/store/schema.js';
 import { completePlanningTx, failPlanningTx } from '../../delivery/store/dispatch-ops.js';
 import { writeBackJson } from '../../delivery/store/intake-tx.js';
 import { attemptTimeoutMs, settleFailure } from '../../delivery/backoff.js';
 import { runIdPayload, type JobPayloads } from '../registry.js';
 import { asksAllowed } from '../../delivery/run-lifecycle.js';
 import type { JobHandler, JobOutcome } from '../types.js';
+import { nextSeqOf, notePlanningAttemptsTx, runToPlan, type StoreDb } from '../../delivery/store/job-reads.js';
 
 export interface PlanRunDeps {
-  db: Kysely<Database>;
+  db: StoreDb;
   clientFor: (channelId: string | null) => ChannelTalkClient | undefined;
   curations: (channelId: string | null) => CurationSet | undefined;
   delayScale: number;
@@ -35,7 +34,7 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
     maxAgeMs: d.maxAgeMs,
     async run(job, ctx): Promise<JobOutcome> {
       const now = ctx.now();
-      const run = await d.db.selectFrom('runs').selectAll().where('id', '=', job.payload.runId).executeTakeFirst();
+      const run = await runToPlan(d.db, job.payload.runId);
       // Planned, cancelled or pruned meanwhile: nothing to do.
       if (!run || run.state !== 'planning') return { kind: 'done' };
       const ids = { runId: run.id, chatId: run.chat_id, userId: run.user_id };
@@ -86,7 +85,7 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
               write: async (trx, final) => {
                 await failPlanningTx(trx, run.id, final.kind === 'fail' ? final.reason : reason, final.kind === 'retry' ? final.at : null, now, d.delayScale);
                 // The run keeps counting its planning attempts for the console; the job's count is the one that decides.
-                await trx.updateTable('runs').set({ planning_attempts: job.attempts }).where('id', '=', run.id).execute();
+                await notePlanningAttemptsTx(trx, run.id, job.attempts);
               },
             };
           }
@@ -94,7 +93,7 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
         }
       }
       // It asks once: planned again, it continues after the ask's messages, and a problem left sends the plain fallback.
-      const firstSeq = replanned ? await nextSeq(d.db, run.id) : 0;
+      const firstSeq = replanned ? await nextSeqOf(d.db, run.id) : 0;
       const p = plan(curation, event ? { ...event, profile, language } : null, profile, {
         runId: run.id,
         now,
@@ -108,7 +107,7 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
         kind: 'done',
         write: async (trx) => {
           planned = await completePlanningTx(trx, run.id, p, profile, now, d.delayScale, writeBackJson(curation.writeBack, p.values));
-          if (run.user_id) await trx.updateTable('runs').set({ planning_attempts: job.attempts }).where('id', '=', run.id).execute();
+          if (run.user_id) await notePlanningAttemptsTx(trx, run.id, job.attempts);
         },
         committed: () => {
           // Cancelled or planned some other way meanwhile: this plan was not applied.
@@ -119,10 +118,4 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
       };
     },
   };
-}
-
-/** The seq after the run's messages so far (its ask's): a replanned run's messages follow them, with requestIds of their own. */
-async function nextSeq(db: Kysely<Database>, runId: string): Promise<number> {
-  const row = await db.selectFrom('messages').select((eb) => eb.fn.max('seq').as('last')).where('run_id', '=', runId).executeTakeFirst();
-  return row?.last === null || row?.last === undefined ? 0 : Number(row.last) + 1;
 }

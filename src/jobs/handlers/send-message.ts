@@ -6,11 +6,9 @@
 // is the same request to Channel Talk. Before the send, the chat is read
 // (chat-check.ts) and a desk takeover stops the run instead; a failed read is
 // settled like a failed send (transient: retried; a 404 chat: the run fails).
-import type { Kysely } from 'kysely';
 import type { ChannelTalkClient } from '../../channeltalk/client.js';
 import { ChannelTalkRejectedError, ChannelTalkUnavailableError, isChannelTalkError } from '../../channeltalk/errors.js';
 import type { MessageBody } from '../../channeltalk/wire.js';
-import type { Database } from '../../delivery/store/schema.js';
 import {
   markFailedTx,
   markInFlightTx,
@@ -27,9 +25,12 @@ import type { Job, JobContext, JobHandler, JobOutcome } from '../types.js';
 import type { ChatCheckStop } from '../../curation/types.js';
 import { runCurationId, takeOverBeforeSendTx } from '../../delivery/store/chat-check-ops.js';
 import { ChatReadCache, stopOf, stopReason } from './chat-check.js';
+import { type StoreDb } from '../../delivery/store/job-reads.js';
+import { lockChat } from '../../delivery/store/chat-queue.js';
+import { chatOfLane } from '../lanes.js';
 
 export interface SendMessageDeps {
-  db: Kysely<Database>;
+  db: StoreDb;
   /** The client of the channel a message belongs to; undefined when no configured channel serves it. */
   clientFor: (channelId: string | null) => ChannelTalkClient | undefined;
   delayScale: number;
@@ -89,7 +90,10 @@ export function sendMessageHandler(d: SendMessageDeps): JobHandler<Payload> & { 
         ctx.logger.debug({ runId: job.payload.runId, seq: job.payload.seq, state: m?.state ?? 'not live' }, 'message no longer due; nothing sent');
         return { kind: 'done' };
       }
-      return send(d, job, ctx, m, reads);
+      // The send's outcome moves its chat's queue, which planning (on the chat's event lane) also moves: both take the chat's lock first.
+      const chat = chatOfLane(job.lane);
+      const outcome = await send(d, job, ctx, m, reads);
+      return chat === null ? outcome : { ...outcome, lock: (trx) => lockChat(trx, chat, ctx.now()) };
     },
   };
 }

@@ -11,16 +11,15 @@
 // have recorded it. So a retry first reads the user's events since the run
 // ended, newest first and a few pages deep, for one with the same name and
 // property; only when none is there does it send. A retry stays one event.
-import type { Kysely } from 'kysely';
 import type { CallOptions, ChannelTalkClient } from '../../channeltalk/client.js';
 import type { PlannedUserEvent } from '../../curation/plan-types.js';
-import type { Database } from '../../delivery/store/schema.js';
 import { attemptTimeoutMs } from '../../delivery/backoff.js';
 import { runIdPayload, type JobPayloads } from '../registry.js';
 import type { JobHandler, JobOutcome } from '../types.js';
+import { runUserEvent, type StoreDb } from '../../delivery/store/job-reads.js';
 
 export interface UserEventDeps {
-  db: Kysely<Database>;
+  db: StoreDb;
   clientFor: (channelId: string | null) => ChannelTalkClient | undefined;
   maxAgeMs: number;
   leaseMs: number;
@@ -33,11 +32,7 @@ export function userEventHandler(d: UserEventDeps): JobHandler<JobPayloads['user
     leaseMs: d.leaseMs,
     maxAgeMs: d.maxAgeMs,
     async run(job, ctx): Promise<JobOutcome> {
-      const run = await d.db
-        .selectFrom('runs')
-        .select(['id', 'user_id', 'channel_id', 'chat_id', 'user_event_json'])
-        .where('id', '=', job.payload.runId)
-        .executeTakeFirst();
+      const run = await runUserEvent(d.db, job.payload.runId);
       // Pruned meanwhile (or enqueued by hand): nothing left to send.
       if (!run?.user_event_json) return { kind: 'done' };
       const event = readEvent(run.user_event_json);

@@ -2,16 +2,15 @@
 // computed values to the customer's profile (PATCH /users/{id}), so managers
 // see them in the desk. Retried through outages like a message; its age
 // counts from the run's end.
-import type { Kysely } from 'kysely';
 import type { ChannelTalkClient } from '../../channeltalk/client.js';
-import type { Database } from '../../delivery/store/schema.js';
 import { finishWriteBackTx } from '../../delivery/store/dispatch-ops.js';
 import { attemptTimeoutMs, settleFailure } from '../../delivery/backoff.js';
 import { runIdPayload, type JobPayloads } from '../registry.js';
 import type { JobHandler, JobOutcome } from '../types.js';
+import { runWriteBack, type StoreDb } from '../../delivery/store/job-reads.js';
 
 export interface WriteBackDeps {
-  db: Kysely<Database>;
+  db: StoreDb;
   clientFor: (channelId: string | null) => ChannelTalkClient | undefined;
   maxAgeMs: number;
   leaseMs: number;
@@ -25,11 +24,7 @@ export function writeBackHandler(d: WriteBackDeps): JobHandler<JobPayloads['writ
     leaseMs: d.leaseMs,
     maxAgeMs: d.maxAgeMs,
     async run(job, ctx): Promise<JobOutcome> {
-      const w = await d.db
-        .selectFrom('runs')
-        .select(['id', 'user_id', 'channel_id', 'chat_id', 'writeback_json', 'writeback_state'])
-        .where('id', '=', job.payload.runId)
-        .executeTakeFirst();
+      const w = await runWriteBack(d.db, job.payload.runId);
       if (!w || w.writeback_state !== 'pending') return { kind: 'done' };
       const ids = { runId: w.id, chatId: w.chat_id, userId: w.user_id };
       const client = d.clientFor(w.channel_id);
