@@ -5,6 +5,7 @@
 // handler file under handlers/, and add it to the map in service.ts.
 import type { JobHandler, JobSpec } from './types.js';
 import { channelPool, chatLane } from './lanes.js';
+import type { SweepReason } from '../webhook/sweep-log.js';
 
 export interface JobPayloads {
   /** A recorded webhook event: start the runs it causes (the webhook was answered once the event was stored). */
@@ -20,7 +21,7 @@ export interface JobPayloads {
   /** Reads a channel's webhook (blocked? missing?); recurring, one row per channel. */
   webhookHealth: { channel: string };
   /** Recovers the channel's chats whose delivery never came; recurring, one row per channel, with the point covered. */
-  sweep: { channel: string; coveredUntil: number | null; cursor: string | null };
+  sweep: { channel: string; coveredUntil: number | null; cursor: string | null; reason?: SweepReason };
   /** A run that asked in the chat for missing answers: ends its wait when the curation's time is up and no answer came. */
   answerWait: { runId: string };
   /**

@@ -90,16 +90,27 @@ export class JobRunner {
   private readonly batcher: SettleBatcher | null;
 
   constructor(private readonly o: RunnerOptions) {
-    for (const h of o.handlers) {
-      if (this.byKind.has(h.kind)) throw new Error(`two handlers for the job kind ${h.kind}`);
-      this.byKind.set(h.kind, h);
-      this.leases.set(h.kind, h.leaseMs);
-    }
+    this.register(o.handlers);
     this.now = o.now ?? Date.now;
     this.random = o.random ?? Math.random;
     this.schedule = o.schedule ?? realSchedule;
     this.concurrency = o.concurrency ?? 8;
     this.batcher = o.batchSettles ? new SettleBatcher(o.db, o.ops) : null;
+  }
+
+  /**
+   * Adds handlers before the runner starts: the service makes the runner
+   * first (the intake and the webhook runtime wake it) and the handlers,
+   * which need those, after.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  register(handlers: ReadonlyArray<JobHandler<any>>): void {
+    if (this.loopDone) throw new Error('handlers are registered before the job runner starts');
+    for (const h of handlers) {
+      if (this.byKind.has(h.kind)) throw new Error(`two handlers for the job kind ${h.kind}`);
+      this.byKind.set(h.kind, h);
+      this.leases.set(h.kind, h.leaseMs);
+    }
   }
 
   start(): void {

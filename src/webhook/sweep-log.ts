@@ -2,7 +2,8 @@
 import type { SweepResult } from './sweep.js';
 
 /** Why a sweep ran: the service started, its interval came, a webhook block was lifted, an operator asked. */
-export type SweepReason = 'start' | 'interval' | 'unblocked' | 'manual';
+export const SWEEP_REASONS = ['start', 'interval', 'unblocked', 'manual'] as const;
+export type SweepReason = (typeof SWEEP_REASONS)[number];
 
 export interface SweepRecord extends SweepResult {
   channel: string;

@@ -108,6 +108,27 @@ export class JobOps {
   }
 
   /**
+   * The waiting job under `key`, due at `at` at the latest, with `patch`
+   * merged into its payload (why it runs now: a sweep's reason); false when
+   * none waits. The payload is read and written back in one transaction.
+   */
+  async bringForwardWith(key: string, at: number, patch: Record<string, unknown>): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('jobs').select(['id', 'payload_json', 'run_at']).where('key', '=', key).where('state', '=', 'pending').executeTakeFirst();
+      if (!row) return false;
+      const payload = { ...(JSON.parse(row.payload_json) as Record<string, unknown>), ...patch };
+      const update = trx.updateTable('jobs').set({ run_at: Math.min(row.run_at, at), payload_json: JSON.stringify(payload) }).where('id', '=', row.id).where('state', '=', 'pending');
+      const token = wakeTokenOf(trx);
+      if (token !== null) {
+        const moved = await trx.with('moved', () => update.returning('id')).selectFrom('moved').select(['id', notifyJobsDue(token).as('told')]).execute();
+        return moved.length > 0;
+      }
+      const res = await update.executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
+    });
+  }
+
+  /**
    * Running jobs whose lease ended (their instance died or stalled) wait
    * again. `expiredBefore` defaults to now; a lone SQLite process passes
    * +Infinity at start, since every claim left is its own dead one.

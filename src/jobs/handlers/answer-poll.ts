@@ -14,6 +14,7 @@ import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../../cha
 import { answerPollPayload, type JobPayloads } from '../registry.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 import { type StoreDb } from '../../delivery/store/job-reads.js';
+import type { KindContext } from '../../wiring/kind-context.js';
 
 /** How one read went, for /metrics: `answered` resumed the run. */
 export type AnswerPollOutcome = 'answered' | 'unchanged' | 'failed';
@@ -91,3 +92,7 @@ function whyUnread(err: unknown): string {
   if (err instanceof ChannelTalkRejectedError) return `Channel Talk refused it with ${err.status}${err.code ? ` (${err.code})` : ''}`;
   return err instanceof Error ? err.message.slice(0, 200) : 'unknown error';
 }
+
+/** The answerPoll kind as the service registers it. */
+export const answerPollKind = (c: KindContext) =>
+  answerPollHandler({ db: c.store.db, clientFor: c.clientFor, schedule: c.config.answerPoll, leaseMs: c.leaseMs, onRead: (outcome) => c.metrics.answerPoll(outcome) });

@@ -10,6 +10,7 @@ import { expireAnswerWaitTx } from '../../delivery/store/answer-wait.js';
 import { answerWaitJob, runIdPayload, type JobPayloads } from '../registry.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 import { runWaitingForAnswer, type StoreDb } from '../../delivery/store/job-reads.js';
+import type { KindContext } from '../../wiring/kind-context.js';
 
 export interface AnswerWaitDeps {
   db: StoreDb;
@@ -50,3 +51,13 @@ export function answerWaitHandler(d: AnswerWaitDeps): JobHandler<JobPayloads['an
     },
   };
 }
+
+/** The answerWait kind as the service registers it. */
+export const answerWaitKind = (c: KindContext) =>
+  answerWaitHandler({
+    db: c.store.db,
+    curations: c.curationsFor,
+    defaultWaitMs: c.config.answerWaitMs,
+    leaseMs: c.leaseMs,
+    onRunFinished: (state) => c.metrics.runFinished(state),
+  });

@@ -11,6 +11,8 @@ import { intakeItem } from '../../delivery/intake.js';
 import { eventIdPayload, type JobPayloads } from '../registry.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 import { eventToPlan, failEventTx, type StoreDb } from '../../delivery/store/job-reads.js';
+import { isAnswer } from '../../delivery/store/answer-wait.js';
+import type { KindContext } from '../../wiring/kind-context.js';
 
 export interface PlanEventDeps {
   db: StoreDb;
@@ -76,3 +78,21 @@ export function planEventHandler(d: PlanEventDeps): JobHandler<JobPayloads['plan
     },
   };
 }
+
+/** The planEvent kind as the service registers it: the runs it starts and cancels are counted. */
+export const planEventKind = (c: KindContext) =>
+  planEventHandler({
+    db: c.store.db,
+    curations: c.curationsFor,
+    delayScale: c.config.delayScale,
+    leaseMs: c.leaseMs,
+    onStarted: (event, outcome) => {
+      // An answer's runs were started before: they go on, nothing starts.
+      for (const r of isAnswer(event) ? [] : outcome.runs) {
+        c.metrics.runStarted(r.curationId);
+        if (r.state === 'skipped') c.metrics.runFinished('skipped');
+      }
+      if (outcome.cancelledRuns > 0) c.metrics.runFinished('cancelled', outcome.cancelledRuns);
+      // The jobs it enqueued (planRun, sendMessage) need no wake-up: the runner looks again after every job it settles.
+    },
+  });

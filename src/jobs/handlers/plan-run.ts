@@ -12,6 +12,7 @@ import { runIdPayload, type JobPayloads } from '../registry.js';
 import { asksAllowed } from '../../delivery/run-lifecycle.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 import { nextSeqOf, notePlanningAttemptsTx, runToPlan, type StoreDb } from '../../delivery/store/job-reads.js';
+import type { KindContext } from '../../wiring/kind-context.js';
 
 export interface PlanRunDeps {
   db: StoreDb;
@@ -119,3 +120,16 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
     },
   };
 }
+
+/** The planRun kind as the service registers it. */
+export const planRunKind = (c: KindContext) =>
+  planRunHandler({
+    db: c.store.db,
+    clientFor: c.clientFor,
+    curations: c.curationsFor,
+    delayScale: c.config.delayScale,
+    maxAgeMs: c.config.sendMaxAgeMs,
+    leaseMs: c.leaseMs,
+    onPlanned: () => c.wake(),
+    onRunFinished: (state) => c.metrics.runFinished(state),
+  });

@@ -28,6 +28,7 @@ import { ChatReadCache, stopOf, stopReason } from './chat-check.js';
 import { type StoreDb } from '../../delivery/store/job-reads.js';
 import { lockChat } from '../../delivery/store/chat-queue.js';
 import { chatOfLane } from '../lanes.js';
+import type { KindContext } from '../../wiring/kind-context.js';
 
 export interface SendMessageDeps {
   db: StoreDb;
@@ -256,3 +257,26 @@ function failed(
   const reason = isChannelTalkError(err) ? settled.fail : `could not be sent: ${settled.fail}`;
   return { kind: 'fail', reason, logged: true, ...fail(reason) };
 }
+
+/** The sendMessage kind as the service registers it: its share of the slots, the chat read before each message, and its metrics. */
+export const sendMessageKind = (c: KindContext) =>
+  sendMessageHandler({
+    db: c.store.db,
+    clientFor: c.clientFor,
+    delayScale: c.config.delayScale,
+    sendMaxAgeMs: c.config.sendMaxAgeMs,
+    leaseMs: c.leaseMs,
+    // With several channels each may use half of the send slots, so one channel's outage or rate limit never takes them all.
+    perChannel: c.channels.channels.length > 1 ? Math.max(2, Math.floor(c.sendSlots / 2)) : c.sendSlots,
+    maxInFlight: c.sendSlots,
+    instanceId: c.instanceId,
+    onAttempt: (outcome, status, latencyMs) => c.metrics.sendAttempt(outcome, status, latencyMs / 1000),
+    onRunFinished: (state) => c.metrics.runFinished(state),
+    chatCheck: {
+      maxAgeMs: c.config.takeoverCheckMs,
+      stopsOf: (channelId, curationId) => c.curationsFor(channelId)?.curations.find((x) => x.id === curationId)?.takeover.onChatRead ?? [],
+      keepOn: (channelId, stop) => (c.curationsFor(channelId)?.curations ?? []).filter((x) => !x.takeover.onChatRead.includes(stop)).map((x) => x.id),
+      onRead: (outcome) => c.metrics.chatRead(outcome),
+      onStop: (stop) => c.metrics.chatReadStop(stop),
+    },
+  });

@@ -9,9 +9,11 @@
 // that stopped early covers nothing new, and the next one starts again.
 import { enqueueJob } from '../../delivery/store/job-ops.js';
 import type { WebhookRuntime } from '../../webhook/runtime.js';
+import { SWEEP_REASONS, type SweepReason } from '../../webhook/sweep-log.js';
 import type { JobPayloads } from '../registry.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 import { channelPayload } from './webhook-health.js';
+import type { KindContext } from '../../wiring/kind-context.js';
 
 export interface SweepDeps {
   runtime: Pick<WebhookRuntime, 'sweep' | 'coveredUntil' | 'setCoveredUntil' | 'sweepCursor' | 'setSweepCursor'>;
@@ -26,9 +28,11 @@ export function sweepHandler(d: SweepDeps): JobHandler<JobPayloads['sweep']> & {
     kind: 'sweep',
     parse: (p) => {
       const { channel } = channelPayload(p);
-      const { coveredUntil: covered, cursor } = p as { coveredUntil?: unknown; cursor?: unknown };
+      const { coveredUntil: covered, cursor, reason } = p as { coveredUntil?: unknown; cursor?: unknown; reason?: unknown };
       return {
         channel,
+        // Why this one runs, when something brought it forward (start-up, a lifted block); else its interval.
+        ...(isSweepReason(reason) ? { reason } : {}),
         coveredUntil: typeof covered === 'number' && Number.isFinite(covered) ? covered : null,
         // Rows written before the cursor was carried have none: from the top.
         cursor: typeof cursor === 'string' && cursor !== '' ? cursor : null,
@@ -45,7 +49,7 @@ export function sweepHandler(d: SweepDeps): JobHandler<JobPayloads['sweep']> & {
       // The row is the durable position (it may have been written by another instance); this process's is only as recent.
       d.runtime.setSweepCursor(channel, job.payload.cursor);
       try {
-        await d.runtime.sweep(channel, 'interval');
+        await d.runtime.sweep(channel, job.payload.reason ?? 'interval');
       } catch (err) {
         ctx.logger.warn({ channel, err: { message: err instanceof Error ? err.message : String(err) } }, 'webhook sweep could not run; the next one starts again');
       }
@@ -61,3 +65,10 @@ export function sweepHandler(d: SweepDeps): JobHandler<JobPayloads['sweep']> & {
     },
   };
 }
+
+function isSweepReason(v: unknown): v is SweepReason {
+  return typeof v === 'string' && (SWEEP_REASONS as readonly string[]).includes(v);
+}
+
+/** The sweep kind as the service registers it; a sweep pages with pauses between pages, so its lease is four claims' long. */
+export const sweepKind = (c: KindContext) => sweepHandler({ runtime: c.webhooks, intervalMs: c.config.webhook.sweepIntervalMs, leaseMs: c.leaseMs * 4 });

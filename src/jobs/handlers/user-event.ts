@@ -17,6 +17,7 @@ import { attemptTimeoutMs } from '../../delivery/backoff.js';
 import { runIdPayload, type JobPayloads } from '../registry.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 import { runUserEvent, type StoreDb } from '../../delivery/store/job-reads.js';
+import type { KindContext } from '../../wiring/kind-context.js';
 
 export interface UserEventDeps {
   db: StoreDb;
@@ -113,3 +114,6 @@ function readEvent(json: string): PlannedUserEvent | null {
     return null;
   }
 }
+
+/** The userEvent kind as the service registers it. */
+export const userEventKind = (c: KindContext) => userEventHandler({ db: c.store.db, clientFor: c.clientFor, maxAgeMs: c.config.sendMaxAgeMs, leaseMs: c.leaseMs });

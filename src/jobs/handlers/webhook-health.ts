@@ -8,6 +8,7 @@ import type { WebhookRuntime } from '../../webhook/runtime.js';
 import { scheduleEvery } from '../recurring.js';
 import type { JobPayloads } from '../registry.js';
 import type { JobHandler, JobOutcome } from '../types.js';
+import type { KindContext } from '../../wiring/kind-context.js';
 
 export interface WebhookHealthDeps {
   runtime: Pick<WebhookRuntime, 'checkHealth'>;
@@ -41,3 +42,7 @@ export function channelPayload(p: unknown): { channel: string } {
   if (typeof channel !== 'string' || channel.length === 0) throw new Error('the payload has no channel');
   return { channel };
 }
+
+/** The webhookHealth kind as the service registers it: the channel's webhook read on its interval. */
+export const webhookHealthKind = (c: KindContext) =>
+  webhookHealthHandler({ runtime: c.webhooks, intervalMs: c.config.webhook.healthIntervalMs, leaseMs: c.leaseMs });

@@ -8,6 +8,7 @@ import { attemptTimeoutMs, settleFailure } from '../../delivery/backoff.js';
 import { runIdPayload, type JobPayloads } from '../registry.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 import { runWriteBack, type StoreDb } from '../../delivery/store/job-reads.js';
+import type { KindContext } from '../../wiring/kind-context.js';
 
 export interface WriteBackDeps {
   db: StoreDb;
@@ -66,3 +67,6 @@ export function writeBackHandler(d: WriteBackDeps): JobHandler<JobPayloads['writ
     },
   };
 }
+
+/** The writeBack kind as the service registers it. */
+export const writeBackKind = (c: KindContext) => writeBackHandler({ db: c.store.db, clientFor: c.clientFor, maxAgeMs: c.config.sendMaxAgeMs, leaseMs: c.leaseMs });

@@ -1,0 +1,55 @@
+// The HTTP side: the webhook routes (with the recorder when RECORD_DIR is
+// set), /metrics and the console, listening on the configured port.
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { ChannelRegistry } from '../channel-registry.js';
+import type { Intake } from '../delivery/intake.js';
+import type { Store } from '../delivery/store/store.js';
+import { buildApp } from '../server/app.js';
+import { registerConsole } from '../server/console/index.js';
+import { registerMetrics, type Metrics } from '../server/metrics.js';
+import { DeliveryRecorder } from '../server/recorder.js';
+import type { WebhookRuntime } from '../webhook/runtime.js';
+
+export interface HttpParts {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  channels: ChannelRegistry;
+  intake: Intake;
+  metrics: Metrics;
+  webhooks: WebhookRuntime;
+}
+
+export async function startHttp(p: HttpParts): Promise<{ app: FastifyInstance; url: string }> {
+  const { config, metrics } = p;
+  const recorder = config.recordDir
+    ? new DeliveryRecorder(config.recordDir, config.recordRedact, {
+        keepTexts: () => p.channels.allCurations().curations.flatMap((c) => c.trigger.keywords),
+      })
+    : undefined;
+  const app = await buildApp({
+    intake: p.intake,
+    store: p.store,
+    logger: p.logger,
+    channels: p.channels,
+    bodyLimit: config.bodyLimitBytes,
+    webhookRateLimitPerMinute: config.webhookRateLimitPerMinute,
+    onRefused: (status) => metrics.webhook('unknown', status === 401 ? 'unauthorized' : 'malformed'),
+    trustProxy: config.trustProxy,
+    webhookHealth: p.webhooks.board,
+    ...(recorder ? { recorder } : {}),
+  });
+  registerMetrics(app, metrics, p.store, config.metricsToken);
+  await registerConsole(app, {
+    store: p.store,
+    logger: p.logger,
+    adminToken: config.adminToken,
+    curations: () => p.channels.allCurations(),
+    reloadCurations: () => p.channels.reload(),
+    webhooks: p.webhooks,
+  });
+  const url = await app.listen({ port: config.port, host: config.host });
+  return { app, url };
+}

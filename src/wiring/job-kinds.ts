@@ -1,0 +1,39 @@
+// Every job kind the service runs, each registered by its own file from the
+// service's parts. The map's type lists every kind of JobPayloads, so a kind
+// without its registration (or one under another kind's name) does not
+// compile: a new kind is its payload in jobs/registry.ts, its handler file
+// with its `<kind>Kind`, and one line here.
+import type { JobHandler } from '../jobs/types.js';
+import type { JobKind, JobPayloads } from '../jobs/registry.js';
+import { registerJobHandlers, type JobHandlers } from '../jobs/registry.js';
+import type { KindContext } from './kind-context.js';
+import { planEventKind } from '../jobs/handlers/plan-event.js';
+import { sendMessageKind } from '../jobs/handlers/send-message.js';
+import { planRunKind } from '../jobs/handlers/plan-run.js';
+import { writeBackKind } from '../jobs/handlers/write-back.js';
+import { userEventKind } from '../jobs/handlers/user-event.js';
+import { webhookHealthKind } from '../jobs/handlers/webhook-health.js';
+import { sweepKind } from '../jobs/handlers/sweep.js';
+import { answerWaitKind } from '../jobs/handlers/answer-wait.js';
+import { answerPollKind } from '../jobs/handlers/answer-poll.js';
+
+type Registration<K extends JobKind> = (c: KindContext) => JobHandler<JobPayloads[K]> & { kind: K };
+
+export const JOB_KINDS: { [K in JobKind]: Registration<K> } = {
+  planEvent: planEventKind,
+  sendMessage: sendMessageKind,
+  planRun: planRunKind,
+  writeBack: writeBackKind,
+  userEvent: userEventKind,
+  webhookHealth: webhookHealthKind,
+  sweep: sweepKind,
+  answerWait: answerWaitKind,
+  answerPoll: answerPollKind,
+};
+
+/** Every kind's handler, for the job runner. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function jobHandlers(c: KindContext): Array<JobHandler<any>> {
+  const handlers = Object.fromEntries(Object.entries(JOB_KINDS).map(([kind, register]) => [kind, register(c)])) as JobHandlers;
+  return registerJobHandlers(handlers);
+}
