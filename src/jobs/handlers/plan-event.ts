@@ -8,7 +8,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Event } from '../../channeltalk/event.js';
 import type { CurationSet } from '../../curation/index.js';
 import type { Database } from '../../delivery/store/schema.js';
-import { startRuns, type IntakeOutcome } from '../../delivery/store/intake-tx.js';
+import { startRuns, type IntakeOutcome } from '../../delivery/store/start-runs.js';
 import { intakeItem } from '../../delivery/intake.js';
 import { eventIdPayload, type JobPayloads } from '../registry.js';
 import type { JobHandler, JobOutcome } from '../types.js';

@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { ChannelTalkClient } from '../../channeltalk/client.js';
 import type { Database } from '../../delivery/store/schema.js';
-import { finishWriteBackTx } from '../../delivery/store/dispatch-ops.js';
+import { finishWriteBackTx } from '../../delivery/store/planning-and-write-back.js';
 import { attemptTimeoutMs, settleFailure } from '../../delivery/backoff.js';
 import { runIdPayload, type JobPayloads } from '../registry.js';
 import type { JobHandler, JobOutcome } from '../types.js';
