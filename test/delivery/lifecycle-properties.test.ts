@@ -2,7 +2,7 @@
 // sequence of events leaves a run or a message in a state the lifecycle
 // cannot reach from where it was, and final states stay final. First pure,
 // over next() and nextMessage(); then through the real store functions on
-// SQLite, with seeded pseudo-random sequences of intake, planning, sends
+// SQLite (and PostgreSQL when available), with seeded pseudo-random sequences of intake, planning, sends
 // (claimed, sent, retried, failed, lost to an expired lease), takeovers,
 // answers and expired waits, checking every stored row after each step.
 import { after, describe, test } from 'node:test';
@@ -35,6 +35,7 @@ import { intake } from '../support/intake.js';
 import { sendOps } from '../support/sends.js';
 import { planOf } from '../support/plans.js';
 import { tempDir } from '../support/processes.js';
+import { freshPostgres, postgresAvailable } from '../support/databases.js';
 
 /** mulberry32: a small seeded generator, so a failing sequence is found again from its seed. */
 function random(seed: number): { int(n: number): number; pick<T>(xs: readonly T[]): T } {
@@ -136,16 +137,24 @@ describe('the lifecycles, pure', () => {
 
 const OPS = ['open', 'open', 'claim', 'claim', 'settle', 'settle', 'settle', 'plan', 'takeover', 'answer', 'expire', 'reclaim'] as const;
 
-describe('the lifecycles through the store, on SQLite', () => {
+const PG_ADMIN = postgresAvailable();
+/** SQLite with many seeds; PostgreSQL (when available, as in CI) with a few, each seed on a fresh database. */
+const TARGETS = [
+  { name: 'sqlite', seeds: [11, 23, 42, 97, 1234, 4242, 31337, 65537], steps: 300 },
+  ...(PG_ADMIN ? [{ name: 'postgres', seeds: [42, 65537], steps: 200 }] : []),
+] as const;
+
+for (const target of TARGETS) describe(`the lifecycles through the store, on ${target.name}`, () => {
   const totals = { answered: 0, expired: 0, ended: new Set<string>() };
   after(() => {
     // Across the seeds, the waits were both answered and expired, and runs ended as a fallback.
-    assert.ok(totals.answered > 0 && totals.expired > 0 && totals.ended.has('fallback'), JSON.stringify({ ...totals, ended: [...totals.ended] }));
+    if (target.name === 'sqlite') assert.ok(totals.answered > 0 && totals.expired > 0 && totals.ended.has('fallback'), JSON.stringify({ ...totals, ended: [...totals.ended] }));
   });
-  for (const seed of [11, 23, 42, 97, 1234, 4242, 31337, 65537]) {
+  for (const seed of target.seeds) {
     test(`seed ${seed}: every stored run and message stays where the lifecycle can take it`, async () => {
       const dir = tempDir();
-      const store = await Store.open(`sqlite:${path.join(dir, 'p.db')}`, { delayScale: 1 });
+      const url = target.name === 'postgres' && PG_ADMIN ? await freshPostgres(PG_ADMIN) : `sqlite:${path.join(dir, 'p.db')}`;
+      const store = await Store.open(url, { delayScale: 1 });
       const sends = sendOps(store);
       const rnd = random(seed);
       const chats = ['p-a', 'p-b', 'p-c'];
@@ -165,7 +174,7 @@ describe('the lifecycles through the store, on SQLite', () => {
       };
       const runsIn = (state: RunState) => store.db.selectFrom('runs').select('id').where('state', '=', state).execute();
       try {
-        for (let step = 0; step < 300; step++) {
+        for (let step = 0; step < target.steps; step++) {
           now += 1 + rnd.int(5_000);
           const op = rnd.pick(OPS);
           const chatId = rnd.pick(chats);
