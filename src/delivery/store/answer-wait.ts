@@ -29,7 +29,7 @@ import type { FieldProblem } from '../../curation/plan-types.js';
 import { formatDuration } from '../../curation/durations.js';
 import type { Database, RunState } from './schema.js';
 import type { IntakeOutcome, StartedRun } from './start-runs.js';
-import { sqlList } from './state-sql.js';
+import { indexCondition, sqlList } from './state-sql.js';
 import { transitionRun } from './transitions.js';
 import { ACTIVE_RUN_STATES } from '../run-lifecycle.js';
 
@@ -53,8 +53,8 @@ interface WaitingRun {
  * the event acted on, so the intake wakes the job runner.
  */
 export async function resumeAnswered(trx: Transaction<Database>, eventId: string, event: ProfileChangedEvent, now: number): Promise<IntakeOutcome> {
-  // The state as a literal, so the partial index runs_awaiting applies (as state-sql.ts explains).
-  const waiting = await runsOf(trx, event, sql<boolean>`state = 'awaiting'`);
+  // runs_awaiting's own predicate (state-sql.ts), so the partial index applies.
+  const waiting = await runsOf(trx, event, indexCondition('runs_awaiting'));
   const runs: StartedRun[] = [];
   for (const run of waiting.filter((r) => answers(r, event))) {
     if (await resumeWaiting(trx, run.id, now)) runs.push({ runId: run.id, curationId: run.curation_id, state: 'planning' });
