@@ -9,7 +9,8 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { openSqlite, sqliteDialect } from '../../src/delivery/store/connect.js';
-import { DispatchOps, markInFlightTx } from '../../src/delivery/store/dispatch-ops.js';
+import { markInFlightTx } from '../../src/delivery/store/send-outcomes.js';
+import { queueDepth } from '../../src/delivery/store/chat-queue.js';
 import { JobOps } from '../../src/delivery/store/job-ops.js';
 import type { Database } from '../../src/delivery/store/schema.js';
 import { messagePayload } from '../../src/jobs/registry.js';
@@ -59,7 +60,6 @@ export async function timeDispatcherQueries(file: string, budgetMs = 500): Promi
       }
     },
   });
-  const ops = new DispatchOps(db, 'sqlite');
   const jobs = new JobOps(db, 'sqlite');
   const now = Date.now();
   // Before anything of the live queue is due: the pass a runner makes when woken with nothing to do.
@@ -84,7 +84,7 @@ export async function timeDispatcherQueries(file: string, budgetMs = 500): Promi
       await call();
     }
     capture = 'queueDepth';
-    await ops.queueDepth();
+    await queueDepth(db);
     capture = 'claimSends';
     if ((await claimSends()).length === 0) throw new Error('the claim found no send due in the live queue');
     capture = null;
@@ -92,7 +92,7 @@ export async function timeDispatcherQueries(file: string, budgetMs = 500): Promi
 
     const perCallUs = {} as QueryTimes['perCallUs'];
     for (const [name, call] of Object.entries(calls)) perCallUs[name as keyof typeof calls] = await medianUs(call, budgetMs / 4);
-    const queueDepthUs = await medianUs(() => ops.queueDepth(), budgetMs / 4);
+    const queueDepthUs = await medianUs(() => queueDepth(db), budgetMs / 4);
     const idleTickUs = await medianUs(async () => {
       for (const call of Object.values(calls)) await call();
     }, budgetMs);

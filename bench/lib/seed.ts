@@ -55,8 +55,8 @@ export async function seedFinished(file: string, runs: number, sample: { event: 
      VALUES (?, ?, 'chatOpened', '95334', ?, ?, 'acted', NULL, ?, ?)`,
   );
   const insRun = db.prepare(
-    `INSERT INTO runs (id, curation_id, event_id, channel_id, chat_id, user_id, state, outcome, reason, lang, once_key, values_json, problems_json, profile_json, event_json, created_at, updated_at, finished_at, claimed_by, claim_until, planning_attempts)
-     VALUES (?, 'diet-main', ?, '95334', ?, ?, 'completed', 'sequence', NULL, 'ko', ?, ?, '[]', ?, NULL, ?, ?, ?, NULL, NULL, 0)`,
+    `INSERT INTO runs (id, curation_id, event_id, channel_id, chat_id, user_id, state, outcome, reason, lang, once_key, values_json, problems_json, profile_json, event_json, created_at, updated_at, finished_at, planning_attempts)
+     VALUES (?, 'diet-main', ?, '95334', ?, ?, 'completed', 'sequence', NULL, 'ko', ?, ?, '[]', ?, NULL, ?, ?, ?, 0)`,
   );
   const insMessage = db.prepare(
     `INSERT INTO messages (run_id, seq, chat_id, channel_id, request_id, state, delay_ms, due_at, body_json, is_last, attempts, first_attempt_at, sent_at, channel_message_id, claimed_by, claim_until, reason, created_at)

@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import { isTakeover, type Event } from '../channeltalk/event.js';
 import { matchCurations, plan, type CurationSet } from '../curation/index.js';
 import type { Store } from './store/store.js';
-import type { IntakeItem, RecordOutcome, RunCandidate } from './store/intake-tx.js';
+import type { IntakeItem, RunCandidate } from './store/start-runs.js';
+import type { RecordOutcome } from './store/record-event.js';
 import { eventIdFor, runIdFor, storedDedupeKey } from './ids.js';
 
 export interface IntakeDeps {

@@ -21,6 +21,12 @@ export type FinalRunState = (typeof FINAL_RUN_STATES)[number];
 /** Planned and not finished: its messages are the queue (the partial index `runs_active` holds exactly these). */
 export const ACTIVE_RUN_STATES = ['pending', 'sending'] as const satisfies readonly LiveRunState[];
 
+/** Waiting to be planned: the partial index `runs_planning` holds these. */
+export const PLANNING_RUN_STATES = ['planning'] as const satisfies readonly LiveRunState[];
+
+/** Waiting for the customer's answer, found by customer through the partial index `runs_awaiting`. */
+export const AWAITING_RUN_STATES = ['awaiting'] as const satisfies readonly LiveRunState[];
+
 /** A run that ended like this does not start the customer's cooldown: it was skipped, or a human took over. */
 export const COOLDOWN_FREE_RUN_STATES = ['skipped', 'cancelled'] as const satisfies readonly FinalRunState[];
 
@@ -34,6 +40,10 @@ export type MessageState = (typeof MESSAGE_STATES)[number];
 export const OPEN_MESSAGE_STATES = ['waiting', 'pending', 'sending'] as const satisfies readonly MessageState[];
 /** A chat's live message (at most one per chat): due or in flight. */
 export const LIVE_MESSAGE_STATES = ['pending', 'sending'] as const satisfies readonly MessageState[];
+/** Due, its send job waiting (the partial index `messages_due`). */
+export const DUE_MESSAGE_STATES = ['pending'] as const satisfies readonly MessageState[];
+/** Claimed by its send job, in flight (the partial index `messages_claimed`). */
+export const IN_FLIGHT_MESSAGE_STATES = ['sending'] as const satisfies readonly MessageState[];
 /** What a takeover or a failed message stops; one in flight finishes. */
 export const STOPPABLE_MESSAGE_STATES = ['waiting', 'pending'] as const satisfies readonly MessageState[];
 export const FINAL_MESSAGE_STATES = ['sent', 'skipped', 'cancelled', 'failed'] as const satisfies readonly MessageState[];

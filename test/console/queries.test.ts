@@ -3,7 +3,7 @@
 import { intake } from '../support/intake.js';
 import { claimPlanning } from '../support/jobs.js';
 import { sendOps } from '../support/sends.js';
-import { completePlanningTx } from '../../src/delivery/store/dispatch-ops.js';
+import { completePlanningTx } from '../../src/delivery/store/planning-and-write-back.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../src/delivery/store/store.js';

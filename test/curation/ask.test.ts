@@ -8,7 +8,6 @@ import { formatLoadError, loadCurations, plan, describePlan, type Curation } fro
 import { checkCommand } from '../../src/cli/check.js';
 import { MessageBodySchema } from '../../src/channeltalk/wire.js';
 import { specMessageProblems } from '../../src/fake-channeltalk/message-rules.js';
-import { scopesFor } from '../../src/curation/triggers/registry.js';
 import { scopesNeeded, describeScope } from '../../src/webhook/scopes.js';
 import { captureIO, minimalCuration, tempDir } from './helpers.js';
 
@@ -169,11 +168,11 @@ describe('plan() with fallback.ask', () => {
 describe('webhook scopes of a curation that asks', () => {
   test("curation setup asks for the user's contact upserts, members and leads alike, and says why", async () => {
     const c = await loadOne(ASKING);
-    assert.deepEqual(scopesFor([c]), ['userChat.opened', 'message.created.userChat', 'lead.upserted.contact', 'member.upserted.contact']);
+    assert.deepEqual(scopesNeeded([c]).scopes, ['userChat.opened', 'message.created.userChat', 'lead.upserted.contact', 'member.upserted.contact']);
     const needed = scopesNeeded([c]);
     assert.ok(needed.scopes.includes('member.upserted.contact'));
     assert.equal(describeScope(needed, 'member.upserted.contact'), 'member.upserted.contact (brings the answers mini asks for)');
     const plain = await loadOne(FIELDS);
-    assert.ok(!scopesFor([plain]).includes('member.upserted.contact'), 'a curation that does not ask needs no user deliveries');
+    assert.ok(!scopesNeeded([plain]).scopes.includes('member.upserted.contact'), 'a curation that does not ask needs no user deliveries');
   });
 });

@@ -3,10 +3,16 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCurations, type CurationSet } from '../../src/curation/index.js';
-import { TRIGGER_KINDS, describeTrigger, scopesFor, startsCuration } from '../../src/curation/triggers/registry.js';
+import { TRIGGER_KINDS, describeTrigger, startsCuration } from '../../src/curation/triggers/registry.js';
+import { scopesNeeded } from '../../src/webhook/scopes.js';
+import type { Curation } from '../../src/curation/types.js';
+
 import { curationJsonSchema } from '../../src/curation/schema.js';
 import { curationView } from '../../src/server/console/curations-api.js';
 import { chatOpened, loadPack, minimalCuration, otherEvent, tempDir, userMessage } from './helpers.js';
+
+/** The scopes `curation setup` and the webhook's health check ask for (webhook/scopes.ts). */
+const neededScopes = (curations: readonly Curation[]) => scopesNeeded(curations).scopes;
 
 async function setOf(files: Record<string, string>): Promise<CurationSet> {
   const r = await loadCurations(await tempDir(files));
@@ -53,24 +59,24 @@ describe('the trigger kind registry', () => {
   });
 });
 
-describe('scopesFor: the webhook scopes a set of curations needs', () => {
+describe('scopesNeeded: the webhook scopes a set of curations needs', () => {
   test('chat opened needs userChat.opened; a customer message needs message.created.userChat', async () => {
     const opened = await setOf({ 'o.yaml': minimalCuration('takeover: { cancelOn: [] }\nmessages:\n  - text: o\n', 'o') });
-    assert.deepEqual(scopesFor(opened.curations), ['userChat.opened']);
+    assert.deepEqual(neededScopes(opened.curations), ['userChat.opened']);
     const keyword = await setOf({ 'k.yaml': minimalCuration('trigger: { on: userMessage, keywords: [선물] }\ntakeover: { cancelOn: [] }\nmessages:\n  - text: k\n', 'k') });
-    assert.deepEqual(scopesFor(keyword.curations), ['message.created.userChat']);
+    assert.deepEqual(neededScopes(keyword.curations), ['message.created.userChat']);
   });
 
   test('takeovers: a manager message comes as message.created.userChat; a close or an assignment with the user chat', async () => {
     const manager = await setOf({ 'o.yaml': minimalCuration('takeover: { cancelOn: [managerMessage] }\nmessages:\n  - text: o\n', 'o') });
-    assert.deepEqual(scopesFor(manager.curations), ['userChat.opened', 'message.created.userChat']);
+    assert.deepEqual(neededScopes(manager.curations), ['userChat.opened', 'message.created.userChat']);
     const closed = await setOf({ 'k.yaml': minimalCuration('trigger: { on: userMessage, keywords: [선물] }\ntakeover: { cancelOn: [chatClosed] }\nmessages:\n  - text: k\n', 'k') });
-    assert.deepEqual(scopesFor(closed.curations), ['userChat.opened', 'message.created.userChat']);
+    assert.deepEqual(neededScopes(closed.curations), ['userChat.opened', 'message.created.userChat']);
   });
 
   test('the shipped pack needs both; no curation needs none; each scope once', async () => {
-    assert.deepEqual(scopesFor((await loadPack()).curations), ['userChat.opened', 'message.created.userChat']);
-    assert.deepEqual(scopesFor([]), []);
+    assert.deepEqual(neededScopes((await loadPack()).curations), ['userChat.opened', 'message.created.userChat']);
+    assert.deepEqual(neededScopes([]), []);
   });
 });
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { ChatOpenedEvent } from '../../src/channeltalk/event.js';
 import { GroupCommitter } from '../../src/delivery/store/group-commit.js';
 import { JobOps } from '../../src/delivery/store/job-ops.js';
-import { startRuns, type IntakeItem } from '../../src/delivery/store/intake-tx.js';
+import { startRuns, type IntakeItem } from '../../src/delivery/store/start-runs.js';
 import { Store } from '../../src/delivery/store/store.js';
 import { freshDatabases } from '../support/databases.js';
 import { planOf } from '../support/plans.js';

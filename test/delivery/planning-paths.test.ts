@@ -5,12 +5,13 @@
 import { intake } from '../support/intake.js';
 import { claimPlanning } from '../support/jobs.js';
 import { sendOps } from '../support/sends.js';
-import { completePlanningTx, finishWriteBackTx, markSentTx } from '../../src/delivery/store/dispatch-ops.js';
+import { markSentTx } from '../../src/delivery/store/send-outcomes.js';
+import { completePlanningTx, finishWriteBackTx } from '../../src/delivery/store/planning-and-write-back.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../src/delivery/store/store.js';
-import type { IntakeItem } from '../../src/delivery/store/intake-tx.js';
-import { writeBackJson } from '../../src/delivery/store/intake-tx.js';
+import type { IntakeItem } from '../../src/delivery/store/start-runs.js';
+import { writeBackJson } from '../../src/delivery/store/start-runs.js';
 import type { ChatOpenedEvent } from '../../src/channeltalk/event.js';
 import type { Plan } from '../../src/curation/plan-types.js';
 import { freshDatabases } from '../support/databases.js';

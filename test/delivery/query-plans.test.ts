@@ -18,7 +18,8 @@ import { tempDir } from '../support/processes.js';
 import { resumeAnswered } from '../../src/delivery/store/answer-wait.js';
 import { normalize } from '../../src/channeltalk/normalize.js';
 import { webhook } from '../support/fixtures.js';
-import { recordEvent, startRuns } from '../../src/delivery/store/intake-tx.js';
+import { startRuns } from '../../src/delivery/store/start-runs.js';
+import { recordEvent } from '../../src/delivery/store/record-event.js';
 import type { Event } from '../../src/channeltalk/event.js';
 import { planOf } from '../support/plans.js';
 
@@ -142,7 +143,8 @@ test("a chat's and a customer's queries go through their indexes, the channel a 
     assert.deepEqual(plans.filter((p) => p.fullScan).map((p) => `${p.sql}: ${p.plan.join(' / ')}`), [], 'no chat query reads a whole table or full index');
     const using = (pattern: RegExp) => plans.filter((p) => pattern.test(p.sql)).flatMap((p) => p.plan).join(' / ');
     assert.match(using(/"user_id" = \?.*"channel_id" = \?/), /runs_user_curation/, 'the cooldown');
-    assert.match(using(/^update "runs" set "state"/), /runs_chat/, 'the takeover');
+    // The takeover finds the chat's live runs, then moves each by id (transitions.ts).
+    assert.match(using(/^select "id" from "runs" where "chat_id" = \?/), /runs_chat/, 'the takeover');
     assert.match(using(/^select "run_id" from "messages"/), /messages_chat_state/, "the chat's live message");
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -335,7 +335,7 @@ void describe('durable retry, owned by the dispatcher', () => {
         assert.equal(p.opts?.retry, false);
         assert.ok((p.opts?.timeoutMs ?? Infinity) <= 2_500 - LEASE_MARGIN_MS, `timeoutMs ${p.opts?.timeoutMs}`);
       }
-      const run = await s.db.selectFrom('runs').select(['writeback_state', 'writeback_due_at']).where('id', '=', runId).executeTakeFirstOrThrow();
+      const run = await s.db.selectFrom('runs').select(['writeback_state']).where('id', '=', runId).executeTakeFirstOrThrow();
       assert.equal(run.writeback_state, 'pending', 'still to be written: rescheduled, not failed');
     } finally {
       await close();

@@ -11,7 +11,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { Store } from '../../src/delivery/store/store.js';
-import type { IntakeItem } from '../../src/delivery/store/intake-tx.js';
+import type { IntakeItem } from '../../src/delivery/store/start-runs.js';
 import type { ChatOpenedEvent } from '../../src/channeltalk/event.js';
 import { freshDatabases, freshPostgres, postgresAvailable, type TestDb } from '../support/databases.js';
 import { planOf } from '../support/plans.js';

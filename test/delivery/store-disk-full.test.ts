@@ -4,13 +4,13 @@
 // the real one, and nothing may be half-written.
 import { intake } from '../support/intake.js';
 import { sendOps } from '../support/sends.js';
-import { markRetryTx } from '../../src/delivery/store/dispatch-ops.js';
+import { markRetryTx } from '../../src/delivery/store/send-outcomes.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { Store } from '../../src/delivery/store/store.js';
-import type { IntakeItem } from '../../src/delivery/store/intake-tx.js';
+import type { IntakeItem } from '../../src/delivery/store/start-runs.js';
 import { planOf } from '../support/plans.js';
 import { tempDir } from '../support/processes.js';
 

@@ -2,13 +2,13 @@ import { takeOverBeforeSendTx } from '../../src/delivery/store/chat-check-ops.js
 import { intake } from '../support/intake.js';
 import { claimPlanning } from '../support/jobs.js';
 import { sendOps } from '../support/sends.js';
-import { completePlanningTx, failPlanningTx } from '../../src/delivery/store/dispatch-ops.js';
+import { completePlanningTx, failPlanningTx } from '../../src/delivery/store/planning-and-write-back.js';
 import { lockChat } from '../../src/delivery/store/chat-queue.js';
 import { sql } from 'kysely';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../src/delivery/store/store.js';
-import type { IntakeItem } from '../../src/delivery/store/intake-tx.js';
+import type { IntakeItem } from '../../src/delivery/store/start-runs.js';
 import type { ChatOpenedEvent, Event } from '../../src/channeltalk/event.js';
 import { freshDatabases, type TestDb } from '../support/databases.js';
 import { planOf } from '../support/plans.js';

@@ -3,12 +3,13 @@
 // whichever path planned it. A fallback, a cancelled run or a curation
 // without userEvent enqueues none. SQLite and, when available, PostgreSQL.
 import { sendOps } from '../support/sends.js';
-import { completePlanningTx, markSentTx } from '../../src/delivery/store/dispatch-ops.js';
+import { markSentTx } from '../../src/delivery/store/send-outcomes.js';
+import { completePlanningTx } from '../../src/delivery/store/planning-and-write-back.js';
 import { intake } from '../support/intake.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../src/delivery/store/store.js';
-import type { IntakeItem } from '../../src/delivery/store/intake-tx.js';
+import type { IntakeItem } from '../../src/delivery/store/start-runs.js';
 import type { ChatOpenedEvent, Event } from '../../src/channeltalk/event.js';
 import type { Plan, PlannedUserEvent } from '../../src/curation/plan-types.js';
 import { freshDatabases } from '../support/databases.js';

@@ -15,7 +15,7 @@ import { Store } from '../../src/delivery/store/store.js';
 import { connect } from '../../src/delivery/store/connect.js';
 import { migrateTo } from '../../src/delivery/store/migrations.js';
 import { JobOps } from '../../src/delivery/store/job-ops.js';
-import type { IntakeItem } from '../../src/delivery/store/intake-tx.js';
+import type { IntakeItem } from '../../src/delivery/store/start-runs.js';
 import { activateNextInChat } from '../../src/delivery/store/chat-queue.js';
 import { JobRunner, type Schedule } from '../../src/jobs/runner.js';
 import { sendMessageHandler } from '../../src/jobs/handlers/send-message.js';

@@ -2,7 +2,7 @@
 // (group-committed) and then its planEvent job's startRuns, as the job
 // engine would run it, with the job then gone as after a settle.
 import type { Store } from '../../src/delivery/store/store.js';
-import { startRuns, type IntakeItem, type IntakeOutcome } from '../../src/delivery/store/intake-tx.js';
+import { startRuns, type IntakeItem, type IntakeOutcome } from '../../src/delivery/store/start-runs.js';
 
 export async function intake(store: Store, item: IntakeItem): Promise<IntakeOutcome> {
   const recorded = await store.record({

@@ -4,9 +4,9 @@
 // kind is one entry (and the event that it starts on, in channeltalk/event.ts).
 import { z } from 'zod';
 import type { Event, EventKind } from '../../channeltalk/event.js';
-import { WEBHOOK_SCOPES, type WebhookScope } from '../../channeltalk/webhook-scopes.js';
+import type { WebhookScope } from '../../channeltalk/webhook-scopes.js';
 import { CurationFileError } from '../load-errors.js';
-import type { Curation, TakeoverEventKind, Trigger } from '../types.js';
+import type { TakeoverEventKind, Trigger } from '../types.js';
 import { chatOpened } from './chat-opened.js';
 import { userMessage } from './user-message.js';
 import { COMMON_KEYS, compileSource, describeSource } from './source.js';
@@ -92,20 +92,4 @@ export function startsCuration(event: Event): event is TriggerEvent<TriggerKind>
 /** `on userMessage · support bots 43684 · keywords 선물 (exact)`: the console's and `curation check`'s line. */
 export function describeTrigger(t: Trigger): string {
   return [`on ${t.on}`, ...describeSource(t), ...TRIGGER_KINDS[t.on].describe(t)].join(' · ');
-}
-
-/**
- * The webhook scopes these curations need, in the document's order: each
- * trigger kind's, those of the takeover events they stop on, and the
- * answers' of those that ask in the chat. Disabled
- * curations count, so enabling one later needs no new webhook.
- */
-export function scopesFor(curations: readonly Curation[]): WebhookScope[] {
-  const needed = new Set<WebhookScope>();
-  for (const c of curations) {
-    for (const s of TRIGGER_KINDS[c.trigger.on].scopes) needed.add(s);
-    for (const kind of c.takeover.cancelOn) for (const s of TAKEOVER_SCOPES[kind]) needed.add(s);
-    if (c.ask) for (const s of ANSWER_SCOPES) needed.add(s);
-  }
-  return WEBHOOK_SCOPES.filter((s) => needed.has(s));
 }

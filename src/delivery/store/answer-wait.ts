@@ -28,12 +28,10 @@ import type { Event, ProfileChangedEvent } from '../../channeltalk/event.js';
 import type { FieldProblem } from '../../curation/plan-types.js';
 import { formatDuration } from '../../curation/durations.js';
 import type { Database, RunState } from './schema.js';
-import type { IntakeOutcome, StartedRun } from './intake-tx.js';
-import { runStateColumns, sqlList } from './state-sql.js';
-import { afterTransition } from './run-follow-ups.js';
-import { enqueueJob } from './job-ops.js';
-import { answerWaitKey, planRunJob } from '../../jobs/registry.js';
-import { ACTIVE_RUN_STATES, IllegalTransition, mustNext, next } from '../run-lifecycle.js';
+import type { IntakeOutcome, StartedRun } from './start-runs.js';
+import { indexCondition, sqlList } from './state-sql.js';
+import { transitionRun } from './transitions.js';
+import { ACTIVE_RUN_STATES } from '../run-lifecycle.js';
 
 /** The deliveries that may answer a run's question. */
 export function isAnswer(event: Event): event is ProfileChangedEvent {
@@ -55,8 +53,8 @@ interface WaitingRun {
  * the event acted on, so the intake wakes the job runner.
  */
 export async function resumeAnswered(trx: Transaction<Database>, eventId: string, event: ProfileChangedEvent, now: number): Promise<IntakeOutcome> {
-  // The state as a literal, so the partial index runs_awaiting applies (as state-sql.ts explains).
-  const waiting = await runsOf(trx, event, sql<boolean>`state = 'awaiting'`);
+  // runs_awaiting's own predicate (state-sql.ts), so the partial index applies.
+  const waiting = await runsOf(trx, event, indexCondition('runs_awaiting'));
   const runs: StartedRun[] = [];
   for (const run of waiting.filter((r) => answers(r, event))) {
     if (await resumeWaiting(trx, run.id, now)) runs.push({ runId: run.id, curationId: run.curation_id, state: 'planning' });
@@ -170,39 +168,17 @@ export function answers(run: Pick<WaitingRun, 'problems_json' | 'profile_json'>,
   }
 }
 
-/** The run waits no more: back to planning, with its planRun job. False when it no longer waits. */
+/** The run waits no more: back to planning, with its planRun job (the transition's follow-ups). False when it no longer waits. */
 export async function resumeWaiting(trx: Transaction<Database>, runId: string, now: number): Promise<boolean> {
-  const to = mustNext('awaiting', { kind: 'answered' });
-  const res = await trx
-    .updateTable('runs')
-    .set(runStateColumns('awaiting', to, now, null))
-    .where('id', '=', runId)
-    .where('state', '=', 'awaiting')
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) === 0) return false;
-  await afterTransition(trx, { runId, from: 'awaiting', to, writeBackJson: null, now });
-  // The end of the wait has nothing left to end (one already running finds the run planning and stops).
-  await trx.deleteFrom('jobs').where('key', '=', answerWaitKey(runId)).where('state', '=', 'pending').execute();
-  await enqueueJob(trx, planRunJob(runId, now), now);
-  return true;
+  const move = await transitionRun(trx, runId, { kind: 'answered' }, now);
+  return move?.applied === true;
 }
 
 /** The wait ran out: the run ends as the fallback it sent. False when it no longer waits (answered, or a human took over). */
 export async function expireAnswerWaitTx(trx: Transaction<Database>, runId: string, waitMs: number, now: number): Promise<boolean> {
-  const run = await trx.selectFrom('runs').select(['state', 'reason', 'writeback_json']).where('id', '=', runId).executeTakeFirst();
-  if (!run) return false;
-  const to = next(run.state, { kind: 'answerExpired' });
-  if (to instanceof IllegalTransition) return false;
   const why = `no answer in the chat within ${formatDuration(waitMs)}`;
-  const res = await trx
-    .updateTable('runs')
-    .set({ ...runStateColumns(run.state, to, now, run.writeback_json), reason: run.reason ? `${run.reason}; ${why}` : why })
-    .where('id', '=', runId)
-    .where('state', '=', run.state)
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) === 0) return false;
-  await afterTransition(trx, { runId, from: run.state, to, writeBackJson: run.writeback_json, now });
-  return true;
+  const move = await transitionRun(trx, runId, { kind: 'answerExpired' }, now, { set: (run) => ({ reason: run.reason ? `${run.reason}; ${why}` : why }) });
+  return move?.applied === true;
 }
 
 export function problemKeys(json: string | null): string[] {

@@ -3,11 +3,12 @@
 // that was about to go, already claimed in flight, is cancelled with it.
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
-import type { ClaimedMessage } from './dispatch-ops.js';
+import type { ClaimedMessage } from './send-outcomes.js';
 import { activateNextInChat, lockChat } from './chat-queue.js';
 import { FINAL_RUN_STATES } from '../run-lifecycle.js';
-import { cancelChat } from './intake-tx.js';
+import { cancelChat } from './start-runs.js';
 import { chatKey } from '../ids.js';
+import { transitionMessages } from './transitions.js';
 
 /** The curation a run belongs to (its chat-read rules decide whether to read the chat); undefined when the run is gone. */
 export async function runCurationId(db: Kysely<Database>, runId: string): Promise<string | undefined> {
@@ -33,13 +34,7 @@ export async function takeOverBeforeSendTx(
   if (after !== undefined && !(FINAL_RUN_STATES as readonly string[]).includes(after)) throw new Error(`run ${m.run_id} is still ${after} after a takeover its curation stops on`);
   // Stopped now, or already by a takeover event: the claimed message goes with its run, and,
   // the chat's live message gone, whatever waits behind it in the chat becomes due.
-  await trx
-    .updateTable('messages')
-    .set({ state: 'cancelled', reason, due_at: null, claimed_by: null, claim_until: null })
-    .where('run_id', '=', m.run_id)
-    .where('seq', '=', m.seq)
-    .where('state', '=', 'sending')
-    .execute();
+  await transitionMessages(trx, { runId: m.run_id, seq: m.seq }, 'abandon', { reason, due_at: null, claimed_by: null, claim_until: null });
   await activateNextInChat(trx, chat, now, delayScale);
   return before !== 'cancelled' && after === 'cancelled';
 }

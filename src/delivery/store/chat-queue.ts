@@ -5,13 +5,18 @@
 // transaction (makeDue), so a committed due message always has its job.
 // A chat is its channel's (delivery/ids.ts): every query of a chat's rows
 // names the channel too.
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Plan } from '../../curation/plan-types.js';
 import type { Database } from './schema.js';
-import { LIVE_MESSAGE_STATES } from '../run-lifecycle.js';
+import { ACTIVE_RUN_STATES, LIVE_MESSAGE_STATES } from '../run-lifecycle.js';
+import { indexCondition, sqlList } from './state-sql.js';
 import { enqueueJob } from './job-ops.js';
+import { insertMessages, transitionMessages } from './transitions.js';
 import { sendMessageJob, type LiveMessage } from '../../jobs/registry.js';
 import type { ChatRef } from '../ids.js';
+
+/** The chat a stored message or run belongs to: its id in its channel. */
+export const chatOf = (row: { chat_id: string; channel_id: string | null }): ChatRef => ({ chatId: row.chat_id, channelId: row.channel_id });
 
 /** The operator that compares `channel_id` with a channel: a chat of no channel is `IS NULL`, which `= NULL` never matches. */
 export const channelIs = (channelId: string | null): 'is' | '=' => (channelId === null ? 'is' : '=');
@@ -41,23 +46,20 @@ export async function insertPlannedMessages(trx: Transaction<Database>, runId: s
   const last = plan.messages.length - 1;
   // Only the columns with a value: the rest are NULL or default to 0. Building
   // this 12-row insert is the costliest statement of an intake.
-  await trx
-    .insertInto('messages')
-    .values(
-      plan.messages.map((m, i) => ({
-        run_id: runId,
-        seq: m.seq,
-        chat_id: chatId,
-        channel_id: channelId,
-        request_id: m.body.requestId ?? `${runId}-${m.seq}`,
-        state: 'waiting' as const,
-        delay_ms: m.delayMs,
-        body_json: JSON.stringify(m.body),
-        is_last: i === last ? 1 : 0,
-        created_at: now,
-      })),
-    )
-    .execute();
+  await insertMessages(
+    trx,
+    plan.messages.map((m, i) => ({
+      run_id: runId,
+      seq: m.seq,
+      chat_id: chatId,
+      channel_id: channelId,
+      request_id: m.body.requestId ?? `${runId}-${m.seq}`,
+      delay_ms: m.delayMs,
+      body_json: JSON.stringify(m.body),
+      is_last: i === last ? 1 : 0,
+      created_at: now,
+    })),
+  );
 }
 
 /**
@@ -105,7 +107,7 @@ export async function activateNextInChat(trx: Transaction<Database>, chat: ChatR
 
 /** The message becomes the chat's live one, due at `dueAt`, with its send job. */
 async function makeDue(trx: Transaction<Database>, m: LiveMessage, dueAt: number, now: number): Promise<void> {
-  await trx.updateTable('messages').set({ state: 'pending', due_at: dueAt }).where('run_id', '=', m.runId).where('seq', '=', m.seq).execute();
+  await transitionMessages(trx, { runId: m.runId, seq: m.seq }, 'activate', { due_at: dueAt });
   await enqueueJob(trx, sendMessageJob(m, dueAt), now);
 }
 
@@ -124,4 +126,21 @@ export async function waitingAfter(trx: Transaction<Database>, runId: string, se
 /** Makes the message after `sent` of its run due, `delayMs` (scaled) after the actual send. */
 export async function activateFollowing(trx: Transaction<Database>, sent: LiveMessage, delayMs: number, sentAt: number, delayScale: number): Promise<void> {
   await makeDue(trx, { ...sent, seq: sent.seq + 1 }, sentAt + Math.round(delayMs * delayScale), sentAt);
+}
+
+/**
+ * Messages not yet sent, for /healthz and /metrics: due ones, ones in
+ * flight, and ones waiting their turn. Each part goes through a partial index
+ * of live rows (messages_due, messages_claimed; waiting messages only belong
+ * to runs still sending, found through runs_active), so this counts the
+ * queue, not history. Each condition is its index's own predicate
+ * (state-sql.ts): a bound parameter would not match a partial index.
+ */
+export async function queueDepth(db: Kysely<Database>): Promise<number> {
+  const { rows } = await sql<{ n: number | string }>`
+    SELECT (SELECT COUNT(*) FROM messages WHERE ${indexCondition('messages_due')})
+         + (SELECT COUNT(*) FROM messages WHERE ${indexCondition('messages_claimed')})
+         + (SELECT COUNT(*) FROM messages WHERE state = 'waiting'
+              AND run_id IN (SELECT id FROM runs WHERE state IN ${sqlList(ACTIVE_RUN_STATES)})) AS n`.execute(db);
+  return Number(rows[0]?.n ?? 0);
 }

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
-import { recordEvent, type RecordItem, type RecordOutcome } from './intake-tx.js';
+import { recordEvent, type RecordItem, type RecordOutcome } from './record-event.js';
 import { DatabaseBusyError, WEBHOOK_WAIT, retryWhileBusy } from './busy.js';
 import { singleAttempt } from './store-kysely.js';
 import { DatabaseUnavailableError } from './unavailable.js';

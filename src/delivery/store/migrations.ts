@@ -4,6 +4,7 @@
 // they do not race over the Migrator's own tables either.
 import { Kysely, Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Dialect } from './connect.js';
+import { STATE_INDEX_PREDICATES } from './state-sql.js';
 
 function migrations(dialect: Dialect): Record<string, Migration> {
   const ms = 'bigint';
@@ -254,6 +255,18 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           UPDATE jobs SET lane = (
             SELECT CASE WHEN e.chat_id IS NOT NULL THEN 'chatEvents:' || e.channel_id || '/' || e.chat_id ELSE 'userEvents:' || e.channel_id || '/' || e.user_id END ${event})
           WHERE kind = 'planEvent' AND EXISTS (SELECT 1 ${event})`.execute(db);
+      },
+    },
+    // What the job engine left unused (issue 18): a run's claim
+    // (claimed_by, claim_until) and its write-back's due time live on its
+    // planRun and writeBack jobs. runs_planning drops the claim column, and
+    // its predicate comes from the lifecycle's constants (state-sql.ts).
+    '0011_drop_run_claims': {
+      async up(db: Kysely<unknown>) {
+        await sql`DROP INDEX IF EXISTS runs_writeback_due`.execute(db);
+        await sql`DROP INDEX IF EXISTS runs_planning`.execute(db);
+        await sql`CREATE INDEX runs_planning ON runs (created_at) WHERE ${sql.raw(STATE_INDEX_PREDICATES.runs_planning)}`.execute(db);
+        for (const column of ['claimed_by', 'claim_until', 'writeback_due_at']) await db.schema.alterTable('runs').dropColumn(column).execute();
       },
     },
   };

@@ -1,13 +1,13 @@
 // What a run's transition starts besides itself, in the same transaction:
 // the write-back and the user event when a sequence completes, and any other
-// follow-up work a kind of run end needs. Each follow-up is one entry in FOLLOW_UPS; every
-// place that moves a run calls afterTransition, so none can forget one.
+// follow-up work a kind of run end needs. Each follow-up is one entry in FOLLOW_UPS; the
+// one place that moves a run (transitions.ts) calls afterTransition, so none can forget one.
 import type { Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { enqueueJob } from './job-ops.js';
-import { answerPollJob, answerPollKey, answerWaitJob, userEventJob, writeBackJob } from '../../jobs/registry.js';
+import { answerPollJob, answerPollKey, answerWaitJob, answerWaitKey, planRunJob, userEventJob, writeBackJob } from '../../jobs/registry.js';
 import type { Plan } from '../../curation/plan-types.js';
-import { entersAwaiting, recordsUserEvent, startsWriteBack, type RunPosition, type RunState } from '../run-lifecycle.js';
+import { entersAwaiting, leavesAwaitingAnswered, recordsUserEvent, startsWriteBack, type RunPosition, type RunState } from '../run-lifecycle.js';
 import { MIN_ANSWER_WAIT_MS } from '../../curation/ask.js';
 
 export interface RunTransition {
@@ -51,6 +51,8 @@ export function userEventJson(plan: Plan | null): string | null {
  */
 const answerWait: FollowUp = async (trx, t) => {
   if (entersAwaiting(t.from, t.to)) await enqueueJob(trx, answerWaitJob(t.runId, t.now + MIN_ANSWER_WAIT_MS, t.now), t.now);
+  // Answered: the end of the wait has nothing left to end (one already running finds the run planning and stops).
+  else if (leavesAwaitingAnswered(t.from, t.to)) await trx.deleteFrom('jobs').where('key', '=', answerWaitKey(t.runId)).where('state', '=', 'pending').execute();
 };
 
 /**
@@ -64,7 +66,12 @@ const answerPoll: FollowUp = async (trx, t) => {
   else if (t.from === 'awaiting') await trx.deleteFrom('jobs').where('key', '=', answerPollKey(t.runId)).where('state', '=', 'pending').execute();
 };
 
-const FOLLOW_UPS: readonly FollowUp[] = [writeBack, userEvent, answerWait, answerPoll];
+/** A run that enters `planning` (started without its profile, or answered) is planned by its planRun job. */
+const planRun: FollowUp = async (trx, t) => {
+  if (t.to === 'planning') await enqueueJob(trx, planRunJob(t.runId, t.now), t.now);
+};
+
+const FOLLOW_UPS: readonly FollowUp[] = [planRun, writeBack, userEvent, answerWait, answerPoll];
 
 export async function afterTransition(trx: Transaction<Database>, t: RunTransition): Promise<void> {
   if (t.from === t.to) return;

@@ -47,13 +47,10 @@ export interface RunsTable {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
-  claimed_by: string | null;
-  claim_until: number | null;
   planning_attempts: number;
   /** Profile fields to write after the sequence completes (`{profileKey: value}`), or null. */
   writeback_json: string | null;
   writeback_state: WriteBackState | null;
-  writeback_due_at: number | null;
   /** The user event to record once the run completes (`{name, property}`, fixed at plan time), or null. */
   user_event_json: string | null;
   /** When the run asked the customer in the chat for missing answers (entered `awaiting`); it never asks twice. */

@@ -3,9 +3,9 @@
 import { sql, type Kysely } from 'kysely';
 import { connect, type Db, type Dialect } from './connect.js';
 import { migrateToLatest, type MigrationProgress } from './migrations.js';
-import { DispatchOps } from './dispatch-ops.js';
+import { queueDepth } from './chat-queue.js';
 import { GroupCommitter } from './group-commit.js';
-import type { RecordItem, RecordOutcome } from './intake-tx.js';
+import type { RecordItem, RecordOutcome } from './record-event.js';
 import { pruneBefore, type PruneResult } from './retention.js';
 import { DatabaseBusyError, STARTUP_WAIT, asBusyError, retryWhileBusy, type DatabaseState } from './busy.js';
 import { singleAttempt, type StoreKysely } from './store-kysely.js';
@@ -28,7 +28,6 @@ export interface OpenOptions {
 const HEALTH_DEADLINE_MS = 1_000;
 
 export class Store {
-  readonly dispatch: DispatchOps;
   /** The outcome of the webhook's commits (here) and the jobs' settles (the runner reports them). */
   readonly writes = new WriteHealth();
   private readonly committer: GroupCommitter;
@@ -42,7 +41,6 @@ export class Store {
     /** PostgreSQL: a connection of its own, outside the pool (instance-lock.ts). */
     readonly session: Db['session'],
   ) {
-    this.dispatch = new DispatchOps(db, dialect);
     // PostgreSQL: commits are round trips, so several lanes (the pool has 10 connections; the rest serve the job runner and the console).
     this.committer = new GroupCommitter(db, dialect === 'postgres' ? 4 : 1);
   }
@@ -142,7 +140,7 @@ export class Store {
   }
 
   queueDepth(): Promise<number> {
-    return this.dispatch.queueDepth();
+    return queueDepth(this.db);
   }
 
   /** The job engine's depth by kind and state, for /metrics. */

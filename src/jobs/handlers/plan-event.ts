@@ -6,7 +6,7 @@
 // waiting behind the chat's sends (startRuns takes the chat's lock itself).
 import type { Event } from '../../channeltalk/event.js';
 import type { CurationSet } from '../../curation/index.js';
-import { startRuns, type IntakeOutcome } from '../../delivery/store/intake-tx.js';
+import { startRuns, type IntakeOutcome } from '../../delivery/store/start-runs.js';
 import { intakeItem } from '../../delivery/intake.js';
 import { eventIdPayload, type JobPayloads } from '../registry.js';
 import type { JobHandler, JobOutcome } from '../types.js';

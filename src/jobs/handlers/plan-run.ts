@@ -5,8 +5,8 @@
 import type { Event } from '../../channeltalk/event.js';
 import type { ChannelTalkClient } from '../../channeltalk/client.js';
 import { plan, type CurationSet } from '../../curation/index.js';
-import { completePlanningTx, failPlanningTx } from '../../delivery/store/dispatch-ops.js';
-import { writeBackJson } from '../../delivery/store/intake-tx.js';
+import { completePlanningTx, failPlanningTx } from '../../delivery/store/planning-and-write-back.js';
+import { writeBackJson } from '../../delivery/store/start-runs.js';
 import { attemptTimeoutMs, settleFailure } from '../../delivery/backoff.js';
 import { runIdPayload, type JobPayloads } from '../registry.js';
 import { asksAllowed } from '../../delivery/run-lifecycle.js';

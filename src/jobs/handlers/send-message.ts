@@ -9,15 +9,7 @@
 import type { ChannelTalkClient } from '../../channeltalk/client.js';
 import { ChannelTalkRejectedError, ChannelTalkUnavailableError, isChannelTalkError } from '../../channeltalk/errors.js';
 import type { MessageBody } from '../../channeltalk/wire.js';
-import {
-  markFailedTx,
-  markInFlightTx,
-  markRetryTx,
-  markSentTx,
-  messageToSend,
-  type AttemptRecord,
-  type ClaimedMessage,
-} from '../../delivery/store/dispatch-ops.js';
+import { markFailedTx, markInFlightTx, markRetryTx, markSentTx, messageToSend, type AttemptRecord, type ClaimedMessage } from '../../delivery/store/send-outcomes.js';
 import { attemptTimeoutMs, settleFailure } from '../../delivery/backoff.js';
 import { LIVE_MESSAGE_STATES } from '../../delivery/run-lifecycle.js';
 import { messagePayload, type JobPayloads } from '../registry.js';

@@ -3,7 +3,7 @@
 // see them in the desk. Retried through outages like a message; its age
 // counts from the run's end.
 import type { ChannelTalkClient } from '../../channeltalk/client.js';
-import { finishWriteBackTx } from '../../delivery/store/dispatch-ops.js';
+import { finishWriteBackTx } from '../../delivery/store/planning-and-write-back.js';
 import { attemptTimeoutMs, settleFailure } from '../../delivery/backoff.js';
 import { runIdPayload, type JobPayloads } from '../registry.js';
 import type { JobHandler, JobOutcome } from '../types.js';

@@ -1,33 +1,18 @@
-// Intake in two transactions. recordEvent (the webhook's, group-committed):
-// store the normalized event once and, when it may act, the planEvent job
-// that will act on it; the webhook is answered after this commit. startRuns
-// (that job's, on the chat's lane): start the event's runs, insert their
-// planned messages, and cancel what a human took over. The stored event is
-// the source of truth in between, so a crash after the answer loses nothing.
+// The planEvent job's write, inside its settle on the chat's events lane:
+// start a recorded event's runs (record-event.ts stored it), insert their
+// planned messages, and cancel what a human took over.
 import type { Transaction } from 'kysely';
 import type { Event } from '../../channeltalk/event.js';
 import type { Plan } from '../../curation/plan-types.js';
 import type { Database, EventStatus, RunState } from './schema.js';
 import { activateNextInChat, channelIs, insertPlannedMessages, lockChat } from './chat-queue.js';
 import { chatKey, type ChatRef } from '../ids.js';
-import { chatEventsLane, userEventsLane } from '../../jobs/lanes.js';
-import { runStateColumns } from './state-sql.js';
-import { enqueueJob } from './job-ops.js';
-import { afterTransition, userEventJson } from './run-follow-ups.js';
-import { planEventJob, planRunJob } from '../../jobs/registry.js';
+import { userEventJson } from './run-follow-ups.js';
+import { insertRun, transitionMessages, transitionRun } from './transitions.js';
 import { isAnswer, resumeAnswered } from './answer-wait.js';
-import { answerPollsDueNow } from './answer-polls.js';
-import {
-  bulkTransition,
-  COOLDOWN_FREE_RUN_STATES,
-  mustNext,
-  plannedOutcome,
-  RUN_START,
-  STOPPABLE_MESSAGE_STATES,
-  type RunOutcome,
-} from '../run-lifecycle.js';
+import { bulkTransition, COOLDOWN_FREE_RUN_STATES, plannedOutcome, type RunOutcome } from '../run-lifecycle.js';
 
-/** What a takeover does to a chat's runs, asked of the lifecycle once. */
+/** The states a takeover moves a chat's runs from, asked of the lifecycle once. */
 const TAKEOVER = bulkTransition({ kind: 'takeover' });
 
 export interface RunCandidate {
@@ -69,67 +54,6 @@ export interface IntakeOutcome {
   cancelledRuns: number;
 }
 
-/** What the webhook commits: the event, and whether a planEvent job will act on it. */
-export interface RecordItem {
-  eventId: string;
-  event: Event;
-  receivedAt: number;
-  /** The runs it may start (its curations matched), for the answer; none and no takeover: nothing will act on it. */
-  candidates: Array<{ runId: string; curationId: string }>;
-  takeover: boolean;
-}
-
-export interface RecordOutcome {
-  eventId: string;
-  duplicate: boolean;
-  /** `queued`: stored with its planEvent job, which starts the runs. */
-  status: EventStatus;
-  reason: string | null;
-  /** When queued: the runs the job will start unless the store says no (cooldown, once per chat). */
-  runs: Array<{ runId: string; curationId: string }>;
-  /** The customer wrote while runs of theirs wait for an answer: this many profile reads were made due now. */
-  answerPolls: number;
-}
-
-/** Stores the event once; an event that may act is stored with its full body and its planEvent job. */
-export async function recordEvent(trx: Transaction<Database>, item: RecordItem): Promise<RecordOutcome> {
-  const { event, eventId, receivedAt } = item;
-  // An answer (a profile change) may resume a waiting run of its customer, whatever the chat; the rest act in a chat.
-  const answer = isAnswer(event) && event.userId !== null;
-  const acts = answer || (event.kind !== 'ignored' && event.chatId !== null && (item.candidates.length > 0 || item.takeover));
-  const status: EventStatus = acts ? 'queued' : event.kind === 'ignored' || event.chatId === null ? 'ignored' : 'no_match';
-  const reason = acts ? null : event.kind === 'ignored' ? event.reason : event.chatId === null ? 'no chat' : 'no curation matched';
-  // The record keeps ids and kinds only; the full event (with the profile) is kept only until its job has started the runs.
-  const { profile: _profile, ...rest } = event;
-  const summary = 'text' in rest ? { ...rest, text: undefined, textLength: rest.text.length } : rest;
-  const inserted = await trx
-    .insertInto('events')
-    .values({
-      id: eventId,
-      dedupe_key: event.dedupeKey,
-      kind: event.kind,
-      channel_id: event.channelId,
-      chat_id: event.chatId,
-      user_id: event.userId,
-      status,
-      reason,
-      received_at: receivedAt,
-      summary_json: JSON.stringify(summary),
-      event_json: acts ? JSON.stringify(event) : null,
-    })
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (!inserted) return { eventId, duplicate: true, status: 'ignored', reason: 'duplicate delivery', runs: [], answerPolls: 0 };
-  // Its lane: the chat's events, so they act in the order they came (an answer's: the customer's). Not the
-  // chat's send lane: planning never waits behind a send in flight; startRuns takes the chat's lock itself.
-  const lane = event.chatId !== null ? chatEventsLane({ channelId: event.channelId, chatId: event.chatId }) : userEventsLane(event.channelId, event.userId, eventId);
-  if (acts) await enqueueJob(trx, planEventJob(eventId, lane, receivedAt), receivedAt);
-  // The customer wrote: a form they may have just submitted sent nothing, so their waiting runs read the profile now.
-  const answerPolls = event.kind === 'userMessage' && event.userId !== null ? await answerPollsDueNow(trx, event.channelId, event.userId, receivedAt) : 0;
-  return { eventId, duplicate: false, status, reason, runs: acts ? item.candidates : [], answerPolls };
-}
-
 /**
  * The planEvent job's write: starts the runs of a recorded event (its row
  * says `queued`), and settles the event's status. An event no longer queued
@@ -161,18 +85,17 @@ export async function startRuns(trx: Transaction<Database>, item: IntakeItem, de
     }
     // The lifecycle decides the run's first state, exactly as deferred planning will for a run planned later.
     const outcome: RunOutcome = c.plan === null ? { kind: 'deferred' } : plannedOutcome(c.plan);
-    const state = mustNext(RUN_START, outcome);
     const writeback_json = c.plan?.outcome === 'sequence' ? writeBackJson(c.writeBack ?? {}, c.plan.values) : null;
-    const ins = await trx
-      .insertInto('runs')
-      .values({
+    // A run started without its profile gets its planRun job, and a plan that completes at once its write-back: the start's follow-ups.
+    const state = await insertRun(
+      trx,
+      {
         id: c.runId,
         curation_id: c.curationId,
         event_id: eventId,
         channel_id: event.channelId,
         chat_id: chatId,
         user_id: event.userId,
-        ...runStateColumns(RUN_START, state, receivedAt, writeback_json),
         outcome: c.plan?.outcome ?? null,
         reason: c.plan?.reason ?? null,
         lang: c.plan?.lang ?? null,
@@ -185,17 +108,14 @@ export async function startRuns(trx: Transaction<Database>, item: IntakeItem, de
         planning_attempts: 0,
         writeback_json,
         user_event_json: userEventJson(c.plan),
-      })
-      .onConflict((oc) => oc.doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!ins) {
+      },
+      outcome,
+      receivedAt,
+    );
+    if (state === undefined) {
       notStarted.push(`${c.curationId}: already ran in this chat`);
       continue;
     }
-    // Deferred planning is a job, committed with the run; a plan that completes at once may start its write-back.
-    if (state === 'planning') await enqueueJob(trx, planRunJob(c.runId, receivedAt), receivedAt);
-    await afterTransition(trx, { runId: c.runId, from: RUN_START, to: state, writeBackJson: writeback_json, now: receivedAt });
     if (c.plan && outcome.kind === 'planned') {
       await insertPlannedMessages(trx, c.runId, chat, c.plan, receivedAt);
       await activateNextInChat(trx, chat, receivedAt, delayScale);
@@ -234,7 +154,12 @@ async function whyNotStart(trx: Transaction<Database>, c: RunCandidate, event: E
   return null;
 }
 
-/** Stops every running sequence of a chat (of its channel only); a message already in flight finishes, nothing after it is sent. */
+/**
+ * Stops every running sequence of a chat (of its channel only); a message
+ * already in flight finishes, nothing after it is sent. Each run moves by the
+ * takeover (with its follow-ups: a waiting run's profile reads end), under
+ * the chat's lock the caller holds.
+ */
 export async function cancelChat(
   trx: Transaction<Database>,
   chat: ChatRef,
@@ -243,21 +168,20 @@ export async function cancelChat(
   keepCurations: string[],
   delayScale: number,
 ): Promise<number> {
-  let runs = trx
-    .updateTable('runs')
-    .set({ state: TAKEOVER.to, reason, finished_at: now, updated_at: now })
+  let live = trx
+    .selectFrom('runs')
+    .select('id')
     .where('chat_id', '=', chat.chatId)
     .where('channel_id', channelIs(chat.channelId), chat.channelId)
     .where('state', 'in', TAKEOVER.from);
-  if (keepCurations.length > 0) runs = runs.where('curation_id', 'not in', keepCurations);
-  const cancelled = await runs.returning('id').execute();
+  if (keepCurations.length > 0) live = live.where('curation_id', 'not in', keepCurations);
+  const cancelled: string[] = [];
+  for (const { id } of await live.orderBy('created_at').orderBy('id').execute()) {
+    const move = await transitionRun(trx, id, { kind: 'takeover' }, now, { set: () => ({ reason }) });
+    if (move?.applied) cancelled.push(id);
+  }
   if (cancelled.length === 0) return 0;
-  await trx
-    .updateTable('messages')
-    .set({ state: 'cancelled', reason, due_at: null })
-    .where('run_id', 'in', cancelled.map((r) => r.id))
-    .where('state', 'in', STOPPABLE_MESSAGE_STATES)
-    .execute();
+  await transitionMessages(trx, { runIds: cancelled }, 'stop', { reason, due_at: null });
   // A run kept on (its curation does not cancel on this event) may have been waiting behind a cancelled one.
   await activateNextInChat(trx, chat, now, delayScale);
   return cancelled.length;

@@ -1,0 +1,78 @@
+// What planning and write-back ask of the database, each inside the
+// transaction of its job's settle (src/jobs/handlers/plan-run.ts,
+// write-back.ts): commit a deferred plan, record why planning failed, record
+// a write-back's end.
+import type { Kysely, Transaction } from 'kysely';
+import type { Plan } from '../../curation/plan-types.js';
+import type { Database } from './schema.js';
+import { activateNextInChat, chatOf, insertPlannedMessages, lockChat } from './chat-queue.js';
+import { isFinalRunState, plannedOutcome } from '../run-lifecycle.js';
+import { chatKey } from '../ids.js';
+import { userEventJson } from './run-follow-ups.js';
+import { transitionRun } from './transitions.js';
+
+/** A deferred run's plan, inside the caller's transaction (the planRun job's settle). False when the run was not planning any more. */
+export async function completePlanningTx(
+  trx: Transaction<Database>,
+  runId: string,
+  plan: Plan,
+  profile: Record<string, unknown> | null,
+  now: number,
+  delayScale: number,
+  writeBack: string | null = null,
+): Promise<boolean> {
+  const found = await trx.selectFrom('runs').select(['chat_id', 'channel_id']).where('id', '=', runId).executeTakeFirst();
+  if (!found) return false;
+  // The chat's lock first, then the run's state: a takeover committed meanwhile is seen, not overwritten.
+  await lockChat(trx, chatKey(chatOf(found)), now);
+  // The same question intake asks for a run planned at once, so both paths end a plan alike.
+  const outcome = plannedOutcome(plan);
+  const writeback_json = plan.outcome === 'sequence' ? writeBack : null;
+  const move = await transitionRun(trx, runId, outcome, now, {
+    writeBackJson: writeback_json,
+    set: () => ({
+      outcome: plan.outcome,
+      reason: plan.reason,
+      lang: plan.lang,
+      values_json: JSON.stringify(plan.values),
+      problems_json: JSON.stringify(plan.problems),
+      profile_json: profile ? JSON.stringify(profile) : null,
+      writeback_json,
+      user_event_json: userEventJson(plan),
+    }),
+  });
+  if (!move?.applied) return false;
+  if (outcome.kind === 'planned') await insertPlannedMessages(trx, runId, chatOf(found), plan, now);
+  // The run no longer holds its place as one being planned: its first message, or the chat's next run, may go.
+  await activateNextInChat(trx, chatOf(found), now, delayScale);
+  return true;
+}
+
+/** Planning could not fetch the profile: note why (its job retries), or give up for good and let the chat move on. */
+export async function failPlanningTx(trx: Transaction<Database>, runId: string, reason: string, retryAt: number | null, now: number, delayScale: number): Promise<void> {
+  const found = await trx.selectFrom('runs').select(['chat_id', 'channel_id']).where('id', '=', runId).executeTakeFirst();
+  if (!found) return;
+  await lockChat(trx, chatKey(chatOf(found)), now);
+  // A retry stays `planning` and records why; the retry's time lives on the planRun job. Planned or cancelled meanwhile: nothing.
+  const move = await transitionRun(trx, runId, { kind: retryAt === null ? 'planningFailed' : 'planningRetry' }, now, { writeUnchanged: true, set: () => ({ reason }) });
+  if (move?.applied && isFinalRunState(move.to)) await activateNextInChat(trx, chatOf(found), now, delayScale);
+}
+
+/** Records the write-back's end; a retry is the writeBack job's, and changes nothing here. */
+export async function finishWriteBackTx(
+  db: Kysely<Database> | Transaction<Database>,
+  runId: string,
+  result: { done: true } | { done: false; retryAt: number | null; reason: string },
+): Promise<void> {
+  if (!result.done && result.retryAt !== null) return;
+  await db
+    .updateTable('runs')
+    .set(
+      result.done
+        ? { writeback_state: 'done' }
+        : { writeback_state: 'failed', reason: `profile write-back failed: ${result.reason}` },
+    )
+    .where('id', '=', runId)
+    .where('writeback_state', '=', 'pending')
+    .execute();
+}

@@ -1,0 +1,74 @@
+// The webhook's transaction (group-committed, group-commit.ts): store the
+// normalized event once and, when it may act, the planEvent job that will act
+// on it (start-runs.ts, inside that job); the webhook is answered after this
+// commit. The stored event is the source of truth in between, so a crash
+// after the answer loses nothing.
+import type { Transaction } from 'kysely';
+import type { Event } from '../../channeltalk/event.js';
+import type { Database, EventStatus } from './schema.js';
+import { chatEventsLane, userEventsLane } from '../../jobs/lanes.js';
+import { enqueueJob } from './job-ops.js';
+import { planEventJob } from '../../jobs/registry.js';
+import { isAnswer } from './answer-wait.js';
+import { answerPollsDueNow } from './answer-polls.js';
+
+/** What the webhook commits: the event, and whether a planEvent job will act on it. */
+export interface RecordItem {
+  eventId: string;
+  event: Event;
+  receivedAt: number;
+  /** The runs it may start (its curations matched), for the answer; none and no takeover: nothing will act on it. */
+  candidates: Array<{ runId: string; curationId: string }>;
+  takeover: boolean;
+}
+
+export interface RecordOutcome {
+  eventId: string;
+  duplicate: boolean;
+  /** `queued`: stored with its planEvent job, which starts the runs. */
+  status: EventStatus;
+  reason: string | null;
+  /** When queued: the runs the job will start unless the store says no (cooldown, once per chat). */
+  runs: Array<{ runId: string; curationId: string }>;
+  /** The customer wrote while runs of theirs wait for an answer: this many profile reads were made due now. */
+  answerPolls: number;
+}
+
+/** Stores the event once; an event that may act is stored with its full body and its planEvent job. */
+export async function recordEvent(trx: Transaction<Database>, item: RecordItem): Promise<RecordOutcome> {
+  const { event, eventId, receivedAt } = item;
+  // An answer (a profile change) may resume a waiting run of its customer, whatever the chat; the rest act in a chat.
+  const answer = isAnswer(event) && event.userId !== null;
+  const acts = answer || (event.kind !== 'ignored' && event.chatId !== null && (item.candidates.length > 0 || item.takeover));
+  const status: EventStatus = acts ? 'queued' : event.kind === 'ignored' || event.chatId === null ? 'ignored' : 'no_match';
+  const reason = acts ? null : event.kind === 'ignored' ? event.reason : event.chatId === null ? 'no chat' : 'no curation matched';
+  // The record keeps ids and kinds only; the full event (with the profile) is kept only until its job has started the runs.
+  const { profile: _profile, ...rest } = event;
+  const summary = 'text' in rest ? { ...rest, text: undefined, textLength: rest.text.length } : rest;
+  const inserted = await trx
+    .insertInto('events')
+    .values({
+      id: eventId,
+      dedupe_key: event.dedupeKey,
+      kind: event.kind,
+      channel_id: event.channelId,
+      chat_id: event.chatId,
+      user_id: event.userId,
+      status,
+      reason,
+      received_at: receivedAt,
+      summary_json: JSON.stringify(summary),
+      event_json: acts ? JSON.stringify(event) : null,
+    })
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!inserted) return { eventId, duplicate: true, status: 'ignored', reason: 'duplicate delivery', runs: [], answerPolls: 0 };
+  // Its lane: the chat's events, so they act in the order they came (an answer's: the customer's). Not the
+  // chat's send lane: planning never waits behind a send in flight; startRuns takes the chat's lock itself.
+  const lane = event.chatId !== null ? chatEventsLane({ channelId: event.channelId, chatId: event.chatId }) : userEventsLane(event.channelId, event.userId, eventId);
+  if (acts) await enqueueJob(trx, planEventJob(eventId, lane, receivedAt), receivedAt);
+  // The customer wrote: a form they may have just submitted sent nothing, so their waiting runs read the profile now.
+  const answerPolls = event.kind === 'userMessage' && event.userId !== null ? await answerPollsDueNow(trx, event.channelId, event.userId, receivedAt) : 0;
+  return { eventId, duplicate: false, status, reason, runs: acts ? item.candidates : [], answerPolls };
+}

@@ -1,0 +1,149 @@
+// The one way a run's or a message's state changes. Each function asks the
+// pure lifecycle (run-lifecycle.ts next(), message-lifecycle.ts
+// nextMessage()), writes the row with a condition on the state it moves from
+// (so two writers on PostgreSQL cannot both apply: the second finds the
+// state changed and applies nothing), and, for a run, starts the
+// transition's follow-ups (run-follow-ups.ts) in the same transaction. No
+// other store code writes runs.state or messages.state.
+import type { Insertable, Selectable, Transaction, Updateable } from 'kysely';
+import type { Database, MessagesTable, RunsTable } from './schema.js';
+import { runStateColumns } from './state-sql.js';
+import { afterTransition } from './run-follow-ups.js';
+import { IllegalTransition, mustNext, next, RUN_START, type RunOutcome, type RunState } from '../run-lifecycle.js';
+import { messageMove, mustNextMessage, MESSAGE_START, type MessageEvent } from '../message-lifecycle.js';
+
+/** What a transition reads of its run: the state it moves from, and what the lifecycle's answer and the follow-ups need. */
+export interface RunRow {
+  state: RunState;
+  outcome: string | null;
+  reason: string | null;
+  writeback_json: string | null;
+}
+
+/** Columns written with a run's state (a plan, a reason); never the state or the columns runStateColumns owns. */
+export type RunExtra = Omit<Updateable<RunsTable>, 'state' | 'updated_at' | 'finished_at' | 'writeback_state' | 'asked_at'>;
+
+export interface RunTransitionOptions {
+  /** Further columns, written with the state, from the row as read. */
+  set?: (run: RunRow) => RunExtra;
+  /** The write-back patch the run carries from this transition on (a plan decides it); by default the row's. */
+  writeBackJson?: string | null;
+  /** An illegal outcome is a bug at this caller: throw it instead of leaving the run as it is. */
+  strict?: boolean;
+  /** Write the row (its extra columns, updated_at) even when the run stays in its state: a planning retry records why. */
+  writeUnchanged?: boolean;
+}
+
+/** What became of the run: from where to where, the row as read, and whether this write applied (false: it stays, or a concurrent writer moved it first). */
+export interface RunMove {
+  from: RunState;
+  to: RunState;
+  run: RunRow;
+  applied: boolean;
+}
+
+/**
+ * Moves a stored run by `outcome` (or the outcome its row calls for).
+ * Undefined when the run is gone or the outcome is illegal from its state
+ * (unless `strict`): nothing is written then.
+ */
+export async function transitionRun(
+  trx: Transaction<Database>,
+  runId: string,
+  outcome: RunOutcome | ((run: RunRow) => RunOutcome),
+  now: number,
+  opts: RunTransitionOptions = {},
+): Promise<RunMove | undefined> {
+  const run = await trx.selectFrom('runs').select(['state', 'outcome', 'reason', 'writeback_json']).where('id', '=', runId).executeTakeFirst();
+  if (!run) return undefined;
+  const o = typeof outcome === 'function' ? outcome(run) : outcome;
+  const to = opts.strict ? mustNext(run.state, o) : next(run.state, o);
+  if (to instanceof IllegalTransition) return undefined;
+  const from = run.state;
+  if (to === from && !opts.writeUnchanged) return { from, to, run, applied: false };
+  const writeBackJson = opts.writeBackJson === undefined ? run.writeback_json : opts.writeBackJson;
+  const res = await trx
+    .updateTable('runs')
+    .set({ ...(opts.set?.(run) ?? {}), ...runStateColumns(from, to, now, writeBackJson) })
+    .where('id', '=', runId)
+    .where('state', '=', from)
+    .executeTakeFirst();
+  const applied = Number(res.numUpdatedRows) > 0;
+  if (applied) await afterTransition(trx, { runId, from, to, writeBackJson, now });
+  return { from, to, run, applied };
+}
+
+/**
+ * A new run, in the state the lifecycle gives `outcome` from RUN_START, with
+ * that transition's follow-ups. Undefined when a run of its id or its
+ * once-per-chat key exists already (nothing is inserted then).
+ */
+export async function insertRun(
+  trx: Transaction<Database>,
+  values: Omit<Insertable<RunsTable>, 'state' | 'updated_at' | 'finished_at' | 'writeback_state' | 'asked_at' | 'answered_at'>,
+  outcome: RunOutcome,
+  now: number,
+): Promise<RunState | undefined> {
+  const state = mustNext(RUN_START, outcome);
+  const writeBackJson = values.writeback_json ?? null;
+  const ins = await trx
+    .insertInto('runs')
+    .values({ ...values, ...runStateColumns(RUN_START, state, now, writeBackJson) })
+    .onConflict((oc) => oc.doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!ins) return undefined;
+  await afterTransition(trx, { runId: values.id, from: RUN_START, to: state, writeBackJson, now });
+  return state;
+}
+
+/** Which messages an event is applied to. */
+export type MessageTarget =
+  /** One message. */
+  | { runId: string; seq: number }
+  /** A run's messages after `afterSeq`. */
+  | { runId: string; afterSeq: number }
+  /** Every message of these runs. */
+  | { runIds: readonly string[] }
+  /** These messages (a claim of several jobs). */
+  | { messages: ReadonlyArray<{ runId: string; seq: number }> };
+
+export type MessageExtra = Omit<Updateable<MessagesTable>, 'state'>;
+export type MessageRow = Selectable<MessagesTable>;
+
+function messageUpdate(trx: Transaction<Database>, target: MessageTarget, event: MessageEvent, set: MessageExtra) {
+  const { from, to } = messageMove(event);
+  const q = trx.updateTable('messages').set({ ...set, state: to }).where('state', 'in', from);
+  if ('messages' in target) return q.where((eb) => eb.or(target.messages.map((m) => eb.and([eb('run_id', '=', m.runId), eb('seq', '=', m.seq)]))));
+  if ('runIds' in target) return q.where('run_id', 'in', target.runIds);
+  if ('afterSeq' in target) return q.where('run_id', '=', target.runId).where('seq', '>', target.afterSeq);
+  return q.where('run_id', '=', target.runId).where('seq', '=', target.seq);
+}
+
+/**
+ * Applies a message event to the targeted messages the lifecycle lets it
+ * move (the others, final or not yet there, stay as they are). Returns how
+ * many moved.
+ */
+export async function transitionMessages(trx: Transaction<Database>, target: MessageTarget, event: MessageEvent, set: MessageExtra = {}): Promise<number> {
+  if ('runIds' in target && target.runIds.length === 0) return 0;
+  if ('messages' in target && target.messages.length === 0) return 0;
+  const res = await messageUpdate(trx, target, event, set).executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
+/** transitionMessages, returning the moved rows (a claim sends what it moved, with no read of its own). */
+export async function transitionMessagesReturning(trx: Transaction<Database>, target: MessageTarget, event: MessageEvent, set: MessageExtra = {}): Promise<MessageRow[]> {
+  if ('runIds' in target && target.runIds.length === 0) return [];
+  if ('messages' in target && target.messages.length === 0) return [];
+  return messageUpdate(trx, target, event, set).returningAll().execute();
+}
+
+/** New messages of a planned run, in the state the lifecycle gives them (they wait their turn). */
+export async function insertMessages(trx: Transaction<Database>, rows: ReadonlyArray<Omit<Insertable<MessagesTable>, 'state'>>): Promise<void> {
+  const state = mustNextMessage(MESSAGE_START, 'planned');
+  await trx
+    .insertInto('messages')
+    .values(rows.map((r) => ({ ...r, state })))
+    .execute();
+}
