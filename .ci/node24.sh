@@ -1,19 +1,23 @@
-# Node 24 for a machine whose `node` is older: `source .ci/node24.sh` (bash or zsh).
+# Node 24 for a machine whose `node` is older: `source .ci/node24.sh`.
 #
 # The project needs Node 24 (package.json engines). Where the installed Node is
 # older, this fetches Node 24 from the npm registry, where it is published as
 # the package node-linux-<arch> (binary and headers), unpacks it once into
 # .cache/ (git-ignored; later runs use that copy without any network), puts its
-# bin/ first on PATH and points npm_config_nodedir at it, so native modules
-# (better-sqlite3) are compiled against Node 24's headers instead of node-gyp
-# downloading them from nodejs.org. npm stays the machine's own: it runs on
-# whichever `node` comes first on PATH. A Node 24 or newer is left alone.
+# bin/ first on PATH and points npm_config_nodedir at it, so a native module
+# that compiles is built against Node 24's headers instead of node-gyp
+# downloading them from nodejs.org (none compiles today: better-sqlite3 13
+# ships its binaries). npm stays the machine's own: it runs on whichever `node`
+# comes first on PATH. A Node 24 or newer is left alone.
 #
-# Sourced, it changes only PATH and npm_config_nodedir in the caller's shell,
+# Sourced (bash, zsh, or `. .ci/node24.sh` from the project folder in sh), it
+# changes only PATH and npm_config_nodedir in the caller's shell,
 # works under `set -euo pipefail`, and on failure says why and returns 1 (a
 # `set -e` caller then stops).
 
-if ! (return 0 2>/dev/null); then
+# Executed, it cannot change the caller's PATH (dash even allows the `return`,
+# hence the name check; zsh names the sourced file in $0).
+if ! (return 0 2>/dev/null) || { [ -z "${ZSH_VERSION:-}" ] && [ "${0##*/}" = node24.sh ]; }; then
   echo "node24: source this file (\`source .ci/node24.sh\`); run as a script it cannot change your shell's PATH" >&2
   exit 1
 fi
@@ -52,10 +56,21 @@ node24_setup() {
   echo "node24: using Node $(node --version) from .cache/${dir##*/} (this machine has $current)" >&2
 }
 
-# The project folder, from where this file is (bash: BASH_SOURCE; zsh: $0 while sourcing).
-if node24_setup "$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)"; then
+# The project folder, from where this file is: bash names it in BASH_SOURCE and
+# zsh in $0 while sourcing; other shells (dash) cannot tell, so there it must be
+# sourced from the project folder. Nothing is written unless the folder is sure.
+node24_file=${BASH_SOURCE:-${ZSH_VERSION:+$0}}
+node24_root=$(cd "$(dirname "${node24_file:-.ci/node24.sh}")/.." 2>/dev/null && pwd) || node24_root=
+if [ -z "$node24_root" ] || [ ! -f "$node24_root/.ci/node24.sh" ] || [ ! -f "$node24_root/package.json" ]; then
+  echo "node24: cannot tell the project folder; run \`source .ci/node24.sh\` from it" >&2
+  unset node24_file node24_root
+  return 1
+fi
+if node24_setup "$node24_root"; then
   unset -f node24_setup
+  unset node24_file node24_root
 else
   unset -f node24_setup
+  unset node24_file node24_root
   return 1
 fi
