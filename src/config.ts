@@ -137,6 +137,9 @@ const EnvSchema = z.object({
   SWEEP_MAX_AGE_MINUTES: intIn(1, 7 * 24 * 60).default(60),
   // The bounds of a curation's own `fallback.ask.wait` (curation/ask.ts): 1 minute to 30 days.
   ANSWER_WAIT_MINUTES: intIn(1, 30 * 24 * 60).default(24 * 60),
+  // A submitted form sends no webhook: while a run waits, the customer's profile is read, first after this, then twice as long each time.
+  ANSWER_POLL_SECONDS: intIn(1, 3600).default(20),
+  ANSWER_POLL_MAX_SECONDS: intIn(1, 86_400).default(600),
 });
 
 export interface Config {
@@ -194,6 +197,8 @@ export interface Config {
   webhook: WebhookConfig;
   /** How long a run that asked in the chat for missing answers waits for them, when its curation gives no `fallback.ask.wait`. */
   answerWaitMs: number;
+  /** While a run waits for its answer: the first interval between profile reads, doubled after each read up to capMs. */
+  answerPoll: { firstMs: number; capMs: number };
 }
 
 export interface WebhookConfig {
@@ -243,6 +248,11 @@ export function loadConfig(env: Env, cwd = process.cwd(), opts: LoadConfigOption
   const e = parsed.data;
   const leaseProblem = leaseTooShort(e.CLAIM_LEASE_SECONDS, e.CHANNELTALK_TIMEOUT_MS);
   if (leaseProblem) throw new ConfigError([leaseProblem]);
+  if (e.ANSWER_POLL_MAX_SECONDS < e.ANSWER_POLL_SECONDS) {
+    throw new ConfigError([
+      `config: ANSWER_POLL_MAX_SECONDS (${e.ANSWER_POLL_MAX_SECONDS}) must be at least ANSWER_POLL_SECONDS (${e.ANSWER_POLL_SECONDS}): it caps the interval between profile reads, which starts at ANSWER_POLL_SECONDS`,
+    ]);
+  }
   const curationsDir = path.resolve(cwd, e.CURATIONS_DIR);
   return {
     channelTalk: {
@@ -281,6 +291,7 @@ export function loadConfig(env: Env, cwd = process.cwd(), opts: LoadConfigOption
       sweepMaxAgeMs: e.SWEEP_MAX_AGE_MINUTES * 60_000,
     },
     answerWaitMs: e.ANSWER_WAIT_MINUTES * 60_000,
+    answerPoll: { firstMs: e.ANSWER_POLL_SECONDS * 1000, capMs: e.ANSWER_POLL_MAX_SECONDS * 1000 },
   };
 }
 

@@ -9,13 +9,14 @@ import { ChannelRegistry } from './channel-registry.js';
 import { Store } from './delivery/store/store.js';
 import { describeDatabaseUrl } from './delivery/store/connect.js';
 import { holdInstanceId } from './delivery/store/instance-lock.js';
+import { listenForJobs } from './delivery/store/job-wakeups.js';
 import { instanceBase } from './instance-identity.js';
 import { Intake } from './delivery/intake.js';
 import { buildApp } from './server/app.js';
 import { registerConsole } from './server/console/index.js';
 import { Metrics, registerMetrics } from './server/metrics.js';
 import { DeliveryRecorder } from './server/recorder.js';
-import { JobOps } from './delivery/store/job-ops.js';
+import { JobOps, stopRecurring } from './delivery/store/job-ops.js';
 import { JobRunner } from './jobs/runner.js';
 import { registerJobHandlers } from './jobs/registry.js';
 import { planRunHandler } from './jobs/handlers/plan-run.js';
@@ -27,6 +28,7 @@ import { WebhookRuntime } from './webhook/runtime.js';
 import { webhookHealthHandler, webhookHealthKey } from './jobs/handlers/webhook-health.js';
 import { sweepHandler, sweepKey } from './jobs/handlers/sweep.js';
 import { answerWaitHandler } from './jobs/handlers/answer-wait.js';
+import { answerPollHandler } from './jobs/handlers/answer-poll.js';
 import { isAnswer } from './delivery/store/answer-wait.js';
 import { scheduleEvery } from './jobs/recurring.js';
 import type { SweepReason } from './webhook/sweep-log.js';
@@ -220,6 +222,13 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
         leaseMs,
         onRunFinished: (state) => metrics.runFinished(state),
       }),
+      answerPoll: answerPollHandler({
+        db: store.db,
+        clientFor,
+        schedule: config.answerPoll,
+        leaseMs,
+        onRead: (outcome) => metrics.answerPoll(outcome),
+      }),
     }),
   });
   if (store.dialect === 'sqlite') {
@@ -287,14 +296,17 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
   // The webhook's health check and the sweep are recurring jobs, one row per channel (the key keeps it one across instances and restarts); the sweep also runs on start.
   for (const channel of webhooks.channelNames()) {
     const now = Date.now();
+    // Each follows the interval configured now; 0 ends a series a previous start began.
     if (config.webhook.healthIntervalMs > 0) {
       await scheduleEvery('webhookHealth', webhookHealthKey(channel), config.webhook.healthIntervalMs, { channel }).ensure(store.db, now);
-    }
+    } else await stopRecurring(store.db, webhookHealthKey(channel));
     if (config.webhook.sweepIntervalMs > 0) {
       await jobOps.enqueue({ kind: 'sweep', key: sweepKey(channel), payload: { channel, coveredUntil: null, cursor: null }, runAt: now }, now);
       await sweepNow(channel, 'start');
-    }
+    } else await stopRecurring(store.db, sweepKey(channel));
   }
+  // PostgreSQL: a job another instance makes due wakes this runner at once; its timer stays the safety net.
+  const wakeups = await listenForJobs(store, { wake: () => jobs.wake(), log: logger.child({ component: 'jobs' }) });
   jobs.start();
   logger.info({ url: url.replace(/\/\/(0\.0\.0\.0|\[::\])/, '//localhost'), instanceId, console: config.adminToken ? 'on' : 'off' }, 'service started');
 
@@ -328,6 +340,7 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
         // Stop taking webhooks first, then let jobs in flight (sends among them) finish, then close the database.
         await app.close();
         await jobs.stop(config.shutdownGraceMs);
+        await wakeups?.close();
         await store.close();
         await identity.close();
         logger.info('service stopped');

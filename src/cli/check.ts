@@ -7,6 +7,7 @@ import { warningsOf } from '../curation/warnings.js';
 import { describeTrigger } from '../curation/triggers/registry.js';
 import { formatDuration } from '../curation/durations.js';
 import type { CliIO, Command } from './io.js';
+import { usage } from './usage.js';
 
 export function curationsDir(io: CliIO, dir: string | undefined): string {
   return path.resolve(io.cwd, dir ?? io.env.CURATIONS_DIR ?? './curations');
@@ -24,7 +25,7 @@ export const checkCommand: Command = async (argv, io) => {
     const { values } = parseArgs({ args: argv, options: { dir: { type: 'string' } }, allowPositionals: false });
     dirArg = values.dir;
   } catch (err) {
-    io.stderr(`curation check: ${err instanceof Error ? err.message : String(err)}\nusage: curation check [--dir DIR]`);
+    io.stderr(`curation check: ${err instanceof Error ? err.message : String(err)}\n${usage('check')}`);
     return 2;
   }
   const dir = curationsDir(io, dirArg);

@@ -1,11 +1,14 @@
 // `curation doctor`: checks everything the service needs, in the order an
-// operator would fix it, and says what to do about each failure.
+// operator would fix it, and says what to do about each failure. The webhook
+// is read the way the service's health job reads it (webhook/health.ts).
 import { parseArgs } from 'node:util';
 import { ConfigError, envWithDotenv, loadConfig, type Config } from '../config.js';
 import { ChannelTalkClient } from '../channeltalk/client.js';
 import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../channeltalk/errors.js';
 import { loadCurations, formatLoadError } from '../curation/index.js';
 import { Store } from '../delivery/store/store.js';
+import type { ChannelConfig } from '../channels.js';
+import { checkChannelWebhook } from '../webhook/health.js';
 import type { Command, CliIO } from './io.js';
 
 type Check = (config: Config, io: CliIO) => Promise<string>;
@@ -37,13 +40,7 @@ const checks: Array<[string, Check]> = [
       for (const ch of config.channels) {
         const who = config.channels.length > 1 ? `channel ${ch.name}: ` : '';
         const fix = config.channels.length > 1 ? `the accessKey and accessSecret of channel ${ch.name} in CHANNELS_FILE` : 'CHANNELTALK_ACCESS_KEY and CHANNELTALK_ACCESS_SECRET';
-        const client = new ChannelTalkClient({
-          baseUrl: config.channelTalk.apiUrl,
-          accessKey: ch.accessKey,
-          accessSecret: ch.accessSecret,
-          timeoutMs: config.channelTalk.timeoutMs,
-          retry: { maxAttempts: 2 },
-        });
+        const client = clientFor(config, ch);
         try {
           const res = (await client.getChannel()) as { channel?: { id?: unknown; name?: unknown } };
           const c = res.channel;
@@ -67,6 +64,24 @@ const checks: Array<[string, Check]> = [
     },
   ],
   [
+    'webhook',
+    // Read as the service's health job reads it (checkChannelWebhook): a webhook missing, blocked or lacking a scope is a failure.
+    async (config) => {
+      const lines: string[] = [];
+      const several = config.channels.length > 1;
+      for (const ch of config.channels) {
+        const loaded = await loadCurations(ch.curationsDir);
+        // Curations that do not load are the next check's failure; the webhook is still read.
+        const curations = loaded.ok ? loaded.set.curations : [];
+        const h = await checkChannelWebhook({ client: clientFor(config, ch), channel: ch.name, publicUrl: config.webhook.publicUrl, curations, several, now: Date.now });
+        const who = several ? `channel ${ch.name}: ` : '';
+        if (h.state !== 'ok' || h.missingScopes) throw new Failed(`${who}${h.reason}; fix: ${h.fix}`);
+        lines.push(`${who}${h.reason}`);
+      }
+      return lines.join('; ');
+    },
+  ],
+  [
     'curations',
     async (config) => {
       const lines: string[] = [];
@@ -79,6 +94,16 @@ const checks: Array<[string, Check]> = [
     },
   ],
 ];
+
+function clientFor(config: Config, ch: ChannelConfig): ChannelTalkClient {
+  return new ChannelTalkClient({
+    baseUrl: config.channelTalk.apiUrl,
+    accessKey: ch.accessKey,
+    accessSecret: ch.accessSecret,
+    timeoutMs: config.channelTalk.timeoutMs,
+    retry: { maxAttempts: 2 },
+  });
+}
 
 function describeDb(url: string): string {
   return url.startsWith('sqlite:') ? url : url.replace(/\/\/[^@/]*@/, '//');

@@ -2,9 +2,9 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_FAKE_CHANNEL_ID, startFakeChannelTalk } from '../fake-channeltalk/server.js';
 import type { CliIO, Command } from './io.js';
+import { usage } from './usage.js';
 
-const USAGE =
-  'usage: curation fake-channeltalk [--port N] [--host H] [--access-key K --access-secret S] [--channel-id ID]';
+const USAGE = usage('fake-channeltalk');
 
 // A test double: fixed development credentials are fine when nothing else is given.
 const DEV_KEY = 'fake-key';
@@ -24,6 +24,7 @@ export async function runFakeChannelTalk(argv: string[], io: CliIO, stop: Promis
         'access-key': { type: 'string' },
         'access-secret': { type: 'string' },
         'channel-id': { type: 'string', default: DEFAULT_FAKE_CHANNEL_ID },
+        'webhook-token': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -46,10 +47,13 @@ export async function runFakeChannelTalk(argv: string[], io: CliIO, stop: Promis
   const accessSecret = values['access-secret'] ?? io.env.CHANNELTALK_ACCESS_SECRET ?? DEV_SECRET;
   const devCredentials = accessKey === DEV_KEY && accessSecret === DEV_SECRET;
 
-  const fake = await startFakeChannelTalk({ port, host: values.host, accessKey, accessSecret, channelId: values['channel-id'] });
+  const webhookToken = values['webhook-token'];
+  const fake = await startFakeChannelTalk({ port, host: values.host, accessKey, accessSecret, channelId: values['channel-id'], ...(webhookToken ? { webhookToken } : {}) });
   // Never print the secret; the dev pair is no secret, so say which one is in use.
   const creds = devCredentials ? `key ${DEV_KEY} / secret ${DEV_SECRET}` : 'key pair from flags/environment';
-  io.stdout(`fake Channel Talk listening on ${fake.url} (channel ${values['channel-id']}, ${creds}; control API at ${fake.url}/_fake)`);
+  // The webhook token is a trial's own (the service is given it too): no secret either.
+  const hooks = webhookToken ? `; webhooks created get the token ${webhookToken}` : '';
+  io.stdout(`fake Channel Talk listening on ${fake.url} (channel ${values['channel-id']}, ${creds}${hooks}; control API at ${fake.url}/_fake)`);
   try {
     await stop;
   } finally {

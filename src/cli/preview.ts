@@ -7,8 +7,9 @@ import { parseArgs } from 'node:util';
 import { describePlan, formatLoadError, loadCurations, plan } from '../curation/index.js';
 import { curationsDir, shownPath } from './check.js';
 import type { Command } from './io.js';
+import { usage } from './usage.js';
 
-const USAGE = 'usage: curation preview <curation-id> --profile FILE [--lang ko|en] [--json] [--dir DIR]';
+const USAGE = usage('preview');
 
 export const previewCommand: Command = async (argv, io) => {
   let args: { id: string; profile: string; lang: string | undefined; json: boolean; dir: string | undefined };

@@ -7,8 +7,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { envWithDotenv } from '../config.js';
 import type { Command } from './io.js';
+import { usage } from './usage.js';
 
-const USAGE = 'usage: curation replay FILE|DIR... --to URL [--token T] [--timeout-ms N]';
+const USAGE = usage('replay');
 
 interface Recorded {
   route: string;

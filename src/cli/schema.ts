@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { curationJsonSchemaText } from '../curation/index.js';
 import type { Command } from './io.js';
+import { usage } from './usage.js';
 
 export const schemaCommand: Command = async (argv, io) => {
   let out: string | undefined;
@@ -12,7 +13,7 @@ export const schemaCommand: Command = async (argv, io) => {
     const { values } = parseArgs({ args: argv, options: { out: { type: 'string' } }, allowPositionals: false });
     out = values.out;
   } catch (err) {
-    io.stderr(`curation schema: ${err instanceof Error ? err.message : String(err)}\nusage: curation schema [--out FILE]`);
+    io.stderr(`curation schema: ${err instanceof Error ? err.message : String(err)}\n${usage('schema')}`);
     return 2;
   }
   const text = curationJsonSchemaText();

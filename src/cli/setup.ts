@@ -17,8 +17,9 @@ import { deskFix, listAllWebhooks } from '../webhook/health.js';
 import { describeScope, scopesNeeded } from '../webhook/scopes.js';
 import { DEFAULT_WEBHOOK_NAME, deskSteps, planWebhookSetup, webhookUrlProblem, type WebhookSetupPlan } from '../webhook/setup-plan.js';
 import type { Command } from './io.js';
+import { usage } from './usage.js';
 
-const USAGE = 'usage: curation setup [--url URL] [--name NAME] [--dry-run] [--unblock] [--channel NAME]';
+const USAGE = usage('setup');
 
 interface Options {
   url: string;

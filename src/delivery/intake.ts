@@ -44,11 +44,12 @@ export class Intake {
         duplicate: outcome.duplicate,
         runs: outcome.runs.length > 0 ? outcome.runs.map((r) => r.runId) : undefined,
         reason: outcome.reason ?? undefined,
+        answerPolls: outcome.answerPolls > 0 ? outcome.answerPolls : undefined,
       },
       'event received',
     );
     this.deps.onOutcome?.(event, outcome);
-    if (outcome.status === 'queued') this.deps.onWork?.();
+    if (outcome.status === 'queued' || outcome.answerPolls > 0) this.deps.onWork?.();
     return outcome;
   }
 }

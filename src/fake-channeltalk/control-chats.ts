@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { submissionProblems } from './form-submission.js';
+import { markSubmitted, submissionProblems } from './form-submission.js';
 import { WEBHOOK_SCOPES } from './spec.js';
 import type { FakeState } from './state.js';
 import { registerSystemMessages } from './system-messages.js';
@@ -30,9 +30,13 @@ const UserMessageSchema = z.object({ text: z.string().min(1), delivery: z.enum([
 const SubmitSchema = z.object({
   /** `user.profile.KEY` binding keys and the values the customer entered. */
   values: z.record(z.string().regex(/^user\.profile\..+/), z.unknown()),
-  /** The form's message: when named, only its inputs and the options they offer may be submitted. */
+  /** The form's message: when named, only its inputs and the options they offer may be submitted, and the message is updated. */
   messageId: z.string().min(1).optional(),
-  delivery: z.enum(['auto', 'drop', 'none']).optional(),
+  /**
+   * What Channel Talk delivers: nothing (the default, as the record shows; `none` says so explicitly).
+   * `upsert` is the kinder opt-in: a member.upserted.contact delivery, as if the form had changed a contact field.
+   */
+  delivery: z.enum(['none', 'upsert']).optional(),
 });
 
 // A webhook made in the desk (Settings > Webhook): the operator copies its
@@ -112,7 +116,10 @@ export function registerChatControl(app: FastifyInstance, state: FakeState): voi
   });
 
   // A form's answers are written into the profile by Channel Talk itself (the
-  // inputs' bindingKeys); what reaches a webhook is the user's upsert.
+  // inputs' bindingKeys), and the form's message is updated in place (version
+  // up, submittedAt and the values set). No webhook scope delivers either, and
+  // the contact upsert fires only for contact fields: by default nothing is
+  // delivered, and the service must read the profile to learn of the answer.
   app.post<{ Params: { id: string } }>('/users/:id/form-submission', async (req, reply) => {
     const parsed = SubmitSchema.safeParse(req.body ?? {});
     if (!parsed.success) return bad(reply, parsed.error);
@@ -120,11 +127,12 @@ export function registerChatControl(app: FastifyInstance, state: FakeState): voi
     if (!user) return reply.code(404).send({ message: 'no such user in the fake', code: 'not_found' });
     const problems = parsed.data.messageId === undefined ? [] : submissionProblems(state, user.id, parsed.data.messageId, parsed.data.values);
     if (problems.length > 0) return reply.code(400).send({ message: problems.join('; '), code: 'bad_request' });
-    for (const [key, value] of Object.entries(parsed.data.values)) user.profile[key.slice('user.profile.'.length)] = value;
     const channelId = [...state.userChats.values()].find((c) => c.userId === user.id)?.channelId;
     if (channelId === undefined) return reply.code(409).send({ message: 'the user has no chat in the fake', code: 'conflict' });
+    for (const [key, value] of Object.entries(parsed.data.values)) user.profile[key.slice('user.profile.'.length)] = value;
+    if (parsed.data.messageId !== undefined) markSubmitted(state, parsed.data.messageId, parsed.data.values, Date.now());
     const payload = { event: 'upsert', type: 'user', entity: userView(user, channelId), refers: {} };
-    const deliveries = parsed.data.delivery === 'none' ? [] : await state.webhooks.deliver(channelId, 'member.upserted.contact', user.id, payload, dropOf(parsed.data.delivery));
+    const deliveries = parsed.data.delivery === 'upsert' ? await state.webhooks.deliver(channelId, 'member.upserted.contact', user.id, payload, {}) : [];
     return { ok: true, deliveries };
   });
 

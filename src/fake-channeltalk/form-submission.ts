@@ -31,3 +31,19 @@ export function submissionProblems(state: FakeState, userId: string, messageId: 
   }
   return problems;
 }
+
+/**
+ * What Channel Talk does to the form's own message on a submission: the
+ * inputs take the values, `submittedAt` is set and `version` goes up. No new
+ * message, and no delivery (the message's update reaches no webhook scope).
+ */
+export function markSubmitted(state: FakeState, messageId: string, values: Record<string, unknown>, at: number): void {
+  const message = state.messages.find((m) => m.id === messageId);
+  const form = message?.body.form as { inputs?: Array<StoredInput & { value?: unknown }>; submittedAt?: number } | undefined;
+  if (!message || !form) return;
+  for (const input of form.inputs ?? []) {
+    if (typeof input.bindingKey === 'string' && input.bindingKey in values) input.value = values[input.bindingKey];
+  }
+  form.submittedAt = at;
+  message.version = (message.version ?? 1) + 1;
+}

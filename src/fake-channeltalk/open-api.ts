@@ -151,6 +151,7 @@ export function registerOpenApi(app: FastifyInstance, deps: OpenApiDeps): void {
     const channelId = channelOf(req);
     const user = state.users.get(req.params.id);
     if (!user) return reject(req, reply, 404, 'not_found', 'user not found');
+    state.userReads.push({ channelId, userId: user.id, at: Date.now() });
     return answer(req, reply, deps, 200, { user: userView(user, channelId), online: null });
   });
 

@@ -18,6 +18,8 @@ export interface FakeOptions {
   /** More channels, each with its own key pair. */
   credentials?: FakeCredential[];
   logger?: FastifyServerOptions['logger'];
+  /** The token of every webhook created through the API (WebhookRegistry.fixedToken); default random. */
+  webhookToken?: string;
 }
 
 export interface FakeChannelTalk {
@@ -32,6 +34,7 @@ export const DEFAULT_FAKE_CHANNEL_ID = '95334';
 
 export async function startFakeChannelTalk(opts: FakeOptions): Promise<FakeChannelTalk> {
   const state = new FakeState();
+  if (opts.webhookToken !== undefined) state.webhooks.fixedToken = opts.webhookToken;
   const stalls = new StallRegistry();
   const credentials = new Credentials([
     { accessKey: opts.accessKey, accessSecret: opts.accessSecret, channelId: opts.channelId ?? DEFAULT_FAKE_CHANNEL_ID },

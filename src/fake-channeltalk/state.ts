@@ -17,6 +17,8 @@ export interface RecordedMessage {
   /** Epoch ms with sub-millisecond precision, to measure pacing. */
   receivedAt: number;
   createdAt: number;
+  /** Goes up when the message changes in place (a submitted form); absent until then. */
+  version?: number;
 }
 
 export interface RejectedRecord {
@@ -69,6 +71,8 @@ export class FakeState {
   requests: Record<string, number> = {};
   closes: CloseRecord[] = [];
   profilePatches: ProfilePatchRecord[] = [];
+  /** Every GET /users/{id} answered with the user, in order. */
+  userReads: Array<{ channelId: string; userId: string; at: number }> = [];
   users = new Map<string, FakeUser>();
   /** Chats by id; opened through the control API, listed by GET /user-chats. */
   userChats = new Map<string, FakeUserChat>();
@@ -90,6 +94,7 @@ export class FakeState {
     this.requests = {};
     this.closes = [];
     this.profilePatches = [];
+    this.userReads = [];
     this.users.clear();
     this.userChats.clear();
     this.chatListOrder = 'lastActivity';

@@ -58,6 +58,13 @@ export class WebhookRegistry {
   readonly byId = new Map<string, FakeWebhook>();
   deliveries: DeliveryRecord[] = [];
   config: DeliveryConfig = { ...DEFAULT_DELIVERY };
+  /**
+   * The token every webhook created through the API gets, for local trials
+   * (`fake-channeltalk --webhook-token`), so `curation setup` against the fake
+   * registers a webhook the service already accepts. null: a random one, as
+   * Channel Talk makes it.
+   */
+  fixedToken: string | null = null;
   private rng = mulberry32(DEFAULT_DELIVERY.seed);
 
   configure(c: Partial<DeliveryConfig>): void {
@@ -78,7 +85,7 @@ export class WebhookRegistry {
       channelId,
       name: body.name,
       url: body.url,
-      token: randomBytes(16).toString('hex'),
+      token: this.fixedToken ?? randomBytes(16).toString('hex'),
       scopes: [...body.scopes],
       ...(body.keywords ? { keywords: [...body.keywords] } : {}),
       apiVersion: body.apiVersion,

@@ -23,6 +23,11 @@ export interface JobPayloads {
   sweep: { channel: string; coveredUntil: number | null; cursor: string | null };
   /** A run that asked in the chat for missing answers: ends its wait when the curation's time is up and no answer came. */
   answerWait: { runId: string };
+  /**
+   * A waiting run's look for its answer in the customer's profile (no webhook brings a form's answer).
+   * `read: false` only schedules the first read; a customer's message makes the pending one due at once.
+   */
+  answerPoll: { runId: string; read: boolean };
 }
 
 export type JobKind = keyof JobPayloads;
@@ -75,7 +80,7 @@ export const sendMessageJob = (m: LiveMessage, dueAt: number): JobSpec =>
 export const sendMessageKey = (runId: string, seq: number): string => `send:${runId}:${seq}`;
 
 /** The kinds whose job belongs to one run, keyed `<kind>:<runId>`: retention prunes a failed one with its run (delivery/store/retention.ts). */
-export const RUN_JOB_KINDS = ['planRun', 'writeBack', 'userEvent', 'answerWait'] as const satisfies readonly JobKind[];
+export const RUN_JOB_KINDS = ['planRun', 'writeBack', 'userEvent', 'answerWait', 'answerPoll'] as const satisfies readonly JobKind[];
 export type RunJobKind = (typeof RUN_JOB_KINDS)[number];
 export const runJobKey = (kind: RunJobKind, runId: string): string => `${kind}:${runId}`;
 
@@ -86,6 +91,18 @@ export const userEventJob = (runId: string, at: number): JobSpec => jobOf('userE
 export const answerWaitJob = (runId: string, at: number, createdAt: number): JobSpec =>
   jobOf('answerWait', { runId }, { key: answerWaitKey(runId), runAt: at, createdAt });
 export const answerWaitKey = (runId: string): string => runJobKey('answerWait', runId);
+/** A waiting run's next profile read at `at` (`read: false`: only work out when the first read is due). */
+export const answerPollJob = (runId: string, at: number, read: boolean, createdAt: number): JobSpec =>
+  jobOf('answerPoll', { runId, read }, { key: answerPollKey(runId), runAt: at, createdAt });
+export const answerPollKey = (runId: string): string => runJobKey('answerPoll', runId);
+
+/** Parses `{ runId, read }` payloads. */
+export function answerPollPayload(p: unknown): { runId: string; read: boolean } {
+  const { runId } = runIdPayload(p);
+  const read = (p as { read?: unknown }).read;
+  if (typeof read !== 'boolean') throw new Error('the payload has no read flag');
+  return { runId, read };
+}
 /** The job a recorded event's runs start in: one per event, on its chat's event lane (`chatEvents:<channelId>/<chatId>`), so a chat's events act in the order they came. */
 export const planEventJob = (eventId: string, lane: string, receivedAt: number): JobSpec =>
   jobOf('planEvent', { eventId }, { key: `planEvent:${eventId}`, lane, runAt: receivedAt, createdAt: receivedAt });

@@ -3,9 +3,10 @@
 // maxRunning), settles each outcome, and otherwise sleeps until the earliest
 // due time or lease end, or until wake(). On SQLite the only writer is this
 // process, which wakes the runner whenever it adds work. On PostgreSQL other
-// instances add work too; their own runners take it, and a safety timer
-// (safetyMs) covers what an instance that died left behind without a due
-// time we saw. No sleep is longer than MAX_SLEEP_MS: its length comes from
+// instances add work too: what they make due now wakes this runner through
+// the store's LISTEN/NOTIFY (store/job-wakeups.ts), and a safety timer
+// (safetyMs) covers a notification missed and what an instance that died
+// left behind without a due time we saw. No sleep is longer than MAX_SLEEP_MS: its length comes from
 // wall-clock times, and a clock stepped back (then corrected) would
 // otherwise leave due work waiting for as long as the step. An outcome the
 // database cannot take (it went away) is kept and settled when it answers

@@ -55,6 +55,7 @@ export class Metrics {
   private readonly runsFinished: Counter<'state'>;
   private readonly chatReads: Counter<'outcome'>;
   private readonly chatReadStops: Counter<'stop'>;
+  private readonly answerReads: Counter<'outcome'>;
   private readonly sends: Counter<'outcome' | 'status'>;
   private readonly latency: Histogram<'outcome'>;
   private readonly waits: Counter;
@@ -94,6 +95,12 @@ export class Metrics {
       name: `${p}takeover_chat_read_stops_total`,
       help: 'Runs stopped by the chat read before a message, by what it showed: closed, snoozed, assigned, team.',
       labelNames: ['stop'],
+      registers,
+    });
+    this.answerReads = new Counter({
+      name: `${p}answer_profile_reads_total`,
+      help: 'Profile reads (GET /users/{id}) of customers whose run waits for an answer, by outcome: answered (the run resumed), unchanged, failed.',
+      labelNames: ['outcome'],
       registers,
     });
     this.runsFinished = new Counter({
@@ -219,6 +226,10 @@ export class Metrics {
 
   chatRead(outcome: 'clear' | 'takeover' | 'error'): void {
     this.chatReads.inc({ outcome });
+  }
+
+  answerPoll(outcome: 'answered' | 'unchanged' | 'failed'): void {
+    this.answerReads.inc({ outcome });
   }
 
   chatReadStop(stop: string): void {

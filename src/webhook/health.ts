@@ -8,7 +8,9 @@
 import { ChannelTalkRejectedError, ChannelTalkUnavailableError, ChannelTalkUnreadableAnswerError } from '../channeltalk/errors.js';
 import type { CallOptions } from '../channeltalk/transformers/types.js';
 import type { Webhook, WebhookBody, WebhookScope } from '../channeltalk/resources.js';
-import { findOurWebhook, shownUrl } from './setup-plan.js';
+import type { Curation } from '../curation/types.js';
+import { scopesNeeded } from './scopes.js';
+import { DEFAULT_WEBHOOK_NAME, findOurWebhook, shownUrl } from './setup-plan.js';
 
 export type WebhookState = 'ok' | 'blocked' | 'missing' | 'error';
 
@@ -51,6 +53,34 @@ export interface HealthDeps {
   callOptions?: CallOptions;
   /** `--channel NAME` in the commands the fix names, when there are several channels. */
   channelFlag?: string;
+}
+
+/**
+ * One channel's webhook read as the service reads it (WebhookRuntime, which
+ * the webhookHealth job calls) and as `curation doctor` reads it: ours by
+ * PUBLIC_WEBHOOK_URL or the default name, with the scopes the channel's
+ * curations need.
+ */
+export function checkChannelWebhook(o: {
+  client: WebhookApi;
+  channel: string;
+  publicUrl: string | undefined;
+  curations: readonly Curation[];
+  /** Several channels: the fixes name `--channel`. */
+  several: boolean;
+  now: () => number;
+  callOptions?: CallOptions;
+}): Promise<WebhookHealth> {
+  return checkWebhookHealth({
+    client: o.client,
+    channel: o.channel,
+    url: o.publicUrl,
+    name: DEFAULT_WEBHOOK_NAME,
+    scopes: scopesNeeded(o.curations).scopes,
+    now: o.now,
+    ...(o.callOptions ? { callOptions: o.callOptions } : {}),
+    ...(o.several ? { channelFlag: o.channel } : {}),
+  });
 }
 
 /** Pages through GET /webhooks; bounded, a channel has a handful. */

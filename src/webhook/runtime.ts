@@ -13,10 +13,8 @@ import type { WebhookConfig } from '../config.js';
 import type { Intake } from '../delivery/intake.js';
 import { hasEvent } from '../delivery/store/event-lookup.js';
 import type { Store } from '../delivery/store/store.js';
-import { checkWebhookHealth, unblockWebhook, type UnblockResult, type WebhookHealth } from './health.js';
+import { checkChannelWebhook, unblockWebhook, type UnblockResult, type WebhookHealth } from './health.js';
 import { WebhookHealthBoard } from './health-board.js';
-import { scopesNeeded } from './scopes.js';
-import { DEFAULT_WEBHOOK_NAME } from './setup-plan.js';
 import { SweepLog, type SweepReason, type SweepRecord } from './sweep-log.js';
 import { shortfallOf, sweepOpenedChats } from './sweep.js';
 
@@ -148,16 +146,14 @@ export class WebhookRuntime {
 
   private async check(channel: string): Promise<{ health: WebhookHealth; lifted: boolean }> {
     const live = this.channel(channel);
-    const several = this.deps.channels.channels.length > 1;
-    const h = await checkWebhookHealth({
+    const h = await checkChannelWebhook({
       client: live.client,
       channel,
-      url: this.deps.config.publicUrl,
-      name: DEFAULT_WEBHOOK_NAME,
-      scopes: scopesNeeded(live.curations.curations).scopes,
+      publicUrl: this.deps.config.publicUrl,
+      curations: live.curations.curations,
+      several: this.deps.channels.channels.length > 1,
       now: this.now,
       callOptions: BACKGROUND,
-      ...(several ? { channelFlag: channel } : {}),
     });
     const change = this.board.record(h);
     const health = this.board.get(channel) ?? h;

@@ -1,7 +1,7 @@
-// Golden tests of the diet pack's numbers (docs: diet-curation.md). Expected
+// Golden tests of the diet pack's numbers (curations/diet-main.yaml). Expected
 // values never come from the program: they are worked out by hand below (the
 // arithmetic is in the comments), or computed by `reference()`, a separate
-// implementation of the document's formulas in exact decimal arithmetic.
+// implementation of the original system's formulas in exact decimal arithmetic.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

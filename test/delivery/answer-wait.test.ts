@@ -18,13 +18,14 @@ import { settle } from '../../src/jobs/settle.js';
 import type { Job, JobContext, JobHandler } from '../../src/jobs/types.js';
 import { planRunHandler } from '../../src/jobs/handlers/plan-run.js';
 import { answerWaitHandler } from '../../src/jobs/handlers/answer-wait.js';
+import { answerPollHandler } from '../../src/jobs/handlers/answer-poll.js';
 import { answers } from '../../src/delivery/store/answer-wait.js';
 import { ChannelTalkClient } from '../../src/channeltalk/client.js';
 import { normalize } from '../../src/channeltalk/normalize.js';
 import type { ChatOpenedEvent } from '../../src/channeltalk/event.js';
 import { loadCurations, type CurationSet } from '../../src/curation/index.js';
 import { freshDatabases } from '../support/databases.js';
-import { webhook } from '../support/fixtures.js';
+import { webhook, webhookIn } from '../support/fixtures.js';
 import { tempDir } from '../curation/helpers.js';
 
 const DB_KINDS = await freshDatabases();
@@ -67,6 +68,13 @@ function upsert(userId: string, profile: Record<string, unknown>, updatedAt: num
   return normalize({ ...body, entity: { ...(body.entity as object), id: userId, profile, updatedAt } });
 }
 
+/** The customer writes in the chat (the keyword fixture, which no curation here matches). */
+function customerWrote(chatId: string, userId: string, messageId: string): Event {
+  const e = normalize(webhookIn('user-message-keyword', { chatId, channelId: '95334', userId, messageId }));
+  assert.equal(e.kind, 'userMessage');
+  return e;
+}
+
 for (const kind of DB_KINDS) {
   describe(`asking for a missing answer on ${kind.name}`, () => {
     let store: Store;
@@ -101,9 +109,11 @@ for (const kind of DB_KINDS) {
       set = loaded.set;
       const planRun = planRunHandler({ db: store.db, clientFor: () => client, curations: () => set, delayScale: 1, maxAgeMs: HOUR, leaseMs: 60_000 });
       const answerWait = answerWaitHandler({ db: store.db, curations: () => set, defaultWaitMs: 24 * HOUR, leaseMs: 60_000 });
+      const answerPoll = answerPollHandler({ db: store.db, clientFor: () => client, schedule: { firstMs: 20_000, capMs: 600_000 }, leaseMs: 60_000 });
       handlers = new Map<string, JobHandler<unknown>>([
         ['planRun', planRun],
         ['answerWait', answerWait],
+        ['answerPoll', answerPoll],
       ]);
     });
     after(async () => {
@@ -143,6 +153,9 @@ for (const kind of DB_KINDS) {
     const runOf = (runId: string) => store.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
     const jobsOf = (runId: string) =>
       store.db.selectFrom('jobs').select(['kind', 'key', 'run_at', 'state']).where('key', 'in', [`planRun:${runId}`, `answerWait:${runId}`]).orderBy('kind').execute();
+
+    const readJobOf = (runId: string) =>
+      store.db.selectFrom('jobs').select(['run_at', 'payload_json']).where('key', '=', `answerPoll:${runId}`).where('state', '=', 'pending').executeTakeFirst();
 
     async function askingRun(chatId: string, userId: string, profile: Record<string, unknown>): Promise<string> {
       const out = await acceptNow(opened(chatId, userId, profile), set);
@@ -230,22 +243,82 @@ for (const kind of DB_KINDS) {
       assert.deepEqual(await jobsOf(runId), [], 'no second wait');
     });
 
+    test('no delivery: the profile read finds the answer, backing off while it finds none; a message of the customer reads at once', async () => {
+      const runId = await askingRun('chat-e', 'user-e', { name: '김하나', height: 176 });
+      const askedAt = now;
+      profiles.set('user-e', { name: '김하나', height: 176 });
+      // Entering the wait made its read job due at once, to work out the first read: 20 s after the ask.
+      assert.deepEqual(await runDueJobs(), ['answerPoll']);
+      assert.equal((await readJobOf(runId))?.run_at, askedAt + 20_000);
+      const fetches = userFetches;
+      // The reads at +20 s and +60 s (the interval doubled) find no answer; the next is at +140 s.
+      for (const at of [20_000, 60_000]) {
+        now = askedAt + at;
+        // At +60 s the end of the wait also looks (its first look, at the shortest wait a curation may give).
+        assert.deepEqual((await runDueJobs()).filter((k) => k !== 'answerWait'), ['answerPoll']);
+        assert.equal((await runOf(runId)).state, 'awaiting');
+      }
+      assert.equal(userFetches, fetches + 2);
+      assert.equal((await readJobOf(runId))?.run_at, askedAt + 140_000);
+      // An edit of another field answers nothing either.
+      profiles.set('user-e', { name: '김하나', height: 176, email: 'e@example.com' });
+      now = askedAt + 140_000;
+      assert.deepEqual(await runDueJobs(), ['answerPoll']);
+      assert.equal((await runOf(runId)).state, 'awaiting');
+      assert.equal((await readJobOf(runId))?.run_at, askedAt + 300_000);
+
+      // The customer submits the form (no webhook comes).
+      now = askedAt + 150_000;
+      profiles.set('user-e', { name: '김하나', height: 176, email: 'e@example.com', weight: 72.5 });
+      // System messages under the customer's name are not the customer writing: they bring no read forward.
+      for (const [i, name] of ['user-message-log-other', 'user-message-sticker', 'user-message-meet'].entries()) {
+        const sys = normalize(webhookIn(name, { chatId: 'chat-e', channelId: '95334', userId: 'user-e', messageId: `m-e-sys${i}` }));
+        assert.equal(sys.kind, 'ignored', name);
+        await acceptNow(sys, set);
+        assert.equal((await readJobOf(runId))?.run_at, askedAt + 300_000, `${name} reads nothing now`);
+      }
+      // The customer writes in the chat: the read is due now, not at +300 s.
+      const wrote = await acceptNow(customerWrote('chat-e', 'user-e', 'm-e1'), set);
+      assert.equal(wrote.status, 'no_match');
+      assert.equal((await readJobOf(runId))?.run_at, now, 'the read was brought forward to the message');
+      assert.deepEqual(await runDueJobs(), ['answerPoll']);
+      const planning = await runOf(runId);
+      assert.equal(planning.state, 'planning');
+      assert.equal(planning.answered_at, now);
+      assert.equal(await readJobOf(runId), undefined, 'no read after the wait');
+      assert.deepEqual((await jobsOf(runId)).map((j) => j.kind), ['planRun'], 'planning is enqueued; the end of the wait is gone');
+      assert.deepEqual(await runDueJobs(), ['planRun']);
+      const rest = await sendDue();
+      assert.deepEqual(rest.map((m) => m.seq), [1, 2]);
+      assert.match(rest[0]!.text, /BMI 23\.4/, 'computed from the profile read');
+      assert.equal((await runOf(runId)).state, 'completed');
+      // Another message of the customer reads nothing: no run of theirs waits.
+      const after = userFetches;
+      const again = await acceptNow(customerWrote('chat-e', 'user-e', 'm-e2'), set);
+      assert.equal(again.status, 'no_match');
+      assert.deepEqual(await runDueJobs(), []);
+      assert.equal(userFetches, after);
+    });
+
     test('no answer: when the curation\'s wait is over the run ends as fallback; a late answer changes nothing', async () => {
       const runId = await askingRun('chat-c', 'user-c', { height: 176 });
       const askedAt = now;
       now = askedAt + 60_000;
-      assert.deepEqual(await runDueJobs(), ['answerWait']);
+      // The profile reads go on meanwhile (the next test follows them); this one is about the wait's end.
+      const notReads = async () => (await runDueJobs()).filter((k) => k !== 'answerPoll');
+      assert.deepEqual(await notReads(), ['answerWait']);
       assert.deepEqual(await jobsOf(runId), [{ kind: 'answerWait', key: `answerWait:${runId}`, run_at: askedAt + 12 * HOUR, state: 'pending' }], "it comes back at the end of the curation's wait (12h)");
       assert.equal((await runOf(runId)).state, 'awaiting');
       now = askedAt + 12 * HOUR - 1;
-      assert.deepEqual(await runDueJobs(), [], 'not before');
+      assert.deepEqual(await notReads(), [], 'not before');
       now = askedAt + 12 * HOUR;
-      assert.deepEqual(await runDueJobs(), ['answerWait']);
+      assert.deepEqual(await notReads(), ['answerWait']);
       const end = await runOf(runId);
       assert.equal(end.state, 'fallback');
       assert.equal(end.finished_at, now);
       assert.match(end.reason ?? '', /weight \(missing\); asked in the chat; no answer in the chat within 12h/);
       assert.deepEqual(await jobsOf(runId), []);
+      assert.equal(await readJobOf(runId), undefined, 'the next profile read was dropped with the wait');
       now += 1_000;
       assert.deepEqual((await acceptNow(upsert('user-c', { height: 176, weight: 70 }, now), set)).runs, [], 'too late');
       assert.equal((await runOf(runId)).state, 'fallback');
@@ -259,7 +332,10 @@ for (const kind of DB_KINDS) {
       assert.equal((await acceptNow(closed, set)).cancelledRuns, 1);
       assert.equal((await runOf(runId)).state, 'cancelled');
       now += 60_000;
-      assert.deepEqual(await runDueJobs(), ['answerWait']);
+      const fetches = userFetches;
+      assert.deepEqual((await runDueJobs()).sort(), ['answerPoll', 'answerWait']);
+      assert.equal(userFetches, fetches, 'the read due after the takeover reads nothing');
+      assert.equal(await readJobOf(runId), undefined, 'and schedules no other');
       assert.equal((await runOf(runId)).state, 'cancelled');
       assert.deepEqual((await acceptNow(upsert('user-d', { height: 176, weight: 70 }, now), set)).runs, []);
     });

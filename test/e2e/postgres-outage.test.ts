@@ -177,6 +177,10 @@ describe('PostgreSQL going away', { skip }, () => {
         assert.ok(lost >= 1 && lost <= 3, `one "connection lost" line per outage, not one per client (${lost})`);
         assert.ok(!svc.lines.some((l) => /unexpected error/.test(l)), 'no settle left as an unexpected error');
         assert.ok(svc.lines.some((l) => /instance identity held again/.test(l)), 'the identity was taken again after the restart');
+        // The job wake-ups' listening connection: its loss said once per outage (not per try to reconnect), and its return.
+        const gone = svc.lines.filter((l) => /job wake-ups: the listening connection is gone/.test(l)).length;
+        const back = svc.lines.filter((l) => /job wake-ups: listening again/.test(l)).length;
+        assert.ok(gone >= 1 && gone <= 3 && back === gone, `the listener's loss and return said once per outage (${gone} lost, ${back} back)`);
       }
     } finally {
       loading = false;

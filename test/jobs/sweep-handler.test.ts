@@ -8,6 +8,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { Store } from '../../src/delivery/store/store.js';
 import { sweepHandler, sweepKey } from '../../src/jobs/handlers/sweep.js';
+import { webhookHealthHandler } from '../../src/jobs/handlers/webhook-health.js';
 import type { SweepDeps } from '../../src/jobs/handlers/sweep.js';
 import type { Job, JobContext } from '../../src/jobs/types.js';
 import type { JobPayloads } from '../../src/jobs/registry.js';
@@ -69,5 +70,25 @@ describe('sweep job: the cursor is carried in the row', () => {
     const next = await runAndReadRow(sweepHandler({ runtime: second, intervalMs: 300_000, leaseMs: 60_000 }), row);
     assert.deepEqual(second.sawCursor, ['cursor-after-budget']);
     assert.equal(next.cursor, null, 'the end of the list reached: the next one starts from the top');
+  });
+});
+
+describe('a recurring job met by an instance whose interval is 0 ends its series', () => {
+  test('the sweep (SWEEP_INTERVAL_SECONDS=0) enqueues no next sweep, which would be due at once, again and again', async () => {
+    const handler = sweepHandler({ runtime: runtime(null), intervalMs: 0, leaseMs: 30_000 });
+    const outcome = await handler.run(jobOf({ channel: 'default', coveredUntil: null, cursor: null }, handler), ctx);
+    assert.deepEqual(outcome, { kind: 'done' });
+  });
+
+  test('the health check (WEBHOOK_HEALTH_INTERVAL_SECONDS=0) checks nothing and enqueues nothing', async () => {
+    let checks = 0;
+    const checkHealth = () => {
+      checks++;
+      return Promise.reject(new Error('no check was asked for'));
+    };
+    const handler = webhookHealthHandler({ runtime: { checkHealth }, intervalMs: 0, leaseMs: 30_000 });
+    const job: Job<JobPayloads['webhookHealth']> = { id: 1, kind: 'webhookHealth', key: 'webhookHealth:default', payload: { channel: 'default' }, attempts: 1, runAt: 0, createdAt: 0, lane: null, pool: null, leaseEnd: 2_000_000 };
+    assert.deepEqual(await handler.run(job, ctx), { kind: 'done' });
+    assert.equal(checks, 0);
   });
 });

@@ -1,9 +1,12 @@
 // A run that asked the customer in the chat for missing answers waits in
-// `awaiting`. Two things end the wait, each in its own transaction:
-// - the answer: a profile change of that customer (normalize.ts's
-//   profileChanged), in its planEvent job (on the customer's lane). The run
-//   goes back to `planning` and the planRun job plans it from the new profile
-//   (which never asks again: plan-run.ts);
+// `awaiting`. Three things end the wait, each in its own transaction:
+// - the answer, found by reading the customer's profile (the answerPoll job:
+//   answer-polls.ts; a submitted form sends no webhook, so this is the way
+//   that always works). The run goes back to `planning` and the planRun job
+//   plans it from the new profile (which never asks again: plan-run.ts);
+// - the answer, delivered: a profile change of that customer (normalize.ts's
+//   profileChanged: a contact upsert, or a form message's update), in its
+//   planEvent job (on the customer's lane), resumes the run the same way;
 // - the end of the wait (the answerWait job): the run ends as `fallback`.
 // Neither moves a chat's queue (a waiting run has no message left), so they
 // change the run's row with a condition on its state instead of taking the
@@ -56,7 +59,7 @@ export async function resumeAnswered(trx: Transaction<Database>, eventId: string
   const waiting = await runsOf(trx, event, sql<boolean>`state = 'awaiting'`);
   const runs: StartedRun[] = [];
   for (const run of waiting.filter((r) => answers(r, event))) {
-    if (await resumeOne(trx, run.id, now)) runs.push({ runId: run.id, curationId: run.curation_id, state: 'planning' });
+    if (await resumeWaiting(trx, run.id, now)) runs.push({ runId: run.id, curationId: run.curation_id, state: 'planning' });
   }
   runs.push(...(await keepEarlyAnswer(trx, event, now)));
   const reason =
@@ -102,7 +105,7 @@ async function keepEarlyAnswer(trx: Transaction<Database>, event: ProfileChanged
       .where('answered_at', 'is', null)
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) > 0) kept.push({ runId: run.id, curationId: run.curation_id, state: run.state });
-    else if (await resumeOne(trx, run.id, now)) kept.push({ runId: run.id, curationId: run.curation_id, state: 'planning' });
+    else if (await resumeWaiting(trx, run.id, now)) kept.push({ runId: run.id, curationId: run.curation_id, state: 'planning' });
   }
   return kept;
 }
@@ -131,13 +134,13 @@ function hasForm(bodyJson: string): boolean {
  * The run just entered `awaiting` (the send of its ask's last message, in
  * that transaction): an answer kept while it was still sending resumes it at
  * once, and is used up. Once: a run enters `awaiting` only once (it never
- * asks twice), and resumeOne leaves it no longer waiting.
+ * asks twice), and resumeWaiting leaves it no longer waiting.
  */
 export async function takeEarlyAnswer(trx: Transaction<Database>, runId: string, now: number): Promise<boolean> {
   // After this transaction's own write of the state: on PostgreSQL that write took the row's lock and saw an answer committed before it.
   const run = await trx.selectFrom('runs').select(['state', 'answered_at']).where('id', '=', runId).executeTakeFirst();
   if (run?.state !== 'awaiting' || run.answered_at === null) return false;
-  return resumeOne(trx, runId, now);
+  return resumeWaiting(trx, runId, now);
 }
 
 /**
@@ -167,7 +170,8 @@ export function answers(run: Pick<WaitingRun, 'problems_json' | 'profile_json'>,
   }
 }
 
-async function resumeOne(trx: Transaction<Database>, runId: string, now: number): Promise<boolean> {
+/** The run waits no more: back to planning, with its planRun job. False when it no longer waits. */
+export async function resumeWaiting(trx: Transaction<Database>, runId: string, now: number): Promise<boolean> {
   const to = mustNext('awaiting', { kind: 'answered' });
   const res = await trx
     .updateTable('runs')
@@ -201,7 +205,7 @@ export async function expireAnswerWaitTx(trx: Transaction<Database>, runId: stri
   return true;
 }
 
-function problemKeys(json: string | null): string[] {
+export function problemKeys(json: string | null): string[] {
   if (json === null) return [];
   try {
     const list = JSON.parse(json) as unknown;

@@ -8,6 +8,7 @@ import { PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { describeDatabaseUrl, type Db } from './connect.js';
 import { guardedDialect } from './guarded-driver.js';
+import { NotifyingAdapter } from './job-wakeups.js';
 import { PgLink } from './pg-link.js';
 import { StoreKysely } from './store-kysely.js';
 
@@ -88,8 +89,15 @@ export function connectPostgres(databaseUrl: string): Db {
       return pool.end();
     },
   };
+  // Its adapter carries the token of this store's job notifications (job-wakeups.ts).
+  const adapter = new NotifyingAdapter();
+  const dialect = new (class extends PostgresDialect {
+    override createAdapter() {
+      return adapter;
+    }
+  })({ pool: guardedPool });
   return {
-    kysely: new StoreKysely({ dialect: guardedDialect(new PostgresDialect({ pool: guardedPool })) }),
+    kysely: new StoreKysely({ dialect: guardedDialect(dialect) }),
     dialect: 'postgres',
     describe: describeDatabaseUrl(databaseUrl),
     link,

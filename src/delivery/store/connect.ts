@@ -30,6 +30,8 @@ export interface SessionClient {
   query<R>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
   end(): Promise<void>;
   on(event: 'error' | 'end', listener: (err?: Error) => void): unknown;
+  /** A NOTIFY on a channel this session LISTENs on (job-wakeups.ts). */
+  on(event: 'notification', listener: (msg: { channel: string; payload?: string }) => void): unknown;
 }
 
 /** host:port/db of a database URL, without credentials, for logs. */

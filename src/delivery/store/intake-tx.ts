@@ -16,6 +16,7 @@ import { enqueueJob } from './job-ops.js';
 import { afterTransition, userEventJson } from './run-follow-ups.js';
 import { planEventJob, planRunJob } from '../../jobs/registry.js';
 import { isAnswer, resumeAnswered } from './answer-wait.js';
+import { answerPollsDueNow } from './answer-polls.js';
 import {
   bulkTransition,
   COOLDOWN_FREE_RUN_STATES,
@@ -86,6 +87,8 @@ export interface RecordOutcome {
   reason: string | null;
   /** When queued: the runs the job will start unless the store says no (cooldown, once per chat). */
   runs: Array<{ runId: string; curationId: string }>;
+  /** The customer wrote while runs of theirs wait for an answer: this many profile reads were made due now. */
+  answerPolls: number;
 }
 
 /** Stores the event once; an event that may act is stored with its full body and its planEvent job. */
@@ -117,12 +120,14 @@ export async function recordEvent(trx: Transaction<Database>, item: RecordItem):
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
     .returning('id')
     .executeTakeFirst();
-  if (!inserted) return { eventId, duplicate: true, status: 'ignored', reason: 'duplicate delivery', runs: [] };
+  if (!inserted) return { eventId, duplicate: true, status: 'ignored', reason: 'duplicate delivery', runs: [], answerPolls: 0 };
   // Its lane: the chat's events, so they act in the order they came (an answer's: the customer's). Not the
   // chat's send lane: planning never waits behind a send in flight; startRuns takes the chat's lock itself.
   const lane = event.chatId !== null ? chatEventsLane({ channelId: event.channelId, chatId: event.chatId }) : userEventsLane(event.channelId, event.userId, eventId);
   if (acts) await enqueueJob(trx, planEventJob(eventId, lane, receivedAt), receivedAt);
-  return { eventId, duplicate: false, status, reason, runs: acts ? item.candidates : [] };
+  // The customer wrote: a form they may have just submitted sent nothing, so their waiting runs read the profile now.
+  const answerPolls = event.kind === 'userMessage' && event.userId !== null ? await answerPollsDueNow(trx, event.channelId, event.userId, receivedAt) : 0;
+  return { eventId, duplicate: false, status, reason, runs: acts ? item.candidates : [], answerPolls };
 }
 
 /**

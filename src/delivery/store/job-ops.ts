@@ -2,9 +2,12 @@
 // lease, take over expired leases, and the row changes settle() makes. The
 // claim never takes two jobs of one lane: only a lane's earliest waiting job
 // is eligible, and only while no job of the lane runs. On PostgreSQL the
-// claim skips rows another instance is claiming (FOR UPDATE SKIP LOCKED).
+// claim skips rows another instance is claiming (FOR UPDATE SKIP LOCKED),
+// and what makes a job due now tells the other instances in the same
+// statement (pg_notify, job-wakeups.ts).
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Dialect } from './connect.js';
+import { notifyJobsDue, wakeTokenOf } from './job-wakeups.js';
 import type { Database, JobState, JobsTable } from './schema.js';
 
 export type JobRow = Selectable<JobsTable>;
@@ -27,15 +30,21 @@ export interface EnqueueSpec {
   createdAt?: number;
 }
 
-/** Adds a job inside the caller's transaction (or alone); false when its key already exists. */
+/**
+ * Adds a job inside the caller's transaction (or alone); false when its key
+ * already exists. On PostgreSQL a job due now is announced to the other
+ * instances in the same statement, so on commit (job-wakeups.ts); a job due
+ * later is this instance's runner's to wait for, like on SQLite.
+ */
 export async function enqueueJob(db: Db, spec: EnqueueSpec, now: number): Promise<boolean> {
-  const res = await db
+  const runAt = spec.runAt ?? now;
+  const insert = db
     .insertInto('jobs')
     .values({
       kind: spec.kind,
       key: spec.key ?? null,
       payload_json: JSON.stringify(spec.payload),
-      run_at: spec.runAt ?? now,
+      run_at: runAt,
       max_attempts: spec.maxAttempts ?? null,
       max_age_ms: spec.maxAgeMs ?? null,
       created_at: spec.createdAt ?? now,
@@ -43,8 +52,14 @@ export async function enqueueJob(db: Db, spec: EnqueueSpec, now: number): Promis
       pool: spec.pool ?? null,
       state: 'pending',
     })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .executeTakeFirst();
+    .onConflict((oc) => oc.column('key').doNothing());
+  const token = runAt <= now ? wakeTokenOf(db) : null;
+  if (token !== null) {
+    // One row per job added (none for a duplicate key), each notifying.
+    const added = await db.with('added', () => insert.returning('id')).selectFrom('added').select(['id', notifyJobsDue(token).as('told')]).execute();
+    return added.length > 0;
+  }
+  const res = await insert.executeTakeFirst();
   return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
@@ -81,7 +96,14 @@ export class JobOps {
 
   /** Makes the waiting job under `key` due at `at` if it was due later (a recurring job wanted now); false when none waits. */
   async bringForward(key: string, at: number): Promise<boolean> {
-    const res = await this.db.updateTable('jobs').set({ run_at: at }).where('key', '=', key).where('state', '=', 'pending').where('run_at', '>', at).executeTakeFirst();
+    const update = this.db.updateTable('jobs').set({ run_at: at }).where('key', '=', key).where('state', '=', 'pending').where('run_at', '>', at);
+    const token = wakeTokenOf(this.db);
+    if (token !== null) {
+      // Due now: the other instances are told in the same statement.
+      const moved = await this.db.with('moved', () => update.returning('id')).selectFrom('moved').select(['id', notifyJobsDue(token).as('told')]).execute();
+      return moved.length > 0;
+    }
+    const res = await update.executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
   }
 
@@ -149,17 +171,21 @@ export class JobOps {
 
   /**
    * Gives claimed jobs back untouched, inside the claim's transaction: due
-   * as before, the claim not counted as an attempt (a pool was full).
+   * as before, the claim not counted as an attempt (a pool was full here;
+   * on PostgreSQL the other instances are woken for them).
    */
   async release(trx: Transaction<Database>, ids: readonly number[], owner: string): Promise<void> {
     if (ids.length === 0) return;
-    await trx
+    const update = trx
       .updateTable('jobs')
       .set((eb) => ({ state: 'pending', locked_by: null, locked_until: null, attempts: eb('attempts', '-', 1) }))
       .where('id', 'in', ids)
       .where('state', '=', 'running')
-      .where('locked_by', '=', owner)
-      .execute();
+      .where('locked_by', '=', owner);
+    // Due now and beyond this instance's room: another instance with room is told (on the claim's commit).
+    const token = wakeTokenOf(trx);
+    if (token !== null) await trx.with('freed', () => update.returning('id')).selectFrom('freed').select(['id', notifyJobsDue(token).as('told')]).execute();
+    else await update.execute();
   }
 
   /**
@@ -224,4 +250,30 @@ export class JobOps {
       SELECT (SELECT COUNT(*) FROM jobs WHERE state = 'pending') + (SELECT COUNT(*) FROM jobs WHERE state = 'running') AS n`.execute(this.db);
     return Number(rows[0]?.n ?? 0);
   }
+}
+
+/**
+ * A recurring job's waiting occurrence (the row its last run enqueued, due
+ * `created_at` + the old interval) is made due `intervalMs` after that run
+ * instead: at start-up, the interval configured now applies to the next run
+ * too. A row that is due at once (a first one, one brought forward) or waits
+ * on a retry stays as it is. True when one was moved.
+ */
+export async function rescheduleRecurring(db: Db, key: string, intervalMs: number): Promise<boolean> {
+  const res = await db
+    .updateTable('jobs')
+    .set((eb) => ({ run_at: eb('created_at', '+', intervalMs) }))
+    .where('key', '=', key)
+    .where('state', '=', 'pending')
+    .where('attempts', '=', 0)
+    .whereRef('run_at', '>', 'created_at')
+    .where((eb) => eb('run_at', '!=', eb('created_at', '+', intervalMs)))
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+/** Ends a recurring job's series (its interval is now 0, "never"): the waiting row under `key` goes. True when there was one. */
+export async function stopRecurring(db: Db, key: string): Promise<boolean> {
+  const res = await db.deleteFrom('jobs').where('key', '=', key).where('state', '=', 'pending').executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
 }

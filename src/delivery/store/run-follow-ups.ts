@@ -5,7 +5,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { enqueueJob } from './job-ops.js';
-import { answerWaitJob, userEventJob, writeBackJob } from '../../jobs/registry.js';
+import { answerPollJob, answerPollKey, answerWaitJob, userEventJob, writeBackJob } from '../../jobs/registry.js';
 import type { Plan } from '../../curation/plan-types.js';
 import { entersAwaiting, recordsUserEvent, startsWriteBack, type RunPosition, type RunState } from '../run-lifecycle.js';
 import { MIN_ANSWER_WAIT_MS } from '../../curation/ask.js';
@@ -53,7 +53,18 @@ const answerWait: FollowUp = async (trx, t) => {
   if (entersAwaiting(t.from, t.to)) await enqueueJob(trx, answerWaitJob(t.runId, t.now + MIN_ANSWER_WAIT_MS, t.now), t.now);
 };
 
-const FOLLOW_UPS: readonly FollowUp[] = [writeBack, userEvent, answerWait];
+/**
+ * While it waits, the run reads its customer's profile for the answer (no
+ * webhook brings a submitted form's): the answerPoll job, due now to work
+ * out its first read (the store does not know the schedule). When the wait
+ * ends, however it ends, a read not yet begun is dropped: no reads after it.
+ */
+const answerPoll: FollowUp = async (trx, t) => {
+  if (entersAwaiting(t.from, t.to)) await enqueueJob(trx, answerPollJob(t.runId, t.now, false, t.now), t.now);
+  else if (t.from === 'awaiting') await trx.deleteFrom('jobs').where('key', '=', answerPollKey(t.runId)).where('state', '=', 'pending').execute();
+};
+
+const FOLLOW_UPS: readonly FollowUp[] = [writeBack, userEvent, answerWait, answerPoll];
 
 export async function afterTransition(trx: Transaction<Database>, t: RunTransition): Promise<void> {
   if (t.from === t.to) return;

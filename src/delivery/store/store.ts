@@ -10,6 +10,7 @@ import { pruneBefore, type PruneResult } from './retention.js';
 import { DatabaseBusyError, STARTUP_WAIT, asBusyError, retryWhileBusy, type DatabaseState } from './busy.js';
 import { singleAttempt, type StoreKysely } from './store-kysely.js';
 import { jobDepth, type JobDepth } from './job-ops.js';
+import { wakeTokenOf } from './job-wakeups.js';
 import { WriteHealth, storageFaultOf } from './write-health.js';
 import type { DatabaseLink, LinkLog } from './pg-link.js';
 import { asUnavailableError, DatabaseUnavailableError, retryWhileUnavailable, type DatabaseWait } from './unavailable.js';
@@ -133,6 +134,11 @@ export class Store {
       if (this.dialect === 'postgres') await sql`LOCK TABLE events, jobs, runs, messages, chats IN ROW EXCLUSIVE MODE NOWAIT`.execute(trx);
       await trx.selectFrom('events').select('id').limit(1).execute();
     });
+  }
+
+  /** PostgreSQL: what this store's job notifications carry, so that its own listener leaves them out (job-wakeups.ts); null on SQLite. */
+  get wakeToken(): string | null {
+    return wakeTokenOf(this.db);
   }
 
   queueDepth(): Promise<number> {

@@ -36,6 +36,8 @@ export function sweepHandler(d: SweepDeps): JobHandler<JobPayloads['sweep']> & {
     },
     leaseMs: d.leaseMs,
     async run(job, ctx): Promise<JobOutcome> {
+      // The sweep is off here (another instance, or an earlier start, enqueued it): end the series, never a next sweep due at once.
+      if (d.intervalMs <= 0) return { kind: 'done' };
       const { channel } = job.payload;
       // This process may know a later point (a sweep after an unblock); else the row's.
       const known = d.runtime.coveredUntil(channel);

@@ -23,6 +23,8 @@ export function webhookHealthHandler(d: WebhookHealthDeps): JobHandler<JobPayloa
     parse: channelPayload,
     leaseMs: d.leaseMs,
     async run(job, ctx): Promise<JobOutcome> {
+      // The check is off here (another instance, or an earlier start, enqueued it): end the series.
+      if (d.intervalMs <= 0) return { kind: 'done' };
       const every = scheduleEvery('webhookHealth', webhookHealthKey(job.payload.channel), d.intervalMs, job.payload);
       try {
         await d.runtime.checkHealth(job.payload.channel);

@@ -1,0 +1,28 @@
+// Each command's usage line and what it does, in one place: `curation`
+// lists them, `curation <command> --help` prints one (cli/main.ts answers it
+// before the command loads, so every command has it), and a command that is
+// given wrong options prints the same line.
+export const COMMANDS = {
+  start: { usage: 'start', about: 'run the service (what `npm start` does); configured by the environment and .env (README: Configuration)' },
+  check: { usage: 'check [--dir DIR]', about: 'validate every curation file; non-zero exit on error' },
+  preview: { usage: 'preview <curation-id> --profile FILE [--lang ko|en] [--json] [--dir DIR]', about: 'what a customer with these answers would receive, without any server' },
+  schema: { usage: 'schema [--out FILE]', about: 'print or write the JSON Schema of curation files' },
+  'fake-channeltalk': {
+    usage: 'fake-channeltalk [--port N] [--host H] [--access-key K --access-secret S] [--channel-id ID] [--webhook-token T]',
+    about: 'run the fake Channel Talk for local trials',
+  },
+  setup: { usage: 'setup [--url URL] [--name NAME] [--dry-run] [--unblock] [--channel NAME]', about: 'register or update our webhook in Channel Talk' },
+  doctor: { usage: 'doctor', about: 'check config, database, Channel Talk credentials, our webhook and the curations' },
+  replay: { usage: 'replay FILE|DIR... --to URL [--token T] [--timeout-ms N]', about: 'post recorded deliveries again' },
+  'send-webhook': {
+    usage: 'send-webhook FILE... [--to URL] [--token T] [--fresh] [--chat-id ID] [--user-id ID]',
+    about: 'post a webhook JSON file to the service; --fresh: as a new chat of a new customer, so it starts a new sequence',
+  },
+} as const satisfies Record<string, { usage: string; about: string }>;
+
+export type CommandName = keyof typeof COMMANDS;
+
+/** `usage: curation …`, the line a command prints with its errors and for --help. */
+export function usage(name: CommandName): string {
+  return `usage: curation ${COMMANDS[name].usage}`;
+}
