@@ -97,9 +97,10 @@ export function checkInWorker(dir: string, ms: number): Promise<CheckInWorker> {
       void worker.terminate();
       resolve(m);
     });
+    // A worker may throw any value (@types/node 24 types the argument any).
     worker.once('error', (e) => {
       clearTimeout(timer);
-      reject(e);
+      reject(e instanceof Error ? e : new Error(String(e)));
     });
   });
 }
