@@ -13,7 +13,7 @@ import { markInFlightTx } from '../../src/delivery/store/send-outcomes.js';
 import { queueDepth } from '../../src/delivery/store/chat-queue.js';
 import { JobOps } from '../../src/delivery/store/job-ops.js';
 import type { Database } from '../../src/delivery/store/schema.js';
-import { messagePayload } from '../../src/jobs/registry.js';
+import { messagePayload } from '../../src/delivery/job-kinds.js';
 import { summarize } from './stats.js';
 
 export interface PlanLine {

@@ -1,6 +1,6 @@
 // The one place a job's outcome is applied: its limits (maximum age and
-// attempts turn a retry into a fail), the chat's lock for a `chat:` lane,
-// the job's row (deleted when done, rescheduled, or failed) and the
+// attempts turn a retry into a fail), the lock the outcome carries (a
+// send's chat), the job's row (deleted when done, rescheduled, or failed) and the
 // handler's own writes, in one transaction. A job no longer held by this
 // instance (its lease ended and another took it over) changes nothing.
 import type { Kysely, Transaction } from 'kysely';
@@ -8,8 +8,6 @@ import type { Database } from '../delivery/store/schema.js';
 import type { JobOps } from '../delivery/store/job-ops.js';
 import { settleFailure } from '../delivery/backoff.js';
 import type { Job, JobOutcome, SettledOutcome } from './types.js';
-
-export { chatLane } from './lanes.js';
 
 export interface Limits {
   maxAttempts: number | null;

@@ -2,8 +2,8 @@
 import type { SweepResult } from './sweep.js';
 
 /** Why a sweep ran: the service started, its interval came, a webhook block was lifted, an operator asked. */
-export const SWEEP_REASONS = ['start', 'interval', 'unblocked', 'manual'] as const;
-export type SweepReason = (typeof SWEEP_REASONS)[number];
+export { SWEEP_REASONS, type SweepReason } from '../delivery/job-kinds.js';
+import type { SweepReason } from '../delivery/job-kinds.js';
 
 export interface SweepRecord extends SweepResult {
   channel: string;

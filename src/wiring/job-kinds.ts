@@ -4,8 +4,7 @@
 // compile: a new kind is its payload in jobs/registry.ts, its handler file
 // with its `<kind>Kind`, and one line here.
 import type { JobHandler } from '../jobs/types.js';
-import type { JobKind, JobPayloads } from '../jobs/registry.js';
-import { registerJobHandlers, type JobHandlers } from '../jobs/registry.js';
+import type { JobKind, JobPayloads } from '../delivery/job-kinds.js';
 import type { KindContext } from './kind-context.js';
 import { planEventKind } from '../jobs/handlers/plan-event.js';
 import { sendMessageKind } from '../jobs/handlers/send-message.js';
@@ -34,6 +33,5 @@ export const JOB_KINDS: { [K in JobKind]: Registration<K> } = {
 /** Every kind's handler, for the job runner. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function jobHandlers(c: KindContext): Array<JobHandler<any>> {
-  const handlers = Object.fromEntries(Object.entries(JOB_KINDS).map(([kind, register]) => [kind, register(c)])) as JobHandlers;
-  return registerJobHandlers(handlers);
+  return Object.values(JOB_KINDS).map((register) => register(c));
 }

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../src/delivery/store/store.js';
 import { enqueueJob, JobOps } from '../../src/delivery/store/job-ops.js';
-import { writeBackJob } from '../../src/jobs/registry.js';
+import { writeBackJob } from '../../src/delivery/job-kinds.js';
 import type { ChatOpenedEvent } from '../../src/channeltalk/event.js';
 import { freshDatabases } from '../support/databases.js';
 import { planOf } from '../support/plans.js';

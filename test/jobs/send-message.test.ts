@@ -19,7 +19,7 @@ import type { IntakeItem } from '../../src/delivery/store/start-runs.js';
 import { activateNextInChat } from '../../src/delivery/store/chat-queue.js';
 import { JobRunner, type Schedule } from '../../src/jobs/runner.js';
 import { sendMessageHandler } from '../../src/jobs/handlers/send-message.js';
-import { chatLane } from '../../src/jobs/lanes.js';
+import { chatLane } from '../../src/delivery/lanes.js';
 import { freshDatabases } from '../support/databases.js';
 import { planOf } from '../support/plans.js';
 import { eventually } from '../support/processes.js';

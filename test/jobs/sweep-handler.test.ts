@@ -11,7 +11,7 @@ import { sweepHandler, sweepKey } from '../../src/jobs/handlers/sweep.js';
 import { webhookHealthHandler } from '../../src/jobs/handlers/webhook-health.js';
 import type { SweepDeps } from '../../src/jobs/handlers/sweep.js';
 import type { Job, JobContext } from '../../src/jobs/types.js';
-import type { JobPayloads } from '../../src/jobs/registry.js';
+import type { JobPayloads } from '../../src/delivery/job-kinds.js';
 import type { SweepRecord } from '../../src/webhook/sweep-log.js';
 import { tempDir } from '../support/processes.js';
 

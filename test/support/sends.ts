@@ -9,7 +9,7 @@ import { JobOps } from '../../src/delivery/store/job-ops.js';
 import type { Store } from '../../src/delivery/store/store.js';
 import { markFailedTx, markInFlightTx, markRetryTx, markSentTx, type AttemptRecord, type ClaimedMessage } from '../../src/delivery/store/send-outcomes.js';
 import { LIVE_MESSAGE_STATES } from '../../src/delivery/run-lifecycle.js';
-import { messagePayload, sendMessageKey } from '../../src/jobs/registry.js';
+import { messagePayload, sendMessageKey } from '../../src/delivery/job-kinds.js';
 import { settle } from '../../src/jobs/settle.js';
 import type { Job, JobOutcome, SettledOutcome } from '../../src/jobs/types.js';
 import type { JobRow } from '../../src/delivery/store/job-ops.js';

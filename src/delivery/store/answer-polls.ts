@@ -4,7 +4,7 @@
 // makes the pending read due at once.
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, RunState } from './schema.js';
-import { answerPollJob, answerPollKey } from '../../jobs/registry.js';
+import { answerPollJob, answerPollKey } from '../job-kinds.js';
 import { enqueueJob } from './job-ops.js';
 import { problemKeys, resumeWaiting } from './answer-wait.js';
 

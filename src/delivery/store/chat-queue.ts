@@ -12,7 +12,7 @@ import { ACTIVE_RUN_STATES, LIVE_MESSAGE_STATES } from '../run-lifecycle.js';
 import { indexCondition, sqlList } from './state-sql.js';
 import { enqueueJob } from './job-ops.js';
 import { insertMessages, transitionMessages } from './transitions.js';
-import { sendMessageJob, type LiveMessage } from '../../jobs/registry.js';
+import { sendMessageJob, type LiveMessage } from '../job-kinds.js';
 import type { ChatRef } from '../ids.js';
 
 /** The chat a stored message or run belongs to: its id in its channel. */

@@ -6,9 +6,9 @@
 import type { Transaction } from 'kysely';
 import type { Event } from '../../channeltalk/event.js';
 import type { Database, EventStatus } from './schema.js';
-import { chatEventsLane, userEventsLane } from '../../jobs/lanes.js';
+import { chatEventsLane, userEventsLane } from '../lanes.js';
 import { enqueueJob } from './job-ops.js';
-import { planEventJob } from '../../jobs/registry.js';
+import { planEventJob } from '../job-kinds.js';
 import { isAnswer } from './answer-wait.js';
 import { answerPollsDueNow } from './answer-polls.js';
 

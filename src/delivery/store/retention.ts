@@ -16,7 +16,7 @@
 // - waiting and running jobs are never pruned: they are work, not history.
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
-import { RUN_JOB_KINDS, runJobKey } from '../../jobs/registry.js';
+import { RUN_JOB_KINDS, runJobKey } from '../job-kinds.js';
 
 const BATCH = 1000;
 

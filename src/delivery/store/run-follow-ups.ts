@@ -5,7 +5,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { enqueueJob } from './job-ops.js';
-import { answerPollJob, answerPollKey, answerWaitJob, answerWaitKey, planRunJob, userEventJob, writeBackJob } from '../../jobs/registry.js';
+import { answerPollJob, answerPollKey, answerWaitJob, answerWaitKey, planRunJob, userEventJob, writeBackJob } from '../job-kinds.js';
 import type { Plan } from '../../curation/plan-types.js';
 import { entersAwaiting, leavesAwaitingAnswered, recordsUserEvent, startsWriteBack, type RunPosition, type RunState } from '../run-lifecycle.js';
 import { MIN_ANSWER_WAIT_MS } from '../../curation/ask.js';

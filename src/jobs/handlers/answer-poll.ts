@@ -11,7 +11,7 @@ import { resumePolledAnswerTx, runToRead, scheduleNextPollTx, type RunToRead } f
 import { changedAnswers, nextAnswerReadAt, type AnswerPollSchedule } from '../../delivery/answer-polls.js';
 import { attemptTimeoutMs } from '../../delivery/backoff.js';
 import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../../channeltalk/errors.js';
-import { answerPollPayload, type JobPayloads } from '../registry.js';
+import { answerPollPayload, type JobPayloads } from '../../delivery/job-kinds.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 import { type StoreDb } from '../../delivery/store/job-reads.js';
 import type { KindContext } from '../../wiring/kind-context.js';

@@ -7,7 +7,7 @@
 import type { CurationSet } from '../../curation/index.js';
 import { enqueueJob } from '../../delivery/store/job-ops.js';
 import { expireAnswerWaitTx } from '../../delivery/store/answer-wait.js';
-import { answerWaitJob, runIdPayload, type JobPayloads } from '../registry.js';
+import { answerWaitJob, runIdPayload, type JobPayloads } from '../../delivery/job-kinds.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 import { runWaitingForAnswer, type StoreDb } from '../../delivery/store/job-reads.js';
 import type { KindContext } from '../../wiring/kind-context.js';

@@ -8,7 +8,7 @@ import type { Event } from '../../channeltalk/event.js';
 import type { CurationSet } from '../../curation/index.js';
 import { startRuns, type IntakeOutcome } from '../../delivery/store/start-runs.js';
 import { intakeItem } from '../../delivery/intake.js';
-import { eventIdPayload, type JobPayloads } from '../registry.js';
+import { eventIdPayload, type JobPayloads } from '../../delivery/job-kinds.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 import { eventToPlan, failEventTx, type StoreDb } from '../../delivery/store/job-reads.js';
 import { isAnswer } from '../../delivery/store/answer-wait.js';

@@ -8,7 +8,7 @@ import { plan, type CurationSet } from '../../curation/index.js';
 import { completePlanningTx, failPlanningTx } from '../../delivery/store/planning-and-write-back.js';
 import { writeBackJson } from '../../delivery/store/start-runs.js';
 import { attemptTimeoutMs, settleFailure } from '../../delivery/backoff.js';
-import { runIdPayload, type JobPayloads } from '../registry.js';
+import { runIdPayload, type JobPayloads } from '../../delivery/job-kinds.js';
 import { asksAllowed } from '../../delivery/run-lifecycle.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 import { nextSeqOf, notePlanningAttemptsTx, runToPlan, type StoreDb } from '../../delivery/store/job-reads.js';

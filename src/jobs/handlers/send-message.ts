@@ -12,14 +12,14 @@ import type { MessageBody } from '../../channeltalk/wire.js';
 import { markFailedTx, markInFlightTx, markRetryTx, markSentTx, messageToSend, type AttemptRecord, type ClaimedMessage } from '../../delivery/store/send-outcomes.js';
 import { attemptTimeoutMs, settleFailure } from '../../delivery/backoff.js';
 import { LIVE_MESSAGE_STATES } from '../../delivery/run-lifecycle.js';
-import { messagePayload, type JobPayloads } from '../registry.js';
+import { messagePayload, type JobPayloads } from '../../delivery/job-kinds.js';
 import type { Job, JobContext, JobHandler, JobOutcome } from '../types.js';
 import type { ChatCheckStop } from '../../curation/types.js';
 import { runCurationId, takeOverBeforeSendTx } from '../../delivery/store/chat-check-ops.js';
 import { ChatReadCache, stopOf, stopReason } from './chat-check.js';
 import { type StoreDb } from '../../delivery/store/job-reads.js';
 import { lockChat } from '../../delivery/store/chat-queue.js';
-import { chatOfLane } from '../lanes.js';
+import { chatOfLane } from '../../delivery/lanes.js';
 import type { KindContext } from '../../wiring/kind-context.js';
 
 export interface SendMessageDeps {

@@ -10,7 +10,7 @@
 import { enqueueJob } from '../../delivery/store/job-ops.js';
 import type { WebhookRuntime } from '../../webhook/runtime.js';
 import { SWEEP_REASONS, type SweepReason } from '../../webhook/sweep-log.js';
-import type { JobPayloads } from '../registry.js';
+import type { JobPayloads } from '../../delivery/job-kinds.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 import { channelPayload } from './webhook-health.js';
 import type { KindContext } from '../../wiring/kind-context.js';

@@ -14,7 +14,7 @@
 import type { CallOptions, ChannelTalkClient } from '../../channeltalk/client.js';
 import type { PlannedUserEvent } from '../../curation/plan-types.js';
 import { attemptTimeoutMs } from '../../delivery/backoff.js';
-import { runIdPayload, type JobPayloads } from '../registry.js';
+import { runIdPayload, type JobPayloads } from '../../delivery/job-kinds.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 import { runUserEvent, type StoreDb } from '../../delivery/store/job-reads.js';
 import type { KindContext } from '../../wiring/kind-context.js';

@@ -6,7 +6,7 @@
 // next one comes at the usual time.
 import type { WebhookRuntime } from '../../webhook/runtime.js';
 import { scheduleEvery } from '../recurring.js';
-import type { JobPayloads } from '../registry.js';
+import type { JobPayloads } from '../../delivery/job-kinds.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 import type { KindContext } from '../../wiring/kind-context.js';
 

@@ -5,7 +5,7 @@
 import type { ChannelTalkClient } from '../../channeltalk/client.js';
 import { finishWriteBackTx } from '../../delivery/store/planning-and-write-back.js';
 import { attemptTimeoutMs, settleFailure } from '../../delivery/backoff.js';
-import { runIdPayload, type JobPayloads } from '../registry.js';
+import { runIdPayload, type JobPayloads } from '../../delivery/job-kinds.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 import { runWriteBack, type StoreDb } from '../../delivery/store/job-reads.js';
 import type { KindContext } from '../../wiring/kind-context.js';

@@ -8,7 +8,7 @@
 // over-share send back with a short retry: the claim leaves a full pool out
 // and the runner sleeps until one of its jobs ends, so a stuck channel costs
 // no passes and its waiting sends keep their due order.
-import { chatKey, inChannel, type ChatRef } from '../delivery/ids.js';
+import { chatKey, inChannel, type ChatRef } from './ids.js';
 
 /** The lane `chat:<key>` (the chat's sends) also serializes on the chat's row, like every transaction that moves a chat's queue. */
 export const chatLane = (chat: ChatRef): string => `chat:${chatKey(chat)}`;

@@ -1,11 +1,14 @@
-// Every job kind, with its payload type. The service registers one handler
-// per kind through `registerJobHandlers`, whose argument is a typed map: a
-// kind without its handler (or a handler under another kind's name) does
-// not compile. A new kind of timed work: add its payload here, write its
-// handler file under handlers/, and add it to the map in service.ts.
-import type { JobHandler, JobSpec } from './types.js';
+// Every job kind of the domain, with its payload type, and the job specs
+// the store enqueues (keys, lanes, pools). The engine (src/jobs/) knows none
+// of them: the store and the handlers import this, never the other way.
+// The service registers one handler per kind (wiring/job-kinds.ts, a map
+// typed by JobPayloads): a kind without its handler does not compile.
+import type { EnqueueSpec as JobSpec } from './store/job-ops.js';
 import { channelPool, chatLane } from './lanes.js';
-import type { SweepReason } from '../webhook/sweep-log.js';
+
+/** Why a sweep runs: carried in its job when something brought it forward. */
+export const SWEEP_REASONS = ['start', 'interval', 'unblocked', 'manual'] as const;
+export type SweepReason = (typeof SWEEP_REASONS)[number];
 
 export interface JobPayloads {
   /** A recorded webhook event: start the runs it causes (the webhook was answered once the event was stored). */
@@ -32,14 +35,6 @@ export interface JobPayloads {
 }
 
 export type JobKind = keyof JobPayloads;
-
-export type JobHandlers = { [K in JobKind]: JobHandler<JobPayloads[K]> & { kind: K } };
-
-/** The handlers in the shape the runner takes; the map's type is what makes the registration exhaustive. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function registerJobHandlers(handlers: JobHandlers): Array<JobHandler<any>> {
-  return Object.values(handlers);
-}
 
 /** A job spec of a known kind, with its payload type checked. */
 export function jobOf<K extends JobKind>(kind: K, payload: JobPayloads[K], opts: Omit<JobSpec, 'kind' | 'payload'> = {}): JobSpec {
