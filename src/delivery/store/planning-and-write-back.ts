@@ -49,13 +49,16 @@ export async function completePlanningTx(
 }
 
 /** Planning could not fetch the profile: note why (its job retries), or give up for good and let the chat move on. */
-export async function failPlanningTx(trx: Transaction<Database>, runId: string, reason: string, retryAt: number | null, now: number, delayScale: number): Promise<void> {
+/** True when this write ended the run (failed): a run planned or cancelled meanwhile is left as it is. */
+export async function failPlanningTx(trx: Transaction<Database>, runId: string, reason: string, retryAt: number | null, now: number, delayScale: number): Promise<boolean> {
   const found = await trx.selectFrom('runs').select(['chat_id', 'channel_id']).where('id', '=', runId).executeTakeFirst();
-  if (!found) return;
+  if (!found) return false;
   await lockChat(trx, chatKey(chatOf(found)), now);
   // A retry stays `planning` and records why; the retry's time lives on the planRun job. Planned or cancelled meanwhile: nothing.
   const move = await transitionRun(trx, runId, { kind: retryAt === null ? 'planningFailed' : 'planningRetry' }, now, { writeUnchanged: true, set: () => ({ reason }) });
-  if (move?.applied && isFinalRunState(move.to)) await activateNextInChat(trx, chatOf(found), now, delayScale);
+  const ended = move?.applied === true && isFinalRunState(move.to);
+  if (ended) await activateNextInChat(trx, chatOf(found), now, delayScale);
+  return ended;
 }
 
 /** Records the write-back's end; a retry is the writeBack job's, and changes nothing here. */

@@ -44,12 +44,17 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
       const replanned = !asksAllowed(run.asked_at);
       if (!curation || (!run.event_json && !replanned)) {
         const reason = `curation ${run.curation_id} is no longer loaded`;
+        // Set by each run of the write: whether the committed one ended the run (a takeover may have ended it first).
+        let ended = false;
         return {
           kind: 'fail',
           reason,
           logged: true,
-          write: (trx) => failPlanningTx(trx, run.id, reason, null, now, d.delayScale),
+          write: async (trx) => {
+            ended = await failPlanningTx(trx, run.id, reason, null, now, d.delayScale);
+          },
           committed: () => {
+            if (!ended) return;
             ctx.logger.error({ ...ids, curationId: run.curation_id }, 'run failed: its curation is no longer loaded');
             d.onRunFinished?.('failed');
           },
@@ -73,6 +78,8 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
           const settled = settleFailure(err, { ageMs: now - since, maxAgeMs: d.maxAgeMs, attempts: job.attempts, now, random: d.random ?? Math.random });
           if ('retryAt' in settled) {
             const reason = `fetching the user: ${settled.note}`;
+            // Set by each run of the write: whether the committed one ended the run (the job's last attempt did).
+            let ended = false;
             return {
               kind: 'retry',
               at: settled.retryAt,
@@ -81,10 +88,13 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
               logged: true,
               committed: (final) => {
                 if (final.kind === 'retry') ctx.logger.warn({ ...ids, reason: settled.note }, 'fetching the profile will be retried');
-                else if (final.kind === 'fail') ctx.logger.error({ ...ids, reason: final.reason }, 'run failed: its profile could not be fetched');
+                else if (final.kind === 'fail' && ended) {
+                  ctx.logger.error({ ...ids, reason: final.reason }, 'run failed: its profile could not be fetched');
+                  d.onRunFinished?.('failed');
+                }
               },
               write: async (trx, final) => {
-                await failPlanningTx(trx, run.id, final.kind === 'fail' ? final.reason : reason, final.kind === 'retry' ? final.at : null, now, d.delayScale);
+                ended = await failPlanningTx(trx, run.id, final.kind === 'fail' ? final.reason : reason, final.kind === 'retry' ? final.at : null, now, d.delayScale);
                 // The run keeps counting its planning attempts for the console; the job's count is the one that decides.
                 await notePlanningAttemptsTx(trx, run.id, job.attempts);
               },
