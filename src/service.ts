@@ -54,7 +54,7 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
   const identity = await holdIdentity(store, config, logger);
   const jobOps = new JobOps(store.db, store.dialect);
   // Made first, its handlers registered once the parts they need exist: the intake and the webhook runtime wake it.
-  const jobs = await newRunner(store, jobOps, identity.id, logger);
+  const jobs = await newRunner(store, jobOps, identity.id, logger, metrics);
   const wake = () => jobs.wake();
   const sweepNow = sweepStarter(jobOps, wake, logger);
   const intake = new Intake({ store, logger, onWork: wake, onOutcome: (event, outcome) => metrics.webhook(event.kind, outcome.duplicate ? 'duplicate' : outcome.status) });

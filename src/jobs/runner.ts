@@ -17,7 +17,7 @@ import type { Database } from '../delivery/store/schema.js';
 import type { JobOps, JobRow } from '../delivery/store/job-ops.js';
 import { DatabaseBusyError } from '../delivery/store/busy.js';
 import { DatabaseUnavailableError } from '../delivery/store/unavailable.js';
-import { failureOutcome, settle, type Limits } from './settle.js';
+import { failureOutcome, settle, type CommittedTransaction, type Limits } from './settle.js';
 import { SettleBatcher } from './settle-batch.js';
 import type { Job, JobContext, JobHandler, JobOutcome, SettledOutcome } from './types.js';
 
@@ -58,6 +58,8 @@ export interface RunnerOptions {
   /** Observer: called before every claim query (tests count them). */
   onClaim?: () => void;
   onSettled?: (kind: string, outcome: JobOutcome['kind'] | 'lost') => void;
+  /** Each settle transaction that committed (settle.ts CommittedTransaction): the domain takes what its writes noted there. */
+  onCommitted?: CommittedTransaction;
   /** Where each settle's commit is reported (the store's WriteHealth: /healthz says `failing` while settles fail for want of storage). */
   writes?: { succeeded(): void; failed(err: unknown): void };
 }
@@ -95,7 +97,7 @@ export class JobRunner {
     this.random = o.random ?? Math.random;
     this.schedule = o.schedule ?? realSchedule;
     this.concurrency = o.concurrency ?? 8;
-    this.batcher = o.batchSettles ? new SettleBatcher(o.db, o.ops) : null;
+    this.batcher = o.batchSettles ? new SettleBatcher(o.db, o.ops, o.onCommitted) : null;
   }
 
   /**
@@ -333,7 +335,7 @@ export class JobRunner {
         try {
           const applied = this.batcher
             ? await this.batcher.settle(base, this.o.owner, outcome, limits, this.now())
-            : await settle(this.o.db, this.o.ops, base, this.o.owner, outcome, limits, this.now());
+            : await settle(this.o.db, this.o.ops, base, this.o.owner, outcome, limits, this.now(), this.o.onCommitted);
           // A lost job wrote nothing, so says nothing of the writes.
           if (applied !== 'lost') this.o.writes?.succeeded();
           if (waiting) logger.info({ outcome: applied === 'lost' ? 'lost' : applied.kind }, 'jobs: outcome recorded once the database answered');

@@ -11,11 +11,11 @@
 // side by side on their own connections, and one transaction holding several
 // chats' locks could deadlock with an intake batch that takes them in
 // another order.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../delivery/store/schema.js';
 import type { JobOps } from '../delivery/store/job-ops.js';
 import { DatabaseBusyError } from '../delivery/store/busy.js';
-import { settle, settleIn, withinLimits, type Limits } from './settle.js';
+import { settle, settleIn, withinLimits, type CommittedTransaction, type Limits } from './settle.js';
 import type { Job, JobOutcome, SettledOutcome } from './types.js';
 
 interface Waiting {
@@ -37,6 +37,7 @@ export class SettleBatcher {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly ops: JobOps,
+    private readonly onCommitted?: CommittedTransaction,
   ) {}
 
   settle(job: Job<unknown>, owner: string, outcome: JobOutcome, limits: Limits, now: number): Promise<SettledOutcome | 'lost'> {
@@ -64,11 +65,14 @@ export class SettleBatcher {
         continue;
       }
       try {
+        let last: Transaction<Database> | null = null;
         const applied = await this.db.transaction().execute(async (trx) => {
+          last = trx;
           const out: Array<SettledOutcome | 'lost'> = [];
           for (const w of batch) out.push(await settleIn(trx, this.ops, w.job, w.owner, w.outcome, withinLimits(w.outcome, w.job, w.limits, w.now)));
           return out;
         });
+        if (last !== null) this.onCommitted?.(last);
         batch.forEach((w, i) => w.resolve(applied[i]!));
       } catch (err) {
         // Busy is about the database, not the jobs (and was waited for already): each would only wait again.
@@ -84,7 +88,7 @@ export class SettleBatcher {
 
   private async alone(w: Waiting): Promise<void> {
     try {
-      w.resolve(await settle(this.db, this.ops, w.job, w.owner, w.outcome, w.limits, w.now));
+      w.resolve(await settle(this.db, this.ops, w.job, w.owner, w.outcome, w.limits, w.now, this.onCommitted));
     } catch (err) {
       w.reject(err);
     }

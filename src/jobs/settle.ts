@@ -44,6 +44,13 @@ export function failureOutcome(err: unknown, job: Pick<Job<unknown>, 'attempts' 
   return 'retryAt' in s ? { kind: 'retry', at: s.retryAt, reason: s.note } : { kind: 'fail', reason: s.fail };
 }
 
+/**
+ * Told of a settle's transaction once it has committed (the one that did:
+ * a transaction the store ran again is a new one), for what the domain's
+ * writes noted in it (store/transition-log.ts). Never for one rolled back.
+ */
+export type CommittedTransaction = (trx: Transaction<Database>) => void;
+
 /** Applies the outcome; returns what was applied, or 'lost' when the job is no longer ours. */
 export async function settle(
   db: Kysely<Database>,
@@ -53,9 +60,16 @@ export async function settle(
   outcome: JobOutcome,
   limits: Limits,
   now: number,
+  onCommitted?: CommittedTransaction,
 ): Promise<SettledOutcome | 'lost'> {
   const final = withinLimits(outcome, job, limits, now);
-  return db.transaction().execute((trx) => settleIn(trx, ops, job, owner, outcome, final));
+  let last: Transaction<Database> | null = null;
+  const applied = await db.transaction().execute((trx) => {
+    last = trx;
+    return settleIn(trx, ops, job, owner, outcome, final);
+  });
+  if (last !== null) onCommitted?.(last);
+  return applied;
 }
 
 /** settle()'s work inside a transaction the caller holds (one job of a batch, settle-batch.ts). */

@@ -9,6 +9,8 @@ import type { JobState } from '../delivery/store/schema.js';
 import { shortfallOf } from '../webhook/sweep.js';
 import type { SweepRecord } from '../webhook/sweep-log.js';
 import { tokenMatches } from './token.js';
+import type { RunTransitionEvent } from '../delivery/store/transition-log.js';
+import { isFinalRunState, RUN_START } from '../delivery/run-lifecycle.js';
 
 export type SendOutcome = 'sent' | 'retry' | 'failed';
 
@@ -218,6 +220,12 @@ export class Metrics {
 
   runStarted(curationId: string): void {
     this.runsStarted.inc({ curation: curationId });
+  }
+
+  /** A run's committed transition (store/transition-log.ts): a start, and an end when it reached a final state. */
+  runTransition(e: RunTransitionEvent): void {
+    if (e.from === RUN_START) this.runStarted(e.curationId);
+    if (e.to !== e.from && isFinalRunState(e.to)) this.runFinished(e.to);
   }
 
   runFinished(state: string, count = 1): void {

@@ -7,6 +7,8 @@ import type { Config } from '../config.js';
 import type { Store } from '../delivery/store/store.js';
 import { JobOps, stopRecurring } from '../delivery/store/job-ops.js';
 import { JobRunner } from '../jobs/runner.js';
+import { takeRunTransitions } from '../delivery/store/transition-log.js';
+import type { Metrics } from '../server/metrics.js';
 import { scheduleEvery } from '../jobs/recurring.js';
 import { webhookHealthKey } from '../jobs/handlers/webhook-health.js';
 import { sweepKey } from '../jobs/handlers/sweep.js';
@@ -22,7 +24,7 @@ export const SEND_SLOTS = 16;
 const OTHER_SLOTS = 8;
 
 /** The runner, its handlers registered later (jobs/runner.ts register), and the claims a previous process of this identity left released. */
-export async function newRunner(store: Store, jobOps: JobOps, instanceId: string, logger: Logger): Promise<JobRunner> {
+export async function newRunner(store: Store, jobOps: JobOps, instanceId: string, logger: Logger, metrics: Metrics): Promise<JobRunner> {
   const jobs = new JobRunner({
     db: store.db,
     ops: jobOps,
@@ -36,6 +38,10 @@ export async function newRunner(store: Store, jobOps: JobOps, instanceId: string
     writes: store.writes,
     concurrency: SEND_SLOTS + OTHER_SLOTS,
     handlers: [],
+    // Runs started and finished are counted from the transitions each committed settle made, whichever job made them.
+    onCommitted: (trx) => {
+      for (const e of takeRunTransitions(trx)) metrics.runTransition(e);
+    },
   });
   if (store.dialect === 'sqlite') {
     // One process owns an SQLite file, so claims left by a previous run of it are stale now.

@@ -26,6 +26,8 @@ import { planRunHandler } from '../../src/jobs/handlers/plan-run.js';
 import { writeBackHandler } from '../../src/jobs/handlers/write-back.js';
 import { eventually, tempDir } from '../support/processes.js';
 import { planOf } from '../support/plans.js';
+import { takeRunTransitions } from '../../src/delivery/store/transition-log.js';
+import { isFinalRunState } from '../../src/delivery/run-lifecycle.js';
 
 const SLOW = '111';
 const FAST = '222';
@@ -166,9 +168,12 @@ test("an ask's last send leaves its run waiting for the answer: its wait's end i
         instanceId: 'test',
         sendMaxAgeMs: 60_000,
         leaseMs: 30_000,
-        onRunFinished: (state) => finished.push(state),
       }),
     ],
+    // The runs that ended, from the transitions each committed settle made.
+    onCommitted: (trx) => {
+      for (const e of takeRunTransitions(trx)) if (isFinalRunState(e.to)) finished.push(e.to);
+    },
   });
   dispatcher.start();
   try {

@@ -34,6 +34,10 @@ import { freshDatabases } from '../support/databases.js';
 import { eventually } from '../support/processes.js';
 import { failingOnceAfterWrite } from '../support/write-faults.js';
 import { tempDir } from '../curation/helpers.js';
+import type { Transaction } from 'kysely';
+import type { Database } from '../../src/delivery/store/schema.js';
+import { takeRunTransitions } from '../../src/delivery/store/transition-log.js';
+import { isFinalRunState, RUN_START } from '../../src/delivery/run-lifecycle.js';
 
 const DB_KINDS = await freshDatabases();
 const HOUR = 3_600_000;
@@ -108,6 +112,15 @@ const FAULTS: Array<[string, Fault]> = [
   ['unreachable', () => new DatabaseUnavailableError('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')],
 ];
 
+/** Runs started and finished, as the service counts them: from the transitions each committed settle made (wiring/work.ts). */
+function countTransitions(counted: Map<string, number>, trx: Transaction<Database>): void {
+  const bump = (name: string) => counted.set(name, (counted.get(name) ?? 0) + 1);
+  for (const e of takeRunTransitions(trx)) {
+    if (e.from === RUN_START) bump(`started:${e.to}`);
+    if (e.to !== e.from && isFinalRunState(e.to)) bump(`finished:${e.to}`);
+  }
+}
+
 for (const kind of DB_KINDS) {
   describe(`side effects after commit on ${kind.name}`, () => {
     let store: Store;
@@ -131,9 +144,6 @@ for (const kind of DB_KINDS) {
           curations: () => set,
           delayScale: 1,
           leaseMs: 60_000,
-          onStarted: (_e, outcome) => {
-            for (const r of outcome.runs) count(`started:${r.state}`);
-          },
         }),
         planRun: planRunHandler({
           db: store.db,
@@ -146,7 +156,6 @@ for (const kind of DB_KINDS) {
             count('planned');
             jobs().wake();
           },
-          onRunFinished: (state) => count(`finished:${state}`),
         }),
         sendMessage: sendMessageHandler({
           db: store.db,
@@ -156,14 +165,12 @@ for (const kind of DB_KINDS) {
           leaseMs: 60_000,
           instanceId: 'test',
           onAttempt: (outcome) => count(`attempt:${outcome}`),
-          onRunFinished: (state) => count(`finished:${state}`),
         }),
         answerWait: answerWaitHandler({
           db: store.db,
           curations: () => set,
           defaultWaitMs: 24 * HOUR,
           leaseMs: 60_000,
-          onRunFinished: (state) => count(`finished:${state}`),
         }),
         writeBack: writeBackHandler({ db: store.db, clientFor: () => client, maxAgeMs: HOUR, leaseMs: 60_000 }),
       };
@@ -193,6 +200,7 @@ for (const kind of DB_KINDS) {
           batchSettles: store.dialect === 'sqlite',
           handlers: [h.planEvent, h.planRun, h.sendMessage, h.answerWait, h.writeBack].map((x) => failingOnceAfterWrite(x as JobHandler<unknown>, fault, writes)),
           onSettled: (k, outcome) => settled.push(`${k}:${outcome}`),
+          onCommitted: (trx) => countTransitions(counted, trx),
         });
         const intake = new Intake({ store, logger, now, onWork: () => runner.wake() });
         runner.start();
@@ -290,6 +298,7 @@ for (const kind of DB_KINDS) {
         batchSettles: true,
         handlers: [h.planEvent, h.planRun, h.sendMessage, answerWait, neighbour],
         onSettled: (k, outcome) => settled.push(`${k}:${outcome}`),
+        onCommitted: (trx) => countTransitions(counted, trx),
       });
       const intake = new Intake({ store, logger, now, onWork: () => runner.wake() });
       runner.start();

@@ -1,4 +1,5 @@
-// The planRun job counts a run it ends, once, and only a run it did end:
+// The runs the planRun job ends are counted once, and only those it did end
+// (from the transitions its settle committed):
 // a profile Channel Talk keeps failing to give, past the job's last attempt,
 // fails the run and counts `failed`; a run a human took over between the
 // job's read and its settle is left cancelled and counts nothing. On SQLite and, when
@@ -21,6 +22,10 @@ import { intake } from '../support/intake.js';
 import { freshDatabases } from '../support/databases.js';
 import { webhook } from '../support/fixtures.js';
 import { tempDir } from '../curation/helpers.js';
+import type { Transaction } from 'kysely';
+import type { Database } from '../../src/delivery/store/schema.js';
+import { takeRunTransitions } from '../../src/delivery/store/transition-log.js';
+import { isFinalRunState } from '../../src/delivery/run-lifecycle.js';
 
 const DB_KINDS = await freshDatabases();
 const silent = pino({ level: 'silent' });
@@ -55,6 +60,11 @@ const down = new ChannelTalkClient({
   fetch: () => Promise.resolve(new Response(JSON.stringify({ message: 'unavailable' }), { status: 503, headers: { 'content-type': 'application/json' } })),
 });
 
+/** The runs a committed settle ended, as the service counts them (wiring/work.ts). */
+const ended = (into: string[]) => (trx: Transaction<Database>) => {
+  for (const e of takeRunTransitions(trx)) if (e.to !== e.from && isFinalRunState(e.to)) into.push(e.to);
+};
+
 for (const kind of DB_KINDS) {
   describe(`the planRun job's run counts on ${kind.name}`, () => {
     let store: Store;
@@ -88,7 +98,7 @@ for (const kind of DB_KINDS) {
 
     test('a profile that cannot be fetched by the last attempt fails the run, counted once as failed', async () => {
       const finished: string[] = [];
-      const handler = planRunHandler({ db: store.db, clientFor: () => down, curations: () => set, delayScale: 1, maxAgeMs: 3_600_000, leaseMs: 60_000, onRunFinished: (s) => finished.push(s) });
+      const handler = planRunHandler({ db: store.db, clientFor: () => down, curations: () => set, delayScale: 1, maxAgeMs: 3_600_000, leaseMs: 60_000 });
       const now = T0;
       const runId = await deferredRun('count-a', now);
       const job = await claimedPlanRun(runId, now);
@@ -96,7 +106,7 @@ for (const kind of DB_KINDS) {
       const outcome = await handler.run(job, ctx);
       assert.equal(outcome.kind, 'retry');
       // This was the job's last attempt: settle makes the retry a fail.
-      const final = await settle(store.db, new JobOps(store.db, store.dialect), job, 'test', outcome, { maxAttempts: 1, maxAgeMs: null }, now);
+      const final = await settle(store.db, new JobOps(store.db, store.dialect), job, 'test', outcome, { maxAttempts: 1, maxAgeMs: null }, now, ended(finished));
       assert.notEqual(final, 'lost');
       if (final !== 'lost') outcome.committed?.(final);
       const run = await store.db.selectFrom('runs').select(['state', 'reason']).where('id', '=', runId).executeTakeFirstOrThrow();
@@ -107,7 +117,7 @@ for (const kind of DB_KINDS) {
 
     test('a run taken over while its curation had gone is left cancelled, and counts nothing', async () => {
       const finished: string[] = [];
-      const handler = planRunHandler({ db: store.db, clientFor: () => down, curations: () => undefined, delayScale: 1, maxAgeMs: 3_600_000, leaseMs: 60_000, onRunFinished: (s) => finished.push(s) });
+      const handler = planRunHandler({ db: store.db, clientFor: () => down, curations: () => undefined, delayScale: 1, maxAgeMs: 3_600_000, leaseMs: 60_000 });
       const now = T0 + 1_000;
       const runId = await deferredRun('count-b', now);
       const job = await claimedPlanRun(runId, now);
@@ -118,7 +128,7 @@ for (const kind of DB_KINDS) {
       const closed = normalize({ ...webhook('user-chat-opened'), event: 'update', entity: { ...(webhook('user-chat-opened').entity as object), id: 'count-b', state: 'closed' } });
       assert.equal(closed.kind, 'chatClosed');
       assert.equal((await intake(store, intakeItem(eventIdFor(closed.dedupeKey), closed, set, now + 1))).cancelledRuns, 1);
-      const final = await settle(store.db, new JobOps(store.db, store.dialect), job, 'test', outcome, { maxAttempts: null, maxAgeMs: null }, now + 2);
+      const final = await settle(store.db, new JobOps(store.db, store.dialect), job, 'test', outcome, { maxAttempts: null, maxAgeMs: null }, now + 2, ended(finished));
       assert.notEqual(final, 'lost');
       if (final !== 'lost') outcome.committed?.(final);
       assert.equal((await store.db.selectFrom('runs').select('state').where('id', '=', runId).executeTakeFirstOrThrow()).state, 'cancelled');

@@ -9,12 +9,14 @@ import type { Insertable, Selectable, Transaction, Updateable } from 'kysely';
 import type { Database, MessagesTable, RunsTable } from './schema.js';
 import { runStateColumns } from './state-sql.js';
 import { afterTransition } from './run-follow-ups.js';
+import { noteRunTransition } from './transition-log.js';
 import { IllegalTransition, mustNext, next, RUN_START, type RunOutcome, type RunState } from '../run-lifecycle.js';
 import { messageMove, mustNextMessage, MESSAGE_START, type MessageEvent } from '../message-lifecycle.js';
 
 /** What a transition reads of its run: the state it moves from, and what the lifecycle's answer and the follow-ups need. */
 export interface RunRow {
   state: RunState;
+  curation_id: string;
   outcome: string | null;
   reason: string | null;
   writeback_json: string | null;
@@ -54,7 +56,7 @@ export async function transitionRun(
   now: number,
   opts: RunTransitionOptions = {},
 ): Promise<RunMove | undefined> {
-  const run = await trx.selectFrom('runs').select(['state', 'outcome', 'reason', 'writeback_json']).where('id', '=', runId).executeTakeFirst();
+  const run = await trx.selectFrom('runs').select(['state', 'curation_id', 'outcome', 'reason', 'writeback_json']).where('id', '=', runId).executeTakeFirst();
   if (!run) return undefined;
   const o = typeof outcome === 'function' ? outcome(run) : outcome;
   const to = opts.strict ? mustNext(run.state, o) : next(run.state, o);
@@ -69,6 +71,7 @@ export async function transitionRun(
     .where('state', '=', from)
     .executeTakeFirst();
   const applied = Number(res.numUpdatedRows) > 0;
+  if (applied && to !== from) noteRunTransition(trx, { runId, curationId: run.curation_id, from, to });
   if (applied) await afterTransition(trx, { runId, from, to, writeBackJson, now });
   return { from, to, run, applied };
 }
@@ -93,6 +96,7 @@ export async function insertRun(
     .returning('id')
     .executeTakeFirst();
   if (!ins) return undefined;
+  noteRunTransition(trx, { runId: values.id, curationId: values.curation_id, from: RUN_START, to: state });
   await afterTransition(trx, { runId: values.id, from: RUN_START, to: state, writeBackJson, now });
   return state;
 }

@@ -18,7 +18,6 @@ export interface AnswerWaitDeps {
   /** ANSWER_WAIT_MINUTES: for a curation that gives no wait, or that is no longer loaded. */
   defaultWaitMs: number;
   leaseMs: number;
-  onRunFinished?: (state: string) => void;
 }
 
 export function answerWaitHandler(d: AnswerWaitDeps): JobHandler<JobPayloads['answerWait']> & { kind: 'answerWait' } {
@@ -45,7 +44,6 @@ export function answerWaitHandler(d: AnswerWaitDeps): JobHandler<JobPayloads['an
           // Answered or taken over meanwhile: the wait ended some other way.
           if (!ended) return;
           ctx.logger.info({ runId: run.id, chatId: run.chat_id, curationId: run.curation_id, waitMs }, 'no answer came: the run ends as fallback');
-          d.onRunFinished?.('fallback');
         },
       };
     },
@@ -59,5 +57,4 @@ export const answerWaitKind = (c: KindContext) =>
     curations: c.curationsFor,
     defaultWaitMs: c.config.answerWaitMs,
     leaseMs: c.leaseMs,
-    onRunFinished: (state) => c.metrics.runFinished(state),
   });

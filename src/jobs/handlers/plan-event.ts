@@ -11,7 +11,6 @@ import { intakeItem } from '../../delivery/intake.js';
 import { eventIdPayload, type JobPayloads } from '../../delivery/job-kinds.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 import { eventToPlan, failEventTx, type StoreDb } from '../../delivery/store/job-reads.js';
-import { isAnswer } from '../../delivery/store/answer-wait.js';
 import type { KindContext } from '../../wiring/kind-context.js';
 
 export interface PlanEventDeps {
@@ -19,8 +18,6 @@ export interface PlanEventDeps {
   curations: (channelId: string | null) => CurationSet | undefined;
   delayScale: number;
   leaseMs: number;
-  /** After the commit: runs started or cancelled (wake the senders, count them). */
-  onStarted?: (event: Event, outcome: IntakeOutcome) => void;
 }
 
 export function planEventHandler(d: PlanEventDeps): JobHandler<JobPayloads['planEvent']> & { kind: 'planEvent' } {
@@ -72,27 +69,11 @@ export function planEventHandler(d: PlanEventDeps): JobHandler<JobPayloads['plan
             },
             'event planned',
           );
-          d.onStarted?.(event, outcome);
         },
       };
     },
   };
 }
 
-/** The planEvent kind as the service registers it: the runs it starts and cancels are counted. */
-export const planEventKind = (c: KindContext) =>
-  planEventHandler({
-    db: c.store.db,
-    curations: c.curationsFor,
-    delayScale: c.config.delayScale,
-    leaseMs: c.leaseMs,
-    onStarted: (event, outcome) => {
-      // An answer's runs were started before: they go on, nothing starts.
-      for (const r of isAnswer(event) ? [] : outcome.runs) {
-        c.metrics.runStarted(r.curationId);
-        if (r.state === 'skipped') c.metrics.runFinished('skipped');
-      }
-      if (outcome.cancelledRuns > 0) c.metrics.runFinished('cancelled', outcome.cancelledRuns);
-      // The jobs it enqueued (planRun, sendMessage) need no wake-up: the runner looks again after every job it settles.
-    },
-  });
+/** The planEvent kind as the service registers it (the runs it starts and cancels are counted from their transitions: wiring/work.ts). */
+export const planEventKind = (c: KindContext) => planEventHandler({ db: c.store.db, curations: c.curationsFor, delayScale: c.config.delayScale, leaseMs: c.leaseMs });

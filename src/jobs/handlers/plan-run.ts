@@ -24,7 +24,6 @@ export interface PlanRunDeps {
   random?: () => number;
   /** A plan committed: its first message may be due (wake the job runner). */
   onPlanned?: () => void;
-  onRunFinished?: (state: string) => void;
 }
 
 export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun']> & { kind: 'planRun' } {
@@ -56,7 +55,6 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
           committed: () => {
             if (!ended) return;
             ctx.logger.error({ ...ids, curationId: run.curation_id }, 'run failed: its curation is no longer loaded');
-            d.onRunFinished?.('failed');
           },
         };
       }
@@ -90,7 +88,6 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
                 if (final.kind === 'retry') ctx.logger.warn({ ...ids, reason: settled.note }, 'fetching the profile will be retried');
                 else if (final.kind === 'fail' && ended) {
                   ctx.logger.error({ ...ids, reason: final.reason }, 'run failed: its profile could not be fetched');
-                  d.onRunFinished?.('failed');
                 }
               },
               write: async (trx, final) => {
@@ -141,5 +138,4 @@ export const planRunKind = (c: KindContext) =>
     maxAgeMs: c.config.sendMaxAgeMs,
     leaseMs: c.leaseMs,
     onPlanned: () => c.wake(),
-    onRunFinished: (state) => c.metrics.runFinished(state),
   });

@@ -39,7 +39,6 @@ export interface SendMessageDeps {
   random?: () => number;
   /** Observers for metrics, called once the outcome has committed. */
   onAttempt?: (outcome: 'sent' | 'retry' | 'failed', status: number | null, latencyMs: number) => void;
-  onRunFinished?: (state: string) => void;
   /** The chat read before each message; without it no chat is read. */
   chatCheck?: ChatCheckDeps;
 }
@@ -129,7 +128,6 @@ async function send(d: SendMessageDeps, job: Job<Payload>, ctx: JobContext, m: C
         d.onAttempt?.('sent', 200, latencyMs);
         if (after === 'completed' || after === 'fallback') {
           logger.info({ runId: m.run_id, chatId: m.chat_id, state: after }, 'run finished');
-          d.onRunFinished?.(after);
         } else if (after === 'awaiting') {
           // The job that ends its wait was enqueued in the same commit: the runner was woken by the settle.
           logger.info({ runId: m.run_id, chatId: m.chat_id }, 'run asked in the chat: waiting for the answer');
@@ -186,7 +184,6 @@ async function checkChat(
       ctx.logger.info({ runId: m.run_id, chatId: m.chat_id, seq: m.seq, stop, stopped }, 'chat read before a message shows a takeover: run stopped');
       if (stopped) {
         cc.onStop?.(stop);
-        d.onRunFinished?.('cancelled');
       }
     },
   };
@@ -224,7 +221,6 @@ function failed(
     committed: () => {
       logger.error({ ...ids, status, reason }, 'message failed');
       d.onAttempt?.('failed', status, latencyMs);
-      d.onRunFinished?.('failed');
     },
   });
   // Both outcomes are logged here, with the message's ids: the runner's own line goes to debug.
@@ -263,7 +259,6 @@ export const sendMessageKind = (c: KindContext) =>
     maxInFlight: c.sendSlots,
     instanceId: c.instanceId,
     onAttempt: (outcome, status, latencyMs) => c.metrics.sendAttempt(outcome, status, latencyMs / 1000),
-    onRunFinished: (state) => c.metrics.runFinished(state),
     chatCheck: {
       maxAgeMs: c.config.takeoverCheckMs,
       stopsOf: (channelId, curationId) => c.curationsFor(channelId)?.curations.find((x) => x.id === curationId)?.takeover.onChatRead ?? [],
