@@ -83,6 +83,7 @@ export function connectPostgres(databaseUrl: string): Db {
   pool.on('error', (err) => link.broken(err));
   // What Kysely sees: the same pool, whose requests are refused at once while new connections fail.
   const guardedPool = {
+    options: pool.options,
     connect: () => link.acquire(() => pool.connect()),
     end: () => {
       link.close();

@@ -15,6 +15,7 @@ import {
   type QueryCompiler,
   type QueryResult,
   type TransactionSettings,
+  type AbortableOperationOptions,
 } from 'kysely';
 import { asBusyError } from './busy.js';
 import { asUnavailableError } from './unavailable.js';
@@ -46,13 +47,13 @@ class GuardedConnection implements DatabaseConnection {
 
   constructor(readonly inner: DatabaseConnection) {}
 
-  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    return this.guard(() => this.inner.executeQuery<R>(query));
+  async executeQuery<R>(query: CompiledQuery, options?: AbortableOperationOptions): Promise<QueryResult<R>> {
+    return this.guard(() => this.inner.executeQuery<R>(query, options));
   }
 
-  async *streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+  async *streamQuery<R>(query: CompiledQuery, chunkSize: number, options?: AbortableOperationOptions): AsyncIterableIterator<QueryResult<R>> {
     try {
-      yield* this.inner.streamQuery<R>(query, chunkSize);
+      yield* this.inner.streamQuery<R>(query, chunkSize, options);
     } catch (err) {
       throw this.note(err);
     }

@@ -2,7 +2,8 @@
 // Migrator takes a lock, so several instances starting at once migrate once;
 // on PostgreSQL a session lock of ours comes first (withMigrationLock), so
 // they do not race over the Migrator's own tables either.
-import { Kysely, Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, sql } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import type { Dialect } from './connect.js';
 import { STATE_INDEX_PREDICATES } from './state-sql.js';
 
