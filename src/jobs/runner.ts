@@ -42,7 +42,7 @@ const SETTLE_RETRY_MAX_MS = 5_000;
 export interface RunnerOptions {
   db: Kysely<Database>;
   ops: JobOps;
-  // Handlers of every kind this runner takes; the service passes the typed registry (registry.ts).
+  // Handlers of every kind this runner takes (or register() before start); the service registers the typed list (wiring/job-kinds.ts).
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   handlers: ReadonlyArray<JobHandler<any>>;
   owner: string;

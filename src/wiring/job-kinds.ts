@@ -1,7 +1,7 @@
 // Every job kind the service runs, each registered by its own file from the
 // service's parts. The map's type lists every kind of JobPayloads, so a kind
 // without its registration (or one under another kind's name) does not
-// compile: a new kind is its payload in jobs/registry.ts, its handler file
+// compile: a new kind is its payload in delivery/job-kinds.ts, its handler file
 // with its `<kind>Kind`, and one line here.
 import type { JobHandler } from '../jobs/types.js';
 import type { JobKind, JobPayloads } from '../delivery/job-kinds.js';

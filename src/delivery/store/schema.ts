@@ -125,7 +125,7 @@ export interface JobsTable {
   max_attempts: number | null;
   max_age_ms: number | null;
   created_at: number;
-  /** Serialization key: two jobs of one lane never run at once, and run in due order. `chat:<channelId>/<chatId>` also takes the chat's lock (jobs/lanes.ts). */
+  /** Serialization key: two jobs of one lane never run at once, and run in due order. A send on `chat:<channelId>/<chatId>` also takes the chat's lock first (delivery/lanes.ts, handlers/send-message.ts). */
   lane: string | null;
   /** Concurrency group: at most the handler's poolLimit of one pool run at once per instance (a send's channel). */
   pool: string | null;
