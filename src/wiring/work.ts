@@ -58,7 +58,7 @@ export async function newRunner(store: Store, jobOps: JobOps, instanceId: string
 export function sweepStarter(jobOps: JobOps, wake: () => void, logger: Logger) {
   return async (channel: string, reason: SweepReason): Promise<void> => {
     try {
-      await jobOps.bringForwardWith(sweepKey(channel), Date.now(), { reason });
+      await jobOps.bringForward(sweepKey(channel), Date.now(), { reason });
       wake();
     } catch (err) {
       logger.error({ channel, err: { message: err instanceof Error ? err.message : String(err) } }, 'could not bring the webhook sweep forward');

@@ -94,25 +94,14 @@ export class JobOps {
     return enqueueJob(db, spec, now);
   }
 
-  /** Makes the waiting job under `key` due at `at` if it was due later (a recurring job wanted now); false when none waits. */
-  async bringForward(key: string, at: number): Promise<boolean> {
-    const update = this.db.updateTable('jobs').set({ run_at: at }).where('key', '=', key).where('state', '=', 'pending').where('run_at', '>', at);
-    const token = wakeTokenOf(this.db);
-    if (token !== null) {
-      // Due now: the other instances are told in the same statement.
-      const moved = await this.db.with('moved', () => update.returning('id')).selectFrom('moved').select(['id', notifyJobsDue(token).as('told')]).execute();
-      return moved.length > 0;
-    }
-    const res = await update.executeTakeFirst();
-    return Number(res.numUpdatedRows) > 0;
-  }
-
   /**
-   * The waiting job under `key`, due at `at` at the latest, with `patch`
-   * merged into its payload (why it runs now: a sweep's reason); false when
-   * none waits. The payload is read and written back in one transaction.
+   * The waiting job under `key`, due at `at` at the latest (a recurring job
+   * wanted now), with `patch` merged into its payload (why it runs now: a
+   * sweep's reason); false when none waits. The payload is read and written
+   * back in one transaction; on PostgreSQL the other instances are told in
+   * the update's own statement.
    */
-  async bringForwardWith(key: string, at: number, patch: Record<string, unknown>): Promise<boolean> {
+  async bringForward(key: string, at: number, patch: Record<string, unknown> = {}): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('jobs').select(['id', 'payload_json', 'run_at']).where('key', '=', key).where('state', '=', 'pending').executeTakeFirst();
       if (!row) return false;
