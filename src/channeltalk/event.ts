@@ -14,6 +14,13 @@ export type EventKind =
 /** Survey answers and standard keys exactly as Channel Talk delivered them (unchecked). */
 export type RawProfile = Record<string, unknown>;
 
+/** A user's profile as the curations read it: the profile's keys, and the user's name when the profile has none. */
+export function profileWithName(user: { name?: string | undefined; profile?: Record<string, unknown> | undefined }): RawProfile {
+  const profile: RawProfile = { ...(user.profile ?? {}) };
+  if (profile.name === undefined && user.name !== undefined) profile.name = user.name;
+  return profile;
+}
+
 /** `source.workflow` of a user chat: which workflow started it, and the sections it went through. */
 export interface WorkflowSource {
   id: string;

@@ -9,7 +9,7 @@
 // 4xx/5xx as a failed delivery and blocks the webhook after 100 in a row.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { Event, IgnoredEvent, RawProfile, WorkflowSource } from './event.js';
+import { profileWithName, type Event, type IgnoredEvent, type RawProfile, type WorkflowSource } from './event.js';
 import { idOrNull, isOwnRequestId } from './ids.js';
 import { valueOutOfBounds } from './body-bounds.js';
 import { changeOf, decideChat, stateOf } from './chat-state.js';
@@ -340,10 +340,7 @@ function workflowOf(chat: UserChatPart | undefined): WorkflowSource | null {
 }
 
 function profileOf(user: UserPart | undefined): RawProfile | null {
-  if (!user?.profile) return null;
-  const profile: RawProfile = { ...user.profile };
-  if (profile.name === undefined && user.name !== undefined) profile.name = user.name;
-  return profile;
+  return user?.profile ? profileWithName(user) : null;
 }
 
 function textOf(plainText: string | undefined, blocks: Array<{ type?: string | undefined; value?: string | undefined }> | undefined): string {

@@ -6,7 +6,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database, RunState } from './schema.js';
 import { answerPollJob, answerPollKey } from '../job-kinds.js';
 import { enqueueJob } from './job-ops.js';
-import { problemKeys, resumeWaiting } from './answer-wait.js';
+import { parseObject, problemKeys, resumeWaiting } from './answer-wait.js';
 
 export interface RunToRead {
   id: string;
@@ -38,7 +38,7 @@ export async function runToRead(db: Kysely<Database>, runId: string): Promise<Ru
     chatId: r.chat_id,
     curationId: r.curation_id,
     asked: problemKeys(r.problems_json),
-    plannedWith: parseRecord(r.profile_json),
+    plannedWith: r.profile_json === null ? null : parseObject(r.profile_json),
   };
 }
 
@@ -79,14 +79,4 @@ export async function answerPollsDueNow(trx: Transaction<Database>, channelId: s
     due += Number(res.numUpdatedRows);
   }
   return due;
-}
-
-function parseRecord(json: string | null): Record<string, unknown> | null {
-  if (json === null) return null;
-  try {
-    const v = JSON.parse(json) as unknown;
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
 }

@@ -191,7 +191,8 @@ export function problemKeys(json: string | null): string[] {
   }
 }
 
-function parseObject(json: string): Record<string, unknown> | null {
+/** A stored JSON object (a profile, a message body), or null when it is not one. */
+export function parseObject(json: string): Record<string, unknown> | null {
   try {
     const v = JSON.parse(json) as unknown;
     return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;

@@ -7,6 +7,7 @@
 // budget, so live sends keep their share; a read that fails waits for the
 // next one (the wait's end is the answerWait job's, not this one's).
 import type { ChannelTalkClient } from '../../channeltalk/client.js';
+import { profileWithName } from '../../channeltalk/event.js';
 import { resumePolledAnswerTx, runToRead, scheduleNextPollTx, type RunToRead } from '../../delivery/store/answer-polls.js';
 import { changedAnswers, nextAnswerReadAt, type AnswerPollSchedule } from '../../delivery/answer-polls.js';
 import { attemptTimeoutMs } from '../../delivery/backoff.js';
@@ -78,9 +79,7 @@ async function readProfile(d: AnswerPollDeps, run: RunToRead, leaseEnd: number, 
     const client = d.clientFor(run.channelId);
     if (!client) return { error: `no configured channel serves channel ${run.channelId ?? '(none)'}` };
     const { user } = await client.getUser(run.userId ?? '', { priority: 'background', retry: false, timeoutMs: attemptTimeoutMs(leaseEnd, now, client.timeoutMs) });
-    const profile = { ...(user.profile ?? {}) };
-    if (profile.name === undefined && user.name !== undefined) profile.name = user.name;
-    return { profile };
+    return { profile: profileWithName(user) };
   } catch (err) {
     return { error: whyUnread(err) };
   }

@@ -2,7 +2,7 @@
 // user, then plan exactly as intake would have; the plan commits with the
 // job's settle. A transient failure retries through the one rule; a user
 // that cannot be had is planned without a profile (the curation's fallback).
-import type { Event } from '../../channeltalk/event.js';
+import { profileWithName, type Event } from '../../channeltalk/event.js';
 import type { ChannelTalkClient } from '../../channeltalk/client.js';
 import { plan, type CurationSet } from '../../curation/index.js';
 import { completePlanningTx, failPlanningTx } from '../../delivery/store/planning-and-write-back.js';
@@ -66,8 +66,7 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
           const client = d.clientFor(run.channel_id);
           if (!client) throw new Error(`no configured channel serves channel ${run.channel_id ?? '(none)'}`);
           const { user } = await client.getUser(run.user_id, { retry: false, timeoutMs: attemptTimeoutMs(job.leaseEnd, ctx.now(), client.timeoutMs) });
-          profile = { ...(user.profile ?? {}) };
-          if (profile.name === undefined && user.name !== undefined) profile.name = user.name;
+          profile = profileWithName(user);
           language ??= user.language ?? null;
         } catch (err) {
           // The run's age counts, as before the job engine: a run planned late is given up like a message.
