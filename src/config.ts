@@ -8,6 +8,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { ChannelsFileError, loadChannelsFile, type ChannelConfig } from './channels.js';
 import { LEASE_MARGIN_MS } from './delivery/backoff.js';
+import { chatTiming, DEFAULT_PARK_AFTER_SECONDS, type ChatTiming } from './delivery/chat-timing.js';
 import { webhookUrlProblem } from './webhook/setup-plan.js';
 
 export type Env = Record<string, string | undefined>;
@@ -110,6 +111,12 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).default('json'),
   SEND_MAX_AGE_MINUTES: intIn(1, 7 * 24 * 60).default(60),
+  // A wait longer than this parks its run (chat-timing.ts); 0 parks every wait.
+  PARK_AFTER_SECONDS: z.coerce
+    .number({ error: `must be a number of seconds: ${DEFAULT_PARK_AFTER_SECONDS} by default` })
+    .min(0, { error: 'must be 0 or more seconds' })
+    .max(7 * 24 * 3600, { error: 'must be at most 604800 seconds (7 days)' })
+    .default(DEFAULT_PARK_AFTER_SECONDS),
   // 0: read the chat before every message.
   TAKEOVER_CHECK_SECONDS: z.coerce
     .number({ error: 'must be a number of seconds: 5 by default, 0 to read the chat before every message' })
@@ -159,7 +166,8 @@ export interface Config {
   host: string;
   databaseUrl: string;
   curationsDir: string;
-  delayScale: number;
+  /** DELAY_SCALE, and PARK_AFTER_SECONDS: a wait longer than it parks the run instead of holding the chat. */
+  timing: ChatTiming;
   logLevel: (typeof LOG_LEVELS)[number];
   logFormat: 'json' | 'pretty';
   /** How long a message may keep failing transiently before it is given up. */
@@ -265,7 +273,7 @@ export function loadConfig(env: Env, cwd = process.cwd(), opts: LoadConfigOption
     host: e.HOST,
     databaseUrl: resolveSqlitePath(e.DATABASE_URL, cwd),
     curationsDir,
-    delayScale: e.DELAY_SCALE,
+    timing: chatTiming(e.DELAY_SCALE, Math.round(e.PARK_AFTER_SECONDS * 1000)),
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     sendMaxAgeMs: e.SEND_MAX_AGE_MINUTES * 60_000,

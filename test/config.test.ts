@@ -23,7 +23,7 @@ describe('config', () => {
     assert.equal(c.databaseUrl, `sqlite:${path.resolve('/srv/app/data/curation.db')}`);
     assert.equal(c.curationsDir, path.resolve('/srv/app/curations'));
     assert.equal(c.channelTalk.apiUrl, 'https://api.channel.io');
-    assert.equal(c.delayScale, 1);
+    assert.equal(c.timing.delayScale, 1);
     assert.deepEqual(c.channels[0]!.webhookTokens, ['tok']);
   });
 
@@ -98,6 +98,6 @@ describe('config', () => {
   test('postgres URLs pass through; DELAY_SCALE 0 is allowed', () => {
     const c = loadConfig({ ...base, DATABASE_URL: 'postgres://u:p@localhost:5432/db', DELAY_SCALE: '0' });
     assert.equal(c.databaseUrl, 'postgres://u:p@localhost:5432/db');
-    assert.equal(c.delayScale, 0);
+    assert.equal(c.timing.delayScale, 0);
   });
 });

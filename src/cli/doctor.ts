@@ -21,7 +21,7 @@ const checks: Array<[string, Check]> = [
     async (config) => {
       let store: Store;
       try {
-        store = await Store.open(config.databaseUrl, { delayScale: config.delayScale });
+        store = await Store.open(config.databaseUrl, config.timing);
       } catch (err) {
         throw new Failed(`cannot open ${describeDb(config.databaseUrl)}: ${err instanceof Error ? err.message : String(err)}; check DATABASE_URL and that the server is up`);
       }

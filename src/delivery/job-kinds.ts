@@ -32,6 +32,8 @@ export interface JobPayloads {
    * `read: false` only schedules the first read; a customer's message makes the pending one due at once.
    */
   answerPoll: { runId: string; read: boolean };
+  /** A run parked on a long wait (run-lifecycle.ts PARKED_RUN_STATES): its wait is over, it takes its turn in the chat again. */
+  wakeRun: { runId: string };
 }
 
 export type JobKind = keyof JobPayloads;
@@ -76,7 +78,7 @@ export const sendMessageJob = (m: LiveMessage, dueAt: number): JobSpec =>
 export const sendMessageKey = (runId: string, seq: number): string => `send:${runId}:${seq}`;
 
 /** The kinds whose job belongs to one run, keyed `<kind>:<runId>`: retention prunes a failed one with its run (delivery/store/retention.ts). */
-export const RUN_JOB_KINDS = ['planRun', 'writeBack', 'userEvent', 'answerWait', 'answerPoll'] as const satisfies readonly JobKind[];
+export const RUN_JOB_KINDS = ['planRun', 'writeBack', 'userEvent', 'answerWait', 'answerPoll', 'wakeRun'] as const satisfies readonly JobKind[];
 export type RunJobKind = (typeof RUN_JOB_KINDS)[number];
 export const runJobKey = (kind: RunJobKind, runId: string): string => `${kind}:${runId}`;
 
@@ -91,6 +93,13 @@ export const answerWaitKey = (runId: string): string => runJobKey('answerWait', 
 export const answerPollJob = (runId: string, at: number, read: boolean, createdAt: number): JobSpec =>
   jobOf('answerPoll', { runId, read }, { key: answerPollKey(runId), runAt: at, createdAt });
 export const answerPollKey = (runId: string): string => runJobKey('answerPoll', runId);
+/**
+ * A parked run's wake at `at`. In no lane: its settle takes the chat's lock,
+ * as a send's does, and a lane would keep it behind a send of the chat in
+ * backoff.
+ */
+export const wakeRunJob = (runId: string, at: number, createdAt: number): JobSpec => jobOf('wakeRun', { runId }, { key: wakeRunKey(runId), runAt: at, createdAt });
+export const wakeRunKey = (runId: string): string => runJobKey('wakeRun', runId);
 
 /** Parses `{ runId, read }` payloads. */
 export function answerPollPayload(p: unknown): { runId: string; read: boolean } {

@@ -4,14 +4,14 @@
 // answer, so intake and deferred planning cannot disagree about a run.
 import type { Plan } from '../curation/plan-types.js';
 
-export const RUN_STATES = ['planning', 'pending', 'sending', 'awaiting', 'completed', 'fallback', 'cancelled', 'failed', 'skipped'] as const;
+export const RUN_STATES = ['planning', 'pending', 'sending', 'awaiting', 'parked', 'completed', 'fallback', 'cancelled', 'failed', 'skipped'] as const;
 export type RunState = (typeof RUN_STATES)[number];
 
 /**
- * Still going: the run may send, still has to be planned, or (`awaiting`)
- * has asked the customer in the chat for a missing answer and waits for it.
+ * Still going: the run may send, still has to be planned, or is parked
+ * (`awaiting` the customer's answer, or `parked` for a long delay).
  */
-export const LIVE_RUN_STATES = ['planning', 'pending', 'sending', 'awaiting'] as const satisfies readonly RunState[];
+export const LIVE_RUN_STATES = ['planning', 'pending', 'sending', 'awaiting', 'parked'] as const satisfies readonly RunState[];
 export type LiveRunState = (typeof LIVE_RUN_STATES)[number];
 
 /** Ended for good: nothing moves a run out of these. */
@@ -26,6 +26,17 @@ export const PLANNING_RUN_STATES = ['planning'] as const satisfies readonly Live
 
 /** Waiting for the customer's answer, found by customer through the partial index `runs_awaiting`. */
 export const AWAITING_RUN_STATES = ['awaiting'] as const satisfies readonly LiveRunState[];
+
+/**
+ * Parked: live, but holding no place in its chat's queue (no message of it
+ * is live, and the chat's next run is not kept waiting for it). A job wakes
+ * it: `awaiting` an answer (answerPoll, answerWait, a contact's change: it
+ * is planned again, `answered`, or ends, `answerExpired`), `parked` for a
+ * wait longer than PARK_AFTER_SECONDS (its wakeRun job: `woken`). A woken
+ * run takes its turn in the chat's order again: it goes when nothing of the
+ * chat is live, before the chat's younger runs (store/chat-queue.ts).
+ */
+export const PARKED_RUN_STATES = ['awaiting', 'parked'] as const satisfies readonly LiveRunState[];
 
 /** A run that ended like this does not start the customer's cooldown: it was skipped, or a human took over. */
 export const COOLDOWN_FREE_RUN_STATES = ['skipped', 'cancelled'] as const satisfies readonly FinalRunState[];
@@ -80,7 +91,11 @@ export type RunOutcome =
   /** The customer answered what the run asked (the profile changed): plan it again, from the new profile. */
   | { kind: 'answered' }
   /** The wait for the answer ran out. */
-  | { kind: 'answerExpired' };
+  | { kind: 'answerExpired' }
+  /** Its next message waits longer than PARK_AFTER_SECONDS: the run lets its chat go until `until` (epoch ms), when its wakeRun job is due. */
+  | { kind: 'parked'; until: number }
+  /** A parked run's wait is over: it takes its turn in the chat again. */
+  | { kind: 'woken' };
 
 export type RunOutcomeKind = RunOutcome['kind'];
 
@@ -118,11 +133,11 @@ export function next(from: RunPosition, outcome: RunOutcome): RunState | Illegal
       return from === 'planning' ? 'failed' : illegal();
     case 'messageSent':
       if (from === 'pending' || from === 'sending') return outcome.last ? endOf(outcome.plan) : 'sending';
-      // Every message of a run that awaits was sent: a report that comes now is a late one, like for a final run.
-      return isFinalRunState(from) || from === 'awaiting' ? from : illegal();
+      // A parked run has no message in flight: a report that comes now is a late one (another instance took over an expired claim), like for a final run.
+      return isFinalRunState(from) || isParkedRunState(from) ? from : illegal();
     case 'messageFailed':
       if (from === 'pending' || from === 'sending') return 'failed';
-      return isFinalRunState(from) || from === 'awaiting' ? from : illegal();
+      return isFinalRunState(from) || isParkedRunState(from) ? from : illegal();
     case 'takeover':
       if (from === RUN_START) return illegal();
       return isFinalRunState(from) ? from : 'cancelled';
@@ -131,6 +146,11 @@ export function next(from: RunPosition, outcome: RunOutcome): RunState | Illegal
     case 'answerExpired':
       // It ends as the fallback it sent: the customer got the fallback's messages and no sequence, as without the ask.
       return from === 'awaiting' ? 'fallback' : illegal();
+    case 'parked':
+      return from === 'pending' || from === 'sending' ? 'parked' : illegal();
+    case 'woken':
+      // Pending again: its next message waits for the chat like a new run's first (store/chat-queue.ts).
+      return from === 'parked' ? 'pending' : illegal();
     default: {
       const unknown: never = outcome;
       throw new Error(`unknown run outcome ${JSON.stringify(unknown)}`);
@@ -204,6 +224,10 @@ export function asksAllowed(askedAt: number | null): boolean {
 
 export function isFinalRunState(s: RunPosition): s is FinalRunState {
   return (FINAL_RUN_STATES as readonly string[]).includes(s);
+}
+
+export function isParkedRunState(s: RunPosition): s is (typeof PARKED_RUN_STATES)[number] {
+  return (PARKED_RUN_STATES as readonly string[]).includes(s);
 }
 
 export function isLiveRunState(s: RunPosition): s is LiveRunState {

@@ -15,6 +15,7 @@ import { webhookHealthKind } from '../jobs/handlers/webhook-health.js';
 import { sweepKind } from '../jobs/handlers/sweep.js';
 import { answerWaitKind } from '../jobs/handlers/answer-wait.js';
 import { answerPollKind } from '../jobs/handlers/answer-poll.js';
+import { wakeRunKind } from '../jobs/handlers/wake-run.js';
 
 type Registration<K extends JobKind> = (c: KindContext) => JobHandler<JobPayloads[K]> & { kind: K };
 
@@ -28,6 +29,7 @@ export const JOB_KINDS: { [K in JobKind]: Registration<K> } = {
   sweep: sweepKind,
   answerWait: answerWaitKind,
   answerPoll: answerPollKind,
+  wakeRun: wakeRunKind,
 };
 
 /** Every kind's handler, for the job runner. */

@@ -34,7 +34,7 @@ export async function openChannels(config: Config, logger: Logger, fetchImpl?: t
 
 export async function openStore(config: Config, logger: Logger, signal?: AbortSignal): Promise<Store> {
   const store = await Store.open(config.databaseUrl, {
-    delayScale: config.delayScale,
+    ...config.timing,
     onMigration: (p) =>
       p.phase === 'start'
         ? logger.info({ migration: p.migration }, 'database migration running')

@@ -1,5 +1,6 @@
 // The console's SQL, on SQLite and (when available) PostgreSQL: counts,
 // latency percentiles, search, a run's timeline, and the masked profile.
+import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { intake } from '../support/intake.js';
 import { claimPlanning } from '../support/jobs.js';
 import { sendOps } from '../support/sends.js';
@@ -163,7 +164,7 @@ for (const kind of DB_KINDS) {
       await intake(store, { eventId: 'e-fb-now', event: opened('fb-now'), receivedAt: at, takeover: false, candidates: [candidate('r-fb-now', emptyFallback('r-fb-now'))] });
       await intake(store, { eventId: 'e-fb-later', event: { ...opened('fb-later'), profile: null }, receivedAt: at, takeover: false, candidates: [candidate('r-fb-later', null)] });
       await claimPlanning(store, at, 10, 'test', 30_000);
-      assert.equal(await store.db.transaction().execute((trx) => completePlanningTx(trx, 'r-fb-later', emptyFallback('r-fb-later'), { name: 'A' }, at, 1)), true);
+      assert.equal(await store.db.transaction().execute((trx) => completePlanningTx(trx, 'r-fb-later', emptyFallback('r-fb-later'), { name: 'A' }, at, chatTiming(1))), true);
       const q = new ConsoleQueries(store.db);
       const o = await q.overview(NOW, NOW - 12 * HOUR);
       assert.deepEqual(Object.keys(o.today.runs).filter((k) => k !== 'started').sort(), [...RUN_STATES].sort(), 'a count for every state of the lifecycle');

@@ -8,6 +8,7 @@
 // form went out, or a form that writes none of the asked keys, does not.
 // On SQLite and (when available) PostgreSQL, where the answer and the last
 // send also run side by side, in both orders.
+import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
@@ -116,7 +117,7 @@ for (const kind of DB_KINDS) {
       assert.ok(loaded.ok);
       set = loaded.set;
       handlers = new Map<string, JobHandler<unknown>>([
-        ['planRun', planRunHandler({ db: store.db, clientFor: () => client, curations: () => set, delayScale: 1, maxAgeMs: HOUR, leaseMs: 60_000 })],
+        ['planRun', planRunHandler({ db: store.db, clientFor: () => client, curations: () => set, timing: chatTiming(1), maxAgeMs: HOUR, leaseMs: 60_000 })],
         ['answerWait', answerWaitHandler({ db: store.db, curations: () => set, defaultWaitMs: 24 * HOUR, leaseMs: 60_000 })],
       ]);
     });
@@ -291,7 +292,7 @@ for (const kind of DB_KINDS) {
       const recorded = await store.record({ eventId: item.eventId, event, receivedAt: now, candidates: [], takeover: false });
       assert.equal(recorded.status, 'queued');
       const out = await store.db.transaction().execute(async (trx) => {
-        const started = await startRuns(trx, item, 1);
+        const started = await startRuns(trx, item, chatTiming(1));
         await hold();
         return started;
       });
@@ -302,7 +303,7 @@ for (const kind of DB_KINDS) {
     /** The last send's settle, held open by `hold` after its writes. */
     async function sendHeld(m: ClaimedMessage, hold: () => Promise<void>) {
       let after: Awaited<ReturnType<typeof markSentTx>> | null = null;
-      const settled = await sendOps(store).settleOf(m, { kind: 'done', write: async (trx) => { after = await markSentTx(trx, m, now, `ct-${m.request_id}`, 1); await hold(); } }, now);
+      const settled = await sendOps(store).settleOf(m, { kind: 'done', write: async (trx) => { after = await markSentTx(trx, m, now, `ct-${m.request_id}`, chatTiming(1)); await hold(); } }, now);
       assert.notEqual(settled, 'lost');
       return after;
     }

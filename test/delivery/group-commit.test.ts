@@ -2,6 +2,7 @@
 // by side, yet each chat's events act in the order they arrived (their
 // planEvent jobs share the chat's lane), so the first sequence of a chat is
 // always the first one to send.
+import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatOpenedEvent } from '../../src/channeltalk/event.js';
@@ -47,7 +48,7 @@ for (const db of await freshDatabases()) {
           const { eventId } = JSON.parse(job.payload_json) as { eventId: string };
           order.push(eventId);
           await store.db.transaction().execute(async (trx) => {
-            await startRuns(trx, byEvent.get(eventId)!, 0);
+            await startRuns(trx, byEvent.get(eventId)!, chatTiming(0));
             await ops.remove(trx, job.id, 'test');
           });
         }

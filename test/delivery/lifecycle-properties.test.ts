@@ -4,7 +4,8 @@
 // over next() and nextMessage(); then through the real store functions on
 // SQLite (and PostgreSQL when available), with seeded pseudo-random sequences of intake, planning, sends
 // (claimed, sent, retried, failed, lost to an expired lease), takeovers,
-// answers and expired waits, checking every stored row after each step.
+// answers and expired waits, long waits that park a run and its wake,
+// checking every stored row after each step.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -29,6 +30,8 @@ import { completePlanningTx, failPlanningTx } from '../../src/delivery/store/pla
 import { expireAnswerWaitTx } from '../../src/delivery/store/answer-wait.js';
 import { resumePolledAnswerTx } from '../../src/delivery/store/answer-polls.js';
 import { takeOverBeforeSendTx } from '../../src/delivery/store/chat-check-ops.js';
+import { lockChat, wakeParkedRunTx } from '../../src/delivery/store/chat-queue.js';
+import { chatKey } from '../../src/delivery/ids.js';
 import type { Event } from '../../src/channeltalk/event.js';
 import type { Plan } from '../../src/curation/plan-types.js';
 import { intake } from '../support/intake.js';
@@ -64,6 +67,8 @@ const RUN_OUTCOMES: RunOutcome[] = [
   { kind: 'takeover' },
   { kind: 'answered' },
   { kind: 'answerExpired' },
+  { kind: 'parked', until: 0 },
+  { kind: 'woken' },
 ];
 
 /** The states reachable from each position (itself included), by the closure of next() over every outcome. */
@@ -135,26 +140,29 @@ describe('the lifecycles, pure', () => {
   });
 });
 
-const OPS = ['open', 'open', 'claim', 'claim', 'settle', 'settle', 'settle', 'plan', 'takeover', 'answer', 'expire', 'reclaim'] as const;
+const OPS = ['open', 'open', 'claim', 'claim', 'settle', 'settle', 'settle', 'plan', 'takeover', 'answer', 'expire', 'reclaim', 'wake'] as const;
+/** Plans wait 0–4 s between messages: the waits of 3 s and 4 s park their run. */
+const PARK_AFTER_MS = 2_500;
 
 const PG_ADMIN = postgresAvailable();
 /** SQLite with many seeds; PostgreSQL (when available, as in CI) with a few, each seed on a fresh database. */
 const TARGETS = [
-  { name: 'sqlite', seeds: [11, 23, 42, 97, 1234, 4242, 31337, 65537], steps: 300 },
+  { name: 'sqlite', seeds: [11, 23, 42, 97, 1234, 4242, 31337, 65537], steps: 400 },
   ...(PG_ADMIN ? [{ name: 'postgres', seeds: [42, 65537], steps: 200 }] : []),
 ] as const;
 
 for (const target of TARGETS) describe(`the lifecycles through the store, on ${target.name}`, () => {
-  const totals = { answered: 0, expired: 0, ended: new Set<string>() };
+  const totals = { answered: 0, expired: 0, woken: 0, ended: new Set<string>() };
   after(() => {
-    // Across the seeds, the waits were both answered and expired, and runs ended as a fallback.
-    if (target.name === 'sqlite') assert.ok(totals.answered > 0 && totals.expired > 0 && totals.ended.has('fallback'), JSON.stringify({ ...totals, ended: [...totals.ended] }));
+    // Across the seeds, the waits were both answered and expired, runs parked and woke, and runs ended as a fallback.
+    if (target.name === 'sqlite') assert.ok(totals.answered > 0 && totals.expired > 0 && totals.woken > 0 && totals.ended.has('fallback') && totals.ended.has('parked'), JSON.stringify({ ...totals, ended: [...totals.ended] }));
   });
   for (const seed of target.seeds) {
     test(`seed ${seed}: every stored run and message stays where the lifecycle can take it`, async () => {
       const dir = tempDir();
       const url = target.name === 'postgres' && PG_ADMIN ? await freshPostgres(PG_ADMIN) : `sqlite:${path.join(dir, 'p.db')}`;
-      const store = await Store.open(url, { delayScale: 1 });
+      const store = await Store.open(url, { delayScale: 1, parkAfterMs: PARK_AFTER_MS });
+      const timing = store.timing;
       const sends = sendOps(store);
       const rnd = random(seed);
       const chats = ['p-a', 'p-b', 'p-c'];
@@ -165,6 +173,7 @@ for (const target of TARGETS) describe(`the lifecycles through the store, on ${t
       let n = 0;
       let answered = 0;
       let expired = 0;
+      let woken = 0;
       const FAR = 10 ** 12;
       const planFor = async (runId: string, kind: (typeof PLANS)[number] | 'empty'): Promise<Plan> => {
         const existing = await store.db.selectFrom('messages').select('seq').where('run_id', '=', runId).execute();
@@ -202,10 +211,10 @@ for (const target of TARGETS) describe(`the lifecycles through the store, on ${t
               if (!m) break;
               const how = rnd.pick(['sent', 'sent', 'sent', 'retry', 'failed', 'takeover'] as const);
               try {
-                if (how === 'sent') await sends.markSent(m, now, `ct-${m.request_id}`, 1);
-                else if (how === 'retry') await sends.markRetry(m, now + 1_000, 'server_error 500', now, 1);
-                else if (how === 'failed') await sends.markFailed(m, 'rejected 422', now, 1);
-                else await sends.settleOf(m, { kind: 'done', write: (trx) => takeOverBeforeSendTx(trx, m, 'human takeover: read before the message', now, [], 1).then(() => undefined) }, now);
+                if (how === 'sent') await sends.markSent(m, now, `ct-${m.request_id}`, timing);
+                else if (how === 'retry') await sends.markRetry(m, now + 1_000, 'server_error 500', now, timing);
+                else if (how === 'failed') await sends.markFailed(m, 'rejected 422', now, timing);
+                else await sends.settleOf(m, { kind: 'done', write: (trx) => takeOverBeforeSendTx(trx, m, 'human takeover: read before the message', now, [], timing).then(() => undefined) }, now);
               } catch (e) {
                 // A lease that ran out (reclaim) and was claimed again: this claimer settles nothing.
                 if (!(e instanceof Error && e.message.includes('no longer held'))) throw e;
@@ -217,10 +226,10 @@ for (const target of TARGETS) describe(`the lifecycles through the store, on ${t
               if (planning.length === 0) break;
               const { id } = rnd.pick(planning);
               const choice = rnd.int(4);
-              if (choice === 0) await store.db.transaction().execute((trx) => failPlanningTx(trx, id, 'fetching the user: timeout', rnd.int(2) === 0 ? null : now + 1_000, now, 1));
+              if (choice === 0) await store.db.transaction().execute((trx) => failPlanningTx(trx, id, 'fetching the user: timeout', rnd.int(2) === 0 ? null : now + 1_000, now, timing));
               else {
                 const plan = await planFor(id, rnd.pick([...PLANS, 'empty'] as const));
-                await store.db.transaction().execute((trx) => completePlanningTx(trx, id, plan, null, now, 1));
+                await store.db.transaction().execute((trx) => completePlanningTx(trx, id, plan, null, now, timing));
               }
               break;
             }
@@ -236,6 +245,20 @@ for (const target of TARGETS) describe(`the lifecycles through the store, on ${t
             case 'reclaim':
               await sends.reclaimExpired(FAR);
               break;
+            case 'wake': {
+              // What the wakeRun job's settle does, at any time (a wake that comes early is the same write).
+              const parked = await store.db.selectFrom('runs').select(['id', 'chat_id', 'channel_id']).where('state', '=', 'parked').execute();
+              if (parked.length === 0) break;
+              const r = rnd.pick(parked);
+              const chat = { chatId: r.chat_id, channelId: r.channel_id };
+              woken += Number(
+                await store.db.transaction().execute(async (trx) => {
+                  await lockChat(trx, chatKey(chat), now);
+                  return wakeParkedRunTx(trx, r.id, chat, now, timing);
+                }),
+              );
+              break;
+            }
             default: {
               const unknown: never = op;
               throw new Error(`unknown op ${String(unknown)}`);
@@ -250,6 +273,7 @@ for (const target of TARGETS) describe(`the lifecycles through the store, on ${t
         for (const s of ['sent', 'cancelled', 'failed'] as const) assert.ok(ends.has(s), `seed ${seed}: some message ended ${s} (${[...ends].join(', ')})`);
         totals.answered += answered;
         totals.expired += expired;
+        totals.woken += woken;
         for (const s of states) totals.ended.add(s);
       } finally {
         await store.close();
@@ -266,6 +290,8 @@ async function checkRows(store: Store, seed: number, step: number, op: string, s
   const messages = await store.db.selectFrom('messages').select(['run_id', 'seq', 'state', 'chat_id']).execute();
   const jobs = new Set((await store.db.selectFrom('jobs').select('key').where('kind', '=', 'sendMessage').execute()).flatMap((j) => (j.key === null ? [] : [j.key])));
   const polls = (await store.db.selectFrom('jobs').select('key').where('kind', '=', 'answerPoll').where('state', '=', 'pending').execute()).flatMap((j) => (j.key === null ? [] : [j.key]));
+  const wakes = (await store.db.selectFrom('jobs').select('key').where('kind', '=', 'wakeRun').where('state', '=', 'pending').execute()).flatMap((j) => (j.key === null ? [] : [j.key]));
+  const dueAt = new Map((await store.db.selectFrom('messages').select(['run_id', 'seq', 'due_at']).where('state', '=', 'waiting').execute()).map((m) => [`${m.run_id}/${m.seq}`, m.due_at]));
   for (const r of runs) {
     const before = seenRuns.get(r.id) ?? RUN_START;
     assert.ok(RUN_REACH.get(before)!.has(r.state), `${at}: run ${r.id} went ${before} → ${r.state}`);
@@ -290,7 +316,23 @@ async function checkRows(store: Store, seed: number, step: number, op: string, s
   }
   // The wait's follow-ups: a run reads its customer's profile only while it waits, however the wait ended.
   for (const key of polls) assert.equal(stateOf.get(key.slice('answerPoll:'.length)), 'awaiting', `${at}: ${key} is still due`);
+  // A parked run holds no live message, keeps one waiting message with the time it is due, and has its wake; only a parked run has a wake.
+  for (const key of wakes) assert.equal(stateOf.get(key.slice('wakeRun:'.length)), 'parked', `${at}: ${key} is still due`);
+  for (const r of runs) {
+    if (r.state !== 'parked') continue;
+    const mine = messages.filter((m) => m.run_id === r.id);
+    assert.deepEqual(mine.filter((m) => m.state === 'pending' || m.state === 'sending'), [], `${at}: the parked run ${r.id} holds a live message`);
+    assert.equal(mine.filter((m) => m.state === 'waiting' && dueAt.get(`${m.run_id}/${m.seq}`) != null).length, 1, `${at}: the parked run ${r.id} keeps the due time of its next message`);
+    assert.ok(wakes.includes(`wakeRun:${r.id}`), `${at}: the parked run ${r.id} has its wake`);
+  }
   for (const [chat, live] of liveByChat) assert.ok(live <= 1, `${at}: chat ${chat} has ${live} live messages`);
+  // No chat is left idle while a run of it could go: a parked run lets the chat's next run go (or a woken one).
+  const created = new Map((await store.db.selectFrom('runs').select(['id', 'created_at']).execute()).map((r) => [r.id, r.created_at]));
+  for (const r of runs) {
+    if (r.state !== 'pending' || liveByChat.has(r.chat_id)) continue;
+    const olderPlanning = runs.some((o) => o.chat_id === r.chat_id && o.state === 'planning' && created.get(o.id)! < created.get(r.id)!);
+    assert.ok(olderPlanning, `${at}: chat ${r.chat_id} has nothing live while the pending run ${r.id} waits`);
+  }
   for (const r of runs) {
     if (r.state !== 'pending' && r.state !== 'sending') continue;
     const mine = messages.filter((m) => m.run_id === r.id);

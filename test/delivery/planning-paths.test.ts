@@ -2,6 +2,7 @@
 // later by its planRun job (deferred: the profile had to be fetched). Both
 // paths must leave the same run behind, whatever the plan, and drive it to
 // the same end. Checked on SQLite and, when available, PostgreSQL.
+import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { intake } from '../support/intake.js';
 import { claimPlanning } from '../support/jobs.js';
 import { sendOps } from '../support/sends.js';
@@ -88,7 +89,7 @@ for (const kind of DB_KINDS) {
       const claimed = (await claimPlanning(store, 1_000, 50, 'i', 30_000)).filter((r) => r.id === runId);
       assert.equal(claimed.length, 1, 'the deferred run is claimed for planning');
       const p = plan(runId);
-      assert.equal(await store.db.transaction().execute((trx) => completePlanningTx(trx, runId, p, { name: 'A' }, 1_000, 1, writeBackJson(WRITE_BACK, p.values))), true);
+      assert.equal(await store.db.transaction().execute((trx) => completePlanningTx(trx, runId, p, { name: 'A' }, 1_000, chatTiming(1), writeBackJson(WRITE_BACK, p.values))), true);
       return runId;
     }
 
@@ -135,7 +136,7 @@ for (const kind of DB_KINDS) {
         await intake(store, item(opened(chatId, 2), `r-${chatId}-2`, planOf(`r-${chatId}-2`, [0]), 1_001));
         assert.equal((await sendOps(store).claimDue(1_500, 10, 'i', 30_000)).filter((m) => m.chat_id === chatId).length, 0, 'waits behind planning');
         await claimPlanning(store, 1_500, 50, 'i', 30_000);
-        await store.db.transaction().execute((trx) => completePlanningTx(trx, first, shape.plan(first), { name: 'A' }, 1_500, 1));
+        await store.db.transaction().execute((trx) => completePlanningTx(trx, first, shape.plan(first), { name: 'A' }, 1_500, chatTiming(1)));
         const due = (await sendOps(store).claimDue(1_500, 10, 'i', 30_000)).filter((m) => m.chat_id === chatId);
         assert.deepEqual(due.map((m) => m.run_id), [`r-${chatId}-2`]);
       });
@@ -158,7 +159,7 @@ for (const kind of DB_KINDS) {
       assert.equal(await ops.settleOf(m, { kind: 'done', write: () => Promise.resolve(void (wrote = true)) }, 3_200), 'lost');
       assert.equal(wrote, false);
       // ... and the store, told anyway, changes nothing.
-      assert.equal(await store.db.transaction().execute((trx) => markSentTx(trx, m, 3_200, 'ct-1', 1)), 'stopped');
+      assert.equal(await store.db.transaction().execute((trx) => markSentTx(trx, m, 3_200, 'ct-1', chatTiming(1))), 'stopped');
       const afterwards = await store.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
       assert.equal(afterwards.state, 'completed');
       assert.equal(afterwards.writeback_state, 'done', 'the profile is not written a second time');

@@ -4,6 +4,7 @@
 // or a full index, its cost grows with history until a shop with a year of
 // chats stalls (the scale benchmark found claimPlanning doing that: 0.8 s
 // per pass at 1M runs). This checks SQLite's plan for each of them.
+import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -132,7 +133,7 @@ test("a chat's and a customer's queries go through their indexes, the channel a 
       const eventId = `e-qp-${i}`;
       await db.transaction().execute((trx) => recordEvent(trx, { eventId, event, receivedAt: 1_000 + i, candidates: takeover ? [] : [{ runId: 'r-qp', curationId: 'c' }], takeover }));
       const candidates = takeover ? [] : [{ runId: 'r-qp', curationId: 'c', oncePerChat: true, cooldownMs: 3_600_000, plan: planOf('r-qp', [0, 100]) }];
-      await db.transaction().execute((trx) => startRuns(trx, { eventId, event, receivedAt: 1_000 + i, candidates, takeover }, 1));
+      await db.transaction().execute((trx) => startRuns(trx, { eventId, event, receivedAt: 1_000 + i, candidates, takeover }, chatTiming(1)));
     }
     const partial = new Set(
       (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '%WHERE%'").all() as Array<{ name: string }>).map((r) => r.name),

@@ -23,6 +23,7 @@ import {
   type RunPosition,
   type RunState,
   type SentPlan,
+  PARKED_RUN_STATES,
 } from '../../src/delivery/run-lifecycle.js';
 import { sqlList } from '../../src/delivery/store/state-sql.js';
 import { Kysely, SqliteDialect } from 'kysely';
@@ -36,10 +37,12 @@ import { planOf } from '../support/plans.js';
 const ALLOWED: Record<RunPosition, readonly RunState[]> = {
   new: ['planning', 'pending', 'completed', 'fallback', 'skipped'],
   planning: ['planning', 'pending', 'completed', 'fallback', 'skipped', 'failed', 'cancelled'],
-  pending: ['sending', 'completed', 'fallback', 'awaiting', 'failed', 'cancelled'],
-  sending: ['sending', 'completed', 'fallback', 'awaiting', 'failed', 'cancelled'],
+  pending: ['sending', 'completed', 'fallback', 'awaiting', 'parked', 'failed', 'cancelled'],
+  sending: ['sending', 'completed', 'fallback', 'awaiting', 'parked', 'failed', 'cancelled'],
   // Asked in the chat: the answer plans it again, the wait's end leaves it the fallback it sent, a human cancels it.
   awaiting: ['awaiting', 'planning', 'fallback', 'cancelled'],
+  // Parked on a long wait: its wake makes it pending again (it takes its turn in the chat), a human cancels it.
+  parked: ['parked', 'pending', 'cancelled'],
   completed: ['completed'],
   fallback: ['fallback'],
   cancelled: ['cancelled'],
@@ -60,6 +63,8 @@ const outcome: fc.Arbitrary<RunOutcome> = fc.oneof(
   fc.constant<RunOutcome>({ kind: 'takeover' }),
   fc.constant<RunOutcome>({ kind: 'answered' }),
   fc.constant<RunOutcome>({ kind: 'answerExpired' }),
+  fc.nat().map((until): RunOutcome => ({ kind: 'parked', until })),
+  fc.constant<RunOutcome>({ kind: 'woken' }),
 );
 
 /** Applies outcomes the way the store does: an illegal one is refused and changes nothing. */
@@ -85,6 +90,8 @@ function finisher(at: RunPosition, plan: SentPlan): RunOutcome {
       return { kind: 'messageSent', last: true, plan };
     case 'awaiting':
       return { kind: 'answerExpired' };
+    case 'parked':
+      return { kind: 'takeover' };
     case 'completed':
     case 'fallback':
     case 'cancelled':
@@ -105,6 +112,7 @@ test('live and final states split the run states in two', () => {
   assert.deepEqual(live.filter((s) => final.includes(s)), []);
   assert.ok(ACTIVE_RUN_STATES.every((s) => live.includes(s)) && !(ACTIVE_RUN_STATES as readonly string[]).includes('planning'));
   assert.ok(live.includes('awaiting') && !(ACTIVE_RUN_STATES as readonly string[]).includes('awaiting'), 'a run waiting for an answer is live, but holds no message of the queue');
+  for (const s of PARKED_RUN_STATES) assert.ok(live.includes(s) && !(ACTIVE_RUN_STATES as readonly string[]).includes(s), `a ${s} run is live, but holds no place in its chat's queue`);
 });
 
 test('every position and outcome gives a state of the diagram or an IllegalTransition', () => {
@@ -240,7 +248,7 @@ test('a takeover cancels exactly the live runs', () => {
 test('sqlList writes the states as literals, so a partial index over the same list applies', () => {
   const db = new Kysely<{ runs: { id: string; state: RunState } }>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
   const q = db.selectFrom('runs').select('id').where((eb) => eb('state', 'in', sqlList(LIVE_RUN_STATES))).compile();
-  assert.match(q.sql, /"state" in \('planning', 'pending', 'sending', 'awaiting'\)/);
+  assert.match(q.sql, /"state" in \('planning', 'pending', 'sending', 'awaiting', 'parked'\)/);
   assert.deepEqual(q.parameters, []);
   assert.throws(() => sqlList([]), /empty/);
 });

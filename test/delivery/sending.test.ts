@@ -2,6 +2,7 @@
 // SQLite store, real ChannelTalkClients whose fetch is a stand-in, no HTTP
 // server and no curations. It checks the send-slot rules that keep one
 // channel's trouble from slowing another, and the one retry owner.
+import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { intake } from '../support/intake.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -106,7 +107,7 @@ test("a channel never takes more than its share of send slots, even within one c
       sendMessageHandler({
         db: store.db,
         clientFor: (ch) => (ch === SLOW ? slow.c : ch === FAST ? fast.c : undefined),
-        delayScale: 0,
+        timing: chatTiming(0),
         instanceId: 'test',
         sendMaxAgeMs: 60_000,
         leaseMs: 30_000,
@@ -164,7 +165,7 @@ test("an ask's last send leaves its run waiting for the answer: its wait's end i
       sendMessageHandler({
         db: store.db,
         clientFor: () => fast.c,
-        delayScale: 0,
+        timing: chatTiming(0),
         instanceId: 'test',
         sendMaxAgeMs: 60_000,
         leaseMs: 30_000,
@@ -305,8 +306,8 @@ void describe('durable retry, owned by the dispatcher', () => {
       ...random,
       // Only the kinds a dispatcher test makes; the service registers every kind (registerJobHandlers).
       handlers: Object.values({
-        sendMessage: sendMessageHandler({ db: s.db, clientFor: o.clientFor, delayScale: 0, instanceId: 'test', sendMaxAgeMs: o.sendMaxAgeMs, leaseMs, ...random }),
-        planRun: planRunHandler({ db: s.db, clientFor: o.clientFor, curations: () => pack, delayScale: 0, maxAgeMs: o.sendMaxAgeMs, leaseMs, ...random, onPlanned: () => jobs.wake() }),
+        sendMessage: sendMessageHandler({ db: s.db, clientFor: o.clientFor, timing: chatTiming(0), instanceId: 'test', sendMaxAgeMs: o.sendMaxAgeMs, leaseMs, ...random }),
+        planRun: planRunHandler({ db: s.db, clientFor: o.clientFor, curations: () => pack, timing: chatTiming(0), maxAgeMs: o.sendMaxAgeMs, leaseMs, ...random, onPlanned: () => jobs.wake() }),
         writeBack: writeBackHandler({ db: s.db, clientFor: o.clientFor, maxAgeMs: o.sendMaxAgeMs, leaseMs }),
       }),
     });

@@ -2,6 +2,7 @@
 // SQLite ends the transaction by itself, so the ROLLBACK that follows fails
 // with "no transaction is active". The error that reaches the caller must be
 // the real one, and nothing may be half-written.
+import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { intake } from '../support/intake.js';
 import { sendOps } from '../support/sends.js';
 import { markRetryTx } from '../../src/delivery/store/send-outcomes.js';
@@ -70,7 +71,7 @@ test("a dispatcher transaction on a full disk fails with the real cause too", as
     const attempt = { runId: m.run_id, seq: m.seq, requestId: m.request_id, startedAt: 1_000, status: 500, latencyMs: 1, errorKind: 'unavailable', reason: 'x'.repeat(3000), instance: 'i' };
     let failure: unknown = null;
     for (let i = 0; i < 20 && failure === null; i++) {
-      await store.db.transaction().execute((trx) => markRetryTx(trx, m, 2_000, 'server_error 500', 1_000, 1, attempt)).catch((e: unknown) => (failure = e));
+      await store.db.transaction().execute((trx) => markRetryTx(trx, m, 2_000, 'server_error 500', 1_000, chatTiming(1), attempt)).catch((e: unknown) => (failure = e));
     }
     assert.ok(failure instanceof Error, 'the disk filled up');
     assert.doesNotMatch(failure.message, /cannot rollback/);

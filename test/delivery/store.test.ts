@@ -1,3 +1,4 @@
+import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { takeOverBeforeSendTx } from '../../src/delivery/store/chat-check-ops.js';
 import { intake } from '../support/intake.js';
 import { claimPlanning } from '../support/jobs.js';
@@ -173,7 +174,7 @@ for (const kind of DB_KINDS) {
       const reason = 'human takeover: chat assigned (read before message 1)';
       // As the send handler settles it: the job done, the takeover its write.
       let stopped: boolean | undefined;
-      await ops.settleOf(m0, { kind: 'done', write: async (trx) => void (stopped = await takeOverBeforeSendTx(trx, m0, reason, 1_500, ['keeps'], 1)) }, 1_500);
+      await ops.settleOf(m0, { kind: 'done', write: async (trx) => void (stopped = await takeOverBeforeSendTx(trx, m0, reason, 1_500, ['keeps'], chatTiming(1))) }, 1_500);
       assert.equal(stopped, true);
       const msgs = await store.db.selectFrom('messages').select(['run_id', 'seq', 'state']).where('chat_id', '=', 'read-chat').orderBy('run_id').orderBy('seq').execute();
       assert.deepEqual(msgs.map((m) => `${m.run_id}/${m.seq} ${m.state}`), ['r-read-a/0 cancelled', 'r-read-a/1 cancelled', 'r-read-b/0 pending']);
@@ -190,7 +191,7 @@ for (const kind of DB_KINDS) {
       await intake(store, { eventId: 'e-race-close', event: closed, receivedAt: 1_400, candidates: [], takeover: true, keepCurations: ['keeps'] });
       let stopped: boolean | undefined;
       const m = m0!;
-      await ops.settleOf(m, { kind: 'done', write: async (trx) => void (stopped = await takeOverBeforeSendTx(trx, m, 'human takeover: chat closed (read before message 1)', 1_500, ['keeps'], 1)) }, 1_500);
+      await ops.settleOf(m, { kind: 'done', write: async (trx) => void (stopped = await takeOverBeforeSendTx(trx, m, 'human takeover: chat closed (read before message 1)', 1_500, ['keeps'], chatTiming(1))) }, 1_500);
       assert.equal(stopped, false, 'the event stopped it, not the read');
       const after = await store.db.selectFrom('messages').select('state').where('run_id', '=', 'r-race-a').where('seq', '=', 0).executeTakeFirstOrThrow();
       assert.equal(after.state, 'cancelled', 'no message is left in flight without a job');
@@ -207,7 +208,7 @@ for (const kind of DB_KINDS) {
       assert.equal((await ops.claimDue(2_000, 10, 'i', 30_000)).filter((m) => m.chat_id === 'plan-chat').length, 0, 'the later run waits');
       const [planning] = (await claimPlanning(store, 2_000, 10, 'i', 30_000)).filter((r) => r.chat_id === 'plan-chat');
       assert.equal(planning?.id, 'r-plan-1');
-      await store.db.transaction().execute((trx) => completePlanningTx(trx, 'r-plan-1', planOf('r-plan-1', [0, 0]), { name: 'A' }, 2_000, 1));
+      await store.db.transaction().execute((trx) => completePlanningTx(trx, 'r-plan-1', planOf('r-plan-1', [0, 0]), { name: 'A' }, 2_000, chatTiming(1)));
       const sent: string[] = [];
       for (let t = 2_000; t < 2_010; t++) {
         for (const m of (await ops.claimDue(t, 10, 'i', 30_000)).filter((x) => x.chat_id === 'plan-chat')) {
@@ -223,7 +224,7 @@ for (const kind of DB_KINDS) {
       first.candidates[0]!.plan = null;
       await intake(store, first);
       await intake(store, item(opened('planfail-chat', 2), [{ runId: 'r-pf-2', delays: [0] }], 1_001));
-      await store.db.transaction().execute((trx) => failPlanningTx(trx, 'r-pf-1', 'curation gone', null, 2_000, 1));
+      await store.db.transaction().execute((trx) => failPlanningTx(trx, 'r-pf-1', 'curation gone', null, 2_000, chatTiming(1)));
       const due = (await sendOps(store).claimDue(2_000, 10, 'i', 30_000)).filter((m) => m.chat_id === 'planfail-chat');
       assert.deepEqual(due.map((m) => m.run_id), ['r-pf-2']);
     });

@@ -2,6 +2,7 @@
 // enqueued as one userEvent job by the transaction that completes the run,
 // whichever path planned it. A fallback, a cancelled run or a curation
 // without userEvent enqueues none. SQLite and, when available, PostgreSQL.
+import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { sendOps } from '../support/sends.js';
 import { markSentTx } from '../../src/delivery/store/send-outcomes.js';
 import { completePlanningTx } from '../../src/delivery/store/planning-and-write-back.js';
@@ -86,7 +87,7 @@ for (const kind of DB_KINDS) {
       });
 
       // A late report of the same send (an expired lease, another instance) completes nothing twice.
-      assert.equal(await store.db.transaction().execute((trx) => markSentTx(trx, m0!, 1_010, null, 1)), 'stopped');
+      assert.equal(await store.db.transaction().execute((trx) => markSentTx(trx, m0!, 1_010, null, chatTiming(1))), 'stopped');
       assert.equal((await jobsOf(runId)).length, 1);
     });
 
@@ -96,7 +97,7 @@ for (const kind of DB_KINDS) {
       assert.equal(await storedEvent(runId), null);
       assert.equal((await claimPlanning(store, 1_000, 50, 'i', 30_000)).filter((r) => r.id === runId).length, 1);
       // Every message rendered empty: the sequence completes in the planning transaction itself.
-      assert.equal(await store.db.transaction().execute((trx) => completePlanningTx(trx, runId, withEvent(planOf(runId, [])), { name: 'A' }, 1_100, 1)), true);
+      assert.equal(await store.db.transaction().execute((trx) => completePlanningTx(trx, runId, withEvent(planOf(runId, [])), { name: 'A' }, 1_100, chatTiming(1))), true);
       assert.deepEqual(JSON.parse((await storedEvent(runId))!), EVENT);
       assert.equal((await jobsOf(runId)).length, 1);
     });
@@ -106,7 +107,7 @@ for (const kind of DB_KINDS) {
       const chatId = `deferred-msgs-${kind.name}`;
       await intake(store, item(opened(chatId), runId, null, 1_000));
       await claimPlanning(store, 1_000, 50, 'i', 30_000);
-      assert.equal(await store.db.transaction().execute((trx) => completePlanningTx(trx, runId, withEvent(planOf(runId, [0])), { name: 'A' }, 1_100, 1)), true);
+      assert.equal(await store.db.transaction().execute((trx) => completePlanningTx(trx, runId, withEvent(planOf(runId, [0])), { name: 'A' }, 1_100, chatTiming(1))), true);
       assert.equal((await jobsOf(runId)).length, 0);
       assert.deepEqual(await sendChat(chatId, 1_100), ['completed']);
       assert.equal((await jobsOf(runId)).length, 1);

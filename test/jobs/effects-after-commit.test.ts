@@ -11,6 +11,7 @@
 // fallback, writeBack after the other's completed sequence), each settle
 // failing once right after the handler's write, and every callback and log
 // line must still come once per run.
+import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -142,14 +143,14 @@ for (const kind of DB_KINDS) {
         planEvent: planEventHandler({
           db: store.db,
           curations: () => set,
-          delayScale: 1,
+          timing: chatTiming(1),
           leaseMs: 60_000,
         }),
         planRun: planRunHandler({
           db: store.db,
           clientFor: () => client,
           curations: () => set,
-          delayScale: 1,
+          timing: chatTiming(1),
           maxAgeMs: HOUR,
           leaseMs: 60_000,
           onPlanned: () => {
@@ -160,7 +161,7 @@ for (const kind of DB_KINDS) {
         sendMessage: sendMessageHandler({
           db: store.db,
           clientFor: () => client,
-          delayScale: 1,
+          timing: chatTiming(1),
           sendMaxAgeMs: HOUR,
           leaseMs: 60_000,
           instanceId: 'test',

@@ -4,6 +4,7 @@
 // failure retries until SEND_MAX_AGE counted from the first attempt, and a
 // store from before sending was a job kind gets a job for every live message
 // when it is migrated. An injected clock and timers, a stand-in Channel Talk.
+import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { intake } from '../support/intake.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,7 +63,7 @@ function sender(store: Store, client: ChannelTalkClient, clock: { now: number },
     random: () => 0.5,
     schedule: noTimers,
     onSettled: (kind, outcome) => settled.push(`${kind}:${outcome}`),
-    handlers: [sendMessageHandler({ db: store.db, clientFor: () => client, delayScale: 1, sendMaxAgeMs, leaseMs: 30_000, instanceId: 'test', random: () => 0.5 })],
+    handlers: [sendMessageHandler({ db: store.db, clientFor: () => client, timing: chatTiming(1), sendMaxAgeMs, leaseMs: 30_000, instanceId: 'test', random: () => 0.5 })],
   });
   return { runner, settled };
 }
@@ -98,7 +99,7 @@ for (const kind of DB_KINDS) {
       const first = { kind: 'sendMessage', key: 'send:r-live-a:0', payload: { runId: 'r-live-a', seq: 0 }, runAt: 5_100, createdAt: 5_100, pool: `send:${CHANNEL}`, state: 'pending' };
       assert.deepEqual(await jobsOf(chat), [first], 'the head of the chat only: the rest wait without a job');
       // Asked again (anything that may have freed the chat calls it), nothing more is enqueued.
-      await store.db.transaction().execute((trx) => activateNextInChat(trx, { channelId: CHANNEL, chatId: chat }, 5_050, 1));
+      await store.db.transaction().execute((trx) => activateNextInChat(trx, { channelId: CHANNEL, chatId: chat }, 5_050, chatTiming(1)));
       assert.deepEqual(await jobsOf(chat), [first]);
 
       const { client, sent } = channelTalk(200);

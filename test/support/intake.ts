@@ -13,7 +13,7 @@ export async function intake(store: Store, item: IntakeItem): Promise<IntakeOutc
     takeover: item.takeover,
   });
   if (recorded.status !== 'queued') return { eventId: recorded.eventId, duplicate: recorded.duplicate, status: recorded.status, reason: recorded.reason, runs: [], cancelledRuns: 0 };
-  const outcome = await store.db.transaction().execute((trx) => startRuns(trx, item, store.delayScale));
+  const outcome = await store.db.transaction().execute((trx) => startRuns(trx, item, store.timing));
   await store.db.deleteFrom('jobs').where('key', '=', `planEvent:${item.eventId}`).execute();
   return outcome;
 }

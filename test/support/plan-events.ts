@@ -16,7 +16,7 @@ type Curations = ChannelRegistry | ((channelId: string | null) => CurationSet | 
 export async function planQueued(store: Store, curations: Curations, now = Date.now()): Promise<number> {
   const ops = new JobOps(store.db, store.dialect);
   const byChannel = typeof curations === 'function' ? curations : (id: string | null) => curations.forChannelId(id)?.curations;
-  const handler = planEventHandler({ db: store.db, curations: byChannel, delayScale: store.delayScale, leaseMs: 60_000 });
+  const handler = planEventHandler({ db: store.db, curations: byChannel, timing: store.timing, leaseMs: 60_000 });
   const logger = pino({ level: 'silent' });
   let ran = 0;
   for (let round = 0; round < 1_000; round++) {

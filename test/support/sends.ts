@@ -5,6 +5,7 @@
 // sends nothing for them) and returns the messages to send. markSent /
 // markRetry / markFailed settle the message's job through settle() with the
 // handler's write.
+import { chatTiming, type ChatTiming } from '../../src/delivery/chat-timing.js';
 import { JobOps } from '../../src/delivery/store/job-ops.js';
 import type { Store } from '../../src/delivery/store/store.js';
 import { markFailedTx, markInFlightTx, markRetryTx, markSentTx, type AttemptRecord, type ClaimedMessage } from '../../src/delivery/store/send-outcomes.js';
@@ -15,6 +16,10 @@ import type { Job, JobOutcome, SettledOutcome } from '../../src/jobs/types.js';
 import type { JobRow } from '../../src/delivery/store/job-ops.js';
 
 const NO_LIMITS = { maxAttempts: null, maxAgeMs: null };
+
+/** DELAY_SCALE alone (the default park threshold), or the whole timing. */
+type Timing = number | ChatTiming;
+const timingOf = (t: Timing): ChatTiming => (typeof t === 'number' ? chatTiming(t) : t);
 
 export function jobFromRow(r: JobRow): Job<unknown> {
   return {
@@ -33,9 +38,9 @@ export function jobFromRow(r: JobRow): Job<unknown> {
 
 export interface SendOps {
   claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<ClaimedMessage[]>;
-  markSent(m: ClaimedMessage, sentAt: number, channelMessageId: string | null, delayScale: number, attempt?: AttemptRecord): ReturnType<typeof markSentTx>;
-  markRetry(m: ClaimedMessage, dueAt: number, reason: string, now: number, delayScale: number, attempt?: AttemptRecord): Promise<void>;
-  markFailed(m: ClaimedMessage, reason: string, now: number, delayScale: number, attempt?: AttemptRecord): Promise<void>;
+  markSent(m: ClaimedMessage, sentAt: number, channelMessageId: string | null, timing: Timing, attempt?: AttemptRecord): ReturnType<typeof markSentTx>;
+  markRetry(m: ClaimedMessage, dueAt: number, reason: string, now: number, timing: Timing, attempt?: AttemptRecord): Promise<void>;
+  markFailed(m: ClaimedMessage, reason: string, now: number, timing: Timing, attempt?: AttemptRecord): Promise<void>;
   reclaimExpired(now: number): Promise<number>;
   /** Settles the message's job as its claimer; 'lost' when that claimer no longer holds it. */
   settleOf(m: ClaimedMessage, outcome: JobOutcome, now: number): Promise<SettledOutcome | 'lost'>;
@@ -83,12 +88,12 @@ export function sendOps(store: Store): SendOps {
     },
     async markSent(m, sentAt, channelMessageId, delayScale, attempt) {
       let after: Awaited<ReturnType<typeof markSentTx>> = 'stopped';
-      await settled(m, { kind: 'done', write: async (trx) => void (after = await markSentTx(trx, m, sentAt, channelMessageId, delayScale, attempt)) }, sentAt);
+      await settled(m, { kind: 'done', write: async (trx) => void (after = await markSentTx(trx, m, sentAt, channelMessageId, timingOf(delayScale), attempt)) }, sentAt);
       return after;
     },
     markRetry: (m, dueAt, reason, now, delayScale, attempt) =>
-      settled(m, { kind: 'retry', at: dueAt, reason, write: (trx) => markRetryTx(trx, m, dueAt, reason, now, delayScale, attempt) }, now),
-    markFailed: (m, reason, now, delayScale, attempt) => settled(m, { kind: 'fail', reason, write: (trx) => markFailedTx(trx, m, reason, now, delayScale, attempt) }, now),
+      settled(m, { kind: 'retry', at: dueAt, reason, write: (trx) => markRetryTx(trx, m, dueAt, reason, now, timingOf(delayScale), attempt) }, now),
+    markFailed: (m, reason, now, delayScale, attempt) => settled(m, { kind: 'fail', reason, write: (trx) => markFailedTx(trx, m, reason, now, timingOf(delayScale), attempt) }, now),
     reclaimExpired: (now) => jobs.reclaimExpired(now),
   };
 }

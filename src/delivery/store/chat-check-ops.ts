@@ -3,6 +3,7 @@
 // that was about to go, already claimed in flight, is cancelled with it.
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
+import type { ChatTiming } from '../chat-timing.js';
 import type { ClaimedMessage } from './send-outcomes.js';
 import { activateNextInChat, lockChat } from './chat-queue.js';
 import { FINAL_RUN_STATES } from '../run-lifecycle.js';
@@ -23,19 +24,19 @@ export async function takeOverBeforeSendTx(
   reason: string,
   now: number,
   keepCurations: string[],
-  delayScale: number,
+  timing: ChatTiming,
 ): Promise<boolean> {
   const chat = { chatId: m.chat_id, channelId: m.channel_id };
   await lockChat(trx, chatKey(chat), now);
   const before = await runState(trx, m.run_id);
-  await cancelChat(trx, chat, reason, now, keepCurations, delayScale);
+  await cancelChat(trx, chat, reason, now, keepCurations, timing);
   const after = await runState(trx, m.run_id);
   // Never so: the run's own curation stops on what the read found, so cancelChat ends it unless it had ended.
   if (after !== undefined && !(FINAL_RUN_STATES as readonly string[]).includes(after)) throw new Error(`run ${m.run_id} is still ${after} after a takeover its curation stops on`);
   // Stopped now, or already by a takeover event: the claimed message goes with its run, and,
   // the chat's live message gone, whatever waits behind it in the chat becomes due.
   await transitionMessages(trx, { runId: m.run_id, seq: m.seq }, 'abandon', { reason, due_at: null, claimed_by: null, claim_until: null });
-  await activateNextInChat(trx, chat, now, delayScale);
+  await activateNextInChat(trx, chat, now, timing);
   return before !== 'cancelled' && after === 'cancelled';
 }
 

@@ -3,15 +3,20 @@
 // due only when the previous one succeeded, counted from its actual send.
 // A message that becomes due gets its sendMessage job in the same
 // transaction (makeDue), so a committed due message always has its job.
+// A wait longer than PARK_AFTER_SECONDS (chat-timing.ts) does not make its
+// message live: the run parks (its message keeps the time it is due in
+// due_at, still waiting), the chat goes on with its other runs, and the
+// run's wakeRun job makes it pending again at that time (wakeParkedRunTx).
 // A chat is its channel's (delivery/ids.ts): every query of a chat's rows
 // names the channel too.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Plan } from '../../curation/plan-types.js';
 import type { Database } from './schema.js';
 import { ACTIVE_RUN_STATES, LIVE_MESSAGE_STATES } from '../run-lifecycle.js';
+import { parksFor, waitOf, type ChatTiming } from '../chat-timing.js';
 import { indexCondition, sqlList } from './state-sql.js';
 import { enqueueJob } from './job-ops.js';
-import { insertMessages, transitionMessages } from './transitions.js';
+import { insertMessages, transitionMessages, transitionRun } from './transitions.js';
 import { sendMessageJob, type LiveMessage } from '../job-kinds.js';
 import type { ChatRef } from '../ids.js';
 
@@ -63,11 +68,29 @@ export async function insertPlannedMessages(trx: Transaction<Database>, runId: s
 }
 
 /**
- * When nothing of the chat is live, makes the first message of its oldest
- * waiting run due. Call after anything that may have freed the chat.
+ * When nothing of the chat is live, makes the next message of its oldest
+ * pending run due (its first, or the next after the run woke from a park).
+ * A run whose next message would wait longer than the park threshold parks
+ * instead, and the chat's next run is looked at. Call after anything that
+ * may have freed the chat.
  */
-export async function activateNextInChat(trx: Transaction<Database>, chat: ChatRef, now: number, delayScale: number): Promise<void> {
-  const { chatId, channelId } = chat;
+export async function activateNextInChat(trx: Transaction<Database>, chat: ChatRef, now: number, timing: ChatTiming): Promise<void> {
+  if (await hasLiveMessage(trx, chat)) return;
+  // Each pass either makes a message due (and ends) or parks one pending run, which the next pass no longer finds.
+  for (;;) {
+    const next = await nextWaiting(trx, chat);
+    if (!next) return;
+    // An older run still fetching its profile goes first; its planning activates the chat again.
+    if (await olderRunPlanning(trx, chat, next.created_at)) return;
+    const m = { runId: next.run_id, seq: next.seq, chatId: chat.chatId, channelId: chat.channelId };
+    // A message that carries its due time has served its wait in a park: due now, or then.
+    if (next.due_at !== null) return makeDue(trx, m, Math.max(now, next.due_at), now);
+    if (!parksFor(next.delay_ms, timing)) return makeDue(trx, m, now + waitOf(next.delay_ms, timing), now);
+    await parkRun(trx, m, now + waitOf(next.delay_ms, timing), now);
+  }
+}
+
+async function hasLiveMessage(trx: Transaction<Database>, { chatId, channelId }: ChatRef): Promise<boolean> {
   const live = await trx
     .selectFrom('messages')
     .select('run_id')
@@ -76,11 +99,15 @@ export async function activateNextInChat(trx: Transaction<Database>, chat: ChatR
     .where('state', 'in', LIVE_MESSAGE_STATES)
     .limit(1)
     .executeTakeFirst();
-  if (live) return;
-  const next = await trx
+  return live !== undefined;
+}
+
+/** The chat's next message to go: the first waiting one of its oldest pending run. */
+function nextWaiting(trx: Transaction<Database>, { chatId, channelId }: ChatRef) {
+  return trx
     .selectFrom('messages as m')
     .innerJoin('runs as r', 'r.id', 'm.run_id')
-    .select(['m.run_id', 'm.seq', 'm.delay_ms', 'm.channel_id', 'r.created_at'])
+    .select(['m.run_id', 'm.seq', 'm.delay_ms', 'm.due_at', 'r.created_at'])
     .where('m.chat_id', '=', chatId)
     .where('m.channel_id', channelIs(channelId), channelId)
     .where('m.state', '=', 'waiting')
@@ -90,25 +117,35 @@ export async function activateNextInChat(trx: Transaction<Database>, chat: ChatR
     .orderBy('m.seq')
     .limit(1)
     .executeTakeFirst();
-  if (!next) return;
-  // An older run still fetching its profile goes first; its planning activates the chat again.
+}
+
+async function olderRunPlanning(trx: Transaction<Database>, { chatId, channelId }: ChatRef, createdAt: number): Promise<boolean> {
   const older = await trx
     .selectFrom('runs')
     .select('id')
     .where('chat_id', '=', chatId)
     .where('channel_id', channelIs(channelId), channelId)
     .where('state', '=', 'planning')
-    .where('created_at', '<', next.created_at)
+    .where('created_at', '<', createdAt)
     .limit(1)
     .executeTakeFirst();
-  if (older) return;
-  await makeDue(trx, { runId: next.run_id, seq: next.seq, chatId, channelId }, now + Math.round(next.delay_ms * delayScale), now);
+  return older !== undefined;
 }
 
 /** The message becomes the chat's live one, due at `dueAt`, with its send job. */
 async function makeDue(trx: Transaction<Database>, m: LiveMessage, dueAt: number, now: number): Promise<void> {
   await transitionMessages(trx, { runId: m.runId, seq: m.seq }, 'activate', { due_at: dueAt });
   await enqueueJob(trx, sendMessageJob(m, dueAt), now);
+}
+
+/**
+ * The run parks until `until`: its message stays waiting and keeps the time
+ * it is due (no live message, so the chat is free), and the transition's
+ * follow-up enqueues the wakeRun job for that time.
+ */
+async function parkRun(trx: Transaction<Database>, m: LiveMessage, until: number, now: number): Promise<void> {
+  await trx.updateTable('messages').set({ due_at: until }).where('run_id', '=', m.runId).where('seq', '=', m.seq).where('state', '=', 'waiting').execute();
+  await transitionRun(trx, m.runId, { kind: 'parked', until }, now, { strict: true });
 }
 
 /** The delay of the message after `seq` of a run, when it waits its turn; null when none follows. */
@@ -123,9 +160,35 @@ export async function waitingAfter(trx: Transaction<Database>, runId: string, se
   return next ? next.delay_ms : null;
 }
 
-/** Makes the message after `sent` of its run due, `delayMs` (scaled) after the actual send. */
-export async function activateFollowing(trx: Transaction<Database>, sent: LiveMessage, delayMs: number, sentAt: number, delayScale: number): Promise<void> {
-  await makeDue(trx, { ...sent, seq: sent.seq + 1 }, sentAt + Math.round(delayMs * delayScale), sentAt);
+/**
+ * The message after `sent` of its run, `delayMs` (scaled) after the actual
+ * send: due then, with the chat held meanwhile, or, when that is longer than
+ * the park threshold, the run parks and the chat's next run may go.
+ * Returns which.
+ */
+export async function activateFollowing(trx: Transaction<Database>, sent: LiveMessage, delayMs: number, sentAt: number, timing: ChatTiming): Promise<'due' | 'parked'> {
+  const following = { ...sent, seq: sent.seq + 1 };
+  const dueAt = sentAt + waitOf(delayMs, timing);
+  if (!parksFor(delayMs, timing)) {
+    await makeDue(trx, following, dueAt, sentAt);
+    return 'due';
+  }
+  await parkRun(trx, following, dueAt, sentAt);
+  await activateNextInChat(trx, { chatId: sent.chatId, channelId: sent.channelId }, sentAt, timing);
+  return 'parked';
+}
+
+/**
+ * A parked run's wait is over (its wakeRun job, whose settle holds the
+ * chat's lock): it is pending again, and goes when the chat is free, before
+ * the chat's younger runs. False when it was not parked any more (a
+ * takeover cancelled it meanwhile).
+ */
+export async function wakeParkedRunTx(trx: Transaction<Database>, runId: string, chat: ChatRef, now: number, timing: ChatTiming): Promise<boolean> {
+  const move = await transitionRun(trx, runId, { kind: 'woken' }, now);
+  if (!move?.applied) return false;
+  await activateNextInChat(trx, chat, now, timing);
+  return true;
 }
 
 /**

@@ -33,8 +33,8 @@ export async function nextSeqOf(db: StoreDb, runId: string): Promise<number> {
   return row?.last === null || row?.last === undefined ? 0 : Number(row.last) + 1;
 }
 
-/** A waiting run, for the end of its wait. */
-export function runWaitingForAnswer(db: StoreDb, runId: string) {
+/** A parked run, for the job that wakes it (the end of its wait for an answer, or of a long delay). */
+export function runToWake(db: StoreDb, runId: string) {
   return db.selectFrom('runs').select(['id', 'state', 'asked_at', 'curation_id', 'channel_id', 'chat_id']).where('id', '=', runId).executeTakeFirst();
 }
 

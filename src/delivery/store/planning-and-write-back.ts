@@ -5,6 +5,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Plan } from '../../curation/plan-types.js';
 import type { Database } from './schema.js';
+import type { ChatTiming } from '../chat-timing.js';
 import { activateNextInChat, chatOf, insertPlannedMessages, lockChat } from './chat-queue.js';
 import { isFinalRunState, plannedOutcome } from '../run-lifecycle.js';
 import { chatKey } from '../ids.js';
@@ -18,7 +19,7 @@ export async function completePlanningTx(
   plan: Plan,
   profile: Record<string, unknown> | null,
   now: number,
-  delayScale: number,
+  timing: ChatTiming,
   writeBack: string | null = null,
 ): Promise<boolean> {
   const found = await trx.selectFrom('runs').select(['chat_id', 'channel_id']).where('id', '=', runId).executeTakeFirst();
@@ -44,20 +45,20 @@ export async function completePlanningTx(
   if (!move?.applied) return false;
   if (outcome.kind === 'planned') await insertPlannedMessages(trx, runId, chatOf(found), plan, now);
   // The run no longer holds its place as one being planned: its first message, or the chat's next run, may go.
-  await activateNextInChat(trx, chatOf(found), now, delayScale);
+  await activateNextInChat(trx, chatOf(found), now, timing);
   return true;
 }
 
 /** Planning could not fetch the profile: note why (its job retries), or give up for good and let the chat move on. */
 /** True when this write ended the run (failed): a run planned or cancelled meanwhile is left as it is. */
-export async function failPlanningTx(trx: Transaction<Database>, runId: string, reason: string, retryAt: number | null, now: number, delayScale: number): Promise<boolean> {
+export async function failPlanningTx(trx: Transaction<Database>, runId: string, reason: string, retryAt: number | null, now: number, timing: ChatTiming): Promise<boolean> {
   const found = await trx.selectFrom('runs').select(['chat_id', 'channel_id']).where('id', '=', runId).executeTakeFirst();
   if (!found) return false;
   await lockChat(trx, chatKey(chatOf(found)), now);
   // A retry stays `planning` and records why; the retry's time lives on the planRun job. Planned or cancelled meanwhile: nothing.
   const move = await transitionRun(trx, runId, { kind: retryAt === null ? 'planningFailed' : 'planningRetry' }, now, { writeUnchanged: true, set: () => ({ reason }) });
   const ended = move?.applied === true && isFinalRunState(move.to);
-  if (ended) await activateNextInChat(trx, chatOf(found), now, delayScale);
+  if (ended) await activateNextInChat(trx, chatOf(found), now, timing);
   return ended;
 }
 

@@ -5,9 +5,9 @@
 import type { Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { enqueueJob } from './job-ops.js';
-import { answerPollJob, answerPollKey, answerWaitJob, answerWaitKey, planRunJob, userEventJob, writeBackJob } from '../job-kinds.js';
+import { answerPollJob, answerPollKey, answerWaitJob, answerWaitKey, planRunJob, userEventJob, wakeRunJob, wakeRunKey, writeBackJob } from '../job-kinds.js';
 import type { Plan } from '../../curation/plan-types.js';
-import { entersAwaiting, leavesAwaitingAnswered, recordsUserEvent, startsWriteBack, type RunPosition, type RunState } from '../run-lifecycle.js';
+import { entersAwaiting, leavesAwaitingAnswered, recordsUserEvent, startsWriteBack, type RunOutcome, type RunPosition, type RunState } from '../run-lifecycle.js';
 import { MIN_ANSWER_WAIT_MS } from '../../curation/ask.js';
 
 export interface RunTransition {
@@ -16,6 +16,8 @@ export interface RunTransition {
   to: RunState;
   /** The run's profile patch (runs.writeback_json), null when it writes nothing back. */
   writeBackJson: string | null;
+  /** What moved it (a parked run's outcome carries when it wakes). */
+  outcome: RunOutcome;
   now: number;
 }
 
@@ -71,7 +73,17 @@ const planRun: FollowUp = async (trx, t) => {
   if (t.to === 'planning') await enqueueJob(trx, planRunJob(t.runId, t.now), t.now);
 };
 
-const FOLLOW_UPS: readonly FollowUp[] = [planRun, writeBack, userEvent, answerWait, answerPoll];
+/**
+ * A run parked on a long wait is woken by its wakeRun job at the wait's end.
+ * Leaving `parked` any other way (a takeover) drops the wake not yet begun;
+ * the wake that is running finds its run woken and ends.
+ */
+const wakeRun: FollowUp = async (trx, t) => {
+  if (t.to === 'parked' && t.outcome.kind === 'parked') await enqueueJob(trx, wakeRunJob(t.runId, t.outcome.until, t.now), t.now);
+  else if (t.from === 'parked') await trx.deleteFrom('jobs').where('key', '=', wakeRunKey(t.runId)).where('state', '=', 'pending').execute();
+};
+
+const FOLLOW_UPS: readonly FollowUp[] = [planRun, writeBack, userEvent, answerWait, answerPoll, wakeRun];
 
 export async function afterTransition(trx: Transaction<Database>, t: RunTransition): Promise<void> {
   if (t.from === t.to) return;

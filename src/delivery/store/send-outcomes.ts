@@ -5,7 +5,8 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, MessagesTable } from './schema.js';
 import { activateFollowing, activateNextInChat, chatOf, waitingAfter } from './chat-queue.js';
-import { isFinalRunState, sentPlanOf } from '../run-lifecycle.js';
+import { isFinalRunState, isParkedRunState, sentPlanOf } from '../run-lifecycle.js';
+import type { ChatTiming } from '../chat-timing.js';
 import { transitionMessages, transitionMessagesReturning, transitionRun } from './transitions.js';
 import { takeEarlyAnswer } from './answer-wait.js';
 
@@ -46,39 +47,38 @@ export async function markInFlightTx(trx: Transaction<Database>, ms: ReadonlyArr
 // chat's lock first (the job's lane is the chat), as every transaction that
 // moves a chat's queue does: one lock order, no deadlock.
 
-/** Marks a message sent and makes the next one due (its job enqueued); returns what became of its run. */
+/** Marks a message sent and makes the next one due (its job enqueued), or parks the run on a long wait; returns what became of its run. */
 export async function markSentTx(
   trx: Transaction<Database>,
   m: ClaimedMessage,
   sentAt: number,
   channelMessageId: string | null,
-  delayScale: number,
+  timing: ChatTiming,
   attempt?: AttemptRecord,
-): Promise<'next' | 'completed' | 'fallback' | 'awaiting' | 'answered' | 'stopped'> {
+): Promise<'next' | 'parked' | 'completed' | 'fallback' | 'awaiting' | 'answered' | 'stopped'> {
   if (attempt) await writeAttempt(trx, attempt);
   await transitionMessages(trx, { runId: m.run_id, seq: m.seq }, 'sent', { sent_at: sentAt, channel_message_id: channelMessageId, claimed_by: null, claim_until: null, reason: null });
   const delayMs = m.is_last ? null : await waitingAfter(trx, m.run_id, m.seq);
   const move = await transitionRun(trx, m.run_id, (run) => ({ kind: 'messageSent', last: delayMs === null, plan: sentPlanOf(run.outcome) }), sentAt, { strict: true });
-  if (!move || (move.to === move.from && (isFinalRunState(move.to) || move.to === 'awaiting')) || (move.to !== move.from && !move.applied)) {
-    // Cancelled meanwhile, or finished (or waiting for its answer) already: another instance took over an expired claim and sent it. Nothing follows.
-    await activateNextInChat(trx, chatOf(m), sentAt, delayScale);
+  if (!move || (move.to === move.from && (isFinalRunState(move.to) || isParkedRunState(move.to))) || (move.to !== move.from && !move.applied)) {
+    // Cancelled meanwhile, or finished (or parked) already: another instance took over an expired claim and sent it. Nothing follows.
+    await activateNextInChat(trx, chatOf(m), sentAt, timing);
     return 'stopped';
   }
   const to = move.to;
   switch (to) {
     case 'sending':
       if (delayMs === null) throw new Error(`run ${m.run_id} goes on after message ${m.seq}, but no message follows`);
-      await activateFollowing(trx, { runId: m.run_id, seq: m.seq, chatId: m.chat_id, channelId: m.channel_id }, delayMs, sentAt, delayScale);
-      return 'next';
+      return (await activateFollowing(trx, { runId: m.run_id, seq: m.seq, chatId: m.chat_id, channelId: m.channel_id }, delayMs, sentAt, timing)) === 'parked' ? 'parked' : 'next';
     case 'completed':
     case 'fallback':
-      await activateNextInChat(trx, chatOf(m), sentAt, delayScale);
+      await activateNextInChat(trx, chatOf(m), sentAt, timing);
       return to;
     case 'awaiting': {
       // Answered while the ask was still going out: planned again at once, it keeps its place before the chat's later runs.
       const answered = await takeEarlyAnswer(trx, m.run_id, sentAt);
       // Asked in the chat: the chat is free while the run waits for the answer.
-      await activateNextInChat(trx, chatOf(m), sentAt, delayScale);
+      await activateNextInChat(trx, chatOf(m), sentAt, timing);
       return answered ? 'answered' : 'awaiting';
     }
     default:
@@ -93,7 +93,7 @@ export async function markRetryTx(
   dueAt: number,
   reason: string,
   now: number,
-  delayScale: number,
+  timing: ChatTiming,
   attempt?: AttemptRecord,
 ): Promise<void> {
   if (attempt) await writeAttempt(trx, attempt);
@@ -104,17 +104,17 @@ export async function markRetryTx(
   const target = { runId: m.run_id, seq: m.seq };
   if (stopped) await transitionMessages(trx, target, 'abandon', { ...released, due_at: null });
   else await transitionMessages(trx, target, 'retry', { ...released, due_at: dueAt });
-  if (stopped) await activateNextInChat(trx, chatOf(m), now, delayScale);
+  if (stopped) await activateNextInChat(trx, chatOf(m), now, timing);
 }
 
 /** A permanent failure: the message fails, the rest of its run is skipped, the run fails, the chat moves on. */
-export async function markFailedTx(trx: Transaction<Database>, m: ClaimedMessage, reason: string, now: number, delayScale: number, attempt?: AttemptRecord): Promise<void> {
+export async function markFailedTx(trx: Transaction<Database>, m: ClaimedMessage, reason: string, now: number, timing: ChatTiming, attempt?: AttemptRecord): Promise<void> {
   if (attempt) await writeAttempt(trx, attempt);
   const why = `message ${m.seq} failed: ${reason}`;
   await transitionMessages(trx, { runId: m.run_id, seq: m.seq }, 'fail', { due_at: null, claimed_by: null, claim_until: null, reason });
   await transitionMessages(trx, { runId: m.run_id, afterSeq: m.seq }, 'skip', { reason: why });
   await transitionRun(trx, m.run_id, { kind: 'messageFailed' }, now, { strict: true, set: () => ({ reason: why }) });
-  await activateNextInChat(trx, chatOf(m), now, delayScale);
+  await activateNextInChat(trx, chatOf(m), now, timing);
 }
 
 /**

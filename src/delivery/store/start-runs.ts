@@ -11,6 +11,7 @@ import { userEventJson } from './run-follow-ups.js';
 import { insertRun, transitionMessages, transitionRun } from './transitions.js';
 import { isAnswer, resumeAnswered } from './answer-wait.js';
 import { bulkTransition, COOLDOWN_FREE_RUN_STATES, plannedOutcome, type RunOutcome } from '../run-lifecycle.js';
+import type { ChatTiming } from '../chat-timing.js';
 
 /** The states a takeover moves a chat's runs from, asked of the lifecycle once. */
 const TAKEOVER = bulkTransition({ kind: 'takeover' });
@@ -59,7 +60,7 @@ export interface IntakeOutcome {
  * says `queued`), and settles the event's status. An event no longer queued
  * (started already, or pruned) starts nothing.
  */
-export async function startRuns(trx: Transaction<Database>, item: IntakeItem, delayScale: number): Promise<IntakeOutcome> {
+export async function startRuns(trx: Transaction<Database>, item: IntakeItem, timing: ChatTiming): Promise<IntakeOutcome> {
   const { event, eventId, receivedAt } = item;
   const none = (reason: string): IntakeOutcome => ({ eventId, duplicate: false, status: 'ignored', reason, runs: [], cancelledRuns: 0 });
   const row = await trx.selectFrom('events').select('status').where('id', '=', eventId).executeTakeFirst();
@@ -73,7 +74,7 @@ export async function startRuns(trx: Transaction<Database>, item: IntakeItem, de
   await lockChat(trx, chatKey(chat), receivedAt);
 
   let cancelledRuns = 0;
-  if (item.takeover) cancelledRuns = await cancelChat(trx, chat, `human takeover: ${event.kind}`, receivedAt, item.keepCurations ?? [], delayScale);
+  if (item.takeover) cancelledRuns = await cancelChat(trx, chat, `human takeover: ${event.kind}`, receivedAt, item.keepCurations ?? [], timing);
 
   const runs: StartedRun[] = [];
   const notStarted: string[] = [];
@@ -118,7 +119,7 @@ export async function startRuns(trx: Transaction<Database>, item: IntakeItem, de
     }
     if (c.plan && outcome.kind === 'planned') {
       await insertPlannedMessages(trx, c.runId, chat, c.plan, receivedAt);
-      await activateNextInChat(trx, chat, receivedAt, delayScale);
+      await activateNextInChat(trx, chat, receivedAt, timing);
     }
     runs.push({ runId: c.runId, curationId: c.curationId, state });
   }
@@ -166,7 +167,7 @@ export async function cancelChat(
   reason: string,
   now: number,
   keepCurations: string[],
-  delayScale: number,
+  timing: ChatTiming,
 ): Promise<number> {
   let live = trx
     .selectFrom('runs')
@@ -183,7 +184,7 @@ export async function cancelChat(
   if (cancelled.length === 0) return 0;
   await transitionMessages(trx, { runIds: cancelled }, 'stop', { reason, due_at: null });
   // A run kept on (its curation does not cancel on this event) may have been waiting behind a cancelled one.
-  await activateNextInChat(trx, chat, now, delayScale);
+  await activateNextInChat(trx, chat, now, timing);
   return cancelled.length;
 }
 

@@ -4,6 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import { connect, type Db, type Dialect } from './connect.js';
 import { migrateToLatest, type MigrationProgress } from './migrations.js';
 import { queueDepth } from './chat-queue.js';
+import { chatTiming, type ChatTiming } from '../chat-timing.js';
 import { GroupCommitter } from './group-commit.js';
 import type { RecordItem, RecordOutcome } from './record-event.js';
 import { pruneBefore, type PruneResult } from './retention.js';
@@ -16,7 +17,9 @@ import type { DatabaseLink, LinkLog } from './pg-link.js';
 import { asUnavailableError, DatabaseUnavailableError, retryWhileUnavailable, type DatabaseWait } from './unavailable.js';
 
 export interface OpenOptions {
+  /** DELAY_SCALE, and PARK_AFTER_SECONDS in ms (its default when left out): the store's own timing, for the callers that move chats with it. */
   delayScale: number;
+  parkAfterMs?: number;
   onMigration?: (p: MigrationProgress) => void;
   /** Hears of PostgreSQL connections lost and back, once per outage. */
   log?: LinkLog;
@@ -36,7 +39,7 @@ export class Store {
     readonly db: StoreKysely,
     readonly dialect: Dialect,
     readonly describe: string,
-    readonly delayScale: number,
+    readonly timing: ChatTiming,
     private readonly link: DatabaseLink | undefined,
     /** PostgreSQL: a connection of its own, outside the pool (instance-lock.ts). */
     readonly session: Db['session'],
@@ -66,7 +69,7 @@ export class Store {
       // SQLite's pragmas run while opening.
       throw asBusyError(err);
     }
-    const store = new Store(c.kysely, c.dialect, c.describe, opts.delayScale, c.link, c.session);
+    const store = new Store(c.kysely, c.dialect, c.describe, chatTiming(opts.delayScale, opts.parkAfterMs), c.link, c.session);
     try {
       await migrateToLatest(c.kysely as unknown as Kysely<unknown>, c.dialect, opts.onMigration);
     } catch (err) {

@@ -72,7 +72,7 @@ export async function transitionRun(
     .executeTakeFirst();
   const applied = Number(res.numUpdatedRows) > 0;
   if (applied && to !== from) noteRunTransition(trx, { runId, curationId: run.curation_id, from, to });
-  if (applied) await afterTransition(trx, { runId, from, to, writeBackJson, now });
+  if (applied) await afterTransition(trx, { runId, from, to, writeBackJson, outcome: o, now });
   return { from, to, run, applied };
 }
 
@@ -97,7 +97,7 @@ export async function insertRun(
     .executeTakeFirst();
   if (!ins) return undefined;
   noteRunTransition(trx, { runId: values.id, curationId: values.curation_id, from: RUN_START, to: state });
-  await afterTransition(trx, { runId: values.id, from: RUN_START, to: state, writeBackJson, now });
+  await afterTransition(trx, { runId: values.id, from: RUN_START, to: state, writeBackJson, outcome, now });
   return state;
 }
 

@@ -9,7 +9,7 @@ import { enqueueJob } from '../../delivery/store/job-ops.js';
 import { expireAnswerWaitTx } from '../../delivery/store/answer-wait.js';
 import { answerWaitJob, runIdPayload, type JobPayloads } from '../../delivery/job-kinds.js';
 import type { JobHandler, JobOutcome } from '../types.js';
-import { runWaitingForAnswer, type StoreDb } from '../../delivery/store/job-reads.js';
+import { runToWake, type StoreDb } from '../../delivery/store/job-reads.js';
 import type { KindContext } from '../../wiring/kind-context.js';
 
 export interface AnswerWaitDeps {
@@ -27,7 +27,7 @@ export function answerWaitHandler(d: AnswerWaitDeps): JobHandler<JobPayloads['an
     leaseMs: d.leaseMs,
     async run(job, ctx): Promise<JobOutcome> {
       const now = ctx.now();
-      const run = await runWaitingForAnswer(d.db, job.payload.runId);
+      const run = await runToWake(d.db, job.payload.runId);
       if (!run || run.state !== 'awaiting' || run.asked_at === null) return { kind: 'done' };
       const waitMs = d.curations(run.channel_id)?.byId(run.curation_id)?.ask?.waitMs ?? d.defaultWaitMs;
       const endsAt = run.asked_at + waitMs;

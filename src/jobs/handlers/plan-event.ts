@@ -12,11 +12,13 @@ import { eventIdPayload, type JobPayloads } from '../../delivery/job-kinds.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 import { eventToPlan, failEventTx, type StoreDb } from '../../delivery/store/job-reads.js';
 import type { KindContext } from '../../wiring/kind-context.js';
+import type { ChatTiming } from '../../delivery/chat-timing.js';
 
 export interface PlanEventDeps {
   db: StoreDb;
   curations: (channelId: string | null) => CurationSet | undefined;
-  delayScale: number;
+  /** DELAY_SCALE and PARK_AFTER_SECONDS: how the chat's next message is spaced. */
+  timing: ChatTiming;
   leaseMs: number;
 }
 
@@ -53,7 +55,7 @@ export function planEventHandler(d: PlanEventDeps): JobHandler<JobPayloads['plan
       return {
         kind: 'done',
         write: async (trx) => {
-          started = await startRuns(trx, item, d.delayScale);
+          started = await startRuns(trx, item, d.timing);
         },
         committed: () => {
           const outcome = started;
@@ -76,4 +78,4 @@ export function planEventHandler(d: PlanEventDeps): JobHandler<JobPayloads['plan
 }
 
 /** The planEvent kind as the service registers it (the runs it starts and cancels are counted from their transitions: wiring/work.ts). */
-export const planEventKind = (c: KindContext) => planEventHandler({ db: c.store.db, curations: c.curationsFor, delayScale: c.config.delayScale, leaseMs: c.leaseMs });
+export const planEventKind = (c: KindContext) => planEventHandler({ db: c.store.db, curations: c.curationsFor, timing: c.config.timing, leaseMs: c.leaseMs });

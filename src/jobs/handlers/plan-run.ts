@@ -13,12 +13,14 @@ import { asksAllowed } from '../../delivery/run-lifecycle.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 import { nextSeqOf, notePlanningAttemptsTx, runToPlan, type StoreDb } from '../../delivery/store/job-reads.js';
 import type { KindContext } from '../../wiring/kind-context.js';
+import type { ChatTiming } from '../../delivery/chat-timing.js';
 
 export interface PlanRunDeps {
   db: StoreDb;
   clientFor: (channelId: string | null) => ChannelTalkClient | undefined;
   curations: (channelId: string | null) => CurationSet | undefined;
-  delayScale: number;
+  /** DELAY_SCALE and PARK_AFTER_SECONDS: how the chat's next message is spaced. */
+  timing: ChatTiming;
   maxAgeMs: number;
   leaseMs: number;
   random?: () => number;
@@ -50,7 +52,7 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
           reason,
           logged: true,
           write: async (trx) => {
-            ended = await failPlanningTx(trx, run.id, reason, null, now, d.delayScale);
+            ended = await failPlanningTx(trx, run.id, reason, null, now, d.timing);
           },
           committed: () => {
             if (!ended) return;
@@ -90,7 +92,7 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
                 }
               },
               write: async (trx, final) => {
-                ended = await failPlanningTx(trx, run.id, final.kind === 'fail' ? final.reason : reason, final.kind === 'retry' ? final.at : null, now, d.delayScale);
+                ended = await failPlanningTx(trx, run.id, final.kind === 'fail' ? final.reason : reason, final.kind === 'retry' ? final.at : null, now, d.timing);
                 // The run keeps counting its planning attempts for the console; the job's count is the one that decides.
                 await notePlanningAttemptsTx(trx, run.id, job.attempts);
               },
@@ -113,7 +115,7 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
       return {
         kind: 'done',
         write: async (trx) => {
-          planned = await completePlanningTx(trx, run.id, p, profile, now, d.delayScale, writeBackJson(curation.writeBack, p.values));
+          planned = await completePlanningTx(trx, run.id, p, profile, now, d.timing, writeBackJson(curation.writeBack, p.values));
           if (run.user_id) await notePlanningAttemptsTx(trx, run.id, job.attempts);
         },
         committed: () => {
@@ -133,7 +135,7 @@ export const planRunKind = (c: KindContext) =>
     db: c.store.db,
     clientFor: c.clientFor,
     curations: c.curationsFor,
-    delayScale: c.config.delayScale,
+    timing: c.config.timing,
     maxAgeMs: c.config.sendMaxAgeMs,
     leaseMs: c.leaseMs,
     onPlanned: () => c.wake(),

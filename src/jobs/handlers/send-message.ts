@@ -21,12 +21,14 @@ import { type StoreDb } from '../../delivery/store/job-reads.js';
 import { lockChat } from '../../delivery/store/chat-queue.js';
 import { chatOfLane } from '../../delivery/lanes.js';
 import type { KindContext } from '../../wiring/kind-context.js';
+import type { ChatTiming } from '../../delivery/chat-timing.js';
 
 export interface SendMessageDeps {
   db: StoreDb;
   /** The client of the channel a message belongs to; undefined when no configured channel serves it. */
   clientFor: (channelId: string | null) => ChannelTalkClient | undefined;
-  delayScale: number;
+  /** DELAY_SCALE and PARK_AFTER_SECONDS: how the chat's next message is spaced. */
+  timing: ChatTiming;
   /** A message failing transiently for longer than this (from its first attempt) is given up. */
   sendMaxAgeMs: number;
   leaseMs: number;
@@ -121,7 +123,7 @@ async function send(d: SendMessageDeps, job: Job<Payload>, ctx: JobContext, m: C
     return {
       kind: 'done',
       write: async (trx) => {
-        after = await markSentTx(trx, m, sentAt, res.messageId, d.delayScale, attempt(200, null, null, latencyMs));
+        after = await markSentTx(trx, m, sentAt, res.messageId, d.timing, attempt(200, null, null, latencyMs));
       },
       committed: () => {
         logger.info({ ...ids, latencyMs: Math.round(latencyMs), attempt: m.attempts + 1 }, 'message sent');
@@ -131,6 +133,9 @@ async function send(d: SendMessageDeps, job: Job<Payload>, ctx: JobContext, m: C
         } else if (after === 'awaiting') {
           // The job that ends its wait was enqueued in the same commit: the runner was woken by the settle.
           logger.info({ runId: m.run_id, chatId: m.chat_id }, 'run asked in the chat: waiting for the answer');
+        } else if (after === 'parked') {
+          // Its wakeRun job was enqueued in the same commit; the chat's next run may go meanwhile.
+          logger.info({ runId: m.run_id, chatId: m.chat_id }, 'run parked on a long wait: its chat is free until it wakes');
         } else if (after === 'answered') {
           // Its planRun job was enqueued in the same commit.
           logger.info({ runId: m.run_id, chatId: m.chat_id }, 'run asked in the chat and was answered while asking: planning it again');
@@ -178,7 +183,7 @@ async function checkChat(
   return {
     kind: 'done',
     write: async (trx) => {
-      stopped = await takeOverBeforeSendTx(trx, m, reason, now, cc.keepOn(m.channel_id, stop), d.delayScale);
+      stopped = await takeOverBeforeSendTx(trx, m, reason, now, cc.keepOn(m.channel_id, stop), d.timing);
     },
     committed: () => {
       ctx.logger.info({ runId: m.run_id, chatId: m.chat_id, seq: m.seq, stop, stopped }, 'chat read before a message shows a takeover: run stopped');
@@ -213,7 +218,7 @@ function failed(
         m,
         reason,
         now,
-        d.delayScale,
+        d.timing,
         unavailable !== null
           ? attempt(status, 'unavailable', unavailable, latencyMs)
           : attempt(status, err instanceof ChannelTalkRejectedError ? 'rejected' : 'invalid', reason, latencyMs),
@@ -232,7 +237,7 @@ function failed(
       logged: true,
       write: async (trx, final) => {
         // The engine sets no limit of its own for sends, so the retry asked for is the one applied.
-        if (final.kind === 'retry') await markRetryTx(trx, m, final.at, settled.note, now, d.delayScale, attempt(status, 'unavailable', unavailable, latencyMs));
+        if (final.kind === 'retry') await markRetryTx(trx, m, final.at, settled.note, now, d.timing, attempt(status, 'unavailable', unavailable, latencyMs));
         else await fail(final.kind === 'fail' ? final.reason : settled.note).write(trx);
       },
       committed: (final) => {
@@ -251,7 +256,7 @@ export const sendMessageKind = (c: KindContext) =>
   sendMessageHandler({
     db: c.store.db,
     clientFor: c.clientFor,
-    delayScale: c.config.delayScale,
+    timing: c.config.timing,
     sendMaxAgeMs: c.config.sendMaxAgeMs,
     leaseMs: c.leaseMs,
     // With several channels each may use half of the send slots, so one channel's outage or rate limit never takes them all.

@@ -21,6 +21,7 @@ function windowCard(title, w) {
       stat('completed', w.runs.completed),
       stat('fallback', w.runs.fallback),
       stat('waiting for an answer', w.runs.awaiting),
+      stat('parked on a long wait', w.runs.parked),
       stat('cancelled', w.runs.cancelled),
       stat('failed', w.runs.failed),
       stat('messages sent', w.messagesSent),

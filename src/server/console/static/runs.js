@@ -5,7 +5,7 @@ import { api } from './api.js';
 import { badge, errorBox, fmtDuration, fmtTime, h } from './dom.js';
 import { chatView } from './chat.js';
 
-const STATES = ['', 'planning', 'pending', 'sending', 'awaiting', 'completed', 'fallback', 'cancelled', 'failed', 'skipped'];
+const STATES = ['', 'planning', 'pending', 'sending', 'awaiting', 'parked', 'completed', 'fallback', 'cancelled', 'failed', 'skipped'];
 
 function runCard(r) {
   return h(
@@ -162,7 +162,9 @@ function timeline(d) {
       h('span', {}, final ? 'Finished: ' : 'Now: ', badge(d.run.state)),
       d.run.state === 'awaiting'
         ? h('div', { class: 'final-reason' }, `Asked in the chat; waiting for the customer's answer. ${d.run.reason ?? ''}`)
-        : d.run.reason
+        : d.run.state === 'parked'
+          ? h('div', { class: 'final-reason' }, 'Parked on a long wait: the chat is free for other runs until its next message is due.')
+          : d.run.reason
           ? h('div', { class: 'final-reason' }, d.run.reason)
           : final
             ? null
