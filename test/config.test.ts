@@ -45,6 +45,15 @@ describe('config', () => {
     assert.match(errorLines({ ...base, TAKEOVER_CHECK_SECONDS: '-1' })[0]!, /^config: TAKEOVER_CHECK_SECONDS must be 0 or more seconds/);
   });
 
+  test('the park threshold: 5 minutes by default, with DELAY_SCALE in the timing; a wrong value says what to set', () => {
+    assert.deepEqual(loadConfig(base).timing, { delayScale: 1, parkAfterMs: 300_000 });
+    assert.deepEqual(loadConfig({ ...base, PARK_AFTER_SECONDS: '0.5', DELAY_SCALE: '0.1' }).timing, { delayScale: 0.1, parkAfterMs: 500 });
+    assert.equal(loadConfig({ ...base, PARK_AFTER_SECONDS: '0' }).timing.parkAfterMs, 0);
+    assert.match(errorLines({ ...base, PARK_AFTER_SECONDS: 'soon' })[0]!, /^config: PARK_AFTER_SECONDS must be a number of seconds: 300 by default/);
+    assert.match(errorLines({ ...base, PARK_AFTER_SECONDS: '-1' })[0]!, /^config: PARK_AFTER_SECONDS must be 0 or more seconds/);
+    assert.match(errorLines({ ...base, PARK_AFTER_SECONDS: '999999999' })[0]!, /^config: PARK_AFTER_SECONDS must be at most 604800 seconds/);
+  });
+
   test('each missing secret is named, one line each, with what to do', () => {
     const lines = errorLines({});
     assert.ok(lines.some((l) => /^config: CHANNELTALK_ACCESS_KEY is required: set it to/.test(l)), lines.join('\n'));

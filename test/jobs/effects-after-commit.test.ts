@@ -8,7 +8,8 @@
 //
 // Here two chats go the whole way with the real handlers and the real runner
 // (planEvent, planRun, sendMessage; then answerWait ending one's wait as
-// fallback, writeBack after the other's completed sequence), each settle
+// fallback; wakeRun ending the other's long wait, and writeBack after its
+// completed sequence), each settle
 // failing once right after the handler's write, and every callback and log
 // line must still come once per run.
 import { chatTiming } from '../../src/delivery/chat-timing.js';
@@ -30,6 +31,7 @@ import { planRunHandler } from '../../src/jobs/handlers/plan-run.js';
 import { sendMessageHandler } from '../../src/jobs/handlers/send-message.js';
 import { answerWaitHandler } from '../../src/jobs/handlers/answer-wait.js';
 import { writeBackHandler } from '../../src/jobs/handlers/write-back.js';
+import { wakeRunHandler } from '../../src/jobs/handlers/wake-run.js';
 import type { JobHandler } from '../../src/jobs/types.js';
 import { freshDatabases } from '../support/databases.js';
 import { eventually } from '../support/processes.js';
@@ -43,7 +45,8 @@ import { isFinalRunState, RUN_START } from '../../src/delivery/run-lifecycle.js'
 const DB_KINDS = await freshDatabases();
 const HOUR = 3_600_000;
 
-// Asks for the weight in the chat, then waits 12 h for it; a completed run writes its BMI back to the profile.
+// Asks for the weight in the chat, then waits 12 h for it; a run that has it sends the BMI, parks for an hour (longer
+// than PARK_AFTER_SECONDS), then checks in, and writes its BMI back to the profile.
 const CURATION = `id: bmi
 defaultLanguage: ko
 trigger: { on: chatOpened }
@@ -54,6 +57,8 @@ compute:
   bmi: round(weight / (height / 100) ^ 2, 1)
 messages:
   - text: "BMI {{ bmi }}"
+  - delay: 1h
+    text: 잘 지내고 계신가요?
 fallback:
   messages:
     - text: 설문을 끝까지 작성해 주세요.
@@ -174,6 +179,7 @@ for (const kind of DB_KINDS) {
           leaseMs: 60_000,
         }),
         writeBack: writeBackHandler({ db: store.db, clientFor: () => client, maxAgeMs: HOUR, leaseMs: 60_000 }),
+        wakeRun: wakeRunHandler({ db: store.db, timing: chatTiming(1), leaseMs: 60_000 }),
       };
     }
 
@@ -199,7 +205,7 @@ for (const kind of DB_KINDS) {
           now,
           // As the service: SQLite batches the settles that arrive together.
           batchSettles: store.dialect === 'sqlite',
-          handlers: [h.planEvent, h.planRun, h.sendMessage, h.answerWait, h.writeBack].map((x) => failingOnceAfterWrite(x as JobHandler<unknown>, fault, writes)),
+          handlers: [h.planEvent, h.planRun, h.sendMessage, h.answerWait, h.writeBack, h.wakeRun].map((x) => failingOnceAfterWrite(x as JobHandler<unknown>, fault, writes)),
           onSettled: (k, outcome) => settled.push(`${k}:${outcome}`),
           onCommitted: (trx) => countTransitions(counted, trx),
         });
@@ -210,11 +216,10 @@ for (const kind of DB_KINDS) {
           assert.equal(accepted.status, 'queued');
           const runId = accepted.runs[0]?.runId;
           assert.ok(runId);
-          // Another chat, whose customer gave the weight already: its run completes and writes back.
+          // Another chat, whose customer gave the weight already: its run sends the BMI and parks for an hour.
           const known = (await intake.accept(opened(`${chatId}-known`, `user-known-${chatId}`), set)).runs[0]?.runId;
           assert.ok(known);
-          await eventually(async () => (await runOf(known))?.writeback_state === 'done', 30_000, 'the completed run to write back');
-          assert.equal((await runOf(known))?.state, 'completed');
+          await eventually(async () => (await runOf(known))?.state === 'parked', 30_000, 'the run with the answers to park');
           // planEvent (the run waits for its profile), planRun (fetched; it asks), sendMessage (the ask): the run waits.
           const asked = await eventually(async () => {
             const r = await runOf(runId);
@@ -225,25 +230,30 @@ for (const kind of DB_KINDS) {
           runner.wake();
           await eventually(() => settled.includes('answerWait:done'), 30_000, 'the end of the wait');
           assert.equal((await runOf(runId))?.state, 'fallback');
+          // The parked run woke with the same step of the clock: it completes and writes back.
+          await eventually(async () => (await runOf(known))?.writeback_state === 'done', 30_000, 'the woken run to complete and write back');
+          assert.equal((await runOf(known))?.state, 'completed');
         } finally {
           await runner.stop(5_000);
         }
         // Whatever was scheduled for later has had its turn.
         await new Promise<void>((r) => setImmediate(r));
         // Each job's write ran again after its fault (more often when settles shared a batch, which runs again as a whole).
-        for (const [k, jobs] of [['planEvent', 2], ['planRun', 2], ['sendMessage', 2], ['writeBack', 1], ['answerWait', 1]] as const) {
+        for (const [k, jobs] of [['planEvent', 2], ['planRun', 2], ['sendMessage', 3], ['writeBack', 1], ['answerWait', 1], ['wakeRun', 1]] as const) {
           assert.ok((writes.get(k) ?? 0) >= 2 * jobs, `${k}: its write ran again after the fault (${writes.get(k)})`);
         }
         assert.deepEqual(
           Object.fromEntries([...counted].sort()),
-          { 'attempt:sent': 2, 'finished:completed': 1, 'finished:fallback': 1, planned: 2, 'started:planning': 2 },
+          { 'attempt:sent': 3, 'finished:completed': 1, 'finished:fallback': 1, planned: 2, 'started:planning': 2 },
           'each callback once per run',
         );
         for (const [msg, times] of [
           ['event planned', 2],
           ['run planned', 2],
-          ['message sent', 2],
+          ['message sent', 3],
           ['run finished', 1],
+          ['run parked on a long wait: its chat is free until it wakes', 1],
+          ['parked run woke: it takes its turn in its chat', 1],
           ['profile written back', 1],
           ['run asked in the chat: waiting for the answer', 1],
           ['no answer came: the run ends as fallback', 1],
