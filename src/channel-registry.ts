@@ -5,12 +5,16 @@ import type { Logger } from 'pino';
 import type { ChannelConfig } from './channels.js';
 import { ChannelTalkClient } from './channeltalk/client.js';
 import { loadCurations, formatLoadError, type CurationSet, type Curation } from './curation/index.js';
+import type { CurationSource } from './curation/load.js';
 import { AcceptedTokens, presentedDigest } from './server/token.js';
 
 export interface LiveChannel {
   config: ChannelConfig;
   client: ChannelTalkClient;
+  /** What runs: the live versions (src/versions/library.ts), or its files' set until the library has built one. */
   curations: CurationSet;
+  /** What its files held at the last load, with their texts: the library records them as versions. */
+  files: { set: CurationSet; sources: Map<string, CurationSource> };
 }
 
 export type ReloadResult = { ok: true; ids: string[] } | { ok: false; errors: string[] };
@@ -37,7 +41,8 @@ export class ChannelRegistry {
     if (!sets.ok) return sets;
     const channels = configs.map((config) => ({
       config,
-      curations: sets.byDir.get(config.curationsDir)!,
+      curations: sets.byDir.get(config.curationsDir)!.set,
+      files: sets.byDir.get(config.curationsDir)!,
       client: new ChannelTalkClient({
         baseUrl: opts.apiUrl,
         accessKey: config.accessKey,
@@ -95,19 +100,35 @@ export class ChannelRegistry {
       this.logger.warn({ errors: sets.errors.length }, 'curation reload refused; the previous curations stay live');
       return sets;
     }
-    for (const c of this.channels) c.curations = sets.byDir.get(c.config.curationsDir)!;
+    for (const c of this.channels) {
+      c.files = sets.byDir.get(c.config.curationsDir)!;
+      // Without a library (tests, tools) the files are what runs; with one, its next rebuild replaces them.
+      if (!this.versioned) c.curations = c.files.set;
+    }
     const ids = this.allCurations().curations.map((c) => c.id);
     this.logger.info({ curations: ids }, 'curations reloaded');
     return { ok: true, ids };
   }
+
+  /** Set once a library serves the live sets: a reload of the files then only reads them, and the library decides what runs. */
+  private versioned = false;
+
+  /** The library's live set for a channel (by its name, the library's scope). */
+  setCurations(name: string, set: CurationSet): void {
+    this.versioned = true;
+    const c = this.channels.find((x) => x.config.name === name);
+    if (c) c.curations = set;
+  }
 }
 
-async function loadSets(configs: ChannelConfig[]): Promise<{ ok: true; byDir: Map<string, CurationSet> } | { ok: false; errors: string[] }> {
-  const byDir = new Map<string, CurationSet>();
+type FileLoad = LiveChannel['files'];
+
+async function loadSets(configs: ChannelConfig[]): Promise<{ ok: true; byDir: Map<string, FileLoad> } | { ok: false; errors: string[] }> {
+  const byDir = new Map<string, FileLoad>();
   const errors: string[] = [];
   for (const dir of new Set(configs.map((c) => c.curationsDir))) {
     const loaded = await loadCurations(dir);
-    if (loaded.ok) byDir.set(dir, loaded.set);
+    if (loaded.ok) byDir.set(dir, { set: loaded.set, sources: loaded.sources });
     else errors.push(...loaded.errors.map(formatLoadError));
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, byDir };

@@ -17,6 +17,7 @@ import { newRunner, scheduleChannelJobs, SEND_SLOTS, startPruning, sweepStarter 
 import { kindContext } from './wiring/kind-context.js';
 import { jobHandlers } from './wiring/job-kinds.js';
 import { startHttp } from './wiring/http.js';
+import { openLibrary } from './wiring/curation-library.js';
 
 export { StartupError } from './wiring/open-parts.js';
 
@@ -46,6 +47,7 @@ export interface StartOptions {
 export async function startService(config: Config, logger: Logger, opts: StartOptions = {}): Promise<Service> {
   const channels = await openChannels(config, logger, opts.fetch);
   const store = await openStore(config, logger, opts.signal);
+  const library = await openLibrary(store, channels, logger);
   const metrics = new Metrics();
   for (const c of channels.channels) {
     metrics.watchRateLimits(() => c.client.stats);
@@ -69,19 +71,21 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
     onBlockLifted: (channel) => void sweepNow(channel, 'unblocked'),
   });
   metrics.watchWebhooks(webhooks.board);
-  jobs.register(jobHandlers(kindContext({ config, store, channels, metrics, webhooks, instanceId: identity.id, leaseMs: config.claimLeaseMs, sendSlots: SEND_SLOTS, wake })));
-  const { app, url } = await startHttp({ config, logger, store, channels, intake, metrics, webhooks });
+  jobs.register(jobHandlers(kindContext({ config, store, channels, metrics, webhooks, instanceId: identity.id, leaseMs: config.claimLeaseMs, sendSlots: SEND_SLOTS, wake, library })));
+  const { app, url } = await startHttp({ config, logger, store, channels, library, intake, metrics, webhooks });
   await scheduleChannelJobs(config, store, jobOps, webhooks.channelNames(), sweepNow);
   // PostgreSQL: a job another instance makes due wakes this runner at once; its timer stays the safety net.
   const wakeups = await listenForJobs(store, { wake, log: logger.child({ component: 'jobs' }) });
   jobs.start();
   logger.info({ url: url.replace(/\/\/(0\.0\.0\.0|\[::\])/, '//localhost'), instanceId: identity.id, console: config.adminToken ? 'on' : 'off' }, 'service started');
   const stopPruning = startPruning(store, config.retentionDays, logger);
+  const stopWatching = library.watch();
 
   let stopped: Promise<void> | null = null;
   const stop = () =>
     (stopped ??= (async () => {
       stopPruning();
+      stopWatching();
       // Stop taking webhooks first, then let jobs in flight (sends among them) finish, then close the database.
       await app.close();
       await jobs.stop(config.shutdownGraceMs);

@@ -67,3 +67,10 @@ export function internalsOf(c: Curation): CompiledCuration {
   if (!inner) throw new Error(`curation ${c.id} was not built by loadCurations`);
   return inner;
 }
+
+/** The same compiled curation, naming the stored version it came from (src/versions/): one compilation serves every version of the same text. */
+export function withVersion(c: Curation, version: NonNullable<Curation['version']>): Curation {
+  const copy: Curation = { ...c, version };
+  attach(copy, internalsOf(c));
+  return copy;
+}

@@ -16,7 +16,13 @@ import type { CurationFileError, CurationLoadError } from './load-errors.js';
 import type { Curation, CurationSet } from './types.js';
 import { LOAD_BUDGET, LoadBudgetError, LoadMeter, type LoadBudget } from './load-budget.js';
 
-export type LoadResult = { ok: true; set: CurationSet; files: string[] } | { ok: false; errors: CurationLoadError[] };
+/** A loaded curation's text as its file held it when it was compiled (what a version records). */
+export interface CurationSource {
+  file: string;
+  text: string;
+}
+
+export type LoadResult = { ok: true; set: CurationSet; files: string[]; sources: Map<string, CurationSource> } | { ok: false; errors: CurationLoadError[] };
 
 export interface LoadOptions {
   /** Each file's budget; LOAD_BUDGET unless a test lowers it. */
@@ -36,12 +42,13 @@ export async function loadCurations(dir: string, opts: LoadOptions = {}): Promis
   const errors: CurationLoadError[] = [];
   const curations: Curation[] = [];
   const files: string[] = [];
+  const sources = new Map<string, CurationSource>();
   // Ids are compared even for files with other problems, so one run of `check` shows a clash too.
   const ids = new Map<string, string>();
   for (const name of names) {
     const file = path.join(dir, name);
     files.push(file);
-    const loaded = await loadFile(file, opts.budget ?? LOAD_BUDGET);
+    const { loaded, text } = await readAndLoad(file, opts.budget ?? LOAD_BUDGET);
     if (loaded.id !== null) {
       const prior = ids.get(loaded.id.value);
       if (prior !== undefined) {
@@ -51,15 +58,18 @@ export async function loadCurations(dir: string, opts: LoadOptions = {}): Promis
       ids.set(loaded.id.value, file);
     }
     if (!loaded.ok) errors.push(...loaded.errors);
-    else curations.push(loaded.curation);
+    else {
+      curations.push(loaded.curation);
+      if (text !== null) sources.set(loaded.curation.id, { file, text });
+    }
   }
   if (errors.length > 0) return { ok: false, errors };
   const byId = new Map(curations.map((c) => [c.id, c]));
-  return { ok: true, set: { curations, byId: (id) => byId.get(id) }, files };
+  return { ok: true, set: { curations, byId: (id) => byId.get(id) }, files, sources };
 }
 
 /** One file: YAML, schema, meaning, dry run. */
-type FileResult = ({ ok: true; curation: Curation } | { ok: false; errors: CurationLoadError[] }) & {
+export type FileResult = ({ ok: true; curation: Curation } | { ok: false; errors: CurationLoadError[] }) & {
   /** The id the file declares, when it can be read at all. */
   id: { value: string; line: number | null } | null;
 };
@@ -72,17 +82,34 @@ type FileResult = ({ ok: true; curation: Curation } | { ok: false; errors: Curat
  */
 export const MAX_CURATION_FILE_BYTES = 256 * 1024;
 
+const TOO_LARGE = `is larger than ${MAX_CURATION_FILE_BYTES / 1024} KB, the most a curation file may be: split it into several curations, or move a large table into a function module`;
+
+/** One file, read with the size cap and loaded from its text. */
 export async function loadFile(file: string, budget: Readonly<LoadBudget> = LOAD_BUDGET): Promise<FileResult> {
-  const meter = new LoadMeter(budget);
+  return (await readAndLoad(file, budget)).loaded;
+}
+
+async function readAndLoad(file: string, budget: Readonly<LoadBudget>): Promise<{ loaded: FileResult; text: string | null }> {
   const read = await readBounded(file, MAX_CURATION_FILE_BYTES);
-  if (read === null) return { ok: false, id: null, errors: [{ file, line: null, path: '', message: 'cannot be read' }] };
-  if (read === 'too large') {
-    const message = `is larger than ${MAX_CURATION_FILE_BYTES / 1024} KB, the most a curation file may be: split it into several curations, or move a large table into a function module`;
-    return { ok: false, id: null, errors: [{ file, line: 1, path: '', message }] };
-  }
+  if (read === null) return { loaded: unreadable(file), text: null };
+  if (read === 'too large') return { loaded: tooLarge(file), text: null };
+  return { loaded: await loadSource(file, read.text, budget), text: read.text };
+}
+
+const unreadable = (file: string): FileResult => ({ ok: false, id: null, errors: [{ file, line: null, path: '', message: 'cannot be read' }] });
+const tooLarge = (file: string): FileResult => ({ ok: false, id: null, errors: [{ file, line: 1, path: '', message: TOO_LARGE }] });
+
+/**
+ * One curation from its text, as a file's is loaded: what the console's
+ * editor, a stored version and a file all go through. `file` names it in
+ * errors, and is where a `functions:` module is looked for beside it.
+ */
+export async function loadSource(file: string, text: string, budget: Readonly<LoadBudget> = LOAD_BUDGET): Promise<FileResult> {
+  if (Buffer.byteLength(text, 'utf8') > MAX_CURATION_FILE_BYTES) return tooLarge(file);
+  const meter = new LoadMeter(budget);
   // Parsing, reading the values and the schema check are each one slice, bounded by the size caps (yaml-limits.ts).
   await meter.pause([]);
-  const parsed = parseYaml(file, read.text);
+  const parsed = parseYaml(file, text);
   if (!parsed.ok) return { ...parsed, id: null };
   const source = parsed.source;
   await meter.pause([]);

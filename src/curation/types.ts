@@ -64,6 +64,8 @@ export interface Curation {
   id: string;
   /** The file it was loaded from (as found under the curations directory). */
   file: string;
+  /** The stored version it was compiled from (src/versions/); absent when loaded straight from files (check, preview). */
+  version?: { id: string; number: number };
   title?: string;
   description?: string;
   /** A disabled curation is loaded and previewable but never matched. */

@@ -82,6 +82,7 @@ export function runCandidates(event: Event, curations: CurationSet, now: number)
       cooldownMs: curation.limits.cooldownMs,
       plan: deferred ? null : plan(curation, event, event.profile, { runId, now }),
       writeBack: curation.writeBack,
+      curationVersion: curation.version?.id ?? null,
     });
   }
   return out;

@@ -11,12 +11,15 @@ import { registerConsole } from '../server/console/index.js';
 import { registerMetrics, type Metrics } from '../server/metrics.js';
 import { DeliveryRecorder } from '../server/recorder.js';
 import type { WebhookRuntime } from '../webhook/runtime.js';
+import type { CurationLibrary } from '../versions/library.js';
+import { reloadCurations } from './curation-library.js';
 
 export interface HttpParts {
   config: Config;
   logger: Logger;
   store: Store;
   channels: ChannelRegistry;
+  library: CurationLibrary;
   intake: Intake;
   metrics: Metrics;
   webhooks: WebhookRuntime;
@@ -47,7 +50,7 @@ export async function startHttp(p: HttpParts): Promise<{ app: FastifyInstance; u
     logger: p.logger,
     adminToken: config.adminToken,
     curations: () => p.channels.allCurations(),
-    reloadCurations: () => p.channels.reload(),
+    reloadCurations: () => reloadCurations(p.channels, p.library),
     webhooks: p.webhooks,
   });
   const url = await app.listen({ port: config.port, host: config.host });

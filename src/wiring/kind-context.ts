@@ -9,6 +9,9 @@ import type { CurationSet } from '../curation/index.js';
 import type { Store } from '../delivery/store/store.js';
 import type { Metrics } from '../server/metrics.js';
 import type { WebhookRuntime } from '../webhook/runtime.js';
+import type { Curation } from '../curation/types.js';
+import type { CurationLibrary } from '../versions/library.js';
+import { curationOfRun } from './curation-library.js';
 
 export interface KindContext {
   config: Config;
@@ -26,11 +29,15 @@ export interface KindContext {
   curationsFor: (channelId: string | null) => CurationSet | undefined;
   /** New work may be due now: the job runner looks at once. */
   wake: () => void;
+  library: CurationLibrary;
+  /** The curation a run was planned with (its own version), for every job that plans, asks or follows it up. */
+  curationOfRun: (run: { channel_id: string | null; curation_id: string; curation_version: string | null }) => Promise<Curation | undefined>;
 }
 
-export function kindContext(parts: Omit<KindContext, 'clientFor' | 'curationsFor'>): KindContext {
+export function kindContext(parts: Omit<KindContext, 'clientFor' | 'curationsFor' | 'curationOfRun'>): KindContext {
   return {
     ...parts,
+    curationOfRun: curationOfRun(parts.channels, parts.library),
     clientFor: (channelId) => parts.channels.forChannelId(channelId)?.client,
     curationsFor: (channelId) => parts.channels.forChannelId(channelId)?.curations,
   };

@@ -4,6 +4,7 @@
 // back to planning once; the planRun job plans it from the fetched profile,
 // after the ask's messages; it never asks twice; the wait ends it as a
 // fallback when no answer comes.
+import { fromSet } from '../support/curation-of.js';
 import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { sendOps } from '../support/sends.js';
 import { after, before, describe, test } from 'node:test';
@@ -108,8 +109,8 @@ for (const kind of DB_KINDS) {
       const loaded = await loadCurations(await tempDir({ 'bmi.yaml': CURATION }));
       assert.ok(loaded.ok);
       set = loaded.set;
-      const planRun = planRunHandler({ db: store.db, clientFor: () => client, curations: () => set, timing: chatTiming(1), maxAgeMs: HOUR, leaseMs: 60_000 });
-      const answerWait = answerWaitHandler({ db: store.db, curations: () => set, defaultWaitMs: 24 * HOUR, leaseMs: 60_000 });
+      const planRun = planRunHandler({ db: store.db, clientFor: () => client, curationOf: fromSet(set), timing: chatTiming(1), maxAgeMs: HOUR, leaseMs: 60_000 });
+      const answerWait = answerWaitHandler({ db: store.db, curationOf: fromSet(set), defaultWaitMs: 24 * HOUR, leaseMs: 60_000 });
       const answerPoll = answerPollHandler({ db: store.db, clientFor: () => client, schedule: { firstMs: 20_000, capMs: 600_000 }, leaseMs: 60_000 });
       handlers = new Map<string, JobHandler<unknown>>([
         ['planRun', planRun],

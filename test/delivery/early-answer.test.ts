@@ -8,6 +8,7 @@
 // form went out, or a form that writes none of the asked keys, does not.
 // On SQLite and (when available) PostgreSQL, where the answer and the last
 // send also run side by side, in both orders.
+import { fromSet } from '../support/curation-of.js';
 import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -117,8 +118,8 @@ for (const kind of DB_KINDS) {
       assert.ok(loaded.ok);
       set = loaded.set;
       handlers = new Map<string, JobHandler<unknown>>([
-        ['planRun', planRunHandler({ db: store.db, clientFor: () => client, curations: () => set, timing: chatTiming(1), maxAgeMs: HOUR, leaseMs: 60_000 })],
-        ['answerWait', answerWaitHandler({ db: store.db, curations: () => set, defaultWaitMs: 24 * HOUR, leaseMs: 60_000 })],
+        ['planRun', planRunHandler({ db: store.db, clientFor: () => client, curationOf: fromSet(set), timing: chatTiming(1), maxAgeMs: HOUR, leaseMs: 60_000 })],
+        ['answerWait', answerWaitHandler({ db: store.db, curationOf: fromSet(set), defaultWaitMs: 24 * HOUR, leaseMs: 60_000 })],
       ]);
     });
     after(async () => {

@@ -2,6 +2,7 @@
 // SQLite store, real ChannelTalkClients whose fetch is a stand-in, no HTTP
 // server and no curations. It checks the send-slot rules that keep one
 // channel's trouble from slowing another, and the one retry owner.
+import { fromSet } from '../support/curation-of.js';
 import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { intake } from '../support/intake.js';
 import { after, before, describe, test } from 'node:test';
@@ -307,7 +308,7 @@ void describe('durable retry, owned by the dispatcher', () => {
       // Only the kinds a dispatcher test makes; the service registers every kind (registerJobHandlers).
       handlers: Object.values({
         sendMessage: sendMessageHandler({ db: s.db, clientFor: o.clientFor, timing: chatTiming(0), instanceId: 'test', sendMaxAgeMs: o.sendMaxAgeMs, leaseMs, ...random }),
-        planRun: planRunHandler({ db: s.db, clientFor: o.clientFor, curations: () => pack, timing: chatTiming(0), maxAgeMs: o.sendMaxAgeMs, leaseMs, ...random, onPlanned: () => jobs.wake() }),
+        planRun: planRunHandler({ db: s.db, clientFor: o.clientFor, curationOf: fromSet(pack), timing: chatTiming(0), maxAgeMs: o.sendMaxAgeMs, leaseMs, ...random, onPlanned: () => jobs.wake() }),
         writeBack: writeBackHandler({ db: s.db, clientFor: o.clientFor, maxAgeMs: o.sendMaxAgeMs, leaseMs }),
       }),
     });

@@ -12,6 +12,7 @@
 // completed sequence), each settle
 // failing once right after the handler's write, and every callback and log
 // line must still come once per run.
+import { fromSet } from '../support/curation-of.js';
 import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -154,7 +155,7 @@ for (const kind of DB_KINDS) {
         planRun: planRunHandler({
           db: store.db,
           clientFor: () => client,
-          curations: () => set,
+          curationOf: fromSet(set),
           timing: chatTiming(1),
           maxAgeMs: HOUR,
           leaseMs: 60_000,
@@ -174,7 +175,7 @@ for (const kind of DB_KINDS) {
         }),
         answerWait: answerWaitHandler({
           db: store.db,
-          curations: () => set,
+          curationOf: fromSet(set),
           defaultWaitMs: 24 * HOUR,
           leaseMs: 60_000,
         }),

@@ -4,6 +4,7 @@
 // fails the run and counts `failed`; a run a human took over between the
 // job's read and its settle is left cancelled and counts nothing. On SQLite and, when
 // available, PostgreSQL.
+import { fromSet } from '../support/curation-of.js';
 import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -99,7 +100,7 @@ for (const kind of DB_KINDS) {
 
     test('a profile that cannot be fetched by the last attempt fails the run, counted once as failed', async () => {
       const finished: string[] = [];
-      const handler = planRunHandler({ db: store.db, clientFor: () => down, curations: () => set, timing: chatTiming(1), maxAgeMs: 3_600_000, leaseMs: 60_000 });
+      const handler = planRunHandler({ db: store.db, clientFor: () => down, curationOf: fromSet(set), timing: chatTiming(1), maxAgeMs: 3_600_000, leaseMs: 60_000 });
       const now = T0;
       const runId = await deferredRun('count-a', now);
       const job = await claimedPlanRun(runId, now);
@@ -118,7 +119,7 @@ for (const kind of DB_KINDS) {
 
     test('a run taken over while its curation had gone is left cancelled, and counts nothing', async () => {
       const finished: string[] = [];
-      const handler = planRunHandler({ db: store.db, clientFor: () => down, curations: () => undefined, timing: chatTiming(1), maxAgeMs: 3_600_000, leaseMs: 60_000 });
+      const handler = planRunHandler({ db: store.db, clientFor: () => down, curationOf: fromSet(undefined), timing: chatTiming(1), maxAgeMs: 3_600_000, leaseMs: 60_000 });
       const now = T0 + 1_000;
       const runId = await deferredRun('count-b', now);
       const job = await claimedPlanRun(runId, now);

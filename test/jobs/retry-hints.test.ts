@@ -7,6 +7,7 @@
 // time in the store is ever Infinity or NaN. A real store (SQLite, and
 // PostgreSQL when TEST_DATABASE_URL is set), an injected clock, and a
 // stand-in Channel Talk that answers 429 on one endpoint only.
+import { fromSet } from '../support/curation-of.js';
 import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { intake } from '../support/intake.js';
 import { after, before, describe, test } from 'node:test';
@@ -81,7 +82,7 @@ function runnerFor(store: Store, client: ChannelTalkClient, pack: CurationSet) {
     onSettled: (kind, outcome) => settled.push(`${kind}:${outcome}`),
     handlers: [
       sendMessageHandler({ ...common, timing: chatTiming(1), sendMaxAgeMs: MAX_AGE_MS, instanceId: 'test', random: () => 0.5 }),
-      planRunHandler({ ...common, curations: () => pack, timing: chatTiming(1), maxAgeMs: MAX_AGE_MS, random: () => 0.5 }),
+      planRunHandler({ ...common, curationOf: fromSet(pack), timing: chatTiming(1), maxAgeMs: MAX_AGE_MS, random: () => 0.5 }),
       writeBackHandler({ ...common, maxAgeMs: MAX_AGE_MS, random: () => 0.5 }),
       userEventHandler({ ...common, maxAgeMs: MAX_AGE_MS }),
     ],

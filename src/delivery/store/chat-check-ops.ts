@@ -11,10 +11,9 @@ import { cancelChat } from './start-runs.js';
 import { chatKey } from '../ids.js';
 import { transitionMessages } from './transitions.js';
 
-/** The curation a run belongs to (its chat-read rules decide whether to read the chat); undefined when the run is gone. */
-export async function runCurationId(db: Kysely<Database>, runId: string): Promise<string | undefined> {
-  const r = await db.selectFrom('runs').select('curation_id').where('id', '=', runId).executeTakeFirst();
-  return r?.curation_id;
+/** The curation a run belongs to, with the version it was planned with (its chat-read rules decide whether to read the chat); undefined when the run is gone. */
+export function runCuration(db: Kysely<Database>, runId: string) {
+  return db.selectFrom('runs').select(['channel_id', 'curation_id', 'curation_version']).where('id', '=', runId).executeTakeFirst();
 }
 
 /** Stops the chat's runs (those of curations not kept) as a takeover; returns whether the message's own run was stopped. */

@@ -7,6 +7,9 @@ import type { Database, RunsTable } from './schema.js';
 /** The database handle a handler passes on to the store, without knowing what it is. */
 export type StoreDb = Kysely<Database>;
 
+/** What names a run's curation: its id, its channel, and the version it was planned with. */
+export type RunRef = Pick<Selectable<RunsTable>, 'channel_id' | 'curation_id' | 'curation_version'>;
+
 /** A recorded event the planEvent job acts on. */
 export function eventToPlan(db: StoreDb, eventId: string) {
   return db.selectFrom('events').select(['id', 'status', 'event_json', 'received_at']).where('id', '=', eventId).executeTakeFirst();
@@ -35,7 +38,7 @@ export async function nextSeqOf(db: StoreDb, runId: string): Promise<number> {
 
 /** A parked run, for the job that wakes it (the end of its wait for an answer, or of a long delay). */
 export function runToWake(db: StoreDb, runId: string) {
-  return db.selectFrom('runs').select(['id', 'state', 'asked_at', 'curation_id', 'channel_id', 'chat_id']).where('id', '=', runId).executeTakeFirst();
+  return db.selectFrom('runs').select(['id', 'state', 'asked_at', 'curation_id', 'curation_version', 'channel_id', 'chat_id']).where('id', '=', runId).executeTakeFirst();
 }
 
 /** A completed run's user event, for the userEvent job. */

@@ -270,6 +270,58 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         for (const column of ['claimed_by', 'claim_until', 'writeback_due_at']) await db.schema.alterTable('runs').dropColumn(column).execute();
       },
     },
+    // Curations as versioned documents (issue 19): every published text is an
+    // immutable version; a head per curation says which version is live and
+    // who owns it (its file, or the console); a draft per curation holds the
+    // console's unpublished text; a run records the version it was planned
+    // with. The catalog's generation moves with every change of a head, so
+    // each instance sees a publish by reading one row.
+    '0012_curation_versions': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('curation_versions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('scope', 'text', (c) => c.notNull())
+          .addColumn('curation_id', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('hash', 'text', (c) => c.notNull())
+          .addColumn('origin', 'text', (c) => c.notNull())
+          .addColumn('file', 'text')
+          .addColumn('published_by', 'text')
+          .addColumn('published_at', ms, (c) => c.notNull())
+          .addColumn('note', 'text')
+          .addColumn('tests_override', 'text')
+          .addUniqueConstraint('curation_versions_number', ['scope', 'curation_id', 'version'])
+          .execute();
+        await db.schema
+          .createTable('curation_heads')
+          .addColumn('scope', 'text', (c) => c.notNull())
+          .addColumn('curation_id', 'text', (c) => c.notNull())
+          .addColumn('live_version', 'integer')
+          .addColumn('owner', 'text', (c) => c.notNull())
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .addPrimaryKeyConstraint('curation_heads_pk', ['scope', 'curation_id'])
+          .execute();
+        await db.schema
+          .createTable('curation_drafts')
+          .addColumn('scope', 'text', (c) => c.notNull())
+          .addColumn('curation_id', 'text', (c) => c.notNull())
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('base_version', 'integer')
+          .addColumn('saved_by', 'text')
+          .addColumn('saved_at', ms, (c) => c.notNull())
+          .addPrimaryKeyConstraint('curation_drafts_pk', ['scope', 'curation_id'])
+          .execute();
+        await db.schema
+          .createTable('curation_catalog')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('generation', 'integer', (c) => c.notNull())
+          .execute();
+        await sql`INSERT INTO curation_catalog (id, generation) VALUES (1, 0)`.execute(db);
+        await db.schema.alterTable('runs').addColumn('curation_version', 'text').execute();
+      },
+    },
   };
 }
 

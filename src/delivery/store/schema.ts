@@ -57,6 +57,60 @@ export interface RunsTable {
   asked_at: number | null;
   /** When the answer came: set when the run went back to planning, or earlier, by an answer that came while it still sent its ask (answer-wait.ts). */
   answered_at: number | null;
+  /** The curation version it was planned with (curation_versions.id); null for a run older than versions, or planned from a set with none (tests). */
+  curation_version: string | null;
+}
+
+/** Where a curation version came from: its file in CURATIONS_DIR, or the console. */
+export type VersionOrigin = 'file' | 'console';
+
+/** One published text of a curation: never changed once written. */
+export interface CurationVersionsTable {
+  /** `<scope>/<curationId>@<version>`. */
+  id: string;
+  /** The channel whose curations these are (its name in the configuration). */
+  scope: string;
+  curation_id: string;
+  version: number;
+  source: string;
+  /** sha256 of the source, hex. */
+  hash: string;
+  origin: VersionOrigin;
+  /** The file it came from, or (taken over in the console) still belongs to; null for a curation made in the console. */
+  file: string | null;
+  published_by: string | null;
+  published_at: number;
+  note: string | null;
+  /** Published with failing golden tests: the reason the operator gave. */
+  tests_override: string | null;
+}
+
+/** Which version of a curation is live, and who owns it. */
+export interface CurationHeadsTable {
+  scope: string;
+  curation_id: string;
+  /** Null: not live (its file was removed). */
+  live_version: number | null;
+  /** `file`: the file's changes become versions and go live; `console`: taken over, the file's changes are kept as versions but not made live. */
+  owner: VersionOrigin;
+  updated_at: number;
+}
+
+/** The console's unpublished text of a curation: changes nothing live. */
+export interface CurationDraftsTable {
+  scope: string;
+  curation_id: string;
+  source: string;
+  /** The version it was started from. */
+  base_version: number | null;
+  saved_by: string | null;
+  saved_at: number;
+}
+
+/** One row: moves with every change of a head, so an instance sees a publish by reading it. */
+export interface CurationCatalogTable {
+  id: number;
+  generation: number;
 }
 
 export interface MessagesTable {
@@ -145,4 +199,8 @@ export interface Database {
   attempts: AttemptsTable;
   chats: ChatsTable;
   console_sessions: ConsoleSessionsTable;
+  curation_versions: CurationVersionsTable;
+  curation_heads: CurationHeadsTable;
+  curation_drafts: CurationDraftsTable;
+  curation_catalog: CurationCatalogTable;
 }

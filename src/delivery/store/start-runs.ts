@@ -25,6 +25,8 @@ export interface RunCandidate {
   plan: Plan | null;
   /** Computed value name → profile key, written back after the sequence completes. */
   writeBack?: Record<string, string>;
+  /** The curation version it is planned with (runs.curation_version): every later job of the run uses it. */
+  curationVersion?: string | null;
 }
 
 /** What the planEvent job starts, planned from the recorded event. */
@@ -109,6 +111,7 @@ export async function startRuns(trx: Transaction<Database>, item: IntakeItem, ti
         planning_attempts: 0,
         writeback_json,
         user_event_json: userEventJson(c.plan),
+        curation_version: c.curationVersion ?? null,
       },
       outcome,
       receivedAt,

@@ -4,17 +4,18 @@
 // for its wait (`fallback.ask.wait`, else ANSWER_WAIT_MINUTES), comes back
 // when that is over, and then ends the run as `fallback`. A run answered or
 // taken over meanwhile is left alone.
-import type { CurationSet } from '../../curation/index.js';
+import type { Curation } from '../../curation/index.js';
 import { enqueueJob } from '../../delivery/store/job-ops.js';
 import { expireAnswerWaitTx } from '../../delivery/store/answer-wait.js';
 import { answerWaitJob, runIdPayload, type JobPayloads } from '../../delivery/job-kinds.js';
 import type { JobHandler, JobOutcome } from '../types.js';
-import { runToWake, type StoreDb } from '../../delivery/store/job-reads.js';
+import { runToWake, type RunRef, type StoreDb } from '../../delivery/store/job-reads.js';
 import type { KindContext } from '../../wiring/kind-context.js';
 
 export interface AnswerWaitDeps {
   db: StoreDb;
-  curations: (channelId: string | null) => CurationSet | undefined;
+  /** The curation the run was planned with (its own version: kind-context.ts curationOfRun). */
+  curationOf: (run: RunRef) => Promise<Curation | undefined>;
   /** ANSWER_WAIT_MINUTES: for a curation that gives no wait, or that is no longer loaded. */
   defaultWaitMs: number;
   leaseMs: number;
@@ -29,7 +30,7 @@ export function answerWaitHandler(d: AnswerWaitDeps): JobHandler<JobPayloads['an
       const now = ctx.now();
       const run = await runToWake(d.db, job.payload.runId);
       if (!run || run.state !== 'awaiting' || run.asked_at === null) return { kind: 'done' };
-      const waitMs = d.curations(run.channel_id)?.byId(run.curation_id)?.ask?.waitMs ?? d.defaultWaitMs;
+      const waitMs = (await d.curationOf(run))?.ask?.waitMs ?? d.defaultWaitMs;
       const endsAt = run.asked_at + waitMs;
       // Not over yet: the same job again, at the end (the row is deleted before this write, so the key is free).
       if (now < endsAt) return { kind: 'done', write: async (trx) => void (await enqueueJob(trx, answerWaitJob(run.id, endsAt, job.createdAt), now)) };
@@ -54,7 +55,7 @@ export function answerWaitHandler(d: AnswerWaitDeps): JobHandler<JobPayloads['an
 export const answerWaitKind = (c: KindContext) =>
   answerWaitHandler({
     db: c.store.db,
-    curations: c.curationsFor,
+    curationOf: c.curationOfRun,
     defaultWaitMs: c.config.answerWaitMs,
     leaseMs: c.leaseMs,
   });

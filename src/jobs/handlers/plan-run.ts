@@ -4,7 +4,7 @@
 // that cannot be had is planned without a profile (the curation's fallback).
 import { profileWithName, type Event } from '../../channeltalk/event.js';
 import type { ChannelTalkClient } from '../../channeltalk/client.js';
-import { plan, type CurationSet } from '../../curation/index.js';
+import { plan, type Curation } from '../../curation/index.js';
 import { completePlanningTx, failPlanningTx } from '../../delivery/store/planning-and-write-back.js';
 import { writeBackJson } from '../../delivery/store/start-runs.js';
 import { attemptTimeoutMs, settleFailure } from '../../delivery/backoff.js';
@@ -13,12 +13,14 @@ import { asksAllowed } from '../../delivery/run-lifecycle.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 import { nextSeqOf, notePlanningAttemptsTx, runToPlan, type StoreDb } from '../../delivery/store/job-reads.js';
 import type { KindContext } from '../../wiring/kind-context.js';
+import type { RunRef } from '../../delivery/store/job-reads.js';
 import type { ChatTiming } from '../../delivery/chat-timing.js';
 
 export interface PlanRunDeps {
   db: StoreDb;
   clientFor: (channelId: string | null) => ChannelTalkClient | undefined;
-  curations: (channelId: string | null) => CurationSet | undefined;
+  /** The curation the run was planned with (its own version: kind-context.ts curationOfRun). */
+  curationOf: (run: RunRef) => Promise<Curation | undefined>;
   /** DELAY_SCALE and PARK_AFTER_SECONDS: how the chat's next message is spaced. */
   timing: ChatTiming;
   maxAgeMs: number;
@@ -40,11 +42,11 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
       // Planned, cancelled or pruned meanwhile: nothing to do.
       if (!run || run.state !== 'planning') return { kind: 'done' };
       const ids = { runId: run.id, chatId: run.chat_id, userId: run.user_id };
-      const curation = d.curations(run.channel_id)?.byId(run.curation_id);
+      const curation = await d.curationOf(run);
       // A run planned again after its ask (planned at intake, it kept no event) plans from the run's own record.
       const replanned = !asksAllowed(run.asked_at);
       if (!curation || (!run.event_json && !replanned)) {
-        const reason = `curation ${run.curation_id} is no longer loaded`;
+        const reason = `curation ${run.curation_version ?? run.curation_id} is no longer loaded`;
         // Set by each run of the write: whether the committed one ended the run (a takeover may have ended it first).
         let ended = false;
         return {
@@ -134,7 +136,7 @@ export const planRunKind = (c: KindContext) =>
   planRunHandler({
     db: c.store.db,
     clientFor: c.clientFor,
-    curations: c.curationsFor,
+    curationOf: c.curationOfRun,
     timing: c.config.timing,
     maxAgeMs: c.config.sendMaxAgeMs,
     leaseMs: c.leaseMs,

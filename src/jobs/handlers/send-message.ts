@@ -15,9 +15,9 @@ import { LIVE_MESSAGE_STATES } from '../../delivery/run-lifecycle.js';
 import { messagePayload, type JobPayloads } from '../../delivery/job-kinds.js';
 import type { Job, JobContext, JobHandler, JobOutcome } from '../types.js';
 import type { ChatCheckStop } from '../../curation/types.js';
-import { runCurationId, takeOverBeforeSendTx } from '../../delivery/store/chat-check-ops.js';
+import { runCuration, takeOverBeforeSendTx } from '../../delivery/store/chat-check-ops.js';
 import { ChatReadCache, stopOf, stopReason } from './chat-check.js';
-import { type StoreDb } from '../../delivery/store/job-reads.js';
+import { type RunRef, type StoreDb } from '../../delivery/store/job-reads.js';
 import { lockChat } from '../../delivery/store/chat-queue.js';
 import { chatOfLane } from '../../delivery/lanes.js';
 import type { KindContext } from '../../wiring/kind-context.js';
@@ -48,8 +48,8 @@ export interface SendMessageDeps {
 export interface ChatCheckDeps {
   /** A chat read and found clear this recently is not read again (TAKEOVER_CHECK_SECONDS). */
   maxAgeMs: number;
-  /** A curation's chat-read stops in a channel ([] reads nothing); and which curations of the channel do not stop on one (kept running). */
-  stopsOf: (channelId: string | null, curationId: string) => readonly ChatCheckStop[];
+  /** The chat-read stops of a run's curation, as its own version has them ([] reads nothing); and which curations of the channel do not stop on one (kept running). */
+  stopsOf: (run: RunRef) => Promise<readonly ChatCheckStop[]>;
   keepOn: (channelId: string | null, stop: ChatCheckStop) => string[];
   onRead?: (outcome: 'clear' | 'takeover' | 'error') => void;
   onStop?: (stop: ChatCheckStop) => void;
@@ -160,8 +160,8 @@ async function checkChat(
   if (!cc) return undefined;
   const key = `${m.channel_id ?? ''}/${m.chat_id}`;
   if (reads.fresh(key, ctx.now())) return undefined;
-  const curationId = await runCurationId(d.db, m.run_id);
-  const stops = curationId === undefined ? [] : cc.stopsOf(m.channel_id, curationId);
+  const run = await runCuration(d.db, m.run_id);
+  const stops = run === undefined ? [] : await cc.stopsOf(run);
   if (stops.length === 0) return undefined;
   let chat;
   try {
@@ -266,7 +266,7 @@ export const sendMessageKind = (c: KindContext) =>
     onAttempt: (outcome, status, latencyMs) => c.metrics.sendAttempt(outcome, status, latencyMs / 1000),
     chatCheck: {
       maxAgeMs: c.config.takeoverCheckMs,
-      stopsOf: (channelId, curationId) => c.curationsFor(channelId)?.curations.find((x) => x.id === curationId)?.takeover.onChatRead ?? [],
+      stopsOf: async (run) => (await c.curationOfRun(run))?.takeover.onChatRead ?? [],
       keepOn: (channelId, stop) => (c.curationsFor(channelId)?.curations ?? []).filter((x) => !x.takeover.onChatRead.includes(stop)).map((x) => x.id),
       onRead: (outcome) => c.metrics.chatRead(outcome),
       onStop: (stop) => c.metrics.chatReadStop(stop),
