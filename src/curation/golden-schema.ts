@@ -3,12 +3,17 @@
 // golden-compile.ts checks the meaning (value names, languages, profile keys).
 import { z } from 'zod';
 import { Identifier, LangCode, SafeKey } from './schema-parts.js';
+import type { FieldProblem, PlanOutcome } from './plan-types.js';
 
 /** Cases a file may carry: they run on every `curation check` and Publish, so their number is bounded (each is one plan). */
 export const MAX_GOLDEN_CASES = 100;
 
 export const PLAN_OUTCOMES = ['sequence', 'fallback', 'skipped', 'ask'] as const;
 export const PROBLEM_KINDS = ['missing', 'not_a_number', 'out_of_range', 'unknown_option', 'wrong_type', 'no_consent'] as const;
+/** Exactly the members of T: a new outcome or problem kind in plan-types.ts fails to compile here until it is listed. */
+type Exactly<L extends readonly string[], T extends string> = [T] extends [L[number]] ? ([L[number]] extends [T] ? true : false) : false;
+const _outcomesListed: Exactly<typeof PLAN_OUTCOMES, PlanOutcome> = true;
+const _problemsListed: Exactly<typeof PROBLEM_KINDS, FieldProblem['problem']> = true;
 
 /** A moment with its offset, as Channel Talk and people write it: 2026-03-02T09:30:00+09:00 or …Z. */
 export const ISO_MOMENT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;

@@ -1,6 +1,8 @@
 // Golden tests: cases a curation carries (`tests:`), each a profile and what
 // plan() must make of it. runGoldenTests() is pure and synchronous (no I/O,
-// no clock): `curation check`, npm test and, later, Publish call it.
+// no clock): `curation check`, npm test and, later, Publish call it. A diff
+// quotes the case's own answers and values, written by the author, never a
+// customer's; still, it belongs on the operator's screen, not in a log line.
 import { describeMessage } from './describe.js';
 import { plan } from './plan.js';
 import type { FieldProblem, Plan, PlanOutcome, Value } from './plan-types.js';
