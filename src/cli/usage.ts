@@ -4,7 +4,7 @@
 // given wrong options prints the same line.
 export const COMMANDS = {
   start: { usage: 'start', about: 'run the service (what `npm start` does); configured by the environment and .env (README: Configuration)' },
-  check: { usage: 'check [--dir DIR]', about: 'validate every curation file; non-zero exit on error' },
+  check: { usage: 'check [--dir DIR]', about: 'validate every curation file and run its golden tests (tests:); non-zero exit on a problem or a failing case' },
   preview: { usage: 'preview <curation-id> --profile FILE [--lang ko|en] [--json] [--dir DIR]', about: 'what a customer with these answers would receive, without any server' },
   schema: { usage: 'schema [--out FILE]', about: 'print or write the JSON Schema of curation files' },
   'fake-channeltalk': {

@@ -4,6 +4,7 @@ import { viewAttachments, viewBlock } from './blocks/registry.js';
 import { describeButton } from './buttons.js';
 import type { Plan, Value } from './plan-types.js';
 import { formatDuration } from './durations.js';
+import type { MessageBody } from '../channeltalk/wire.js';
 
 export { readable } from './blocks/spans.js';
 
@@ -23,9 +24,7 @@ export function describePlan(plan: Plan): string {
   for (const m of plan.messages) {
     at += m.delayMs;
     lines.push('', `#${m.seq + 1}  after ${formatDuration(m.delayMs)} (at ${formatDuration(at)})`);
-    const parts = [...(m.body.blocks ?? []).map(viewBlock), ...viewAttachments(m.body)];
-    for (const part of parts) lines.push(...part.describe().map((l) => `    ${l}`));
-    for (const b of m.body.buttons ?? []) lines.push(`    ${describeButton(b)}`);
+    lines.push(...describeMessage(m.body).map((l) => `    ${l}`));
     if (m.body.options) lines.push(`    options: ${m.body.options.join(', ')}`);
   }
   if (plan.userEvent) {
@@ -33,6 +32,17 @@ export function describePlan(plan: Plan): string {
     lines.push('', `once completed: user event ${plan.userEvent.name}${props.length > 0 ? ` {${props.join(', ')}}` : ''}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * One message as the customer sees it, line by line: markup as **bold** and
+ * _italic_, bullets, files, a link preview, a form's inputs, then the buttons
+ * with where they lead. Its options (silent, …) are not shown: the customer
+ * does not see them. Golden tests compare these lines.
+ */
+export function describeMessage(body: MessageBody): string[] {
+  const parts = [...(body.blocks ?? []).map(viewBlock), ...viewAttachments(body)];
+  return [...parts.flatMap((part) => part.describe()), ...(body.buttons ?? []).map(describeButton)];
 }
 
 function formatValue(v: Value): string {

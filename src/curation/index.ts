@@ -4,6 +4,7 @@ export { formatLoadError, type CurationLoadError } from './load-errors.js';
 export { matchCurations } from './match.js';
 export { plan, resolveProfile, resolveLanguage, type PlanOptions } from './plan.js';
 export { describePlan } from './describe.js';
+export { runGoldenTests, goldenTestsOf, visibleTexts, type GoldenReport, type GoldenCaseResult, type GoldenMismatch, type GoldenCase } from './golden.js';
 export { curationJsonSchema, curationJsonSchemaText } from './schema.js';
 export type { CurationFunction, CurationFunctions } from './functions.js';
 export type { Curation, CurationSet, FieldSpec, FieldOption, FieldType, Trigger, TriggerKind, TakeoverEventKind } from './types.js';

@@ -9,6 +9,7 @@ import { ButtonFileSchema } from './buttons.js';
 import { Duration, IDENTIFIER, Identifier, LangCode, Localized, refuseReserved, SafeKey, Scalar } from './schema-parts.js';
 import { TriggerFileSchema } from './triggers/registry.js';
 import { UserEventFileSchema } from './user-event.js';
+import { GoldenTestsFileSchema } from './golden-schema.js';
 
 export { IDENTIFIER };
 
@@ -135,6 +136,7 @@ export const CurationFileSchema = z
       .optional()
       .meta({ description: 'After the sequence completes, write these computed values to the customer\'s Channel Talk profile: value name → profile key (e.g. bmr: dietBmr), so managers see them in the desk.' }),
     userEvent: UserEventFileSchema.optional(),
+    tests: GoldenTestsFileSchema.optional(),
   })
   .meta({ title: 'Channel Talk curation', description: 'One curation: trigger, profile contract, values, messages.' });
 
