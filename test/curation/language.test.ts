@@ -160,7 +160,7 @@ describe('fail(reason): the fallback from a computed condition', () => {
     assert.equal(p.messages.length, 1);
   });
 
-  test('the reason is a text in quotes, so it can never quote an answer', async () => {
+  test('the reason is a text in quotes, so it can never quote an answer', () => {
     refused('fail(menu)', /fail\(\) takes its reason as a text in quotes/);
     refused("fail('')", /fail\(\) needs a reason/);
   });
