@@ -77,6 +77,9 @@ describe('capture(text, pattern, group?)', () => {
     refused("capture(menu, menu)", /capture\(\) takes its pattern as a text in quotes/);
     refused("capture(menu, '(a)', menu)", /capture\(\) takes its group as a whole number/);
     refused("capture(menu, '(?=a)')", /not a valid regular expression/);
+    // Linear, but RE2 writes a counted repetition out: its size times the text's length is the cost.
+    refused("capture(menu, '[a-z]{1000}')", /not a valid regular expression: it is too large \(1002 steps once compiled, at most 300\)/);
+    assert.equal(run("capture(menu, '([a-z]{100})')", { menu: 'b'.repeat(100) }), 'b'.repeat(100));
   });
 
   test('a pattern with a bad sentence is reported at its line', async () => {
