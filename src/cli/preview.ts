@@ -8,11 +8,12 @@ import { describePlan, formatLoadError, loadCurations, plan } from '../curation/
 import { curationsDir, shownPath } from './check.js';
 import type { Command } from './io.js';
 import { usage } from './usage.js';
+import { datePartsIn } from '../curation/zone.js';
 
 const USAGE = usage('preview');
 
 export const previewCommand: Command = async (argv, io) => {
-  let args: { id: string; profile: string; lang: string | undefined; now: number; json: boolean; dir: string | undefined };
+  let args: { id: string; profile: string; lang: string | undefined; now: number; nowGiven: boolean; json: boolean; dir: string | undefined };
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -21,7 +22,7 @@ export const previewCommand: Command = async (argv, io) => {
     });
     const [id, ...extra] = positionals;
     if (!id || extra.length > 0 || !values.profile) throw new Error(!id ? 'which curation? give its id' : !values.profile ? '--profile FILE is required' : `unexpected ${extra.join(' ')}`);
-    args = { id, profile: values.profile, lang: values.lang, now: values.now === undefined ? Date.now() : parseMoment(values.now), json: values.json, dir: values.dir };
+    args = { id, profile: values.profile, lang: values.lang, now: values.now === undefined ? Date.now() : parseMoment(values.now), nowGiven: values.now !== undefined, json: values.json, dir: values.dir };
   } catch (err) {
     io.stderr(`curation preview: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
     return 2;
@@ -61,6 +62,7 @@ export const previewCommand: Command = async (argv, io) => {
   if (args.json) {
     io.stdout(JSON.stringify({ curationId: p.curationId, outcome: p.outcome, lang: p.lang, now: new Date(args.now).toISOString(), reason: p.reason, problems: p.problems, values: p.values, messages: p.messages, ...(p.userEvent ? { userEvent: p.userEvent } : {}) }, null, 2));
   } else {
+    if (args.nowGiven) io.stdout(`as if asked at ${askedAt(args.now, curation.timezone)}`);
     io.stdout(describePlan(p));
   }
   return 0;
@@ -74,6 +76,13 @@ function parseMoment(text: string): number {
   const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})$/i.test(text.trim()) ? Date.parse(text.trim()) : NaN;
   if (!Number.isFinite(ms)) throw new Error(`--now must be an ISO 8601 time with its zone, e.g. 2026-12-08T10:00+09:00 or 2026-12-08T01:00Z`);
   return ms;
+}
+
+/** `2026-12-08T01:00:00.000Z (Tue 10:00 in Asia/Seoul)`: the moment as the curation's weekday() and hour() read it. */
+function askedAt(now: number, zone: string): string {
+  const d = datePartsIn(zone, now);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${new Date(now).toISOString()} (${d.weekday[0]?.toUpperCase() ?? ''}${d.weekday.slice(1)} ${pad(d.hour)}:${pad(d.minute)} in ${zone})`;
 }
 
 /** A plain object of answers, or a whole webhook delivery (its refers.user.profile and language). */

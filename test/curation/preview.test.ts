@@ -92,6 +92,8 @@ describe('curation preview', () => {
       assert.equal(r.code, 2, bad);
       assert.match(r.err, /--now must be an ISO 8601 time with its zone, e.g\. 2026-12-08T10:00\+09:00/, bad);
     }
+    const text = await run(['diet-main', '--profile', HONG, '--now', '2026-12-08T01:00Z']);
+    assert.match(text.out, /^as if asked at 2026-12-08T01:00:00\.000Z \(Tue 10:00 in Asia\/Seoul\)\ndiet-main: sequence/);
     assert.match(usage('preview'), /--now ISO_TIME/);
     assert.match(usage('preview'), /--json/);
   });
