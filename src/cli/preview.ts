@@ -1,4 +1,4 @@
-// `curation preview <id> --profile FILE [--lang ko|en] [--json] [--dir D]`:
+// `curation preview <id> --profile FILE [--lang ko|en] [--now ISO_TIME] [--json] [--dir D]`:
 // exactly what a customer with these answers would receive. It calls the
 // same plan() as the service, so a preview cannot drift from a real run.
 import { readFile } from 'node:fs/promises';
@@ -8,20 +8,21 @@ import { describePlan, formatLoadError, loadCurations, plan } from '../curation/
 import { curationsDir, shownPath } from './check.js';
 import type { Command } from './io.js';
 import { usage } from './usage.js';
+import { datePartsIn } from '../curation/zone.js';
 
 const USAGE = usage('preview');
 
 export const previewCommand: Command = async (argv, io) => {
-  let args: { id: string; profile: string; lang: string | undefined; json: boolean; dir: string | undefined };
+  let args: { id: string; profile: string; lang: string | undefined; now: number; nowGiven: boolean; json: boolean; dir: string | undefined };
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { profile: { type: 'string' }, lang: { type: 'string' }, json: { type: 'boolean', default: false }, dir: { type: 'string' } },
+      options: { profile: { type: 'string' }, lang: { type: 'string' }, now: { type: 'string' }, json: { type: 'boolean', default: false }, dir: { type: 'string' } },
       allowPositionals: true,
     });
     const [id, ...extra] = positionals;
     if (!id || extra.length > 0 || !values.profile) throw new Error(!id ? 'which curation? give its id' : !values.profile ? '--profile FILE is required' : `unexpected ${extra.join(' ')}`);
-    args = { id, profile: values.profile, lang: values.lang, json: values.json, dir: values.dir };
+    args = { id, profile: values.profile, lang: values.lang, now: values.now === undefined ? Date.now() : parseMoment(values.now), nowGiven: values.now !== undefined, json: values.json, dir: values.dir };
   } catch (err) {
     io.stderr(`curation preview: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
     return 2;
@@ -56,14 +57,33 @@ export const previewCommand: Command = async (argv, io) => {
   }
 
   const lang = args.lang ?? found.lang;
-  const p = plan(curation, null, found.profile, { runId: 'preview', now: Date.now(), ...(lang ? { lang } : {}) });
+  // No event: the moment the customer asks is --now (or this moment).
+  const p = plan(curation, null, found.profile, { runId: 'preview', now: args.now, ...(lang ? { lang } : {}) });
   if (args.json) {
-    io.stdout(JSON.stringify({ curationId: p.curationId, outcome: p.outcome, lang: p.lang, reason: p.reason, problems: p.problems, values: p.values, messages: p.messages, ...(p.userEvent ? { userEvent: p.userEvent } : {}) }, null, 2));
+    io.stdout(JSON.stringify({ curationId: p.curationId, outcome: p.outcome, lang: p.lang, now: new Date(args.now).toISOString(), reason: p.reason, problems: p.problems, values: p.values, messages: p.messages, ...(p.userEvent ? { userEvent: p.userEvent } : {}) }, null, 2));
   } else {
+    if (args.nowGiven) io.stdout(`as if asked at ${askedAt(args.now, curation.timezone)}`);
     io.stdout(describePlan(p));
   }
   return 0;
 };
+
+/**
+ * An ISO 8601 time with its zone (`Z` or an offset): without one, the same
+ * text would mean another moment on each machine, and a cut-off would move.
+ */
+function parseMoment(text: string): number {
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})$/i.test(text.trim()) ? Date.parse(text.trim()) : NaN;
+  if (!Number.isFinite(ms)) throw new Error(`--now must be an ISO 8601 time with its zone, e.g. 2026-12-08T10:00+09:00 or 2026-12-08T01:00Z`);
+  return ms;
+}
+
+/** `2026-12-08T01:00:00.000Z (Tue 10:00 in Asia/Seoul)`: the moment as the curation's weekday() and hour() read it. */
+function askedAt(now: number, zone: string): string {
+  const d = datePartsIn(zone, now);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${new Date(now).toISOString()} (${d.weekday[0]?.toUpperCase() ?? ''}${d.weekday.slice(1)} ${pad(d.hour)}:${pad(d.minute)} in ${zone})`;
+}
 
 /** A plain object of answers, or a whole webhook delivery (its refers.user.profile and language). */
 function profileFrom(input: unknown): { profile: Record<string, unknown>; lang: string | null } | null {

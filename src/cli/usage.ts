@@ -5,7 +5,11 @@
 export const COMMANDS = {
   start: { usage: 'start', about: 'run the service (what `npm start` does); configured by the environment and .env (README: Configuration)' },
   check: { usage: 'check [--dir DIR]', about: 'validate every curation file and run its golden tests (tests:); non-zero exit on a problem or a failing case' },
-  preview: { usage: 'preview <curation-id> --profile FILE [--lang ko|en] [--json] [--dir DIR]', about: 'what a customer with these answers would receive, without any server' },
+  preview: {
+    usage: 'preview <curation-id> --profile FILE [--lang ko|en] [--now ISO_TIME] [--json] [--dir DIR]',
+    about:
+      'what a customer with these answers would receive, without any server; --now: as if asked at that moment (ISO 8601 with its zone, e.g. 2026-12-08T16:00+09:00; default: now); --json: the computed values and the exact message bodies',
+  },
   schema: { usage: 'schema [--out FILE]', about: 'print or write the JSON Schema of curation files' },
   'fake-channeltalk': {
     usage: 'fake-channeltalk [--port N] [--host H] [--access-key K --access-secret S] [--channel-id ID] [--webhook-token T]',

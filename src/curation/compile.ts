@@ -11,7 +11,9 @@ import { parseDuration } from './durations.js';
 import { compileDelay, compileMessages, EXPRESSION_HINT, isHttpUrl, type MessageContext } from './compile-messages.js';
 import { CurationFileError, type PathSegment } from './load-errors.js';
 import { attach, type CompiledCuration, type CompiledValue } from './internals.js';
-import type { CompiledField } from './profile.js';
+import { resolveFields, type CompiledField } from './profile.js';
+import { compilePattern, type CompiledPattern } from './regex.js';
+import { DEFAULT_TIMEZONE, timezoneProblem } from './zone.js';
 import type { CurationFile } from './schema.js';
 import { CHAT_CHECK_STOPS, type Curation, type FieldSpec, type TakeoverEventKind } from './types.js';
 import { compileTrigger } from './triggers/registry.js';
@@ -54,6 +56,11 @@ export async function compileCuration(
     errors.push(new CurationFileError(['defaultLanguage'], `'${file.defaultLanguage}' must be one of languages (${languages.join(', ')})`));
   }
   if (new Set(languages).size !== languages.length) errors.push(new CurationFileError(['languages'], 'lists a language twice'));
+
+  // The zone of weekday(now), hour(now), …
+  const timezone = file.timezone ?? DEFAULT_TIMEZONE;
+  const zoneProblem = timezoneProblem(timezone);
+  if (zoneProblem !== null) errors.push(new CurationFileError(['timezone'], zoneProblem));
 
   // One namespace for fields, settings, tables, values and functions: a name means one thing.
   const owners = new Map<string, PathSegment[]>();
@@ -101,6 +108,7 @@ export async function compileCuration(
     if (!claim(name, ['fields', name])) continue;
     const field = attempt(() => compileField(name, spec));
     if (!field) continue;
+    warnings.push(...fieldWarnings(field));
     const other = profileKeys.get(field.key);
     if (other !== undefined) {
       errors.push(new CurationFileError(['fields', name], `reads the profile key '${field.key}' that field '${other}' already reads`));
@@ -127,13 +135,14 @@ export async function compileCuration(
   const valueIndex = new Map(valueNames.map((n, i) => [n, i]));
   const available = new Set<string>(['now', 'lang', ...fields.map((f) => f.name), ...Object.keys(settings)]);
   const optionKeys = new Map(fields.filter((f) => f.type === 'option' && f.required).map((f) => [f.name, optionKeysOf(f)]));
+  const listOptions = new Map(fields.filter((f) => f.type === 'list').map((f) => [f.name, f.options.map((o) => o.key)]));
   const values: CompiledValue[] = [];
   for (const [i, [name, expr]] of computeEntries.entries()) {
     const path: PathSegment[] = ['compute', name];
     await meter.pause(path);
     const claimed = claim(name, path);
     const later = { has: (n: string) => (valueIndex.get(n) ?? -1) > i, get: (n: string) => lineAt(source, ['compute', n]) };
-    const ctx: ExpressionContext = { names: available, later, self: name, tables, functions, optionKeys };
+    const ctx: ExpressionContext = { names: available, later, self: name, tables, functions, optionKeys, listOptions, timezone };
     let evaluate: Evaluator | null = null;
     if (typeof expr === 'string' && expr.trim() === '') {
       errors.push(new CurationFileError(path, 'is empty: write an expression, e.g. weight * 0.03'));
@@ -158,7 +167,7 @@ export async function compileCuration(
   const fallbackNames = new Set<string>([...fieldNames, ...Object.keys(settings), 'lang', 'now']);
   const pacing = file.pacing;
   const defaultDelay = pacing ? (attempt(() => compileDelay(pacing.delay, ['pacing', 'delay'])) ?? DEFAULT_DELAY) : DEFAULT_DELAY;
-  const whenCtx: ExpressionContext = { names: available, later: new Map<string, number | null>(), self: null, tables, functions, optionKeys };
+  const whenCtx: ExpressionContext = { names: available, later: new Map<string, number | null>(), self: null, tables, functions, optionKeys, listOptions, timezone };
   // Names the file fixes whatever the answers (an option's value is one of its keys): they may start a URL.
   const fixedNames = new Set<string>([
     'lang',
@@ -233,6 +242,7 @@ export async function compileCuration(
     fields: fields.map(publicField),
     defaultLanguage: file.defaultLanguage,
     languages,
+    timezone,
     valueNames,
     settings,
     hasFallback: fallback.length > 0,
@@ -268,6 +278,13 @@ function compileField(name: string, spec: NonNullable<CurationFile['fields']>[st
   if (spec.type !== 'number') refuse(['min', 'max'], 'min and max only apply to number fields');
   if (spec.type !== 'option' && spec.type !== 'list') refuse(['options', 'otherwise'], 'options only apply to option and list fields');
   if (spec.type !== 'text') refuse(['maxLength'], 'maxLength only applies to text fields');
+  if (spec.type !== 'text') refuse(['pattern'], 'pattern only applies to text fields');
+  let regex: CompiledPattern | null = null;
+  if (spec.pattern !== undefined) {
+    const compiled = compilePattern(spec.pattern);
+    if (!compiled.ok) throw new CurationFileError(at('pattern'), `'${spec.pattern}' is not a valid regular expression: ${compiled.why}`);
+    regex = compiled.pattern;
+  }
   if (spec.consent && spec.type !== 'boolean') throw new CurationFileError(at('consent'), 'only a boolean field can be the consent flag');
   if ((spec.type === 'option' || spec.type === 'list') && Object.keys(spec.options ?? {}).length === 0) {
     throw new CurationFileError(['fields', name], `an ${spec.type} field needs options`);
@@ -286,12 +303,36 @@ function compileField(name: string, spec: NonNullable<CurationFile['fields']>[st
     options: Object.entries(spec.options ?? {}).map(([key, labels]) => ({ key, labels: Array.isArray(labels) ? labels : [labels] })),
     otherwise: spec.otherwise ?? null,
     maxLength: spec.maxLength ?? null,
+    pattern: spec.pattern ?? null,
   };
-  return { ...field, matcher: field.options.length > 0 ? buildOptionMatcher(field) : null };
+  const compiled: CompiledField = { ...field, matcher: field.options.length > 0 ? buildOptionMatcher(field) : null, regex };
+  if (spec.sample === undefined) return compiled;
+  // Resolved as a customer's answer would be, and as required: a sample the field itself refuses would test nothing.
+  const { values, problems } = resolveFields([{ ...compiled, required: true, consent: false }], { [field.key]: spec.sample });
+  const problem = problems[0];
+  if (problem) throw new CurationFileError(at('sample'), `is not a valid answer for this field: ${problem.message}`);
+  return { ...compiled, sample: values[name] ?? null };
+}
+
+/** What loads but deserves a word from `check`. */
+function fieldWarnings(f: CompiledField): CurationFileError[] {
+  const out: CurationFileError[] = [];
+  if (f.type === 'list' && f.otherwise === null) {
+    out.push(
+      new CurationFileError(
+        ['fields', f.name],
+        "a list field without otherwise drops answers that are not one of its options without a word; add otherwise: KEY so that they count as KEY (sumOf() refuses KEY unless its table has it; has(list, 'KEY') ? fail('…') : … sends the fallback)",
+      ),
+    );
+  }
+  if (f.regex !== null && f.sample === undefined) {
+    out.push(new CurationFileError(['fields', f.name], "has a pattern but no sample: check's dry run fills it with a made-up text the pattern would refuse; give sample: with an answer as a customer writes it"));
+  }
+  return out;
 }
 
 function publicField(f: CompiledField): FieldSpec {
-  const { matcher: _matcher, ...rest } = f;
+  const { matcher: _matcher, regex: _regex, sample: _sample, ...rest } = f;
   return rest;
 }
 

@@ -10,7 +10,8 @@
 import { bandOf, bandOutputs, hasEntry, lookupIn, type Table } from './tables.js';
 import type { CurationFunction } from './functions.js';
 import { didYouMean } from './load-errors.js';
-import { ComputeError, ExpressionError } from './expr/errors.js';
+import { ComputeError, ExpressionError, FailError } from './expr/errors.js';
+import { compileSpecial, SPECIAL_NAMES } from './expr/special.js';
 import { parseExpression } from './expr/parse.js';
 import type { Expr, Refusal } from './expr/ast.js';
 import { arithmetic, BUILTIN_NAMES, builtinOf, comparison, num, truthy } from './expr/builtins.js';
@@ -18,7 +19,7 @@ import { arithmetic, BUILTIN_NAMES, builtinOf, comparison, num, truthy } from '.
 export type Scope = Record<string, unknown>;
 export type Evaluator = (scope: Scope) => unknown;
 
-export { ComputeError, ExpressionError, truthy };
+export { ComputeError, ExpressionError, FailError, truthy };
 
 export interface ExpressionContext {
   /** Names usable as values: fields, settings, earlier values, `now`, `lang`. */
@@ -31,6 +32,10 @@ export interface ExpressionContext {
   functions: Map<string, CurationFunction>;
   /** Option keys each option field can hold (incl. `otherwise`), for table coverage checks. */
   optionKeys: Map<string, string[]>;
+  /** The declared option keys of each list field (not its otherwise), for sumOf's coverage check. */
+  listOptions?: Map<string, string[]>;
+  /** The curation's IANA time zone for weekday(), hour(), …; default Asia/Seoul. */
+  timezone?: string;
 }
 
 
@@ -39,7 +44,7 @@ export function compileExpression(text: string, ctx: ExpressionContext): Evaluat
 }
 
 /** Names an expression may call besides the curation's own functions and lookup/band. */
-export const BUILTIN_FUNCTIONS: readonly string[] = [...BUILTIN_NAMES, 'lookup', 'band'];
+export const BUILTIN_FUNCTIONS: readonly string[] = [...BUILTIN_NAMES, ...SPECIAL_NAMES, 'lookup', 'band'];
 
 /** Names nothing in a curation may be called, because expressions or templates give them a meaning. */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([
@@ -110,7 +115,7 @@ function compileSymbol(name: string, ctx: ExpressionContext): Evaluator {
     throw new ExpressionError(`'${name}' is computed later${line ? ` (line ${line})` : ''}: a value can only use the values above it`);
   }
   if (ctx.tables.has(name)) throw new ExpressionError(`'${name}' is a table: use lookup(${name}, key) or band(${name}, number)`);
-  if (ctx.functions.has(name) || builtinOf(name)) throw new ExpressionError(`'${name}' is a function: call it as ${name}(…)`);
+  if (ctx.functions.has(name) || builtinOf(name) || SPECIAL_NAMES.includes(name)) throw new ExpressionError(`'${name}' is a function: call it as ${name}(…)`);
   throw new ExpressionError(`unknown name '${name}'${didYouMean(name, ctx.names)}`);
 }
 
@@ -159,6 +164,8 @@ function compileBinary(node: Expr & { kind: 'binary' }, ctx: ExpressionContext):
 
 function compileCall(name: string, argNodes: Expr[], ctx: ExpressionContext): Evaluator {
   if (name === 'lookup' || name === 'band') return compileTableCall(name, argNodes, ctx);
+  const special = compileSpecial(name, argNodes, ctx, (n) => compileNode(n, ctx));
+  if (special) return special;
   const own = ctx.functions.get(name);
   if (own) {
     const args = argNodes.map((a) => compileNode(a, ctx));

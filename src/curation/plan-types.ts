@@ -8,7 +8,7 @@ export interface FieldProblem {
   /** Profile key, e.g. `weight`. */
   field: string;
   /** What is wrong, without echoing the customer's value (it may be health data). */
-  problem: 'missing' | 'not_a_number' | 'out_of_range' | 'unknown_option' | 'wrong_type' | 'no_consent';
+  problem: 'missing' | 'not_a_number' | 'out_of_range' | 'unknown_option' | 'wrong_type' | 'no_consent' | 'not_matching';
   /** A sentence an operator can act on, e.g. "weight must be between 20 and 300 kg". Never contains the value. */
   message: string;
 }

@@ -13,7 +13,12 @@ import type { Curation } from './types.js';
 
 export interface PlanOptions {
   runId: string;
-  /** The current time (epoch ms): the only clock a curation sees (`now` in expressions, "now" in the date filter). */
+  /**
+   * The current time (epoch ms). A curation's clock (`now` in expressions,
+   * "now" in the date filter) is the moment the customer asked, the event's
+   * occurredAt (the chat's opening, the message's time); this is used only
+   * when there is no event or it does not say when.
+   */
   now: number;
   /** Overrides the event's language. */
   lang?: string;
@@ -29,12 +34,13 @@ export interface PlanOptions {
 export function plan(curation: Curation, event: Event | null, rawProfile: Record<string, unknown> | null, opts: PlanOptions): Plan {
   const lang = resolveLanguage(curation, opts.lang ?? event?.language ?? null);
   const base: Plan = { curationId: curation.id, runId: opts.runId, outcome: 'skipped', lang, values: {}, problems: [], reason: null, messages: [] };
-  const ctx = { lang, now: opts.now, runId: opts.runId, firstSeq: opts.firstSeq ?? 0 };
+  const now = askedAt(event) ?? opts.now;
+  const ctx = { lang, now, runId: opts.runId, firstSeq: opts.firstSeq ?? 0 };
   try {
     const inner = internalsOf(curation);
     const { values: fields, problems } = resolveFields(inner.fields, rawProfile);
     const fallback = (spec: CompiledMessage[] | null, found: FieldProblem[], reason: string, answers = fields): Plan =>
-      fallbackPlan(base, spec, { ...inner.settings, ...answers, now: opts.now, lang }, ctx, found, reason);
+      fallbackPlan(base, spec, { ...inner.settings, ...answers, now, lang }, ctx, found, reason);
 
     const refused = problems.filter((p) => p.problem === 'no_consent');
     if (refused.length > 0) {
@@ -45,7 +51,7 @@ export function plan(curation: Curation, event: Event | null, rawProfile: Record
     }
     if (problems.length > 0) {
       const reason = `required answers are missing or odd: ${problems.map((p) => `${p.field} (${p.problem})`).join(', ')}`;
-      const asking = opts.ask === false || !inner.ask ? null : askPlan(base, inner.ask, { ...inner.settings, ...fields, now: opts.now, lang }, ctx, problems, reason);
+      const asking = opts.ask === false || !inner.ask ? null : askPlan(base, inner.ask, { ...inner.settings, ...fields, now, lang }, ctx, problems, reason);
       return asking ?? fallback(inner.fallback, problems, reason);
     }
 
@@ -100,6 +106,16 @@ function askPlan(base: Plan, ask: CompiledAsk, scope: Record<string, unknown>, c
     if (err instanceof SequenceFailure) return null;
     throw err;
   }
+}
+
+/**
+ * When the customer asked: the event's own time, so that a run planned later
+ * (a profile fetched first, a chat the sweep recovered, a retry) computes a
+ * cut-off for the moment of the request, not for the moment of planning.
+ */
+function askedAt(event: Event | null): number | null {
+  const at = event?.occurredAt;
+  return typeof at === 'number' && Number.isFinite(at) ? at : null;
 }
 
 /** The customer's language if the curation speaks it (`ko-KR` counts as `ko`), else the curation's default. */

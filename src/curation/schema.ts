@@ -57,6 +57,15 @@ const Field = z.strictObject({
     .meta({ description: 'option/list fields: option key → the survey label(s) that mean it.' }),
   otherwise: Identifier.optional().meta({ description: 'Option key for any other answer ("anything else means …").' }),
   maxLength: z.number().int().positive().optional(),
+  pattern: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'text fields: a regular expression (RE2 syntax) the answer must contain a match of; anchor it with ^ and $ for the whole answer. Otherwise the answer is a problem, like an out-of-range number.' }),
+  sample: z
+    .union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))], { error: 'must be an answer as the profile holds it: a text, a number, true/false, or a list of labels' })
+    .optional()
+    .meta({ description: "An answer as a customer gives it, for `curation check`'s dry run instead of a made-up one (checked against the field at load)." }),
 });
 
 const Band = z.strictObject({
@@ -102,6 +111,7 @@ export const CurationFileSchema = z
     enabled: z.boolean().optional().meta({ description: 'Default true. A disabled curation is checked and previewable but never triggered.' }),
     defaultLanguage: LangCode,
     languages: z.array(LangCode).min(1).optional().meta({ description: 'Every per-language text must give all of these. Default: [defaultLanguage].' }),
+    timezone: z.string().min(1).optional().meta({ description: 'IANA time zone of weekday(), hour(), … in expressions (e.g. Europe/London). Default: Asia/Seoul.' }),
     trigger: TriggerFileSchema,
     limits: z
       .strictObject({

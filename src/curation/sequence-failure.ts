@@ -10,11 +10,14 @@ export class SequenceFailure extends Error {
     message: string,
     /** A template went over its render budget (render-limits.ts): the run fails rather than falls back. */
     readonly overLimit = false,
+    /** fail('reason') in the file: the answers cannot be used, as the file says. Not a problem of the file. */
+    readonly chosen = false,
   ) {
     super(message);
   }
 
   get reason(): string {
+    if (this.chosen) return `${this.message} (${formatPath(this.path)})`;
     return this.path[0] === 'compute' ? `could not compute '${String(this.path[1])}': ${this.message}` : `${formatPath(this.path)} ${this.message}`;
   }
 }

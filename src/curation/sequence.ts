@@ -4,7 +4,7 @@
 import { checkTextMarkup } from '../channeltalk/markup.js';
 import type { Block, Button, MessageBody } from '../channeltalk/wire.js';
 import type { PlannedMessageSpec, Value } from './plan-types.js';
-import { ComputeError, truthy } from './expressions.js';
+import { ComputeError, FailError, truthy } from './expressions.js';
 import { delayFor } from './delays.js';
 import { RenderLimitError, RenderSession } from './templates.js';
 import type { PathSegment } from './load-errors.js';
@@ -33,7 +33,7 @@ export function computeValues(inner: CompiledCuration, fields: ResolvedFields, c
     try {
       out = checkValue(v.evaluate(scope));
     } catch (err) {
-      throw new SequenceFailure(['compute', v.name], err instanceof ComputeError ? err.message : 'internal error');
+      throw new SequenceFailure(['compute', v.name], err instanceof ComputeError ? err.message : 'internal error', false, err instanceof FailError);
     }
     scope[v.name] = out;
     values[v.name] = out;
@@ -75,7 +75,7 @@ export function renderMessages(specs: readonly CompiledMessage[], scope: Record<
       try {
         show = m.when(scope);
       } catch (err) {
-        throw new SequenceFailure([...m.path, 'when'], err instanceof ComputeError ? err.message : 'internal error');
+        throw new SequenceFailure([...m.path, 'when'], err instanceof ComputeError ? err.message : 'internal error', false, err instanceof FailError);
       }
       if (!truthy(show)) continue;
     }

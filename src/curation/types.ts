@@ -35,6 +35,8 @@ export interface FieldSpec {
   otherwise: string | null;
   /** text fields: longer answers are cut to this many characters. */
   maxLength: number | null;
+  /** text fields: a regular expression (RE2 syntax) the answer must contain a match of; null for none. */
+  pattern: string | null;
 }
 
 export interface WorkflowRef {
@@ -79,6 +81,8 @@ export interface Curation {
   fields: FieldSpec[];
   defaultLanguage: string;
   languages: string[];
+  /** IANA time zone of weekday(), hour(), … in its expressions (`timezone:`, default Asia/Seoul). */
+  timezone: string;
   /** Names of the computed values, in order. */
   valueNames: string[];
   settings: Record<string, Value>;

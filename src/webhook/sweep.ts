@@ -191,7 +191,10 @@ async function consider(deps: SweepDeps, r: SweepResult, chat: ListedUserChat, u
     return;
   }
   // Marked in the stored event (the console's timeline says so); the dedupe key stays the webhook's.
-  const outcome = await deps.accept({ ...event, recoveredBy: 'sweep' });
+  // It happened when the chat opened, not now: a curation's `now` is that moment (a listed chat's
+  // updatedAt, which normalize() falls back to, is its last activity).
+  const occurredAt = chat.openedAt ?? chat.createdAt ?? event.occurredAt;
+  const outcome = await deps.accept({ ...event, occurredAt, recoveredBy: 'sweep' });
   if (outcome.duplicate) {
     r.late++;
     return;

@@ -77,7 +77,8 @@ describe('function modules', () => {
     const c = set.byId('delivery-date')!;
     // Wednesday 2025-01-15 12:00 KST + 3 business days = Monday 2025-01-20
     const now = Date.UTC(2025, 0, 15, 3, 0, 0);
-    const p = plan(c, userMessage('what is my delivery date?'), { shippingDays: 3 }, { runId: 'd', now });
+    // The plan's clock is when the customer asked (the message's time), not when it was planned (an hour later here).
+    const p = plan(c, userMessage('what is my delivery date?', { occurredAt: now }), { shippingDays: 3 }, { runId: 'd', now: now + 3_600_000 });
     assert.equal(p.values.arrives, '2025-01-20');
     assert.deepEqual(p.messages[0]?.body.blocks, [{ type: 'text', value: 'Your order should arrive on <b>2025-01-20</b>.' }]);
   });

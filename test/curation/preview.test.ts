@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { previewCommand } from '../../src/cli/preview.js';
+import { usage } from '../../src/cli/usage.js';
 import { plan, type Plan } from '../../src/curation/index.js';
 import { captureIO, packCuration, profileFixture, ROOT, tempDir } from './helpers.js';
 
@@ -80,5 +81,20 @@ describe('curation preview', () => {
     assert.match(unknown.err, /no curation 'diet-mian'/);
     const missing = await run(['diet-main', '--profile', path.join(ROOT, 'nope.json')]);
     assert.equal(missing.code, 1);
+  });
+
+  test('--now: the moment the customer asks, an ISO 8601 time with its zone; --help says so', async () => {
+    const at = await run(['diet-main', '--profile', HONG, '--json', '--now', '2026-12-08T10:00:00+09:00']);
+    assert.equal(at.code, 0, at.err);
+    assert.equal((JSON.parse(at.out) as { now: string }).now, '2026-12-08T01:00:00.000Z');
+    for (const bad of ['2026-12-08T10:00', 'tomorrow', '2026-13-40T10:00Z']) {
+      const r = await run(['diet-main', '--profile', HONG, '--now', bad]);
+      assert.equal(r.code, 2, bad);
+      assert.match(r.err, /--now must be an ISO 8601 time with its zone, e.g\. 2026-12-08T10:00\+09:00/, bad);
+    }
+    const text = await run(['diet-main', '--profile', HONG, '--now', '2026-12-08T01:00Z']);
+    assert.match(text.out, /^as if asked at 2026-12-08T01:00:00\.000Z \(Tue 10:00 in Asia\/Seoul\)\ndiet-main: sequence/);
+    assert.match(usage('preview'), /--now ISO_TIME/);
+    assert.match(usage('preview'), /--json/);
   });
 });

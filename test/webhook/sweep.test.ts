@@ -85,6 +85,17 @@ describe('sweepOpenedChats', () => {
     assert.deepEqual(swept.recovered[0]?.runs, (await w.runsOf('latec')).map((r) => r.id), 'the sweep reports the run it started');
   });
 
+  test("a recovered chat is stored with the moment it opened, not the sweep's: a curation's now is when the customer asked", async () => {
+    const w = await start();
+    await w.addUsers(['whenu']);
+    const openedAt = Date.now() - 7 * 60_000;
+    await w.openChat({ chatId: 'whenc', userId: 'whenu', openedAt, delivery: 'drop' });
+    const swept = await sweepOpenedChats(w.deps());
+    assert.deepEqual(swept.recovered.map((r) => r.chatId), ['whenc']);
+    const stored = await w.store.db.selectFrom('events').select('summary_json').where('chat_id', '=', 'whenc').executeTakeFirstOrThrow();
+    assert.equal((JSON.parse(stored.summary_json) as { occurredAt?: number }).occurredAt, openedAt);
+  });
+
   test('a chat whose delivery came while the sweep was at it counts as late, not recovered', async () => {
     const w = await start();
     await w.addUsers(['raceu']);

@@ -5,6 +5,7 @@
 import { ceilDecimal, floorDecimal, roundDecimal, truncDecimal } from '../rounding.js';
 import type { ArithmeticOp, ComparisonOp } from './ast.js';
 import { ComputeError } from './errors.js';
+import { parseNumber } from '../profile.js';
 
 type Fn = (args: unknown[]) => unknown;
 export interface Builtin {
@@ -59,6 +60,18 @@ const BUILTINS: Record<string, Builtin> = {
       if (list === null || list === undefined) return 0;
       if (!Array.isArray(list)) throw new ComputeError('count() needs a list');
       return list.length;
+    },
+  },
+  // A number out of a text as people type it ("123,000", " 72.5 ", full-width digits), null when it is not one.
+  number: {
+    min: 1,
+    max: 1,
+    fn: (a) => {
+      const v = a[0];
+      if (v === null || v === undefined) return null;
+      if (typeof v === 'number') return v;
+      if (typeof v === 'string') return parseNumber(v, null);
+      throw new ComputeError('number() needs a text or a number');
     },
   },
   coalesce: { min: 1, max: Infinity, fn: (a) => a.find((v) => v !== null && v !== undefined) ?? null },

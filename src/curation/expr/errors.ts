@@ -4,6 +4,13 @@
 /** A problem while computing for one customer; its message never quotes an answer. */
 export class ComputeError extends Error {}
 
+/**
+ * fail('reason'): the file itself says the answers cannot be used. The plan
+ * sends the fallback with this reason; the dry run of `check` does not count
+ * it as a problem of the file.
+ */
+export class FailError extends ComputeError {}
+
 /** A problem found while compiling, at `column` (1-based) of the expression when known. */
 export class ExpressionError extends Error {
   constructor(

@@ -108,7 +108,7 @@ class Lexer {
           value += String.fromCharCode(parseInt(hex, 16));
           this.i += 6;
         } else {
-          throw syntaxError(`'\\${e}' is not an escape a text may use`, this.i);
+          throw syntaxError(`'\\${e}' is not an escape a text may use (write a backslash twice, as in '\\\\s' in a pattern, or use a class such as [(])`, this.i);
         }
       } else {
         value += c;
