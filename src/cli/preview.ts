@@ -8,6 +8,7 @@ import { describePlan, formatLoadError, loadCurations, plan } from '../curation/
 import { curationsDir, shownPath } from './check.js';
 import type { Command } from './io.js';
 import { usage } from './usage.js';
+import { deliveryTrigger } from './preview-trigger.js';
 
 const USAGE = usage('preview');
 
@@ -57,10 +58,12 @@ export const previewCommand: Command = async (argv, io) => {
 
   const lang = args.lang ?? found.lang;
   const p = plan(curation, null, found.profile, { runId: 'preview', now: Date.now(), ...(lang ? { lang } : {}) });
+  const trigger = deliveryTrigger(input, loaded.set, curation);
   if (args.json) {
-    io.stdout(JSON.stringify({ curationId: p.curationId, outcome: p.outcome, lang: p.lang, reason: p.reason, problems: p.problems, values: p.values, messages: p.messages, ...(p.userEvent ? { userEvent: p.userEvent } : {}) }, null, 2));
+    const triggerJson = trigger ? { trigger: { event: trigger.event, starts: trigger.starts, ...(trigger.reason !== undefined ? { reason: trigger.reason } : {}) } } : {};
+    io.stdout(JSON.stringify({ curationId: p.curationId, outcome: p.outcome, lang: p.lang, reason: p.reason, problems: p.problems, values: p.values, messages: p.messages, ...(p.userEvent ? { userEvent: p.userEvent } : {}), ...triggerJson }, null, 2));
   } else {
-    io.stdout(describePlan(p));
+    io.stdout(trigger ? `${describePlan(p)}\n${trigger.line}` : describePlan(p));
   }
   return 0;
 };
