@@ -5,7 +5,7 @@
 export const COMMANDS = {
   start: { usage: 'start', about: 'run the service (what `npm start` does); configured by the environment and .env (README: Configuration)' },
   check: { usage: 'check [--dir DIR]', about: 'validate every curation file; non-zero exit on error' },
-  preview: { usage: 'preview <curation-id> --profile FILE [--lang ko|en] [--json] [--dir DIR]', about: 'what a customer with these answers would receive, without any server' },
+  preview: { usage: 'preview <curation-id> --profile FILE [--lang ko|en] [--json] [--dir DIR]', about: 'what a customer with these answers would receive, without any server; FILE may be a whole webhook delivery, and then it also says whether that delivery starts the curation' },
   schema: { usage: 'schema [--out FILE]', about: 'print or write the JSON Schema of curation files' },
   'fake-channeltalk': {
     usage: 'fake-channeltalk [--port N] [--host H] [--access-key K --access-secret S] [--channel-id ID] [--webhook-token T]',
