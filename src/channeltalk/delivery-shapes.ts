@@ -63,6 +63,9 @@ export const UserEntityShape = UserShape.extend({
 export const LogShape = z.looseObject({
   action: lenient(z.string()),
   values: lenient(z.array(z.unknown())),
+  /** Who did it (`manager`, a bot, a Workflow...) and its id: read, never trusted as an id (channeltalk/tags.ts checks them). */
+  triggerType: lenient(z.string()),
+  triggerId: lenient(z.union([z.string(), z.number()])),
 });
 
 export const MessageShape = z.looseObject({

@@ -9,6 +9,7 @@ export type EventKind =
   | 'chatClosed'
   | 'chatAssigned'
   | 'profileChanged'
+  | 'chatTagged'
   | 'ignored';
 
 /** Survey answers and standard keys exactly as Channel Talk delivered them (unchecked). */
@@ -102,6 +103,23 @@ export interface ProfileChangedEvent extends EventBase {
   /** For a submitted form, the profile keys its inputs write (`user.profile.<key>`); empty for an upsert. Keys only: the answers are health data. */
   keys: string[];
 }
+/**
+ * Tags were added to an open user chat by a support bot or a Workflow. No
+ * webhook scope delivers a chat's tags; this is the log message such a tag
+ * leaves (`log.action: addTags`, personType bot), delivered on
+ * `message.created.userChat`. A tag a manager adds in the desk is not one
+ * (channeltalk/tags.ts says why).
+ */
+export interface ChatTaggedEvent extends EventBase {
+  kind: 'chatTagged';
+  chatId: string;
+  /** The log message's id: the dedupe key is `chatTagged:<messageId>`. */
+  messageId: string;
+  /** The tags the log says were added (`log.values`), bounded (channeltalk/tags.ts). */
+  tags: string[];
+  /** Who added them, as the log names it (`log.triggerType`, `log.triggerId`), null where it does not. */
+  addedBy: { type: string | null; id: string | null };
+}
 export interface IgnoredEvent extends EventBase {
   kind: 'ignored';
   /** Why we do not act on it, for the operator. */
@@ -118,6 +136,7 @@ export type Event =
   | ChatClosedEvent
   | ChatAssignedEvent
   | ProfileChangedEvent
+  | ChatTaggedEvent
   | IgnoredEvent;
 
 /** Events that mean a human took over the chat: running sequences stop. */

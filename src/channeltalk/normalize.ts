@@ -13,6 +13,7 @@ import { profileWithName, type Event, type IgnoredEvent, type RawProfile, type W
 import { idOrNull, isOwnRequestId } from './ids.js';
 import { valueOutOfBounds } from './body-bounds.js';
 import { changeOf, decideChat, stateOf } from './chat-state.js';
+import { isAddTags, readTagLog } from './tags.js';
 import { MessageShape, RefersShape, type LogPart, UserChatShape, UserEntityShape, parsePart, type Parsed, type UserChatPart, type UserPart } from './delivery-shapes.js';
 
 export class MalformedDeliveryError extends Error {
@@ -121,9 +122,11 @@ function fromMessage(env: Envelope, body: unknown): Event {
     });
     return { ...base, kind: 'profileChanged', dedupeKey: `profileChanged:form:${msg.id}:${msg.form.submittedAt}`, chatId, userId: base.userId, via: 'formSubmitted', keys };
   }
+  const person = personOf(msg.personType);
+  const tagged = msg.log !== undefined && isAddTags(msg.log) ? fromTagLog(msg.id, msg.log, base, chatId, person === 'manager', userChat?.state) : null;
+  if (tagged !== null) return tagged;
   const logged = msg.log === undefined ? null : fromLog(msg.id, msg.log, base, chatId, userChat?.assigneeId);
   if (logged !== null) return logged;
-  const person = personOf(msg.personType);
   switch (person) {
     case 'user': {
       const system = systemMessageOf(msg, env.entity);
@@ -167,6 +170,19 @@ function fromLog(messageId: string, log: LogPart, base: Base, chatId: string, ch
       return { ...base, kind: 'chatAssigned', chatId, dedupeKey: `chatAssigned:${chatId}:log:${messageId}`, assigneeId };
     }
     default:
+      return null;
+  }
+}
+
+/** An addTags log (channeltalk/tags.ts): a chatTagged event, ignored, or null to read it as its writer's message. */
+function fromTagLog(messageId: string, log: LogPart, base: Base, chatId: string, byManager: boolean, chatState: string | undefined): Event | null {
+  const read = readTagLog(log, byManager, stateOf(chatState));
+  switch (read.kind) {
+    case 'tagged':
+      return { ...base, kind: 'chatTagged', dedupeKey: `chatTagged:${messageId}`, chatId, messageId, tags: read.tags, addedBy: read.addedBy };
+    case 'ignored':
+      return ignored(`message:${messageId}`, base, read.reason);
+    case 'asMessage':
       return null;
   }
 }

@@ -9,6 +9,7 @@ import { curationsDir, shownPath } from './check.js';
 import type { Command } from './io.js';
 import { usage } from './usage.js';
 import { datePartsIn } from '../curation/zone.js';
+import { deliveryTrigger } from './preview-trigger.js';
 
 const USAGE = usage('preview');
 
@@ -59,11 +60,19 @@ export const previewCommand: Command = async (argv, io) => {
   const lang = args.lang ?? found.lang;
   // No event: the moment the customer asks is --now (or this moment).
   const p = plan(curation, null, found.profile, { runId: 'preview', now: args.now, ...(lang ? { lang } : {}) });
+  const trigger = deliveryTrigger(input, loaded.set, curation);
   if (args.json) {
-    io.stdout(JSON.stringify({ curationId: p.curationId, outcome: p.outcome, lang: p.lang, now: new Date(args.now).toISOString(), reason: p.reason, problems: p.problems, values: p.values, messages: p.messages, ...(p.userEvent ? { userEvent: p.userEvent } : {}) }, null, 2));
+    const triggerJson = trigger ? { trigger: { event: trigger.event, starts: trigger.starts, ...(trigger.reason !== undefined ? { reason: trigger.reason } : {}) } } : {};
+    io.stdout(
+      JSON.stringify(
+        { curationId: p.curationId, outcome: p.outcome, lang: p.lang, now: new Date(args.now).toISOString(), reason: p.reason, problems: p.problems, values: p.values, messages: p.messages, ...(p.userEvent ? { userEvent: p.userEvent } : {}), ...triggerJson },
+        null,
+        2,
+      ),
+    );
   } else {
     if (args.nowGiven) io.stdout(`as if asked at ${askedAt(args.now, curation.timezone)}`);
-    io.stdout(describePlan(p));
+    io.stdout(trigger ? `${describePlan(p)}\n${trigger.line}` : describePlan(p));
   }
   return 0;
 };

@@ -8,7 +8,7 @@ export const COMMANDS = {
   preview: {
     usage: 'preview <curation-id> --profile FILE [--lang ko|en] [--now ISO_TIME] [--json] [--dir DIR]',
     about:
-      'what a customer with these answers would receive, without any server; --now: as if asked at that moment (ISO 8601 with its zone, e.g. 2026-12-08T16:00+09:00; default: now); --json: the computed values and the exact message bodies',
+      'what a customer with these answers would receive, without any server; FILE may be a whole webhook delivery, and then it also says whether that delivery starts the curation; --now: as if asked at that moment (ISO 8601 with its zone, e.g. 2026-12-08T16:00+09:00; default: now); --json: the computed values and the exact message bodies',
   },
   schema: { usage: 'schema [--out FILE]', about: 'print or write the JSON Schema of curation files' },
   'fake-channeltalk': {

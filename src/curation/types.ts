@@ -55,6 +55,8 @@ export interface Trigger {
   /** userMessage: the message must be one of these (synonyms); empty for chatOpened. */
   keywords: string[];
   match: 'exact' | 'contains';
+  /** chatTagged: one of these must be among the tags added (as written); empty for the other kinds. */
+  tags: string[];
 }
 
 export type TakeoverEventKind = 'managerMessage' | 'chatClosed' | 'chatAssigned';

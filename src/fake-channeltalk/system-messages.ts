@@ -14,6 +14,7 @@ import { toApiMessage } from './messages.js';
 import type { FakeState, RecordedMessage } from './state.js';
 import { userView, type FakeUserChat } from './user-chats.js';
 import { registerDesk } from './desk.js';
+import { registerChatTags } from './chat-tags.js';
 
 /** The manager Channel Talk names on an actAsManager message: the fake's only manager. */
 export const FAKE_MANAGER_ID = '228036';
@@ -38,6 +39,7 @@ export function registerSystemMessages(app: FastifyInstance, state: FakeState): 
     const chat = state.userChats.get(chatId);
     return chat ? deliverSystemMessage(state, chat, { kind: 'log', action, values: [FAKE_MANAGER_ID] }).then((r) => r.deliveries) : Promise.resolve([]);
   });
+  registerChatTags(app, state, FAKE_MANAGER_ID);
 }
 
 async function deliverSystemMessage(state: FakeState, chat: FakeUserChat, m: SystemMessage): Promise<{ messageId: string; deliveries: unknown }> {

@@ -71,7 +71,8 @@ export function scrubDelivery(value: unknown, secrets: readonly string[], limits
 // - fields that name, reach or describe a person, free text, and what a
 //   customer typed or chose (form input values and the options offered with
 //   them, which are strings holding the chosen answer; log values): masked whole;
-// - user tags (a diagnosis, say) masked; a chat's tags kept, for routing;
+// - user tags (a diagnosis, say) masked; a chat's tags kept, for routing, and
+//   so are the values of a log of a chat's tags (addTags, removeTags);
 // - ids, kinds and timestamps kept, for routing and dedupe, but only when
 //   they have the shape of one (an id: channeltalk/ids.ts; a kind: a short
 //   dotted word) and hold no phone number, date or e-mail; else masked;
@@ -251,6 +252,7 @@ class Walk {
       isTextBlock: o.type === 'text' || o.type === 'code',
       isFormInput: typeof o.bindingKey === 'string',
       entity: 'entity' in o ? entityModel(o) : 'other',
+      isChatTagLog: typeof o.action === 'string' && /^(addTags|removeTags)$/i.test(o.action),
     };
     let n = 0;
     for (const [k, v] of Object.entries(o)) {
@@ -283,6 +285,8 @@ class Walk {
     const isText = (ctx.isTextBlock && k === 'value') || k === 'plainText';
     if (isText && typeof v === 'string' && v.length <= this.limits.maxScanChars && this.keep.has(v.trim()) && !this.hasSecret(v)) return v;
     const isChoice = ctx.isFormInput && k === 'options';
+    // A chat's tags added or removed (a log's `values`, masked for any other log) route like the chat's own.
+    if (k === 'values' && ctx.isChatTagLog) return this.value(v, k, depth, 'walk');
     if (isText || isChoice || PROFILE_KEYS.has(k) || MASKED_KEYS.has(k.toLowerCase())) return this.value(v, k, depth, 'all');
     // A chat's tags route (trigger conditions): scanned like any text, so a tag holding a phone number is masked.
     if (k === 'tags') return this.value(v, k, depth, ctx.model === 'userChat' ? 'walk' : 'all');
@@ -358,6 +362,8 @@ interface FieldContext {
   isFormInput: boolean;
   /** The model of this object's `entity`, when the object is an envelope. */
   entity: Model;
+  /** A log of a chat's tags (`addTags`, `removeTags`): its `values` are a chat's tags, which route. */
+  isChatTagLog: boolean;
 }
 
 /** A legacy form or GET carries the token as a field of the delivery: it is dropped, not masked, so the body stays equal to the query. */

@@ -8,6 +8,8 @@
 // intake, so the dedupe key is the webhook path's own (`<channelId>/chatOpened:<chatId>`).
 // A delivery that arrives after the sweep is a duplicate and starts nothing;
 // a sweep after the delivery finds the event and starts nothing.
+// Openings only: a lost message delivery (a customer's keyword, the addTags
+// log a chatTagged curation starts on) is not in the chat list.
 //
 // No source documents the list's order (it may be by last activity, not by
 // openedAt), so the sweep never stops at an old chat: it reads the list to

@@ -385,6 +385,7 @@ describe('normalize: every webhook fixture', () => {
     ['user-message.legacy', 'userMessage'],
     ['manager-message', 'managerMessage'],
     ['bot-message', 'botMessage'],
+    ['bot-message-log-add-tags', 'chatTagged'],
     ['team-chat-message', 'ignored', /message\.created\.teamChat.*not acted on/],
     ['lead-upserted-contact', 'profileChanged'],
     ['lead-upserted-subscription', 'ignored', /lead\.upserted\.subscription.*not acted on/],

@@ -1,4 +1,5 @@
-// Every trigger kind, one entry each (chat-opened.ts, user-message.ts). The
+// Every trigger kind, one entry each (chat-opened.ts, user-message.ts,
+// chat-tagged.ts). The
 // schema of `trigger:`, matching, the webhook scopes a set of curations needs
 // and the trigger's description are all derived from this table, so adding a
 // kind is one entry (and the event that it starts on, in channeltalk/event.ts).
@@ -9,13 +10,14 @@ import { CurationFileError } from '../load-errors.js';
 import type { TakeoverEventKind, Trigger } from '../types.js';
 import { chatOpened } from './chat-opened.js';
 import { userMessage } from './user-message.js';
+import { chatTagged } from './chat-tagged.js';
 import { COMMON_KEYS, compileSource, describeSource } from './source.js';
 import type { TriggerEvent, TriggerKindEntry } from './types.js';
 
-export type TriggerKind = 'chatOpened' | 'userMessage';
+export type TriggerKind = 'chatOpened' | 'userMessage' | 'chatTagged';
 
 /** The registry; TypeScript refuses it without an entry for every kind. */
-export const TRIGGER_KINDS: { readonly [K in TriggerKind]: TriggerKindEntry<K> } = { chatOpened, userMessage };
+export const TRIGGER_KINDS: { readonly [K in TriggerKind]: TriggerKindEntry<K> } = { chatOpened, userMessage, chatTagged };
 
 // Every trigger kind must be an event kind that normalize() produces.
 const _kindsAreEvents: TriggerKind extends EventKind ? true : never = true;
@@ -68,7 +70,7 @@ function compileKind<K extends TriggerKind>(entry: TriggerKindEntry<K>, file: Tr
   }
   const source = compileSource(file, errors);
   const own = entry.compile(file, errors);
-  const trigger: Trigger = { on: entry.kind, ...source.fields, keywords: [], match: 'exact', ...own.fields };
+  const trigger: Trigger = { on: entry.kind, ...source.fields, keywords: [], match: 'exact', tags: [], ...own.fields };
   return {
     trigger,
     matches: (event) => event.kind === entry.kind && source.matches(event) && own.matches(event),

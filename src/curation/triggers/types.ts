@@ -14,7 +14,7 @@ export type TriggerEvent<K extends TriggerKind> = Extract<Event, { kind: K }>;
 /** What an entry's compile() gives: its part of the public Trigger, and its own condition on the event. */
 export interface KindTrigger {
   /** The kind's own fields of the public Trigger (plain data for the console and logs). */
-  fields: Partial<Pick<Trigger, 'keywords' | 'match'>>;
+  fields: Partial<Pick<Trigger, 'keywords' | 'match' | 'tags'>>;
   /** The kind's own condition (it checks the event's kind itself, so TypeScript knows its fields); the common ones (kind, sources, chat tags) are checked by the registry. */
   matches(event: Event): boolean;
 }
