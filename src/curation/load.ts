@@ -59,7 +59,7 @@ export async function loadCurations(dir: string, opts: LoadOptions = {}): Promis
 }
 
 /** One file: YAML, schema, meaning, dry run. */
-type FileResult = ({ ok: true; curation: Curation } | { ok: false; errors: CurationLoadError[] }) & {
+export type FileResult = ({ ok: true; curation: Curation } | { ok: false; errors: CurationLoadError[] }) & {
   /** The id the file declares, when it can be read at all. */
   id: { value: string; line: number | null } | null;
 };
@@ -73,16 +73,23 @@ type FileResult = ({ ok: true; curation: Curation } | { ok: false; errors: Curat
 export const MAX_CURATION_FILE_BYTES = 256 * 1024;
 
 export async function loadFile(file: string, budget: Readonly<LoadBudget> = LOAD_BUDGET): Promise<FileResult> {
-  const meter = new LoadMeter(budget);
   const read = await readBounded(file, MAX_CURATION_FILE_BYTES);
   if (read === null) return { ok: false, id: null, errors: [{ file, line: null, path: '', message: 'cannot be read' }] };
-  if (read === 'too large') {
-    const message = `is larger than ${MAX_CURATION_FILE_BYTES / 1024} KB, the most a curation file may be: split it into several curations, or move a large table into a function module`;
-    return { ok: false, id: null, errors: [{ file, line: 1, path: '', message }] };
-  }
+  if (read === 'too large') return { ok: false, id: null, errors: [tooLarge(file)] };
+  return loadSource(file, read.text, budget);
+}
+
+export function tooLarge(file: string): CurationLoadError {
+  const message = `is larger than ${MAX_CURATION_FILE_BYTES / 1024} KB, the most a curation file may be: split it into several curations, or move a large table into a function module`;
+  return { file, line: 1, path: '', message };
+}
+
+/** A file's text already in hand (the console editor's draft, named as its file): the same steps as loadFile. */
+export async function loadSource(file: string, text: string, budget: Readonly<LoadBudget> = LOAD_BUDGET): Promise<FileResult> {
+  const meter = new LoadMeter(budget);
   // Parsing, reading the values and the schema check are each one slice, bounded by the size caps (yaml-limits.ts).
   await meter.pause([]);
-  const parsed = parseYaml(file, read.text);
+  const parsed = parseYaml(file, text);
   if (!parsed.ok) return { ...parsed, id: null };
   const source = parsed.source;
   await meter.pause([]);
@@ -119,7 +126,7 @@ function located(source: SourceDoc, errs: CurationFileError[]): CurationLoadErro
 }
 
 /** The file's text, or 'too large' without reading past `max` bytes (a 50 MB file is never held in memory). */
-async function readBounded(file: string, max: number): Promise<{ text: string } | 'too large' | null> {
+export async function readBounded(file: string, max: number): Promise<{ text: string } | 'too large' | null> {
   let handle;
   try {
     handle = await open(file, 'r');

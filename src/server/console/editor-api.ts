@@ -1,0 +1,191 @@
+// The curation editor's API: a curation's source text, and the live preview of
+// a draft. The preview is stateless (nothing is written, nothing changes live):
+// it compiles the text with the loader's own loadSource(), the same steps as
+// a file at start or Reload, and runs the simulator's plan() on the result.
+//
+// What bounds one preview: the body limit (PREVIEW_BODY_LIMIT), the loader's
+// size cap (MAX_CURATION_FILE_BYTES) and YAML limits, its work budget
+// (LOAD_BUDGET: work units, a time ceiling, and pauses that let the event loop
+// run between slices), plan()'s render limits, and at most
+// PREVIEWS_IN_FLIGHT previews at once per instance (more get 429).
+import path from 'node:path';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { curationJsonSchema, formatLoadError, type Curation, type CurationLoadError, type CurationSet } from '../../curation/index.js';
+import { loadSource, MAX_CURATION_FILE_BYTES, readBounded, tooLarge } from '../../curation/load.js';
+import { warningsOf } from '../../curation/warnings.js';
+import { parseYaml } from '../../curation/yaml-errors.js';
+import type { ConsoleQueries } from '../../delivery/store/console-queries.js';
+import { curationView, simulation } from './curations-api.js';
+import type { Session } from './sessions.js';
+
+export interface EditorApiDeps {
+  curations: () => CurationSet;
+  queries: ConsoleQueries;
+  logger: Logger;
+  now: () => number;
+  sessionOf: (req: FastifyRequest) => Session;
+}
+
+/** A source at the loader's cap, JSON-escaped (a line break or a quote doubles), and a profile beside it. */
+export const PREVIEW_BODY_LIMIT = 2 * MAX_CURATION_FILE_BYTES + 64 * 1024;
+/** Each preview is bounded, and so is how many run side by side: an editor sends one at a time. */
+export const PREVIEWS_IN_FLIGHT = 4;
+
+interface PreviewBody {
+  source?: unknown;
+  curationId?: unknown;
+  profile?: unknown;
+  fromRun?: unknown;
+  reveal?: unknown;
+  lang?: unknown;
+  now?: unknown;
+}
+
+export interface EditorProblem {
+  line: number | null;
+  /** The loader locates problems by line only. */
+  column: null;
+  path: string;
+  /** The problem as the editor lists it: `path: sentence`. */
+  message: string;
+  /** The line `curation check` prints for it. */
+  check: string;
+}
+
+export function registerEditorApi(api: FastifyInstance, deps: EditorApiDeps): void {
+  // The editor completes key names from it: what `curation schema` prints, from the same zod schema the loader checks.
+  const schema = curationJsonSchema();
+  api.get('/curations/schema', (_req, reply) => reply.send(schema));
+
+  api.get('/curations/:id/source', async (req, reply) => {
+    const c = deps.curations().byId((req.params as { id: string }).id);
+    if (!c) return reply.code(404).send({ ok: false, error: 'no such curation' });
+    const text = await readSource(c.file);
+    if (text === null) return reply.code(404).send({ ok: false, error: `${shown(c.file)} cannot be read (moved or deleted since the last load?); Reload to see what is on disk` });
+    return { id: c.id, source: text, file: shown(c.file) };
+  });
+
+  let inFlight = 0;
+  api.post('/curations/preview-source', { bodyLimit: PREVIEW_BODY_LIMIT }, async (req, reply) => {
+    const body = (req.body ?? {}) as PreviewBody;
+    const input = previewInput(body, deps.now);
+    if ('error' in input) return reply.code(400).send({ ok: false, error: input.error });
+    if (inFlight >= PREVIEWS_IN_FLIGHT) return reply.code(429).header('retry-after', '1').send({ ok: false, error: 'too many previews at once; try again' });
+    inFlight++;
+    try {
+      const live = typeof body.curationId === 'string' ? deps.curations().byId(body.curationId) : undefined;
+      // A draft is named as its curation's file, so messages say the same file and a function module resolves alike.
+      const file = live?.file ?? path.resolve('draft.yaml');
+      const refused = (errors: CurationLoadError[]) => ({ ok: false, errors: errors.map(problemOf), warnings: [] });
+      if (Buffer.byteLength(input.source, 'utf8') > MAX_CURATION_FILE_BYTES) return refused([tooLarge(file)]);
+      const guard = await functionsGuard(file, input.source, live);
+      if (guard) return refused([guard]);
+      const loaded = await loadSource(file, input.source);
+      if (!loaded.ok) return refused(loaded.errors);
+      const c = loaded.curation;
+      const profile = await profileFor(deps, req, input);
+      if ('error' in profile) return reply.code(404).send({ ok: false, error: profile.error });
+      const sim = simulation(c, profile.values, input.lang, input.now);
+      const masked = profile.masked;
+      return {
+        ok: true,
+        errors: [],
+        warnings: warningsOf(c).map((w) => problemOf({ ...w, message: `warning: ${w.message}` })),
+        curation: curationView(c),
+        plan: {
+          ...sim,
+          // A run's answers stay masked until revealed, as in the runs view: names only.
+          values: masked ? maskedKeys(sim.values) : sim.values,
+          profile: masked ? maskedKeys(profile.values) : profile.values,
+          masked,
+        },
+      };
+    } finally {
+      inFlight--;
+    }
+  });
+}
+
+type Input = { source: string; lang: string | null; now: number; profile: Record<string, unknown> | null; fromRun: string | null; reveal: boolean };
+
+function previewInput(body: PreviewBody, clock: () => number): Input | { error: string } {
+  if (typeof body.source !== 'string') return { error: 'source must be the curation text' };
+  const fromRun = typeof body.fromRun === 'string' && body.fromRun !== '' ? body.fromRun : null;
+  const profile = body.profile;
+  if (fromRun === null && (profile === null || typeof profile !== 'object' || Array.isArray(profile))) return { error: 'profile must be an object of answers (or give fromRun, a run id)' };
+  if (body.lang !== undefined && body.lang !== null && (typeof body.lang !== 'string' || !/^[a-z]{2,3}$/.test(body.lang))) return { error: 'lang must be a language code such as ko or en' };
+  let now = clock();
+  if (body.now !== undefined && body.now !== null) {
+    const t = typeof body.now === 'string' ? Date.parse(body.now) : typeof body.now === 'number' ? body.now : NaN;
+    if (!Number.isFinite(t)) return { error: 'now must be an ISO 8601 time (2026-03-14T09:30:00+09:00) or epoch milliseconds' };
+    now = t;
+  }
+  return {
+    source: body.source,
+    lang: typeof body.lang === 'string' ? body.lang : null,
+    now,
+    profile: fromRun === null ? (profile as Record<string, unknown>) : null,
+    fromRun,
+    reveal: body.reveal === true,
+  };
+}
+
+/** The typed answers, or a real run's stored profile (read here, so it reaches the page only when revealed). */
+async function profileFor(deps: EditorApiDeps, req: FastifyRequest, input: Input): Promise<{ values: Record<string, unknown>; masked: boolean } | { error: string }> {
+  if (input.fromRun === null) return { values: input.profile ?? {}, masked: false };
+  const secrets = await deps.queries.runSecrets(input.fromRun);
+  if (!secrets) return { error: 'no such run' };
+  // The same audit line as the runs view's reveal: who looked at whose answers, never the answers.
+  if (input.reveal) deps.logger.info({ runId: input.fromRun, operator: deps.sessionOf(req).operatorId, via: 'editor' }, 'console: profile revealed');
+  return { values: secrets.profile ?? {}, masked: !input.reveal };
+}
+
+function maskedKeys(values: Record<string, unknown>): Record<string, null> {
+  return Object.fromEntries(Object.keys(values).map((k) => [k, null]));
+}
+
+/**
+ * A function module is code the loader imports. A draft may use the module its
+ * live curation already loads, never name another path: that would let a
+ * console session import any .js file on the server. A new module is added to
+ * the curations folder and loaded with Reload.
+ */
+async function functionsGuard(file: string, source: string, live: Curation | undefined): Promise<CurationLoadError | null> {
+  const wanted = topLevelFunctions(file, source);
+  if (wanted === null) return null;
+  const liveText = live ? await readSource(live.file) : null;
+  const allowed = liveText === null ? null : topLevelFunctions(live?.file ?? file, liveText);
+  if (allowed !== null && allowed.value === wanted.value) return null;
+  const message =
+    allowed === null
+      ? 'a draft in the console cannot name a function module: add the module and the curation to the curations folder, then Reload'
+      : `a draft in the console may only use the function module its curation already loads (${JSON.stringify(allowed.value)}); add another module to the curations folder, then Reload`;
+  return { file, line: wanted.line, path: 'functions', message };
+}
+
+/** The `functions:` value of a curation text, when it parses and names one (the loader reports anything else). */
+function topLevelFunctions(file: string, text: string): { value: unknown; line: number } | null {
+  const parsed = parseYaml(file, text);
+  if (!parsed.ok) return null;
+  const { doc, lines } = parsed.source;
+  if (!doc.has('functions')) return null;
+  const node = doc.get('functions', true) as { range?: [number, number, number] } | undefined;
+  return { value: doc.get('functions'), line: node?.range ? lines.linePos(node.range[0]).line : 1 };
+}
+
+function problemOf(e: CurationLoadError): EditorProblem {
+  return { line: e.line, column: null, path: e.path, message: e.path === '' ? e.message : `${e.path}: ${e.message}`, check: formatLoadError({ ...e, file: shown(e.file) }) };
+}
+
+/** As `curation check` shows a file: relative to where the service was started. */
+function shown(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
+}
+
+/** The file's text as the loader reads it; null when it cannot be read or is over the loader's cap. */
+async function readSource(file: string): Promise<string | null> {
+  const read = await readBounded(file, MAX_CURATION_FILE_BYTES);
+  return read === null || read === 'too large' ? null : read.text;
+}
