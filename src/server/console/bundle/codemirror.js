@@ -2,7 +2,7 @@
 // dist/console/codemirror.js, served as /console/static/codemirror.js): the
 // parts the curation editor uses, from the npm packages, in one file the
 // service serves itself, so the editor works on a network with no way out.
-export { EditorState } from '@codemirror/state';
+export { EditorState, StateEffect } from '@codemirror/state';
 export { EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter, drawSelection, highlightSpecialChars } from '@codemirror/view';
 export { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 export { syntaxHighlighting, defaultHighlightStyle, indentOnInput, bracketMatching, foldGutter, foldKeymap, syntaxTree } from '@codemirror/language';

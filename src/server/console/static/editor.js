@@ -197,6 +197,7 @@ export async function showEditor({ view, onLeave }, curationId) {
     return { from: found.from, options: found.options, validFor: /^[\w$-]*$/ };
   };
 
+  const inputsChanged = cm.StateEffect.define();
   const editor = new cm.EditorView({
     parent: mount,
     root: shadow,
@@ -216,18 +217,21 @@ export async function showEditor({ view, onLeave }, curationId) {
         cm.yaml(),
         cm.autocompletion({ override: [complete] }),
         cm.lintGutter(),
-        cm.linter((v) => check(v.state.doc.toString(), v.state.doc), { delay: DEBOUNCE_MS }),
+        cm.linter((v) => check(v.state.doc.toString(), v.state.doc), {
+          delay: DEBOUNCE_MS,
+          // The answers, the language and the time are inputs too: a change of one asks for a new check.
+          needsRefresh: (u) => u.transactions.some((tr) => tr.effects.some((e) => e.is(inputsChanged))),
+        }),
         cm.keymap.of([...cm.completionKeymap, ...cm.lintKeymap, ...cm.defaultKeymap, ...cm.historyKeymap, ...cm.foldKeymap, cm.indentWithTab]),
         cm.EditorView.contentAttributes.of({ 'aria-label': `${curationId} source (YAML)` }),
       ],
     }),
   });
-  // The answers, the language and the time are inputs of the same preview.
-  const refresh = () => cm.forceLinting(editor);
-  let timer = null;
-  const soon = () => {
-    clearTimeout(timer);
-    timer = setTimeout(refresh, DEBOUNCE_MS);
+  // Typed answers wait for the same pause as typed source; a choice is checked at once.
+  const soon = () => editor.dispatch({ effects: inputsChanged.of(null) });
+  const refresh = () => {
+    soon();
+    cm.forceLinting(editor);
   };
   form.addEventListener('input', soon);
   form.addEventListener('change', soon);
@@ -239,10 +243,7 @@ export async function showEditor({ view, onLeave }, curationId) {
     form.hidden = answersFrom.value !== TYPED;
     refresh();
   });
-  onLeave(() => {
-    clearTimeout(timer);
-    editor.destroy();
-  });
+  onLeave(() => editor.destroy());
   if (runs.length === 0) answersFrom.disabled = true;
   clear(result).append(h('p', { class: 'muted' }, 'Checking…'));
 }
