@@ -200,7 +200,7 @@ describe('console: the curation editor API', () => {
     assert.match(r.json.errors[0]?.message ?? '', /cannot name a function module/);
   });
 
-  test("a recent run's answers: masked (names only) until revealed; the reveal is logged without the answers", async () => {
+  test("a recent run's answers: masked (names only, the computed values too); the runs API's reveal is the one logged way to see them", async () => {
     const res = await h.postWebhook(copyDelivery('editor-run-chat'));
     const runId = (res.json.runs as string[])[0];
     assert.ok(runId);
@@ -221,9 +221,13 @@ describe('console: the curation editor API', () => {
     assert.ok(Object.values(masked.json.plan?.profile ?? {}).every((v) => v === null));
     assert.ok(!h.logs.some((l) => l.includes('"runId":"' + runId) && l.includes('console: profile revealed')));
 
-    const revealed = await preview({ source, curationId: 'weight-copy', fromRun: runId, reveal: true });
+    // Revealing is the runs API's logged reveal; the page then previews with the answers it got.
+    const reveal = await fetch(`${h.url}/console/api/runs/${runId}/reveal`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: s.cookie, 'x-csrf-token': s.csrf }, body: '{}' });
+    const secrets = (await reveal.json()) as { profile: Record<string, unknown> };
+    const revealed = await preview({ source, curationId: 'weight-copy', profile: secrets.profile });
     assert.equal(revealed.json.plan?.masked, false);
     assert.match(JSON.stringify(revealed.json.plan?.profile), new RegExp(WEIGHT.replace('.', '\\.')));
+    assert.equal(revealed.json.plan?.values.w2, Number(WEIGHT));
     const audit = h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'console: profile revealed' && l.runId === runId);
     assert.equal(audit.length, 1);
     assert.equal(audit[0]?.operator, s.operatorId);

@@ -12,7 +12,8 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { formatLoadError, loadCurations } from '../../src/curation/index.js';
 import { tempDir } from '../support/processes.js';
-import { ADMIN_TOKEN, screenshotPath, startHarness, type Harness } from './harness.js';
+import { ADMIN_TOKEN, screenshotPath, startHarness, until, type Harness } from './harness.js';
+import { COPY_CURATION, copyDelivery, WEIGHT } from './weight-copy.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -51,7 +52,7 @@ describe('the curation editor in a browser', { skip: HAVE_CHROMIUM ? false : `no
   const requests: string[] = [];
 
   before(async () => {
-    h = await startHarness({ curations: { 'editor-demo.yaml': DEMO } });
+    h = await startHarness({ curations: { 'editor-demo.yaml': DEMO, ...COPY_CURATION } });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     const context = await browser.newContext({ viewport: { width: 1400, height: 950 }, baseURL: h.url });
     page = await context.newPage();
@@ -181,6 +182,34 @@ describe('the curation editor in a browser', { skip: HAVE_CHROMIUM ? false : `no
     assert.ok(keys.includes('delay'), `a message's keys are offered: ${keys.join(', ')}`);
     await page.screenshot({ path: screenshotPath('editor-5-completion'), fullPage: true });
     await page.keyboard.press('Escape');
+  });
+
+  test("a recent run's answers: masked until revealed, then shown beside the messages", async () => {
+    const res = await h.postWebhook(copyDelivery('editor-browser-run'));
+    const runId = (res.json.runs as string[])[0];
+    assert.ok(runId);
+    await until(async () => {
+      const r = await h.service.store.db.selectFrom('runs').select('state').where('id', '=', runId).executeTakeFirst();
+      return r?.state === 'completed';
+    }, 'the run to complete');
+    await page.goto('/console/#/editor/weight-copy');
+    await page.waitForFunction(() => document.querySelector('.editor-status')?.textContent?.startsWith('Valid'));
+    await page.selectOption('#answers-from', runId);
+    await page.waitForSelector('.profile-given button.reveal');
+    assert.equal(await page.locator('.profile-given dd[data-key="weight"]').textContent(), '••••••');
+    assert.equal(await page.locator('.editor-preview dd[data-key="w2"]').textContent(), '••••••', 'a computed copy is masked too');
+    assert.ok(!((await page.textContent('.editor-preview')) ?? '').includes(WEIGHT), 'no answer on the page before the reveal');
+    await page.screenshot({ path: screenshotPath('editor-6-run-masked'), fullPage: true });
+    await page.click('.profile-given button.reveal');
+    await page.waitForFunction((w) => document.querySelector('.profile-given dd[data-key="weight"]')?.textContent === w, WEIGHT);
+    assert.equal(await page.locator('.editor-preview dd[data-value="w2"]').textContent(), WEIGHT);
+    const reveals = () => h.logs.filter((l) => l.includes('console: profile revealed') && l.includes(runId)).length;
+    assert.equal(reveals(), 1, 'the reveal is logged, once');
+    // Editing the draft previews the revealed answers again without another reveal.
+    await endOf('- text: 체중을 기록해 두었어요.');
+    await page.keyboard.type(' {{ w2 }}');
+    await page.waitForFunction((w) => document.querySelector('.editor-preview .chat .bubble')?.textContent === `체중을 기록해 두었어요. ${w}`, WEIGHT);
+    assert.equal(reveals(), 1);
   });
 
   test('no request leaves the service, and nothing broke the CSP', () => {

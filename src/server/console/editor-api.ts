@@ -9,22 +9,18 @@
 // run between slices), plan()'s render limits, and at most
 // PREVIEWS_IN_FLIGHT previews at once per instance (more get 429).
 import path from 'node:path';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
 import { curationJsonSchema, formatLoadError, type Curation, type CurationLoadError, type CurationSet } from '../../curation/index.js';
 import { loadSource, MAX_CURATION_FILE_BYTES, readBounded, tooLarge } from '../../curation/load.js';
 import { warningsOf } from '../../curation/warnings.js';
 import { parseYaml } from '../../curation/yaml-errors.js';
 import type { ConsoleQueries } from '../../delivery/store/console-queries.js';
 import { curationView, simulation } from './curations-api.js';
-import type { Session } from './sessions.js';
 
 export interface EditorApiDeps {
   curations: () => CurationSet;
   queries: ConsoleQueries;
-  logger: Logger;
   now: () => number;
-  sessionOf: (req: FastifyRequest) => Session;
 }
 
 /** A source at the loader's cap, JSON-escaped (a line break or a quote doubles), and a profile beside it. */
@@ -37,7 +33,6 @@ interface PreviewBody {
   curationId?: unknown;
   profile?: unknown;
   fromRun?: unknown;
-  reveal?: unknown;
   lang?: unknown;
   now?: unknown;
 }
@@ -84,7 +79,7 @@ export function registerEditorApi(api: FastifyInstance, deps: EditorApiDeps): vo
       const loaded = await loadSource(file, input.source);
       if (!loaded.ok) return refused(loaded.errors);
       const c = loaded.curation;
-      const profile = await profileFor(deps, req, input);
+      const profile = await profileFor(deps, input);
       if ('error' in profile) return reply.code(404).send({ ok: false, error: profile.error });
       const sim = simulation(c, profile.values, input.lang, input.now);
       const masked = profile.masked;
@@ -107,7 +102,7 @@ export function registerEditorApi(api: FastifyInstance, deps: EditorApiDeps): vo
   });
 }
 
-type Input = { source: string; lang: string | null; now: number; profile: Record<string, unknown> | null; fromRun: string | null; reveal: boolean };
+type Input = { source: string; lang: string | null; now: number; profile: Record<string, unknown> | null; fromRun: string | null };
 
 function previewInput(body: PreviewBody, clock: () => number): Input | { error: string } {
   if (typeof body.source !== 'string') return { error: 'source must be the curation text' };
@@ -127,18 +122,20 @@ function previewInput(body: PreviewBody, clock: () => number): Input | { error: 
     now,
     profile: fromRun === null ? (profile as Record<string, unknown>) : null,
     fromRun,
-    reveal: body.reveal === true,
   };
 }
 
-/** The typed answers, or a real run's stored profile (read here, so it reaches the page only when revealed). */
-async function profileFor(deps: EditorApiDeps, req: FastifyRequest, input: Input): Promise<{ values: Record<string, unknown>; masked: boolean } | { error: string }> {
+/**
+ * The typed answers, or a real run's stored profile, read here and never sent
+ * back: the page gets their names only. To see them the operator reveals the
+ * run through the runs API (POST /runs/:id/reveal, the one logged reveal) and
+ * the page then previews with them as typed answers.
+ */
+async function profileFor(deps: EditorApiDeps, input: Input): Promise<{ values: Record<string, unknown>; masked: boolean } | { error: string }> {
   if (input.fromRun === null) return { values: input.profile ?? {}, masked: false };
   const secrets = await deps.queries.runSecrets(input.fromRun);
   if (!secrets) return { error: 'no such run' };
-  // The same audit line as the runs view's reveal: who looked at whose answers, never the answers.
-  if (input.reveal) deps.logger.info({ runId: input.fromRun, operator: deps.sessionOf(req).operatorId, via: 'editor' }, 'console: profile revealed');
-  return { values: secrets.profile ?? {}, masked: !input.reveal };
+  return { values: secrets.profile ?? {}, masked: true };
 }
 
 function maskedKeys(values: Record<string, unknown>): Record<string, null> {

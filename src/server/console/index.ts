@@ -142,7 +142,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
           });
           registerRunsApi(api, { queries, logger, now, sessionOf: current });
           registerCurationsApi(api, { curations: deps.curations, reloadCurations: deps.reloadCurations, logger, now, sessionOf: current });
-          registerEditorApi(api, { curations: deps.curations, queries, logger, now, sessionOf: current });
+          registerEditorApi(api, { curations: deps.curations, queries, now });
           registerWebhooksApi(api, { webhooks: deps.webhooks, logger, sessionOf: current });
           api.all('/*', (_req, reply) => reply.code(404).send({ ok: false, error: 'no such console API' }));
           done();

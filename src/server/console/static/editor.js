@@ -78,7 +78,8 @@ export async function showEditor({ view, onLeave }, curationId) {
   const when = h('input', { id: 'preview-now', name: 'now', type: 'datetime-local', step: '1' });
   const form = h('form', { class: 'sim-form editor-answers', novalidate: true, 'aria-label': 'Answers' });
   const result = h('div', { class: 'sim-result', 'aria-label': 'Preview' }, h('p', { class: 'muted' }, 'Checking…'));
-  let reveal = false;
+  // A run's answers once revealed (through the runs API's logged reveal): then previewed as typed answers.
+  let revealed = null;
   let fieldsKey = null;
   let langsKey = null;
   let names = [];
@@ -131,7 +132,7 @@ export async function showEditor({ view, onLeave }, curationId) {
 
   function drawPlan(plan) {
     const fromRun = answersFrom.value !== TYPED;
-    const revealButton = fromRun && plan.masked ? h('button', { type: 'button', class: 'reveal', onclick: () => ((reveal = true), refresh()) }, 'Reveal answers and values') : null;
+    const revealButton = fromRun && plan.masked ? h('button', { type: 'button', class: 'reveal', onclick: (e) => void revealRun(e.currentTarget) }, 'Reveal answers and values') : null;
     result.replaceChildren(
       ...[
         h('div', { class: 'run-head' }, h('strong', {}, 'Outcome '), badge(plan.outcome), h('span', { class: 'muted' }, ` ${plan.messages.length} messages · ${plan.lang}`)),
@@ -141,7 +142,7 @@ export async function showEditor({ view, onLeave }, curationId) {
         h(
           'details',
           { class: 'values-box profile-given', open: true },
-          h('summary', {}, fromRun ? 'Profile of the run' : 'Profile given'),
+          h('summary', {}, fromRun ? (revealed ? 'Profile of the run (revealed)' : 'Profile of the run') : 'Profile given'),
           profileList(plan.profile, plan.masked),
           revealButton,
           revealButton ? h('p', { class: 'hint' }, 'Survey answers may be health data. Revealing them is logged with the run and your session.') : null,
@@ -155,8 +156,21 @@ export async function showEditor({ view, onLeave }, curationId) {
     const body = { source: text, curationId, lang: lang.value || undefined };
     if (when.value) body.now = new Date(when.value).toISOString();
     if (answersFrom.value === TYPED) body.profile = fieldsKey === null ? {} : readProfile(form, JSON.parse(fieldsKey));
-    else Object.assign(body, { fromRun: answersFrom.value, reveal });
+    else if (revealed) body.profile = revealed;
+    else body.fromRun = answersFrom.value;
     return body;
+  }
+
+  async function revealRun(button) {
+    button.disabled = true;
+    try {
+      const secrets = await api(`/runs/${encodeURIComponent(answersFrom.value)}/reveal`, { method: 'POST' });
+      revealed = secrets.profile ?? {};
+      refresh();
+    } catch (err) {
+      button.disabled = false;
+      button.after(errorBox(err.message));
+    }
   }
 
   /** One round trip: the draft checked by the loader and, when it compiles, planned. Returns the editor's diagnostics. */
@@ -239,7 +253,7 @@ export async function showEditor({ view, onLeave }, curationId) {
   lang.addEventListener('change', refresh);
   when.addEventListener('change', refresh);
   answersFrom.addEventListener('change', () => {
-    reveal = false;
+    revealed = null;
     form.hidden = answersFrom.value !== TYPED;
     refresh();
   });
