@@ -186,6 +186,10 @@ describe('console: the curation editor API', () => {
 
     const huge = await preview({ source: 'x'.repeat(600 * 1024), profile: {} });
     assert.equal(huge.status, 413);
+    assert.equal(huge.json.error, 'the draft is larger than the limit of 576 KB for a preview');
+    // Other refusals keep the app's answers: a body that is not JSON is the sender's to fix.
+    const notJson = await fetch(`${h.url}/console/api/curations/preview-source`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: s.cookie, 'x-csrf-token': s.csrf }, body: '{"source": ' });
+    assert.equal(notJson.status, 400);
   });
 
   test('a draft cannot name a function module its curation does not already load', async () => {

@@ -9,7 +9,7 @@
 // run between slices), plan()'s render limits, and at most
 // PREVIEWS_IN_FLIGHT previews at once per instance (more get 429).
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { curationJsonSchema, formatLoadError, type Curation, type CurationLoadError, type CurationSet } from '../../curation/index.js';
 import { loadSource, MAX_CURATION_FILE_BYTES, readBounded, tooLarge } from '../../curation/load.js';
 import { warningsOf } from '../../curation/warnings.js';
@@ -62,7 +62,15 @@ export function registerEditorApi(api: FastifyInstance, deps: EditorApiDeps): vo
   });
 
   let inFlight = 0;
-  api.post('/curations/preview-source', { bodyLimit: PREVIEW_BODY_LIMIT }, async (req, reply) => {
+  const previewRoute = {
+    bodyLimit: PREVIEW_BODY_LIMIT,
+    // The app's handler would name the webhooks' limit; anything else goes on to it.
+    errorHandler: (err: Error & { code?: string }, _req: FastifyRequest, reply: FastifyReply) => {
+      if (err.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw err;
+      return reply.code(413).send({ ok: false, error: `the draft is larger than the limit of ${PREVIEW_BODY_LIMIT / 1024} KB for a preview` });
+    },
+  };
+  api.post('/curations/preview-source', previewRoute, async (req, reply) => {
     const body = (req.body ?? {}) as PreviewBody;
     const input = previewInput(body, deps.now);
     if ('error' in input) return reply.code(400).send({ ok: false, error: input.error });
