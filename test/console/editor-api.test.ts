@@ -160,6 +160,27 @@ describe('console: the curation editor API', () => {
     }
   });
 
+  test('`now` and `lang` are inputs of the plan: the moment the customer asked, and the language', async () => {
+    const draft = `id: asked-at
+defaultLanguage: ko
+languages: [ko, en]
+trigger: { on: chatOpened, chatTags: [asked] }
+compute:
+  askedAt: now
+messages:
+  - text: { ko: "{{ 'now' | date: '%Y-%m-%d' }} 안녕하세요", en: "{{ 'now' | date: '%Y-%m-%d' }} hello" }
+`;
+    const at = '2026-03-14T09:30:00+09:00';
+    const r = await preview({ source: draft, profile: {}, now: at, lang: 'en' });
+    assert.equal(r.json.ok, true, JSON.stringify(r.json.errors));
+    assert.equal(r.json.plan?.values.askedAt, Date.parse(at));
+    assert.equal(r.json.plan?.lang, 'en');
+    assert.match(JSON.stringify(r.json.plan?.messages[0]?.rendered), /2026-03-14 hello/);
+    const ms = await preview({ source: draft, profile: {}, now: Date.parse(at) });
+    assert.equal(ms.json.plan?.values.askedAt, Date.parse(at));
+    assert.equal(ms.json.plan?.lang, 'ko');
+  });
+
   test('writes need the CSRF token and a session', async () => {
     const noCsrf = await fetch(`${h.url}/console/api/curations/preview-source`, {
       method: 'POST',
