@@ -181,6 +181,25 @@ messages:
     assert.equal(ms.json.plan?.lang, 'ko');
   });
 
+  test("a draft that takes another curation's id is refused as `curation check` would refuse the folder", async () => {
+    const draft = liveSource.replace('id: diet-main', 'id: diet-gift');
+    const r = await preview({ source: draft, curationId: 'diet-main', profile: {} });
+    assert.equal(r.json.ok, false);
+    const dir = path.join(tempDir('editor-clash-'), 'curations');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'diet-gift.yaml'), readFileSync(path.join(h.curationsDir, 'diet-gift.yaml')));
+    writeFileSync(path.join(dir, 'diet-main.yaml'), draft);
+    const loaded = await loadCurations(dir);
+    assert.equal(loaded.ok, false);
+    const expected = loaded.ok ? [] : loaded.errors.map((e) => ({ line: e.line, sentence: formatLoadError({ ...e, file: 'F' }).replace(/^F(:\d+)? /, '') }));
+    assert.deepEqual(
+      r.json.errors.map((e) => ({ line: e.line, sentence: e.message })),
+      expected,
+    );
+    // Its own id, and a new one, are fine.
+    assert.equal((await preview({ source: liveSource.replace('id: diet-main', 'id: diet-main-copy'), curationId: 'diet-main', profile: {} })).json.ok, true);
+  });
+
   test('writes need the CSRF token and a session', async () => {
     const noCsrf = await fetch(`${h.url}/console/api/curations/preview-source`, {
       method: 'POST',
@@ -258,6 +277,6 @@ messages:
     assert.equal(audit[0]?.operator, s.operatorId);
     for (const line of h.logs) assert.ok(!line.includes(WEIGHT), `no answer in the logs: ${line.slice(0, 200)}`);
 
-    assert.equal((await preview({ source, fromRun: 'r_nope' })).status, 404);
+    assert.equal((await preview({ source, curationId: 'weight-copy', fromRun: 'r_nope' })).status, 404);
   });
 });

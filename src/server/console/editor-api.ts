@@ -11,7 +11,7 @@
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { curationJsonSchema, formatLoadError, type Curation, type CurationLoadError, type CurationSet } from '../../curation/index.js';
-import { loadSource, MAX_CURATION_FILE_BYTES, readBounded, tooLarge } from '../../curation/load.js';
+import { loadSource, MAX_CURATION_FILE_BYTES, readBounded, tooLarge, type FileResult } from '../../curation/load.js';
 import { warningsOf } from '../../curation/warnings.js';
 import { parseYaml } from '../../curation/yaml-errors.js';
 import type { ConsoleQueries } from '../../delivery/store/console-queries.js';
@@ -85,7 +85,8 @@ export function registerEditorApi(api: FastifyInstance, deps: EditorApiDeps): vo
       const guard = await functionsGuard(file, input.source, live);
       if (guard) return refused([guard]);
       const loaded = await loadSource(file, input.source);
-      if (!loaded.ok) return refused(loaded.errors);
+      const clash = idClash(loaded.id, deps.curations(), file);
+      if (!loaded.ok || clash) return refused([...(clash ? [clash] : []), ...(loaded.ok ? [] : loaded.errors)]);
       const c = loaded.curation;
       const profile = await profileFor(deps, input);
       if ('error' in profile) return reply.code(404).send({ ok: false, error: profile.error });
@@ -144,6 +145,14 @@ async function profileFor(deps: EditorApiDeps, input: Input): Promise<{ values: 
   const secrets = await deps.queries.runSecrets(input.fromRun);
   if (!secrets) return { error: 'no such run' };
   return { values: secrets.profile ?? {}, masked: true };
+}
+
+/** Another loaded file already uses the draft's id: what `curation check` (loadCurations) would say of the folder. */
+function idClash(id: FileResult['id'], set: CurationSet, file: string): CurationLoadError | null {
+  if (id === null) return null;
+  const other = set.byId(id.value);
+  if (!other || other.file === file) return null;
+  return { file, line: id.line, path: 'id', message: `duplicate id '${id.value}': ${path.basename(other.file)} already uses it` };
 }
 
 function maskedKeys(values: Record<string, unknown>): Record<string, null> {
