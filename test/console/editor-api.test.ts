@@ -84,6 +84,18 @@ describe('console: the curation editor API', () => {
     assert.equal((await fetch(`${h.url}/console/api/curations/diet-main/source`)).status, 401);
   });
 
+  test('the CodeMirror bundle is served by the service itself, as a script the CSP allows (no eval)', async () => {
+    const res = await fetch(`${h.url}/console/static/codemirror.js`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/javascript/);
+    assert.match(res.headers.get('content-security-policy') ?? '', /script-src 'self'(;|$)/);
+    const text = await res.text();
+    assert.ok(text.length > 100_000, 'the whole editor is in it');
+    assert.match(text, /cm-editor/);
+    assert.doesNotMatch(text, /\beval\(|new Function\(/);
+    assert.doesNotMatch(text, /https?:\/\/(?!www\.w3\.org\/2000\/svg)[a-z]/i, 'it loads nothing from another host');
+  });
+
   test('GET schema: the curation JSON Schema the editor completes from', async () => {
     const res = await fetch(`${h.url}/console/api/curations/schema`, { headers: { cookie: s.cookie } });
     assert.equal(res.status, 200);

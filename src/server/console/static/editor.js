@@ -193,6 +193,7 @@ export async function showEditor({ view, onLeave }, curationId) {
     problems.replaceChildren(...all.map(([sev, p]) => problemItem(p, sev, goTo)));
     status.className = ['editor-status', r.ok ? 'ok' : 'error'].join(' ');
     status.textContent = r.ok ? (r.warnings.length ? `Valid, with ${r.warnings.length} warning(s).` : 'Valid: no problems.') : `${r.errors.length} problem${r.errors.length === 1 ? '' : 's'}: the preview shows the last valid draft.`;
+    if (!r.ok && fieldsKey === null) result.replaceChildren(h('p', { class: 'muted' }, 'The preview appears once the draft loads: fix the problems listed under the editor.'));
     if (r.ok) {
       names = declaredNames(r.curation);
       drawLanguages(r.curation);
