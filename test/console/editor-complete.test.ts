@@ -16,8 +16,8 @@ interface Found {
 }
 interface Complete {
   yamlPathAt: (text: string, offset: number) => string[];
-  completionsAt: (text: string, offset: number, schema: unknown, names: Array<{ label: string; detail: string }>) => Found | null;
-  declaredNames: (curation: unknown) => Array<{ label: string; detail: string }>;
+  completionsAt: (text: string, offset: number, schema: unknown, names: Array<{ label: string; kind?: string; detail: string }>) => Found | null;
+  declaredNames: (curation: unknown) => Array<{ label: string; kind: string; detail: string }>;
 }
 
 const load = async () => (await import(pathToFileURL(path.join(ROOT, 'src/server/console/static/editor-complete.js')).href)) as Complete;
@@ -43,7 +43,7 @@ test('the YAML path under the cursor, in block style, lists included', async () 
 
 test('keys from the schema where a key goes; enum values after a key; nothing in plain words', async () => {
   const { completionsAt } = await load();
-  const at = (text: string, names: Array<{ label: string; detail: string }> = []) => completionsAt(text, text.length, schema, names);
+  const at = (text: string, names: Array<{ label: string; kind?: string; detail: string }> = []) => completionsAt(text, text.length, schema, names);
   assert.deepEqual(labels(at('')).slice(0, 3), ['id', 'title', 'description']);
   const message = at('id: x\nmessages:\n  - delay: 1s\n    te');
   assert.ok(labels(message).includes('text') && labels(message).includes('blocks') && !labels(message).includes('id'), labels(message).join());
@@ -52,10 +52,10 @@ test('keys from the schema where a key goes; enum values after a key; nothing in
   const trigger = at('trigger:\n  on: ch');
   assert.ok(labels(trigger).includes('chatOpened'), labels(trigger).join());
   assert.deepEqual(labels(at('fields:\n  weight:\n    type: nu')), ['number', 'text', 'option', 'list', 'boolean']);
-  assert.equal(at('messages:\n  - text: hello we', [{ label: 'weight', detail: 'field' }]), null, 'a plain message word gets no names');
+  assert.equal(at('messages:\n  - text: hello we', [{ label: 'weight', kind: 'field', detail: 'field' }]), null, 'a plain message word gets no names');
 });
 
-test("the draft's names (fields, their profile keys, computed values) in expressions and templates", async () => {
+test("the draft's names: fields and computed values in expressions and templates; profile keys where one is written", async () => {
   const { completionsAt, declaredNames } = await load();
   const names = declaredNames({
     fields: [
@@ -65,13 +65,18 @@ test("the draft's names (fields, their profile keys, computed values) in express
     valueNames: ['bmr'],
   });
   assert.deepEqual(
-    names.map((n) => n.label),
-    ['weight', 'goal', 'surveyGoal', 'bmr'],
+    names.map((n) => `${n.kind}:${n.label}`),
+    ['field:weight', 'field:goal', 'profileKey:weight', 'profileKey:surveyGoal', 'value:bmr'],
   );
   const at = (text: string) => completionsAt(text, text.length, schema, names);
-  assert.deepEqual(labels(at('compute:\n  a: wei')), ['weight', 'goal', 'surveyGoal', 'bmr']);
+  // Expressions and templates name fields and values, never a profile key.
+  assert.deepEqual(labels(at('compute:\n  a: wei')), ['weight', 'goal', 'bmr']);
   assert.equal(at('compute:\n  a: wei')?.from, 'compute:\n  a: '.length);
-  assert.deepEqual(labels(at('messages:\n- text: "Hi {{ bm')), ['weight', 'goal', 'surveyGoal', 'bmr']);
-  assert.deepEqual(labels(at('messages:\n  - when: go')), ['weight', 'goal', 'surveyGoal', 'bmr']);
+  assert.deepEqual(labels(at('messages:\n- text: "Hi {{ bm')), ['weight', 'goal', 'bmr']);
+  assert.deepEqual(labels(at('messages:\n  - when: go')), ['weight', 'goal', 'bmr']);
+  // writeBack: a computed value → a profile key; a field's own key is a profile key.
+  assert.deepEqual(labels(at('writeBack:\n  b')), ['bmr']);
+  assert.deepEqual(labels(at('writeBack:\n  bmr: sur')), ['weight', 'surveyGoal']);
+  assert.deepEqual(labels(at('fields:\n  goal:\n    key: sur')), ['weight', 'surveyGoal']);
   assert.deepEqual(declaredNames(null), []);
 });

@@ -151,15 +151,23 @@ export function completionsAt(text, offset, schema, names) {
   const word = /[A-Za-z_][\w]*$/.exec(line);
   const from = offset - (word ? word[0].length : 0);
   const keyPos = /^(\s*)(-\s+)?["']?([A-Za-z_$][\w$-]*)?$/.exec(line);
-  if (keyPos && schema) {
+  if (keyPos) {
     const path = yamlPathAt(text, offset);
+    const typed = keyPos[3]?.length ?? 0;
+    // writeBack maps a computed value to a profile key: its keys are the draft's values.
+    if (path.length === 1 && path[0] === 'writeBack') return named(offset - typed, names, ['value'], ': ');
+    if (!schema) return null;
     const keys = keysAt(schema, path);
-    if (keys.length > 0) return { from: lineStart + line.length - (keyPos[3]?.length ?? 0), options: keys.map((k) => ({ label: k.label, type: 'property', info: k.info || undefined, apply: `${k.label}: ` })) };
+    if (keys.length > 0) return { from: offset - typed, options: keys.map((k) => ({ label: k.label, type: 'property', info: k.info || undefined, apply: `${k.label}: ` })) };
   }
   const value = /^(\s*)(-\s+)?["']?([A-Za-z_$][\w$-]*)["']?\s*:\s+(.*)$/.exec(line);
   if (!value) return null;
   const inTemplate = /\{\{[^}]*$|\{%[^%]*$/.test(value[4]);
   const parentPath = [...yamlPathAt(text, lineStart + value[1].length + (value[2]?.length ?? 0)), value[3]];
+  // A profile key: where a value is written back, and a field's own `key:`.
+  if ((parentPath.length === 2 && parentPath[0] === 'writeBack') || (parentPath.length === 3 && parentPath[0] === 'fields' && parentPath[2] === 'key')) {
+    return named(from, names, ['profileKey']);
+  }
   if (!inTemplate && schema) {
     const enums = valuesAt(schema, parentPath);
     if (enums.length > 0 && /^["']?[\w-]*$/.test(value[4])) return { from: offset - value[4].replace(/^["']/, '').length, options: enums.map((v) => ({ label: v, type: 'enum' })) };
@@ -168,21 +176,35 @@ export function completionsAt(text, offset, schema, names) {
   // Names belong where expressions and templates are, not in a message's plain words.
   const expression = inTemplate || parentPath.includes('compute') || ['when', 'if', 'unless', 'value'].includes(value[3]);
   if (!expression) return null;
-  return { from, options: names.map((n) => ({ label: n.label, type: 'variable', detail: n.detail })) };
+  return named(from, names, ['field', 'value']);
 }
 
-/** The names a compiled draft declares, from the preview's `curation` (curationView). */
+function named(from, names, kinds, apply = '') {
+  const labels = new Set();
+  const options = (names ?? [])
+    .filter((n) => kinds.includes(n.kind) && !labels.has(n.label) && labels.add(n.label))
+    .map((n) => ({ label: n.label, type: 'variable', detail: n.detail, ...(apply ? { apply: `${n.label}${apply}` } : {}) }));
+  return options.length ? { from, options } : null;
+}
+
+/**
+ * The names a compiled draft declares, from the preview's `curation`
+ * (curationView): its fields (the names expressions and templates use), their
+ * profile keys (where the answers come from, and where write-back writes),
+ * and its computed values.
+ */
 export function declaredNames(curation) {
   if (!curation) return [];
   const out = [];
   const seen = new Set();
-  const add = (label, detail) => {
-    if (seen.has(label)) return;
-    seen.add(label);
-    out.push({ label, detail });
+  const add = (label, kind, detail) => {
+    const k = `${kind}:${label}`;
+    if (seen.has(k)) return;
+    seen.add(k);
+    out.push({ label, kind, detail });
   };
-  for (const f of curation.fields ?? []) add(f.name, f.key && f.key !== f.name ? `field, profile key ${f.key}` : `field (${f.type})`);
-  for (const f of curation.fields ?? []) if (f.key && f.key !== f.name) add(f.key, `profile key of ${f.name}`);
-  for (const v of curation.valueNames ?? []) add(v, 'computed value');
+  for (const f of curation.fields ?? []) add(f.name, 'field', f.key && f.key !== f.name ? `field, profile key ${f.key}` : `field (${f.type})`);
+  for (const f of curation.fields ?? []) add(f.key ?? f.name, 'profileKey', `profile key of ${f.name}`);
+  for (const v of curation.valueNames ?? []) add(v, 'value', 'computed value');
   return out;
 }
