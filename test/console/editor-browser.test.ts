@@ -150,6 +150,11 @@ describe('the curation editor in a browser', { skip: HAVE_CHROMIUM ? false : `no
     // The preview keeps the last valid draft meanwhile.
     assert.deepEqual(await bubbles(), ['Hello Kim, welcome.', 'Here is your plan. Enjoy it!']);
     await page.screenshot({ path: screenshotPath('editor-3-error-at-line'), fullPage: true });
+    // The list's line button puts the cursor on that line.
+    await lineOf('id: editor-demo').click();
+    await item.locator('button.goto').click();
+    assert.match((await page.locator('#editor .cm-activeLine').textContent()) ?? '', /- delay: soon/);
+    await page.keyboard.press('End');
 
     // Fix it: the error goes, from the list and the gutter.
     for (let i = 0; i < 'soon'.length; i++) await page.keyboard.press('Backspace');
