@@ -4,9 +4,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json ./
+COPY bin ./bin
 COPY src ./src
 COPY curations ./curations
-RUN npx tsc -p tsconfig.json \
+# tsc, then the console's CodeMirror bundle (bin/build-console.js → dist/console/).
+RUN npm run build \
  && npm prune --omit=dev
 
 FROM node:24-bookworm-slim

@@ -4,7 +4,8 @@
 // runs what is built and compiles nothing (compiling took 22-78 s per start).
 // `npm install` builds (`prepare`), and so does `npm run build`. When the
 // build is missing, or a source under src/ (or a function module under
-// curations/) is newer than its output or has none, this says in one line
+// curations/, or the console's CodeMirror bundle entry) is newer than its
+// output or has none, this says in one line
 // what to run, and the start stops there.
 // Cheap and bounded: one stat per source and output, at most MAX_FILES.
 // Plain JavaScript: it must run before anything is compiled.
@@ -18,6 +19,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUNDLE_ENTRY, BUNDLE_OUT } from './build-console.js';
 
 const MAX_FILES = 5000;
 const RUN = 'run `npm run build` (or `npm install`), then `npm start` again';
@@ -27,6 +29,10 @@ export function buildProblem(root) {
   if (!existsSync(path.join(root, 'dist/src/cli/main.js'))) return `the project is not built: ${RUN}`;
   // An install of the built files alone (the Docker image) has no sources to compare.
   if (!existsSync(path.join(root, 'src'))) return null;
+  // The console's CodeMirror bundle (bin/build-console.js), built from one entry.
+  const bundle = mtimeOf(path.join(root, BUNDLE_OUT));
+  if (bundle === null) return `${BUNDLE_OUT} (the console editor) has not been built yet: ${RUN}`;
+  if ((mtimeOf(path.join(root, BUNDLE_ENTRY)) ?? 0) > bundle) return `${BUNDLE_ENTRY} changed after the last build: ${RUN}`;
   let seen = 0;
   for (const rel of [...sources(root, 'src'), ...sources(root, 'curations')]) {
     if (++seen > MAX_FILES) return null;

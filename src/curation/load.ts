@@ -93,12 +93,14 @@ export async function loadFile(file: string, budget: Readonly<LoadBudget> = LOAD
 async function readAndLoad(file: string, budget: Readonly<LoadBudget>): Promise<{ loaded: FileResult; text: string | null }> {
   const read = await readBounded(file, MAX_CURATION_FILE_BYTES);
   if (read === null) return { loaded: unreadable(file), text: null };
-  if (read === 'too large') return { loaded: tooLarge(file), text: null };
+  if (read === 'too large') return { loaded: tooLargeResult(file), text: null };
   return { loaded: await loadSource(file, read.text, budget), text: read.text };
 }
 
 const unreadable = (file: string): FileResult => ({ ok: false, id: null, errors: [{ file, line: null, path: '', message: 'cannot be read' }] });
-const tooLarge = (file: string): FileResult => ({ ok: false, id: null, errors: [{ file, line: 1, path: '', message: TOO_LARGE }] });
+/** The error a text over MAX_CURATION_FILE_BYTES gets, at its first line. */
+export const tooLarge = (file: string): CurationLoadError => ({ file, line: 1, path: '', message: TOO_LARGE });
+const tooLargeResult = (file: string): FileResult => ({ ok: false, id: null, errors: [tooLarge(file)] });
 
 /**
  * One curation from its text, as a file's is loaded: what the console's
@@ -106,7 +108,7 @@ const tooLarge = (file: string): FileResult => ({ ok: false, id: null, errors: [
  * errors, and is where a `functions:` module is looked for beside it.
  */
 export async function loadSource(file: string, text: string, budget: Readonly<LoadBudget> = LOAD_BUDGET): Promise<FileResult> {
-  if (Buffer.byteLength(text, 'utf8') > MAX_CURATION_FILE_BYTES) return tooLarge(file);
+  if (Buffer.byteLength(text, 'utf8') > MAX_CURATION_FILE_BYTES) return tooLargeResult(file);
   const meter = new LoadMeter(budget);
   // Parsing, reading the values and the schema check are each one slice, bounded by the size caps (yaml-limits.ts).
   await meter.pause([]);
@@ -149,7 +151,7 @@ function located(source: SourceDoc, errs: CurationFileError[]): CurationLoadErro
 }
 
 /** The file's text, or 'too large' without reading past `max` bytes (a 50 MB file is never held in memory). */
-async function readBounded(file: string, max: number): Promise<{ text: string } | 'too large' | null> {
+export async function readBounded(file: string, max: number): Promise<{ text: string } | 'too large' | null> {
   let handle;
   try {
     handle = await open(file, 'r');

@@ -24,12 +24,15 @@ function write(root: string, rel: string, at: number): void {
   utimesSync(file, at / 1000, at / 1000);
 }
 
-/** A project of three sources, built an hour after they were written. */
+const BUNDLE_ENTRY = 'src/server/console/bundle/codemirror.js';
+const BUNDLE_OUT = 'dist/console/codemirror.js';
+
+/** A project of three sources and the console bundle's entry, built an hour after they were written. */
 function project(): string {
   const root = tempDir('build-check-');
   const t = Date.now() - 7_200_000;
-  for (const rel of ['src/cli/main.ts', 'src/service.ts', 'src/types.d.ts']) write(root, rel, t);
-  for (const rel of ['dist/src/cli/main.js', 'dist/src/service.js']) write(root, rel, t + 3_600_000);
+  for (const rel of ['src/cli/main.ts', 'src/service.ts', 'src/types.d.ts', BUNDLE_ENTRY]) write(root, rel, t);
+  for (const rel of ['dist/src/cli/main.js', 'dist/src/service.js', BUNDLE_OUT]) write(root, rel, t + 3_600_000);
   return root;
 }
 
@@ -78,6 +81,22 @@ test('a source changed after the build, or one never built: stale, named, with w
   const fn = project();
   write(fn, 'curations/vat.ts', Date.now());
   assert.match(check(fn).out, /curations\/vat\.ts has not been built yet/);
+});
+
+test("the console's CodeMirror bundle: missing, or older than its entry, is named with what to run", () => {
+  const scripts = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  assert.match(scripts.build ?? '', /node bin\/build-console\.js/);
+
+  const missing = project();
+  rmSync(path.join(missing, BUNDLE_OUT));
+  const m = check(missing);
+  assert.equal(m.code, 1);
+  assert.equal(m.out.trim().split('\n').length, 1, m.out);
+  assert.match(m.out, /dist\/console\/codemirror\.js .*has not been built yet.*run `npm run build`/);
+
+  const stale = project();
+  write(stale, BUNDLE_ENTRY, Date.now());
+  assert.match(check(stale).out, /src\/server\/console\/bundle\/codemirror\.js changed after the last build/);
 });
 
 test('an install with only dist/ (the Docker image: no src/) is not checked against sources', () => {

@@ -61,28 +61,28 @@ export function registerCurationsApi(api: FastifyInstance, deps: CurationsApiDep
     if (body.profile === null || typeof body.profile !== 'object' || Array.isArray(body.profile)) {
       return reply.code(400).send({ ok: false, error: 'profile must be an object of answers' });
     }
-    const profile = body.profile as Record<string, unknown>;
     const lang = typeof body.lang === 'string' && /^[a-z]{2,3}$/.test(body.lang) ? body.lang : null;
-    const now = deps.now();
-    const resolved = resolveProfile(curation, profile);
-    // No event, exactly like `curation preview`: the answers and the language are the whole input.
-    const p = plan(curation, null, profile, {
-      runId: 'r_console-simulator',
-      now,
-      ...(lang ? { lang } : {}),
-    });
-    return {
-      ok: true,
-      curationId: curation.id,
-      outcome: p.outcome,
-      lang: p.lang,
-      reason: p.reason,
-      values: p.values,
-      // Field problems from the contract itself, and any the plan raised (consent, fallback).
-      problems: dedupeProblems([...resolved.problems, ...p.problems]),
-      messages: p.messages.map((m) => ({ seq: m.seq, delayMs: m.delayMs, body: m.body, rendered: renderBody(m.body) })),
-    };
+    return { ok: true, curationId: curation.id, ...simulation(curation, body.profile as Record<string, unknown>, lang, deps.now()) };
   });
+}
+
+/**
+ * What a customer with these answers would get: the service's own plan(), with
+ * no event, exactly like `curation preview`; the simulator and the editor's
+ * live preview both answer with it.
+ */
+export function simulation(curation: Curation, profile: Record<string, unknown>, lang: string | null, now: number) {
+  const resolved = resolveProfile(curation, profile);
+  const p = plan(curation, null, profile, { runId: 'r_console-simulator', now, ...(lang ? { lang } : {}) });
+  return {
+    outcome: p.outcome,
+    lang: p.lang,
+    reason: p.reason,
+    values: p.values,
+    // Field problems from the contract itself, and any the plan raised (consent, fallback).
+    problems: dedupeProblems([...resolved.problems, ...p.problems]),
+    messages: p.messages.map((m) => ({ seq: m.seq, delayMs: m.delayMs, body: m.body, rendered: renderBody(m.body) })),
+  };
 }
 
 /**

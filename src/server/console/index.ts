@@ -11,11 +11,12 @@ import type { Store } from '../../delivery/store/store.js';
 import { RefusalLog, type Schedule } from '../refusal-log.js';
 import { tokenMatches } from '../token.js';
 import { registerCurationsApi } from './curations-api.js';
+import { registerEditorApi } from './editor-api.js';
 import { registerRunsApi } from './runs-api.js';
 import { registerWebhooksApi, type ConsoleWebhooks } from './webhooks-api.js';
 import { clearSessionCookie, csrfOk, registerSecurityHeaders, sameOrigin, sessionOf, setSessionCookie } from './security.js';
 import { LoginThrottle, Sessions, throttleKey, type Session } from './sessions.js';
-import { Assets, chartJsFile, staticDir } from './static.js';
+import { Assets, chartJsFile, codemirrorBundleFile, staticDir } from './static.js';
 
 export interface ConsoleDeps {
   store: Store;
@@ -70,7 +71,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
         refusedSignIns.flush();
         done();
       });
-      const assets = new Assets(staticDir(), { 'chart.umd.min.js': chartJsFile() });
+      const assets = new Assets(staticDir(), { 'chart.umd.min.js': chartJsFile(), 'codemirror.js': codemirrorBundleFile() });
       const queries = new ConsoleQueries(deps.store.db);
 
       const page = async (reply: FastifyReply, name: string) => {
@@ -141,6 +142,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
           });
           registerRunsApi(api, { queries, logger, now, sessionOf: current });
           registerCurationsApi(api, { curations: deps.curations, reloadCurations: deps.reloadCurations, logger, now, sessionOf: current });
+          registerEditorApi(api, { curations: deps.curations, queries, now });
           registerWebhooksApi(api, { webhooks: deps.webhooks, logger, sessionOf: current });
           api.all('/*', (_req, reply) => reply.code(404).send({ ok: false, error: 'no such console API' }));
           done();

@@ -35,6 +35,21 @@ export function chartJsFile(): string {
   return path.join(path.dirname(main), 'chart.umd.min.js');
 }
 
+/**
+ * The console's CodeMirror bundle, built by `npm run build` (bin/build-console.js)
+ * into dist/console/. When it is missing the editor page says so; the rest of
+ * the console works without it.
+ */
+export function codemirrorBundleFile(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [
+    // dist/src/server/console → dist/console.
+    path.resolve(here, '../../../console/codemirror.js'),
+    path.resolve(process.cwd(), 'dist/console/codemirror.js'),
+  ];
+  return candidates.find((f) => existsSync(f)) ?? candidates[0] ?? '';
+}
+
 export interface Asset {
   type: string;
   body: Buffer;

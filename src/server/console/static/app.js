@@ -1,10 +1,11 @@
-// The console's shell: a hash router over the four sections.
+// The console's shell: a hash router over the four sections (and the editor, reached from Curations).
 import { api } from './api.js';
 import { clear, errorBox, h } from './dom.js';
 import { showOverview } from './overview.js';
 import { showRuns, showRun } from './runs.js';
 import { showSimulator } from './simulator.js';
 import { showCurations } from './curations.js';
+import { showEditor } from './editor.js';
 import { startBanner } from './banner.js';
 
 const view = document.getElementById('view');
@@ -27,7 +28,7 @@ async function route() {
   leaving = [];
   const { parts, params } = parseHash();
   const section = parts[0] || 'overview';
-  for (const a of document.querySelectorAll('[data-tab]')) a.classList.toggle('active', a.dataset.tab === section);
+  for (const a of document.querySelectorAll('[data-tab]')) a.classList.toggle('active', a.dataset.tab === (section === 'editor' ? 'curations' : section));
   clear(view);
   const ctx = { view, params, onLeave, navigate: (hash) => (location.hash = hash) };
   try {
@@ -36,6 +37,7 @@ async function route() {
     else if (section === 'runs') await showRuns(ctx);
     else if (section === 'simulator') await showSimulator(ctx, parts[1]);
     else if (section === 'curations') await showCurations(ctx);
+    else if (section === 'editor' && parts[1]) await showEditor(ctx, parts[1]);
     else view.append(h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/overview' }, 'Back to the overview')));
   } catch (err) {
     view.append(errorBox(err.message || String(err)));

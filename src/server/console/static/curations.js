@@ -22,7 +22,7 @@ function curationCard(c) {
       h('dt', {}, 'messages'),
       h('dd', {}, `${c.messageCount} in ${c.languages.join(', ')}${c.hasFallback ? ', with fallback' : ''}`),
     ),
-    h('a', { href: `#/simulator/${encodeURIComponent(c.id)}` }, 'Simulate'),
+    h('p', { class: 'card-links' }, h('a', { href: `#/simulator/${encodeURIComponent(c.id)}` }, 'Simulate'), ' · ', h('a', { href: `#/editor/${encodeURIComponent(c.id)}`, class: 'edit' }, 'Edit')),
   );
 }
 

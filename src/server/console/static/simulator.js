@@ -39,7 +39,7 @@ function input(f) {
   }
 }
 
-function fieldRow(f) {
+export function fieldRow(f) {
   const hint = [f.type === 'number' ? range(f) : null, f.required ? null : 'optional', f.consent ? 'consent' : null].filter(Boolean).join(' · ');
   return h(
     'div',
@@ -51,7 +51,7 @@ function fieldRow(f) {
   );
 }
 
-function readProfile(form, fields) {
+export function readProfile(form, fields) {
   const profile = {};
   for (const f of fields) {
     if (f.type === 'list') {
@@ -68,7 +68,7 @@ function readProfile(form, fields) {
   return profile;
 }
 
-function valuesTable(values) {
+export function valuesTable(values) {
   const entries = Object.entries(values ?? {});
   if (entries.length === 0) return h('p', { class: 'muted' }, 'No values (the fallback does not compute them).');
   return h('dl', { class: 'facts values' }, entries.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { dataset: { value: k } }, typeof v === 'string' ? v : JSON.stringify(v))]));

@@ -1,0 +1,264 @@
+// The curation editor: the curation's YAML in CodeMirror (bundled by the
+// service, /console/static/codemirror.js), checked as it is typed by the
+// server's own loader, and beside it the simulator drawing the draft live with
+// plan(). One request does both (POST /curations/preview-source): its errors
+// become the editor's diagnostics, with the sentence `curation check` prints,
+// and its plan the messages on the right. Nothing is saved: a draft changes
+// nothing live.
+import { api } from './api.js';
+import { badge, clear, errorBox, fmtTime, h } from './dom.js';
+import { chatView } from './chat.js';
+import { fieldRow, readProfile, valuesTable } from './simulator.js';
+import { completionsAt, declaredNames } from './editor-complete.js';
+
+/** The pause after the last keystroke before the draft is checked and previewed. */
+const DEBOUNCE_MS = 400;
+const TYPED = '';
+
+async function loadCodeMirror() {
+  try {
+    return await import('/console/static/codemirror.js');
+  } catch {
+    return null;
+  }
+}
+
+function problemItem(p, severity, goTo) {
+  return h(
+    'li',
+    { class: ['problem', severity], dataset: { line: p.line === null ? '' : String(p.line) } },
+    p.line === null ? h('span', { class: 'muted' }, 'file ') : h('button', { type: 'button', class: 'goto', onclick: () => goTo(p.line) }, `line ${p.line}`),
+    ' ',
+    h('code', { class: 'check-line' }, p.check),
+  );
+}
+
+function profileList(profile, masked) {
+  const entries = Object.entries(profile ?? {});
+  if (entries.length === 0) return h('p', { class: 'muted' }, 'No answers given.');
+  return h(
+    'dl',
+    { class: ['facts', 'secrets', masked ? 'masked' : null] },
+    entries.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { dataset: { key: k } }, masked ? '••••••' : typeof v === 'string' ? v : JSON.stringify(v))]),
+  );
+}
+
+function runOption(r) {
+  return h('option', { value: r.id }, `run ${fmtTime(r.createdAt)} · ${r.state} · chat ${r.chatId}`);
+}
+
+export async function showEditor({ view, onLeave }, curationId) {
+  const [{ source, file }, schema, runs, cm] = await Promise.all([
+    api(`/curations/${encodeURIComponent(curationId)}/source`),
+    api('/curations/schema'),
+    api(`/runs?curationId=${encodeURIComponent(curationId)}&limit=20`).then((r) => r.runs).catch(() => []),
+    loadCodeMirror(),
+  ]);
+  view.append(
+    h('p', {}, h('a', { href: '#/curations' }, '← Curations')),
+    h('div', { class: 'title-row' }, h('h1', {}, `Edit ${curationId}`), h('span', { class: 'muted' }, file)),
+    h('p', { class: 'hint' }, 'A draft: it is checked and previewed as you type, and is not saved. Nothing changes live.'),
+  );
+  if (!cm) {
+    view.append(errorBox('The editor is not built on this server (dist/console/codemirror.js is missing): run `npm run build` there, restart, and reload this page.'));
+    return;
+  }
+
+  // The editor lives in a shadow root: there CodeMirror's styles are constructed
+  // style sheets, which the console's Content-Security-Policy (no inline styles) allows.
+  const host = h('div', { class: 'cm-host', id: 'editor' });
+  const shadow = host.attachShadow({ mode: 'open' });
+  const mount = h('div', { class: 'cm-mount' });
+  shadow.append(h('link', { rel: 'stylesheet', href: '/console/static/editor.css' }), mount);
+  const status = h('p', { class: 'editor-status', role: 'status', 'aria-live': 'polite' }, 'Checking…');
+  const problems = h('ul', { class: 'editor-problems', 'aria-label': 'Problems' });
+
+  const answersFrom = h('select', { id: 'answers-from', name: 'answersFrom' }, h('option', { value: TYPED }, 'answers typed here'), runs.map(runOption));
+  const lang = h('select', { id: 'preview-lang', name: 'lang' });
+  const when = h('input', { id: 'preview-now', name: 'now', type: 'datetime-local', step: '1' });
+  const form = h('form', { class: 'sim-form editor-answers', novalidate: true, 'aria-label': 'Answers' });
+  const result = h('div', { class: 'sim-result', 'aria-label': 'Preview' }, h('p', { class: 'muted' }, 'Checking…'));
+  // A run's answers once revealed (through the runs API's logged reveal): then previewed as typed answers.
+  let revealed = null;
+  let fieldsKey = null;
+  let langsKey = null;
+  let names = [];
+  let seq = 0;
+
+  view.append(
+    h(
+      'div',
+      { class: 'two-col editor-layout' },
+      h('section', { class: 'card editor-pane', 'aria-label': 'Source' }, host, status, problems),
+      h(
+        'section',
+        { class: 'card editor-preview', 'aria-label': 'Live preview' },
+        h('h2', {}, 'Live preview'),
+        h(
+          'div',
+          { class: 'search-row' },
+          h('label', { class: 'field' }, h('span', {}, 'Answers'), answersFrom),
+          h('label', { class: 'field' }, h('span', {}, 'Language'), lang),
+          h('label', { class: 'field' }, h('span', {}, 'Asked at (default: now)'), when),
+        ),
+        form,
+        result,
+      ),
+    ),
+  );
+
+  /** The answers form from the draft's contract, rebuilt only when the contract changes; typed answers are kept. */
+  function drawForm(curation) {
+    const key = JSON.stringify(curation.fields);
+    if (key === fieldsKey) return;
+    const before = new FormData(form);
+    fieldsKey = key;
+    form.replaceChildren(...(curation.fields.length ? curation.fields.map(fieldRow) : [h('p', { class: 'muted' }, 'This draft reads no answers.')]));
+    for (const [name, value] of before) {
+      for (const el of form.querySelectorAll(`[name="${CSS.escape(name)}"]`)) {
+        if (el.type === 'checkbox') el.checked = el.checked || el.value === value;
+        else el.value = value;
+      }
+    }
+  }
+
+  function drawLanguages(curation) {
+    const key = curation.languages.join(',');
+    if (key === langsKey) return;
+    const chosen = lang.value;
+    langsKey = key;
+    lang.replaceChildren(...curation.languages.map((l) => h('option', { value: l, selected: chosen ? l === chosen : l === curation.defaultLanguage }, l)));
+  }
+
+  function drawPlan(plan) {
+    const fromRun = answersFrom.value !== TYPED;
+    const revealButton = fromRun && plan.masked ? h('button', { type: 'button', class: 'reveal', onclick: (e) => void revealRun(e.currentTarget) }, 'Reveal answers and values') : null;
+    result.replaceChildren(
+      ...[
+        h('div', { class: 'run-head' }, h('strong', {}, 'Outcome '), badge(plan.outcome), h('span', { class: 'muted' }, ` ${plan.messages.length} messages · ${plan.lang}`)),
+        plan.reason ? h('p', { class: 'sim-reason' }, plan.reason) : null,
+        plan.problems.length ? h('ul', { class: 'error plan-problems' }, plan.problems.map((p) => h('li', {}, `${p.field}: ${p.message}`))) : null,
+        h('details', { class: 'values-box', open: true }, h('summary', {}, 'Computed values'), plan.masked ? profileList(plan.values, true) : valuesTable(plan.values)),
+        h(
+          'details',
+          { class: 'values-box profile-given', open: true },
+          h('summary', {}, fromRun ? (revealed ? 'Profile of the run (revealed)' : 'Profile of the run') : 'Profile given'),
+          profileList(plan.profile, plan.masked),
+          revealButton,
+          revealButton ? h('p', { class: 'hint' }, 'Survey answers may be health data. Revealing them is logged with the run and your session.') : null,
+        ),
+        plan.messages.length ? chatView(plan.messages) : h('p', { class: 'muted' }, 'Nothing would be sent.'),
+      ].filter(Boolean),
+    );
+  }
+
+  function requestBody(text) {
+    const body = { source: text, curationId, lang: lang.value || undefined };
+    if (when.value) body.now = new Date(when.value).toISOString();
+    if (answersFrom.value === TYPED) body.profile = fieldsKey === null ? {} : readProfile(form, JSON.parse(fieldsKey));
+    else if (revealed) body.profile = revealed;
+    else body.fromRun = answersFrom.value;
+    return body;
+  }
+
+  async function revealRun(button) {
+    button.disabled = true;
+    try {
+      const secrets = await api(`/runs/${encodeURIComponent(answersFrom.value)}/reveal`, { method: 'POST' });
+      revealed = secrets.profile ?? {};
+      refresh();
+    } catch (err) {
+      button.disabled = false;
+      button.after(errorBox(err.message));
+    }
+  }
+
+  /** One round trip: the draft checked by the loader and, when it compiles, planned. Returns the editor's diagnostics. */
+  async function check(text, doc) {
+    const mine = ++seq;
+    let r;
+    try {
+      r = await api('/curations/preview-source', { method: 'POST', body: requestBody(text) });
+    } catch (err) {
+      if (mine === seq) status.replaceChildren(errorBox(`Could not check the draft: ${err.message}`));
+      return [];
+    }
+    if (mine !== seq) return [];
+    const goTo = (line) => {
+      const l = editor.state.doc.line(Math.min(line, editor.state.doc.lines));
+      editor.dispatch({ selection: { anchor: l.from }, scrollIntoView: true });
+      editor.focus();
+    };
+    const all = [...r.errors.map((p) => ['error', p]), ...r.warnings.map((p) => ['warning', p])];
+    problems.replaceChildren(...all.map(([sev, p]) => problemItem(p, sev, goTo)));
+    status.className = ['editor-status', r.ok ? 'ok' : 'error'].join(' ');
+    status.textContent = r.ok ? (r.warnings.length ? `Valid, with ${r.warnings.length} warning(s).` : 'Valid: no problems.') : `${r.errors.length} problem${r.errors.length === 1 ? '' : 's'}: the preview shows the last valid draft.`;
+    if (!r.ok && fieldsKey === null) result.replaceChildren(h('p', { class: 'muted' }, 'The preview appears once the draft loads: fix the problems listed under the editor.'));
+    if (r.ok) {
+      names = declaredNames(r.curation);
+      drawLanguages(r.curation);
+      drawForm(r.curation);
+      drawPlan(r.plan);
+    }
+    return all.map(([severity, p]) => {
+      const line = doc.line(Math.min(Math.max(p.line ?? 1, 1), doc.lines));
+      return { from: line.from, to: line.to, severity, message: p.message, source: p.check };
+    });
+  }
+
+  const complete = (context) => {
+    const found = completionsAt(context.state.doc.toString(), context.pos, schema, names);
+    if (!found || (found.from === context.pos && !context.explicit)) return null;
+    return { from: found.from, options: found.options, validFor: /^[\w$-]*$/ };
+  };
+
+  const inputsChanged = cm.StateEffect.define();
+  const editor = new cm.EditorView({
+    parent: mount,
+    root: shadow,
+    state: cm.EditorState.create({
+      doc: source,
+      extensions: [
+        cm.lineNumbers(),
+        cm.highlightActiveLineGutter(),
+        cm.highlightSpecialChars(),
+        cm.history(),
+        cm.foldGutter(),
+        cm.drawSelection(),
+        cm.indentOnInput(),
+        cm.syntaxHighlighting(cm.defaultHighlightStyle, { fallback: true }),
+        cm.bracketMatching(),
+        cm.highlightActiveLine(),
+        cm.yaml(),
+        cm.autocompletion({ override: [complete] }),
+        cm.lintGutter(),
+        cm.linter((v) => check(v.state.doc.toString(), v.state.doc), {
+          delay: DEBOUNCE_MS,
+          // The answers, the language and the time are inputs too: a change of one asks for a new check.
+          needsRefresh: (u) => u.transactions.some((tr) => tr.effects.some((e) => e.is(inputsChanged))),
+        }),
+        cm.keymap.of([...cm.completionKeymap, ...cm.lintKeymap, ...cm.defaultKeymap, ...cm.historyKeymap, ...cm.foldKeymap, cm.indentWithTab]),
+        cm.EditorView.contentAttributes.of({ 'aria-label': `${curationId} source (YAML)` }),
+      ],
+    }),
+  });
+  // Typed answers wait for the same pause as typed source; a choice is checked at once.
+  const soon = () => editor.dispatch({ effects: inputsChanged.of(null) });
+  const refresh = () => {
+    soon();
+    cm.forceLinting(editor);
+  };
+  form.addEventListener('input', soon);
+  form.addEventListener('change', soon);
+  form.addEventListener('submit', (e) => e.preventDefault());
+  lang.addEventListener('change', refresh);
+  when.addEventListener('change', refresh);
+  answersFrom.addEventListener('change', () => {
+    revealed = null;
+    form.hidden = answersFrom.value !== TYPED;
+    refresh();
+  });
+  onLeave(() => editor.destroy());
+  if (runs.length === 0) answersFrom.disabled = true;
+  clear(result).append(h('p', { class: 'muted' }, 'Checking…'));
+}
