@@ -9,7 +9,7 @@ import type { FieldProblem, PlanOutcome } from './plan-types.js';
 export const MAX_GOLDEN_CASES = 100;
 
 export const PLAN_OUTCOMES = ['sequence', 'fallback', 'skipped', 'ask'] as const;
-export const PROBLEM_KINDS = ['missing', 'not_a_number', 'out_of_range', 'unknown_option', 'wrong_type', 'no_consent'] as const;
+export const PROBLEM_KINDS = ['missing', 'not_a_number', 'out_of_range', 'unknown_option', 'not_matching', 'wrong_type', 'no_consent'] as const;
 /** Exactly the members of T: a new outcome or problem kind in plan-types.ts fails to compile here until it is listed. */
 type Exactly<L extends readonly string[], T extends string> = [T] extends [L[number]] ? ([L[number]] extends [T] ? true : false) : false;
 const _outcomesListed: Exactly<typeof PLAN_OUTCOMES, PlanOutcome> = true;
