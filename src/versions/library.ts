@@ -13,6 +13,7 @@ import { formatLoadError, type CurationLoadError } from '../curation/load-errors
 import type { CurationSource } from '../curation/load.js';
 import type { Curation, CurationSet } from '../curation/types.js';
 import { withVersion } from '../curation/internals.js';
+import { attachGoldenTests, goldenTestsOf } from '../curation/golden.js';
 import type { Database, VersionOrigin } from '../delivery/store/schema.js';
 import type { Dialect } from '../delivery/store/connect.js';
 import {
@@ -75,6 +76,11 @@ export class CurationLibrary {
     private readonly dialect: Dialect,
     private readonly logger: Logger,
   ) {}
+
+  /** The database the versions live in, for the console's reads of history and drafts (the store's functions). */
+  get database(): Kysely<Database> {
+    return this.db;
+  }
 
   /** Told of each scope's new live set after every rebuild. */
   onChange(listener: (scope: string, set: CurationSet) => void): void {
@@ -244,7 +250,9 @@ export class CurationLibrary {
       compiled = loaded.curation;
       this.cache.put(row.hash, file, compiled);
     }
-    return withVersion(compiled, { id: row.id, number: row.version });
+    const versioned = withVersion(compiled, { id: row.id, number: row.version });
+    attachGoldenTests(versioned, goldenTestsOf(compiled));
+    return versioned;
   }
 }
 

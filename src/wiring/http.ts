@@ -51,6 +51,10 @@ export async function startHttp(p: HttpParts): Promise<{ app: FastifyInstance; u
     adminToken: config.adminToken,
     curations: () => p.channels.allCurations(),
     reloadCurations: () => reloadCurations(p.channels, p.library),
+    versions: {
+      library: p.library,
+      scopeOf: (id) => (p.channels.channels.find((c) => c.curations.byId(id)) ?? p.channels.channels[0])?.config.name ?? 'default',
+    },
     webhooks: p.webhooks,
   });
   const url = await app.listen({ port: config.port, host: config.host });

@@ -306,6 +306,26 @@ export class ConsoleQueries {
     };
   }
 
+  /**
+   * The answers of a curation's last `limit` runs that were planned from a
+   * profile, newest first: what "what would change" replays through a draft.
+   * Read on the server only; the page gets names and masked values.
+   */
+  async recentProfiles(curationId: string, limit: number): Promise<Array<{ id: string; createdAt: number; lang: string | null; profile: Record<string, unknown> }>> {
+    const rows = await this.db
+      .selectFrom('runs')
+      .select(['id', 'created_at', 'lang', 'profile_json'])
+      .where('curation_id', '=', curationId)
+      .where('profile_json', 'is not', null)
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.flatMap((r) => {
+      const profile = asRecord(parseJson(r.profile_json));
+      return profile ? [{ id: r.id, createdAt: num(r.created_at), lang: r.lang, profile }] : [];
+    });
+  }
+
   static isFinal(state: RunState): boolean {
     return isFinalRunState(state);
   }

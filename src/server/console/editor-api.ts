@@ -21,6 +21,8 @@ export interface EditorApiDeps {
   curations: () => CurationSet;
   queries: ConsoleQueries;
   now: () => number;
+  /** The live version's text (versions in the database); without it, the loaded file's. */
+  liveSource?: (curationId: string) => Promise<{ source: string; file: string; version: number; owner: string } | null>;
 }
 
 /** A source at the loader's cap, JSON-escaped (a line break or a quote doubles), and a profile beside it. */
@@ -56,6 +58,8 @@ export function registerEditorApi(api: FastifyInstance, deps: EditorApiDeps): vo
   api.get('/curations/:id/source', async (req, reply) => {
     const c = deps.curations().byId((req.params as { id: string }).id);
     if (!c) return reply.code(404).send({ ok: false, error: 'no such curation' });
+    const stored = deps.liveSource ? await deps.liveSource(c.id) : null;
+    if (stored) return { id: c.id, source: stored.source, file: shown(stored.file), version: stored.version, owner: stored.owner };
     const text = await readSource(c.file);
     if (text === null) return reply.code(404).send({ ok: false, error: `${shown(c.file)} cannot be read (moved or deleted since the last load?); Reload to see what is on disk` });
     return { id: c.id, source: text, file: shown(c.file) };
@@ -165,7 +169,7 @@ function maskedKeys(values: Record<string, unknown>): Record<string, null> {
  * console session import any .js file on the server. A new module is added to
  * the curations folder and loaded with Reload.
  */
-async function functionsGuard(file: string, source: string, live: Curation | undefined): Promise<CurationLoadError | null> {
+export async function functionsGuard(file: string, source: string, live: Curation | undefined): Promise<CurationLoadError | null> {
   const wanted = topLevelFunctions(file, source);
   if (wanted === null) return null;
   const liveText = live ? await readSource(live.file) : null;

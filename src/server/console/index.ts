@@ -14,6 +14,9 @@ import { registerCurationsApi } from './curations-api.js';
 import { registerEditorApi } from './editor-api.js';
 import { registerRunsApi } from './runs-api.js';
 import { registerWebhooksApi, type ConsoleWebhooks } from './webhooks-api.js';
+import { registerVersionsApi, type ConsoleVersions } from './versions-api.js';
+import { headOf, versionById, versionId } from '../../delivery/store/curation-versions.js';
+import { virtualFile } from '../../versions/library.js';
 import { clearSessionCookie, csrfOk, registerSecurityHeaders, sameOrigin, sessionOf, setSessionCookie } from './security.js';
 import { LoginThrottle, Sessions, throttleKey, type Session } from './sessions.js';
 import { Assets, chartJsFile, codemirrorBundleFile, staticDir } from './static.js';
@@ -26,6 +29,8 @@ export interface ConsoleDeps {
   reloadCurations: () => Promise<{ ok: true; ids: string[] } | { ok: false; errors: string[] }>;
   /** The webhook's health, the recent sweeps and the Unblock button; without it the banner stays empty. */
   webhooks?: ConsoleWebhooks;
+  /** Versions, drafts, publish and roll back; without it the editor only previews, from the files. */
+  versions?: ConsoleVersions;
   now?: () => number;
   /** The timer of the refused sign-in log summaries; tests move it by hand. */
   schedule?: Schedule;
@@ -142,7 +147,14 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
           });
           registerRunsApi(api, { queries, logger, now, sessionOf: current });
           registerCurationsApi(api, { curations: deps.curations, reloadCurations: deps.reloadCurations, logger, now, sessionOf: current });
-          registerEditorApi(api, { curations: deps.curations, queries, now });
+          const versions = deps.versions;
+          registerEditorApi(api, {
+            curations: deps.curations,
+            queries,
+            now,
+            ...(versions ? { liveSource: (id: string) => liveSource(versions, id) } : {}),
+          });
+          if (versions) registerVersionsApi(api, { versions, queries, logger, sessionOf: current });
           registerWebhooksApi(api, { webhooks: deps.webhooks, logger, sessionOf: current });
           api.all('/*', (_req, reply) => reply.code(404).send({ ok: false, error: 'no such console API' }));
           done();
@@ -152,4 +164,14 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
     },
     { prefix: '/console' },
   );
+}
+
+/** The text of a curation's live version, as the editor opens it. */
+async function liveSource(v: ConsoleVersions, id: string): Promise<{ source: string; file: string; version: number; owner: string } | null> {
+  const scope = v.scopeOf(id);
+  const db = v.library.database;
+  const head = await headOf(db, scope, id);
+  if (!head || head.live_version === null) return null;
+  const row = await versionById(db, versionId(scope, id, head.live_version));
+  return row ? { source: row.source, file: row.file ?? virtualFile(scope, id), version: row.version, owner: head.owner } : null;
 }
