@@ -10,6 +10,9 @@ import { fixtureText } from '../lib/bodies.js';
 import { plainDiet, plainGift } from '../lib/diet-plain.js';
 import { ROOT } from '../lib/procs.js';
 import { figure, type StageResult } from '../lib/report.js';
+import { readFileSync } from 'node:fs';
+import { loadSource } from '../../src/curation/load.js';
+import { DEFAULT_IMPACT_RUNS, whatWouldChange, type ReplayedRun } from '../../src/versions/impact.js';
 
 const STAGE = 'calculation';
 
@@ -88,6 +91,8 @@ export async function calcStage(opts: { seconds: number }): Promise<StageResult>
   const gift = opsPerSecond(() => plan(s.gift, s.keyword, giftProfile, { runId: 'r_bench', now }), opts.seconds);
   const giftPlain = opsPerSecond(() => plainGift(giftProfile, 'ko'), opts.seconds);
 
+  const impact = await impactFigure(s, opts.seconds);
+
   const overhead = (a: number, b: number) =>
     `plan() takes ${(1e6 / a).toFixed(1)} µs, the plain function ${(1e6 / b).toFixed(3)} µs: ${Math.round(b / a)}× (profile contract, expressions, and rendering every message)`;
   return {
@@ -102,6 +107,10 @@ export async function calcStage(opts: { seconds: number }): Promise<StageResult>
         ratioLabel: 'engine / plain',
         note: overhead(gift.perSecond, giftPlain.perSecond),
       }),
+      figure(STAGE, `what would change, diet-main, ${DEFAULT_IMPACT_RUNS} real profiles: ms`, impact.ms, 'ms', impact.baselineMs, `${DEFAULT_IMPACT_RUNS} plan() calls of diet-main`, {
+        ratioLabel: 'replay / plans',
+        note: `${impact.changed} of ${DEFAULT_IMPACT_RUNS} would change (the greeting reworded); each profile is planned twice (draft, live) and the texts compared`,
+      }),
     ],
     details: {
       secondsPerSubject: opts.seconds,
@@ -111,4 +120,38 @@ export async function calcStage(opts: { seconds: number }): Promise<StageResult>
       dietGiftPlain: { perSecond: giftPlain.perSecond, calls: giftPlain.calls, usPerCall: 1e6 / giftPlain.perSecond },
     },
   };
+}
+
+/**
+ * "What would change" as Publish runs it (issue 19 item 5): DEFAULT_IMPACT_RUNS
+ * profiles (the fixture's, weights and heights spread) through a draft with
+ * its greeting reworded and through the live diet-main; against the same
+ * number of plain plan() calls.
+ */
+async function impactFigure(s: CalcSubjects, seconds: number): Promise<{ ms: number; baselineMs: number; changed: number }> {
+  const text = readFileSync(path.join(ROOT, 'curations', 'diet-main.yaml'), 'utf8').replace('설문에 답해 주셔서 고마워요.', '설문에 답해 주셔서 정말 고마워요.');
+  const loaded = await loadSource(path.join(ROOT, 'curations', 'diet-main.yaml'), text);
+  if (!loaded.ok) throw new Error('the reworded diet-main does not load');
+  const base = s.opened.profile ?? {};
+  const runs: ReplayedRun[] = Array.from({ length: DEFAULT_IMPACT_RUNS }, (_, i) => ({
+    id: `r${i}`,
+    createdAt: Date.UTC(2026, 0, 1) + i * 60_000,
+    lang: i % 5 === 0 ? 'en' : 'ko',
+    profile: { ...base, weight: 50 + (i % 60), height: 150 + (i % 40) },
+  }));
+  const rounds = Math.max(3, Math.round(seconds * 2));
+  let best = Infinity;
+  let changed = 0;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    changed = whatWouldChange(loaded.curation, s.main, runs).changed;
+    best = Math.min(best, performance.now() - t0);
+  }
+  let baseline = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (const run of runs) plan(s.main, null, run.profile, { runId: 'r_bench', now: run.createdAt });
+    baseline = Math.min(baseline, performance.now() - t0);
+  }
+  return { ms: best, baselineMs: baseline, changed };
 }
