@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ChannelsFileError, loadChannelsFile, type ChannelConfig } from './channels.js';
 import { LEASE_MARGIN_MS } from './delivery/backoff.js';
 import { chatTiming, DEFAULT_PARK_AFTER_SECONDS, type ChatTiming } from './delivery/chat-timing.js';
+import { DEFAULT_IMPACT_RUNS } from './versions/impact.js';
 import { webhookUrlProblem } from './webhook/setup-plan.js';
 
 export type Env = Record<string, string | undefined>;
@@ -147,6 +148,8 @@ const EnvSchema = z.object({
   // A submitted form sends no webhook: while a run waits, the customer's profile is read, first after this, then twice as long each time.
   ANSWER_POLL_SECONDS: intIn(1, 3600).default(20),
   ANSWER_POLL_MAX_SECONDS: intIn(1, 86_400).default(600),
+  // "What would change" before a Publish: how many of the curation's last runs are replayed.
+  IMPACT_RUNS: intIn(1, 1000).default(DEFAULT_IMPACT_RUNS),
 });
 
 export interface Config {
@@ -207,6 +210,8 @@ export interface Config {
   answerWaitMs: number;
   /** While a run waits for its answer: the first interval between profile reads, doubled after each read up to capMs. */
   answerPoll: { firstMs: number; capMs: number };
+  /** IMPACT_RUNS: the runs "what would change" replays before a Publish. */
+  impactRuns: number;
 }
 
 export interface WebhookConfig {
@@ -300,6 +305,7 @@ export function loadConfig(env: Env, cwd = process.cwd(), opts: LoadConfigOption
     },
     answerWaitMs: e.ANSWER_WAIT_MINUTES * 60_000,
     answerPoll: { firstMs: e.ANSWER_POLL_SECONDS * 1000, capMs: e.ANSWER_POLL_MAX_SECONDS * 1000 },
+    impactRuns: e.IMPACT_RUNS,
   };
 }
 

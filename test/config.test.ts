@@ -54,6 +54,12 @@ describe('config', () => {
     assert.match(errorLines({ ...base, PARK_AFTER_SECONDS: '999999999' })[0]!, /^config: PARK_AFTER_SECONDS must be at most 604800 seconds/);
   });
 
+  test('what would change replays 200 runs by default; IMPACT_RUNS between 1 and 1000', () => {
+    assert.equal(loadConfig(base).impactRuns, 200);
+    assert.equal(loadConfig({ ...base, IMPACT_RUNS: '50' }).impactRuns, 50);
+    assert.match(errorLines({ ...base, IMPACT_RUNS: '0' })[0]!, /^config: IMPACT_RUNS must be a whole number between 1 and 1000/);
+  });
+
   test('each missing secret is named, one line each, with what to do', () => {
     const lines = errorLines({});
     assert.ok(lines.some((l) => /^config: CHANNELTALK_ACCESS_KEY is required: set it to/.test(l)), lines.join('\n'));

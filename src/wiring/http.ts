@@ -53,6 +53,7 @@ export async function startHttp(p: HttpParts): Promise<{ app: FastifyInstance; u
     reloadCurations: () => reloadCurations(p.channels, p.library),
     versions: {
       library: p.library,
+      impactRuns: config.impactRuns,
       scopeOf: (id) => (p.channels.channels.find((c) => c.curations.byId(id)) ?? p.channels.channels[0])?.config.name ?? 'default',
     },
     webhooks: p.webhooks,

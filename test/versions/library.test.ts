@@ -14,6 +14,7 @@ import { CurationLibrary, type LoadedFiles } from '../../src/versions/library.js
 import { listVersions, headOf } from '../../src/delivery/store/curation-versions.js';
 import { freshDatabases, freshPostgres, postgresAvailable } from '../support/databases.js';
 import { chatOpened, tempDir } from '../curation/helpers.js';
+import { runCandidates } from '../../src/delivery/intake.js';
 import { eventually } from '../support/processes.js';
 
 const DB_KINDS = await freshDatabases();
@@ -147,6 +148,9 @@ describe('curation versions across instances (PostgreSQL)', { skip: PG_ADMIN ? f
       const seen = await eventually(() => (libB.liveSet('shop')?.byId('hello')?.version?.number === 2 ? libB.liveSet('shop')!.byId('hello')! : undefined), 5_000, 'the publish on the other instance');
       assert.ok(Date.now() - t0 < 5_000);
       assert.equal(firstText(seen), '두 번째');
+      // What the other instance's planning starts from now: the new version, recorded on the run.
+      const [candidate] = runCandidates(chatOpened(), libB.liveSet('shop')!, Date.now());
+      assert.equal(candidate?.curationVersion, 'shop/hello@2');
     } finally {
       stop();
       await a.close();

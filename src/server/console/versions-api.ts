@@ -20,6 +20,8 @@ export interface ConsoleVersions {
   library: CurationLibrary;
   /** The scope (channel name) a curation id belongs to: the channel that runs it, else (a new curation) the first. */
   scopeOf(curationId: string): string;
+  /** IMPACT_RUNS: how many recent runs "what would change" replays, unless a request asks for fewer or more. */
+  impactRuns?: number;
 }
 
 export interface VersionsApiDeps {
@@ -89,7 +91,7 @@ export function registerVersionsApi(api: FastifyInstance, deps: VersionsApiDeps)
     const id = idOf(req);
     const body = (req.body ?? {}) as WriteBody;
     if (!id || typeof body.source !== 'string') return reply.code(400).send({ ok: false, error: 'a curation id and the draft text' });
-    const limit = typeof body.limit === 'number' && Number.isInteger(body.limit) && body.limit > 0 ? Math.min(body.limit, 1000) : DEFAULT_IMPACT_RUNS;
+    const limit = typeof body.limit === 'number' && Number.isInteger(body.limit) && body.limit > 0 ? Math.min(body.limit, 1000) : (deps.versions.impactRuns ?? DEFAULT_IMPACT_RUNS);
     const draft = await compileDraft(deps, id, body.source);
     if (!draft.ok) return reply.code(400).send({ ok: false, reason: 'invalid', errors: draft.errors.map(problem) });
     const live = library.liveSet(deps.versions.scopeOf(id))?.byId(id);
