@@ -33,13 +33,17 @@ describe('benchmark suite (smoke)', () => {
     }
   });
 
-  test('the calculation stage measures both curations against the baseline', async () => {
+  test('the calculation stage measures both curations against the baseline, and what would change against as many plans', async () => {
     const r = await calcStage({ seconds: 0.05 });
-    assert.equal(r.figures.length, 2);
-    for (const f of r.figures) {
+    assert.equal(r.figures.length, 3);
+    const [main, gift, impact] = r.figures;
+    for (const f of [main!, gift!]) {
       assert.ok(f.value > 0 && f.baseline !== null && f.baseline > f.value, `${f.name}: ${f.value} vs ${f.baseline}`);
       assert.ok(f.ratio !== null && f.ratio > 0 && f.ratio < 1);
     }
+    // Each profile is planned twice and its texts compared: more than one plan each, and a time in ms.
+    assert.ok(impact && impact.unit === 'ms' && impact.value > 0 && impact.baseline !== null && impact.baseline > 0, JSON.stringify(impact));
+    assert.match(impact.name, /what would change/);
     assert.match(table([r]), /plan\(diet-main\)/);
   });
 
