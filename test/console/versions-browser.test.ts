@@ -36,6 +36,18 @@ messages:
   - delay: 40s
     text: ${OLD}
 `;
+// A curation with a golden test that pins its message's text.
+const GOLDEN = `id: golden-demo
+defaultLanguage: en
+trigger: { on: chatOpened, chatTags: [golden-demo] }
+messages:
+  - text: Welcome.
+tests:
+  - name: the welcome text
+    profile: {}
+    expect:
+      messages: [Welcome.]
+`;
 const DELAY_LINE = DEMO.split('\n').findIndex((l) => l.includes('delay: 40s')) + 1;
 
 /** The shipped chat-opened delivery for another customer, tagged so that only versions-demo starts. */
@@ -52,7 +64,7 @@ describe('versions in the console, in a browser', { skip: HAVE_CHROMIUM ? false 
   const requests: string[] = [];
 
   before(async () => {
-    h = await startHarness({ curations: { 'versions-demo.yaml': DEMO }, env: { DELAY_SCALE: '0.25' } });
+    h = await startHarness({ curations: { 'versions-demo.yaml': DEMO, 'golden-demo.yaml': GOLDEN }, env: { DELAY_SCALE: '0.25' } });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     const context = await browser.newContext({ viewport: { width: 1400, height: 950 }, baseURL: h.url });
     page = await context.newPage();
@@ -242,6 +254,32 @@ describe('versions in the console, in a browser', { skip: HAVE_CHROMIUM ? false 
     assert.match((await page.textContent('#published')) ?? '', /version 1 is live/);
     const list = (await page.evaluate(() => fetch('/console/api/curations').then((r) => r.json()))) as { curations: Array<{ id: string }> };
     assert.ok(list.curations.some((c) => c.id === 'spring-sale'), 'the new curation is live');
+  });
+
+  test('a failing golden test blocks Publish until a reason is typed; the reason is in the history', async () => {
+    await page.goto('/console/#/editor/golden-demo');
+    await page.waitForSelector('#editor .cm-content');
+    await valid();
+    await endOf('- text: Welcome.');
+    await page.keyboard.type(' Hi!');
+    await page.waitForFunction(() => document.querySelector('.editor-preview .chat .bubble')?.textContent === 'Welcome. Hi!');
+    await page.click('#publish');
+    await page.click('#take-over');
+    await page.waitForSelector('.golden-failures li');
+    assert.equal(await page.locator('.golden-failures li').count(), 1);
+    assert.equal(await page.locator('.golden-failures li').getAttribute('data-name'), 'the welcome text');
+    assert.match((await page.textContent('.golden-failures .golden-diff')) ?? '', /Welcome\. Hi!/);
+    assert.equal(await page.isDisabled('#publish-anyway'), true, 'no publish without a reason');
+    await page.screenshot({ path: screenshotPath('versions-10-golden'), fullPage: true });
+    const before = (await page.evaluate(() => fetch('/console/api/curations/golden-demo/versions').then((r) => r.json()))) as { liveVersion: number };
+    assert.equal(before.liveVersion, 1, 'nothing published yet');
+    await page.fill('#override-reason', 'the test is updated next');
+    await page.click('#publish-anyway');
+    await page.waitForSelector('#published');
+    assert.match((await page.textContent('#published')) ?? '', /version 2 is live.*0 of 1 pass/);
+    await page.click('#published a');
+    await page.waitForSelector('table.versions tr[data-version="2"]');
+    assert.equal(await page.locator('table.versions tr[data-version="2"] .override').textContent(), 'golden tests overridden: the test is updated next');
   });
 
   test('no request leaves the service, and nothing broke the CSP', () => {

@@ -83,7 +83,7 @@ export async function showEditor({ view, onLeave }, curationId) {
     h('p', { class: 'hint' }, 'Checked and previewed as you type. Save draft keeps it on the server; nothing changes live until you publish.'),
   );
   if (start.draft && live) {
-    const back = h('button', { type: 'button', class: 'link-button', id: 'open-live' }, 'Open the live version instead');
+    const back = h('button', { type: 'button', id: 'open-live' }, 'Open the live version instead');
     back.addEventListener('click', () => {
       editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: live.source } });
       opened.className = 'hint opened';
