@@ -135,6 +135,7 @@ export async function showHistory({ view, params, onLeave }, curationId) {
       h(
         'tbody',
         {},
+        d.versions.length === 0 ? h('tr', {}, h('td', { colspan: '7', class: 'muted' }, d.draft ? 'No versions yet: a draft waits in the editor.' : 'No versions yet.')) : null,
         d.versions.map((v) =>
           versionRow(v, live, [
             h('button', { type: 'button', class: 'view', onclick: () => void showText(v.version).catch((e) => status.replaceChildren(errorBox(refusal(e)))) }, 'View'),
@@ -148,7 +149,6 @@ export async function showHistory({ view, params, onLeave }, curationId) {
     options(pickA, d.versions[1]?.version ?? newest);
     options(pickB, newest);
     diffButton.disabled = d.versions.length === 0;
-    if (d.versions.length === 0) table.after(h('p', { class: 'muted' }, 'No versions yet.'));
   }
 
   diffButton.addEventListener('click', () => void showDiff().catch((e) => diffMount.replaceChildren(errorBox(refusal(e)))));
