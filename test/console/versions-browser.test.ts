@@ -22,7 +22,7 @@ if (!HAVE_CHROMIUM && process.env.CI === 'true') throw new Error(`CI=true but th
 
 const OLD = 'Second message, old wording.';
 const NEW = 'Second message, new wording.';
-// With DELAY_SCALE=0.25 the second message comes 10 s after the first: time
+// With DELAY_SCALE=0.25 the second message comes 15 s after the first: time
 // enough to publish while a run waits for it, on a slow machine too.
 const DEMO = `id: versions-demo
 title: Versions demo
@@ -33,7 +33,7 @@ fields:
 messages:
   - delay: 1s
     text: First message.
-  - delay: 40s
+  - delay: 60s
     text: ${OLD}
 `;
 // A curation with a golden test that pins its message's text.
@@ -48,7 +48,7 @@ tests:
     expect:
       messages: [Welcome.]
 `;
-const DELAY_LINE = DEMO.split('\n').findIndex((l) => l.includes('delay: 40s')) + 1;
+const DELAY_LINE = DEMO.split('\n').findIndex((l) => l.includes('delay: 60s')) + 1;
 
 /** The shipped chat-opened delivery for another customer, tagged so that only versions-demo starts. */
 function customer(n: string): Record<string, unknown> {
@@ -120,8 +120,8 @@ describe('versions in the console, in a browser', { skip: HAVE_CHROMIUM ? false 
     await page.screenshot({ path: screenshotPath('versions-1-changed'), fullPage: true });
 
     // Break the YAML: the error at its line.
-    await endOf('- delay: 40s');
-    for (let i = 0; i < '40s'.length; i++) await page.keyboard.press('Backspace');
+    await endOf('- delay: 60s');
+    for (let i = 0; i < '60s'.length; i++) await page.keyboard.press('Backspace');
     await page.keyboard.type('soon');
     await page.waitForSelector('.editor-problems .problem.error');
     assert.equal(await page.locator('.editor-problems .problem.error').first().getAttribute('data-line'), String(DELAY_LINE));
@@ -129,7 +129,7 @@ describe('versions in the console, in a browser', { skip: HAVE_CHROMIUM ? false 
     await page.screenshot({ path: screenshotPath('versions-2-error-at-line'), fullPage: true });
     // Fix it.
     for (let i = 0; i < 'soon'.length; i++) await page.keyboard.press('Backspace');
-    await page.keyboard.type('40s');
+    await page.keyboard.type('60s');
     await valid();
     assert.equal(await page.locator('.editor-problems .problem').count(), 0);
 
