@@ -1,6 +1,6 @@
 // The entry of the console's CodeMirror bundle (bin/build-console.js →
 // dist/console/codemirror.js, served as /console/static/codemirror.js): the
-// parts the curation editor uses, from the npm packages, in one file the
+// parts the curation editor (and the history's merge view) uses, from the npm packages, in one file the
 // service serves itself, so the editor works on a network with no way out.
 export { EditorState, StateEffect } from '@codemirror/state';
 export { EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter, drawSelection, highlightSpecialChars } from '@codemirror/view';
@@ -9,3 +9,4 @@ export { syntaxHighlighting, defaultHighlightStyle, indentOnInput, bracketMatchi
 export { yaml } from '@codemirror/lang-yaml';
 export { autocompletion, completionKeymap, startCompletion } from '@codemirror/autocomplete';
 export { linter, lintGutter, lintKeymap, forceLinting, setDiagnostics } from '@codemirror/lint';
+export { MergeView } from '@codemirror/merge';

@@ -1,10 +1,11 @@
-// The console's shell: a hash router over the four sections (and the editor, reached from Curations).
+// The console's shell: a hash router over the four sections (and the editor, a curation's history and New curation, reached from Curations).
 import { api } from './api.js';
 import { clear, errorBox, h } from './dom.js';
 import { showOverview } from './overview.js';
 import { showRuns, showRun } from './runs.js';
 import { showSimulator } from './simulator.js';
-import { showCurations } from './curations.js';
+import { showCurations, showNewCuration } from './curations.js';
+import { showHistory } from './versions.js';
 import { showEditor } from './editor.js';
 import { startBanner } from './banner.js';
 
@@ -28,7 +29,7 @@ async function route() {
   leaving = [];
   const { parts, params } = parseHash();
   const section = parts[0] || 'overview';
-  for (const a of document.querySelectorAll('[data-tab]')) a.classList.toggle('active', a.dataset.tab === (section === 'editor' ? 'curations' : section));
+  for (const a of document.querySelectorAll('[data-tab]')) a.classList.toggle('active', a.dataset.tab === (['editor', 'history', 'new'].includes(section) ? 'curations' : section));
   clear(view);
   const ctx = { view, params, onLeave, navigate: (hash) => (location.hash = hash) };
   try {
@@ -38,6 +39,8 @@ async function route() {
     else if (section === 'simulator') await showSimulator(ctx, parts[1]);
     else if (section === 'curations') await showCurations(ctx);
     else if (section === 'editor' && parts[1]) await showEditor(ctx, parts[1]);
+    else if (section === 'history' && parts[1]) await showHistory(ctx, parts[1]);
+    else if (section === 'new') await showNewCuration(ctx);
     else view.append(h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/overview' }, 'Back to the overview')));
   } catch (err) {
     view.append(errorBox(err.message || String(err)));

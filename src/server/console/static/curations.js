@@ -1,7 +1,10 @@
 // The loaded curations and their triggers; reload from disk keeps the live
-// version when a file is broken.
+// version when a file is broken. "New curation" starts one from the template
+// or from a copy of another's live text, kept as a draft until published.
 import { api } from './api.js';
 import { badge, clear, errorBox, fmtDuration, h } from './dom.js';
+import { copySource, newIdProblem, templateSource } from './curation-new.js';
+import { refusal } from './versions.js';
 
 function curationCard(c) {
   return h(
@@ -22,7 +25,7 @@ function curationCard(c) {
       h('dt', {}, 'messages'),
       h('dd', {}, `${c.messageCount} in ${c.languages.join(', ')}${c.hasFallback ? ', with fallback' : ''}`),
     ),
-    h('p', { class: 'card-links' }, h('a', { href: `#/simulator/${encodeURIComponent(c.id)}` }, 'Simulate'), ' · ', h('a', { href: `#/editor/${encodeURIComponent(c.id)}`, class: 'edit' }, 'Edit')),
+    h('p', { class: 'card-links' }, h('a', { href: `#/simulator/${encodeURIComponent(c.id)}` }, 'Simulate'), ' · ', h('a', { href: `#/editor/${encodeURIComponent(c.id)}`, class: 'edit' }, 'Edit'), ' · ', h('a', { href: `#/history/${encodeURIComponent(c.id)}`, class: 'history' }, 'History')),
   );
 }
 
@@ -47,5 +50,42 @@ export async function showCurations({ view }) {
   });
   const { curations } = await api('/curations');
   draw(curations);
-  view.append(h('div', { class: 'title-row' }, h('h1', {}, 'Curations'), reload), status, list);
+  const create = h('a', { href: '#/new', class: 'button', id: 'new-curation' }, 'New curation');
+  view.append(h('div', { class: 'title-row' }, h('h1', {}, 'Curations'), create, reload), status, list);
+}
+
+/** New curation: an id, and its first text from the template or a copy; saved as its draft, then opened in the editor. */
+export async function showNewCuration({ view, navigate }) {
+  const { curations } = await api('/curations');
+  const ids = curations.map((c) => c.id);
+  const id = h('input', { id: 'new-id', name: 'id', type: 'text', required: true, maxlength: '64', autocomplete: 'off', pattern: '[A-Za-z0-9_-]{1,64}' });
+  const from = h('select', { id: 'new-from', name: 'from' }, h('option', { value: '' }, 'the template'), ids.map((c) => h('option', { value: c }, `a copy of ${c}`)));
+  const problem = h('p', { class: 'field-problem', id: 'new-id-problem', 'aria-live': 'polite' });
+  const go = h('button', { type: 'submit', class: 'primary', id: 'new-open' }, 'Open in the editor');
+  const form = h(
+    'form',
+    { class: 'card new-curation', novalidate: true },
+    h('label', { class: 'field' }, h('span', {}, 'Id'), id),
+    problem,
+    h('label', { class: 'field' }, h('span', {}, 'Start from'), from),
+    h('p', { class: 'hint' }, 'It is kept as a draft: nothing runs until you publish it from the editor. A copy starts disabled, since it keeps the trigger of the curation it copies.'),
+    go,
+  );
+  id.addEventListener('input', () => (problem.textContent = id.value === '' ? '' : (newIdProblem(id.value, ids) ?? '')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const why = newIdProblem(id.value, ids);
+    problem.textContent = why ?? '';
+    if (why) return;
+    go.disabled = true;
+    try {
+      const source = from.value === '' ? templateSource(id.value) : copySource((await api(`/curations/${encodeURIComponent(from.value)}/source`)).source, from.value, id.value);
+      await api(`/curations/${encodeURIComponent(id.value)}/draft`, { method: 'PUT', body: { source } });
+      navigate(`#/editor/${encodeURIComponent(id.value)}`);
+    } catch (err) {
+      go.disabled = false;
+      problem.replaceChildren(errorBox(refusal(err)));
+    }
+  });
+  view.append(h('p', {}, h('a', { href: '#/curations' }, '← Curations')), h('h1', {}, 'New curation'), form);
 }

@@ -3,13 +3,16 @@
 // server's own loader, and beside it the simulator drawing the draft live with
 // plan(). One request does both (POST /curations/preview-source): its errors
 // become the editor's diagnostics, with the sentence `curation check` prints,
-// and its plan the messages on the right. Nothing is saved: a draft changes
-// nothing live.
+// and its plan the messages on the right. It opens the saved draft when there
+// is one, else the live version; under it, Save draft, What would change and
+// Publish (editor-publish.js). A draft changes nothing live.
 import { api } from './api.js';
 import { badge, clear, errorBox, fmtTime, h } from './dom.js';
 import { chatView } from './chat.js';
 import { fieldRow, readProfile, valuesTable } from './simulator.js';
 import { completionsAt, declaredNames } from './editor-complete.js';
+import { publishPanel } from './editor-publish.js';
+import { codeHost } from './versions.js';
 
 /** The pause after the last keystroke before the draft is checked and previewed. */
 const DEBOUNCE_MS = 400;
@@ -47,18 +50,47 @@ function runOption(r) {
   return h('option', { value: r.id }, `run ${fmtTime(r.createdAt)} · ${r.state} · chat ${r.chatId}`);
 }
 
+/** The text the editor opens with: the saved draft when there is one, else the live version. */
+function opening(live, history, curationId) {
+  const draft = history?.draft ?? null;
+  if (draft) {
+    const of = draft.baseVersion === null ? 'a new curation' : `version ${draft.baseVersion}`;
+    return { source: draft.source, note: `A draft of ${of}, saved at ${fmtTime(draft.savedAt)} by ${draft.savedBy}.`, draft: true };
+  }
+  if (live) return { source: live.source, note: live.version ? `Version ${live.version} (live).` : null, draft: false };
+  throw new Error(`There is no curation ${curationId} and no draft of it: create it from Curations → New curation.`);
+}
+
 export async function showEditor({ view, onLeave }, curationId) {
-  const [{ source, file }, schema, runs, cm] = await Promise.all([
-    api(`/curations/${encodeURIComponent(curationId)}/source`),
+  const enc = encodeURIComponent(curationId);
+  const [history, schema, runs, cm] = await Promise.all([
+    api(`/curations/${enc}/versions`).catch(() => null),
     api('/curations/schema'),
-    api(`/runs?curationId=${encodeURIComponent(curationId)}&limit=20`).then((r) => r.runs).catch(() => []),
+    api(`/runs?curationId=${enc}&limit=20`).then((r) => r.runs).catch(() => []),
     loadCodeMirror(),
   ]);
+  // A new curation (a draft, nothing published) has no live text to ask for.
+  const isNew = history !== null && history.liveVersion === null && history.draft !== null;
+  const live = isNew ? null : await api(`/curations/${enc}/source`).catch((err) => (err.status === 404 ? null : Promise.reject(err)));
+  const start = opening(live, history, curationId);
+  const source = start.source;
+  const liveVersion = h('span', { class: 'muted live-version', id: 'live-version' }, history?.liveVersion ? `version ${history.liveVersion} live` : 'not published yet');
+  const opened = h('p', { class: ['hint', 'opened', start.draft ? 'is-draft' : null], id: 'opened' }, start.note ?? '');
   view.append(
-    h('p', {}, h('a', { href: '#/curations' }, '← Curations')),
-    h('div', { class: 'title-row' }, h('h1', {}, `Edit ${curationId}`), h('span', { class: 'muted' }, file)),
-    h('p', { class: 'hint' }, 'A draft: it is checked and previewed as you type, and is not saved. Nothing changes live.'),
+    h('p', {}, h('a', { href: '#/curations' }, '← Curations'), ' · ', h('a', { href: `#/history/${enc}`, id: 'history-link' }, 'History')),
+    h('div', { class: 'title-row' }, h('h1', {}, `Edit ${curationId}`), liveVersion, h('span', { class: 'muted' }, live?.file ?? '')),
+    opened,
+    h('p', { class: 'hint' }, 'Checked and previewed as you type. Save draft keeps it on the server; nothing changes live until you publish.'),
   );
+  if (start.draft && live) {
+    const back = h('button', { type: 'button', id: 'open-live' }, 'Open the live version instead');
+    back.addEventListener('click', () => {
+      editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: live.source } });
+      opened.className = 'hint opened';
+      opened.textContent = `Version ${live.version ?? ''} (live); the saved draft stays until you save or publish.`;
+    });
+    opened.append(' ', back);
+  }
   if (!cm) {
     view.append(errorBox('The editor is not built on this server (dist/console/codemirror.js is missing): run `npm run build` there, restart, and reload this page.'));
     return;
@@ -66,10 +98,7 @@ export async function showEditor({ view, onLeave }, curationId) {
 
   // The editor lives in a shadow root: there CodeMirror's styles are constructed
   // style sheets, which the console's Content-Security-Policy (no inline styles) allows.
-  const host = h('div', { class: 'cm-host', id: 'editor' });
-  const shadow = host.attachShadow({ mode: 'open' });
-  const mount = h('div', { class: 'cm-mount' });
-  shadow.append(h('link', { rel: 'stylesheet', href: '/console/static/editor.css' }), mount);
+  const { host, shadow, mount } = codeHost({ id: 'editor' });
   const status = h('p', { class: 'editor-status', role: 'status', 'aria-live': 'polite' }, 'Checking…');
   const problems = h('ul', { class: 'editor-problems', 'aria-label': 'Problems' });
 
@@ -89,7 +118,20 @@ export async function showEditor({ view, onLeave }, curationId) {
     h(
       'div',
       { class: 'two-col editor-layout' },
-      h('section', { class: 'card editor-pane', 'aria-label': 'Source' }, host, status, problems),
+      h(
+        'section',
+        { class: 'editor-pane', 'aria-label': 'Source' },
+        h('div', { class: 'card' }, host, status, problems),
+        publishPanel({
+          curationId,
+          getText: () => editor.state.doc.toString(),
+          onPublished: (version) => {
+            liveVersion.textContent = `version ${version} live`;
+            opened.className = 'hint opened';
+            opened.textContent = `Version ${version} (live).`;
+          },
+        }),
+      ),
       h(
         'section',
         { class: 'card editor-preview', 'aria-label': 'Live preview' },

@@ -109,6 +109,13 @@ function attemptLine(a) {
   );
 }
 
+/** The version a run was planned with (`<scope>/<id>@<n>`), linked to its text in the history; older runs have none. */
+export function versionLink(run) {
+  const n = /@(\d+)$/.exec(run.curation_version ?? '')?.[1];
+  if (!n) return h('span', { class: 'muted run-version' }, 'version unknown');
+  return h('a', { class: 'run-version', href: `#/history/${encodeURIComponent(run.curation_id)}?version=${n}` }, `version ${n}`);
+}
+
 function timeline(d) {
   const t0 = d.event?.received_at ?? d.run.created_at;
   const items = [];
@@ -121,7 +128,7 @@ function timeline(d) {
     step(
       d.run.created_at,
       t0,
-      h('span', {}, 'Run started: ', h('strong', {}, d.run.curation_id), d.run.outcome ? ` (${d.run.outcome})` : ''),
+      h('span', {}, 'Run started: ', h('strong', {}, d.run.curation_id), ' ', versionLink(d.run), d.run.outcome ? ` (${d.run.outcome})` : ''),
       problems.length ? h('ul', {}, problems.map((p) => h('li', {}, `${p.field}: ${p.message}`))) : null,
       'run',
     ),
@@ -236,6 +243,8 @@ export async function showRun({ view }, id) {
       h('dd', {}, r.user_id ? h('a', { href: `#/runs?userId=${encodeURIComponent(r.user_id)}` }, h('code', {}, r.user_id)) : '—'),
       h('dt', {}, 'channel'),
       h('dd', {}, r.channel_id ?? '—'),
+      h('dt', {}, 'version'),
+      h('dd', {}, versionLink(r)),
       h('dt', {}, 'language'),
       h('dd', {}, r.lang ?? '—'),
       h('dt', {}, 'reason'),
