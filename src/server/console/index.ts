@@ -17,7 +17,7 @@ import { registerWebhooksApi, type ConsoleWebhooks } from './webhooks-api.js';
 import { registerVersionsApi, type ConsoleVersions } from './versions-api.js';
 import { headOf, versionById, versionId } from '../../delivery/store/curation-versions.js';
 import { virtualFile } from '../../versions/library.js';
-import { clearSessionCookie, csrfOk, registerSecurityHeaders, sameOrigin, sessionOf, setSessionCookie } from './security.js';
+import { clearSessionCookie, csrfOk, registerSecurityHeaders, sameOrigin, sessionOf } from './security.js';
 import { Sessions, type SignedIn } from './sessions.js';
 import { roleAtLeast } from '../../accounts/roles.js';
 import { appendAudit } from '../../delivery/store/audit-log.js';
