@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { dummyHash, needsRehash, hashPassword, verifyPassword } from '../../accounts/passwords.js';
 import { ACCOUNT_NAME, BREAK_GLASS, isRole } from '../../accounts/roles.js';
-import { accountByName, rehashPassword } from '../../delivery/store/accounts.js';
+import { accountByName, rehashPassword, type Account } from '../../delivery/store/accounts.js';
 import { appendAudit, type AuditEntry } from '../../delivery/store/audit-log.js';
 import type { Store } from '../../delivery/store/store.js';
 import type { RefusalLog } from '../refusal-log.js';
@@ -44,15 +44,15 @@ export function signInHandler(deps: SignInDeps) {
     if (wait > 0) {
       return reply.code(429).header('retry-after', String(Math.ceil(wait / 1000))).send({ ok: false, error: 'too many failed sign-ins; wait and try again' });
     }
-    const owner = breakGlass ? (tokenMatches(body.token, [deps.adminToken]) ? BREAK_GLASS_OWNER : null) : await accountOwner(deps, name, body.password);
+    const { owner, known } = breakGlass ? { owner: tokenMatches(body.token, [deps.adminToken]) ? BREAK_GLASS_OWNER : null, known: null } : await accountOwner(deps, name, body.password);
     if (!owner) {
       byAddress.fail(addressKey);
       if (accountKey) byAccount.fail(accountKey);
       deps.refusedSignIns.refused(routeOfLogin, req.ip);
       // Logged once per window at most: the ceiling stops the failures that would repeat it.
       if (byAddress.globallyBlocked()) logger.warn({ waitSeconds: Math.ceil(byAddress.blockedFor(addressKey) / 1000) }, 'console: sign-in paused for every address: too many failed sign-ins from all addresses together');
-      // A name that is no account name (a password typed in the wrong box, say) is not recorded.
-      await audit({ actorId: null, actor: breakGlass ? BREAK_GLASS : (name ?? '(not a name)'), action: 'sign_in.failed', details: { method: breakGlass ? 'admin token' : 'password' }, address: req.ip });
+      // Only an account's own name is recorded: an unknown one may be a password typed in the wrong box.
+      await audit({ actorId: known?.id ?? null, actor: breakGlass ? BREAK_GLASS : (known?.name ?? '(unknown name)'), action: 'sign_in.failed', details: { method: breakGlass ? 'admin token' : 'password' }, address: req.ip });
       return reply.code(401).send({ ok: false, error: breakGlass ? 'wrong admin token' : 'wrong name or password' });
     }
     byAddress.succeed(addressKey);
@@ -67,11 +67,11 @@ export function signInHandler(deps: SignInDeps) {
 }
 
 /** The owner of a session for this name and password; null when either is wrong or the account is disabled. The same scrypt work is done for an unknown name. */
-async function accountOwner(deps: SignInDeps, name: string | null, password: unknown): Promise<SessionOwner | null> {
+async function accountOwner(deps: SignInDeps, name: string | null, password: unknown): Promise<{ owner: SessionOwner | null; known: Account | null }> {
   const account = name === null ? null : await accountByName(deps.store.db, name);
   const given = typeof password === 'string' && password.length <= 1024 ? password : '';
   const ok = await verifyPassword(given, account?.passwordHash ?? (await dummyHash()));
-  if (!account || !ok || account.disabled || !isRole(account.role) || given === '') return null;
+  if (!account || !ok || account.disabled || !isRole(account.role) || given === '') return { owner: null, known: account };
   if (needsRehash(account.passwordHash)) await rehashPassword(deps.store.db, account.id, account.passwordHash, await hashPassword(given));
-  return { accountId: account.id, role: account.role, actor: account.name };
+  return { owner: { accountId: account.id, role: account.role, actor: account.name }, known: account };
 }
