@@ -63,7 +63,7 @@ test('user add, list, reset-password and disable against the configured database
   try {
     const lee = await accountByName(store.db, 'lee');
     assert.equal(lee?.disabled, true);
-    assert.equal(await verifyPassword('new-password-for-lee', lee!.passwordHash), true);
+    assert.equal(await verifyPassword('new-password-for-lee', lee.passwordHash), true);
     const audit = await listAudit(store.db, { actor: 'cli' });
     assert.deepEqual(audit.map((r) => `${r.action} ${r.target}`).reverse(), ['account.created kim.minji', 'account.created lee', 'account.password_reset lee', 'account.disabled lee']);
     assert.ok(!JSON.stringify(audit).includes('password-for-lee'));
