@@ -120,7 +120,7 @@ async function run(store: Store, sub: string, name: string, role: string | undef
       const change = sub === 'disable' ? ({ kind: 'disabled', disabled: true } as const) : ({ kind: 'password', passwordHash: await hashPassword(password!) } as const);
       const r = await changeAccount(store.db, name, change, CLI_ACTOR, now);
       if (!r.ok) {
-        io.stderr(`curation user ${sub}: no account named ${name} (curation user list)`);
+        io.stderr(`curation user ${sub}: ${r.reason === 'last admin' ? `${name} is the last active admin: add another admin first` : `no account named ${name} (curation user list)`}`);
         return 1;
       }
       io.stdout(`${sub === 'disable' ? 'disabled' : 'new password for'} ${name}; ${r.sessionsEnded} session(s) ended`);

@@ -61,6 +61,19 @@ for (const which of ['sqlite', 'postgres'] as const) {
       assert.ok(!JSON.stringify(rows).includes('scrypt$'), 'no hash in the audit log');
     });
 
+    test('the last active admin can be neither disabled nor demoted', async (t) => {
+      if (!store) return t.skip('no TEST_DATABASE_URL');
+      const db = store.db;
+      assert.ok((await createAccount(db, { name: 'only-admin', role: 'admin', passwordHash: 'x' }, ADMIN, T0)).ok);
+      assert.deepEqual(await changeAccount(db, 'only-admin', { kind: 'disabled', disabled: true }, ADMIN, T0), { ok: false, reason: 'last admin' });
+      assert.deepEqual(await changeAccount(db, 'only-admin', { kind: 'role', role: 'editor' }, ADMIN, T0), { ok: false, reason: 'last admin' });
+      assert.ok((await createAccount(db, { name: 'second-admin', role: 'admin', passwordHash: 'x' }, ADMIN, T0)).ok);
+      assert.equal((await changeAccount(db, 'only-admin', { kind: 'role', role: 'editor' }, ADMIN, T0)).ok, true);
+      assert.deepEqual(await changeAccount(db, 'second-admin', { kind: 'disabled', disabled: true }, ADMIN, T0), { ok: false, reason: 'last admin' });
+      const refused = await listAudit(db, { action: 'account.disabled' });
+      assert.ok(!refused.some((r) => r.target === 'only-admin' || r.target === 'second-admin'), 'a refused change leaves no row');
+    });
+
     test('filters by action and time; retention deletes only what is past the cutoff', async (t) => {
       if (!store) return t.skip('no TEST_DATABASE_URL');
       const db = store.db;
@@ -68,10 +81,11 @@ for (const which of ['sqlite', 'postgres'] as const) {
       await appendAudit(db, { actorId: null, actor: 'break-glass', action: 'sign_in', details: { method: 'admin token' }, address: '198.51.100.4' }, T0 - 400 * day);
       await appendAudit(db, { actorId: 'acc_e', actor: 'editor-lee', action: 'curation.published', target: 'diet-main', details: { version: 3 }, address: '198.51.100.5' }, T0 + 5000);
       assert.deepEqual((await listAudit(db, { action: 'curation.published' })).map((r) => r.details), [{ version: 3 }]);
-      assert.deepEqual((await listAudit(db, { since: T0 + 1500, until: T0 + 5000 })).map((r) => r.action), ['account.disabled']);
+      assert.deepEqual((await listAudit(db, { since: T0 + 1500, until: T0 + 5000, actor: 'kim.minji' })).map((r) => r.action), ['account.disabled']);
+      const all = (await listAudit(db, {})).length;
       assert.equal(await store.pruneAudit(T0 - 365 * day), 1);
       assert.equal((await listAudit(db, { actor: 'break-glass' })).length, 0);
-      assert.equal((await listAudit(db, {})).length, 4);
+      assert.equal((await listAudit(db, {})).length, all - 1, 'only the row past the cutoff');
     });
   });
 }

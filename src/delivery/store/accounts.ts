@@ -61,7 +61,7 @@ export async function createAccount(db: Kysely<Database>, a: { name: string; rol
   });
 }
 
-export type ChangeResult = { ok: true; account: Account; sessionsEnded: number } | { ok: false; reason: 'no such account' };
+export type ChangeResult = { ok: true; account: Account; sessionsEnded: number } | { ok: false; reason: 'no such account' | 'last admin' };
 
 type Change =
   | { kind: 'password'; passwordHash: string }
@@ -84,6 +84,9 @@ export async function changeAccount(db: Kysely<Database>, name: string, change: 
   return db.transaction().execute(async (trx) => {
     const before = await accountByName(trx, name);
     if (!before) return { ok: false as const, reason: 'no such account' as const };
+    // Disabling or demoting the last active admin would leave only the break-glass token.
+    const losesAdmin = before.role === 'admin' && !before.disabled && ((change.kind === 'disabled' && change.disabled) || (change.kind === 'role' && change.role !== 'admin'));
+    if (losesAdmin && !(await otherActiveAdmin(trx, before.id))) return { ok: false as const, reason: 'last admin' as const };
     const { action, details, set } = actionOf(change);
     await trx.updateTable('accounts').set({ ...set, updated_at: now }).where('id', '=', before.id).execute();
     const ended = change.kind === 'disabled' && !change.disabled ? 0 : await endSessions(trx, before.id);
@@ -96,6 +99,11 @@ export async function changeAccount(db: Kysely<Database>, name: string, change: 
 /** Replaces a stored hash after a sign-in with a stronger cost; no audit row: nothing an operator did. */
 export async function rehashPassword(db: Db, id: string, oldHash: string, passwordHash: string): Promise<void> {
   await db.updateTable('accounts').set({ password_hash: passwordHash }).where('id', '=', id).where('password_hash', '=', oldHash).execute();
+}
+
+async function otherActiveAdmin(trx: Transaction<Database>, id: string): Promise<boolean> {
+  const r = await trx.selectFrom('accounts').select('id').where('role', '=', 'admin').where('disabled', '=', 0).where('id', '!=', id).limit(1).executeTakeFirst();
+  return r !== undefined;
 }
 
 async function endSessions(trx: Transaction<Database>, accountId: string): Promise<number> {

@@ -29,7 +29,7 @@ export function registerAccountsApi(api: FastifyInstance, deps: AccountsApiDeps)
     return { actorId: s.accountId, actor: s.actor, address: req.ip };
   };
   const answer = (reply: FastifyReply, r: ChangeResult, what: string, req: FastifyRequest) => {
-    if (!r.ok) return reply.code(404).send({ ok: false, error: 'no such account' });
+    if (!r.ok) return r.reason === 'last admin' ? reply.code(409).send({ ok: false, error: 'this is the last active admin: make another admin first' }) : reply.code(404).send({ ok: false, error: 'no such account' });
     deps.logger.info({ operator: deps.signedIn(req).operatorId, accountId: r.account.id, sessionsEnded: r.sessionsEnded }, `console: account ${what}`);
     return { ok: true, account: view(r.account), sessionsEnded: r.sessionsEnded };
   };
