@@ -127,6 +127,7 @@ const EnvSchema = z.object({
   SHUTDOWN_GRACE_MS: intIn(0, 120_000).default(10_000),
   CLAIM_LEASE_SECONDS: intIn(5, 3600).default(30),
   RETENTION_DAYS: intIn(1, 3650).default(30),
+  AUDIT_RETENTION_DAYS: intIn(1, 3650).default(365),
   WEBHOOK_RATE_LIMIT: intIn(0, 1_000_000).default(0),
   BODY_LIMIT_KB: intIn(1, 10_240).default(DEFAULT_BODY_LIMIT_KB),
   INSTANCE_ID: z.string().trim().min(1).optional(),
@@ -182,6 +183,8 @@ export interface Config {
   claimLeaseMs: number;
   /** Finished runs and old events are deleted after this many days. */
   retentionDays: number;
+  /** Audit log rows are deleted after this many days. */
+  auditRetentionDays: number;
   /** Webhook requests per minute per IP; 0 = off. */
   webhookRateLimitPerMinute: number;
   bodyLimitBytes: number;
@@ -286,6 +289,7 @@ export function loadConfig(env: Env, cwd = process.cwd(), opts: LoadConfigOption
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     claimLeaseMs: e.CLAIM_LEASE_SECONDS * 1000,
     retentionDays: e.RETENTION_DAYS,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     webhookRateLimitPerMinute: e.WEBHOOK_RATE_LIMIT,
     bodyLimitBytes: e.BODY_LIMIT_KB * 1024,
     instanceId: e.INSTANCE_ID,

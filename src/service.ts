@@ -78,7 +78,7 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
   const wakeups = await listenForJobs(store, { wake, log: logger.child({ component: 'jobs' }) });
   jobs.start();
   logger.info({ url: url.replace(/\/\/(0\.0\.0\.0|\[::\])/, '//localhost'), instanceId: identity.id, console: config.adminToken ? 'on' : 'off' }, 'service started');
-  const stopPruning = startPruning(store, config.retentionDays, logger);
+  const stopPruning = startPruning(store, config.retentionDays, logger, config.auditRetentionDays);
   const stopWatching = library.watch();
 
   let stopped: Promise<void> | null = null;

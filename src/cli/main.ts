@@ -12,6 +12,7 @@ const commands: Record<CommandName, () => Promise<Command>> = {
   doctor: async () => (await import('./doctor.js')).doctorCommand,
   replay: async () => (await import('./replay.js')).replayCommand,
   'send-webhook': async () => (await import('./send-webhook.js')).sendWebhookCommand,
+  user: async () => (await import('./user.js')).userCommand,
 };
 
 const isCommand = (name: string): name is CommandName => Object.hasOwn(commands, name);

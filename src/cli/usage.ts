@@ -17,6 +17,11 @@ export const COMMANDS = {
   },
   setup: { usage: 'setup [--url URL] [--name NAME] [--dry-run] [--unblock] [--channel NAME]', about: 'register or update our webhook in Channel Talk' },
   doctor: { usage: 'doctor', about: 'check config, database, Channel Talk credentials, our webhook and the curations' },
+  user: {
+    usage: 'user add NAME --role admin|editor|viewer [--password-stdin] | user list | user disable NAME | user reset-password NAME [--password-stdin]',
+    about:
+      'console accounts in the database (DATABASE_URL): add one (the first admin, say), list them, disable one, or give one a new password; disabling or a new password ends its sessions. The password is asked at a prompt that does not echo, or read from stdin with --password-stdin (never an argument); at least 12 characters. Each change is in the audit log, by "cli"',
+  },
   replay: { usage: 'replay FILE|DIR... --to URL [--token T] [--timeout-ms N]', about: 'post recorded deliveries again' },
   'send-webhook': {
     usage: 'send-webhook FILE... [--to URL] [--token T] [--fresh] [--chat-id ID] [--user-id ID]',

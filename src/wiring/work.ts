@@ -85,9 +85,13 @@ export async function scheduleChannelJobs(config: Config, store: Store, jobOps: 
   }
 }
 
-/** Deletes finished runs, events and failed jobs past the retention, a minute after start and then hourly; returns the stop. */
-export function startPruning(store: Store, retentionDays: number, logger: Logger): () => void {
+/** Deletes finished runs, events and failed jobs past the retention (and audit rows past theirs), a minute after start and then hourly; returns the stop. */
+export function startPruning(store: Store, retentionDays: number, logger: Logger, auditRetentionDays = 365): () => void {
   const prune = () => {
+    void store.pruneAudit(Date.now() - auditRetentionDays * 86_400_000).then(
+      (n) => (n ? logger.info({ auditRows: n, auditRetentionDays }, 'pruned old audit log rows') : undefined),
+      (err: unknown) => logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'pruning the audit log failed'),
+    );
     const cutoff = Date.now() - retentionDays * 86_400_000;
     void store.prune(cutoff).then(
       (r) => (r.runs || r.events || r.jobs ? logger.info({ ...r, retentionDays }, 'pruned old runs, events and failed jobs') : undefined),

@@ -11,6 +11,12 @@ export interface SessionRecord {
   csrf: string;
   createdAt: number;
   lastSeen: number;
+  /** Null for a break-glass (ADMIN_TOKEN) session. */
+  accountId: string | null;
+  /** Null on a row from before accounts: the server refuses it. */
+  role: string | null;
+  /** The account's name, or 'break-glass'. */
+  actor: string | null;
 }
 
 /** Where sessions live: in the database (SessionTable), or in memory for a lone process and tests. */
@@ -39,14 +45,16 @@ export class SessionTable implements SessionBackend {
         .execute();
       await trx
         .insertInto('console_sessions')
-        .values({ id_hash: r.idHash, operator_id: r.operatorId, csrf: r.csrf, created_at: r.createdAt, last_seen: r.lastSeen })
+        .values({ id_hash: r.idHash, operator_id: r.operatorId, csrf: r.csrf, created_at: r.createdAt, last_seen: r.lastSeen, account_id: r.accountId, role: r.role, actor: r.actor })
         .execute();
     });
   }
 
   async find(idHash: string): Promise<SessionRecord | null> {
     const row = await this.db.selectFrom('console_sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
-    return row ? { idHash: row.id_hash, operatorId: row.operator_id, csrf: row.csrf, createdAt: Number(row.created_at), lastSeen: Number(row.last_seen) } : null;
+    return row
+      ? { idHash: row.id_hash, operatorId: row.operator_id, csrf: row.csrf, createdAt: Number(row.created_at), lastSeen: Number(row.last_seen), accountId: row.account_id, role: row.role, actor: row.actor }
+      : null;
   }
 
   async touch(idHash: string, lastSeen: number): Promise<void> {

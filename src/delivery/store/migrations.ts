@@ -322,6 +322,41 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('runs').addColumn('curation_version', 'text').execute();
       },
     },
+    // Named operator accounts with roles, and the audit log (issue 20). The
+    // sessions of the one admin token are dropped: a session now carries
+    // its account and role, and one without a role is refused.
+    '0013_accounts_and_audit': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('accounts')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('password_hash', 'text', (c) => c.notNull())
+          .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('language', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('audit_log')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('at', ms, (c) => c.notNull())
+          .addColumn('actor_id', 'text')
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('target', 'text')
+          .addColumn('details_json', 'text', (c) => c.notNull())
+          .addColumn('address', 'text')
+          .execute();
+        await db.schema.createIndex('audit_log_at').on('audit_log').columns(['at', 'id']).execute();
+        await sql`DELETE FROM console_sessions`.execute(db);
+        await db.schema.alterTable('console_sessions').addColumn('account_id', 'text').execute();
+        await db.schema.alterTable('console_sessions').addColumn('role', 'text').execute();
+        await db.schema.alterTable('console_sessions').addColumn('actor', 'text').execute();
+        await db.schema.createIndex('console_sessions_account').on('console_sessions').column('account_id').execute();
+      },
+    },
   };
 }
 

@@ -162,6 +162,36 @@ export interface ConsoleSessionsTable {
   csrf: string;
   created_at: number;
   last_seen: number;
+  /** Null for a break-glass (ADMIN_TOKEN) session. */
+  account_id: string | null;
+  /** viewer | editor | admin; null (a row from before accounts) is refused. */
+  role: string | null;
+  /** The account's name, or 'break-glass': who the audit log names. */
+  actor: string | null;
+}
+
+export interface AccountsTable {
+  id: string;
+  name: string;
+  role: string;
+  /** scrypt$N$r$p$salt$hash: the parameters travel with the hash, so they can be raised. */
+  password_hash: string;
+  disabled: number;
+  language: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Append-only: rows are only inserted, and deleted by retention. */
+export interface AuditLogTable {
+  id: string;
+  at: number;
+  actor_id: string | null;
+  actor: string;
+  action: string;
+  target: string | null;
+  details_json: string;
+  address: string | null;
 }
 
 /** The job engine's queue (src/jobs/): one row per piece of timed work, deleted once done. */
@@ -199,6 +229,8 @@ export interface Database {
   attempts: AttemptsTable;
   chats: ChatsTable;
   console_sessions: ConsoleSessionsTable;
+  accounts: AccountsTable;
+  audit_log: AuditLogTable;
   curation_versions: CurationVersionsTable;
   curation_heads: CurationHeadsTable;
   curation_drafts: CurationDraftsTable;

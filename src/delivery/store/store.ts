@@ -8,6 +8,7 @@ import { chatTiming, type ChatTiming } from '../chat-timing.js';
 import { GroupCommitter } from './group-commit.js';
 import type { RecordItem, RecordOutcome } from './record-event.js';
 import { pruneBefore, type PruneResult } from './retention.js';
+import { pruneAuditBefore } from './audit-log.js';
 import { DatabaseBusyError, STARTUP_WAIT, asBusyError, retryWhileBusy, type DatabaseState } from './busy.js';
 import { singleAttempt, type StoreKysely } from './store-kysely.js';
 import { jobDepth, type JobDepth } from './job-ops.js';
@@ -98,6 +99,11 @@ export class Store {
   /** Deletes finished runs, events and failed jobs older than `cutoff` (epoch ms); see retention.ts. */
   prune(cutoff: number): Promise<PruneResult> {
     return pruneBefore(this.db, cutoff);
+  }
+
+  /** Deletes audit log rows older than `cutoff` (epoch ms): AUDIT_RETENTION_DAYS, apart from RETENTION_DAYS. */
+  pruneAudit(cutoff: number): Promise<number> {
+    return pruneAuditBefore(this.db, cutoff);
   }
 
   async ping(): Promise<void> {

@@ -1,6 +1,7 @@
-// The operator console at /console: a login with ADMIN_TOKEN, a small
-// single-page app, and its JSON API under /console/api. Without ADMIN_TOKEN
-// the console is off and says how to turn it on.
+// The operator console at /console: a sign-in with an account's name and
+// password (or ADMIN_TOKEN, break-glass), a small single-page app, and its
+// JSON API under /console/api, every route gated by role (route-roles.ts).
+// Without ADMIN_TOKEN the console is off and says how to turn it on.
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -9,7 +10,6 @@ import { ConsoleQueries } from '../../delivery/store/console-queries.js';
 import { SessionTable } from '../../delivery/store/console-sessions.js';
 import type { Store } from '../../delivery/store/store.js';
 import { RefusalLog, type Schedule } from '../refusal-log.js';
-import { tokenMatches } from '../token.js';
 import { registerCurationsApi } from './curations-api.js';
 import { registerEditorApi } from './editor-api.js';
 import { registerRunsApi } from './runs-api.js';
@@ -17,8 +17,14 @@ import { registerWebhooksApi, type ConsoleWebhooks } from './webhooks-api.js';
 import { registerVersionsApi, type ConsoleVersions } from './versions-api.js';
 import { headOf, versionById, versionId } from '../../delivery/store/curation-versions.js';
 import { virtualFile } from '../../versions/library.js';
-import { clearSessionCookie, csrfOk, registerSecurityHeaders, sameOrigin, sessionOf, setSessionCookie } from './security.js';
-import { LoginThrottle, Sessions, throttleKey, type Session } from './sessions.js';
+import { clearSessionCookie, csrfOk, registerSecurityHeaders, sameOrigin, sessionOf } from './security.js';
+import { Sessions, type SignedIn } from './sessions.js';
+import { roleAtLeast } from '../../accounts/roles.js';
+import { appendAudit } from '../../delivery/store/audit-log.js';
+import { registerAccountsApi } from './accounts-api.js';
+import type { Audit } from './audit.js';
+import { requiredRole, routeKey, ROUTE_ROLES } from './route-roles.js';
+import { signInHandler } from './sign-in.js';
 import { Assets, chartJsFile, codemirrorBundleFile, staticDir } from './static.js';
 
 export interface ConsoleDeps {
@@ -41,8 +47,7 @@ const OFF_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><me
 <p>Set <code>ADMIN_TOKEN</code> (at least 12 characters; a long random value, e.g. <code>openssl rand -base64 24</code>) in the environment or the <code>.env</code> file, restart the service, and sign in here with that token.</p></body></html>`;
 
 const SESSION = Symbol('consoleSession');
-const routeOfLogin = '/console/login';
-type WithSession = FastifyRequest & { [SESSION]?: Session };
+type WithSession = FastifyRequest & { [SESSION]?: SignedIn };
 
 export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {
   const now = deps.now ?? Date.now;
@@ -64,7 +69,6 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
 
       await scope.register(cookie);
       const sessions = new Sessions({ now, backend: new SessionTable(deps.store.db) });
-      const throttle = new LoginThrottle(now);
       const refusedSignIns = new RefusalLog({
         logger,
         message: 'console: sign-in refused',
@@ -94,41 +98,30 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
         return reply.header('cache-control', 'no-cache').type(a.type).send(a.body);
       });
 
-      scope.post('/login', async (req, reply) => {
-        if (!sameOrigin(req)) return reply.code(403).send({ ok: false, error: 'cross-site request refused' });
-        const key = throttleKey(req.ip);
-        const wait = throttle.blockedFor(key);
-        if (wait > 0) {
-          return reply.code(429).header('retry-after', String(Math.ceil(wait / 1000))).send({ ok: false, error: 'too many failed sign-ins; wait and try again' });
-        }
-        const given = (req.body as { token?: unknown } | undefined)?.token;
-        if (!tokenMatches(given, [adminToken])) {
-          throttle.fail(key);
-          refusedSignIns.refused(routeOfLogin, req.ip);
-          // Logged once per window at most: the ceiling stops the failures that would repeat it.
-          if (throttle.globallyBlocked()) logger.warn({ waitSeconds: Math.ceil(throttle.blockedFor(key) / 1000) }, 'console: sign-in paused for every address: too many failed sign-ins from all addresses together');
-          return reply.code(401).send({ ok: false, error: 'wrong admin token' });
-        }
-        throttle.succeed(key);
-        const session = await sessions.create();
-        setSessionCookie(req, reply, session);
-        logger.info({ operator: session.operatorId, ip: req.ip }, 'console: operator signed in');
-        return reply.header('cache-control', 'no-store').send({ ok: true });
-      });
+      scope.post('/login', signInHandler({ store: deps.store, logger, adminToken, sessions, now, refusedSignIns }));
 
       await scope.register(
         (api, _opts, done) => {
+          // Fail closed at start-up too: a route the role table does not name is a bug.
+          api.addHook('onRoute', (r) => {
+            const key = routeKey(r.method, r.url);
+            if (!Object.hasOwn(ROUTE_ROLES, key)) throw new Error(`console API route ${key} has no role in ROUTE_ROLES (src/server/console/route-roles.ts)`);
+          });
           api.addHook('onRequest', async (req: WithSession, reply) => {
             reply.header('cache-control', 'no-store');
             const session = await sessionOf(req, sessions);
             if (!session) return reply.code(401).send({ ok: false, error: 'sign in first', login: '/console/login' });
+            const needs = requiredRole(req);
+            if (needs === undefined || !roleAtLeast(session.role, needs)) {
+              return reply.code(403).send({ ok: false, error: needs === undefined ? 'this console API has no role; refused' : `this needs the ${needs} role; you are ${session.role}` });
+            }
             if (req.method !== 'GET' && req.method !== 'HEAD') {
               if (!sameOrigin(req)) return reply.code(403).send({ ok: false, error: 'cross-site request refused' });
               if (!csrfOk(req, session)) return reply.code(403).send({ ok: false, error: 'missing or wrong CSRF token; reload the page' });
             }
             req[SESSION] = session;
           });
-          const current = (req: FastifyRequest): Session => {
+          const current = (req: FastifyRequest): SignedIn => {
             const s = (req as WithSession)[SESSION];
             if (!s) throw new Error('console: route reached without a session');
             return s;
@@ -136,7 +129,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
 
           api.get('/session', (req, reply) => {
             const s = current(req);
-            return reply.send({ operatorId: s.operatorId, csrf: s.csrf, database: deps.store.dialect });
+            return reply.send({ operatorId: s.operatorId, csrf: s.csrf, database: deps.store.dialect, name: s.actor, role: s.role, breakGlass: s.accountId === null });
           });
           api.post('/logout', async (req, reply) => {
             const s = current(req);
@@ -145,7 +138,11 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
             logger.info({ operator: s.operatorId }, 'console: operator signed out');
             return { ok: true };
           });
-          registerRunsApi(api, { queries, logger, now, sessionOf: current });
+          const audit: Audit = async (req, action, target, details) => {
+            const s = current(req);
+            await appendAudit(deps.store.db, { actorId: s.accountId, actor: s.actor, action, target, details: details ?? {}, address: req.ip }, now());
+          };
+          registerRunsApi(api, { queries, logger, now, sessionOf: current, audit });
           registerCurationsApi(api, { curations: deps.curations, reloadCurations: deps.reloadCurations, logger, now, sessionOf: current });
           const versions = deps.versions;
           registerEditorApi(api, {
@@ -154,8 +151,9 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
             now,
             ...(versions ? { liveSource: (id: string) => liveSource(versions, id) } : {}),
           });
-          if (versions) registerVersionsApi(api, { versions, queries, logger, sessionOf: current });
-          registerWebhooksApi(api, { webhooks: deps.webhooks, logger, sessionOf: current });
+          if (versions) registerVersionsApi(api, { versions, queries, logger, sessionOf: current, audit });
+          registerWebhooksApi(api, { webhooks: deps.webhooks, logger, sessionOf: current, audit });
+          registerAccountsApi(api, { store: deps.store, logger, now, signedIn: current });
           api.all('/*', (_req, reply) => reply.code(404).send({ ok: false, error: 'no such console API' }));
           done();
         },

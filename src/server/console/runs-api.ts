@@ -6,6 +6,7 @@ import type { MessageBody } from '../../channeltalk/wire.js';
 import { ConsoleQueries, RUN_STATES } from '../../delivery/store/console-queries.js';
 import type { RunState } from '../../delivery/store/schema.js';
 import { renderBody } from './render-message.js';
+import type { Audit } from './audit.js';
 import type { Session } from './sessions.js';
 
 export interface RunsApiDeps {
@@ -13,6 +14,7 @@ export interface RunsApiDeps {
   logger: Logger;
   now: () => number;
   sessionOf: (req: FastifyRequest) => Session;
+  audit: Audit;
 }
 
 type Query = Record<string, string | undefined>;
@@ -98,6 +100,8 @@ export function registerRunsApi(api: FastifyInstance, deps: RunsApiDeps): void {
     if (!secrets) return reply.code(404).send({ ok: false, error: 'no such run' });
     // An audit line: who looked at whose answers. Never the answers themselves.
     deps.logger.info({ runId: id, operator: deps.sessionOf(req).operatorId }, 'console: profile revealed');
+    // Recorded before the values leave: no audit row, no reveal.
+    await deps.audit(req, 'profile.revealed', id, { runId: id });
     return reply.header('cache-control', 'no-store').send(secrets);
   });
 }

@@ -3,7 +3,7 @@
 // CSRF token, same origin).
 import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sameSecret, type Session, type Sessions } from './sessions.js';
+import { sameSecret, type Session, type Sessions, type SignedIn } from './sessions.js';
 
 export const COOKIE = 'curation_console';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -68,7 +68,7 @@ export function clearSessionCookie(req: FastifyRequest, reply: FastifyReply): vo
   reply.clearCookie(COOKIE, { path: '/console', httpOnly: true, sameSite: 'strict', secure: req.protocol === 'https' });
 }
 
-export function sessionOf(req: FastifyRequest, sessions: Sessions): Promise<Session | null> {
+export function sessionOf(req: FastifyRequest, sessions: Sessions): Promise<SignedIn | null> {
   return sessions.get(req.cookies[COOKIE]);
 }
 

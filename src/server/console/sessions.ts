@@ -4,6 +4,7 @@
 // load balancer knows every sign-in, and a sign-out ends it everywhere.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SessionBackend, SessionRecord } from '../../delivery/store/console-sessions.js';
+import { BREAK_GLASS, isRole, type Role } from '../../accounts/roles.js';
 
 export interface Session {
   /** The cookie value: a secret, never logged. */
@@ -14,6 +15,21 @@ export interface Session {
   createdAt: number;
   lastSeen: number;
 }
+
+/** Who a session is for. */
+export interface SessionOwner {
+  /** The signed-in account; null for the break-glass ADMIN_TOKEN sign-in. */
+  accountId: string | null;
+  role: Role;
+  /** The account's name, or 'break-glass': who the audit log names. */
+  actor: string;
+}
+
+/** A live session and whose it is. */
+export type SignedIn = Session & SessionOwner;
+
+/** The ADMIN_TOKEN sign-in: an admin session of no account. */
+export const BREAK_GLASS_OWNER: SessionOwner = { accountId: null, role: 'admin', actor: BREAK_GLASS };
 
 export interface SessionOptions {
   now: () => number;
@@ -46,29 +62,30 @@ export class Sessions {
     this.touchEveryMs = Math.min(60_000, Math.floor(this.idleMs / 10));
   }
 
-  async create(): Promise<Session> {
+  async create(owner: SessionOwner = BREAK_GLASS_OWNER): Promise<SignedIn> {
     const now = this.opts.now();
-    const s: Session = { id: token(32), operatorId: `op_${token(6)}`, csrf: token(32), createdAt: now, lastSeen: now };
+    const s: SignedIn = { id: token(32), operatorId: `op_${token(6)}`, csrf: token(32), createdAt: now, lastSeen: now, ...owner };
     await this.backend.insert(
-      { idHash: hashOf(s.id), operatorId: s.operatorId, csrf: s.csrf, createdAt: now, lastSeen: now },
+      { idHash: hashOf(s.id), operatorId: s.operatorId, csrf: s.csrf, createdAt: now, lastSeen: now, accountId: owner.accountId, role: owner.role, actor: owner.actor },
       { createdBefore: now - this.maxAgeMs, idleBefore: now - this.idleMs, keep: this.max },
     );
     return s;
   }
 
   /** The live session for a cookie value, touched; null when unknown or expired. */
-  async get(id: string | undefined): Promise<Session | null> {
+  async get(id: string | undefined): Promise<SignedIn | null> {
     if (!id) return null;
     const idHash = hashOf(id);
     const r = await this.backend.find(idHash);
     if (!r) return null;
     const now = this.opts.now();
-    if (now - r.lastSeen > this.idleMs || now - r.createdAt > this.maxAgeMs) {
+    // A row without a known role (from before accounts) is no session: fail closed.
+    if (!isRole(r.role) || now - r.lastSeen > this.idleMs || now - r.createdAt > this.maxAgeMs) {
       await this.backend.remove(idHash);
       return null;
     }
     if (now - r.lastSeen >= this.touchEveryMs) await this.backend.touch(idHash, now);
-    return { id, operatorId: r.operatorId, csrf: r.csrf, createdAt: r.createdAt, lastSeen: now };
+    return { id, operatorId: r.operatorId, csrf: r.csrf, createdAt: r.createdAt, lastSeen: now, accountId: r.accountId, role: r.role, actor: r.actor ?? (r.accountId ?? 'unknown') };
   }
 
   async destroy(id: string): Promise<void> {

@@ -14,6 +14,7 @@ import type { CurationLibrary } from '../../versions/library.js';
 import { virtualFile } from '../../versions/library.js';
 import { DEFAULT_IMPACT_RUNS, whatWouldChange } from '../../versions/impact.js';
 import { functionsGuard } from './editor-api.js';
+import type { Audit } from './audit.js';
 import type { Session } from './sessions.js';
 
 export interface ConsoleVersions {
@@ -29,6 +30,7 @@ export interface VersionsApiDeps {
   queries: ConsoleQueries;
   logger: Logger;
   sessionOf: (req: FastifyRequest) => Session;
+  audit: Audit;
 }
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -117,6 +119,9 @@ export function registerVersionsApi(api: FastifyInstance, deps: VersionsApiDeps)
     const result = await library.publish({ scope, curationId: id, source: body.source, by: operator, note, takeOver: body.takeOver === true, testsOverride: golden.failed > 0 ? override : null });
     if (!result.ok) return reply.code(result.reason === 'invalid' ? 400 : 409).send(result.reason === 'invalid' ? { ok: false, reason: 'invalid', errors: result.errors.map(problem) } : result);
     deps.logger.info({ operator, curationId: id, version: result.version.version, goldenFailed: golden.failed }, 'console: curation published');
+    // Right after the library's own transaction (it owns the catalog lock).
+    await deps.audit(req, 'curation.published', id, { scope, version: result.version.version, takeOver: body.takeOver === true, goldenFailed: golden.failed });
+    if (golden.failed > 0) await deps.audit(req, 'curation.tests_overridden', id, { scope, version: result.version.version, goldenFailed: golden.failed, goldenTotal: golden.total, reason: override });
     return { ok: true, version: result.version.version, golden: { total: golden.total, failed: golden.failed } };
   });
 
@@ -128,6 +133,7 @@ export function registerVersionsApi(api: FastifyInstance, deps: VersionsApiDeps)
     const result = await library.rollBack(deps.versions.scopeOf(id), id, body.version, operator);
     if (!result.ok) return reply.code(result.reason === 'unknown version' ? 404 : 409).send(result.reason === 'invalid' ? { ok: false, reason: 'invalid', errors: result.errors.map(problem) } : result);
     deps.logger.info({ operator, curationId: id, version: result.version.version, from: body.version }, 'console: curation rolled back');
+    await deps.audit(req, 'curation.rolled_back', id, { scope: deps.versions.scopeOf(id), version: result.version.version, from: body.version });
     return { ok: true, version: result.version.version };
   });
 }

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { WebhookHealth } from '../../webhook/health.js';
 import type { UnblockOutcome } from '../../webhook/runtime.js';
 import type { SweepRecord } from '../../webhook/sweep-log.js';
+import type { Audit } from './audit.js';
 import type { Session } from './sessions.js';
 
 /** What the console needs of the webhook runtime (src/webhook/runtime.ts). */
@@ -21,6 +22,7 @@ export interface WebhooksApiDeps {
   webhooks: ConsoleWebhooks | undefined;
   logger: Logger;
   sessionOf: (req: FastifyRequest) => Session;
+  audit: Audit;
 }
 
 /** Recovered chat ids shown per sweep; the rest are counted. */
@@ -57,6 +59,8 @@ export function registerWebhooksApi(api: FastifyInstance, deps: WebhooksApiDeps)
     const operator = deps.sessionOf(req).operatorId;
     deps.logger.info({ operator, channel }, 'console: webhook unblock asked');
     const r = await webhooks.unblock(channel, operator);
+    // After the call: the unblock is Channel Talk's write, not ours.
+    await deps.audit(req, 'webhook.unblocked', channel, { outcome: r.outcome, ...(r.outcome === 'unblocked' || r.outcome === 'not_blocked' ? { webhookId: r.webhook.id } : {}) });
     switch (r.outcome) {
       case 'unblocked':
       case 'not_blocked':

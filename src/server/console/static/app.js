@@ -58,3 +58,5 @@ document.getElementById('logout').addEventListener('click', async () => {
 window.addEventListener('hashchange', () => void route());
 startBanner(document.getElementById('banner'));
 void route();
+// Accounts and the audit log are for admins (the server refuses anyone else anyway).
+api('/session').then((s) => s.role === 'admin' || document.getElementById('admin-link')?.remove(), () => undefined);
