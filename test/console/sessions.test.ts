@@ -3,7 +3,7 @@
 // throttled per address.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LoginThrottle, MemorySessionBackend, Sessions, sameSecret, throttleKey } from '../../src/server/console/sessions.js';
+import { BREAK_GLASS_OWNER, LoginThrottle, MemorySessionBackend, Sessions, sameSecret, throttleKey } from '../../src/server/console/sessions.js';
 import { SessionTable, type SessionBackend } from '../../src/delivery/store/console-sessions.js';
 import { Store } from '../../src/delivery/store/store.js';
 import { freshDatabases } from '../support/databases.js';
@@ -31,7 +31,7 @@ for (const b of backends) {
     test('a session lives while used, and not past its idle time or maximum age', async () => {
       let now = 0;
       const sessions = new Sessions({ now: () => now, backend: await b.make(), idleMs: 1000, maxAgeMs: 5000 });
-      const s = await sessions.create();
+      const s = await sessions.create(BREAK_GLASS_OWNER);
       assert.notEqual(s.id, s.csrf);
       assert.match(s.operatorId, /^op_/);
       assert.ok(!s.operatorId.includes(s.id), 'the loggable id reveals nothing of the cookie');
@@ -42,12 +42,12 @@ for (const b of backends) {
       }
       now = 5100;
       assert.equal(await sessions.get(s.id), null, 'past the maximum age');
-      const idle = await sessions.create();
+      const idle = await sessions.create(BREAK_GLASS_OWNER);
       now += 1001;
       assert.equal(await sessions.get(idle.id), null, 'idle too long');
       assert.equal(await sessions.get(undefined), null);
       assert.equal(await sessions.get('not-a-session'), null);
-      const gone = await sessions.create();
+      const gone = await sessions.create(BREAK_GLASS_OWNER);
       await sessions.destroy(gone.id);
       assert.equal(await sessions.get(gone.id), null);
     });
@@ -55,11 +55,11 @@ for (const b of backends) {
     test('the oldest sessions give way past the maximum count', async () => {
       let now = 0;
       const sessions = new Sessions({ now: () => now, backend: await b.make(), max: 2 });
-      const a = await sessions.create();
+      const a = await sessions.create(BREAK_GLASS_OWNER);
       now = 1;
-      const bb = await sessions.create();
+      const bb = await sessions.create(BREAK_GLASS_OWNER);
       now = 2;
-      const c = await sessions.create();
+      const c = await sessions.create(BREAK_GLASS_OWNER);
       assert.equal(await sessions.get(a.id), null);
       assert.ok((await sessions.get(bb.id)) && (await sessions.get(c.id)));
     });
@@ -71,7 +71,7 @@ for (const b of backends) {
       let now = 10_000;
       const one = new Sessions({ now: () => now, backend });
       const two = new Sessions({ now: () => now, backend: other });
-      const s = await one.create();
+      const s = await one.create(BREAK_GLASS_OWNER);
       now += 90_000;
       const seen = await two.get(s.id);
       assert.equal(seen?.operatorId, s.operatorId, 'signed in on one, known to the other');
@@ -87,7 +87,7 @@ test('the database holds a hash of the cookie value, never the value', async () 
   const store = await Store.open(db!.url, { delayScale: 1 });
   stores.push(store);
   const sessions = new Sessions({ now: Date.now, backend: new SessionTable(store.db) });
-  const s = await sessions.create();
+  const s = await sessions.create(BREAK_GLASS_OWNER);
   const rows = await store.db.selectFrom('console_sessions').selectAll().execute();
   assert.ok(rows.length >= 1);
   assert.ok(rows.every((r) => r.id_hash !== s.id && !JSON.stringify(r).includes(s.id)));

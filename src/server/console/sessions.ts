@@ -62,7 +62,7 @@ export class Sessions {
     this.touchEveryMs = Math.min(60_000, Math.floor(this.idleMs / 10));
   }
 
-  async create(owner: SessionOwner = BREAK_GLASS_OWNER): Promise<SignedIn> {
+  async create(owner: SessionOwner): Promise<SignedIn> {
     const now = this.opts.now();
     const s: SignedIn = { id: token(32), operatorId: `op_${token(6)}`, csrf: token(32), createdAt: now, lastSeen: now, ...owner };
     await this.backend.insert(
