@@ -22,6 +22,7 @@ const EXPECTED: Record<string, Min> = {
   'GET /webhooks': 'viewer',
   'ALL /*': 'viewer',
   'POST /runs/:id/reveal': 'editor',
+  'POST /runs/:id/stop': 'editor',
   'POST /curations/reload': 'editor',
   'POST /simulate': 'editor',
   'GET /curations/schema': 'editor',

@@ -17,6 +17,7 @@ import { registerWebhooksApi, type ConsoleWebhooks } from './webhooks-api.js';
 import { registerVersionsApi, type ConsoleVersions } from './versions-api.js';
 import { headOf, versionById, versionId } from '../../delivery/store/curation-versions.js';
 import { virtualFile } from '../../versions/library.js';
+import { stopRunTx } from '../../delivery/store/stop-run.js';
 import { clearSessionCookie, csrfOk, registerSecurityHeaders, sameOrigin, sessionOf } from './security.js';
 import { Sessions, type SignedIn } from './sessions.js';
 import { roleAtLeast } from '../../accounts/roles.js';
@@ -142,7 +143,14 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
             const s = current(req);
             await appendAudit(deps.store.db, { actorId: s.accountId, actor: s.actor, action, target, details: details ?? {}, address: req.ip }, now());
           };
-          registerRunsApi(api, { queries, logger, now, sessionOf: current, audit });
+          registerRunsApi(api, {
+            queries,
+            logger,
+            now,
+            sessionOf: current,
+            audit,
+            stopRun: (runId, reason) => deps.store.db.transaction().execute((trx) => stopRunTx(trx, runId, reason, now(), deps.store.timing)),
+          });
           registerCurationsApi(api, { curations: deps.curations, reloadCurations: deps.reloadCurations, logger, now, sessionOf: current });
           const versions = deps.versions;
           registerEditorApi(api, {

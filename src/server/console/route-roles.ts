@@ -20,6 +20,7 @@ export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   'ALL /*': 'viewer',
   // Editors: profile values, the editor, drafts, the simulator, publish and roll back.
   'POST /runs/:id/reveal': 'editor',
+  'POST /runs/:id/stop': 'editor',
   'POST /curations/reload': 'editor',
   'POST /simulate': 'editor',
   'GET /curations/schema': 'editor',

@@ -7,6 +7,7 @@ import { ConsoleQueries, RUN_STATES } from '../../delivery/store/console-queries
 import type { RunState } from '../../delivery/store/schema.js';
 import { renderBody } from './render-message.js';
 import type { Audit } from './audit.js';
+import type { StopResult } from '../../delivery/store/stop-run.js';
 import type { Session } from './sessions.js';
 
 export interface RunsApiDeps {
@@ -15,6 +16,8 @@ export interface RunsApiDeps {
   now: () => number;
   sessionOf: (req: FastifyRequest) => Session;
   audit: Audit;
+  /** Stops one run as a takeover would (store/stop-run.ts); without it the route answers 404. */
+  stopRun?: (runId: string, reason: string) => Promise<StopResult>;
 }
 
 type Query = Record<string, string | undefined>;
@@ -103,5 +106,18 @@ export function registerRunsApi(api: FastifyInstance, deps: RunsApiDeps): void {
     // Recorded before the values leave: no audit row, no reveal.
     await deps.audit(req, 'profile.revealed', id, { runId: id });
     return reply.header('cache-control', 'no-store').send(secrets);
+  });
+
+  // Stop this run: its messages not yet sent are cancelled (one in flight finishes), and the chat's next run may go.
+  api.post('/runs/:id/stop', async (req, reply) => {
+    const { id } = req.params as { id: string };
+    if (!deps.stopRun) return reply.code(404).send({ ok: false, error: 'stopping runs is not available here' });
+    const operator = deps.sessionOf(req).operatorId;
+    const result = await deps.stopRun(id, 'stopped in the console by an operator');
+    if (result === 'unknown') return reply.code(404).send({ ok: false, error: 'no such run' });
+    if (result === 'finished') return reply.code(409).send({ ok: false, error: 'the run has already ended' });
+    deps.logger.info({ runId: id, operator }, 'console: run stopped');
+    await deps.audit(req, 'run.stopped', id, { runId: id });
+    return { ok: true, stopped: true };
   });
 }

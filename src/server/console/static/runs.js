@@ -225,6 +225,26 @@ function secretsCard(runId, run) {
   return h('section', { class: 'card', 'aria-label': 'Answers and values' }, h('h2', {}, 'Answers and computed values'), empty ? h('p', { class: 'muted' }, 'None stored.') : [list, button, note]);
 }
 
+const LIVE = ['planning', 'pending', 'sending', 'awaiting', 'parked'];
+
+/** Stop this run (editors): the server checks the role and records who stopped it. */
+function stopCard(runId) {
+  const out = h('p', { class: 'hint' }, 'Messages not sent yet are cancelled; one already on its way still arrives.');
+  const button = h('button', { type: 'button', class: 'danger', id: 'stop-run' }, 'Stop this run');
+  button.addEventListener('click', async () => {
+    if (!confirm('Stop this run? Its messages not sent yet will not be sent.')) return;
+    button.disabled = true;
+    try {
+      await api(`/runs/${encodeURIComponent(runId)}/stop`, { method: 'POST' });
+      location.reload();
+    } catch (err) {
+      button.disabled = false;
+      out.replaceChildren(errorBox(err.message));
+    }
+  });
+  return h('section', { class: 'card', 'aria-label': 'Stop this run' }, button, out);
+}
+
 export async function showRun({ view }, id) {
   const d = await api(`/runs/${encodeURIComponent(id)}`);
   const r = d.run;
@@ -252,10 +272,12 @@ export async function showRun({ view }, id) {
     ),
   );
   const messages = d.messages.map((m) => ({ seq: m.seq, delayMs: m.delay_ms, rendered: m.rendered, state: m.state }));
+  const session = await api('/session').catch(() => ({}));
   view.append(
     h('p', {}, h('a', { href: '#/runs' }, '← Runs')),
     h('h1', {}, 'Run'),
     header,
+    LIVE.includes(r.state) && session.role !== 'viewer' ? stopCard(r.id) : null,
     h('div', { class: 'two-col' }, h('section', { class: 'card' }, h('h2', {}, 'Timeline'), timeline(d)), h('section', { class: 'card' }, h('h2', {}, 'What the customer sees'), messages.length ? chatView(messages) : h('p', { class: 'muted' }, 'No messages planned.'))),
     secretsCard(r.id, r),
   );
