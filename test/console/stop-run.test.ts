@@ -33,7 +33,7 @@ describe('console: stop this run', () => {
     const chatId = 'stop-chat-1';
     assert.equal((await h.postWebhook(webhookForChat('user-chat-opened', chatId))).status, 200);
     const runId = await until(async () => ((await call('GET', `/runs?chatId=${chatId}`)).json.runs as Array<{ id: string }> | undefined)?.[0]?.id, 'a run');
-    await until(async () => sentTo(chatId) >= 1, 'the first message');
+    await until(() => Promise.resolve(sentTo(chatId) >= 1), 'the first message');
     const stopped = await call('POST', `/runs/${runId}/stop`, {});
     assert.equal(stopped.status, 200, JSON.stringify(stopped.json));
     const atStop = sentTo(chatId);
