@@ -25,6 +25,7 @@ import {
   lockCatalog,
   newestVersions,
   setHeadTx,
+  switchCurationTx,
   versionById,
   type VersionRow,
 } from '../delivery/store/curation-versions.js';
@@ -162,6 +163,8 @@ export class CurationLibrary {
       if (!live) continue;
       const compiled = await this.compile(live);
       if (!compiled) continue;
+      // Switched off in the console: it stays listed and previewable, and starts nothing (matchCurations skips it).
+      if (Number(head.enabled) === 0) compiled.enabled = false;
       const list = byScope.get(head.scope) ?? [];
       list.push(compiled);
       byScope.set(head.scope, list);
@@ -228,6 +231,16 @@ export class CurationLibrary {
     this.logger.info({ scope: p.scope, curationId: p.curationId, version: row.version }, 'curation version published');
     await this.refresh();
     return { ok: true, version: row };
+  }
+
+  /** The console's on/off switch: off, the curation starts no new run (runs under way finish); live at once here, elsewhere within WATCH_MS. */
+  async switchCuration(scope: string, curationId: string, on: boolean, now = Date.now()): Promise<boolean> {
+    const done = await this.db.transaction().execute(async (trx) => {
+      await lockCatalog(trx, this.dialect);
+      return switchCurationTx(trx, scope, curationId, on, now);
+    });
+    if (done) await this.refresh();
+    return done;
   }
 
   /** Publishes an earlier version's text again, as a new number. */

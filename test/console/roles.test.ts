@@ -34,6 +34,7 @@ const EXPECTED: Record<string, Min> = {
   'POST /curations/:id/impact': 'editor',
   'POST /curations/:id/publish': 'editor',
   'POST /curations/:id/rollback': 'editor',
+  'POST /curations/:id/switch': 'editor',
   'POST /webhooks/unblock': 'admin',
   'GET /accounts': 'admin',
   'POST /accounts': 'admin',

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { webhookForChat, webhookIn } from '../support/fixtures.js';
 import { signIn, startHarness, until, type Harness } from './harness.js';
+import { listAudit } from '../../src/delivery/store/audit-log.js';
 
 describe('console: curation versions', () => {
   let h: Harness;
@@ -106,6 +107,23 @@ describe('console: curation versions', () => {
     const source = await call('GET', '/curations/diet-main/source');
     assert.equal(source.json.source, fileText);
     assert.equal((await call('POST', '/curations/diet-main/rollback', { version: 42 })).status, 404);
+  });
+
+  test('the on/off switch: off, a new chat starts nothing and no version is made; on again, it starts; each switch is audited', async () => {
+    const versionsBefore = ((await call('GET', '/curations/diet-main/versions')).json.versions as unknown[]).length;
+    const off = await call('POST', '/curations/diet-main/switch', { on: false });
+    assert.equal(off.status, 200);
+    assert.equal((await call('GET', '/curations/diet-main/versions')).json.switchedOn, false);
+    const quiet = await h.postWebhook(webhookIn('user-chat-opened', { chatId: 'versions-chat-off', channelId: '95334', userId: 'versions-user-off' }));
+    assert.equal(quiet.json.status, 'no_match', JSON.stringify(quiet.json));
+    assert.equal(((await call('GET', '/curations/diet-main/versions')).json.versions as unknown[]).length, versionsBefore, 'switching makes no version');
+    assert.equal((await call('POST', '/curations/diet-main/switch', { on: true })).status, 200);
+    const started = await h.postWebhook(webhookIn('user-chat-opened', { chatId: 'versions-chat-on', channelId: '95334', userId: 'versions-user-on' }));
+    assert.equal(started.json.status, 'queued', JSON.stringify(started.json));
+    assert.equal((await call('POST', '/curations/nope/switch', { on: false })).status, 404);
+    assert.equal((await call('POST', '/curations/diet-main/switch', { on: 'yes' })).status, 400);
+    const audited = await listAudit(h.service.store.db, { action: 'curation.switched' });
+    assert.deepEqual(audited.map((r) => (r.details as { on: boolean }).on).reverse(), [false, true]);
   });
 
   test('a broken text is refused with the check sentence at its line; the body is bounded', async () => {

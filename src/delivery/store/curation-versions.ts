@@ -122,6 +122,19 @@ export async function setHeadTx(trx: Transaction<Database>, scope: string, curat
   await bumpGeneration(trx);
 }
 
+/** The console's on/off switch; false when the curation has no head. Moves the generation, so every instance rebuilds. */
+export async function switchCurationTx(trx: Transaction<Database>, scope: string, curationId: string, on: boolean, now: number): Promise<boolean> {
+  const res = await trx
+    .updateTable('curation_heads')
+    .set({ enabled: on ? 1 : 0, updated_at: now })
+    .where('scope', '=', scope)
+    .where('curation_id', '=', curationId)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0) return false;
+  await bumpGeneration(trx);
+  return true;
+}
+
 export function draftOf(db: Kysely<Database>, scope: string, curationId: string) {
   return db.selectFrom('curation_drafts').selectAll().where('scope', '=', scope).where('curation_id', '=', curationId).executeTakeFirst();
 }

@@ -357,6 +357,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('console_sessions_account').on('console_sessions').column('account_id').execute();
       },
     },
+    // The console's on/off switch per curation (issue 20 item 4): an
+    // operational state of the head, not a change of the text, so switching
+    // makes no version.
+    '0014_curation_switch': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('curation_heads').addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      },
+    },
   };
 }
 

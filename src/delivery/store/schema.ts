@@ -93,6 +93,8 @@ export interface CurationHeadsTable {
   live_version: number | null;
   /** `file`: the file's changes become versions and go live; `console`: taken over, the file's changes are kept as versions but not made live. */
   owner: VersionOrigin;
+  /** The console's switch: 0 starts no new run of it (runs under way go on); its text's own `enabled` still applies. Defaults to 1. */
+  enabled: Generated<number>;
   updated_at: number;
 }
 

@@ -32,6 +32,7 @@ export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   'POST /curations/:id/impact': 'editor',
   'POST /curations/:id/publish': 'editor',
   'POST /curations/:id/rollback': 'editor',
+  'POST /curations/:id/switch': 'editor',
   // Admins: webhook unblock, accounts, the audit log.
   'POST /webhooks/unblock': 'admin',
   'GET /accounts': 'admin',

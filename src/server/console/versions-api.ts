@@ -61,6 +61,7 @@ export function registerVersionsApi(api: FastifyInstance, deps: VersionsApiDeps)
       scope,
       owner: head?.owner ?? null,
       liveVersion: head?.live_version ?? null,
+      switchedOn: head ? Number(head.enabled) !== 0 : null,
       versions: versions.map((v) => ({ version: v.version, origin: v.origin, file: v.file, publishedBy: v.published_by, publishedAt: Number(v.published_at), note: v.note, testsOverride: v.tests_override, hash: v.hash })),
       draft: draft ? { source: draft.source, savedAt: Number(draft.saved_at), savedBy: draft.saved_by, baseVersion: draft.base_version } : null,
     };
@@ -123,6 +124,19 @@ export function registerVersionsApi(api: FastifyInstance, deps: VersionsApiDeps)
     await deps.audit(req, 'curation.published', id, { scope, version: result.version.version, takeOver: body.takeOver === true, goldenFailed: golden.failed });
     if (golden.failed > 0) await deps.audit(req, 'curation.tests_overridden', id, { scope, version: result.version.version, goldenFailed: golden.failed, goldenTotal: golden.total, reason: override });
     return { ok: true, version: result.version.version, golden: { total: golden.total, failed: golden.failed } };
+  });
+
+  // The on/off switch: off, the curation starts no new run; runs under way finish. No version is made.
+  api.post('/curations/:id/switch', async (req, reply) => {
+    const id = idOf(req);
+    const on = ((req.body ?? {}) as { on?: unknown }).on;
+    if (!id || typeof on !== 'boolean') return reply.code(400).send({ ok: false, error: 'a curation id and on: true or false' });
+    const scope = deps.versions.scopeOf(id);
+    if (!(await library.switchCuration(scope, id, on))) return reply.code(404).send({ ok: false, error: 'no such curation' });
+    const operator = deps.sessionOf(req).operatorId;
+    deps.logger.info({ operator, curationId: id, on }, 'console: curation switched');
+    await deps.audit(req, 'curation.switched', id, { scope, on });
+    return { ok: true, on };
   });
 
   api.post('/curations/:id/rollback', async (req, reply) => {

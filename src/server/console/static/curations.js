@@ -26,7 +26,25 @@ function curationCard(c) {
       h('dd', {}, `${c.messageCount} in ${c.languages.join(', ')}${c.hasFallback ? ', with fallback' : ''}`),
     ),
     h('p', { class: 'card-links' }, h('a', { href: `#/simulator/${encodeURIComponent(c.id)}` }, 'Simulate'), ' · ', h('a', { href: `#/editor/${encodeURIComponent(c.id)}`, class: 'edit' }, 'Edit'), ' · ', h('a', { href: `#/history/${encodeURIComponent(c.id)}`, class: 'history' }, 'History')),
+    onOff(c),
   );
+}
+
+/** The console's on/off switch (editors; the server refuses a viewer): off, the curation starts no new run, runs under way finish; no version is made. */
+function onOff(c) {
+  const button = h('button', { type: 'button', class: 'switch', dataset: { on: String(c.enabled) } }, c.enabled ? 'Switch off' : 'Switch on');
+  const out = h('span', { 'aria-live': 'polite' });
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      await api(`/curations/${encodeURIComponent(c.id)}/switch`, { method: 'POST', body: { on: !c.enabled } });
+      location.reload();
+    } catch (err) {
+      button.disabled = false;
+      out.replaceChildren(errorBox(err.message));
+    }
+  });
+  return h('p', {}, button, out);
 }
 
 export async function showCurations({ view }) {
