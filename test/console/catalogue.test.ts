@@ -13,7 +13,8 @@ import { LANGUAGES, loadCatalogue } from '../../src/server/console/messages.js';
 import { staticDir } from '../../src/server/console/static.js';
 
 const STATIC = staticDir();
-const SERVER = path.dirname(STATIC);
+// src/, from src/server/console/static.
+const SRC = path.resolve(STATIC, '../../..');
 const catalogues = { ko: loadCatalogue('ko'), en: loadCatalogue('en') } satisfies Record<(typeof LANGUAGES)[number], unknown>;
 const PLURAL = /\.(zero|one|two|few|many|other)$/;
 const family = (key: string) => key.replace(PLURAL, '');
@@ -30,15 +31,17 @@ const dynamicPrefix = (key: string) => Object.keys(DYNAMIC).find((p) => key.star
 function sources(): { file: string; text: string }[] {
   const files = [
     ...readdirSync(STATIC).filter((f) => /\.(js|html)$/.test(f)).map((f) => path.join(STATIC, f)),
-    ...readdirSync(SERVER).filter((f) => f.endsWith('.ts')).map((f) => path.join(SERVER, f)),
+    // The server's sentences for the console: its errors, and the reasons it sends as keys (the webhook's health).
+    ...readdirSync(SRC, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => path.join(SRC, f)),
   ];
   return files.map((file) => ({ file, text: readFileSync(file, 'utf8') }));
 }
 
-/** Literal keys named by a call or attribute: t('a.b'), tn('a.b', n), consoleError('a.b'), data-i18n="a.b", data-i18n-attr="x:a.b". */
+/** Literal keys named by a call or attribute: t('a.b'), tn('a.b', n), consoleError('a.b'), words('a.b'), code: 'a.b', data-i18n="a.b", data-i18n-attr="x:a.b". */
 function namedKeys(text: string): string[] {
   const keys: string[] = [];
-  for (const m of text.matchAll(/\b(?:t|tn|consoleError)\(\s*(?:[^()'`]*\?\s*)?'([a-z][\w.]*)'(?:\s*:\s*'([a-z][\w.]*)')?/g)) keys.push(...[m[1], m[2]].filter((k): k is string => k !== undefined));
+  for (const m of text.matchAll(/\b(?:t|tn|consoleError|words)\(\s*(?:[^()'`]*\?\s*)?'([a-z][\w.]*)'(?:\s*:\s*'([a-z][\w.]*)')?/g)) keys.push(...[m[1], m[2]].filter((k): k is string => k !== undefined));
+  for (const m of text.matchAll(/\bcode: '([a-z]+\.[\w.]+)'/g)) keys.push(m[1]!);
   for (const m of text.matchAll(/data-i18n="([^"]+)"/g)) keys.push(m[1]!);
   for (const m of text.matchAll(/data-i18n-attr="([^"]+)"/g)) for (const pair of m[1]!.split(',')) keys.push(pair.split(':')[1]?.trim() ?? pair);
   return keys;

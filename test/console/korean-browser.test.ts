@@ -1,0 +1,113 @@
+// The console in Korean: a browser that asks for ko-KR (Accept-Language and
+// navigator.languages) sees the sign-in page, the shell and the overview in
+// Korean with no English UI word, server errors included; the language switch
+// is remembered on the account. Screenshots are kept as artefacts.
+// Pages not converted yet (runs, curations, editor, admin) are not walked
+// here: see I18N-STATUS.md.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { hashPassword } from '../../src/accounts/passwords.js';
+import { accountByName, createAccount } from '../../src/delivery/store/accounts.js';
+import { screenshotPath, startHarness, type Harness } from './harness.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+if (!HAVE_CHROMIUM && process.env.CI === 'true') throw new Error(`CI=true but there is no chromium at ${CHROMIUM}`);
+
+const ADMIN = { name: 'kim.minji', password: 'admin-password-kim' };
+// Words that may show in Latin letters on these pages: the account's name, the
+// settings and the command the hints name, the language switch's own
+// "English", and the service's data (the channel, the webhook's name).
+const ALLOWED = new Set(['kim', 'minji', 'ADMIN_TOKEN', 'PUBLIC_WEBHOOK_URL', 'curation', 'setup', 'English', 'default', 'channeltalk-curation']);
+
+/** Every Latin-letter word a person sees or a screen reader reads: text, title, labels, placeholders. */
+async function latinWords(page: Page): Promise<string[]> {
+  const text = await page.evaluate(() => {
+    const parts = [document.title, document.body.innerText];
+    for (const el of Array.from(document.querySelectorAll('[aria-label],[placeholder],[title]'))) parts.push(el.getAttribute('aria-label') ?? '', el.getAttribute('placeholder') ?? '', el.getAttribute('title') ?? '');
+    for (const o of Array.from(document.querySelectorAll('option'))) parts.push(o.textContent ?? '');
+    return parts.join('\n');
+  });
+  return (text.match(/[A-Za-z_][A-Za-z_.-]*[A-Za-z_]/g) ?? []).filter((w) => !ALLOWED.has(w) && !w.split('.').every((p) => ALLOWED.has(p)));
+}
+
+describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium at ${CHROMIUM}` }, () => {
+  let h: Harness;
+  let browser: Browser;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    h = await startHarness();
+    const r = await createAccount(h.service.store.db, { name: ADMIN.name, role: 'admin', passwordHash: await hashPassword(ADMIN.password) }, { actorId: null, actor: 'cli', address: null }, Date.now());
+    assert.ok(r.ok);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+  after(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  async function koreanPage() {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: h.url, locale: 'ko-KR', timezoneId: 'Europe/London' });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    return { context, page };
+  }
+
+  async function signIn(page: Page, password = ADMIN.password) {
+    await page.goto('/console/login');
+    await page.waitForSelector('html[lang=ko]');
+    await page.fill('#name', ADMIN.name);
+    await page.fill('#password', password);
+    await page.click('button[type=submit]');
+  }
+
+  test('sign-in page and its server error in Korean', async () => {
+    const { context, page } = await koreanPage();
+    await signIn(page, 'not-the-password');
+    await page.waitForSelector('#login-error:not([hidden])');
+    assert.equal(await page.textContent('#login-error'), '아이디 또는 비밀번호가 올바르지 않습니다');
+    assert.equal(await page.textContent('button[type=submit]'), '로그인');
+    assert.equal(await page.title(), '로그인 · 큐레이션 콘솔');
+    assert.deepEqual(await latinWords(page), []);
+    await page.screenshot({ path: screenshotPath('console-ko-login'), fullPage: true });
+    await context.close();
+  });
+
+  test('the shell and the overview in Korean, times in the channel zone; the switch is kept on the account', async () => {
+    const { context, page } = await koreanPage();
+    await signIn(page);
+    await page.waitForURL(/\/console\/$/);
+    await page.waitForSelector('section.queue');
+    await page.waitForSelector('.sweep-card');
+    assert.equal(await page.textContent('[data-tab=overview]'), '한눈에 보기');
+    assert.equal(await page.textContent('h1'), '한눈에 보기');
+    assert.deepEqual(await latinWords(page), []);
+    // The browser runs in London; the chart's hours are the channel's (Asia/Seoul, no daylight saving: UTC+9).
+    const offset = await page.evaluate(async () => {
+      const i18n = (await import(String('/console/static/i18n.js'))) as { zoneOffsetMinutes: () => number };
+      return i18n.zoneOffsetMinutes();
+    });
+    assert.equal(offset, -540);
+    await page.screenshot({ path: screenshotPath('console-ko-overview'), fullPage: true });
+
+    await page.selectOption('#language', 'en');
+    await page.waitForSelector('html[lang=en] section.queue');
+    assert.equal(await page.textContent('[data-tab=overview]'), 'Overview');
+    assert.equal((await accountByName(h.service.store.db, ADMIN.name))?.language, 'en');
+    await context.close();
+
+    // Another Korean browser: the account's choice wins over Accept-Language.
+    const other = await koreanPage();
+    await signIn(other.page);
+    await other.page.waitForSelector('html[lang=en] section.queue');
+    assert.equal(await other.page.textContent('[data-tab=overview]'), 'Overview');
+    await other.page.selectOption('#language', 'ko');
+    await other.page.waitForSelector('html[lang=ko] section.queue');
+    assert.equal((await accountByName(h.service.store.db, ADMIN.name))?.language, 'ko');
+    await other.context.close();
+    assert.deepEqual(pageErrors, []);
+  });
+});
