@@ -8,7 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROLES } from '../../src/accounts/roles.js';
 import { SWEEP_REASONS } from '../../src/delivery/job-kinds.js';
-import { RUN_STATES } from '../../src/delivery/run-lifecycle.js';
+import { MESSAGE_STATES, RUN_STATES } from '../../src/delivery/run-lifecycle.js';
+import type { EventStatus } from '../../src/delivery/store/schema.js';
 import { LANGUAGES, loadCatalogue } from '../../src/server/console/messages.js';
 import { staticDir } from '../../src/server/console/static.js';
 
@@ -20,8 +21,11 @@ const PLURAL = /\.(zero|one|two|few|many|other)$/;
 const family = (key: string) => key.replace(PLURAL, '');
 
 /** Keys made from a prefix and a value at run time, with every value they can take (other words may show as they are). */
+// EventStatus is a type only: listed here, and `satisfies` keeps the list to real statuses.
+const EVENT_STATUSES = ['queued', 'acted', 'ignored', 'no_match', 'failed'] as const satisfies readonly EventStatus[];
 const DYNAMIC: Record<string, readonly string[]> = {
-  'state.': [...RUN_STATES, 'enabled', 'disabled', 'live'],
+  // badge(): run, message and delivery states, and a curation's or version's.
+  'state.': [...new Set([...RUN_STATES, ...MESSAGE_STATES, ...EVENT_STATUSES, 'enabled', 'disabled', 'live'])],
   'role.': ROLES,
   'language.': LANGUAGES,
   'sweep.reason.': SWEEP_REASONS,
