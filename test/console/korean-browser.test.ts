@@ -2,9 +2,10 @@
 // navigator.languages) sees the sign-in page, the shell and the overview in
 // Korean with no English UI word, server errors included; the language switch
 // is remembered on the account. Screenshots are kept as artefacts.
-// Pages not converted yet (curations, editor, admin) are not walked here, and
-// a run's page is checked for its labels only (the reasons the server writes
-// are still English): see I18N-STATUS.md.
+// Pages not converted yet (simulator, editor, history, admin) are not walked
+// here, and a run's page and the curations list are checked for their labels
+// only (the reasons and trigger descriptions the server writes are still
+// English): see I18N-STATUS.md.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -142,7 +143,14 @@ describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium a
     assert.match(timeline, /메시지 1 보냄/);
     assert.match(timeline, /종료: 완료/);
     assert.equal(await page.textContent('h1'), '발송');
+    assert.match((await page.textContent('.chat-delay')) ?? '', / 후$/);
     await page.screenshot({ path: screenshotPath('console-ko-run'), fullPage: true });
+
+    await page.click('a[data-tab=curations]');
+    await page.waitForSelector('.curation-list .card');
+    assert.equal(await page.textContent('h1'), '큐레이션');
+    assert.equal(await page.textContent('#reload'), '파일에서 다시 불러오기');
+    await page.screenshot({ path: screenshotPath('console-ko-curations'), fullPage: true });
     await context.close();
     assert.deepEqual(pageErrors, []);
   });

@@ -1,6 +1,6 @@
 // Builds DOM from data without ever parsing HTML: every string becomes a text
 // node, so nothing a customer or a curation file says can turn into markup.
-import { fmtDateTime, has, t } from './i18n.js';
+import { fmtDateTime, fmtNumber, has, t } from './i18n.js';
 
 /** h('div', {class: 'x', onclick: fn}, 'text', child, [more]) */
 export function h(tag, attrs = {}, ...children) {
@@ -41,7 +41,7 @@ export function fmtDuration(ms) {
   if (ms === null || ms === undefined) return '—';
   const v = Number(ms);
   if (Math.abs(v) < 1000) return t('duration.ms', { n: Math.round(v) });
-  if (Math.abs(v) < 60_000) return t('duration.s', { n: Number((v / 1000).toFixed(1)) });
+  if (Math.abs(v) < 60_000) return t('duration.s', { n: fmtNumber(v / 1000, 1) });
   // Two units, the second left out when it is zero: 3 min, 3 min 20 s.
   if (Math.abs(v) < 3_600_000) {
     const [a, b] = [Math.floor(v / 60_000), Math.round((v % 60_000) / 1000)];

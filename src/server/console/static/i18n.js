@@ -71,8 +71,9 @@ function fmtValue(v) {
   return typeof v === 'number' ? fmtNumber(v) : String(v);
 }
 
-export function fmtNumber(n) {
-  return new Intl.NumberFormat(LOCALE).format(n);
+/** A number as the locale writes it; `digits` fixes the decimals (1.0 s stays 1.0 s). */
+export function fmtNumber(n, digits) {
+  return new Intl.NumberFormat(LOCALE, digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n);
 }
 
 let timeZone = 'Asia/Seoul';
