@@ -10,6 +10,7 @@ import { ROLES } from '../../src/accounts/roles.js';
 import { SWEEP_REASONS } from '../../src/delivery/job-kinds.js';
 import { MESSAGE_STATES, RUN_STATES } from '../../src/delivery/run-lifecycle.js';
 import type { EventStatus } from '../../src/delivery/store/schema.js';
+import type { PlanOutcome } from '../../src/curation/plan-types.js';
 import { LANGUAGES, loadCatalogue } from '../../src/server/console/messages.js';
 import { staticDir } from '../../src/server/console/static.js';
 
@@ -23,9 +24,10 @@ const family = (key: string) => key.replace(PLURAL, '');
 /** Keys made from a prefix and a value at run time, with every value they can take (other words may show as they are). */
 // EventStatus is a type only: listed here, and `satisfies` keeps the list to real statuses.
 const EVENT_STATUSES = ['queued', 'acted', 'ignored', 'no_match', 'failed'] as const satisfies readonly EventStatus[];
+const PLAN_OUTCOMES = ['sequence', 'fallback', 'ask', 'skipped'] as const satisfies readonly PlanOutcome[];
 const DYNAMIC: Record<string, readonly string[]> = {
-  // badge(): run, message and delivery states, and a curation's or version's.
-  'state.': [...new Set([...RUN_STATES, ...MESSAGE_STATES, ...EVENT_STATUSES, 'enabled', 'disabled', 'live'])],
+  // badge(): run, message and delivery states, a plan's outcome, and a curation's or version's.
+  'state.': [...new Set([...RUN_STATES, ...MESSAGE_STATES, ...EVENT_STATUSES, ...PLAN_OUTCOMES, 'enabled', 'disabled', 'live'])],
   'role.': ROLES,
   'language.': LANGUAGES,
   'sweep.reason.': SWEEP_REASONS,
