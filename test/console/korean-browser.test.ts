@@ -2,8 +2,8 @@
 // navigator.languages) sees the sign-in page, the shell and the overview in
 // Korean with no English UI word, server errors included; the language switch
 // is remembered on the account. Screenshots are kept as artefacts.
-// Pages not converted yet (simulator, editor, history, admin) are not walked
-// here, and a run's page and the curations list are checked for their labels
+// The simulator, the editor and the history are converted but not walked
+// here yet, and a run's page and the curations list are checked for their labels
 // only (the reasons and trigger descriptions the server writes are still
 // English): see I18N-STATUS.md.
 import { after, before, describe, test } from 'node:test';
@@ -151,6 +151,15 @@ describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium a
     assert.equal(await page.textContent('h1'), '큐레이션');
     assert.equal(await page.textContent('#reload'), '파일에서 다시 불러오기');
     await page.screenshot({ path: screenshotPath('console-ko-curations'), fullPage: true });
+
+    await page.goto('/console/static/admin.html');
+    await page.waitForSelector('#accounts tbody tr');
+    assert.equal(await page.textContent('#accounts-card h2'), '계정');
+    assert.equal(await page.textContent('#audit-card h2'), '감사 로그');
+    // The accounts card: labels and states in Korean; the audit table's action codes and details are the log's data.
+    const accountsText = await page.evaluate(() => document.getElementById('accounts-card')?.innerText ?? '');
+    assert.deepEqual((accountsText.match(/\b[A-Za-z_][\w.-]*\w/g) ?? []).filter((w) => !['kim.minji'].includes(w)), []);
+    await page.screenshot({ path: screenshotPath('console-ko-admin'), fullPage: true });
     await context.close();
     assert.deepEqual(pageErrors, []);
   });
