@@ -6,12 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROLES } from '../../src/accounts/roles.js';
+import { NAME_RULE, ROLES } from '../../src/accounts/roles.js';
 import { SWEEP_REASONS } from '../../src/delivery/job-kinds.js';
 import { MESSAGE_STATES, RUN_STATES } from '../../src/delivery/run-lifecycle.js';
 import type { EventStatus } from '../../src/delivery/store/schema.js';
 import type { PlanOutcome } from '../../src/curation/plan-types.js';
-import { LANGUAGES, loadCatalogue } from '../../src/server/console/messages.js';
+import { LANGUAGES, consoleError, loadCatalogue } from '../../src/server/console/messages.js';
 import { staticDir } from '../../src/server/console/static.js';
 
 const STATIC = staticDir();
@@ -84,4 +84,15 @@ test('every key the sources name is in the catalogue, and every key is used', ()
 test('the test sees a missing and an unused key (it would not pass a broken catalogue)', () => {
   assert.deepEqual(namedKeys(`t('overview.title'); tn('sweep.scanned', 2); consoleError(x ? 'error.a' : 'error.b')`), ['overview.title', 'sweep.scanned', 'error.a', 'error.b']);
   assert.deepEqual(namedKeys('<p data-i18n="login.name"></p><nav data-i18n-attr="aria-label:nav.sections, title:nav.overview">'), ['login.name', 'nav.sections', 'nav.overview']);
+});
+
+test("the server's English errors say what they said before the catalogue (curl, the CLI and the logs read them)", () => {
+  assert.equal(consoleError('error.nameRule').error, NAME_RULE);
+  assert.deepEqual(consoleError('error.needsRole', { needs: 'editor', role: 'viewer' }), {
+    ok: false,
+    error: 'this needs the editor role; you are viewer',
+    code: 'error.needsRole',
+    params: { needs: 'editor', role: 'viewer' },
+  });
+  assert.throws(() => consoleError('error.noSuchKey'), /no message error\.noSuchKey/);
 });

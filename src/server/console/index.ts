@@ -66,7 +66,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
           reply.code(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(OFF_PAGE);
         scope.get('/', off);
         scope.get('/login', off);
-        scope.all('/api/*', (_req, reply) => reply.code(404).send({ ok: false, error: 'the console is off: set ADMIN_TOKEN and restart' }));
+        scope.all('/api/*', (_req, reply) => reply.code(404).send(consoleError('error.consoleOff')));
         return;
       }
 
@@ -97,7 +97,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
 
       scope.get('/static/:name', async (req, reply) => {
         const a = await assets.get((req.params as { name: string }).name);
-        if (!a) return reply.code(404).send({ ok: false, error: 'not found' });
+        if (!a) return reply.code(404).send(consoleError('error.notFound'));
         return reply.header('cache-control', 'no-cache').type(a.type).send(a.body);
       });
 

@@ -7,6 +7,7 @@ import { ConsoleQueries, RUN_STATES } from '../../delivery/store/console-queries
 import type { RunState } from '../../delivery/store/schema.js';
 import { renderBody } from './render-message.js';
 import type { Audit } from './audit.js';
+import { consoleError } from './messages.js';
 import type { Session } from './sessions.js';
 
 export interface RunsApiDeps {
@@ -59,7 +60,7 @@ export function registerRunsApi(api: FastifyInstance, deps: RunsApiDeps): void {
     const q = parsed.query;
     const state = text(q.state);
     if (state !== undefined && !RUN_STATES.includes(state as RunState)) {
-      return reply.code(400).send({ ok: false, error: `state must be one of ${RUN_STATES.join(', ')}` });
+      return reply.code(400).send(consoleError('error.stateOneOf', { states: RUN_STATES.join(', ') }));
     }
     const before = q.before === undefined ? undefined : Number(q.before);
     const filter = {
@@ -83,7 +84,7 @@ export function registerRunsApi(api: FastifyInstance, deps: RunsApiDeps): void {
   api.get('/runs/:id', async (req, reply) => {
     const { id } = req.params as { id: string };
     const detail = await queries.runDetail(id);
-    if (!detail) return reply.code(404).send({ ok: false, error: 'no such run' });
+    if (!detail) return reply.code(404).send(consoleError('error.noSuchRun'));
     return {
       ...detail,
       messages: detail.messages.map((m) => {
@@ -97,7 +98,7 @@ export function registerRunsApi(api: FastifyInstance, deps: RunsApiDeps): void {
   api.post('/runs/:id/reveal', async (req, reply) => {
     const { id } = req.params as { id: string };
     const secrets = await queries.runSecrets(id);
-    if (!secrets) return reply.code(404).send({ ok: false, error: 'no such run' });
+    if (!secrets) return reply.code(404).send(consoleError('error.noSuchRun'));
     // An audit line: who looked at whose answers. Never the answers themselves.
     deps.logger.info({ runId: id, operator: deps.sessionOf(req).operatorId }, 'console: profile revealed');
     // Recorded before the values leave: no audit row, no reveal.
