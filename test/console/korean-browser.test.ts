@@ -2,8 +2,8 @@
 // navigator.languages) sees the sign-in page, the shell and the overview in
 // Korean with no English UI word, server errors included; the language switch
 // is remembered on the account. Screenshots are kept as artefacts.
-// The simulator, the editor and the history are converted but not walked
-// here yet, and a run's page and the curations list are checked for their labels
+// The simulator, the editor and the history are checked for their labels, as
+// are a run's page and the curations list are checked for their labels
 // only (the reasons and trigger descriptions the server writes are still
 // English): see I18N-STATUS.md.
 import { after, before, describe, test } from 'node:test';
@@ -160,6 +160,31 @@ describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium a
     const accountsText = await page.evaluate(() => document.getElementById('accounts-card')?.innerText ?? '');
     assert.deepEqual((accountsText.match(/\b[A-Za-z_][\w.-]*\w/g) ?? []).filter((w) => !['kim.minji'].includes(w)), []);
     await page.screenshot({ path: screenshotPath('console-ko-admin'), fullPage: true });
+    await context.close();
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('the simulator, the editor and the history in Korean (labels; the curation check sentences are still English)', async () => {
+    const { context, page } = await koreanPage();
+    await signIn(page);
+    await page.waitForURL(/\/console\/$/);
+    await page.goto('/console/#/simulator/diet-main');
+    await page.waitForSelector('.sim-form');
+    assert.equal(await page.textContent('h1'), '미리 보기');
+    assert.equal(await page.textContent('.sim-form button[type=submit]'), '메시지 보기');
+    await page.screenshot({ path: screenshotPath('console-ko-simulator'), fullPage: true });
+
+    await page.goto('/console/#/editor/diet-main');
+    await page.waitForFunction(() => document.querySelector('.editor-status')?.textContent?.startsWith('문제 없음'));
+    assert.equal(await page.textContent('h1'), 'diet-main 편집');
+    assert.equal(await page.textContent('#publish'), '게시');
+    await page.screenshot({ path: screenshotPath('console-ko-editor'), fullPage: true });
+
+    await page.goto('/console/#/history/diet-main');
+    await page.waitForSelector('table.versions tbody tr');
+    assert.equal(await page.textContent('h1'), 'diet-main 변경 이력');
+    assert.equal(await page.textContent('#show-diff'), '비교하기');
+    await page.screenshot({ path: screenshotPath('console-ko-history'), fullPage: true });
     await context.close();
     assert.deepEqual(pageErrors, []);
   });
