@@ -76,7 +76,7 @@ const ATTACHMENTS = {
     const body = [h('span', { class: 'web-host' }, a.host), a.title ? h('strong', { class: 'web-title' }, a.title) : null, a.description ? h('span', { class: 'web-description' }, a.description) : null];
     return a.url ? h('a', { class: 'web-page', href: a.url, target: '_blank', rel: 'noopener noreferrer' }, body) : h('div', { class: 'web-page' }, body);
   },
-  form: (a) => h('div', { class: 'chat-form', role: 'group', 'aria-label': 'Form (read-only)' }, a.inputs.map(formInput), h('button', { type: 'button', class: 'chat-form-submit', disabled: true }, 'Submit')),
+  form: (a) => h('div', { class: 'chat-form', role: 'group', 'aria-label': t('chat.form') }, a.inputs.map(formInput), h('button', { type: 'button', class: 'chat-form-submit', disabled: true }, t('chat.submit'))),
 };
 
 function attachment(a) {
@@ -124,5 +124,5 @@ export function chatView(messages, opts = {}) {
       ),
     );
   }
-  return h('div', { class: 'chat', role: 'log', 'aria-label': 'Messages as the customer sees them' }, items);
+  return h('div', { class: 'chat', role: 'log', 'aria-label': t('chat.log') }, items);
 }

@@ -39,7 +39,7 @@ function problemItem(p, severity, goTo) {
 
 function profileList(profile, masked) {
   const entries = Object.entries(profile ?? {});
-  if (entries.length === 0) return h('p', { class: 'muted' }, 'No answers given.');
+  if (entries.length === 0) return h('p', { class: 'muted' }, t('editor.noAnswers'));
   return h(
     'dl',
     { class: ['facts', 'secrets', masked ? 'masked' : null] },
@@ -81,7 +81,7 @@ export async function showEditor({ view, onLeave }, curationId) {
     h('p', {}, h('a', { href: '#/curations' }, t('editor.backCurations')), ' · ', h('a', { href: `#/history/${enc}`, id: 'history-link' }, t('editor.history'))),
     h('div', { class: 'title-row' }, h('h1', {}, t('editor.title', { id: curationId })), liveVersion, h('span', { class: 'muted' }, live?.file ?? '')),
     opened,
-    h('p', { class: 'hint' }, 'Checked and previewed as you type. Save draft keeps it on the server; nothing changes live until you publish.'),
+    h('p', { class: 'hint' }, t('editor.hint')),
   );
   if (start.draft && live) {
     const back = h('button', { type: 'button', id: 'open-live' }, t('editor.openLive'));
@@ -100,7 +100,7 @@ export async function showEditor({ view, onLeave }, curationId) {
   // The editor lives in a shadow root: there CodeMirror's styles are constructed
   // style sheets, which the console's Content-Security-Policy (no inline styles) allows.
   const { host, shadow, mount } = codeHost({ id: 'editor' });
-  const status = h('p', { class: 'editor-status', role: 'status', 'aria-live': 'polite' }, 'Checking…');
+  const status = h('p', { class: 'editor-status', role: 'status', 'aria-live': 'polite' }, t('editor.checking'));
   const problems = h('ul', { class: 'editor-problems', 'aria-label': t('editor.problems') });
 
   const answersFrom = h('select', { id: 'answers-from', name: 'answersFrom' }, h('option', { value: TYPED }, t('editor.typed')), runs.map(runOption));
@@ -303,5 +303,5 @@ export async function showEditor({ view, onLeave }, curationId) {
   });
   onLeave(() => editor.destroy());
   if (runs.length === 0) answersFrom.disabled = true;
-  clear(result).append(h('p', { class: 'muted' }, 'Checking…'));
+  clear(result).append(h('p', { class: 'muted' }, t('editor.checking')));
 }
