@@ -47,7 +47,7 @@ function sources(): { file: string; text: string }[] {
 function namedKeys(text: string): string[] {
   const keys: string[] = [];
   for (const m of text.matchAll(/\b(?:t|tn|consoleError|words)\(\s*(?:[^()'`]*\?\s*)?'([a-z][\w.]*)'(?:\s*:\s*'([a-z][\w.]*)')?/g)) keys.push(...[m[1], m[2]].filter((k): k is string => k !== undefined));
-  for (const m of text.matchAll(/\bcode: '([a-z]+\.[\w.]+)'/g)) keys.push(m[1]!);
+  for (const m of text.matchAll(/\bcode: '([a-z][A-Za-z]*\.[\w.]+)'/g)) keys.push(m[1]!);
   for (const m of text.matchAll(/data-i18n="([^"]+)"/g)) keys.push(m[1]!);
   for (const m of text.matchAll(/data-i18n-attr="([^"]+)"/g)) for (const pair of m[1]!.split(',')) keys.push(pair.split(':')[1]?.trim() ?? pair);
   return keys;
@@ -83,6 +83,7 @@ test('every key the sources name is in the catalogue, and every key is used', ()
 
 test('the test sees a missing and an unused key (it would not pass a broken catalogue)', () => {
   assert.deepEqual(namedKeys(`t('overview.title'); tn('sweep.scanned', 2); consoleError(x ? 'error.a' : 'error.b')`), ['overview.title', 'sweep.scanned', 'error.a', 'error.b']);
+  assert.deepEqual(namedKeys("return { code: 'newCuration.idExists', params: { id } }"), ['newCuration.idExists']);
   assert.deepEqual(namedKeys('<p data-i18n="login.name"></p><nav data-i18n-attr="aria-label:nav.sections, title:nav.overview">'), ['login.name', 'nav.sections', 'nav.overview']);
 });
 

@@ -72,11 +72,12 @@ export async function showNewCuration({ view, navigate }) {
     h('p', { class: 'hint' }, t('newCuration.hint')),
     go,
   );
-  id.addEventListener('input', () => (problem.textContent = id.value === '' ? '' : (newIdProblem(id.value, ids) ?? '')));
+  const said = (p) => (p ? t(p.code, p.params) : '');
+  id.addEventListener('input', () => (problem.textContent = id.value === '' ? '' : said(newIdProblem(id.value, ids))));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const why = newIdProblem(id.value, ids);
-    problem.textContent = why ?? '';
+    problem.textContent = said(why);
     if (why) return;
     go.disabled = true;
     try {
