@@ -238,7 +238,7 @@ export async function showEditor({ view, onLeave }, curationId) {
     status.textContent = r.ok ? (r.warnings.length ? t('editor.validWarnings', { count: r.warnings.length }) : t('editor.valid')) : tn('editor.problemCount', r.errors.length);
     if (!r.ok && fieldsKey === null) result.replaceChildren(h('p', { class: 'muted' }, t('editor.previewWaits')));
     if (r.ok) {
-      names = declaredNames(r.curation);
+      names = declaredNames(r.curation).map((n) => ({ ...n, detail: t(n.detail.code, n.detail.params) }));
       drawLanguages(r.curation);
       drawForm(r.curation);
       drawPlan(r.plan);
