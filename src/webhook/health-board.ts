@@ -57,5 +57,6 @@ export class WebhookHealthBoard {
 }
 
 function deskOnly(h: WebhookHealth, webhookId: string): WebhookHealth {
-  return { ...h, fix: deskFix(webhookId), unblockRefused: true };
+  const words = h.words ? { words: { reason: h.words.reason, fix: { code: 'webhook.deskFix', params: { webhook: webhookId } } } } : {};
+  return { ...h, fix: deskFix(webhookId), ...words, unblockRefused: true };
 }

@@ -29,6 +29,8 @@ export interface WebhookHealth {
   reason: string;
   /** What to do about it, in a sentence; empty when nothing is wrong. */
   fix: string;
+  /** The same two sentences as keys of the console's catalogues (static/messages-*.json), for the console in the operator's language. */
+  words?: { reason: Words; fix: Words };
   /** Set by the board: the API refused to unblock this block, so only the desk can (the console shows no Unblock button). */
   unblockRefused?: true;
 }
@@ -96,6 +98,13 @@ export async function listAllWebhooks(client: WebhookApi, opts: CallOptions = {}
   return all;
 }
 
+/** A sentence as a console catalogue key and its values. */
+export interface Words {
+  code: string;
+  params: Record<string, string | number>;
+}
+const words = (code: string, params: Record<string, string | number> = {}): Words => ({ code, params });
+
 export async function checkWebhookHealth(deps: HealthDeps): Promise<WebhookHealth> {
   const base = { channel: deps.channel, checkedAt: deps.now() };
   let webhooks: Webhook[];
@@ -115,6 +124,10 @@ export async function checkWebhookHealth(deps: HealthDeps): Promise<WebhookHealt
       state: 'blocked',
       reason: `Channel Talk has blocked webhook ${w.id}${w.lastBlockedAt !== undefined ? ` since ${new Date(w.lastBlockedAt).toISOString()}` : ''} (after 100 failed deliveries in a row): no chat opened or message written reaches the service`,
       fix: blockedFix(deps.channelFlag),
+      words: {
+        reason: w.lastBlockedAt !== undefined ? words('webhook.blockedSince', { webhook: w.id, since: w.lastBlockedAt }) : words('webhook.blocked', { webhook: w.id }),
+        fix: words('webhook.blockedFix', { command: `curation setup --unblock${deps.channelFlag ? ` --channel ${deps.channelFlag}` : ''}` }),
+      },
     };
   }
   const missingScopes = (deps.scopes ?? []).filter((s) => !w.scopes.includes(s));
@@ -126,6 +139,10 @@ export async function checkWebhookHealth(deps: HealthDeps): Promise<WebhookHealt
       missingScopes,
       reason: `webhook ${w.id} lacks the scope${missingScopes.length > 1 ? 's' : ''} ${missingScopes.join(', ')} that the loaded curations need: those deliveries never come`,
       fix: `run \`curation setup${deps.channelFlag ? ` --channel ${deps.channelFlag}` : ''}\` to add ${missingScopes.length > 1 ? 'them' : 'it'}`,
+      words: {
+        reason: words('webhook.scopes', { webhook: w.id, scopes: missingScopes.join(', ') }),
+        fix: words('webhook.scopesFix', { command: `curation setup${deps.channelFlag ? ` --channel ${deps.channelFlag}` : ''}` }),
+      },
     };
   }
   return { ...base, ...ids, state: 'ok', reason: `webhook ${w.id} is registered and not blocked`, fix: '' };
@@ -185,17 +202,20 @@ export async function unblockWebhook(deps: { client: WebhookApi; webhookId: stri
   }
 }
 
-function missing(deps: HealthDeps): { reason: string; fix: string } {
+function missing(deps: HealthDeps): { reason: string; fix: string; words: { reason: Words; fix: Words } } {
   const flag = deps.channelFlag ? ` --channel ${deps.channelFlag}` : '';
+  const command = `curation setup${flag}`;
   if (deps.url === undefined) {
     return {
       reason: `no webhook named "${deps.name}" in Channel Talk, and PUBLIC_WEBHOOK_URL is not set to find ours by its URL`,
       fix: `set PUBLIC_WEBHOOK_URL to this service's webhook URL and run \`curation setup${flag}\``,
+      words: { reason: words('webhook.missingNoUrl', { name: deps.name }), fix: words('webhook.missingNoUrlFix', { command }) },
     };
   }
   return {
     reason: `no webhook in Channel Talk points at ${shownUrl(deps.url)} or is named "${deps.name}": Channel Talk sends this service nothing`,
     fix: `run \`curation setup${flag}\` to register it`,
+    words: { reason: words('webhook.missing', { url: shownUrl(deps.url), name: deps.name }), fix: words('webhook.missingFix', { command }) },
   };
 }
 

@@ -8,10 +8,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadSource } from '../../src/curation/load.js';
+import { loadCatalogue, render } from '../../src/server/console/messages.js';
 import { ROOT } from '../support/fixtures.js';
 
 interface New {
-  newIdProblem: (id: string, existing: string[]) => string | null;
+  newIdProblem: (id: string, existing: string[]) => { code: string; params: Record<string, string> } | null;
   templateSource: (id: string) => string;
   copySource: (source: string, fromId: string, newId: string) => string;
 }
@@ -19,12 +20,18 @@ const load = async () => (await import(pathToFileURL(path.join(ROOT, 'src/server
 
 test('the id is typed and checked: the API rule, and not an existing curation', async () => {
   const { newIdProblem } = await load();
-  assert.equal(newIdProblem('spring-sale_2', ['diet-main']), null);
-  assert.match(newIdProblem('', []) ?? '', /Type an id/);
-  assert.match(newIdProblem('has space', []) ?? '', /letters, digits/);
-  assert.match(newIdProblem('x'.repeat(65), []) ?? '', /letters, digits/);
-  assert.match(newIdProblem('../etc', []) ?? '', /letters, digits/);
-  assert.match(newIdProblem('diet-main', ['diet-main']) ?? '', /exists already/);
+  // The page words the problem from the catalogue: English here.
+  const en = loadCatalogue('en');
+  const said = (id: string, existing: string[]) => {
+    const p = newIdProblem(id, existing);
+    return p === null ? null : render(en, p.code, p.params);
+  };
+  assert.equal(said('spring-sale_2', ['diet-main']), null);
+  assert.match(said('', []) ?? '', /Type an id/);
+  assert.match(said('has space', []) ?? '', /letters, digits/);
+  assert.match(said('x'.repeat(65), []) ?? '', /letters, digits/);
+  assert.match(said('../etc', []) ?? '', /letters, digits/);
+  assert.equal(said('diet-main', ['diet-main']), 'diet-main exists already: open it from the list instead.');
 });
 
 test('the template is a valid curation with the typed id, triggered only by its own tag', async () => {

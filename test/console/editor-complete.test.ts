@@ -9,6 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { curationJsonSchema } from '../../src/curation/index.js';
 import { ROOT } from '../support/fixtures.js';
+import { loadCatalogue, render } from '../../src/server/console/messages.js';
 
 interface Found {
   from: number;
@@ -16,8 +17,8 @@ interface Found {
 }
 interface Complete {
   yamlPathAt: (text: string, offset: number) => string[];
-  completionsAt: (text: string, offset: number, schema: unknown, names: Array<{ label: string; kind?: string; detail: string }>) => Found | null;
-  declaredNames: (curation: unknown) => Array<{ label: string; kind: string; detail: string }>;
+  completionsAt: (text: string, offset: number, schema: unknown, names: Array<{ label: string; kind?: string; detail: unknown }>) => Found | null;
+  declaredNames: (curation: unknown) => Array<{ label: string; kind: string; detail: { code: string; params: Record<string, string> } }>;
 }
 
 const load = async () => (await import(pathToFileURL(path.join(ROOT, 'src/server/console/static/editor-complete.js')).href)) as Complete;
@@ -67,6 +68,12 @@ test("the draft's names: fields and computed values in expressions and templates
   assert.deepEqual(
     names.map((n) => `${n.kind}:${n.label}`),
     ['field:weight', 'field:goal', 'profileKey:weight', 'profileKey:surveyGoal', 'value:bmr'],
+  );
+  // Each detail is a catalogue key the editor words; in English:
+  const en = loadCatalogue('en');
+  assert.deepEqual(
+    names.map((n) => render(en, n.detail.code, n.detail.params)),
+    ['field (number)', 'field, profile key surveyGoal', 'profile key of weight', 'profile key of goal', 'computed value'],
   );
   const at = (text: string) => completionsAt(text, text.length, schema, names);
   // Expressions and templates name fields and values, never a profile key.

@@ -44,6 +44,7 @@ const EXPECTED: Record<string, Min> = {
   'POST /accounts/:name/role': 'admin',
   'GET /audit': 'admin',
   'GET /audit.csv': 'admin',
+  'PUT /session/language': 'viewer',
   // Last: it ends the session.
   'POST /logout': 'viewer',
 };

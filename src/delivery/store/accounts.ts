@@ -110,3 +110,9 @@ async function endSessions(trx: Transaction<Database>, accountId: string): Promi
   const r = await trx.deleteFrom('console_sessions').where('account_id', '=', accountId).executeTakeFirst();
   return Number(r.numDeletedRows);
 }
+
+/** An account's console language (null: follow the browser). A preference, not an access change: no audit row. */
+export async function setAccountLanguage(db: Db, id: string, language: string | null, now: number): Promise<boolean> {
+  const r = await db.updateTable('accounts').set({ language, updated_at: now }).where('id', '=', id).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}

@@ -5,11 +5,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { hashPassword, passwordProblem } from '../../accounts/passwords.js';
-import { ACCOUNT_NAME, NAME_RULE, ROLES, isRole } from '../../accounts/roles.js';
+import { ACCOUNT_NAME, ROLES, isRole } from '../../accounts/roles.js';
 import { changeAccount, createAccount, listAccounts, type Account, type Actor, type ChangeResult } from '../../delivery/store/accounts.js';
 import { listAudit, type AuditFilter } from '../../delivery/store/audit-log.js';
 import type { Store } from '../../delivery/store/store.js';
 import { toCsv } from './csv.js';
+import { consoleError } from './messages.js';
 import type { SignedIn } from './sessions.js';
 
 export interface AccountsApiDeps {
@@ -29,7 +30,7 @@ export function registerAccountsApi(api: FastifyInstance, deps: AccountsApiDeps)
     return { actorId: s.accountId, actor: s.actor, address: req.ip };
   };
   const answer = (reply: FastifyReply, r: ChangeResult, what: string, req: FastifyRequest) => {
-    if (!r.ok) return r.reason === 'last admin' ? reply.code(409).send({ ok: false, error: 'this is the last active admin: make another admin first' }) : reply.code(404).send({ ok: false, error: 'no such account' });
+    if (!r.ok) return r.reason === 'last admin' ? reply.code(409).send(consoleError('error.lastAdmin')) : reply.code(404).send(consoleError('error.noSuchAccount'));
     deps.logger.info({ operator: deps.signedIn(req).operatorId, accountId: r.account.id, sessionsEnded: r.sessionsEnded }, `console: account ${what}`);
     return { ok: true, account: view(r.account), sessionsEnded: r.sessionsEnded };
   };
@@ -39,12 +40,12 @@ export function registerAccountsApi(api: FastifyInstance, deps: AccountsApiDeps)
 
   api.post('/accounts', async (req, reply) => {
     const b = (req.body ?? {}) as { name?: unknown; role?: unknown; password?: unknown };
-    if (typeof b.name !== 'string' || !ACCOUNT_NAME.test(b.name)) return reply.code(400).send({ ok: false, error: NAME_RULE });
-    if (!isRole(b.role)) return reply.code(400).send({ ok: false, error: `role must be one of ${ROLES.join(', ')}` });
+    if (typeof b.name !== 'string' || !ACCOUNT_NAME.test(b.name)) return reply.code(400).send(consoleError('error.nameRule'));
+    if (!isRole(b.role)) return reply.code(400).send(consoleError('error.roleOneOf', { roles: ROLES.join(', ') }));
     const problem = passwordProblem(b.password);
     if (problem) return reply.code(400).send({ ok: false, error: problem });
     const r = await createAccount(db, { name: b.name, role: b.role, passwordHash: await hashPassword(b.password as string) }, actor(req), deps.now());
-    if (!r.ok) return reply.code(409).send({ ok: false, error: `an account named ${b.name} exists already` });
+    if (!r.ok) return reply.code(409).send(consoleError('error.accountExists', { name: b.name }));
     deps.logger.info({ operator: deps.signedIn(req).operatorId, accountId: r.account.id, role: r.account.role }, 'console: account created');
     return { ok: true, account: view(r.account) };
   });
@@ -61,7 +62,7 @@ export function registerAccountsApi(api: FastifyInstance, deps: AccountsApiDeps)
 
   api.post('/accounts/:name/role', async (req, reply) => {
     const role = (req.body as { role?: unknown } | undefined)?.role;
-    if (!isRole(role)) return reply.code(400).send({ ok: false, error: `role must be one of ${ROLES.join(', ')}` });
+    if (!isRole(role)) return reply.code(400).send(consoleError('error.roleOneOf', { roles: ROLES.join(', ') }));
     return answer(reply, await changeAccount(db, nameOf(req), { kind: 'role', role }, actor(req), deps.now()), 'role changed', req);
   });
 

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { plan, resolveProfile, type Curation, type CurationSet } from '../../curation/index.js';
 import { describeTrigger } from '../../curation/triggers/registry.js';
 import { renderBody } from './render-message.js';
+import { consoleError } from './messages.js';
 import type { Session } from './sessions.js';
 
 export interface CurationsApiDeps {
@@ -57,9 +58,9 @@ export function registerCurationsApi(api: FastifyInstance, deps: CurationsApiDep
   api.post('/simulate', async (req, reply) => {
     const body = (req.body ?? {}) as SimulateBody;
     const curation = typeof body.curationId === 'string' ? deps.curations().byId(body.curationId) : undefined;
-    if (!curation) return reply.code(404).send({ ok: false, error: 'no such curation' });
+    if (!curation) return reply.code(404).send(consoleError('error.noSuchCuration'));
     if (body.profile === null || typeof body.profile !== 'object' || Array.isArray(body.profile)) {
-      return reply.code(400).send({ ok: false, error: 'profile must be an object of answers' });
+      return reply.code(400).send(consoleError('error.profileObject'));
     }
     const lang = typeof body.lang === 'string' && /^[a-z]{2,3}$/.test(body.lang) ? body.lang : null;
     return { ok: true, curationId: curation.id, ...simulation(curation, body.profile as Record<string, unknown>, lang, deps.now()) };

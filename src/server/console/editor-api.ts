@@ -16,6 +16,7 @@ import { warningsOf } from '../../curation/warnings.js';
 import { parseYaml } from '../../curation/yaml-errors.js';
 import type { ConsoleQueries } from '../../delivery/store/console-queries.js';
 import { curationView, simulation } from './curations-api.js';
+import { consoleError } from './messages.js';
 
 export interface EditorApiDeps {
   curations: () => CurationSet;
@@ -57,11 +58,11 @@ export function registerEditorApi(api: FastifyInstance, deps: EditorApiDeps): vo
 
   api.get('/curations/:id/source', async (req, reply) => {
     const c = deps.curations().byId((req.params as { id: string }).id);
-    if (!c) return reply.code(404).send({ ok: false, error: 'no such curation' });
+    if (!c) return reply.code(404).send(consoleError('error.noSuchCuration'));
     const stored = deps.liveSource ? await deps.liveSource(c.id) : null;
     if (stored) return { id: c.id, source: stored.source, file: shown(stored.file), version: stored.version, owner: stored.owner };
     const text = await readSource(c.file);
-    if (text === null) return reply.code(404).send({ ok: false, error: `${shown(c.file)} cannot be read (moved or deleted since the last load?); Reload to see what is on disk` });
+    if (text === null) return reply.code(404).send(consoleError('error.fileUnreadable', { file: shown(c.file) }));
     return { id: c.id, source: text, file: shown(c.file) };
   });
 
@@ -71,14 +72,14 @@ export function registerEditorApi(api: FastifyInstance, deps: EditorApiDeps): vo
     // The app's handler would name the webhooks' limit; anything else goes on to it.
     errorHandler: (err: Error & { code?: string }, _req: FastifyRequest, reply: FastifyReply) => {
       if (err.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw err;
-      return reply.code(413).send({ ok: false, error: `the draft is larger than the limit of ${PREVIEW_BODY_LIMIT / 1024} KB for a preview` });
+      return reply.code(413).send(consoleError('error.previewTooLarge', { kb: PREVIEW_BODY_LIMIT / 1024 }));
     },
   };
   api.post('/curations/preview-source', previewRoute, async (req, reply) => {
     const body = (req.body ?? {}) as PreviewBody;
     const input = previewInput(body, deps.now);
     if ('error' in input) return reply.code(400).send({ ok: false, error: input.error });
-    if (inFlight >= PREVIEWS_IN_FLIGHT) return reply.code(429).header('retry-after', '1').send({ ok: false, error: 'too many previews at once; try again' });
+    if (inFlight >= PREVIEWS_IN_FLIGHT) return reply.code(429).header('retry-after', '1').send(consoleError('error.tooManyPreviews'));
     inFlight++;
     try {
       const live = typeof body.curationId === 'string' ? deps.curations().byId(body.curationId) : undefined;

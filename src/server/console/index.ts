@@ -26,6 +26,9 @@ import { registerAccountsApi } from './accounts-api.js';
 import type { Audit } from './audit.js';
 import { requiredRole, routeKey, ROUTE_ROLES } from './route-roles.js';
 import { signInHandler } from './sign-in.js';
+import { LANGUAGES, consoleError, isLanguage } from './messages.js';
+import { consoleTimeZone } from './time-zone.js';
+import { accountById, setAccountLanguage } from '../../delivery/store/accounts.js';
 import { Assets, chartJsFile, codemirrorBundleFile, staticDir } from './static.js';
 
 export interface ConsoleDeps {
@@ -64,7 +67,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
           reply.code(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(OFF_PAGE);
         scope.get('/', off);
         scope.get('/login', off);
-        scope.all('/api/*', (_req, reply) => reply.code(404).send({ ok: false, error: 'the console is off: set ADMIN_TOKEN and restart' }));
+        scope.all('/api/*', (_req, reply) => reply.code(404).send(consoleError('error.consoleOff')));
         return;
       }
 
@@ -95,7 +98,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
 
       scope.get('/static/:name', async (req, reply) => {
         const a = await assets.get((req.params as { name: string }).name);
-        if (!a) return reply.code(404).send({ ok: false, error: 'not found' });
+        if (!a) return reply.code(404).send(consoleError('error.notFound'));
         return reply.header('cache-control', 'no-cache').type(a.type).send(a.body);
       });
 
@@ -111,14 +114,14 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
           api.addHook('onRequest', async (req: WithSession, reply) => {
             reply.header('cache-control', 'no-store');
             const session = await sessionOf(req, sessions);
-            if (!session) return reply.code(401).send({ ok: false, error: 'sign in first', login: '/console/login' });
+            if (!session) return reply.code(401).send({ ...consoleError('error.signInFirst'), login: '/console/login' });
             const needs = requiredRole(req);
             if (needs === undefined || !roleAtLeast(session.role, needs)) {
-              return reply.code(403).send({ ok: false, error: needs === undefined ? 'this console API has no role; refused' : `this needs the ${needs} role; you are ${session.role}` });
+              return reply.code(403).send(needs === undefined ? consoleError('error.noRole') : consoleError('error.needsRole', { needs, role: session.role }));
             }
             if (req.method !== 'GET' && req.method !== 'HEAD') {
-              if (!sameOrigin(req)) return reply.code(403).send({ ok: false, error: 'cross-site request refused' });
-              if (!csrfOk(req, session)) return reply.code(403).send({ ok: false, error: 'missing or wrong CSRF token; reload the page' });
+              if (!sameOrigin(req)) return reply.code(403).send(consoleError('error.crossSite'));
+              if (!csrfOk(req, session)) return reply.code(403).send(consoleError('error.csrf'));
             }
             req[SESSION] = session;
           });
@@ -128,9 +131,28 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
             return s;
           };
 
-          api.get('/session', (req, reply) => {
+          api.get('/session', async (req, reply) => {
             const s = current(req);
-            return reply.send({ operatorId: s.operatorId, csrf: s.csrf, database: deps.store.dialect, name: s.actor, role: s.role, breakGlass: s.accountId === null });
+            const account = s.accountId === null ? null : await accountById(deps.store.db, s.accountId);
+            return reply.send({
+              operatorId: s.operatorId,
+              csrf: s.csrf,
+              database: deps.store.dialect,
+              name: s.actor,
+              role: s.role,
+              breakGlass: s.accountId === null,
+              language: account?.language ?? null,
+              timeZone: consoleTimeZone(deps.curations()),
+            });
+          });
+          // The operator's language switch: kept on the account; a break-glass session has none, so the page keeps it in the browser.
+          api.put('/session/language', async (req, reply) => {
+            const s = current(req);
+            const language = (req.body as { language?: unknown } | undefined)?.language;
+            if (language !== null && !isLanguage(language)) return reply.code(400).send(consoleError('error.badLanguage', { languages: LANGUAGES.join(', ') }));
+            if (s.accountId === null) return { ok: true, language, remembered: 'browser' };
+            await setAccountLanguage(deps.store.db, s.accountId, language, now());
+            return { ok: true, language, remembered: 'account' };
           });
           api.post('/logout', async (req, reply) => {
             const s = current(req);
@@ -162,7 +184,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
           if (versions) registerVersionsApi(api, { versions, queries, logger, sessionOf: current, audit });
           registerWebhooksApi(api, { webhooks: deps.webhooks, logger, sessionOf: current, audit });
           registerAccountsApi(api, { store: deps.store, logger, now, signedIn: current });
-          api.all('/*', (_req, reply) => reply.code(404).send({ ok: false, error: 'no such console API' }));
+          api.all('/*', (_req, reply) => reply.code(404).send(consoleError('error.noSuchApi')));
           done();
         },
         { prefix: '/api' },

@@ -11,6 +11,7 @@ export const ROUTE_ROLES: Readonly<Record<string, Role>> = {
   // Everyone signed in: who am I, sign out, and what the service did (values masked).
   'GET /session': 'viewer',
   'POST /logout': 'viewer',
+  'PUT /session/language': 'viewer',
   'GET /overview': 'viewer',
   'GET /runs': 'viewer',
   'GET /runs/:id': 'viewer',

@@ -8,6 +8,7 @@ import type { RunState } from '../../delivery/store/schema.js';
 import { renderBody } from './render-message.js';
 import type { Audit } from './audit.js';
 import type { StopResult } from '../../delivery/store/stop-run.js';
+import { consoleError } from './messages.js';
 import type { Session } from './sessions.js';
 
 export interface RunsApiDeps {
@@ -62,7 +63,7 @@ export function registerRunsApi(api: FastifyInstance, deps: RunsApiDeps): void {
     const q = parsed.query;
     const state = text(q.state);
     if (state !== undefined && !RUN_STATES.includes(state as RunState)) {
-      return reply.code(400).send({ ok: false, error: `state must be one of ${RUN_STATES.join(', ')}` });
+      return reply.code(400).send(consoleError('error.stateOneOf', { states: RUN_STATES.join(', ') }));
     }
     const before = q.before === undefined ? undefined : Number(q.before);
     const filter = {
@@ -86,7 +87,7 @@ export function registerRunsApi(api: FastifyInstance, deps: RunsApiDeps): void {
   api.get('/runs/:id', async (req, reply) => {
     const { id } = req.params as { id: string };
     const detail = await queries.runDetail(id);
-    if (!detail) return reply.code(404).send({ ok: false, error: 'no such run' });
+    if (!detail) return reply.code(404).send(consoleError('error.noSuchRun'));
     return {
       ...detail,
       messages: detail.messages.map((m) => {
@@ -100,7 +101,7 @@ export function registerRunsApi(api: FastifyInstance, deps: RunsApiDeps): void {
   api.post('/runs/:id/reveal', async (req, reply) => {
     const { id } = req.params as { id: string };
     const secrets = await queries.runSecrets(id);
-    if (!secrets) return reply.code(404).send({ ok: false, error: 'no such run' });
+    if (!secrets) return reply.code(404).send(consoleError('error.noSuchRun'));
     // An audit line: who looked at whose answers. Never the answers themselves.
     deps.logger.info({ runId: id, operator: deps.sessionOf(req).operatorId }, 'console: profile revealed');
     // Recorded before the values leave: no audit row, no reveal.
@@ -111,11 +112,11 @@ export function registerRunsApi(api: FastifyInstance, deps: RunsApiDeps): void {
   // Stop this run: its messages not yet sent are cancelled (one in flight finishes), and the chat's next run may go.
   api.post('/runs/:id/stop', async (req, reply) => {
     const { id } = req.params as { id: string };
-    if (!deps.stopRun) return reply.code(404).send({ ok: false, error: 'stopping runs is not available here' });
+    if (!deps.stopRun) return reply.code(404).send(consoleError('error.stopUnavailable'));
     const operator = deps.sessionOf(req).operatorId;
     const result = await deps.stopRun(id, 'stopped in the console by an operator');
-    if (result === 'unknown') return reply.code(404).send({ ok: false, error: 'no such run' });
-    if (result === 'finished') return reply.code(409).send({ ok: false, error: 'the run has already ended' });
+    if (result === 'unknown') return reply.code(404).send(consoleError('error.noSuchRun'));
+    if (result === 'finished') return reply.code(409).send(consoleError('error.runEnded'));
     deps.logger.info({ runId: id, operator }, 'console: run stopped');
     await deps.audit(req, 'run.stopped', id, { runId: id });
     return { ok: true, stopped: true };

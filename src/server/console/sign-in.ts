@@ -12,6 +12,7 @@ import { appendAudit, type AuditEntry } from '../../delivery/store/audit-log.js'
 import type { Store } from '../../delivery/store/store.js';
 import type { RefusalLog } from '../refusal-log.js';
 import { tokenMatches } from '../token.js';
+import { consoleError } from './messages.js';
 import { sameOrigin, setSessionCookie } from './security.js';
 import { BREAK_GLASS_OWNER, LoginThrottle, throttleKey, type SessionOwner, type Sessions } from './sessions.js';
 
@@ -34,7 +35,7 @@ export function signInHandler(deps: SignInDeps) {
   const audit = (e: AuditEntry) => appendAudit(deps.store.db, e, now());
 
   return async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!sameOrigin(req)) return reply.code(403).send({ ok: false, error: 'cross-site request refused' });
+    if (!sameOrigin(req)) return reply.code(403).send(consoleError('error.crossSite'));
     const body = (req.body ?? {}) as { token?: unknown; name?: unknown; password?: unknown };
     const breakGlass = body.name === undefined && body.token !== undefined;
     const name = typeof body.name === 'string' && ACCOUNT_NAME.test(body.name) ? body.name : null;
@@ -42,7 +43,7 @@ export function signInHandler(deps: SignInDeps) {
     const accountKey = name === null ? null : `account:${name.toLowerCase()}`;
     const wait = Math.max(byAddress.blockedFor(addressKey), accountKey ? byAccount.blockedFor(accountKey) : 0);
     if (wait > 0) {
-      return reply.code(429).header('retry-after', String(Math.ceil(wait / 1000))).send({ ok: false, error: 'too many failed sign-ins; wait and try again' });
+      return reply.code(429).header('retry-after', String(Math.ceil(wait / 1000))).send(consoleError('error.tooManySignIns'));
     }
     const { owner, known } = breakGlass ? { owner: tokenMatches(body.token, [deps.adminToken]) ? BREAK_GLASS_OWNER : null, known: null } : await accountOwner(deps, name, body.password);
     if (!owner) {
@@ -53,7 +54,7 @@ export function signInHandler(deps: SignInDeps) {
       if (byAddress.globallyBlocked()) logger.warn({ waitSeconds: Math.ceil(byAddress.blockedFor(addressKey) / 1000) }, 'console: sign-in paused for every address: too many failed sign-ins from all addresses together');
       // Only an account's own name is recorded: an unknown one may be a password typed in the wrong box.
       await audit({ actorId: known?.id ?? null, actor: breakGlass ? BREAK_GLASS : (known?.name ?? '(unknown name)'), action: 'sign_in.failed', details: { method: breakGlass ? 'admin token' : 'password' }, address: req.ip });
-      return reply.code(401).send({ ok: false, error: breakGlass ? 'wrong admin token' : 'wrong name or password' });
+      return reply.code(401).send(consoleError(breakGlass ? 'error.wrongAdminToken' : 'error.wrongNameOrPassword'));
     }
     byAddress.succeed(addressKey);
     if (accountKey) byAccount.succeed(accountKey);

@@ -13,8 +13,9 @@ const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
+  '.json': 'application/json; charset=utf-8',
 };
-const SAFE_NAME = /^[a-z0-9][a-z0-9-]*\.(html|js|css|svg|png)$/;
+const SAFE_NAME = /^[a-z0-9][a-z0-9-]*\.(html|js|css|svg|png|json)$/;
 
 export function staticDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));

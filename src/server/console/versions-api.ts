@@ -15,6 +15,7 @@ import { virtualFile } from '../../versions/library.js';
 import { DEFAULT_IMPACT_RUNS, whatWouldChange } from '../../versions/impact.js';
 import { functionsGuard } from './editor-api.js';
 import type { Audit } from './audit.js';
+import { consoleError } from './messages.js';
 import type { Session } from './sessions.js';
 
 export interface ConsoleVersions {
@@ -72,7 +73,7 @@ export function registerVersionsApi(api: FastifyInstance, deps: VersionsApiDeps)
     const n = Number((req.params as { n: string }).n);
     if (!id || !Number.isInteger(n) || n < 1) return reply.code(400).send({ ok: false, error: 'a curation id and a version number' });
     const row = await versionById(db, versionId(deps.versions.scopeOf(id), id, n));
-    if (!row) return reply.code(404).send({ ok: false, error: `${id} has no version ${n}` });
+    if (!row) return reply.code(404).send(consoleError('error.noSuchVersion', { id, n }));
     return { id, version: row.version, source: row.source, origin: row.origin, file: row.file, publishedBy: row.published_by, publishedAt: Number(row.published_at), note: row.note, testsOverride: row.tests_override };
   });
 
@@ -80,7 +81,7 @@ export function registerVersionsApi(api: FastifyInstance, deps: VersionsApiDeps)
     const id = idOf(req);
     const body = (req.body ?? {}) as WriteBody;
     if (!id || typeof body.source !== 'string') return reply.code(400).send({ ok: false, error: 'a curation id and its source text' });
-    if (Buffer.byteLength(body.source, 'utf8') > MAX_CURATION_FILE_BYTES) return reply.code(413).send({ ok: false, error: `a curation is at most ${MAX_CURATION_FILE_BYTES / 1024} KB` });
+    if (Buffer.byteLength(body.source, 'utf8') > MAX_CURATION_FILE_BYTES) return reply.code(413).send(consoleError('error.curationTooLarge', { kb: MAX_CURATION_FILE_BYTES / 1024 }));
     const scope = deps.versions.scopeOf(id);
     const head = await headOf(db, scope, id);
     const operator = deps.sessionOf(req).operatorId;
@@ -130,9 +131,9 @@ export function registerVersionsApi(api: FastifyInstance, deps: VersionsApiDeps)
   api.post('/curations/:id/switch', async (req, reply) => {
     const id = idOf(req);
     const on = ((req.body ?? {}) as { on?: unknown }).on;
-    if (!id || typeof on !== 'boolean') return reply.code(400).send({ ok: false, error: 'a curation id and on: true or false' });
+    if (!id || typeof on !== 'boolean') return reply.code(400).send(consoleError('error.switchBody'));
     const scope = deps.versions.scopeOf(id);
-    if (!(await library.switchCuration(scope, id, on))) return reply.code(404).send({ ok: false, error: 'no such curation' });
+    if (!(await library.switchCuration(scope, id, on))) return reply.code(404).send(consoleError('error.noSuchCuration'));
     const operator = deps.sessionOf(req).operatorId;
     deps.logger.info({ operator, curationId: id, on }, 'console: curation switched');
     await deps.audit(req, 'curation.switched', id, { scope, on });

@@ -7,6 +7,7 @@ import type { WebhookHealth } from '../../webhook/health.js';
 import type { UnblockOutcome } from '../../webhook/runtime.js';
 import type { SweepRecord } from '../../webhook/sweep-log.js';
 import type { Audit } from './audit.js';
+import { consoleError } from './messages.js';
 import type { Session } from './sessions.js';
 
 /** What the console needs of the webhook runtime (src/webhook/runtime.ts). */
@@ -54,8 +55,8 @@ export function registerWebhooksApi(api: FastifyInstance, deps: WebhooksApiDeps)
   api.post('/webhooks/unblock', async (req, reply) => {
     const channel = (req.body as { channel?: unknown } | undefined)?.channel;
     const webhooks = deps.webhooks;
-    if (!webhooks) return reply.code(404).send({ ok: false, error: 'webhook health is not watched by this service' });
-    if (typeof channel !== 'string' || !webhooks.channelNames().includes(channel)) return reply.code(400).send({ ok: false, error: 'channel must name one of the channels' });
+    if (!webhooks) return reply.code(404).send(consoleError('error.noWebhookHealth'));
+    if (typeof channel !== 'string' || !webhooks.channelNames().includes(channel)) return reply.code(400).send(consoleError('error.noSuchChannel'));
     const operator = deps.sessionOf(req).operatorId;
     deps.logger.info({ operator, channel }, 'console: webhook unblock asked');
     const r = await webhooks.unblock(channel, operator);

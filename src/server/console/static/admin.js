@@ -1,7 +1,10 @@
 // The admins' page: accounts (create, role, new password, disable and
 // enable) and the audit log (filter, CSV export). The server refuses every
 // call below to anyone but an admin; this page only says so.
-import { clear, h } from './dom.js';
+import { clear, fmtTime, h } from './dom.js';
+import { lang, rememberLanguage, serverError, setTimeZone, t, translatePage } from './i18n.js';
+
+translatePage();
 
 const api = '/console/api';
 const error = document.getElementById('admin-error');
@@ -21,7 +24,7 @@ async function call(method, path, body) {
   });
   if (res.status === 401) location.href = '/console/login';
   const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(data.error || `failed (${res.status})`);
+  if (!res.ok) throw new Error(serverError(data, res.status));
   return data;
 }
 
@@ -36,19 +39,19 @@ const act = (fn) => async () => {
 };
 
 function accountRow(a) {
-  const role = h('select', { 'aria-label': `role of ${a.name}`, onchange: act(() => call('POST', `/accounts/${encodeURIComponent(a.name)}/role`, { role: role.value })) },
-    ['viewer', 'editor', 'admin'].map((r) => h('option', { selected: r === a.role }, r)));
+  const role = h('select', { 'aria-label': t('admin.roleOf', { name: a.name }), onchange: act(() => call('POST', `/accounts/${encodeURIComponent(a.name)}/role`, { role: role.value })) },
+    ['viewer', 'editor', 'admin'].map((r) => h('option', { value: r, selected: r === a.role }, t(`role.${r}`))));
   const reset = () => {
-    const password = prompt(`New password for ${a.name} (at least 12 characters); it ends their sessions`);
+    const password = prompt(t('admin.newPasswordPrompt', { name: a.name }));
     return password ? call('POST', `/accounts/${encodeURIComponent(a.name)}/password`, { password }) : Promise.resolve();
   };
   return h('tr', {},
     h('td', {}, a.name),
     h('td', {}, role),
-    h('td', {}, a.disabled ? 'disabled' : 'active'),
+    h('td', {}, a.disabled ? t('admin.disabled') : t('admin.active')),
     h('td', {},
-      h('button', { type: 'button', onclick: act(reset) }, 'New password'), ' ',
-      h('button', { type: 'button', onclick: act(() => call('POST', `/accounts/${encodeURIComponent(a.name)}/${a.disabled ? 'enable' : 'disable'}`, {})) }, a.disabled ? 'Enable' : 'Disable')));
+      h('button', { type: 'button', onclick: act(reset) }, t('admin.newPassword')), ' ',
+      h('button', { type: 'button', onclick: act(() => call('POST', `/accounts/${encodeURIComponent(a.name)}/${a.disabled ? 'enable' : 'disable'}`, {})) }, a.disabled ? t('admin.enable') : t('admin.disable'))));
 }
 
 function filterQuery() {
@@ -69,7 +72,7 @@ async function loadAll() {
   document.getElementById('audit-csv').href = `${api}/audit.csv${q ? `?${q}` : ''}`;
   const { entries } = await call('GET', `/audit${q ? `?${q}` : ''}`);
   clear(document.querySelector('#audit tbody')).append(
-    ...entries.map((e) => h('tr', {}, h('td', {}, new Date(e.at).toLocaleString()), h('td', {}, e.actor), h('td', {}, e.action), h('td', {}, e.target ?? ''), h('td', {}, JSON.stringify(e.details)), h('td', {}, e.address ?? ''))),
+    ...entries.map((e) => h('tr', {}, h('td', {}, fmtTime(e.at)), h('td', {}, e.actor), h('td', {}, e.action), h('td', {}, e.target ?? ''), h('td', {}, JSON.stringify(e.details)), h('td', {}, e.address ?? ''))),
   );
 }
 
@@ -89,7 +92,10 @@ document.getElementById('audit-filter').addEventListener('submit', (ev) => {
 try {
   const s = await call('GET', '/session');
   csrf = s.csrf;
-  if (s.role !== 'admin') fail(`Accounts and the audit log are for admins; you are signed in as ${s.role}.`);
+  setTimeZone(s.timeZone);
+  // The account's language wins, as on the console's other pages.
+  if (s.language && s.language !== lang && rememberLanguage(s.language)) location.reload();
+  if (s.role !== 'admin') fail(t('admin.notAdmin', { role: t(`role.${s.role}`) }));
   else await loadAll();
 } catch (e) {
   fail(e.message);

@@ -1,5 +1,8 @@
 // The console API from the page: same-origin fetch with the session cookie,
 // the CSRF token on every write, and a trip to the sign-in page on 401.
+// Errors carry the server's catalogue key, shown in the operator's language.
+import { serverError, t } from './i18n.js';
+
 let csrf = null;
 
 export class ApiError extends Error {
@@ -26,9 +29,9 @@ export async function api(path, { method = 'GET', body } = {}) {
   const res = await fetch(`/console/api${path}`, init);
   if (res.status === 401) {
     location.href = '/console/login';
-    throw new ApiError('signed out', 401, {});
+    throw new ApiError(t('error.signedOut'), 401, {});
   }
   const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new ApiError(data.error || `request failed (${res.status})`, res.status, data);
+  if (!res.ok) throw new ApiError(serverError(data, res.status), res.status, data);
   return data;
 }

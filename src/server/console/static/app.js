@@ -8,6 +8,9 @@ import { showCurations, showNewCuration } from './curations.js';
 import { showHistory } from './versions.js';
 import { showEditor } from './editor.js';
 import { startBanner } from './banner.js';
+import { LANGUAGES, lang, rememberLanguage, setTimeZone, t, translatePage } from './i18n.js';
+
+translatePage();
 
 const view = document.getElementById('view');
 let leaving = [];
@@ -41,7 +44,7 @@ async function route() {
     else if (section === 'editor' && parts[1]) await showEditor(ctx, parts[1]);
     else if (section === 'history' && parts[1]) await showHistory(ctx, parts[1]);
     else if (section === 'new') await showNewCuration(ctx);
-    else view.append(h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/overview' }, 'Back to the overview')));
+    else view.append(h('h1', {}, t('nav.notFound')), h('p', {}, h('a', { href: '#/overview' }, t('nav.backToOverview'))));
   } catch (err) {
     view.append(errorBox(err.message || String(err)));
   }
@@ -55,8 +58,24 @@ document.getElementById('logout').addEventListener('click', async () => {
   }
 });
 
+// The language switch: kept on the account by the server (a break-glass session has no account, so this browser keeps it) and here, so the next page starts in it.
+const picker = document.getElementById('language');
+picker.append(...LANGUAGES.map((l) => h('option', { value: l, selected: l === lang }, t(`language.${l}`))));
+picker.addEventListener('change', async () => {
+  const chosen = picker.value;
+  rememberLanguage(chosen);
+  await api('/session/language', { method: 'PUT', body: { language: chosen } }).catch(() => undefined);
+  location.reload();
+});
+
+const session = await api('/session');
+setTimeZone(session.timeZone);
+// The account's language wins over this browser's; a page opened in another language starts over in it.
+// Only when the browser kept it: else the reload would start in the old language again, and again.
+if (session.language && session.language !== lang && rememberLanguage(session.language)) location.reload();
+// Accounts and the audit log are for admins (the server refuses anyone else anyway).
+if (session.role !== 'admin') document.getElementById('admin-link')?.remove();
+
 window.addEventListener('hashchange', () => void route());
 startBanner(document.getElementById('banner'));
 void route();
-// Accounts and the audit log are for admins (the server refuses anyone else anyway).
-api('/session').then((s) => s.role === 'admin' || document.getElementById('admin-link')?.remove(), () => undefined);

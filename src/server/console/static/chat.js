@@ -3,6 +3,7 @@
 // preview and a form under the text, buttons under the bubble, and the wait
 // before each message. Input is the server's parsed form (spans), never HTML.
 import { h, fmtDuration } from './dom.js';
+import { t } from './i18n.js';
 
 function spans(list) {
   return list.map((s) => {
@@ -75,7 +76,7 @@ const ATTACHMENTS = {
     const body = [h('span', { class: 'web-host' }, a.host), a.title ? h('strong', { class: 'web-title' }, a.title) : null, a.description ? h('span', { class: 'web-description' }, a.description) : null];
     return a.url ? h('a', { class: 'web-page', href: a.url, target: '_blank', rel: 'noopener noreferrer' }, body) : h('div', { class: 'web-page' }, body);
   },
-  form: (a) => h('div', { class: 'chat-form', role: 'group', 'aria-label': 'Form (read-only)' }, a.inputs.map(formInput), h('button', { type: 'button', class: 'chat-form-submit', disabled: true }, 'Submit')),
+  form: (a) => h('div', { class: 'chat-form', role: 'group', 'aria-label': t('chat.form') }, a.inputs.map(formInput), h('button', { type: 'button', class: 'chat-form-submit', disabled: true }, t('chat.submit'))),
 };
 
 function attachment(a) {
@@ -88,7 +89,7 @@ function button(btn) {
   const cls = ['chat-button', `color-${btn.color}`, `action-${btn.action}`];
   if (btn.url) return h('a', { class: cls, href: btn.url, target: '_blank', rel: 'noopener noreferrer' }, btn.title);
   // A command or a WAM runs inside Channel Talk: shown as the button the customer sees.
-  const what = btn.action === 'command' ? 'runs an app command in Channel Talk' : btn.action === 'wam' ? 'opens an app in Channel Talk' : 'not a valid link';
+  const what = btn.action === 'command' ? t('chat.buttonCommand') : btn.action === 'wam' ? t('chat.buttonWam') : t('chat.buttonInvalid');
   return h('button', { type: 'button', class: cls, title: what }, btn.title);
 }
 
@@ -114,7 +115,7 @@ export function chatView(messages, opts = {}) {
     const delay = m.delayMs ?? m.delay_ms ?? 0;
     const options = m.rendered.options?.length ? h('div', { class: 'chat-note chat-options' }, `options: ${m.rendered.options.join(', ')}`) : null;
     items.push(
-      h('div', { class: 'chat-delay' }, m.seq === 0 ? `after ${fmtDuration(delay)}` : `+ ${fmtDuration(delay)}`),
+      h('div', { class: 'chat-delay' }, m.seq === 0 ? t('chat.after', { duration: fmtDuration(delay) }) : t('chat.plus', { duration: fmtDuration(delay) })),
       h(
         'div',
         { class: ['chat-row', m.state && m.state !== 'sent' ? `not-sent st-${m.state}` : null], dataset: { seq: String(m.seq) } },
@@ -123,5 +124,5 @@ export function chatView(messages, opts = {}) {
       ),
     );
   }
-  return h('div', { class: 'chat', role: 'log', 'aria-label': 'Messages as the customer sees them' }, items);
+  return h('div', { class: 'chat', role: 'log', 'aria-label': t('chat.log') }, items);
 }

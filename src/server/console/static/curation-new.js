@@ -5,11 +5,11 @@
 /** The same rule as the console API's (versions-api.ts): letters, digits, _ and -, at most 64. */
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** Why `id` cannot name a new curation, or null when it can. */
+/** Why `id` cannot name a new curation, as a catalogue key and its values (the page words it), or null when it can. */
 export function newIdProblem(id, existingIds) {
-  if (id === '') return 'Type an id.';
-  if (!ID.test(id)) return 'An id is 1 to 64 letters, digits, _ or -.';
-  if (existingIds.includes(id)) return `${id} exists already: open it from the list instead.`;
+  if (id === '') return { code: 'newCuration.typeId', params: {} };
+  if (!ID.test(id)) return { code: 'newCuration.idRule', params: {} };
+  if (existingIds.includes(id)) return { code: 'newCuration.idExists', params: { id } };
   return null;
 }
 

@@ -5,6 +5,7 @@ import { api } from './api.js';
 import { badge, clear, errorBox, fmtDuration, h } from './dom.js';
 import { copySource, newIdProblem, templateSource } from './curation-new.js';
 import { refusal } from './versions.js';
+import { t } from './i18n.js';
 
 function curationCard(c) {
   return h(
@@ -15,24 +16,24 @@ function curationCard(c) {
     h(
       'dl',
       { class: 'facts' },
-      h('dt', {}, 'trigger'),
+      h('dt', {}, t('curation.fact.trigger')),
       // The server describes the trigger (curation/triggers/registry.ts), so a new kind needs nothing here.
       h('dd', { class: 'trigger' }, c.triggerText),
-      h('dt', {}, 'limits'),
-      h('dd', {}, [c.limits.oncePerChat ? 'once per chat' : 'may repeat in a chat', c.limits.cooldownMs ? `cooldown ${fmtDuration(c.limits.cooldownMs)}` : null].filter(Boolean).join(' · ')),
-      h('dt', {}, 'answers'),
+      h('dt', {}, t('curation.fact.limits')),
+      h('dd', {}, [c.limits.oncePerChat ? t('curation.oncePerChat') : t('curation.mayRepeat'), c.limits.cooldownMs ? t('curation.cooldown', { duration: fmtDuration(c.limits.cooldownMs) }) : null].filter(Boolean).join(' · ')),
+      h('dt', {}, t('curation.fact.answers')),
       h('dd', {}, c.fields.map((f) => f.name).join(', ') || '—'),
-      h('dt', {}, 'messages'),
-      h('dd', {}, `${c.messageCount} in ${c.languages.join(', ')}${c.hasFallback ? ', with fallback' : ''}`),
+      h('dt', {}, t('curation.fact.messages')),
+      h('dd', {}, t(c.hasFallback ? 'curation.messageCountFallback' : 'curation.messageCount', { count: c.messageCount, languages: c.languages.join(', ') })),
     ),
-    h('p', { class: 'card-links' }, h('a', { href: `#/simulator/${encodeURIComponent(c.id)}` }, 'Simulate'), ' · ', h('a', { href: `#/editor/${encodeURIComponent(c.id)}`, class: 'edit' }, 'Edit'), ' · ', h('a', { href: `#/history/${encodeURIComponent(c.id)}`, class: 'history' }, 'History')),
+    h('p', { class: 'card-links' }, h('a', { href: `#/simulator/${encodeURIComponent(c.id)}` }, t('curation.simulate')), ' · ', h('a', { href: `#/editor/${encodeURIComponent(c.id)}`, class: 'edit' }, t('curation.edit')), ' · ', h('a', { href: `#/history/${encodeURIComponent(c.id)}`, class: 'history' }, t('curation.history'))),
     onOff(c),
   );
 }
 
 /** The console's on/off switch (editors; the server refuses a viewer): off, the curation starts no new run, runs under way finish; no version is made. */
 function onOff(c) {
-  const button = h('button', { type: 'button', class: 'switch', dataset: { on: String(c.enabled) } }, c.enabled ? 'Switch off' : 'Switch on');
+  const button = h('button', { type: 'button', class: 'switch', dataset: { on: String(c.enabled) } }, t(c.enabled ? 'curation.switchOff' : 'curation.switchOn'));
   const out = h('span', { 'aria-live': 'polite' });
   button.addEventListener('click', async () => {
     button.disabled = true;
@@ -50,15 +51,15 @@ function onOff(c) {
 export async function showCurations({ view }) {
   const list = h('ul', { class: 'curation-list' });
   const status = h('div', { 'aria-live': 'polite' });
-  const reload = h('button', { type: 'button', class: 'primary', id: 'reload' }, 'Reload from disk');
+  const reload = h('button', { type: 'button', class: 'primary', id: 'reload' }, t('curations.reload'));
   const draw = (curations) => list.replaceChildren(...curations.map(curationCard));
   reload.addEventListener('click', async () => {
     reload.disabled = true;
     clear(status);
     try {
       const r = await api('/curations/reload', { method: 'POST' });
-      if (r.ok) status.append(h('p', { class: 'ok' }, `Reloaded: ${r.ids.join(', ')}`));
-      else status.append(h('div', { class: 'error', role: 'alert' }, h('p', {}, 'Reload refused; the previous version stays live.'), h('ul', {}, r.errors.map((e) => h('li', {}, h('code', {}, e))))));
+      if (r.ok) status.append(h('p', { class: 'ok' }, t('curations.reloaded', { ids: r.ids.join(', ') })));
+      else status.append(h('div', { class: 'error', role: 'alert' }, h('p', {}, t('curations.reloadRefused')), h('ul', {}, r.errors.map((e) => h('li', {}, h('code', {}, e))))));
       draw(r.curations);
     } catch (err) {
       status.append(errorBox(err.message));
@@ -68,8 +69,8 @@ export async function showCurations({ view }) {
   });
   const { curations } = await api('/curations');
   draw(curations);
-  const create = h('a', { href: '#/new', class: 'button', id: 'new-curation' }, 'New curation');
-  view.append(h('div', { class: 'title-row' }, h('h1', {}, 'Curations'), create, reload), status, list);
+  const create = h('a', { href: '#/new', class: 'button', id: 'new-curation' }, t('curations.new'));
+  view.append(h('div', { class: 'title-row' }, h('h1', {}, t('curations.title')), create, reload), status, list);
 }
 
 /** New curation: an id, and its first text from the template or a copy; saved as its draft, then opened in the editor. */
@@ -77,23 +78,24 @@ export async function showNewCuration({ view, navigate }) {
   const { curations } = await api('/curations');
   const ids = curations.map((c) => c.id);
   const id = h('input', { id: 'new-id', name: 'id', type: 'text', required: true, maxlength: '64', autocomplete: 'off', pattern: '[A-Za-z0-9_-]{1,64}' });
-  const from = h('select', { id: 'new-from', name: 'from' }, h('option', { value: '' }, 'the template'), ids.map((c) => h('option', { value: c }, `a copy of ${c}`)));
+  const from = h('select', { id: 'new-from', name: 'from' }, h('option', { value: '' }, t('newCuration.template')), ids.map((c) => h('option', { value: c }, t('newCuration.copyOf', { id: c }))));
   const problem = h('p', { class: 'field-problem', id: 'new-id-problem', 'aria-live': 'polite' });
-  const go = h('button', { type: 'submit', class: 'primary', id: 'new-open' }, 'Open in the editor');
+  const go = h('button', { type: 'submit', class: 'primary', id: 'new-open' }, t('newCuration.open'));
   const form = h(
     'form',
     { class: 'card new-curation', novalidate: true },
-    h('label', { class: 'field' }, h('span', {}, 'Id'), id),
+    h('label', { class: 'field' }, h('span', {}, t('newCuration.id')), id),
     problem,
-    h('label', { class: 'field' }, h('span', {}, 'Start from'), from),
-    h('p', { class: 'hint' }, 'It is kept as a draft: nothing runs until you publish it from the editor. A copy starts disabled, since it keeps the trigger of the curation it copies.'),
+    h('label', { class: 'field' }, h('span', {}, t('newCuration.from')), from),
+    h('p', { class: 'hint' }, t('newCuration.hint')),
     go,
   );
-  id.addEventListener('input', () => (problem.textContent = id.value === '' ? '' : (newIdProblem(id.value, ids) ?? '')));
+  const said = (p) => (p ? t(p.code, p.params) : '');
+  id.addEventListener('input', () => (problem.textContent = id.value === '' ? '' : said(newIdProblem(id.value, ids))));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const why = newIdProblem(id.value, ids);
-    problem.textContent = why ?? '';
+    problem.textContent = said(why);
     if (why) return;
     go.disabled = true;
     try {
@@ -105,5 +107,5 @@ export async function showNewCuration({ view, navigate }) {
       problem.replaceChildren(errorBox(refusal(err)));
     }
   });
-  view.append(h('p', {}, h('a', { href: '#/curations' }, '← Curations')), h('h1', {}, 'New curation'), form);
+  view.append(h('p', {}, h('a', { href: '#/curations' }, t('newCuration.back'))), h('h1', {}, t('curations.new')), form);
 }

@@ -1,5 +1,6 @@
 // Builds DOM from data without ever parsing HTML: every string becomes a text
 // node, so nothing a customer or a curation file says can turn into markup.
+import { fmtDateTime, fmtNumber, has, t } from './i18n.js';
 
 /** h('div', {class: 'x', onclick: fn}, 'text', child, [more]) */
 export function h(tag, attrs = {}, ...children) {
@@ -30,28 +31,33 @@ export function clear(el) {
   return el;
 }
 
-const pad = (n) => String(n).padStart(2, '0');
-
-/** Local date and time, to the second: 2026-01-02 03:04:05. */
+/** Date and time to the second, in the operator's locale and the channel's time zone. */
 export function fmtTime(ms) {
   if (ms === null || ms === undefined) return '—';
-  const d = new Date(Number(ms));
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return fmtDateTime(ms);
 }
 
 export function fmtDuration(ms) {
   if (ms === null || ms === undefined) return '—';
   const v = Number(ms);
-  if (Math.abs(v) < 1000) return `${Math.round(v)} ms`;
-  if (Math.abs(v) < 60_000) return `${(v / 1000).toFixed(1)} s`;
-  const join = (a, ua, b, ub) => (b ? `${a} ${ua} ${b} ${ub}` : `${a} ${ua}`);
-  if (Math.abs(v) < 3_600_000) return join(Math.floor(v / 60_000), 'min', Math.round((v % 60_000) / 1000), 's');
-  if (Math.abs(v) < 86_400_000) return join(Math.floor(v / 3_600_000), 'h', Math.round((v % 3_600_000) / 60_000), 'min');
-  return join(Math.floor(v / 86_400_000), 'd', Math.round((v % 86_400_000) / 3_600_000), 'h');
+  if (Math.abs(v) < 1000) return t('duration.ms', { n: Math.round(v) });
+  if (Math.abs(v) < 60_000) return t('duration.s', { n: fmtNumber(v / 1000, 1) });
+  // Two units, the second left out when it is zero: 3 min, 3 min 20 s.
+  if (Math.abs(v) < 3_600_000) {
+    const [a, b] = [Math.floor(v / 60_000), Math.round((v % 60_000) / 1000)];
+    return b ? t('duration.minS', { a, b }) : t('duration.min', { a });
+  }
+  if (Math.abs(v) < 86_400_000) {
+    const [a, b] = [Math.floor(v / 3_600_000), Math.round((v % 3_600_000) / 60_000)];
+    return b ? t('duration.hMin', { a, b }) : t('duration.h', { a });
+  }
+  const [a, b] = [Math.floor(v / 86_400_000), Math.round((v % 86_400_000) / 3_600_000)];
+  return b ? t('duration.dH', { a, b }) : t('duration.d', { a });
 }
 
+/** A state's name in the operator's language (state.* keys); a word the catalogue lacks shows as it is. */
 export function badge(state) {
-  return h('span', { class: ['badge', `state-${state}`] }, state);
+  return h('span', { class: ['badge', `state-${state}`] }, has(`state.${state}`) ? t(`state.${state}`) : state);
 }
 
 export function errorBox(message) {

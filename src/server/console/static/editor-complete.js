@@ -142,7 +142,8 @@ export function valuesAt(schema, path) {
 
 /**
  * What to offer at `offset`: { from, options } or null. `names` are the
- * draft's declared names: [{ label, detail }] (fields, profile keys, values).
+ * draft's declared names: [{ label, detail }] (fields, profile keys, values),
+ * each detail already a string in the operator's language.
  */
 export function completionsAt(text, offset, schema, names) {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
@@ -203,8 +204,9 @@ export function declaredNames(curation) {
     seen.add(k);
     out.push({ label, kind, detail });
   };
-  for (const f of curation.fields ?? []) add(f.name, 'field', f.key && f.key !== f.name ? `field, profile key ${f.key}` : `field (${f.type})`);
-  for (const f of curation.fields ?? []) add(f.key ?? f.name, 'profileKey', `profile key of ${f.name}`);
-  for (const v of curation.valueNames ?? []) add(v, 'value', 'computed value');
+  // Details as catalogue keys: the editor words them in the operator's language (this module stays free of the DOM for its test).
+  for (const f of curation.fields ?? []) add(f.name, 'field', f.key && f.key !== f.name ? { code: 'complete.fieldKey', params: { key: f.key } } : { code: 'complete.field', params: { type: f.type } });
+  for (const f of curation.fields ?? []) add(f.key ?? f.name, 'profileKey', { code: 'complete.profileKey', params: { name: f.name } });
+  for (const v of curation.valueNames ?? []) add(v, 'value', { code: 'complete.value', params: {} });
   return out;
 }

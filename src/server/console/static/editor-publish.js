@@ -7,34 +7,34 @@
 import { api } from './api.js';
 import { errorBox, fmtTime, h } from './dom.js';
 import { refusal } from './versions.js';
+import { has, t, tn } from './i18n.js';
 
 function messagesColumn(title, side) {
   return h(
     'div',
     { class: 'impact-side' },
-    h('h4', {}, `${title} · ${side.outcome}`),
-    side.messages.length ? h('ol', { class: 'impact-messages' }, side.messages.map((m) => h('li', {}, m))) : h('p', { class: 'muted' }, 'No messages.'),
+    h('h4', {}, `${title} · `, has(`state.${side.outcome}`) ? t(`state.${side.outcome}`) : side.outcome),
+    side.messages.length ? h('ol', { class: 'impact-messages' }, side.messages.map((m) => h('li', {}, m))) : h('p', { class: 'muted' }, t('publish.noMessages')),
   );
 }
 
 function impactView(r) {
-  const plural = r.compared === 1 ? 'customer' : 'customers';
   return [
-    h('p', { class: 'impact-count' }, `${r.changed} of ${r.compared} recent ${plural} would get different messages (${Math.round(r.ms)} ms)`),
-    r.compared === 0 ? h('p', { class: 'muted' }, 'No recent run of this curation to compare with.') : null,
+    h('p', { class: 'impact-count' }, tn('publish.impact', r.compared, { changed: r.changed, ms: Math.round(r.ms) })),
+    r.compared === 0 ? h('p', { class: 'muted' }, t('publish.noRecent')) : null,
     r.examples.map((e) =>
       h(
         'div',
         { class: 'impact-example', dataset: { run: e.runId } },
-        h('p', { class: 'muted' }, h('a', { href: `#/runs/${encodeURIComponent(e.runId)}` }, `run ${fmtTime(e.createdAt)}`)),
-        h('div', { class: 'impact-pair' }, messagesColumn('Live version', e.before), messagesColumn('This draft', e.after)),
+        h('p', { class: 'muted' }, h('a', { href: `#/runs/${encodeURIComponent(e.runId)}` }, t('publish.run', { time: fmtTime(e.createdAt) }))),
+        h('div', { class: 'impact-pair' }, messagesColumn(t('publish.live'), e.before), messagesColumn(t('publish.draft'), e.after)),
       ),
     ),
   ];
 }
 
 function problemsList(errors) {
-  return h('ul', { class: 'publish-problems' }, errors.map((e) => h('li', {}, e.line === null ? '' : `line ${e.line}: `, h('code', {}, e.check ?? e.message))));
+  return h('ul', { class: 'publish-problems' }, errors.map((e) => h('li', {}, e.line === null ? '' : t('publish.line', { line: e.line }), h('code', {}, e.check ?? e.message))));
 }
 
 function goldenList(golden) {
@@ -43,7 +43,7 @@ function goldenList(golden) {
     { class: 'golden-failures' },
     golden.cases
       .filter((c) => !c.passed)
-      .map((c) => h('li', { dataset: { name: c.name } }, h('strong', {}, c.name), c.line === null ? '' : ` (line ${c.line})`, h('pre', { class: 'golden-diff' }, c.diff.join('\n')))),
+      .map((c) => h('li', { dataset: { name: c.name } }, h('strong', {}, c.name), c.line === null ? '' : t('publish.goldenLine', { line: c.line }), h('pre', { class: 'golden-diff' }, c.diff.join('\n')))),
   );
 }
 
@@ -53,10 +53,10 @@ function goldenList(golden) {
  */
 export function publishPanel({ curationId, getText, onPublished }) {
   const enc = encodeURIComponent(curationId);
-  const saveButton = h('button', { type: 'button', id: 'save-draft' }, 'Save draft');
-  const impactButton = h('button', { type: 'button', id: 'what-would-change' }, 'What would change');
-  const note = h('input', { id: 'publish-note', name: 'note', type: 'text', maxlength: '500', placeholder: 'What changed, and why' });
-  const publishButton = h('button', { type: 'button', class: 'primary', id: 'publish' }, 'Publish');
+  const saveButton = h('button', { type: 'button', id: 'save-draft' }, t('publish.save'));
+  const impactButton = h('button', { type: 'button', id: 'what-would-change' }, t('publish.impactButton'));
+  const note = h('input', { id: 'publish-note', name: 'note', type: 'text', maxlength: '500', placeholder: t('publish.notePlaceholder') });
+  const publishButton = h('button', { type: 'button', class: 'primary', id: 'publish' }, t('publish.publish'));
   const saved = h('p', { class: 'draft-saved', role: 'status', 'aria-live': 'polite' });
   const impact = h('div', { class: 'impact', id: 'impact', 'aria-live': 'polite' });
   const outcome = h('div', { class: 'publish-outcome', id: 'publish-outcome', 'aria-live': 'polite' });
@@ -74,20 +74,20 @@ export function publishPanel({ curationId, getText, onPublished }) {
     busy(saveButton, async () => {
       try {
         const r = await api(`/curations/${enc}/draft`, { method: 'PUT', body: { source: getText() } });
-        saved.replaceChildren(`Draft saved at ${fmtTime(r.savedAt)}. Nothing changed live.`);
+        saved.replaceChildren(t('publish.saved', { time: fmtTime(r.savedAt) }));
       } catch (err) {
-        saved.replaceChildren(errorBox(`Could not save the draft: ${refusal(err)}`));
+        saved.replaceChildren(errorBox(t('publish.saveFailed', { reason: refusal(err) })));
       }
     }),
   );
 
   impactButton.addEventListener('click', () =>
     busy(impactButton, async () => {
-      impact.replaceChildren(h('p', { class: 'muted' }, 'Replaying recent runs…'));
+      impact.replaceChildren(h('p', { class: 'muted' }, t('publish.replaying')));
       try {
         impact.replaceChildren(...impactView(await api(`/curations/${enc}/impact`, { method: 'POST', body: { source: getText() } })).filter(Boolean).flat());
       } catch (err) {
-        impact.replaceChildren(errorBox(err?.data?.reason === 'invalid' ? 'The draft has problems: fix them first.' : `Could not compare: ${refusal(err)}`), err?.data?.errors ? problemsList(err.data.errors) : '');
+        impact.replaceChildren(errorBox(err?.data?.reason === 'invalid' ? t('publish.draftProblems') : t('publish.compareFailed', { reason: refusal(err) })), err?.data?.errors ? problemsList(err.data.errors) : '');
       }
     }),
   );
@@ -96,8 +96,8 @@ export function publishPanel({ curationId, getText, onPublished }) {
     const body = { source: getText(), note: note.value, ...extra };
     try {
       const r = await api(`/curations/${enc}/publish`, { method: 'POST', body });
-      const golden = r.golden.total ? ` Golden tests: ${r.golden.total - r.golden.failed} of ${r.golden.total} pass.` : '';
-      outcome.replaceChildren(h('p', { class: 'ok', id: 'published' }, `Published: version ${r.version} is live for new runs.${golden} `, h('a', { href: `#/history/${enc}?version=${r.version}` }, 'History')));
+      const golden = r.golden.total ? t('publish.golden', { passed: r.golden.total - r.golden.failed, total: r.golden.total }) : '';
+      outcome.replaceChildren(h('p', { class: 'ok', id: 'published' }, t('publish.published', { version: r.version, golden }), h('a', { href: `#/history/${enc}?version=${r.version}` }, t('publish.history'))));
       note.value = '';
       onPublished(r.version);
     } catch (err) {
@@ -108,26 +108,26 @@ export function publishPanel({ curationId, getText, onPublished }) {
   function refused(err, body) {
     const d = err?.data ?? {};
     if (d.reason === 'owned by file') {
-      const take = h('button', { type: 'button', id: 'take-over' }, 'Take over in the console and publish');
+      const take = h('button', { type: 'button', id: 'take-over' }, t('publish.takeOver'));
       take.addEventListener('click', () => busy(take, () => publish({ takeOver: true, override: body.override })));
       outcome.replaceChildren(
         h(
           'div',
           { class: 'takeover', role: 'alert' },
-          h('p', {}, `${curationId} is kept in its file. To publish from here, take it over in the console: from then on the console's versions are live, and later changes of the file are kept as versions in the history but not made live.`),
+          h('p', {}, t('publish.ownedByFile', { id: curationId })),
           take,
         ),
       );
     } else if (d.reason === 'golden') {
-      const reason = h('input', { id: 'override-reason', name: 'override', type: 'text', maxlength: '500', placeholder: 'Why publish with failing tests (recorded)' });
-      const anyway = h('button', { type: 'button', id: 'publish-anyway', disabled: true }, 'Publish anyway');
+      const reason = h('input', { id: 'override-reason', name: 'override', type: 'text', maxlength: '500', placeholder: t('publish.overridePlaceholder') });
+      const anyway = h('button', { type: 'button', id: 'publish-anyway', disabled: true }, t('publish.anyway'));
       reason.addEventListener('input', () => (anyway.disabled = reason.value.trim() === ''));
       anyway.addEventListener('click', () => busy(anyway, () => publish({ takeOver: body.takeOver, override: reason.value.trim() })));
-      outcome.replaceChildren(h('div', { class: 'golden', role: 'alert' }, h('p', {}, d.message), goldenList(d.golden), h('label', { class: 'field' }, h('span', {}, 'Reason'), reason), anyway));
+      outcome.replaceChildren(h('div', { class: 'golden', role: 'alert' }, h('p', {}, d.message), goldenList(d.golden), h('label', { class: 'field' }, h('span', {}, t('publish.reason')), reason), anyway));
     } else if (d.reason === 'invalid') {
-      outcome.replaceChildren(errorBox('Not published: the text has problems.'), problemsList(d.errors ?? []));
+      outcome.replaceChildren(errorBox(t('publish.invalid')), problemsList(d.errors ?? []));
     } else {
-      outcome.replaceChildren(errorBox(`Not published: ${refusal(err)}`));
+      outcome.replaceChildren(errorBox(t('publish.refused', { reason: refusal(err) })));
     }
   }
 
@@ -135,11 +135,11 @@ export function publishPanel({ curationId, getText, onPublished }) {
 
   return h(
     'section',
-    { class: 'card publish-panel', 'aria-label': 'Draft and publish' },
+    { class: 'card publish-panel', 'aria-label': t('publish.panel') },
     h('div', { class: 'search-row' }, saveButton, impactButton),
     saved,
     impact,
-    h('div', { class: 'search-row' }, h('label', { class: 'field publish-note' }, h('span', {}, 'Note'), note), publishButton),
+    h('div', { class: 'search-row' }, h('label', { class: 'field publish-note' }, h('span', {}, t('publish.note')), note), publishButton),
     outcome,
   );
 }

@@ -13,6 +13,7 @@ import { fieldRow, readProfile, valuesTable } from './simulator.js';
 import { completionsAt, declaredNames } from './editor-complete.js';
 import { publishPanel } from './editor-publish.js';
 import { codeHost } from './versions.js';
+import { t, tn } from './i18n.js';
 
 /** The pause after the last keystroke before the draft is checked and previewed. */
 const DEBOUNCE_MS = 400;
@@ -30,7 +31,7 @@ function problemItem(p, severity, goTo) {
   return h(
     'li',
     { class: ['problem', severity], dataset: { line: p.line === null ? '' : String(p.line) } },
-    p.line === null ? h('span', { class: 'muted' }, 'file ') : h('button', { type: 'button', class: 'goto', onclick: () => goTo(p.line) }, `line ${p.line}`),
+    p.line === null ? h('span', { class: 'muted' }, t('editor.file')) : h('button', { type: 'button', class: 'goto', onclick: () => goTo(p.line) }, t('editor.line', { line: p.line })),
     ' ',
     h('code', { class: 'check-line' }, p.check),
   );
@@ -38,7 +39,7 @@ function problemItem(p, severity, goTo) {
 
 function profileList(profile, masked) {
   const entries = Object.entries(profile ?? {});
-  if (entries.length === 0) return h('p', { class: 'muted' }, 'No answers given.');
+  if (entries.length === 0) return h('p', { class: 'muted' }, t('editor.noAnswers'));
   return h(
     'dl',
     { class: ['facts', 'secrets', masked ? 'masked' : null] },
@@ -47,18 +48,18 @@ function profileList(profile, masked) {
 }
 
 function runOption(r) {
-  return h('option', { value: r.id }, `run ${fmtTime(r.createdAt)} · ${r.state} · chat ${r.chatId}`);
+  return h('option', { value: r.id }, t('editor.runOption', { time: fmtTime(r.createdAt), state: t(`state.${r.state}`), chat: r.chatId }));
 }
 
 /** The text the editor opens with: the saved draft when there is one, else the live version. */
 function opening(live, history, curationId) {
   const draft = history?.draft ?? null;
   if (draft) {
-    const of = draft.baseVersion === null ? 'a new curation' : `version ${draft.baseVersion}`;
-    return { source: draft.source, note: `A draft of ${of}, saved at ${fmtTime(draft.savedAt)} by ${draft.savedBy}.`, draft: true };
+    const of = draft.baseVersion === null ? t('editor.newCuration') : t('editor.versionOf', { n: draft.baseVersion });
+    return { source: draft.source, note: t('editor.draftNote', { of, time: fmtTime(draft.savedAt), by: draft.savedBy }), draft: true };
   }
-  if (live) return { source: live.source, note: live.version ? `Version ${live.version} (live).` : null, draft: false };
-  throw new Error(`There is no curation ${curationId} and no draft of it: create it from Curations → New curation.`);
+  if (live) return { source: live.source, note: live.version ? t('editor.liveNote', { n: live.version }) : null, draft: false };
+  throw new Error(t('editor.noCuration', { id: curationId }));
 }
 
 export async function showEditor({ view, onLeave }, curationId) {
@@ -74,20 +75,20 @@ export async function showEditor({ view, onLeave }, curationId) {
   const live = isNew ? null : await api(`/curations/${enc}/source`).catch((err) => (err.status === 404 ? null : Promise.reject(err)));
   const start = opening(live, history, curationId);
   const source = start.source;
-  const liveVersion = h('span', { class: 'muted live-version', id: 'live-version' }, history?.liveVersion ? `version ${history.liveVersion} live` : 'not published yet');
+  const liveVersion = h('span', { class: 'muted live-version', id: 'live-version' }, history?.liveVersion ? t('editor.liveVersion', { n: history.liveVersion }) : t('editor.notPublished'));
   const opened = h('p', { class: ['hint', 'opened', start.draft ? 'is-draft' : null], id: 'opened' }, start.note ?? '');
   view.append(
-    h('p', {}, h('a', { href: '#/curations' }, '← Curations'), ' · ', h('a', { href: `#/history/${enc}`, id: 'history-link' }, 'History')),
-    h('div', { class: 'title-row' }, h('h1', {}, `Edit ${curationId}`), liveVersion, h('span', { class: 'muted' }, live?.file ?? '')),
+    h('p', {}, h('a', { href: '#/curations' }, t('editor.backCurations')), ' · ', h('a', { href: `#/history/${enc}`, id: 'history-link' }, t('editor.history'))),
+    h('div', { class: 'title-row' }, h('h1', {}, t('editor.title', { id: curationId })), liveVersion, h('span', { class: 'muted' }, live?.file ?? '')),
     opened,
-    h('p', { class: 'hint' }, 'Checked and previewed as you type. Save draft keeps it on the server; nothing changes live until you publish.'),
+    h('p', { class: 'hint' }, t('editor.hint')),
   );
   if (start.draft && live) {
-    const back = h('button', { type: 'button', id: 'open-live' }, 'Open the live version instead');
+    const back = h('button', { type: 'button', id: 'open-live' }, t('editor.openLive'));
     back.addEventListener('click', () => {
       editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: live.source } });
       opened.className = 'hint opened';
-      opened.textContent = `Version ${live.version ?? ''} (live); the saved draft stays until you save or publish.`;
+      opened.textContent = t('editor.openedLive', { n: live.version ?? '' });
     });
     opened.append(' ', back);
   }
@@ -99,14 +100,14 @@ export async function showEditor({ view, onLeave }, curationId) {
   // The editor lives in a shadow root: there CodeMirror's styles are constructed
   // style sheets, which the console's Content-Security-Policy (no inline styles) allows.
   const { host, shadow, mount } = codeHost({ id: 'editor' });
-  const status = h('p', { class: 'editor-status', role: 'status', 'aria-live': 'polite' }, 'Checking…');
-  const problems = h('ul', { class: 'editor-problems', 'aria-label': 'Problems' });
+  const status = h('p', { class: 'editor-status', role: 'status', 'aria-live': 'polite' }, t('editor.checking'));
+  const problems = h('ul', { class: 'editor-problems', 'aria-label': t('editor.problems') });
 
-  const answersFrom = h('select', { id: 'answers-from', name: 'answersFrom' }, h('option', { value: TYPED }, 'answers typed here'), runs.map(runOption));
+  const answersFrom = h('select', { id: 'answers-from', name: 'answersFrom' }, h('option', { value: TYPED }, t('editor.typed')), runs.map(runOption));
   const lang = h('select', { id: 'preview-lang', name: 'lang' });
   const when = h('input', { id: 'preview-now', name: 'now', type: 'datetime-local', step: '1' });
-  const form = h('form', { class: 'sim-form editor-answers', novalidate: true, 'aria-label': 'Answers' });
-  const result = h('div', { class: 'sim-result', 'aria-label': 'Preview' }, h('p', { class: 'muted' }, 'Checking…'));
+  const form = h('form', { class: 'sim-form editor-answers', novalidate: true, 'aria-label': t('editor.answers') });
+  const result = h('div', { class: 'sim-result', 'aria-label': t('editor.preview') }, h('p', { class: 'muted' }, t('editor.checking')));
   // A run's answers once revealed (through the runs API's logged reveal): then previewed as typed answers.
   let revealed = null;
   let fieldsKey = null;
@@ -120,7 +121,7 @@ export async function showEditor({ view, onLeave }, curationId) {
       { class: 'two-col editor-layout' },
       h(
         'section',
-        { class: 'editor-pane', 'aria-label': 'Source' },
+        { class: 'editor-pane', 'aria-label': t('editor.source') },
         h('div', { class: 'card' }, host, status, problems),
         publishPanel({
           curationId,
@@ -128,20 +129,20 @@ export async function showEditor({ view, onLeave }, curationId) {
           onPublished: (version) => {
             liveVersion.textContent = `version ${version} live`;
             opened.className = 'hint opened';
-            opened.textContent = `Version ${version} (live).`;
+            opened.textContent = t('editor.liveNote', { n: version });
           },
         }),
       ),
       h(
         'section',
-        { class: 'card editor-preview', 'aria-label': 'Live preview' },
-        h('h2', {}, 'Live preview'),
+        { class: 'card editor-preview', 'aria-label': t('editor.livePreview') },
+        h('h2', {}, t('editor.livePreview')),
         h(
           'div',
           { class: 'search-row' },
-          h('label', { class: 'field' }, h('span', {}, 'Answers'), answersFrom),
-          h('label', { class: 'field' }, h('span', {}, 'Language'), lang),
-          h('label', { class: 'field' }, h('span', {}, 'Asked at (default: now)'), when),
+          h('label', { class: 'field' }, h('span', {}, t('editor.answers')), answersFrom),
+          h('label', { class: 'field' }, h('span', {}, t('editor.language')), lang),
+          h('label', { class: 'field' }, h('span', {}, t('editor.askedAt')), when),
         ),
         form,
         result,
@@ -155,7 +156,7 @@ export async function showEditor({ view, onLeave }, curationId) {
     if (key === fieldsKey) return;
     const before = new FormData(form);
     fieldsKey = key;
-    form.replaceChildren(...(curation.fields.length ? curation.fields.map(fieldRow) : [h('p', { class: 'muted' }, 'This draft reads no answers.')]));
+    form.replaceChildren(...(curation.fields.length ? curation.fields.map(fieldRow) : [h('p', { class: 'muted' }, t('editor.noFields'))]));
     for (const [name, value] of before) {
       for (const el of form.querySelectorAll(`[name="${CSS.escape(name)}"]`)) {
         if (el.type === 'checkbox') el.checked = el.checked || el.value === value;
@@ -174,22 +175,22 @@ export async function showEditor({ view, onLeave }, curationId) {
 
   function drawPlan(plan) {
     const fromRun = answersFrom.value !== TYPED;
-    const revealButton = fromRun && plan.masked ? h('button', { type: 'button', class: 'reveal', onclick: (e) => void revealRun(e.currentTarget) }, 'Reveal answers and values') : null;
+    const revealButton = fromRun && plan.masked ? h('button', { type: 'button', class: 'reveal', onclick: (e) => void revealRun(e.currentTarget) }, t('run.reveal')) : null;
     result.replaceChildren(
       ...[
-        h('div', { class: 'run-head' }, h('strong', {}, 'Outcome '), badge(plan.outcome), h('span', { class: 'muted' }, ` ${plan.messages.length} messages · ${plan.lang}`)),
+        h('div', { class: 'run-head' }, h('strong', {}, t('sim.outcome')), badge(plan.outcome), h('span', { class: 'muted' }, ' ', t('sim.messagesLang', { count: plan.messages.length, lang: plan.lang }))),
         plan.reason ? h('p', { class: 'sim-reason' }, plan.reason) : null,
         plan.problems.length ? h('ul', { class: 'error plan-problems' }, plan.problems.map((p) => h('li', {}, `${p.field}: ${p.message}`))) : null,
-        h('details', { class: 'values-box', open: true }, h('summary', {}, 'Computed values'), plan.masked ? profileList(plan.values, true) : valuesTable(plan.values)),
+        h('details', { class: 'values-box', open: true }, h('summary', {}, t('sim.values')), plan.masked ? profileList(plan.values, true) : valuesTable(plan.values)),
         h(
           'details',
           { class: 'values-box profile-given', open: true },
-          h('summary', {}, fromRun ? (revealed ? 'Profile of the run (revealed)' : 'Profile of the run') : 'Profile given'),
+          h('summary', {}, fromRun ? (revealed ? t('editor.profileRevealed') : t('editor.profileRun')) : t('editor.profileGiven')),
           profileList(plan.profile, plan.masked),
           revealButton,
-          revealButton ? h('p', { class: 'hint' }, 'Survey answers may be health data. Revealing them is logged with the run and your session.') : null,
+          revealButton ? h('p', { class: 'hint' }, t('editor.revealNote')) : null,
         ),
-        plan.messages.length ? chatView(plan.messages) : h('p', { class: 'muted' }, 'Nothing would be sent.'),
+        plan.messages.length ? chatView(plan.messages) : h('p', { class: 'muted' }, t('sim.nothing')),
       ].filter(Boolean),
     );
   }
@@ -222,7 +223,7 @@ export async function showEditor({ view, onLeave }, curationId) {
     try {
       r = await api('/curations/preview-source', { method: 'POST', body: requestBody(text) });
     } catch (err) {
-      if (mine === seq) status.replaceChildren(errorBox(`Could not check the draft: ${err.message}`));
+      if (mine === seq) status.replaceChildren(errorBox(t('editor.checkFailed', { reason: err.message })));
       return [];
     }
     if (mine !== seq) return [];
@@ -234,10 +235,10 @@ export async function showEditor({ view, onLeave }, curationId) {
     const all = [...r.errors.map((p) => ['error', p]), ...r.warnings.map((p) => ['warning', p])];
     problems.replaceChildren(...all.map(([sev, p]) => problemItem(p, sev, goTo)));
     status.className = ['editor-status', r.ok ? 'ok' : 'error'].join(' ');
-    status.textContent = r.ok ? (r.warnings.length ? `Valid, with ${r.warnings.length} warning(s).` : 'Valid: no problems.') : `${r.errors.length} problem${r.errors.length === 1 ? '' : 's'}: the preview shows the last valid draft.`;
-    if (!r.ok && fieldsKey === null) result.replaceChildren(h('p', { class: 'muted' }, 'The preview appears once the draft loads: fix the problems listed under the editor.'));
+    status.textContent = r.ok ? (r.warnings.length ? t('editor.validWarnings', { count: r.warnings.length }) : t('editor.valid')) : tn('editor.problemCount', r.errors.length);
+    if (!r.ok && fieldsKey === null) result.replaceChildren(h('p', { class: 'muted' }, t('editor.previewWaits')));
     if (r.ok) {
-      names = declaredNames(r.curation);
+      names = declaredNames(r.curation).map((n) => ({ ...n, detail: t(n.detail.code, n.detail.params) }));
       drawLanguages(r.curation);
       drawForm(r.curation);
       drawPlan(r.plan);
@@ -280,7 +281,7 @@ export async function showEditor({ view, onLeave }, curationId) {
           needsRefresh: (u) => u.transactions.some((tr) => tr.effects.some((e) => e.is(inputsChanged))),
         }),
         cm.keymap.of([...cm.completionKeymap, ...cm.lintKeymap, ...cm.defaultKeymap, ...cm.historyKeymap, ...cm.foldKeymap, cm.indentWithTab]),
-        cm.EditorView.contentAttributes.of({ 'aria-label': `${curationId} source (YAML)` }),
+        cm.EditorView.contentAttributes.of({ 'aria-label': t('editor.sourceLabel', { id: curationId }) }),
       ],
     }),
   });
@@ -302,5 +303,5 @@ export async function showEditor({ view, onLeave }, curationId) {
   });
   onLeave(() => editor.destroy());
   if (runs.length === 0) answersFrom.disabled = true;
-  clear(result).append(h('p', { class: 'muted' }, 'Checking…'));
+  clear(result).append(h('p', { class: 'muted' }, t('editor.checking')));
 }

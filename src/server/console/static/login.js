@@ -1,5 +1,9 @@
 // Signs in with an account's name and password, or (break-glass) the admin
 // token; the server answers with an HttpOnly session cookie.
+// The handler is attached before the catalogue arrives (i18n.js waits for
+// it): a quick submit must never fall through to the browser's own GET form
+// submission, which would put the password in the address.
+const i18n = import('./i18n.js');
 const form = document.getElementById('login-form');
 const error = document.getElementById('login-error');
 
@@ -8,6 +12,7 @@ form.addEventListener('submit', async (e) => {
   error.hidden = true;
   const token = form.elements.token.value;
   const body = token !== '' ? { token } : { name: document.getElementById('name').value.trim(), password: document.getElementById('password').value };
+  const { serverError, t } = await i18n;
   try {
     const res = await fetch('/console/login', {
       method: 'POST',
@@ -20,9 +25,11 @@ form.addEventListener('submit', async (e) => {
       return;
     }
     const data = await res.json().catch(() => ({}));
-    error.textContent = data.error || `Sign-in failed (${res.status})`;
+    error.textContent = data.code || data.error ? serverError(data, res.status) : t('login.failed', { status: res.status });
   } catch {
-    error.textContent = 'The service could not be reached.';
+    error.textContent = t('login.unreachable');
   }
   error.hidden = false;
 });
+
+void i18n.then(({ translatePage }) => translatePage());

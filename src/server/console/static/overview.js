@@ -1,11 +1,12 @@
 // Today and the last 7 days at a glance, runs per hour, and the queue.
 import { api } from './api.js';
 import { fmtDuration, fmtTime, h } from './dom.js';
+import { fmtHour, fmtNumber, has, t, tn, zoneOffsetMinutes } from './i18n.js';
 
 const REFRESH_MS = 15_000;
 
 function stat(label, value, extra) {
-  return h('div', { class: 'stat' }, h('div', { class: 'stat-value' }, value), h('div', { class: 'stat-label' }, label), extra ? h('div', { class: 'stat-extra' }, extra) : null);
+  return h('div', { class: 'stat' }, h('div', { class: 'stat-value' }, typeof value === 'number' ? fmtNumber(value) : value), h('div', { class: 'stat-label' }, label), extra ? h('div', { class: 'stat-extra' }, extra) : null);
 }
 
 function windowCard(title, w) {
@@ -16,54 +17,53 @@ function windowCard(title, w) {
     h(
       'div',
       { class: 'stats' },
-      stat('webhooks received', w.webhooks.received, `${w.webhooks.ignored} ignored · ${w.webhooks.noMatch} no match`),
-      stat('runs started', w.runs.started),
-      stat('completed', w.runs.completed),
-      stat('fallback', w.runs.fallback),
-      stat('waiting for an answer', w.runs.awaiting),
-      stat('parked on a long wait', w.runs.parked),
-      stat('cancelled', w.runs.cancelled),
-      stat('failed', w.runs.failed),
-      stat('messages sent', w.messagesSent),
-      stat('first message p50', fmtDuration(w.latencyMs.p50), 'webhook → first message'),
-      stat('first message p95', fmtDuration(w.latencyMs.p95), `${w.latencyMs.samples} runs`),
+      stat(t('overview.webhooksReceived'), w.webhooks.received, t('overview.webhooksExtra', { ignored: w.webhooks.ignored, noMatch: w.webhooks.noMatch })),
+      stat(t('overview.runsStarted'), w.runs.started),
+      stat(t('overview.completed'), w.runs.completed),
+      stat(t('overview.fallback'), w.runs.fallback),
+      stat(t('overview.awaiting'), w.runs.awaiting),
+      stat(t('overview.parked'), w.runs.parked),
+      stat(t('overview.cancelled'), w.runs.cancelled),
+      stat(t('overview.failed'), w.runs.failed),
+      stat(t('overview.messagesSent'), w.messagesSent),
+      stat(t('overview.p50'), fmtDuration(w.latencyMs.p50), t('overview.p50Extra')),
+      stat(t('overview.p95'), fmtDuration(w.latencyMs.p95), t('overview.p95Extra', { samples: w.latencyMs.samples })),
     ),
   );
 }
 
-const REASONS = { start: 'on start', interval: 'periodic', unblocked: 'after the webhook was unblocked', manual: 'asked for' };
 
 /** The last sweep for missed deliveries and what it recovered. */
 function sweepCard(sweeps) {
   const last = sweeps[0];
   const body = !last
-    ? h('p', { class: 'hint' }, 'No sweep has run yet.')
+    ? h('p', { class: 'hint' }, t('sweep.none'))
     : h(
         'div',
         { class: 'sweep-last' },
         h(
           'p',
           {},
-          `Last sweep ${fmtTime(last.finishedAt)} (${REASONS[last.reason] ?? last.reason}, channel ${last.channel}): `,
-          `${last.scanned} opened chat${last.scanned === 1 ? '' : 's'} looked at, `,
-          h('strong', {}, `${last.recoveredCount} recovered`),
-          last.late ? `, ${last.late} delivered meanwhile` : '',
-          last.skipped ? `, ${last.skipped} skipped` : '',
-          last.complete ? '' : ' — incomplete, the next sweep covers the rest',
+          t('sweep.last', { time: fmtTime(last.finishedAt), reason: sweepReason(last.reason), channel: last.channel }),
+          tn('sweep.scanned', last.scanned),
+          h('strong', {}, t('sweep.recovered', { count: last.recoveredCount })),
+          last.late ? t('sweep.late', { count: last.late }) : '',
+          last.skipped ? t('sweep.skipped', { count: last.skipped }) : '',
+          last.complete ? '' : t('sweep.incomplete'),
           last.error ? ` (${last.error})` : '',
         ),
         last.recovered.length
-          ? h('ul', { class: 'sweep-recovered' }, last.recovered.map((c) => h('li', {}, h('a', { href: `#/runs?q=${encodeURIComponent(c.chatId)}` }, c.chatId), c.runs.length ? ` → ${c.runs.length} run${c.runs.length > 1 ? 's' : ''}` : ' (no curation matched)')))
+          ? h('ul', { class: 'sweep-recovered' }, last.recovered.map((c) => h('li', {}, h('a', { href: `#/runs?q=${encodeURIComponent(c.chatId)}` }, c.chatId), c.runs.length ? tn('sweep.chatRuns', c.runs.length) : t('sweep.noCuration'))))
           : null,
-        last.recoveredCount > last.recovered.length ? h('p', { class: 'hint' }, `and ${last.recoveredCount - last.recovered.length} more (see the logs)`) : null,
+        last.recoveredCount > last.recovered.length ? h('p', { class: 'hint' }, t('sweep.more', { count: last.recoveredCount - last.recovered.length })) : null,
       );
-  const earlier = sweeps.slice(1, 5).map((s) => h('li', {}, `${fmtTime(s.finishedAt)} ${s.channel}: ${s.recoveredCount} recovered of ${s.scanned}`));
-  return h('section', { class: 'card sweep-card', 'aria-label': 'Missed deliveries' }, h('h2', {}, 'Missed deliveries (sweep)'), body, earlier.length ? h('ul', { class: 'sweep-earlier muted' }, earlier) : null);
+  const earlier = sweeps.slice(1, 5).map((s) => h('li', {}, t('sweep.earlier', { time: fmtTime(s.finishedAt), channel: s.channel, recovered: s.recoveredCount, scanned: s.scanned })));
+  return h('section', { class: 'card sweep-card', 'aria-label': t('sweep.label') }, h('h2', {}, t('sweep.title')), body, earlier.length ? h('ul', { class: 'sweep-earlier muted' }, earlier) : null);
 }
 
-function hourLabel(ms) {
-  const d = new Date(ms);
-  return `${String(d.getHours()).padStart(2, '0')}:00`;
+/** A sweep's reason in words; one the catalogue lacks shows as it is. */
+function sweepReason(reason) {
+  return has(`sweep.reason.${reason}`) ? t(`sweep.reason.${reason}`) : reason;
 }
 
 export async function showOverview({ view, onLeave }) {
@@ -71,28 +71,28 @@ export async function showOverview({ view, onLeave }) {
   const todaySlot = h('div');
   const weekSlot = h('div');
   const sweepSlot = h('div');
-  const canvas = h('canvas', { id: 'runs-per-hour', role: 'img', 'aria-label': 'Runs started per hour, last 24 hours' });
-  const chartCard = h('section', { class: 'card chart-card', 'aria-label': 'Runs per hour' }, h('h2', {}, 'Runs per hour (24 h)'), h('div', { class: 'chart-box' }, canvas));
-  view.append(h('h1', {}, 'Overview'), h('div', { class: 'overview' }, queueSlot, todaySlot, weekSlot, sweepSlot, chartCard));
+  const canvas = h('canvas', { id: 'runs-per-hour', role: 'img', 'aria-label': t('overview.runsPerHourAlt') });
+  const chartCard = h('section', { class: 'card chart-card', 'aria-label': t('overview.runsPerHour') }, h('h2', {}, t('overview.runsPerHourTitle')), h('div', { class: 'chart-box' }, canvas));
+  view.append(h('h1', {}, t('overview.title')), h('div', { class: 'overview' }, queueSlot, todaySlot, weekSlot, sweepSlot, chartCard));
   let chart = null;
 
   async function load() {
-    const [o, hooks] = await Promise.all([api(`/overview?tz=${new Date().getTimezoneOffset()}`), api('/webhooks')]);
+    const [o, hooks] = await Promise.all([api(`/overview?tz=${zoneOffsetMinutes()}`), api('/webhooks')]);
     sweepSlot.replaceChildren(sweepCard(hooks.sweeps));
     queueSlot.replaceChildren(
       h(
         'section',
-        { class: 'card queue', 'aria-label': 'Queue' },
-        h('h2', {}, 'Queue now'),
-        h('div', { class: 'stats' }, stat('queue depth', o.queue.total, `${o.queue.pending} due · ${o.queue.sending} sending · ${o.queue.waiting} waiting`)),
+        { class: 'card queue', 'aria-label': t('overview.queue') },
+        h('h2', {}, t('overview.queueNow')),
+        h('div', { class: 'stats' }, stat(t('overview.queueDepth'), o.queue.total, t('overview.queueExtra', { pending: o.queue.pending, sending: o.queue.sending, waiting: o.queue.waiting }))),
       ),
     );
-    todaySlot.replaceChildren(windowCard('Today', o.today));
-    weekSlot.replaceChildren(windowCard('Last 7 days', o.week));
-    const labels = o.runsPerHour.map((b) => hourLabel(b.hourStart));
+    todaySlot.replaceChildren(windowCard(t('overview.today'), o.today));
+    weekSlot.replaceChildren(windowCard(t('overview.week'), o.week));
+    const labels = o.runsPerHour.map((b) => fmtHour(b.hourStart));
     const data = o.runsPerHour.map((b) => b.runs);
     if (typeof window.Chart !== 'function') {
-      chartCard.replaceChildren(h('h2', {}, 'Runs per hour (24 h)'), h('p', { class: 'hint' }, 'Chart unavailable.'));
+      chartCard.replaceChildren(h('h2', {}, t('overview.runsPerHourTitle')), h('p', { class: 'hint' }, t('overview.chartUnavailable')));
       return;
     }
     if (chart) {
@@ -103,7 +103,7 @@ export async function showOverview({ view, onLeave }) {
     }
     chart = new window.Chart(canvas, {
       type: 'bar',
-      data: { labels, datasets: [{ label: 'runs', data, backgroundColor: '#4c6ef5', borderRadius: 3 }] },
+      data: { labels, datasets: [{ label: t('overview.chartSeries'), data, backgroundColor: '#4c6ef5', borderRadius: 3 }] },
       options: {
         responsive: true,
         maintainAspectRatio: false,

@@ -4,6 +4,7 @@
 import { api } from './api.js';
 import { badge, errorBox, fmtDuration, fmtTime, h } from './dom.js';
 import { chatView } from './chat.js';
+import { t } from './i18n.js';
 
 const STATES = ['', 'planning', 'pending', 'sending', 'awaiting', 'parked', 'completed', 'fallback', 'cancelled', 'failed', 'skipped'];
 
@@ -15,8 +16,8 @@ function runCard(r) {
       'a',
       { href: `#/runs/${encodeURIComponent(r.id)}`, class: 'run-link' },
       h('div', { class: 'run-head' }, badge(r.state), h('span', { class: 'run-curation' }, r.curationId), h('span', { class: 'muted' }, fmtTime(r.createdAt))),
-      h('div', { class: 'run-ids' }, h('span', {}, 'chat ', h('code', {}, r.chatId)), r.userId ? h('span', {}, 'user ', h('code', {}, r.userId)) : null),
-      h('div', { class: 'run-progress' }, `${r.sent}/${r.messages} sent`, r.reason ? h('span', { class: 'run-reason' }, ` · ${r.reason}`) : null),
+      h('div', { class: 'run-ids' }, h('span', {}, t('runs.chatLabel'), h('code', {}, r.chatId)), r.userId ? h('span', {}, t('runs.userLabel'), h('code', {}, r.userId)) : null),
+      h('div', { class: 'run-progress' }, t('runs.progress', { sent: r.sent, messages: r.messages }), r.reason ? h('span', { class: 'run-reason' }, ` · ${r.reason}`) : null),
     ),
   );
 }
@@ -41,16 +42,16 @@ export async function showRuns({ view, params, navigate }) {
   const form = h(
     'form',
     { class: 'card search', role: 'search' },
-    field('q', 'Run, chat or user id', { type: 'search', placeholder: 'paste an id' }),
+    field('q', t('runs.searchId'), { type: 'search', placeholder: t('runs.searchPlaceholder') }),
     h(
       'div',
       { class: 'search-row' },
-      field('chatId', 'Chat id'),
-      field('userId', 'User id'),
-      h('label', { class: 'field' }, h('span', {}, 'Curation'), h('select', { name: 'curationId' }, h('option', { value: '' }, 'any'), curations.map((c) => h('option', { value: c.id, selected: params.get('curationId') === c.id }, c.id)))),
-      h('label', { class: 'field' }, h('span', {}, 'Status'), h('select', { name: 'state' }, STATES.map((s) => h('option', { value: s, selected: (params.get('state') ?? '') === s }, s || 'any')))),
+      field('chatId', t('runs.chatId')),
+      field('userId', t('runs.userId')),
+      h('label', { class: 'field' }, h('span', {}, t('runs.curation')), h('select', { name: 'curationId' }, h('option', { value: '' }, t('runs.any')), curations.map((c) => h('option', { value: c.id, selected: params.get('curationId') === c.id }, c.id)))),
+      h('label', { class: 'field' }, h('span', {}, t('runs.status')), h('select', { name: 'state' }, STATES.map((s) => h('option', { value: s, selected: (params.get('state') ?? '') === s }, s ? t(`state.${s}`) : t('runs.any'))))),
     ),
-    h('button', { type: 'submit', class: 'primary' }, 'Search'),
+    h('button', { type: 'submit', class: 'primary' }, t('runs.search')),
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -58,31 +59,31 @@ export async function showRuns({ view, params, navigate }) {
     for (const [k, v] of new FormData(form)) if (String(v).trim()) q.set(k, String(v).trim());
     navigate(`#/runs?${q}`);
   });
-  const list = h('ul', { class: 'run-list', 'aria-label': 'Runs' });
+  const list = h('ul', { class: 'run-list', 'aria-label': t('runs.title') });
   const events = h('div');
   const more = h('div');
-  view.append(h('h1', {}, 'Runs'), form, events, list, more);
+  view.append(h('h1', {}, t('runs.title')), form, events, list, more);
 
   const query = new URLSearchParams(params);
   async function page(before) {
     if (before) query.set('before', String(before));
     const r = await api(`/runs?${query}`);
-    if (r.runs.length === 0 && !before) list.append(h('li', { class: 'empty' }, 'No runs match.'));
+    if (r.runs.length === 0 && !before) list.append(h('li', { class: 'empty' }, t('runs.none')));
     list.append(...r.runs.map(runCard));
     if (!before && r.events.length > 0) {
-      events.replaceChildren(h('details', { class: 'card', open: r.runs.length === 0 }, h('summary', {}, `Deliveries for this id (${r.events.length})`), h('ul', { class: 'event-list' }, r.events.map(eventLine))));
+      events.replaceChildren(h('details', { class: 'card', open: r.runs.length === 0 }, h('summary', {}, t('runs.deliveries', { count: r.events.length })), h('ul', { class: 'event-list' }, r.events.map(eventLine))));
     }
-    more.replaceChildren(r.next ? h('button', { type: 'button', onclick: () => void page(r.next) }, 'Older runs') : '');
+    more.replaceChildren(r.next ? h('button', { type: 'button', onclick: () => void page(r.next) }, t('runs.older')) : '');
   }
   await page();
 }
 
 function summaryBits(summary) {
   const bits = [];
-  if (summary.chatTags?.length) bits.push(`tags: ${summary.chatTags.join(', ')}`);
-  if (summary.supportBotId) bits.push(`support bot ${summary.supportBotId}`);
-  if (summary.language) bits.push(`language ${summary.language}`);
-  if (summary.textLength !== undefined) bits.push(`message of ${summary.textLength} characters`);
+  if (summary.chatTags?.length) bits.push(t('run.tags', { tags: summary.chatTags.join(', ') }));
+  if (summary.supportBotId) bits.push(t('run.supportBot', { id: summary.supportBotId }));
+  if (summary.language) bits.push(t('run.language', { language: summary.language }));
+  if (summary.textLength !== undefined) bits.push(t('run.textLength', { count: summary.textLength }));
   return bits.join(' · ');
 }
 
@@ -90,7 +91,7 @@ function step(time, t0, title, detail, cls) {
   return h(
     'li',
     { class: ['step', cls] },
-    h('div', { class: 'step-time' }, time ? fmtTime(time) : 'not yet', time && t0 ? h('span', { class: 'muted' }, ` +${fmtDuration(time - t0)}`) : null),
+    h('div', { class: 'step-time' }, time ? fmtTime(time) : t('run.notYet'), time && t0 ? h('span', { class: 'muted' }, ` +${fmtDuration(time - t0)}`) : null),
     h('div', { class: 'step-title' }, title),
     detail ? h('div', { class: 'step-detail' }, detail) : null,
   );
@@ -102,7 +103,7 @@ function attemptLine(a) {
     'li',
     { class: ['attempt', ok ? 'ok' : 'bad'] },
     `${fmtTime(a.started_at)} · `,
-    h('strong', {}, a.status === null ? 'no answer' : `HTTP ${a.status}`),
+    h('strong', {}, a.status === null ? t('run.noAnswer') : `HTTP ${a.status}`),
     ` · ${fmtDuration(a.latency_ms)}`,
     a.error_kind ? ` · ${a.error_kind}` : '',
     a.reason ? ` · ${a.reason}` : '',
@@ -112,15 +113,15 @@ function attemptLine(a) {
 /** The version a run was planned with (`<scope>/<id>@<n>`), linked to its text in the history; older runs have none. */
 export function versionLink(run) {
   const n = /@(\d+)$/.exec(run.curation_version ?? '')?.[1];
-  if (!n) return h('span', { class: 'muted run-version' }, 'version unknown');
-  return h('a', { class: 'run-version', href: `#/history/${encodeURIComponent(run.curation_id)}?version=${n}` }, `version ${n}`);
+  if (!n) return h('span', { class: 'muted run-version' }, t('run.versionUnknown'));
+  return h('a', { class: 'run-version', href: `#/history/${encodeURIComponent(run.curation_id)}?version=${n}` }, t('run.version', { n }));
 }
 
 function timeline(d) {
   const t0 = d.event?.received_at ?? d.run.created_at;
   const items = [];
   if (d.event) {
-    const via = d.event.summary?.recoveredBy === 'sweep' ? 'Recovered by the sweep (its delivery never came): ' : 'Webhook ';
+    const via = d.event.summary?.recoveredBy === 'sweep' ? t('run.viaSweep') : t('run.viaWebhook');
     items.push(step(d.event.received_at, null, h('span', {}, via, h('strong', {}, d.event.kind), ' ', badge(d.event.status)), summaryBits(d.event.summary), 'event'));
   }
   const problems = Array.isArray(d.run.problems) ? d.run.problems : [];
@@ -128,7 +129,7 @@ function timeline(d) {
     step(
       d.run.created_at,
       t0,
-      h('span', {}, 'Run started: ', h('strong', {}, d.run.curation_id), ' ', versionLink(d.run), d.run.outcome ? ` (${d.run.outcome})` : ''),
+      h('span', {}, t('run.started'), h('strong', {}, d.run.curation_id), ' ', versionLink(d.run), d.run.outcome ? ` (${d.run.outcome})` : ''),
       problems.length ? h('ul', {}, problems.map((p) => h('li', {}, `${p.field}: ${p.message}`))) : null,
       'run',
     ),
@@ -146,11 +147,11 @@ function timeline(d) {
       step(
         when,
         t0,
-        h('span', {}, `Message ${m.seq + 1} `, badge(m.state), h('span', { class: 'muted' }, ` wait ${fmtDuration(m.delay_ms)}`)),
+        h('span', {}, t('run.message', { n: m.seq + 1 }), badge(m.state), h('span', { class: 'muted' }, ' ', t('run.wait', { duration: fmtDuration(m.delay_ms) }))),
         h(
           'div',
           {},
-          m.due_at ? h('div', {}, `due ${fmtTime(m.due_at)}`) : h('div', { class: 'muted' }, 'waits for the message before it'),
+          m.due_at ? h('div', {}, t('run.due', { time: fmtTime(m.due_at) })) : h('div', { class: 'muted' }, t('run.waitsForPrevious')),
           m.reason ? h('div', {}, m.reason) : null,
           attempts.length ? h('ul', { class: 'attempts' }, attempts.map(attemptLine)) : null,
         ),
@@ -159,38 +160,38 @@ function timeline(d) {
     );
   }
   for (const e of d.laterEvents) {
-    items.push(step(e.received_at, t0, h('span', {}, 'Later in this chat: ', h('strong', {}, e.kind), ' ', badge(e.status)), e.reason, 'event'));
+    items.push(step(e.received_at, t0, h('span', {}, t('run.later'), h('strong', {}, e.kind), ' ', badge(e.status)), e.reason, 'event'));
   }
   const final = ['completed', 'fallback', 'cancelled', 'failed', 'skipped'].includes(d.run.state);
   items.push(
     step(
       d.run.finished_at,
       t0,
-      h('span', {}, final ? 'Finished: ' : 'Now: ', badge(d.run.state)),
+      h('span', {}, final ? t('run.finished') : t('run.now'), badge(d.run.state)),
       d.run.state === 'awaiting'
-        ? h('div', { class: 'final-reason' }, `Asked in the chat; waiting for the customer's answer. ${d.run.reason ?? ''}`)
+        ? h('div', { class: 'final-reason' }, t('run.awaiting', { reason: d.run.reason ?? '' }))
         : d.run.state === 'parked'
-          ? h('div', { class: 'final-reason' }, 'Parked on a long wait: the chat is free for other runs until its next message is due.')
+          ? h('div', { class: 'final-reason' }, t('run.parked'))
           : d.run.reason
           ? h('div', { class: 'final-reason' }, d.run.reason)
           : final
             ? null
-            : 'still running',
+            : t('run.stillRunning'),
       ['final', `st-${d.run.state}`],
     ),
   );
-  return h('ol', { class: 'timeline', 'aria-label': 'Timeline' }, items);
+  return h('ol', { class: 'timeline', 'aria-label': t('run.timeline') }, items);
 }
 
 // Everything that holds an answer or a copy of one: the answers, the computed
 // values, what the write-back writes and the user event's properties. Names
 // only, until the operator reveals them (a logged request).
 function secretsCard(runId, run) {
-  const eventLabel = run.userEvent ? `event ${run.userEvent.name}` : 'event';
+  const eventLabel = run.userEvent ? t('run.eventNamed', { name: run.userEvent.name }) : t('run.event');
   const entries = [
-    ...run.profileKeys.map((k) => ['answer', k, 'answer']),
-    ...run.valueKeys.map((k) => ['value', k, 'value']),
-    ...(run.writeBackKeys ?? []).map((k) => ['write-back', k, 'written back']),
+    ...run.profileKeys.map((k) => ['answer', k, t('run.answer')]),
+    ...run.valueKeys.map((k) => ['value', k, t('run.value')]),
+    ...(run.writeBackKeys ?? []).map((k) => ['write-back', k, t('run.writtenBack')]),
     ...(run.userEvent?.propertyKeys ?? []).map((k) => ['event', k, eventLabel]),
   ];
   const list = h(
@@ -198,8 +199,8 @@ function secretsCard(runId, run) {
     { class: 'secrets masked' },
     entries.flatMap(([kind, k, label]) => [h('dt', {}, k, h('span', { class: 'muted' }, ` ${label}`)), h('dd', { dataset: { key: `${kind}:${k}` } }, '••••••')]),
   );
-  const button = h('button', { type: 'button', class: 'reveal' }, 'Reveal answers and values');
-  const note = h('p', { class: 'hint' }, 'Survey answers may be health data. Revealing them is logged with this run and your session.');
+  const button = h('button', { type: 'button', class: 'reveal' }, t('run.reveal'));
+  const note = h('p', { class: 'hint' }, t('run.revealNote'));
   button.addEventListener('click', async () => {
     button.disabled = true;
     try {
@@ -222,17 +223,17 @@ function secretsCard(runId, run) {
     }
   });
   const empty = entries.length === 0;
-  return h('section', { class: 'card', 'aria-label': 'Answers and values' }, h('h2', {}, 'Answers and computed values'), empty ? h('p', { class: 'muted' }, 'None stored.') : [list, button, note]);
+  return h('section', { class: 'card', 'aria-label': t('run.secretsLabel') }, h('h2', {}, t('run.secretsTitle')), empty ? h('p', { class: 'muted' }, t('run.noneStored')) : [list, button, note]);
 }
 
 const LIVE = ['planning', 'pending', 'sending', 'awaiting', 'parked'];
 
 /** Stop this run (editors): the server checks the role and records who stopped it. */
 function stopCard(runId) {
-  const out = h('p', { class: 'hint' }, 'Messages not sent yet are cancelled; one already on its way still arrives.');
-  const button = h('button', { type: 'button', class: 'danger', id: 'stop-run' }, 'Stop this run');
+  const out = h('p', { class: 'hint' }, t('run.stopHint'));
+  const button = h('button', { type: 'button', class: 'danger', id: 'stop-run' }, t('run.stop'));
   button.addEventListener('click', async () => {
-    if (!confirm('Stop this run? Its messages not sent yet will not be sent.')) return;
+    if (!confirm(t('run.stopConfirm'))) return;
     button.disabled = true;
     try {
       await api(`/runs/${encodeURIComponent(runId)}/stop`, { method: 'POST' });
@@ -242,7 +243,7 @@ function stopCard(runId) {
       out.replaceChildren(errorBox(err.message));
     }
   });
-  return h('section', { class: 'card', 'aria-label': 'Stop this run' }, button, out);
+  return h('section', { class: 'card', 'aria-label': t('run.stop') }, button, out);
 }
 
 export async function showRun({ view }, id) {
@@ -255,30 +256,30 @@ export async function showRun({ view }, id) {
     h(
       'dl',
       { class: 'facts' },
-      h('dt', {}, 'run'),
+      h('dt', {}, t('run.fact.run')),
       h('dd', {}, h('code', {}, r.id)),
-      h('dt', {}, 'chat'),
+      h('dt', {}, t('run.fact.chat')),
       h('dd', {}, h('a', { href: `#/runs?chatId=${encodeURIComponent(r.chat_id)}` }, h('code', {}, r.chat_id))),
-      h('dt', {}, 'user'),
+      h('dt', {}, t('run.fact.user')),
       h('dd', {}, r.user_id ? h('a', { href: `#/runs?userId=${encodeURIComponent(r.user_id)}` }, h('code', {}, r.user_id)) : '—'),
-      h('dt', {}, 'channel'),
+      h('dt', {}, t('run.fact.channel')),
       h('dd', {}, r.channel_id ?? '—'),
-      h('dt', {}, 'version'),
+      h('dt', {}, t('run.fact.version')),
       h('dd', {}, versionLink(r)),
-      h('dt', {}, 'language'),
+      h('dt', {}, t('run.fact.language')),
       h('dd', {}, r.lang ?? '—'),
-      h('dt', {}, 'reason'),
+      h('dt', {}, t('run.fact.reason')),
       h('dd', { class: r.reason ? 'run-reason' : null }, r.reason ?? '—'),
     ),
   );
   const messages = d.messages.map((m) => ({ seq: m.seq, delayMs: m.delay_ms, rendered: m.rendered, state: m.state }));
   const session = await api('/session').catch(() => ({}));
   view.append(
-    h('p', {}, h('a', { href: '#/runs' }, '← Runs')),
-    h('h1', {}, 'Run'),
+    h('p', {}, h('a', { href: '#/runs' }, t('run.back'))),
+    h('h1', {}, t('run.title')),
     header,
     LIVE.includes(r.state) && session.role !== 'viewer' ? stopCard(r.id) : null,
-    h('div', { class: 'two-col' }, h('section', { class: 'card' }, h('h2', {}, 'Timeline'), timeline(d)), h('section', { class: 'card' }, h('h2', {}, 'What the customer sees'), messages.length ? chatView(messages) : h('p', { class: 'muted' }, 'No messages planned.'))),
+    h('div', { class: 'two-col' }, h('section', { class: 'card' }, h('h2', {}, t('run.timeline')), timeline(d)), h('section', { class: 'card' }, h('h2', {}, t('run.customerSees')), messages.length ? chatView(messages) : h('p', { class: 'muted' }, t('run.noMessages')))),
     secretsCard(r.id, r),
   );
 }

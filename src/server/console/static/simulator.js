@@ -3,14 +3,15 @@
 import { api } from './api.js';
 import { badge, clear, errorBox, h } from './dom.js';
 import { chatView } from './chat.js';
+import { t } from './i18n.js';
 
 const OTHER = '__other_answer__';
 
 function range(f) {
   const unit = f.unit ? ` ${f.unit}` : '';
   if (f.min !== null && f.max !== null) return `${f.min}–${f.max}${unit}`;
-  if (f.min !== null) return `at least ${f.min}${unit}`;
-  if (f.max !== null) return `at most ${f.max}${unit}`;
+  if (f.min !== null) return t('sim.atLeast', { min: f.min }) + unit;
+  if (f.max !== null) return t('sim.atMost', { max: f.max }) + unit;
   return f.unit ?? '';
 }
 
@@ -22,11 +23,11 @@ function input(f) {
     case 'text':
       return h('input', { id, name: f.key, type: 'text', maxlength: f.maxLength ?? undefined });
     case 'boolean':
-      return h('select', { id, name: f.key }, h('option', { value: '' }, '— no answer —'), h('option', { value: 'true' }, 'yes'), h('option', { value: 'false' }, 'no'));
+      return h('select', { id, name: f.key }, h('option', { value: '' }, t('sim.noAnswer')), h('option', { value: 'true' }, t('sim.yes')), h('option', { value: 'false' }, t('sim.no')));
     case 'option': {
       const opts = f.options.map((o) => h('option', { value: o.labels[0] ?? o.key }, `${o.labels[0] ?? o.key}`));
-      const other = f.otherwise && !f.options.some((o) => o.key === f.otherwise) ? h('option', { value: OTHER }, `any other answer (${f.otherwise})`) : null;
-      return h('select', { id, name: f.key }, h('option', { value: '' }, '— no answer —'), opts, other);
+      const other = f.otherwise && !f.options.some((o) => o.key === f.otherwise) ? h('option', { value: OTHER }, t('sim.otherAnswer', { key: f.otherwise })) : null;
+      return h('select', { id, name: f.key }, h('option', { value: '' }, t('sim.noAnswer')), opts, other);
     }
     case 'list':
       return h(
@@ -40,7 +41,7 @@ function input(f) {
 }
 
 export function fieldRow(f) {
-  const hint = [f.type === 'number' ? range(f) : null, f.required ? null : 'optional', f.consent ? 'consent' : null].filter(Boolean).join(' · ');
+  const hint = [f.type === 'number' ? range(f) : null, f.required ? null : t('sim.optional'), f.consent ? t('sim.consent') : null].filter(Boolean).join(' · ');
   return h(
     'div',
     { class: 'form-field', dataset: { field: f.name, key: f.key } },
@@ -70,15 +71,15 @@ export function readProfile(form, fields) {
 
 export function valuesTable(values) {
   const entries = Object.entries(values ?? {});
-  if (entries.length === 0) return h('p', { class: 'muted' }, 'No values (the fallback does not compute them).');
+  if (entries.length === 0) return h('p', { class: 'muted' }, t('sim.noValues'));
   return h('dl', { class: 'facts values' }, entries.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { dataset: { value: k } }, typeof v === 'string' ? v : JSON.stringify(v))]));
 }
 
 export async function showSimulator({ view, navigate }, curationId) {
   const { curations } = await api('/curations');
-  view.append(h('h1', {}, 'Simulator'));
+  view.append(h('h1', {}, t('sim.title')));
   if (curations.length === 0) {
-    view.append(errorBox('No curation is loaded.'));
+    view.append(errorBox(t('sim.noCuration')));
     return;
   }
   const current = curations.find((c) => c.id === curationId) ?? curations[0];
@@ -87,12 +88,12 @@ export async function showSimulator({ view, navigate }, curationId) {
   const lang = h('select', { id: 'sim-lang', name: 'lang' }, current.languages.map((l) => h('option', { value: l, selected: l === current.defaultLanguage }, l)));
   const form = h(
     'form',
-    { class: 'card sim-form', novalidate: true, 'aria-label': 'Answers' },
-    h('div', { class: 'search-row' }, h('label', { class: 'field' }, h('span', {}, 'Curation'), picker), h('label', { class: 'field' }, h('span', {}, 'Language'), lang)),
-    current.fields.length ? current.fields.map(fieldRow) : h('p', { class: 'muted' }, 'This curation reads no answers.'),
-    h('button', { type: 'submit', class: 'primary' }, 'Show messages'),
+    { class: 'card sim-form', novalidate: true, 'aria-label': t('sim.answers') },
+    h('div', { class: 'search-row' }, h('label', { class: 'field' }, h('span', {}, t('sim.curation')), picker), h('label', { class: 'field' }, h('span', {}, t('sim.language')), lang)),
+    current.fields.length ? current.fields.map(fieldRow) : h('p', { class: 'muted' }, t('sim.noFields')),
+    h('button', { type: 'submit', class: 'primary' }, t('sim.show')),
   );
-  const result = h('section', { class: 'card sim-result', 'aria-label': 'Result' }, h('p', { class: 'muted' }, 'Enter answers and press “Show messages”.'));
+  const result = h('section', { class: 'card sim-result', 'aria-label': t('sim.result') }, h('p', { class: 'muted' }, t('sim.prompt')));
   view.append(h('div', { class: 'two-col' }, form, result));
 
   form.addEventListener('submit', async (e) => {
@@ -102,7 +103,7 @@ export async function showSimulator({ view, navigate }, curationId) {
       el.textContent = '';
     }
     for (const el of form.querySelectorAll('.form-field')) el.classList.remove('invalid');
-    clear(result).append(h('p', { class: 'muted' }, 'Computing…'));
+    clear(result).append(h('p', { class: 'muted' }, t('sim.computing')));
     try {
       const r = await api('/simulate', { method: 'POST', body: { curationId: current.id, lang: lang.value, profile: readProfile(form, current.fields) } });
       const unplaced = [];
@@ -118,11 +119,11 @@ export async function showSimulator({ view, navigate }, curationId) {
       // Native append() would print a null child as the text "null": h() skips them.
       clear(result).append(
         ...[
-        h('div', { class: 'run-head' }, h('strong', {}, 'Outcome '), badge(r.outcome), h('span', { class: 'muted' }, ` ${r.messages.length} messages · ${r.lang}`)),
+        h('div', { class: 'run-head' }, h('strong', {}, t('sim.outcome')), badge(r.outcome), h('span', { class: 'muted' }, ' ', t('sim.messagesLang', { count: r.messages.length, lang: r.lang }))),
         r.reason ? h('p', { class: 'sim-reason' }, r.reason) : null,
         unplaced.length ? h('ul', { class: 'error' }, unplaced.map((p) => h('li', {}, `${p.field}: ${p.message}`))) : null,
-        h('details', { class: 'values-box', open: true }, h('summary', {}, 'Computed values'), valuesTable(r.values)),
-        r.messages.length ? chatView(r.messages) : h('p', { class: 'muted' }, 'Nothing would be sent.'),
+        h('details', { class: 'values-box', open: true }, h('summary', {}, t('sim.values')), valuesTable(r.values)),
+        r.messages.length ? chatView(r.messages) : h('p', { class: 'muted' }, t('sim.nothing')),
         ].filter(Boolean),
       );
       // On a phone the result is below the form: bring it (or the first field error) into view.

@@ -5,6 +5,7 @@
 // from the editor and from a run's timeline (#/history/<id>?version=N).
 import { api } from './api.js';
 import { badge, errorBox, fmtTime, h } from './dom.js';
+import { t } from './i18n.js';
 
 async function loadCodeMirror() {
   try {
@@ -16,6 +17,8 @@ async function loadCodeMirror() {
 
 /** What a refused write says: the API's message, else its reason, else the HTTP error. */
 export function refusal(err) {
+  // A refusal with a catalogue key was already put in the operator's language (api.js).
+  if (typeof err?.data?.code === 'string') return err.message;
   return err?.data?.message ?? err?.data?.error ?? err?.data?.reason ?? err?.message ?? String(err);
 }
 
@@ -36,13 +39,13 @@ function readOnly(cm) {
 }
 
 export function originText(v) {
-  return v.origin === 'file' ? `file ${v.file ?? ''}`.trim() : v.origin;
+  return v.origin === 'file' ? t('history.fromFile', { file: v.file ?? '' }).trim() : v.origin === 'console' ? t('history.fromConsole') : v.origin;
 }
 
 function ownerText(owner, id) {
-  if (owner === 'file') return `${id} is kept in its file: each change of the file becomes a version. Publishing from the console takes it over (the file's later changes are then kept as versions, not made live).`;
-  if (owner === 'console') return `${id} is edited in the console: its file's changes, if it has one, are kept as versions but not made live.`;
-  return `${id} has no published version yet.`;
+  if (owner === 'file') return t('history.ownerFile', { id });
+  if (owner === 'console') return t('history.ownerConsole', { id });
+  return t('history.ownerNone', { id });
 }
 
 function versionRow(v, live, actions) {
@@ -54,7 +57,7 @@ function versionRow(v, live, actions) {
     h('td', {}, v.publishedBy ?? '—'),
     h('td', {}, fmtTime(v.publishedAt)),
     h('td', { class: 'note' }, v.note ?? '—'),
-    h('td', { class: 'override' }, v.testsOverride ? `golden tests overridden: ${v.testsOverride}` : '—'),
+    h('td', { class: 'override' }, v.testsOverride ? t('history.overridden', { reason: v.testsOverride }) : '—'),
     h('td', { class: 'actions' }, actions),
   );
 }
@@ -63,12 +66,12 @@ export async function showHistory({ view, params, onLeave }, curationId) {
   const enc = encodeURIComponent(curationId);
   const cm = await loadCodeMirror();
   const status = h('div', { class: 'history-status', role: 'status', 'aria-live': 'polite' });
-  const table = h('table', { class: 'versions', 'aria-label': 'Versions' });
-  const textCard = h('section', { class: 'card version-text', 'aria-label': 'Version text', hidden: true });
-  const diffCard = h('section', { class: 'card version-diff', 'aria-label': 'Diff' });
-  const pickA = h('select', { id: 'diff-a', name: 'a', 'aria-label': 'Left version' });
-  const pickB = h('select', { id: 'diff-b', name: 'b', 'aria-label': 'Right version' });
-  const diffButton = h('button', { type: 'button', id: 'show-diff' }, 'Show the diff');
+  const table = h('table', { class: 'versions', 'aria-label': t('history.versions') });
+  const textCard = h('section', { class: 'card version-text', 'aria-label': t('history.versionText'), hidden: true });
+  const diffCard = h('section', { class: 'card version-diff', 'aria-label': t('history.diff') });
+  const pickA = h('select', { id: 'diff-a', name: 'a', 'aria-label': t('history.left') });
+  const pickB = h('select', { id: 'diff-b', name: 'b', 'aria-label': t('history.right') });
+  const diffButton = h('button', { type: 'button', id: 'show-diff' }, t('history.showDiff'));
   const diffMount = h('div', { class: 'diff-mount' });
   let shown = null;
   let merge = null;
@@ -78,18 +81,18 @@ export async function showHistory({ view, params, onLeave }, curationId) {
   });
 
   view.append(
-    h('p', {}, h('a', { href: `#/editor/${enc}` }, `← Edit ${curationId}`), ' · ', h('a', { href: '#/curations' }, 'Curations')),
-    h('div', { class: 'title-row' }, h('h1', {}, `History of ${curationId}`)),
+    h('p', {}, h('a', { href: `#/editor/${enc}` }, t('history.backToEdit', { id: curationId })), ' · ', h('a', { href: '#/curations' }, t('history.curations'))),
+    h('div', { class: 'title-row' }, h('h1', {}, t('history.title', { id: curationId }))),
   );
   if (!cm) {
-    view.append(errorBox('The editor is not built on this server (dist/console/codemirror.js is missing): run `npm run build` there, restart, and reload this page.'));
+    view.append(errorBox(t('editor.notBuilt')));
     return;
   }
   const owner = h('p', { class: 'hint owner' });
   view.append(owner, status, h('section', { class: 'card' }, table), textCard, diffCard);
   diffCard.append(
-    h('h2', {}, 'Compare two versions'),
-    h('div', { class: 'search-row' }, h('label', { class: 'field' }, h('span', {}, 'Left'), pickA), h('label', { class: 'field' }, h('span', {}, 'Right'), pickB), diffButton),
+    h('h2', {}, t('history.compare')),
+    h('div', { class: 'search-row' }, h('label', { class: 'field' }, h('span', {}, t('history.leftShort')), pickA), h('label', { class: 'field' }, h('span', {}, t('history.rightShort')), pickB), diffButton),
     diffMount,
   );
 
@@ -99,7 +102,7 @@ export async function showHistory({ view, params, onLeave }, curationId) {
     const { host, shadow, mount } = codeHost({ id: 'version-source', dataset: { version: String(n) } });
     textCard.hidden = false;
     textCard.replaceChildren(
-      h('h2', {}, `Version ${v.version}`),
+      h('h2', {}, t('history.version', { n: v.version })),
       h('p', { class: 'muted' }, `${originText(v)} · ${v.publishedBy ?? '—'} · ${fmtTime(v.publishedAt)}${v.note ? ` · ${v.note}` : ''}`),
       host,
     );
@@ -111,18 +114,18 @@ export async function showHistory({ view, params, onLeave }, curationId) {
     const [a, b] = await Promise.all([api(`/curations/${enc}/versions/${pickA.value}`), api(`/curations/${enc}/versions/${pickB.value}`)]);
     merge?.destroy();
     const { host, shadow, mount } = codeHost({ id: 'version-diff', dataset: { a: String(a.version), b: String(b.version) } });
-    diffMount.replaceChildren(h('p', { class: 'muted' }, `Left: version ${a.version} · right: version ${b.version}`), host);
+    diffMount.replaceChildren(h('p', { class: 'muted' }, t('history.leftRight', { a: a.version, b: b.version })), host);
     merge = new cm.MergeView({ a: { doc: a.source, extensions: readOnly(cm) }, b: { doc: b.source, extensions: readOnly(cm) }, parent: mount, root: shadow, collapseUnchanged: { margin: 3, minSize: 6 } });
   }
 
   async function rollBack(n, live) {
-    if (!window.confirm(`Publish the text of version ${n} again? It becomes a new version and goes live at once, for new runs (version ${live} stays in the history; runs already started finish with their own version).`)) return;
+    if (!window.confirm(t('history.confirmRollback', { n, live }))) return;
     try {
       const r = await api(`/curations/${enc}/rollback`, { method: 'POST', body: { version: n } });
       await draw();
-      status.replaceChildren(h('p', { class: 'ok', id: 'rollback-done' }, `Rolled back: version ${r.version} is live, with the text of version ${n}.`));
+      status.replaceChildren(h('p', { class: 'ok', id: 'rollback-done' }, t('history.rolledBack', { version: r.version, n })));
     } catch (err) {
-      status.replaceChildren(errorBox(`Roll back refused: ${refusal(err)}`));
+      status.replaceChildren(errorBox(t('history.rollbackRefused', { reason: refusal(err) })));
     }
   }
 
@@ -131,20 +134,20 @@ export async function showHistory({ view, params, onLeave }, curationId) {
     owner.textContent = ownerText(d.owner, curationId);
     const live = d.liveVersion;
     table.replaceChildren(
-      h('thead', {}, h('tr', {}, ['Version', 'From', 'By', 'When', 'Note', 'Golden tests', ''].map((t) => h('th', {}, t)))),
+      h('thead', {}, h('tr', {}, [t('history.col.version'), t('history.col.from'), t('history.col.by'), t('history.col.when'), t('history.col.note'), t('history.col.tests'), ''].map((label) => h('th', {}, label)))),
       h(
         'tbody',
         {},
-        d.versions.length === 0 ? h('tr', {}, h('td', { colspan: '7', class: 'muted' }, d.draft ? 'No versions yet: a draft waits in the editor.' : 'No versions yet.')) : null,
+        d.versions.length === 0 ? h('tr', {}, h('td', { colspan: '7', class: 'muted' }, d.draft ? t('history.noneDraft') : t('history.none'))) : null,
         d.versions.map((v) =>
           versionRow(v, live, [
-            h('button', { type: 'button', class: 'view', onclick: () => void showText(v.version).catch((e) => status.replaceChildren(errorBox(refusal(e)))) }, 'View'),
-            v.version === live ? null : h('button', { type: 'button', class: 'rollback', onclick: () => void rollBack(v.version, live) }, 'Roll back to this'),
+            h('button', { type: 'button', class: 'view', onclick: () => void showText(v.version).catch((e) => status.replaceChildren(errorBox(refusal(e)))) }, t('history.view')),
+            v.version === live ? null : h('button', { type: 'button', class: 'rollback', onclick: () => void rollBack(v.version, live) }, t('history.rollback')),
           ]),
         ),
       ),
     );
-    const options = (sel, pick) => sel.replaceChildren(...d.versions.map((v) => h('option', { value: String(v.version), selected: v.version === pick }, `version ${v.version}${v.version === live ? ' (live)' : ''}`)));
+    const options = (sel, pick) => sel.replaceChildren(...d.versions.map((v) => h('option', { value: String(v.version), selected: v.version === pick }, t(v.version === live ? 'history.optionLive' : 'history.option', { n: v.version }))));
     const newest = d.versions[0]?.version ?? null;
     options(pickA, d.versions[1]?.version ?? newest);
     options(pickB, newest);

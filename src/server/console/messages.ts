@@ -1,0 +1,43 @@
+// The server's side of the console's catalogues (static/messages-*.json, the
+// same files the browser loads). An error sent to the console carries its
+// catalogue key (`code`) and values (`params`), which the console shows in
+// the operator's language; `error` stays the English sentence, for curl, the
+// CLI and the logs.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { staticDir } from './static.js';
+
+export const LANGUAGES = ['ko', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+export const isLanguage = (v: unknown): v is Language => typeof v === 'string' && (LANGUAGES as readonly string[]).includes(v);
+
+export type Catalogue = Readonly<Record<string, string>>;
+
+export function loadCatalogue(lang: Language, dir = staticDir()): Catalogue {
+  const parsed: unknown = JSON.parse(readFileSync(path.join(dir, `messages-${lang}.json`), 'utf8'));
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`console: messages-${lang}.json is not an object of messages`);
+  for (const [k, v] of Object.entries(parsed)) if (typeof v !== 'string') throw new Error(`console: messages-${lang}.json: ${k} is not a string`);
+  return parsed as Catalogue;
+}
+
+let english: Catalogue | null = null;
+
+/** Fills {name} placeholders; a missing key throws: the catalogue test keeps every key the server sends. */
+export function render(catalogue: Catalogue, key: string, params: Readonly<Record<string, string | number>> = {}): string {
+  const text = catalogue[key];
+  if (text === undefined) throw new Error(`console: no message ${key}`);
+  return text.replace(/\{(\w+)\}/g, (m, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : m));
+}
+
+export interface ConsoleError {
+  ok: false;
+  error: string;
+  code: string;
+  params: Record<string, string | number>;
+}
+
+/** The body of an error answer: the English sentence, and the key and values the console translates. */
+export function consoleError(key: string, params: Record<string, string | number> = {}): ConsoleError {
+  english ??= loadCatalogue('en');
+  return { ok: false, error: render(english, key, params), code: key, params };
+}

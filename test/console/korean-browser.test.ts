@@ -1,0 +1,191 @@
+// The console in Korean: a browser that asks for ko-KR (Accept-Language and
+// navigator.languages) sees the sign-in page, the shell and the overview in
+// Korean with no English UI word, server errors included; the language switch
+// is remembered on the account. Screenshots are kept as artefacts.
+// The simulator, the editor and the history are checked for their labels, as
+// are a run's page and the curations list are checked for their labels
+// only (the reasons and trigger descriptions the server writes are still
+// English): see I18N-STATUS.md.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { hashPassword } from '../../src/accounts/passwords.js';
+import { accountByName, createAccount } from '../../src/delivery/store/accounts.js';
+import { webhookForChat } from '../support/fixtures.js';
+import { screenshotPath, startHarness, until, type Harness } from './harness.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+if (!HAVE_CHROMIUM && process.env.CI === 'true') throw new Error(`CI=true but there is no chromium at ${CHROMIUM}`);
+
+const ADMIN = { name: 'kim.minji', password: 'admin-password-kim' };
+// Words that may show in Latin letters on these pages: the account's name, the
+// settings and the command the hints name, the language switch's own
+// "English", "ID" (as Korean products write it), and the service's data
+// (the channel, the webhook's name).
+const ALLOWED = new Set(['ID', 'kim', 'minji', 'ADMIN_TOKEN', 'PUBLIC_WEBHOOK_URL', 'curation', 'setup', 'English', 'default', 'channeltalk-curation']);
+
+/** Every Latin-letter word a person sees or a screen reader reads: text, title, labels, placeholders. */
+async function latinWords(page: Page, data: string[] = []): Promise<string[]> {
+  const shopData = new Set(data);
+  const text = await page.evaluate(() => {
+    const parts = [document.title, document.body.innerText];
+    for (const el of Array.from(document.querySelectorAll('[aria-label],[placeholder],[title]'))) parts.push(el.getAttribute('aria-label') ?? '', el.getAttribute('placeholder') ?? '', el.getAttribute('title') ?? '');
+    for (const o of Array.from(document.querySelectorAll('option'))) parts.push(o.textContent ?? '');
+    return parts.join('\n');
+  });
+  return (text.match(/\b[A-Za-z_][\w.-]*\w/g) ?? []).filter((w) => !ALLOWED.has(w) && !shopData.has(w) && !w.split('.').every((p) => ALLOWED.has(p)));
+}
+
+describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium at ${CHROMIUM}` }, () => {
+  let h: Harness;
+  let browser: Browser;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    h = await startHarness();
+    const r = await createAccount(h.service.store.db, { name: ADMIN.name, role: 'admin', passwordHash: await hashPassword(ADMIN.password) }, { actorId: null, actor: 'cli', address: null }, Date.now());
+    assert.ok(r.ok);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+  after(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  async function koreanPage() {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: h.url, locale: 'ko-KR', timezoneId: 'Europe/London' });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    return { context, page };
+  }
+
+  async function signIn(page: Page, password = ADMIN.password) {
+    await page.goto('/console/login');
+    await page.waitForSelector('html[lang=ko]');
+    await page.fill('#name', ADMIN.name);
+    await page.fill('#password', password);
+    await page.click('button[type=submit]');
+  }
+
+  test('sign-in page and its server error in Korean', async () => {
+    const { context, page } = await koreanPage();
+    await signIn(page, 'not-the-password');
+    await page.waitForSelector('#login-error:not([hidden])');
+    assert.equal(await page.textContent('#login-error'), '아이디 또는 비밀번호가 올바르지 않습니다');
+    assert.equal(await page.textContent('button[type=submit]'), '로그인');
+    assert.equal(await page.title(), '로그인 · 큐레이션 콘솔');
+    assert.deepEqual(await latinWords(page), []);
+    await page.screenshot({ path: screenshotPath('console-ko-login'), fullPage: true });
+    await context.close();
+  });
+
+  test('the shell and the overview in Korean, times in the channel zone; the switch is kept on the account', async () => {
+    const { context, page } = await koreanPage();
+    await signIn(page);
+    await page.waitForURL(/\/console\/$/);
+    await page.waitForSelector('section.queue');
+    await page.waitForSelector('.sweep-card');
+    assert.equal(await page.textContent('[data-tab=overview]'), '한눈에 보기');
+    assert.equal(await page.textContent('h1'), '한눈에 보기');
+    assert.deepEqual(await latinWords(page), []);
+    // The browser runs in London; the chart's hours are the channel's (Asia/Seoul, no daylight saving: UTC+9).
+    const offset = await page.evaluate(async () => {
+      const i18n = (await import(String('/console/static/i18n.js'))) as { zoneOffsetMinutes: () => number };
+      return i18n.zoneOffsetMinutes();
+    });
+    assert.equal(offset, -540);
+    await page.screenshot({ path: screenshotPath('console-ko-overview'), fullPage: true });
+
+    await page.selectOption('#language', 'en');
+    await page.waitForSelector('html[lang=en] section.queue');
+    assert.equal(await page.textContent('[data-tab=overview]'), 'Overview');
+    assert.equal((await accountByName(h.service.store.db, ADMIN.name))?.language, 'en');
+    await context.close();
+
+    // Another Korean browser: the account's choice wins over Accept-Language.
+    const other = await koreanPage();
+    await signIn(other.page);
+    await other.page.waitForSelector('html[lang=en] section.queue');
+    assert.equal(await other.page.textContent('[data-tab=overview]'), 'Overview');
+    await other.page.selectOption('#language', 'ko');
+    await other.page.waitForSelector('html[lang=ko] section.queue');
+    assert.equal((await accountByName(h.service.store.db, ADMIN.name))?.language, 'ko');
+    await other.context.close();
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('the runs list and a run in Korean', async () => {
+    const chatId = 'ko-e2e-chat';
+    const res = await h.postWebhook(webhookForChat('user-chat-opened', chatId));
+    const runId = (res.json.runs as string[])[0];
+    assert.ok(runId, 'the delivery started a run');
+    await until(async () => (await h.service.store.db.selectFrom('runs').select('state').where('id', '=', runId).executeTakeFirst())?.state === 'completed', 'the run to complete');
+    const run = await h.service.store.db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
+
+    const { context, page } = await koreanPage();
+    await signIn(page);
+    await page.waitForURL(/\/console\/$/);
+    const curations = await page.evaluate(async () => ((await (await fetch('/console/api/curations')).json()) as { curations: { id: string }[] }).curations.map((c) => c.id));
+    await page.click('a[data-tab=runs]');
+    await page.waitForSelector('.run-card');
+    assert.equal(await page.textContent('h1'), '발송 기록');
+    assert.equal(await page.textContent('.run-card .badge'), '완료');
+    const words = await latinWords(page, [...curations, chatId, run.user_id ?? '']);
+    assert.deepEqual(words, []);
+    await page.screenshot({ path: screenshotPath('console-ko-runs'), fullPage: true });
+
+    await page.click(`a[href="#/runs/${runId}"]`);
+    await page.waitForSelector('.timeline');
+    const timeline = (await page.textContent('.timeline')) ?? '';
+    assert.match(timeline, /발송 시작: /);
+    assert.match(timeline, /메시지 1 보냄/);
+    assert.match(timeline, /종료: 완료/);
+    assert.equal(await page.textContent('h1'), '발송');
+    assert.match((await page.textContent('.chat-delay')) ?? '', / 후$/);
+    await page.screenshot({ path: screenshotPath('console-ko-run'), fullPage: true });
+
+    await page.click('a[data-tab=curations]');
+    await page.waitForSelector('.curation-list .card');
+    assert.equal(await page.textContent('h1'), '큐레이션');
+    assert.equal(await page.textContent('#reload'), '파일에서 다시 불러오기');
+    await page.screenshot({ path: screenshotPath('console-ko-curations'), fullPage: true });
+
+    await page.goto('/console/static/admin.html');
+    await page.waitForSelector('#accounts tbody tr');
+    assert.equal(await page.textContent('#accounts-card h2'), '계정');
+    assert.equal(await page.textContent('#audit-card h2'), '감사 로그');
+    // The accounts card: labels and states in Korean; the audit table's action codes and details are the log's data.
+    const accountsText = await page.evaluate(() => document.getElementById('accounts-card')?.innerText ?? '');
+    assert.deepEqual((accountsText.match(/\b[A-Za-z_][\w.-]*\w/g) ?? []).filter((w) => !['kim.minji'].includes(w)), []);
+    await page.screenshot({ path: screenshotPath('console-ko-admin'), fullPage: true });
+    await context.close();
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('the simulator, the editor and the history in Korean (labels; the curation check sentences are still English)', async () => {
+    const { context, page } = await koreanPage();
+    await signIn(page);
+    await page.waitForURL(/\/console\/$/);
+    await page.goto('/console/#/simulator/diet-main');
+    await page.waitForSelector('.sim-form');
+    assert.equal(await page.textContent('h1'), '미리 보기');
+    assert.equal(await page.textContent('.sim-form button[type=submit]'), '메시지 보기');
+    await page.screenshot({ path: screenshotPath('console-ko-simulator'), fullPage: true });
+
+    await page.goto('/console/#/editor/diet-main');
+    await page.waitForFunction(() => document.querySelector('.editor-status')?.textContent?.startsWith('문제 없음'));
+    assert.equal(await page.textContent('h1'), 'diet-main 편집');
+    assert.equal(await page.textContent('#publish'), '게시');
+    await page.screenshot({ path: screenshotPath('console-ko-editor'), fullPage: true });
+
+    await page.goto('/console/#/history/diet-main');
+    await page.waitForSelector('table.versions tbody tr');
+    assert.equal(await page.textContent('h1'), 'diet-main 변경 이력');
+    assert.equal(await page.textContent('#show-diff'), '비교하기');
+    await page.screenshot({ path: screenshotPath('console-ko-history'), fullPage: true });
+    await context.close();
+    assert.deepEqual(pageErrors, []);
+  });
+});
