@@ -193,7 +193,8 @@ function topLevelFunctions(file: string, text: string): { value: unknown; line: 
   return { value: doc.get('functions'), line: node?.range ? lines.linePos(node.range[0]).line : 1 };
 }
 
-function problemOf(e: CurationLoadError): EditorProblem {
+/** A loader error as the console lists it, with the line `curation check` prints (the file shown as check shows it). */
+export function problemOf(e: CurationLoadError): EditorProblem {
   return { line: e.line, column: null, path: e.path, message: e.path === '' ? e.message : `${e.path}: ${e.message}`, check: formatLoadError({ ...e, file: shown(e.file) }) };
 }
 

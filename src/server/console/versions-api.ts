@@ -6,14 +6,14 @@
 // new number). Every write is the session's operator's, and logged by ids.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { formatLoadError, runGoldenTests, type CurationLoadError } from '../../curation/index.js';
+import { runGoldenTests } from '../../curation/index.js';
 import { loadSource, MAX_CURATION_FILE_BYTES } from '../../curation/load.js';
 import type { ConsoleQueries } from '../../delivery/store/console-queries.js';
 import { draftOf, headOf, listVersions, saveDraft, versionById, versionId } from '../../delivery/store/curation-versions.js';
 import type { CurationLibrary } from '../../versions/library.js';
 import { virtualFile } from '../../versions/library.js';
 import { DEFAULT_IMPACT_RUNS, whatWouldChange } from '../../versions/impact.js';
-import { functionsGuard } from './editor-api.js';
+import { functionsGuard, problemOf } from './editor-api.js';
 import type { Audit } from './audit.js';
 import { consoleError } from './messages.js';
 import type { Session } from './sessions.js';
@@ -97,7 +97,7 @@ export function registerVersionsApi(api: FastifyInstance, deps: VersionsApiDeps)
     if (!id || typeof body.source !== 'string') return reply.code(400).send({ ok: false, error: 'a curation id and the draft text' });
     const limit = typeof body.limit === 'number' && Number.isInteger(body.limit) && body.limit > 0 ? Math.min(body.limit, 1000) : (deps.versions.impactRuns ?? DEFAULT_IMPACT_RUNS);
     const draft = await compileDraft(deps, id, body.source);
-    if (!draft.ok) return reply.code(400).send({ ok: false, reason: 'invalid', errors: draft.errors.map(problem) });
+    if (!draft.ok) return reply.code(400).send({ ok: false, reason: 'invalid', errors: draft.errors.map(problemOf) });
     const live = library.liveSet(deps.versions.scopeOf(id))?.byId(id);
     const runs = await deps.queries.recentProfiles(id, limit);
     return { ok: true, ...whatWouldChange(draft.curation, live, runs) };
@@ -114,12 +114,12 @@ export function registerVersionsApi(api: FastifyInstance, deps: VersionsApiDeps)
       return reply.code(409).send({ ok: false, reason: 'owned by file', message: `${id} is kept in its file; publish with takeOver to edit it in the console from now on (its file's changes will be kept as versions, not made live)` });
     }
     const draft = await compileDraft(deps, id, body.source);
-    if (!draft.ok) return reply.code(400).send({ ok: false, reason: 'invalid', errors: draft.errors.map(problem) });
+    if (!draft.ok) return reply.code(400).send({ ok: false, reason: 'invalid', errors: draft.errors.map(problemOf) });
     const golden = runGoldenTests(draft.curation);
     if (golden.failed > 0 && override === null) return reply.code(409).send({ ok: false, reason: 'golden', message: `${golden.failed} of ${golden.total} golden tests fail: fix them, or publish anyway with a reason`, golden });
     const operator = deps.sessionOf(req).operatorId;
     const result = await library.publish({ scope, curationId: id, source: body.source, by: operator, note, takeOver: body.takeOver === true, testsOverride: golden.failed > 0 ? override : null });
-    if (!result.ok) return reply.code(result.reason === 'invalid' ? 400 : 409).send(result.reason === 'invalid' ? { ok: false, reason: 'invalid', errors: result.errors.map(problem) } : result);
+    if (!result.ok) return reply.code(result.reason === 'invalid' ? 400 : 409).send(result.reason === 'invalid' ? { ok: false, reason: 'invalid', errors: result.errors.map(problemOf) } : result);
     deps.logger.info({ operator, curationId: id, version: result.version.version, goldenFailed: golden.failed }, 'console: curation published');
     // Right after the library's own transaction (it owns the catalog lock).
     await deps.audit(req, 'curation.published', id, { scope, version: result.version.version, takeOver: body.takeOver === true, goldenFailed: golden.failed });
@@ -146,7 +146,7 @@ export function registerVersionsApi(api: FastifyInstance, deps: VersionsApiDeps)
     if (!id || typeof body.version !== 'number' || !Number.isInteger(body.version)) return reply.code(400).send({ ok: false, error: 'a curation id and the version to go back to' });
     const operator = deps.sessionOf(req).operatorId;
     const result = await library.rollBack(deps.versions.scopeOf(id), id, body.version, operator);
-    if (!result.ok) return reply.code(result.reason === 'unknown version' ? 404 : 409).send(result.reason === 'invalid' ? { ok: false, reason: 'invalid', errors: result.errors.map(problem) } : result);
+    if (!result.ok) return reply.code(result.reason === 'unknown version' ? 404 : 409).send(result.reason === 'invalid' ? { ok: false, reason: 'invalid', errors: result.errors.map(problemOf) } : result);
     deps.logger.info({ operator, curationId: id, version: result.version.version, from: body.version }, 'console: curation rolled back');
     await deps.audit(req, 'curation.rolled_back', id, { scope: deps.versions.scopeOf(id), version: result.version.version, from: body.version });
     return { ok: true, version: result.version.version };
@@ -169,8 +169,4 @@ async function compileDraft(deps: VersionsApiDeps, id: string, source: string) {
   if (!loaded.ok) return { ok: false as const, errors: loaded.errors };
   if (loaded.curation.id !== id) return { ok: false as const, errors: [{ file, line: loaded.id?.line ?? 1, path: 'id', message: `is '${loaded.curation.id}': a version keeps its curation's id ('${id}')` }] };
   return { ok: true as const, curation: loaded.curation };
-}
-
-function problem(e: CurationLoadError) {
-  return { line: e.line, column: null, path: e.path, message: e.path === '' ? e.message : `${e.path}: ${e.message}`, check: formatLoadError(e) };
 }
