@@ -2,7 +2,7 @@
 // bold, italic, links, mentions and (nested) bullet lists, files, a link
 // preview and a form under the text, buttons under the bubble, and the wait
 // before each message. Input is the server's parsed form (spans), never HTML.
-import { h, fmtDuration } from './dom.js';
+import { badge, h, fmtDuration } from './dom.js';
 import { t } from './i18n.js';
 
 function spans(list) {
@@ -120,7 +120,7 @@ export function chatView(messages, opts = {}) {
         'div',
         { class: ['chat-row', m.state && m.state !== 'sent' ? `not-sent st-${m.state}` : null], dataset: { seq: String(m.seq) } },
         h('div', { class: 'avatar', 'aria-hidden': 'true' }, opts.botInitial ?? 'B'),
-        h('div', { class: 'chat-col' }, bubble(m.rendered), options, m.state && m.state !== 'sent' ? h('div', { class: 'chat-note' }, `not sent: ${m.state}`) : null),
+        h('div', { class: 'chat-col' }, bubble(m.rendered), options, m.state && m.state !== 'sent' ? h('div', { class: 'chat-note' }, t('chat.notSent'), ' ', badge(m.state)) : null),
       ),
     );
   }

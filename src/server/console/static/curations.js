@@ -7,7 +7,8 @@ import { copySource, newIdProblem, templateSource } from './curation-new.js';
 import { refusal } from './versions.js';
 import { t } from './i18n.js';
 
-function curationCard(c) {
+/** A viewer sees what runs; the links and buttons that change a curation are for editors (the server refuses a viewer either way). */
+function curationCard(c, canEdit) {
   return h(
     'li',
     { class: 'card curation', dataset: { id: c.id } },
@@ -26,8 +27,10 @@ function curationCard(c) {
       h('dt', {}, t('curation.fact.messages')),
       h('dd', {}, t(c.hasFallback ? 'curation.messageCountFallback' : 'curation.messageCount', { count: c.messageCount, languages: c.languages.join(', ') })),
     ),
-    h('p', { class: 'card-links' }, h('a', { href: `#/simulator/${encodeURIComponent(c.id)}` }, t('curation.simulate')), ' · ', h('a', { href: `#/editor/${encodeURIComponent(c.id)}`, class: 'edit' }, t('curation.edit')), ' · ', h('a', { href: `#/history/${encodeURIComponent(c.id)}`, class: 'history' }, t('curation.history'))),
-    onOff(c),
+    canEdit
+      ? h('p', { class: 'card-links' }, h('a', { href: `#/simulator/${encodeURIComponent(c.id)}` }, t('curation.simulate')), ' · ', h('a', { href: `#/editor/${encodeURIComponent(c.id)}`, class: 'edit' }, t('curation.edit')), ' · ', h('a', { href: `#/history/${encodeURIComponent(c.id)}`, class: 'history' }, t('curation.history')))
+      : null,
+    canEdit ? onOff(c) : null,
   );
 }
 
@@ -52,7 +55,9 @@ export async function showCurations({ view }) {
   const list = h('ul', { class: 'curation-list' });
   const status = h('div', { 'aria-live': 'polite' });
   const reload = h('button', { type: 'button', class: 'primary', id: 'reload' }, t('curations.reload'));
-  const draw = (curations) => list.replaceChildren(...curations.map(curationCard));
+  const session = await api('/session').catch(() => ({}));
+  const canEdit = session.role === 'editor' || session.role === 'admin';
+  const draw = (curations) => list.replaceChildren(...curations.map((c) => curationCard(c, canEdit)));
   reload.addEventListener('click', async () => {
     reload.disabled = true;
     clear(status);
@@ -70,7 +75,7 @@ export async function showCurations({ view }) {
   const { curations } = await api('/curations');
   draw(curations);
   const create = h('a', { href: '#/new', class: 'button', id: 'new-curation' }, t('curations.new'));
-  view.append(h('div', { class: 'title-row' }, h('h1', {}, t('curations.title')), create, reload), status, list);
+  view.append(h('div', { class: 'title-row' }, h('h1', {}, t('curations.title')), canEdit ? create : null, canEdit ? reload : null), status, list);
 }
 
 /** New curation: an id, and its first text from the template or a copy; saved as its draft, then opened in the editor. */

@@ -185,8 +185,9 @@ function timeline(d) {
 
 // Everything that holds an answer or a copy of one: the answers, the computed
 // values, what the write-back writes and the user event's properties. Names
-// only, until the operator reveals them (a logged request).
-function secretsCard(runId, run) {
+// only, until an editor reveals them (a logged request); a viewer is told why
+// there is no button rather than offered one the server refuses.
+function secretsCard(runId, run, role) {
   const eventLabel = run.userEvent ? t('run.eventNamed', { name: run.userEvent.name }) : t('run.event');
   const entries = [
     ...run.profileKeys.map((k) => ['answer', k, t('run.answer')]),
@@ -223,7 +224,8 @@ function secretsCard(runId, run) {
     }
   });
   const empty = entries.length === 0;
-  return h('section', { class: 'card', 'aria-label': t('run.secretsLabel') }, h('h2', {}, t('run.secretsTitle')), empty ? h('p', { class: 'muted' }, t('run.noneStored')) : [list, button, note]);
+  const reveal = role === 'viewer' ? h('p', { class: 'hint masked-for-viewer' }, t('run.maskedForViewer')) : [button, note];
+  return h('section', { class: 'card', 'aria-label': t('run.secretsLabel') }, h('h2', {}, t('run.secretsTitle')), empty ? h('p', { class: 'muted' }, t('run.noneStored')) : [list, reveal]);
 }
 
 const LIVE = ['planning', 'pending', 'sending', 'awaiting', 'parked'];
@@ -280,6 +282,6 @@ export async function showRun({ view }, id) {
     header,
     LIVE.includes(r.state) && session.role !== 'viewer' ? stopCard(r.id) : null,
     h('div', { class: 'two-col' }, h('section', { class: 'card' }, h('h2', {}, t('run.timeline')), timeline(d)), h('section', { class: 'card' }, h('h2', {}, t('run.customerSees')), messages.length ? chatView(messages) : h('p', { class: 'muted' }, t('run.noMessages')))),
-    secretsCard(r.id, r),
+    secretsCard(r.id, r, session.role),
   );
 }
