@@ -5,7 +5,11 @@
 // CLI and the logs.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { staticDir } from './static.js';
+
+// The placeholder filler the browser uses too ({name|을} picks 을 or 를), from the static folder the console is served from.
+const { fill } = (await import(pathToFileURL(path.join(staticDir(), 'josa.js')).href)) as { fill: (text: string, params: Readonly<Record<string, unknown>>) => string };
 
 export const LANGUAGES = ['ko', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -22,11 +26,11 @@ export function loadCatalogue(lang: Language, dir = staticDir()): Catalogue {
 
 let english: Catalogue | null = null;
 
-/** Fills {name} placeholders; a missing key throws: the catalogue test keeps every key the server sends. */
+/** Fills {name} and {name|particle} placeholders; a missing key throws: the catalogue test keeps every key the server sends. */
 export function render(catalogue: Catalogue, key: string, params: Readonly<Record<string, string | number>> = {}): string {
   const text = catalogue[key];
   if (text === undefined) throw new Error(`console: no message ${key}`);
-  return text.replace(/\{(\w+)\}/g, (m, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : m));
+  return fill(text, params);
 }
 
 export interface ConsoleError {

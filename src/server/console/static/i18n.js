@@ -5,6 +5,8 @@
 // browser's (navigator.languages, as Accept-Language says), else English.
 // Dates, times and numbers go through Intl in that language, in the channel's
 // time zone (Asia/Seoul unless the server says otherwise).
+import { fill } from './josa.js';
+
 export const LANGUAGES = ['ko', 'en'];
 const STORE_KEY = 'console.language';
 const FALLBACK = 'en';
@@ -57,7 +59,7 @@ export const has = (key) => Object.hasOwn(catalogue, key);
 export function t(key, params = {}) {
   const text = catalogue[key];
   if (typeof text !== 'string') return key;
-  return text.replace(/\{(\w+)\}/g, (m, name) => (Object.hasOwn(params, name) ? fmtValue(params[name]) : m));
+  return fill(text, params, fmtValue);
 }
 
 /** A counted message: key.one / key.other by the language's plural rules, {count} filled. */
