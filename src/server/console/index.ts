@@ -170,6 +170,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
             logger,
             now,
             sessionOf: current,
+            timeZone: () => consoleTimeZone(deps.curations()),
             audit,
             stopRun: (runId, reason) => deps.store.db.transaction().execute((trx) => stopRunTx(trx, runId, reason, now(), deps.store.timing)),
           });
