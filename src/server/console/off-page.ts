@@ -21,13 +21,13 @@ export function languageOf(acceptLanguage: string | undefined): Language {
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** A placeholder's stand-in while the sentence is escaped: a character no catalogue text holds. */
-const mark = (name: string) => `\u0000${name}\u0000`;
+/** A placeholder's stand-in while the sentence is escaped: private-use characters, which no catalogue text holds. */
+const mark = (name: string) => `\uE000${name}\uE001`;
 const CODES: Record<string, string> = { setting: 'ADMIN_TOKEN', file: '.env', command: 'openssl rand -base64 24' };
 
 /** A sentence as HTML: its text escaped, each marked placeholder a <code> of its value. */
 function withCode(text: string): string {
-  return escapeHtml(text).replace(/\u0000(\w+)\u0000/g, (_m, name: string) => `<code>${escapeHtml(CODES[name] ?? '')}</code>`);
+  return escapeHtml(text).replace(/\uE000(\w+)\uE001/g, (_m, name: string) => `<code>${escapeHtml(CODES[name] ?? '')}</code>`);
 }
 
 const pages = new Map<Language, string>();
