@@ -187,6 +187,8 @@ for (const kind of DB_KINDS) {
       assert.equal(o.today.runs.fallback, 2);
       assert.equal(o.today.runs.completed, 0);
       assert.deepEqual((await q.listRuns({ state: 'fallback' })).map((r) => r.id).sort(), ['r-fb-later', 'r-fb-now']);
+      // The run planned after fetching the profile takes the customer's name from it.
+      assert.equal((await q.listRuns({ chatId: 'fb-later' }))[0]?.customerName, 'A');
     });
   });
 }
