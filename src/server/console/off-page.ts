@@ -49,7 +49,7 @@ export function offPage(acceptLanguage: string | undefined): string {
   <link rel="icon" href="/console/static/icon.svg" type="image/svg+xml">
 </head>
 <body class="login-page">
-  <main class="login">
+  <main class="login off">
     <h1>${escapeHtml(t('off.title'))}</h1>
     <section class="card off-card">
       <p>${escapeHtml(t('off.intro'))}</p>
