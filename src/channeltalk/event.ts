@@ -22,6 +22,17 @@ export function profileWithName(user: { name?: string | undefined; profile?: Rec
   return profile;
 }
 
+/** Longest customer name kept with a run: a name, not a text. */
+export const CUSTOMER_NAME_MAX = 100;
+
+/** The customer's name in a profile (profileWithName's `name`), trimmed and bounded; null when it has none. Never log it. */
+export function customerName(profile: RawProfile | null): string | null {
+  const name = profile?.name;
+  if (typeof name !== 'string') return null;
+  const trimmed = Array.from(name.trim()).slice(0, CUSTOMER_NAME_MAX).join('');
+  return trimmed === '' ? null : trimmed;
+}
+
 /** `source.workflow` of a user chat: which workflow started it, and the sections it went through. */
 export interface WorkflowSource {
   id: string;

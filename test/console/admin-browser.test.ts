@@ -51,8 +51,8 @@ describe('accounts in a browser', { skip: HAVE_CHROMIUM ? false : `no chromium a
     await page.fill('#new-password', 'viewer-password-1');
     await page.click('#new-account button[type=submit]');
     await page.waitForSelector('#accounts tbody tr:has-text("part-timer")');
-    await page.waitForSelector('#audit tbody tr:has-text("account.created")');
-    assert.match((await page.textContent('#audit tbody')) ?? '', /sign_in[\s\S]*kim\.minji/);
+    await page.waitForSelector('#audit tbody tr:has-text("Account created")');
+    assert.match((await page.textContent('#audit tbody')) ?? '', /Signed in[\s\S]*kim\.minji/);
     await page.screenshot({ path: screenshotPath('console-admin-accounts'), fullPage: true });
     await context.close();
 

@@ -13,6 +13,7 @@ import type { EventStatus } from '../../src/delivery/store/schema.js';
 import type { PlanOutcome } from '../../src/curation/plan-types.js';
 import { LANGUAGES, consoleError, loadCatalogue } from '../../src/server/console/messages.js';
 import { staticDir } from '../../src/server/console/static.js';
+import { AUDIT_ACTIONS } from '../../src/delivery/store/audit-log.js';
 
 const STATIC = staticDir();
 // src/, from src/server/console/static.
@@ -31,6 +32,7 @@ const DYNAMIC: Record<string, readonly string[]> = {
   'role.': ROLES,
   'language.': LANGUAGES,
   'sweep.reason.': SWEEP_REASONS,
+  'audit.action.': AUDIT_ACTIONS,
 };
 const dynamicPrefix = (key: string) => Object.keys(DYNAMIC).find((p) => key.startsWith(p));
 

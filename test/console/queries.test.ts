@@ -125,6 +125,20 @@ for (const kind of DB_KINDS) {
       assert.equal((await q.listEvents({ anyId: 'user-chat-bot' })).length, 1);
     });
 
+    test('runs: the customer\'s name is kept with the run and searched by prefix; a day is a range of created_at', async () => {
+      const [r] = await q.listRuns({ chatId: 'chat-0' });
+      assert.equal(r?.customerName, 'Secret Name');
+      assert.equal(r?.channelId, '95334');
+      assert.equal((await q.listRuns({ name: 'Secret' })).length, 4, 'a prefix of the name');
+      assert.equal((await q.listRuns({ name: 'Secret Name' })).length, 4);
+      assert.deepEqual(await q.listRuns({ name: 'Name' }), [], 'a prefix, not any part');
+      assert.deepEqual(await q.listRuns({ name: 'Secret%' }), [], 'LIKE wildcards are literal');
+      assert.deepEqual(await q.listRuns({ name: 'S_cret' }), [], 'LIKE wildcards are literal');
+      // Today's three runs fall within [NOW - 12 h, NOW); the one three days ago does not.
+      assert.deepEqual((await q.listRuns({ from: NOW - 12 * HOUR, to: NOW })).map((x) => x.id), ['r-chat-0', 'r-chat-1', 'r-chat-2']);
+      assert.deepEqual((await q.listRuns({ name: 'Secret', from: NOW - 4 * 24 * HOUR, to: NOW - 2 * 24 * HOUR })).map((x) => x.id), ['r-chat-old']);
+    });
+
     test('run detail: event, messages, attempts; profile only by name until revealed', async () => {
       const d = await q.runDetail('r-chat-0');
       assert.ok(d);
@@ -134,7 +148,9 @@ for (const kind of DB_KINDS) {
       assert.equal(d.attempts.length, 2);
       assert.deepEqual(d.run.profileKeys.sort(), ['name', 'weight']);
       assert.deepEqual(d.run.valueKeys, ['bmr']);
-      assert.ok(!JSON.stringify(d).includes('Secret Name'), 'no profile value in the detail');
+      // The name is shown with the run (runs-api.ts masks it for a viewer); no other profile value is.
+      assert.equal(d.run.customer_name, 'Secret Name');
+      assert.ok(!JSON.stringify({ ...d, run: { ...d.run, customer_name: null } }).includes('Secret Name'), 'no profile value in the detail');
       assert.ok(!JSON.stringify(d).includes('72.5'));
       const s = await q.runSecrets('r-chat-0');
       assert.deepEqual(s, { profile: { weight: 72.5, name: 'Secret Name' }, values: { bmr: 1751 }, writeBack: null, userEvent: null });
@@ -171,6 +187,8 @@ for (const kind of DB_KINDS) {
       assert.equal(o.today.runs.fallback, 2);
       assert.equal(o.today.runs.completed, 0);
       assert.deepEqual((await q.listRuns({ state: 'fallback' })).map((r) => r.id).sort(), ['r-fb-later', 'r-fb-now']);
+      // The run planned after fetching the profile takes the customer's name from it.
+      assert.equal((await q.listRuns({ chatId: 'fb-later' }))[0]?.customerName, 'A');
     });
   });
 }

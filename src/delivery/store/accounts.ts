@@ -3,7 +3,7 @@
 // account's sessions in the same transaction, so no old session outlives it.
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import { appendAudit, type AuditEntry } from './audit-log.js';
+import { appendAudit, type AuditAction, type AuditEntry } from './audit-log.js';
 import type { Database } from './schema.js';
 
 export interface Account {
@@ -68,7 +68,7 @@ type Change =
   | { kind: 'disabled'; disabled: boolean }
   | { kind: 'role'; role: string };
 
-function actionOf(c: Change): { action: string; details: Record<string, unknown>; set: Partial<Row> } {
+function actionOf(c: Change): { action: AuditAction; details: Record<string, unknown>; set: Partial<Row> } {
   switch (c.kind) {
     case 'password':
       return { action: 'account.password_reset', details: {}, set: { password_hash: c.passwordHash } };

@@ -7,12 +7,35 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
+/**
+ * Every action the log records. The console names each in both languages
+ * (audit.action.* in its catalogue; the catalogue test holds it to this list)
+ * and words its details (static/admin.js auditDetails).
+ */
+export const AUDIT_ACTIONS = [
+  'sign_in',
+  'sign_in.failed',
+  'account.created',
+  'account.password_reset',
+  'account.disabled',
+  'account.enabled',
+  'account.role_changed',
+  'curation.published',
+  'curation.tests_overridden',
+  'curation.rolled_back',
+  'curation.switched',
+  'profile.revealed',
+  'run.stopped',
+  'webhook.unblocked',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
 export interface AuditEntry {
   /** The account's id; null for break-glass and for a failed sign-in. */
   actorId: string | null;
   /** The account's name, 'break-glass', or the name a failed sign-in gave. */
   actor: string;
-  action: string;
+  action: AuditAction;
   target?: string | null;
   details?: Record<string, unknown>;
   /** The client address as Fastify sees it (TRUST_PROXY); null from the CLI. */

@@ -37,6 +37,11 @@ export interface RunFilter {
   state?: RunState | undefined;
   /** Free text: a run, chat or user id, or a prefix of one. */
   q?: string | undefined;
+  /** A prefix of the customer's name, matched literally (LIKE wildcards escaped). */
+  name?: string | undefined;
+  /** Runs created in [from, to) (epoch ms): a day in the channel's zone. */
+  from?: number | undefined;
+  to?: number | undefined;
   /** Cursor: runs created strictly before this (epoch ms). */
   before?: number | undefined;
   limit?: number | undefined;
@@ -45,8 +50,11 @@ export interface RunFilter {
 export interface RunListItem {
   id: string;
   curationId: string;
+  channelId: string | null;
   chatId: string;
   userId: string | null;
+  /** The customer's name, in full: runs-api.ts masks it for a viewer. */
+  customerName: string | null;
   state: RunState;
   outcome: string | null;
   reason: string | null;
@@ -188,7 +196,7 @@ export class ConsoleQueries {
     const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
     let q = this.db
       .selectFrom('runs')
-      .select(['id', 'curation_id', 'chat_id', 'user_id', 'state', 'outcome', 'reason', 'created_at', 'finished_at'])
+      .select(['id', 'curation_id', 'channel_id', 'chat_id', 'user_id', 'customer_name', 'state', 'outcome', 'reason', 'created_at', 'finished_at'])
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(limit);
@@ -197,6 +205,10 @@ export class ConsoleQueries {
     if (f.curationId) q = q.where('curation_id', '=', f.curationId);
     if (f.state) q = q.where('state', '=', f.state);
     if (f.before !== undefined) q = q.where('created_at', '<', f.before);
+    if (f.from !== undefined) q = q.where('created_at', '>=', f.from);
+    if (f.to !== undefined) q = q.where('created_at', '<', f.to);
+    const name = f.name?.trim();
+    if (name) q = q.where(sql<boolean>`customer_name LIKE ${`${escapeLike(name)}%`} ESCAPE '\\'`);
     const text = f.q?.trim();
     if (text) {
       const prefix = `${escapeLike(text)}%`;
@@ -231,8 +243,10 @@ export class ConsoleQueries {
     return runs.map((r) => ({
       id: r.id,
       curationId: r.curation_id,
+      channelId: r.channel_id,
       chatId: r.chat_id,
       userId: r.user_id,
+      customerName: r.customer_name,
       state: r.state,
       outcome: r.outcome,
       reason: r.reason,

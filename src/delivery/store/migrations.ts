@@ -6,6 +6,7 @@ import { Kysely, sql } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import type { Dialect } from './connect.js';
 import { STATE_INDEX_PREDICATES } from './state-sql.js';
+import { CUSTOMER_NAME_MAX } from '../../channeltalk/event.js';
 
 function migrations(dialect: Dialect): Record<string, Migration> {
   const ms = 'bigint';
@@ -363,6 +364,21 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0014_curation_switch': {
       async up(db: Kysely<unknown>) {
         await db.schema.alterTable('curation_heads').addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      },
+    },
+    // The customer's name with the run (issue 20 item 4): the console lists
+    // and searches runs by it. Copied from the stored profile of older runs;
+    // on PostgreSQL a pattern index serves the name's prefix search (SQLite
+    // walks runs_created newest first, as every other list does).
+    '0016_run_customer_name': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('runs').addColumn('customer_name', 'text').execute();
+        const name =
+          dialect === 'postgres'
+            ? sql`CASE WHEN jsonb_typeof(profile_json::jsonb -> 'name') = 'string' THEN left(btrim(profile_json::jsonb ->> 'name'), ${sql.lit(CUSTOMER_NAME_MAX)}) END`
+            : sql`CASE WHEN json_type(profile_json, '$.name') = 'text' THEN substr(trim(json_extract(profile_json, '$.name')), 1, ${sql.lit(CUSTOMER_NAME_MAX)}) END`;
+        await sql`UPDATE runs SET customer_name = NULLIF(${name}, '') WHERE profile_json IS NOT NULL`.execute(db);
+        if (dialect === 'postgres') await sql`CREATE INDEX runs_customer_name ON runs (customer_name text_pattern_ops, created_at)`.execute(db);
       },
     },
   };

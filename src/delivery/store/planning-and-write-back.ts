@@ -11,6 +11,7 @@ import { isFinalRunState, plannedOutcome } from '../run-lifecycle.js';
 import { chatKey } from '../ids.js';
 import { userEventJson } from './run-follow-ups.js';
 import { transitionRun } from './transitions.js';
+import { customerName } from '../../channeltalk/event.js';
 
 /** A deferred run's plan, inside the caller's transaction (the planRun job's settle). False when the run was not planning any more. */
 export async function completePlanningTx(
@@ -28,6 +29,7 @@ export async function completePlanningTx(
   await lockChat(trx, chatKey(chatOf(found)), now);
   // The same question intake asks for a run planned at once, so both paths end a plan alike.
   const outcome = plannedOutcome(plan);
+  const name = customerName(profile);
   const writeback_json = plan.outcome === 'sequence' ? writeBack : null;
   const move = await transitionRun(trx, runId, outcome, now, {
     writeBackJson: writeback_json,
@@ -38,6 +40,8 @@ export async function completePlanningTx(
       values_json: JSON.stringify(plan.values),
       problems_json: JSON.stringify(plan.problems),
       profile_json: profile ? JSON.stringify(profile) : null,
+      // The fetched profile names the customer; without one the name the delivery gave stays.
+      ...(name !== null ? { customer_name: name } : {}),
       writeback_json,
       user_event_json: userEventJson(plan),
     }),

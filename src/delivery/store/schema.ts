@@ -59,6 +59,8 @@ export interface RunsTable {
   answered_at: number | null;
   /** The curation version it was planned with (curation_versions.id); null for a run older than versions, or planned from a set with none (tests). */
   curation_version: string | null;
+  /** The customer's name as the profile gave it (channeltalk/event.ts customerName); null when it had none. Shown masked to a viewer. */
+  customer_name: string | null;
 }
 
 /** Where a curation version came from: its file in CURATIONS_DIR, or the console. */

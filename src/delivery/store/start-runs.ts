@@ -2,7 +2,7 @@
 // start a recorded event's runs (record-event.ts stored it), insert their
 // planned messages, and cancel what a human took over.
 import type { Transaction } from 'kysely';
-import type { Event } from '../../channeltalk/event.js';
+import { customerName, type Event } from '../../channeltalk/event.js';
 import type { Plan } from '../../curation/plan-types.js';
 import type { Database, EventStatus, RunState } from './schema.js';
 import { activateNextInChat, channelIs, insertPlannedMessages, lockChat } from './chat-queue.js';
@@ -106,6 +106,7 @@ export async function startRuns(trx: Transaction<Database>, item: IntakeItem, ti
         values_json: c.plan ? JSON.stringify(c.plan.values) : null,
         problems_json: c.plan ? JSON.stringify(c.plan.problems) : null,
         profile_json: event.profile ? JSON.stringify(event.profile) : null,
+        customer_name: customerName(event.profile),
         event_json: c.plan === null ? JSON.stringify(event) : null,
         created_at: receivedAt,
         planning_attempts: 0,

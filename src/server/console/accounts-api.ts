@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { hashPassword, passwordProblem } from '../../accounts/passwords.js';
 import { ACCOUNT_NAME, ROLES, isRole } from '../../accounts/roles.js';
 import { changeAccount, createAccount, listAccounts, type Account, type Actor, type ChangeResult } from '../../delivery/store/accounts.js';
-import { listAudit, type AuditFilter } from '../../delivery/store/audit-log.js';
+import { AUDIT_ACTIONS, listAudit, type AuditFilter } from '../../delivery/store/audit-log.js';
 import type { Store } from '../../delivery/store/store.js';
 import { toCsv } from './csv.js';
 import { consoleError } from './messages.js';
@@ -69,7 +69,8 @@ export function registerAccountsApi(api: FastifyInstance, deps: AccountsApiDeps)
   api.get('/audit', async (req, reply) => {
     const f = auditFilter(req.query);
     if ('error' in f) return reply.code(400).send({ ok: false, error: f.error });
-    return { entries: await listAudit(db, f) };
+    // The actions the filter offers, by name.
+    return { entries: await listAudit(db, f), actions: AUDIT_ACTIONS };
   });
 
   api.get('/audit.csv', async (req, reply) => {

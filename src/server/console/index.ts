@@ -29,6 +29,7 @@ import { signInHandler } from './sign-in.js';
 import { LANGUAGES, consoleError, isLanguage } from './messages.js';
 import { consoleTimeZone } from './time-zone.js';
 import { accountById, setAccountLanguage } from '../../delivery/store/accounts.js';
+import { offPage } from './off-page.js';
 import { Assets, chartJsFile, codemirrorBundleFile, staticDir } from './static.js';
 
 export interface ConsoleDeps {
@@ -46,9 +47,7 @@ export interface ConsoleDeps {
   schedule?: Schedule;
 }
 
-const OFF_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Console is off</title></head>
-<body><h1>The operator console is off</h1>
-<p>Set <code>ADMIN_TOKEN</code> (at least 12 characters; a long random value, e.g. <code>openssl rand -base64 24</code>) in the environment or the <code>.env</code> file, restart the service, and sign in here with that token.</p></body></html>`;
+const OFF_PAGE_FILES = ['console.css', 'icon.svg'];
 
 const SESSION = Symbol('consoleSession');
 type WithSession = FastifyRequest & { [SESSION]?: SignedIn };
@@ -63,10 +62,18 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
       await registerSecurityHeaders(scope);
 
       if (adminToken === undefined) {
-        const off = (_req: FastifyRequest, reply: FastifyReply) =>
-          reply.code(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(OFF_PAGE);
+        const off = (req: FastifyRequest, reply: FastifyReply) =>
+          reply.code(503).header('cache-control', 'no-store').header('vary', 'accept-language').type('text/html; charset=utf-8').send(offPage(req.headers['accept-language']));
         scope.get('/', off);
         scope.get('/login', off);
+        // The off page's own files, and no other: the console's scripts stay off with it.
+        const offAssets = new Assets(staticDir(), {});
+        scope.get('/static/:name', async (req, reply) => {
+          const name = (req.params as { name: string }).name;
+          const a = OFF_PAGE_FILES.includes(name) ? await offAssets.get(name) : undefined;
+          if (!a) return reply.code(404).send(consoleError('error.notFound'));
+          return reply.header('cache-control', 'no-cache').type(a.type).send(a.body);
+        });
         scope.all('/api/*', (_req, reply) => reply.code(404).send(consoleError('error.consoleOff')));
         return;
       }
@@ -170,6 +177,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
             logger,
             now,
             sessionOf: current,
+            timeZone: () => consoleTimeZone(deps.curations()),
             audit,
             stopRun: (runId, reason) => deps.store.db.transaction().execute((trx) => stopRunTx(trx, runId, reason, now(), deps.store.timing)),
           });

@@ -9,13 +9,19 @@ import { renderBody } from './render-message.js';
 import type { Audit } from './audit.js';
 import type { StopResult } from '../../delivery/store/stop-run.js';
 import { consoleError } from './messages.js';
-import type { Session } from './sessions.js';
+import type { SignedIn } from './sessions.js';
+import { roleAtLeast } from '../../accounts/roles.js';
+import { deskChatUrl } from '../../channeltalk/desk-link.js';
+import { maskName } from './mask-name.js';
+import { dayRange } from './time-zone.js';
 
 export interface RunsApiDeps {
   queries: ConsoleQueries;
   logger: Logger;
   now: () => number;
-  sessionOf: (req: FastifyRequest) => Session;
+  sessionOf: (req: FastifyRequest) => SignedIn;
+  /** The channel's time zone (time-zone.ts): a searched day is its day. */
+  timeZone: () => string;
   audit: Audit;
   /** Stops one run as a takeover would (store/stop-run.ts); without it the route answers 404. */
   stopRun?: (runId: string, reason: string) => Promise<StopResult>;
@@ -41,6 +47,29 @@ function singleQuery(query: unknown, names: readonly string[]): { query: Query }
 
 const text = (v: string | undefined, max = 200) => (v === undefined || v.trim() === '' ? undefined : v.trim().slice(0, max));
 
+/** Longest name searched for: a name, not a text to scan with. */
+const NAME_SEARCH_MAX = 100;
+
+type RunSearch = { name?: string; from?: number; to?: number } | { status: number; body: ReturnType<typeof consoleError> };
+
+/**
+ * The customer's name and the day of a run search. Only an editor may search
+ * by name: a viewer sees names masked, and prefix searches would spell a
+ * masked name out one letter at a time.
+ */
+function customerSearch(q: Query, session: SignedIn, zone: string): RunSearch {
+  const name = text(q.name, Number.MAX_SAFE_INTEGER);
+  if (name !== undefined && Array.from(name).length > NAME_SEARCH_MAX) return { status: 400, body: consoleError('runs.nameTooLong', { max: NAME_SEARCH_MAX }) };
+  if (name !== undefined && !roleAtLeast(session.role, 'editor')) return { status: 403, body: consoleError('error.needsRole', { needs: 'editor', role: session.role }) };
+  const day = text(q.date);
+  const range = day === undefined ? undefined : dayRange(zone, day);
+  if (range === null) return { status: 400, body: consoleError('runs.badDate') };
+  return { ...(name !== undefined ? { name } : {}), ...range };
+}
+
+/** What a session may see of a customer's name: in full from editor up, masked for a viewer. */
+const nameFor = (session: SignedIn, name: string | null) => (roleAtLeast(session.role, 'editor') ? name : maskName(name));
+
 export function registerRunsApi(api: FastifyInstance, deps: RunsApiDeps): void {
   const { queries } = deps;
 
@@ -58,15 +87,19 @@ export function registerRunsApi(api: FastifyInstance, deps: RunsApiDeps): void {
   });
 
   api.get('/runs', async (req, reply) => {
-    const parsed = singleQuery(req.query, ['q', 'chatId', 'userId', 'curationId', 'state', 'before', 'limit']);
+    const parsed = singleQuery(req.query, ['q', 'name', 'date', 'chatId', 'userId', 'curationId', 'state', 'before', 'limit']);
     if ('error' in parsed) return reply.code(400).send({ ok: false, error: parsed.error });
     const q = parsed.query;
     const state = text(q.state);
     if (state !== undefined && !RUN_STATES.includes(state as RunState)) {
       return reply.code(400).send(consoleError('error.stateOneOf', { states: RUN_STATES.join(', ') }));
     }
+    const session = deps.sessionOf(req);
+    const search = customerSearch(q, session, deps.timeZone());
+    if ('status' in search) return reply.code(search.status).send(search.body);
     const before = q.before === undefined ? undefined : Number(q.before);
     const filter = {
+      ...search,
       q: text(q.q),
       chatId: text(q.chatId),
       userId: text(q.userId),
@@ -81,15 +114,21 @@ export function registerRunsApi(api: FastifyInstance, deps: RunsApiDeps): void {
       filter.chatId || filter.userId || filter.q
         ? await queries.listEvents({ chatId: filter.chatId, userId: filter.userId, anyId: filter.chatId || filter.userId ? undefined : filter.q, limit: 20 })
         : [];
-    return { runs, events, next: runs.length === filter.limit ? runs[runs.length - 1]?.createdAt ?? null : null };
+    return {
+      runs: runs.map((r) => ({ ...r, customerName: nameFor(session, r.customerName), deskUrl: deskChatUrl(r.channelId, r.chatId) })),
+      events,
+      next: runs.length === filter.limit ? runs[runs.length - 1]?.createdAt ?? null : null,
+    };
   });
 
   api.get('/runs/:id', async (req, reply) => {
     const { id } = req.params as { id: string };
     const detail = await queries.runDetail(id);
     if (!detail) return reply.code(404).send(consoleError('error.noSuchRun'));
+    const { run } = detail;
     return {
       ...detail,
+      run: { ...run, customer_name: nameFor(deps.sessionOf(req), run.customer_name), deskUrl: deskChatUrl(run.channel_id, run.chat_id) },
       messages: detail.messages.map((m) => {
         const body = JSON.parse(m.body_json) as MessageBody;
         const { body_json: _b, ...rest } = m;

@@ -8,6 +8,11 @@ import { t } from './i18n.js';
 
 const STATES = ['', 'planning', 'pending', 'sending', 'awaiting', 'parked', 'completed', 'fallback', 'cancelled', 'failed', 'skipped'];
 
+/** The chat in Channel Talk's desk, in a new tab (the server builds the address; none without the run's channel). */
+function deskLink(url) {
+  return url ? h('a', { class: 'desk-link', href: url, target: '_blank', rel: 'noopener noreferrer' }, t('runs.openInDesk')) : null;
+}
+
 function runCard(r) {
   return h(
     'li',
@@ -15,10 +20,11 @@ function runCard(r) {
     h(
       'a',
       { href: `#/runs/${encodeURIComponent(r.id)}`, class: 'run-link' },
-      h('div', { class: 'run-head' }, badge(r.state), h('span', { class: 'run-curation' }, r.curationId), h('span', { class: 'muted' }, fmtTime(r.createdAt))),
+      h('div', { class: 'run-head' }, badge(r.state), r.customerName ? h('strong', { class: 'run-customer' }, r.customerName) : null, h('span', { class: 'run-curation' }, r.curationId), h('span', { class: 'muted' }, fmtTime(r.createdAt))),
       h('div', { class: 'run-ids' }, h('span', {}, t('runs.chatLabel'), h('code', {}, r.chatId)), r.userId ? h('span', {}, t('runs.userLabel'), h('code', {}, r.userId)) : null),
       h('div', { class: 'run-progress' }, t('runs.progress', { sent: r.sent, messages: r.messages }), r.reason ? h('span', { class: 'run-reason' }, ` · ${r.reason}`) : null),
     ),
+    deskLink(r.deskUrl),
   );
 }
 
@@ -36,7 +42,7 @@ function eventLine(e) {
 }
 
 export async function showRuns({ view, params, navigate }) {
-  const curations = await api('/curations').then((r) => r.curations).catch(() => []);
+  const [curations, session] = await Promise.all([api('/curations').then((r) => r.curations).catch(() => []), api('/session').catch(() => ({}))]);
   const field = (name, label, attrs = {}) =>
     h('label', { class: 'field' }, h('span', {}, label), h('input', { name, value: params.get(name) ?? '', autocomplete: 'off', spellcheck: 'false', ...attrs }));
   const form = h(
@@ -46,6 +52,9 @@ export async function showRuns({ view, params, navigate }) {
     h(
       'div',
       { class: 'search-row' },
+      // A viewer sees names masked, and the server refuses them a search by name.
+      session.role && session.role !== 'viewer' ? field('name', t('runs.customerName'), { type: 'search', placeholder: t('runs.customerNamePlaceholder'), maxlength: '100' }) : null,
+      field('date', t('runs.date'), { type: 'date' }),
       field('chatId', t('runs.chatId')),
       field('userId', t('runs.userId')),
       h('label', { class: 'field' }, h('span', {}, t('runs.curation')), h('select', { name: 'curationId' }, h('option', { value: '' }, t('runs.any')), curations.map((c) => h('option', { value: c.id, selected: params.get('curationId') === c.id }, c.id)))),
@@ -260,8 +269,10 @@ export async function showRun({ view }, id) {
       { class: 'facts' },
       h('dt', {}, t('run.fact.run')),
       h('dd', {}, h('code', {}, r.id)),
+      h('dt', {}, t('runs.customer')),
+      h('dd', { class: 'run-customer' }, r.customer_name ?? '—'),
       h('dt', {}, t('run.fact.chat')),
-      h('dd', {}, h('a', { href: `#/runs?chatId=${encodeURIComponent(r.chat_id)}` }, h('code', {}, r.chat_id))),
+      h('dd', {}, h('a', { href: `#/runs?chatId=${encodeURIComponent(r.chat_id)}` }, h('code', {}, r.chat_id)), r.deskUrl ? ' · ' : null, deskLink(r.deskUrl)),
       h('dt', {}, t('run.fact.user')),
       h('dd', {}, r.user_id ? h('a', { href: `#/runs?userId=${encodeURIComponent(r.user_id)}` }, h('code', {}, r.user_id)) : '—'),
       h('dt', {}, t('run.fact.channel')),
