@@ -11,6 +11,8 @@ import { SWEEP_REASONS } from '../../src/delivery/job-kinds.js';
 import { MESSAGE_STATES, RUN_STATES } from '../../src/delivery/run-lifecycle.js';
 import type { EventStatus } from '../../src/delivery/store/schema.js';
 import type { PlanOutcome } from '../../src/curation/plan-types.js';
+import { TRIGGER_KINDS } from '../../src/curation/triggers/registry.js';
+import { KEYWORD_MATCHES } from '../../src/curation/triggers/user-message.js';
 import { LANGUAGES, consoleError, loadCatalogue } from '../../src/server/console/messages.js';
 import { staticDir } from '../../src/server/console/static.js';
 
@@ -31,6 +33,8 @@ const DYNAMIC: Record<string, readonly string[]> = {
   'role.': ROLES,
   'language.': LANGUAGES,
   'sweep.reason.': SWEEP_REASONS,
+  'trigger.on.': Object.keys(TRIGGER_KINDS),
+  'trigger.keywords.': KEYWORD_MATCHES,
 };
 const dynamicPrefix = (key: string) => Object.keys(DYNAMIC).find((p) => key.startsWith(p));
 

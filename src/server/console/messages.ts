@@ -5,6 +5,7 @@
 // CLI and the logs.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { WordValue, Words } from '../../words.js';
 import { staticDir } from './static.js';
 
 export const LANGUAGES = ['ko', 'en'] as const;
@@ -23,11 +24,17 @@ export function loadCatalogue(lang: Language, dir = staticDir()): Catalogue {
 let english: Catalogue | null = null;
 
 /** Fills {name} placeholders; a missing key throws: the catalogue test keeps every key the server sends. */
-export function render(catalogue: Catalogue, key: string, params: Readonly<Record<string, string | number>> = {}): string {
+export function render(catalogue: Catalogue, key: string, params: Readonly<Record<string, WordValue>> = {}): string {
   const text = catalogue[key];
   if (text === undefined) throw new Error(`console: no message ${key}`);
-  return text.replace(/\{(\w+)\}/g, (m, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : m));
+  return text.replace(/\{(\w+)\}/g, (m, name: string) => (Object.hasOwn(params, name) ? value(catalogue, params[name]!) : m));
 }
+
+// A list of sentences reads as them joined with commas (i18n.js does the same).
+const value = (catalogue: Catalogue, v: WordValue): string => (typeof v === 'object' ? v.map((w) => renderWords(catalogue, w)).join(', ') : String(v));
+
+/** A sentence given as words (src/words.ts) in one language. */
+export const renderWords = (catalogue: Catalogue, w: Words): string => render(catalogue, w.code, w.params);
 
 export interface ConsoleError {
   ok: false;

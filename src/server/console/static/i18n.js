@@ -67,9 +67,14 @@ export function tn(key, count, params = {}) {
   return t(k, { ...params, count });
 }
 
+// A list of sentences from the server (src/words.ts) reads as them joined with commas, as messages.ts renders it.
 function fmtValue(v) {
+  if (Array.isArray(v)) return v.map(words).join(', ');
   return typeof v === 'number' ? fmtNumber(v) : String(v);
 }
+
+/** A sentence the server sent as words ({code, params}, src/words.ts). */
+export const words = (w) => t(w.code, w.params);
 
 /** A number as the locale writes it; `digits` fixes the decimals (1.0 s stays 1.0 s). */
 export function fmtNumber(n, digits) {
