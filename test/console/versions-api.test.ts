@@ -80,7 +80,13 @@ describe('console: curation versions', () => {
     const blocked = await call('POST', '/curations/diet-main/publish', { source: reworded(), note: 'new greeting', takeOver: true });
     assert.equal(blocked.status, 409);
     assert.equal(blocked.json.reason, 'golden');
-    assert.ok(((blocked.json.golden as { failed: number }).failed ?? 0) > 0);
+    const golden = blocked.json.golden as { failed: number; total: number; cases: Array<{ passed: boolean; diff: string[]; lines: unknown[] }> };
+    assert.ok(golden.failed > 0);
+    // The console words the refusal and each failing case's lines from the catalogue.
+    assert.equal(blocked.json.code, 'golden.failing');
+    assert.deepEqual(blocked.json.params, { failed: golden.failed, total: golden.total });
+    assert.equal(blocked.json.message, `${golden.failed} of ${golden.total} golden tests fail: fix them, or publish anyway with a reason`);
+    for (const c of golden.cases.filter((x) => !x.passed)) assert.equal(c.lines.length, c.diff.length);
     const published = await call('POST', '/curations/diet-main/publish', { source: reworded(), note: 'new greeting', takeOver: true, override: 'the golden texts follow in the next version' });
     assert.equal(published.status, 200, JSON.stringify(published.json));
     assert.equal(published.json.version, 2);

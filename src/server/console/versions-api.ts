@@ -116,7 +116,10 @@ export function registerVersionsApi(api: FastifyInstance, deps: VersionsApiDeps)
     const draft = await compileDraft(deps, id, body.source);
     if (!draft.ok) return reply.code(400).send({ ok: false, reason: 'invalid', errors: draft.errors.map(problemOf) });
     const golden = runGoldenTests(draft.curation);
-    if (golden.failed > 0 && override === null) return reply.code(409).send({ ok: false, reason: 'golden', message: `${golden.failed} of ${golden.total} golden tests fail: fix them, or publish anyway with a reason`, golden });
+    if (golden.failed > 0 && override === null) {
+      const refused = consoleError('golden.failing', { failed: golden.failed, total: golden.total });
+      return reply.code(409).send({ ...refused, reason: 'golden', message: refused.error, golden });
+    }
     const operator = deps.sessionOf(req).operatorId;
     const result = await library.publish({ scope, curationId: id, source: body.source, by: operator, note, takeOver: body.takeOver === true, testsOverride: golden.failed > 0 ? override : null });
     if (!result.ok) return reply.code(result.reason === 'invalid' ? 400 : 409).send(result.reason === 'invalid' ? { ok: false, reason: 'invalid', errors: result.errors.map(problemOf) } : result);
