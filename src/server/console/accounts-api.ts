@@ -10,7 +10,7 @@ import { changeAccount, createAccount, listAccounts, type Account, type Actor, t
 import { listAudit, type AuditFilter } from '../../delivery/store/audit-log.js';
 import type { Store } from '../../delivery/store/store.js';
 import { toCsv } from './csv.js';
-import { consoleError } from './messages.js';
+import { consoleError, type ConsoleError } from './messages.js';
 import type { SignedIn } from './sessions.js';
 
 export interface AccountsApiDeps {
@@ -68,13 +68,13 @@ export function registerAccountsApi(api: FastifyInstance, deps: AccountsApiDeps)
 
   api.get('/audit', async (req, reply) => {
     const f = auditFilter(req.query);
-    if ('error' in f) return reply.code(400).send({ ok: false, error: f.error });
+    if ('refused' in f) return reply.code(400).send(f.refused);
     return { entries: await listAudit(db, f) };
   });
 
   api.get('/audit.csv', async (req, reply) => {
     const f = auditFilter(req.query);
-    if ('error' in f) return reply.code(400).send({ ok: false, error: f.error });
+    if ('refused' in f) return reply.code(400).send(f.refused);
     const rows = await listAudit(db, { ...f, limit: f.limit ?? 10_000 });
     const csv = toCsv(
       ['at', 'actor', 'actor_id', 'action', 'target', 'details', 'address'],
@@ -85,21 +85,21 @@ export function registerAccountsApi(api: FastifyInstance, deps: AccountsApiDeps)
 }
 
 /** ?action=&actor=&since=&until=&limit= (times: ISO 8601 or ms since the epoch). */
-export function auditFilter(query: unknown): AuditFilter | { error: string } {
+export function auditFilter(query: unknown): AuditFilter | { refused: ConsoleError } {
   const q = (query ?? {}) as Record<string, unknown>;
   const out: AuditFilter = {};
   for (const k of ['action', 'actor', 'since', 'until', 'limit']) {
     const v = q[k];
     if (v === undefined || v === '') continue;
-    if (typeof v !== 'string') return { error: `the query parameter ${k} was given more than once; give it once` };
+    if (typeof v !== 'string') return { refused: consoleError('badRequest.repeatedQuery', { name: k }) };
     if (k === 'action' || k === 'actor') out[k] = v.slice(0, 200);
     else if (k === 'limit') {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) return { error: 'limit must be a whole number from 1' };
+      if (!Number.isInteger(n) || n < 1) return { refused: consoleError('badRequest.auditLimit') };
       out.limit = Math.min(n, 10_000);
     } else {
       const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-      if (!Number.isFinite(t)) return { error: `${k} must be a time (ISO 8601, e.g. 2026-12-01T00:00+09:00)` };
+      if (!Number.isFinite(t)) return { refused: consoleError('badRequest.auditTime', { name: k }) };
       out[k as 'since' | 'until'] = t;
     }
   }
