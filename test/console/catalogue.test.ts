@@ -13,6 +13,7 @@ import type { EventStatus } from '../../src/delivery/store/schema.js';
 import type { PlanOutcome } from '../../src/curation/plan-types.js';
 import { TRIGGER_KINDS } from '../../src/curation/triggers/registry.js';
 import { KEYWORD_MATCHES } from '../../src/curation/triggers/user-message.js';
+import { UNAVAILABLE_REASONS } from '../../src/webhook/error-words.js';
 import { LANGUAGES, consoleError, loadCatalogue } from '../../src/server/console/messages.js';
 import { staticDir } from '../../src/server/console/static.js';
 
@@ -35,6 +36,7 @@ const DYNAMIC: Record<string, readonly string[]> = {
   'sweep.reason.': SWEEP_REASONS,
   'trigger.on.': Object.keys(TRIGGER_KINDS),
   'trigger.keywords.': KEYWORD_MATCHES,
+  'health.why.': Object.keys(UNAVAILABLE_REASONS),
 };
 const dynamicPrefix = (key: string) => Object.keys(DYNAMIC).find((p) => key.startsWith(p));
 
