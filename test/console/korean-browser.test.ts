@@ -168,6 +168,11 @@ describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium a
     // The accounts card: labels and states in Korean; the audit table's action codes and details are the log's data.
     const accountsText = await page.evaluate(() => document.getElementById('accounts-card')?.innerText ?? '');
     assert.deepEqual((accountsText.match(/\b[A-Za-z_][\w.-]*\w/g) ?? []).filter((w) => !['kim.minji'].includes(w)), []);
+    // A new password that breaks the rule: the server's refusal in Korean (password.*), and nothing changes.
+    page.once('dialog', (d) => void d.accept('short'));
+    await page.click('#accounts tbody tr:first-child td:last-child button:first-child');
+    await page.waitForSelector('#admin-error:not([hidden])');
+    assert.equal(await page.textContent('#admin-error'), '비밀번호는 12자 이상이어야 합니다');
     await page.screenshot({ path: screenshotPath('console-ko-admin'), fullPage: true });
     await context.close();
     assert.deepEqual(pageErrors, []);

@@ -4,7 +4,7 @@
 // written with their audit row in one transaction by the store.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { hashPassword, passwordProblem } from '../../accounts/passwords.js';
+import { hashPassword, passwordWords } from '../../accounts/passwords.js';
 import { ACCOUNT_NAME, ROLES, isRole } from '../../accounts/roles.js';
 import { changeAccount, createAccount, listAccounts, type Account, type Actor, type ChangeResult } from '../../delivery/store/accounts.js';
 import { listAudit, type AuditFilter } from '../../delivery/store/audit-log.js';
@@ -42,8 +42,8 @@ export function registerAccountsApi(api: FastifyInstance, deps: AccountsApiDeps)
     const b = (req.body ?? {}) as { name?: unknown; role?: unknown; password?: unknown };
     if (typeof b.name !== 'string' || !ACCOUNT_NAME.test(b.name)) return reply.code(400).send(consoleError('error.nameRule'));
     if (!isRole(b.role)) return reply.code(400).send(consoleError('error.roleOneOf', { roles: ROLES.join(', ') }));
-    const problem = passwordProblem(b.password);
-    if (problem) return reply.code(400).send({ ok: false, error: problem });
+    const problem = passwordWords(b.password);
+    if (problem) return reply.code(400).send(consoleError(problem.code, problem.params));
     const r = await createAccount(db, { name: b.name, role: b.role, passwordHash: await hashPassword(b.password as string) }, actor(req), deps.now());
     if (!r.ok) return reply.code(409).send(consoleError('error.accountExists', { name: b.name }));
     deps.logger.info({ operator: deps.signedIn(req).operatorId, accountId: r.account.id, role: r.account.role }, 'console: account created');
@@ -55,8 +55,8 @@ export function registerAccountsApi(api: FastifyInstance, deps: AccountsApiDeps)
 
   api.post('/accounts/:name/password', async (req, reply) => {
     const password = (req.body as { password?: unknown } | undefined)?.password;
-    const problem = passwordProblem(password);
-    if (problem) return reply.code(400).send({ ok: false, error: problem });
+    const problem = passwordWords(password);
+    if (problem) return reply.code(400).send(consoleError(problem.code, problem.params));
     return answer(reply, await changeAccount(db, nameOf(req), { kind: 'password', passwordHash: await hashPassword(password as string) }, actor(req), deps.now()), 'password reset', req);
   });
 

@@ -40,11 +40,11 @@ export interface ConsoleError {
   ok: false;
   error: string;
   code: string;
-  params: Record<string, string | number>;
+  params: Record<string, WordValue>;
 }
 
 /** The body of an error answer: the English sentence, and the key and values the console translates. */
-export function consoleError(key: string, params: Record<string, string | number> = {}): ConsoleError {
+export function consoleError(key: string, params: Record<string, WordValue> = {}): ConsoleError {
   english ??= loadCatalogue('en');
   return { ok: false, error: render(english, key, params), code: key, params };
 }
