@@ -104,6 +104,20 @@ export function zoneOffsetMinutes(at = Date.now()) {
   return Math.round((Math.floor(at / 1000) * 1000 - local) / 60_000);
 }
 
+/**
+ * A wall-clock time typed in a datetime-local input (YYYY-MM-DDTHH:mm[:ss]),
+ * read in the channel's time zone rather than the browser's: epoch ms, or
+ * NaN for anything else. The zone's offset is taken at that moment, then
+ * again at the result, so a daylight-saving change in between is followed.
+ */
+export function channelTimeToEpoch(value) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(String(value));
+  if (!m) return NaN;
+  const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
+  const first = wall + zoneOffsetMinutes(wall) * 60_000;
+  return wall + zoneOffsetMinutes(first) * 60_000;
+}
+
 /** Date and time to the second, in the channel's time zone. */
 export function fmtDateTime(ms) {
   return new Intl.DateTimeFormat(LOCALE, { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(new Date(Number(ms)));
