@@ -4,6 +4,7 @@
 // with each hash, so raising it later still verifies the old hashes
 // (needsRehash says which to hash again at the next sign-in).
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { words, type Words } from '../words.js';
 
 export interface ScryptCost {
   N: number;
@@ -64,6 +65,14 @@ export function dummyHash(): Promise<string> {
 }
 
 /** Why a new password is refused, or null. Never quotes the password. */
+/** passwordProblem's rule as catalogue words (`password.*`), for the console; null when the password will do. */
+export function passwordWords(password: unknown): Words | null {
+  if (typeof password !== 'string') return words('password.required');
+  if (password.length < MIN_PASSWORD_LENGTH) return words('password.tooShort', { min: MIN_PASSWORD_LENGTH });
+  if (password.length > MAX_PASSWORD_LENGTH) return words('password.tooLong', { max: MAX_PASSWORD_LENGTH });
+  return null;
+}
+
 export function passwordProblem(password: unknown): string | null {
   if (typeof password !== 'string') return 'a password is required';
   if (password.length < MIN_PASSWORD_LENGTH) return `a password has at least ${MIN_PASSWORD_LENGTH} characters`;

@@ -84,12 +84,15 @@ export type AnswerProblem = 'too_large' | 'too_deep';
  */
 export class ChannelTalkUnreadableAnswerError extends ChannelTalkRejectedError {
   readonly problem: AnswerProblem;
+  /** The bound it crossed (bytes or levels), for the console's wording of the message. */
+  readonly limit: number;
 
   constructor(init: { problem: AnswerProblem; status: number; method: string; path: string; limit: number }) {
     const what = init.problem === 'too_large' ? `larger than ${init.limit} bytes` : `nested deeper than ${init.limit} levels`;
     super({ status: init.status, method: init.method, path: init.path, code: `answer_${init.problem}` });
     this.name = 'ChannelTalkUnreadableAnswerError';
     this.problem = init.problem;
+    this.limit = init.limit;
     this.message = `Channel Talk's answer to ${init.method} ${stripQuery(init.path)} was not read: ${what} (HTTP ${init.status})`;
   }
 

@@ -4,6 +4,7 @@
 // quotes the case's own answers and values, written by the author, never a
 // customer's; still, it belongs on the operator's screen, not in a log line.
 import { describeMessage } from './describe.js';
+import { formatValue, mismatchLines, whereTheyPart, type GoldenLine } from './golden-words.js';
 import { plan } from './plan.js';
 import type { FieldProblem, Plan, PlanOutcome, Value } from './plan-types.js';
 import type { Curation } from './types.js';
@@ -48,6 +49,8 @@ export interface GoldenCaseResult {
   mismatches: GoldenMismatch[];
   /** The mismatches as lines a person reads: expected against actual. */
   diff: string[];
+  /** The same lines as catalogue keys (golden-words.ts), for the console in the operator's language. */
+  lines: GoldenLine[];
 }
 
 /** What Publish needs: a failing case (failed > 0) blocks it unless the operator gives a reason. */
@@ -85,7 +88,7 @@ export function runGoldenTests(curation: Curation): GoldenReport {
 function runCase(curation: Curation, c: GoldenCase): GoldenCaseResult {
   const p = plan(curation, null, c.profile, { runId: `golden-${c.index}`, now: c.now, ...(c.lang !== null ? { lang: c.lang } : {}) });
   const mismatches = compare(c.expect, p);
-  return { name: c.name, index: c.index, line: c.line, passed: mismatches.length === 0, mismatches, diff: mismatches.flatMap((m) => describeMismatch(m, p)) };
+  return { name: c.name, index: c.index, line: c.line, passed: mismatches.length === 0, mismatches, diff: mismatches.flatMap((m) => describeMismatch(m, p)), lines: mismatches.flatMap((m) => mismatchLines(m, p)) };
 }
 
 /** Each message as the customer sees it (describeMessage, what `curation preview` prints), one text per message. */
@@ -155,30 +158,11 @@ function describeMessageMismatch(index: number, expected: string | null, actual:
   const n = `message #${index + 1}`;
   if (actual === null) return [`${n} is expected but was not sent:`, ...block('expected', expected ?? '')];
   if (expected === null) return [`${n} was sent but is not expected:`, ...block('actual', actual)];
-  return [`${n} differs at ${whereTheyPart(expected, actual)}:`, ...block('expected', expected), ...block('actual', actual)];
-}
-
-/** "line L, column C" of the first character that differs (columns count characters as a person does, not UTF-16 units). */
-function whereTheyPart(a: string, b: string): string {
-  const x = [...a];
-  const y = [...b];
-  let line = 1;
-  let column = 1;
-  for (let i = 0; i < Math.min(x.length, y.length) && x[i] === y[i]; i++) {
-    if (x[i] === '\n') {
-      line++;
-      column = 1;
-    } else column++;
-  }
-  return `line ${line}, column ${column}`;
+  const at = whereTheyPart(expected, actual);
+  return [`${n} differs at line ${at.line}, column ${at.column}:`, ...block('expected', expected), ...block('actual', actual)];
 }
 
 function formatProblems(p: Record<string, string>): string {
   const entries = Object.entries(p);
   return entries.length === 0 ? 'none' : entries.map(([k, v]) => `${k} ${v}`).join(', ');
-}
-
-function formatValue(v: Value): string {
-  if (Array.isArray(v)) return `[${v.map(formatValue).join(', ')}]`;
-  return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }

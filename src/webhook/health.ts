@@ -9,6 +9,8 @@ import { ChannelTalkRejectedError, ChannelTalkUnavailableError, ChannelTalkUnrea
 import type { CallOptions } from '../channeltalk/transformers/types.js';
 import type { Webhook, WebhookBody, WebhookScope } from '../channeltalk/resources.js';
 import type { Curation } from '../curation/types.js';
+import { words, type Words } from '../words.js';
+import { channelTalkErrorWords, why } from './error-words.js';
 import { scopesNeeded } from './scopes.js';
 import { DEFAULT_WEBHOOK_NAME, findOurWebhook, shownUrl } from './setup-plan.js';
 
@@ -98,12 +100,9 @@ export async function listAllWebhooks(client: WebhookApi, opts: CallOptions = {}
   return all;
 }
 
-/** A sentence as a console catalogue key and its values. */
-export interface Words {
-  code: string;
-  params: Record<string, string | number>;
-}
-const words = (code: string, params: Record<string, string | number> = {}): Words => ({ code, params });
+export type { Words };
+/** A reason and its fix, in English and as catalogue words. */
+type Said = { reason: string; fix: string; words: { reason: Words; fix: Words } };
 
 export async function checkWebhookHealth(deps: HealthDeps): Promise<WebhookHealth> {
   const base = { channel: deps.channel, checkedAt: deps.now() };
@@ -163,8 +162,14 @@ export type UnblockResult =
   | { outcome: 'unblocked'; webhook: Webhook }
   | { outcome: 'not_blocked'; webhook: Webhook }
   /** Channel Talk answered, and the webhook is still blocked: the desk it is. */
-  | { outcome: 'refused'; status: number | null; reason: string; fix: string }
-  | { outcome: 'error'; reason: string; fix: string };
+  | ({ outcome: 'refused'; status: number | null } & Said)
+  /** words: absent only where the runtime passes on a health without them. */
+  | { outcome: 'error'; reason: string; fix: string; words?: Said['words'] };
+
+/** deskFix's words: the same steps, for the console. */
+export function deskFixWords(webhookId: string, url?: string): Words {
+  return url === undefined ? words('webhook.deskFix', { webhook: webhookId }) : words('health.deskFixUrl', { webhook: webhookId, url: shownUrl(url) });
+}
 
 /**
  * PATCH the webhook as it is, with `blocked: false`, then read it again:
@@ -191,12 +196,24 @@ export async function unblockWebhook(deps: { client: WebhookApi; webhookId: stri
     );
     const after = await client.getWebhook(webhookId, deps.callOptions);
     if (after.blocked === true) {
-      return { outcome: 'refused', status: null, reason: `Channel Talk answered PATCH /webhooks/${webhookId}, but read again the webhook is still blocked`, fix: deskFix(webhookId, w.url) };
+      return {
+        outcome: 'refused',
+        status: null,
+        reason: `Channel Talk answered PATCH /webhooks/${webhookId}, but read again the webhook is still blocked`,
+        fix: deskFix(webhookId, w.url),
+        words: { reason: words('health.stillBlocked', { webhook: webhookId }), fix: deskFixWords(webhookId, w.url) },
+      };
     }
     return { outcome: 'unblocked', webhook: after };
   } catch (err) {
     if (err instanceof ChannelTalkRejectedError) {
-      return { outcome: 'refused', status: err.status, reason: `Channel Talk refused to unblock webhook ${webhookId} (HTTP ${err.status})`, fix: deskFix(webhookId) };
+      return {
+        outcome: 'refused',
+        status: err.status,
+        reason: `Channel Talk refused to unblock webhook ${webhookId} (HTTP ${err.status})`,
+        fix: deskFix(webhookId),
+        words: { reason: words('health.unblockRefused', { webhook: webhookId, status: err.status }), fix: deskFixWords(webhookId) },
+      };
     }
     return { outcome: 'error', ...unreadable(err) };
   }
@@ -219,15 +236,23 @@ function missing(deps: HealthDeps): { reason: string; fix: string; words: { reas
   };
 }
 
-function unreadable(err: unknown): { reason: string; fix: string } {
-  if (err instanceof ChannelTalkUnreadableAnswerError) return { reason: err.message, fix: 'check CHANNELTALK_API_URL (a proxy answering in Channel Talk\'s place?); if it lasts, read the webhook in the desk (Settings > Webhook)' };
+function unreadable(err: unknown): Said {
+  const apiUrlFix = { fix: 'check CHANNELTALK_API_URL; if it lasts, read the webhook in the desk (Settings > Webhook)', words: words('health.apiUrlFix') };
+  const said = (reason: string, reasonWords: Words, fix: { fix: string; words: Words }): Said => ({ reason, fix: fix.fix, words: { reason: reasonWords, fix: fix.words } });
+  if (err instanceof ChannelTalkUnreadableAnswerError) {
+    return said(err.message, channelTalkErrorWords(err), { fix: "check CHANNELTALK_API_URL (a proxy answering in Channel Talk's place?); if it lasts, read the webhook in the desk (Settings > Webhook)", words: words('health.proxyFix') });
+  }
   if (err instanceof ChannelTalkRejectedError) {
     return err.status === 401 || err.status === 403
-      ? { reason: `Channel Talk refused the credentials (HTTP ${err.status}) when reading the webhooks`, fix: 'check the access key and secret (desk: Settings > API key); `curation doctor` says which' }
-      : { reason: `Channel Talk answered HTTP ${err.status} to GET /webhooks`, fix: 'check CHANNELTALK_API_URL; if it lasts, read the webhook in the desk (Settings > Webhook)' };
+      ? said(`Channel Talk refused the credentials (HTTP ${err.status}) when reading the webhooks`, words('health.credentials', { status: err.status }), { fix: 'check the access key and secret (desk: Settings > API key); `curation doctor` says which', words: words('health.credentialsFix') })
+      : said(`Channel Talk answered HTTP ${err.status} to GET /webhooks`, words('health.answered', { status: err.status }), apiUrlFix);
   }
   if (err instanceof ChannelTalkUnavailableError) {
-    return { reason: `could not read the webhooks from Channel Talk (${err.reason}${err.status !== undefined ? ` HTTP ${err.status}` : ''})`, fix: 'nothing, if it passes: the next check tries again; if it lasts, check CHANNELTALK_API_URL and the network' };
+    const fix = { fix: 'nothing, if it passes: the next check tries again; if it lasts, check CHANNELTALK_API_URL and the network', words: words('health.unavailableFix') };
+    return err.status !== undefined
+      ? said(`could not read the webhooks from Channel Talk (${err.reason} HTTP ${err.status})`, words('health.unreachableStatus', { reason: why(err.reason), status: err.status }), fix)
+      : said(`could not read the webhooks from Channel Talk (${err.reason})`, words('health.unreachable', { reason: why(err.reason) }), fix);
   }
-  return { reason: `could not read the webhooks: ${err instanceof Error ? err.message.slice(0, 200) : 'unknown error'}`, fix: 'if it lasts, read the webhook in the desk (Settings > Webhook)' };
+  const message = err instanceof Error ? err.message.slice(0, 200) : 'unknown error';
+  return said(`could not read the webhooks: ${message}`, words('health.unknown', { message }), { fix: 'if it lasts, read the webhook in the desk (Settings > Webhook)', words: words('health.deskReadFix') });
 }

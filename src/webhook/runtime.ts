@@ -84,7 +84,7 @@ export class WebhookRuntime {
     // A fresh read: the webhook the board knows may have been replaced since.
     const { health } = await this.check(channel);
     const webhookId = health.webhookId;
-    if (webhookId === undefined) return { channel, outcome: 'error', reason: health.reason, fix: health.fix, sweep: 'not_needed' };
+    if (webhookId === undefined) return { channel, outcome: 'error', reason: health.reason, fix: health.fix, ...(health.words ? { words: health.words } : {}), sweep: 'not_needed' };
     const r = await unblockWebhook({ client: live.client, webhookId, callOptions: { retry: { maxAttempts: 2 } } });
     switch (r.outcome) {
       case 'unblocked': {

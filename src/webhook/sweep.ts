@@ -31,6 +31,8 @@
 // may not have been listed yet when it paged; what it finds again is already
 // stored and costs one lookup.
 import type { ChatOpenedEvent, Event } from '../channeltalk/event.js';
+import type { Words } from '../words.js';
+import { channelTalkErrorWords } from './error-words.js';
 import type { ListedUserChat, UserChatPage, UserChatsQuery } from '../channeltalk/resources.js';
 import type { CallOptions } from '../channeltalk/transformers/types.js';
 
@@ -95,6 +97,8 @@ export interface SweepResult {
   dropped: number;
   /** Why the sweep stopped early (Channel Talk unreachable, the store down); ids only. */
   error?: string;
+  /** The same as catalogue words (error-words.ts), for the overview's sweep card. */
+  errorWords?: Words;
 }
 
 export async function sweepOpenedChats(deps: SweepDeps): Promise<SweepResult> {
@@ -128,6 +132,7 @@ export async function sweepOpenedChats(deps: SweepDeps): Promise<SweepResult> {
     if (!reachedEnd && !r.repeatedCursor && r.dropped === 0) r.cursor = since ?? null;
   } catch (err) {
     r.error = err instanceof Error ? err.message.slice(0, 300) : 'unknown error';
+    r.errorWords = channelTalkErrorWords(err);
   }
   // Covered: the whole list, from its top, read in this sweep with nothing left unread.
   r.complete = reachedEnd && resumed === undefined && r.dropped === 0 && r.error === undefined;

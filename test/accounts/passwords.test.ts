@@ -2,7 +2,8 @@
 // and the audit CSV's escaping (no formula injection).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_COST, hashPassword, needsRehash, passwordProblem, verifyPassword } from '../../src/accounts/passwords.js';
+import { DEFAULT_COST, MAX_PASSWORD_LENGTH, hashPassword, needsRehash, passwordProblem, passwordWords, verifyPassword } from '../../src/accounts/passwords.js';
+import { loadCatalogue, renderWords } from '../../src/server/console/messages.js';
 import { roleAtLeast } from '../../src/accounts/roles.js';
 import { csvCell, toCsv } from '../../src/server/console/csv.js';
 
@@ -31,6 +32,17 @@ test('password rules never quote the password', () => {
   assert.ok(!(passwordProblem('short') ?? '').includes('short'));
   assert.equal(passwordProblem('long enough password'), null);
   assert.equal(passwordProblem(undefined), 'a password is required');
+});
+
+test("the console's words for each rule say in English what passwordProblem says", () => {
+  const en = loadCatalogue('en');
+  for (const p of [undefined, 42, 'short', 'x'.repeat(1025), 'x'.repeat(MAX_PASSWORD_LENGTH + 1)]) {
+    const w = passwordWords(p);
+    assert.ok(w, String(p).slice(0, 10));
+    assert.equal(renderWords(en, w), passwordProblem(p));
+  }
+  assert.deepEqual(passwordWords('short'), { code: 'password.tooShort', params: { min: 12 } });
+  assert.equal(passwordWords('long enough password'), null);
 });
 
 test('roles are ordered viewer < editor < admin', () => {

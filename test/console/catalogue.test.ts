@@ -11,6 +11,9 @@ import { SWEEP_REASONS } from '../../src/delivery/job-kinds.js';
 import { MESSAGE_STATES, RUN_STATES } from '../../src/delivery/run-lifecycle.js';
 import type { EventStatus } from '../../src/delivery/store/schema.js';
 import type { PlanOutcome } from '../../src/curation/plan-types.js';
+import { TRIGGER_KINDS } from '../../src/curation/triggers/registry.js';
+import { KEYWORD_MATCHES } from '../../src/curation/triggers/user-message.js';
+import { UNAVAILABLE_REASONS } from '../../src/webhook/error-words.js';
 import { LANGUAGES, consoleError, loadCatalogue } from '../../src/server/console/messages.js';
 import { staticDir } from '../../src/server/console/static.js';
 import { AUDIT_ACTIONS } from '../../src/delivery/store/audit-log.js';
@@ -33,6 +36,9 @@ const DYNAMIC: Record<string, readonly string[]> = {
   'language.': LANGUAGES,
   'sweep.reason.': SWEEP_REASONS,
   'audit.action.': AUDIT_ACTIONS,
+  'trigger.on.': Object.keys(TRIGGER_KINDS),
+  'trigger.keywords.': KEYWORD_MATCHES,
+  'health.why.': Object.keys(UNAVAILABLE_REASONS),
 };
 const dynamicPrefix = (key: string) => Object.keys(DYNAMIC).find((p) => key.startsWith(p));
 

@@ -172,9 +172,10 @@ describe('console switched on', () => {
     ] as const) {
       const res = await get(p);
       assert.equal(res.status, 400, p);
-      const body = (await res.json()) as { ok: boolean; error: string };
+      const body = (await res.json()) as { ok: boolean; error: string; code: string; params: unknown };
       assert.equal(body.ok, false);
       assert.equal(body.error, `the query parameter ${name} was given more than once; give it once`, p);
+      assert.deepEqual([body.code, body.params], ['badRequest.repeatedQuery', { name }], p);
     }
     assert.equal((await get('/runs?q=x')).status, 200);
     assert.equal((await get('/runs?q=x&chatId=y&limit=5')).status, 200);

@@ -69,7 +69,7 @@ describe('console: the curation editor API', () => {
       headers: { 'content-type': 'application/json', cookie: s.cookie, 'x-csrf-token': s.csrf, ...headers },
       body: JSON.stringify(body),
     });
-    return { status: res.status, json: (await res.json()) as Preview & { error?: string } };
+    return { status: res.status, json: (await res.json()) as Preview & { error?: string; code?: string } };
   };
 
   test('GET source: the loaded file as it is on disk; 404 for an unknown id; 401 without a session', async () => {
@@ -228,6 +228,11 @@ messages:
     assert.match((await preview({ source: 'id: x', profile: 'x' })).json.error ?? '', /profile must be an object/);
     assert.match((await preview({ source: 'id: x', profile: {}, now: 'yesterday' })).json.error ?? '', /now must be an ISO 8601 time/);
     assert.match((await preview({ source: 'id: x', profile: {}, lang: 'english' })).json.error ?? '', /lang must be/);
+    // Each with its catalogue key, for the console.
+    assert.equal((await preview({ profile: {} })).json.code, 'badRequest.previewSource');
+    assert.equal((await preview({ source: 'id: x', profile: 'x' })).json.code, 'badRequest.previewProfile');
+    assert.equal((await preview({ source: 'id: x', profile: {}, now: 'yesterday' })).json.code, 'badRequest.previewNow');
+    assert.equal((await preview({ source: 'id: x', profile: {}, lang: 'english' })).json.code, 'badRequest.previewLang');
 
     const big = `# ${'x'.repeat(256 * 1024)}\n${liveSource}`;
     const r = await preview({ source: big, curationId: 'diet-main', profile: {} });
@@ -289,6 +294,7 @@ messages:
     assert.equal(audit[0]?.operator, s.operatorId);
     for (const line of h.logs) assert.ok(!line.includes(WEIGHT), `no answer in the logs: ${line.slice(0, 200)}`);
 
-    assert.equal((await preview({ source, curationId: 'weight-copy', fromRun: 'r_nope' })).status, 404);
+    const nope = await preview({ source, curationId: 'weight-copy', fromRun: 'r_nope' });
+    assert.deepEqual([nope.status, nope.json.code, nope.json.error], [404, 'error.noSuchRun', 'no such run']);
   });
 });

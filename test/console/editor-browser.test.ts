@@ -217,6 +217,24 @@ describe('the curation editor in a browser', { skip: HAVE_CHROMIUM ? false : `no
     assert.equal(reveals(), 1);
   });
 
+  test('"Asked at" is a time in the channel\'s zone (Asia/Seoul), not the browser\'s (New York here)', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 950 }, baseURL: h.url, timezoneId: 'America/New_York' });
+    const ny = await context.newPage();
+    ny.on('pageerror', (e) => pageErrors.push(e.message));
+    await ny.goto('/console/login');
+    await ny.fill('#token', ADMIN_TOKEN);
+    await ny.click('button[type=submit]');
+    await ny.waitForURL(/\/console\/$/);
+    await ny.goto('/console/#/editor/editor-demo');
+    await ny.waitForFunction(() => document.querySelector('.editor-status')?.textContent?.startsWith('Valid'));
+    const asked = ny.waitForRequest((r) => r.url().endsWith('/curations/preview-source') && (r.postData() ?? '').includes('"now"'));
+    // 09:30 in Seoul (UTC+9, no daylight saving) is 00:30 UTC; read in New York's zone it would be 13:30 UTC.
+    await ny.fill('#preview-now', '2026-03-14T09:30:00');
+    const body = JSON.parse((await asked).postData() ?? '{}') as { now?: string };
+    assert.equal(body.now, '2026-03-14T00:30:00.000Z');
+    await context.close();
+  });
+
   test('no request leaves the service, and nothing broke the CSP', () => {
     const origin = new URL(h.url).origin;
     assert.ok(origin.startsWith('http://127.0.0.1:'), origin);

@@ -3,9 +3,8 @@
 // Korean with no English UI word, server errors included; the language switch
 // is remembered on the account. Screenshots are kept as artefacts.
 // The simulator, the editor and the history are checked for their labels, as
-// are a run's page and the curations list are checked for their labels
-// only (the reasons and trigger descriptions the server writes are still
-// English): see I18N-STATUS.md.
+// is a run's page (the reasons the server writes are still English): see
+// I18N-STATUS.md. The curations list's triggers are in Korean words.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -150,6 +149,16 @@ describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium a
     await page.waitForSelector('.curation-list .card');
     assert.equal(await page.textContent('h1'), '큐레이션');
     assert.equal(await page.textContent('#reload'), '파일에서 다시 불러오기');
+    // Each trigger in Korean words: only its ids, keywords and tags (the shop's own) in Latin letters.
+    const triggerData = await page.evaluate(async () => {
+      type T = { supportBots: string[]; workflows: { id: string; sections: string[] }[]; chatTags: string[]; keywords: string[]; tags: string[] };
+      const { curations: list } = (await (await fetch('/console/api/curations')).json()) as { curations: { trigger: T }[] };
+      return list.flatMap(({ trigger: t }) => [...t.supportBots, ...t.workflows.flatMap((w) => [w.id, ...w.sections]), ...t.chatTags, ...t.keywords, ...t.tags]);
+    });
+    const triggers = await page.$$eval('.curation .trigger', (els) => els.map((e) => e.textContent ?? ''));
+    assert.ok(triggers.some((line) => line.startsWith('고객이 메시지를 보낼 때')), triggers.join('\n'));
+    const dataWords = new Set(triggerData.flatMap((d) => d.match(/[A-Za-z_][\w.-]*\w/g) ?? []));
+    assert.deepEqual(triggers.flatMap((line) => (line.match(/\b[A-Za-z_][\w.-]*\w/g) ?? []).filter((w) => !dataWords.has(w))), []);
     await page.screenshot({ path: screenshotPath('console-ko-curations'), fullPage: true });
 
     await page.goto('/console/static/admin.html');
@@ -159,6 +168,11 @@ describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium a
     // The accounts card: labels and states in Korean; the audit table's action codes and details are the log's data.
     const accountsText = await page.evaluate(() => document.getElementById('accounts-card')?.innerText ?? '');
     assert.deepEqual((accountsText.match(/\b[A-Za-z_][\w.-]*\w/g) ?? []).filter((w) => !['kim.minji'].includes(w)), []);
+    // A new password that breaks the rule: the server's refusal in Korean (password.*), and nothing changes.
+    page.once('dialog', (d) => void d.accept('short'));
+    await page.click('#accounts tbody tr:first-child td:last-child button:first-child');
+    await page.waitForSelector('#admin-error:not([hidden])');
+    assert.equal(await page.textContent('#admin-error'), '비밀번호는 12자 이상이어야 합니다');
     await page.screenshot({ path: screenshotPath('console-ko-admin'), fullPage: true });
     await context.close();
     assert.deepEqual(pageErrors, []);

@@ -112,6 +112,11 @@ describe('accounts and the audit log', () => {
     assert.equal((await call('POST', '/accounts', admin, { name: 'park.seoyeon', role: 'editor', password: 'first-password-1' })).status, 200);
     assert.equal((await call('POST', '/accounts', admin, { name: 'park.seoyeon', role: 'editor', password: 'first-password-1' })).status, 409);
     assert.equal((await call('POST', '/accounts', admin, { name: 'lee', role: 'owner', password: 'first-password-1' })).status, 400);
+    const short = await call('POST', '/accounts', admin, { name: 'lee', role: 'viewer', password: 'short' });
+    const shortBody = JSON.parse(short.text) as { code: string; params: unknown; error: string };
+    assert.deepEqual([short.status, shortBody.code, shortBody.params, shortBody.error], [400, 'password.tooShort', { min: 12 }, 'a password has at least 12 characters']);
+    const noPassword = await call('POST', '/accounts/park.seoyeon/password', admin, {});
+    assert.deepEqual([noPassword.status, (JSON.parse(noPassword.text) as { code: string }).code], [400, 'password.required']);
     assert.equal((await login('park.seoyeon', 'wrong-password-x')).status, 401);
     const park = await login('park.seoyeon', 'first-password-1');
     assert.equal(park.status, 200);

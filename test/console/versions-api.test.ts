@@ -80,7 +80,13 @@ describe('console: curation versions', () => {
     const blocked = await call('POST', '/curations/diet-main/publish', { source: reworded(), note: 'new greeting', takeOver: true });
     assert.equal(blocked.status, 409);
     assert.equal(blocked.json.reason, 'golden');
-    assert.ok(((blocked.json.golden as { failed: number }).failed ?? 0) > 0);
+    const golden = blocked.json.golden as { failed: number; total: number; cases: Array<{ passed: boolean; diff: string[]; lines: unknown[] }> };
+    assert.ok(golden.failed > 0);
+    // The console words the refusal and each failing case's lines from the catalogue.
+    assert.equal(blocked.json.code, 'golden.failing');
+    assert.deepEqual(blocked.json.params, { failed: golden.failed, total: golden.total });
+    assert.equal(blocked.json.message, `${golden.failed} of ${golden.total} golden tests fail: fix them, or publish anyway with a reason`);
+    for (const c of golden.cases.filter((x) => !x.passed)) assert.equal(c.lines.length, c.diff.length);
     const published = await call('POST', '/curations/diet-main/publish', { source: reworded(), note: 'new greeting', takeOver: true, override: 'the golden texts follow in the next version' });
     assert.equal(published.status, 200, JSON.stringify(published.json));
     assert.equal(published.json.version, 2);
@@ -106,7 +112,22 @@ describe('console: curation versions', () => {
     assert.equal(back.json.version, 3);
     const source = await call('GET', '/curations/diet-main/source');
     assert.equal(source.json.source, fileText);
-    assert.equal((await call('POST', '/curations/diet-main/rollback', { version: 42 })).status, 404);
+    const unknown = await call('POST', '/curations/diet-main/rollback', { version: 42 });
+    assert.deepEqual([unknown.status, unknown.json.code, unknown.json.params, unknown.json.reason], [404, 'error.noSuchVersion', { id: 'diet-main', n: 42 }, 'unknown version']);
+  });
+
+  test('a malformed request is a 400 with its catalogue key, which the console words', async () => {
+    for (const [method, route, body, code] of [
+      ['GET', '/curations/diet-main/versions/0', undefined, 'badRequest.versionNumber'],
+      ['PUT', '/curations/diet-main/draft', { source: 1 }, 'badRequest.draftSource'],
+      ['POST', '/curations/diet-main/impact', {}, 'badRequest.impactSource'],
+      ['POST', '/curations/diet-main/publish', {}, 'badRequest.publishSource'],
+      ['POST', '/curations/diet-main/rollback', { version: 'one' }, 'badRequest.rollbackVersion'],
+    ] as const) {
+      const r = await call(method, route, body);
+      assert.deepEqual([r.status, r.json.ok, r.json.code], [400, false, code], route);
+      assert.match(String(r.json.error), /^a curation id and /, 'the English is what it was');
+    }
   });
 
   test('the on/off switch: off, a new chat starts nothing and no version is made; on again, it starts; each switch is audited', async () => {

@@ -269,6 +269,9 @@ describe('versions in the console, in a browser', { skip: HAVE_CHROMIUM ? false 
     assert.equal(await page.locator('.golden-failures li').count(), 1);
     assert.equal(await page.locator('.golden-failures li').getAttribute('data-name'), 'the welcome text');
     assert.match((await page.textContent('.golden-failures .golden-diff')) ?? '', /Welcome\. Hi!/);
+    // Worded from the catalogue (golden.*), in English as `curation check` prints it.
+    assert.equal(await page.textContent('.golden > p'), '1 of 1 golden tests fail: fix them, or publish anyway with a reason');
+    assert.equal(await page.textContent('.golden-failures .golden-diff'), 'message #1 differs at line 1, column 9:\n  expected:\n    Welcome.\n  actual:\n    Welcome. Hi!');
     assert.equal(await page.isDisabled('#publish-anyway'), true, 'no publish without a reason');
     await page.screenshot({ path: screenshotPath('versions-10-golden'), fullPage: true });
     const before = (await page.evaluate(() => fetch('/console/api/curations/golden-demo/versions').then((r) => r.json()))) as { liveVersion: number };

@@ -130,4 +130,27 @@ describe('webhook banner in a browser', { skip: HAVE_CHROMIUM ? false : `no chro
     await page.screenshot({ path: screenshotPath('console-webhook-still-blocked'), fullPage: true });
     await context.close();
   });
+
+  test('in Korean: the refusal and the desk steps from the catalogue, no English sentence', async () => {
+    // Lifted in the desk, then blocked again: the board offers Unblock once more.
+    await control(h.fake, 'POST', `/webhooks/${webhookId}/unblock`);
+    await h.service.webhooks.checkHealth('default');
+    await control(h.fake, 'POST', `/webhooks/${webhookId}/block`);
+    await h.service.webhooks.checkHealth('default');
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: h.url, locale: 'ko-KR' });
+    const page = await context.newPage();
+    await page.goto('/console/login');
+    await page.fill('#token', ADMIN_TOKEN);
+    await page.click('button[type=submit]');
+    await page.waitForURL(/\/console\/$/);
+    await page.click('#banner .banner-unblock');
+    await page.locator('#banner .banner-status', { hasText: '아직 차단되어 있습니다' }).waitFor();
+    assert.equal(await page.textContent('#banner .banner-status'), `아직 차단되어 있습니다: 채널톡이 PATCH /webhooks/${webhookId} 요청에 응답했지만, 다시 읽어 보니 웹훅이 여전히 차단되어 있습니다`);
+    assert.equal(
+      await page.textContent('#banner .banner-fix'),
+      `해결 방법: 채널톡이 API로는 차단을 풀어 주지 않았습니다. 데스크의 설정 > 웹훅에서 웹훅 ${webhookId} (${PUBLIC})을(를) 열어 직접 차단을 해제해 주세요. 다음 상태 확인 때 서비스가 알아채고, 그사이 열린 상담을 확인합니다`,
+    );
+    await page.screenshot({ path: screenshotPath('console-ko-webhook-still-blocked'), fullPage: true });
+    await context.close();
+  });
 });

@@ -49,8 +49,11 @@ describe('console webhooks API', () => {
     // The strict fake (as the record shows): the API answers, the block stays; the answer says so with the desk steps.
     const refused = await unblock({ channel: 'default' });
     assert.equal(refused.status, 409);
-    const rb = (await refused.json()) as { ok: boolean; outcome: string; error: string; fix: string };
+    const rb = (await refused.json()) as { ok: boolean; outcome: string; error: string; fix: string; code: string; params: unknown; fixWords: unknown };
     assert.deepEqual({ ok: rb.ok, outcome: rb.outcome }, { ok: false, outcome: 'refused' });
+    // The banner words the refusal and the desk's steps from the catalogue.
+    assert.deepEqual([rb.code, rb.params], ['health.stillBlocked', { webhook: webhookId }]);
+    assert.deepEqual(rb.fixWords, { code: 'health.deskFixUrl', params: { webhook: webhookId, url: PUBLIC } });
     assert.match(rb.error, /still blocked/);
     assert.match(rb.fix, new RegExp(`In the desk: Settings > Webhook, open webhook ${webhookId} \\(${PUBLIC.replace(/[./]/g, '\\$&')}\\) and unblock it there`));
     assert.equal((await get()).channels[0]?.state, 'blocked');

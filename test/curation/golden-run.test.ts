@@ -3,7 +3,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatLoadError, loadCurations, plan, type Curation } from '../../src/curation/index.js';
-import { runGoldenTests, visibleTexts } from '../../src/curation/golden.js';
+import { runGoldenTests, visibleTexts, type GoldenCaseResult } from '../../src/curation/golden.js';
+import { mismatchLines } from '../../src/curation/golden-words.js';
+import { loadCatalogue, renderWords } from '../../src/server/console/messages.js';
 import { tempDir } from './helpers.js';
 import { PASSING_TESTS, withTests } from './golden-fixture.js';
 
@@ -13,12 +15,17 @@ async function curation(text: string): Promise<Curation> {
   return result.set.byId('mini')!;
 }
 
-/** One failing case: its report entry. */
+const catalogues = { en: loadCatalogue('en'), ko: loadCatalogue('ko') };
+/** The case's diff as the console shows it (its lines' catalogue words), in one language. */
+const shown = (r: GoldenCaseResult, lang: 'en' | 'ko') => r.lines.map((l) => ' '.repeat(l.indent) + renderWords(catalogues[lang], l.words));
+
+/** One failing case: its report entry, whose lines in the console's English are its diff. */
 async function failing(tests: string) {
   const report = runGoldenTests(await curation(withTests(tests)));
   assert.equal(report.failed, 1, JSON.stringify(report, null, 2));
   const result = report.cases[0]!;
   assert.equal(result.passed, false);
+  assert.deepEqual(shown(result, 'en'), result.diff, 'the console words its diff as `curation check` does');
   return result;
 }
 
@@ -118,5 +125,25 @@ describe('runGoldenTests', () => {
       last.mismatches.map((m) => m.kind),
       ['outcome', 'value', 'problems', 'messageCount', 'message'],
     );
+    assert.deepEqual(shown(last, 'en'), last.diff);
+    assert.deepEqual(shown(last, 'ko'), [
+      // The plan's reason is the plan's own sentence (still English there).
+      '결과: 기대 정상 발송, 실제 대체 메시지 (required answers are missing or odd: weight (missing), planChoice (missing))',
+      'values.water: 기대 1, 실제 없음 (결과가 대체 메시지입니다. 값은 정상 발송일 때만 계산합니다)',
+      'problems: 기대 없음, 실제 weight missing, planChoice missing',
+      '메시지 수: 기대 0개, 실제 1개',
+      '메시지 1번은 보냈지만 기대하지 않은 메시지입니다:',
+      '  실제:',
+      '    설문을 마쳐 주세요',
+    ]);
+  });
+
+  test('a value a sequence does not compute: the console words it too', async () => {
+    // The loader refuses a case naming an unknown value; the wording is there all the same.
+    const p = plan(await curation(withTests('')), null, { weight: 60, planChoice: '기본', agree: true }, { runId: 'x', now: 0 });
+    assert.equal(p.outcome, 'sequence');
+    const lines = mismatchLines({ kind: 'value', name: 'nothing', expected: 1, actual: undefined }, p);
+    assert.deepEqual(lines.map((l) => renderWords(catalogues.en, l.words)), ['values.nothing: expected 1, got nothing (the plan has no such value)']);
+    assert.deepEqual(lines.map((l) => renderWords(catalogues.ko, l.words)), ['values.nothing: 기대 1, 실제 없음 (그런 이름의 값이 없습니다)']);
   });
 });

@@ -3,7 +3,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCurations, type CurationSet } from '../../src/curation/index.js';
-import { TRIGGER_KINDS, describeTrigger, startsCuration } from '../../src/curation/triggers/registry.js';
+import { TRIGGER_KINDS, describeTrigger, startsCuration, triggerWords } from '../../src/curation/triggers/registry.js';
+import { loadCatalogue, renderWords } from '../../src/server/console/messages.js';
 import { scopesNeeded } from '../../src/webhook/scopes.js';
 import type { Curation } from '../../src/curation/types.js';
 
@@ -93,5 +94,26 @@ describe('describeTrigger: the trigger as the console and `curation check` show 
   test('the console lists it with each curation', async () => {
     const view = curationView((await loadPack()).byId('diet-gift')!);
     assert.match(view.triggerText, /^on userMessage · support bots 51767, 43684, 47423 · chat tags 식단큐레이션받기 · keywords 선물, 선물요, .*, free gift \(exact\)$/);
+  });
+
+  test("the console's words for it: catalogue keys whose English is `curation check`'s line, and Korean without English words", async () => {
+    const set = await setOf({
+      'a.yaml': minimalCuration("trigger: { on: chatOpened, supportBots: [43684], workflows: [58120, { id: w2, sections: [s1, s2] }], chatTags: [VIP] }\nmessages:\n  - text: a\n", 'a'),
+      'b.yaml': minimalCuration('trigger: { on: userMessage, keywords: [선물, gift], match: contains }\nmessages:\n  - text: b\n', 'b'),
+      'c.yaml': minimalCuration("trigger: { on: chatTagged, tags: ['환불결제조회'] }\ntakeover: { cancelOn: [] }\nmessages:\n  - text: c\n", 'c'),
+    });
+    const [en, ko] = [loadCatalogue('en'), loadCatalogue('ko')];
+    const line = (words: ReturnType<typeof triggerWords>, c: typeof en) => words.map((w) => renderWords(c, w)).join(' · ');
+    for (const c of [...set.curations, (await loadPack()).byId('diet-gift')!]) {
+      const view = curationView(c);
+      assert.deepEqual(view.triggerWords, triggerWords(c.trigger));
+      assert.equal(line(view.triggerWords, en), describeTrigger(c.trigger), `${c.id}: the English is the CLI's`);
+      // Left: ids, keywords and tags are the shop's own.
+      const data = [...c.trigger.supportBots, ...c.trigger.workflows.flatMap((w) => [w.id, ...w.sections]), ...c.trigger.chatTags, ...c.trigger.keywords, ...c.trigger.tags];
+      let korean = line(view.triggerWords, ko);
+      for (const d of data.sort((a, b) => b.length - a.length)) korean = korean.split(d).join('');
+      assert.doesNotMatch(korean, /[A-Za-z]/, `${c.id}: ${korean}`);
+    }
+    assert.deepEqual(triggerWords(set.byId('b')!.trigger)[1], { code: 'trigger.keywords.contains', params: { keywords: '선물, gift' } });
   });
 });

@@ -4,7 +4,10 @@
 import { describe, test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChannelTalkClient } from '../../src/channeltalk/client.js';
-import { checkWebhookHealth, unblockWebhook } from '../../src/webhook/health.js';
+import { checkWebhookHealth, unblockWebhook, type WebhookApi } from '../../src/webhook/health.js';
+import { ChannelTalkRejectedError, ChannelTalkUnavailableError, ChannelTalkUnreadableAnswerError } from '../../src/channeltalk/errors.js';
+import { loadCatalogue, renderWords } from '../../src/server/console/messages.js';
+import type { Words } from '../../src/words.js';
 import { WebhookHealthBoard } from '../../src/webhook/health-board.js';
 import { DEFAULT_WEBHOOK_NAME } from '../../src/webhook/setup-plan.js';
 import type { FakeChannelTalk } from '../../src/fake-channeltalk/server.js';
@@ -28,6 +31,17 @@ beforeEach(() => fake.state.reset());
 const check = (over: Partial<Parameters<typeof checkWebhookHealth>[0]> = {}) =>
   checkWebhookHealth({ client, channel: 'default', url: URL_, name: DEFAULT_WEBHOOK_NAME, scopes: SCOPES, now, ...over });
 const register = (over: Record<string, unknown> = {}) => client.createWebhook({ name: DEFAULT_WEBHOOK_NAME, url: URL_, scopes: [...SCOPES], apiVersion: 'v5', ...over });
+
+const [en, ko] = [loadCatalogue('en'), loadCatalogue('ko')];
+/** The reason and fix as catalogue words: their English is the sentences the CLI and the logs read; the Korean is returned. */
+function worded(x: { reason: string; fix: string; words?: { reason: Words; fix: Words } }): [string, string] {
+  assert.ok(x.words, `words for: ${x.reason}`);
+  assert.equal(renderWords(en, x.words.reason), x.reason);
+  assert.equal(renderWords(en, x.words.fix), x.fix);
+  return [renderWords(ko, x.words.reason), renderWords(ko, x.words.fix)];
+}
+/** A client whose webhook list fails with `err`. */
+const failing = (err: Error): WebhookApi => ({ listWebhooks: () => Promise.reject(err), getWebhook: () => Promise.reject(err), updateWebhook: () => Promise.reject(err) });
 
 describe('checkWebhookHealth', () => {
   test('ok: registered, not blocked, every scope there', async () => {
@@ -90,6 +104,27 @@ describe('checkWebhookHealth', () => {
     assert.equal(d.state, 'error');
     assert.match(d.reason, /could not read the webhooks from Channel Talk \(network\)/);
   });
+
+  test('every error state is worded for the console: its English is the reason and fix, its Korean names no English word but the settings', async () => {
+    const wrong = new ChannelTalkClient({ baseUrl: fake.url, accessKey: KEY, accessSecret: 'not-the-secret-value', retry: false });
+    const down = new ChannelTalkClient({ baseUrl: 'http://127.0.0.1:9', accessKey: KEY, accessSecret: SECRET, retry: false });
+    const cases: Array<[string, Parameters<typeof check>[0]]> = [
+      ['credentials', { client: wrong }],
+      ['network', { client: down }],
+      ['HTTP 500', { client: failing(new ChannelTalkRejectedError({ status: 500, method: 'GET', path: '/webhooks' })) }],
+      ['unreadable', { client: failing(new ChannelTalkUnreadableAnswerError({ problem: 'too_large', status: 200, method: 'GET', path: '/webhooks?limit=500', limit: 1024 })) }],
+      ['rate limited', { client: failing(new ChannelTalkUnavailableError({ reason: 'rate_limited', method: 'GET', path: '/webhooks', status: 429 })) }],
+      ['other', { client: failing(new Error('socket hang up')) }],
+    ];
+    for (const [name, over] of cases) {
+      const h = await check(over);
+      assert.equal(h.state, 'error', name);
+      const korean = worded(h).join(' ');
+      // Left in Latin letters: the settings, the commands, the desk's menu path, the request, the error's own message.
+      const left = korean.replace(/CHANNELTALK_API_URL|`curation doctor`|GET \/webhooks|HTTP|API|socket hang up/g, '');
+      assert.doesNotMatch(left, /[A-Za-z]{2,}/, `${name}: ${korean}`);
+    }
+  });
 });
 
 describe('unblockWebhook', () => {
@@ -101,6 +136,8 @@ describe('unblockWebhook', () => {
     assert.ok(r.outcome === 'refused');
     assert.match(r.reason, /read again the webhook is still blocked/);
     assert.equal(r.fix, `Channel Talk did not lift the block through the API. In the desk: Settings > Webhook, open webhook ${w.id} (${URL_}) and unblock it there; the service notices at its next health check and sweeps the chats opened meanwhile`);
+    assert.ok(r.outcome === 'refused');
+    assert.match(worded(r)[1], new RegExp(`웹훅 ${w.id} \\(${URL_.replace(/[./]/g, '\\$&')}\\)`));
     assert.equal((await check()).state, 'blocked');
   });
 
@@ -127,6 +164,12 @@ describe('unblockWebhook', () => {
     assert.equal((await unblockWebhook({ client, webhookId: w.id })).outcome, 'not_blocked');
   });
 
+  test('an unblock that cannot read the webhook: an error, worded like the health check', async () => {
+    const r = await unblockWebhook({ client: failing(new ChannelTalkUnavailableError({ reason: 'timeout', method: 'GET', path: '/webhooks/wh1' })), webhookId: 'wh1' });
+    assert.ok(r.outcome === 'error');
+    assert.match(worded(r)[0], /시간 초과/);
+  });
+
   test('an API that refuses (403), or answers and leaves it blocked: refused, and the fix names the desk', async () => {
     const blockedHook = { id: 'wh1', name: 'n', url: URL_, scopes: ['userChat.opened'], apiVersion: 'v5', blocked: true };
     const scripted = (patchStatus: number): typeof fetch => (_u, init) =>
@@ -140,6 +183,7 @@ describe('unblockWebhook', () => {
       const r = await unblockWebhook({ client: c, webhookId: 'wh1' });
       assert.equal(r.outcome, 'refused', String(status));
       assert.ok(r.outcome === 'refused' && /In the desk: Settings > Webhook, open webhook wh1.* and unblock it there/.test(r.fix));
+      worded(r);
     }
   });
 });

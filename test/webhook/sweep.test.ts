@@ -6,6 +6,7 @@ import { describe, test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { sweepOpenedChats, type SweepDeps } from '../../src/webhook/sweep.js';
 import { ChannelTalkUnavailableError } from '../../src/channeltalk/errors.js';
+import { loadCatalogue, renderWords } from '../../src/server/console/messages.js';
 import { chatOpenedDelivery } from '../../src/fake-channeltalk/user-chats.js';
 import { control } from '../fake-channeltalk/helpers.js';
 import { CHANNEL_ID, startSweepWorld, type SweepWorld } from './sweep-harness.js';
@@ -173,6 +174,10 @@ describe('sweepOpenedChats', () => {
     const r = await sweepOpenedChats(w.deps({ client: flaky, pageLimit: 2, coveredUntil: 777 }));
     assert.equal(r.recovered.length, 2);
     assert.match(r.error ?? '', /Channel Talk unavailable for GET \/user-chats: server_error HTTP 503/);
+    // The overview's sweep card words it from the catalogue: the same English, and Korean.
+    assert.ok(r.errorWords);
+    assert.equal(renderWords(loadCatalogue('en'), r.errorWords), r.error);
+    assert.equal(renderWords(loadCatalogue('ko'), r.errorWords), '채널톡에 GET /user-chats 요청을 보내지 못했습니다: 서버 오류 (HTTP 503)');
     assert.equal(r.complete, false);
     assert.equal(r.coveredUntil, 777);
   });

@@ -9,4 +9,5 @@ export const chatOpened = {
   scopes: ['userChat.opened'],
   compile: () => ({ fields: {}, matches: () => true }),
   describe: () => [],
+  words: () => [],
 } satisfies TriggerKindEntry<'chatOpened', Record<never, never>>;

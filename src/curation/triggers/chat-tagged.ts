@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { MAX_TAG_LENGTH } from '../../channeltalk/tags.js';
 import { CurationFileError } from '../load-errors.js';
 import { normalizeLabel } from '../normalize.js';
+import { words } from '../../words.js';
 import type { TriggerKindEntry } from './types.js';
 
 const keys = {
@@ -35,4 +36,5 @@ export const chatTagged = {
     };
   },
   describe: (t) => [`tags ${t.tags.join(', ')}`],
+  words: (t) => [words('trigger.tags', { tags: t.tags.join(', ') })],
 } satisfies TriggerKindEntry<'chatTagged', typeof keys>;

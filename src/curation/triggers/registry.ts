@@ -11,7 +11,8 @@ import type { TakeoverEventKind, Trigger } from '../types.js';
 import { chatOpened } from './chat-opened.js';
 import { userMessage } from './user-message.js';
 import { chatTagged } from './chat-tagged.js';
-import { COMMON_KEYS, compileSource, describeSource } from './source.js';
+import { COMMON_KEYS, compileSource, describeSource, sourceWords } from './source.js';
+import { words, type Words } from '../../words.js';
 import type { TriggerEvent, TriggerKindEntry } from './types.js';
 
 export type TriggerKind = 'chatOpened' | 'userMessage' | 'chatTagged';
@@ -94,4 +95,9 @@ export function startsCuration(event: Event): event is TriggerEvent<TriggerKind>
 /** `on userMessage · support bots 43684 · keywords 선물 (exact)`: the console's and `curation check`'s line. */
 export function describeTrigger(t: Trigger): string {
   return [`on ${t.on}`, ...describeSource(t), ...TRIGGER_KINDS[t.on].describe(t)].join(' · ');
+}
+
+/** describeTrigger's parts as catalogue keys (`trigger.*`), which the console's curations list shows in the operator's language. */
+export function triggerWords(t: Trigger): Words[] {
+  return [words(`trigger.on.${t.on}`), ...sourceWords(t), ...TRIGGER_KINDS[t.on].words(t)];
 }

@@ -6,6 +6,7 @@ import { ID_PATTERN, ID_RULE } from '../../channeltalk/ids.js';
 import { CurationFileError, type PathSegment } from '../load-errors.js';
 import { normalizeLabel } from '../normalize.js';
 import type { Trigger, WorkflowRef } from '../types.js';
+import { words, type Words } from '../../words.js';
 
 const SourceId = z.union([z.string(), z.number().int()], { error: 'must be an id (text or number)' });
 const WorkflowRefFile = z.union(
@@ -57,6 +58,18 @@ export function describeSource(t: Trigger): string[] {
   if (t.supportBots.length > 0) bits.push(`support bots ${t.supportBots.join(', ')}`);
   if (t.workflows.length > 0) bits.push(`workflows ${t.workflows.map((w) => (w.sections.length > 0 ? `${w.id} (sections ${w.sections.join(', ')})` : w.id)).join(', ')}`);
   if (t.chatTags.length > 0) bits.push(`chat tags ${t.chatTags.join(', ')}`);
+  return bits;
+}
+
+/** describeSource's parts as catalogue keys (`trigger.*`). */
+export function sourceWords(t: Trigger): Words[] {
+  const bits: Words[] = [];
+  if (t.supportBots.length > 0) bits.push(words('trigger.supportBots', { ids: t.supportBots.join(', ') }));
+  if (t.workflows.length > 0) {
+    const each = t.workflows.map((w) => (w.sections.length > 0 ? words('trigger.workflowSections', { id: w.id, sections: w.sections.join(', ') }) : words('trigger.workflow', { id: w.id })));
+    bits.push(words('trigger.workflows', { workflows: each }));
+  }
+  if (t.chatTags.length > 0) bits.push(words('trigger.chatTags', { tags: t.chatTags.join(', ') }));
   return bits;
 }
 

@@ -6,6 +6,7 @@ import type { Event } from '../../channeltalk/event.js';
 import type { WebhookScope } from '../../channeltalk/webhook-scopes.js';
 import type { CurationFileError } from '../load-errors.js';
 import type { Trigger } from '../types.js';
+import type { Words } from '../../words.js';
 import type { TriggerKind } from './registry.js';
 
 /** The event a trigger of kind K is matched against. */
@@ -31,4 +32,6 @@ export interface TriggerKindEntry<K extends TriggerKind, S extends z.ZodRawShape
   compile(file: z.infer<z.ZodObject<S>>, errors: CurationFileError[]): KindTrigger;
   /** The kind's own part of the trigger's description (the common parts are the registry's), e.g. `keywords 선물 (exact)`. */
   describe(trigger: Trigger): string[];
+  /** The same parts as catalogue keys (`trigger.*`), for the console in the operator's language; their English is describe()'s. */
+  words(trigger: Trigger): Words[];
 }

@@ -4,11 +4,15 @@ import { z } from 'zod';
 import { CurationFileError } from '../load-errors.js';
 import { matchesKeyword } from '../keywords.js';
 import { keywordForm } from '../normalize.js';
+import { words } from '../../words.js';
 import type { TriggerKindEntry } from './types.js';
+
+/** How keywords are matched; the console words each (`trigger.keywords.*`). */
+export const KEYWORD_MATCHES = ['exact', 'contains'] as const;
 
 const keys = {
   keywords: z.array(z.string().min(1)).optional().meta({ description: 'userMessage: the message must be one of these (synonyms).' }),
-  match: z.enum(['exact', 'contains']).optional().meta({ description: 'exact (default): the whole message is the keyword; contains: anywhere in it.' }),
+  match: z.enum(KEYWORD_MATCHES).optional().meta({ description: 'exact (default): the whole message is the keyword; contains: anywhere in it.' }),
 };
 
 export const userMessage = {
@@ -32,4 +36,5 @@ export const userMessage = {
     };
   },
   describe: (t) => [`keywords ${t.keywords.join(', ')} (${t.match})`],
+  words: (t) => [words(`trigger.keywords.${t.match}`, { keywords: t.keywords.join(', ') })],
 } satisfies TriggerKindEntry<'userMessage', typeof keys>;

@@ -4,13 +4,13 @@
 // written with their audit row in one transaction by the store.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { hashPassword, passwordProblem } from '../../accounts/passwords.js';
+import { hashPassword, passwordWords } from '../../accounts/passwords.js';
 import { ACCOUNT_NAME, ROLES, isRole } from '../../accounts/roles.js';
 import { changeAccount, createAccount, listAccounts, type Account, type Actor, type ChangeResult } from '../../delivery/store/accounts.js';
 import { AUDIT_ACTIONS, listAudit, type AuditFilter } from '../../delivery/store/audit-log.js';
 import type { Store } from '../../delivery/store/store.js';
 import { toCsv } from './csv.js';
-import { consoleError } from './messages.js';
+import { consoleError, type ConsoleError } from './messages.js';
 import type { SignedIn } from './sessions.js';
 
 export interface AccountsApiDeps {
@@ -42,8 +42,8 @@ export function registerAccountsApi(api: FastifyInstance, deps: AccountsApiDeps)
     const b = (req.body ?? {}) as { name?: unknown; role?: unknown; password?: unknown };
     if (typeof b.name !== 'string' || !ACCOUNT_NAME.test(b.name)) return reply.code(400).send(consoleError('error.nameRule'));
     if (!isRole(b.role)) return reply.code(400).send(consoleError('error.roleOneOf', { roles: ROLES.join(', ') }));
-    const problem = passwordProblem(b.password);
-    if (problem) return reply.code(400).send({ ok: false, error: problem });
+    const problem = passwordWords(b.password);
+    if (problem) return reply.code(400).send(consoleError(problem.code, problem.params));
     const r = await createAccount(db, { name: b.name, role: b.role, passwordHash: await hashPassword(b.password as string) }, actor(req), deps.now());
     if (!r.ok) return reply.code(409).send(consoleError('error.accountExists', { name: b.name }));
     deps.logger.info({ operator: deps.signedIn(req).operatorId, accountId: r.account.id, role: r.account.role }, 'console: account created');
@@ -55,8 +55,8 @@ export function registerAccountsApi(api: FastifyInstance, deps: AccountsApiDeps)
 
   api.post('/accounts/:name/password', async (req, reply) => {
     const password = (req.body as { password?: unknown } | undefined)?.password;
-    const problem = passwordProblem(password);
-    if (problem) return reply.code(400).send({ ok: false, error: problem });
+    const problem = passwordWords(password);
+    if (problem) return reply.code(400).send(consoleError(problem.code, problem.params));
     return answer(reply, await changeAccount(db, nameOf(req), { kind: 'password', passwordHash: await hashPassword(password as string) }, actor(req), deps.now()), 'password reset', req);
   });
 
@@ -68,14 +68,14 @@ export function registerAccountsApi(api: FastifyInstance, deps: AccountsApiDeps)
 
   api.get('/audit', async (req, reply) => {
     const f = auditFilter(req.query);
-    if ('error' in f) return reply.code(400).send({ ok: false, error: f.error });
+    if ('refused' in f) return reply.code(400).send(f.refused);
     // The actions the filter offers, by name.
     return { entries: await listAudit(db, f), actions: AUDIT_ACTIONS };
   });
 
   api.get('/audit.csv', async (req, reply) => {
     const f = auditFilter(req.query);
-    if ('error' in f) return reply.code(400).send({ ok: false, error: f.error });
+    if ('refused' in f) return reply.code(400).send(f.refused);
     const rows = await listAudit(db, { ...f, limit: f.limit ?? 10_000 });
     const csv = toCsv(
       ['at', 'actor', 'actor_id', 'action', 'target', 'details', 'address'],
@@ -86,21 +86,21 @@ export function registerAccountsApi(api: FastifyInstance, deps: AccountsApiDeps)
 }
 
 /** ?action=&actor=&since=&until=&limit= (times: ISO 8601 or ms since the epoch). */
-export function auditFilter(query: unknown): AuditFilter | { error: string } {
+export function auditFilter(query: unknown): AuditFilter | { refused: ConsoleError } {
   const q = (query ?? {}) as Record<string, unknown>;
   const out: AuditFilter = {};
   for (const k of ['action', 'actor', 'since', 'until', 'limit']) {
     const v = q[k];
     if (v === undefined || v === '') continue;
-    if (typeof v !== 'string') return { error: `the query parameter ${k} was given more than once; give it once` };
+    if (typeof v !== 'string') return { refused: consoleError('badRequest.repeatedQuery', { name: k }) };
     if (k === 'action' || k === 'actor') out[k] = v.slice(0, 200);
     else if (k === 'limit') {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) return { error: 'limit must be a whole number from 1' };
+      if (!Number.isInteger(n) || n < 1) return { refused: consoleError('badRequest.auditLimit') };
       out.limit = Math.min(n, 10_000);
     } else {
       const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-      if (!Number.isFinite(t)) return { error: `${k} must be a time (ISO 8601, e.g. 2026-12-01T00:00+09:00)` };
+      if (!Number.isFinite(t)) return { refused: consoleError('badRequest.auditTime', { name: k }) };
       out[k as 'since' | 'until'] = t;
     }
   }

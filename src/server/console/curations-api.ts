@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { plan, resolveProfile, type Curation, type CurationSet } from '../../curation/index.js';
-import { describeTrigger } from '../../curation/triggers/registry.js';
+import { describeTrigger, triggerWords } from '../../curation/triggers/registry.js';
 import { renderBody } from './render-message.js';
 import { consoleError } from './messages.js';
 import type { Session } from './sessions.js';
@@ -26,6 +26,7 @@ export function curationView(c: Curation) {
     enabled: c.enabled,
     trigger: c.trigger,
     triggerText: describeTrigger(c.trigger),
+    triggerWords: triggerWords(c.trigger),
     limits: c.limits,
     takeover: c.takeover,
     languages: c.languages,

@@ -16,7 +16,7 @@ import { warningsOf } from '../../curation/warnings.js';
 import { parseYaml } from '../../curation/yaml-errors.js';
 import type { ConsoleQueries } from '../../delivery/store/console-queries.js';
 import { curationView, simulation } from './curations-api.js';
-import { consoleError } from './messages.js';
+import { consoleError, type ConsoleError } from './messages.js';
 
 export interface EditorApiDeps {
   curations: () => CurationSet;
@@ -78,7 +78,7 @@ export function registerEditorApi(api: FastifyInstance, deps: EditorApiDeps): vo
   api.post('/curations/preview-source', previewRoute, async (req, reply) => {
     const body = (req.body ?? {}) as PreviewBody;
     const input = previewInput(body, deps.now);
-    if ('error' in input) return reply.code(400).send({ ok: false, error: input.error });
+    if ('refused' in input) return reply.code(400).send(input.refused);
     if (inFlight >= PREVIEWS_IN_FLIGHT) return reply.code(429).header('retry-after', '1').send(consoleError('error.tooManyPreviews'));
     inFlight++;
     try {
@@ -94,7 +94,7 @@ export function registerEditorApi(api: FastifyInstance, deps: EditorApiDeps): vo
       if (!loaded.ok || clash) return refused([...(clash ? [clash] : []), ...(loaded.ok ? [] : loaded.errors)]);
       const c = loaded.curation;
       const profile = await profileFor(deps, input);
-      if ('error' in profile) return reply.code(404).send({ ok: false, error: profile.error });
+      if ('refused' in profile) return reply.code(404).send(profile.refused);
       const sim = simulation(c, profile.values, input.lang, input.now);
       const masked = profile.masked;
       return {
@@ -118,16 +118,16 @@ export function registerEditorApi(api: FastifyInstance, deps: EditorApiDeps): vo
 
 type Input = { source: string; lang: string | null; now: number; profile: Record<string, unknown> | null; fromRun: string | null };
 
-function previewInput(body: PreviewBody, clock: () => number): Input | { error: string } {
-  if (typeof body.source !== 'string') return { error: 'source must be the curation text' };
+function previewInput(body: PreviewBody, clock: () => number): Input | { refused: ConsoleError } {
+  if (typeof body.source !== 'string') return { refused: consoleError('badRequest.previewSource') };
   const fromRun = typeof body.fromRun === 'string' && body.fromRun !== '' ? body.fromRun : null;
   const profile = body.profile;
-  if (fromRun === null && (profile === null || typeof profile !== 'object' || Array.isArray(profile))) return { error: 'profile must be an object of answers (or give fromRun, a run id)' };
-  if (body.lang !== undefined && body.lang !== null && (typeof body.lang !== 'string' || !/^[a-z]{2,3}$/.test(body.lang))) return { error: 'lang must be a language code such as ko or en' };
+  if (fromRun === null && (profile === null || typeof profile !== 'object' || Array.isArray(profile))) return { refused: consoleError('badRequest.previewProfile') };
+  if (body.lang !== undefined && body.lang !== null && (typeof body.lang !== 'string' || !/^[a-z]{2,3}$/.test(body.lang))) return { refused: consoleError('badRequest.previewLang') };
   let now = clock();
   if (body.now !== undefined && body.now !== null) {
     const t = typeof body.now === 'string' ? Date.parse(body.now) : typeof body.now === 'number' ? body.now : NaN;
-    if (!Number.isFinite(t)) return { error: 'now must be an ISO 8601 time (2026-03-14T09:30:00+09:00) or epoch milliseconds' };
+    if (!Number.isFinite(t)) return { refused: consoleError('badRequest.previewNow') };
     now = t;
   }
   return {
@@ -145,10 +145,10 @@ function previewInput(body: PreviewBody, clock: () => number): Input | { error: 
  * run through the runs API (POST /runs/:id/reveal, the one logged reveal) and
  * the page then previews with them as typed answers.
  */
-async function profileFor(deps: EditorApiDeps, input: Input): Promise<{ values: Record<string, unknown>; masked: boolean } | { error: string }> {
+async function profileFor(deps: EditorApiDeps, input: Input): Promise<{ values: Record<string, unknown>; masked: boolean } | { refused: ConsoleError }> {
   if (input.fromRun === null) return { values: input.profile ?? {}, masked: false };
   const secrets = await deps.queries.runSecrets(input.fromRun);
-  if (!secrets) return { error: 'no such run' };
+  if (!secrets) return { refused: consoleError('error.noSuchRun') };
   return { values: secrets.profile ?? {}, masked: true };
 }
 

@@ -96,7 +96,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
 
       const page = async (reply: FastifyReply, name: string) => {
         const a = await assets.get(name);
-        if (!a) return reply.code(500).send({ ok: false, error: `console asset ${name} is missing` });
+        if (!a) return reply.code(500).send(consoleError('badRequest.assetMissing', { name }));
         return reply.header('cache-control', 'no-store').type(a.type).send(a.body);
       };
 

@@ -6,10 +6,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { WordValue, Words } from '../../words.js';
 import { staticDir } from './static.js';
 
 // The placeholder filler the browser uses too ({name|을} picks 을 or 를), from the static folder the console is served from.
-const { fill } = (await import(pathToFileURL(path.join(staticDir(), 'josa.js')).href)) as { fill: (text: string, params: Readonly<Record<string, unknown>>) => string };
+const { fill } = (await import(pathToFileURL(path.join(staticDir(), 'josa.js')).href)) as { fill: (text: string, params: Readonly<Record<string, unknown>>, show?: (v: unknown) => string) => string };
 
 export const LANGUAGES = ['ko', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -26,22 +27,28 @@ export function loadCatalogue(lang: Language, dir = staticDir()): Catalogue {
 
 let english: Catalogue | null = null;
 
-/** Fills {name} and {name|particle} placeholders; a missing key throws: the catalogue test keeps every key the server sends. */
-export function render(catalogue: Catalogue, key: string, params: Readonly<Record<string, string | number>> = {}): string {
+/** Fills {name} and {name|particle} placeholders (a value may be words, rendered in this catalogue); a missing key throws: the catalogue test keeps every key the server sends. */
+export function render(catalogue: Catalogue, key: string, params: Readonly<Record<string, WordValue>> = {}): string {
   const text = catalogue[key];
   if (text === undefined) throw new Error(`console: no message ${key}`);
-  return fill(text, params);
+  return fill(text, params, (v) => value(catalogue, v as WordValue));
 }
+
+// A list of sentences reads as them joined with commas (i18n.js does the same).
+const value = (catalogue: Catalogue, v: WordValue): string => (typeof v === 'object' ? v.map((w) => renderWords(catalogue, w)).join(', ') : String(v));
+
+/** A sentence given as words (src/words.ts) in one language. */
+export const renderWords = (catalogue: Catalogue, w: Words): string => render(catalogue, w.code, w.params);
 
 export interface ConsoleError {
   ok: false;
   error: string;
   code: string;
-  params: Record<string, string | number>;
+  params: Record<string, WordValue>;
 }
 
 /** The body of an error answer: the English sentence, and the key and values the console translates. */
-export function consoleError(key: string, params: Record<string, string | number> = {}): ConsoleError {
+export function consoleError(key: string, params: Record<string, WordValue> = {}): ConsoleError {
   english ??= loadCatalogue('en');
   return { ok: false, error: render(english, key, params), code: key, params };
 }

@@ -8,7 +8,7 @@ import type { RunState } from '../../delivery/store/schema.js';
 import { renderBody } from './render-message.js';
 import type { Audit } from './audit.js';
 import type { StopResult } from '../../delivery/store/stop-run.js';
-import { consoleError } from './messages.js';
+import { consoleError, type ConsoleError } from './messages.js';
 import type { SignedIn } from './sessions.js';
 import { roleAtLeast } from '../../accounts/roles.js';
 import { deskChatUrl } from '../../channeltalk/desk-link.js';
@@ -34,12 +34,12 @@ type Query = Record<string, string | undefined>;
  * array; rather than guess which one was meant, the request is refused with
  * the name.
  */
-function singleQuery(query: unknown, names: readonly string[]): { query: Query } | { error: string } {
+function singleQuery(query: unknown, names: readonly string[]): { query: Query } | { refused: ConsoleError } {
   const raw = (query ?? {}) as Record<string, unknown>;
   const out: Query = {};
   for (const name of names) {
     const v = raw[name];
-    if (v !== undefined && typeof v !== 'string') return { error: `the query parameter ${name} was given more than once; give it once` };
+    if (v !== undefined && typeof v !== 'string') return { refused: consoleError('badRequest.repeatedQuery', { name }) };
     out[name] = v;
   }
   return { query: out };
@@ -75,7 +75,7 @@ export function registerRunsApi(api: FastifyInstance, deps: RunsApiDeps): void {
 
   api.get('/overview', async (req, reply) => {
     const parsed = singleQuery(req.query, ['tz']);
-    if ('error' in parsed) return reply.code(400).send({ ok: false, error: parsed.error });
+    if ('refused' in parsed) return reply.code(400).send(parsed.refused);
     const q = parsed.query;
     const now = deps.now();
     // The browser's getTimezoneOffset(): minutes to add to local time to get UTC.
@@ -88,7 +88,7 @@ export function registerRunsApi(api: FastifyInstance, deps: RunsApiDeps): void {
 
   api.get('/runs', async (req, reply) => {
     const parsed = singleQuery(req.query, ['q', 'name', 'date', 'chatId', 'userId', 'curationId', 'state', 'before', 'limit']);
-    if ('error' in parsed) return reply.code(400).send({ ok: false, error: parsed.error });
+    if ('refused' in parsed) return reply.code(400).send(parsed.refused);
     const q = parsed.query;
     const state = text(q.state);
     if (state !== undefined && !RUN_STATES.includes(state as RunState)) {

@@ -54,7 +54,7 @@ export function registerVersionsApi(api: FastifyInstance, deps: VersionsApiDeps)
 
   api.get('/curations/:id/versions', async (req, reply) => {
     const id = idOf(req);
-    if (!id) return reply.code(400).send({ ok: false, error: 'not a curation id' });
+    if (!id) return reply.code(400).send(consoleError('badRequest.curationId'));
     const scope = deps.versions.scopeOf(id);
     const [head, versions, draft] = await Promise.all([headOf(db, scope, id), listVersions(db, scope, id), draftOf(db, scope, id)]);
     return {
@@ -71,7 +71,7 @@ export function registerVersionsApi(api: FastifyInstance, deps: VersionsApiDeps)
   api.get('/curations/:id/versions/:n', async (req, reply) => {
     const id = idOf(req);
     const n = Number((req.params as { n: string }).n);
-    if (!id || !Number.isInteger(n) || n < 1) return reply.code(400).send({ ok: false, error: 'a curation id and a version number' });
+    if (!id || !Number.isInteger(n) || n < 1) return reply.code(400).send(consoleError('badRequest.versionNumber'));
     const row = await versionById(db, versionId(deps.versions.scopeOf(id), id, n));
     if (!row) return reply.code(404).send(consoleError('error.noSuchVersion', { id, n }));
     return { id, version: row.version, source: row.source, origin: row.origin, file: row.file, publishedBy: row.published_by, publishedAt: Number(row.published_at), note: row.note, testsOverride: row.tests_override };
@@ -80,7 +80,7 @@ export function registerVersionsApi(api: FastifyInstance, deps: VersionsApiDeps)
   api.put('/curations/:id/draft', routeOpts, async (req, reply) => {
     const id = idOf(req);
     const body = (req.body ?? {}) as WriteBody;
-    if (!id || typeof body.source !== 'string') return reply.code(400).send({ ok: false, error: 'a curation id and its source text' });
+    if (!id || typeof body.source !== 'string') return reply.code(400).send(consoleError('badRequest.draftSource'));
     if (Buffer.byteLength(body.source, 'utf8') > MAX_CURATION_FILE_BYTES) return reply.code(413).send(consoleError('error.curationTooLarge', { kb: MAX_CURATION_FILE_BYTES / 1024 }));
     const scope = deps.versions.scopeOf(id);
     const head = await headOf(db, scope, id);
@@ -94,7 +94,7 @@ export function registerVersionsApi(api: FastifyInstance, deps: VersionsApiDeps)
   api.post('/curations/:id/impact', routeOpts, async (req, reply) => {
     const id = idOf(req);
     const body = (req.body ?? {}) as WriteBody;
-    if (!id || typeof body.source !== 'string') return reply.code(400).send({ ok: false, error: 'a curation id and the draft text' });
+    if (!id || typeof body.source !== 'string') return reply.code(400).send(consoleError('badRequest.impactSource'));
     const limit = typeof body.limit === 'number' && Number.isInteger(body.limit) && body.limit > 0 ? Math.min(body.limit, 1000) : (deps.versions.impactRuns ?? DEFAULT_IMPACT_RUNS);
     const draft = await compileDraft(deps, id, body.source);
     if (!draft.ok) return reply.code(400).send({ ok: false, reason: 'invalid', errors: draft.errors.map(problemOf) });
@@ -106,7 +106,7 @@ export function registerVersionsApi(api: FastifyInstance, deps: VersionsApiDeps)
   api.post('/curations/:id/publish', routeOpts, async (req, reply) => {
     const id = idOf(req);
     const body = (req.body ?? {}) as WriteBody;
-    if (!id || typeof body.source !== 'string') return reply.code(400).send({ ok: false, error: 'a curation id and the text to publish' });
+    if (!id || typeof body.source !== 'string') return reply.code(400).send(consoleError('badRequest.publishSource'));
     const note = typeof body.note === 'string' && body.note.trim() !== '' ? body.note.trim().slice(0, 500) : null;
     const override = typeof body.override === 'string' && body.override.trim() !== '' ? body.override.trim().slice(0, 500) : null;
     const scope = deps.versions.scopeOf(id);
@@ -116,7 +116,10 @@ export function registerVersionsApi(api: FastifyInstance, deps: VersionsApiDeps)
     const draft = await compileDraft(deps, id, body.source);
     if (!draft.ok) return reply.code(400).send({ ok: false, reason: 'invalid', errors: draft.errors.map(problemOf) });
     const golden = runGoldenTests(draft.curation);
-    if (golden.failed > 0 && override === null) return reply.code(409).send({ ok: false, reason: 'golden', message: `${golden.failed} of ${golden.total} golden tests fail: fix them, or publish anyway with a reason`, golden });
+    if (golden.failed > 0 && override === null) {
+      const refused = consoleError('golden.failing', { failed: golden.failed, total: golden.total });
+      return reply.code(409).send({ ...refused, reason: 'golden', message: refused.error, golden });
+    }
     const operator = deps.sessionOf(req).operatorId;
     const result = await library.publish({ scope, curationId: id, source: body.source, by: operator, note, takeOver: body.takeOver === true, testsOverride: golden.failed > 0 ? override : null });
     if (!result.ok) return reply.code(result.reason === 'invalid' ? 400 : 409).send(result.reason === 'invalid' ? { ok: false, reason: 'invalid', errors: result.errors.map(problemOf) } : result);
@@ -143,14 +146,29 @@ export function registerVersionsApi(api: FastifyInstance, deps: VersionsApiDeps)
   api.post('/curations/:id/rollback', async (req, reply) => {
     const id = idOf(req);
     const body = (req.body ?? {}) as WriteBody;
-    if (!id || typeof body.version !== 'number' || !Number.isInteger(body.version)) return reply.code(400).send({ ok: false, error: 'a curation id and the version to go back to' });
+    if (!id || typeof body.version !== 'number' || !Number.isInteger(body.version)) return reply.code(400).send(consoleError('badRequest.rollbackVersion'));
     const operator = deps.sessionOf(req).operatorId;
     const result = await library.rollBack(deps.versions.scopeOf(id), id, body.version, operator);
-    if (!result.ok) return reply.code(result.reason === 'unknown version' ? 404 : 409).send(result.reason === 'invalid' ? { ok: false, reason: 'invalid', errors: result.errors.map(problemOf) } : result);
+    if (!result.ok) return reply.code(result.reason === 'unknown version' ? 404 : 409).send(result.reason === 'invalid' ? { ok: false, reason: 'invalid', errors: result.errors.map(problemOf) } : worded(result, id, body.version));
     deps.logger.info({ operator, curationId: id, version: result.version.version, from: body.version }, 'console: curation rolled back');
     await deps.audit(req, 'curation.rolled_back', id, { scope: deps.versions.scopeOf(id), version: result.version.version, from: body.version });
     return { ok: true, version: result.version.version };
   });
+}
+
+/** A library refusal with its catalogue key where the console shows its sentence (roll back's; a take-over is worded by its reason). */
+function worded(r: { ok: false; reason: 'owned by file' | 'wrong id' | 'unknown version'; message: string }, id: string, version: number) {
+  switch (r.reason) {
+    case 'unknown version':
+      return { ...consoleError('error.noSuchVersion', { id, n: version }), reason: r.reason, message: r.message };
+    case 'owned by file':
+    case 'wrong id':
+      return r;
+    default: {
+      const _never: never = r.reason;
+      throw new Error(`unknown refusal ${String(_never)}`);
+    }
+  }
 }
 
 function idOf(req: FastifyRequest): string | null {

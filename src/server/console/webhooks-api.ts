@@ -43,6 +43,7 @@ function sweepView(r: SweepRecord) {
     recoveredCount: r.recovered.length,
     recovered: r.recovered.slice(0, SHOWN_RECOVERED),
     error: r.error ?? null,
+    errorWords: r.errorWords ?? null,
   };
 }
 
@@ -68,7 +69,8 @@ export function registerWebhooksApi(api: FastifyInstance, deps: WebhooksApiDeps)
         return { ok: true, outcome: r.outcome, channel, sweep: r.sweep, webhookId: r.webhook.id };
       case 'refused':
       case 'error':
-        return reply.code(r.outcome === 'refused' ? 409 : 502).send({ ok: false, outcome: r.outcome, channel, error: r.reason, fix: r.fix });
+        // code/params: the reason in the operator's language (api.js); fixWords: the desk's steps, for the banner.
+        return reply.code(r.outcome === 'refused' ? 409 : 502).send({ ok: false, outcome: r.outcome, channel, error: r.reason, fix: r.fix, ...(r.words ? { code: r.words.reason.code, params: r.words.reason.params, fixWords: r.words.fix } : {}) });
     }
   });
 }

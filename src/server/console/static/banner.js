@@ -3,7 +3,7 @@
 // button; orange when the webhook is missing or lacks a scope.
 import { api } from './api.js';
 import { fmtTime, h } from './dom.js';
-import { t } from './i18n.js';
+import { t, words } from './i18n.js';
 
 /** The server's sentence in the operator's language when it sent its catalogue key (times as the console shows them). */
 function said(w, which) {
@@ -37,7 +37,7 @@ function blockedBanner(w) {
     } catch (err) {
       // The API would not unblock it (read again, it is still blocked): the desk steps replace the fix.
       status.textContent = err.data?.outcome === 'refused' ? t('banner.stillBlocked', { message: err.message }) : err.message;
-      if (err.data?.fix) fix.replaceChildren(t('banner.fix'), err.data.fix);
+      if (err.data?.fix) fix.replaceChildren(t('banner.fix'), err.data.fixWords ? words(err.data.fixWords) : err.data.fix);
       button.remove();
     }
   });

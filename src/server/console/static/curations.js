@@ -5,7 +5,7 @@ import { api } from './api.js';
 import { badge, clear, errorBox, fmtDuration, h } from './dom.js';
 import { copySource, newIdProblem, templateSource } from './curation-new.js';
 import { refusal } from './versions.js';
-import { t } from './i18n.js';
+import { t, words } from './i18n.js';
 
 /** A viewer sees what runs; the links and buttons that change a curation are for editors (the server refuses a viewer either way). */
 function curationCard(c, canEdit) {
@@ -18,8 +18,8 @@ function curationCard(c, canEdit) {
       'dl',
       { class: 'facts' },
       h('dt', {}, t('curation.fact.trigger')),
-      // The server describes the trigger (curation/triggers/registry.ts), so a new kind needs nothing here.
-      h('dd', { class: 'trigger' }, c.triggerText),
+      // The server describes the trigger as words (curation/triggers/registry.ts triggerWords), so a new kind needs only its keys.
+      h('dd', { class: 'trigger' }, c.triggerWords.map(words).join(' · ')),
       h('dt', {}, t('curation.fact.limits')),
       h('dd', {}, [c.limits.oncePerChat ? t('curation.oncePerChat') : t('curation.mayRepeat'), c.limits.cooldownMs ? t('curation.cooldown', { duration: fmtDuration(c.limits.cooldownMs) }) : null].filter(Boolean).join(' · ')),
       h('dt', {}, t('curation.fact.answers')),

@@ -7,7 +7,7 @@
 import { api } from './api.js';
 import { errorBox, fmtTime, h } from './dom.js';
 import { refusal } from './versions.js';
-import { has, t, tn } from './i18n.js';
+import { has, t, tn, words } from './i18n.js';
 
 function messagesColumn(title, side) {
   return h(
@@ -43,7 +43,7 @@ function goldenList(golden) {
     { class: 'golden-failures' },
     golden.cases
       .filter((c) => !c.passed)
-      .map((c) => h('li', { dataset: { name: c.name } }, h('strong', {}, c.name), c.line === null ? '' : t('publish.goldenLine', { line: c.line }), h('pre', { class: 'golden-diff' }, c.diff.join('\n')))),
+      .map((c) => h('li', { dataset: { name: c.name } }, h('strong', {}, c.name), c.line === null ? '' : t('publish.goldenLine', { line: c.line }), h('pre', { class: 'golden-diff' }, c.lines.map((l) => ' '.repeat(l.indent) + words(l.words)).join('\n')))),
   );
 }
 
@@ -123,7 +123,8 @@ export function publishPanel({ curationId, getText, onPublished }) {
       const anyway = h('button', { type: 'button', id: 'publish-anyway', disabled: true }, t('publish.anyway'));
       reason.addEventListener('input', () => (anyway.disabled = reason.value.trim() === ''));
       anyway.addEventListener('click', () => busy(anyway, () => publish({ takeOver: body.takeOver, override: reason.value.trim() })));
-      outcome.replaceChildren(h('div', { class: 'golden', role: 'alert' }, h('p', {}, d.message), goldenList(d.golden), h('label', { class: 'field' }, h('span', {}, t('publish.reason')), reason), anyway));
+      // err.message is the refusal in the operator's language (api.js, from its code).
+      outcome.replaceChildren(h('div', { class: 'golden', role: 'alert' }, h('p', {}, err.message), goldenList(d.golden), h('label', { class: 'field' }, h('span', {}, t('publish.reason')), reason), anyway));
     } else if (d.reason === 'invalid') {
       outcome.replaceChildren(errorBox(t('publish.invalid')), problemsList(d.errors ?? []));
     } else {

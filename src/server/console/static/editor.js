@@ -13,7 +13,7 @@ import { fieldRow, readProfile, valuesTable } from './simulator.js';
 import { completionsAt, declaredNames } from './editor-complete.js';
 import { publishPanel } from './editor-publish.js';
 import { codeHost } from './versions.js';
-import { t, tn } from './i18n.js';
+import { channelTimeToEpoch, t, tn } from './i18n.js';
 
 /** The pause after the last keystroke before the draft is checked and previewed. */
 const DEBOUNCE_MS = 400;
@@ -197,7 +197,8 @@ export async function showEditor({ view, onLeave }, curationId) {
 
   function requestBody(text) {
     const body = { source: text, curationId, lang: lang.value || undefined };
-    if (when.value) body.now = new Date(when.value).toISOString();
+    // Typed in the channel's zone (the one the console shows times in), whatever the browser's is.
+    if (when.value && Number.isFinite(channelTimeToEpoch(when.value))) body.now = new Date(channelTimeToEpoch(when.value)).toISOString();
     if (answersFrom.value === TYPED) body.profile = fieldsKey === null ? {} : readProfile(form, JSON.parse(fieldsKey));
     else if (revealed) body.profile = revealed;
     else body.fromRun = answersFrom.value;

@@ -69,9 +69,14 @@ export function tn(key, count, params = {}) {
   return t(k, { ...params, count });
 }
 
+// A list of sentences from the server (src/words.ts) reads as them joined with commas, as messages.ts renders it.
 function fmtValue(v) {
+  if (Array.isArray(v)) return v.map(words).join(', ');
   return typeof v === 'number' ? fmtNumber(v) : String(v);
 }
+
+/** A sentence the server sent as words ({code, params}, src/words.ts). */
+export const words = (w) => t(w.code, w.params);
 
 /** A number as the locale writes it; `digits` fixes the decimals (1.0 s stays 1.0 s). */
 export function fmtNumber(n, digits) {
@@ -99,6 +104,20 @@ export function zoneOffsetMinutes(at = Date.now()) {
   );
   const local = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
   return Math.round((Math.floor(at / 1000) * 1000 - local) / 60_000);
+}
+
+/**
+ * A wall-clock time typed in a datetime-local input (YYYY-MM-DDTHH:mm[:ss]),
+ * read in the channel's time zone rather than the browser's: epoch ms, or
+ * NaN for anything else. The zone's offset is taken at that moment, then
+ * again at the result, so a daylight-saving change in between is followed.
+ */
+export function channelTimeToEpoch(value) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(String(value));
+  if (!m) return NaN;
+  const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
+  const first = wall + zoneOffsetMinutes(wall) * 60_000;
+  return wall + zoneOffsetMinutes(first) * 60_000;
 }
 
 /** Date and time to the second, in the channel's time zone. */

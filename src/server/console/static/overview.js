@@ -1,7 +1,7 @@
 // Today and the last 7 days at a glance, runs per hour, and the queue.
 import { api } from './api.js';
 import { fmtDuration, fmtTime, h } from './dom.js';
-import { fmtHour, fmtNumber, has, t, tn, zoneOffsetMinutes } from './i18n.js';
+import { fmtHour, fmtNumber, has, t, tn, words, zoneOffsetMinutes } from './i18n.js';
 
 const REFRESH_MS = 15_000;
 
@@ -50,7 +50,7 @@ function sweepCard(sweeps) {
           last.late ? t('sweep.late', { count: last.late }) : '',
           last.skipped ? t('sweep.skipped', { count: last.skipped }) : '',
           last.complete ? '' : t('sweep.incomplete'),
-          last.error ? ` (${last.error})` : '',
+          last.error ? ` (${last.errorWords ? words(last.errorWords) : last.error})` : '',
         ),
         last.recovered.length
           ? h('ul', { class: 'sweep-recovered' }, last.recovered.map((c) => h('li', {}, h('a', { href: `#/runs?q=${encodeURIComponent(c.chatId)}` }, c.chatId), c.runs.length ? tn('sweep.chatRuns', c.runs.length) : t('sweep.noCuration'))))
