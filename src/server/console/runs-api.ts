@@ -10,6 +10,7 @@ import type { Audit } from './audit.js';
 import type { StopResult } from '../../delivery/store/stop-run.js';
 import { consoleError } from './messages.js';
 import type { Session } from './sessions.js';
+import { reason as because, reasonWords, type Reason } from '../../curation/reason-words.js';
 
 export interface RunsApiDeps {
   queries: ConsoleQueries;
@@ -18,7 +19,7 @@ export interface RunsApiDeps {
   sessionOf: (req: FastifyRequest) => Session;
   audit: Audit;
   /** Stops one run as a takeover would (store/stop-run.ts); without it the route answers 404. */
-  stopRun?: (runId: string, reason: string) => Promise<StopResult>;
+  stopRun?: (runId: string, reason: Reason) => Promise<StopResult>;
 }
 
 type Query = Record<string, string | undefined>;
@@ -114,7 +115,7 @@ export function registerRunsApi(api: FastifyInstance, deps: RunsApiDeps): void {
     const { id } = req.params as { id: string };
     if (!deps.stopRun) return reply.code(404).send(consoleError('error.stopUnavailable'));
     const operator = deps.sessionOf(req).operatorId;
-    const result = await deps.stopRun(id, 'stopped in the console by an operator');
+    const result = await deps.stopRun(id, because('stopped in the console by an operator', reasonWords('stoppedByOperator')));
     if (result === 'unknown') return reply.code(404).send(consoleError('error.noSuchRun'));
     if (result === 'finished') return reply.code(409).send(consoleError('error.runEnded'));
     deps.logger.info({ runId: id, operator }, 'console: run stopped');
