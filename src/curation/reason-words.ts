@@ -6,7 +6,8 @@
 // text): they are stored with the run.
 //
 // A param named `field` or `value` (a key), or `fields` or `problems` (lists;
-// a problem is `key:kind`), is shown under its label; any other as it is.
+// a problem is `key:kind`), is shown under its label, `event` as the event's
+// kind in words, `waitMs` as a duration; any other as it is (static/words.js).
 import type { FieldProblem } from './plan-types.js';
 
 export const REASON_CODES = [

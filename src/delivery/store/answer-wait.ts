@@ -179,7 +179,7 @@ export async function resumeWaiting(trx: Transaction<Database>, runId: string, n
 /** The wait ran out: the run ends as the fallback it sent. False when it no longer waits (answered, or a human took over). */
 export async function expireAnswerWaitTx(trx: Transaction<Database>, runId: string, waitMs: number, now: number): Promise<boolean> {
   const why = `no answer in the chat within ${formatDuration(waitMs)}`;
-  const words = reasonWords('noAnswerWithin', { wait: formatDuration(waitMs) });
+  const words = reasonWords('noAnswerWithin', { waitMs });
   // The words go on after the run's own (its ask's); a run older than words keeps its English only.
   const move = await transitionRun(trx, runId, { kind: 'answerExpired' }, now, {
     set: (run) => ({

@@ -11,6 +11,8 @@ import type { StopResult } from '../../delivery/store/stop-run.js';
 import { consoleError } from './messages.js';
 import type { Session } from './sessions.js';
 import { reason as because, reasonWords, type Reason } from '../../curation/reason-words.js';
+import type { Curation } from '../../curation/types.js';
+import { labelsOf } from './labels.js';
 
 export interface RunsApiDeps {
   queries: ConsoleQueries;
@@ -20,6 +22,8 @@ export interface RunsApiDeps {
   audit: Audit;
   /** Stops one run as a takeover would (store/stop-run.ts); without it the route answers 404. */
   stopRun?: (runId: string, reason: Reason) => Promise<StopResult>;
+  /** The curation a run was planned with (its own version; the live one for a run older than versions): its labels word the run's reasons. */
+  curationOfRun?: (run: { curation_id: string; curation_version: string | null }) => Promise<Curation | undefined>;
 }
 
 type Query = Record<string, string | undefined>;
@@ -89,8 +93,11 @@ export function registerRunsApi(api: FastifyInstance, deps: RunsApiDeps): void {
     const { id } = req.params as { id: string };
     const detail = await queries.runDetail(id);
     if (!detail) return reply.code(404).send(consoleError('error.noSuchRun'));
+    // Labels are a help: a version that no longer compiles shows keys, not an error.
+    const curation = await deps.curationOfRun?.(detail.run).catch(() => undefined);
     return {
       ...detail,
+      labels: labelsOf(curation),
       messages: detail.messages.map((m) => {
         const body = JSON.parse(m.body_json) as MessageBody;
         const { body_json: _b, ...rest } = m;
