@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { hashPassword } from '../../src/accounts/passwords.js';
 import { accountByName, createAccount } from '../../src/delivery/store/accounts.js';
-import { webhookForChat } from '../support/fixtures.js';
+import { webhookForChat, webhookIn } from '../support/fixtures.js';
 import { screenshotPath, startHarness, until, type Harness } from './harness.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -23,9 +23,9 @@ if (!HAVE_CHROMIUM && process.env.CI === 'true') throw new Error(`CI=true but th
 const ADMIN = { name: 'kim.minji', password: 'admin-password-kim' };
 // Words that may show in Latin letters on these pages: the account's name, the
 // settings and the command the hints name, the language switch's own
-// "English", "ID" (as Korean products write it), and the service's data
+// "English", "ID" and "HTTP" (as Korean products write them), and the service's data
 // (the channel, the webhook's name).
-const ALLOWED = new Set(['ID', 'kim', 'minji', 'ADMIN_TOKEN', 'PUBLIC_WEBHOOK_URL', 'curation', 'setup', 'English', 'default', 'channeltalk-curation']);
+const ALLOWED = new Set(['ID', 'HTTP', 'kim', 'minji', 'ADMIN_TOKEN', 'PUBLIC_WEBHOOK_URL', 'curation', 'setup', 'English', 'default', 'channeltalk-curation']);
 
 /** Every Latin-letter word a person sees or a screen reader reads: text, title, labels, placeholders. */
 async function latinWords(page: Page, data: string[] = [], within = 'body'): Promise<string[]> {
@@ -44,7 +44,7 @@ async function latinWords(page: Page, data: string[] = [], within = 'body'): Pro
 interface CurationShape {
   id: string;
   title: string | null;
-  fields: { name: string; key: string; unit: string | null; options: { key: string; labels: string[] }[] }[];
+  fields: { name: string; key: string; unit: string | null; otherwise: string | null; options: { key: string; labels: string[] }[] }[];
   valueNames: string[];
   settings: Record<string, unknown>;
 }
@@ -57,9 +57,13 @@ async function shopWords(page: Page): Promise<string[]> {
     c.title ?? '',
     ...c.valueNames,
     ...Object.keys(c.settings ?? {}),
-    ...c.fields.flatMap((f) => [f.name, f.key, f.unit ?? '', ...f.options.flatMap((o) => [o.key, ...o.labels])]),
+    ...c.fields.flatMap((f) => [f.name, f.key, f.unit ?? '', f.otherwise ?? '', ...f.options.flatMap((o) => [o.key, ...o.labels])]),
   ]).flatMap((w) => w.match(/\b[A-Za-z_][\w.-]*\w/g) ?? []);
 }
+
+// The chats the runs test starts: the editor offers their runs' answers by chat.
+const RUN_CHAT = 'ko-e2e-chat';
+const ASK_CHAT = 'ko-e2e-missing';
 
 describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium at ${CHROMIUM}` }, () => {
   let h: Harness;
@@ -140,7 +144,7 @@ describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium a
   });
 
   test('the runs list and a run in Korean', async () => {
-    const chatId = 'ko-e2e-chat';
+    const chatId = RUN_CHAT;
     const res = await h.postWebhook(webhookForChat('user-chat-opened', chatId));
     const runId = (res.json.runs as string[])[0];
     assert.ok(runId, 'the delivery started a run');
@@ -174,9 +178,10 @@ describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium a
     await page.screenshot({ path: screenshotPath('console-ko-run'), fullPage: true });
 
     // A customer whose weight is missing: the run asks in the chat, and its page says why under the field's label.
-    const askChat = 'ko-e2e-missing';
-    const body = webhookForChat('user-chat-opened', askChat);
-    delete ((body.refers as { user: { profile: Record<string, unknown> } }).user.profile).weight;
+    // Another customer: the first one is in the curation's cooldown.
+    const body = webhookIn('user-chat-opened', { chatId: ASK_CHAT, channelId: '95334', userId: 'ko-e2e-user-2' });
+    const profile = (body.refers as { user: { profile: Record<string, unknown> } }).user.profile;
+    delete profile.weight;
     const asked = await h.postWebhook(body);
     const askRun = (asked.json.runs as string[])[0];
     assert.ok(askRun, 'the delivery started a run');
@@ -185,8 +190,8 @@ describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium a
     await page.waitForSelector('.timeline');
     const reason = (await page.textContent('.run-summary .run-reason')) ?? '';
     assert.match(reason, /체중 누락/, `the reason names the field by its label: ${reason}`);
-    assert.deepEqual(await latinWords(page, [...shop, askRun, askChat], 'main .run-summary'), []);
-    assert.deepEqual(await latinWords(page, [...shop, askRun, askChat], 'main .timeline'), []);
+    // The whole page this time: the customer's view of a message not sent yet says so in Korean too.
+    assert.deepEqual(await latinWords(page, [...shop, ...Object.keys(profile), askRun, ASK_CHAT, 'ko-e2e-user-2', run.channel_id ?? '']), []);
     await page.screenshot({ path: screenshotPath('console-ko-run-missing'), fullPage: true });
 
     await page.click('a[data-tab=curations]');
@@ -236,7 +241,7 @@ describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium a
     assert.equal(await page.textContent('h1'), 'diet-main 편집');
     assert.equal(await page.textContent('#publish'), '게시');
     await page.waitForSelector('.editor-preview .sim-result .run-head');
-    assert.deepEqual(await latinWords(page, shop, '.editor-preview'), []);
+    assert.deepEqual(await latinWords(page, [...shop, RUN_CHAT, ASK_CHAT], '.editor-preview'), []);
     await page.screenshot({ path: screenshotPath('console-ko-editor'), fullPage: true });
 
     await page.goto('/console/#/history/diet-main');

@@ -120,7 +120,7 @@ export function chatView(messages, opts = {}) {
         'div',
         { class: ['chat-row', m.state && m.state !== 'sent' ? `not-sent st-${m.state}` : null], dataset: { seq: String(m.seq) } },
         h('div', { class: 'avatar', 'aria-hidden': 'true' }, opts.botInitial ?? 'B'),
-        h('div', { class: 'chat-col' }, bubble(m.rendered), options, m.state && m.state !== 'sent' ? h('div', { class: 'chat-note' }, `not sent: ${m.state}`) : null),
+        h('div', { class: 'chat-col' }, bubble(m.rendered), options, m.state && m.state !== 'sent' ? h('div', { class: 'chat-note' }, t('run.notSent', { state: t(`state.${m.state}`) })) : null),
       ),
     );
   }

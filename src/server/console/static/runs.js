@@ -277,12 +277,15 @@ export async function showRun({ view }, id) {
   );
   const messages = d.messages.map((m) => ({ seq: m.seq, delayMs: m.delay_ms, rendered: m.rendered, state: m.state }));
   const session = await api('/session').catch(() => ({}));
+  // Native append() would print a null child (no Stop card) as the text "null": filtered out.
   view.append(
+    ...[
     h('p', {}, h('a', { href: '#/runs' }, t('run.back'))),
     h('h1', {}, t('run.title')),
     header,
     LIVE.includes(r.state) && session.role !== 'viewer' ? stopCard(r.id) : null,
     h('div', { class: 'two-col' }, h('section', { class: 'card' }, h('h2', {}, t('run.timeline')), timeline(d)), h('section', { class: 'card' }, h('h2', {}, t('run.customerSees')), messages.length ? chatView(messages) : h('p', { class: 'muted' }, t('run.noMessages')))),
     secretsCard(r.id, r, d.labels),
+    ].filter(Boolean),
   );
 }
