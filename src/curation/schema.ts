@@ -138,7 +138,8 @@ export const CurationFileSchema = z
     compute: z
       .record(
         Identifier,
-        z.union([z.string(), z.number(), z.boolean(), z.strictObject({ expr: ComputeExpr, label: Label.optional() })], {
+        // The expression's own union first: its JSON Schema stays one node of three types, so the editor offers names there, not true/false.
+        z.union([ComputeExpr, z.strictObject({ expr: ComputeExpr, label: Label.optional() })], {
           error: 'must be an expression (text), a number or true/false, or {expr: …, label: …}',
         }),
       )

@@ -31,7 +31,7 @@ const ALLOWED = new Set(['ID', 'HTTP', 'kim', 'minji', 'ADMIN_TOKEN', 'PUBLIC_WE
 async function latinWords(page: Page, data: string[] = [], within = 'body'): Promise<string[]> {
   const shopData = new Set(data);
   const text = await page.evaluate((selector) => {
-    const root = document.querySelector(selector) as HTMLElement | null;
+    const root = document.querySelector<HTMLElement>(selector);
     if (!root) throw new Error(`no ${selector} on the page`);
     const parts = [selector === 'body' ? document.title : '', root.innerText];
     for (const el of Array.from(root.querySelectorAll('[aria-label],[placeholder],[title]'))) parts.push(el.getAttribute('aria-label') ?? '', el.getAttribute('placeholder') ?? '', el.getAttribute('title') ?? '');
