@@ -84,7 +84,7 @@ export async function startRuns(trx: Transaction<Database>, item: IntakeItem, ti
   for (const c of item.candidates) {
     const why = await whyNotStart(trx, c, event, receivedAt);
     if (why) {
-      notStarted.push(because(`${c.curationId}: ${why.text}`, ...why.words.map((w) => ({ ...w, params: { ...w.params, curation: c.curationId } }))));
+      notStarted.push(because(`${c.curationId}: ${why.text}`, ...why.words));
       continue;
     }
     // The lifecycle decides the run's first state, exactly as deferred planning will for a run planned later.
@@ -156,7 +156,7 @@ async function whyNotStart(trx: Transaction<Database>, c: RunCandidate, event: E
       .where('state', 'not in', COOLDOWN_FREE_RUN_STATES)
       .limit(1)
       .executeTakeFirst();
-    if (recent) return because('customer is in cooldown', reasonWords('cooldown'));
+    if (recent) return because('customer is in cooldown', reasonWords('cooldown', { curation: c.curationId }));
   }
   return null;
 }
