@@ -129,7 +129,9 @@ export async function compileCuration(
   }
 
   // Values, in file order; each may use only what is above it.
-  const computeEntries = Object.entries(file.compute ?? {});
+  // A value is an expression, or {expr, label}: the label is the console's only.
+  const computeEntries = Object.entries(file.compute ?? {}).map(([n, e]) => [n, typeof e === 'object' ? e.expr : e] as const);
+  const valueLabels = Object.fromEntries(Object.entries(file.compute ?? {}).flatMap(([n, e]) => (typeof e === 'object' && e.label !== undefined ? [[n, e.label]] : [])));
   const valueNames = computeEntries.map(([n]) => n);
   // Each value's place, found once: "computed later (line N)" looks a name up here, never the whole list per value.
   const valueIndex = new Map(valueNames.map((n, i) => [n, i]));
@@ -244,6 +246,7 @@ export async function compileCuration(
     languages,
     timezone,
     valueNames,
+    valueLabels,
     settings,
     hasFallback: fallback.length > 0,
     hasConsentFallback: consentFallback !== null,

@@ -1,6 +1,7 @@
 // The contract between curation/ (pure planning) and delivery/ (storing and
 // sending). plan() returns a Plan; delivery turns it into PlannedMessages.
 import type { MessageBody } from '../channeltalk/wire.js';
+import type { ReasonWords } from './reason-words.js';
 
 export type Value = number | string | boolean | null | Value[];
 
@@ -57,6 +58,8 @@ export interface Plan {
   problems: FieldProblem[];
   /** Human-readable reason for fallback/skipped (no profile values). */
   reason: string | null;
+  /** The same reason as catalogue words (reason-words.ts), for the console; set whenever reason is. */
+  reasonWords?: ReasonWords[];
   messages: PlannedMessageSpec[];
   /** The user event to record once the run completes; only on a sequence whose curation has `userEvent`. */
   userEvent?: PlannedUserEvent;

@@ -10,6 +10,7 @@ import { computeValues, renderMessages, SequenceFailure, type SequenceContext } 
 import { renderUserEvent } from './user-event.js';
 import { askCovers, askingFor, type CompiledAsk } from './ask.js';
 import type { Curation } from './types.js';
+import { problemParam, reason as because, reasonWords, type Reason } from './reason-words.js';
 
 export interface PlanOptions {
   runId: string;
@@ -39,18 +40,22 @@ export function plan(curation: Curation, event: Event | null, rawProfile: Record
   try {
     const inner = internalsOf(curation);
     const { values: fields, problems } = resolveFields(inner.fields, rawProfile);
-    const fallback = (spec: CompiledMessage[] | null, found: FieldProblem[], reason: string, answers = fields): Plan =>
+    const fallback = (spec: CompiledMessage[] | null, found: FieldProblem[], reason: Reason, answers = fields): Plan =>
       fallbackPlan(base, spec, { ...inner.settings, ...answers, now, lang }, ctx, found, reason);
 
     const refused = problems.filter((p) => p.problem === 'no_consent');
     if (refused.length > 0) {
-      const reason = `the customer has not consented (${refused.map((p) => p.field).join(', ')} is not true)`;
+      const keys = refused.map((p) => p.field);
+      const reason = because(`the customer has not consented (${keys.join(', ')} is not true)`, reasonWords('noConsent', { fields: keys }));
       // Without consent no answer is used, not even in the message that says so.
       const none = Object.fromEntries(inner.fields.map((f) => [f.name, f.type === 'list' ? [] : null]));
       return fallback(inner.consentFallback, refused, reason, none);
     }
     if (problems.length > 0) {
-      const reason = `required answers are missing or odd: ${problems.map((p) => `${p.field} (${p.problem})`).join(', ')}`;
+      const reason = because(
+        `required answers are missing or odd: ${problems.map((p) => `${p.field} (${p.problem})`).join(', ')}`,
+        reasonWords('answersMissing', { problems: problemParam(problems) }),
+      );
       const asking = opts.ask === false || !inner.ask ? null : askPlan(base, inner.ask, { ...inner.settings, ...fields, now, lang }, ctx, problems, reason);
       return asking ?? fallback(inner.fallback, problems, reason);
     }
@@ -65,15 +70,15 @@ export function plan(curation: Curation, event: Event | null, rawProfile: Record
       messages = renderMessages(inner.messages, scope, ctx);
     } catch (err) {
       // Over the render budget is a fault of the curation, not of the answers: the run fails, no fallback is sent.
-      if (err instanceof SequenceFailure && err.overLimit) return { ...base, outcome: 'skipped', reason: err.reason };
-      if (err instanceof SequenceFailure) return fallback(inner.fallback, [], err.reason);
+      if (err instanceof SequenceFailure && err.overLimit) return { ...base, outcome: 'skipped', reason: err.reason, reasonWords: [err.words] };
+      if (err instanceof SequenceFailure) return fallback(inner.fallback, [], because(err.reason, err.words));
       throw err;
     }
     // Fixed now, with the messages: the run records exactly this event once it completes.
     return { ...base, outcome: 'sequence', values, messages, ...(inner.userEvent ? { userEvent: renderUserEvent(inner.userEvent, scope) } : {}) };
   } catch {
     // Defensive: an unexpected failure must neither take the webhook down nor leak a value into a log.
-    return { ...base, outcome: 'skipped', reason: 'internal error while planning' };
+    return { ...base, outcome: 'skipped', reason: 'internal error while planning', reasonWords: [reasonWords('internalError')] };
   }
 }
 
@@ -83,25 +88,33 @@ function fallbackPlan(
   scope: Record<string, unknown>,
   ctx: SequenceContext,
   problems: FieldProblem[],
-  reason: string,
+  reason: Reason,
 ): Plan {
-  if (!spec || spec.length === 0) return { ...base, outcome: 'skipped', problems, reason };
+  const said = { reason: reason.text, reasonWords: reason.words };
+  if (!spec || spec.length === 0) return { ...base, outcome: 'skipped', problems, ...said };
   try {
-    return { ...base, outcome: 'fallback', problems, reason, messages: renderMessages(spec, scope, ctx) };
+    return { ...base, outcome: 'fallback', problems, ...said, messages: renderMessages(spec, scope, ctx) };
   } catch (err) {
     const why = err instanceof SequenceFailure ? err.reason : 'internal error';
-    return { ...base, outcome: 'skipped', problems, reason: `${reason}; the fallback messages could not be rendered: ${why}` };
+    const whyWords = err instanceof SequenceFailure ? err.words : reasonWords('internalError');
+    return {
+      ...base,
+      outcome: 'skipped',
+      problems,
+      reason: `${reason.text}; the fallback messages could not be rendered: ${why}`,
+      reasonWords: [...reason.words, reasonWords('fallbackNotRendered'), whyWords],
+    };
   }
 }
 
 /** The ask's messages for these problems, or null when it cannot fix them all or renders no form (then the plain fallback goes). */
-function askPlan(base: Plan, ask: CompiledAsk, scope: Record<string, unknown>, ctx: SequenceContext, problems: FieldProblem[], reason: string): Plan | null {
+function askPlan(base: Plan, ask: CompiledAsk, scope: Record<string, unknown>, ctx: SequenceContext, problems: FieldProblem[], reason: Reason): Plan | null {
   const keys = problems.map((p) => p.field);
   if (!askCovers(ask, keys)) return null;
   try {
     const messages = renderMessages(askingFor(ask, new Set(keys)), scope, ctx);
     if (!messages.some((m) => m.body.form !== undefined)) return null;
-    return { ...base, outcome: 'ask', problems, reason: `${reason}; asked in the chat`, messages };
+    return { ...base, outcome: 'ask', problems, reason: `${reason.text}; asked in the chat`, reasonWords: [...reason.words, reasonWords('askedInChat')], messages };
   } catch (err) {
     if (err instanceof SequenceFailure) return null;
     throw err;

@@ -47,3 +47,8 @@ export const Localized = z
   .meta({ description: 'A Liquid template, either one for every language or one per language code.' });
 
 export type LocalizedFile = z.infer<typeof Localized>;
+
+/** What the console calls a field or a value: the operator's language, not the customer's (so ko/en, whatever the curation's languages). */
+export const Label = z
+  .union([z.string().min(1), z.strictObject({ ko: z.string().min(1).optional(), en: z.string().min(1).optional() })], { error: 'must be a text, or a text per console language (ko: …, en: …)' })
+  .meta({ description: "What the console calls it (reasons, problems, the simulator): one text, or one per console language (ko, en). Default: its name." });

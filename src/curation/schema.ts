@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { MESSAGE_OPTIONS } from '../channeltalk/wire.js';
 import { ATTACHMENT_FILE_KEYS, BlockFileSchema } from './blocks/registry.js';
 import { ButtonFileSchema } from './buttons.js';
-import { Duration, IDENTIFIER, Identifier, LangCode, Localized, refuseReserved, SafeKey, Scalar } from './schema-parts.js';
+import { Duration, IDENTIFIER, Identifier, Label, LangCode, Localized, refuseReserved, SafeKey, Scalar } from './schema-parts.js';
 import { TriggerFileSchema } from './triggers/registry.js';
 import { UserEventFileSchema } from './user-event.js';
 import { GoldenTestsFileSchema } from './golden-schema.js';
@@ -42,10 +42,12 @@ const Message = z.strictObject({
 
 const MessageList = z.array(Message).min(1);
 
+const ComputeExpr = z.union([z.string(), z.number(), z.boolean()], { error: 'must be an expression (text), a number or true/false' });
+
 const Field = z.strictObject({
   type: z.enum(['number', 'text', 'option', 'list', 'boolean']),
   key: SafeKey.min(1).optional().meta({ description: 'Profile key in Channel Talk, when it differs from the field name.' }),
-  label: z.string().optional(),
+  label: Label.optional(),
   unit: z.string().optional(),
   min: z.number().optional(),
   max: z.number().optional(),
@@ -134,9 +136,15 @@ export const CurationFileSchema = z
     fields: z.record(Identifier, Field).optional(),
     tables: z.record(Identifier, Table).optional(),
     compute: z
-      .record(Identifier, z.union([z.string(), z.number(), z.boolean()], { error: 'must be an expression (text), a number or true/false' }))
+      .record(
+        Identifier,
+        // The expression's own union first: its JSON Schema stays one node of three types, so the editor offers names there, not true/false.
+        z.union([ComputeExpr, z.strictObject({ expr: ComputeExpr, label: Label.optional() })], {
+          error: 'must be an expression (text), a number or true/false, or {expr: …, label: …}',
+        }),
+      )
       .optional()
-      .meta({ description: 'Named values computed in order; each expression may use fields, settings and the values above it.' }),
+      .meta({ description: 'Named values computed in order; each expression may use fields, settings and the values above it. {expr, label} gives the value a label for the console.' }),
     pacing: z.strictObject({ delay: Delay }).optional().meta({ description: 'Default delay of messages that do not give one (default 2s).' }),
     messages: MessageList,
     fallback: FallbackSpec.optional().meta({ description: 'Sent instead when a required answer is missing or odd.' }),

@@ -8,6 +8,9 @@ export type { TriggerKind };
 
 export type FieldType = 'number' | 'text' | 'option' | 'list' | 'boolean';
 
+/** What the console calls a field or a value (`label:`): one text, or one per console language. */
+export type Label = string | { ko?: string | undefined; en?: string | undefined };
+
 export interface FieldOption {
   /** The key expressions and templates see, e.g. `lose5plus`. */
   key: string;
@@ -22,7 +25,7 @@ export interface FieldSpec {
   /** Key in the Channel Talk profile (usually the same as name). */
   key: string;
   type: FieldType;
-  label: string | null;
+  label: Label | null;
   unit: string | null;
   min: number | null;
   max: number | null;
@@ -87,6 +90,8 @@ export interface Curation {
   timezone: string;
   /** Names of the computed values, in order. */
   valueNames: string[];
+  /** The computed values' labels (`{expr, label}`), by name; a value without one is absent. */
+  valueLabels: Record<string, Label>;
   settings: Record<string, Value>;
   hasFallback: boolean;
   hasConsentFallback: boolean;

@@ -14,6 +14,9 @@ import type { PlanOutcome } from '../../src/curation/plan-types.js';
 import { TRIGGER_KINDS } from '../../src/curation/triggers/registry.js';
 import { KEYWORD_MATCHES } from '../../src/curation/triggers/user-message.js';
 import { UNAVAILABLE_REASONS } from '../../src/webhook/error-words.js';
+import type { Event } from '../../src/channeltalk/event.js';
+import { PROBLEM_KINDS } from '../../src/curation/golden-schema.js';
+import { REASON_CODES } from '../../src/curation/reason-words.js';
 import { LANGUAGES, consoleError, loadCatalogue } from '../../src/server/console/messages.js';
 import { staticDir } from '../../src/server/console/static.js';
 import { AUDIT_ACTIONS } from '../../src/delivery/store/audit-log.js';
@@ -29,6 +32,8 @@ const family = (key: string) => key.replace(PLURAL, '');
 // EventStatus is a type only: listed here, and `satisfies` keeps the list to real statuses.
 const EVENT_STATUSES = ['queued', 'acted', 'ignored', 'no_match', 'failed'] as const satisfies readonly EventStatus[];
 const PLAN_OUTCOMES = ['sequence', 'fallback', 'ask', 'skipped'] as const satisfies readonly PlanOutcome[];
+// Event['kind'] is a type only, as EventStatus.
+const EVENT_KINDS = ['chatOpened', 'userMessage', 'managerMessage', 'botMessage', 'chatClosed', 'chatAssigned', 'profileChanged', 'chatTagged', 'ignored'] as const satisfies readonly Event['kind'][];
 const DYNAMIC: Record<string, readonly string[]> = {
   // badge(): run, message and delivery states, a plan's outcome, and a curation's or version's.
   'state.': [...new Set([...RUN_STATES, ...MESSAGE_STATES, ...EVENT_STATUSES, ...PLAN_OUTCOMES, 'enabled', 'disabled', 'live'])],
@@ -39,6 +44,10 @@ const DYNAMIC: Record<string, readonly string[]> = {
   'trigger.on.': Object.keys(TRIGGER_KINDS),
   'trigger.keywords.': KEYWORD_MATCHES,
   'health.why.': Object.keys(UNAVAILABLE_REASONS),
+  // Reasons and field problems the server stores as words (curation/reason-words.ts), and the event kinds a run's page names.
+  'reason.': REASON_CODES,
+  'problem.': PROBLEM_KINDS,
+  'eventKind.': EVENT_KINDS,
 };
 const dynamicPrefix = (key: string) => Object.keys(DYNAMIC).find((p) => key.startsWith(p));
 

@@ -98,7 +98,7 @@ describe('console in a browser', { skip: HAVE_CHROMIUM ? false : `no chromium at
     await page.click(`a[href="#/runs/${runId}"]`);
     await page.waitForSelector('.timeline');
     const timeline = (await page.textContent('.timeline')) ?? '';
-    assert.match(timeline, /Webhook chatOpened/);
+    assert.match(timeline, /Webhook chat opened/);
     assert.match(timeline, /Run started: diet-main/);
     assert.match(timeline, /Message 1 sent/);
     assert.match(timeline, /HTTP 200/);

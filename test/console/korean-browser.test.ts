@@ -2,16 +2,17 @@
 // navigator.languages) sees the sign-in page, the shell and the overview in
 // Korean with no English UI word, server errors included; the language switch
 // is remembered on the account. Screenshots are kept as artefacts.
-// The simulator, the editor and the history are checked for their labels, as
-// is a run's page (the reasons the server writes are still English): see
-// I18N-STATUS.md. The curations list's triggers are in Korean words.
+// A run's page, the simulator and the editor's preview show no Latin word
+// but the shop's data: the reasons and problems the server writes come as
+// catalogue words, under the curation's labels. The curations list's
+// triggers are in Korean words; the history is checked for its labels.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { hashPassword } from '../../src/accounts/passwords.js';
 import { accountByName, createAccount } from '../../src/delivery/store/accounts.js';
-import { webhookForChat } from '../support/fixtures.js';
+import { webhookForChat, webhookIn } from '../support/fixtures.js';
 import { screenshotPath, startHarness, until, type Harness } from './harness.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -21,21 +22,47 @@ if (!HAVE_CHROMIUM && process.env.CI === 'true') throw new Error(`CI=true but th
 const ADMIN = { name: 'kim.minji', password: 'admin-password-kim' };
 // Words that may show in Latin letters on these pages: the account's name, the
 // settings and the command the hints name, the language switch's own
-// "English", "ID" (as Korean products write it), and the service's data
+// "English", "ID" and "HTTP" (as Korean products write them), and the service's data
 // (the channel, the webhook's name).
-const ALLOWED = new Set(['ID', 'kim', 'minji', 'ADMIN_TOKEN', 'PUBLIC_WEBHOOK_URL', 'curation', 'setup', 'English', 'default', 'channeltalk-curation']);
+const ALLOWED = new Set(['ID', 'HTTP', 'kim', 'minji', 'ADMIN_TOKEN', 'PUBLIC_WEBHOOK_URL', 'curation', 'setup', 'English', 'default', 'channeltalk-curation']);
 
 /** Every Latin-letter word a person sees or a screen reader reads: text, title, labels, placeholders. */
-async function latinWords(page: Page, data: string[] = []): Promise<string[]> {
+async function latinWords(page: Page, data: string[] = [], within = 'body'): Promise<string[]> {
   const shopData = new Set(data);
-  const text = await page.evaluate(() => {
-    const parts = [document.title, document.body.innerText];
-    for (const el of Array.from(document.querySelectorAll('[aria-label],[placeholder],[title]'))) parts.push(el.getAttribute('aria-label') ?? '', el.getAttribute('placeholder') ?? '', el.getAttribute('title') ?? '');
-    for (const o of Array.from(document.querySelectorAll('option'))) parts.push(o.textContent ?? '');
+  const text = await page.evaluate((selector) => {
+    const root = document.querySelector<HTMLElement>(selector);
+    if (!root) throw new Error(`no ${selector} on the page`);
+    const parts = [selector === 'body' ? document.title : '', root.innerText];
+    for (const el of Array.from(root.querySelectorAll('[aria-label],[placeholder],[title]'))) parts.push(el.getAttribute('aria-label') ?? '', el.getAttribute('placeholder') ?? '', el.getAttribute('title') ?? '');
+    for (const o of Array.from(root.querySelectorAll('option'))) parts.push(o.textContent ?? '');
     return parts.join('\n');
-  });
+  }, within);
   return (text.match(/\b[A-Za-z_][\w.-]*\w/g) ?? []).filter((w) => !ALLOWED.has(w) && !shopData.has(w) && !w.split('.').every((p) => ALLOWED.has(p)));
 }
+
+interface CurationShape {
+  id: string;
+  title: string | null;
+  fields: { name: string; key: string; unit: string | null; otherwise: string | null; options: { key: string; labels: string[] }[] }[];
+  valueNames: string[];
+  settings: Record<string, unknown>;
+}
+
+/** The shop's own words on a run's page or a preview: curation ids, profile keys, field names, units, options, value names, settings. */
+async function shopWords(page: Page): Promise<string[]> {
+  const curations = await page.evaluate(async () => ((await (await fetch('/console/api/curations')).json()) as { curations: CurationShape[] }).curations);
+  return curations.flatMap((c) => [
+    c.id,
+    c.title ?? '',
+    ...c.valueNames,
+    ...Object.keys(c.settings ?? {}),
+    ...c.fields.flatMap((f) => [f.name, f.key, f.unit ?? '', f.otherwise ?? '', ...f.options.flatMap((o) => [o.key, ...o.labels])]),
+  ]).flatMap((w) => w.match(/\b[A-Za-z_][\w.-]*\w/g) ?? []);
+}
+
+// The chats the runs test starts: the editor offers their runs' answers by chat.
+const RUN_CHAT = 'ko-e2e-chat';
+const ASK_CHAT = 'ko-e2e-missing';
 
 describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium at ${CHROMIUM}` }, () => {
   let h: Harness;
@@ -116,7 +143,7 @@ describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium a
   });
 
   test('the runs list and a run in Korean', async () => {
-    const chatId = 'ko-e2e-chat';
+    const chatId = RUN_CHAT;
     const res = await h.postWebhook(webhookForChat('user-chat-opened', chatId));
     const runId = (res.json.runs as string[])[0];
     assert.ok(runId, 'the delivery started a run');
@@ -143,7 +170,28 @@ describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium a
     assert.match(timeline, /종료: 완료/);
     assert.equal(await page.textContent('h1'), '발송');
     assert.match((await page.textContent('.chat-delay')) ?? '', / 후$/);
+    const shop = [...(await shopWords(page)), runId, chatId, run.user_id ?? '', run.channel_id ?? ''];
+    // The messages are the shop's own text (what the customer read): the page around them has no Latin word.
+    assert.deepEqual(await latinWords(page, shop, 'main .run-summary'), []);
+    assert.deepEqual(await latinWords(page, shop, 'main .timeline'), []);
     await page.screenshot({ path: screenshotPath('console-ko-run'), fullPage: true });
+
+    // A customer whose weight is missing: the run asks in the chat, and its page says why under the field's label.
+    // Another customer: the first one is in the curation's cooldown.
+    const body = webhookIn('user-chat-opened', { chatId: ASK_CHAT, channelId: '95334', userId: 'ko-e2e-user-2' });
+    const profile = (body.refers as { user: { profile: Record<string, unknown> } }).user.profile;
+    delete profile.weight;
+    const asked = await h.postWebhook(body);
+    const askRun = (asked.json.runs as string[])[0];
+    assert.ok(askRun, 'the delivery started a run');
+    await until(async () => (await h.service.store.db.selectFrom('runs').select('reason').where('id', '=', askRun).executeTakeFirst())?.reason != null, 'the run to say why it asks');
+    await page.goto(`/console/#/runs/${askRun}`);
+    await page.waitForSelector('.timeline');
+    const reason = (await page.textContent('.run-summary .run-reason')) ?? '';
+    assert.match(reason, /체중 누락/, `the reason names the field by its label: ${reason}`);
+    // The whole page this time: the customer's view of a message not sent yet says so in Korean too.
+    assert.deepEqual(await latinWords(page, [...shop, ...Object.keys(profile), askRun, ASK_CHAT, 'ko-e2e-user-2', run.channel_id ?? '']), []);
+    await page.screenshot({ path: screenshotPath('console-ko-run-missing'), fullPage: true });
 
     await page.click('a[data-tab=curations]');
     await page.waitForSelector('.curation-list .card');
@@ -178,7 +226,7 @@ describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium a
     assert.deepEqual(pageErrors, []);
   });
 
-  test('the simulator, the editor and the history in Korean (labels; the curation check sentences are still English)', async () => {
+  test("the simulator, the editor's preview and the history in Korean (the curation check sentences are still English)", async () => {
     const { context, page } = await koreanPage();
     await signIn(page);
     await page.waitForURL(/\/console\/$/);
@@ -186,12 +234,28 @@ describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium a
     await page.waitForSelector('.sim-form');
     assert.equal(await page.textContent('h1'), '미리 보기');
     assert.equal(await page.textContent('.sim-form button[type=submit]'), '메시지 보기');
+    const shop = await shopWords(page);
+    // No answers at all: the customer has not consented; the reason and the problems name the fields by their labels.
+    await page.click('.sim-form button[type=submit]');
+    await page.waitForSelector('.sim-result .run-head');
+    const said = (await page.textContent('.sim-result')) ?? '';
+    assert.match(said, /답변 활용 동의/, `the consent field by its label: ${said}`);
+    assert.deepEqual(await latinWords(page, shop), []);
+    // Consent given, weight out of range: the field's error and the reason in Korean.
+    await page.selectOption('[name="thirdPartyAgree"]', 'true');
+    await page.fill('[name="weight"]', '500');
+    await page.click('.sim-form button[type=submit]');
+    await page.waitForSelector('.form-field[data-key="weight"] .field-error:not([hidden])');
+    assert.match((await page.textContent('.form-field[data-key="weight"] .field-error')) ?? '', /체중 범위 밖/);
+    assert.deepEqual(await latinWords(page, shop), []);
     await page.screenshot({ path: screenshotPath('console-ko-simulator'), fullPage: true });
 
     await page.goto('/console/#/editor/diet-main');
     await page.waitForFunction(() => document.querySelector('.editor-status')?.textContent?.startsWith('문제 없음'));
     assert.equal(await page.textContent('h1'), 'diet-main 편집');
     assert.equal(await page.textContent('#publish'), '게시');
+    await page.waitForSelector('.editor-preview .sim-result .run-head');
+    assert.deepEqual(await latinWords(page, [...shop, RUN_CHAT, ASK_CHAT], '.editor-preview'), []);
     await page.screenshot({ path: screenshotPath('console-ko-editor'), fullPage: true });
 
     await page.goto('/console/#/history/diet-main');

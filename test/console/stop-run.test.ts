@@ -38,9 +38,21 @@ describe('console: stop this run', () => {
     assert.equal(stopped.status, 200, JSON.stringify(stopped.json));
     const atStop = sentTo(chatId);
     assert.ok(atStop < 12, `stopped before the end (${atStop} sent)`);
-    const detail = (await call('GET', `/runs/${runId}`)).json as { run: { state: string; reason: string } };
+    const detail = (await call('GET', `/runs/${runId}`)).json as {
+      run: { state: string; reason: string; reasonWords: unknown };
+      messages: Array<{ state: string; reason: string | null; reasonWords: unknown }>;
+      labels: { fields: Record<string, unknown> };
+    };
     assert.equal(detail.run.state, 'cancelled');
     assert.equal(detail.run.reason, 'stopped in the console by an operator');
+    // The same as words for the console in the operator's language, on the run and on each message it stopped.
+    const stoppedWords = [{ code: 'stoppedByOperator', params: {} }];
+    assert.deepEqual(detail.run.reasonWords, stoppedWords);
+    const unsent = detail.messages.filter((m) => m.state === 'cancelled');
+    assert.ok(unsent.length > 0, 'messages were stopped');
+    for (const m of unsent) assert.deepEqual([m.reason, m.reasonWords], ['stopped in the console by an operator', stoppedWords]);
+    // The labels of the version the run was planned with, by profile key: the console words its problems with them.
+    assert.deepEqual(detail.labels.fields.weight, { ko: '체중', en: 'Body weight' });
     // Longer than the gaps between its messages: a message in flight at the stop may still land, nothing after it.
     await new Promise((r) => setTimeout(r, 4_000));
     assert.ok(sentTo(chatId) <= atStop + 1, `${sentTo(chatId) - atStop} messages after the stop`);

@@ -34,8 +34,8 @@ describe('console: curation versions', () => {
     });
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   };
-  // The first message's greeting, reworded: every run's messages change.
-  const reworded = () => fileText.replace('설문에 답해 주셔서 고마워요.', '설문에 답해 주셔서 정말 고마워요.');
+  // The first message's greeting, reworded: every run's messages change. The weight's label too (a run's page words it from the run's version).
+  const reworded = () => fileText.replace('설문에 답해 주셔서 고마워요.', '설문에 답해 주셔서 정말 고마워요.').replace('label: { ko: 체중, en: Body weight }', 'label: { ko: 몸무게, en: Body weight }');
 
   test('the file is version 1, owned by its file; the editor opens its text', async () => {
     const v = await call('GET', '/curations/diet-main/versions');
@@ -107,9 +107,12 @@ describe('console: curation versions', () => {
     }, 'the new run');
     const detail = await call('GET', `/runs/${run.id}`);
     assert.equal((detail.json.run as { curation_version: string }).curation_version, 'default/diet-main@2');
+    const weightLabel = async () => ((await call('GET', `/runs/${run.id}`)).json.labels as { fields: Record<string, unknown> }).fields.weight;
+    assert.deepEqual(await weightLabel(), { ko: '몸무게', en: 'Body weight' }, "the labels of the run's version");
     const back = await call('POST', '/curations/diet-main/rollback', { version: 1 });
     assert.equal(back.status, 200);
     assert.equal(back.json.version, 3);
+    assert.deepEqual(await weightLabel(), { ko: '몸무게', en: 'Body weight' }, 'still its own version\'s once another is live');
     const source = await call('GET', '/curations/diet-main/source');
     assert.equal(source.json.source, fileText);
     const unknown = await call('POST', '/curations/diet-main/rollback', { version: 42 });

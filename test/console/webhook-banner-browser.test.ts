@@ -87,7 +87,7 @@ describe('webhook banner in a browser', { skip: HAVE_CHROMIUM ? false : `no chro
     assert.ok(runId);
     await page.goto(`/console/#/runs/${runId}`);
     await page.waitForSelector('.timeline');
-    assert.match((await page.textContent('.timeline')) ?? '', /Recovered by the sweep \(its delivery never came\): chatOpened/);
+    assert.match((await page.textContent('.timeline')) ?? '', /Recovered by the sweep \(its delivery never came\): chat opened/);
     await context.close();
     assert.deepEqual(errors, [], 'no script or CSP errors');
   });

@@ -187,6 +187,7 @@ for (const kind of DB_KINDS) {
       const other = await acceptNow(upsert('user-a', { name: '김하나', height: 176, email: 'a@example.com' }, now), set);
       assert.equal(other.status, 'no_match');
       assert.match(other.reason ?? '', /does not touch the answers/);
+      assert.deepEqual(JSON.parse((await store.db.selectFrom('events').select('reason_words').where('id', '=', other.eventId).executeTakeFirstOrThrow()).reason_words ?? 'null'), [{ code: 'answerNotTouched', params: {} }]);
       assert.equal((await runOf(runId)).state, 'awaiting');
 
       // The answer: Channel Talk wrote it into the profile and announces the upsert.
@@ -319,6 +320,12 @@ for (const kind of DB_KINDS) {
       assert.equal(end.state, 'fallback');
       assert.equal(end.finished_at, now);
       assert.match(end.reason ?? '', /weight \(missing\); asked in the chat; no answer in the chat within 12h/);
+      // The same as words for the console: the plan's, the ask's, then the wait's end (a duration in ms, worded by the console).
+      assert.deepEqual(JSON.parse(end.reason_words ?? 'null'), [
+        { code: 'answersMissing', params: { problems: ['weight:missing'] } },
+        { code: 'askedInChat', params: {} },
+        { code: 'noAnswerWithin', params: { waitMs: 12 * HOUR } },
+      ]);
       assert.deepEqual(await jobsOf(runId), []);
       assert.equal(await readJobOf(runId), undefined, 'the next profile read was dropped with the wait');
       now += 1_000;

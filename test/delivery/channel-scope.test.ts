@@ -178,8 +178,9 @@ for (const db of await freshDatabases()) {
       // Within a channel the cooldown holds: the same customer's next chat in A starts nothing.
       await deliver(A, webhookIn('user-chat-opened', { chatId: 'scope-cool-a2', channelId: A.channelId, userId: 'scope-u4' }));
       await planQueued(store, registry);
-      const second = await store.db.selectFrom('events').select(['status', 'reason']).where('chat_id', '=', 'scope-cool-a2').executeTakeFirst();
-      assert.deepEqual(second, { status: 'no_match', reason: 'diet-main: customer is in cooldown' });
+      const second = await store.db.selectFrom('events').select(['status', 'reason', 'reason_words']).where('chat_id', '=', 'scope-cool-a2').executeTakeFirst();
+      // The English, and the same as words for the console (the curation by id).
+      assert.deepEqual(second, { status: 'no_match', reason: 'diet-main: customer is in cooldown', reason_words: '[{"code":"cooldown","params":{"curation":"diet-main"}}]' });
       await sendAll();
     });
   });

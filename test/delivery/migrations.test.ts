@@ -17,7 +17,7 @@ test('migrations report each step with its duration, and run once', async () => 
     const first = await Store.open(url, { delayScale: 1, onMigration: (p) => seen.push(p) });
     await first.close();
     const names = [...new Set(seen.map((p) => p.migration))];
-    assert.deepEqual(names, ['0001_initial', '0002_profile_write_back', '0003_live_row_indexes', '0004_console_sessions', '0005_jobs', '0006_event_intake', '0007_send_jobs', '0008_answer_wait', '0009_user_events', '0010_channel_scope', '0011_drop_run_claims', '0012_curation_versions', '0013_accounts_and_audit', '0014_curation_switch', '0016_run_customer_name']);
+    assert.deepEqual(names, ['0001_initial', '0002_profile_write_back', '0003_live_row_indexes', '0004_console_sessions', '0005_jobs', '0006_event_intake', '0007_send_jobs', '0008_answer_wait', '0009_user_events', '0010_channel_scope', '0011_drop_run_claims', '0012_curation_versions', '0013_accounts_and_audit', '0014_curation_switch', '0015_reason_words', '0016_run_customer_name']);
     for (const name of names) {
       const phases = seen.filter((p) => p.migration === name);
       assert.deepEqual(phases.map((p) => p.phase), ['start', 'done'], name);

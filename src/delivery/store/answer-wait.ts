@@ -27,6 +27,7 @@ import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { Event, ProfileChangedEvent } from '../../channeltalk/event.js';
 import type { FieldProblem } from '../../curation/plan-types.js';
 import { formatDuration } from '../../curation/durations.js';
+import { parseReasonWords, reason as because, reasonColumns, reasonWords } from '../../curation/reason-words.js';
 import type { Database, RunState } from './schema.js';
 import type { IntakeOutcome, StartedRun } from './start-runs.js';
 import { indexCondition, sqlList } from './state-sql.js';
@@ -60,17 +61,18 @@ export async function resumeAnswered(trx: Transaction<Database>, eventId: string
     if (await resumeWaiting(trx, run.id, now)) runs.push({ runId: run.id, curationId: run.curation_id, state: 'planning' });
   }
   runs.push(...(await keepEarlyAnswer(trx, event, now)));
-  const reason =
+  const why =
     runs.length === 0
       ? waiting.length > 0
-        ? 'the profile change does not touch the answers the waiting runs asked for'
-        : 'no run waits for an answer of this customer'
+        ? because('the profile change does not touch the answers the waiting runs asked for', reasonWords('answerNotTouched'))
+        : because('no run waits for an answer of this customer', reasonWords('noRunWaits'))
       : runs.every((r) => r.state !== 'planning')
-        ? 'answered while the ask was still being sent: the run is planned again once its ask is out'
+        ? because('answered while the ask was still being sent: the run is planned again once its ask is out', reasonWords('answeredWhileAsking'))
         : null;
   const status = runs.length > 0 ? 'acted' : 'no_match';
-  await trx.updateTable('events').set({ status, reason, event_json: null }).where('id', '=', eventId).execute();
-  return { eventId, duplicate: false, status, reason, runs, cancelledRuns: 0 };
+  const columns = reasonColumns(why);
+  await trx.updateTable('events').set({ status, ...columns, event_json: null }).where('id', '=', eventId).execute();
+  return { eventId, duplicate: false, status, reason: columns.reason, runs, cancelledRuns: 0 };
 }
 
 /** The customer's runs in `state` (of the answer's channel, or of none). */
@@ -177,7 +179,14 @@ export async function resumeWaiting(trx: Transaction<Database>, runId: string, n
 /** The wait ran out: the run ends as the fallback it sent. False when it no longer waits (answered, or a human took over). */
 export async function expireAnswerWaitTx(trx: Transaction<Database>, runId: string, waitMs: number, now: number): Promise<boolean> {
   const why = `no answer in the chat within ${formatDuration(waitMs)}`;
-  const move = await transitionRun(trx, runId, { kind: 'answerExpired' }, now, { set: (run) => ({ reason: run.reason ? `${run.reason}; ${why}` : why }) });
+  const words = reasonWords('noAnswerWithin', { waitMs });
+  // The words go on after the run's own (its ask's); a run older than words keeps its English only.
+  const move = await transitionRun(trx, runId, { kind: 'answerExpired' }, now, {
+    set: (run) => ({
+      reason: run.reason ? `${run.reason}; ${why}` : why,
+      reason_words: run.reason && !run.reason_words ? null : JSON.stringify([...(parseReasonWords(run.reason_words) ?? []), words]),
+    }),
+  });
   return move?.applied === true;
 }
 

@@ -10,6 +10,7 @@ import { FINAL_RUN_STATES } from '../run-lifecycle.js';
 import { cancelChat } from './start-runs.js';
 import { chatKey } from '../ids.js';
 import { transitionMessages } from './transitions.js';
+import { asReason, reasonColumns, type Reason } from '../../curation/reason-words.js';
 
 /** The curation a run belongs to, with the version it was planned with (its chat-read rules decide whether to read the chat); undefined when the run is gone. */
 export function runCuration(db: Kysely<Database>, runId: string) {
@@ -20,7 +21,7 @@ export function runCuration(db: Kysely<Database>, runId: string) {
 export async function takeOverBeforeSendTx(
   trx: Transaction<Database>,
   m: ClaimedMessage,
-  reason: string,
+  reason: string | Reason,
   now: number,
   keepCurations: string[],
   timing: ChatTiming,
@@ -34,7 +35,7 @@ export async function takeOverBeforeSendTx(
   if (after !== undefined && !(FINAL_RUN_STATES as readonly string[]).includes(after)) throw new Error(`run ${m.run_id} is still ${after} after a takeover its curation stops on`);
   // Stopped now, or already by a takeover event: the claimed message goes with its run, and,
   // the chat's live message gone, whatever waits behind it in the chat becomes due.
-  await transitionMessages(trx, { runId: m.run_id, seq: m.seq }, 'abandon', { reason, due_at: null, claimed_by: null, claim_until: null });
+  await transitionMessages(trx, { runId: m.run_id, seq: m.seq }, 'abandon', { ...reasonColumns(asReason(reason)), due_at: null, claimed_by: null, claim_until: null });
   await activateNextInChat(trx, chat, now, timing);
   return before !== 'cancelled' && after === 'cancelled';
 }

@@ -5,6 +5,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AttemptsTable, Database, EventsTable, MessagesTable, RunState, RunsTable } from './schema.js';
 import { isFinalRunState, OPEN_MESSAGE_STATES, RUN_STATES } from '../run-lifecycle.js';
+import { parseReasonWords, type ReasonWords } from '../../curation/reason-words.js';
 
 /** The console's state filter and counts cover every state of the lifecycle. */
 export { RUN_STATES };
@@ -58,17 +59,22 @@ export interface RunListItem {
   state: RunState;
   outcome: string | null;
   reason: string | null;
+  /** The reason as catalogue words; null for a run older than them (the console shows `reason`). */
+  reasonWords: ReasonWords[] | null;
   createdAt: number;
   finishedAt: number | null;
   messages: number;
   sent: number;
 }
 
-export type EventRow = Omit<EventsTable, 'summary_json'> & { summary: Record<string, unknown> };
+/** A stored reason's words, parsed (curation/reason-words.ts): null where the row has none. */
+type Worded<T extends { reason_words: string | null }> = Omit<T, 'reason_words'> & { reasonWords: ReasonWords[] | null };
+
+export type EventRow = Worded<Omit<EventsTable, 'summary_json'>> & { summary: Record<string, unknown> };
 
 export interface RunDetail {
   // Every column that can hold an answer, or a copy of one (a computed value, a write-back, a user event's property), is named here and shown only by a reveal.
-  run: Omit<RunsTable, 'values_json' | 'profile_json' | 'event_json' | 'problems_json' | 'writeback_json' | 'user_event_json'> & {
+  run: Worded<Omit<RunsTable, 'values_json' | 'profile_json' | 'event_json' | 'problems_json' | 'writeback_json' | 'user_event_json'>> & {
     problems: unknown;
     /** Names of the profile keys and computed values; their values need a reveal. */
     profileKeys: string[];
@@ -79,7 +85,7 @@ export interface RunDetail {
     userEvent: { name: string; propertyKeys: string[] } | null;
   };
   event: EventRow | null;
-  messages: Selectable<MessagesTable>[];
+  messages: Worded<Selectable<MessagesTable>>[];
   attempts: Array<Selectable<AttemptsTable>>;
   /** What happened in the chat after the run started (takeovers, other triggers), bounded. */
   laterEvents: EventRow[];
@@ -196,7 +202,7 @@ export class ConsoleQueries {
     const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
     let q = this.db
       .selectFrom('runs')
-      .select(['id', 'curation_id', 'channel_id', 'chat_id', 'user_id', 'customer_name', 'state', 'outcome', 'reason', 'created_at', 'finished_at'])
+      .select(['id', 'curation_id', 'channel_id', 'chat_id', 'user_id', 'customer_name', 'state', 'outcome', 'reason', 'reason_words', 'created_at', 'finished_at'])
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(limit);
@@ -250,6 +256,7 @@ export class ConsoleQueries {
       state: r.state,
       outcome: r.outcome,
       reason: r.reason,
+      reasonWords: parseReasonWords(r.reason_words),
       createdAt: num(r.created_at),
       finishedAt: r.finished_at === null ? null : num(r.finished_at),
       messages: byRun.get(r.id)?.total ?? 0,
@@ -290,11 +297,12 @@ export class ConsoleQueries {
         .limit(20)
         .execute(),
     ]);
-    const { values_json, profile_json, event_json: _e, problems_json, writeback_json, user_event_json, ...rest } = run;
+    const { values_json, profile_json, event_json: _e, problems_json, writeback_json, user_event_json, reason_words, ...rest } = run;
     const userEvent = userEventOf(user_event_json);
     return {
       run: {
         ...rest,
+        reasonWords: parseReasonWords(reason_words),
         problems: parseJson(problems_json) ?? [],
         profileKeys: keysOf(parseJson(profile_json)),
         valueKeys: keysOf(parseJson(values_json)),
@@ -302,7 +310,7 @@ export class ConsoleQueries {
         userEvent: userEvent && { name: userEvent.name, propertyKeys: Object.keys(userEvent.property) },
       },
       event: event ? eventRow(event) : null,
-      messages,
+      messages: messages.map(({ reason_words: words, ...m }) => ({ ...m, reasonWords: parseReasonWords(words) })),
       attempts,
       laterEvents: later.map(eventRow),
     };
@@ -353,10 +361,10 @@ export function percentile(sorted: number[], p: number): number | null {
 }
 
 function eventRow(e: EventsTable): EventRow {
-  const { summary_json, ...rest } = e;
+  const { summary_json, reason_words, ...rest } = e;
   // What the customer typed stays out of the console, like out of the logs.
   const { text, ...summary } = asRecord(parseJson(summary_json)) ?? {};
-  return { ...rest, received_at: num(rest.received_at), summary: typeof text === 'string' ? { ...summary, textLength: text.length } : summary };
+  return { ...rest, reasonWords: parseReasonWords(reason_words), received_at: num(rest.received_at), summary: typeof text === 'string' ? { ...summary, textLength: text.length } : summary };
 }
 
 function escapeLike(s: string): string {

@@ -366,6 +366,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('curation_heads').addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1)).execute();
       },
     },
+    // A reason as catalogue words (curation/reason-words.ts), beside its English, for the console in the operator's language; null in older rows.
+    '0015_reason_words': {
+      async up(db: Kysely<unknown>) {
+        for (const table of ['runs', 'messages', 'events']) await db.schema.alterTable(table).addColumn('reason_words', 'text').execute();
+      },
+    },
     // The customer's name with the run (issue 20 item 4): the console lists
     // and searches runs by it. Copied from the stored profile of older runs;
     // on PostgreSQL a pattern index serves the name's prefix search (SQLite

@@ -12,6 +12,7 @@ import { chatKey } from '../ids.js';
 import { userEventJson } from './run-follow-ups.js';
 import { transitionRun } from './transitions.js';
 import { customerName } from '../../channeltalk/event.js';
+import { asReason, reason as because, reasonColumns, reasonWords, type Reason } from '../../curation/reason-words.js';
 
 /** A deferred run's plan, inside the caller's transaction (the planRun job's settle). False when the run was not planning any more. */
 export async function completePlanningTx(
@@ -36,6 +37,7 @@ export async function completePlanningTx(
     set: () => ({
       outcome: plan.outcome,
       reason: plan.reason,
+      reason_words: plan.reasonWords?.length ? JSON.stringify(plan.reasonWords) : null,
       lang: plan.lang,
       values_json: JSON.stringify(plan.values),
       problems_json: JSON.stringify(plan.problems),
@@ -55,12 +57,12 @@ export async function completePlanningTx(
 
 /** Planning could not fetch the profile: note why (its job retries), or give up for good and let the chat move on. */
 /** True when this write ended the run (failed): a run planned or cancelled meanwhile is left as it is. */
-export async function failPlanningTx(trx: Transaction<Database>, runId: string, reason: string, retryAt: number | null, now: number, timing: ChatTiming): Promise<boolean> {
+export async function failPlanningTx(trx: Transaction<Database>, runId: string, reason: string | Reason, retryAt: number | null, now: number, timing: ChatTiming): Promise<boolean> {
   const found = await trx.selectFrom('runs').select(['chat_id', 'channel_id']).where('id', '=', runId).executeTakeFirst();
   if (!found) return false;
   await lockChat(trx, chatKey(chatOf(found)), now);
   // A retry stays `planning` and records why; the retry's time lives on the planRun job. Planned or cancelled meanwhile: nothing.
-  const move = await transitionRun(trx, runId, { kind: retryAt === null ? 'planningFailed' : 'planningRetry' }, now, { writeUnchanged: true, set: () => ({ reason }) });
+  const move = await transitionRun(trx, runId, { kind: retryAt === null ? 'planningFailed' : 'planningRetry' }, now, { writeUnchanged: true, set: () => reasonColumns(asReason(reason)) });
   const ended = move?.applied === true && isFinalRunState(move.to);
   if (ended) await activateNextInChat(trx, chatOf(found), now, timing);
   return ended;
@@ -78,7 +80,7 @@ export async function finishWriteBackTx(
     .set(
       result.done
         ? { writeback_state: 'done' }
-        : { writeback_state: 'failed', reason: `profile write-back failed: ${result.reason}` },
+        : { writeback_state: 'failed', ...reasonColumns(because(`profile write-back failed: ${result.reason}`, reasonWords('writeBackFailed', { detail: result.reason }))) },
     )
     .where('id', '=', runId)
     .where('writeback_state', '=', 'pending')

@@ -11,6 +11,7 @@ import { enqueueJob } from './job-ops.js';
 import { planEventJob } from '../job-kinds.js';
 import { isAnswer } from './answer-wait.js';
 import { answerPollsDueNow } from './answer-polls.js';
+import { reasonWords, type ReasonWords } from '../../curation/reason-words.js';
 
 /** What the webhook commits: the event, and whether a planEvent job will act on it. */
 export interface RecordItem {
@@ -42,6 +43,8 @@ export async function recordEvent(trx: Transaction<Database>, item: RecordItem):
   const acts = answer || (event.kind !== 'ignored' && event.chatId !== null && (item.candidates.length > 0 || item.takeover));
   const status: EventStatus = acts ? 'queued' : event.kind === 'ignored' || event.chatId === null ? 'ignored' : 'no_match';
   const reason = acts ? null : event.kind === 'ignored' ? event.reason : event.chatId === null ? 'no chat' : 'no curation matched';
+  // An ignored delivery's reason is the normalizer's own sentence: shown as it is (no words).
+  const words: ReasonWords | null = acts || event.kind === 'ignored' ? null : reasonWords(event.chatId === null ? 'noChat' : 'noCurationMatched');
   // The record keeps ids and kinds only; the full event (with the profile) is kept only until its job has started the runs.
   const { profile: _profile, ...rest } = event;
   const summary = 'text' in rest ? { ...rest, text: undefined, textLength: rest.text.length } : rest;
@@ -56,6 +59,7 @@ export async function recordEvent(trx: Transaction<Database>, item: RecordItem):
       user_id: event.userId,
       status,
       reason,
+      reason_words: words ? JSON.stringify([words]) : null,
       received_at: receivedAt,
       summary_json: JSON.stringify(summary),
       event_json: acts ? JSON.stringify(event) : null,

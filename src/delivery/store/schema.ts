@@ -19,6 +19,8 @@ export interface EventsTable {
   user_id: string | null;
   status: EventStatus;
   reason: string | null;
+  /** The reason as catalogue words, JSON (curation/reason-words.ts); null for a row older than them (migration 0015). */
+  reason_words: string | null;
   received_at: number;
   /** The normalized event without the profile (health data lives only on runs). */
   summary_json: string;
@@ -36,6 +38,8 @@ export interface RunsTable {
   state: RunState;
   outcome: string | null;
   reason: string | null;
+  /** The reason as catalogue words, JSON (curation/reason-words.ts); null for a row older than them (migration 0015). */
+  reason_words: string | null;
   lang: string | null;
   /** Set for once-per-chat curations: `${curationId}|${chatKey}` (the chat in its channel, `<channelId>/<chatId>`), unique. */
   once_key: string | null;
@@ -136,6 +140,8 @@ export interface MessagesTable {
   claimed_by: string | null;
   claim_until: number | null;
   reason: string | null;
+  /** The reason as catalogue words, JSON (curation/reason-words.ts); null for a row older than them (migration 0015). */
+  reason_words: string | null;
   created_at: number;
 }
 

@@ -12,6 +12,7 @@ import { insertRun, transitionMessages, transitionRun } from './transitions.js';
 import { isAnswer, resumeAnswered } from './answer-wait.js';
 import { bulkTransition, COOLDOWN_FREE_RUN_STATES, plannedOutcome, type RunOutcome } from '../run-lifecycle.js';
 import type { ChatTiming } from '../chat-timing.js';
+import { asReason, reason as because, reasonColumns, reasonWords, type Reason } from '../../curation/reason-words.js';
 
 /** The states a takeover moves a chat's runs from, asked of the lifecycle once. */
 const TAKEOVER = bulkTransition({ kind: 'takeover' });
@@ -76,14 +77,14 @@ export async function startRuns(trx: Transaction<Database>, item: IntakeItem, ti
   await lockChat(trx, chatKey(chat), receivedAt);
 
   let cancelledRuns = 0;
-  if (item.takeover) cancelledRuns = await cancelChat(trx, chat, `human takeover: ${event.kind}`, receivedAt, item.keepCurations ?? [], timing);
+  if (item.takeover) cancelledRuns = await cancelChat(trx, chat, because(`human takeover: ${event.kind}`, reasonWords('humanTakeover', { event: event.kind })), receivedAt, item.keepCurations ?? [], timing);
 
   const runs: StartedRun[] = [];
-  const notStarted: string[] = [];
+  const notStarted: Reason[] = [];
   for (const c of item.candidates) {
     const why = await whyNotStart(trx, c, event, receivedAt);
     if (why) {
-      notStarted.push(`${c.curationId}: ${why}`);
+      notStarted.push(because(`${c.curationId}: ${why.text}`, ...why.words));
       continue;
     }
     // The lifecycle decides the run's first state, exactly as deferred planning will for a run planned later.
@@ -101,6 +102,7 @@ export async function startRuns(trx: Transaction<Database>, item: IntakeItem, ti
         user_id: event.userId,
         outcome: c.plan?.outcome ?? null,
         reason: c.plan?.reason ?? null,
+        reason_words: c.plan?.reasonWords?.length ? JSON.stringify(c.plan.reasonWords) : null,
         lang: c.plan?.lang ?? null,
         once_key: c.oncePerChat ? `${c.curationId}|${chatKey(chat)}` : null,
         values_json: c.plan ? JSON.stringify(c.plan.values) : null,
@@ -118,7 +120,7 @@ export async function startRuns(trx: Transaction<Database>, item: IntakeItem, ti
       receivedAt,
     );
     if (state === undefined) {
-      notStarted.push(`${c.curationId}: already ran in this chat`);
+      notStarted.push(because(`${c.curationId}: already ran in this chat`, reasonWords('alreadyRan', { curation: c.curationId })));
       continue;
     }
     if (c.plan && outcome.kind === 'planned') {
@@ -129,19 +131,20 @@ export async function startRuns(trx: Transaction<Database>, item: IntakeItem, ti
   }
 
   const status: EventStatus = runs.length > 0 || cancelledRuns > 0 ? 'acted' : 'no_match';
-  const reason =
+  const why =
     runs.length > 0 || cancelledRuns > 0
       ? null
       : notStarted.length > 0
-        ? notStarted.join('; ')
+        ? because(notStarted.map((r) => r.text).join('; '), ...notStarted.flatMap((r) => r.words))
         : item.takeover
-          ? 'takeover with no running sequence'
-          : 'no curation matched';
-  await trx.updateTable('events').set({ status, reason, event_json: null }).where('id', '=', eventId).execute();
-  return { eventId, duplicate: false, status, reason, runs, cancelledRuns };
+          ? because('takeover with no running sequence', reasonWords('takeoverNothingRunning'))
+          : because('no curation matched', reasonWords('noCurationMatched'));
+  const columns = reasonColumns(why);
+  await trx.updateTable('events').set({ status, ...columns, event_json: null }).where('id', '=', eventId).execute();
+  return { eventId, duplicate: false, status, reason: columns.reason, runs, cancelledRuns };
 }
 
-async function whyNotStart(trx: Transaction<Database>, c: RunCandidate, event: Event, now: number): Promise<string | null> {
+async function whyNotStart(trx: Transaction<Database>, c: RunCandidate, event: Event, now: number): Promise<Reason | null> {
   if (c.cooldownMs !== null && c.cooldownMs > 0 && event.userId !== null) {
     // A user id is its channel's: another channel's customer of the same id has a cooldown of their own.
     const recent = await trx
@@ -154,7 +157,7 @@ async function whyNotStart(trx: Transaction<Database>, c: RunCandidate, event: E
       .where('state', 'not in', COOLDOWN_FREE_RUN_STATES)
       .limit(1)
       .executeTakeFirst();
-    if (recent) return 'customer is in cooldown';
+    if (recent) return because('customer is in cooldown', reasonWords('cooldown', { curation: c.curationId }));
   }
   return null;
 }
@@ -168,7 +171,7 @@ async function whyNotStart(trx: Transaction<Database>, c: RunCandidate, event: E
 export async function cancelChat(
   trx: Transaction<Database>,
   chat: ChatRef,
-  reason: string,
+  why: string | Reason,
   now: number,
   keepCurations: string[],
   timing: ChatTiming,
@@ -180,13 +183,14 @@ export async function cancelChat(
     .where('channel_id', channelIs(chat.channelId), chat.channelId)
     .where('state', 'in', TAKEOVER.from);
   if (keepCurations.length > 0) live = live.where('curation_id', 'not in', keepCurations);
+  const reason = reasonColumns(asReason(why));
   const cancelled: string[] = [];
   for (const { id } of await live.orderBy('created_at').orderBy('id').execute()) {
-    const move = await transitionRun(trx, id, { kind: 'takeover' }, now, { set: () => ({ reason }) });
+    const move = await transitionRun(trx, id, { kind: 'takeover' }, now, { set: () => reason });
     if (move?.applied) cancelled.push(id);
   }
   if (cancelled.length === 0) return 0;
-  await transitionMessages(trx, { runIds: cancelled }, 'stop', { reason, due_at: null });
+  await transitionMessages(trx, { runIds: cancelled }, 'stop', { ...reason, due_at: null });
   // A run kept on (its curation does not cancel on this event) may have been waiting behind a cancelled one.
   await activateNextInChat(trx, chat, now, timing);
   return cancelled.length;

@@ -9,17 +9,19 @@ import type { ChatTiming } from '../chat-timing.js';
 import { activateNextInChat, chatOf, lockChat } from './chat-queue.js';
 import { chatKey } from '../ids.js';
 import { transitionMessages, transitionRun } from './transitions.js';
+import { asReason, reasonColumns, type Reason } from '../../curation/reason-words.js';
 
 export type StopResult = 'stopped' | 'finished' | 'unknown';
 
-export async function stopRunTx(trx: Transaction<Database>, runId: string, reason: string, now: number, timing: ChatTiming): Promise<StopResult> {
+export async function stopRunTx(trx: Transaction<Database>, runId: string, why: string | Reason, now: number, timing: ChatTiming): Promise<StopResult> {
   const run = await trx.selectFrom('runs').select(['chat_id', 'channel_id']).where('id', '=', runId).executeTakeFirst();
   if (!run) return 'unknown';
   // The chat's lock first, then the run's state, as every transaction that moves a chat's queue.
   await lockChat(trx, chatKey(chatOf(run)), now);
-  const move = await transitionRun(trx, runId, { kind: 'takeover' }, now, { set: () => ({ reason }) });
+  const reason = reasonColumns(asReason(why));
+  const move = await transitionRun(trx, runId, { kind: 'takeover' }, now, { set: () => reason });
   if (!move?.applied) return 'finished';
-  await transitionMessages(trx, { runIds: [runId] }, 'stop', { reason, due_at: null });
+  await transitionMessages(trx, { runIds: [runId] }, 'stop', { ...reason, due_at: null });
   await activateNextInChat(trx, chatOf(run), now, timing);
   return 'stopped';
 }

@@ -19,6 +19,7 @@ export interface RunRow {
   curation_id: string;
   outcome: string | null;
   reason: string | null;
+  reason_words: string | null;
   writeback_json: string | null;
 }
 
@@ -56,7 +57,7 @@ export async function transitionRun(
   now: number,
   opts: RunTransitionOptions = {},
 ): Promise<RunMove | undefined> {
-  const run = await trx.selectFrom('runs').select(['state', 'curation_id', 'outcome', 'reason', 'writeback_json']).where('id', '=', runId).executeTakeFirst();
+  const run = await trx.selectFrom('runs').select(['state', 'curation_id', 'outcome', 'reason', 'reason_words', 'writeback_json']).where('id', '=', runId).executeTakeFirst();
   if (!run) return undefined;
   const o = typeof outcome === 'function' ? outcome(run) : outcome;
   const to = opts.strict ? mustNext(run.state, o) : next(run.state, o);

@@ -6,6 +6,7 @@
 // per chat per interval, counted in /metrics.
 import type { UserChatDetail } from '../../channeltalk/resources.js';
 import type { ChatCheckStop } from '../../curation/types.js';
+import { reason, reasonWords, type Reason, type ReasonCode } from '../../curation/reason-words.js';
 
 /** Which of a curation's stops the chat shows, first found in this order; null when none. */
 export function stopOf(chat: UserChatDetail, stops: readonly ChatCheckStop[]): ChatCheckStop | null {
@@ -21,8 +22,19 @@ export function stopOf(chat: UserChatDetail, stops: readonly ChatCheckStop[]): C
 
 /** How the run shows why it stopped. */
 export function stopReason(stop: ChatCheckStop, seq: number): string {
-  const what: Record<ChatCheckStop, string> = { closed: 'chat closed', snoozed: 'chat snoozed', assigned: 'chat assigned', team: 'chat given to a team' };
-  return `human takeover: ${what[stop]} (read before message ${seq + 1})`;
+  return stopReasonOf(stop, seq).text;
+}
+
+/** The same, with its catalogue words for the console. */
+export function stopReasonOf(stop: ChatCheckStop, seq: number): Reason {
+  const what: Record<ChatCheckStop, [string, ReasonCode]> = {
+    closed: ['chat closed', 'takeoverClosed'],
+    snoozed: ['chat snoozed', 'takeoverSnoozed'],
+    assigned: ['chat assigned', 'takeoverAssigned'],
+    team: ['chat given to a team', 'takeoverTeam'],
+  };
+  const [text, code] = what[stop];
+  return reason(`human takeover: ${text} (read before message ${seq + 1})`, reasonWords(code, { n: seq + 1 }));
 }
 
 /** When each chat was last read and found clear, per instance; entries older than the interval are dropped as the map grows. */

@@ -15,6 +15,7 @@ import { nextSeqOf, notePlanningAttemptsTx, runToPlan, type StoreDb } from '../.
 import type { KindContext } from '../../wiring/kind-context.js';
 import type { RunRef } from '../../delivery/store/job-reads.js';
 import type { ChatTiming } from '../../delivery/chat-timing.js';
+import { reason as because, reasonWords } from '../../curation/reason-words.js';
 
 export interface PlanRunDeps {
   db: StoreDb;
@@ -46,7 +47,8 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
       // A run planned again after its ask (planned at intake, it kept no event) plans from the run's own record.
       const replanned = !asksAllowed(run.asked_at);
       if (!curation || (!run.event_json && !replanned)) {
-        const reason = `curation ${run.curation_version ?? run.curation_id} is no longer loaded`;
+        const curationRef = run.curation_version ?? run.curation_id;
+        const reason = `curation ${curationRef} is no longer loaded`;
         // Set by each run of the write: whether the committed one ended the run (a takeover may have ended it first).
         let ended = false;
         return {
@@ -54,7 +56,7 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
           reason,
           logged: true,
           write: async (trx) => {
-            ended = await failPlanningTx(trx, run.id, reason, null, now, d.timing);
+            ended = await failPlanningTx(trx, run.id, because(reason, reasonWords('curationGone', { curation: curationRef })), null, now, d.timing);
           },
           committed: () => {
             if (!ended) return;
@@ -94,7 +96,9 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
                 }
               },
               write: async (trx, final) => {
-                ended = await failPlanningTx(trx, run.id, final.kind === 'fail' ? final.reason : reason, final.kind === 'retry' ? final.at : null, now, d.timing);
+                // The job's own reason when it gave up for another one (its limits): that one, as it is.
+                const why = final.kind === 'fail' && final.reason !== reason ? final.reason : because(reason, reasonWords('profileFetch', { detail: settled.note }));
+                ended = await failPlanningTx(trx, run.id, why, final.kind === 'retry' ? final.at : null, now, d.timing);
                 // The run keeps counting its planning attempts for the console; the job's count is the one that decides.
                 await notePlanningAttemptsTx(trx, run.id, job.attempts);
               },

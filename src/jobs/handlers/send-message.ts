@@ -16,7 +16,7 @@ import { messagePayload, type JobPayloads } from '../../delivery/job-kinds.js';
 import type { Job, JobContext, JobHandler, JobOutcome } from '../types.js';
 import type { ChatCheckStop } from '../../curation/types.js';
 import { runCuration, takeOverBeforeSendTx } from '../../delivery/store/chat-check-ops.js';
-import { ChatReadCache, stopOf, stopReason } from './chat-check.js';
+import { ChatReadCache, stopOf, stopReasonOf } from './chat-check.js';
 import { type RunRef, type StoreDb } from '../../delivery/store/job-reads.js';
 import { lockChat } from '../../delivery/store/chat-queue.js';
 import { chatOfLane } from '../../delivery/lanes.js';
@@ -177,7 +177,7 @@ async function checkChat(
     return undefined;
   }
   cc.onRead?.('takeover');
-  const reason = stopReason(stop, m.seq);
+  const reason = stopReasonOf(stop, m.seq);
   const now = ctx.now();
   let stopped = false;
   return {

@@ -8,6 +8,7 @@ import { describeTrigger, triggerWords } from '../../curation/triggers/registry.
 import { renderBody } from './render-message.js';
 import { consoleError } from './messages.js';
 import type { Session } from './sessions.js';
+import { labelsOf } from './labels.js';
 
 export interface CurationsApiDeps {
   curations: () => CurationSet;
@@ -33,6 +34,7 @@ export function curationView(c: Curation) {
     defaultLanguage: c.defaultLanguage,
     fields: c.fields,
     valueNames: c.valueNames,
+    valueLabels: c.valueLabels,
     messageCount: c.messageCount,
     hasFallback: c.hasFallback,
     hasConsentFallback: c.hasConsentFallback,
@@ -80,6 +82,9 @@ export function simulation(curation: Curation, profile: Record<string, unknown>,
     outcome: p.outcome,
     lang: p.lang,
     reason: p.reason,
+    // The same reason as catalogue words, and the labels they name fields and values by, for the console in the operator's language.
+    reasonWords: p.reasonWords ?? [],
+    labels: labelsOf(curation),
     values: p.values,
     // Field problems from the contract itself, and any the plan raised (consent, fallback).
     problems: dedupeProblems([...resolved.problems, ...p.problems]),

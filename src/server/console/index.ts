@@ -180,6 +180,7 @@ export async function registerConsole(app: FastifyInstance, deps: ConsoleDeps): 
             timeZone: () => consoleTimeZone(deps.curations()),
             audit,
             stopRun: (runId, reason) => deps.store.db.transaction().execute((trx) => stopRunTx(trx, runId, reason, now(), deps.store.timing)),
+            curationOfRun: async (run) => (run.curation_version !== null && deps.versions ? deps.versions.library.forVersion(run.curation_version) : deps.curations().byId(run.curation_id)),
           });
           registerCurationsApi(api, { curations: deps.curations, reloadCurations: deps.reloadCurations, logger, now, sessionOf: current });
           const versions = deps.versions;

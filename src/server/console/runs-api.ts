@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { MessageBody } from '../../channeltalk/wire.js';
 import { ConsoleQueries, RUN_STATES } from '../../delivery/store/console-queries.js';
 import type { RunState } from '../../delivery/store/schema.js';
-import { renderBody } from './render-message.js';
+import { renderBody, type RenderedMessage } from './render-message.js';
 import type { Audit } from './audit.js';
 import type { StopResult } from '../../delivery/store/stop-run.js';
 import { consoleError, type ConsoleError } from './messages.js';
@@ -14,6 +14,9 @@ import { roleAtLeast } from '../../accounts/roles.js';
 import { deskChatUrl } from '../../channeltalk/desk-link.js';
 import { maskName } from './mask-name.js';
 import { dayRange } from './time-zone.js';
+import { reason as because, reasonWords, type Reason } from '../../curation/reason-words.js';
+import type { Curation } from '../../curation/types.js';
+import { labelsOf } from './labels.js';
 
 export interface RunsApiDeps {
   queries: ConsoleQueries;
@@ -24,10 +27,15 @@ export interface RunsApiDeps {
   timeZone: () => string;
   audit: Audit;
   /** Stops one run as a takeover would (store/stop-run.ts); without it the route answers 404. */
-  stopRun?: (runId: string, reason: string) => Promise<StopResult>;
+  stopRun?: (runId: string, reason: Reason) => Promise<StopResult>;
+  /** The curation a run was planned with (its own version; the live one for a run older than versions): its labels word the run's reasons. */
+  curationOfRun?: (run: { curation_id: string; curation_version: string | null }) => Promise<Curation | undefined>;
 }
 
 type Query = Record<string, string | undefined>;
+
+/** What a viewer gets for each message of a run: that it went, not what it said. */
+const MASKED_MESSAGE: RenderedMessage = { blocks: [{ kind: 'text', spans: [{ text: '••••••' }] }], attachments: [], buttons: [], options: [] };
 
 /**
  * The named query parameters as single strings. `?q=a&q=b` parses to an
@@ -126,12 +134,20 @@ export function registerRunsApi(api: FastifyInstance, deps: RunsApiDeps): void {
     const detail = await queries.runDetail(id);
     if (!detail) return reply.code(404).send(consoleError('error.noSuchRun'));
     const { run } = detail;
+    const session = deps.sessionOf(req);
+    // Labels are a help: a version that no longer compiles shows keys, not an error.
+    const curation = await deps.curationOfRun?.(detail.run).catch(() => undefined);
+    // A message's text holds what was computed from the answers (and often the customer's name): a viewer sees that a message went, not what it said.
+    const masked = !roleAtLeast(session.role, 'editor');
     return {
       ...detail,
-      run: { ...run, customer_name: nameFor(deps.sessionOf(req), run.customer_name), deskUrl: deskChatUrl(run.channel_id, run.chat_id) },
+      run: { ...run, customer_name: nameFor(session, run.customer_name), deskUrl: deskChatUrl(run.channel_id, run.chat_id) },
+      labels: labelsOf(curation),
+      messagesMasked: masked,
       messages: detail.messages.map((m) => {
-        const body = JSON.parse(m.body_json) as MessageBody;
         const { body_json: _b, ...rest } = m;
+        if (masked) return { ...rest, body: null, rendered: MASKED_MESSAGE };
+        const body = JSON.parse(m.body_json) as MessageBody;
         return { ...rest, body, rendered: renderBody(body) };
       }),
     };
@@ -153,7 +169,7 @@ export function registerRunsApi(api: FastifyInstance, deps: RunsApiDeps): void {
     const { id } = req.params as { id: string };
     if (!deps.stopRun) return reply.code(404).send(consoleError('error.stopUnavailable'));
     const operator = deps.sessionOf(req).operatorId;
-    const result = await deps.stopRun(id, 'stopped in the console by an operator');
+    const result = await deps.stopRun(id, because('stopped in the console by an operator', reasonWords('stoppedByOperator')));
     if (result === 'unknown') return reply.code(404).send(consoleError('error.noSuchRun'));
     if (result === 'finished') return reply.code(409).send(consoleError('error.runEnded'));
     deps.logger.info({ runId: id, operator }, 'console: run stopped');

@@ -2,7 +2,7 @@
 // bold, italic, links, mentions and (nested) bullet lists, files, a link
 // preview and a form under the text, buttons under the bubble, and the wait
 // before each message. Input is the server's parsed form (spans), never HTML.
-import { badge, h, fmtDuration } from './dom.js';
+import { h, fmtDuration } from './dom.js';
 import { t } from './i18n.js';
 
 function spans(list) {
@@ -113,14 +113,14 @@ export function chatView(messages, opts = {}) {
   const items = [];
   for (const m of messages) {
     const delay = m.delayMs ?? m.delay_ms ?? 0;
-    const options = m.rendered.options?.length ? h('div', { class: 'chat-note chat-options' }, `options: ${m.rendered.options.join(', ')}`) : null;
+    const options = m.rendered.options?.length ? h('div', { class: 'chat-note chat-options' }, t('chat.options', { options: m.rendered.options.join(', ') })) : null;
     items.push(
       h('div', { class: 'chat-delay' }, m.seq === 0 ? t('chat.after', { duration: fmtDuration(delay) }) : t('chat.plus', { duration: fmtDuration(delay) })),
       h(
         'div',
         { class: ['chat-row', m.state && m.state !== 'sent' ? `not-sent st-${m.state}` : null], dataset: { seq: String(m.seq) } },
         h('div', { class: 'avatar', 'aria-hidden': 'true' }, opts.botInitial ?? 'B'),
-        h('div', { class: 'chat-col' }, bubble(m.rendered), options, m.state && m.state !== 'sent' ? h('div', { class: 'chat-note' }, t('chat.notSent'), ' ', badge(m.state)) : null),
+        h('div', { class: 'chat-col' }, bubble(m.rendered), options, m.state && m.state !== 'sent' ? h('div', { class: 'chat-note' }, t('run.notSent', { state: t(`state.${m.state}`) })) : null),
       ),
     );
   }

@@ -10,6 +10,7 @@ import { api } from './api.js';
 import { badge, clear, errorBox, fmtTime, h } from './dom.js';
 import { chatView } from './chat.js';
 import { fieldRow, readProfile, valuesTable } from './simulator.js';
+import { fieldLabel, languageName, problemText, reasonText, valueLabel } from './words.js';
 import { completionsAt, declaredNames } from './editor-complete.js';
 import { publishPanel } from './editor-publish.js';
 import { codeHost } from './versions.js';
@@ -37,13 +38,14 @@ function problemItem(p, severity, goTo) {
   );
 }
 
-function profileList(profile, masked) {
+/** Answers (or, masked, values) by name: under their labels, `label` picking a field's or a value's. */
+function profileList(profile, masked, label = (k) => k) {
   const entries = Object.entries(profile ?? {});
   if (entries.length === 0) return h('p', { class: 'muted' }, t('editor.noAnswers'));
   return h(
     'dl',
     { class: ['facts', 'secrets', masked ? 'masked' : null] },
-    entries.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { dataset: { key: k } }, masked ? '••••••' : typeof v === 'string' ? v : JSON.stringify(v))]),
+    entries.flatMap(([k, v]) => [h('dt', {}, label(k)), h('dd', { dataset: { key: k } }, masked ? '••••••' : typeof v === 'string' ? v : JSON.stringify(v))]),
   );
 }
 
@@ -170,7 +172,7 @@ export async function showEditor({ view, onLeave }, curationId) {
     if (key === langsKey) return;
     const chosen = lang.value;
     langsKey = key;
-    lang.replaceChildren(...curation.languages.map((l) => h('option', { value: l, selected: chosen ? l === chosen : l === curation.defaultLanguage }, l)));
+    lang.replaceChildren(...curation.languages.map((l) => h('option', { value: l, selected: chosen ? l === chosen : l === curation.defaultLanguage }, languageName(l))));
   }
 
   function drawPlan(plan) {
@@ -178,15 +180,15 @@ export async function showEditor({ view, onLeave }, curationId) {
     const revealButton = fromRun && plan.masked ? h('button', { type: 'button', class: 'reveal', onclick: (e) => void revealRun(e.currentTarget) }, t('run.reveal')) : null;
     result.replaceChildren(
       ...[
-        h('div', { class: 'run-head' }, h('strong', {}, t('sim.outcome')), badge(plan.outcome), h('span', { class: 'muted' }, ' ', t('sim.messagesLang', { count: plan.messages.length, lang: plan.lang }))),
-        plan.reason ? h('p', { class: 'sim-reason' }, plan.reason) : null,
-        plan.problems.length ? h('ul', { class: 'error plan-problems' }, plan.problems.map((p) => h('li', {}, `${p.field}: ${p.message}`))) : null,
-        h('details', { class: 'values-box', open: true }, h('summary', {}, t('sim.values')), plan.masked ? profileList(plan.values, true) : valuesTable(plan.values)),
+        h('div', { class: 'run-head' }, h('strong', {}, t('sim.outcome')), badge(plan.outcome), h('span', { class: 'muted' }, ' ', t('sim.messagesLang', { count: plan.messages.length, lang: languageName(plan.lang) }))),
+        plan.reason ? h('p', { class: 'sim-reason' }, reasonText(plan.reasonWords, plan.reason, plan.labels)) : null,
+        plan.problems.length ? h('ul', { class: 'error plan-problems' }, plan.problems.map((p) => h('li', {}, problemText(p, plan.labels)))) : null,
+        h('details', { class: 'values-box', open: true }, h('summary', {}, t('sim.values')), plan.masked ? profileList(plan.values, true, (k) => valueLabel(plan.labels, k)) : valuesTable(plan.values, plan.labels)),
         h(
           'details',
           { class: 'values-box profile-given', open: true },
           h('summary', {}, fromRun ? (revealed ? t('editor.profileRevealed') : t('editor.profileRun')) : t('editor.profileGiven')),
-          profileList(plan.profile, plan.masked),
+          profileList(plan.profile, plan.masked, (k) => fieldLabel(plan.labels, k)),
           revealButton,
           revealButton ? h('p', { class: 'hint' }, t('editor.revealNote')) : null,
         ),

@@ -5,6 +5,7 @@ import { api } from './api.js';
 import { badge, errorBox, fmtDuration, fmtTime, h } from './dom.js';
 import { chatView } from './chat.js';
 import { t } from './i18n.js';
+import { eventKindText, fieldLabel, labelsOfView, languageName, problemText, reasonText, valueLabel } from './words.js';
 
 const STATES = ['', 'planning', 'pending', 'sending', 'awaiting', 'parked', 'completed', 'fallback', 'cancelled', 'failed', 'skipped'];
 
@@ -13,7 +14,7 @@ function deskLink(url) {
   return url ? h('a', { class: 'desk-link', href: url, target: '_blank', rel: 'noopener noreferrer' }, t('runs.openInDesk')) : null;
 }
 
-function runCard(r) {
+function runCard(r, labels) {
   return h(
     'li',
     { class: 'run-card' },
@@ -22,7 +23,7 @@ function runCard(r) {
       { href: `#/runs/${encodeURIComponent(r.id)}`, class: 'run-link' },
       h('div', { class: 'run-head' }, badge(r.state), r.customerName ? h('strong', { class: 'run-customer' }, r.customerName) : null, h('span', { class: 'run-curation' }, r.curationId), h('span', { class: 'muted' }, fmtTime(r.createdAt))),
       h('div', { class: 'run-ids' }, h('span', {}, t('runs.chatLabel'), h('code', {}, r.chatId)), r.userId ? h('span', {}, t('runs.userLabel'), h('code', {}, r.userId)) : null),
-      h('div', { class: 'run-progress' }, t('runs.progress', { sent: r.sent, messages: r.messages }), r.reason ? h('span', { class: 'run-reason' }, ` · ${r.reason}`) : null),
+      h('div', { class: 'run-progress' }, t('runs.progress', { sent: r.sent, messages: r.messages }), r.reason ? h('span', { class: 'run-reason' }, ` · ${reasonText(r.reasonWords, r.reason, labels)}`) : null),
     ),
     deskLink(r.deskUrl),
   );
@@ -34,10 +35,10 @@ function eventLine(e) {
     { class: 'event-line' },
     h('span', { class: 'muted' }, fmtTime(e.received_at)),
     ' ',
-    h('strong', {}, e.kind),
+    h('strong', {}, eventKindText(e.kind)),
     ' ',
     badge(e.status),
-    e.reason ? h('span', { class: 'muted' }, ` ${e.reason}`) : null,
+    e.reason ? h('span', { class: 'muted' }, ` ${reasonText(e.reasonWords, e.reason)}`) : null,
   );
 }
 
@@ -73,12 +74,13 @@ export async function showRuns({ view, params, navigate }) {
   const more = h('div');
   view.append(h('h1', {}, t('runs.title')), form, events, list, more);
 
+  const labelsOf = new Map(curations.map((c) => [c.id, labelsOfView(c)]));
   const query = new URLSearchParams(params);
   async function page(before) {
     if (before) query.set('before', String(before));
     const r = await api(`/runs?${query}`);
     if (r.runs.length === 0 && !before) list.append(h('li', { class: 'empty' }, t('runs.none')));
-    list.append(...r.runs.map(runCard));
+    list.append(...r.runs.map((run) => runCard(run, labelsOf.get(run.curationId))));
     if (!before && r.events.length > 0) {
       events.replaceChildren(h('details', { class: 'card', open: r.runs.length === 0 }, h('summary', {}, t('runs.deliveries', { count: r.events.length })), h('ul', { class: 'event-list' }, r.events.map(eventLine))));
     }
@@ -91,7 +93,7 @@ function summaryBits(summary) {
   const bits = [];
   if (summary.chatTags?.length) bits.push(t('run.tags', { tags: summary.chatTags.join(', ') }));
   if (summary.supportBotId) bits.push(t('run.supportBot', { id: summary.supportBotId }));
-  if (summary.language) bits.push(t('run.language', { language: summary.language }));
+  if (summary.language) bits.push(t('run.language', { language: languageName(summary.language) }));
   if (summary.textLength !== undefined) bits.push(t('run.textLength', { count: summary.textLength }));
   return bits.join(' · ');
 }
@@ -131,15 +133,15 @@ function timeline(d) {
   const items = [];
   if (d.event) {
     const via = d.event.summary?.recoveredBy === 'sweep' ? t('run.viaSweep') : t('run.viaWebhook');
-    items.push(step(d.event.received_at, null, h('span', {}, via, h('strong', {}, d.event.kind), ' ', badge(d.event.status)), summaryBits(d.event.summary), 'event'));
+    items.push(step(d.event.received_at, null, h('span', {}, via, h('strong', {}, eventKindText(d.event.kind)), ' ', badge(d.event.status)), summaryBits(d.event.summary), 'event'));
   }
   const problems = Array.isArray(d.run.problems) ? d.run.problems : [];
   items.push(
     step(
       d.run.created_at,
       t0,
-      h('span', {}, t('run.started'), h('strong', {}, d.run.curation_id), ' ', versionLink(d.run), d.run.outcome ? ` (${d.run.outcome})` : ''),
-      problems.length ? h('ul', {}, problems.map((p) => h('li', {}, `${p.field}: ${p.message}`))) : null,
+      h('span', {}, t('run.started'), h('strong', {}, d.run.curation_id), ' ', versionLink(d.run), d.run.outcome ? ` (${t(`state.${d.run.outcome}`)})` : ''),
+      problems.length ? h('ul', { class: 'run-problems' }, problems.map((p) => h('li', {}, problemText(p, d.labels)))) : null,
       'run',
     ),
   );
@@ -161,7 +163,7 @@ function timeline(d) {
           'div',
           {},
           m.due_at ? h('div', {}, t('run.due', { time: fmtTime(m.due_at) })) : h('div', { class: 'muted' }, t('run.waitsForPrevious')),
-          m.reason ? h('div', {}, m.reason) : null,
+          m.reason ? h('div', {}, reasonText(m.reasonWords, m.reason, d.labels)) : null,
           attempts.length ? h('ul', { class: 'attempts' }, attempts.map(attemptLine)) : null,
         ),
         `message st-${m.state}`,
@@ -169,20 +171,21 @@ function timeline(d) {
     );
   }
   for (const e of d.laterEvents) {
-    items.push(step(e.received_at, t0, h('span', {}, t('run.later'), h('strong', {}, e.kind), ' ', badge(e.status)), e.reason, 'event'));
+    items.push(step(e.received_at, t0, h('span', {}, t('run.later'), h('strong', {}, eventKindText(e.kind)), ' ', badge(e.status)), reasonText(e.reasonWords, e.reason, d.labels), 'event'));
   }
   const final = ['completed', 'fallback', 'cancelled', 'failed', 'skipped'].includes(d.run.state);
+  const why = reasonText(d.run.reasonWords, d.run.reason, d.labels);
   items.push(
     step(
       d.run.finished_at,
       t0,
       h('span', {}, final ? t('run.finished') : t('run.now'), badge(d.run.state)),
       d.run.state === 'awaiting'
-        ? h('div', { class: 'final-reason' }, t('run.awaiting', { reason: d.run.reason ?? '' }))
+        ? h('div', { class: 'final-reason' }, t('run.awaiting', { reason: why ?? '' }))
         : d.run.state === 'parked'
           ? h('div', { class: 'final-reason' }, t('run.parked'))
-          : d.run.reason
-          ? h('div', { class: 'final-reason' }, d.run.reason)
+          : why
+          ? h('div', { class: 'final-reason' }, why)
           : final
             ? null
             : t('run.stillRunning'),
@@ -196,18 +199,18 @@ function timeline(d) {
 // values, what the write-back writes and the user event's properties. Names
 // only, until an editor reveals them (a logged request); a viewer is told why
 // there is no button rather than offered one the server refuses.
-function secretsCard(runId, run, role) {
+function secretsCard(runId, run, labels, role) {
   const eventLabel = run.userEvent ? t('run.eventNamed', { name: run.userEvent.name }) : t('run.event');
   const entries = [
-    ...run.profileKeys.map((k) => ['answer', k, t('run.answer')]),
-    ...run.valueKeys.map((k) => ['value', k, t('run.value')]),
-    ...(run.writeBackKeys ?? []).map((k) => ['write-back', k, t('run.writtenBack')]),
+    ...run.profileKeys.map((k) => ['answer', k, t('run.answer'), fieldLabel(labels, k)]),
+    ...run.valueKeys.map((k) => ['value', k, t('run.value'), valueLabel(labels, k)]),
+    ...(run.writeBackKeys ?? []).map((k) => ['write-back', k, t('run.writtenBack'), fieldLabel(labels, k)]),
     ...(run.userEvent?.propertyKeys ?? []).map((k) => ['event', k, eventLabel]),
   ];
   const list = h(
     'dl',
     { class: 'secrets masked' },
-    entries.flatMap(([kind, k, label]) => [h('dt', {}, k, h('span', { class: 'muted' }, ` ${label}`)), h('dd', { dataset: { key: `${kind}:${k}` } }, '••••••')]),
+    entries.flatMap(([kind, k, label, shown = k]) => [h('dt', {}, shown, h('span', { class: 'muted' }, ` ${label}`)), h('dd', { dataset: { key: `${kind}:${k}` } }, '••••••')]),
   );
   const button = h('button', { type: 'button', class: 'reveal' }, t('run.reveal'));
   const note = h('p', { class: 'hint' }, t('run.revealNote'));
@@ -280,19 +283,22 @@ export async function showRun({ view }, id) {
       h('dt', {}, t('run.fact.version')),
       h('dd', {}, versionLink(r)),
       h('dt', {}, t('run.fact.language')),
-      h('dd', {}, r.lang ?? '—'),
+      h('dd', {}, languageName(r.lang) ?? '—'),
       h('dt', {}, t('run.fact.reason')),
-      h('dd', { class: r.reason ? 'run-reason' : null }, r.reason ?? '—'),
+      h('dd', { class: r.reason ? 'run-reason' : null }, reasonText(r.reasonWords, r.reason, d.labels) ?? '—'),
     ),
   );
   const messages = d.messages.map((m) => ({ seq: m.seq, delayMs: m.delay_ms, rendered: m.rendered, state: m.state }));
   const session = await api('/session').catch(() => ({}));
+  // Native append() would print a null child (no Stop card) as the text "null": filtered out.
   view.append(
+    ...[
     h('p', {}, h('a', { href: '#/runs' }, t('run.back'))),
     h('h1', {}, t('run.title')),
     header,
     LIVE.includes(r.state) && session.role !== 'viewer' ? stopCard(r.id) : null,
-    h('div', { class: 'two-col' }, h('section', { class: 'card' }, h('h2', {}, t('run.timeline')), timeline(d)), h('section', { class: 'card' }, h('h2', {}, t('run.customerSees')), messages.length ? chatView(messages) : h('p', { class: 'muted' }, t('run.noMessages')))),
-    secretsCard(r.id, r, session.role),
+    h('div', { class: 'two-col' }, h('section', { class: 'card' }, h('h2', {}, t('run.timeline')), timeline(d)), h('section', { class: 'card' }, h('h2', {}, t('run.customerSees')), d.messagesMasked && messages.length ? h('p', { class: 'hint messages-masked' }, t('run.messagesMasked')) : null, messages.length ? chatView(messages) : h('p', { class: 'muted' }, t('run.noMessages')))),
+    secretsCard(r.id, r, d.labels, session.role),
+    ].filter(Boolean),
   );
 }

@@ -4,6 +4,7 @@ import { api } from './api.js';
 import { badge, clear, errorBox, h } from './dom.js';
 import { chatView } from './chat.js';
 import { t } from './i18n.js';
+import { languageName, pickLabel, problemText, reasonText, valueLabel } from './words.js';
 
 const OTHER = '__other_answer__';
 
@@ -45,7 +46,7 @@ export function fieldRow(f) {
   return h(
     'div',
     { class: 'form-field', dataset: { field: f.name, key: f.key } },
-    h('label', { for: `field-${f.name}` }, f.label ?? f.name, h('span', { class: 'muted' }, ` ${f.key}`)),
+    h('label', { for: `field-${f.name}` }, pickLabel(f.label, f.name), h('span', { class: 'muted' }, ` ${f.key}`)),
     input(f),
     hint ? h('div', { class: 'hint' }, hint) : null,
     h('div', { class: 'field-error', role: 'alert', hidden: true }),
@@ -69,10 +70,11 @@ export function readProfile(form, fields) {
   return profile;
 }
 
-export function valuesTable(values) {
+/** Computed values under their labels (the name when a value has none). */
+export function valuesTable(values, labels) {
   const entries = Object.entries(values ?? {});
   if (entries.length === 0) return h('p', { class: 'muted' }, t('sim.noValues'));
-  return h('dl', { class: 'facts values' }, entries.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { dataset: { value: k } }, typeof v === 'string' ? v : JSON.stringify(v))]));
+  return h('dl', { class: 'facts values' }, entries.flatMap(([k, v]) => [h('dt', {}, valueLabel(labels, k)), h('dd', { dataset: { value: k } }, typeof v === 'string' ? v : JSON.stringify(v))]));
 }
 
 export async function showSimulator({ view, navigate }, curationId) {
@@ -85,7 +87,7 @@ export async function showSimulator({ view, navigate }, curationId) {
   const current = curations.find((c) => c.id === curationId) ?? curations[0];
   const picker = h('select', { id: 'sim-curation', name: 'curation' }, curations.map((c) => h('option', { value: c.id, selected: c.id === current.id }, c.title ? `${c.id} — ${c.title}` : c.id)));
   picker.addEventListener('change', () => navigate(`#/simulator/${encodeURIComponent(picker.value)}`));
-  const lang = h('select', { id: 'sim-lang', name: 'lang' }, current.languages.map((l) => h('option', { value: l, selected: l === current.defaultLanguage }, l)));
+  const lang = h('select', { id: 'sim-lang', name: 'lang' }, current.languages.map((l) => h('option', { value: l, selected: l === current.defaultLanguage }, languageName(l))));
   const form = h(
     'form',
     { class: 'card sim-form', novalidate: true, 'aria-label': t('sim.answers') },
@@ -111,7 +113,7 @@ export async function showSimulator({ view, navigate }, curationId) {
         const row = [...form.querySelectorAll('.form-field')].find((el) => el.dataset.field === p.field || el.dataset.key === p.field);
         const err = row?.querySelector('.field-error');
         if (err) {
-          err.textContent = err.textContent ? `${err.textContent}; ${p.message}` : p.message;
+          err.textContent = err.textContent ? `${err.textContent}; ${problemText(p, r.labels)}` : problemText(p, r.labels);
           err.hidden = false;
           row.classList.add('invalid');
         } else unplaced.push(p);
@@ -119,10 +121,10 @@ export async function showSimulator({ view, navigate }, curationId) {
       // Native append() would print a null child as the text "null": h() skips them.
       clear(result).append(
         ...[
-        h('div', { class: 'run-head' }, h('strong', {}, t('sim.outcome')), badge(r.outcome), h('span', { class: 'muted' }, ' ', t('sim.messagesLang', { count: r.messages.length, lang: r.lang }))),
-        r.reason ? h('p', { class: 'sim-reason' }, r.reason) : null,
-        unplaced.length ? h('ul', { class: 'error' }, unplaced.map((p) => h('li', {}, `${p.field}: ${p.message}`))) : null,
-        h('details', { class: 'values-box', open: true }, h('summary', {}, t('sim.values')), valuesTable(r.values)),
+        h('div', { class: 'run-head' }, h('strong', {}, t('sim.outcome')), badge(r.outcome), h('span', { class: 'muted' }, ' ', t('sim.messagesLang', { count: r.messages.length, lang: languageName(r.lang) }))),
+        r.reason ? h('p', { class: 'sim-reason' }, reasonText(r.reasonWords, r.reason, r.labels)) : null,
+        unplaced.length ? h('ul', { class: 'error' }, unplaced.map((p) => h('li', {}, problemText(p, r.labels)))) : null,
+        h('details', { class: 'values-box', open: true }, h('summary', {}, t('sim.values')), valuesTable(r.values, r.labels)),
         r.messages.length ? chatView(r.messages) : h('p', { class: 'muted' }, t('sim.nothing')),
         ].filter(Boolean),
       );
