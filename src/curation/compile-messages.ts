@@ -83,7 +83,7 @@ function compileWhen(source: string, path: PathSegment[], ctx: MessageContext): 
     return compileExpression(source, ctx.expressions);
   } catch (err) {
     if (!(err instanceof ExpressionError)) throw err;
-    ctx.errors.push(new CurationFileError(path, err.message));
+    ctx.errors.push(new CurationFileError(path, err.said ?? err.message));
     return null;
   }
 }

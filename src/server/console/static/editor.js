@@ -13,7 +13,7 @@ import { fieldRow, readProfile, valuesTable } from './simulator.js';
 import { completionsAt, declaredNames } from './editor-complete.js';
 import { publishPanel } from './editor-publish.js';
 import { codeHost } from './versions.js';
-import { t, tn } from './i18n.js';
+import { has, lang as uiLanguage, t, tn } from './i18n.js';
 
 /** The pause after the last keystroke before the draft is checked and previewed. */
 const DEBOUNCE_MS = 400;
@@ -27,13 +27,21 @@ async function loadCodeMirror() {
   }
 }
 
+/** A problem in the operator's language (`path: sentence`) when the server sent its key; null in English, where the server's own sentence is it. */
+function problemSentence(p, severity) {
+  if (uiLanguage === 'en' || !p.code || !has(p.code)) return null;
+  const said = severity === 'warning' ? t('check.warning', { message: t(p.code, p.params) }) : t(p.code, p.params);
+  return p.path === '' ? said : `${p.path}: ${said}`;
+}
+
 function problemItem(p, severity, goTo) {
   return h(
     'li',
     { class: ['problem', severity], dataset: { line: p.line === null ? '' : String(p.line) } },
     p.line === null ? h('span', { class: 'muted' }, t('editor.file')) : h('button', { type: 'button', class: 'goto', onclick: () => goTo(p.line) }, t('editor.line', { line: p.line })),
     ' ',
-    h('code', { class: 'check-line' }, p.check),
+    // In English the line `curation check` prints; in another language the sentence in it (the path and line are beside it).
+    h('code', { class: 'check-line' }, problemSentence(p, severity) ?? p.check),
   );
 }
 
@@ -245,7 +253,7 @@ export async function showEditor({ view, onLeave }, curationId) {
     }
     return all.map(([severity, p]) => {
       const line = doc.line(Math.min(Math.max(p.line ?? 1, 1), doc.lines));
-      return { from: line.from, to: line.to, severity, message: p.message, source: p.check };
+      return { from: line.from, to: line.to, severity, message: problemSentence(p, severity) ?? p.message, source: p.check };
     });
   }
 
