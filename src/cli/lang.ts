@@ -16,6 +16,8 @@ export interface Words {
   tn(key: string, count: number, params?: Params): string;
   /** A loader problem as `curation check` prints it, its sentence in this language when it has a key. */
   problem(e: CurationLoadError): string;
+  /** The same for a check warning (`warning: …`). */
+  warning(e: CurationLoadError): string;
 }
 
 /** The language an environment asks for: the first of LC_ALL, LC_MESSAGES and LANG that is set. */
@@ -52,5 +54,11 @@ export function wordsIn(lang: Language): Words {
   };
   // English keeps the loader's own sentence: `curation check` reads exactly as it always has.
   const sentence = (e: CurationLoadError) => (lang === 'en' || e.code === undefined ? e.message : render(c, e.code, e.params ?? {}));
-  return { lang, t, tn, problem: (e) => formatLoadError({ ...e, message: sentence(e) }) };
+  return {
+    lang,
+    t,
+    tn,
+    problem: (e) => formatLoadError({ ...e, message: sentence(e) }),
+    warning: (e) => formatLoadError({ ...e, message: t('check.warning', { message: sentence(e) }) }),
+  };
 }
