@@ -2,7 +2,8 @@
 // navigator.languages) sees the sign-in page, the shell and the overview in
 // Korean with no English UI word, server errors included; the language switch
 // is remembered on the account. Screenshots are kept as artefacts.
-// The simulator, the editor and the history are checked for their labels, as
+// The simulator, the editor and the history are checked for their labels (and
+// the editor for a problem of `curation check` said in Korean at its line), as
 // are a run's page and the curations list are checked for their labels
 // only (the reasons and trigger descriptions the server writes are still
 // English): see I18N-STATUS.md.
@@ -164,7 +165,7 @@ describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium a
     assert.deepEqual(pageErrors, []);
   });
 
-  test('the simulator, the editor and the history in Korean (labels; the curation check sentences are still English)', async () => {
+  test('the simulator, the editor and the history in Korean (labels, and a curation check problem at its line)', async () => {
     const { context, page } = await koreanPage();
     await signIn(page);
     await page.waitForURL(/\/console\/$/);
@@ -179,6 +180,19 @@ describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium a
     assert.equal(await page.textContent('h1'), 'diet-main 편집');
     assert.equal(await page.textContent('#publish'), '게시');
     await page.screenshot({ path: screenshotPath('console-ko-editor'), fullPage: true });
+
+    // A key mistyped as it is typed: the problem is said in Korean at its line.
+    const source = (await page.evaluate(() => fetch('/console/api/curations/diet-main/source').then((r) => r.json()))) as { source: string };
+    const line = source.source.split('\n').findIndex((l) => l.startsWith('title: ')) + 1;
+    await page.locator('#editor .cm-line', { hasText: /^title: / }).click();
+    await page.keyboard.press('Home');
+    await page.keyboard.type('x');
+    const problem = page.locator('.editor-problems .problem.error');
+    await problem.waitFor();
+    assert.equal(await problem.getAttribute('data-line'), String(line));
+    assert.equal(await problem.locator('.check-line').textContent(), "xtitle: 알 수 없는 키 'xtitle'입니다.");
+    assert.equal(await problem.locator('button.goto').textContent(), `${line}번째 줄`);
+    await page.screenshot({ path: screenshotPath('console-ko-editor-problem'), fullPage: true });
 
     await page.goto('/console/#/history/diet-main');
     await page.waitForSelector('table.versions tbody tr');
