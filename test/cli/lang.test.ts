@@ -158,3 +158,22 @@ test('curation doctor: each check and the summary in Korean; English as before',
   assert.equal(unconfigured.code, 1);
   assert.match(unconfigured.stdout, /^실패 설정\n/);
 });
+
+test("curation preview: its own framing lines in Korean (the plan's reasons are the plan's words); English as before", async () => {
+  const args = ['preview', 'diet-main', '--profile', 'test/fixtures/profiles/hong.json', '--now', '2026-12-08T10:00+09:00', '--dir', 'curations'];
+  const en = await cli(args, C);
+  assert.equal(en.code, 0, en.stderr);
+  assert.match(en.stdout, /^as if asked at 2026-12-08T01:00:00\.000Z \(Tue 10:00 in Asia\/Seoul\)\ndiet-main: sequence in ko, \d+ messages\n\nvalues:\n/);
+  assert.match(en.stdout, /^#1 {2}after \S+ \(at \S+\)$/m);
+  const ko = await cli(args, KO);
+  assert.equal(ko.code, 0, ko.stderr);
+  assert.match(ko.stdout, /^2026-12-08T01:00:00\.000Z \(Asia\/Seoul 기준 화 10:00\)에 문의한 것으로 보고 계산합니다\ndiet-main: 정상 발송, 언어 ko, 메시지 \d+개\n\n계산된 값:\n/);
+  assert.match(ko.stdout, /^#1 {2}\S+ 후 \(시작부터 \S+\)$/m);
+  // The values and the messages are the same in both.
+  const body = (out: string) => out.split('\n').filter((l) => l.startsWith('  ')).join('\n');
+  assert.equal(body(ko.stdout), body(en.stdout));
+
+  const missing = await cli(['preview', 'nope', '--profile', 'test/fixtures/profiles/hong.json', '--dir', 'curations'], KO);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr.trim(), "curation preview: 'nope' 큐레이션이 없습니다(불러온 큐레이션: diet-gift, diet-main).");
+});
