@@ -177,3 +177,23 @@ test("curation preview: its own framing lines in Korean (the plan's reasons are 
   assert.equal(missing.code, 1);
   assert.equal(missing.stderr.trim(), "curation preview: 'nope' 큐레이션이 없습니다(불러온 큐레이션: diet-gift, diet-main).");
 });
+
+test('curation setup: its own lines in Korean (each change is the plan\'s own line); English as before', async () => {
+  const env = { ...configured(), PUBLIC_WEBHOOK_URL: 'https://curation.example.com/webhooks/channeltalk' };
+  fake.state.webhooks.reset();
+  const dryEn = await cli(['setup', '--dry-run'], { ...env, ...C });
+  assert.equal(dryEn.code, 0, dryEn.stderr);
+  assert.match(dryEn.stdout, /^scopes the curations need: .+\n(would .+\n)+dry run: nothing was changed\nthe token: Channel Talk makes it when the webhook is created; run without --dry-run to see it\n$/);
+  const dryKo = await cli(['setup', '--dry-run'], { ...env, ...KO });
+  assert.equal(dryKo.code, 0, dryKo.stderr);
+  assert.match(dryKo.stdout, /^큐레이션에 필요한 이벤트: .+\n(할 일: .+\n)+시험 실행이라 아무것도 바꾸지 않았습니다\.\n토큰: 웹훅을 만들 때 채널톡이 만듭니다\. --dry-run 없이 실행하면 볼 수 있습니다\.\n$/);
+
+  const created = await cli(['setup'], { ...env, ...KO });
+  assert.equal(created.code, 0, created.stderr);
+  assert.match(created.stdout, /^웹훅 \S+을\(를\) 만들었습니다\.$/m);
+  assert.match(created.stdout, /^조치 필요: 웹훅의 토큰이 CHANNELTALK_WEBHOOK_TOKEN에 없습니다\./m);
+  assert.match(created.stdout, /^ {2}토큰: \S+$/m);
+  const again = await cli(['setup'], { ...env, ...KO });
+  assert.match(again.stdout, /^웹훅 \S+이\(가\) 최신 상태입니다\. 바꿀 것이 없습니다\.$/m);
+  assert.match((await cli(['setup'], { ...env, ...C })).stdout, /^webhook \S+ is up to date: nothing to change$/m);
+});
