@@ -9,7 +9,7 @@ import { compileTable, type Table } from './tables.js';
 import { buildOptionMatcher } from './options.js';
 import { parseDuration } from './durations.js';
 import { compileDelay, compileMessages, EXPRESSION_HINT, isHttpUrl, type MessageContext } from './compile-messages.js';
-import { CurationFileError, said, type PathSegment } from './load-errors.js';
+import { CurationFileError, notAUrl, said, type PathSegment } from './load-errors.js';
 import { attach, type CompiledCuration, type CompiledValue } from './internals.js';
 import { resolveFields, type CompiledField } from './profile.js';
 import { compilePattern, type CompiledPattern } from './regex.js';
@@ -98,7 +98,7 @@ export async function compileCuration(
   for (const [name, value] of Object.entries(file.settings ?? {})) {
     if (!claim(name, ['settings', name])) continue;
     if (typeof value === 'string' && /^https?:/i.test(value) && !isHttpUrl(value)) {
-      errors.push(new CurationFileError(['settings', name], `'${value}' is not a valid http(s) URL`));
+      errors.push(new CurationFileError(['settings', name], notAUrl(value)));
     }
     settings[name] = value;
   }
@@ -113,7 +113,7 @@ export async function compileCuration(
     warnings.push(...fieldWarnings(field));
     const other = profileKeys.get(field.key);
     if (other !== undefined) {
-      errors.push(new CurationFileError(['fields', name], `reads the profile key '${field.key}' that field '${other}' already reads`));
+      errors.push(new CurationFileError(['fields', name], said('check.profileKeyTwice', { key: field.key, other }, `reads the profile key '${field.key}' that field '${other}' already reads`)));
       continue;
     }
     profileKeys.set(field.key, name);
@@ -200,7 +200,7 @@ export async function compileCuration(
   const ask = file.fallback?.ask ? await compileAsk(file.fallback.ask, ['fallback', 'ask'], mctx(fallbackNames, null)) : null;
   const consentFallback = file.consentFallback ? await compileMessages(file.consentFallback.messages, ['consentFallback', 'messages'], mctx(fallbackNames, null)) : null;
   if (file.consentFallback && !fields.some((f) => f.consent)) {
-    errors.push(new CurationFileError(['consentFallback'], 'no field is marked consent: true, so this is never sent'));
+    errors.push(new CurationFileError(['consentFallback'], said('check.consentFallbackUnused', {}, 'no field is marked consent: true, so this is never sent')));
   }
 
   // Trigger: each kind's own keys are its registry entry's.
@@ -219,7 +219,7 @@ export async function compileCuration(
       continue;
     }
     const other = writeKeys.get(key);
-    if (other) errors.push(new CurationFileError(['writeBack', name], `profile key '${key}' is already written by '${other}'`));
+    if (other) errors.push(new CurationFileError(['writeBack', name], said('check.writeBackTwice', { key, other }, `profile key '${key}' is already written by '${other}'`)));
     writeKeys.set(key, name);
     writeBack[name] = key;
   }
@@ -287,7 +287,7 @@ function compileField(name: string, spec: NonNullable<CurationFile['fields']>[st
     if (!compiled.ok) throw new CurationFileError(at('pattern'), `'${spec.pattern}' is not a valid regular expression: ${compiled.why}`);
     regex = compiled.pattern;
   }
-  if (spec.consent && spec.type !== 'boolean') throw new CurationFileError(at('consent'), 'only a boolean field can be the consent flag');
+  if (spec.consent && spec.type !== 'boolean') throw new CurationFileError(at('consent'), said('check.consentNotBoolean', {}, 'only a boolean field can be the consent flag'));
   if ((spec.type === 'option' || spec.type === 'list') && Object.keys(spec.options ?? {}).length === 0) {
     throw new CurationFileError(['fields', name], said('check.needsOptions', { type: spec.type }, `an ${spec.type} field needs options`));
   }
@@ -358,7 +358,7 @@ function checkTableUrls(name: string, entries: Map<string, unknown>, errors: Cur
     const cells = value instanceof Map ? [...value.entries()].map(([k, v]) => [[key, k], v] as const) : [[[key], value] as const];
     for (const [keys, cell] of cells) {
       if (typeof cell === 'string' && /^https?:/i.test(cell) && !isHttpUrl(cell)) {
-        errors.push(new CurationFileError(['tables', name, 'lookup', ...keys], `'${cell}' is not a valid http(s) URL`));
+        errors.push(new CurationFileError(['tables', name, 'lookup', ...keys], notAUrl(cell)));
       }
     }
   }

@@ -101,6 +101,9 @@ export function didYouMean(name: string, candidates: Iterable<string>): string {
   return s === null ? '' : `; did you mean '${s}'?`;
 }
 
+/** A URL the file writes out that is not one (a setting, a table cell, a template without values). */
+export const notAUrl = (url: string): Said => said('check.notAUrl', { url }, `'${url}' is not a valid http(s) URL`);
+
 /** `unknown name 'wieght'; did you mean 'weight'?` with its key; `what` is name, function or table. */
 export function unknownName(what: 'name' | 'function' | 'table', name: string, candidates: Iterable<string>): Said {
   const s = suggest(name, candidates);

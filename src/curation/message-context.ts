@@ -8,7 +8,7 @@ import { compileTemplate, TemplateError, type CompiledTemplate, type TemplateKin
 import { loopProblems, renderNodes } from './template-loops.js';
 import { UNIT_COSTS, type LoadMeter } from './load-budget.js';
 import type { DelaySpec } from './delays.js';
-import { CurationFileError, said, unknownName, type PathSegment, type Said } from './load-errors.js';
+import { CurationFileError, notAUrl, said, unknownName, type PathSegment, type Said } from './load-errors.js';
 import type { Localized } from './internals.js';
 import type { LocalizedFile } from './schema-parts.js';
 import type { FieldSpec } from './types.js';
@@ -146,7 +146,7 @@ function originWarning(name: string): Said {
 export function checkStaticUrl(url: Localized, given: LocalizedFile, path: PathSegment[], ctx: MessageContext): boolean {
   for (const [lang, tpl] of url) {
     if (tpl.static !== null && !HttpUrlSchema.safeParse(tpl.static).success) {
-      ctx.errors.push(new CurationFileError(typeof given === 'string' ? path : [...path, lang], `'${tpl.static}' is not a valid http(s) URL`));
+      ctx.errors.push(new CurationFileError(typeof given === 'string' ? path : [...path, lang], notAUrl(tpl.static)));
       return false;
     }
   }

@@ -178,6 +178,11 @@ const SCHEMA_SENTENCES: readonly Said[] = [
   said('check.computeShape', {}, 'must be an expression (text), a number or true/false'),
   said('check.tableShape', {}, 'a table is {lookup: {key: value, …}} or {bands: [{from, below, value}, …]}'),
   said('check.labelShape', {}, 'must be a label or a list of labels'),
+  said('check.durationShape', {}, 'must be a duration such as 2s, 800ms, 24h or 1h30m'),
+  said('check.nameShape', {}, 'must be a name made of letters, digits and _ that does not start with a digit'),
+  said('check.langCode', {}, 'must be a two- or three-letter language code such as ko or en'),
+  said('check.scalarShape', {}, 'must be a text, a number or true/false'),
+  said('check.localizedShape', {}, 'must be a text, or a map from language code to text (ko: …, en: …)'),
 ];
 
 function dedupe(errors: CurationLoadError[]): CurationLoadError[] {

@@ -51,6 +51,18 @@ const MISTAKES: Array<[string, string, string]> = [
   ['write-back of an unknown value', minimalCuration(`writeBack:\n  bmr: dietBmr${messages}`), 'check.writeBackUnknown'],
   ['min above max', minimalCuration(`fields:\n  w: { type: number, min: 5, max: 1 }${messages}`), 'check.minAboveMax'],
   ['a fallback with a computed value', minimalCuration(`compute:\n  a: 1${messages}fallback:\n  messages:\n    - text: "{{ a }}"\n`), 'check.fallbackUsesValue'],
+  ['a delay that is no duration', minimalCuration('messages:\n  - text: a\n    delay: soonish\n'), 'check.durationShape'],
+  ['a typing delay whose min is above its max', minimalCuration('messages:\n  - text: a\n    delay: { typing: { perChar: 40ms, min: 4s, max: 1s } }\n'), 'check.typingMinMax'],
+  ['a name with a dash', minimalCuration(`compute:\n  my-value: 1${messages}`), 'check.nameShape'],
+  ['a language that is no code', minimalCuration(`languages: [korean]${messages}`), 'check.langCode'],
+  ['a message with nothing in it', minimalCuration('messages:\n  - delay: 1s\n'), 'check.emptyMessage'],
+  ['an option twice', minimalCuration('messages:\n  - text: a\n    options: [silent, silent]\n'), 'check.optionTwice'],
+  ['bands the wrong way round', minimalCuration(`tables:\n  t: { bands: [{ from: 5, below: 1, value: a }] }${messages}`), 'check.bandOrder'],
+  ['bands that overlap', minimalCuration(`tables:\n  t: { bands: [{ from: 1, below: 5, value: a }, { from: 3, below: 9, value: b }] }${messages}`), 'check.bandOverlap'],
+  ['a table of values and rows', minimalCuration(`tables:\n  t: { lookup: { a: 1, b: { x: 2 } } }${messages}`), 'check.tableMixed'],
+  ['a setting that is no URL', minimalCuration(`settings:\n  shop: 'https://'${messages}`), 'check.notAUrl'],
+  ['two fields on one profile key', minimalCuration(`fields:\n  a: { type: number, key: w }\n  b: { type: number, key: w }${messages}`), 'check.profileKeyTwice'],
+  ['consent on a number', minimalCuration(`fields:\n  a: { type: number, consent: true }${messages}`), 'check.consentNotBoolean'],
   ['an expression too long', minimalCuration(`compute:\n  a: ${Array.from({ length: 400 }, () => '1').join(' + ')}${messages}`), 'check.expressionTooLong'],
 ];
 
