@@ -186,7 +186,7 @@ test('curation setup: its own lines in Korean (each change is the plan\'s own li
   assert.match(dryEn.stdout, /^scopes the curations need: .+\n(would .+\n)+dry run: nothing was changed\nthe token: Channel Talk makes it when the webhook is created; run without --dry-run to see it\n$/);
   const dryKo = await cli(['setup', '--dry-run'], { ...env, ...KO });
   assert.equal(dryKo.code, 0, dryKo.stderr);
-  assert.match(dryKo.stdout, /^큐레이션에 필요한 이벤트: .+\n(할 일: .+\n)+시험 실행이라 아무것도 바꾸지 않았습니다\.\n토큰: 웹훅을 만들 때 채널톡이 만듭니다\. --dry-run 없이 실행하면 볼 수 있습니다\.\n$/);
+  assert.match(dryKo.stdout, /^큐레이션에 필요한 이벤트: .+\n(실행 예정: .+\n)+시험 실행이라 아무것도 바꾸지 않았습니다\.\n토큰: 웹훅을 만들 때 채널톡이 만듭니다\. --dry-run 없이 실행하면 볼 수 있습니다\.\n$/);
 
   const created = await cli(['setup'], { ...env, ...KO });
   assert.equal(created.code, 0, created.stderr);
