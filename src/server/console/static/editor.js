@@ -11,9 +11,9 @@ import { badge, clear, errorBox, fmtTime, h } from './dom.js';
 import { chatView } from './chat.js';
 import { fieldRow, readProfile, valuesTable } from './simulator.js';
 import { completionsAt, declaredNames } from './editor-complete.js';
-import { publishPanel } from './editor-publish.js';
+import { problemSentence, publishPanel } from './editor-publish.js';
 import { codeHost } from './versions.js';
-import { has, lang as uiLanguage, t, tn } from './i18n.js';
+import { t, tn } from './i18n.js';
 
 /** The pause after the last keystroke before the draft is checked and previewed. */
 const DEBOUNCE_MS = 400;
@@ -25,13 +25,6 @@ async function loadCodeMirror() {
   } catch {
     return null;
   }
-}
-
-/** A problem in the operator's language (`path: sentence`) when the server sent its key; null in English, where the server's own sentence is it. */
-function problemSentence(p, severity) {
-  if (uiLanguage === 'en' || !p.code || !has(p.code)) return null;
-  const said = severity === 'warning' ? t('check.warning', { message: t(p.code, p.params) }) : t(p.code, p.params);
-  return p.path === '' ? said : `${p.path}: ${said}`;
 }
 
 function problemItem(p, severity, goTo) {
