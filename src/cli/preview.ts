@@ -66,7 +66,7 @@ export const previewCommand: Command = async (argv, io) => {
   const lang = args.lang ?? found.lang;
   // No event: the moment the customer asks is --now (or this moment).
   const p = plan(curation, null, found.profile, { runId: 'preview', now: args.now, ...(lang ? { lang } : {}) });
-  const trigger = deliveryTrigger(input, loaded.set, curation);
+  const trigger = deliveryTrigger(input, loaded.set, curation, w);
   if (args.json) {
     const triggerJson = trigger ? { trigger: { event: trigger.event, starts: trigger.starts, ...(trigger.reason !== undefined ? { reason: trigger.reason } : {}) } } : {};
     io.stdout(

@@ -173,6 +173,12 @@ test("curation preview: its own framing lines in Korean (the plan's reasons are 
   const body = (out: string) => out.split('\n').filter((l) => l.startsWith('  ')).join('\n');
   assert.equal(body(ko.stdout), body(en.stdout));
 
+  // Given a whole delivery, the trigger's line too (the trigger's own description inside it is the registry's words).
+  const delivery = ['--profile', 'test/fixtures/webhooks/user-chat-opened.json', '--dir', 'curations'];
+  assert.match((await cli(['preview', 'diet-main', ...delivery], C)).stdout, /\ntrigger: this delivery \(chatOpened\) starts diet-main\n$/);
+  assert.match((await cli(['preview', 'diet-main', ...delivery], KO)).stdout, /\n트리거: 이 전달\(chatOpened\)로 diet-main이\(가\) 시작됩니다\n$/);
+  assert.match((await cli(['preview', 'diet-gift', ...delivery], KO)).stdout, /\n트리거: 이 전달\(chatOpened\)로는 diet-gift이\(가\) 시작되지 않습니다\(on userMessage .*\)\n$/);
+
   const missing = await cli(['preview', 'nope', '--profile', 'test/fixtures/profiles/hong.json', '--dir', 'curations'], KO);
   assert.equal(missing.code, 1);
   assert.equal(missing.stderr.trim(), "curation preview: 'nope' 큐레이션이 없습니다(불러온 큐레이션: diet-gift, diet-main).");
