@@ -5,57 +5,61 @@ import { parseArgs } from 'node:util';
 import { ConfigError, envWithDotenv, loadConfig, type Config } from '../config.js';
 import { ChannelTalkClient } from '../channeltalk/client.js';
 import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../channeltalk/errors.js';
-import { loadCurations, formatLoadError } from '../curation/index.js';
+import { loadCurations } from '../curation/index.js';
 import { Store } from '../delivery/store/store.js';
 import type { ChannelConfig } from '../channels.js';
-import { checkChannelWebhook } from '../webhook/health.js';
-import type { Command, CliIO } from './io.js';
+import { checkChannelWebhook, type WebhookHealth } from '../webhook/health.js';
+import type { Command } from './io.js';
+import { wordsOf, type Words } from './lang.js';
+import type { Words as Said } from '../words.js';
 
-type Check = (config: Config, io: CliIO) => Promise<string>;
+type Check = (config: Config, w: Words) => Promise<string>;
 
 class Failed extends Error {}
 
-const checks: Array<[string, Check]> = [
+/** Each check with its name in the operator's language, in the order an operator fixes them. */
+const checks: Array<[(w: Words) => string, Check]> = [
   [
-    'database',
-    async (config) => {
+    (w) => w.t('cli.doctor.check.database'),
+    async (config, w) => {
       let store: Store;
       try {
         store = await Store.open(config.databaseUrl, config.timing);
       } catch (err) {
-        throw new Failed(`cannot open ${describeDb(config.databaseUrl)}: ${err instanceof Error ? err.message : String(err)}; check DATABASE_URL and that the server is up`);
+        throw new Failed(w.t('cli.doctor.dbCannotOpen', { db: describeDb(config.databaseUrl), error: err instanceof Error ? err.message : String(err) }));
       }
       try {
         await store.ping();
-        return `${store.describe} reachable, migrations applied, ${await store.queueDepth()} message(s) queued`;
+        return w.t('cli.doctor.dbOk', { db: store.describe, queued: await store.queueDepth() });
       } finally {
         await store.close();
       }
     },
   ],
   [
-    'Channel Talk credentials',
-    async (config) => {
+    (w) => w.t('cli.doctor.check.credentials'),
+    async (config, w) => {
       const lines: string[] = [];
       for (const ch of config.channels) {
-        const who = config.channels.length > 1 ? `channel ${ch.name}: ` : '';
-        const fix = config.channels.length > 1 ? `the accessKey and accessSecret of channel ${ch.name} in CHANNELS_FILE` : 'CHANNELTALK_ACCESS_KEY and CHANNELTALK_ACCESS_SECRET';
+        const who = config.channels.length > 1 ? w.t('cli.channelPrefix', { channel: ch.name }) : '';
+        const fix = config.channels.length > 1 ? w.t('cli.doctor.channelKeys', { channel: ch.name }) : w.t('cli.doctor.envKeys');
         const client = clientFor(config, ch);
         try {
           const res = (await client.getChannel()) as { channel?: { id?: unknown; name?: unknown } };
           const c = res.channel;
           const id = typeof c?.id === 'string' || typeof c?.id === 'number' ? String(c.id) : '?';
-          lines.push(`${who}GET /open/v5/channel answered 200${c ? ` (channel ${id}${typeof c.name === 'string' ? ` "${c.name}"` : ''})` : ''}`);
+          const channel = c ? (typeof c.name === 'string' ? w.t('cli.doctor.channelNamed', { id, name: c.name }) : w.t('cli.doctor.channelId', { id })) : '';
+          lines.push(`${who}${w.t('cli.doctor.credentialsOk')}${channel}`);
         } catch (err) {
           if (err instanceof ChannelTalkRejectedError) {
             throw new Failed(
               err.status === 401 || err.status === 403
-                ? `${who}Channel Talk refused the credentials (${err.status}): check ${fix} (desk: Settings > API key)`
-                : `${who}Channel Talk answered ${err.status}: check CHANNELTALK_API_URL`,
+                ? `${who}${w.t('cli.doctor.credentialsRefused', { status: err.status, fix })}`
+                : `${who}${w.t('cli.doctor.apiAnswered', { status: err.status })}`,
             );
           }
           if (err instanceof ChannelTalkUnavailableError) {
-            throw new Failed(`could not reach ${config.channelTalk.apiUrl} (${err.reason}${err.status ? ` ${err.status}` : ''}): check CHANNELTALK_API_URL and the network`);
+            throw new Failed(w.t('cli.doctor.unreachable', { url: config.channelTalk.apiUrl, why: `${err.reason}${err.status ? ` ${err.status}` : ''}` }));
           }
           throw err;
         }
@@ -64,9 +68,9 @@ const checks: Array<[string, Check]> = [
     },
   ],
   [
-    'webhook',
+    (w) => w.t('cli.doctor.check.webhook'),
     // Read as the service's health job reads it (checkChannelWebhook): a webhook missing, blocked or lacking a scope is a failure.
-    async (config) => {
+    async (config, w) => {
       const lines: string[] = [];
       const several = config.channels.length > 1;
       for (const ch of config.channels) {
@@ -74,21 +78,21 @@ const checks: Array<[string, Check]> = [
         // Curations that do not load are the next check's failure; the webhook is still read.
         const curations = loaded.ok ? loaded.set.curations : [];
         const h = await checkChannelWebhook({ client: clientFor(config, ch), channel: ch.name, publicUrl: config.webhook.publicUrl, curations, several, now: Date.now });
-        const who = several ? `channel ${ch.name}: ` : '';
-        if (h.state !== 'ok' || h.missingScopes) throw new Failed(`${who}${h.reason}; fix: ${h.fix}`);
-        lines.push(`${who}${h.reason}`);
+        const who = several ? w.t('cli.channelPrefix', { channel: ch.name }) : '';
+        if (h.state !== 'ok' || h.missingScopes) throw new Failed(`${who}${healthWords(h, w)}`);
+        lines.push(`${who}${h.webhookId !== undefined ? w.t('cli.doctor.webhookOk', { webhook: h.webhookId }) : h.reason}`);
       }
       return lines.join('; ');
     },
   ],
   [
-    'curations',
-    async (config) => {
+    (w) => w.t('cli.doctor.check.curations'),
+    async (config, w) => {
       const lines: string[] = [];
       for (const dir of new Set(config.channels.map((c) => c.curationsDir))) {
         const loaded = await loadCurations(dir);
-        if (!loaded.ok) throw new Failed(`${loaded.errors.length} error(s):\n${loaded.errors.map((e) => `    ${formatLoadError(e)}`).join('\n')}`);
-        lines.push(`${loaded.set.curations.length} loaded from ${dir}: ${loaded.set.curations.map((c) => c.id).join(', ')}`);
+        if (!loaded.ok) throw new Failed(`${w.t('cli.doctor.curationErrors', { count: loaded.errors.length })}\n${loaded.errors.map((e) => `    ${w.problem(e)}`).join('\n')}`);
+        lines.push(w.t('cli.doctor.curationsOk', { count: loaded.set.curations.length, dir, ids: loaded.set.curations.map((c) => c.id).join(', ') }));
       }
       return lines.join('; ');
     },
@@ -105,30 +109,43 @@ function clientFor(config: Config, ch: ChannelConfig): ChannelTalkClient {
   });
 }
 
+/** What is wrong with the webhook and what to do, in the operator's language when the health check said it with keys. */
+function healthWords(h: WebhookHealth, w: Words): string {
+  if (w.lang === 'en' || h.words === undefined) return `${h.reason}; fix: ${h.fix}`;
+  // A time the console formats in the browser is shown here as the English line shows it.
+  const said = (x: Said) =>
+    w.t(x.code, x.code === 'webhook.blockedSince' && typeof x.params.since === 'number' ? { ...x.params, since: new Date(x.params.since).toISOString() } : x.params);
+  return w.t('cli.doctor.webhookFix', { reason: said(h.words.reason), fix: said(h.words.fix) });
+}
+
 function describeDb(url: string): string {
   return url.startsWith('sqlite:') ? url : url.replace(/\/\/[^@/]*@/, '//');
 }
 
 export const doctorCommand: Command = async (argv, io) => {
   parseArgs({ args: argv, options: {}, allowPositionals: false });
+  const w = wordsOf(io);
+  // `ok   ` and `FAIL ` (or `실패 `) line up the names in a terminal.
+  const ok = (text: string) => io.stdout(`ok   ${text}`);
+  const fail = (text: string) => io.stdout(`${w.t('cli.doctor.fail')} ${text}`);
   let config: Config;
   try {
     config = loadConfig(envWithDotenv(io.env, io.cwd), io.cwd);
-    io.stdout('ok   configuration');
+    ok(w.t('cli.doctor.check.configuration'));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    io.stdout(`FAIL configuration\n${err.lines.map((l) => `    ${l}`).join('\n')}`);
+    fail(`${w.t('cli.doctor.check.configuration')}\n${err.lines.map((l) => `    ${l}`).join('\n')}`);
     return 1;
   }
   let failed = 0;
   for (const [name, check] of checks) {
     try {
-      io.stdout(`ok   ${name}: ${await check(config, io)}`);
+      ok(`${name(w)}: ${await check(config, w)}`);
     } catch (err) {
       failed++;
-      io.stdout(`FAIL ${name}: ${err instanceof Error ? err.message : String(err)}`);
+      fail(`${name(w)}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  io.stdout(failed === 0 ? 'all checks passed' : `${failed} check(s) failed`);
+  io.stdout(failed === 0 ? w.t('cli.doctor.allPassed') : w.t('cli.doctor.someFailed', { count: failed }));
   return failed === 0 ? 0 : 1;
 };

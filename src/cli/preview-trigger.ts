@@ -6,6 +6,7 @@ import { MalformedDeliveryError, normalize } from '../channeltalk/normalize.js';
 import type { Event, EventKind } from '../channeltalk/event.js';
 import { matchCurations, type Curation, type CurationSet } from '../curation/index.js';
 import { describeTrigger } from '../curation/triggers/registry.js';
+import { wordsIn, type Words } from './lang.js';
 
 export interface TriggerAnswer {
   event: EventKind;
@@ -16,21 +17,22 @@ export interface TriggerAnswer {
   line: string;
 }
 
-/** Null when `input` is not a delivery (a plain object of answers). */
-export function deliveryTrigger(input: unknown, set: CurationSet, curation: Curation): TriggerAnswer | null {
+/** Null when `input` is not a delivery (a plain object of answers). The line is in `w`'s language; the reasons are the normalizer's and the trigger's own words. */
+export function deliveryTrigger(input: unknown, set: CurationSet, curation: Curation, w: Words = wordsIn('en')): TriggerAnswer | null {
   if (!isDelivery(input)) return null;
   let event: Event;
   try {
     event = normalize(input);
   } catch (err) {
     if (!(err instanceof MalformedDeliveryError)) throw err;
-    return { event: 'ignored', starts: false, reason: err.reason, line: `trigger: this is not a delivery Channel Talk sends: ${err.reason}` };
+    return { event: 'ignored', starts: false, reason: err.reason, line: w.t('cli.preview.triggerNotDelivery', { reason: err.reason }) };
   }
-  if (event.kind === 'ignored') return { event: event.kind, starts: false, reason: event.reason, line: `trigger: this delivery is not acted on: ${event.reason}` };
-  const what = `this delivery (${event.kind}${event.kind === 'chatTagged' ? `: tags ${event.tags.join(', ')}` : ''})`;
-  if (matchCurations(set, event).includes(curation)) return { event: event.kind, starts: true, line: `trigger: ${what} starts ${curation.id}` };
+  if (event.kind === 'ignored') return { event: event.kind, starts: false, reason: event.reason, line: w.t('cli.preview.triggerIgnored', { reason: event.reason }) };
+  const what = event.kind === 'chatTagged' ? w.t('cli.preview.deliveryTags', { kind: event.kind, tags: event.tags.join(', ') }) : w.t('cli.preview.delivery', { kind: event.kind });
+  if (matchCurations(set, event).includes(curation)) return { event: event.kind, starts: true, line: w.t('cli.preview.triggerStarts', { what, id: curation.id }) };
   const reason = curation.enabled ? describeTrigger(curation.trigger) : 'disabled';
-  return { event: event.kind, starts: false, reason, line: `trigger: ${what} does not start ${curation.id} (${reason})` };
+  const shown = curation.enabled ? reason : w.t('cli.check.disabled');
+  return { event: event.kind, starts: false, reason, line: w.t('cli.preview.triggerDoesNotStart', { what, id: curation.id, reason: shown }) };
 }
 
 function isDelivery(input: unknown): input is Record<string, unknown> {

@@ -12,11 +12,12 @@ import { ChannelTalkClient, type Webhook } from '../channeltalk/client.js';
 import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../channeltalk/errors.js';
 import type { ChannelConfig } from '../channels.js';
 import { ConfigError, envWithDotenv, loadConfig, type Config } from '../config.js';
-import { formatLoadError, loadCurations } from '../curation/index.js';
+import { loadCurations } from '../curation/index.js';
 import { deskFix, listAllWebhooks } from '../webhook/health.js';
 import { describeScope, scopesNeeded } from '../webhook/scopes.js';
 import { DEFAULT_WEBHOOK_NAME, deskSteps, planWebhookSetup, webhookUrlProblem, type WebhookSetupPlan } from '../webhook/setup-plan.js';
 import type { Command } from './io.js';
+import { wordsOf, type Words } from './lang.js';
 import { usage } from './usage.js';
 
 const USAGE = usage('setup');
@@ -31,6 +32,7 @@ interface Options {
 class Failed extends Error {}
 
 export const setupCommand: Command = async (argv, io) => {
+  const w = wordsOf(io);
   let values: { url?: string; name?: string; 'dry-run'?: boolean; unblock?: boolean; channel?: string };
   try {
     values = parseArgs({
@@ -53,7 +55,7 @@ export const setupCommand: Command = async (argv, io) => {
   }
   const url = values.url ?? config.webhook.publicUrl;
   if (url === undefined) {
-    io.stderr(`curation setup: give the service's webhook URL with --url, or set PUBLIC_WEBHOOK_URL (e.g. https://curation.example.com/webhooks/channeltalk)\n${USAGE}`);
+    io.stderr(`curation setup: ${w.t('cli.setup.needsUrl')}\n${USAGE}`);
     return 2;
   }
   const problem = webhookUrlProblem(url);
@@ -64,29 +66,29 @@ export const setupCommand: Command = async (argv, io) => {
   const name = values.name?.trim() || DEFAULT_WEBHOOK_NAME;
   const channels = values.channel === undefined ? config.channels : config.channels.filter((c) => c.name === values.channel);
   if (channels.length === 0) {
-    io.stderr(`curation setup: no channel named '${values.channel ?? ''}'; the channels are ${config.channels.map((c) => c.name).join(', ')}`);
+    io.stderr(`curation setup: ${w.t('cli.setup.noChannel', { channel: values.channel ?? '', channels: config.channels.map((c) => c.name).join(', ') })}`);
     return 2;
   }
   const opts: Options = { url, name, dryRun: values['dry-run'] === true, unblock: values.unblock === true };
   let failed = 0;
   for (const channel of channels) {
-    const say = (line: string) => io.stdout(config.channels.length > 1 ? `channel ${channel.name}: ${line}` : line);
+    const say = (line: string) => io.stdout(config.channels.length > 1 ? `${w.t('cli.channelPrefix', { channel: channel.name })}${line}` : line);
     try {
-      await setupChannel(config, channel, opts, say);
+      await setupChannel(config, channel, opts, say, w);
     } catch (err) {
       failed++;
-      say(`FAIL ${err instanceof Failed ? err.message : failure(err, config)}`);
+      say(`${w.t('cli.doctor.fail')} ${err instanceof Failed ? err.message : failure(err, config, w)}`);
     }
   }
   return failed === 0 ? 0 : 1;
 };
 
-async function setupChannel(config: Config, channel: ChannelConfig, opts: Options, say: (line: string) => void): Promise<void> {
+async function setupChannel(config: Config, channel: ChannelConfig, opts: Options, say: (line: string) => void, w: Words): Promise<void> {
   const loaded = await loadCurations(channel.curationsDir);
-  if (!loaded.ok) throw new Failed(`the curations do not load, so the scopes they need are unknown:\n${loaded.errors.map((e) => `    ${formatLoadError(e)}`).join('\n')}`);
+  if (!loaded.ok) throw new Failed(`${w.t('cli.setup.curationsBroken')}\n${loaded.errors.map((e) => `    ${w.problem(e)}`).join('\n')}`);
   const needed = scopesNeeded(loaded.set.curations);
-  if (needed.scopes.length === 0) throw new Failed(`no curation in ${channel.curationsDir}: nothing needs a webhook yet`);
-  say(`scopes the curations need: ${needed.scopes.map((s) => describeScope(needed, s)).join(', ')}`);
+  if (needed.scopes.length === 0) throw new Failed(w.t('cli.setup.noCuration', { dir: channel.curationsDir }));
+  say(w.t('cli.setup.scopes', { scopes: needed.scopes.map((s) => describeScope(needed, s)).join(', ') }));
 
   const client = new ChannelTalkClient({
     baseUrl: config.channelTalk.apiUrl,
@@ -96,42 +98,44 @@ async function setupChannel(config: Config, channel: ChannelConfig, opts: Option
     retry: { maxAttempts: 3 },
   });
   const plan = planWebhookSetup({ existing: await listAllWebhooks(client), url: opts.url, name: opts.name, scopes: needed.scopes, unblock: opts.unblock });
-  for (const w of plan.warnings) say(`warning: ${w}`);
-  if (opts.unblock && plan.action !== 'create' && plan.existing.blocked !== true) say(`webhook ${plan.webhookId} is not blocked: nothing to unblock`);
+  for (const warning of plan.warnings) say(w.t('check.warning', { message: warning }));
+  if (opts.unblock && plan.action !== 'create' && plan.existing.blocked !== true) say(w.t('cli.setup.notBlocked', { webhook: plan.webhookId }));
   if (plan.action === 'none') {
-    say(`webhook ${plan.webhookId} is up to date: nothing to change`);
-    tokenReport(plan.existing, channel, config, say);
+    say(w.t('cli.setup.upToDate', { webhook: plan.webhookId }));
+    tokenReport(plan.existing, channel, config, say, w);
     return;
   }
-  for (const c of plan.changes) say(`${opts.dryRun ? 'would ' : ''}${plan.action === 'create' ? '' : 'change '}${c}`);
+  // Each change is the plan's own line (what is set to what); only whether it is done or would be is worded here.
+  for (const c of plan.changes) say(plan.action === 'create' ? (opts.dryRun ? w.t('cli.setup.wouldCreate', { change: c }) : c) : opts.dryRun ? w.t('cli.setup.wouldChange', { change: c }) : w.t('cli.setup.change', { change: c }));
   if (opts.dryRun) {
-    say('dry run: nothing was changed');
-    if (plan.action === 'update') tokenReport(plan.existing, channel, config, say);
-    else say('the token: Channel Talk makes it when the webhook is created; run without --dry-run to see it');
+    say(w.t('cli.setup.dryRun'));
+    if (plan.action === 'update') tokenReport(plan.existing, channel, config, say, w);
+    else say(w.t('cli.setup.tokenAfterCreate'));
     return;
   }
-  const steps = deskSteps({ url: opts.url, name: opts.name, scopes: plan.body.scopes, tokenWhere: tokenWhere(channel, config) });
+  const steps = deskSteps({ url: opts.url, name: opts.name, scopes: plan.body.scopes, tokenWhere: tokenWhere(channel, config, w) });
   let result: Webhook;
   try {
     result = await apply(client, plan);
   } catch (err) {
-    const what = plan.action === 'create' ? 'create the webhook' : `update webhook ${plan.webhookId}`;
-    throw new Failed(`could not ${what} through the API: ${failure(err, config)}\n${steps.join('\n')}`);
+    const why = failure(err, config, w);
+    const could = plan.action === 'create' ? w.t('cli.setup.couldNotCreate', { why }) : w.t('cli.setup.couldNotUpdate', { webhook: plan.webhookId, why });
+    throw new Failed(`${could}\n${steps.join('\n')}`);
   }
-  say(`${plan.action === 'create' ? 'created' : 'updated'} webhook ${result.id}`);
+  say(plan.action === 'create' ? w.t('cli.setup.created', { webhook: result.id }) : w.t('cli.setup.updated', { webhook: result.id }));
   if (plan.action === 'update' && plan.body.blocked === false && plan.existing.blocked === true) {
     // Nothing public shows that PATCH {blocked: false} unblocks: only a fresh read counts.
     result = await client.getWebhook(result.id);
     if (result.blocked === true) {
-      throw new Failed(`read again after the PATCH, webhook ${result.id} is still blocked. ${deskFix(result.id, opts.url)}`);
+      throw new Failed(`${w.t('cli.setup.stillBlocked', { webhook: result.id })} ${deskFix(result.id, opts.url)}`);
     }
-    say(`unblocked: the service notices at its next health check (WEBHOOK_HEALTH_INTERVAL_SECONDS) and sweeps the chats opened while it was blocked`);
+    say(w.t('cli.setup.unblocked'));
   }
-  tokenReport(result, channel, config, say);
+  tokenReport(result, channel, config, say, w);
 }
 
-function tokenWhere(channel: ChannelConfig, config: Config): string {
-  return config.channels.length > 1 ? `webhookTokens of channel ${channel.name} in CHANNELS_FILE` : 'CHANNELTALK_WEBHOOK_TOKEN';
+function tokenWhere(channel: ChannelConfig, config: Config, w: Words): string {
+  return config.channels.length > 1 ? w.t('cli.setup.channelTokens', { channel: channel.name }) : 'CHANNELTALK_WEBHOOK_TOKEN';
 }
 
 function apply(client: ChannelTalkClient, plan: WebhookSetupPlan): Promise<Webhook> {
@@ -146,26 +150,26 @@ function apply(client: ChannelTalkClient, plan: WebhookSetupPlan): Promise<Webho
 }
 
 /** Channel Talk makes the token; the service must accept it, or every delivery is refused (401). */
-function tokenReport(w: Webhook, channel: ChannelConfig, config: Config, say: (line: string) => void): void {
-  const where = tokenWhere(channel, config);
-  if (w.token === undefined || w.token === '') {
-    say(`the token: Channel Talk did not show it; copy it from the desk (Settings > Webhook) into ${where}`);
+function tokenReport(hook: Webhook, channel: ChannelConfig, config: Config, say: (line: string) => void, w: Words): void {
+  const where = tokenWhere(channel, config, w);
+  if (hook.token === undefined || hook.token === '') {
+    say(w.t('cli.setup.tokenNotShown', { where }));
     return;
   }
-  if (channel.webhookTokens.includes(w.token)) {
-    say(`the token: the webhook's token is in ${where}`);
+  if (channel.webhookTokens.includes(hook.token)) {
+    say(w.t('cli.setup.tokenKept', { where }));
     return;
   }
-  const keep = channel.webhookTokens.length > 0 ? ' (next to the one there now, comma-separated, until the service has restarted)' : '';
-  say(`ACTION NEEDED: the webhook's token is not in ${where}; until it is, the service refuses its deliveries (401). Put it there${keep} and restart the service:`);
-  say(`  token: ${w.token}`);
+  say(channel.webhookTokens.length > 0 ? w.t('cli.setup.tokenNeededBeside', { where }) : w.t('cli.setup.tokenNeeded', { where }));
+  say(`  ${w.t('cli.setup.token', { token: hook.token })}`);
 }
 
-function failure(err: unknown, config: Config): string {
+function failure(err: unknown, config: Config, w: Words): string {
   if (err instanceof ChannelTalkRejectedError) {
-    if (err.status === 401 || err.status === 403) return `Channel Talk refused the credentials (${err.status}): check the access key and secret (desk: Settings > API key)`;
-    return `Channel Talk refused ${err.method} ${err.path} (HTTP ${err.status})${err.apiMessage ? `: ${err.apiMessage}` : ''}`;
+    if (err.status === 401 || err.status === 403) return w.t('cli.setup.credentialsRefused', { status: err.status });
+    const refused = w.t('cli.setup.refused', { method: err.method, path: err.path, status: err.status });
+    return err.apiMessage ? `${refused}: ${err.apiMessage}` : refused;
   }
-  if (err instanceof ChannelTalkUnavailableError) return `could not reach ${config.channelTalk.apiUrl} (${err.reason}${err.status ? ` ${err.status}` : ''}): check CHANNELTALK_API_URL and the network`;
+  if (err instanceof ChannelTalkUnavailableError) return w.t('cli.doctor.unreachable', { url: config.channelTalk.apiUrl, why: `${err.reason}${err.status ? ` ${err.status}` : ''}` });
   return err instanceof Error ? err.message : String(err);
 }

@@ -6,12 +6,13 @@
 import { Writable } from 'node:stream';
 import { createInterface } from 'node:readline/promises';
 import { envWithDotenv, loadConfig } from '../config.js';
-import { hashPassword, passwordProblem } from '../accounts/passwords.js';
-import { ACCOUNT_NAME, NAME_RULE, ROLES, isRole } from '../accounts/roles.js';
+import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem } from '../accounts/passwords.js';
+import { ACCOUNT_NAME, ROLES, isRole } from '../accounts/roles.js';
 import { changeAccount, createAccount, listAccounts, type Actor } from '../delivery/store/accounts.js';
 import { Store } from '../delivery/store/store.js';
 import type { CliIO, Command } from './io.js';
 import { usage } from './usage.js';
+import { wordsOf, type Words } from './lang.js';
 
 /** Where a password comes from; tests give their own. */
 export interface PasswordInput {
@@ -49,38 +50,41 @@ export function processPasswordInput(): PasswordInput {
 
 class Refused extends Error {}
 
-async function passwordFrom(args: string[], input: PasswordInput): Promise<string> {
+async function passwordFrom(args: string[], input: PasswordInput, w: Words): Promise<string> {
   let password: string;
   if (args.includes('--password-stdin')) password = (await input.readStdin()).replace(/\r?\n$/, '');
   else if (input.isTTY) {
-    password = await input.prompt('new password: ');
-    if ((await input.prompt('the same again: ')) !== password) throw new Refused('the two passwords differ; nothing was changed');
-  } else throw new Refused('no terminal to ask for the password: pipe it in with --password-stdin');
-  const problem = passwordProblem(password);
-  if (problem) throw new Refused(problem);
+    password = await input.prompt(`${w.t('cli.user.newPassword')} `);
+    if ((await input.prompt(`${w.t('cli.user.sameAgain')} `)) !== password) throw new Refused(w.t('cli.user.passwordsDiffer'));
+  } else throw new Refused(w.t('cli.user.noTerminal'));
+  // passwordProblem decides; its English sentence is said here in the operator's language.
+  if (passwordProblem(password) !== null) {
+    throw new Refused(password.length < MIN_PASSWORD_LENGTH ? w.t('cli.user.passwordShort', { min: MIN_PASSWORD_LENGTH }) : w.t('cli.user.passwordLong', { max: MAX_PASSWORD_LENGTH }));
+  }
   return password;
 }
 
 export function makeUserCommand(input: PasswordInput): Command {
   return async (argv: string[], io: CliIO) => {
+    const w = wordsOf(io);
     const [sub, ...args] = argv;
     const positional = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--role');
     const name = positional[0];
     const known = ['add', 'list', 'disable', 'reset-password'];
     if (sub === undefined || !known.includes(sub) || (sub !== 'list' && (name === undefined || !ACCOUNT_NAME.test(name)))) {
-      io.stderr(`${usage('user')}${name !== undefined && !ACCOUNT_NAME.test(name) ? `\n${NAME_RULE}` : ''}`);
+      io.stderr(`${usage('user')}${name !== undefined && !ACCOUNT_NAME.test(name) ? `\n${w.t('error.nameRule')}` : ''}`);
       return 2;
     }
     const roleAt = args.indexOf('--role');
     const role = roleAt >= 0 ? args[roleAt + 1] : undefined;
     if (sub === 'add' && !isRole(role)) {
-      io.stderr(`--role must be one of ${ROLES.join(', ')}\n${usage('user')}`);
+      io.stderr(`${w.t('cli.user.roleOneOf', { roles: ROLES.join(', ') })}\n${usage('user')}`);
       return 2;
     }
     const config = loadConfig(envWithDotenv(io.env, io.cwd), io.cwd);
     let password: string | undefined;
     try {
-      if (sub === 'add' || sub === 'reset-password') password = await passwordFrom(args, input);
+      if (sub === 'add' || sub === 'reset-password') password = await passwordFrom(args, input, w);
     } catch (err) {
       if (err instanceof Refused) {
         io.stderr(`curation user ${sub}: ${err.message}`);
@@ -90,29 +94,30 @@ export function makeUserCommand(input: PasswordInput): Command {
     }
     const store = await Store.open(config.databaseUrl, config.timing);
     try {
-      return await run(store, sub, name ?? '', role, password, io);
+      return await run(store, sub, name ?? '', role, password, io, w);
     } finally {
       await store.close();
     }
   };
 }
 
-async function run(store: Store, sub: string, name: string, role: string | undefined, password: string | undefined, io: CliIO): Promise<number> {
+async function run(store: Store, sub: string, name: string, role: string | undefined, password: string | undefined, io: CliIO, w: Words): Promise<number> {
   const now = Date.now();
   switch (sub) {
     case 'list': {
       const all = await listAccounts(store.db);
-      if (all.length === 0) io.stdout('no accounts yet: curation user add NAME --role admin');
-      for (const a of all) io.stdout(`${a.name}\t${a.role}\t${a.disabled ? 'disabled' : 'active'}\t${new Date(a.createdAt).toISOString()}`);
+      if (all.length === 0) io.stdout(w.t('cli.user.none'));
+      // Names and roles as they are typed (`--role admin`); the state in the operator's language.
+      for (const a of all) io.stdout(`${a.name}\t${a.role}\t${w.t(a.disabled ? 'cli.user.disabledState' : 'cli.user.active')}\t${new Date(a.createdAt).toISOString()}`);
       return 0;
     }
     case 'add': {
       const r = await createAccount(store.db, { name, role: role!, passwordHash: await hashPassword(password!) }, CLI_ACTOR, now);
       if (!r.ok) {
-        io.stderr(`curation user add: an account named ${name} exists already (reset its password with curation user reset-password ${name})`);
+        io.stderr(`curation user add: ${w.t('cli.user.exists', { name })}`);
         return 1;
       }
-      io.stdout(`added ${name} (${r.account.role})`);
+      io.stdout(w.t('cli.user.added', { name, role: r.account.role }));
       return 0;
     }
     case 'disable':
@@ -120,10 +125,11 @@ async function run(store: Store, sub: string, name: string, role: string | undef
       const change = sub === 'disable' ? ({ kind: 'disabled', disabled: true } as const) : ({ kind: 'password', passwordHash: await hashPassword(password!) } as const);
       const r = await changeAccount(store.db, name, change, CLI_ACTOR, now);
       if (!r.ok) {
-        io.stderr(`curation user ${sub}: ${r.reason === 'last admin' ? `${name} is the last active admin: add another admin first` : `no account named ${name} (curation user list)`}`);
+        io.stderr(`curation user ${sub}: ${r.reason === 'last admin' ? w.t('cli.user.lastAdmin', { name }) : w.t('cli.user.noSuchAccount', { name })}`);
         return 1;
       }
-      io.stdout(`${sub === 'disable' ? 'disabled' : 'new password for'} ${name}; ${r.sessionsEnded} session(s) ended`);
+      const said = { name, sessions: r.sessionsEnded };
+      io.stdout(sub === 'disable' ? w.t('cli.user.disabled', said) : w.t('cli.user.passwordChanged', said));
       return 0;
     }
     default:

@@ -5,7 +5,7 @@ import { HttpUrlSchema, type MessageOption } from '../channeltalk/wire.js';
 import { compileExpression, ExpressionError } from './expressions.js';
 import { parseDuration } from './durations.js';
 import type { DelaySpec } from './delays.js';
-import { CurationFileError, type PathSegment } from './load-errors.js';
+import { CurationFileError, said, type PathSegment } from './load-errors.js';
 import { collect, type MessageContext } from './message-context.js';
 import { BLOCK_TYPES, compileAttachments, compileBlock } from './blocks/registry.js';
 import { compileButton, type CompiledButton } from './buttons.js';
@@ -20,14 +20,14 @@ export const EXPRESSION_HINT = `each expression costs ${UNIT_COSTS.expression} u
 export function compileDelay(d: DelayFile, path: PathSegment[]): DelaySpec {
   const ms = (text: string, at: PathSegment[]): number => {
     const v = parseDuration(text);
-    if (v === null) throw new CurationFileError(at, `'${text}' is not a duration such as 2s, 800ms or 1h30m`);
+    if (v === null) throw new CurationFileError(at, said('check.notADuration', { text }, `'${text}' is not a duration such as 2s, 800ms or 1h30m`));
     return v;
   };
   if (d === 0) return { kind: 'fixed', ms: 0 };
   if (typeof d === 'string') return { kind: 'fixed', ms: ms(d, path) };
   const t = d.typing;
   const spec = { kind: 'typing' as const, perCharMs: ms(t.perChar, [...path, 'typing', 'perChar']), minMs: ms(t.min, [...path, 'typing', 'min']), maxMs: ms(t.max, [...path, 'typing', 'max']) };
-  if (spec.minMs > spec.maxMs) throw new CurationFileError([...path, 'typing'], 'min must not be longer than max');
+  if (spec.minMs > spec.maxMs) throw new CurationFileError([...path, 'typing'], said('check.typingMinMax', {}, 'min must not be longer than max'));
   return spec;
 }
 
@@ -46,7 +46,7 @@ export async function compileMessages(specs: readonly MessageSpecFile[], base: P
 function compileMessage(m: MessageSpecFile, path: PathSegment[], ctx: MessageContext): CompiledMessage | null {
   const costBefore = ctx.cost.units;
   if (m.text === undefined && m.blocks === undefined && m.files === undefined && m.webPage === undefined && m.form === undefined) {
-    ctx.errors.push(new CurationFileError(path, "a message needs 'text', 'blocks', 'files', 'webPage' or 'form'"));
+    ctx.errors.push(new CurationFileError(path, said('check.emptyMessage', {}, "a message needs 'text', 'blocks', 'files', 'webPage' or 'form'")));
     return null;
   }
   const blocks: CompiledBlock[] = [];
@@ -73,7 +73,7 @@ function compileMessage(m: MessageSpecFile, path: PathSegment[], ctx: MessageCon
 
 function compileWhen(source: string, path: PathSegment[], ctx: MessageContext): CompiledMessage['when'] {
   if (ctx.expressions === null) {
-    ctx.errors.push(new CurationFileError(path, "fallback messages cannot have 'when': there are no values to test"));
+    ctx.errors.push(new CurationFileError(path, said('check.fallbackWhen', {}, "fallback messages cannot have 'when': there are no values to test")));
     return null;
   }
   ctx.meter.charge(UNIT_COSTS.expression, path, EXPRESSION_HINT);
@@ -83,7 +83,7 @@ function compileWhen(source: string, path: PathSegment[], ctx: MessageContext): 
     return compileExpression(source, ctx.expressions);
   } catch (err) {
     if (!(err instanceof ExpressionError)) throw err;
-    ctx.errors.push(new CurationFileError(path, err.message));
+    ctx.errors.push(new CurationFileError(path, err.said ?? err.message));
     return null;
   }
 }
@@ -92,7 +92,7 @@ function compileWhen(source: string, path: PathSegment[], ctx: MessageContext): 
 function compileOptions(options: readonly MessageOption[], path: PathSegment[], ctx: MessageContext): MessageOption[] {
   const seen = new Set<MessageOption>();
   for (const o of options) {
-    if (seen.has(o)) ctx.errors.push(new CurationFileError(path, `lists '${o}' twice (Channel Talk refuses a repeated option)`));
+    if (seen.has(o)) ctx.errors.push(new CurationFileError(path, said('check.optionTwice', { option: o }, `lists '${o}' twice (Channel Talk refuses a repeated option)`)));
     seen.add(o);
   }
   return [...seen];

@@ -9,7 +9,7 @@ import { compileTable, type Table } from './tables.js';
 import { buildOptionMatcher } from './options.js';
 import { parseDuration } from './durations.js';
 import { compileDelay, compileMessages, EXPRESSION_HINT, isHttpUrl, type MessageContext } from './compile-messages.js';
-import { CurationFileError, type PathSegment } from './load-errors.js';
+import { CurationFileError, notAUrl, said, type PathSegment } from './load-errors.js';
 import { attach, type CompiledCuration, type CompiledValue } from './internals.js';
 import { resolveFields, type CompiledField } from './profile.js';
 import { compilePattern, type CompiledPattern } from './regex.js';
@@ -53,9 +53,9 @@ export async function compileCuration(
   // Languages
   const languages = file.languages ?? [file.defaultLanguage];
   if (!languages.includes(file.defaultLanguage)) {
-    errors.push(new CurationFileError(['defaultLanguage'], `'${file.defaultLanguage}' must be one of languages (${languages.join(', ')})`));
+    errors.push(new CurationFileError(['defaultLanguage'], said('check.defaultLanguage', { lang: file.defaultLanguage, languages: languages.join(', ') }, `'${file.defaultLanguage}' must be one of languages (${languages.join(', ')})`)));
   }
-  if (new Set(languages).size !== languages.length) errors.push(new CurationFileError(['languages'], 'lists a language twice'));
+  if (new Set(languages).size !== languages.length) errors.push(new CurationFileError(['languages'], said('check.languageTwice', {}, 'lists a language twice')));
 
   // The zone of weekday(now), hour(now), …
   const timezone = file.timezone ?? DEFAULT_TIMEZONE;
@@ -66,13 +66,15 @@ export async function compileCuration(
   const owners = new Map<string, PathSegment[]>();
   const claim = (name: string, path: PathSegment[]): boolean => {
     if (RESERVED_NAMES.has(name)) {
-      errors.push(new CurationFileError(path, `'${name}' is a reserved name (a built-in function or keyword); choose another`));
+      errors.push(new CurationFileError(path, said('check.reservedName', { name }, `'${name}' is a reserved name (a built-in function or keyword); choose another`)));
       return false;
     }
     const prior = owners.get(name);
     if (prior) {
       const line = lineAt(source, prior);
-      errors.push(new CurationFileError(path, `'${name}' is already used by ${prior[0]}${line ? ` (line ${line})` : ''}; every name must be unique`));
+      const text = `'${name}' is already used by ${prior[0]}${line ? ` (line ${line})` : ''}; every name must be unique`;
+      const by = String(prior[0]);
+      errors.push(new CurationFileError(path, line ? said('check.nameTakenAt', { name, by, line }, text) : said('check.nameTaken', { name, by }, text)));
       return false;
     }
     owners.set(name, path);
@@ -96,7 +98,7 @@ export async function compileCuration(
   for (const [name, value] of Object.entries(file.settings ?? {})) {
     if (!claim(name, ['settings', name])) continue;
     if (typeof value === 'string' && /^https?:/i.test(value) && !isHttpUrl(value)) {
-      errors.push(new CurationFileError(['settings', name], `'${value}' is not a valid http(s) URL`));
+      errors.push(new CurationFileError(['settings', name], notAUrl(value)));
     }
     settings[name] = value;
   }
@@ -111,7 +113,7 @@ export async function compileCuration(
     warnings.push(...fieldWarnings(field));
     const other = profileKeys.get(field.key);
     if (other !== undefined) {
-      errors.push(new CurationFileError(['fields', name], `reads the profile key '${field.key}' that field '${other}' already reads`));
+      errors.push(new CurationFileError(['fields', name], said('check.profileKeyTwice', { key: field.key, other }, `reads the profile key '${field.key}' that field '${other}' already reads`)));
       continue;
     }
     profileKeys.set(field.key, name);
@@ -147,14 +149,14 @@ export async function compileCuration(
     const ctx: ExpressionContext = { names: available, later, self: name, tables, functions, optionKeys, listOptions, timezone };
     let evaluate: Evaluator | null = null;
     if (typeof expr === 'string' && expr.trim() === '') {
-      errors.push(new CurationFileError(path, 'is empty: write an expression, e.g. weight * 0.03'));
+      errors.push(new CurationFileError(path, said('check.emptyValue', {}, 'is empty: write an expression, e.g. weight * 0.03')));
     } else if (typeof expr === 'string') {
       meter.charge(UNIT_COSTS.expression, path, EXPRESSION_HINT);
       try {
         evaluate = compileExpression(expr, ctx);
       } catch (err) {
         if (!(err instanceof ExpressionError)) throw err;
-        errors.push(new CurationFileError(path, err.message));
+        errors.push(new CurationFileError(path, err.said ?? err.message));
       }
     } else {
       evaluate = () => expr;
@@ -200,7 +202,7 @@ export async function compileCuration(
   const ask = file.fallback?.ask ? await compileAsk(file.fallback.ask, ['fallback', 'ask'], mctx(fallbackNames, null)) : null;
   const consentFallback = file.consentFallback ? await compileMessages(file.consentFallback.messages, ['consentFallback', 'messages'], mctx(fallbackNames, null)) : null;
   if (file.consentFallback && !fields.some((f) => f.consent)) {
-    errors.push(new CurationFileError(['consentFallback'], 'no field is marked consent: true, so this is never sent'));
+    errors.push(new CurationFileError(['consentFallback'], said('check.consentFallbackUnused', {}, 'no field is marked consent: true, so this is never sent')));
   }
 
   // Trigger: each kind's own keys are its registry entry's.
@@ -215,11 +217,11 @@ export async function compileCuration(
   const writeKeys = new Map<string, string>();
   for (const [name, key] of Object.entries(file.writeBack ?? {})) {
     if (!valueNames.includes(name)) {
-      errors.push(new CurationFileError(['writeBack', name], `unknown value '${name}': write back one of the names under compute`));
+      errors.push(new CurationFileError(['writeBack', name], said('check.writeBackUnknown', { name }, `unknown value '${name}': write back one of the names under compute`)));
       continue;
     }
     const other = writeKeys.get(key);
-    if (other) errors.push(new CurationFileError(['writeBack', name], `profile key '${key}' is already written by '${other}'`));
+    if (other) errors.push(new CurationFileError(['writeBack', name], said('check.writeBackTwice', { key, other }, `profile key '${key}' is already written by '${other}'`)));
     writeKeys.set(key, name);
     writeBack[name] = key;
   }
@@ -268,7 +270,7 @@ export async function compileCuration(
     userEvent,
   };
   attach(curation, inner);
-  attachWarnings(curation, warnings.map((w) => errorAt(source, w.path, w.message, w.lineOffset)));
+  attachWarnings(curation, warnings.map((w) => errorAt(source, w.path, w.said ?? w.message, w.lineOffset)));
   return { ok: true, curation };
 }
 
@@ -288,11 +290,11 @@ function compileField(name: string, spec: NonNullable<CurationFile['fields']>[st
     if (!compiled.ok) throw new CurationFileError(at('pattern'), `'${spec.pattern}' is not a valid regular expression: ${compiled.why}`);
     regex = compiled.pattern;
   }
-  if (spec.consent && spec.type !== 'boolean') throw new CurationFileError(at('consent'), 'only a boolean field can be the consent flag');
+  if (spec.consent && spec.type !== 'boolean') throw new CurationFileError(at('consent'), said('check.consentNotBoolean', {}, 'only a boolean field can be the consent flag'));
   if ((spec.type === 'option' || spec.type === 'list') && Object.keys(spec.options ?? {}).length === 0) {
-    throw new CurationFileError(['fields', name], `an ${spec.type} field needs options`);
+    throw new CurationFileError(['fields', name], said('check.needsOptions', { type: spec.type }, `an ${spec.type} field needs options`));
   }
-  if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max) throw new CurationFileError(at('min'), 'min is larger than max');
+  if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max) throw new CurationFileError(at('min'), said('check.minAboveMax', {}, 'min is larger than max'));
   const field: FieldSpec = {
     name,
     key: spec.key ?? name,
@@ -324,12 +326,21 @@ function fieldWarnings(f: CompiledField): CurationFileError[] {
     out.push(
       new CurationFileError(
         ['fields', f.name],
-        "a list field without otherwise drops answers that are not one of its options without a word; add otherwise: KEY so that they count as KEY (sumOf() refuses KEY unless its table has it; has(list, 'KEY') ? fail('…') : … sends the fallback)",
+        said(
+          'check.listWithoutOtherwise',
+          {},
+          "a list field without otherwise drops answers that are not one of its options without a word; add otherwise: KEY so that they count as KEY (sumOf() refuses KEY unless its table has it; has(list, 'KEY') ? fail('…') : … sends the fallback)",
+        ),
       ),
     );
   }
   if (f.regex !== null && f.sample === undefined) {
-    out.push(new CurationFileError(['fields', f.name], "has a pattern but no sample: check's dry run fills it with a made-up text the pattern would refuse; give sample: with an answer as a customer writes it"));
+    out.push(
+      new CurationFileError(
+        ['fields', f.name],
+        said('check.patternWithoutSample', {}, "has a pattern but no sample: check's dry run fills it with a made-up text the pattern would refuse; give sample: with an answer as a customer writes it"),
+      ),
+    );
   }
   return out;
 }
@@ -350,7 +361,7 @@ function checkTableUrls(name: string, entries: Map<string, unknown>, errors: Cur
     const cells = value instanceof Map ? [...value.entries()].map(([k, v]) => [[key, k], v] as const) : [[[key], value] as const];
     for (const [keys, cell] of cells) {
       if (typeof cell === 'string' && /^https?:/i.test(cell) && !isHttpUrl(cell)) {
-        errors.push(new CurationFileError(['tables', name, 'lookup', ...keys], `'${cell}' is not a valid http(s) URL`));
+        errors.push(new CurationFileError(['tables', name, 'lookup', ...keys], notAUrl(cell)));
       }
     }
   }

@@ -8,28 +8,48 @@ import type { MessageBody } from '../channeltalk/wire.js';
 
 export { readable } from './blocks/spans.js';
 
-export function describePlan(plan: Plan): string {
+/** The framing words of a described plan; `curation preview` gives them in the operator's language. */
+export interface PlanFrame {
+  head(p: { id: string; outcome: Plan['outcome']; lang: string; count: number }): string;
+  reason(reason: string): string;
+  problem(message: string): string;
+  values: string;
+  message(p: { n: number; after: string; at: string }): string;
+  options(list: string): string;
+  userEvent(event: string): string;
+}
+
+export const ENGLISH_FRAME: PlanFrame = {
+  head: ({ id, outcome, lang, count }) => `${id}: ${outcome} in ${lang}, ${count} message${count === 1 ? '' : 's'}`,
+  reason: (reason) => `reason: ${reason}`,
+  problem: (message) => `problem: ${message}`,
+  values: 'values:',
+  message: ({ n, after, at }) => `#${n}  after ${after} (at ${at})`,
+  options: (list) => `options: ${list}`,
+  userEvent: (event) => `once completed: user event ${event}`,
+};
+
+export function describePlan(plan: Plan, frame: PlanFrame = ENGLISH_FRAME): string {
   const lines: string[] = [];
-  const count = `${plan.messages.length} message${plan.messages.length === 1 ? '' : 's'}`;
-  lines.push(`${plan.curationId}: ${plan.outcome} in ${plan.lang}, ${count}`);
-  if (plan.reason) lines.push(`reason: ${plan.reason}`);
-  for (const p of plan.problems) lines.push(`  problem: ${p.message}`);
+  lines.push(frame.head({ id: plan.curationId, outcome: plan.outcome, lang: plan.lang, count: plan.messages.length }));
+  if (plan.reason) lines.push(frame.reason(plan.reason));
+  for (const p of plan.problems) lines.push(`  ${frame.problem(p.message)}`);
   const names = Object.keys(plan.values);
   if (names.length > 0) {
-    lines.push('', 'values:');
+    lines.push('', frame.values);
     const width = Math.max(...names.map((n) => n.length));
     for (const n of names) lines.push(`  ${n.padEnd(width)}  ${formatValue(plan.values[n] ?? null)}`);
   }
   let at = 0;
   for (const m of plan.messages) {
     at += m.delayMs;
-    lines.push('', `#${m.seq + 1}  after ${formatDuration(m.delayMs)} (at ${formatDuration(at)})`);
+    lines.push('', frame.message({ n: m.seq + 1, after: formatDuration(m.delayMs), at: formatDuration(at) }));
     lines.push(...describeMessage(m.body).map((l) => `    ${l}`));
-    if (m.body.options) lines.push(`    options: ${m.body.options.join(', ')}`);
+    if (m.body.options) lines.push(`    ${frame.options(m.body.options.join(', '))}`);
   }
   if (plan.userEvent) {
     const props = Object.entries(plan.userEvent.property ?? {}).map(([k, v]) => `${k}: ${formatValue(v)}`);
-    lines.push('', `once completed: user event ${plan.userEvent.name}${props.length > 0 ? ` {${props.join(', ')}}` : ''}`);
+    lines.push('', frame.userEvent(`${plan.userEvent.name}${props.length > 0 ? ` {${props.join(', ')}}` : ''}`));
   }
   return `${lines.join('\n')}\n`;
 }

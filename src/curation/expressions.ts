@@ -9,7 +9,7 @@
 // import, …) than a shop needs or we want to secure.
 import { bandOf, bandOutputs, hasEntry, lookupIn, type Table } from './tables.js';
 import type { CurationFunction } from './functions.js';
-import { didYouMean } from './load-errors.js';
+import { said, unknownName } from './load-errors.js';
 import { ComputeError, ExpressionError, FailError } from './expr/errors.js';
 import { compileSpecial, SPECIAL_NAMES } from './expr/special.js';
 import { parseExpression } from './expr/parse.js';
@@ -109,14 +109,15 @@ function refusalMessage(what: Refusal, operator: string): string {
 
 function compileSymbol(name: string, ctx: ExpressionContext): Evaluator {
   if (ctx.names.has(name)) return (s) => s[name];
-  if (name === ctx.self) throw new ExpressionError(`'${name}' refers to itself`);
+  if (name === ctx.self) throw new ExpressionError(said('check.refersToItself', { name }, `'${name}' refers to itself`));
   if (ctx.later.has(name)) {
     const line = ctx.later.get(name);
-    throw new ExpressionError(`'${name}' is computed later${line ? ` (line ${line})` : ''}: a value can only use the values above it`);
+    const text = `'${name}' is computed later${line ? ` (line ${line})` : ''}: a value can only use the values above it`;
+    throw new ExpressionError(line ? said('check.computedLaterAt', { name, line }, text) : said('check.computedLater', { name }, text));
   }
-  if (ctx.tables.has(name)) throw new ExpressionError(`'${name}' is a table: use lookup(${name}, key) or band(${name}, number)`);
-  if (ctx.functions.has(name) || builtinOf(name) || SPECIAL_NAMES.includes(name)) throw new ExpressionError(`'${name}' is a function: call it as ${name}(…)`);
-  throw new ExpressionError(`unknown name '${name}'${didYouMean(name, ctx.names)}`);
+  if (ctx.tables.has(name)) throw new ExpressionError(said('check.isTable', { name }, `'${name}' is a table: use lookup(${name}, key) or band(${name}, number)`));
+  if (ctx.functions.has(name) || builtinOf(name) || SPECIAL_NAMES.includes(name)) throw new ExpressionError(said('check.isFunction', { name }, `'${name}' is a function: call it as ${name}(…)`));
+  throw new ExpressionError(unknownName('name', name, ctx.names));
 }
 
 function compileUnary(op: '-' | '+' | 'not', a: Evaluator): Evaluator {
@@ -182,12 +183,12 @@ function compileCall(name: string, argNodes: Expr[], ctx: ExpressionContext): Ev
   }
   const builtin = builtinOf(name);
   if (!builtin) {
-    if (ctx.names.has(name)) throw new ExpressionError(`'${name}' is a value, not a function`);
-    throw new ExpressionError(`unknown function '${name}'${didYouMean(name, [...BUILTIN_FUNCTIONS, ...ctx.functions.keys()])}`);
+    if (ctx.names.has(name)) throw new ExpressionError(said('check.notFunction', { name }, `'${name}' is a value, not a function`));
+    throw new ExpressionError(unknownName('function', name, [...BUILTIN_FUNCTIONS, ...ctx.functions.keys()]));
   }
   if (argNodes.length < builtin.min || argNodes.length > builtin.max) {
     const want = builtin.min === builtin.max ? `${builtin.min}` : builtin.max === Infinity ? `at least ${builtin.min}` : `${builtin.min} or ${builtin.max}`;
-    throw new ExpressionError(`${name}() takes ${want} argument(s), not ${argNodes.length}`);
+    throw new ExpressionError(said('check.argumentCount', { name, want, given: argNodes.length }, `${name}() takes ${want} argument(s), not ${argNodes.length}`));
   }
   const args = argNodes.map((a) => compileNode(a, ctx));
   const impl = builtin.fn;
@@ -203,7 +204,7 @@ function compileTableCall(name: 'lookup' | 'band', argNodes: Expr[], ctx: Expres
   if (!first || first.kind !== 'name') throw new ExpressionError(`${name}() takes a table name first, e.g. ${name === 'lookup' ? 'lookup(factors, goal)' : 'band(carbBands, carbs)'}`);
   const tableName = first.name;
   const table = ctx.tables.get(tableName);
-  if (!table) throw new ExpressionError(`unknown table '${tableName}'${didYouMean(tableName, ctx.tables.keys())}`);
+  if (!table) throw new ExpressionError(unknownName('table', tableName, ctx.tables.keys()));
   const args = rest.map((a) => compileNode(a, ctx));
 
   if (name === 'band') {

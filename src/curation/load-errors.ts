@@ -10,6 +10,26 @@ export interface CurationLoadError {
   path: string;
   /** A plain sentence; never contains customer data (there is none at load). */
   message: string;
+  /** The sentence's catalogue key and values (console catalogue, `check.*`), for the editor and a Korean `check`; absent for the sentences that stay English. */
+  code?: string;
+  params?: SaidParams;
+}
+
+export type SaidParams = Record<string, string | number>;
+
+/** A loader sentence: its English text and its catalogue key with the values it names (names from the file, never profile values). */
+export interface Said {
+  text: string;
+  code: string;
+  params: SaidParams;
+}
+
+/** `said('check.unknownKey', { key }, \`unknown key '${key}'\`)`: the catalogue test checks the key exists, and a test that its English renders as `text`. */
+export const said = (code: string, params: SaidParams, text: string): Said => ({ text, code, params });
+
+/** A load error's message, with its key when it has one. */
+export function sentenceOf(message: string | Said): Pick<CurationLoadError, 'message' | 'code' | 'params'> {
+  return typeof message === 'string' ? { message } : { message: message.text, code: message.code, params: message.params };
 }
 
 export function formatLoadError(e: CurationLoadError): string {
@@ -31,13 +51,16 @@ export function formatPath(path: readonly PathSegment[]): string {
 
 /** Thrown inside compilation steps and turned into a CurationLoadError with a line by the caller. */
 export class CurationFileError extends Error {
+  /** The message with its catalogue key, when it has one. */
+  readonly said: Said | null;
   constructor(
     readonly path: readonly PathSegment[],
-    message: string,
+    message: string | Said,
     /** Extra lines below the line of `path` (e.g. inside a block scalar). */
     readonly lineOffset = 0,
   ) {
-    super(message);
+    super(typeof message === 'string' ? message : message.text);
+    this.said = typeof message === 'string' ? null : message;
   }
 }
 
@@ -76,4 +99,16 @@ function editDistance(a: string, b: string): number {
 export function didYouMean(name: string, candidates: Iterable<string>): string {
   const s = suggest(name, candidates);
   return s === null ? '' : `; did you mean '${s}'?`;
+}
+
+/** A URL the file writes out that is not one (a setting, a table cell, a template without values). */
+export const notAUrl = (url: string): Said => said('check.notAUrl', { url }, `'${url}' is not a valid http(s) URL`);
+
+/** `unknown name 'wieght'; did you mean 'weight'?` with its key; `what` is name, function or table. */
+export function unknownName(what: 'name' | 'function' | 'table', name: string, candidates: Iterable<string>): Said {
+  const s = suggest(name, candidates);
+  const text = `unknown ${what} '${name}'${s === null ? '' : `; did you mean '${s}'?`}`;
+  if (what === 'function') return s === null ? said('check.unknownFunction', { name }, text) : said('check.unknownFunctionSuggest', { name, suggestion: s }, text);
+  if (what === 'table') return s === null ? said('check.unknownTable', { name }, text) : said('check.unknownTableSuggest', { name, suggestion: s }, text);
+  return s === null ? said('check.unknownName', { name }, text) : said('check.unknownNameSuggest', { name, suggestion: s }, text);
 }

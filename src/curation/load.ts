@@ -13,7 +13,7 @@ import { compileCuration } from './compile.js';
 import { smokeCheck } from './smoke.js';
 import { compileGoldenTests } from './golden-compile.js';
 import { errorAt, lineAt, parseYaml, schemaErrors, type SourceDoc } from './yaml-errors.js';
-import type { CurationFileError, CurationLoadError } from './load-errors.js';
+import { said, sentenceOf, type CurationFileError, type CurationLoadError } from './load-errors.js';
 import type { Curation, CurationSet } from './types.js';
 import { LOAD_BUDGET, LoadBudgetError, LoadMeter, type LoadBudget } from './load-budget.js';
 
@@ -34,10 +34,10 @@ export async function loadCurations(dir: string, opts: LoadOptions = {}): Promis
   let names: string[];
   try {
     const info = await stat(dir);
-    if (!info.isDirectory()) return { ok: false, errors: [{ file: dir, line: null, path: '', message: 'is not a directory' }] };
+    if (!info.isDirectory()) return { ok: false, errors: [{ file: dir, line: null, path: '', ...sentenceOf(said('check.notADirectory', {}, 'is not a directory')) }] };
     names = (await readdir(dir)).filter((n) => /\.ya?ml$/i.test(n)).sort();
   } catch {
-    return { ok: false, errors: [{ file: dir, line: null, path: '', message: 'the curations directory does not exist or cannot be read' }] };
+    return { ok: false, errors: [{ file: dir, line: null, path: '', ...sentenceOf(said('check.noDirectory', {}, 'the curations directory does not exist or cannot be read')) }] };
   }
 
   const errors: CurationLoadError[] = [];
@@ -53,7 +53,7 @@ export async function loadCurations(dir: string, opts: LoadOptions = {}): Promis
     if (loaded.id !== null) {
       const prior = ids.get(loaded.id.value);
       if (prior !== undefined) {
-        errors.push({ file, line: loaded.id.line, path: 'id', message: `duplicate id '${loaded.id.value}': ${path.basename(prior)} already uses it` });
+        errors.push({ file, line: loaded.id.line, path: 'id', ...sentenceOf(duplicateId(loaded.id.value, path.basename(prior))) });
         continue;
       }
       ids.set(loaded.id.value, file);
@@ -83,7 +83,14 @@ export type FileResult = ({ ok: true; curation: Curation } | { ok: false; errors
  */
 export const MAX_CURATION_FILE_BYTES = 256 * 1024;
 
-const TOO_LARGE = `is larger than ${MAX_CURATION_FILE_BYTES / 1024} KB, the most a curation file may be: split it into several curations, or move a large table into a function module`;
+const TOO_LARGE = said(
+  'check.fileTooLarge',
+  { kb: MAX_CURATION_FILE_BYTES / 1024 },
+  `is larger than ${MAX_CURATION_FILE_BYTES / 1024} KB, the most a curation file may be: split it into several curations, or move a large table into a function module`,
+);
+
+/** Two files with one id: what check says of the second (the editor says the same of a draft). */
+export const duplicateId = (id: string, other: string) => said('check.duplicateId', { id, other }, `duplicate id '${id}': ${other} already uses it`);
 
 /** One file, read with the size cap and loaded from its text. */
 export async function loadFile(file: string, budget: Readonly<LoadBudget> = LOAD_BUDGET): Promise<FileResult> {
@@ -97,9 +104,9 @@ async function readAndLoad(file: string, budget: Readonly<LoadBudget>): Promise<
   return { loaded: await loadSource(file, read.text, budget), text: read.text };
 }
 
-const unreadable = (file: string): FileResult => ({ ok: false, id: null, errors: [{ file, line: null, path: '', message: 'cannot be read' }] });
+const unreadable = (file: string): FileResult => ({ ok: false, id: null, errors: [{ file, line: null, path: '', ...sentenceOf(said('check.unreadable', {}, 'cannot be read')) }] });
 /** The error a text over MAX_CURATION_FILE_BYTES gets, at its first line. */
-export const tooLarge = (file: string): CurationLoadError => ({ file, line: 1, path: '', message: TOO_LARGE });
+export const tooLarge = (file: string): CurationLoadError => ({ file, line: 1, path: '', ...sentenceOf(TOO_LARGE) });
 const tooLargeResult = (file: string): FileResult => ({ ok: false, id: null, errors: [tooLarge(file)] });
 
 /**
@@ -124,7 +131,7 @@ export async function loadSource(file: string, text: string, budget: Readonly<Lo
     return { ok: false, id: null, errors: [{ file, line: 1, path: '', message: `cannot be read as YAML: ${err instanceof Error ? err.message : String(err)}` }] };
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    return { ok: false, id: null, errors: [{ file, line: 1, path: '', message: 'must be a YAML mapping with id, trigger, messages, …' }] };
+    return { ok: false, id: null, errors: [{ file, line: 1, path: '', ...sentenceOf(said('check.notAMapping', {}, 'must be a YAML mapping with id, trigger, messages, …')) }] };
   }
   const rawId = (data as { id?: unknown }).id;
   const id = typeof rawId === 'string' ? { value: rawId, line: lineAt(source, ['id']) } : null;
@@ -147,7 +154,7 @@ export async function loadSource(file: string, text: string, budget: Readonly<Lo
 }
 
 function located(source: SourceDoc, errs: CurationFileError[]): CurationLoadError[] {
-  return errs.map((e) => errorAt(source, e.path, e.message, e.lineOffset));
+  return errs.map((e) => errorAt(source, e.path, e.said ?? e.message, e.lineOffset));
 }
 
 /** The file's text, or 'too large' without reading past `max` bytes (a 50 MB file is never held in memory). */

@@ -8,7 +8,7 @@ import { compileTemplate, TemplateError, type CompiledTemplate, type TemplateKin
 import { loopProblems, renderNodes } from './template-loops.js';
 import { UNIT_COSTS, type LoadMeter } from './load-budget.js';
 import type { DelaySpec } from './delays.js';
-import { CurationFileError, didYouMean, type PathSegment } from './load-errors.js';
+import { CurationFileError, notAUrl, said, unknownName, type PathSegment, type Said } from './load-errors.js';
 import type { Localized } from './internals.js';
 import type { LocalizedFile } from './schema-parts.js';
 import type { FieldSpec } from './types.js';
@@ -70,14 +70,14 @@ export function localized(value: LocalizedFile, path: PathSegment[], kind: Templ
   let ok = true;
   for (const lang of Object.keys(value)) {
     if (!ctx.languages.includes(lang)) {
-      ctx.errors.push(new CurationFileError([...path, lang], `'${lang}' is not one of this curation's languages (${ctx.languages.join(', ')})`));
+      ctx.errors.push(new CurationFileError([...path, lang], said('check.notALanguage', { lang, languages: ctx.languages.join(', ') }, `'${lang}' is not one of this curation's languages (${ctx.languages.join(', ')})`)));
       ok = false;
     }
   }
   for (const lang of ctx.languages) {
     const text = value[lang];
     if (text === undefined) {
-      ctx.errors.push(new CurationFileError(path, `has no '${lang}' text (the curation's languages are ${ctx.languages.join(', ')})`));
+      ctx.errors.push(new CurationFileError(path, said('check.missingLanguage', { lang, languages: ctx.languages.join(', ') }, `has no '${lang}' text (the curation's languages are ${ctx.languages.join(', ')})`)));
       ok = false;
       continue;
     }
@@ -103,7 +103,7 @@ function template(source: string, path: PathSegment[], kind: TemplateKind, ctx: 
     tpl ??= compileTemplate(source, kind);
   } catch (err) {
     if (!(err instanceof TemplateError)) throw err;
-    ctx.errors.push(new CurationFileError(path, err.message, (err.line ?? 1) - 1));
+    ctx.errors.push(new CurationFileError(path, err.said ?? err.message, (err.line ?? 1) - 1));
     return null;
   }
   ctx.templates.set(key, tpl);
@@ -112,8 +112,8 @@ function template(source: string, path: PathSegment[], kind: TemplateKind, ctx: 
     if (ctx.names.has(name)) continue;
     ok = false;
     const message = ctx.valueNames.has(name)
-      ? `fallback messages cannot use the computed value '${name}': they are sent when values could not be computed`
-      : `unknown name '${name}'${didYouMean(name, ctx.names)}`;
+      ? said('check.fallbackUsesValue', { name }, `fallback messages cannot use the computed value '${name}': they are sent when values could not be computed`)
+      : unknownName('name', name, ctx.names);
     ctx.errors.push(new CurationFileError(path, message, line - 1));
   }
   for (const p of loopProblems(tpl.loops, ctx.loopBounds)) {
@@ -134,15 +134,19 @@ function template(source: string, path: PathSegment[], kind: TemplateKind, ctx: 
   return ok ? tpl : null;
 }
 
-function originWarning(name: string): string {
-  return `'${name}' is placed in the URL's scheme or host, where it is inserted as written (encoding would break the address): if it can come from an answer, a customer could be sent to another site; write the address in the template (https://shop.example/…) or take it from a setting`;
+function originWarning(name: string): Said {
+  return said(
+    'check.urlOriginValue',
+    { name },
+    `'${name}' is placed in the URL's scheme or host, where it is inserted as written (encoding would break the address): if it can come from an answer, a customer could be sent to another site; write the address in the template (https://shop.example/…) or take it from a setting`,
+  );
 }
 
 /** A URL template without values must be a valid http(s) URL as written (one with values is checked once rendered). */
 export function checkStaticUrl(url: Localized, given: LocalizedFile, path: PathSegment[], ctx: MessageContext): boolean {
   for (const [lang, tpl] of url) {
     if (tpl.static !== null && !HttpUrlSchema.safeParse(tpl.static).success) {
-      ctx.errors.push(new CurationFileError(typeof given === 'string' ? path : [...path, lang], `'${tpl.static}' is not a valid http(s) URL`));
+      ctx.errors.push(new CurationFileError(typeof given === 'string' ? path : [...path, lang], notAUrl(tpl.static)));
       return false;
     }
   }

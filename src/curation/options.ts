@@ -2,7 +2,7 @@
 // full-width letters, spacing and a trailing "?" do not matter (the original
 // shop spelled "5kg" in one place and "5Kg" in another). The option key itself
 // is accepted too, so a profile written by another tool can say `lose5plus`.
-import { CurationFileError } from './load-errors.js';
+import { CurationFileError, said } from './load-errors.js';
 import { normalizeLabel } from './normalize.js';
 import type { FieldSpec } from './types.js';
 
@@ -17,12 +17,15 @@ export function buildOptionMatcher(field: FieldSpec): OptionMatcher {
     const norm = normalizeLabel(label);
     if (norm === '') {
       if (isKey) return;
-      throw new CurationFileError(['fields', field.name, 'options', key], 'has an empty label');
+      throw new CurationFileError(['fields', field.name, 'options', key], said('check.emptyLabel', {}, 'has an empty label'));
     }
     const other = byLabel.get(norm);
     if (other !== undefined && other !== key) {
       if (isKey) return; // a label wins over another option's key
-      throw new CurationFileError(['fields', field.name, 'options', key], `the label '${label}' reads the same as a label of option '${other}' (case, width, spacing and a trailing '?' are ignored)`);
+      throw new CurationFileError(
+        ['fields', field.name, 'options', key],
+        said('check.labelClash', { label, other }, `the label '${label}' reads the same as a label of option '${other}' (case, width, spacing and a trailing '?' are ignored)`),
+      );
     }
     byLabel.set(norm, key);
   };

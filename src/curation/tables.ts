@@ -2,7 +2,7 @@
 // that turn a number into a category ("per-meal carbs 56–68 g → c2"), so the
 // product recommendation is a table the shop edits, not code.
 import type { TableFile } from './schema.js';
-import { CurationFileError } from './load-errors.js';
+import { CurationFileError, said } from './load-errors.js';
 
 export type TableScalar = string | number | boolean;
 
@@ -35,7 +35,7 @@ export function compileTable(name: string, spec: TableFile): Table {
     const bands = spec.bands.map((b, i): Band => {
       const from = b.from ?? -Infinity;
       const below = b.below ?? Infinity;
-      if (!(from < below)) throw new CurationFileError(['tables', name, 'bands', i], `'from' (${from}) must be smaller than 'below' (${below})`);
+      if (!(from < below)) throw new CurationFileError(['tables', name, 'bands', i], said('check.bandOrder', { from, below }, `'from' (${from}) must be smaller than 'below' (${below})`));
       return { from, below, value: b.value };
     });
     const sorted = [...bands].sort((a, b) => a.from - b.from);
@@ -43,7 +43,10 @@ export function compileTable(name: string, spec: TableFile): Table {
       const prev = sorted[i - 1];
       const cur = sorted[i];
       if (prev && cur && cur.from < prev.below) {
-        throw new CurationFileError(['tables', name, 'bands', bands.indexOf(cur)], `this band overlaps the band [${prev.from}, ${prev.below}): a number must fall in at most one band`);
+        throw new CurationFileError(
+          ['tables', name, 'bands', bands.indexOf(cur)],
+          said('check.bandOverlap', { from: prev.from, below: prev.below }, `this band overlaps the band [${prev.from}, ${prev.below}): a number must fall in at most one band`),
+        );
       }
     }
     return { kind: 'bands', name, bands, otherwise: spec.otherwise };
@@ -53,12 +56,12 @@ export function compileTable(name: string, spec: TableFile): Table {
   for (const [key, value] of Object.entries(spec.lookup)) {
     const isRow = typeof value === 'object';
     if (nested !== null && nested !== isRow) {
-      throw new CurationFileError(['tables', name, 'lookup', key], 'mixes plain values and rows: either every entry is a value, or every entry is a row of values');
+      throw new CurationFileError(['tables', name, 'lookup', key], said('check.tableMixed', {}, 'mixes plain values and rows: either every entry is a value, or every entry is a row of values'));
     }
     nested = isRow;
     entries.set(key, isRow ? new Map(Object.entries(value)) : value);
   }
-  if (entries.size === 0) throw new CurationFileError(['tables', name, 'lookup'], 'is empty');
+  if (entries.size === 0) throw new CurationFileError(['tables', name, 'lookup'], said('check.tableEmpty', {}, 'is empty'));
   return { kind: 'lookup', name, depth: nested ? 2 : 1, entries, otherwise: spec.otherwise };
 }
 

@@ -16,6 +16,7 @@ import { BoundedCaptureTag, BoundedEmitter, checkLength, limitError, newContext,
 import { encodeUrlValue, stripControls } from './sanitize.js';
 import { eachTemplate, loopFacts, nodeCounts, type LoopFact, type NodeCounts } from './template-loops.js';
 import { urlLayout, type UrlPart } from './url-values.js';
+import { said, type Said } from './load-errors.js';
 
 export { RenderLimitError } from './render-limits.js';
 
@@ -118,12 +119,15 @@ class RefusedTag extends Tag {
 const engines: Record<TemplateKind, Liquid> = { text: makeLiquid('text'), code: makeLiquid('code'), title: makeLiquid('title'), url: makeLiquid('url') };
 
 export class TemplateError extends Error {
+  /** The message with its catalogue key, when it has one. */
+  readonly said: Said | null;
   constructor(
-    message: string,
+    message: string | Said,
     /** 1-based line inside the template, when known. */
     readonly line: number | null,
   ) {
-    super(message);
+    super(typeof message === 'string' ? message : message.text);
+    this.said = typeof message === 'string' ? null : message;
   }
 }
 
@@ -177,7 +181,7 @@ export function compileTemplate(source: string, kind: TemplateKind, opts: { fast
   if (!text.includes('{{') && !text.includes('{%')) {
     return { static: text, render: () => text, names: [], loops: [], nodes: { top: 1, bodies: [] }, originValues: [] };
   }
-  if (text.length > RENDER_LIMITS.sourceChars) throw new TemplateError(`template error: the template is longer than ${RENDER_LIMITS.sourceChars} characters`, null);
+  if (text.length > RENDER_LIMITS.sourceChars) throw new TemplateError(said('check.templateTooLong', { max: RENDER_LIMITS.sourceChars }, `template error: the template is longer than ${RENDER_LIMITS.sourceChars} characters`), null);
   const liquid = engines[kind];
   let tpl: Template[];
   let layout: ReturnType<typeof urlLayout>;
@@ -303,8 +307,11 @@ function liquidString(v: unknown): string {
 function templateError(err: unknown): TemplateError {
   const msg = err instanceof Error ? err.message : String(err);
   const at = /, line:(\d+), col:(\d+)/.exec(msg);
-  const clean = msg
-    .replace(/, line:\d+, col:\d+.*$/s, '')
-    .replace(/^undefined filter: (\S+)/, "unknown filter '$1'");
-  return new TemplateError(`template error: ${clean}`, at ? Number(at[1]) : null);
+  const line = at ? Number(at[1]) : null;
+  const detail = msg.replace(/, line:\d+, col:\d+.*$/s, '');
+  const filter = /^undefined filter: (\S+)/.exec(detail);
+  if (filter) return new TemplateError(said('check.unknownFilter', { name: filter[1]! }, `template error: ${detail.replace(/^undefined filter: (\S+)/, "unknown filter '$1'")}`), line);
+  const tag = /^the tag '(\w+)' is not allowed: curation templates cannot read files$/.exec(detail);
+  if (tag) return new TemplateError(said('check.tagRefused', { name: tag[1]! }, `template error: ${detail}`), line);
+  return new TemplateError(said('check.templateSyntax', { detail }, `template error: ${detail}`), line);
 }

@@ -4,8 +4,8 @@
 // the line an editor shows.
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { z } from 'zod';
-import { formatPath, type CurationLoadError, type PathSegment } from './load-errors.js';
-import { checkStructure, MAX_YAML_DEPTH } from './yaml-limits.js';
+import { formatPath, said, sentenceOf, type CurationLoadError, type PathSegment, type Said } from './load-errors.js';
+import { checkStructure, tooDeepSaid } from './yaml-limits.js';
 
 export interface SourceDoc {
   file: string;
@@ -20,20 +20,21 @@ export function parseYaml(file: string, text: string): { ok: true; source: Sourc
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      errors: doc.errors.map((e) => ({ file, line: lines.linePos(e.pos[0]).line, path: '', message: syntaxMessage(e.code, e.message) })),
+      errors: doc.errors.map((e) => ({ file, line: lines.linePos(e.pos[0]).line, path: '', ...sentenceOf(syntaxMessage(e.code, e.message)) })),
     };
   }
   const source = { file, doc, lines };
   const problems = checkStructure(doc.contents, (node) => lineOf(source, node));
-  if (problems.length > 0) return { ok: false, errors: problems.map((p) => ({ file, line: lineOf(source, p.node), path: formatPath(p.path), message: p.message })) };
+  if (problems.length > 0) return { ok: false, errors: problems.map((p) => ({ file, line: lineOf(source, p.node), path: formatPath(p.path), ...sentenceOf(p.message) })) };
   return { ok: true, source };
 }
 
-function syntaxMessage(code: string, message: string): string {
-  if (code === 'MULTIPLE_DOCS') return 'one curation per file: remove the second document (the extra ---)';
+function syntaxMessage(code: string, message: string): Said {
+  if (code === 'MULTIPLE_DOCS') return said('check.oneDocument', {}, 'one curation per file: remove the second document (the extra ---)');
   // The library reports a stack overflow of its own recursion this way: only deep nesting causes that.
-  if (code === 'RESOURCE_EXHAUSTION') return `is nested more than ${MAX_YAML_DEPTH} levels deep; no curation needs that many`;
-  return `YAML syntax error: ${firstLine(message)}`;
+  if (code === 'RESOURCE_EXHAUSTION') return tooDeepSaid();
+  // The library's own sentence stays as it wrote it (English), inside a sentence in the operator's language.
+  return said('check.yamlSyntax', { detail: firstLine(message) }, `YAML syntax error: ${firstLine(message)}`);
 }
 
 function firstLine(s: string): string {
@@ -106,8 +107,8 @@ export function lineAt(source: SourceDoc, path: readonly PathSegment[], offset =
   return found.line;
 }
 
-export function errorAt(source: SourceDoc, path: readonly PathSegment[], message: string, offset = 0): CurationLoadError {
-  return { file: source.file, line: lineAt(source, path, offset), path: formatPath(path), message };
+export function errorAt(source: SourceDoc, path: readonly PathSegment[], message: string | Said, offset = 0): CurationLoadError {
+  return { file: source.file, line: lineAt(source, path, offset), path: formatPath(path), ...sentenceOf(message) };
 }
 
 /** Zod's issues as plain sentences at their lines. */
@@ -116,15 +117,15 @@ export function schemaErrors(source: SourceDoc, error: z.ZodError): CurationLoad
   for (const issue of error.issues.flatMap(intendedBranch)) {
     const path = issue.path.filter((p): p is PathSegment => typeof p === 'string' || typeof p === 'number');
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push(errorAt(source, [...path, key], `unknown key '${key}'`));
+      for (const key of issue.keys) out.push(errorAt(source, [...path, key], said('check.unknownKey', { key }, `unknown key '${key}'`)));
       continue;
     }
     if (isMissing(issue)) {
       const key = path[path.length - 1];
-      out.push(errorAt(source, path.slice(0, -1), `'${String(key)}' is required`));
+      out.push(errorAt(source, path.slice(0, -1), said('check.required', { key: String(key) }, `'${String(key)}' is required`)));
       continue;
     }
-    let message = issue.message;
+    let message: string = issue.message;
     if (issue.code === 'invalid_union' && message === 'Invalid input') message = unionMessage(issue.errors);
     // A map key that its key schema refused: zod says only "Invalid key in record"; the key schema says why.
     if (issue.code === 'invalid_key') message = issue.issues[0]?.message ?? message;
@@ -158,12 +159,31 @@ function unionMessage(branches: ReadonlyArray<ReadonlyArray<{ message: string; c
   return specific[0]?.message ?? 'has the wrong shape here';
 }
 
-function plainSentence(message: string): string {
-  return message
-    .replace(/^Invalid input: expected (\w+), received (\w+)$/, 'must be a $1, not a $2')
-    .replace(/^Invalid option: expected one of (.*)$/, 'must be one of $1')
-    .replace(/^Too small: expected array to have >=?(\d+) items?$/, 'needs at least $1 item(s)');
+function plainSentence(message: string): string | Said {
+  const type = /^Invalid input: expected (\w+), received (\w+)$/.exec(message);
+  if (type) return said('check.wrongType', { expected: type[1]!, received: type[2]! }, `must be a ${type[1]!}, not a ${type[2]!}`);
+  const option = /^Invalid option: expected one of (.*)$/.exec(message);
+  if (option) return said('check.notAnOption', { options: option[1]! }, `must be one of ${option[1]!}`);
+  const few = /^Too small: expected array to have >=?(\d+) items?$/.exec(message);
+  if (few) return said('check.tooFewItems', { count: Number(few[1]) }, `needs at least ${few[1]!} item(s)`);
+  return SCHEMA_SENTENCES.find((s) => s.text === message) ?? message;
 }
+
+/** The schema's own sentences (its `error:`s) an operator meets most, with their keys; the others stay English. */
+const SCHEMA_SENTENCES: readonly Said[] = [
+  said('check.idRule', {}, 'must be lower-case letters, digits, - and _'),
+  said('check.wrongShape', {}, 'has the wrong shape here'),
+  said('check.delayShape', {}, 'must be a duration such as 2s, or {typing: {perChar: 40ms, min: 1s, max: 4s}}'),
+  said('check.tooManyButtons', {}, 'a message can have at most 2 buttons (Channel Talk refuses more)'),
+  said('check.computeShape', {}, 'must be an expression (text), a number or true/false'),
+  said('check.tableShape', {}, 'a table is {lookup: {key: value, …}} or {bands: [{from, below, value}, …]}'),
+  said('check.labelShape', {}, 'must be a label or a list of labels'),
+  said('check.durationShape', {}, 'must be a duration such as 2s, 800ms, 24h or 1h30m'),
+  said('check.nameShape', {}, 'must be a name made of letters, digits and _ that does not start with a digit'),
+  said('check.langCode', {}, 'must be a two- or three-letter language code such as ko or en'),
+  said('check.scalarShape', {}, 'must be a text, a number or true/false'),
+  said('check.localizedShape', {}, 'must be a text, or a map from language code to text (ko: …, en: …)'),
+];
 
 function dedupe(errors: CurationLoadError[]): CurationLoadError[] {
   const seen = new Set<string>();

@@ -6,7 +6,7 @@
 // more values than any file could hold written out, and nesting deeper than a
 // curation needs. Each problem keeps the node it is about, for its line.
 import { isAlias, isMap, isPair, isScalar, isSeq, type Alias, type YAMLMap } from 'yaml';
-import type { PathSegment } from './load-errors.js';
+import { said, type PathSegment, type Said } from './load-errors.js';
 import { reservedKeyMessage } from './schema-parts.js';
 
 /** Deeper than any curation needs (the shipped ones stop at 5), shallow enough for any recursion after. */
@@ -22,8 +22,10 @@ export interface StructureProblem {
   path: PathSegment[];
   /** The node the problem is about (its line is reported). */
   node: unknown;
-  message: string;
+  message: string | Said;
 }
+
+export const tooDeepSaid = (): Said => said('check.tooDeep', { max: MAX_YAML_DEPTH }, `is nested more than ${MAX_YAML_DEPTH} levels deep; no curation needs that many`);
 
 export function checkStructure(root: unknown, lineOf: (node: unknown) => number | null): StructureProblem[] {
   const walk = new Walk(lineOf);
@@ -47,7 +49,7 @@ class Walk {
     if (this.stopped || node === null || node === undefined) return 0;
     if (isAlias(node)) return this.alias(node, path);
     if (depth > MAX_YAML_DEPTH) {
-      this.problems.push({ path, node, message: `is nested more than ${MAX_YAML_DEPTH} levels deep; no curation needs that many` });
+      this.problems.push({ path, node, message: tooDeepSaid() });
       this.stopped = true;
       return 0;
     }
@@ -68,7 +70,7 @@ class Walk {
     for (const pair of node.items) {
       const key = keyName(pair.key);
       if (key === null) {
-        this.problems.push({ path, node: pair.key, message: 'a key must be plain text or a number, not a list, a mapping or an alias' });
+        this.problems.push({ path, node: pair.key, message: said('check.keyNotPlain', {}, 'a key must be plain text or a number, not a list, a mapping or an alias') });
         continue;
       }
       // Zod drops a `__proto__` key without a word (schema-parts.ts, RESERVED_KEYS): it is refused here, where it is still seen.
@@ -79,7 +81,8 @@ class Walk {
       const first = seen.get(key);
       if (first !== undefined) {
         const line = this.lineOf(first);
-        this.problems.push({ path: [...path, key], node: pair.key, message: `'${key}' appears twice in this mapping${line === null ? '' : ` (first at line ${line})`}; keys must be unique` });
+        const text = `'${key}' appears twice in this mapping${line === null ? '' : ` (first at line ${line})`}; keys must be unique`;
+        this.problems.push({ path: [...path, key], node: pair.key, message: line === null ? said('check.keyTwice', { key }, text) : said('check.keyTwiceAt', { key, line }, text) });
       } else {
         seen.set(key, pair.key ?? node);
       }
@@ -91,12 +94,12 @@ class Walk {
   private alias(node: Alias, path: PathSegment[]): number {
     const target = this.anchors.get(node.source);
     if (target === undefined) {
-      this.problems.push({ path, node, message: `the alias *${node.source} has no anchor &${node.source} above it` });
+      this.problems.push({ path, node, message: said('check.aliasNoAnchor', { name: node.source }, `the alias *${node.source} has no anchor &${node.source} above it`) });
       return 1;
     }
     const size = this.sizes.get(target);
     if (size === undefined) {
-      this.problems.push({ path, node, message: `the alias *${node.source} is inside the value it names, which would make it endless` });
+      this.problems.push({ path, node, message: said('check.aliasEndless', { name: node.source }, `the alias *${node.source} is inside the value it names, which would make it endless`) });
       return 1;
     }
     this.count(size, path, node);
@@ -110,7 +113,11 @@ class Walk {
     this.problems.push({
       path,
       node,
-      message: `YAML aliases expand this file to more than ${MAX_EXPANDED_VALUES.toLocaleString('en')} values (an alias bomb?): write the values out or use fewer aliases`,
+      message: said(
+        'check.aliasBomb',
+        { max: MAX_EXPANDED_VALUES.toLocaleString('en') },
+        `YAML aliases expand this file to more than ${MAX_EXPANDED_VALUES.toLocaleString('en')} values (an alias bomb?): write the values out or use fewer aliases`,
+      ),
     });
   }
 }

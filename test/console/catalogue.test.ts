@@ -60,10 +60,10 @@ function sources(): { file: string; text: string }[] {
   return files.map((file) => ({ file, text: readFileSync(file, 'utf8') }));
 }
 
-/** Literal keys named by a call or attribute: t('a.b'), tn('a.b', n), consoleError('a.b'), words('a.b'), code: 'a.b', data-i18n="a.b", data-i18n-attr="x:a.b". */
+/** Literal keys named by a call or attribute: t('a.b'), tn('a.b', n), consoleError('a.b'), words('a.b'), said('a.b', …) (the loader's sentences), code: 'a.b', data-i18n="a.b", data-i18n-attr="x:a.b". */
 function namedKeys(text: string): string[] {
   const keys: string[] = [];
-  for (const m of text.matchAll(/\b(?:t|tn|consoleError|words)\(\s*(?:[^()'`]*\?\s*)?'([a-z][\w.]*)'(?:\s*:\s*'([a-z][\w.]*)')?/g)) keys.push(...[m[1], m[2]].filter((k): k is string => k !== undefined));
+  for (const m of text.matchAll(/\b(?:t|tn|consoleError|words|said)\(\s*(?:[^()'`]*\?\s*)?'([a-z][\w.]*)'(?:\s*:\s*'([a-z][\w.]*)')?/g)) keys.push(...[m[1], m[2]].filter((k): k is string => k !== undefined));
   for (const m of text.matchAll(/\bcode: '([a-z][A-Za-z]*\.[\w.]+)'/g)) keys.push(m[1]!);
   for (const m of text.matchAll(/data-i18n="([^"]+)"/g)) keys.push(m[1]!);
   for (const m of text.matchAll(/data-i18n-attr="([^"]+)"/g)) for (const pair of m[1]!.split(',')) keys.push(pair.split(':')[1]?.trim() ?? pair);
@@ -102,6 +102,7 @@ test('every key the sources name is in the catalogue, and every key is used', ()
 test('the test sees a missing and an unused key (it would not pass a broken catalogue)', () => {
   assert.deepEqual(namedKeys(`t('overview.title'); tn('sweep.scanned', 2); consoleError(x ? 'error.a' : 'error.b')`), ['overview.title', 'sweep.scanned', 'error.a', 'error.b']);
   assert.deepEqual(namedKeys("return { code: 'newCuration.idExists', params: { id } }"), ['newCuration.idExists']);
+  assert.deepEqual(namedKeys("throw new ExpressionError(said('check.isTable', { name }, `'${name}' is a table`)); w.t(a ? 'cli.user.active' : 'cli.user.disabledState')"), ['check.isTable', 'cli.user.active', 'cli.user.disabledState']);
   assert.deepEqual(namedKeys('<p data-i18n="login.name"></p><nav data-i18n-attr="aria-label:nav.sections, title:nav.overview">'), ['login.name', 'nav.sections', 'nav.overview']);
 });
 

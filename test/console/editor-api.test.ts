@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatLoadError, loadCurations } from '../../src/curation/index.js';
+import { loadCatalogue, render } from '../../src/server/console/messages.js';
 import { webhook } from '../support/fixtures.js';
 import { tempDir } from '../support/processes.js';
 import { signIn, startHarness, until, type Harness } from './harness.js';
@@ -19,6 +20,8 @@ interface Problem {
   path: string;
   message: string;
   check: string;
+  code?: string;
+  params?: Record<string, string | number>;
 }
 interface Preview {
   ok: boolean;
@@ -169,6 +172,29 @@ describe('console: the curation editor API', () => {
         assert.equal(e.column, null);
         assert.ok(e.check.endsWith(` ${e.message}`) && e.check.includes(`diet-main.yaml:${e.line}`), e.check);
       }
+    }
+  });
+
+  test('a broken draft: each problem also comes with its catalogue key and values, which read in Korean at the same line', async () => {
+    const ko = loadCatalogue('ko');
+    const en = loadCatalogue('en');
+    const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    const misspelt = liveSource.replace('waterL: round(weight * 0.03, 1)', 'waterL: round(wieght * 0.03, 1)');
+    const unknownKey = liveSource.replace('  weight: { type: number, unit: kg,', '  weight: { type: number, unnit: kg,');
+    const cases = [
+      { draft: misspelt, line: lineOf(misspelt, 'wieght'), code: 'check.unknownNameSuggest', params: { name: 'wieght', suggestion: 'weight' }, korean: "compute.waterL: 알 수 없는 이름 'wieght'입니다. 'weight'을(를) 쓰려던 것인가요?" },
+      { draft: unknownKey, line: lineOf(unknownKey, 'unnit'), code: 'check.unknownKey', params: { key: 'unnit' }, korean: "fields.weight.unnit: 알 수 없는 키 'unnit'입니다." },
+    ];
+    for (const c of cases) {
+      const r = await preview({ source: c.draft, curationId: 'diet-main', profile: {} });
+      assert.equal(r.json.ok, false);
+      const p = r.json.errors.find((e) => e.code === c.code);
+      assert.ok(p, JSON.stringify(r.json.errors));
+      assert.equal(p.line, c.line);
+      assert.deepEqual(p.params, c.params);
+      // What editor.js shows: the path, then the sentence in the operator's language; the English is the loader's own.
+      assert.equal(`${p.path}: ${render(ko, p.code!, p.params)}`, c.korean);
+      assert.equal(`${p.path}: ${render(en, p.code!, p.params)}`, p.message);
     }
   });
 

@@ -4,8 +4,9 @@
 // is remembered on the account. Screenshots are kept as artefacts.
 // A run's page, the simulator and the editor's preview show no Latin word
 // but the shop's data: the reasons and problems the server writes come as
-// catalogue words, under the curation's labels. The curations list's
-// triggers are in Korean words; the history is checked for its labels.
+// catalogue words, under the curation's labels, and a problem of `curation
+// check` is said in Korean at its line. The curations list's triggers are in
+// Korean words; the history is checked for its labels.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -226,7 +227,7 @@ describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium a
     assert.deepEqual(pageErrors, []);
   });
 
-  test("the simulator, the editor's preview and the history in Korean (the curation check sentences are still English)", async () => {
+  test("the simulator, the editor's preview and the history in Korean, and a curation check problem at its line", async () => {
     const { context, page } = await koreanPage();
     await signIn(page);
     await page.waitForURL(/\/console\/$/);
@@ -257,6 +258,19 @@ describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium a
     await page.waitForSelector('.editor-preview .sim-result .run-head');
     assert.deepEqual(await latinWords(page, [...shop, RUN_CHAT, ASK_CHAT], '.editor-preview'), []);
     await page.screenshot({ path: screenshotPath('console-ko-editor'), fullPage: true });
+
+    // A key mistyped as it is typed: the problem is said in Korean at its line.
+    const source = (await page.evaluate(() => fetch('/console/api/curations/diet-main/source').then((r) => r.json()))) as { source: string };
+    const line = source.source.split('\n').findIndex((l) => l.startsWith('title: ')) + 1;
+    await page.locator('#editor .cm-line', { hasText: /^title: / }).click();
+    await page.keyboard.press('Home');
+    await page.keyboard.type('x');
+    const problem = page.locator('.editor-problems .problem.error');
+    await problem.waitFor();
+    assert.equal(await problem.getAttribute('data-line'), String(line));
+    assert.equal(await problem.locator('.check-line').textContent(), "xtitle: 알 수 없는 키 'xtitle'입니다.");
+    assert.equal(await problem.locator('button.goto').textContent(), `${line}번째 줄`);
+    await page.screenshot({ path: screenshotPath('console-ko-editor-problem'), fullPage: true });
 
     await page.goto('/console/#/history/diet-main');
     await page.waitForSelector('table.versions tbody tr');

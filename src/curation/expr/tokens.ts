@@ -4,6 +4,7 @@
 // quote with JSON escapes, names, the word operators, `#` comments, and
 // line breaks that end the expression unless inside brackets.
 import { ExpressionError } from './errors.js';
+import { said } from '../load-errors.js';
 import { checkLength } from './limits.js';
 
 export type TokenKind = 'number' | 'text' | 'name' | 'word' | 'op' | 'newline' | 'end';
@@ -40,7 +41,7 @@ export function tokenize(source: string): Tokens {
 }
 
 export function syntaxError(message: string, at: number): ExpressionError {
-  return new ExpressionError(`syntax error: ${message} at character ${at + 1}`, at + 1);
+  return new ExpressionError(said('check.expressionSyntax', { detail: message, at: at + 1 }, `syntax error: ${message} at character ${at + 1}`), at + 1);
 }
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';

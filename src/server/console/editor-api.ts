@@ -11,7 +11,8 @@
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { curationJsonSchema, formatLoadError, type Curation, type CurationLoadError, type CurationSet } from '../../curation/index.js';
-import { loadSource, MAX_CURATION_FILE_BYTES, readBounded, tooLarge, type FileResult } from '../../curation/load.js';
+import { duplicateId, loadSource, MAX_CURATION_FILE_BYTES, readBounded, tooLarge, type FileResult } from '../../curation/load.js';
+import { sentenceOf } from '../../curation/load-errors.js';
 import { warningsOf } from '../../curation/warnings.js';
 import { parseYaml } from '../../curation/yaml-errors.js';
 import type { ConsoleQueries } from '../../delivery/store/console-queries.js';
@@ -49,6 +50,9 @@ export interface EditorProblem {
   message: string;
   /** The line `curation check` prints for it. */
   check: string;
+  /** The sentence's catalogue key and values (`check.*`), which the editor shows in the operator's language; absent for the sentences that stay English. */
+  code?: string;
+  params?: Record<string, string | number>;
 }
 
 export function registerEditorApi(api: FastifyInstance, deps: EditorApiDeps): void {
@@ -157,7 +161,7 @@ function idClash(id: FileResult['id'], set: CurationSet, file: string): Curation
   if (id === null) return null;
   const other = set.byId(id.value);
   if (!other || other.file === file) return null;
-  return { file, line: id.line, path: 'id', message: `duplicate id '${id.value}': ${path.basename(other.file)} already uses it` };
+  return { file, line: id.line, path: 'id', ...sentenceOf(duplicateId(id.value, path.basename(other.file))) };
 }
 
 function maskedKeys(values: Record<string, unknown>): Record<string, null> {
@@ -195,7 +199,8 @@ function topLevelFunctions(file: string, text: string): { value: unknown; line: 
 
 /** A loader error as the console lists it, with the line `curation check` prints (the file shown as check shows it). */
 export function problemOf(e: CurationLoadError): EditorProblem {
-  return { line: e.line, column: null, path: e.path, message: e.path === '' ? e.message : `${e.path}: ${e.message}`, check: formatLoadError({ ...e, file: shown(e.file) }) };
+  const said = e.code === undefined ? {} : { code: e.code, params: e.params ?? {} };
+  return { line: e.line, column: null, path: e.path, message: e.path === '' ? e.message : `${e.path}: ${e.message}`, check: formatLoadError({ ...e, file: shown(e.file) }), ...said };
 }
 
 /** As `curation check` shows a file: relative to where the service was started. */

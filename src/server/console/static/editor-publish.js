@@ -7,7 +7,7 @@
 import { api } from './api.js';
 import { errorBox, fmtTime, h } from './dom.js';
 import { refusal } from './versions.js';
-import { has, t, tn, words } from './i18n.js';
+import { has, lang as uiLanguage, t, tn, words } from './i18n.js';
 
 function messagesColumn(title, side) {
   return h(
@@ -33,8 +33,20 @@ function impactView(r) {
   ];
 }
 
+/**
+ * A loader problem in the operator's language (`path: sentence`) when the
+ * server sent its key (`check.*`); null in English, where the server's own
+ * sentence (and the line `curation check` prints) is it. The editor's list
+ * uses it too.
+ */
+export function problemSentence(p, severity = 'error') {
+  if (uiLanguage === 'en' || !p.code || !has(p.code)) return null;
+  const said = severity === 'warning' ? t('check.warning', { message: t(p.code, p.params) }) : t(p.code, p.params);
+  return p.path === '' ? said : `${p.path}: ${said}`;
+}
+
 function problemsList(errors) {
-  return h('ul', { class: 'publish-problems' }, errors.map((e) => h('li', {}, e.line === null ? '' : t('publish.line', { line: e.line }), h('code', {}, e.check ?? e.message))));
+  return h('ul', { class: 'publish-problems' }, errors.map((e) => h('li', {}, e.line === null ? '' : t('publish.line', { line: e.line }), h('code', {}, problemSentence(e) ?? e.check ?? e.message))));
 }
 
 function goldenList(golden) {

@@ -12,7 +12,7 @@ import { chatView } from './chat.js';
 import { fieldRow, readProfile, valuesTable } from './simulator.js';
 import { fieldLabel, languageName, problemText, reasonText, valueLabel } from './words.js';
 import { completionsAt, declaredNames } from './editor-complete.js';
-import { publishPanel } from './editor-publish.js';
+import { problemSentence, publishPanel } from './editor-publish.js';
 import { codeHost } from './versions.js';
 import { channelTimeToEpoch, t, tn } from './i18n.js';
 
@@ -34,7 +34,8 @@ function problemItem(p, severity, goTo) {
     { class: ['problem', severity], dataset: { line: p.line === null ? '' : String(p.line) } },
     p.line === null ? h('span', { class: 'muted' }, t('editor.file')) : h('button', { type: 'button', class: 'goto', onclick: () => goTo(p.line) }, t('editor.line', { line: p.line })),
     ' ',
-    h('code', { class: 'check-line' }, p.check),
+    // In English the line `curation check` prints; in another language the sentence in it (the path and line are beside it).
+    h('code', { class: 'check-line' }, problemSentence(p, severity) ?? p.check),
   );
 }
 
@@ -248,7 +249,7 @@ export async function showEditor({ view, onLeave }, curationId) {
     }
     return all.map(([severity, p]) => {
       const line = doc.line(Math.min(Math.max(p.line ?? 1, 1), doc.lines));
-      return { from: line.from, to: line.to, severity, message: p.message, source: p.check };
+      return { from: line.from, to: line.to, severity, message: problemSentence(p, severity) ?? p.message, source: p.check };
     });
   }
 
