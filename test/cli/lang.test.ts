@@ -87,9 +87,9 @@ test('curation check on a broken folder: English under LANG=C exactly as before,
     `${TYPOS}/b-schema.yaml:6 limits.oncePerChat: boolean 형식이어야 합니다. 지금은 string 형식입니다.`,
     `${TYPOS}/b-schema.yaml:8 fields.goal.lable: 알 수 없는 키 'lable'입니다.`,
     `${TYPOS}/b-schema.yaml:2 'messages' 항목이 필요합니다.`,
-    `${TYPOS}/c-meaning.yaml:12 fields.goal.options.gain: 선택지 문구 '감량을 원하세요'이(가) 'lose' 선택지의 문구와 같게 읽힙니다(대소문자, 전각/반각, 띄어쓰기, 끝의 '?'는 구분하지 않습니다).`,
-    `${TYPOS}/c-meaning.yaml:14 compute.protein: 알 수 없는 이름 'wieght'입니다. 'weight'을(를) 쓰려던 것인가요?`,
-    `${TYPOS}/c-meaning.yaml:16 messages[0].text: 알 수 없는 이름 'protien'입니다. 'protein'을(를) 쓰려던 것인가요?`,
+    `${TYPOS}/c-meaning.yaml:12 fields.goal.options.gain: 선택지 문구 '감량을 원하세요'가 'lose' 선택지의 문구와 같게 읽힙니다(대소문자, 전각/반각, 띄어쓰기, 끝의 '?'는 구분하지 않습니다).`,
+    `${TYPOS}/c-meaning.yaml:14 compute.protein: 알 수 없는 이름 'wieght'입니다. 'weight'를 쓰려던 것인가요?`,
+    `${TYPOS}/c-meaning.yaml:16 messages[0].text: 알 수 없는 이름 'protien'입니다. 'protein'을 쓰려던 것인가요?`,
     `${TYPOS}/c-meaning.yaml:17 messages[1].text: 템플릿 오류입니다: tag {% if goal %} not closed`,
     `${TYPOS}에서 문제 10개를 찾았습니다. 아무것도 불러오지 않았습니다.`,
   ]);
@@ -176,8 +176,8 @@ test("curation preview: its own framing lines in Korean (the plan's reasons are 
   // Given a whole delivery, the trigger's line too (the trigger's own description inside it is the registry's words).
   const delivery = ['--profile', 'test/fixtures/webhooks/user-chat-opened.json', '--dir', 'curations'];
   assert.match((await cli(['preview', 'diet-main', ...delivery], C)).stdout, /\ntrigger: this delivery \(chatOpened\) starts diet-main\n$/);
-  assert.match((await cli(['preview', 'diet-main', ...delivery], KO)).stdout, /\n트리거: 이 전달\(chatOpened\)로 diet-main이\(가\) 시작됩니다\n$/);
-  assert.match((await cli(['preview', 'diet-gift', ...delivery], KO)).stdout, /\n트리거: 이 전달\(chatOpened\)로는 diet-gift이\(가\) 시작되지 않습니다\(on userMessage .*\)\n$/);
+  assert.match((await cli(['preview', 'diet-main', ...delivery], KO)).stdout, /\n트리거: 이 전달\(chatOpened\)로 diet-main이 시작됩니다\n$/);
+  assert.match((await cli(['preview', 'diet-gift', ...delivery], KO)).stdout, /\n트리거: 이 전달\(chatOpened\)로는 diet-gift가 시작되지 않습니다\(on userMessage .*\)\n$/);
 
   const missing = await cli(['preview', 'nope', '--profile', 'test/fixtures/profiles/hong.json', '--dir', 'curations'], KO);
   assert.equal(missing.code, 1);

@@ -70,8 +70,8 @@ function namedKeys(text: string): string[] {
   return keys;
 }
 
-// {name} and {name|particle} (Korean only: josa.js picks 을 or 를 after the value) are the same placeholder.
-const placeholders = (text: string) => [...text.matchAll(/\{(\w+)(?:\|[\uac00-\ud7a3]+)?\}/g)].map((m) => m[1]).sort();
+// {name}, {name|particle} and {'name'|particle} (Korean only: josa.js picks 을 or 를 after the value, or after its quotes) are the same placeholder.
+const placeholders = (text: string) => [...text.matchAll(/\{'?(\w+)'?(?:\|[\uac00-\ud7a3]+)?\}/g)].map((m) => m[1]).sort();
 
 test('both languages have the same keys and the same placeholders', () => {
   const [ko, en] = [catalogues.ko, catalogues.en];

@@ -182,7 +182,7 @@ describe('console: the curation editor API', () => {
     const misspelt = liveSource.replace('waterL: round(weight * 0.03, 1)', 'waterL: round(wieght * 0.03, 1)');
     const unknownKey = liveSource.replace('  weight: { type: number, unit: kg,', '  weight: { type: number, unnit: kg,');
     const cases = [
-      { draft: misspelt, line: lineOf(misspelt, 'wieght'), code: 'check.unknownNameSuggest', params: { name: 'wieght', suggestion: 'weight' }, korean: "compute.waterL: 알 수 없는 이름 'wieght'입니다. 'weight'을(를) 쓰려던 것인가요?" },
+      { draft: misspelt, line: lineOf(misspelt, 'wieght'), code: 'check.unknownNameSuggest', params: { name: 'wieght', suggestion: 'weight' }, korean: "compute.waterL: 알 수 없는 이름 'wieght'입니다. 'weight'를 쓰려던 것인가요?" },
       { draft: unknownKey, line: lineOf(unknownKey, 'unnit'), code: 'check.unknownKey', params: { key: 'unnit' }, korean: "fields.weight.unnit: 알 수 없는 키 'unnit'입니다." },
     ];
     for (const c of cases) {

@@ -27,7 +27,7 @@ describe('the console-off page', () => {
     const ko = await offPage('ko-KR,ko;q=0.9,en-US;q=0.8');
     assert.equal(ko.status, 503);
     assert.match(ko.text, /<html lang="ko">/);
-    assert.match(ko.text, /콘솔이 꺼져 있어요/);
+    assert.match(ko.text, /콘솔이 꺼져 있습니다/);
     assert.match(ko.text, /<code>ADMIN_TOKEN<\/code>/);
     assert.match(ko.vary, /accept-language/i);
     for (const [header, lang] of [['en-US,en;q=0.9', 'en'], ['fr-FR, ko;q=0.5', 'ko'], ['ko;q=0.4, en;q=0.8', 'en'], ['fr', 'en'], [null, 'en'], ['*', 'en']] as const) {
@@ -55,7 +55,7 @@ describe('the console-off page', () => {
     });
     after(() => browser?.close());
 
-    for (const [locale, lang, heading] of [['ko-KR', 'ko', '운영 콘솔이 꺼져 있어요'], ['en-US', 'en', 'The operator console is off']] as const) {
+    for (const [locale, lang, heading] of [['ko-KR', 'ko', '운영 콘솔이 꺼져 있습니다'], ['en-US', 'en', 'The operator console is off']] as const) {
       test(`in ${locale}: translated and styled under the CSP`, async () => {
         const context = await browser.newContext({ viewport: { width: 1000, height: 700 }, locale });
         const page = await context.newPage();

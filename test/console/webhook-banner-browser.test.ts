@@ -6,6 +6,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { staticDir } from '../../src/server/console/static.js';
 import { chromium, type Browser } from 'playwright-core';
 import { control } from '../fake-channeltalk/helpers.js';
 import { ADMIN_TOKEN, screenshotPath, startHarness, until, type Harness } from './harness.js';
@@ -137,6 +140,9 @@ describe('webhook banner in a browser', { skip: HAVE_CHROMIUM ? false : `no chro
     await h.service.webhooks.checkHealth('default');
     await control(h.fake, 'POST', `/webhooks/${webhookId}/block`);
     await h.service.webhooks.checkHealth('default');
+    // The id is random: its particle (을 or 를) is as josa.js reads it (tested in josa.test.ts).
+    const { josa } = (await import(pathToFileURL(path.join(staticDir(), 'josa.js')).href)) as { josa: (word: string, particle: string) => string };
+    const webhookIdParticle = josa(webhookId, '을');
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: h.url, locale: 'ko-KR' });
     const page = await context.newPage();
     await page.goto('/console/login');
@@ -148,7 +154,7 @@ describe('webhook banner in a browser', { skip: HAVE_CHROMIUM ? false : `no chro
     assert.equal(await page.textContent('#banner .banner-status'), `아직 차단되어 있습니다: 채널톡이 PATCH /webhooks/${webhookId} 요청에 응답했지만, 다시 읽어 보니 웹훅이 여전히 차단되어 있습니다`);
     assert.equal(
       await page.textContent('#banner .banner-fix'),
-      `해결 방법: 채널톡이 API로는 차단을 풀어 주지 않았습니다. 데스크의 설정 > 웹훅에서 웹훅 ${webhookId} (${PUBLIC})을(를) 열어 직접 차단을 해제해 주세요. 다음 상태 확인 때 서비스가 알아채고, 그사이 열린 상담을 확인합니다`,
+      `해결 방법: 채널톡이 API로는 차단을 풀어 주지 않았습니다. 데스크의 설정 > 웹훅에서 웹훅 ${webhookId}${webhookIdParticle} 열어(주소 ${PUBLIC}) 직접 차단을 해제해 주세요. 다음 상태 확인 때 서비스가 알아채고, 그사이 열린 상담을 확인합니다`,
     );
     await page.screenshot({ path: screenshotPath('console-ko-webhook-still-blocked'), fullPage: true });
     await context.close();

@@ -45,11 +45,17 @@ export function josa(word, particle) {
   return sound === 'none' ? pair[1] : pair[0];
 }
 
-/** Fills `{name}` and `{name|particle}` placeholders; `show` turns a value into its text. A placeholder without a value stays as written. */
+/**
+ * Fills `{name}` and `{name|particle}` placeholders, and `{'name'|particle}`
+ * for a value in quotes with the particle after the closing quote ('x'가);
+ * `show` turns a value into its text. A placeholder without a value stays as written.
+ */
 export function fill(text, params, show = String) {
-  return text.replace(/\{(\w+)(?:\|([\uac00-\ud7a3]+))?\}/g, (m, name, particle) => {
+  return text.replace(/\{(?:'(\w+)'|(\w+))(?:\|([\uac00-\ud7a3]+))?\}/g, (m, inQuotes, bare, particle) => {
+    const name = inQuotes ?? bare;
     if (!Object.hasOwn(params, name)) return m;
     const shown = show(params[name]);
-    return particle ? shown + josa(shown, particle) : shown;
+    const quoted = inQuotes ? `'${shown}'` : shown;
+    return particle ? quoted + josa(shown, particle) : quoted;
   });
 }
