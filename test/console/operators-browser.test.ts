@@ -123,6 +123,11 @@ for (const lang of ['ko', 'en'] as const) {
       for (const secret of [WEIGHT, PHONE, '821000000000']) assert.ok(!runPage.includes(secret), `the viewer's run page shows ${secret}`);
       assert.match(runPage, /w2/, 'the masked values are named');
       assert.equal(await v.page.locator('button.reveal').count(), 0, 'no reveal button for a viewer');
+      // What the message said holds what was computed from the answers: the viewer sees that it went, not the text, in the page and in the API.
+      assert.ok(!runPage.includes(OLD_TEXT), "the viewer's run page shows the message's text");
+      assert.equal(await v.page.textContent('.messages-masked'), say('run.messagesMasked'));
+      const apiDetail = await v.page.evaluate(async (id) => (await fetch(`/console/api/runs/${id}`)).text(), runId);
+      for (const secret of [OLD_TEXT, WEIGHT, PHONE]) assert.ok(!apiDetail.includes(secret), `the viewer's run API holds ${secret}`);
       assert.equal(await v.page.textContent('.masked-for-viewer'), say('run.maskedForViewer'));
       await allKorean(v.page, [chatId, run.user_id ?? '', 'w2', 'phone', 'lastWeight', 'weightRecorded', 'contact', 'source']);
       await shot(v.page, '2-viewer-run-masked');
@@ -137,8 +142,12 @@ for (const lang of ['ko', 'en'] as const) {
       assert.deepEqual(await pagePost(v.page, `/runs/${runId}/reveal`, {}), { status: 403, code: 'error.needsRole' }, 'and a viewer\'s reveal');
       await v.context.close();
 
-      // The editor changes the message and publishes (taking the curation over from its file).
+      // The editor sees what the message said, and changes it and publishes (taking the curation over from its file).
       const e = await signedIn(editor);
+      await e.page.goto(`/console/#/runs/${runId}`);
+      await e.page.waitForSelector('.timeline');
+      assert.ok(((await e.page.textContent('.chat')) ?? '').includes(OLD_TEXT), 'the editor sees the message as sent');
+      assert.equal(await e.page.locator('.messages-masked').count(), 0);
       await e.page.click('a[data-tab=curations]');
       await e.page.locator('li.curation[data-id="weight-copy"] a.edit').click();
       await e.page.waitForSelector('#editor .cm-content');
