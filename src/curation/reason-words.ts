@@ -9,6 +9,7 @@
 // a problem is `key:kind`), is shown under its label, `event` as the event's
 // kind in words, `waitMs` as a duration; any other as it is (static/words.js).
 import type { FieldProblem } from './plan-types.js';
+import type { Words } from '../words.js';
 
 export const REASON_CODES = [
   // plan() (src/curation/plan.ts)
@@ -45,7 +46,8 @@ export const REASON_CODES = [
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
-export type ReasonParam = string | number | readonly string[];
+/** A param's value: text, a number, keys, or a sentence of the catalogue itself (a failure's detail, src/words.ts). */
+export type ReasonParam = string | number | readonly string[] | Words;
 
 export interface ReasonWords {
   code: ReasonCode;

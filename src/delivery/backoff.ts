@@ -5,6 +5,8 @@
 // a profile fetch or a profile write-back goes through.
 import { ChannelTalkRejectedError, ChannelTalkUnavailableError, ChannelTalkUnreadableAnswerError } from '../channeltalk/errors.js';
 import { fullJitterMs } from '../channeltalk/retry.js';
+import { channelTalkErrorWords, why } from '../channeltalk/error-words.js';
+import { words, type Words } from '../words.js';
 
 const BASE_MS = 500;
 const MAX_MS = 60_000;
@@ -20,7 +22,8 @@ export function backoffMs(attempt: number, random: () => number): number {
   return fullJitterMs(attempt, BASE_MS, MAX_MS, random);
 }
 
-export type Settlement = { retryAt: number; note: string } | { fail: string };
+/** `note` and `fail` are the English for logs and the CLI; `words` say the same in the catalogue's keys, for the console in the operator's language. */
+export type Settlement = { retryAt: number; note: string; words: Words } | { fail: string; words: Words };
 
 export interface FailureContext {
   /** How long the work has been failing (or waiting) so far. */
@@ -43,25 +46,34 @@ export interface FailureContext {
 export function settleFailure(err: unknown, c: FailureContext): Settlement {
   if (err instanceof ChannelTalkUnavailableError) {
     const note = `${err.reason}${err.status !== undefined ? ` ${err.status}` : ''}`;
+    const noteWords = err.status !== undefined ? words('settle.noteStatus', { reason: why(err.reason), status: err.status }) : words('settle.note', { reason: why(err.reason) });
     const left = c.maxAgeMs - c.ageMs;
     if (left <= 0) {
       const seconds = Math.round(c.ageMs / 1000);
-      return { fail: c.attempts !== null ? `gave up after ${c.attempts} attempts over ${seconds} s: ${err.reason}` : `gave up after ${seconds} s: ${err.reason}` };
+      return c.attempts !== null
+        ? { fail: `gave up after ${c.attempts} attempts over ${seconds} s: ${err.reason}`, words: words('settle.gaveUpAttempts', { attempts: c.attempts, seconds, reason: why(err.reason) }) }
+        : { fail: `gave up after ${seconds} s: ${err.reason}`, words: words('settle.gaveUp', { seconds, reason: why(err.reason) }) };
     }
     // Finite and bounded by the error itself (errors.ts); checked again, as a due time must never be Infinity or NaN.
     const hint = Number.isFinite(err.retryAfterMs) ? (err.retryAfterMs as number) : undefined;
     if (hint !== undefined && hint > left) {
-      return { fail: `${note}: Channel Talk asked to wait ${duration(hint)}, more than the ${duration(left)} left of the maximum age` };
+      return {
+        fail: `${note}: Channel Talk asked to wait ${duration(hint)}, more than the ${duration(left)} left of the maximum age`,
+        words: words('settle.waitTooLong', { note: [noteWords], wait: duration(hint), left: duration(left) }),
+      };
     }
     const wait = Math.min(left, Math.max(hint ?? 0, backoffMs(c.attempts ?? attemptsFromAge(c.ageMs), c.random)));
-    return { retryAt: c.now + wait, note };
+    return { retryAt: c.now + wait, note, words: noteWords };
   }
   // Too large or too deep to read: the same request gets the same answer. Its message says which, with the endpoint.
-  if (err instanceof ChannelTalkUnreadableAnswerError) return { fail: err.message };
+  if (err instanceof ChannelTalkUnreadableAnswerError) return { fail: err.message, words: channelTalkErrorWords(err) };
   if (err instanceof ChannelTalkRejectedError) {
-    return { fail: `Channel Talk refused it with ${err.status}${err.code ? ` (${err.code})` : ''}` };
+    return err.code
+      ? { fail: `Channel Talk refused it with ${err.status} (${err.code})`, words: words('settle.refusedCode', { status: err.status, code: err.code }) }
+      : { fail: `Channel Talk refused it with ${err.status}`, words: words('settle.refused', { status: err.status }) };
   }
-  return { fail: err instanceof Error ? err.message : String(err) };
+  const message = err instanceof Error ? err.message : String(err);
+  return { fail: message, words: words('health.otherError', { message: message.slice(0, 300) }) };
 }
 
 /** A wait as an operator reads it in a reason: "45 s", "30 min", "5 h", "30 d". */

@@ -10,7 +10,7 @@ import type { CallOptions } from '../channeltalk/transformers/types.js';
 import type { Webhook, WebhookBody, WebhookScope } from '../channeltalk/resources.js';
 import type { Curation } from '../curation/types.js';
 import { words, type Words } from '../words.js';
-import { channelTalkErrorWords, why } from './error-words.js';
+import { channelTalkErrorWords, why } from '../channeltalk/error-words.js';
 import { scopesNeeded } from './scopes.js';
 import { DEFAULT_WEBHOOK_NAME, findOurWebhook, shownUrl } from './setup-plan.js';
 

@@ -32,7 +32,7 @@
 // stored and costs one lookup.
 import type { ChatOpenedEvent, Event } from '../channeltalk/event.js';
 import type { Words } from '../words.js';
-import { channelTalkErrorWords } from './error-words.js';
+import { channelTalkErrorWords } from '../channeltalk/error-words.js';
 import type { ListedUserChat, UserChatPage, UserChatsQuery } from '../channeltalk/resources.js';
 import type { CallOptions } from '../channeltalk/transformers/types.js';
 

@@ -13,7 +13,7 @@ import type { EventStatus } from '../../src/delivery/store/schema.js';
 import type { PlanOutcome } from '../../src/curation/plan-types.js';
 import { TRIGGER_KINDS } from '../../src/curation/triggers/registry.js';
 import { KEYWORD_MATCHES } from '../../src/curation/triggers/user-message.js';
-import { UNAVAILABLE_REASONS } from '../../src/webhook/error-words.js';
+import { UNAVAILABLE_REASONS } from '../../src/channeltalk/error-words.js';
 import type { Event } from '../../src/channeltalk/event.js';
 import { PROBLEM_KINDS } from '../../src/curation/golden-schema.js';
 import { REASON_CODES } from '../../src/curation/reason-words.js';
@@ -41,6 +41,8 @@ const DYNAMIC: Record<string, readonly string[]> = {
   'language.': LANGUAGES,
   'sweep.reason.': SWEEP_REASONS,
   'audit.action.': AUDIT_ACTIONS,
+  // Who, when not an account: the command line (cli/user.ts) and the break-glass token (sessions.ts).
+  'audit.actor.': ['cli', 'break-glass'],
   'trigger.on.': Object.keys(TRIGGER_KINDS),
   'trigger.keywords.': KEYWORD_MATCHES,
   'health.why.': Object.keys(UNAVAILABLE_REASONS),

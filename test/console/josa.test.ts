@@ -38,7 +38,7 @@ test('fill fills {name} and {name|particle}, and keeps a placeholder without a v
   assert.equal(fill('웹훅 {webhook|을} 차단했습니다', { webhook: 'channeltalk-curation' }), '웹훅 channeltalk-curation을 차단했습니다');
   assert.equal(fill('버전 {n|이} 없습니다', { n: 2 }), '버전 2가 없습니다');
   assert.equal(fill('{id|은} 이미 있습니다 ({missing})', { id: 'diet-gift' }), 'diet-gift는 이미 있습니다 ({missing})');
-  assert.equal(fill("{'name'|이} 자기 자신을 참조합니다", { name: 'bmr' }), "'bmr'이 자기 자신을 참조합니다");
+  assert.equal(fill("{'name'|이} 자기 자신을 참조합니다", { name: 'protein' }), "'protein'이 자기 자신을 참조합니다");
   assert.equal(fill("{'name'|은} 예약된 이름입니다", { name: 'sumOf' }), "'sumOf'는 예약된 이름입니다");
   assert.equal(fill("{'name'}", { name: 'x' }), "'x'");
   assert.equal(fill('{n}개', { n: 1200 }, (v) => Number(v).toLocaleString('ko-KR')), '1,200개');

@@ -3,8 +3,8 @@
 // test names as allowed (the shop's own data, names, settings).
 import type { Page } from 'playwright-core';
 
-/** Latin-letter words any Korean page may show: "ID" (as Korean products write it), the language switch's "English", the settings and the command that hints name, the service's own name. */
-export const ALWAYS_ALLOWED: readonly string[] = ['ID', 'English', 'ADMIN_TOKEN', 'PUBLIC_WEBHOOK_URL', 'curation', 'setup', 'default', 'channeltalk-curation'];
+/** Latin-letter words any Korean page may show: "ID", "HTTP" and "CSV" (as Korean products write them), the language switch's "English", the settings and the command that hints name, the service's own name. */
+export const ALWAYS_ALLOWED: readonly string[] = ['ID', 'HTTP', 'CSV', 'English', 'ADMIN_TOKEN', 'PUBLIC_WEBHOOK_URL', 'curation', 'setup', 'default', 'channeltalk-curation'];
 
 /** Every Latin-letter word a person sees or a screen reader reads in `selector` (the whole page by default), except `allowed`. */
 export async function latinWords(page: Page, allowed: readonly string[] = [], selector = 'body'): Promise<string[]> {

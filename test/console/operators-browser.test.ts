@@ -116,7 +116,8 @@ for (const lang of ['ko', 'en'] as const) {
       const v = await signedIn(viewer);
       await v.page.click('a[data-tab=runs]');
       await v.page.waitForSelector(`.run-card a[href="#/runs/${runId}"]`);
-      await allKorean(v.page, [chatId, run.user_id ?? '']);
+      // The other curations' runs of this delivery failed their write-back (the fake has no such user): Channel Talk's own error code shows as it answered.
+      await allKorean(v.page, [chatId, run.user_id ?? '', 'not_found']);
       await v.page.click(`a[href="#/runs/${runId}"]`);
       await v.page.waitForSelector('.timeline');
       const runPage = (await v.page.textContent('main')) ?? '';
@@ -129,7 +130,9 @@ for (const lang of ['ko', 'en'] as const) {
       const apiDetail = await v.page.evaluate(async (id) => (await fetch(`/console/api/runs/${id}`)).text(), runId);
       for (const secret of [OLD_TEXT, WEIGHT, PHONE]) assert.ok(!apiDetail.includes(secret), `the viewer's run API holds ${secret}`);
       assert.equal(await v.page.textContent('.masked-for-viewer'), say('run.maskedForViewer'));
-      await allKorean(v.page, [chatId, run.user_id ?? '', 'w2', 'phone', 'lastWeight', 'weightRecorded', 'contact', 'source']);
+      // Shop data: the run's id, the profile's keys as the shop named them in Channel Talk (this curation gives them no labels), the computed values' names, Channel Talk's error code.
+      const profileKeys = Object.keys(JSON.parse(run.profile_json ?? '{}') as Record<string, unknown>);
+      await allKorean(v.page, [runId, chatId, run.user_id ?? '', 'not_found', ...profileKeys, 'w2', 'phone', 'lastWeight', 'weightRecorded', 'contact', 'source']);
       await shot(v.page, '2-viewer-run-masked');
       await v.page.click('a[data-tab=curations]');
       await v.page.waitForSelector('li.curation[data-id="weight-copy"]');
@@ -164,7 +167,8 @@ for (const lang of ['ko', 'en'] as const) {
       await e.page.waitForSelector('#published');
       assert.match((await e.page.textContent('#published')) ?? '', new RegExp(say('publish.published', { version: 2, golden: '' }).trim().slice(0, 8)));
       // The curation's own text is the shop's data: its words may show (in the editor and the preview's inputs).
-      await allKorean(e.page, SOURCE.match(/[A-Za-z_][\w.-]*/g) ?? [], 'main');
+      // The file's path and the chats offered as answers are the shop's data too.
+      await allKorean(e.page, [...(SOURCE.match(/[A-Za-z_][\w.-]*/g) ?? []), ...(h.curationsDir.match(/[A-Za-z_][\w.-]*/g) ?? []), 'weight-copy.yaml', `operators-${lang}-chat`], 'main');
       await shot(e.page, '4-editor-published');
       await e.context.close();
       const head = await h.service.store.db.selectFrom('curation_heads').selectAll().where('curation_id', '=', 'weight-copy').executeTakeFirstOrThrow();

@@ -13,7 +13,10 @@ import pino from 'pino';
 import { ChannelTalkClient, type CallOptions } from '../../src/channeltalk/client.js';
 import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../../src/channeltalk/errors.js';
 import type { CurationSet } from '../../src/curation/index.js';
-import { backoffMs, LEASE_MARGIN_MS, settleFailure } from '../../src/delivery/backoff.js';
+import { backoffMs, LEASE_MARGIN_MS, settleFailure, type Settlement } from '../../src/delivery/backoff.js';
+
+/** A settlement's English, as logs keep it (its catalogue words are tested in settlement-words.test.ts). */
+const english = ({ words: _words, ...rest }: Settlement) => rest;
 import { mulberry32 } from '../../src/fake-channeltalk/faults.js';
 import { MAX_RETRY_AFTER_MS } from '../../src/channeltalk/retry.js';
 import type { FakeChannelTalk } from '../../src/fake-channeltalk/server.js';
@@ -497,26 +500,26 @@ void describe('backoff and the one retry rule', () => {
   void test('transient and younger than the maximum age: back off, the server hint winning', () => {
     const now = 1_000_000;
     const ctx = { ageMs: 5_000, maxAgeMs: 60_000, attempts: 3, now, random: () => 0.5 };
-    assert.deepEqual(settleFailure(unavailable(), ctx), { retryAt: now + 1_000, note: 'server_error 503' });
-    assert.deepEqual(settleFailure(unavailable(30_000), ctx), { retryAt: now + 30_000, note: 'server_error 503' });
+    assert.deepEqual(english(settleFailure(unavailable(), ctx)), { retryAt: now + 1_000, note: 'server_error 503' });
+    assert.deepEqual(english(settleFailure(unavailable(30_000), ctx)), { retryAt: now + 30_000, note: 'server_error 503' });
     const paced = new ChannelTalkUnavailableError({ reason: 'paced', method: 'POST', path: '/user-chats/c/messages', retryAfterMs: 4_000 });
-    assert.deepEqual(settleFailure(paced, ctx), { retryAt: now + 4_000, note: 'paced' });
+    assert.deepEqual(english(settleFailure(paced, ctx)), { retryAt: now + 4_000, note: 'paced' });
   });
 
   void test('transient but as old as the maximum age, rejected, or anything else: fail, with the reason', () => {
     const now = 1_000_000;
-    assert.deepEqual(settleFailure(unavailable(), { ageMs: 60_000, maxAgeMs: 60_000, attempts: 7, now, random: () => 0.5 }), {
+    assert.deepEqual(english(settleFailure(unavailable(), { ageMs: 60_000, maxAgeMs: 60_000, attempts: 7, now, random: () => 0.5 })), {
       fail: 'gave up after 7 attempts over 60 s: server_error',
     });
-    assert.deepEqual(settleFailure(unavailable(), { ageMs: 61_400, maxAgeMs: 60_000, attempts: null, now, random: () => 0.5 }), {
+    assert.deepEqual(english(settleFailure(unavailable(), { ageMs: 61_400, maxAgeMs: 60_000, attempts: null, now, random: () => 0.5 })), {
       fail: 'gave up after 61 s: server_error',
     });
     const young = { ageMs: 0, maxAgeMs: 60_000, attempts: 1, now, random: () => 0.5 };
-    assert.deepEqual(settleFailure(new ChannelTalkRejectedError({ status: 422, method: 'POST', path: '/x', code: 'unprocessable_entity' }), young), {
+    assert.deepEqual(english(settleFailure(new ChannelTalkRejectedError({ status: 422, method: 'POST', path: '/x', code: 'unprocessable_entity' }), young)), {
       fail: 'Channel Talk refused it with 422 (unprocessable_entity)',
     });
-    assert.deepEqual(settleFailure(new ChannelTalkRejectedError({ status: 404, method: 'GET', path: '/users/u' }), young), { fail: 'Channel Talk refused it with 404' });
-    assert.deepEqual(settleFailure(new Error('unexpected answer shape'), young), { fail: 'unexpected answer shape' });
+    assert.deepEqual(english(settleFailure(new ChannelTalkRejectedError({ status: 404, method: 'GET', path: '/users/u' }), young)), { fail: 'Channel Talk refused it with 404' });
+    assert.deepEqual(english(settleFailure(new Error('unexpected answer shape'), young)), { fail: 'unexpected answer shape' });
   });
 
   const limited = (retryAfterMs?: number) => new ChannelTalkUnavailableError({ reason: 'rate_limited', status: 429, method: 'POST', path: '/user-chats/c/messages', retryAfterMs });
@@ -530,16 +533,16 @@ void describe('backoff and the one retry rule', () => {
       assert.ok('fail' in s, `hint ${hint}: ${JSON.stringify(s)}`);
       assert.match(s.fail, /^rate_limited 429: Channel Talk asked to wait .+, more than the 30 min left of the maximum age$/);
     }
-    assert.deepEqual(settleFailure(limited(MAX_RETRY_AFTER_MS), ctx), { fail: 'rate_limited 429: Channel Talk asked to wait 30 d, more than the 30 min left of the maximum age' });
+    assert.deepEqual(english(settleFailure(limited(MAX_RETRY_AFTER_MS), ctx)), { fail: 'rate_limited 429: Channel Talk asked to wait 30 d, more than the 30 min left of the maximum age' });
     // Within what is left, the hint is the wait.
-    assert.deepEqual(settleFailure(limited(29 * 60_000), ctx), { retryAt: now + 29 * 60_000, note: 'rate_limited 429' });
+    assert.deepEqual(english(settleFailure(limited(29 * 60_000), ctx)), { retryAt: now + 29 * 60_000, note: 'rate_limited 429' });
   });
 
   void test('the wait never runs past the maximum age: the last attempt comes when the age is reached', () => {
     const now = 1_000_000;
     // 10 s left; the backoff would be up to 60 s.
     const s = settleFailure(unavailable(), { ageMs: 3_590_000, maxAgeMs: 3_600_000, attempts: 20, now, random: () => 0.999 });
-    assert.deepEqual(s, { retryAt: now + 10_000, note: 'server_error 503' });
+    assert.deepEqual(english(s), { retryAt: now + 10_000, note: 'server_error 503' });
   });
 
   void test('a hint that is not a finite number never reaches a due time', () => {

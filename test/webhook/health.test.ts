@@ -137,7 +137,7 @@ describe('unblockWebhook', () => {
     assert.match(r.reason, /read again the webhook is still blocked/);
     assert.equal(r.fix, `Channel Talk did not lift the block through the API. In the desk: Settings > Webhook, open webhook ${w.id} (${URL_}) and unblock it there; the service notices at its next health check and sweeps the chats opened meanwhile`);
     assert.ok(r.outcome === 'refused');
-    assert.match(worded(r)[1], new RegExp(`웹훅 ${w.id} \\(${URL_.replace(/[./]/g, '\\$&')}\\)`));
+    assert.match(worded(r)[1], new RegExp(`웹훅 ${w.id}[을를] 열어\\(주소 ${URL_.replace(/[./]/g, '\\$&')}\\)`));
     assert.equal((await check()).state, 'blocked');
   });
 

@@ -13,6 +13,7 @@ import { userEventJson } from './run-follow-ups.js';
 import { transitionRun } from './transitions.js';
 import { customerName } from '../../channeltalk/event.js';
 import { asReason, reason as because, reasonColumns, reasonWords, type Reason } from '../../curation/reason-words.js';
+import type { Words } from '../../words.js';
 
 /** A deferred run's plan, inside the caller's transaction (the planRun job's settle). False when the run was not planning any more. */
 export async function completePlanningTx(
@@ -72,7 +73,7 @@ export async function failPlanningTx(trx: Transaction<Database>, runId: string, 
 export async function finishWriteBackTx(
   db: Kysely<Database> | Transaction<Database>,
   runId: string,
-  result: { done: true } | { done: false; retryAt: number | null; reason: string },
+  result: { done: true } | { done: false; retryAt: number | null; reason: string; words?: Words },
 ): Promise<void> {
   if (!result.done && result.retryAt !== null) return;
   await db
@@ -80,7 +81,7 @@ export async function finishWriteBackTx(
     .set(
       result.done
         ? { writeback_state: 'done' }
-        : { writeback_state: 'failed', ...reasonColumns(because(`profile write-back failed: ${result.reason}`, reasonWords('writeBackFailed', { detail: result.reason }))) },
+        : { writeback_state: 'failed', ...reasonColumns(because(`profile write-back failed: ${result.reason}`, reasonWords('writeBackFailed', { detail: result.words ?? result.reason }))) },
     )
     .where('id', '=', runId)
     .where('writeback_state', '=', 'pending')

@@ -10,6 +10,7 @@ import type { ChatTiming } from '../chat-timing.js';
 import { transitionMessages, transitionMessagesReturning, transitionRun } from './transitions.js';
 import { takeEarlyAnswer } from './answer-wait.js';
 import { reasonColumns, reasonWords, reason as because } from '../../curation/reason-words.js';
+import type { Words } from '../../words.js';
 
 export type ClaimedMessage = Selectable<MessagesTable>;
 
@@ -109,11 +110,20 @@ export async function markRetryTx(
 }
 
 /** A permanent failure: the message fails, the rest of its run is skipped, the run fails, the chat moves on. */
-export async function markFailedTx(trx: Transaction<Database>, m: ClaimedMessage, reason: string, now: number, timing: ChatTiming, attempt?: AttemptRecord): Promise<void> {
+export async function markFailedTx(
+  trx: Transaction<Database>,
+  m: ClaimedMessage,
+  reason: string,
+  now: number,
+  timing: ChatTiming,
+  attempt?: AttemptRecord,
+  /** The same detail as catalogue words (the failure's settlement); without them the detail is shown as the English it is. */
+  detailWords?: Words,
+): Promise<void> {
   if (attempt) await writeAttempt(trx, attempt);
-  // The detail is the client's sentence (a status, a timeout): it stays as it is in both languages.
-  const own = reasonColumns(because(reason, reasonWords('sendFailed', { detail: reason })));
-  const why = reasonColumns(because(`message ${m.seq} failed: ${reason}`, reasonWords('messageFailed', { n: m.seq + 1, detail: reason })));
+  const detail = detailWords ?? reason;
+  const own = reasonColumns(because(reason, reasonWords('sendFailed', { detail })));
+  const why = reasonColumns(because(`message ${m.seq} failed: ${reason}`, reasonWords('messageFailed', { n: m.seq + 1, detail })));
   await transitionMessages(trx, { runId: m.run_id, seq: m.seq }, 'fail', { due_at: null, claimed_by: null, claim_until: null, ...own });
   await transitionMessages(trx, { runId: m.run_id, afterSeq: m.seq }, 'skip', why);
   await transitionRun(trx, m.run_id, { kind: 'messageFailed' }, now, { strict: true, set: () => why });

@@ -97,7 +97,7 @@ export function planRunHandler(d: PlanRunDeps): JobHandler<JobPayloads['planRun'
               },
               write: async (trx, final) => {
                 // The job's own reason when it gave up for another one (its limits): that one, as it is.
-                const why = final.kind === 'fail' && final.reason !== reason ? final.reason : because(reason, reasonWords('profileFetch', { detail: settled.note }));
+                const why = final.kind === 'fail' && final.reason !== reason ? final.reason : because(reason, reasonWords('profileFetch', { detail: settled.words }));
                 ended = await failPlanningTx(trx, run.id, why, final.kind === 'retry' ? final.at : null, now, d.timing);
                 // The run keeps counting its planning attempts for the console; the job's count is the one that decides.
                 await notePlanningAttemptsTx(trx, run.id, job.attempts);

@@ -211,6 +211,7 @@ function failed(
   const settled = settleFailure(err, { ageMs: age, maxAgeMs: d.sendMaxAgeMs, attempts: m.attempts + 1, now, random: d.random ?? Math.random });
   const status = isChannelTalkError(err) ? (err.status ?? null) : null;
   const unavailable = err instanceof ChannelTalkUnavailableError ? err.reason : null;
+  // The settlement's words go with its own sentence; a reason the job's limits put instead is shown as it is.
   const fail = (reason: string) => ({
     write: (trx: Parameters<typeof markFailedTx>[0]) =>
       markFailedTx(
@@ -222,6 +223,7 @@ function failed(
         unavailable !== null
           ? attempt(status, 'unavailable', unavailable, latencyMs)
           : attempt(status, err instanceof ChannelTalkRejectedError ? 'rejected' : 'invalid', reason, latencyMs),
+        reason === ('fail' in settled ? settled.fail : settled.note) ? settled.words : undefined,
       ),
     committed: () => {
       logger.error({ ...ids, status, reason }, 'message failed');

@@ -51,7 +51,9 @@ export function writeBackHandler(d: WriteBackDeps): JobHandler<JobPayloads['writ
           ...outcome,
           logged: true,
           write: async (trx, final) => {
-            if (final.kind === 'fail') await finishWriteBackTx(trx, w.id, { done: false, retryAt: null, reason: final.reason });
+            // The settlement's words when the job failed for its reason; another (the job's limits) is shown as it is.
+            const detail = final.kind === 'fail' && final.reason === ('fail' in s ? s.fail : s.note) ? s.words : undefined;
+            if (final.kind === 'fail') await finishWriteBackTx(trx, w.id, { done: false, retryAt: null, reason: final.reason, ...(detail ? { words: detail } : {}) });
           },
           committed: (final) => {
             if (final.kind === 'fail') ctx.logger.error({ ...ids, reason: final.reason }, 'profile write-back failed');

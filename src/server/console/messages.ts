@@ -35,7 +35,11 @@ export function render(catalogue: Catalogue, key: string, params: Readonly<Recor
 }
 
 // A list of sentences reads as them joined with commas (i18n.js does the same).
-const value = (catalogue: Catalogue, v: WordValue): string => (typeof v === 'object' ? v.map((w) => renderWords(catalogue, w)).join(', ') : String(v));
+const value = (catalogue: Catalogue, v: WordValue): string => {
+  if (typeof v !== 'object') return String(v);
+  return isWordList(v) ? v.map((w) => renderWords(catalogue, w)).join(', ') : renderWords(catalogue, v);
+};
+const isWordList = (v: Words | readonly Words[]): v is readonly Words[] => Array.isArray(v);
 
 /** A sentence given as words (src/words.ts) in one language. */
 export const renderWords = (catalogue: Catalogue, w: Words): string => render(catalogue, w.code, w.params);

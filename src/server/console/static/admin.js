@@ -120,13 +120,16 @@ function auditDetails(e) {
   return parts.filter(Boolean).join(' · ');
 }
 
+/** Who: an account's name as it is; the command line and the break-glass token in words. */
+const actorName = (actor) => (actor === 'cli' || actor === 'break-glass' ? t(`audit.actor.${actor}`) : actor);
+
 function auditRow(e) {
   return h(
     'tr',
     {},
     h('td', {}, fmtTime(e.at)),
-    h('td', {}, e.actor),
-    h('td', { dataset: { action: e.action }, title: e.action }, actionName(e.action)),
+    h('td', {}, actorName(e.actor)),
+    h('td', { dataset: { action: e.action } }, actionName(e.action)),
     h('td', {}, e.target ?? ''),
     h('td', {}, auditDetails(e)),
     h('td', {}, e.address ?? ''),

@@ -130,7 +130,7 @@ export async function showEditor({ view, onLeave }, curationId) {
           curationId,
           getText: () => editor.state.doc.toString(),
           onPublished: (version) => {
-            liveVersion.textContent = `version ${version} live`;
+            liveVersion.textContent = t('editor.liveVersion', { n: version });
             opened.className = 'hint opened';
             opened.textContent = t('editor.liveNote', { n: version });
           },

@@ -72,6 +72,7 @@ export function tn(key, count, params = {}) {
 // A list of sentences from the server (src/words.ts) reads as them joined with commas, as messages.ts renders it.
 function fmtValue(v) {
   if (Array.isArray(v)) return v.map(words).join(', ');
+  if (v !== null && typeof v === 'object' && typeof v.code === 'string') return words(v);
   return typeof v === 'number' ? fmtNumber(v) : String(v);
 }
 

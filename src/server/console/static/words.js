@@ -43,6 +43,7 @@ function param(name, v, labels) {
     case 'waitMs':
       return fmtDuration(Number(v));
     default:
+      // A failure's detail may be a sentence of the catalogue itself ({code, params}): t() words it.
       return Array.isArray(v) ? v.join(', ') : v;
   }
 }

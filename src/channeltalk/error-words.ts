@@ -2,7 +2,7 @@
 // in the operator's language: the error's message says the same in English
 // (a test holds the two together). Ids, paths and statuses only, as in the
 // message itself.
-import { ChannelTalkRejectedError, ChannelTalkUnavailableError, ChannelTalkUnreadableAnswerError, type UnavailableReason } from '../channeltalk/errors.js';
+import { ChannelTalkRejectedError, ChannelTalkUnavailableError, ChannelTalkUnreadableAnswerError, type UnavailableReason } from './errors.js';
 import { words, type Words } from '../words.js';
 
 /** Why Channel Talk was unavailable, one word each (the catalogue test checks `health.why.*` against this). */
