@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { NAME_RULE, ROLES } from '../../src/accounts/roles.js';
 import { SWEEP_REASONS } from '../../src/delivery/job-kinds.js';
 import { MESSAGE_STATES, RUN_STATES } from '../../src/delivery/run-lifecycle.js';
@@ -20,6 +21,7 @@ import { REASON_CODES } from '../../src/curation/reason-words.js';
 import { LANGUAGES, consoleError, loadCatalogue } from '../../src/server/console/messages.js';
 import { staticDir } from '../../src/server/console/static.js';
 import { AUDIT_ACTIONS } from '../../src/delivery/store/audit-log.js';
+import { curationJsonSchema } from '../../src/curation/index.js';
 
 const STATIC = staticDir();
 // src/, from src/server/console/static.
@@ -51,6 +53,9 @@ const DYNAMIC: Record<string, readonly string[]> = {
   'problem.': PROBLEM_KINDS,
   'eventKind.': EVENT_KINDS,
 };
+// The editor's completion words a key's description by `schema.<path>` (static/editor-complete.js, imported as the browser gets it): one key per description the schema gives a key.
+const { schemaInfoKeys } = (await import(pathToFileURL(path.join(STATIC, 'editor-complete.js')).href)) as { schemaInfoKeys: (schema: unknown) => Map<string, string> };
+DYNAMIC['schema.'] = [...schemaInfoKeys(curationJsonSchema()).values()].map((k) => k.slice('schema.'.length));
 const dynamicPrefix = (key: string) => Object.keys(DYNAMIC).find((p) => key.startsWith(p));
 
 function sources(): { file: string; text: string }[] {

@@ -13,12 +13,13 @@ import { loadCatalogue, render } from '../../src/server/console/messages.js';
 
 interface Found {
   from: number;
-  options: Array<{ label: string; type: string }>;
+  options: Array<{ label: string; type: string; info?: { code: string; params: Record<string, string> } | string }>;
 }
 interface Complete {
   yamlPathAt: (text: string, offset: number) => string[];
   completionsAt: (text: string, offset: number, schema: unknown, names: Array<{ label: string; kind?: string; detail: unknown }>) => Found | null;
   declaredNames: (curation: unknown) => Array<{ label: string; kind: string; detail: { code: string; params: Record<string, string> } }>;
+  schemaInfoKeys: (schema: unknown) => Map<string, string>;
 }
 
 const load = async () => (await import(pathToFileURL(path.join(ROOT, 'src/server/console/static/editor-complete.js')).href)) as Complete;
@@ -86,4 +87,39 @@ test("the draft's names: fields and computed values in expressions and templates
   assert.deepEqual(labels(at('writeBack:\n  bmr: sur')), ['weight', 'surveyGoal']);
   assert.deepEqual(labels(at('fields:\n  goal:\n    key: sur')), ['weight', 'surveyGoal']);
   assert.deepEqual(declaredNames(null), []);
+});
+
+test("a key's description is a catalogue key: its English is the schema's own words, and Korean has it too", async () => {
+  const { completionsAt, schemaInfoKeys } = await load();
+  const keys = schemaInfoKeys(schema);
+  // Every description curation.schema.json gives a key (the four message lists, durations and Liquid templates share one); a list item's or a map value's own description is no key's.
+  const described = new Set<string>();
+  const at = (ref: string) => ref.replace(/^#\//, '').split('/').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], schema) as { description?: string };
+  const walk = (n: unknown): void => {
+    if (typeof n !== 'object' || n === null) return;
+    const { properties } = n as { properties?: Record<string, { description?: string; $ref?: string }> };
+    for (const v of Object.values(properties ?? {})) {
+      const d = v.$ref ? at(v.$ref).description : v.description;
+      if (d) described.add(d);
+    }
+    for (const v of Object.values(n)) walk(v);
+  };
+  walk(schema);
+  assert.ok(described.has('A duration: 800ms, 2s, 1.5s, 10m, 24h, 1h30m, 7d.') && described.size > 60, `${described.size} descriptions`);
+  assert.deepEqual([...keys.keys()].sort(), [...described].sort(), 'every description of a key has a catalogue key');
+  const [en, ko] = [loadCatalogue('en'), loadCatalogue('ko')];
+  for (const [description, key] of keys) {
+    assert.match(key, /^schema\.[\w$*.[\]]+$/, key);
+    assert.equal(render(en, key), description, `${key}: the English is the schema's description`);
+    assert.match(render(ko, key), /[\uac00-\ud7a3]/, `${key}: Korean words`);
+  }
+  assert.equal(keys.get('Minimum time between two runs for one customer.'), 'schema.limits.cooldown');
+  assert.equal(keys.get('Profile key in Channel Talk, when it differs from the field name.'), 'schema.fields.*.key');
+  assert.equal(keys.get('An expression: the message is sent only when it is true.'), 'schema.messages[].when');
+  // The completion gives the key, which the editor words in the operator's language; the same words at another path, the same key.
+  const info = (text: string, label: string) => completionsAt(text, text.length, schema, [])?.options.find((o) => o.label === label)?.info;
+  assert.deepEqual(info('timez', 'timezone'), { code: 'schema.timezone', params: {} });
+  assert.deepEqual(info('fallback:\n  messages:\n    - whe', 'when'), { code: 'schema.messages[].when', params: {} });
+  assert.deepEqual(info('fields:\n  weight:\n    ke', 'key'), { code: 'schema.fields.*.key', params: {} });
+  assert.equal(info('trig', 'trigger'), undefined, 'a key the schema does not describe has no info');
 });

@@ -15,6 +15,7 @@ import { hashPassword } from '../../src/accounts/passwords.js';
 import { accountByName, createAccount } from '../../src/delivery/store/accounts.js';
 import { webhookForChat, webhookIn } from '../support/fixtures.js';
 import { screenshotPath, startHarness, until, type Harness } from './harness.js';
+import { loadCatalogue } from '../../src/server/console/messages.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -271,6 +272,19 @@ describe('the console in Korean', { skip: HAVE_CHROMIUM ? false : `no chromium a
     assert.equal(await problem.locator('.check-line').textContent(), "xtitle: 알 수 없는 키 'xtitle'입니다.");
     assert.equal(await problem.locator('button.goto').textContent(), `${line}번째 줄`);
     await page.screenshot({ path: screenshotPath('console-ko-editor-problem'), fullPage: true });
+
+    // The completion's help for a key is in Korean: on a new top-level line, `timez` offers timezone with the schema's description in the catalogue's words.
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.type('timez');
+    const info = page.locator('#editor .cm-tooltip-autocomplete .cm-completionInfo');
+    await info.waitFor();
+    assert.deepEqual(await page.locator('#editor .cm-tooltip-autocomplete .cm-completionLabel').allTextContents(), ['timezone']);
+    assert.equal(await info.textContent(), loadCatalogue('ko')['schema.timezone']);
+    assert.match((await info.textContent()) ?? '', /시간대/);
+    await page.screenshot({ path: screenshotPath('console-ko-editor-completion'), fullPage: true });
+    await page.keyboard.press('Escape');
 
     await page.goto('/console/#/history/diet-main');
     await page.waitForSelector('table.versions tbody tr');

@@ -126,6 +126,52 @@ export function keysAt(schema, path) {
   return [...out].map(([label, info]) => ({ label, info }));
 }
 
+/** A path as a catalogue key names it: `messages[].blocks`, `fields.*.key` (`*` is any key of a map). */
+const pathName = (path) => path.reduce((s, seg) => (seg === '[]' ? `${s}[]` : s ? `${s}.${seg}` : seg), '');
+
+const infoKeys = new WeakMap();
+
+/**
+ * The catalogue key of every description the schema gives a key, by its
+ * English words: `schema.` and the shortest path where it first describes
+ * one (`schema.timezone`, `schema.fields.*.key`, `schema.messages[].when`).
+ * Where the same words describe other keys (the fallback's messages, each
+ * duration, each Liquid template), they share that key, so the catalogue
+ * says each once. Walked once per schema; a node seen before (a recursive
+ * $ref such as a bullet's bullets) is not walked again.
+ */
+export function schemaInfoKeys(schema) {
+  if (infoKeys.has(schema)) return infoKeys.get(schema);
+  const keys = new Map();
+  const walked = new Set();
+  const queue = [{ path: [], nodes: branches(schema, schema) }];
+  while (queue.length > 0) {
+    const { path, nodes } = queue.shift();
+    if (nodes.every((n) => walked.has(n))) continue;
+    for (const n of nodes) walked.add(n);
+    const children = new Map();
+    const child = (seg, node) => children.set(seg, [...(children.get(seg) ?? []), ...branches(schema, node)]);
+    for (const n of nodes) {
+      for (const [k, v] of Object.entries(n.properties ?? {})) {
+        const description = deref(schema, v)?.description;
+        if (description && !keys.has(description)) keys.set(description, `schema.${pathName([...path, k])}`);
+        child(k, v);
+      }
+      if (n.items) child('[]', n.items);
+      if (n.additionalProperties && typeof n.additionalProperties === 'object') child('*', n.additionalProperties);
+    }
+    for (const [seg, next] of children) queue.push({ path: [...path, seg], nodes: next });
+  }
+  infoKeys.set(schema, keys);
+  return keys;
+}
+
+/** A key's description as words for the editor to say ({code, params}); the English itself for words the catalogue walk did not meet (the catalogue test keeps that from happening). */
+function infoWords(schema, description) {
+  const code = schemaInfoKeys(schema).get(description);
+  return code ? { code, params: {} } : description;
+}
+
 /** The values a scalar at `path` may take, when the schema lists them (enum, const, boolean). */
 export function valuesAt(schema, path) {
   const out = new Set();
@@ -143,7 +189,8 @@ export function valuesAt(schema, path) {
 /**
  * What to offer at `offset`: { from, options } or null. `names` are the
  * draft's declared names: [{ label, detail }] (fields, profile keys, values),
- * each detail already a string in the operator's language.
+ * each detail already a string in the operator's language. A key's `info`
+ * (its description) comes as words, {code, params}, for the editor to say.
  */
 export function completionsAt(text, offset, schema, names) {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
@@ -159,7 +206,7 @@ export function completionsAt(text, offset, schema, names) {
     if (path.length === 1 && path[0] === 'writeBack') return named(offset - typed, names, ['value'], ': ');
     if (!schema) return null;
     const keys = keysAt(schema, path);
-    if (keys.length > 0) return { from: offset - typed, options: keys.map((k) => ({ label: k.label, type: 'property', info: k.info || undefined, apply: `${k.label}: ` })) };
+    if (keys.length > 0) return { from: offset - typed, options: keys.map((k) => ({ label: k.label, type: 'property', info: k.info ? infoWords(schema, k.info) : undefined, apply: `${k.label}: ` })) };
   }
   const value = /^(\s*)(-\s+)?["']?([A-Za-z_$][\w$-]*)["']?\s*:\s+(.*)$/.exec(line);
   if (!value) return null;

@@ -256,7 +256,9 @@ export async function showEditor({ view, onLeave }, curationId) {
   const complete = (context) => {
     const found = completionsAt(context.state.doc.toString(), context.pos, schema, names);
     if (!found || (found.from === context.pos && !context.explicit)) return null;
-    return { from: found.from, options: found.options, validFor: /^[\w$-]*$/ };
+    // A key's description comes as a catalogue key ({code, params}): said in the operator's language.
+    const options = found.options.map((o) => (typeof o.info === 'object' ? { ...o, info: t(o.info.code, o.info.params) } : o));
+    return { from: found.from, options, validFor: /^[\w$-]*$/ };
   };
 
   const inputsChanged = cm.StateEffect.define();
