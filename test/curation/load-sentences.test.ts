@@ -146,6 +146,12 @@ const MISTAKES: Array<[string, string, string]> = [
   ['an empty list of files', minimalCuration('messages:\n  - text: a\n    files: []\n'), 'check.filesEmpty'],
   ['eleven files', minimalCuration(`messages:\n  - text: a\n    files: [${Array.from({ length: 11 }, (_, i) => `'https://a.example/${i}.pdf'`).join(', ')}]\n`), 'check.tooManyFiles'],
   ['a web page image that is no URL', minimalCuration("messages:\n  - webPage: { id: page-1, url: 'https://a.example', title: a, imageUrl: 'ftp://a.example/i.png' }\n"), 'check.notAUrl'],
+  // The time zone, and loops whose length an answer would decide.
+  ['a time zone no machine knows', minimalCuration(`timezone: Asia/Busan${messages}`), 'check.unknownZone'],
+  ['a loop too long', minimalCuration('messages:\n  - text: "{% for i in (1..5000) %}a{% endfor %}"\n'), 'check.loopTooLong'],
+  ['loops too long together', minimalCuration('messages:\n  - text: "{% for i in (1..100) %}{% for j in (1..100) %}a{% endfor %}{% endfor %}"\n'), 'check.loopTooLongNested'],
+  ['a loop as long as an answer', minimalCuration(`fields:\n  n: { type: number }${'\n'}messages:\n  - text: "{% for i in (1..n) %}a{% endfor %}"\n`), 'check.loopLengthFromName'],
+  ['a loop over a number field', minimalCuration(`fields:\n  n: { type: number }${'\n'}messages:\n  - text: "{% for i in n %}a{% endfor %}"\n`), 'check.loopOverWhat'],
   // Golden tests (tests:).
   ['tests with no case', minimalCuration(`${messages.slice(1)}tests: []\n`), 'check.goldenNoCases'],
   ['a case without a name', minimalCuration(`${messages.slice(1)}tests:\n  - { name: ' ', expect: { outcome: sequence } }\n`), 'check.goldenNoName'],
