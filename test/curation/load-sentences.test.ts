@@ -18,6 +18,12 @@ const FILE = path.join('/tmp', 'sentences.yaml');
 
 const messages = '\nmessages:\n  - text: 안녕하세요\n';
 
+/** A curation whose value `a` is `expression`, over a text field, an option field and two tables. */
+const withValue = (expression: string) =>
+  minimalCuration(
+    `fields:\n  menu: { type: text }\n  goal: { type: option, options: { lose: 감량, keep: 유지 } }\ntables:\n  factors: { lookup: { lose: 1 } }\n  sizes: { bands: [{ below: 10, value: S }, { from: 10, value: L }] }\ncompute:\n  a: ${JSON.stringify(expression)}${messages}`,
+  );
+
 /** Each mistake, and the key its first problem has. */
 const MISTAKES: Array<[string, string, string]> = [
   ['a YAML syntax error', 'id: x\ntrigger: [open\n', 'check.yamlSyntax'],
@@ -37,7 +43,7 @@ const MISTAKES: Array<[string, string, string]> = [
   ['an unknown function', minimalCuration(`compute:\n  a: roound(1.5)${messages}`), 'check.unknownFunctionSuggest'],
   ['a value computed later', minimalCuration(`compute:\n  a: b + 1\n  b: 2${messages}`), 'check.computedLaterAt'],
   ['a value that uses itself', minimalCuration(`compute:\n  a: a + 1${messages}`), 'check.refersToItself'],
-  ['a wrong argument count', minimalCuration(`compute:\n  a: round()${messages}`), 'check.argumentCount'],
+  ['a wrong argument count', minimalCuration(`compute:\n  a: trunc()${messages}`), 'check.argumentCount'],
   ['an expression syntax error', minimalCuration(`compute:\n  a: (1 + 2${messages}`), 'check.expressionSyntax'],
   ['an empty value', minimalCuration(`compute:\n  a: ''${messages}`), 'check.emptyValue'],
   ['a name used twice', minimalCuration(`settings:\n  a: 1\ncompute:\n  a: 2${messages}`), 'check.nameTakenAt'],
@@ -152,6 +158,32 @@ const MISTAKES: Array<[string, string, string]> = [
   ['loops too long together', minimalCuration('messages:\n  - text: "{% for i in (1..100) %}{% for j in (1..100) %}a{% endfor %}{% endfor %}"\n'), 'check.loopTooLongNested'],
   ['a loop as long as an answer', minimalCuration(`fields:\n  n: { type: number }${'\n'}messages:\n  - text: "{% for i in (1..n) %}a{% endfor %}"\n`), 'check.loopLengthFromName'],
   ['a loop over a number field', minimalCuration(`fields:\n  n: { type: number }${'\n'}messages:\n  - text: "{% for i in n %}a{% endfor %}"\n`), 'check.loopOverWhat'],
+  // Expressions: what the language refuses, table calls, argument counts and capture().
+  ['an assignment', withValue('b = 1'), 'check.refusedAssignment'],
+  ['two expressions', withValue('1; 2'), 'check.refusedSeveral'],
+  ['a property', withValue('menu.length'), 'check.refusedProperty'],
+  ['an array', withValue('[1, 2]'), 'check.refusedList'],
+  ['an object', withValue('{b: 1}'), 'check.refusedObject'],
+  ['a range', withValue('1:3'), 'check.refusedRange'],
+  ['a chained comparison', withValue('1 < 2 < 3'), 'check.refusedChain'],
+  ['a unit', withValue('(1)(2)'), 'check.refusedImplicit'],
+  ['a percentage', withValue('50%'), 'check.refusedPercent'],
+  ['undefined', withValue('undefined'), 'check.refusedUndefined'],
+  ['an operator of no kind', withValue('1 & 2'), 'check.refusedOperator'],
+  ['lookup() without a table', withValue('lookup(1, goal)'), 'check.lookupTableFirst'],
+  ['band() without a table', withValue('band(1, 2)'), 'check.bandTableFirst'],
+  ['band() of a lookup table', withValue('band(factors, 1)'), 'check.isLookupTable'],
+  ['band() of two numbers', withValue('band(sizes, 1, 2)'), 'check.bandArguments'],
+  ['lookup() of a band table', withValue('lookup(sizes, 1)'), 'check.isBandTable'],
+  ['lookup() of two keys in a table of one', withValue('lookup(factors, goal, goal)'), 'check.lookupOneKey'],
+  ['a lookup missing an option', withValue('lookup(factors, goal)'), 'check.tableNoEntry'],
+  ['round() of three arguments', withValue('round(1, 2, 3)'), 'check.argumentCountRange'],
+  ['max() of nothing', withValue('max()'), 'check.argumentCountAtLeast'],
+  ['capture() of four arguments', withValue("capture(menu, '([0-9])', 1, 2)"), 'check.argumentCountRange'],
+  ['capture() of a pattern that is no text', withValue('capture(menu, menu)'), 'check.capturePatternText'],
+  ['capture() of a pattern RE2 refuses', withValue("capture(menu, '([0-9]')"), 'check.capturePatternInvalid'],
+  ['capture() of a group that is no whole number', withValue("capture(menu, '([0-9])', 1.5)"), 'check.captureGroupNumber'],
+  ['capture() of a group the pattern lacks', withValue("capture(menu, '([0-9])', 2)"), 'check.captureNoGroup'],
   // Golden tests (tests:).
   ['tests with no case', minimalCuration(`${messages.slice(1)}tests: []\n`), 'check.goldenNoCases'],
   ['a case without a name', minimalCuration(`${messages.slice(1)}tests:\n  - { name: ' ', expect: { outcome: sequence } }\n`), 'check.goldenNoName'],
