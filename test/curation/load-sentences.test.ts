@@ -184,6 +184,13 @@ const MISTAKES: Array<[string, string, string]> = [
   ['capture() of a pattern RE2 refuses', withValue("capture(menu, '([0-9]')"), 'check.capturePatternInvalid'],
   ['capture() of a group that is no whole number', withValue("capture(menu, '([0-9])', 1.5)"), 'check.captureGroupNumber'],
   ['capture() of a group the pattern lacks', withValue("capture(menu, '([0-9])', 2)"), 'check.captureNoGroup'],
+  // Text markup Channel Talk refuses, and a tag that would write inside a URL.
+  ['a bare >', minimalCuration('messages:\n  - text: 키 > 170\n'), 'check.markupGt'],
+  ['a bare <', minimalCuration('messages:\n  - text: 키 < 170\n'), 'check.markupLt'],
+  ['tags closed out of order', minimalCuration('messages:\n  - text: <b><i>a</b></i>\n'), 'check.markupClose'],
+  ['a link in a link', minimalCuration(`messages:\n  - text: '<link type="url" value="https://a.example"><link type="url" value="https://b.example">a</link></link>'\n`), 'check.markupNestedLink'],
+  ['a tag left open', minimalCuration('messages:\n  - text: <b>a\n'), 'check.markupUnclosed'],
+  ['a tag inside a URL', minimalCuration(`fields:\n  name: { type: text }\nmessages:\n  - text: a\n    buttons: [{ title: 열기, url: 'https://a.example/?n={% echo name %}' }]\n`), 'check.urlTagRefused'],
   // Golden tests (tests:).
   ['tests with no case', minimalCuration(`${messages.slice(1)}tests: []\n`), 'check.goldenNoCases'],
   ['a case without a name', minimalCuration(`${messages.slice(1)}tests:\n  - { name: ' ', expect: { outcome: sequence } }\n`), 'check.goldenNoName'],
