@@ -4,7 +4,7 @@
 // form keeps only the inputs for the answers that have a problem.
 import { parseDuration, formatDuration } from './durations.js';
 import { compileMessages, type MessageContext } from './compile-messages.js';
-import { CurationFileError, formatPath, type PathSegment } from './load-errors.js';
+import { CurationFileError, formatPath, said, type PathSegment } from './load-errors.js';
 import type { CompiledAttachment, CompiledMessage } from './internals.js';
 import type { AskFile } from './schema.js';
 
@@ -27,7 +27,7 @@ export async function compileAsk(spec: AskFile, path: PathSegment[], ctx: Messag
   const waitMs = spec.wait === undefined ? null : waitOf(spec.wait, [...path, 'wait'], ctx);
   const messages = await compileMessages(spec.messages, [...path, 'messages'], ctx);
   if (!spec.messages.some((m) => m.form !== undefined)) {
-    ctx.errors.push(new CurationFileError([...path, 'messages'], 'an ask needs a form: give one of its messages form: {inputs: [...]} with the answers to ask for'));
+    ctx.errors.push(new CurationFileError([...path, 'messages'], said('check.askNeedsForm', {}, 'an ask needs a form: give one of its messages form: {inputs: [...]} with the answers to ask for')));
   }
   const keys = new Set<string>();
   const fields: string[] = [];
@@ -39,13 +39,16 @@ export async function compileAsk(spec: AskFile, path: PathSegment[], ctx: Messag
         const at = [...input.path, 'field'];
         const f = input.field;
         if (f.consent) {
-          ctx.errors.push(new CurationFileError(at, `'${f.name}' is the consent flag: without consent the consentFallback is sent, never the ask`));
+          ctx.errors.push(new CurationFileError(at, said('check.askConsent', { name: f.name }, `'${f.name}' is the consent flag: without consent the consentFallback is sent, never the ask`)));
         } else if (!f.required) {
-          ctx.errors.push(new CurationFileError(at, `'${f.name}' is optional: a missing or odd optional answer never makes the fallback, so this input would never be shown; ask only for required fields`));
+          ctx.errors.push(new CurationFileError(
+            at,
+            said('check.askOptional', { name: f.name }, `'${f.name}' is optional: a missing or odd optional answer never makes the fallback, so this input would never be shown; ask only for required fields`),
+          ));
         }
         // One form never asks twice (form.ts refuses it); two messages' forms must not either.
         const before = askedAt.get(f.name);
-        if (before !== undefined) ctx.errors.push(new CurationFileError(at, `'${f.name}' is already asked in ${formatPath(before)}: ask for each answer once`));
+        if (before !== undefined) ctx.errors.push(new CurationFileError(at, said('check.askTwice', { name: f.name, where: formatPath(before) }, `'${f.name}' is already asked in ${formatPath(before)}: ask for each answer once`)));
         else askedAt.set(f.name, input.path.slice(0, -3));
         if (!keys.has(f.key)) fields.push(f.name);
         keys.add(f.key);
@@ -58,7 +61,7 @@ export async function compileAsk(spec: AskFile, path: PathSegment[], ctx: Messag
 function waitOf(text: string, path: PathSegment[], ctx: MessageContext): number | null {
   const ms = parseDuration(text);
   if (ms === null || ms < MIN_ANSWER_WAIT_MS || ms > MAX_ANSWER_WAIT_MS) {
-    ctx.errors.push(new CurationFileError(path, `the wait for the answer must be from ${formatDuration(MIN_ANSWER_WAIT_MS)} to ${formatDuration(MAX_ANSWER_WAIT_MS)}, such as 24h (it is ${text})`));
+    ctx.errors.push(new CurationFileError(path, said('check.askWait', { min: formatDuration(MIN_ANSWER_WAIT_MS), max: formatDuration(MAX_ANSWER_WAIT_MS), text }, `the wait for the answer must be from ${formatDuration(MIN_ANSWER_WAIT_MS)} to ${formatDuration(MAX_ANSWER_WAIT_MS)}, such as 24h (it is ${text})`)));
     return null;
   }
   return ms;

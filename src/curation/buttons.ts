@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { COLOR_VARIANTS, HttpUrlSchema, type ActionType, type Button, type ColorVariant } from '../channeltalk/wire.js';
 import type { Localized } from './internals.js';
-import { CurationFileError, type PathSegment } from './load-errors.js';
+import { CurationFileError, said, type PathSegment, type Said } from './load-errors.js';
 import { checkStaticUrl, localized, type MessageContext } from './message-context.js';
 import { Localized as LocalizedFile, SafeKey, Scalar } from './schema-parts.js';
 import { SequenceFailure } from './sequence-failure.js';
@@ -50,7 +50,7 @@ export function compileButton(b: ButtonFile, at: PathSegment[], ctx: MessageCont
   for (const key of ACTION_KEYS) {
     if (b[key] === undefined || KEYS[type].includes(key)) continue;
     const owners = (Object.keys(KEYS) as ActionType[]).filter((a) => KEYS[a].includes(key));
-    ctx.errors.push(new CurationFileError([...at, key], key === 'url' ? `only a web button has a url (this one is ${type})` : `'${key}' is only for a ${owners.join(' or ')} button (this one is ${type})`));
+    ctx.errors.push(new CurationFileError([...at, key], onlyFor(key, owners, type)));
     ok = false;
   }
   const title = localized(b.title, [...at, 'title'], 'title', ctx);
@@ -58,10 +58,22 @@ export function compileButton(b: ButtonFile, at: PathSegment[], ctx: MessageCont
   return ok && title && action ? { title, action, color: b.color, path: at } : null;
 }
 
+/** `'appId' is only for a command or wam button (this one is web)`, with its key. */
+function onlyFor(key: string, owners: readonly ActionType[], type: ActionType): Said {
+  if (key === 'url') return said('check.buttonUrlOnlyWeb', { type }, `only a web button has a url (this one is ${type})`);
+  const text = `'${key}' is only for a ${owners.join(' or ')} button (this one is ${type})`;
+  const [owner = '', other] = owners;
+  return other === undefined ? said('check.buttonKeyOnlyFor', { key, owner, type }, text) : said('check.buttonKeyOnlyForTwo', { key, owner, other, type }, text);
+}
+
 function compileAction(type: ActionType, b: ButtonFile, at: PathSegment[], ctx: MessageContext): CompiledAction | null {
   const needs = (keys: ReadonlyArray<'url' | 'appId' | 'name'>): boolean => {
     const missing = keys.filter((k) => b[k] === undefined);
-    if (missing.length > 0) ctx.errors.push(new CurationFileError(at, `a ${type} button needs ${missing.map((k) => `'${k}'`).join(' and ')}`));
+    const [key, other] = missing;
+    if (key !== undefined) {
+      const text = `a ${type} button needs ${missing.map((k) => `'${k}'`).join(' and ')}`;
+      ctx.errors.push(new CurationFileError(at, other === undefined ? said('check.buttonNeeds', { type, key }, text) : said('check.buttonNeedsTwo', { type, key, other }, text)));
+    }
     return missing.length === 0;
   };
   switch (type) {

@@ -9,7 +9,7 @@ import { compileTable, type Table } from './tables.js';
 import { buildOptionMatcher } from './options.js';
 import { parseDuration } from './durations.js';
 import { compileDelay, compileMessages, EXPRESSION_HINT, isHttpUrl, type MessageContext } from './compile-messages.js';
-import { CurationFileError, notAUrl, said, type PathSegment } from './load-errors.js';
+import { CurationFileError, notAUrl, said, type PathSegment, type Said } from './load-errors.js';
 import { attach, type CompiledCuration, type CompiledValue } from './internals.js';
 import { resolveFields, type CompiledField } from './profile.js';
 import { compilePattern, type CompiledPattern } from './regex.js';
@@ -277,17 +277,18 @@ export async function compileCuration(
 function compileField(name: string, spec: NonNullable<CurationFile['fields']>[string]): CompiledField {
   const at = (key: string): PathSegment[] => ['fields', name, key];
   const has = (key: keyof typeof spec) => spec[key] !== undefined;
-  const refuse = (keys: Array<keyof typeof spec>, why: string) => {
-    for (const k of keys) if (has(k)) throw new CurationFileError(at(k), `${why} (this field's type is ${spec.type})`);
+  const refuse = (keys: Array<keyof typeof spec>, why: (text: string) => Said) => {
+    for (const k of keys) if (has(k)) throw new CurationFileError(at(k), why(`(this field's type is ${spec.type})`));
   };
-  if (spec.type !== 'number') refuse(['min', 'max'], 'min and max only apply to number fields');
-  if (spec.type !== 'option' && spec.type !== 'list') refuse(['options', 'otherwise'], 'options only apply to option and list fields');
-  if (spec.type !== 'text') refuse(['maxLength'], 'maxLength only applies to text fields');
-  if (spec.type !== 'text') refuse(['pattern'], 'pattern only applies to text fields');
+  const type = spec.type;
+  if (type !== 'number') refuse(['min', 'max'], (t) => said('check.minMaxOnlyNumber', { type }, `min and max only apply to number fields ${t}`));
+  if (type !== 'option' && type !== 'list') refuse(['options', 'otherwise'], (t) => said('check.optionsOnlyChoice', { type }, `options only apply to option and list fields ${t}`));
+  if (type !== 'text') refuse(['maxLength'], (t) => said('check.maxLengthOnlyText', { type }, `maxLength only applies to text fields ${t}`));
+  if (type !== 'text') refuse(['pattern'], (t) => said('check.patternOnlyText', { type }, `pattern only applies to text fields ${t}`));
   let regex: CompiledPattern | null = null;
   if (spec.pattern !== undefined) {
     const compiled = compilePattern(spec.pattern);
-    if (!compiled.ok) throw new CurationFileError(at('pattern'), `'${spec.pattern}' is not a valid regular expression: ${compiled.why}`);
+    if (!compiled.ok) throw new CurationFileError(at('pattern'), said('check.patternInvalid', { pattern: spec.pattern, detail: compiled.why }, `'${spec.pattern}' is not a valid regular expression: ${compiled.why}`));
     regex = compiled.pattern;
   }
   if (spec.consent && spec.type !== 'boolean') throw new CurationFileError(at('consent'), said('check.consentNotBoolean', {}, 'only a boolean field can be the consent flag'));
@@ -315,7 +316,7 @@ function compileField(name: string, spec: NonNullable<CurationFile['fields']>[st
   // Resolved as a customer's answer would be, and as required: a sample the field itself refuses would test nothing.
   const { values, problems } = resolveFields([{ ...compiled, required: true, consent: false }], { [field.key]: spec.sample });
   const problem = problems[0];
-  if (problem) throw new CurationFileError(at('sample'), `is not a valid answer for this field: ${problem.message}`);
+  if (problem) throw new CurationFileError(at('sample'), said('check.sampleInvalid', { detail: problem.message }, `is not a valid answer for this field: ${problem.message}`));
   return { ...compiled, sample: values[name] ?? null };
 }
 

@@ -9,7 +9,7 @@
 // import, …) than a shop needs or we want to secure.
 import { bandOf, bandOutputs, hasEntry, lookupIn, type Table } from './tables.js';
 import type { CurationFunction } from './functions.js';
-import { said, unknownName } from './load-errors.js';
+import { said, unknownName, type Said } from './load-errors.js';
 import { ComputeError, ExpressionError, FailError } from './expr/errors.js';
 import { compileSpecial, SPECIAL_NAMES } from './expr/special.js';
 import { parseExpression } from './expr/parse.js';
@@ -79,31 +79,31 @@ function compileNode(node: Expr, ctx: ExpressionContext): Evaluator {
   }
 }
 
-function refusalMessage(what: Refusal, operator: string): string {
+function refusalMessage(what: Refusal, operator: string): Said {
   switch (what) {
     case 'assignment':
-      return 'assignments are not allowed: each value has its own line under compute';
+      return said('check.refusedAssignment', {}, 'assignments are not allowed: each value has its own line under compute');
     case 'several expressions':
-      return 'one expression per value: ";" and line breaks are not allowed';
+      return said('check.refusedSeveral', {}, 'one expression per value: ";" and line breaks are not allowed');
     case 'property or index':
     case 'method call':
-      return '"." and "[ ]" are not supported: use lookup(table, key)';
+      return said('check.refusedProperty', {}, '"." and "[ ]" are not supported: use lookup(table, key)');
     case 'list':
-      return 'array expressions are not supported';
+      return said('check.refusedList', {}, 'array expressions are not supported');
     case 'object':
-      return 'object expressions are not supported';
+      return said('check.refusedObject', {}, 'object expressions are not supported');
     case 'range':
-      return 'range expressions are not supported';
+      return said('check.refusedRange', {}, 'range expressions are not supported');
     case 'chained comparison':
-      return 'comparisons cannot be chained: write a < b and b < c';
+      return said('check.refusedChain', {}, 'comparisons cannot be chained: write a < b and b < c');
     case 'implicit multiplication':
-      return 'an operator is missing between two values: write 2 * x, not 2x (units are not supported)';
+      return said('check.refusedImplicit', {}, 'an operator is missing between two values: write 2 * x, not 2x (units are not supported)');
     case 'percentage':
-      return "'%' is the remainder (like mod) and needs a number after it: for a percentage write x / 100";
+      return said('check.refusedPercent', {}, "'%' is the remainder (like mod) and needs a number after it: for a percentage write x / 100");
     case 'undefined':
-      return "unsupported constant 'undefined'";
+      return said('check.refusedUndefined', {}, "unsupported constant 'undefined'");
     case 'operator':
-      return `the operator '${operator}' is not supported`;
+      return said('check.refusedOperator', { operator }, `the operator '${operator}' is not supported`);
   }
 }
 
@@ -187,8 +187,12 @@ function compileCall(name: string, argNodes: Expr[], ctx: ExpressionContext): Ev
     throw new ExpressionError(unknownName('function', name, [...BUILTIN_FUNCTIONS, ...ctx.functions.keys()]));
   }
   if (argNodes.length < builtin.min || argNodes.length > builtin.max) {
-    const want = builtin.min === builtin.max ? `${builtin.min}` : builtin.max === Infinity ? `at least ${builtin.min}` : `${builtin.min} or ${builtin.max}`;
-    throw new ExpressionError(said('check.argumentCount', { name, want, given: argNodes.length }, `${name}() takes ${want} argument(s), not ${argNodes.length}`));
+    const { min, max } = builtin;
+    const given = argNodes.length;
+    const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} or ${max}`;
+    const text = `${name}() takes ${want} argument(s), not ${given}`;
+    if (min === max) throw new ExpressionError(said('check.argumentCount', { name, want: min, given }, text));
+    throw new ExpressionError(max === Infinity ? said('check.argumentCountAtLeast', { name, min, given }, text) : said('check.argumentCountRange', { name, min, max, given }, text));
   }
   const args = argNodes.map((a) => compileNode(a, ctx));
   const impl = builtin.fn;
@@ -201,16 +205,16 @@ function compileCall(name: string, argNodes: Expr[], ctx: ExpressionContext): Ev
 
 function compileTableCall(name: 'lookup' | 'band', argNodes: Expr[], ctx: ExpressionContext): Evaluator {
   const [first, ...rest] = argNodes;
-  if (!first || first.kind !== 'name') throw new ExpressionError(`${name}() takes a table name first, e.g. ${name === 'lookup' ? 'lookup(factors, goal)' : 'band(carbBands, carbs)'}`);
+  if (!first || first.kind !== 'name') throw new ExpressionError(name === 'lookup' ? said('check.lookupTableFirst', {}, 'lookup() takes a table name first, e.g. lookup(factors, goal)') : said('check.bandTableFirst', {}, 'band() takes a table name first, e.g. band(carbBands, carbs)'));
   const tableName = first.name;
   const table = ctx.tables.get(tableName);
   if (!table) throw new ExpressionError(unknownName('table', tableName, ctx.tables.keys()));
   const args = rest.map((a) => compileNode(a, ctx));
 
   if (name === 'band') {
-    if (table.kind !== 'bands') throw new ExpressionError(`'${tableName}' is a lookup table: use lookup(${tableName}, key)`);
+    if (table.kind !== 'bands') throw new ExpressionError(said('check.isLookupTable', { name: tableName }, `'${tableName}' is a lookup table: use lookup(${tableName}, key)`));
     const [x] = args;
-    if (!x || args.length !== 1) throw new ExpressionError(`band() takes a table and one number: band(${tableName}, number)`);
+    if (!x || args.length !== 1) throw new ExpressionError(said('check.bandArguments', { name: tableName }, `band() takes a table and one number: band(${tableName}, number)`));
     return (s) => {
       const out = bandOf(table, num('band', x(s)));
       if (out === undefined) throw new ComputeError(`the number is outside every band of table '${tableName}', which has no otherwise`);
@@ -218,8 +222,11 @@ function compileTableCall(name: 'lookup' | 'band', argNodes: Expr[], ctx: Expres
     };
   }
 
-  if (table.kind !== 'lookup') throw new ExpressionError(`'${tableName}' is a band table: use band(${tableName}, number)`);
-  if (args.length !== table.depth) throw new ExpressionError(`table '${tableName}' needs ${table.depth} key(s): lookup(${tableName}, ${table.depth === 1 ? 'key' : 'row, column'})`);
+  if (table.kind !== 'lookup') throw new ExpressionError(said('check.isBandTable', { name: tableName }, `'${tableName}' is a band table: use band(${tableName}, number)`));
+  if (args.length !== table.depth) {
+    const text = `table '${tableName}' needs ${table.depth} key(s): lookup(${tableName}, ${table.depth === 1 ? 'key' : 'row, column'})`;
+    throw new ExpressionError(table.depth === 1 ? said('check.lookupOneKey', { name: tableName }, text) : said('check.lookupTwoKeys', { name: tableName }, text));
+  }
   checkCoverage(tableName, table, rest, ctx);
   return (s) => {
     const keys = args.map((a) => {
@@ -245,7 +252,7 @@ function checkCoverage(tableName: string, table: Table & { kind: 'lookup' }, key
   for (const combo of combos) {
     if (!hasEntry(table, combo.map((c) => c.key))) {
       const what = combo.map((c) => `'${c.key}' (${c.from})`).join(', ');
-      throw new ExpressionError(`table '${tableName}' has no entry for ${what} and no otherwise`);
+      throw new ExpressionError(said('check.tableNoEntry', { name: tableName, what }, `table '${tableName}' has no entry for ${what} and no otherwise`));
     }
   }
 }

@@ -11,7 +11,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Value } from './plan-types.js';
-import { CurationFileError } from './load-errors.js';
+import { CurationFileError, said, type Said } from './load-errors.js';
 import { IDENTIFIER } from './schema.js';
 
 export type CurationFunction = (...args: Value[]) => Value;
@@ -21,7 +21,7 @@ export type CurationFunctions = Record<string, CurationFunction>;
 
 export async function importFunctionModule(curationFile: string, spec: string): Promise<Map<string, CurationFunction>> {
   if (!spec.startsWith('./') && !spec.startsWith('../')) {
-    throw new CurationFileError(['functions'], `must be a path relative to the curation file, such as ./${spec}`);
+    throw new CurationFileError(['functions'], said('check.functionsRelative', { spec }, `must be a path relative to the curation file, such as ./${spec}`));
   }
   const source = path.resolve(path.dirname(curationFile), spec);
   const ext = path.extname(source);
@@ -29,34 +29,48 @@ export async function importFunctionModule(curationFile: string, spec: string): 
   if (ext === '.js' || ext === '.mjs') {
     target = source;
   } else if (ext === '.ts' || ext === '.mts') {
-    if (!existsSync(source)) throw new CurationFileError(['functions'], `${spec} does not exist`);
+    if (!existsSync(source)) throw new CurationFileError(['functions'], said('check.functionsMissing', { spec }, `${spec} does not exist`));
     const compiled = compiledPathOf(source);
     if (compiled === null || !existsSync(compiled)) {
-      throw new CurationFileError(['functions'], `${spec} is not compiled yet: run \`npm run build\`${compiled ? ` (expected ${path.relative(process.cwd(), compiled)})` : ''}`);
+      throw new CurationFileError(['functions'], notCompiled(spec, compiled));
     }
     target = compiled;
   } else {
-    throw new CurationFileError(['functions'], 'must name a .js or .ts module');
+    throw new CurationFileError(['functions'], said('check.functionsExtension', {}, 'must name a .js or .ts module'));
   }
-  if (!existsSync(target)) throw new CurationFileError(['functions'], `${spec} does not exist`);
+  if (!existsSync(target)) throw new CurationFileError(['functions'], said('check.functionsMissing', { spec }, `${spec} does not exist`));
 
   let mod: Record<string, unknown>;
   try {
     mod = (await import(versionedUrl(target))) as Record<string, unknown>;
   } catch (err) {
-    throw new CurationFileError(['functions'], `${spec} could not be loaded: ${err instanceof Error ? err.message : String(err)}`);
+    throw new CurationFileError(['functions'], loadFailed(spec, err));
   }
   const exported = mod.default ?? mod.functions;
   if (typeof exported !== 'object' || exported === null) {
-    throw new CurationFileError(['functions'], `${spec} must export an object of functions (export default { … } or export const functions = { … })`);
+    throw new CurationFileError(['functions'], said('check.functionsNoObject', { spec }, `${spec} must export an object of functions (export default { … } or export const functions = { … })`));
   }
   const out = new Map<string, CurationFunction>();
   for (const [name, fn] of Object.entries(exported)) {
-    if (!IDENTIFIER.test(name)) throw new CurationFileError(['functions'], `${spec} exports '${name}', which is not usable as a function name`);
-    if (typeof fn !== 'function') throw new CurationFileError(['functions'], `${spec} exports '${name}', which is not a function`);
+    if (!IDENTIFIER.test(name)) throw new CurationFileError(['functions'], said('check.functionsBadName', { spec, name }, `${spec} exports '${name}', which is not usable as a function name`));
+    if (typeof fn !== 'function') throw new CurationFileError(['functions'], said('check.functionsNotFunction', { spec, name }, `${spec} exports '${name}', which is not a function`));
     out.set(name, fn as CurationFunction);
   }
   return out;
+}
+
+/** A .ts module without its compiled .js, with where tsc would have put it when there is a tsconfig above it. */
+function notCompiled(spec: string, compiled: string | null): Said {
+  const text = `${spec} is not compiled yet: run \`npm run build\``;
+  if (compiled === null) return said('check.functionsNotCompiled', { spec }, text);
+  const expected = path.relative(process.cwd(), compiled);
+  return said('check.functionsNotCompiledAt', { spec, expected }, `${text} (expected ${expected})`);
+}
+
+/** The import's own words (node's), inside the sentence. */
+function loadFailed(spec: string, err: unknown): Said {
+  const detail = err instanceof Error ? err.message : String(err);
+  return said('check.functionsLoadFailed', { spec, detail }, `${spec} could not be loaded: ${detail}`);
 }
 
 /** Where the project's tsc puts the compiled module: <root>/<outDir>/<path relative to rootDir>.js */

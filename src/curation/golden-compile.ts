@@ -3,7 +3,7 @@
 // its profile keys are read by a field, its moment exists. Each problem at its
 // line; the cases are then kept beside the curation (goldenTestsOf).
 import { replaceShortcodes } from './emoji.js';
-import { CurationFileError, didYouMean, type PathSegment } from './load-errors.js';
+import { CurationFileError, said, suggest, type PathSegment, type Said } from './load-errors.js';
 import { ISO_MOMENT, type GoldenCaseFile, type GoldenTestsFile } from './golden-schema.js';
 import { attachGoldenTests, DEFAULT_GOLDEN_NOW, type GoldenCase, type GoldenExpect } from './golden.js';
 import type { Curation } from './types.js';
@@ -17,7 +17,7 @@ export function compileGoldenTests(source: SourceDoc, file: GoldenTestsFile | un
   for (const [index, spec] of (file ?? []).entries()) {
     const at = (...rest: PathSegment[]): PathSegment[] => ['tests', index, ...rest];
     const prior = names.get(spec.name);
-    if (prior !== undefined) errors.push(new CurationFileError(at('name'), `another case is already named '${spec.name}' (tests[${prior}]); give each case its own name`));
+    if (prior !== undefined) errors.push(new CurationFileError(at('name'), said('check.goldenNameTwice', { name: spec.name, index: prior }, `another case is already named '${spec.name}' (tests[${prior}]); give each case its own name`)));
     else names.set(spec.name, index);
     const found = checkCase(spec, curation, at);
     errors.push(...found.errors);
@@ -39,9 +39,10 @@ export function compileGoldenTests(source: SourceDoc, file: GoldenTestsFile | un
 function checkCase(spec: GoldenCaseFile, curation: Curation, at: (...rest: PathSegment[]) => PathSegment[]): { now: number | null; errors: CurationFileError[] } {
   const errors: CurationFileError[] = [];
   const now = spec.now === undefined ? DEFAULT_GOLDEN_NOW : momentOf(spec.now);
-  if (now === null) errors.push(new CurationFileError(at('now'), `'${spec.now}' is not a real moment (check the day, the month and the time)`));
+  if (now === null) errors.push(new CurationFileError(at('now'), said('check.goldenNotAMoment', { now: String(spec.now) }, `'${spec.now}' is not a real moment (check the day, the month and the time)`)));
   if (spec.lang !== undefined && !curation.languages.includes(spec.lang)) {
-    errors.push(new CurationFileError(at('lang'), `'${spec.lang}' is not one of this curation's languages (${curation.languages.join(', ')})`));
+    const languages = curation.languages.join(', ');
+    errors.push(new CurationFileError(at('lang'), said('check.notALanguage', { lang: spec.lang, languages }, `'${spec.lang}' is not one of this curation's languages (${languages})`)));
   }
   for (const key of Object.keys(spec.profile ?? {})) {
     const problem = profileKeyProblem(key, curation);
@@ -49,27 +50,36 @@ function checkCase(spec: GoldenCaseFile, curation: Curation, at: (...rest: PathS
   }
   const { expect } = spec;
   if (expect.outcome === undefined && expect.values === undefined && expect.messages === undefined && expect.problems === undefined) {
-    errors.push(new CurationFileError(at('expect'), 'expects nothing: give at least one of outcome, values, messages, problems'));
+    errors.push(new CurationFileError(at('expect'), said('check.goldenExpectsNothing', {}, 'expects nothing: give at least one of outcome, values, messages, problems')));
   }
   for (const name of Object.keys(expect.values ?? {})) {
     if (!curation.valueNames.includes(name)) {
-      errors.push(new CurationFileError(at('expect', 'values', name), `unknown value '${name}': expect names under compute${didYouMean(name, curation.valueNames)}`));
+      const s = suggest(name, curation.valueNames);
+      const text = `unknown value '${name}': expect names under compute${s === null ? '' : `; did you mean '${s}'?`}`;
+      errors.push(new CurationFileError(at('expect', 'values', name), s === null ? said('check.goldenUnknownValue', { name }, text) : said('check.goldenUnknownValueSuggest', { name, suggestion: s }, text)));
     }
   }
   const keys = curation.fields.map((f) => f.key);
   for (const key of Object.keys(expect.problems ?? {})) {
-    if (!keys.includes(key)) errors.push(new CurationFileError(at('expect', 'problems', key), `'${key}' is not a profile key this curation reads (${keys.join(', ')})${didYouMean(key, keys)}`));
+    if (!keys.includes(key)) errors.push(new CurationFileError(at('expect', 'problems', key), notAProfileKey(key, keys)));
   }
   return { now, errors };
 }
 
 /** Why the profile may not hold this key, or null. A typo would otherwise silently test a missing answer. */
-function profileKeyProblem(key: string, curation: Curation): string | null {
+function profileKeyProblem(key: string, curation: Curation): Said | null {
   const keys = curation.fields.map((f) => f.key);
   if (keys.includes(key)) return null;
   const byName = curation.fields.find((f) => f.name === key);
-  if (byName) return `the field '${byName.name}' reads the profile key '${byName.key}': give the answer under ${byName.key}`;
-  return `'${key}' is not a profile key this curation reads (${keys.join(', ')})${didYouMean(key, keys)}`;
+  if (byName) return said('check.goldenFieldKey', { name: byName.name, key: byName.key }, `the field '${byName.name}' reads the profile key '${byName.key}': give the answer under ${byName.key}`);
+  return notAProfileKey(key, keys);
+}
+
+/** `'wieght' is not a profile key this curation reads (weight, goal); did you mean 'weight'?`, with its key. */
+function notAProfileKey(key: string, keys: readonly string[]): Said {
+  const s = suggest(key, keys);
+  const text = `'${key}' is not a profile key this curation reads (${keys.join(', ')})${s === null ? '' : `; did you mean '${s}'?`}`;
+  return s === null ? said('check.goldenNotAKey', { key, keys: keys.join(', ') }, text) : said('check.goldenNotAKeySuggest', { key, keys: keys.join(', '), suggestion: s }, text);
 }
 
 function expectOf(spec: GoldenCaseFile): GoldenExpect {

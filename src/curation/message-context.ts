@@ -17,6 +17,24 @@ import { HttpUrlSchema } from '../channeltalk/wire.js';
 /** What Channel Talk text allows, for messages that say what is wrong. */
 export const MARKUP_RULE = 'Channel Talk text allows only <b>, <i> and <link> (type="url" value="…", or a mention: type="manager" value="MANAGER_ID or all"); write &lt; for a literal <';
 
+/** checkTextMarkup's problem followed by the rule, with its key (the problem's position and tag as values). */
+const MARKUP_PROBLEMS: ReadonlyArray<readonly [RegExp, (m: RegExpExecArray, text: string) => Said]> = [
+  [/^unescaped '>' at position (\d+)$/, (m, text) => said('check.markupGt', { at: Number(m[1]) }, text)],
+  [/^unsupported tag or unescaped '<' at position (\d+)$/, (m, text) => said('check.markupLt', { at: Number(m[1]) }, text)],
+  [/^<\/(\w+)> at position (\d+) does not close the innermost open tag$/, (m, text) => said('check.markupClose', { tag: m[1]!, at: Number(m[2]) }, text)],
+  [/^nested <link> at position (\d+)$/, (m, text) => said('check.markupNestedLink', { at: Number(m[1]) }, text)],
+  [/^unclosed <(\w+)>$/, (m, text) => said('check.markupUnclosed', { tag: m[1]! }, text)],
+];
+
+function markupSentence(problem: string): string | Said {
+  const text = `${problem}: ${MARKUP_RULE}`;
+  for (const [pattern, sentence] of MARKUP_PROBLEMS) {
+    const m = pattern.exec(problem);
+    if (m) return sentence(m, text);
+  }
+  return text;
+}
+
 export interface MessageContext {
   languages: string[];
   /** Names templates may read. */
@@ -127,7 +145,7 @@ function template(source: string, path: PathSegment[], kind: TemplateKind, ctx: 
   if (kind === 'text' && tpl.static !== null) {
     const problem = checkTextMarkup(tpl.static);
     if (problem !== null) {
-      ctx.errors.push(new CurationFileError(path, `${problem}: ${MARKUP_RULE}`));
+      ctx.errors.push(new CurationFileError(path, markupSentence(problem)));
       ok = false;
     }
   }

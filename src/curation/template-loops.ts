@@ -5,6 +5,7 @@
 // The render budget stops anything that slips through; this rule makes the
 // mistake fail `curation check` instead of a customer's run.
 import { ForTag, TablerowTag, toValueSync, TypeGuards, type Template } from 'liquidjs';
+import { said, type Said } from './load-errors.js';
 
 export const MAX_LOOP = 1000;
 
@@ -79,7 +80,7 @@ export function nodeCounts(templates: readonly Template[]): NodeCounts {
  * `bounds`: the longest each loopable name can be (a list field: its number of
  * options). Problems come with the line inside the template.
  */
-export function loopProblems(loops: readonly LoopFact[], bounds: ReadonlyMap<string, number>): Array<{ line: number; message: string }> {
+export function loopProblems(loops: readonly LoopFact[], bounds: ReadonlyMap<string, number>): Array<{ line: number; message: Said }> {
   return loopTotals(loops, bounds).problems;
 }
 
@@ -93,42 +94,47 @@ export function renderNodes(nodes: NodeCounts, loops: readonly LoopFact[], bound
 }
 
 /** How often each loop's body runs in all, and the loops the rule refuses. */
-function loopTotals(loops: readonly LoopFact[], bounds: ReadonlyMap<string, number>): { totals: number[]; problems: Array<{ line: number; message: string }> } {
-  const problems: Array<{ line: number; message: string }> = [];
+function loopTotals(loops: readonly LoopFact[], bounds: ReadonlyMap<string, number>): { totals: number[]; problems: Array<{ line: number; message: Said }> } {
+  const problems: Array<{ line: number; message: Said }> = [];
   // A refused loop counts once, so one mistake is reported once.
   const totals: number[] = [];
   for (const loop of loops) {
     const own = ownRepeats(loop, bounds);
     const outer = loop.parent === null ? 1 : (totals[loop.parent] ?? 1);
-    if (typeof own === 'string') {
+    if (typeof own !== 'number') {
       problems.push({ line: loop.line, message: own });
       totals.push(outer);
       continue;
     }
     const all = own * outer;
-    if (own > MAX_LOOP) problems.push({ line: loop.line, message: `a loop may repeat at most ${MAX_LOOP} times; ${loop.text} repeats ${own} times` });
-    else if (all > MAX_LOOP) problems.push({ line: loop.line, message: `a loop may repeat at most ${MAX_LOOP} times; with the loops around it, ${loop.text} repeats ${all} times` });
+    if (own > MAX_LOOP) problems.push({ line: loop.line, message: said('check.loopTooLong', { max: MAX_LOOP, loop: loop.text, count: own }, `a loop may repeat at most ${MAX_LOOP} times; ${loop.text} repeats ${own} times`) });
+    else if (all > MAX_LOOP) problems.push({
+        line: loop.line,
+        message: said('check.loopTooLongNested', { max: MAX_LOOP, loop: loop.text, count: all }, `a loop may repeat at most ${MAX_LOOP} times; with the loops around it, ${loop.text} repeats ${all} times`),
+      });
     totals.push(Math.min(all, MAX_LOOP));
   }
   return { totals, problems };
 }
 
 /** How often the loop repeats at most, or why the file does not say. */
-function ownRepeats(loop: LoopFact, bounds: ReadonlyMap<string, number>): number | string {
+function ownRepeats(loop: LoopFact, bounds: ReadonlyMap<string, number>): number | Said {
   const c = loop.collection;
   switch (c.kind) {
     case 'range':
       return Math.min(c.size, loop.limit ?? Infinity);
     case 'range-of-names':
       // The range itself is built before any limit applies: its ends must be numbers.
-      return `the length of a loop must be written in the file: ${loop.text} depends on '${c.names[0] ?? ''}'; write numbers, e.g. (1..10)`;
+      return said('check.loopLengthFromName', { loop: loop.text, name: c.names[0] ?? '' }, `the length of a loop must be written in the file: ${loop.text} depends on '${c.names[0] ?? ''}'; write numbers, e.g. (1..10)`);
     case 'name': {
       const bound = bounds.get(c.name) ?? loop.limit;
-      if (bound === null || bound === undefined) return `a loop may only go over a list field or a range of numbers, not '${c.name}'`;
+      if (bound === null || bound === undefined) return notALoop(c.name);
       return Math.min(bound, loop.limit ?? Infinity);
     }
     case 'other':
       if (loop.limit !== null) return loop.limit;
-      return `a loop may only go over a list field or a range of numbers, not '${loop.text}'`;
+      return notALoop(loop.text);
   }
 }
+
+const notALoop = (what: string): Said => said('check.loopOverWhat', { what }, `a loop may only go over a list field or a range of numbers, not '${what}'`);

@@ -192,7 +192,9 @@ export function compileTemplate(source: string, kind: TemplateKind, opts: { fast
     throw templateError(err);
   }
   if (layout.refused) {
-    throw new TemplateError(`template error: {% ${layout.refused.name} %} cannot write inside a URL, where values are encoded: use {{ … }}`, lineOf(text, layout.refused.begin));
+    const { name } = layout.refused;
+    const sentence = said('check.urlTagRefused', { name }, `template error: {% ${name} %} cannot write inside a URL, where values are encoded: use {{ … }}`);
+    throw new TemplateError(sentence, lineOf(text, layout.refused.begin));
   }
   const names: Array<{ name: string; line: number }> = [];
   const originValues: Array<{ line: number; names: string[] }> = [];

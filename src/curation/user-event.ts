@@ -9,7 +9,7 @@
 // number, so a segment can compare it). Texts are combined under `compute`,
 // where expressions are checked; a template here would be a second language.
 import { z } from 'zod';
-import { CurationFileError, didYouMean } from './load-errors.js';
+import { CurationFileError, said, suggest } from './load-errors.js';
 import type { PlannedUserEvent, UserEventValue, Value } from './plan-types.js';
 import { SafeKey, Scalar } from './schema-parts.js';
 
@@ -64,15 +64,15 @@ export function compileUserEvent(file: UserEventFile, names: UserEventNames, err
   const before = errors.length;
   const at = (...p: string[]) => ['userEvent', ...p];
   const name = file.name.trim();
-  if (name === '') errors.push(new CurationFileError(at('name'), 'is empty: give the event a name, e.g. curationCompleted'));
-  else if (name !== file.name) errors.push(new CurationFileError(at('name'), 'starts or ends with spaces; Channel Talk would keep them in the name'));
-  else if (name.length > USER_EVENT_LIMITS.nameChars) errors.push(new CurationFileError(at('name'), `is longer than ${USER_EVENT_LIMITS.nameChars} characters`));
-  else if (CONTROL.test(name)) errors.push(new CurationFileError(at('name'), 'contains a control character'));
-  else if (name.includes('{{') || name.includes('{%')) errors.push(new CurationFileError(at('name'), 'is a fixed name, not a template: campaigns and segments look for one name'));
+  if (name === '') errors.push(new CurationFileError(at('name'), said('check.eventNameEmpty', {}, 'is empty: give the event a name, e.g. curationCompleted')));
+  else if (name !== file.name) errors.push(new CurationFileError(at('name'), said('check.eventNameSpaces', {}, 'starts or ends with spaces; Channel Talk would keep them in the name')));
+  else if (name.length > USER_EVENT_LIMITS.nameChars) errors.push(new CurationFileError(at('name'), said('check.eventNameTooLong', { max: USER_EVENT_LIMITS.nameChars }, `is longer than ${USER_EVENT_LIMITS.nameChars} characters`)));
+  else if (CONTROL.test(name)) errors.push(new CurationFileError(at('name'), said('check.eventNameControl', {}, 'contains a control character')));
+  else if (name.includes('{{') || name.includes('{%')) errors.push(new CurationFileError(at('name'), said('check.eventNameTemplate', {}, 'is a fixed name, not a template: campaigns and segments look for one name')));
 
   const entries = Object.entries(file.property ?? {});
   if (entries.length > USER_EVENT_LIMITS.properties) {
-    errors.push(new CurationFileError(at('property'), `has ${entries.length} properties; at most ${USER_EVENT_LIMITS.properties}`));
+    errors.push(new CurationFileError(at('property'), said('check.eventTooManyProperties', { count: entries.length, max: USER_EVENT_LIMITS.properties }, `has ${entries.length} properties; at most ${USER_EVENT_LIMITS.properties}`)));
   }
   const property: CompiledUserEvent['property'] = [];
   for (const [key, raw] of entries) {
@@ -85,22 +85,22 @@ export function compileUserEvent(file: UserEventFile, names: UserEventNames, err
 function compileSource(key: string, raw: string | number | boolean, names: UserEventNames, errors: CurationFileError[]): UserEventSource | null {
   const path = ['userEvent', 'property', key];
   if (key.trim() === '' || key.trim() !== key) {
-    errors.push(new CurationFileError(path, 'a property name must not be empty or start or end with spaces'));
+    errors.push(new CurationFileError(path, said('check.eventPropertySpaces', {}, 'a property name must not be empty or start or end with spaces')));
     return null;
   }
   if (key.length > USER_EVENT_LIMITS.keyChars || CONTROL.test(key)) {
-    errors.push(new CurationFileError(path, `a property name must be at most ${USER_EVENT_LIMITS.keyChars} characters, without control characters`));
+    errors.push(new CurationFileError(path, said('check.eventPropertyTooLong', { max: USER_EVENT_LIMITS.keyChars }, `a property name must be at most ${USER_EVENT_LIMITS.keyChars} characters, without control characters`)));
     return null;
   }
   if (typeof raw !== 'string') return { kind: 'literal', value: raw };
   const ref = REFERENCE.exec(raw.trim());
   if (!ref) {
     if (raw.includes('{{') || raw.includes('{%')) {
-      errors.push(new CurationFileError(path, 'is a text, a number, true/false, or one value written {{ name }}; to combine values, compute a text under compute and send that'));
+      errors.push(new CurationFileError(path, said('check.eventPropertyTemplate', {}, 'is a text, a number, true/false, or one value written {{ name }}; to combine values, compute a text under compute and send that')));
       return null;
     }
     if (utf8Bytes(raw) > USER_EVENT_LIMITS.stringBytes) {
-      errors.push(new CurationFileError(path, `is longer than ${USER_EVENT_LIMITS.stringBytes} bytes, Channel Talk's limit for a text property`));
+      errors.push(new CurationFileError(path, said('check.eventPropertyTooBig', { max: USER_EVENT_LIMITS.stringBytes }, `is longer than ${USER_EVENT_LIMITS.stringBytes} bytes, Channel Talk's limit for a text property`)));
       return null;
     }
     return { kind: 'literal', value: raw };
@@ -108,10 +108,12 @@ function compileSource(key: string, raw: string | number | boolean, names: UserE
   const name = ref[1]!;
   if (names.values.includes(name) || names.settings.includes(name) || name === 'lang') return { kind: 'value', name };
   if (names.fields.includes(name)) {
-    errors.push(new CurationFileError(path, `'${name}' is a survey answer, already in the customer's profile: send a value computed from it (under compute)`));
+    errors.push(new CurationFileError(path, said('check.eventPropertyAnswer', { name }, `'${name}' is a survey answer, already in the customer's profile: send a value computed from it (under compute)`)));
     return null;
   }
-  errors.push(new CurationFileError(path, `unknown value '${name}': use one of the names under compute or settings, or lang${didYouMean(name, [...names.values, ...names.settings])}`));
+  const s = suggest(name, [...names.values, ...names.settings]);
+  const text = `unknown value '${name}': use one of the names under compute or settings, or lang${s === null ? '' : `; did you mean '${s}'?`}`;
+  errors.push(new CurationFileError(path, s === null ? said('check.eventUnknownValue', { name }, text) : said('check.eventUnknownValueSuggest', { name, suggestion: s }, text)));
   return null;
 }
 

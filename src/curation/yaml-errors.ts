@@ -166,7 +166,13 @@ function plainSentence(message: string): string | Said {
   if (option) return said('check.notAnOption', { options: option[1]! }, `must be one of ${option[1]!}`);
   const few = /^Too small: expected array to have >=?(\d+) items?$/.exec(message);
   if (few) return said('check.tooFewItems', { count: Number(few[1]) }, `needs at least ${few[1]!} item(s)`);
-  return SCHEMA_SENTENCES.find((s) => s.text === message) ?? message;
+  // The schema's own enum sentences (trigger kinds, outcomes, problem kinds) say what zod's would.
+  const own = /^must be one of (.*)$/.exec(message);
+  if (own) return said('check.notAnOption', { options: own[1]! }, message);
+  return COUNTED_SENTENCES.map(([pattern, wordsOf]) => {
+    const m = pattern.exec(message);
+    return m ? wordsOf(Number(m[1]), message) : null;
+  }).find((x) => x !== null) ?? SCHEMA_SENTENCES.find((s) => s.text === message) ?? message;
 }
 
 /** The schema's own sentences (its `error:`s) an operator meets most, with their keys; the others stay English. */
@@ -183,6 +189,35 @@ const SCHEMA_SENTENCES: readonly Said[] = [
   said('check.langCode', {}, 'must be a two- or three-letter language code such as ko or en'),
   said('check.scalarShape', {}, 'must be a text, a number or true/false'),
   said('check.localizedShape', {}, 'must be a text, or a map from language code to text (ko: …, en: …)'),
+  said('check.consoleTextShape', {}, 'must be a text, or a text per console language (ko: …, en: …)'),
+  said('check.formNoInputs', {}, 'a form needs at least 1 input'),
+  said('check.formTooManyInputs', {}, 'a form can have at most 4 inputs (Channel Talk refuses more)'),
+  said('check.optionsEmpty', {}, 'needs at least one option (Channel Talk refuses an empty list); leave options out for none'),
+  said('check.sampleShape', {}, 'must be an answer as the profile holds it: a text, a number, true/false, or a list of labels'),
+  said('check.textOrNumber', {}, 'must be a text or a number'),
+  said('check.tableEntryShape', {}, 'each entry is a value, or a row of values (key: value)'),
+  said('check.cooldownShape', {}, 'must be a duration such as 24h, or null for no cooldown'),
+  said('check.computeLabelShape', {}, 'must be an expression (text), a number or true/false, or {expr: …, label: …}'),
+  said('check.bulletShape', {}, 'a bullet is a text (or one per language), or {bullets: [ … ]} for a nested list'),
+  said('check.blockShape', {}, 'a block is {text: …}, {bullets: [ … ]} or {code: …}'),
+  said('check.filesEmpty', {}, 'needs at least one file; leave files out for none'),
+  said('check.tooManyFiles', {}, 'a message can have at most 10 files (Channel Talk refuses more)'),
+  said('check.idShape', {}, 'must be an id (text or number)'),
+  said('check.botIdShape', {}, 'must be a bot id'),
+  said('check.workflowShape', {}, 'must be a workflow id, or {id: …, sections: [section ids]}'),
+  said('check.goldenProfileShape', {}, 'a profile answer is a text, a number, true/false, null or a list of them'),
+  said('check.goldenValueShape', {}, 'an expected value is a number, a text, true/false, null or a list of them'),
+  said('check.goldenNoName', {}, 'must name the case'),
+  said('check.goldenNameTooLong', {}, 'must be at most 200 characters'),
+  said('check.goldenNowQuoted', {}, 'must be a moment in ISO 8601 with its offset, such as 2026-03-02T09:30:00+09:00, in quotes'),
+  said('check.goldenNowShape', {}, 'must be a moment in ISO 8601 with its offset, such as 2026-03-02T09:30:00+09:00 or 2026-03-02T00:30:00Z'),
+  said('check.goldenNoCases', {}, 'needs at least one case; leave tests out for none'),
+];
+
+/** The schema's sentences that name a limit, with the limit as their value. */
+const COUNTED_SENTENCES: ReadonlyArray<readonly [RegExp, (max: number, text: string) => Said]> = [
+  [/^a tag is at most (\d+) characters \(a longer one is not read from Channel Talk\)$/, (max, text) => said('check.tagTooLong', { max }, text)],
+  [/^a curation may carry at most (\d+) golden test cases \(each runs on every check and Publish\)$/, (max, text) => said('check.goldenTooManyCases', { max }, text)],
 ];
 
 function dedupe(errors: CurationLoadError[]): CurationLoadError[] {

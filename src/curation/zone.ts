@@ -2,6 +2,8 @@
 // name, Asia/Seoul by default), read with Intl, which knows each zone's
 // offsets and daylight saving: never `now + 32400000` and modulo arithmetic,
 // which is right for Seoul only until a shop in another zone copies it.
+import { said, type Said } from './load-errors.js';
+
 export const DEFAULT_TIMEZONE = 'Asia/Seoul';
 
 export interface DateParts {
@@ -36,12 +38,12 @@ function formatOf(zone: string): Intl.DateTimeFormat {
 }
 
 /** null when the zone is known; else the sentence for `timezone:`. */
-export function timezoneProblem(zone: string): string | null {
+export function timezoneProblem(zone: string): Said | null {
   try {
     formatOf(zone);
     return null;
   } catch {
-    return `'${zone}' is not a time zone this machine knows: write an IANA name such as Asia/Seoul or Europe/London`;
+    return said('check.unknownZone', { zone }, `'${zone}' is not a time zone this machine knows: write an IANA name such as Asia/Seoul or Europe/London`);
   }
 }
 

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { MAX_BULLET_DEPTH, type BulletsBlock, type TextBlock } from '../../channeltalk/wire.js';
 import type { Localized } from '../internals.js';
-import { CurationFileError, type PathSegment } from '../load-errors.js';
+import { CurationFileError, said, type PathSegment } from '../load-errors.js';
 import { localized, type MessageContext } from '../message-context.js';
 import { Localized as LocalizedFile, type LocalizedFile as LocalizedValue } from '../schema-parts.js';
 import { markupLength, parseMarkup, readable } from './spans.js';
@@ -50,7 +50,7 @@ function compileList(items: readonly BulletItemFile[], path: PathSegment[], dept
     const at = [...path, k];
     if (typeof item === 'object' && 'bullets' in item && Array.isArray(item.bullets)) {
       if (depth >= MAX_BULLET_DEPTH) {
-        ctx.errors.push(new CurationFileError(at, `bullets nest at most ${MAX_BULLET_DEPTH} levels deep (a chat bubble shows no more)`));
+        ctx.errors.push(new CurationFileError(at, said('check.bulletsTooDeep', { max: MAX_BULLET_DEPTH }, `bullets nest at most ${MAX_BULLET_DEPTH} levels deep (a chat bubble shows no more)`)));
         ok = false;
         return;
       }

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { FORM_INPUT_TYPES, type Form, type FormInput } from '../../channeltalk/wire.js';
 import type { Localized } from '../internals.js';
-import { CurationFileError, didYouMean, type PathSegment } from '../load-errors.js';
+import { CurationFileError, said, suggest, type PathSegment, type Said } from '../load-errors.js';
 import { localized, type MessageContext } from '../message-context.js';
 import { Identifier, Localized as LocalizedFile } from '../schema-parts.js';
 import { SequenceFailure } from '../sequence-failure.js';
@@ -103,21 +103,19 @@ function compileInput(input: z.infer<typeof InputFile>, path: PathSegment[], ctx
   const field = ctx.fields.get(input.field);
   const label = localized(input.label, [...path, 'label'], 'title', ctx);
   if (!field) {
-    const names = [...ctx.fields.keys()];
-    const known = names.length > 0 ? ` (${names.join(', ')})` : ', and it has none';
-    ctx.errors.push(new CurationFileError([...path, 'field'], `unknown field '${input.field}'${didYouMean(input.field, names) || '.'} A form input writes one of this curation's fields${known}`));
+    ctx.errors.push(new CurationFileError([...path, 'field'], unknownField(input.field, [...ctx.fields.keys()])));
     return null;
   }
   const before = asked.get(field.name);
   if (before !== undefined) {
-    ctx.errors.push(new CurationFileError([...path, 'field'], `input ${before} already asks for '${field.name}': one input per field`));
+    ctx.errors.push(new CurationFileError([...path, 'field'], said('check.formFieldTwice', { input: before, name: field.name }, `input ${before} already asks for '${field.name}': one input per field`)));
     return null;
   }
   asked.set(field.name, j);
   const kinds = ASKED_AS[field.type];
   const kind = input.type === undefined ? kinds[0] : kinds.find(([t]) => t === input.type);
   if (kind === undefined) {
-    ctx.errors.push(new CurationFileError([...path, 'type'], `${/^[aeiou]/.test(field.type) ? 'an' : 'a'} ${field.type} field is asked as ${orList(kinds.map(([t]) => t))}, not ${String(input.type)}`));
+    ctx.errors.push(new CurationFileError([...path, 'type'], askedAsOnly(field.type, kinds.map(([t]) => t), String(input.type))));
     return null;
   }
   const [type, dataType] = kind;
@@ -135,6 +133,22 @@ function offered(o: FieldSpec['options'][number]): string {
   return o.labels[0] ?? o.key;
 }
 
-function orList(items: readonly string[]): string {
-  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+/** `unknown field 'wieght'; did you mean 'weight'? A form input writes one of this curation's fields (weight, goal)`, with its key. */
+function unknownField(name: string, names: readonly string[]): Said {
+  if (names.length === 0) return said('check.formUnknownFieldNone', { name }, `unknown field '${name}'. A form input writes one of this curation's fields, and it has none`);
+  const fields = names.join(', ');
+  const s = suggest(name, names);
+  const text = `unknown field '${name}'${s === null ? '.' : `; did you mean '${s}'?`} A form input writes one of this curation's fields (${fields})`;
+  return s === null ? said('check.formUnknownField', { name, fields }, text) : said('check.formUnknownFieldSuggest', { name, suggestion: s, fields }, text);
+}
+
+/** `a text field is asked as text, date or datetime, not number`, with its key. */
+function askedAsOnly(type: FieldType, kinds: readonly InputType[], given: string): Said {
+  const article = /^[aeiou]/.test(type) ? 'an' : 'a';
+  const [first = '', ...rest] = kinds;
+  const last = rest.pop();
+  if (last === undefined) return said('check.formInputType', { type, kind: first, given }, `${article} ${type} field is asked as ${first}, not ${given}`);
+  const list = [first, ...rest].join(', ');
+  const text = `${article} ${type} field is asked as ${list} or ${last}, not ${given}`;
+  return article === 'an' ? said('check.formInputTypesAn', { type, kinds: list, last, given }, text) : said('check.formInputTypes', { type, kinds: list, last, given }, text);
 }

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { HttpUrlSchema, type WebPage } from '../../channeltalk/wire.js';
 import type { Localized } from '../internals.js';
-import { CurationFileError, type PathSegment } from '../load-errors.js';
+import { CurationFileError, notAUrl, type PathSegment } from '../load-errors.js';
 import { checkStaticUrl, localized } from '../message-context.js';
 import { Localized as LocalizedFile } from '../schema-parts.js';
 import { SequenceFailure } from '../sequence-failure.js';
@@ -39,7 +39,7 @@ export const webPagePart: AttachmentEntry<'webPage', z.infer<typeof fileSchema>,
     const title = value.title === undefined ? null : localized(value.title, [...at, 'title'], 'title', ctx);
     const description = value.description === undefined ? null : localized(value.description, [...at, 'description'], 'code', ctx);
     if (value.imageUrl !== undefined && !HttpUrlSchema.safeParse(value.imageUrl).success) {
-      ctx.errors.push(new CurationFileError([...at, 'imageUrl'], `'${value.imageUrl}' is not a valid http(s) URL`));
+      ctx.errors.push(new CurationFileError([...at, 'imageUrl'], notAUrl(value.imageUrl)));
       return null;
     }
     if (!url || (value.title !== undefined && !title) || (value.description !== undefined && !description)) return null;

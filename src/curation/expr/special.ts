@@ -13,6 +13,7 @@ import { num } from './builtins.js';
 import { compilePattern, firstMatch, MAX_MATCH_CHARS, MAX_MATCH_CHARS_TEXT } from '../regex.js';
 import { lookupIn, type LookupTable, type Table } from '../tables.js';
 import { datePartsIn, DEFAULT_TIMEZONE, type DateParts } from '../zone.js';
+import { said } from '../load-errors.js';
 
 type Evaluator = (scope: Record<string, unknown>) => unknown;
 
@@ -44,7 +45,9 @@ export function compileSpecial(name: string, args: Expr[], ctx: SpecialContext, 
 
 function arity(name: string, args: Expr[], min: number, max: number): void {
   if (args.length < min || args.length > max) {
-    throw new ExpressionError(`${name}() takes ${min === max ? `${min}` : `${min} or ${max}`} argument(s), not ${args.length}`);
+    const given = args.length;
+    const text = `${name}() takes ${min === max ? `${min}` : `${min} or ${max}`} argument(s), not ${given}`;
+    throw new ExpressionError(min === max ? said('check.argumentCount', { name, want: min, given }, text) : said('check.argumentCountRange', { name, min, max, given }, text));
   }
 }
 
@@ -53,17 +56,23 @@ function compileCapture(args: Expr[], compile: (e: Expr) => Evaluator): Evaluato
   const [textNode, patternNode, groupNode] = args as [Expr, Expr, Expr | undefined];
   const text = compile(textNode);
   if (patternNode.kind !== 'constant' || typeof patternNode.value !== 'string') {
-    throw new ExpressionError("capture() takes its pattern as a text in quotes, e.g. capture(menu, '([0-9])식'): it is compiled once, when the file loads");
+    throw new ExpressionError(said('check.capturePatternText', {}, "capture() takes its pattern as a text in quotes, e.g. capture(menu, '([0-9])식'): it is compiled once, when the file loads"));
   }
   const compiled = compilePattern(patternNode.value);
-  if (!compiled.ok) throw new ExpressionError(`capture(): the pattern '${patternNode.value}' is not a valid regular expression: ${compiled.why}`);
+  if (!compiled.ok) {
+    const text = `capture(): the pattern '${patternNode.value}' is not a valid regular expression: ${compiled.why}`;
+    throw new ExpressionError(said('check.capturePatternInvalid', { pattern: patternNode.value, detail: compiled.why }, text));
+  }
   const pattern = compiled.pattern;
   let group = pattern.groups > 0 ? 1 : 0;
   if (groupNode !== undefined) {
     if (groupNode.kind !== 'constant' || typeof groupNode.value !== 'number' || !Number.isInteger(groupNode.value) || groupNode.value < 0) {
-      throw new ExpressionError('capture() takes its group as a whole number from 0 (the whole match), e.g. capture(menu, pattern, 1)');
+      throw new ExpressionError(said('check.captureGroupNumber', {}, 'capture() takes its group as a whole number from 0 (the whole match), e.g. capture(menu, pattern, 1)'));
     }
-    if (groupNode.value > pattern.groups) throw new ExpressionError(`capture(): the pattern has ${pattern.groups} group(s), so group ${groupNode.value} does not exist`);
+    if (groupNode.value > pattern.groups) {
+      const text = `capture(): the pattern has ${pattern.groups} group(s), so group ${groupNode.value} does not exist`;
+      throw new ExpressionError(said('check.captureNoGroup', { groups: pattern.groups, group: groupNode.value }, text));
+    }
     group = groupNode.value;
   }
   return (s) => {

@@ -4,7 +4,7 @@
 // channeltalk/tags.ts reads. A tag a manager adds in the desk never starts it.
 import { z } from 'zod';
 import { MAX_TAG_LENGTH } from '../../channeltalk/tags.js';
-import { CurationFileError } from '../load-errors.js';
+import { CurationFileError, said } from '../load-errors.js';
 import { normalizeLabel } from '../normalize.js';
 import { words } from '../../words.js';
 import type { TriggerKindEntry } from './types.js';
@@ -24,11 +24,11 @@ export const chatTagged = {
   compile(file, errors) {
     const tags = (file.tags ?? []).map((t, i) => {
       const n = normalizeLabel(t);
-      if (n === '') errors.push(new CurationFileError(['trigger', 'tags', i], 'is empty'));
+      if (n === '') errors.push(new CurationFileError(['trigger', 'tags', i], said('check.tagEmpty', {}, 'is empty')));
       return n;
     });
     if (tags.length === 0) {
-      errors.push(new CurationFileError(['trigger'], "a chatTagged trigger needs 'tags' (otherwise any tag a bot or a Workflow adds would start it)"));
+      errors.push(new CurationFileError(['trigger'], said('check.chatTaggedNeedsTags', {}, "a chatTagged trigger needs 'tags' (otherwise any tag a bot or a Workflow adds would start it)")));
     }
     return {
       fields: { tags: file.tags ?? [] },

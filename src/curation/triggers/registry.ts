@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Event, EventKind } from '../../channeltalk/event.js';
 import type { WebhookScope } from '../../channeltalk/webhook-scopes.js';
-import { CurationFileError } from '../load-errors.js';
+import { CurationFileError, said, type Said } from '../load-errors.js';
 import type { TakeoverEventKind, Trigger } from '../types.js';
 import { chatOpened } from './chat-opened.js';
 import { userMessage } from './user-message.js';
@@ -78,13 +78,17 @@ function compileKind<K extends TriggerKind>(entry: TriggerKindEntry<K>, file: Tr
   };
 }
 
-function otherKindsKey(key: string, kind: TriggerKind): string {
+function otherKindsKey(key: string, kind: TriggerKind): string | Said {
   const owners = entries().filter((e) => key in e.keys);
   const [only] = owners;
+  // No key belongs to two kinds today, so this sentence has no catalogue key.
   if (owners.length !== 1 || only === undefined) return `'${key}' only applies to ${owners.map((e) => e.kind).join(' and ')} triggers`;
   const keys = Object.keys(only.keys);
-  const list = keys.length > 1 ? `${keys.slice(0, -1).join(', ')} and ${keys[keys.length - 1]} only apply` : `${key} only applies`;
-  return `'${key}' is not for ${kind} triggers: ${list} to ${only.kind} triggers`;
+  const last = keys.pop();
+  const owner = only.kind;
+  if (last === undefined || keys.length === 0) return said('check.triggerKeyOtherKind', { key, kind, owner }, `'${key}' is not for ${kind} triggers: ${key} only applies to ${owner} triggers`);
+  const others = keys.join(', ');
+  return said('check.triggerKeysOtherKind', { key, kind, others, last, owner }, `'${key}' is not for ${kind} triggers: ${others} and ${last} only apply to ${owner} triggers`);
 }
 
 /** The trigger gate: only events of a registered kind start a curation (an update, an assignment or a manager's message never does). */

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { Event } from '../../channeltalk/event.js';
 import { ID_PATTERN, ID_RULE } from '../../channeltalk/ids.js';
-import { CurationFileError, type PathSegment } from '../load-errors.js';
+import { CurationFileError, said, type PathSegment } from '../load-errors.js';
 import { normalizeLabel } from '../normalize.js';
 import type { Trigger, WorkflowRef } from '../types.js';
 import { words, type Words } from '../../words.js';
@@ -43,7 +43,7 @@ export function compileSource(file: CommonFile, errors: CurationFileError[]): Co
   const workflows = (file.workflows ?? []).map((w, i) => compileWorkflowRef(w, ['trigger', 'workflows', i], errors));
   const tags = (file.chatTags ?? []).map((t, i) => {
     const n = normalizeLabel(t);
-    if (n === '') errors.push(new CurationFileError(['trigger', 'chatTags', i], 'is empty'));
+    if (n === '') errors.push(new CurationFileError(['trigger', 'chatTags', i], said('check.tagEmpty', {}, 'is empty')));
     return n;
   });
   const fields = { supportBots: (file.supportBots ?? []).map((b) => String(b).trim()), workflows, chatTags: file.chatTags ?? [] };
@@ -86,7 +86,7 @@ function compileWorkflowRef(ref: z.infer<typeof WorkflowRefFile>, path: PathSegm
   const entry = typeof ref === 'object' ? ref : { id: ref, sections: [] };
   const idAt = (v: string | number, at: PathSegment[]): string => {
     const id = String(v).trim();
-    if (!ID_PATTERN.test(id)) errors.push(new CurationFileError(at, `'${id}' is not a Channel Talk id: ${ID_RULE}`));
+    if (!ID_PATTERN.test(id)) errors.push(new CurationFileError(at, said('check.notAnId', { id }, `'${id}' is not a Channel Talk id: ${ID_RULE}`)));
     return id;
   };
   return {

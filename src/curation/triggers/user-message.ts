@@ -1,7 +1,7 @@
 // `on: userMessage`: the customer writes one of the keywords
 // (`message.created.userChat`; managers' and bots' messages never start one).
 import { z } from 'zod';
-import { CurationFileError } from '../load-errors.js';
+import { CurationFileError, said } from '../load-errors.js';
 import { matchesKeyword } from '../keywords.js';
 import { keywordForm } from '../normalize.js';
 import { words } from '../../words.js';
@@ -23,11 +23,11 @@ export const userMessage = {
   compile(file, errors) {
     const keywords = (file.keywords ?? []).map((k, i) => {
       const n = keywordForm(k);
-      if (n === '') errors.push(new CurationFileError(['trigger', 'keywords', i], 'has no letters, digits or emoji left once spacing and punctuation are ignored'));
+      if (n === '') errors.push(new CurationFileError(['trigger', 'keywords', i], said('check.keywordEmpty', {}, 'has no letters, digits or emoji left once spacing and punctuation are ignored')));
       return n;
     });
     if (keywords.length === 0) {
-      errors.push(new CurationFileError(['trigger'], "a userMessage trigger needs 'keywords' (otherwise every message the customer writes would start it)"));
+      errors.push(new CurationFileError(['trigger'], said('check.userMessageNeedsKeywords', {}, "a userMessage trigger needs 'keywords' (otherwise every message the customer writes would start it)")));
     }
     const rule = { keywords, match: file.match ?? 'exact' };
     return {
