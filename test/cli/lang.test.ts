@@ -196,10 +196,10 @@ test('curation setup: its own lines in Korean (each change is the plan\'s own li
 
   const created = await cli(['setup'], { ...env, ...KO });
   assert.equal(created.code, 0, created.stderr);
-  assert.match(created.stdout, /^웹훅 \S+을\(를\) 만들었습니다\.$/m);
+  assert.match(created.stdout, /^웹훅 \S+[을를] 만들었습니다\.$/m);
   assert.match(created.stdout, /^조치 필요: 웹훅의 토큰이 CHANNELTALK_WEBHOOK_TOKEN에 없습니다\./m);
   assert.match(created.stdout, /^ {2}토큰: \S+$/m);
   const again = await cli(['setup'], { ...env, ...KO });
-  assert.match(again.stdout, /^웹훅 \S+이\(가\) 최신 상태입니다\. 바꿀 것이 없습니다\.$/m);
+  assert.match(again.stdout, /^웹훅 \S+[이가] 최신 상태입니다\. 바꿀 것이 없습니다\.$/m);
   assert.match((await cli(['setup'], { ...env, ...C })).stdout, /^webhook \S+ is up to date: nothing to change$/m);
 });
