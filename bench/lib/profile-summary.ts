@@ -4,10 +4,17 @@
 // ours, a node: internal) and by group (ours, packages, node internals,
 // native, GC, idle), so a profile can be read and committed as text.
 //
-//   node dist/bench/lib/profile-summary.js FILE.cpuprofile [--top 15] [--per 12000 --unit webhook] [--focus REGEX]
+//   node dist/bench/lib/profile-summary.js FILE.cpuprofile [--top 15] [--per 12000 --unit webhook]
+//        [--cpu-ms 0.6] [--after REGEX] [--focus REGEX] [--title TEXT]
 //
 // Time per sample is the gap to the next sample (the last one runs to the
-// profile's end), as Chrome's DevTools counts it.
+// profile's end), as Chrome's DevTools counts it. That is the main thread's
+// wall time: a thread that waits in a synchronous call (fsync under
+// better-sqlite3) or is descheduled on a busy machine is charged to the frame
+// it was in. Shares hold; for CPU per unit, give --cpu-ms (the CPU time per
+// unit the bench measured from /proc), and the per-unit columns become each
+// share of it. --after REGEX starts at the first sample whose stack holds a
+// matching function (e.g. the webhook route: start-up left out).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -175,7 +182,7 @@ function stackOf(nodes: Map<number, Resolved>, leaf: number): Resolved[] {
  * module on its stack, once per sample even when recursive. `focus` keeps
  * only the samples with a frame whose function key matches.
  */
-export function summarize(profile: CpuProfile, opts: { root?: string; focus?: RegExp } = {}): Summary {
+export function summarize(profile: CpuProfile, opts: { root?: string; focus?: RegExp; after?: RegExp } = {}): Summary {
   const nodes = resolveNodes(profile, opts.root ?? '');
   const fns = new Tally();
   const mods = new Tally();
@@ -184,8 +191,11 @@ export function summarize(profile: CpuProfile, opts: { root?: string; focus?: Re
   let idleMs = 0;
   let gcMs = 0;
   let count = 0;
+  let started = !opts.after;
   for (const { node, ms } of sampleDurations(profile)) {
     const stack = stackOf(nodes, node);
+    started ||= stack.some((f) => opts.after!.test(f.fn));
+    if (!started) continue;
     if (opts.focus && !stack.some((f) => opts.focus!.test(f.fn))) continue;
     count++;
     const leaf = stack[0]!;
@@ -216,6 +226,8 @@ export interface FormatOptions {
   /** Units the profile served (e.g. answered webhooks): adds µs per unit columns. */
   per?: number;
   unit?: string;
+  /** Measured CPU ms per unit: the per-unit columns become each share of it instead of sampled time / per. */
+  cpuMs?: number;
   title?: string;
 }
 
@@ -223,17 +235,22 @@ export interface FormatOptions {
 export function formatSummary(s: Summary, o: FormatOptions): string {
   const pct = (ms: number) => (s.busyMs > 0 ? `${((100 * ms) / s.busyMs).toFixed(1)}%` : '-');
   const per = o.per ? o.per : null;
-  const us = (ms: number) => (per ? ((ms * 1000) / per).toFixed(1) : '');
+  const us = (ms: number) => (o.cpuMs !== undefined ? ((ms / s.busyMs) * o.cpuMs * 1000).toFixed(1) : per ? ((ms * 1000) / per).toFixed(1) : '');
+  const perLine = () =>
+    o.cpuMs !== undefined
+      ? `per ${o.unit ?? 'unit'}: ${(o.cpuMs * 1000).toFixed(1)} µs of CPU as measured; µs columns are each share of it (GC ${us(s.gcMs)} µs)${per ? `; sampled ${((s.busyMs * 1000) / per).toFixed(1)} µs of busy wall time per ${o.unit ?? 'unit'} (${per} of them)` : ''}`
+      : `per ${o.unit ?? 'unit'} (${per} of them): busy ${us(s.busyMs)} µs, GC ${us(s.gcMs)} µs`;
   const head = [
     o.title ? `# ${o.title}` : null,
     `wall ${s.wallMs.toFixed(0)} ms, ${s.samples} samples, busy (not idle) ${s.busyMs.toFixed(0)} ms, idle ${s.idleMs.toFixed(0)} ms, GC ${s.gcMs.toFixed(0)} ms (${pct(s.gcMs)} of busy)`,
-    per ? `per ${o.unit ?? 'unit'} (${per} of them): busy ${us(s.busyMs)} µs, GC ${us(s.gcMs)} µs` : null,
+    per || o.cpuMs !== undefined ? perLine() : null,
     '% are of busy time; inclusive counts a frame once per sample',
   ].filter((l): l is string => l !== null);
   const table = (title: string, rows: Row[]) => {
-    const cols = per ? `self ms  self %  self µs/${o.unit ?? 'unit'}  incl ms  incl %` : 'self ms  self %  incl ms  incl %';
+    const perCols = per || o.cpuMs !== undefined;
+    const cols = perCols ? `self ms  self %  self µs/${o.unit ?? 'unit'}  incl ms  incl %` : 'self ms  self %  incl ms  incl %';
     const lines = rows.slice(0, o.top).map((r) => {
-      const cells = [r.selfMs.toFixed(1).padStart(9), pct(r.selfMs).padStart(6), ...(per ? [us(r.selfMs).padStart(8 + (o.unit ?? 'unit').length)] : []), r.totalMs.toFixed(1).padStart(9), pct(r.totalMs).padStart(6)];
+      const cells = [r.selfMs.toFixed(1).padStart(9), pct(r.selfMs).padStart(6), ...(perCols ? [us(r.selfMs).padStart(8 + (o.unit ?? 'unit').length)] : []), r.totalMs.toFixed(1).padStart(9), pct(r.totalMs).padStart(6)];
       return `${cells.join(' ')}  ${r.key}`;
     });
     return [``, `## ${title} (top ${Math.min(o.top, rows.length)} of ${rows.length}, by self time)`, `  ${cols}`, ...lines].join('\n');
@@ -242,9 +259,19 @@ export function formatSummary(s: Summary, o: FormatOptions): string {
   return [...head, table('by group', busy(s.byGroup)), table('by module', busy(s.byModule)), table('by function', busy(s.byFunction))].join('\n');
 }
 
-function parseArgs(argv: string[]): { file: string; top: number; per?: number; unit?: string; focus?: RegExp; title?: string } {
+interface Args {
+  top: number;
+  per?: number;
+  unit?: string;
+  cpuMs?: number;
+  focus?: RegExp;
+  after?: RegExp;
+  title?: string;
+}
+
+function parseArgs(argv: string[]): Args & { file: string } {
   let file: string | undefined;
-  const o: { top: number; per?: number; unit?: string; focus?: RegExp; title?: string } = { top: 15 };
+  const o: Args = { top: 15 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -255,22 +282,24 @@ function parseArgs(argv: string[]): { file: string; top: number; per?: number; u
     if (a === '--top') o.top = Number(value());
     else if (a === '--per') o.per = Number(value());
     else if (a === '--unit') o.unit = value();
+    else if (a === '--cpu-ms') o.cpuMs = Number(value());
     else if (a === '--focus') o.focus = new RegExp(value());
+    else if (a === '--after') o.after = new RegExp(value());
     else if (a === '--title') o.title = value();
-    else if (a.startsWith('--')) throw new Error(`unknown option ${a} (options: --top N, --per COUNT, --unit NAME, --focus REGEX, --title TEXT)`);
+    else if (a.startsWith('--')) throw new Error(`unknown option ${a} (options: --top N, --per COUNT, --unit NAME, --cpu-ms MS, --after REGEX, --focus REGEX, --title TEXT)`);
     else file = a;
   }
-  if (!file) throw new Error('usage: profile-summary FILE.cpuprofile [--top 15] [--per COUNT --unit webhook] [--focus REGEX] [--title TEXT]');
-  if (!(o.top > 0) || (o.per !== undefined && !(o.per > 0))) throw new Error('--top and --per must be positive numbers');
+  if (!file) throw new Error('usage: profile-summary FILE.cpuprofile [--top 15] [--per COUNT --unit webhook] [--cpu-ms MS] [--after REGEX] [--focus REGEX] [--title TEXT]');
+  if (!(o.top > 0) || (o.per !== undefined && !(o.per > 0)) || (o.cpuMs !== undefined && !(o.cpuMs > 0))) throw new Error('--top, --per and --cpu-ms must be positive numbers');
   return { file, ...o };
 }
 
 function main(): void {
-  const { file, top, per, unit, focus, title } = parseArgs(process.argv.slice(2));
+  const { file, focus, after, ...format } = parseArgs(process.argv.slice(2));
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const root = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-  const s = summarize(profile, { root, ...(focus ? { focus } : {}) });
-  process.stdout.write(`${formatSummary(s, { top, ...(per ? { per } : {}), ...(unit ? { unit } : {}), ...(title ? { title } : {}) })}\n`);
+  const s = summarize(profile, { root, ...(focus ? { focus } : {}), ...(after ? { after } : {}) });
+  process.stdout.write(`${formatSummary(s, format)}\n`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -81,6 +81,20 @@ describe('profile summary', () => {
     assert.deepEqual(table(s.byModule), { 'node:internal/streams': [0.5, 0.5], 'src/server': [0, 0.5], 'node:events': [0, 0.5] });
   });
 
+  test('after starts at the first sample whose stack holds a matching function', () => {
+    const s = summarize(profile(), { root: '/proj', after: /^exec / });
+    assert.equal(s.samples, 6);
+    assert.equal(s.busyMs, 6);
+    assert.equal(s.idleMs, 3);
+    assert.deepEqual(table(s.byGroup), { native: [3, 3], idle: [3, 3], ours: [1.5, 5], package: [0, 3], gc: [1, 1], node: [0.5, 0.5] });
+  });
+
+  test('with the measured CPU per unit, the per-unit columns are each share of it', () => {
+    const text = formatSummary(summarize(profile(), { root: '/proj' }), { top: 3, per: 7, unit: 'webhook', cpuMs: 0.7 });
+    assert.match(text, /per webhook: 700\.0 µs of CPU as measured; µs columns are each share of it \(GC 100\.0 µs\); sampled 1000\.0 µs of busy wall time per webhook \(7 of them\)/);
+    assert.match(text, /^ +3\.0 +42\.9% +300\.0 +3\.0 +42\.9% {2}\(native\) via better-sqlite3$/m);
+  });
+
   test('the text gives per-unit figures and leaves idle out of the tables', () => {
     const text = formatSummary(summarize(profile(), { root: '/proj' }), { top: 3, per: 7, unit: 'webhook' });
     assert.match(text, /busy \(not idle\) 7 ms, idle 3 ms, GC 1 ms \(14\.3% of busy\)/);
