@@ -5,7 +5,7 @@
 // native, GC, idle), so a profile can be read and committed as text.
 //
 //   node dist/bench/lib/profile-summary.js FILE.cpuprofile [--top 15] [--per 12000 --unit webhook]
-//        [--cpu-ms 0.6] [--after REGEX] [--focus REGEX] [--title TEXT]
+//        [--cpu-ms 0.6] [--sort self|total] [--after REGEX] [--focus REGEX] [--title TEXT]
 //
 // Time per sample is the gap to the next sample (the last one runs to the
 // profile's end), as Chrome's DevTools counts it. That is the main thread's
@@ -228,6 +228,8 @@ export interface FormatOptions {
   unit?: string;
   /** Measured CPU ms per unit: the per-unit columns become each share of it instead of sampled time / per. */
   cpuMs?: number;
+  /** Order of the tables: by self time (the default) or by inclusive time. */
+  sort?: 'self' | 'total';
   title?: string;
 }
 
@@ -246,14 +248,16 @@ export function formatSummary(s: Summary, o: FormatOptions): string {
     per || o.cpuMs !== undefined ? perLine() : null,
     '% are of busy time; inclusive counts a frame once per sample',
   ].filter((l): l is string => l !== null);
-  const table = (title: string, rows: Row[]) => {
+  const order = (rows: Row[]) => (o.sort === 'total' ? [...rows].sort((a, b) => b.totalMs - a.totalMs || b.selfMs - a.selfMs || a.key.localeCompare(b.key)) : rows);
+  const table = (title: string, unordered: Row[]) => {
+    const rows = order(unordered);
     const perCols = per || o.cpuMs !== undefined;
     const cols = perCols ? `self ms  self %  self µs/${o.unit ?? 'unit'}  incl ms  incl %` : 'self ms  self %  incl ms  incl %';
     const lines = rows.slice(0, o.top).map((r) => {
       const cells = [r.selfMs.toFixed(1).padStart(9), pct(r.selfMs).padStart(6), ...(perCols ? [us(r.selfMs).padStart(8 + (o.unit ?? 'unit').length)] : []), r.totalMs.toFixed(1).padStart(9), pct(r.totalMs).padStart(6)];
       return `${cells.join(' ')}  ${r.key}`;
     });
-    return [``, `## ${title} (top ${Math.min(o.top, rows.length)} of ${rows.length}, by self time)`, `  ${cols}`, ...lines].join('\n');
+    return [``, `## ${title} (top ${Math.min(o.top, rows.length)} of ${rows.length}, by ${o.sort === 'total' ? 'inclusive' : 'self'} time)`, `  ${cols}`, ...lines].join('\n');
   };
   const busy = (rows: Row[]) => rows.filter((r) => r.key !== 'idle' && r.key !== '(idle)');
   return [...head, table('by group', busy(s.byGroup)), table('by module', busy(s.byModule)), table('by function', busy(s.byFunction))].join('\n');
@@ -264,6 +268,7 @@ interface Args {
   per?: number;
   unit?: string;
   cpuMs?: number;
+  sort?: 'self' | 'total';
   focus?: RegExp;
   after?: RegExp;
   title?: string;
@@ -283,13 +288,18 @@ function parseArgs(argv: string[]): Args & { file: string } {
     else if (a === '--per') o.per = Number(value());
     else if (a === '--unit') o.unit = value();
     else if (a === '--cpu-ms') o.cpuMs = Number(value());
+    else if (a === '--sort') {
+      const v = value();
+      if (v !== 'self' && v !== 'total') throw new Error(`--sort takes self or total, not ${v}`);
+      o.sort = v;
+    }
     else if (a === '--focus') o.focus = new RegExp(value());
     else if (a === '--after') o.after = new RegExp(value());
     else if (a === '--title') o.title = value();
-    else if (a.startsWith('--')) throw new Error(`unknown option ${a} (options: --top N, --per COUNT, --unit NAME, --cpu-ms MS, --after REGEX, --focus REGEX, --title TEXT)`);
+    else if (a.startsWith('--')) throw new Error(`unknown option ${a} (options: --top N, --per COUNT, --unit NAME, --cpu-ms MS, --sort self|total, --after REGEX, --focus REGEX, --title TEXT)`);
     else file = a;
   }
-  if (!file) throw new Error('usage: profile-summary FILE.cpuprofile [--top 15] [--per COUNT --unit webhook] [--cpu-ms MS] [--after REGEX] [--focus REGEX] [--title TEXT]');
+  if (!file) throw new Error('usage: profile-summary FILE.cpuprofile [--top 15] [--per COUNT --unit webhook] [--cpu-ms MS] [--sort self|total] [--after REGEX] [--focus REGEX] [--title TEXT]');
   if (!(o.top > 0) || (o.per !== undefined && !(o.per > 0)) || (o.cpuMs !== undefined && !(o.cpuMs > 0))) throw new Error('--top, --per and --cpu-ms must be positive numbers');
   return { file, ...o };
 }

@@ -95,6 +95,11 @@ describe('profile summary', () => {
     assert.match(text, /^ +3\.0 +42\.9% +300\.0 +3\.0 +42\.9% {2}\(native\) via better-sqlite3$/m);
   });
 
+  test('sorted by inclusive time on request', () => {
+    const text = formatSummary(summarize(profile(), { root: '/proj' }), { top: 2, sort: 'total' });
+    assert.match(text, /## by module \(top 2 of 7, by inclusive time\)\n.*\n +1\.5 +21\.4% +6\.0 +85\.7% {2}src\/server\n +3\.0 +42\.9% +3\.0 +42\.9% {2}\(native\) via better-sqlite3\n/, 'ties go to the larger self time');
+  });
+
   test('the text gives per-unit figures and leaves idle out of the tables', () => {
     const text = formatSummary(summarize(profile(), { root: '/proj' }), { top: 3, per: 7, unit: 'webhook' });
     assert.match(text, /busy \(not idle\) 7 ms, idle 3 ms, GC 1 ms \(14\.3% of busy\)/);
