@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { openSqlite } from '../../src/delivery/store/connect.js';
 import { formatHeap, summarizeHeap, type HeapSnapshot } from './heap-summary.js';
 import { moduleOf } from './profile-summary.js';
-import { DIST, removeDir, ROOT, sleep, startBare, startFake, startService, tempDir } from './procs.js';
+import { cpuSeconds, DIST, removeDir, ROOT, sleep, startBare, startFake, startService, tempDir } from './procs.js';
 
 const IDLE_S = 5;
 
@@ -95,7 +95,7 @@ async function main(outDir: string): Promise<void> {
   const say = (s: string) => process.stdout.write(`${s}\n`);
   const bare = await startBare();
   await sleep(IDLE_S * 1000);
-  say(`# bare node:http server, idle ${IDLE_S} s after start (the floor)\n${memoryOf(bare.pid)}\n`);
+  say(`# bare node:http server, idle ${IDLE_S} s after start (the floor); CPU used so far ${cpuSeconds(bare.pid)?.toFixed(2)} s\n${memoryOf(bare.pid)}\n`);
   await bare.stop();
 
   const fake = await startFake();
@@ -112,7 +112,7 @@ async function main(outDir: string): Promise<void> {
     });
     try {
       await sleep(IDLE_S * 1000);
-      say(`# service, idle ${IDLE_S} s after "service started"\n${memoryOf(svc.pid)}\n`);
+      say(`# service, idle ${IDLE_S} s after "service started"; CPU used so far (start-up) ${cpuSeconds(svc.pid)?.toFixed(2)} s\n${memoryOf(svc.pid)}\n`);
       say(`# modules at idle\n${existsSync(modulesFile) ? modulesText(modulesFile) : 'no module list (was the recorder loaded?)'}\n`);
       const snap = await heapSnapshot(svc.pid, outDir);
       say(`# heap at idle\n${formatHeap(summarizeHeap(JSON.parse(readFileSync(snap, 'utf8')) as HeapSnapshot), 30)}\n`);
