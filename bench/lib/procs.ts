@@ -90,7 +90,7 @@ export function removeDir(dir: string): void {
  * `npm start` (SERVICE_NODE_FLAGS), JSON logs at info on
  * stdout (read and dropped here), SQLite file with synchronous=FULL.
  */
-export async function startService(opts: { fakeUrl: string; dbFile: string; delayScale: number; env?: Record<string, string> }): Promise<ServiceProc> {
+export async function startService(opts: { fakeUrl: string; dbFile: string; delayScale: number; env?: Record<string, string>; nodeArgs?: string[] }): Promise<ServiceProc> {
   // The port is chosen here, so the webhook is registered with the URL the service will have.
   const port = await freePort();
   const env: Record<string, string> = {
@@ -111,7 +111,7 @@ export async function startService(opts: { fakeUrl: string; dbFile: string; dela
   };
   await registerWebhook(env, `http://127.0.0.1:${port}/webhooks/channeltalk`);
   // The V8 flags `npm start` uses, then, for investigations, e.g. BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
-  const nodeArgs = [...SERVICE_NODE_FLAGS, ...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')];
+  const nodeArgs = [...SERVICE_NODE_FLAGS, ...(opts.nodeArgs ?? []), ...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')];
   const p = spawnNode('service', MAIN, ['start'], env, nodeArgs);
   const line = await p.waitForLine(/"msg":"service started"/, 60_000);
   const url = (JSON.parse(line) as { url: string }).url.replace(/\/$/, '');
@@ -159,8 +159,8 @@ export interface BareProc extends Proc {
 }
 
 /** The baseline server: node:http that reads the body and answers 200 with a small JSON, nothing else. */
-export async function startBare(): Promise<BareProc> {
-  const p = spawnNode('bare server', path.join(DIST, 'bench/lib/bare-server.js'), [], {});
+export async function startBare(nodeArgs: string[] = []): Promise<BareProc> {
+  const p = spawnNode('bare server', path.join(DIST, 'bench/lib/bare-server.js'), [], {}, nodeArgs);
   const line = await p.waitForLine(/^listening http:\/\//);
   return { ...p, url: line.slice('listening '.length).trim() };
 }
