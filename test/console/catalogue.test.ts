@@ -21,6 +21,7 @@ import { REASON_CODES } from '../../src/curation/reason-words.js';
 import { LANGUAGES, consoleError, loadCatalogue } from '../../src/server/console/messages.js';
 import { staticDir } from '../../src/server/console/static.js';
 import { AUDIT_ACTIONS } from '../../src/delivery/store/audit-log.js';
+import { ATTEMPT_ERROR_KINDS } from '../../src/jobs/handlers/send-message.js';
 import { curationJsonSchema } from '../../src/curation/index.js';
 
 const STATIC = staticDir();
@@ -43,6 +44,7 @@ const DYNAMIC: Record<string, readonly string[]> = {
   'language.': LANGUAGES,
   'sweep.reason.': SWEEP_REASONS,
   'audit.action.': AUDIT_ACTIONS,
+  'attempt.kind.': ATTEMPT_ERROR_KINDS,
   // Who, when not an account: the command line (cli/user.ts) and the break-glass token (sessions.ts).
   'audit.actor.': ['cli', 'break-glass'],
   'trigger.on.': Object.keys(TRIGGER_KINDS),

@@ -23,6 +23,10 @@ import { chatOfLane } from '../../delivery/lanes.js';
 import type { KindContext } from '../../wiring/kind-context.js';
 import type { ChatTiming } from '../../delivery/chat-timing.js';
 
+/** What went wrong with an attempt, as its row keeps it (its row's error_kind); the console words each (`attempt.kind.*`). */
+export const ATTEMPT_ERROR_KINDS = ['unavailable', 'rejected', 'invalid'] as const;
+export type AttemptErrorKind = (typeof ATTEMPT_ERROR_KINDS)[number];
+
 export interface SendMessageDeps {
   db: StoreDb;
   /** The client of the channel a message belongs to; undefined when no configured channel serves it. */
@@ -99,7 +103,7 @@ async function send(d: SendMessageDeps, job: Job<Payload>, ctx: JobContext, m: C
   const startedAt = ctx.now();
   const t0 = performance.now();
   // Committed together with the outcome: one transaction per attempt.
-  const attempt = (status: number | null, errorKind: string | null, reason: string | null, latencyMs: number): AttemptRecord => ({
+  const attempt = (status: number | null, errorKind: AttemptErrorKind | null, reason: string | null, latencyMs: number): AttemptRecord => ({
     runId: m.run_id,
     seq: m.seq,
     requestId: m.request_id,
@@ -202,7 +206,7 @@ function failed(
   err: unknown,
   startedAt: number,
   latencyMs: number,
-  attempt: (status: number | null, errorKind: string | null, reason: string | null, latencyMs: number) => AttemptRecord,
+  attempt: (status: number | null, errorKind: AttemptErrorKind | null, reason: string | null, latencyMs: number) => AttemptRecord,
 ): JobOutcome {
   const { logger } = ctx;
   const ids = { runId: m.run_id, chatId: m.chat_id, seq: m.seq, requestId: m.request_id };

@@ -4,7 +4,7 @@
 import { api } from './api.js';
 import { badge, errorBox, fmtDuration, fmtTime, h } from './dom.js';
 import { chatView } from './chat.js';
-import { t } from './i18n.js';
+import { has, lang, t } from './i18n.js';
 import { eventKindText, fieldLabel, labelsOfView, languageName, problemText, reasonText, valueLabel } from './words.js';
 
 const STATES = ['', 'planning', 'pending', 'sending', 'awaiting', 'parked', 'completed', 'fallback', 'cancelled', 'failed', 'skipped'];
@@ -116,8 +116,9 @@ function attemptLine(a) {
     `${fmtTime(a.started_at)} · `,
     h('strong', {}, a.status === null ? t('run.noAnswer') : `HTTP ${a.status}`),
     ` · ${fmtDuration(a.latency_ms)}`,
-    a.error_kind ? ` · ${a.error_kind}` : '',
-    a.reason ? ` · ${a.reason}` : '',
+    a.error_kind ? ` · ${has(`attempt.kind.${a.error_kind}`) ? t(`attempt.kind.${a.error_kind}`) : a.error_kind}` : '',
+    // Why Channel Talk was unavailable, in words; a refusal's sentence is the message's own reason, worded there (English only here).
+    a.reason ? (has(`health.why.${a.reason}`) ? ` · ${t(`health.why.${a.reason}`)}` : lang === 'en' ? ` · ${a.reason}` : '') : '',
   );
 }
 
