@@ -5,8 +5,16 @@
 // the two together). Texts, values and names are the case's own, and stay
 // as written.
 import { words, type Words } from '../words.js';
-import type { GoldenMismatch } from './golden.js';
-import type { Plan, Value } from './plan-types.js';
+import type { Plan, PlanOutcome, Value } from './plan-types.js';
+
+/** How a case differs from its plan (golden.ts compares; here, because the words of each kind are kept beside it). */
+export type GoldenMismatch =
+  | { kind: 'outcome'; expected: PlanOutcome; actual: PlanOutcome; reason: string | null }
+  | { kind: 'value'; name: string; expected: Value; actual: Value | undefined }
+  | { kind: 'messageCount'; expected: number; actual: number }
+  /** null: no such message on that side. */
+  | { kind: 'message'; index: number; expected: string | null; actual: string | null }
+  | { kind: 'problems'; expected: Record<string, string>; actual: Record<string, string> };
 
 export interface GoldenLine {
   /** Spaces before it: 0 for a mismatch, 2 for a side's label, 4 for a line of its text. */

@@ -4,7 +4,7 @@
 // quotes the case's own answers and values, written by the author, never a
 // customer's; still, it belongs on the operator's screen, not in a log line.
 import { describeMessage } from './describe.js';
-import { formatValue, mismatchLines, whereTheyPart, type GoldenLine } from './golden-words.js';
+import { formatValue, mismatchLines, whereTheyPart, type GoldenLine, type GoldenMismatch } from './golden-words.js';
 import { plan } from './plan.js';
 import type { FieldProblem, Plan, PlanOutcome, Value } from './plan-types.js';
 import type { Curation } from './types.js';
@@ -33,13 +33,7 @@ export interface GoldenCase {
   expect: GoldenExpect;
 }
 
-export type GoldenMismatch =
-  | { kind: 'outcome'; expected: PlanOutcome; actual: PlanOutcome; reason: string | null }
-  | { kind: 'value'; name: string; expected: Value; actual: Value | undefined }
-  | { kind: 'messageCount'; expected: number; actual: number }
-  /** null: no such message on that side. */
-  | { kind: 'message'; index: number; expected: string | null; actual: string | null }
-  | { kind: 'problems'; expected: Record<string, string>; actual: Record<string, string> };
+export type { GoldenMismatch } from './golden-words.js';
 
 export interface GoldenCaseResult {
   name: string;

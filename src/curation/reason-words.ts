@@ -8,7 +8,6 @@
 // A param named `field` or `value` (a key), or `fields` or `problems` (lists;
 // a problem is `key:kind`), is shown under its label, `event` as the event's
 // kind in words, `waitMs` as a duration; any other as it is (static/words.js).
-import type { FieldProblem } from './plan-types.js';
 import type { Words } from '../words.js';
 
 export const REASON_CODES = [
@@ -65,7 +64,7 @@ export interface Reason {
 export const reason = (text: string, ...words: ReasonWords[]): Reason => ({ text, words });
 
 /** `weight:missing`: a problem as a `problems` param holds it (keys and kinds only). */
-export const problemParam = (problems: readonly FieldProblem[]): string[] => problems.map((p) => `${p.field}:${p.problem}`);
+export const problemParam = (problems: readonly { field: string; problem: string }[]): string[] => problems.map((p) => `${p.field}:${p.problem}`);
 
 /** The columns a reason is stored in: the English text, and its words as JSON (null when there are none). */
 export function reasonColumns(r: Reason | null): { reason: string | null; reason_words: string | null } {
