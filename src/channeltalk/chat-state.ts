@@ -9,6 +9,7 @@
 // A chat that arrives already assigned in the delivery that opens it is still
 // a new chat: shops whose desk auto-assigns every chat at opening would
 // otherwise never see a sequence start.
+import { words, type Words } from '../words.js';
 
 /** What the envelope says happened to the chat. */
 export type ChatChange = 'opened' | 'updated' | 'deleted' | 'unknown';
@@ -51,7 +52,7 @@ export function stateOf(state: string | undefined): ChatState {
   }
 }
 
-export type ChatDecision = { kind: 'chatOpened' } | { kind: 'chatAssigned' } | { kind: 'chatClosed'; deleted: boolean } | { kind: 'ignored'; reason: string };
+export type ChatDecision = { kind: 'chatOpened' } | { kind: 'chatAssigned' } | { kind: 'chatClosed'; deleted: boolean } | { kind: 'ignored'; reason: string; words: Words };
 
 export interface ChatFacts {
   change: ChatChange;
@@ -81,11 +82,11 @@ function opening(f: ChatFacts): ChatDecision {
   switch (f.change) {
     case 'opened':
       if (f.state === 'open' || f.openedScope) return { kind: 'chatOpened' };
-      return { kind: 'ignored', reason: `user chat in state ${f.stateLabel}` };
+      return { kind: 'ignored', reason: `user chat in state ${f.stateLabel}`, words: words('ignored.chatState', { state: f.stateLabel }) };
     case 'updated':
-      return { kind: 'ignored', reason: 'an update of an existing chat is not a new chat' };
+      return { kind: 'ignored', reason: 'an update of an existing chat is not a new chat', words: words('ignored.chatUpdate') };
     case 'unknown':
-      return { kind: 'ignored', reason: 'a user chat delivery whose event is not push, update, upsert, delete or userChat.opened' };
+      return { kind: 'ignored', reason: 'a user chat delivery whose event is not push, update, upsert, delete or userChat.opened', words: words('ignored.chatEvent') };
     case 'deleted':
       return { kind: 'chatClosed', deleted: true };
   }

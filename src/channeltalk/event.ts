@@ -1,3 +1,4 @@
+import type { Words } from '../words.js';
 // The normalized Event: the one shape the rest of the service sees, whatever
 // envelope reading Channel Talk used. Only channeltalk/ knows the wire format.
 
@@ -135,6 +136,8 @@ export interface IgnoredEvent extends EventBase {
   kind: 'ignored';
   /** Why we do not act on it, for the operator. */
   reason: string;
+  /** The same as catalogue words (`ignored.*`), for the console in the operator's language; none for a delivery that could not be read (the parser's own sentence). */
+  words?: Words;
   /** Set when the delivery lacks what acting needs (an id, or an id that is not one): logged as a warning. */
   unusable?: true;
 }

@@ -15,6 +15,7 @@ import { valueOutOfBounds } from './body-bounds.js';
 import { changeOf, decideChat, stateOf } from './chat-state.js';
 import { isAddTags, readTagLog } from './tags.js';
 import { MessageShape, RefersShape, type LogPart, UserChatShape, UserEntityShape, parsePart, type Parsed, type UserChatPart, type UserPart } from './delivery-shapes.js';
+import { words, type Words } from '../words.js';
 
 export class MalformedDeliveryError extends Error {
   constructor(readonly reason: string) {
@@ -109,13 +110,13 @@ function fromMessage(env: Envelope, body: unknown): Event {
     occurredAt: msg.createdAt ?? null,
   };
   if (msg.chatType !== undefined && msg.chatType.toLowerCase() !== 'userchat') {
-    return ignored(`message:${msg.id}`, base, `message in a ${label(msg.chatType)} chat, not a user chat`);
+    return ignored(`message:${msg.id}`, base, `message in a ${label(msg.chatType)} chat, not a user chat`, words('ignored.chatType', { chatType: label(msg.chatType) }));
   }
   if (msg.chatId === undefined) return unusable('message', body, 'entity.chatId: a user chat message needs a chatId', env.entity, 'chatId');
   const chatId = msg.chatId;
   // The customer submitted the message's form: its answers are in the profile now. Whoever posted the form, it is the customer's act.
   if (msg.form?.submittedAt !== undefined) {
-    if (base.userId === null) return ignored(`form:${msg.id}:${msg.form.submittedAt}`, base, 'a submitted form without the user it belongs to (refers.userChat.userId or refers.user.id)');
+    if (base.userId === null) return ignored(`form:${msg.id}:${msg.form.submittedAt}`, base, 'a submitted form without the user it belongs to (refers.userChat.userId or refers.user.id)', words('ignored.formNoUser'));
     const keys = (msg.form.inputs ?? []).flatMap((i) => {
       const m = /^user\.profile\.(.+)$/.exec(i.bindingKey ?? '');
       return m?.[1] !== undefined ? [m[1]] : [];
@@ -130,7 +131,7 @@ function fromMessage(env: Envelope, body: unknown): Event {
   switch (person) {
     case 'user': {
       const system = systemMessageOf(msg, env.entity);
-      if (system !== null) return ignored(`message:${msg.id}`, base, `${system} is not the customer writing`);
+      if (system !== null) return ignored(`message:${msg.id}`, base, `${system.text} is not the customer writing`, words('ignored.notCustomer', { what: [system.words] }));
       return {
         ...base,
         kind: 'userMessage',
@@ -144,13 +145,16 @@ function fromMessage(env: Envelope, body: unknown): Event {
     case 'manager':
       // A message we sent with actAsManager comes back as a manager's: it carries our requestId.
       if (msg.requestId !== undefined && isOwnRequestId(msg.requestId)) {
-        return ignored(`message:${msg.id}`, base, 'our own message echoed back (actAsManager; the requestId is ours), not a manager taking over');
+        return ignored(`message:${msg.id}`, base, 'our own message echoed back (actAsManager; the requestId is ours), not a manager taking over', words('ignored.ownEcho'));
       }
       return { ...base, kind: 'managerMessage', dedupeKey: `managerMessage:${msg.id}`, chatId, messageId: msg.id, personId: msg.personId ?? null };
     case 'bot':
       return { ...base, kind: 'botMessage', dedupeKey: `botMessage:${msg.id}`, chatId, messageId: msg.id, personId: msg.personId ?? null };
     case null:
-      return ignored(`message:${msg.id}`, base, `message from personType ${msg.personType === undefined ? '(none)' : label(msg.personType)}`);
+      {
+      const personType = msg.personType === undefined ? '(none)' : label(msg.personType);
+      return ignored(`message:${msg.id}`, base, `message from personType ${personType}`, words('ignored.personType', { personType }));
+    }
   }
 }
 
@@ -181,7 +185,7 @@ function fromTagLog(messageId: string, log: LogPart, base: Base, chatId: string,
     case 'tagged':
       return { ...base, kind: 'chatTagged', dedupeKey: `chatTagged:${messageId}`, chatId, messageId, tags: read.tags, addedBy: read.addedBy };
     case 'ignored':
-      return ignored(`message:${messageId}`, base, read.reason);
+      return ignored(`message:${messageId}`, base, read.reason, read.words);
     case 'asMessage':
       return null;
   }
@@ -193,10 +197,13 @@ function fromTagLog(messageId: string, log: LogPart, base: Base, chatId: string,
  * text) or a sticker (a system text). Null for the customer's own words, and
  * for a support-bot button click, which is the customer's choice.
  */
-function systemMessageOf(msg: { log?: LogPart | undefined }, entity: Record<string, unknown>): string | null {
-  if (msg.log !== undefined) return `a log message (${label(msg.log.action ?? '(no action)')})`;
-  if (entity.meet !== undefined && entity.meet !== null) return 'a phone call (meet)';
-  if (entity.sticker !== undefined && entity.sticker !== null) return 'a sticker';
+function systemMessageOf(msg: { log?: LogPart | undefined }, entity: Record<string, unknown>): { text: string; words: Words } | null {
+  if (msg.log !== undefined) {
+    const action = label(msg.log.action ?? '(no action)');
+    return { text: `a log message (${action})`, words: words('ignored.logMessage', { action }) };
+  }
+  if (entity.meet !== undefined && entity.meet !== null) return { text: 'a phone call (meet)', words: words('ignored.meet') };
+  if (entity.sticker !== undefined && entity.sticker !== null) return { text: 'a sticker', words: words('ignored.sticker') };
   return null;
 }
 
@@ -248,7 +255,7 @@ function fromUserChat(env: Envelope, scope: string | null, body: unknown): Event
     case 'chatClosed':
       return { ...base, kind: 'chatClosed', chatId: chat.id, dedupeKey: `chatClosed:${chat.id}:${decision.deleted ? 'deleted' : (base.occurredAt ?? '')}` };
     case 'ignored':
-      return ignored(`userChat:${chat.id}:${label(chat.state ?? '')}:${label(env.event ?? '')}`, base, decision.reason);
+      return ignored(`userChat:${chat.id}:${label(chat.state ?? '')}:${label(env.event ?? '')}`, base, decision.reason, decision.words);
   }
 }
 
@@ -304,12 +311,12 @@ function notActedOn(env: Envelope, model: 'user' | 'other', scope: string | null
     profile: null,
     language: null,
     occurredAt: null,
-  }, `deliveries of ${what} are not acted on`);
+  }, `deliveries of ${what} are not acted on`, words('ignored.notActedOn', { what }));
 }
 
-function ignored(key: string, base: Base, reason: string): IgnoredEvent {
+function ignored(key: string, base: Base, reason: string, said?: Words): IgnoredEvent {
   // Ignored events keep no profile: we will never read it, so we never store it.
-  return { ...base, profile: null, kind: 'ignored', dedupeKey: `ignored:${key}`, reason };
+  return { ...base, profile: null, kind: 'ignored', dedupeKey: `ignored:${key}`, reason, ...(said ? { words: said } : {}) };
 }
 
 /**

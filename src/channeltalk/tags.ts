@@ -9,6 +9,7 @@
 import type { LogPart } from './delivery-shapes.js';
 import type { ChatState } from './chat-state.js';
 import { idOrNull } from './ids.js';
+import { words, type Words } from '../words.js';
 
 /** A user chat holds at most 8 tags (OpenAPI v27.40.6, UserChat.tags maxItems). */
 export const MAX_ADDED_TAGS = 8;
@@ -17,7 +18,7 @@ export const MAX_TAG_LENGTH = 100;
 
 export type TagLogReading =
   | { kind: 'tagged'; tags: string[]; addedBy: { type: string | null; id: string | null } }
-  | { kind: 'ignored'; reason: string }
+  | { kind: 'ignored'; reason: string; words: Words }
   /** Not a chatTagged event: read the message as its writer's (a manager's is a takeover). */
   | { kind: 'asMessage' };
 
@@ -29,10 +30,10 @@ export function isAddTags(log: LogPart): boolean {
 export function readTagLog(log: LogPart, writtenByManager: boolean, chatState: ChatState): TagLogReading {
   if (writtenByManager) return { kind: 'asMessage' };
   const type = triggerTypeOf(log.triggerType);
-  if (type?.toLowerCase() === 'manager') return { kind: 'ignored', reason: 'tags a manager added (log addTags by a manager) start nothing: a manager is working the chat' };
-  if (chatState !== 'open') return { kind: 'ignored', reason: 'tags added to a chat that is not open start nothing' };
+  if (type?.toLowerCase() === 'manager') return { kind: 'ignored', reason: 'tags a manager added (log addTags by a manager) start nothing: a manager is working the chat', words: words('ignored.managerTags') };
+  if (chatState !== 'open') return { kind: 'ignored', reason: 'tags added to a chat that is not open start nothing', words: words('ignored.tagsNotOpen') };
   const tags = addedTags(log.values);
-  if (tags.length === 0) return { kind: 'ignored', reason: 'an addTags log without a tag (log.values holds no text of 1 to 100 characters)' };
+  if (tags.length === 0) return { kind: 'ignored', reason: 'an addTags log without a tag (log.values holds no text of 1 to 100 characters)', words: words('ignored.noTag') };
   return { kind: 'tagged', tags, addedBy: { type, id: idOrNull(log.triggerId) } };
 }
 

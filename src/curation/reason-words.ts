@@ -42,6 +42,8 @@ export const REASON_CODES = [
   'answerNotTouched',
   'noRunWaits',
   'answeredWhileAsking',
+  // an ignored delivery: the normalizer's words (`ignored.*`) as its `why`
+  'ignored',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

@@ -17,6 +17,7 @@ import { loadCatalogue, render, type Language } from '../../src/server/console/m
 import { latinWords } from './latin-words.js';
 import { screenshotPath, startHarness, until, type Harness } from './harness.js';
 import { COPY_CURATION, copyDelivery, PHONE, WEIGHT } from './weight-copy.js';
+import { webhookForChat } from '../support/fixtures.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -112,8 +113,18 @@ for (const lang of ['ko', 'en'] as const) {
         return r?.state === 'completed' ? r : undefined;
       }, 'the run to complete');
 
+      // A sticker in the same chat: a delivery the service ignores, listed with its reason when the chat is searched.
+      assert.equal((await h.postWebhook(webhookForChat('user-message-sticker', chatId, `operators-${lang}-sticker`))).status, 200);
+
       // The viewer: the run with its values masked, no reveal, no publish.
       const v = await signedIn(viewer);
+      await v.page.goto(`/console/#/runs?chatId=${chatId}`);
+      await v.page.waitForSelector('details summary');
+      await v.page.click('details summary');
+      await v.page.waitForSelector('.event-list .event-line');
+      assert.match((await v.page.textContent('main')) ?? '', new RegExp(say('ignored.sticker')), 'the ignored delivery is listed with its reason in words');
+      await allKorean(v.page, [chatId, run.user_id ?? '', 'not_found']);
+      await shot(v.page, '2a-viewer-chat-search');
       await v.page.click('a[data-tab=runs]');
       await v.page.waitForSelector(`.run-card a[href="#/runs/${runId}"]`);
       // The other curations' runs of this delivery failed their write-back (the fake has no such user): Channel Talk's own error code shows as it answered.

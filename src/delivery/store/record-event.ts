@@ -44,7 +44,13 @@ export async function recordEvent(trx: Transaction<Database>, item: RecordItem):
   const status: EventStatus = acts ? 'queued' : event.kind === 'ignored' || event.chatId === null ? 'ignored' : 'no_match';
   const reason = acts ? null : event.kind === 'ignored' ? event.reason : event.chatId === null ? 'no chat' : 'no curation matched';
   // An ignored delivery's reason is the normalizer's own sentence: shown as it is (no words).
-  const words: ReasonWords | null = acts || event.kind === 'ignored' ? null : reasonWords(event.chatId === null ? 'noChat' : 'noCurationMatched');
+  const words: ReasonWords | null = acts
+    ? null
+    : event.kind === 'ignored'
+      ? event.words
+        ? reasonWords('ignored', { why: event.words })
+        : null
+      : reasonWords(event.chatId === null ? 'noChat' : 'noCurationMatched');
   // The record keeps ids and kinds only; the full event (with the profile) is kept only until its job has started the runs.
   const { profile: _profile, ...rest } = event;
   const summary = 'text' in rest ? { ...rest, text: undefined, textLength: rest.text.length } : rest;
