@@ -1,6 +1,6 @@
-import type { Words } from '../words.js';
 // The normalized Event: the one shape the rest of the service sees, whatever
 // envelope reading Channel Talk used. Only channeltalk/ knows the wire format.
+import type { Words } from '../words.js';
 
 export type EventKind =
   | 'chatOpened'
