@@ -28,7 +28,8 @@ describe('the console-off page', () => {
     assert.equal(ko.status, 503);
     assert.match(ko.text, /<html lang="ko">/);
     assert.match(ko.text, /콘솔이 꺼져 있습니다/);
-    assert.match(ko.text, /<code>ADMIN_TOKEN<\/code>/);
+    // The particle is the one the value takes (ADMIN_TOKEN 토큰을), not the placeholder's.
+    assert.match(ko.text, /<code>ADMIN_TOKEN<\/code>을 설정해 주세요/);
     assert.match(ko.vary, /accept-language/i);
     for (const [header, lang] of [['en-US,en;q=0.9', 'en'], ['fr-FR, ko;q=0.5', 'ko'], ['ko;q=0.4, en;q=0.8', 'en'], ['fr', 'en'], [null, 'en'], ['*', 'en']] as const) {
       const page = await offPage(header);

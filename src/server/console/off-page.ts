@@ -21,13 +21,19 @@ export function languageOf(acceptLanguage: string | undefined): Language {
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** A placeholder's stand-in while the sentence is escaped: private-use characters, which no catalogue text holds. */
-const mark = (name: string) => `\uE000${name}\uE001`;
-const CODES: Record<string, string> = { setting: 'ADMIN_TOKEN', file: '.env', command: 'openssl rand -base64 24' };
+/**
+ * A value to show as code: between private-use characters, which no catalogue
+ * text holds. The value itself is inside, so a Korean particle after it is
+ * chosen by the value (ADMIN_TOKEN을), not by a placeholder name.
+ */
+const code = (value: string) => `\uE000${value}\uE001`;
 
-/** A sentence as HTML: its text escaped, each marked placeholder a <code> of its value. */
+/** A sentence as HTML: its text escaped, each marked value a <code>. */
 function withCode(text: string): string {
-  return escapeHtml(text).replace(/\uE000(\w+)\uE001/g, (_m, name: string) => `<code>${escapeHtml(CODES[name] ?? '')}</code>`);
+  return text
+    .split(/[\uE000\uE001]/)
+    .map((part, i) => (i % 2 === 1 ? `<code>${escapeHtml(part)}</code>` : escapeHtml(part)))
+    .join('');
 }
 
 const pages = new Map<Language, string>();
@@ -54,7 +60,7 @@ export function offPage(acceptLanguage: string | undefined): string {
     <section class="card off-card">
       <p>${escapeHtml(t('off.intro'))}</p>
       <ol>
-        <li>${withCode(t('off.setToken', { setting: mark('setting'), file: mark('file'), command: mark('command') }))}</li>
+        <li>${withCode(t('off.setToken', { setting: code('ADMIN_TOKEN'), file: code('.env'), command: code('openssl rand -base64 24') }))}</li>
         <li>${escapeHtml(t('off.restart'))}</li>
         <li>${escapeHtml(t('off.signIn'))}</li>
       </ol>
