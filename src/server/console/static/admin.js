@@ -1,32 +1,21 @@
 // The admins' page: accounts (create, role, new password, disable and
 // enable) and the audit log (filter, CSV export). The server refuses every
 // call below to anyone but an admin; this page only says so.
+import { api } from './api.js';
 import { clear, fmtTime, h } from './dom.js';
-import { has, lang, rememberLanguage, serverError, setTimeZone, t, tn, translatePage, zoneOffsetMinutes } from './i18n.js';
+import { has, lang, rememberLanguage, setTimeZone, t, tn, translatePage, zoneOffsetMinutes } from './i18n.js';
 
 translatePage();
 
-const api = '/console/api';
 const error = document.getElementById('admin-error');
-let csrf = '';
 
 function fail(message) {
   error.textContent = message;
   error.hidden = false;
 }
 
-async function call(method, path, body) {
-  const res = await fetch(api + path, {
-    method,
-    credentials: 'same-origin',
-    headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json', 'x-csrf-token': csrf } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  if (res.status === 401) location.href = '/console/login';
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(serverError(data, res.status));
-  return data;
-}
+/** The console API as every page calls it (api.js: the session's CSRF token, sign-in on 401, the server's error in words). */
+const call = (method, path, body) => api(path, { method, body });
 
 const act = (fn) => async () => {
   error.hidden = true;
@@ -147,7 +136,7 @@ async function loadAll() {
   const { accounts } = await call('GET', '/accounts');
   clear(document.querySelector('#accounts tbody')).append(...accounts.map(accountRow));
   const q = filterQuery();
-  document.getElementById('audit-csv').href = `${api}/audit.csv${q ? `?${q}` : ''}`;
+  document.getElementById('audit-csv').href = `/console/api/audit.csv${q ? `?${q}` : ''}`;
   const { entries, actions } = await call('GET', `/audit${q ? `?${q}` : ''}`);
   fillActions(actions ?? []);
   clear(document.querySelector('#audit tbody')).append(...entries.map(auditRow));
@@ -168,7 +157,6 @@ document.getElementById('audit-filter').addEventListener('submit', (ev) => {
 
 try {
   const s = await call('GET', '/session');
-  csrf = s.csrf;
   setTimeZone(s.timeZone);
   // The account's language wins, as on the console's other pages.
   if (s.language && s.language !== lang && rememberLanguage(s.language)) location.reload();
