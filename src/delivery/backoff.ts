@@ -25,6 +25,9 @@ export function backoffMs(attempt: number, random: () => number): number {
 /** `note` and `fail` are the English for logs and the CLI; `words` say the same in the catalogue's keys, for the console in the operator's language. */
 export type Settlement = { retryAt: number; note: string; words: Words } | { fail: string; words: Words };
 
+/** The settlement's words for a reason a job ended with: its own sentence's, or none when the job's limits put another reason in its place (shown as it is). */
+export const wordsFor = (s: Settlement, reason: string): Words | undefined => (reason === ('fail' in s ? s.fail : s.note) ? s.words : undefined);
+
 export interface FailureContext {
   /** How long the work has been failing (or waiting) so far. */
   ageMs: number;

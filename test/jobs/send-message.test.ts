@@ -184,6 +184,11 @@ for (const kind of DB_KINDS) {
       assert.equal(m.state, 'failed');
       assert.equal(m.attempts, 3);
       assert.match(m.reason ?? '', /^gave up after 3 attempts over 61 s: server_error/);
+      // The same in the console's words: the settlement's, as the detail of the message's reason.
+      const stored = await store.db.selectFrom('messages').select('reason_words').where('run_id', '=', 'r-old').where('seq', '=', 0).executeTakeFirstOrThrow();
+      assert.deepEqual(JSON.parse(stored.reason_words ?? 'null'), [
+        { code: 'sendFailed', params: { detail: { code: 'settle.gaveUpAttempts', params: { attempts: 3, seconds: 61, reason: [{ code: 'health.why.server_error', params: {} }] } } } },
+      ]);
       const j = await job();
       assert.equal(j.state, 'failed');
       assert.match(j.last_error ?? '', /^gave up after 3 attempts over 61 s/);

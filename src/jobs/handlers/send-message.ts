@@ -10,7 +10,7 @@ import type { ChannelTalkClient } from '../../channeltalk/client.js';
 import { ChannelTalkRejectedError, ChannelTalkUnavailableError, isChannelTalkError } from '../../channeltalk/errors.js';
 import type { MessageBody } from '../../channeltalk/wire.js';
 import { markFailedTx, markInFlightTx, markRetryTx, markSentTx, messageToSend, type AttemptRecord, type ClaimedMessage } from '../../delivery/store/send-outcomes.js';
-import { attemptTimeoutMs, settleFailure } from '../../delivery/backoff.js';
+import { attemptTimeoutMs, settleFailure, wordsFor } from '../../delivery/backoff.js';
 import { LIVE_MESSAGE_STATES } from '../../delivery/run-lifecycle.js';
 import { messagePayload, type JobPayloads } from '../../delivery/job-kinds.js';
 import type { Job, JobContext, JobHandler, JobOutcome } from '../types.js';
@@ -215,7 +215,6 @@ function failed(
   const settled = settleFailure(err, { ageMs: age, maxAgeMs: d.sendMaxAgeMs, attempts: m.attempts + 1, now, random: d.random ?? Math.random });
   const status = isChannelTalkError(err) ? (err.status ?? null) : null;
   const unavailable = err instanceof ChannelTalkUnavailableError ? err.reason : null;
-  // The settlement's words go with its own sentence; a reason the job's limits put instead is shown as it is.
   const fail = (reason: string) => ({
     write: (trx: Parameters<typeof markFailedTx>[0]) =>
       markFailedTx(
@@ -227,7 +226,7 @@ function failed(
         unavailable !== null
           ? attempt(status, 'unavailable', unavailable, latencyMs)
           : attempt(status, err instanceof ChannelTalkRejectedError ? 'rejected' : 'invalid', reason, latencyMs),
-        reason === ('fail' in settled ? settled.fail : settled.note) ? settled.words : undefined,
+        wordsFor(settled, reason),
       ),
     committed: () => {
       logger.error({ ...ids, status, reason }, 'message failed');

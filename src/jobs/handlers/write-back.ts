@@ -4,7 +4,7 @@
 // counts from the run's end.
 import type { ChannelTalkClient } from '../../channeltalk/client.js';
 import { finishWriteBackTx } from '../../delivery/store/planning-and-write-back.js';
-import { attemptTimeoutMs, settleFailure } from '../../delivery/backoff.js';
+import { attemptTimeoutMs, settleFailure, wordsFor } from '../../delivery/backoff.js';
 import { runIdPayload, type JobPayloads } from '../../delivery/job-kinds.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 import { runWriteBack, type StoreDb } from '../../delivery/store/job-reads.js';
@@ -51,8 +51,7 @@ export function writeBackHandler(d: WriteBackDeps): JobHandler<JobPayloads['writ
           ...outcome,
           logged: true,
           write: async (trx, final) => {
-            // The settlement's words when the job failed for its reason; another (the job's limits) is shown as it is.
-            const detail = final.kind === 'fail' && final.reason === ('fail' in s ? s.fail : s.note) ? s.words : undefined;
+            const detail = final.kind === 'fail' ? wordsFor(s, final.reason) : undefined;
             if (final.kind === 'fail') await finishWriteBackTx(trx, w.id, { done: false, retryAt: null, reason: final.reason, ...(detail ? { words: detail } : {}) });
           },
           committed: (final) => {
