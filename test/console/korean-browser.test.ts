@@ -14,6 +14,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { hashPassword } from '../../src/accounts/passwords.js';
 import { accountByName, createAccount } from '../../src/delivery/store/accounts.js';
 import { webhookForChat, webhookIn } from '../support/fixtures.js';
+import { latinWords as sharedLatinWords } from './latin-words.js';
 import { screenshotPath, startHarness, until, type Harness } from './harness.js';
 import { loadCatalogue } from '../../src/server/console/messages.js';
 
@@ -28,19 +29,8 @@ const ADMIN = { name: 'kim.minji', password: 'admin-password-kim' };
 // (the channel, the webhook's name).
 const ALLOWED = new Set(['ID', 'HTTP', 'kim', 'minji', 'ADMIN_TOKEN', 'PUBLIC_WEBHOOK_URL', 'curation', 'setup', 'English', 'default', 'channeltalk-curation']);
 
-/** Every Latin-letter word a person sees or a screen reader reads: text, title, labels, placeholders. */
-async function latinWords(page: Page, data: string[] = [], within = 'body'): Promise<string[]> {
-  const shopData = new Set(data);
-  const text = await page.evaluate((selector) => {
-    const root = document.querySelector<HTMLElement>(selector);
-    if (!root) throw new Error(`no ${selector} on the page`);
-    const parts = [selector === 'body' ? document.title : '', root.innerText];
-    for (const el of Array.from(root.querySelectorAll('[aria-label],[placeholder],[title]'))) parts.push(el.getAttribute('aria-label') ?? '', el.getAttribute('placeholder') ?? '', el.getAttribute('title') ?? '');
-    for (const o of Array.from(root.querySelectorAll('option'))) parts.push(o.textContent ?? '');
-    return parts.join('\n');
-  }, within);
-  return (text.match(/\b[A-Za-z_][\w.-]*\w/g) ?? []).filter((w) => !ALLOWED.has(w) && !shopData.has(w) && !w.split('.').every((p) => ALLOWED.has(p)));
-}
+/** The Latin-letter words on the page (or in `within`) other than ALLOWED and the shop's data. */
+const latinWords = (page: Page, data: string[] = [], within = 'body') => sharedLatinWords(page, [...ALLOWED, ...data], within);
 
 interface CurationShape {
   id: string;
