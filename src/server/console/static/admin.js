@@ -1,7 +1,7 @@
 // The admins' page: accounts (create, role, new password, disable and
 // enable) and the audit log (filter, CSV export). The server refuses every
 // call below to anyone but an admin; this page only says so.
-import { api } from './api.js';
+import { api, session } from './api.js';
 import { clear, fmtTime, h } from './dom.js';
 import { has, lang, rememberLanguage, setTimeZone, t, tn, translatePage, zoneOffsetMinutes } from './i18n.js';
 
@@ -156,7 +156,7 @@ document.getElementById('audit-filter').addEventListener('submit', (ev) => {
 });
 
 try {
-  const s = await call('GET', '/session');
+  const s = await session();
   setTimeZone(s.timeZone);
   // The account's language wins, as on the console's other pages.
   if (s.language && s.language !== lang && rememberLanguage(s.language)) location.reload();

@@ -3,7 +3,7 @@
 // Errors carry the server's catalogue key, shown in the operator's language.
 import { serverError, t } from './i18n.js';
 
-let csrf = null;
+let current = null;
 
 export class ApiError extends Error {
   constructor(message, status, data) {
@@ -13,9 +13,17 @@ export class ApiError extends Error {
   }
 }
 
+/** Who is signed in (role, CSRF token, language, time zone): asked once per page load, shared by every view. */
+export function session() {
+  current ??= api('/session').catch((err) => {
+    current = null;
+    throw err;
+  });
+  return current;
+}
+
 async function csrfToken() {
-  if (csrf === null) csrf = (await api('/session')).csrf;
-  return csrf;
+  return (await session()).csrf;
 }
 
 export async function api(path, { method = 'GET', body } = {}) {

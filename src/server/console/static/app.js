@@ -1,5 +1,5 @@
 // The console's shell: a hash router over the four sections (and the editor, a curation's history and New curation, reached from Curations).
-import { api } from './api.js';
+import { api, session as signedIn } from './api.js';
 import { clear, errorBox, h } from './dom.js';
 import { showOverview } from './overview.js';
 import { showRuns, showRun } from './runs.js';
@@ -68,7 +68,7 @@ picker.addEventListener('change', async () => {
   location.reload();
 });
 
-const session = await api('/session');
+const session = await signedIn();
 setTimeZone(session.timeZone);
 // The account's language wins over this browser's; a page opened in another language starts over in it.
 // Only when the browser kept it: else the reload would start in the old language again, and again.

@@ -1,7 +1,7 @@
 // The loaded curations and their triggers; reload from disk keeps the live
 // version when a file is broken. "New curation" starts one from the template
 // or from a copy of another's live text, kept as a draft until published.
-import { api } from './api.js';
+import { api, session } from './api.js';
 import { badge, clear, errorBox, fmtDuration, h } from './dom.js';
 import { copySource, newIdProblem, templateSource } from './curation-new.js';
 import { refusal } from './versions.js';
@@ -55,8 +55,8 @@ export async function showCurations({ view }) {
   const list = h('ul', { class: 'curation-list' });
   const status = h('div', { 'aria-live': 'polite' });
   const reload = h('button', { type: 'button', class: 'primary', id: 'reload' }, t('curations.reload'));
-  const session = await api('/session').catch(() => ({}));
-  const canEdit = session.role === 'editor' || session.role === 'admin';
+  const who = await session().catch(() => ({}));
+  const canEdit = who.role === 'editor' || who.role === 'admin';
   const draw = (curations) => list.replaceChildren(...curations.map((c) => curationCard(c, canEdit)));
   reload.addEventListener('click', async () => {
     reload.disabled = true;

@@ -1,7 +1,7 @@
 // Run search and one run's story: the event that started it, each planned
 // message with its due time and attempts, the end and why, and the messages
 // as the customer saw them.
-import { api } from './api.js';
+import { api, session } from './api.js';
 import { badge, errorBox, fmtDuration, fmtTime, h } from './dom.js';
 import { chatView } from './chat.js';
 import { has, lang, t } from './i18n.js';
@@ -43,7 +43,7 @@ function eventLine(e) {
 }
 
 export async function showRuns({ view, params, navigate }) {
-  const [curations, session] = await Promise.all([api('/curations').then((r) => r.curations).catch(() => []), api('/session').catch(() => ({}))]);
+  const [curations, who] = await Promise.all([api('/curations').then((r) => r.curations).catch(() => []), session().catch(() => ({}))]);
   const field = (name, label, attrs = {}) =>
     h('label', { class: 'field' }, h('span', {}, label), h('input', { name, value: params.get(name) ?? '', autocomplete: 'off', spellcheck: 'false', ...attrs }));
   const form = h(
@@ -54,7 +54,7 @@ export async function showRuns({ view, params, navigate }) {
       'div',
       { class: 'search-row' },
       // A viewer sees names masked, and the server refuses them a search by name.
-      session.role && session.role !== 'viewer' ? field('name', t('runs.customerName'), { type: 'search', placeholder: t('runs.customerNamePlaceholder'), maxlength: '100' }) : null,
+      who.role && who.role !== 'viewer' ? field('name', t('runs.customerName'), { type: 'search', placeholder: t('runs.customerNamePlaceholder'), maxlength: '100' }) : null,
       field('date', t('runs.date'), { type: 'date' }),
       field('chatId', t('runs.chatId')),
       field('userId', t('runs.userId')),
@@ -290,16 +290,16 @@ export async function showRun({ view }, id) {
     ),
   );
   const messages = d.messages.map((m) => ({ seq: m.seq, delayMs: m.delay_ms, rendered: m.rendered, state: m.state }));
-  const session = await api('/session').catch(() => ({}));
+  const who = await session().catch(() => ({}));
   // Native append() would print a null child (no Stop card) as the text "null": filtered out.
   view.append(
     ...[
     h('p', {}, h('a', { href: '#/runs' }, t('run.back'))),
     h('h1', {}, t('run.title')),
     header,
-    LIVE.includes(r.state) && session.role !== 'viewer' ? stopCard(r.id) : null,
+    LIVE.includes(r.state) && who.role !== 'viewer' ? stopCard(r.id) : null,
     h('div', { class: 'two-col' }, h('section', { class: 'card' }, h('h2', {}, t('run.timeline')), timeline(d)), h('section', { class: 'card' }, h('h2', {}, t('run.customerSees')), d.messagesMasked && messages.length ? h('p', { class: 'hint messages-masked' }, t('run.messagesMasked')) : null, messages.length ? chatView(messages) : h('p', { class: 'muted' }, t('run.noMessages')))),
-    secretsCard(r.id, r, d.labels, session.role),
+    secretsCard(r.id, r, d.labels, who.role),
     ].filter(Boolean),
   );
 }
