@@ -8,7 +8,8 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { benchOptions, type BenchOptions, type StageName } from './lib/options.js';
 import { killAll, ROOT } from './lib/procs.js';
-import { notes, table, type StageResult } from './lib/report.js';
+import { notes, table, targetTable, type StageResult } from './lib/report.js';
+import { ISSUE21_TARGETS } from './lib/targets.js';
 import { calcStage } from './stages/calc.js';
 import { intakeStage } from './stages/intake.js';
 import { e2eStage } from './stages/e2e.js';
@@ -87,7 +88,7 @@ async function main(): Promise<number> {
     }
   }
   const totalSeconds = (performance.now() - started) / 1000;
-  const text = table(results);
+  const text = `${table(results)}\n\nIssue 21 targets (floor: the least the figure could be, measured in this run):\n\n${targetTable(results, ISSUE21_TARGETS)}`;
   const src = source();
   const at = src ? `; commit ${src.commit}${src.dirty ? ' with local changes in src/' : ''}` : '';
   process.stdout.write(`\n${text}\n\nNotes:\n${notes(results)}\n\n(total ${totalSeconds.toFixed(0)} s on ${m.cpuModel}, ${m.cores} cores, node ${m.node}${at}${o.quick ? '; BENCH_QUICK=1: smoke run, numbers not comparable' : ''})\n`);
