@@ -26,7 +26,15 @@ async function runStage(name: StageName, o: BenchOptions): Promise<StageResult[]
     case 'calc':
       return [await calcStage({ seconds: o.calcSeconds })];
     case 'intake': {
-      const r = await intakeStage({ seconds: o.intakeSeconds, warmupS: o.intakeWarmupS, connections: o.connections, delayScale: 100, progress });
+      const r = await intakeStage({
+        seconds: o.intakeSeconds,
+        warmupS: o.intakeWarmupS,
+        connections: o.connections,
+        delayScale: 100,
+        sustainedStepS: o.sustainedStepS,
+        sustainedSteps: o.sustainedSteps,
+        progress,
+      });
       return [r.intake, r.memory];
     }
     case 'e2e':

@@ -32,3 +32,13 @@ export async function pgCounts(url: string): Promise<DbCounts> {
     await client.end();
   }
 }
+
+/** Seconds until no event is queued any more (polled every 100 ms), or the limit. */
+export async function drained(count: () => Promise<DbCounts>, limitS: number): Promise<number> {
+  const t0 = performance.now();
+  while ((performance.now() - t0) / 1000 < limitS) {
+    if (((await count()).eventsByStatus.queued ?? 0) === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return (performance.now() - t0) / 1000;
+}

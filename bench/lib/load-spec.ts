@@ -16,6 +16,13 @@ export interface LoadSpec {
   /** …or a count-bounded one (requests); either way stopped after maxSeconds. */
   amount?: number;
   maxSeconds: number;
+  /**
+   * A fixed rate: this many requests per second, spread evenly, whatever the
+   * answers' speed (open-loop.ts), instead of each connection sending again
+   * as soon as it is answered (autocannon). With durationS only. For the
+   * sustained-rate search; the achieved rate is in the result.
+   */
+  ratePerSecond?: number;
   /** Seconds of the same load, with other ids, before the measured run; not measured. */
   warmupS?: number;
   /**

@@ -1,8 +1,10 @@
 // The load generator, in its own process so it never shares a core's event
 // loop with the server under test: autocannon, driven by a LoadSpec received
 // over IPC, answering a LoadResult. Every run is bounded in count and time.
+// A spec with a fixed rate runs open-loop instead (open-loop.ts).
 import autocannon from 'autocannon';
 import { GROUP, ID, type LoadResult, type LoadSpec, type WorkerMessage } from './load-spec.js';
+import { openLoop } from './open-loop.js';
 import { summarize } from './stats.js';
 
 type Template = (id: string, group: string) => string;
@@ -17,9 +19,23 @@ function compile(s: string): Template {
   };
 }
 
-function run(spec: LoadSpec, prefix: string, opts: { durationS?: number; amount?: number }): Promise<LoadResult> {
+/** The n-th request of a run: its variant, with a unique id and its group filled in. */
+function requestMaker(spec: LoadSpec, prefix: string): (n: number) => { path: string; body: string } {
   const variants = spec.variants.map((v) => ({ path: compile(v.path), body: compile(v.body) }));
   const groupSize = spec.groupSize ?? 1;
+  return (n) => {
+    const v = variants[n % variants.length]!;
+    const id = prefix + n.toString(36).padStart(Math.max(1, 20 - prefix.length), '0');
+    const group = prefix + String(Math.floor(n / groupSize));
+    return { path: v.path(id, group), body: v.body(id, group) };
+  };
+}
+
+function run(spec: LoadSpec, prefix: string, opts: { durationS?: number; amount?: number }): Promise<LoadResult> {
+  if (spec.ratePerSecond !== undefined) {
+    return openLoop({ ...spec, ratePerSecond: spec.ratePerSecond, durationS: opts.durationS ?? 10, request: requestMaker(spec, prefix) });
+  }
+  const request = requestMaker(spec, prefix);
   let i = 0;
   const latencies: number[] = [];
   const statusCodes: Record<string, number> = {};
@@ -36,13 +52,7 @@ function run(spec: LoadSpec, prefix: string, opts: { durationS?: number; amount?
           {
             method: 'POST',
             headers: { 'content-type': 'application/json', ...spec.headers },
-            setupRequest: (req) => {
-              const n = i++;
-              const v = variants[n % variants.length]!;
-              const id = prefix + n.toString(36).padStart(Math.max(1, 20 - prefix.length), '0');
-              const group = prefix + String(Math.floor(n / groupSize));
-              return { ...req, path: v.path(id, group), body: v.body(id, group) };
-            },
+            setupRequest: (req) => ({ ...req, ...request(i++) }),
           },
         ],
       },

@@ -13,6 +13,9 @@ export interface BenchOptions {
   intakeWarmupS: number;
   connections: number;
   e2eWebhooks: number;
+  /** The acted sustained-rate search (intake stage): seconds per fixed-rate step, and the most steps. */
+  sustainedStepS: number;
+  sustainedSteps: number;
   rateLimitPerSecond: number;
   rateLimitChats: number;
   pacingChats: number;
@@ -47,6 +50,8 @@ export function benchOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions
     intakeWarmupS: num(env, 'BENCH_INTAKE_WARMUP_SECONDS', quick ? 0.5 : 2),
     connections: num(env, 'BENCH_CONNECTIONS', 32),
     e2eWebhooks: num(env, 'BENCH_E2E_WEBHOOKS', quick ? 100 : 1000),
+    sustainedStepS: num(env, 'BENCH_SUSTAINED_STEP_SECONDS', quick ? 2 : 4),
+    sustainedSteps: num(env, 'BENCH_SUSTAINED_STEPS', quick ? 3 : 6),
     rateLimitPerSecond: num(env, 'BENCH_RATE_LIMIT', 50),
     rateLimitChats: num(env, 'BENCH_RATE_LIMIT_CHATS', quick ? 10 : 40),
     pacingChats: num(env, 'BENCH_PACING_CHATS', quick ? 5 : 30),

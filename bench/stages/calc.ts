@@ -10,6 +10,7 @@ import { fixtureText } from '../lib/bodies.js';
 import { plainDiet, plainGift } from '../lib/diet-plain.js';
 import { ROOT } from '../lib/procs.js';
 import { figure, type StageResult } from '../lib/report.js';
+import { ISSUE21 } from '../lib/targets.js';
 import { readFileSync } from 'node:fs';
 import { loadSource } from '../../src/curation/load.js';
 import { DEFAULT_IMPACT_RUNS, whatWouldChange, type ReplayedRun } from '../../src/versions/impact.js';
@@ -110,6 +111,12 @@ export async function calcStage(opts: { seconds: number }): Promise<StageResult>
       figure(STAGE, `what would change, diet-main, ${DEFAULT_IMPACT_RUNS} real profiles: ms`, impact.ms, 'ms', impact.baselineMs, `${DEFAULT_IMPACT_RUNS} plan() calls of diet-main`, {
         ratioLabel: 'replay / plans',
         note: `${impact.changed} of ${DEFAULT_IMPACT_RUNS} would change (the greeting reworded); each profile is planned twice (draft, live) and the texts compared`,
+      }),
+      // The same measurement as time per call, so that the ratio reads as issue 21's target ("≤ 10× the plain function").
+      figure(STAGE, 'plan(diet-main): time per evaluation', 1e6 / main.perSecond, 'µs', 1e6 / mainPlain.perSecond, 'plain TS function', {
+        ratioLabel: 'engine / plain',
+        target: ISSUE21.planVsPlain,
+        floor: { value: 1e6 / mainPlain.perSecond, unit: 'µs', label: 'the plain function, same numbers' },
       }),
     ],
     details: {

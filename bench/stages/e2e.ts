@@ -8,8 +8,9 @@ import { chatOpenedTemplate, messageBodies } from '../lib/bodies.js';
 import { dbCounts } from '../lib/db.js';
 import { dietMainPlan, waitForAccepted } from '../lib/flow.js';
 import { GROUP, runLoad } from '../lib/load.js';
-import { BOT_NAME, FAKE_KEY, FAKE_SECRET, PeakRss, removeDir, startFake, startService, tempDir, WEBHOOK_TOKEN } from '../lib/procs.js';
+import { BOT_NAME, cpuSeconds, FAKE_KEY, FAKE_SECRET, PeakRss, removeDir, startFake, startService, tempDir, WEBHOOK_TOKEN } from '../lib/procs.js';
 import { figure, type StageResult } from '../lib/report.js';
+import { ISSUE21 } from '../lib/targets.js';
 
 const S = 'end to end';
 /** The service sends at most 16 messages of a channel at once (SEND_SLOTS, src/service.ts). */
@@ -23,6 +24,7 @@ export async function e2eStage(o: { webhooks: number; connections: number; progr
   const dir = tempDir();
   try {
     o.progress(`e2e: baseline, ${total} message POSTs straight to the fake, ${DISPATCH_CONCURRENCY} connections`);
+    const fakeCpu0 = cpuSeconds(fake.pid);
     const direct = (
       await runLoad({
         url: fake.url,
@@ -35,6 +37,7 @@ export async function e2eStage(o: { webhooks: number; connections: number; progr
         idPrefix: 'd',
       })
     ).result;
+    const fakeCpu1 = cpuSeconds(fake.pid);
     const directAccepted = (await fake.requestCounts())['200'] ?? 0;
     if (direct.ok !== total || directAccepted !== total) throw new Error(`baseline: the fake accepted ${directAccepted} of ${total} direct posts (${JSON.stringify(direct.statusCodes)})`);
     await fake.control('/_fake/reset', {});
@@ -45,8 +48,10 @@ export async function e2eStage(o: { webhooks: number; connections: number; progr
     let complete: boolean;
     let peakMb: number;
     let errorLines: number;
+    let svcCpu: { start: number | null; end: number | null };
     try {
       const peak = new PeakRss(svc.pid);
+      svcCpu = { start: cpuSeconds(svc.pid), end: null };
       const load = runLoad({
         url: svc.url,
         headers: {},
@@ -60,6 +65,7 @@ export async function e2eStage(o: { webhooks: number; connections: number; progr
       const arrived = waitForAccepted(fake, total, 60_000 + total * 15, o.progress, 'e2e');
       webhooks = (await load).result;
       complete = await arrived;
+      svcCpu.end = cpuSeconds(svc.pid);
       peakMb = peak.stop().peakMb;
       errorLines = svc.errorLines();
     } finally {
@@ -73,6 +79,9 @@ export async function e2eStage(o: { webhooks: number; connections: number; progr
     const seconds = (last - t0) / 1000;
     const rate = received.messages.length / seconds;
     const counts = dbCounts(path.join(dir, 'curation.db'));
+    const perMessageMs = (c0: number | null, c1: number | null, n: number) => (c0 === null || c1 === null || n === 0 ? null : ((c1 - c0) * 1000) / n);
+    const svcCpuMs = perMessageMs(svcCpu.start, svcCpu.end, received.messages.length);
+    const fakeCpuMs = perMessageMs(fakeCpu0, fakeCpu1, total);
     const result: StageResult = {
       stage: S,
       seconds: 0,
@@ -81,7 +90,21 @@ export async function e2eStage(o: { webhooks: number; connections: number; progr
           ratioLabel: 'service / direct',
           note: `webhooks answered in ${webhooks.elapsedS.toFixed(2)} s (${webhooks.ok} × 200); first message after ${((first - t0) / 1000).toFixed(2)} s`,
         }),
-        figure(S, 'messages/s delivered', rate, '/s', direct.rps, `fake's own acceptance rate, ${DISPATCH_CONCURRENCY} connections`, { ratioLabel: 'service / direct' }),
+        figure(S, 'messages/s delivered', rate, '/s', direct.rps, `fake's own acceptance rate, ${DISPATCH_CONCURRENCY} connections`, {
+          ratioLabel: 'service / direct',
+          target: ISSUE21.e2eRate,
+          floor: { value: direct.rps, unit: '/s', label: "the fake's direct acceptance rate, same run" },
+        }),
+        ...(svcCpuMs !== null
+          ? [
+              figure(S, 'service CPU per delivered message, all in', svcCpuMs, 'ms', fakeCpuMs, "fake's CPU per accepted message, direct", {
+                ratioLabel: 'service / fake',
+                target: ISSUE21.e2eCpu,
+                ...(fakeCpuMs === null ? {} : { floor: { value: fakeCpuMs, unit: 'ms', label: "the fake's CPU per message it accepted in the direct baseline" } }),
+                note: "the service's user+system time from the first webhook sent until the fake had the last message (intake, planning, sending, write-back), / messages delivered",
+              }),
+            ]
+          : []),
       ],
       details: {
         webhooks: o.webhooks,
@@ -94,6 +117,8 @@ export async function e2eStage(o: { webhooks: number; connections: number; progr
         secondsToLastMessage: seconds,
         webhookLoad: webhooks,
         direct,
+        serviceCpuMsPerMessage: svcCpuMs,
+        fakeCpuMsPerDirectMessage: fakeCpuMs,
         servicePeakRssMb: peakMb,
         serviceErrorLines: errorLines,
         db: counts,

@@ -5,10 +5,13 @@
 // both (the memory figures).
 import path from 'node:path';
 import { botMessageTemplate, chatOpenedTemplate, concrete } from '../lib/bodies.js';
-import { dbCounts, type DbCounts } from '../lib/db.js';
+import { dbCounts, drained, type DbCounts } from '../lib/db.js';
 import { runLoad, type LoadResult, type LoadSpec } from '../lib/load.js';
 import { cpuSeconds, PeakRss, removeDir, rssKb, startBare, startFake, startService, tempDir, WEBHOOK_TOKEN, type FakeProc } from '../lib/procs.js';
-import { figure, type Figure, type StageResult } from '../lib/report.js';
+import { figure, type Figure, type StageResult, type Target } from '../lib/report.js';
+import { measureSustained } from '../lib/sustained.js';
+import { ISSUE21 } from '../lib/targets.js';
+import { allInFigures, planMicroseconds, startRate } from './intake-all-in.js';
 
 export interface IntakeOptions {
   seconds: number;
@@ -16,6 +19,9 @@ export interface IntakeOptions {
   connections: number;
   /** Pacing during the measurement: 100 (the maximum) keeps every first message 100 s away, so nothing is sent while it runs. */
   delayScale: number;
+  /** Length of each fixed-rate step of the acted sustained-rate search, s, and the most steps. */
+  sustainedStepS: number;
+  sustainedSteps: number;
   progress: (line: string) => void;
 }
 
@@ -34,6 +40,13 @@ export interface ServiceLoad {
   drainSeconds: number | null;
   /** Events still queued when the load ended. */
   backlog: number;
+  /**
+   * After an acted load, all in: the service's CPU from the start of the
+   * measured load until the backlog it left was planned (every event acted,
+   * its messages stored), per run started in that window, ms. Null for an
+   * ignored load or without /proc.
+   */
+  allIn: { cpuMsPerRun: number; runs: number; cpuSeconds: number } | null;
 }
 
 /** Starts a service over `dbFile` (fresh or seeded), checks one delivery is handled as expected, loads it, stops it. */
@@ -63,29 +76,30 @@ export async function loadService(
     }
     const idleMb = (rssKb(svc.pid) ?? 0) / 1024;
     const peak = new PeakRss(svc.pid);
-    const { result, warmup, cpuMsPerRequest } = await measuredLoad(svc.pid, spec(svc.url, template, o));
     const count = () => (o.counts ? o.counts() : Promise.resolve(dbCounts(dbFile)));
+    let runsAtStart = 0;
+    const markStart = async () => {
+      runsAtStart = (await count()).runs;
+    };
+    const { result, warmup, cpuMsPerRequest, cpuAtStart } = await measuredLoad(svc.pid, spec(svc.url, template, o), expect === 'acted' ? markStart : undefined);
     // The answers came before the planning: wait for the planEvent jobs the load left (their time is reported, not hidden).
     const backlog = (await count()).eventsByStatus.queued ?? 0;
     const drainSeconds = backlog > 0 ? await drained(count, 300) : null;
+    const allIn = expect === 'acted' ? allInCost(cpuAtStart, cpuSeconds(svc.pid), runsAtStart, (await count()).runs) : null;
     const mem = peak.stop();
     const errorLines = svc.errorLines();
     await svc.stop();
     const counts = await count();
-    return { load: result, warmup, cpuMsPerRequest, peakMb: mem.peakMb, idleMb, memMethod: mem.method, sanity: sanity.json, counts, errorLines, drainSeconds, backlog };
+    return { load: result, warmup, cpuMsPerRequest, peakMb: mem.peakMb, idleMb, memMethod: mem.method, sanity: sanity.json, counts, errorLines, drainSeconds, backlog, allIn };
   } finally {
     await svc.stop();
   }
 }
 
-/** Seconds until no event is queued any more (polled every 100 ms), or the limit. */
-export async function drained(count: () => Promise<DbCounts>, limitS: number): Promise<number> {
-  const t0 = performance.now();
-  while ((performance.now() - t0) / 1000 < limitS) {
-    if (((await count()).eventsByStatus.queued ?? 0) === 0) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return (performance.now() - t0) / 1000;
+/** CPU per run started between two marks (ms), or null without /proc or without a run. */
+export function allInCost(cpu0: number | null, cpu1: number | null, runs0: number, runs1: number): ServiceLoad['allIn'] {
+  if (cpu0 === null || cpu1 === null || runs1 <= runs0) return null;
+  return { cpuMsPerRun: ((cpu1 - cpu0) * 1000) / (runs1 - runs0), runs: runs1 - runs0, cpuSeconds: cpu1 - cpu0 };
 }
 
 /**
@@ -101,14 +115,24 @@ export function actedCountProblem(label: string, r: ServiceLoad, connections: nu
   return `${label}: ${r.counts.runs} runs for ${r.counts.events} events (${JSON.stringify(r.counts.eventsByStatus)}), expected ${expected} to ${expected + inFlight}, every event acted`;
 }
 
-/** Warm-up, then the measured load, with the server's CPU time over the measured part (per request, ms). */
-export async function measuredLoad(pid: number, s: LoadSpec): Promise<{ result: LoadResult; warmup: LoadResult | null; cpuMsPerRequest: number | null }> {
+/**
+ * Warm-up, then the measured load, with the server's CPU time over the
+ * measured part (per request, ms) and the CPU time it had used when the
+ * measured part began. `beforeMeasured` runs between the two (e.g. to count
+ * the rows stored so far).
+ */
+export async function measuredLoad(
+  pid: number,
+  s: LoadSpec,
+  beforeMeasured?: () => Promise<void>,
+): Promise<{ result: LoadResult; warmup: LoadResult | null; cpuMsPerRequest: number | null; cpuAtStart: number | null }> {
   const warmup = s.warmupS ? (await runLoad({ ...s, durationS: s.warmupS, warmupS: 0, maxSeconds: s.warmupS + 5, idPrefix: `${s.idPrefix}w` })).result : null;
+  await beforeMeasured?.();
   const cpu0 = cpuSeconds(pid);
   const { result } = await runLoad({ ...s, warmupS: 0 });
   const cpu1 = cpuSeconds(pid);
   const cpuMsPerRequest = cpu0 !== null && cpu1 !== null && result.responses > 0 ? ((cpu1 - cpu0) * 1000) / result.responses : null;
-  return { result, warmup, cpuMsPerRequest };
+  return { result, warmup, cpuMsPerRequest, cpuAtStart: cpu0 };
 }
 
 function spec(url: string, template: string, o: { seconds: number; warmupS: number; connections: number; idPrefix: string }): LoadSpec {
@@ -162,30 +186,56 @@ export async function intakeStage(o: IntakeOptions): Promise<{ intake: StageResu
     const a = await run('acted', acted, 'a');
     const i = await run('ignored', ignored, 'i');
 
+    o.progress(`intake: acted sustained rate, fixed-rate steps of ${o.sustainedStepS} s from ${startRate(a).toFixed(0)}/s`);
+    const sustainedDir = tempDir();
+    dirs.push(sustainedDir);
+    const sustained = await measureSustained(fake, path.join(sustainedDir, 'curation.db'), {
+      template: acted,
+      startRate: startRate(a),
+      stepSeconds: o.sustainedStepS,
+      maxSteps: o.sustainedSteps,
+      connections: o.connections,
+      bound: 2 * o.connections,
+      drainLimitS: 10,
+      warmupS: o.warmupS,
+      idPrefix: 'u',
+      progress: o.progress,
+    });
+    const planUs = await planMicroseconds();
+
     const S = 'intake';
-    const lines = (label: string, r: ServiceLoad): Figure[] => [
-      figure(S, `${label}: webhooks/s`, r.load.rps, '/s', bareLoad.rps, 'bare node:http 200', { ratioLabel: 'service / bare', note: latencyNote(r.load) }),
-      figure(S, `${label}: p50 latency`, r.load.latencyMs.p50, 'ms', bareLoad.latencyMs.p50, 'bare node:http 200', { ratioLabel: 'service / bare' }),
-      figure(S, `${label}: p99 latency`, r.load.latencyMs.p99, 'ms', bareLoad.latencyMs.p99, 'bare node:http 200', { ratioLabel: 'service / bare' }),
+    const bareLabel = 'bare node:http 200';
+    const bareFloor = (value: number | null, unit: string) => (value === null ? {} : { floor: { value, unit, label: `${bareLabel}, same run` } });
+    const lines = (label: string, r: ServiceLoad, targets: { rate?: Target; p99?: Target; cpu?: Target } = {}): Figure[] => [
+      figure(S, `${label}: webhooks/s`, r.load.rps, '/s', bareLoad.rps, bareLabel, { ratioLabel: 'service / bare', note: latencyNote(r.load), ...(targets.rate ? { target: targets.rate, ...bareFloor(bareLoad.rps, '/s') } : {}) }),
+      figure(S, `${label}: p50 latency`, r.load.latencyMs.p50, 'ms', bareLoad.latencyMs.p50, bareLabel, { ratioLabel: 'service / bare' }),
+      figure(S, `${label}: p99 latency`, r.load.latencyMs.p99, 'ms', bareLoad.latencyMs.p99, bareLabel, { ratioLabel: 'service / bare', ...(targets.p99 ? { target: targets.p99, ...bareFloor(bareLoad.latencyMs.p99, 'ms') } : {}) }),
       ...(r.drainSeconds !== null
         ? [figure(S, `${label}: planning backlog left by the load`, r.backlog, 'events', null, '', { note: `planned by the job engine ${r.drainSeconds.toFixed(1)} s after the load ended` })]
         : []),
       ...(r.cpuMsPerRequest !== null && bareCpu !== null
-        ? [figure(S, `${label}: server CPU per webhook`, r.cpuMsPerRequest, 'ms', bareCpu, 'bare node:http 200', { ratioLabel: 'service / bare', note: 'user+system time of the server process / answers' })]
+        ? [figure(S, `${label}: server CPU per webhook`, r.cpuMsPerRequest, 'ms', bareCpu, bareLabel, { ratioLabel: 'service / bare', note: 'user+system time of the server process / answers', ...(targets.cpu ? { target: targets.cpu, ...bareFloor(bareCpu, 'ms') } : {}) })]
         : []),
     ];
+    const actedLabel = 'acted (chat opened, 12 msgs planned)';
     const expectedRuns = 1 + a.load.ok + (a.warmup?.ok ?? 0);
     const intake: StageResult = {
       stage: S,
       seconds: 0,
-      figures: [...lines('acted (chat opened, 12 msgs planned)', a), ...lines('ignored (bot message)', i)],
+      figures: [
+        ...lines(actedLabel, a),
+        ...allInFigures(actedLabel, a, i, planUs, sustained),
+        ...lines('ignored (bot message)', i, { rate: ISSUE21.ignoredRate, p99: ISSUE21.ignoredP99, cpu: ISSUE21.ignoredCpu }),
+      ],
       details: {
         connections: o.connections,
         seconds: o.seconds,
         warmupSeconds: o.warmupS,
         delayScale: o.delayScale,
         bare: { ...bareLoad, cpuMsPerRequest: bareCpu },
-        acted: { ...a.load, cpuMsPerRequest: a.cpuMsPerRequest, sanity: a.sanity, db: a.counts, expectedRuns, errorLines: a.errorLines, warmup: a.warmup },
+        acted: { ...a.load, cpuMsPerRequest: a.cpuMsPerRequest, allIn: a.allIn, sanity: a.sanity, db: a.counts, expectedRuns, errorLines: a.errorLines, warmup: a.warmup },
+        actedSustained: sustained,
+        planMicroseconds: planUs,
         ignored: { ...i.load, cpuMsPerRequest: i.cpuMsPerRequest, sanity: i.sanity, db: i.counts, errorLines: i.errorLines, warmup: i.warmup },
       },
     };
@@ -199,10 +249,20 @@ export async function intakeStage(o: IntakeOptions): Promise<{ intake: StageResu
       stage: 'memory',
       seconds: 0,
       figures: [
-        figure('memory', 'peak RSS during the acted intake run', a.peakMb, 'MB', bareMem.peakMb, 'bare node:http, same load', { ratioLabel: 'service / bare', note: `idle after start: service ${a.idleMb.toFixed(0)} MB, bare ${bareIdleMb.toFixed(0)} MB` }),
+        figure('memory', 'peak RSS during the acted intake run', a.peakMb, 'MB', bareMem.peakMb, 'bare node:http, same load', {
+          ratioLabel: 'service / bare',
+          target: ISSUE21.peakRss,
+          floor: { value: bareMem.peakMb, unit: 'MB', label: 'bare node:http peak, same load' },
+        }),
         figure('memory', 'peak RSS during the ignored intake run', i.peakMb, 'MB', bareMem.peakMb, 'bare node:http, same load', { ratioLabel: 'service / bare' }),
+        figure('memory', 'idle RSS after start (and one sample delivery)', a.idleMb, 'MB', bareIdleMb, 'bare node:http idle after start', {
+          ratioLabel: 'service / bare',
+          target: ISSUE21.idleRss,
+          floor: { value: bareIdleMb, unit: 'MB', label: 'bare node:http idle after start' },
+          note: `read before the acted load; ignored run's service: ${i.idleMb.toFixed(0)} MB`,
+        }),
       ],
-      details: { method: a.memMethod, service: { actedPeakMb: a.peakMb, ignoredPeakMb: i.peakMb, idleMb: a.idleMb }, bare: { peakMb: bareMem.peakMb, idleMb: bareIdleMb } },
+      details: { method: a.memMethod, service: { actedPeakMb: a.peakMb, ignoredPeakMb: i.peakMb, idleMb: a.idleMb, ignoredIdleMb: i.idleMb }, bare: { peakMb: bareMem.peakMb, idleMb: bareIdleMb } },
     };
     const secs = (performance.now() - t0) / 1000;
     intake.seconds = secs;

@@ -4,12 +4,13 @@
 // the same run. Opt-in: without the URL the stage says how to run it.
 import path from 'node:path';
 import { chatOpenedTemplate } from '../lib/bodies.js';
-import { pgCounts } from '../lib/db.js';
+import { drained, pgCounts } from '../lib/db.js';
 import { dropPostgres, freshPostgres } from '../../test/support/databases.js';
-import { removeDir, startFake, startService, tempDir, WEBHOOK_TOKEN, type FakeProc } from '../lib/procs.js';
+import { cpuSeconds, removeDir, startFake, startService, tempDir, WEBHOOK_TOKEN, type FakeProc } from '../lib/procs.js';
 import { runLoad, type LoadResult } from '../lib/load.js';
 import { figure, type StageResult } from '../lib/report.js';
-import { actedCountProblem, drained, latencyNote, loadService, type ServiceLoad } from './intake.js';
+import { ISSUE21 } from '../lib/targets.js';
+import { actedCountProblem, latencyNote, loadService, type ServiceLoad } from './intake.js';
 
 const S = 'postgres';
 
@@ -49,12 +50,30 @@ export async function postgresStage(o: { adminUrl: string | null; seconds: numbe
         figure(S, 'intake webhooks/s, acted, on PostgreSQL', pgLoad.load.rps, '/s', lite.load.rps, base, { ...ratio, note: latencyNote(pgLoad.load) }),
         figure(S, 'intake p50 latency on PostgreSQL', pgLoad.load.latencyMs.p50, 'ms', lite.load.latencyMs.p50, base, ratio),
         figure(S, 'intake p99 latency on PostgreSQL', pgLoad.load.latencyMs.p99, 'ms', lite.load.latencyMs.p99, base, ratio),
-        figure(S, 'intake webhooks/s, acted, 3 instances on one PostgreSQL, aggregate', three.rps, '/s', lite.load.rps, 'one SQLite instance, same load', {
-          ratioLabel: '3 × PostgreSQL / SQLite',
+        figure(S, 'intake webhooks/s, acted, 3 instances on one PostgreSQL, aggregate', three.rps, '/s', pgLoad.load.rps, 'one instance on PostgreSQL, same load', {
+          ratioLabel: '3 instances / 1',
+          target: ISSUE21.pgThreeVsOne,
+          floor: { value: pgLoad.load.rps, unit: '/s', label: 'one instance on PostgreSQL, same run' },
           note: `${three.ok} answers, ${three.non2xx} non-2xx; per instance ${three.perInstance.map((r) => r.toFixed(0)).join(', ')} /s; p99 ${three.p99.toFixed(1)} ms (the worst instance's); ${three.runs} runs for ${three.events} events after the backlog was planned`,
         }),
+        figure(S, 'intake webhooks/s, acted, 3 instances on one PostgreSQL against one SQLite', three.rps, '/s', lite.load.rps, 'one SQLite instance, same load', { ratioLabel: '3 × PostgreSQL / SQLite' }),
         ...(pgLoad.cpuMsPerRequest !== null && lite.cpuMsPerRequest !== null
-          ? [figure(S, 'service CPU per webhook on PostgreSQL', pgLoad.cpuMsPerRequest, 'ms', lite.cpuMsPerRequest, base, { ...ratio, note: "the service process only: the database server's own CPU is not in it" })]
+          ? [
+              figure(S, 'service CPU per webhook on PostgreSQL', pgLoad.cpuMsPerRequest, 'ms', lite.cpuMsPerRequest, base, {
+                ...ratio,
+                target: ISSUE21.pgCpu,
+                floor: { value: lite.cpuMsPerRequest, unit: 'ms', label: 'the same service on SQLite, same run' },
+                note: "the service process only: the database server's own CPU is not in it",
+              }),
+            ]
+          : []),
+        ...(three.cpuMsPerRequest !== null && pgLoad.cpuMsPerRequest !== null
+          ? [
+              figure(S, 'service CPU per webhook, 3 instances on one PostgreSQL, summed over the 3', three.cpuMsPerRequest, 'ms', pgLoad.cpuMsPerRequest, 'one instance on PostgreSQL', {
+                ratioLabel: '3 instances / 1',
+                note: "the 3 service processes' CPU over the measured loads / all their answers; the database server's own CPU is not in it",
+              }),
+            ]
           : []),
       ],
       details: {
@@ -89,6 +108,8 @@ interface ThreeInstances {
   events: number;
   runs: number;
   errorLines: number;
+  /** The 3 processes' CPU over the measured loads, summed, per answer (ms); null without /proc. */
+  cpuMsPerRequest: number | null;
   problem: string | null;
 }
 
@@ -114,7 +135,10 @@ async function threeInstances(fake: FakeProc, url: string, template: string, o: 
       idPrefix: `${prefix}${i}`,
     });
     if (o.warmupS > 0) await Promise.all(services.map((s, i) => runLoad(spec(s.url, i, o.warmupS, 'tw'))));
+    const cpu = () => summedCpuSeconds(services.map((s) => s.pid));
+    const cpu0 = cpu();
     const loads: LoadResult[] = (await Promise.all(services.map((s, i) => runLoad(spec(s.url, i, o.seconds, 't'))))).map((r) => r.result);
+    const cpu1 = cpu();
     const counts = () => pgCounts(url);
     await drained(counts, 300);
     const c = await counts();
@@ -135,10 +159,27 @@ async function threeInstances(fake: FakeProc, url: string, template: string, o: 
       events: c.events,
       runs: c.runs,
       errorLines,
+      cpuMsPerRequest: cpuPerAnswer(cpu0, cpu1, loads.reduce((n, l) => n + l.responses, 0)),
       problem,
     };
   } finally {
     await Promise.all(services.map((s) => s.stop()));
     for (const d of dirs) removeDir(d);
   }
+}
+
+/** CPU seconds between two reads, per answer, in ms; null when a read failed or nothing was answered. */
+function cpuPerAnswer(cpu0: number | null, cpu1: number | null, answers: number): number | null {
+  return cpu0 === null || cpu1 === null || answers === 0 ? null : ((cpu1 - cpu0) * 1000) / answers;
+}
+
+/** The processes' CPU seconds so far, summed; null when one cannot be read. */
+function summedCpuSeconds(pids: number[]): number | null {
+  let sum = 0;
+  for (const pid of pids) {
+    const c = cpuSeconds(pid);
+    if (c === null) return null;
+    sum += c;
+  }
+  return sum;
 }

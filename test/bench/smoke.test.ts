@@ -35,8 +35,8 @@ describe('benchmark suite (smoke)', () => {
 
   test('the calculation stage measures both curations against the baseline, and what would change against as many plans', async () => {
     const r = await calcStage({ seconds: 0.05 });
-    assert.equal(r.figures.length, 3);
-    const [main, gift, impact] = r.figures;
+    assert.equal(r.figures.length, 4);
+    const [main, gift, impact, perCall] = r.figures;
     for (const f of [main!, gift!]) {
       assert.ok(f.value > 0 && f.baseline !== null && f.baseline > f.value, `${f.name}: ${f.value} vs ${f.baseline}`);
       assert.ok(f.ratio !== null && f.ratio > 0 && f.ratio < 1);
@@ -45,6 +45,9 @@ describe('benchmark suite (smoke)', () => {
     assert.ok(impact && impact.unit === 'ms' && impact.value > 0 && impact.baseline !== null && impact.baseline > 0, JSON.stringify(impact));
     assert.match(impact.name, /what would change/);
     assert.match(table([r]), /plan\(diet-main\)/);
+    // Issue 21's target reads the time per call against the plain function's: the inverse of the rates' ratio.
+    assert.ok(perCall && perCall.unit === 'µs' && perCall.ratio !== null && perCall.ratio > 1 && perCall.target?.id === 'planVsPlain', JSON.stringify(perCall));
+    assert.equal(perCall.floor?.value, perCall.baseline);
   });
 
   test('statistics helpers', () => {
