@@ -51,7 +51,7 @@ export function benchOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions
     connections: num(env, 'BENCH_CONNECTIONS', 32),
     e2eWebhooks: num(env, 'BENCH_E2E_WEBHOOKS', quick ? 100 : 1000),
     sustainedStepS: num(env, 'BENCH_SUSTAINED_STEP_SECONDS', quick ? 2 : 4),
-    sustainedSteps: num(env, 'BENCH_SUSTAINED_STEPS', quick ? 3 : 6),
+    sustainedSteps: num(env, 'BENCH_SUSTAINED_STEPS', quick ? 4 : 6),
     rateLimitPerSecond: num(env, 'BENCH_RATE_LIMIT', 50),
     rateLimitChats: num(env, 'BENCH_RATE_LIMIT_CHATS', quick ? 10 : 40),
     pacingChats: num(env, 'BENCH_PACING_CHATS', quick ? 5 : 30),

@@ -16,6 +16,8 @@ export interface RateStep {
   /** Events waiting for their planning when the step began and when it ended. */
   queuedAtStart: number;
   queuedAtEnd: number;
+  /** Length of the step, s. */
+  seconds: number;
   held: boolean;
 }
 
@@ -40,17 +42,29 @@ const UP = 1.25;
 const DOWN = 0.8;
 
 /**
+ * What a step that did not hold says the service took: the rate it answered,
+ * less the backlog it let grow, per second. At least a quarter of the asked
+ * rate, so that one bad step cannot end the search at zero.
+ */
+export function takenRate(s: RateStep): number {
+  const taken = Math.min(s.achieved, s.rate - (s.queuedAtEnd - s.queuedAtStart) / s.seconds);
+  return Math.max(s.rate / 4, taken);
+}
+
+/**
  * The next rate to try, or null when the search is done: up by a quarter
- * while every step held, down by a fifth while none did; once a rate held and
- * a higher one did not, the geometric mean between them until they are within
- * a quarter of each other. At most `maxSteps` steps.
+ * while every step held; while none did, down by a fifth or to what the last
+ * step says the service took, whichever is lower (a start far too high, on a
+ * busy machine, is left in one step); once a rate held and a higher one did
+ * not, the geometric mean between them until they are within a quarter of
+ * each other. At most `maxSteps` steps.
  */
 export function nextRate(steps: readonly RateStep[], startRate: number, maxSteps: number): number | null {
   if (steps.length === 0) return startRate;
   if (steps.length >= maxSteps) return null;
   const { held, failed } = bracket(steps);
   if (failed === null) return held! * UP;
-  if (held === null) return failed * DOWN;
+  if (held === null) return Math.min(failed * DOWN, takenRate(steps[steps.length - 1]!));
   return failed / held <= UP ? null : Math.sqrt(held * failed);
 }
 
@@ -94,7 +108,7 @@ export async function sustainedRate(o: SustainedOptions): Promise<SustainedResul
       variants: [{ path: `/webhooks/channeltalk?token=${WEBHOOK_TOKEN}`, body: o.template }],
       idPrefix: `${o.idPrefix}${steps.length}`,
     });
-    const step = { rate, achieved: result.rps, queuedAtStart, queuedAtEnd: await queued() };
+    const step = { rate, achieved: result.rps, queuedAtStart, queuedAtEnd: await queued(), seconds: o.stepSeconds };
     steps.push({ ...step, held: stepHeld(step, o.bound) });
     o.progress(`intake: sustained rate, step ${steps.length}: asked ${rate.toFixed(0)}/s, answered ${result.rps.toFixed(0)}/s, backlog ${queuedAtStart} → ${step.queuedAtEnd}: ${stepHeld(step, o.bound) ? 'held' : 'did not hold'}`);
   }

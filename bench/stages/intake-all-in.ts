@@ -12,13 +12,10 @@ const S = 'intake';
 
 /**
  * The sustained-rate search starts a little under what one core would take at
- * the all-in CPU per webhook, and under the closed-loop load's answer rate
- * (an upper bound: it left the planning for later), which is the lower of
- * the two when the machine gives the service less than a core.
+ * the all-in CPU per webhook (without /proc: half the closed-loop answer rate).
  */
 export function startRate(acted: ServiceLoad): number {
-  const byCpu = acted.allIn ? 1000 / acted.allIn.cpuMsPerRun : Infinity;
-  return Math.max(5, 0.8 * Math.min(byCpu, acted.load.rps));
+  return Math.max(5, acted.allIn ? (1000 / acted.allIn.cpuMsPerRun) * 0.8 : acted.load.rps * 0.5);
 }
 
 /**
