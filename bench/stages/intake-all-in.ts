@@ -64,6 +64,7 @@ export function allInFigures(label: string, acted: ServiceLoad, ignored: Service
   const estimate = acted.allIn ? 1000 / acted.allIn.cpuMsPerRun : null;
   out.push(
     figure(S, `${label}: sustained rate, no backlog growing`, sustained.held ?? 0, '/s', sustained.failed, 'lowest fixed rate that did not hold', {
+      ratioLabel: 'held / did not hold',
       target: ISSUE21.actedSustained,
       ...(estimate === null ? {} : { floor: { value: estimate, unit: '/s', label: 'ceiling: one core / the all-in CPU per webhook' } }),
       note: `fixed-rate steps (asked → answered, backlog at start → end): ${sustained.steps

@@ -73,6 +73,10 @@ describe('benchmark suite (smoke)', () => {
       assert.equal(res.status, 0, `bench exited ${res.status}\n${res.stderr}\n${res.stdout}`);
       assert.match(res.stderr, /stage 1\/2: calc/);
       assert.match(res.stdout, /\| pacing +\| gap error p50/);
+      // Under the main table, issue 21's targets: the calculation's measured, the others' stages not run.
+      assert.match(res.stdout, /Issue 21 targets/);
+      assert.match(res.stdout, /\| plan\(diet-main\) against the plain function +\| [\d,.]+ µs \([\d.]+×\) +\| ≤ 10× plain TS function +\| [\d.]+ µs \(the plain function, same numbers\) +\| (met|MISSED) +\|/);
+      assert.match(res.stdout, /\| idle RSS after start .*\| not measured \(stage intake\) +\|/);
       const doc = JSON.parse(readFileSync(out, 'utf8')) as { machine: { cores: number; node: string }; stages: StageResult[] };
       assert.ok(doc.machine.cores > 0 && doc.machine.node.startsWith('v'));
       assert.deepEqual(doc.stages.map((s) => s.stage), ['calculation', 'pacing']);
