@@ -16,7 +16,7 @@ export const ISSUE21 = t({
   e2eRate: { id: 'e2eRate', stage: 'e2e', figure: "end to end: messages/s against the fake's direct rate", op: '>=', limit: 0.5, on: 'ratio' },
   e2eCpu: { id: 'e2eCpu', stage: 'e2e', figure: 'end to end: service CPU per delivered message', op: 'report' },
   planVsPlain: { id: 'planVsPlain', stage: 'calc', figure: 'plan(diet-main) against the plain function', op: '<=', limit: 10, on: 'ratio' },
-  peakRss: { id: 'peakRss', stage: 'intake', figure: 'peak RSS under load (acted intake)', op: '<=', limit: 120, on: 'value' },
+  peakRss: { id: 'peakRss', stage: 'intake', figure: 'peak RSS under load (the higher of the acted and ignored intake runs)', op: '<=', limit: 120, on: 'value' },
   idleRss: { id: 'idleRss', stage: 'intake', figure: 'idle RSS after start', op: '<=', limit: 70, on: 'value' },
   pgThreeVsOne: { id: 'pgThreeVsOne', stage: 'postgres', figure: 'PostgreSQL: 3 instances against 1 instance, aggregate acted webhooks/s', op: '>=', limit: 0.9, on: 'ratio' },
   pgCpu: { id: 'pgCpu', stage: 'postgres', figure: "PostgreSQL: service CPU per webhook against SQLite's", op: '<=', limit: 2, on: 'ratio' },

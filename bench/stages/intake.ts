@@ -249,12 +249,15 @@ export async function intakeStage(o: IntakeOptions): Promise<{ intake: StageResu
       stage: 'memory',
       seconds: 0,
       figures: [
-        figure('memory', 'peak RSS during the acted intake run', a.peakMb, 'MB', bareMem.peakMb, 'bare node:http, same load', {
+        figure('memory', 'peak RSS during the acted intake run', a.peakMb, 'MB', bareMem.peakMb, 'bare node:http, same load', { ratioLabel: 'service / bare' }),
+        figure('memory', 'peak RSS during the ignored intake run', i.peakMb, 'MB', bareMem.peakMb, 'bare node:http, same load', { ratioLabel: 'service / bare' }),
+        // The issue's "peak under load" is the higher of the two loads: either may peak higher.
+        figure('memory', 'peak RSS under load (the higher of the two intake runs)', Math.max(a.peakMb, i.peakMb), 'MB', bareMem.peakMb, 'bare node:http, same load', {
           ratioLabel: 'service / bare',
           target: ISSUE21.peakRss,
           floor: { value: bareMem.peakMb, unit: 'MB', label: 'bare node:http peak, same load' },
+          note: a.peakMb >= i.peakMb ? 'the acted run peaked higher' : 'the ignored run peaked higher',
         }),
-        figure('memory', 'peak RSS during the ignored intake run', i.peakMb, 'MB', bareMem.peakMb, 'bare node:http, same load', { ratioLabel: 'service / bare' }),
         figure('memory', 'idle RSS after start (and one sample delivery)', a.idleMb, 'MB', bareIdleMb, 'bare node:http idle after start', {
           ratioLabel: 'service / bare',
           target: ISSUE21.idleRss,
