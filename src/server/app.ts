@@ -5,7 +5,7 @@ import formbody from '@fastify/formbody';
 import type { Logger } from 'pino';
 import { normalize, MalformedDeliveryError } from '../channeltalk/normalize.js';
 import type { Event } from '../channeltalk/event.js';
-import type { Intake } from '../delivery/intake.js';
+import { storageError, type Intake } from '../delivery/intake.js';
 import type { Store } from '../delivery/store/store.js';
 import { DatabaseBusyError } from '../delivery/store/busy.js';
 import { DatabaseUnavailableError } from '../delivery/store/unavailable.js';
@@ -130,12 +130,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     if (event.channelId === null) event = { ...event, channelId: channel.config.channelId };
     try {
-      const outcome = await deps.intake.accept(event, channel.curations);
+      const outcome = await deps.intake.receive(event, channel.curations);
       return reply.code(200).send({
         ok: true,
         event: event.kind,
         status: outcome.status,
-        duplicate: outcome.duplicate,
+        // Not known when the answer did not wait for the commit (nothing acts on the event).
+        ...(outcome.duplicate === null ? {} : { duplicate: outcome.duplicate }),
         runs: outcome.runs.map((r) => r.runId),
         ...(outcome.status === 'ignored' && outcome.reason ? { reason: outcome.reason } : {}),
       });
@@ -192,11 +193,4 @@ function refuseOutOfBoundsJson(app: FastifyInstance): void {
     }
     void parse(req, text, done);
   });
-}
-
-/** What a log line may say about a storage failure: the driver's code and message, never the data. */
-function storageError(err: unknown): { code?: string; message: string } {
-  if (!(err instanceof Error)) return { message: String(err) };
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' ? { code, message: err.message } : { message: err.message };
 }

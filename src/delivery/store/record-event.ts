@@ -2,9 +2,11 @@
 // normalized event once and, when it may act, the planEvent job that will act
 // on it (start-runs.ts, inside that job); the webhook is answered after this
 // commit. The stored event is the source of truth in between, so a crash
-// after the answer loses nothing.
+// after the answer loses nothing that may act. An event nothing acts on
+// (mayAct false) is answered before its commit (Intake.receive): a crash
+// can lose its record, never an action.
 import type { Transaction } from 'kysely';
-import type { Event } from '../../channeltalk/event.js';
+import type { Event, UserMessageEvent } from '../../channeltalk/event.js';
 import type { Database, EventStatus } from './schema.js';
 import { chatEventsLane, userEventsLane } from '../lanes.js';
 import { enqueueJob } from './job-ops.js';
@@ -35,14 +37,43 @@ export interface RecordOutcome {
   answerPolls: number;
 }
 
-/** Stores the event once; an event that may act is stored with its full body and its planEvent job. */
-export async function recordEvent(trx: Transaction<Database>, item: RecordItem): Promise<RecordOutcome> {
-  const { event, eventId, receivedAt } = item;
+/** How an event is stored, decided from the item alone (no read): whether it acts (a planEvent job), its status and reason. */
+export interface Verdict {
+  acts: boolean;
+  status: EventStatus;
+  reason: string | null;
+}
+
+export function verdictOf(item: RecordItem): Verdict {
+  const { event } = item;
   // An answer (a profile change) may resume a waiting run of its customer, whatever the chat; the rest act in a chat.
   const answer = isAnswer(event) && event.userId !== null;
   const acts = answer || (event.kind !== 'ignored' && event.chatId !== null && (item.candidates.length > 0 || item.takeover));
   const status: EventStatus = acts ? 'queued' : event.kind === 'ignored' || event.chatId === null ? 'ignored' : 'no_match';
   const reason = acts ? null : event.kind === 'ignored' ? event.reason : event.chatId === null ? 'no chat' : 'no curation matched';
+  return { acts, status, reason };
+}
+
+/**
+ * Whether recording `item` may change anything but the events table: a
+ * planEvent job (verdictOf's `acts`), or a customer's message making their
+ * waiting runs' profile reads due (answerPollsDueNow, below). When it may
+ * not, nothing ever acts on the record, so the webhook need not wait for
+ * its commit (Intake.receive). Keep this beside recordEvent: the two must
+ * agree on every branch that writes more than the event row.
+ */
+export function mayAct(item: RecordItem): boolean {
+  return verdictOf(item).acts || makesAnswerPollsDue(item.event);
+}
+
+function makesAnswerPollsDue(event: Event): event is UserMessageEvent & { userId: string } {
+  return event.kind === 'userMessage' && event.userId !== null;
+}
+
+/** Stores the event once; an event that may act is stored with its full body and its planEvent job. */
+export async function recordEvent(trx: Transaction<Database>, item: RecordItem): Promise<RecordOutcome> {
+  const { event, eventId, receivedAt } = item;
+  const { acts, status, reason } = verdictOf(item);
   // An ignored delivery's reason is the normalizer's own sentence: shown as it is (no words).
   const words: ReasonWords | null = acts
     ? null
@@ -79,6 +110,6 @@ export async function recordEvent(trx: Transaction<Database>, item: RecordItem):
   const lane = event.chatId !== null ? chatEventsLane({ channelId: event.channelId, chatId: event.chatId }) : userEventsLane(event.channelId, event.userId, eventId);
   if (acts) await enqueueJob(trx, planEventJob(eventId, lane, receivedAt), receivedAt);
   // The customer wrote: a form they may have just submitted sent nothing, so their waiting runs read the profile now.
-  const answerPolls = event.kind === 'userMessage' && event.userId !== null ? await answerPollsDueNow(trx, event.channelId, event.userId, receivedAt) : 0;
+  const answerPolls = makesAnswerPollsDue(event) ? await answerPollsDueNow(trx, event.channelId, event.userId, receivedAt) : 0;
   return { eventId, duplicate: false, status, reason, runs: acts ? item.candidates : [], answerPolls };
 }
