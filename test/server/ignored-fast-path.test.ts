@@ -181,7 +181,7 @@ test('sqlite: while another connection holds the lock, a bot message is still an
     assert.equal(answered.json.status, 'no_match');
     assert.ok(other.inTransaction, 'answered while the lock was still held');
 
-    const line = await until(async () => s.logs.find((l) => l.level === 50), 'the lost record to be logged');
+    const line = await until(() => Promise.resolve(s.logs.find((l) => l.level === 50)), 'the lost record to be logged');
     assert.match(String(line.msg), /record is lost/);
     assert.equal(line.chatId, 'locked-chat');
     assert.equal(line.kind, 'botMessage');
