@@ -59,7 +59,13 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
   const jobs = await newRunner(store, jobOps, identity.id, logger, metrics);
   const wake = () => jobs.wake();
   const sweepNow = sweepStarter(jobOps, wake, logger);
-  const intake = new Intake({ store, logger, onWork: wake, onOutcome: (event, outcome) => metrics.webhook(event.kind, outcome.duplicate ? 'duplicate' : outcome.status) });
+  const intake = new Intake({
+    store,
+    logger,
+    onWork: wake,
+    onOutcome: (event, outcome) => metrics.webhook(event.kind, outcome.duplicate ? 'duplicate' : outcome.status),
+    onLost: (event) => metrics.webhook(event.kind, 'lost'),
+  });
   const webhooks = new WebhookRuntime({
     channels,
     intake,

@@ -50,8 +50,13 @@ function modelOf(type: string | undefined, event: string | undefined): { model: 
   return { model: 'other', scope: null };
 }
 
-export function normalize(body: unknown): Event {
-  const env = envelopeOf(body);
+export interface NormalizeOptions {
+  /** The body was already checked against body-bounds.ts's limits (its JSON text was, before parsing): not walked again. */
+  bounded?: boolean;
+}
+
+export function normalize(body: unknown, opts: NormalizeOptions = {}): Event {
+  const env = envelopeOf(body, opts.bounded === true);
   const { model, scope } = modelOf(env.type, env.event);
   switch (model) {
     case 'message':
@@ -66,12 +71,12 @@ export function normalize(body: unknown): Event {
 }
 
 /** The envelope, or MalformedDeliveryError when the body is not one at all. */
-function envelopeOf(body: unknown): Envelope {
+function envelopeOf(body: unknown, bounded: boolean): Envelope {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new MalformedDeliveryError('the body must be a JSON object with event, type and entity');
   }
   // Before anything that recurses or copies (zod, the stored event's JSON.stringify, the hash of an unusable body): see body-bounds.ts.
-  const outOfBounds = valueOutOfBounds(body);
+  const outOfBounds = bounded ? null : valueOutOfBounds(body);
   if (outOfBounds !== null) throw new MalformedDeliveryError(outOfBounds);
   const parsed = Envelope.safeParse(body);
   if (!parsed.success) {

@@ -1,13 +1,14 @@
 // From a normalized Event to a stored one, and from a stored one to its runs.
-// The webhook's part (accept) only matches, in memory, and commits the event
-// with its planEvent job: the answer never waits for planning. The job's part
+// The webhook's part (receive, accept) only matches, in memory, and commits the event
+// with its planEvent job: the answer never waits for planning, and for an event
+// nothing acts on not even for the commit. The job's part
 // (runCandidates, then startRuns in the store) plans and starts the runs.
 import type { Logger } from 'pino';
 import { isTakeover, type Event } from '../channeltalk/event.js';
 import { matchCurations, plan, type CurationSet } from '../curation/index.js';
 import type { Store } from './store/store.js';
 import type { IntakeItem, RunCandidate } from './store/start-runs.js';
-import type { RecordOutcome } from './store/record-event.js';
+import { mayAct, verdictOf, type RecordItem, type RecordOutcome } from './store/record-event.js';
 import { eventIdFor, runIdFor, storedDedupeKey } from './ids.js';
 
 export interface IntakeDeps {
@@ -18,10 +19,28 @@ export interface IntakeDeps {
   onWork?: () => void;
   /** Observer for metrics. */
   onOutcome?: (event: Event, outcome: RecordOutcome) => void;
+  /** An event answered before its commit could not be stored: it is lost (logged with its ids). For metrics. */
+  onLost?: (event: Event) => void;
 }
 
+/**
+ * What the webhook is answered with. `duplicate` is null when the answer did
+ * not wait for the commit (Intake.receive), so whether the delivery was seen
+ * before is not known yet; the record, once committed, says it.
+ */
+export type ReceiveOutcome = Omit<RecordOutcome, 'duplicate'> & { duplicate: boolean | null };
+
 export class Intake {
-  constructor(private readonly deps: IntakeDeps) {}
+  /**
+   * The "event received" line: every field is an id, a kind or a count this
+   * class builds, never the delivery's data, so pino's redaction walk over
+   * each line (logger.ts, a tenth of an ignored webhook's time) is left out.
+   */
+  private readonly eventLog: Logger;
+
+  constructor(private readonly deps: IntakeDeps) {
+    this.eventLog = deps.logger.child({}, { redact: [] });
+  }
 
   /**
    * Commits the event (and, when its curations match or a human took over, the
@@ -30,11 +49,44 @@ export class Intake {
    * event and run ids: another channel's delivery of the same ids is another event.
    */
   async accept(delivered: Event, curations: CurationSet): Promise<RecordOutcome> {
+    const item = this.itemOf(delivered, curations);
+    return this.received(item.event, await this.deps.store.record(item));
+  }
+
+  /**
+   * The webhook's accept. An event nothing can act on (record-event.ts
+   * mayAct: no curation matched, no takeover, not an answer, not a customer's
+   * message) is answered at once, its commit still submitted in arrival
+   * order within its lane: waiting for the fsync was most of an ignored
+   * delivery's time, for a record only the console reads. A crash before the
+   * commit loses that record (README); a refused one is logged and counted.
+   * Everything that may act waits for its commit, as accept does.
+   */
+  async receive(delivered: Event, curations: CurationSet): Promise<ReceiveOutcome> {
+    const item = this.itemOf(delivered, curations);
+    const later = mayAct(item) ? null : this.deps.store.recordLater(item);
+    if (later === null) return this.received(item.event, await this.deps.store.record(item));
+    // Nothing awaits this chain: a throw in an observer is logged here, never an unhandled rejection.
+    void later
+      .then(
+        (outcome) => this.received(item.event, outcome),
+        (err: unknown) => this.lost(item, err),
+      )
+      .catch((err: unknown) => this.deps.logger.error({ eventId: item.eventId, err: storageError(err) }, 'could not report a recorded event'));
+    const { status, reason } = verdictOf(item);
+    return { eventId: item.eventId, duplicate: null, status, reason, runs: [], answerPolls: 0 };
+  }
+
+  private itemOf(delivered: Event, curations: CurationSet): RecordItem {
     const event: Event = { ...delivered, dedupeKey: storedDedupeKey(delivered) };
     const receivedAt = (this.deps.now ?? Date.now)();
     const candidates = matchCurations(curations, event).map((c) => ({ runId: runIdFor(c.id, event.dedupeKey), curationId: c.id }));
-    const outcome = await this.deps.store.record({ eventId: eventIdFor(event.dedupeKey), event, receivedAt, candidates, takeover: isTakeover(event) });
-    this.deps.logger.info(
+    return { eventId: eventIdFor(event.dedupeKey), event, receivedAt, candidates, takeover: isTakeover(event) };
+  }
+
+  /** After the commit: the log line, the metrics, and the job runner woken when there is work. */
+  private received(event: Event, outcome: RecordOutcome): RecordOutcome {
+    this.eventLog.info(
       {
         eventId: outcome.eventId,
         kind: event.kind,
@@ -53,6 +105,23 @@ export class Intake {
     if (outcome.status === 'queued' || outcome.answerPolls > 0) this.deps.onWork?.();
     return outcome;
   }
+
+  /** An event answered before its commit was refused: nothing acts on it, but the console will not show it. Ids only. */
+  private lost(item: RecordItem, err: unknown): void {
+    const { event } = item;
+    this.deps.logger.error(
+      { eventId: item.eventId, kind: event.kind, chatId: event.chatId, channelId: event.channelId, err: storageError(err) },
+      'could not store an event answered before its commit: its record is lost (nothing acts on it)',
+    );
+    this.deps.onLost?.(event);
+  }
+}
+
+/** What a log line may say about a storage failure: the driver's code and message, never the data. */
+export function storageError(err: unknown): { code?: string; message: string } {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? { code, message: err.message } : { message: err.message };
 }
 
 /** What the planEvent job hands to the store: the event's runs, planned in memory (pure), and what a takeover keeps. */

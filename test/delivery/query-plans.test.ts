@@ -20,7 +20,7 @@ import { resumeAnswered } from '../../src/delivery/store/answer-wait.js';
 import { normalize } from '../../src/channeltalk/normalize.js';
 import { webhook } from '../support/fixtures.js';
 import { startRuns } from '../../src/delivery/store/start-runs.js';
-import { recordEvent } from '../../src/delivery/store/record-event.js';
+import { EventInsert, recordEvent } from '../../src/delivery/store/record-event.js';
 import type { Event } from '../../src/channeltalk/event.js';
 import { planOf } from '../support/plans.js';
 
@@ -131,7 +131,7 @@ test("a chat's and a customer's queries go through their indexes, the channel a 
     // An opening (the cooldown, the chat's live message and next run) and then a takeover (the chat's runs cancelled).
     for (const [i, event, takeover] of [[0, opened, false], [1, manager, true]] as const) {
       const eventId = `e-qp-${i}`;
-      await db.transaction().execute((trx) => recordEvent(trx, { eventId, event, receivedAt: 1_000 + i, candidates: takeover ? [] : [{ runId: 'r-qp', curationId: 'c' }], takeover }));
+      await db.transaction().execute((trx) => recordEvent(trx, { eventId, event, receivedAt: 1_000 + i, candidates: takeover ? [] : [{ runId: 'r-qp', curationId: 'c' }], takeover }, new EventInsert(db)));
       const candidates = takeover ? [] : [{ runId: 'r-qp', curationId: 'c', oncePerChat: true, cooldownMs: 3_600_000, plan: planOf('r-qp', [0, 100]) }];
       await db.transaction().execute((trx) => startRuns(trx, { eventId, event, receivedAt: 1_000 + i, candidates, takeover }, chatTiming(1)));
     }

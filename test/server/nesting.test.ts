@@ -89,3 +89,13 @@ test('normalize refuses a body nested too deep, without recursing into it (the s
   const body = { event: 'push', type: 'userChat', entity: { id: 'deep-object-chat', state: 'opened', deep } };
   assert.throws(() => normalize(body), (e: unknown) => e instanceof MalformedDeliveryError && /nested deeper than/.test(e.message));
 });
+
+test('a form post to the JSON route is still counted as an object (only JSON text checked before parsing skips the walk): 6,000 fields get 400', async () => {
+  const stored = await events();
+  const form = new URLSearchParams({ event: 'push', type: 'message', entity: '{}' });
+  for (let i = 0; i < 6_000; i++) form.append(`f${i}`, '1');
+  const res = await post(`/webhooks/channeltalk?token=${TOKEN}`, form.toString(), 'application/x-www-form-urlencoded');
+  assert.equal(res.statusCode, 400, res.body);
+  assert.match(res.json<{ error: string }>().error, /more than 5,000 values/);
+  assert.equal(await events(), stored);
+});

@@ -28,3 +28,13 @@ test('a hashed token set answers as tokenMatches does, for one presented token c
     assert.deepEqual(sets.map((s) => s.matches(given)), sets.map((s) => s.matchesDigest(d)));
   }
 });
+
+test('the digest of the last presented token is reused, and a token presented in between never gets another one\'s digest', async () => {
+  const { AcceptedTokens, presentedDigest } = await import('../../src/server/token.js');
+  const accepted = new AcceptedTokens(['s3cret']);
+  const first = presentedDigest('s3cret');
+  assert.equal(presentedDigest('s3cret'), first, 'the same token again: the digest made for it');
+  for (const given of ['s3cret', 's3cre', 's3cret', 's3cretx', 'S3CRET', 's3cret', 's3cret']) {
+    assert.equal(accepted.matchesDigest(presentedDigest(given)), given === 's3cret', given);
+  }
+});

@@ -14,6 +14,8 @@ type Curations = ChannelRegistry | ((channelId: string | null) => CurationSet | 
 
 /** Runs every waiting planEvent job (in lane order, as the runner would); returns how many ran. */
 export async function planQueued(store: Store, curations: Curations, now = Date.now()): Promise<number> {
+  // A delivery nothing acts on is answered before its commit (Intake.receive): let those commits land first.
+  await store.recorded();
   const ops = new JobOps(store.db, store.dialect);
   const byChannel = typeof curations === 'function' ? curations : (id: string | null) => curations.forChannelId(id)?.curations;
   const handler = planEventHandler({ db: store.db, curations: byChannel, timing: store.timing, leaseMs: 60_000 });

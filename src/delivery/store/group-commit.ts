@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
-import { recordEvent, type RecordItem, type RecordOutcome } from './record-event.js';
+import { EventInsert, recordEvent, type RecordItem, type RecordOutcome } from './record-event.js';
 import { DatabaseBusyError, WEBHOOK_WAIT, retryWhileBusy } from './busy.js';
 import { singleAttempt } from './store-kysely.js';
 import { DatabaseUnavailableError } from './unavailable.js';
@@ -32,7 +32,8 @@ export class GroupCommitter {
   private readonly lanes: Lane[];
 
   constructor(db: Kysely<Database>, lanes = 1) {
-    this.lanes = Array.from({ length: Math.max(1, lanes) }, () => new Lane(db));
+    const insert = new EventInsert(db);
+    this.lanes = Array.from({ length: Math.max(1, lanes) }, () => new Lane(db, insert));
   }
 
   submit(item: RecordItem): Promise<RecordOutcome> {
@@ -55,7 +56,10 @@ class Lane {
   private queue: Waiting[] = [];
   private running: Promise<void> | null = null;
 
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly insert: EventInsert,
+  ) {}
 
   submit(item: RecordItem): Promise<RecordOutcome> {
     return new Promise((resolve, reject) => {
@@ -115,7 +119,7 @@ class Lane {
       () =>
         singleAttempt(this.db).execute(async (trx) => {
           const out: RecordOutcome[] = [];
-          for (const w of batch) out.push(await recordEvent(trx, w.item));
+          for (const w of batch) out.push(await recordEvent(trx, w.item, this.insert));
           return out;
         }),
       WEBHOOK_WAIT,

@@ -2,10 +2,12 @@
 // normalized event once and, when it may act, the planEvent job that will act
 // on it (start-runs.ts, inside that job); the webhook is answered after this
 // commit. The stored event is the source of truth in between, so a crash
-// after the answer loses nothing.
-import type { Transaction } from 'kysely';
-import type { Event } from '../../channeltalk/event.js';
-import type { Database, EventStatus } from './schema.js';
+// after the answer loses nothing that may act. An event nothing acts on
+// (mayAct false) is answered before its commit (Intake.receive): a crash
+// can lose its record, never an action.
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import type { Event, UserMessageEvent } from '../../channeltalk/event.js';
+import type { Database, EventStatus, EventsTable } from './schema.js';
 import { chatEventsLane, userEventsLane } from '../lanes.js';
 import { enqueueJob } from './job-ops.js';
 import { planEventJob } from '../job-kinds.js';
@@ -35,14 +37,43 @@ export interface RecordOutcome {
   answerPolls: number;
 }
 
-/** Stores the event once; an event that may act is stored with its full body and its planEvent job. */
-export async function recordEvent(trx: Transaction<Database>, item: RecordItem): Promise<RecordOutcome> {
-  const { event, eventId, receivedAt } = item;
+/** How an event is stored, decided from the item alone (no read): whether it acts (a planEvent job), its status and reason. */
+export interface Verdict {
+  acts: boolean;
+  status: EventStatus;
+  reason: string | null;
+}
+
+export function verdictOf(item: RecordItem): Verdict {
+  const { event } = item;
   // An answer (a profile change) may resume a waiting run of its customer, whatever the chat; the rest act in a chat.
   const answer = isAnswer(event) && event.userId !== null;
   const acts = answer || (event.kind !== 'ignored' && event.chatId !== null && (item.candidates.length > 0 || item.takeover));
   const status: EventStatus = acts ? 'queued' : event.kind === 'ignored' || event.chatId === null ? 'ignored' : 'no_match';
   const reason = acts ? null : event.kind === 'ignored' ? event.reason : event.chatId === null ? 'no chat' : 'no curation matched';
+  return { acts, status, reason };
+}
+
+/**
+ * Whether recording `item` may change anything but the events table: a
+ * planEvent job (verdictOf's `acts`), or a customer's message making their
+ * waiting runs' profile reads due (answerPollsDueNow, below). When it may
+ * not, nothing ever acts on the record, so the webhook need not wait for
+ * its commit (Intake.receive). Keep this beside recordEvent: the two must
+ * agree on every branch that writes more than the event row.
+ */
+export function mayAct(item: RecordItem): boolean {
+  return verdictOf(item).acts || makesAnswerPollsDue(item.event);
+}
+
+function makesAnswerPollsDue(event: Event): event is UserMessageEvent & { userId: string } {
+  return event.kind === 'userMessage' && event.userId !== null;
+}
+
+/** Stores the event once; an event that may act is stored with its full body and its planEvent job. */
+export async function recordEvent(trx: Transaction<Database>, item: RecordItem, insert: EventInsert): Promise<RecordOutcome> {
+  const { event, eventId, receivedAt } = item;
+  const { acts, status, reason } = verdictOf(item);
   // An ignored delivery's reason is the normalizer's own sentence: shown as it is (no words).
   const words: ReasonWords | null = acts
     ? null
@@ -54,31 +85,58 @@ export async function recordEvent(trx: Transaction<Database>, item: RecordItem):
   // The record keeps ids and kinds only; the full event (with the profile) is kept only until its job has started the runs.
   const { profile: _profile, ...rest } = event;
   const summary = 'text' in rest ? { ...rest, text: undefined, textLength: rest.text.length } : rest;
-  const inserted = await trx
-    .insertInto('events')
-    .values({
-      id: eventId,
-      dedupe_key: event.dedupeKey,
-      kind: event.kind,
-      channel_id: event.channelId,
-      chat_id: event.chatId,
-      user_id: event.userId,
-      status,
-      reason,
-      reason_words: words ? JSON.stringify([words]) : null,
-      received_at: receivedAt,
-      summary_json: JSON.stringify(summary),
-      event_json: acts ? JSON.stringify(event) : null,
-    })
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .returning('id')
-    .executeTakeFirst();
+  const inserted = await insert.run(trx, {
+    id: eventId,
+    dedupe_key: event.dedupeKey,
+    kind: event.kind,
+    channel_id: event.channelId,
+    chat_id: event.chatId,
+    user_id: event.userId,
+    status,
+    reason,
+    reason_words: words ? JSON.stringify([words]) : null,
+    received_at: receivedAt,
+    summary_json: JSON.stringify(summary),
+    event_json: acts ? JSON.stringify(event) : null,
+  });
   if (!inserted) return { eventId, duplicate: true, status: 'ignored', reason: 'duplicate delivery', runs: [], answerPolls: 0 };
   // Its lane: the chat's events, so they act in the order they came (an answer's: the customer's). Not the
   // chat's send lane: planning never waits behind a send in flight; startRuns takes the chat's lock itself.
   const lane = event.chatId !== null ? chatEventsLane({ channelId: event.channelId, chatId: event.chatId }) : userEventsLane(event.channelId, event.userId, eventId);
   if (acts) await enqueueJob(trx, planEventJob(eventId, lane, receivedAt), receivedAt);
   // The customer wrote: a form they may have just submitted sent nothing, so their waiting runs read the profile now.
-  const answerPolls = event.kind === 'userMessage' && event.userId !== null ? await answerPollsDueNow(trx, event.channelId, event.userId, receivedAt) : 0;
+  const answerPolls = makesAnswerPollsDue(event) ? await answerPollsDueNow(trx, event.channelId, event.userId, receivedAt) : 0;
   return { eventId, duplicate: false, status, reason, runs: acts ? item.candidates : [], answerPolls };
+}
+
+/** The events table's columns, in the order of the insert's parameters. */
+const EVENT_COLUMNS = ['id', 'dedupe_key', 'kind', 'channel_id', 'chat_id', 'user_id', 'status', 'reason', 'reason_words', 'received_at', 'summary_json', 'event_json'] as const satisfies ReadonlyArray<keyof EventsTable>;
+
+/**
+ * The webhook's insert (`... ON CONFLICT (dedupe_key) DO NOTHING RETURNING
+ * id`), built and compiled by Kysely once per database, then run with each
+ * event's values: its SQL text depends only on the dialect, and building and
+ * compiling the query tree on every webhook was about 9 % of an ignored
+ * delivery's time. Only the values change; on SQLite the statement cache
+ * (statement-cache.ts) then reuses the prepared statement as before.
+ */
+export class EventInsert {
+  private readonly sqlText: string;
+
+  constructor(db: Kysely<Database>) {
+    // Any row will do: every value is bound, none is written into the SQL (checked below).
+    const template = Object.fromEntries(EVENT_COLUMNS.map((c, i) => [c, c === 'received_at' ? i : `v${i}`])) as unknown as EventsTable;
+    const compiled = db.insertInto('events').values(template).onConflict((oc) => oc.column('dedupe_key').doNothing()).returning('id').compile();
+    const expected = EVENT_COLUMNS.map((c) => template[c]);
+    if (compiled.parameters.length !== expected.length || compiled.parameters.some((p, i) => p !== expected[i])) {
+      throw new Error(`the events insert does not bind its values in column order: ${compiled.sql}`);
+    }
+    this.sqlText = compiled.sql;
+  }
+
+  /** Inserts the row; false when an event of the same dedupe key is already stored. */
+  async run(trx: Transaction<Database>, row: EventsTable): Promise<boolean> {
+    const { rows } = await trx.executeQuery<{ id: string }>(CompiledQuery.raw(this.sqlText, EVENT_COLUMNS.map((c) => row[c])));
+    return rows.length > 0;
+  }
 }

@@ -28,6 +28,14 @@ export interface OpenOptions {
   waitForDatabase?: DatabaseWait;
 }
 
+/**
+ * Events answered before their commit that may be in flight at once: past
+ * it the webhook waits for the commit again, as every delivery did before.
+ * Bounds the memory a slow database lets them take (at the bench's rate,
+ * about a second of deliveries).
+ */
+const MAX_UNCONFIRMED = 2_048;
+
 /** How long /healthz and /metrics wait for the database before calling it busy. */
 const HEALTH_DEADLINE_MS = 1_000;
 
@@ -35,6 +43,10 @@ export class Store {
   /** The outcome of the webhook's commits (here) and the jobs' settles (the runner reports them). */
   readonly writes = new WriteHealth();
   private readonly committer: GroupCommitter;
+  /** recordLater's events not yet committed or refused. */
+  private unconfirmed = 0;
+  /** A recordLater event was refused, and no write succeeded since: wait for commits again. */
+  private laterFailed = false;
 
   private constructor(
     readonly db: StoreKysely,
@@ -92,8 +104,41 @@ export class Store {
       throw err;
     }
     // A duplicate wrote nothing, so it proves nothing about the writes.
-    if (!outcome.duplicate) this.writes.succeeded();
+    if (!outcome.duplicate) {
+      this.writes.succeeded();
+      this.laterFailed = false;
+    }
     return outcome;
+  }
+
+  /**
+   * Submits an event nothing acts on (record-event.ts mayAct) to the group
+   * commit without the caller waiting for it: the promise settles with the
+   * commit. Null when the caller should wait after all (record()), so that a
+   * database in trouble still answers 503 and memory stays bounded: while
+   * PostgreSQL is unreachable, while the latest writes failed for want of
+   * storage, after a record submitted this way failed until a commit
+   * succeeds again, and while MAX_UNCONFIRMED of them are in flight.
+   */
+  recordLater(item: RecordItem): Promise<RecordOutcome> | null {
+    if (this.unconfirmed >= MAX_UNCONFIRMED || this.laterFailed || this.writes.failing || this.link?.unreachable() === true) return null;
+    this.unconfirmed++;
+    return this.record(item).then(
+      (outcome) => {
+        this.unconfirmed--;
+        return outcome;
+      },
+      (err: unknown) => {
+        this.unconfirmed--;
+        this.laterFailed = true;
+        throw err;
+      },
+    );
+  }
+
+  /** Waits until every event submitted so far (recordLater's among them) is committed or refused. */
+  recorded(): Promise<void> {
+    return this.committer.drain();
   }
 
   /** Deletes finished runs, events and failed jobs older than `cutoff` (epoch ms); see retention.ts. */
