@@ -6,7 +6,6 @@
 // SQLite and, when available, PostgreSQL.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { Store } from '../../src/delivery/store/store.js';
 import { markRetryTx, markSentTx, type AttemptRecord, type ClaimedMessage } from '../../src/delivery/store/send-outcomes.js';
@@ -18,24 +17,9 @@ import { intake } from '../support/intake.js';
 import { sendOps } from '../support/sends.js';
 import { planOf } from '../support/plans.js';
 import { sendMessageKey } from '../../src/delivery/job-kinds.js';
+import { StatementLog } from '../support/statement-log.js';
 
 const DB_KINDS = await freshDatabases();
-
-/** Notes every statement a transaction runs, as Kysely's operation tree. */
-class StatementLog implements KyselyPlugin {
-  readonly nodes: RootOperationNode[] = [];
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    this.nodes.push(args.node);
-    return args.node;
-  }
-  transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    return Promise.resolve(args.result);
-  }
-  /** The statements that name the messages table anywhere (main table or subquery). */
-  onMessages(): number {
-    return this.nodes.filter((n) => JSON.stringify(n).includes('"name":"messages"')).length;
-  }
-}
 
 function opened(chatId: string): ChatOpenedEvent {
   return { kind: 'chatOpened', dedupeKey: `chatOpened:${chatId}`, channelId: '95334', chatId, userId: `user-${chatId}`, chatTags: [], supportBotId: null, profile: null, language: 'ko', occurredAt: null };
