@@ -70,20 +70,55 @@ export function mustNextMessage(from: MessagePosition, event: MessageEvent): Mes
   return to;
 }
 
+/** What an event does to stored messages: the states it moves and the one state they move to. */
+export interface MessageMove {
+  readonly from: readonly MessageState[];
+  readonly to: MessageState;
+}
+
 /**
- * What an event does to stored messages, as one conditional write: the
- * states it moves (the write's condition) and the one state they move to.
- * Every message event has a single target, so a message write never needs to
- * read the row first.
+ * messageMove's answer derived from nextMessage(): every stored state the
+ * event moves, which must all go to one state. Asking nextMessage() builds an
+ * IllegalMessageTransition (an Error, with its stack) for each state the
+ * event does not move, so this runs once per event, at load (MESSAGE_MOVES).
  */
-export function messageMove(event: MessageEvent): { from: MessageState[]; to: MessageState } {
+function deriveMessageMove(event: MessageEvent): MessageMove {
   const moves = MESSAGE_STATES.map((from) => ({ from, to: nextMessage(from, event) })).filter(
     (m): m is { from: MessageState; to: MessageState } => !(m.to instanceof IllegalMessageTransition),
   );
   const targets = new Set(moves.map((m) => m.to));
   const [to] = targets;
   if (to === undefined || targets.size > 1) throw new Error(`the message event ${event} does not move stored messages to one state`);
-  return { from: moves.map((m) => m.from), to };
+  return Object.freeze({ from: Object.freeze(moves.map((m) => m.from)), to });
+}
+
+/**
+ * Every event's move, derived once: a message write asks for its event's on
+ * every send, and the lifecycle is pure, so the answer never changes. An
+ * event that moves no stored message (`planned`: the insert) keeps the
+ * words of its error, thrown when asked, as deriving it would.
+ */
+const MESSAGE_MOVES: ReadonlyMap<MessageEvent, MessageMove | { error: string }> = new Map(
+  MESSAGE_EVENTS.map((event): [MessageEvent, MessageMove | { error: string }] => {
+    try {
+      return [event, deriveMessageMove(event)];
+    } catch (err) {
+      return [event, { error: (err as Error).message }];
+    }
+  }),
+);
+
+/**
+ * What an event does to stored messages, as one conditional write: the
+ * states it moves (the write's condition) and the one state they move to.
+ * Every message event has a single target, so a message write never needs to
+ * read the row first. The same frozen answer each time (MESSAGE_MOVES).
+ */
+export function messageMove(event: MessageEvent): MessageMove {
+  const move = MESSAGE_MOVES.get(event);
+  if (move === undefined) throw new Error(`unknown message event ${String(event)}`);
+  if ('error' in move) throw new Error(move.error);
+  return move;
 }
 
 export function isFinalMessageState(s: MessagePosition): boolean {

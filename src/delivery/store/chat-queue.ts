@@ -75,13 +75,11 @@ export async function insertPlannedMessages(trx: Transaction<Database>, runId: s
  * may have freed the chat.
  */
 export async function activateNextInChat(trx: Transaction<Database>, chat: ChatRef, now: number, timing: ChatTiming): Promise<void> {
-  if (await hasLiveMessage(trx, chat)) return;
   // Each pass either makes a message due (and ends) or parks one pending run, which the next pass no longer finds.
   for (;;) {
-    const next = await nextWaiting(trx, chat);
-    if (!next) return;
-    // An older run still fetching its profile goes first; its planning activates the chat again.
-    if (await olderRunPlanning(trx, chat, next.created_at)) return;
+    const next = await nextInChat(trx, chat);
+    // Nothing waits, a message of the chat is live (it goes first), or an older run still fetches its profile (its planning activates the chat again).
+    if (!next || isTrue(next.live) || isTrue(next.older_planning)) return;
     const m = { runId: next.run_id, seq: next.seq, chatId: chat.chatId, channelId: chat.channelId };
     // A message that carries its due time has served its wait in a park: due now, or then.
     if (next.due_at !== null) return makeDue(trx, m, Math.max(now, next.due_at), now);
@@ -90,24 +88,46 @@ export async function activateNextInChat(trx: Transaction<Database>, chat: ChatR
   }
 }
 
-async function hasLiveMessage(trx: Transaction<Database>, { chatId, channelId }: ChatRef): Promise<boolean> {
-  const live = await trx
-    .selectFrom('messages')
-    .select('run_id')
-    .where('chat_id', '=', chatId)
-    .where('channel_id', channelIs(channelId), channelId)
-    .where('state', 'in', LIVE_MESSAGE_STATES)
-    .limit(1)
-    .executeTakeFirst();
-  return live !== undefined;
-}
+/** An EXISTS as the driver gives it: 0/1 on SQLite, a boolean on PostgreSQL. */
+const isTrue = (v: unknown): boolean => v === true || v === 1 || v === 1n;
 
-/** The chat's next message to go: the first waiting one of its oldest pending run. */
-function nextWaiting(trx: Transaction<Database>, { chatId, channelId }: ChatRef) {
+/**
+ * The chat's next message to go: the first waiting one of its oldest pending
+ * run, with whether it must wait: a message of the chat is live, or an older
+ * run of the chat is still planning. One statement where activateNextInChat
+ * asked three, on every planned run and every send that frees a chat (issue
+ * 21). The checks sit in the select list, not in a derived table (whose scan
+ * the plan checks would take for a table's): each is an index search within
+ * the chat's own rows.
+ */
+function nextInChat(trx: Transaction<Database>, { chatId, channelId }: ChatRef) {
   return trx
     .selectFrom('messages as m')
     .innerJoin('runs as r', 'r.id', 'm.run_id')
-    .select(['m.run_id', 'm.seq', 'm.delay_ms', 'm.due_at', 'r.created_at'])
+    .select(['m.run_id', 'm.seq', 'm.delay_ms', 'm.due_at'])
+    .select((eb) => [
+      eb
+        .exists(
+          eb
+            .selectFrom('messages as l')
+            .select('l.run_id')
+            .where('l.chat_id', '=', chatId)
+            .where('l.channel_id', channelIs(channelId), channelId)
+            .where('l.state', 'in', LIVE_MESSAGE_STATES),
+        )
+        .as('live'),
+      eb
+        .exists(
+          eb
+            .selectFrom('runs as o')
+            .select('o.id')
+            .where('o.chat_id', '=', chatId)
+            .where('o.channel_id', channelIs(channelId), channelId)
+            .where('o.state', '=', 'planning')
+            .whereRef('o.created_at', '<', 'r.created_at'),
+        )
+        .as('older_planning'),
+    ])
     .where('m.chat_id', '=', chatId)
     .where('m.channel_id', channelIs(channelId), channelId)
     .where('m.state', '=', 'waiting')
@@ -117,19 +137,6 @@ function nextWaiting(trx: Transaction<Database>, { chatId, channelId }: ChatRef)
     .orderBy('m.seq')
     .limit(1)
     .executeTakeFirst();
-}
-
-async function olderRunPlanning(trx: Transaction<Database>, { chatId, channelId }: ChatRef, createdAt: number): Promise<boolean> {
-  const older = await trx
-    .selectFrom('runs')
-    .select('id')
-    .where('chat_id', '=', chatId)
-    .where('channel_id', channelIs(channelId), channelId)
-    .where('state', '=', 'planning')
-    .where('created_at', '<', createdAt)
-    .limit(1)
-    .executeTakeFirst();
-  return older !== undefined;
 }
 
 /** The message becomes the chat's live one, due at `dueAt`, with its send job. */

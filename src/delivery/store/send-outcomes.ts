@@ -7,7 +7,8 @@ import type { Database, MessagesTable } from './schema.js';
 import { activateFollowing, activateNextInChat, chatOf, waitingAfter } from './chat-queue.js';
 import { isFinalRunState, isParkedRunState, sentPlanOf } from '../run-lifecycle.js';
 import type { ChatTiming } from '../chat-timing.js';
-import { transitionMessages, transitionMessagesReturning, transitionRun } from './transitions.js';
+import { transitionMessageCounted, transitionMessages, transitionMessagesReturning, transitionRun, type CountedMove, type MessageExtra } from './transitions.js';
+import type { MessageEvent } from '../message-lifecycle.js';
 import { takeEarlyAnswer } from './answer-wait.js';
 import { reasonColumns, reasonWords, reason as because } from '../../curation/reason-words.js';
 import type { Words } from '../../words.js';
@@ -58,9 +59,9 @@ export async function markSentTx(
   timing: ChatTiming,
   attempt?: AttemptRecord,
 ): Promise<'next' | 'parked' | 'completed' | 'fallback' | 'awaiting' | 'answered' | 'stopped'> {
-  if (attempt) await writeAttempt(trx, attempt);
-  await transitionMessages(trx, { runId: m.run_id, seq: m.seq }, 'sent', { sent_at: sentAt, channel_message_id: channelMessageId, claimed_by: null, claim_until: null, reason: null });
-  const delayMs = m.is_last ? null : await waitingAfter(trx, m.run_id, m.seq);
+  const sent = await settleMessage(trx, m, 'sent', { sent_at: sentAt, channel_message_id: channelMessageId, claimed_by: null, claim_until: null, reason: null }, attempt);
+  // The next message's delay came with the move; a message that did not move (settled by another instance) has it read alone.
+  const delayMs = m.is_last ? null : sent ? sent.nextWaitingDelayMs : await waitingAfter(trx, m.run_id, m.seq);
   const move = await transitionRun(trx, m.run_id, (run) => ({ kind: 'messageSent', last: delayMs === null, plan: sentPlanOf(run.outcome) }), sentAt, { strict: true });
   if (!move || (move.to === move.from && (isFinalRunState(move.to) || isParkedRunState(move.to))) || (move.to !== move.from && !move.applied)) {
     // Cancelled meanwhile, or finished (or parked) already: another instance took over an expired claim and sent it. Nothing follows.
@@ -98,14 +99,12 @@ export async function markRetryTx(
   timing: ChatTiming,
   attempt?: AttemptRecord,
 ): Promise<void> {
-  if (attempt) await writeAttempt(trx, attempt);
   const run = await trx.selectFrom('runs').select('state').where('id', '=', m.run_id).executeTakeFirst();
   // A run that ended meanwhile (a takeover) sends nothing more; its job, when due, finds the message cancelled.
   const stopped = !run || isFinalRunState(run.state);
   const released = { claimed_by: null, claim_until: null, reason };
-  const target = { runId: m.run_id, seq: m.seq };
-  if (stopped) await transitionMessages(trx, target, 'abandon', { ...released, due_at: null });
-  else await transitionMessages(trx, target, 'retry', { ...released, due_at: dueAt });
+  if (stopped) await settleMessage(trx, m, 'abandon', { ...released, due_at: null }, attempt);
+  else await settleMessage(trx, m, 'retry', { ...released, due_at: dueAt }, attempt);
   if (stopped) await activateNextInChat(trx, chatOf(m), now, timing);
 }
 
@@ -120,22 +119,31 @@ export async function markFailedTx(
   /** The same detail as catalogue words (the failure's settlement); without them the detail is shown as the English it is. */
   detailWords?: Words,
 ): Promise<void> {
-  if (attempt) await writeAttempt(trx, attempt);
   const detail = detailWords ?? reason;
   const own = reasonColumns(because(reason, reasonWords('sendFailed', { detail })));
   const why = reasonColumns(because(`message ${m.seq} failed: ${reason}`, reasonWords('messageFailed', { n: m.seq + 1, detail })));
-  await transitionMessages(trx, { runId: m.run_id, seq: m.seq }, 'fail', { due_at: null, claimed_by: null, claim_until: null, ...own });
+  await settleMessage(trx, m, 'fail', { due_at: null, claimed_by: null, claim_until: null, ...own }, attempt);
   await transitionMessages(trx, { runId: m.run_id, afterSeq: m.seq }, 'skip', why);
   await transitionRun(trx, m.run_id, { kind: 'messageFailed' }, now, { strict: true, set: () => why });
   await activateNextInChat(trx, chatOf(m), now, timing);
 }
 
 /**
- * The attempt's row and the message's counters. Written in the same
- * transaction as the outcome, so a send costs one commit (one fsync), and a
- * crash cannot leave an attempt without its outcome or the reverse.
+ * The send's outcome on its message, with its attempt: the attempt's row,
+ * then the move with the message's counters in the same statement
+ * (transitionMessageCounted). Written in the same transaction as the rest of
+ * the outcome, so a send costs one commit (one fsync), and a crash cannot
+ * leave an attempt without its outcome or the reverse. A message that did not
+ * move still counts the attempt, as it always has.
  */
-async function writeAttempt(trx: Transaction<Database>, a: AttemptRecord): Promise<void> {
+async function settleMessage(trx: Transaction<Database>, m: ClaimedMessage, event: MessageEvent, set: MessageExtra, attempt?: AttemptRecord): Promise<CountedMove | undefined> {
+  if (attempt) await insertAttempt(trx, attempt);
+  const moved = await transitionMessageCounted(trx, { runId: m.run_id, seq: m.seq }, event, set, attempt?.startedAt ?? null);
+  if (!moved && attempt) await countAttempt(trx, attempt);
+  return moved;
+}
+
+async function insertAttempt(trx: Transaction<Database>, a: AttemptRecord): Promise<void> {
   await trx
     .insertInto('attempts')
     .values({
@@ -150,6 +158,10 @@ async function writeAttempt(trx: Transaction<Database>, a: AttemptRecord): Promi
       instance: a.instance,
     })
     .execute();
+}
+
+/** The message's counters alone, for an attempt whose message did not move. */
+async function countAttempt(trx: Transaction<Database>, a: AttemptRecord): Promise<void> {
   await trx
     .updateTable('messages')
     .set((eb) => ({

@@ -144,6 +144,42 @@ export async function transitionMessagesReturning(trx: Transaction<Database>, ta
   return messageUpdate(trx, target, event, set).returningAll().execute();
 }
 
+/** What transitionMessageCounted found beside the move: the delay of the run's next message when it waits its turn (null when none follows or it does not wait). */
+export interface CountedMove {
+  nextWaitingDelayMs: number | null;
+}
+
+/**
+ * transitionMessages on one message, and in the same statement the send
+ * attempt it settles counted on its row (attempts + 1; first_attempt_at kept
+ * from the first), when `attemptAt` is given, and the delay of the run's next
+ * waiting message read (what chat-queue.ts waitingAfter asks). A send's settle
+ * asked these in three statements; this is one per sent message (issue 21).
+ * Undefined when the message did not move: then nothing was written, not
+ * even the count, which the caller writes alone (countAttempt).
+ */
+export async function transitionMessageCounted(
+  trx: Transaction<Database>,
+  target: { runId: string; seq: number },
+  event: MessageEvent,
+  set: MessageExtra,
+  attemptAt: number | null,
+): Promise<CountedMove | undefined> {
+  const row = await messageUpdate(trx, target, event, set)
+    .$if(attemptAt !== null, (q) => q.set((eb) => ({ attempts: eb('attempts', '+', 1), first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(attemptAt)) })))
+    .returning((eb) =>
+      eb
+        .selectFrom('messages as n')
+        .select('n.delay_ms')
+        .whereRef('n.run_id', '=', 'messages.run_id')
+        .where('n.seq', '=', target.seq + 1)
+        .where('n.state', '=', 'waiting')
+        .as('next_waiting_delay_ms'),
+    )
+    .executeTakeFirst();
+  return row === undefined ? undefined : { nextWaitingDelayMs: row.next_waiting_delay_ms ?? null };
+}
+
 /** New messages of a planned run, in the state the lifecycle gives them (they wait their turn). */
 export async function insertMessages(trx: Transaction<Database>, rows: ReadonlyArray<Omit<Insertable<MessagesTable>, 'state'>>): Promise<void> {
   const state = mustNextMessage(MESSAGE_START, 'planned');
