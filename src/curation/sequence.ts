@@ -6,7 +6,8 @@ import type { Block, Button, MessageBody } from '../channeltalk/wire.js';
 import type { PlannedMessageSpec, Value } from './plan-types.js';
 import { ComputeError, FailError, truthy } from './expressions.js';
 import { delayFor } from './delays.js';
-import { RenderLimitError, RenderSession } from './templates.js';
+import { RenderLimitError, RenderSession, type CompiledTemplate } from './templates.js';
+import { tidy } from './text-finish.js';
 import type { PathSegment } from './load-errors.js';
 import { SequenceFailure } from './sequence-failure.js';
 import type { CompiledCuration, CompiledMessage, Localized } from './internals.js';
@@ -56,18 +57,18 @@ export function renderMessages(specs: readonly CompiledMessage[], scope: Record<
   const out: PlannedMessageSpec[] = [];
   const r: RenderContext = {
     render(t: Localized, path: readonly PathSegment[], opts: { tidy: boolean }): string {
-      const tpl = t.get(ctx.lang);
-      if (!tpl) throw new SequenceFailure(path, `has no text for language '${ctx.lang}'`);
-      let s: string;
-      try {
-        s = tpl.static ?? tpl.render(session);
-      } catch (err) {
-        if (err instanceof RenderLimitError) throw new SequenceFailure(path, `could not be rendered: ${err.message}`, true);
-        throw new SequenceFailure(path, 'could not be rendered');
-      }
+      const tpl = templateIn(t, path, ctx.lang);
+      if (tpl.finished) return opts.tidy ? tpl.finished.tidied : tpl.finished.trimmed;
+      const s = renderTemplate(tpl, session, path);
       return opts.tidy ? tidy(s) : s.trim();
     },
-    assertMarkup,
+    renderMarkup(t: Localized, path: readonly PathSegment[]): string {
+      const tpl = templateIn(t, path, ctx.lang);
+      const value = tpl.finished ? tpl.finished.tidied : tidy(renderTemplate(tpl, session, path));
+      // Compiling decided for most texts that no render can break the markup (text-finish.ts).
+      if (!tpl.markupValid) assertMarkup(value, path);
+      return value;
+    },
   };
   for (const m of specs) {
     if (m.when) {
@@ -101,15 +102,22 @@ export function renderMessages(specs: readonly CompiledMessage[], scope: Record<
   return out;
 }
 
+function templateIn(t: Localized, path: readonly PathSegment[], lang: string): CompiledTemplate {
+  const tpl = t.get(lang);
+  if (!tpl) throw new SequenceFailure(path, `has no text for language '${lang}'`);
+  return tpl;
+}
+
+function renderTemplate(tpl: CompiledTemplate, session: RenderSession, path: readonly PathSegment[]): string {
+  try {
+    return tpl.static ?? tpl.render(session);
+  } catch (err) {
+    if (err instanceof RenderLimitError) throw new SequenceFailure(path, `could not be rendered: ${err.message}`, true);
+    throw new SequenceFailure(path, 'could not be rendered');
+  }
+}
+
 function assertMarkup(value: string, path: readonly PathSegment[]): void {
   const problem = checkTextMarkup(value);
   if (problem !== null) throw new SequenceFailure(path, `is not valid Channel Talk markup once rendered: ${problem.replace(/ at position \d+/, '')} (only <b>, <i> and <link> are allowed: type="url", or a manager mention)`);
-}
-
-/** Liquid tags leave blank lines and trailing spaces behind; chat text should not show them. */
-function tidy(s: string): string {
-  return s
-    .replace(/[ \t]+$/gm, '')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
 }

@@ -17,6 +17,7 @@ import { encodeUrlValue, stripControls } from './sanitize.js';
 import { eachTemplate, loopFacts, nodeCounts, type LoopFact, type NodeCounts } from './template-loops.js';
 import { urlLayout, type UrlPart } from './url-values.js';
 import { said, type Said } from './load-errors.js';
+import { markupValidForAnyValues, tidy } from './text-finish.js';
 
 export { RenderLimitError } from './render-limits.js';
 
@@ -163,6 +164,13 @@ export class RenderSession {
 export interface CompiledTemplate {
   /** The text when the template has no tags or outputs: rendering is free. */
   readonly static: string | null;
+  /** The static text tidied and trimmed at compile (text-finish.ts), so plan() does neither again. */
+  readonly finished: { tidied: string; trimmed: string } | null;
+  /**
+   * A text template none of whose renders can be invalid markup (decided at
+   * compile, text-finish.ts): plan() skips the check. False: check each render.
+   */
+  readonly markupValid: boolean;
   /** Throws RenderLimitError when the render goes over its budget. */
   render(session: RenderSession): string;
   /** Top-level names the template reads, with the line (1-based) where each first appears. */
@@ -179,7 +187,9 @@ export interface CompiledTemplate {
 export function compileTemplate(source: string, kind: TemplateKind, opts: { fast?: boolean } = {}): CompiledTemplate {
   const text = replaceShortcodes(source);
   if (!text.includes('{{') && !text.includes('{%')) {
-    return { static: text, render: () => text, names: [], loops: [], nodes: { top: 1, bodies: [] }, originValues: [] };
+    const finished = { tidied: tidy(text), trimmed: text.trim() };
+    const markupValid = kind === 'text' && markupValidForAnyValues([finished.tidied]);
+    return { static: text, finished, markupValid, render: () => text, names: [], loops: [], nodes: { top: 1, bodies: [] }, originValues: [] };
   }
   if (text.length > RENDER_LIMITS.sourceChars) throw new TemplateError(said('check.templateTooLong', { max: RENDER_LIMITS.sourceChars }, `template error: the template is longer than ${RENDER_LIMITS.sourceChars} characters`), null);
   const liquid = engines[kind];
@@ -212,7 +222,9 @@ export function compileTemplate(source: string, kind: TemplateKind, opts: { fast
   const fast = opts.fast === false ? null : fastRenderer(text, kind, layout.parts);
   return {
     static: null,
-    render: fast ?? ((session) => session.render(liquid, tpl)),
+    finished: null,
+    markupValid: fast?.markupValid ?? false,
+    render: fast?.render ?? ((session) => session.render(liquid, tpl)),
     names,
     loops: loopFacts(tpl),
     nodes: nodeCounts(tpl),
@@ -265,7 +277,7 @@ const SIMPLE_OUTPUT = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|\s*num\s*(?::\s*(\
 
 const LIQUID_LITERALS = new Set(['true', 'false', 'nil', 'null', 'empty', 'blank']);
 
-function fastRenderer(text: string, kind: TemplateKind, parts: ReadonlyMap<number, UrlPart>): ((session: RenderSession) => string) | null {
+function fastRenderer(text: string, kind: TemplateKind, parts: ReadonlyMap<number, UrlPart>): { render: (session: RenderSession) => string; markupValid: boolean } | null {
   if (text.includes('{%')) return null;
   const literals: string[] = [];
   const outputs: Array<{ name: string; digits: number | null; url: ((v: unknown) => string) | null }> = [];
@@ -282,7 +294,9 @@ function fastRenderer(text: string, kind: TemplateKind, parts: ReadonlyMap<numbe
   // A '{{' left in the literal text is an output this path does not handle.
   if (literals.some((l) => l.includes('{{'))) return null;
   const write = WRITE[kind];
-  return (session) => {
+  // A text's values are escaped by its write step, so whether its markup holds is a question about the literals alone.
+  const markupValid = kind === 'text' && markupValidForAnyValues(literals);
+  const render = (session: RenderSession): string => {
     const { scope, globals } = session;
     let out = literals[0]!;
     for (let i = 0; i < outputs.length; i++) {
@@ -294,6 +308,7 @@ function fastRenderer(text: string, kind: TemplateKind, parts: ReadonlyMap<numbe
     }
     return checkLength(out, session.limits);
   };
+  return { render, markupValid };
 }
 
 /** How liquidjs writes a value when no escape filter is set. */
