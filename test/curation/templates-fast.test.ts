@@ -51,6 +51,14 @@ const edge = [
   '<link type="url" value="{{ x }}/{{ y }}">b</link>',
   '<link type="url">{{ x }}/?q={{ y }}</link> {{ z }}',
   '{{ x | url_encode }}/?q={{ y | url_encode }}',
+  // A name with "num" in it is a name, not the num filter.
+  '{{ numx }} and {{ number }} and {{ x_num | num }}',
+  // Conditions beside simple outputs (template-segments.ts): rendered by liquidjs, kept by the values they read.
+  "a {{ x }} {% case y %}{% when 'plain' %}P{% when 0, 1234567.891 %}num{% when true %}T{% else %}E{% endcase %} {{ z | num: 1 }}",
+  "{% if x == y %}eq{% elsif x %}x<b>{% else %}{% unless z %}nz{% endunless %}{% endif %}\n  \n\n\n{{ y }}",
+  "{% if x.size > 2 %}long{% endif %}{{ x }}{% if lang == 'ko' %}ko{% else %}en{% endif %}{% if now > 0 %}later{% endif %}",
+  "{% if x contains 'a' %}has a{% endif %}{% if y == empty %}empty{% endif %}{% if z == blank %}blank{% endif %}{% if x == nil %}nil{% endif %}",
+  "{% if x %}{{ y }}{% endif %}{% if y %}{{ y | upcase }}{% endif %}",
 ];
 
 const odd: unknown[] = [
