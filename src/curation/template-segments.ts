@@ -52,7 +52,7 @@ export function segmentRenderer(text: string, tpl: readonly Template[], liquid: 
 }
 
 function segmentOf(node: Template, source: string, liquid: Liquid, simpleOutput: (source: string, begin: number) => OutputWriter | null): Segment | null {
-  if (TypeGuards.isHTMLToken(node.token)) return { kind: 'text', text: liquid.renderSync([node as Template]) as string };
+  if (TypeGuards.isHTMLToken(node.token)) return { kind: 'text', text: liquid.renderSync([node]) as string };
   if (TypeGuards.isOutputToken(node.token)) {
     const write = simpleOutput(source, node.token.begin);
     return write ? { kind: 'output', write } : null;
