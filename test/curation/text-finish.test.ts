@@ -10,6 +10,9 @@ import { formatNumber } from '../../src/curation/format.js';
 import { roundDecimal } from '../../src/curation/rounding.js';
 import { loadCurations, plan } from '../../src/curation/index.js';
 import { minimalCuration, tempDir } from './helpers.js';
+import { buildOptionMatcher, matchOption } from '../../src/curation/options.js';
+import { normalizeLabel } from '../../src/curation/normalize.js';
+import type { FieldSpec } from '../../src/curation/types.js';
 
 /** The tidy step as it was: two multiline replaces on every text. */
 function tidyByRegex(s: string): string {
@@ -132,5 +135,22 @@ describe('numbers', () => {
   test('past 1e21 toFixed writes an exponent, left as it is', () => {
     assert.equal(formatNumber(1e21, 'en', 0), '1e+21');
     assert.equal(formatNumber(-2.5e22, 'en', 1), '-2.5e+22');
+  });
+});
+
+describe('option answers', () => {
+  test('a label or key as written is matched from the table built at load, exactly as by normalizing it', () => {
+    const field: FieldSpec = {
+      name: 'goal', key: 'goal', type: 'option', label: null, unit: null, min: null, max: null, required: true, consent: false, maxLength: null, pattern: null,
+      // 'b' is also a label of option a: a label wins over another option's key.
+      options: [{ key: 'a', labels: ['5Kg 이상?', 'b', '보통 (주2~4회)'] }, { key: 'b', labels: ['１ｋｇ'] }],
+      otherwise: 'other',
+    };
+    const m = buildOptionMatcher(field);
+    const slow = (answer: string) => m.byLabel.get(normalizeLabel(answer)) ?? m.otherwise;
+    const answers = ['5Kg 이상?', '5kg이상', 'b', 'B', '보통 (주2~4회)', '보통(주2〜4회)', '１ｋｇ', '1kg', 'a', 'other', 'unknown', '', ' '];
+    for (const a of answers) assert.equal(matchOption(m, a), slow(a), JSON.stringify(a));
+    assert.equal(matchOption(m, 'b'), 'a');
+    assert.equal(matchOption({ ...m, otherwise: null, asWritten: new Map() }, 'unknown'), null);
   });
 });
