@@ -7,7 +7,6 @@ import type { PlannedMessageSpec, Value } from './plan-types.js';
 import { ComputeError, FailError, truthy } from './expressions.js';
 import { delayFor } from './delays.js';
 import { RenderLimitError, RenderSession, type CompiledTemplate } from './templates.js';
-import { tidy } from './text-finish.js';
 import type { PathSegment } from './load-errors.js';
 import { SequenceFailure } from './sequence-failure.js';
 import type { CompiledCuration, CompiledMessage, Localized } from './internals.js';
@@ -59,12 +58,11 @@ export function renderMessages(specs: readonly CompiledMessage[], scope: Record<
     render(t: Localized, path: readonly PathSegment[], opts: { tidy: boolean }): string {
       const tpl = templateIn(t, path, ctx.lang);
       if (tpl.finished) return opts.tidy ? tpl.finished.tidied : tpl.finished.trimmed;
-      const s = renderTemplate(tpl, session, path);
-      return opts.tidy ? tidy(s) : s.trim();
+      return opts.tidy ? renderTemplate(() => tpl.renderTidied(session), path) : renderTemplate(() => tpl.render(session), path).trim();
     },
     renderMarkup(t: Localized, path: readonly PathSegment[]): string {
       const tpl = templateIn(t, path, ctx.lang);
-      const value = tpl.finished ? tpl.finished.tidied : tidy(renderTemplate(tpl, session, path));
+      const value = renderTemplate(() => tpl.renderTidied(session), path);
       // Compiling decided for most texts that no render can break the markup (text-finish.ts).
       if (!tpl.markupValid) assertMarkup(value, path);
       return value;
@@ -108,9 +106,10 @@ function templateIn(t: Localized, path: readonly PathSegment[], lang: string): C
   return tpl;
 }
 
-function renderTemplate(tpl: CompiledTemplate, session: RenderSession, path: readonly PathSegment[]): string {
+/** A render's failure as the reason plan() gives: over the budget, or any other. */
+function renderTemplate(render: () => string, path: readonly PathSegment[]): string {
   try {
-    return tpl.static ?? tpl.render(session);
+    return render();
   } catch (err) {
     if (err instanceof RenderLimitError) throw new SequenceFailure(path, `could not be rendered: ${err.message}`, true);
     throw new SequenceFailure(path, 'could not be rendered');

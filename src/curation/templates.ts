@@ -17,7 +17,7 @@ import { encodeUrlValue, stripControls } from './sanitize.js';
 import { eachTemplate, loopFacts, nodeCounts, type LoopFact, type NodeCounts } from './template-loops.js';
 import { urlLayout, type UrlPart } from './url-values.js';
 import { said, type Said } from './load-errors.js';
-import { markupValidForAnyValues, tidy } from './text-finish.js';
+import { literalsStayTidy, markupValidForAnyValues, tidy, valueKeepsTidy } from './text-finish.js';
 import { segmentRenderer, type OutputWriter } from './template-segments.js';
 
 export { RenderLimitError } from './render-limits.js';
@@ -172,6 +172,8 @@ export interface CompiledTemplate {
    * compile, text-finish.ts): plan() skips the check. False: check each render.
    */
   readonly markupValid: boolean;
+  /** Rendered, then tidied (text-finish.ts); compile may know that only trim is needed. */
+  renderTidied(session: RenderSession): string;
   /** Throws RenderLimitError when the render goes over its budget. */
   render(session: RenderSession): string;
   /** Top-level names the template reads, with the line (1-based) where each first appears. */
@@ -190,7 +192,7 @@ export function compileTemplate(source: string, kind: TemplateKind, opts: { fast
   if (!text.includes('{{') && !text.includes('{%')) {
     const finished = { tidied: tidy(text), trimmed: text.trim() };
     const markupValid = kind === 'text' && markupValidForAnyValues([finished.tidied]);
-    return { static: text, finished, markupValid, render: () => text, names: [], loops: [], nodes: { top: 1, bodies: [] }, originValues: [] };
+    return { static: text, finished, markupValid, render: () => text, renderTidied: () => finished.tidied, names: [], loops: [], nodes: { top: 1, bodies: [] }, originValues: [] };
   }
   if (text.length > RENDER_LIMITS.sourceChars) throw new TemplateError(said('check.templateTooLong', { max: RENDER_LIMITS.sourceChars }, `template error: the template is longer than ${RENDER_LIMITS.sourceChars} characters`), null);
   const liquid = engines[kind];
@@ -222,11 +224,13 @@ export function compileTemplate(source: string, kind: TemplateKind, opts: { fast
   }
   const fast = opts.fast === false ? null : fastRenderer(text, kind, layout.parts);
   const segmented = opts.fast === false || fast ? null : segmentedRenderer(text, tpl, kind, layout.parts);
+  const render = fast?.render ?? segmented ?? ((session: RenderSession) => session.render(liquid, tpl));
   return {
     static: null,
     finished: null,
     markupValid: fast?.markupValid ?? false,
-    render: fast?.render ?? segmented ?? ((session) => session.render(liquid, tpl)),
+    render,
+    renderTidied: fast?.renderTidied ?? ((session) => tidy(render(session))),
     names,
     loops: loopFacts(tpl),
     nodes: nodeCounts(tpl),
@@ -299,7 +303,9 @@ function outputWriter(m: RegExpMatchArray, begin: number, kind: TemplateKind, pa
   };
 }
 
-function fastRenderer(text: string, kind: TemplateKind, parts: ReadonlyMap<number, UrlPart>): { render: (session: RenderSession) => string; markupValid: boolean } | null {
+type Renderer = (session: RenderSession) => string;
+
+function fastRenderer(text: string, kind: TemplateKind, parts: ReadonlyMap<number, UrlPart>): { render: Renderer; renderTidied: Renderer; markupValid: boolean } | null {
   if (text.includes('{%')) return null;
   const literals: string[] = [];
   const outputs: OutputWriter[] = [];
@@ -321,7 +327,22 @@ function fastRenderer(text: string, kind: TemplateKind, parts: ReadonlyMap<numbe
     for (let i = 0; i < outputs.length; i++) out += outputs[i]!(session) + literals[i + 1]!;
     return checkLength(out, session.limits);
   };
-  return { render, markupValid };
+  return { render, renderTidied: literalsStayTidy(literals) ? tidiedRenderer(literals, outputs) : (session) => tidy(render(session)), markupValid };
+}
+
+/** For literals that stay tidy: only a value with a space or line end sends the text through tidy (text-finish.ts). */
+function tidiedRenderer(literals: readonly string[], outputs: readonly OutputWriter[]): Renderer {
+  return (session) => {
+    let out = literals[0]!;
+    let tidyNeeded = false;
+    for (let i = 0; i < outputs.length; i++) {
+      const value = outputs[i]!(session);
+      if (!tidyNeeded && !valueKeepsTidy(value)) tidyNeeded = true;
+      out += value + literals[i + 1]!;
+    }
+    checkLength(out, session.limits);
+    return tidyNeeded ? tidy(out) : out.trim();
+  };
 }
 
 /** A template with tags: its top-level nodes rendered one by one where they can be (template-segments.ts). */

@@ -22,6 +22,25 @@ export function tidy(s: string): string {
     .trim();
 }
 
+/** A character that can take part in what tidy changes (besides trim). */
+const TIDY_SPACE = /[ \t\n\r\u2028\u2029]/;
+
+/**
+ * Whether a render of `literals` with values between them is already tidy
+ * (needs only trim) whenever no value holds a space, tab or line end: what
+ * tidy changes is a run of such characters, and then every such run lies in
+ * the literals, between values that rendered empty at most, so it is also in
+ * the literals joined. The values are checked at render (valueKeepsTidy).
+ */
+export function literalsStayTidy(literals: readonly string[]): boolean {
+  return !UNTIDY.test(literals.join(''));
+}
+
+/** See literalsStayTidy: a value without spaces, tabs or line ends cannot make a render untidy. */
+export function valueKeepsTidy(value: string): boolean {
+  return !TIDY_SPACE.test(value);
+}
+
 /**
  * Whether every render of a text template made of `literals` with an escaped
  * value between each two of them is valid Channel Talk markup, whatever the

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { compileTemplate, RenderSession, type TemplateKind } from '../../src/curation/templates.js';
 import { RENDER_LIMITS } from '../../src/curation/render-limits.js';
+import { tidy } from '../../src/curation/text-finish.js';
 import { ROOT } from './helpers.js';
 
 function stringsIn(v: unknown, out: string[]): string[] {
@@ -42,6 +43,8 @@ const edge = [
   'a }} b {{ x }}',
   '{% if x %}{{ x }}{% endif %}',
   '{{ x }}\n\n\n{{ y | num }}',
+  ' {{ x }}\t\n{{ y }} \n',
+  'a {{ x }}{{ y }}\n{{ z }} ',
   // Values in URLs: encoded after the host, as written in it.
   'https://shop.example/p?n={{ x }}&m={{ y | num: 1 }}#{{ z }}',
   '{{ x }}/p?q={{ y }}',
@@ -62,7 +65,7 @@ const edge = [
 ];
 
 const odd: unknown[] = [
-  undefined, null, '', 'plain', '<b>&"x"</b>', '72.5', ' 12 ', 'abc', 0, -3.456, 1234567.891, 1e21, true, false, ['a', '<b>', 3], [], { a: 1 },
+  undefined, null, '', 'plain', ' \n\n\n', '\u2028', '<b>&"x"</b>', '72.5', ' 12 ', 'abc', 0, -3.456, 1234567.891, 1e21, true, false, ['a', '<b>', 3], [], { a: 1 },
   'a&next=https://evil.example#x', 'k\u202eim\u0007\u0085\u200f\n\tx\r', 'half \ud800 pair', ['a\u2066', 'b/c'],
 ];
 
@@ -96,6 +99,10 @@ test('the short cut renders exactly what liquidjs renders', () => {
           const a = outcome(() => fast.render(new RenderSession({ ...scope, lang, now: globals.now }, globals, UNHURRIED)));
           const b = outcome(() => slow.render(new RenderSession({ ...scope, lang, now: globals.now }, globals, UNHURRIED)));
           assert.equal(a, b, `${JSON.stringify(source)} kind=${kind} lang=${lang} scope=${JSON.stringify(scope)}`);
+          // Tidied as a text block's text: the short cut may know at compile that only trim is needed (text-finish.ts).
+          const tidiedA = outcome(() => fast.renderTidied(new RenderSession({ ...scope, lang, now: globals.now }, globals, UNHURRIED)));
+          const tidiedB = outcome(() => tidy(slow.render(new RenderSession({ ...scope, lang, now: globals.now }, globals, UNHURRIED))));
+          assert.equal(tidiedA, tidiedB, `tidied: ${JSON.stringify(source)} kind=${kind} lang=${lang} scope=${JSON.stringify(scope)}`);
         }
       }
       if (fast.render !== slow.render) fastOnes++;
