@@ -12,6 +12,7 @@ import { loadCurations, plan } from '../../src/curation/index.js';
 import { minimalCuration, tempDir } from './helpers.js';
 import { buildOptionMatcher, matchOption } from '../../src/curation/options.js';
 import { normalizeLabel } from '../../src/curation/normalize.js';
+import { stripControls } from '../../src/curation/sanitize.js';
 import type { FieldSpec } from '../../src/curation/types.js';
 
 /** The tidy step as it was: two multiline replaces on every text. */
@@ -152,5 +153,25 @@ describe('option answers', () => {
     for (const a of answers) assert.equal(matchOption(m, a), slow(a), JSON.stringify(a));
     assert.equal(matchOption(m, 'b'), 'a');
     assert.equal(matchOption({ ...m, otherwise: null, asWritten: new Map() }, 'unknown'), null);
+  });
+});
+
+describe('controls in values', () => {
+  // The rule as sanitize.ts states it: Cc, ALM, LRM/RLM, LRE..RLO, LRI..PDI; in text, tab and line feed stay.
+  const IN_LINE = /[\p{Cc}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+  const IN_TEXT = /(?![\t\n])[\p{Cc}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+
+  test('the loop for short values removes exactly what the regex removes, for every BMP code unit', () => {
+    for (let c = 0; c <= 0xffff; c++) {
+      const s = `a${String.fromCharCode(c)}b`;
+      assert.equal(stripControls(s, false), s.replace(IN_LINE, ''), `U+${c.toString(16)} in a line`);
+      assert.equal(stripControls(s, true), s.replace(IN_TEXT, ''), `U+${c.toString(16)} in a text`);
+    }
+  });
+
+  test('a long value takes the regex, with the same result', () => {
+    const s = `${'x'.repeat(100)}\u202e\u0007\n\t${'y'.repeat(100)}`;
+    assert.equal(stripControls(s, true), s.replace(IN_TEXT, ''));
+    assert.equal(stripControls(s, false), s.replace(IN_LINE, ''));
   });
 });
