@@ -133,6 +133,25 @@ describe('numbers', () => {
     }
   });
 
+  test('written from the scaled integer exactly as toFixed writes the rounded value, for every number of decimals', () => {
+    // The formatter as it was: toFixed, then a regex for the groups (en: , and .).
+    const byToFixed = (value: number, digits: number): string => {
+      const [int = '0', frac] = Math.abs(value).toFixed(digits).split('.');
+      const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+      const sign = value < 0 && Number(Math.abs(value).toFixed(digits)) !== 0 ? '-' : '';
+      return frac === undefined ? `${sign}${grouped}` : `${sign}${grouped}.${frac}`;
+    };
+    const g = generator(5);
+    for (let i = 0; i < 50_000; i++) {
+      const digits = g.int(11);
+      const value = (g.int(2_000_001) - 1_000_000) / 1_000_000 * 10 ** g.int(17) + (g.int(2) === 0 ? 0.5 / 10 ** digits : 0);
+      assert.equal(formatNumber(value, 'en', digits), byToFixed(roundDecimal(value, digits), digits), `${value} ${digits}`);
+    }
+    for (const [v, d] of [[0.05, 1], [-0.04, 1], [-0.05, 1], [2.675, 2], [1.005, 2], [999999999999999.9, 0], [123456789.0000005, 6]] as const) {
+      assert.equal(formatNumber(v, 'en', d), byToFixed(roundDecimal(v, d), d), `${v} ${d}`);
+    }
+  });
+
   test('past 1e21 toFixed writes an exponent, left as it is', () => {
     assert.equal(formatNumber(1e21, 'en', 0), '1e+21');
     assert.equal(formatNumber(-2.5e22, 'en', 1), '-2.5e+22');
