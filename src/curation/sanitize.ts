@@ -39,5 +39,14 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 
 /** encodeURIComponent, except that half of a surrogate pair (it throws on one) becomes U+FFFD first. */
 export function encodeUrlValue(s: string): string {
-  return encodeURIComponent(s.replace(LONE_SURROGATE, '\ufffd'));
+  return encodeURIComponent(hasSurrogate(s) ? s.replace(LONE_SURROGATE, '\ufffd') : s);
+}
+
+/** Whether the text holds any surrogate code unit (paired or not): only then can one be alone. Most values hold none, and the look-behind regex is costly. */
+function hasSurrogate(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) return true;
+  }
+  return false;
 }

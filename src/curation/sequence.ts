@@ -2,7 +2,7 @@
 // Failures carry the place in the file they come from, so that plan() can give
 // an operator-readable reason and the load-time smoke check can point at a line.
 import { checkTextMarkup } from '../channeltalk/markup.js';
-import type { Block, Button, MessageBody } from '../channeltalk/wire.js';
+import type { Block, Button, MessageBody, MessageOption } from '../channeltalk/wire.js';
 import type { PlannedMessageSpec, Value } from './plan-types.js';
 import { ComputeError, FailError, truthy } from './expressions.js';
 import { delayFor } from './delays.js';
@@ -11,7 +11,7 @@ import type { PathSegment } from './load-errors.js';
 import { SequenceFailure } from './sequence-failure.js';
 import type { CompiledCuration, CompiledMessage, Localized } from './internals.js';
 import { renderAttachments, renderBlock } from './blocks/registry.js';
-import type { RenderContext } from './blocks/types.js';
+import type { AttachmentKey, RenderContext } from './blocks/types.js';
 import { renderButton } from './buttons.js';
 import type { ResolvedFields } from './profile.js';
 
@@ -88,13 +88,7 @@ export function renderMessages(specs: readonly CompiledMessage[], scope: Record<
     if (blocks.length === 0 && Object.keys(attachments).length === 0) continue;
     const buttons: Button[] = m.buttons.map((b) => renderButton(b, r));
     const seq = (ctx.firstSeq ?? 0) + out.length;
-    const body: MessageBody = {
-      ...(blocks.length > 0 ? { blocks } : {}),
-      ...attachments,
-      ...(buttons.length > 0 ? { buttons } : {}),
-      ...(m.options.length > 0 ? { options: m.options } : {}),
-      requestId: `${ctx.runId}-${seq}`,
-    };
+    const body = messageBody(blocks, attachments, buttons, m.options, `${ctx.runId}-${seq}`);
     out.push({ seq, delayMs: delayFor(m.delay, body), body });
   }
   return out;
@@ -104,6 +98,22 @@ function templateIn(t: Localized, path: readonly PathSegment[], lang: string): C
   const tpl = t.get(lang);
   if (!tpl) throw new SequenceFailure(path, `has no text for language '${lang}'`);
   return tpl;
+}
+
+/**
+ * The v5 body, its keys in the order they were always written (stored bodies
+ * and golden texts compare as text): set one by one rather than spread from
+ * short-lived objects, on every message of every plan.
+ */
+function messageBody(blocks: Block[], attachments: Pick<MessageBody, AttachmentKey>, buttons: Button[], options: MessageOption[], requestId: string): MessageBody {
+  const body: MessageBody = {};
+  if (blocks.length > 0) body.blocks = blocks;
+  // In the order renderAttachments set them, as a spread copied them.
+  Object.assign(body, attachments);
+  if (buttons.length > 0) body.buttons = buttons;
+  if (options.length > 0) body.options = options;
+  body.requestId = requestId;
+  return body;
 }
 
 /** A render's failure as the reason plan() gives: over the budget, or any other. */

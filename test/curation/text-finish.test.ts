@@ -5,14 +5,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkTextMarkup, escapeText } from '../../src/channeltalk/markup.js';
-import { markupValidForAnyValues, tidy } from '../../src/curation/text-finish.js';
+import { markupValidForAnyValues, tidy, valueKeepsTidy } from '../../src/curation/text-finish.js';
 import { formatNumber } from '../../src/curation/format.js';
 import { roundDecimal } from '../../src/curation/rounding.js';
 import { loadCurations, plan } from '../../src/curation/index.js';
 import { minimalCuration, tempDir } from './helpers.js';
 import { buildOptionMatcher, matchOption } from '../../src/curation/options.js';
 import { normalizeLabel } from '../../src/curation/normalize.js';
-import { stripControls } from '../../src/curation/sanitize.js';
+import { encodeUrlValue, stripControls } from '../../src/curation/sanitize.js';
 import type { FieldSpec } from '../../src/curation/types.js';
 
 /** The tidy step as it was: two multiline replaces on every text. */
@@ -42,6 +42,16 @@ describe('tidy', () => {
       for (let k = g.int(12); k > 0; k--) s += g.pick(pieces);
       assert.equal(tidy(s), tidyByRegex(s), JSON.stringify(s));
     }
+  });
+
+  test('a value keeps a render tidy unless it holds a space, tab or line end: the loop agrees with the regex for every BMP code unit', () => {
+    const TIDY_SPACE = /[ \t\n\r\u2028\u2029]/;
+    for (let c = 0; c <= 0xffff; c++) {
+      const v = `a${String.fromCharCode(c)}b`;
+      assert.equal(valueKeepsTidy(v), !TIDY_SPACE.test(v), `U+${c.toString(16)}`);
+    }
+    assert.equal(valueKeepsTidy(`${'x'.repeat(100)}\u2028`), false);
+    assert.equal(valueKeepsTidy('x'.repeat(100)), true);
   });
 
   test('a text with nothing to tidy is only trimmed', () => {
@@ -192,5 +202,14 @@ describe('controls in values', () => {
     const s = `${'x'.repeat(100)}\u202e\u0007\n\t${'y'.repeat(100)}`;
     assert.equal(stripControls(s, true), s.replace(IN_TEXT, ''));
     assert.equal(stripControls(s, false), s.replace(IN_LINE, ''));
+  });
+});
+
+describe('values in URLs', () => {
+  test('half a surrogate pair still becomes U+FFFD; whole pairs and plain text are encoded as they are', () => {
+    assert.equal(encodeUrlValue('a\ud800b'), encodeURIComponent('a\ufffdb'));
+    assert.equal(encodeUrlValue('\udc00x\ud83d'), encodeURIComponent('\ufffdx\ufffd'));
+    assert.equal(encodeUrlValue('😀 홍 a&b'), encodeURIComponent('😀 홍 a&b'));
+    assert.equal(encodeUrlValue('plain'), 'plain');
   });
 });
