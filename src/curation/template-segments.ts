@@ -7,9 +7,11 @@
 //   short cut of templates.ts;
 // - a condition (`if`, `unless`, `case`, nested in each other, with plain
 //   text inside and no output or filter) is rendered by liquidjs, and what it
-//   rendered is kept for the values it read: its text depends on nothing
-//   else. A condition on an option field has a handful of values, so nearly
-//   every render is a lookup.
+//   rendered is kept for the values it read when the file fixes them all
+//   (option fields, settings, lang, table lookups): its text depends on
+//   nothing else, and such values are a handful, so nearly every render is a
+//   lookup. A condition that reads an answer's own text or number is rendered
+//   each time: no customer's data is kept between plans.
 // Any other node (assign, capture, loops, other outputs or filters) leaves
 // the whole template to liquidjs, as before. liquidjs still does every
 // rendering that is not a copy of one it did, with the plan's budget.
@@ -21,23 +23,29 @@ import type { RenderSession } from './templates.js';
 /** Writes one simple output from the session's scope (templates.ts's short cut). */
 export type OutputWriter = (session: RenderSession) => string;
 
-type Segment = { kind: 'text'; text: string } | { kind: 'output'; write: OutputWriter } | { kind: 'condition'; node: Template; names: string[]; renders: Map<string, string> };
+type Segment = { kind: 'text'; text: string } | { kind: 'output'; write: OutputWriter } | { kind: 'condition'; node: Template; names: string[]; renders: Map<string, string> | null };
 
 /** How many renders of one condition are kept: its values beyond that are rendered each time. */
 const KEPT_RENDERS = 64;
 /** A text value longer than this is not made into a key (it would be rendered each time). */
 const KEY_TEXT_MAX = 200;
 
-/**
- * The renderer, or null when a node is not one of the three kinds.
- * `simpleOutput` gives the writer of a top-level output written in the short
- * cut's form (null otherwise).
- */
-export function segmentRenderer(text: string, tpl: readonly Template[], liquid: Liquid, simpleOutput: (source: string, begin: number) => OutputWriter | null): ((session: RenderSession) => string) | null {
+/** How the template's parts are turned into segments (templates.ts provides it). */
+export interface SegmentOptions {
+  liquid: Liquid;
+  /** The writer of a top-level output written in the short cut's form (null otherwise). */
+  simpleOutput: (source: string, begin: number) => OutputWriter | null;
+  /** Names whose values the file fixes: a condition reading only these has its renders kept. */
+  keepFor: ReadonlySet<string>;
+}
+
+/** The renderer, or null when a node is not one of the three kinds. */
+export function segmentRenderer(text: string, tpl: readonly Template[], opts: SegmentOptions): ((session: RenderSession) => string) | null {
+  const { liquid } = opts;
   const segments: Segment[] = [];
   for (const [i, node] of tpl.entries()) {
     const source = text.slice(node.token.begin, tpl[i + 1]?.token.begin ?? text.length);
-    const segment = segmentOf(node, source, liquid, simpleOutput);
+    const segment = segmentOf(node, source, opts);
     if (segment === null) return null;
     segments.push(segment);
   }
@@ -51,14 +59,15 @@ export function segmentRenderer(text: string, tpl: readonly Template[], liquid: 
   };
 }
 
-function segmentOf(node: Template, source: string, liquid: Liquid, simpleOutput: (source: string, begin: number) => OutputWriter | null): Segment | null {
-  if (TypeGuards.isHTMLToken(node.token)) return { kind: 'text', text: liquid.renderSync([node]) as string };
+function segmentOf(node: Template, source: string, opts: SegmentOptions): Segment | null {
+  if (TypeGuards.isHTMLToken(node.token)) return { kind: 'text', text: opts.liquid.renderSync([node]) as string };
   if (TypeGuards.isOutputToken(node.token)) {
-    const write = simpleOutput(source, node.token.begin);
+    const write = opts.simpleOutput(source, node.token.begin);
     return write ? { kind: 'output', write } : null;
   }
   if (!isPureCondition(node, source)) return null;
-  return { kind: 'condition', node, names: Object.keys(analyzeSync([node], { partials: false }).globals), renders: new Map() };
+  const names = Object.keys(analyzeSync([node], { partials: false }).globals);
+  return { kind: 'condition', node, names, renders: names.every((n) => opts.keepFor.has(n)) ? new Map() : null };
 }
 
 /** Only conditions and plain text inside, no output and no filter anywhere in its source: its text is a function of the names it reads. */
@@ -74,6 +83,7 @@ function isPureCondition(node: Template, source: string): boolean {
 }
 
 function renderCondition(s: Extract<Segment, { kind: 'condition' }>, session: RenderSession, liquid: Liquid): string {
+  if (s.renders === null) return session.render(liquid, [s.node]);
   const key = keyOf(s.names, session);
   const kept = key === null ? undefined : s.renders.get(key);
   if (kept !== undefined) return kept;

@@ -186,8 +186,12 @@ export interface CompiledTemplate {
   readonly originValues: Array<{ line: number; names: string[] }>;
 }
 
-/** `fast: false` always renders through liquidjs (tests compare both ways). */
-export function compileTemplate(source: string, kind: TemplateKind, opts: { fast?: boolean } = {}): CompiledTemplate {
+/**
+ * `fast: false` always renders through liquidjs (tests compare both ways).
+ * `keepFor`: names whose values the file fixes (template-segments.ts keeps a
+ * condition's renders only for those).
+ */
+export function compileTemplate(source: string, kind: TemplateKind, opts: { fast?: boolean; keepFor?: ReadonlySet<string> } = {}): CompiledTemplate {
   const text = replaceShortcodes(source);
   if (!text.includes('{{') && !text.includes('{%')) {
     const finished = { tidied: tidy(text), trimmed: text.trim() };
@@ -223,7 +227,7 @@ export function compileTemplate(source: string, kind: TemplateKind, opts: { fast
     throw templateError(err);
   }
   const fast = opts.fast === false ? null : fastRenderer(text, kind, layout.parts);
-  const segmented = opts.fast === false || fast ? null : segmentedRenderer(text, tpl, kind, layout.parts);
+  const segmented = opts.fast === false || fast ? null : segmentedRenderer(text, tpl, kind, layout.parts, opts.keepFor ?? new Set());
   const render = fast?.render ?? segmented ?? ((session: RenderSession) => session.render(liquid, tpl));
   return {
     static: null,
@@ -346,11 +350,12 @@ function tidiedRenderer(literals: readonly string[], outputs: readonly OutputWri
 }
 
 /** A template with tags: its top-level nodes rendered one by one where they can be (template-segments.ts). */
-function segmentedRenderer(text: string, tpl: readonly Template[], kind: TemplateKind, parts: ReadonlyMap<number, UrlPart>): ((session: RenderSession) => string) | null {
-  return segmentRenderer(text, tpl, engines[kind], (source, begin) => {
+function segmentedRenderer(text: string, tpl: readonly Template[], kind: TemplateKind, parts: ReadonlyMap<number, UrlPart>, keepFor: ReadonlySet<string>): Renderer | null {
+  const simpleOutput = (source: string, begin: number): OutputWriter | null => {
     const m = SIMPLE_OUTPUT_ALONE.exec(source);
     return m ? outputWriter(m, begin, kind, parts) : null;
-  });
+  };
+  return segmentRenderer(text, tpl, { liquid: engines[kind], simpleOutput, keepFor });
 }
 
 /** How liquidjs writes a value when no escape filter is set. */

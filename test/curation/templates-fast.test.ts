@@ -89,7 +89,8 @@ test('the short cut renders exactly what liquidjs renders', () => {
   let fastOnes = 0;
   for (const source of [...shipped, ...edge]) {
     for (const kind of ['text', 'code', 'title', 'url'] satisfies TemplateKind[]) {
-      const fast = compileTemplate(source, kind);
+      // Every name counts as fixed by the file here, so that kept renders of conditions are compared too.
+      const fast = compileTemplate(source, kind, { keepFor: new Set(['x', 'y', 'z', 'lang', 'now']) });
       const slow = compileTemplate(source, kind, { fast: false });
       const names = [...new Set([...fast.names.map((n) => n.name), 'x', 'y', 'z'])];
       for (const scope of scopes(names)) {
@@ -134,4 +135,21 @@ test('both ways encode a value after the host, keep one in it, and drop controls
     const text = compileTemplate('{{ x }} <link type="url" value="https://s.example/?q={{ x }}">go</link>', 'text', { fast });
     assert.equal(text.render(new RenderSession({ x: '<a&b>\u2066' }, globals)), '&lt;a&amp;b&gt; <link type="url" value="https://s.example/?q=%3Ca%26b%3E">go</link>', `fast=${fast}`);
   }
+});
+
+test('a condition keeps its renders only for names the file fixes: an answer of its own is rendered each time', () => {
+  const source = "Hi {{ x }}. {% case y %}{% when 'a' %}A{% else %}other{% endcase %}";
+  /** Whether the render built a liquidjs Context (liquidjs rendered something) and what it wrote. */
+  const renderOnce = (t: ReturnType<typeof compileTemplate>, scope: Record<string, unknown>) => {
+    const session = new RenderSession(scope, { lang: 'ko', now: 0 });
+    const text = t.render(session);
+    return { text, liquid: (session as unknown as { ctx: unknown }).ctx !== null };
+  };
+  const fixed = compileTemplate(source, 'text', { keepFor: new Set(['y']) });
+  assert.deepEqual(renderOnce(fixed, { x: 'Kim', y: 'a' }), { text: 'Hi Kim. A', liquid: true });
+  assert.deepEqual(renderOnce(fixed, { x: 'Lee', y: 'a' }), { text: 'Hi Lee. A', liquid: false }, 'kept for y = a');
+  assert.deepEqual(renderOnce(fixed, { x: 'Lee', y: 'b' }), { text: 'Hi Lee. other', liquid: true });
+  const answer = compileTemplate(source, 'text', { keepFor: new Set() });
+  assert.deepEqual(renderOnce(answer, { x: 'Kim', y: 'a' }), { text: 'Hi Kim. A', liquid: true });
+  assert.deepEqual(renderOnce(answer, { x: 'Kim', y: 'a' }), { text: 'Hi Kim. A', liquid: true }, 'y is not fixed by the file: nothing kept');
 });
