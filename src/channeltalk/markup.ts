@@ -54,8 +54,11 @@ function matchTag(value: string, at: number): { rule: TagRule; length: number; c
   return null;
 }
 
-/** Makes user-supplied text safe to embed in a text block. */
+const NEEDS_ESCAPE = /[&<>"]/;
+
+/** Makes user-supplied text safe to embed in a text block. Most values (numbers, names) need nothing: one test, no replace. */
 export function escapeText(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return s;
   return s.replace(/[&<>"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;'));
 }
 

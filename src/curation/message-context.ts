@@ -118,7 +118,7 @@ function template(source: string, path: PathSegment[], kind: TemplateKind, ctx: 
   let tpl = ctx.templates.get(key);
   ctx.meter.charge(tpl ? UNIT_COSTS.templateAgain : UNIT_COSTS.template, path, COMPILE_HINT);
   try {
-    tpl ??= compileTemplate(source, kind);
+    tpl ??= compileTemplate(source, kind, { keepFor: ctx.fixedNames });
   } catch (err) {
     if (!(err instanceof TemplateError)) throw err;
     ctx.errors.push(new CurationFileError(path, err.said ?? err.message, (err.line ?? 1) - 1));

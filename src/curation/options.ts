@@ -9,6 +9,12 @@ import type { FieldSpec } from './types.js';
 export interface OptionMatcher {
   byLabel: Map<string, string>;
   otherwise: string | null;
+  /**
+   * Each label and key as written in the file, with what matchOption gives
+   * for it: most answers are a label exactly as the survey offered it, and
+   * normalizing them again on every plan() was a tenth of its time.
+   */
+  asWritten: Map<string, string | null>;
 }
 
 export function buildOptionMatcher(field: FieldSpec): OptionMatcher {
@@ -32,10 +38,18 @@ export function buildOptionMatcher(field: FieldSpec): OptionMatcher {
   for (const opt of field.options) for (const label of opt.labels) add(label, opt.key, false);
   for (const opt of field.options) add(opt.key, opt.key, true);
   if (field.otherwise !== null) add(field.otherwise, field.otherwise, true);
-  return { byLabel, otherwise: field.otherwise };
+  const matcher: OptionMatcher = { byLabel, otherwise: field.otherwise, asWritten: new Map() };
+  const written = [...field.options.flatMap((o) => [...o.labels, o.key]), ...(field.otherwise === null ? [] : [field.otherwise])];
+  for (const w of written) matcher.asWritten.set(w, matchByLabel(matcher, w));
+  return matcher;
 }
 
 /** The option key for a survey answer, or null when it is none of them and there is no `otherwise`. */
 export function matchOption(m: OptionMatcher, answer: string): string | null {
+  const known = m.asWritten.get(answer);
+  return known !== undefined ? known : matchByLabel(m, answer);
+}
+
+function matchByLabel(m: OptionMatcher, answer: string): string | null {
   return m.byLabel.get(normalizeLabel(answer)) ?? m.otherwise;
 }

@@ -2,16 +2,16 @@
 // Failures carry the place in the file they come from, so that plan() can give
 // an operator-readable reason and the load-time smoke check can point at a line.
 import { checkTextMarkup } from '../channeltalk/markup.js';
-import type { Block, Button, MessageBody } from '../channeltalk/wire.js';
+import type { Block, Button, MessageBody, MessageOption } from '../channeltalk/wire.js';
 import type { PlannedMessageSpec, Value } from './plan-types.js';
 import { ComputeError, FailError, truthy } from './expressions.js';
 import { delayFor } from './delays.js';
-import { RenderLimitError, RenderSession } from './templates.js';
+import { RenderLimitError, RenderSession, type CompiledTemplate } from './templates.js';
 import type { PathSegment } from './load-errors.js';
 import { SequenceFailure } from './sequence-failure.js';
 import type { CompiledCuration, CompiledMessage, Localized } from './internals.js';
 import { renderAttachments, renderBlock } from './blocks/registry.js';
-import type { RenderContext } from './blocks/types.js';
+import type { AttachmentKey, RenderContext } from './blocks/types.js';
 import { renderButton } from './buttons.js';
 import type { ResolvedFields } from './profile.js';
 
@@ -56,18 +56,17 @@ export function renderMessages(specs: readonly CompiledMessage[], scope: Record<
   const out: PlannedMessageSpec[] = [];
   const r: RenderContext = {
     render(t: Localized, path: readonly PathSegment[], opts: { tidy: boolean }): string {
-      const tpl = t.get(ctx.lang);
-      if (!tpl) throw new SequenceFailure(path, `has no text for language '${ctx.lang}'`);
-      let s: string;
-      try {
-        s = tpl.static ?? tpl.render(session);
-      } catch (err) {
-        if (err instanceof RenderLimitError) throw new SequenceFailure(path, `could not be rendered: ${err.message}`, true);
-        throw new SequenceFailure(path, 'could not be rendered');
-      }
-      return opts.tidy ? tidy(s) : s.trim();
+      const tpl = templateIn(t, path, ctx.lang);
+      if (tpl.finished) return opts.tidy ? tpl.finished.tidied : tpl.finished.trimmed;
+      return opts.tidy ? renderTemplate(() => tpl.renderTidied(session), path) : renderTemplate(() => tpl.render(session), path).trim();
     },
-    assertMarkup,
+    renderMarkup(t: Localized, path: readonly PathSegment[]): string {
+      const tpl = templateIn(t, path, ctx.lang);
+      const value = renderTemplate(() => tpl.renderTidied(session), path);
+      // Compiling decided for most texts that no render can break the markup (text-finish.ts).
+      if (!tpl.markupValid) assertMarkup(value, path);
+      return value;
+    },
   };
   for (const m of specs) {
     if (m.when) {
@@ -89,27 +88,45 @@ export function renderMessages(specs: readonly CompiledMessage[], scope: Record<
     if (blocks.length === 0 && Object.keys(attachments).length === 0) continue;
     const buttons: Button[] = m.buttons.map((b) => renderButton(b, r));
     const seq = (ctx.firstSeq ?? 0) + out.length;
-    const body: MessageBody = {
-      ...(blocks.length > 0 ? { blocks } : {}),
-      ...attachments,
-      ...(buttons.length > 0 ? { buttons } : {}),
-      ...(m.options.length > 0 ? { options: m.options } : {}),
-      requestId: `${ctx.runId}-${seq}`,
-    };
+    const body = messageBody(blocks, attachments, buttons, m.options, `${ctx.runId}-${seq}`);
     out.push({ seq, delayMs: delayFor(m.delay, body), body });
   }
   return out;
 }
 
+function templateIn(t: Localized, path: readonly PathSegment[], lang: string): CompiledTemplate {
+  const tpl = t.get(lang);
+  if (!tpl) throw new SequenceFailure(path, `has no text for language '${lang}'`);
+  return tpl;
+}
+
+/**
+ * The v5 body, its keys in the order they were always written (stored bodies
+ * and golden texts compare as text): set one by one rather than spread from
+ * short-lived objects, on every message of every plan.
+ */
+function messageBody(blocks: Block[], attachments: Pick<MessageBody, AttachmentKey>, buttons: Button[], options: MessageOption[], requestId: string): MessageBody {
+  const body: MessageBody = {};
+  if (blocks.length > 0) body.blocks = blocks;
+  // In the order renderAttachments set them, as a spread copied them.
+  Object.assign(body, attachments);
+  if (buttons.length > 0) body.buttons = buttons;
+  if (options.length > 0) body.options = options;
+  body.requestId = requestId;
+  return body;
+}
+
+/** A render's failure as the reason plan() gives: over the budget, or any other. */
+function renderTemplate(render: () => string, path: readonly PathSegment[]): string {
+  try {
+    return render();
+  } catch (err) {
+    if (err instanceof RenderLimitError) throw new SequenceFailure(path, `could not be rendered: ${err.message}`, true);
+    throw new SequenceFailure(path, 'could not be rendered');
+  }
+}
+
 function assertMarkup(value: string, path: readonly PathSegment[]): void {
   const problem = checkTextMarkup(value);
   if (problem !== null) throw new SequenceFailure(path, `is not valid Channel Talk markup once rendered: ${problem.replace(/ at position \d+/, '')} (only <b>, <i> and <link> are allowed: type="url", or a manager mention)`);
-}
-
-/** Liquid tags leave blank lines and trailing spaces behind; chat text should not show them. */
-function tidy(s: string): string {
-  return s
-    .replace(/[ \t]+$/gm, '')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
 }

@@ -17,6 +17,8 @@ import { encodeUrlValue, stripControls } from './sanitize.js';
 import { eachTemplate, loopFacts, nodeCounts, type LoopFact, type NodeCounts } from './template-loops.js';
 import { urlLayout, type UrlPart } from './url-values.js';
 import { said, type Said } from './load-errors.js';
+import { literalsStayTidy, markupValidForAnyValues, tidy, valueKeepsTidy } from './text-finish.js';
+import { segmentRenderer, type OutputWriter } from './template-segments.js';
 
 export { RenderLimitError } from './render-limits.js';
 
@@ -163,6 +165,15 @@ export class RenderSession {
 export interface CompiledTemplate {
   /** The text when the template has no tags or outputs: rendering is free. */
   readonly static: string | null;
+  /** The static text tidied and trimmed at compile (text-finish.ts), so plan() does neither again. */
+  readonly finished: { tidied: string; trimmed: string } | null;
+  /**
+   * A text template none of whose renders can be invalid markup (decided at
+   * compile, text-finish.ts): plan() skips the check. False: check each render.
+   */
+  readonly markupValid: boolean;
+  /** Rendered, then tidied (text-finish.ts); compile may know that only trim is needed. */
+  renderTidied(session: RenderSession): string;
   /** Throws RenderLimitError when the render goes over its budget. */
   render(session: RenderSession): string;
   /** Top-level names the template reads, with the line (1-based) where each first appears. */
@@ -175,11 +186,17 @@ export interface CompiledTemplate {
   readonly originValues: Array<{ line: number; names: string[] }>;
 }
 
-/** `fast: false` always renders through liquidjs (tests compare both ways). */
-export function compileTemplate(source: string, kind: TemplateKind, opts: { fast?: boolean } = {}): CompiledTemplate {
+/**
+ * `fast: false` always renders through liquidjs (tests compare both ways).
+ * `keepFor`: names whose values the file fixes (template-segments.ts keeps a
+ * condition's renders only for those).
+ */
+export function compileTemplate(source: string, kind: TemplateKind, opts: { fast?: boolean; keepFor?: ReadonlySet<string> } = {}): CompiledTemplate {
   const text = replaceShortcodes(source);
   if (!text.includes('{{') && !text.includes('{%')) {
-    return { static: text, render: () => text, names: [], loops: [], nodes: { top: 1, bodies: [] }, originValues: [] };
+    const finished = { tidied: tidy(text), trimmed: text.trim() };
+    const markupValid = kind === 'text' && markupValidForAnyValues([finished.tidied]);
+    return { static: text, finished, markupValid, render: () => text, renderTidied: () => finished.tidied, names: [], loops: [], nodes: { top: 1, bodies: [] }, originValues: [] };
   }
   if (text.length > RENDER_LIMITS.sourceChars) throw new TemplateError(said('check.templateTooLong', { max: RENDER_LIMITS.sourceChars }, `template error: the template is longer than ${RENDER_LIMITS.sourceChars} characters`), null);
   const liquid = engines[kind];
@@ -210,9 +227,14 @@ export function compileTemplate(source: string, kind: TemplateKind, opts: { fast
     throw templateError(err);
   }
   const fast = opts.fast === false ? null : fastRenderer(text, kind, layout.parts);
+  const segmented = opts.fast === false || fast ? null : segmentedRenderer(text, tpl, kind, layout.parts, opts.keepFor ?? new Set());
+  const render = fast?.render ?? segmented ?? ((session: RenderSession) => session.render(liquid, tpl));
   return {
     static: null,
-    render: fast ?? ((session) => session.render(liquid, tpl)),
+    finished: null,
+    markupValid: fast?.markupValid ?? false,
+    render,
+    renderTidied: fast?.renderTidied ?? ((session) => tidy(render(session))),
     names,
     loops: loopFacts(tpl),
     nodes: nodeCounts(tpl),
@@ -261,39 +283,79 @@ function lineOf(text: string, offset: number): number {
  * errors, the names a template reads and where a value lands in a URL are the
  * same either way; so are the steps each value goes through.
  */
-const SIMPLE_OUTPUT = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\|\s*num\s*(?::\s*(\d{1,2})\s*)?)?\}\}/g;
+const SIMPLE_OUTPUT = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(\|\s*num\s*(?::\s*(\d{1,2})\s*)?)?\}\}/g;
+/** The same, for an output node's whole source (template-segments.ts). */
+const SIMPLE_OUTPUT_ALONE = new RegExp(`^${SIMPLE_OUTPUT.source}$`);
 
 const LIQUID_LITERALS = new Set(['true', 'false', 'nil', 'null', 'empty', 'blank']);
 
-function fastRenderer(text: string, kind: TemplateKind, parts: ReadonlyMap<number, UrlPart>): ((session: RenderSession) => string) | null {
+/** The short cut's writer for one simple output, matched by SIMPLE_OUTPUT; null for a Liquid literal (not a name). */
+function outputWriter(m: RegExpMatchArray, begin: number, kind: TemplateKind, parts: ReadonlyMap<number, UrlPart>): OutputWriter | null {
+  const name = m[1]!;
+  if (LIQUID_LITERALS.has(name)) return null;
+  // The filter is its own group: a name such as `number` is not the num filter.
+  const digits = m[2] === undefined ? null : Number(m[3] ?? 0);
+  const part = parts.get(begin);
+  const url = part === undefined ? null : urlStep(kind, part, false);
+  const write = WRITE[kind];
+  return (session) => {
+    const { scope, globals } = session;
+    // liquidjs with ownPropertyOnly: the scope's own names, then the globals (lang, now).
+    const raw = Object.hasOwn(scope, name) ? scope[name] : Object.hasOwn(globals, name) ? (globals as unknown as Record<string, unknown>)[name] : undefined;
+    const value = digits === null ? raw : numFilter(raw, digits, globals.lang);
+    return write(url ? url(value) : value);
+  };
+}
+
+type Renderer = (session: RenderSession) => string;
+
+function fastRenderer(text: string, kind: TemplateKind, parts: ReadonlyMap<number, UrlPart>): { render: Renderer; renderTidied: Renderer; markupValid: boolean } | null {
   if (text.includes('{%')) return null;
   const literals: string[] = [];
-  const outputs: Array<{ name: string; digits: number | null; url: ((v: unknown) => string) | null }> = [];
+  const outputs: OutputWriter[] = [];
   let last = 0;
   for (const m of text.matchAll(SIMPLE_OUTPUT)) {
-    // Liquid literals, not names.
-    if (LIQUID_LITERALS.has(m[1]!)) return null;
+    const write = outputWriter(m, m.index, kind, parts);
+    if (write === null) return null;
     literals.push(text.slice(last, m.index));
-    const part = parts.get(m.index);
-    outputs.push({ name: m[1]!, digits: m[0].includes('num') ? Number(m[2] ?? 0) : null, url: part === undefined ? null : urlStep(kind, part, false) });
+    outputs.push(write);
     last = m.index + m[0].length;
   }
   literals.push(text.slice(last));
   // A '{{' left in the literal text is an output this path does not handle.
   if (literals.some((l) => l.includes('{{'))) return null;
-  const write = WRITE[kind];
-  return (session) => {
-    const { scope, globals } = session;
+  // A text's values are escaped by its write step, so whether its markup holds is a question about the literals alone.
+  const markupValid = kind === 'text' && markupValidForAnyValues(literals);
+  const render = (session: RenderSession): string => {
     let out = literals[0]!;
-    for (let i = 0; i < outputs.length; i++) {
-      const o = outputs[i]!;
-      // liquidjs with ownPropertyOnly: the scope's own names, then the globals (lang, now).
-      const raw = Object.hasOwn(scope, o.name) ? scope[o.name] : Object.hasOwn(globals, o.name) ? (globals as unknown as Record<string, unknown>)[o.name] : undefined;
-      const value = o.digits === null ? raw : numFilter(raw, o.digits, globals.lang);
-      out += write(o.url ? o.url(value) : value) + literals[i + 1]!;
-    }
+    for (let i = 0; i < outputs.length; i++) out += outputs[i]!(session) + literals[i + 1]!;
     return checkLength(out, session.limits);
   };
+  return { render, renderTidied: literalsStayTidy(literals) ? tidiedRenderer(literals, outputs) : (session) => tidy(render(session)), markupValid };
+}
+
+/** For literals that stay tidy: only a value with a space or line end sends the text through tidy (text-finish.ts). */
+function tidiedRenderer(literals: readonly string[], outputs: readonly OutputWriter[]): Renderer {
+  return (session) => {
+    let out = literals[0]!;
+    let tidyNeeded = false;
+    for (let i = 0; i < outputs.length; i++) {
+      const value = outputs[i]!(session);
+      if (!tidyNeeded && !valueKeepsTidy(value)) tidyNeeded = true;
+      out += value + literals[i + 1]!;
+    }
+    checkLength(out, session.limits);
+    return tidyNeeded ? tidy(out) : out.trim();
+  };
+}
+
+/** A template with tags: its top-level nodes rendered one by one where they can be (template-segments.ts). */
+function segmentedRenderer(text: string, tpl: readonly Template[], kind: TemplateKind, parts: ReadonlyMap<number, UrlPart>, keepFor: ReadonlySet<string>): Renderer | null {
+  const simpleOutput = (source: string, begin: number): OutputWriter | null => {
+    const m = SIMPLE_OUTPUT_ALONE.exec(source);
+    return m ? outputWriter(m, begin, kind, parts) : null;
+  };
+  return segmentRenderer(text, tpl, { liquid: engines[kind], simpleOutput, keepFor });
 }
 
 /** How liquidjs writes a value when no escape filter is set. */

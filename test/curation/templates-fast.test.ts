@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { compileTemplate, RenderSession, type TemplateKind } from '../../src/curation/templates.js';
 import { RENDER_LIMITS } from '../../src/curation/render-limits.js';
+import { tidy } from '../../src/curation/text-finish.js';
 import { ROOT } from './helpers.js';
 
 function stringsIn(v: unknown, out: string[]): string[] {
@@ -42,6 +43,8 @@ const edge = [
   'a }} b {{ x }}',
   '{% if x %}{{ x }}{% endif %}',
   '{{ x }}\n\n\n{{ y | num }}',
+  ' {{ x }}\t\n{{ y }} \n',
+  'a {{ x }}{{ y }}\n{{ z }} ',
   // Values in URLs: encoded after the host, as written in it.
   'https://shop.example/p?n={{ x }}&m={{ y | num: 1 }}#{{ z }}',
   '{{ x }}/p?q={{ y }}',
@@ -51,10 +54,18 @@ const edge = [
   '<link type="url" value="{{ x }}/{{ y }}">b</link>',
   '<link type="url">{{ x }}/?q={{ y }}</link> {{ z }}',
   '{{ x | url_encode }}/?q={{ y | url_encode }}',
+  // A name with "num" in it is a name, not the num filter.
+  '{{ numx }} and {{ number }} and {{ x_num | num }}',
+  // Conditions beside simple outputs (template-segments.ts): rendered by liquidjs, kept by the values they read.
+  "a {{ x }} {% case y %}{% when 'plain' %}P{% when 0, 1234567.891 %}num{% when true %}T{% else %}E{% endcase %} {{ z | num: 1 }}",
+  "{% if x == y %}eq{% elsif x %}x<b>{% else %}{% unless z %}nz{% endunless %}{% endif %}\n  \n\n\n{{ y }}",
+  "{% if x.size > 2 %}long{% endif %}{{ x }}{% if lang == 'ko' %}ko{% else %}en{% endif %}{% if now > 0 %}later{% endif %}",
+  "{% if x contains 'a' %}has a{% endif %}{% if y == empty %}empty{% endif %}{% if z == blank %}blank{% endif %}{% if x == nil %}nil{% endif %}",
+  "{% if x %}{{ y }}{% endif %}{% if y %}{{ y | upcase }}{% endif %}",
 ];
 
 const odd: unknown[] = [
-  undefined, null, '', 'plain', '<b>&"x"</b>', '72.5', ' 12 ', 'abc', 0, -3.456, 1234567.891, 1e21, true, false, ['a', '<b>', 3], [], { a: 1 },
+  undefined, null, '', 'plain', ' \n\n\n', '\u2028', '<b>&"x"</b>', '72.5', ' 12 ', 'abc', 0, -3.456, 1234567.891, 1e21, true, false, ['a', '<b>', 3], [], { a: 1 },
   'a&next=https://evil.example#x', 'k\u202eim\u0007\u0085\u200f\n\tx\r', 'half \ud800 pair', ['a\u2066', 'b/c'],
 ];
 
@@ -78,7 +89,8 @@ test('the short cut renders exactly what liquidjs renders', () => {
   let fastOnes = 0;
   for (const source of [...shipped, ...edge]) {
     for (const kind of ['text', 'code', 'title', 'url'] satisfies TemplateKind[]) {
-      const fast = compileTemplate(source, kind);
+      // Every name counts as fixed by the file here, so that kept renders of conditions are compared too.
+      const fast = compileTemplate(source, kind, { keepFor: new Set(['x', 'y', 'z', 'lang', 'now']) });
       const slow = compileTemplate(source, kind, { fast: false });
       const names = [...new Set([...fast.names.map((n) => n.name), 'x', 'y', 'z'])];
       for (const scope of scopes(names)) {
@@ -88,6 +100,10 @@ test('the short cut renders exactly what liquidjs renders', () => {
           const a = outcome(() => fast.render(new RenderSession({ ...scope, lang, now: globals.now }, globals, UNHURRIED)));
           const b = outcome(() => slow.render(new RenderSession({ ...scope, lang, now: globals.now }, globals, UNHURRIED)));
           assert.equal(a, b, `${JSON.stringify(source)} kind=${kind} lang=${lang} scope=${JSON.stringify(scope)}`);
+          // Tidied as a text block's text: the short cut may know at compile that only trim is needed (text-finish.ts).
+          const tidiedA = outcome(() => fast.renderTidied(new RenderSession({ ...scope, lang, now: globals.now }, globals, UNHURRIED)));
+          const tidiedB = outcome(() => tidy(slow.render(new RenderSession({ ...scope, lang, now: globals.now }, globals, UNHURRIED))));
+          assert.equal(tidiedA, tidiedB, `tidied: ${JSON.stringify(source)} kind=${kind} lang=${lang} scope=${JSON.stringify(scope)}`);
         }
       }
       if (fast.render !== slow.render) fastOnes++;
@@ -119,4 +135,21 @@ test('both ways encode a value after the host, keep one in it, and drop controls
     const text = compileTemplate('{{ x }} <link type="url" value="https://s.example/?q={{ x }}">go</link>', 'text', { fast });
     assert.equal(text.render(new RenderSession({ x: '<a&b>\u2066' }, globals)), '&lt;a&amp;b&gt; <link type="url" value="https://s.example/?q=%3Ca%26b%3E">go</link>', `fast=${fast}`);
   }
+});
+
+test('a condition keeps its renders only for names the file fixes: an answer of its own is rendered each time', () => {
+  const source = "Hi {{ x }}. {% case y %}{% when 'a' %}A{% else %}other{% endcase %}";
+  /** Whether the render built a liquidjs Context (liquidjs rendered something) and what it wrote. */
+  const renderOnce = (t: ReturnType<typeof compileTemplate>, scope: Record<string, unknown>) => {
+    const session = new RenderSession(scope, { lang: 'ko', now: 0 });
+    const text = t.render(session);
+    return { text, liquid: (session as unknown as { ctx: unknown }).ctx !== null };
+  };
+  const fixed = compileTemplate(source, 'text', { keepFor: new Set(['y']) });
+  assert.deepEqual(renderOnce(fixed, { x: 'Kim', y: 'a' }), { text: 'Hi Kim. A', liquid: true });
+  assert.deepEqual(renderOnce(fixed, { x: 'Lee', y: 'a' }), { text: 'Hi Lee. A', liquid: false }, 'kept for y = a');
+  assert.deepEqual(renderOnce(fixed, { x: 'Lee', y: 'b' }), { text: 'Hi Lee. other', liquid: true });
+  const answer = compileTemplate(source, 'text', { keepFor: new Set() });
+  assert.deepEqual(renderOnce(answer, { x: 'Kim', y: 'a' }), { text: 'Hi Kim. A', liquid: true });
+  assert.deepEqual(renderOnce(answer, { x: 'Kim', y: 'a' }), { text: 'Hi Kim. A', liquid: true }, 'y is not fixed by the file: nothing kept');
 });

@@ -71,9 +71,8 @@ function renderItems(items: readonly CompiledBulletItem[], r: RenderContext): Ar
   for (const item of items) {
     switch (item.type) {
       case 'text': {
-        const value = r.render(item.text, item.path, { tidy: true });
+        const value = r.renderMarkup(item.text, item.path);
         if (value === '') break;
-        r.assertMarkup(value, item.path);
         out.push({ type: 'text', value });
         break;
       }

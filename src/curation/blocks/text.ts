@@ -25,9 +25,8 @@ export const textBlock: BlockTypeEntry<'text', z.infer<typeof fileSchema>, Compi
     return text ? { type: 'text', text, path } : null;
   },
   render(b, r) {
-    const value = r.render(b.text, b.path, { tidy: true });
+    const value = r.renderMarkup(b.text, b.path);
     if (value === '') return null;
-    r.assertMarkup(value, b.path);
     return { type: 'text', value };
   },
   visibleLength: (b) => markupLength(b.value),

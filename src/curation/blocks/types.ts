@@ -20,8 +20,8 @@ export type AttachmentOf<K extends AttachmentKey> = NonNullable<MessageBody[K]>;
 export interface RenderContext {
   /** Rendered and trimmed; `tidy` also drops the trailing spaces and extra blank lines Liquid tags leave. */
   render(t: Localized, path: readonly PathSegment[], opts: { tidy: boolean }): string;
-  /** Refuses a value that is not Channel Talk markup (a rendered text). */
-  assertMarkup(value: string, path: readonly PathSegment[]): void;
+  /** A text block's text: rendered and tidied, refused when it is not Channel Talk markup. */
+  renderMarkup(t: Localized, path: readonly PathSegment[]): string;
 }
 
 export interface BlockTypeEntry<T extends BlockType, F, C extends { type: T }> {
