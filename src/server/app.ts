@@ -15,6 +15,7 @@ import { legacyBody, LegacyBodyError } from './legacy-body.js';
 import { jsonTextOutOfBounds } from '../channeltalk/body-bounds.js';
 import { RefusalLog, type Schedule } from './refusal-log.js';
 import { registerHealth } from './health-route.js';
+import { lazySchemaCompilers } from './lazy-schema-compilers.js';
 import { DEFAULT_BODY_LIMIT_KB, type TrustProxy } from '../config.js';
 import type { WebhookHealthBoard } from '../webhook/health-board.js';
 
@@ -69,6 +70,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onConstructorPoisoning: 'error',
     // Off unless configured: believed blindly, X-Forwarded-For would let any client pick its address.
     trustProxy: fastifyTrustProxy(deps.trustProxy ?? false),
+    // ajv and fast-json-stringify load when a route with a schema needs them, not at start (issue 21).
+    schemaController: { compilersFactory: lazySchemaCompilers() },
   });
   await app.register(formbody);
   refuseOutOfBoundsJson(app);

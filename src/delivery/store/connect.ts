@@ -11,6 +11,15 @@ import { StoreKysely } from './store-kysely.js';
 import { withStatementCache } from './statement-cache.js';
 import { StoreSqliteDialect } from './sqlite-compiler.js';
 
+/**
+ * The page cache per connection, in KiB. better-sqlite3 compiles in 16 MB
+ * (SQLite's own default is 2 MB); the store's hot pages (the newest rows of
+ * a few indexes) fit in far less, and the cache is memory the process keeps
+ * once it has grown. Over a 20 MB store, 4 MB held about 13 MB less outside
+ * the V8 heap than 16 MB, at the same CPU per webhook (issue 21, memory).
+ */
+export const SQLITE_CACHE_KIB = 4096;
+
 export type Dialect = 'sqlite' | 'postgres';
 
 export interface Db {
@@ -54,6 +63,7 @@ export function openSqlite(file: string): BetterSqlite3.Database {
     // (DatabaseBusyError) and is waited for on timers (busy.ts).
     database.pragma('busy_timeout = 0');
     database.pragma('foreign_keys = ON');
+    database.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
   } catch (err) {
     // Switching to WAL needs the lock; the caller may try again later.
     database.close();
