@@ -24,6 +24,7 @@ import { chatLane } from '../../src/delivery/lanes.js';
 import { freshDatabases } from '../support/databases.js';
 import { planOf } from '../support/plans.js';
 import { eventually } from '../support/processes.js';
+import { DatabaseUnavailableError } from '../../src/delivery/store/unavailable.js';
 
 const DB_KINDS = await freshDatabases();
 const CHANNEL = '95334';
@@ -115,6 +116,59 @@ for (const kind of DB_KINDS) {
       const m0 = await store.db.selectFrom('messages').selectAll().where('run_id', '=', 'r-live-a').where('seq', '=', 0).executeTakeFirstOrThrow();
       assert.equal(m0.state, 'sent');
       assert.deepEqual(await jobsOf(chat), [{ ...first, key: 'send:r-live-a:1', payload: { runId: 'r-live-a', seq: 1 }, runAt: 9_000, createdAt: 9_000 }], 'the next message, due 2000 ms after the actual send');
+    });
+
+    test('the database going away under the chat read before a send is not a send failure: the job goes again and the message is sent once', async () => {
+      const chat = 'db-gone-read';
+      await clearJobs();
+      await intake(store, item(opened(chat), 'r-db-gone', [0], 1_000));
+      const { client, sent } = channelTalk(200);
+      const clock = { now: 2_000 };
+      const settled: string[] = [];
+      let reads = 0;
+      const runner = new JobRunner({
+        db: store.db,
+        ops: new JobOps(store.db, store.dialect),
+        owner: 'test',
+        logger: pino({ level: 'silent' }),
+        now: () => clock.now,
+        random: () => 0.5,
+        schedule: () => () => {},
+        onSettled: (kind, outcome) => settled.push(`${kind}:${outcome}`),
+        handlers: [
+          sendMessageHandler({
+            db: store.db,
+            clientFor: () => client,
+            timing: chatTiming(1),
+            sendMaxAgeMs: 60_000,
+            leaseMs: 30_000,
+            instanceId: 'test',
+            random: () => 0.5,
+            chatCheck: {
+              maxAgeMs: 0,
+              // The first read meets PostgreSQL stopping (57P01), as a read of the run's curation did in the outage test.
+              stopsOf: () => (++reads === 1 ? Promise.reject(new DatabaseUnavailableError('terminating connection due to administrator command', '57P01')) : Promise.resolve([])),
+              keepOn: () => [],
+            },
+          }),
+        ],
+      });
+      runner.start();
+      try {
+        await eventually(() => settled.includes('sendMessage:retry') || settled.includes('sendMessage:fail') || undefined, 10_000, 'the first attempt to settle');
+        assert.deepEqual(settled, ['sendMessage:retry'], 'retried, not failed');
+        const m = await store.db.selectFrom('messages').selectAll().where('run_id', '=', 'r-db-gone').where('seq', '=', 0).executeTakeFirstOrThrow();
+        assert.notEqual(m.state, 'failed');
+        assert.deepEqual(sent, [], 'nothing was sent on the failed read');
+        clock.now += 60_000;
+        runner.wake();
+        await eventually(() => settled.includes('sendMessage:done') || undefined, 10_000, 'the message sent once the database answers');
+      } finally {
+        await runner.stop(1_000);
+      }
+      assert.deepEqual(sent, [chat]);
+      const m = await store.db.selectFrom('messages').selectAll().where('run_id', '=', 'r-db-gone').where('seq', '=', 0).executeTakeFirstOrThrow();
+      assert.equal(m.state, 'sent');
     });
 
     test("a message a takeover cancelled is not sent: its job ends without a request", async () => {

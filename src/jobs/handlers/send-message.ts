@@ -16,6 +16,8 @@ import { messagePayload, type JobPayloads } from '../../delivery/job-kinds.js';
 import type { Job, JobContext, JobHandler, JobOutcome } from '../types.js';
 import type { ChatCheckStop } from '../../curation/types.js';
 import { runCuration, takeOverBeforeSendTx } from '../../delivery/store/chat-check-ops.js';
+import { DatabaseUnavailableError } from '../../delivery/store/unavailable.js';
+import { DatabaseBusyError } from '../../delivery/store/busy.js';
 import { ChatReadCache, stopOf, stopReasonOf } from './chat-check.js';
 import { type RunRef, type StoreDb } from '../../delivery/store/job-reads.js';
 import { lockChat } from '../../delivery/store/chat-queue.js';
@@ -147,6 +149,10 @@ async function send(d: SendMessageDeps, job: Job<Payload>, ctx: JobContext, m: C
       },
     };
   } catch (err) {
+    // The database went away (or stayed locked) under the chat read's own
+    // queries, before any request: nothing was sent, so it is not the
+    // message's failure. The runner retries the job once the database answers.
+    if (err instanceof DatabaseUnavailableError || err instanceof DatabaseBusyError) throw err;
     return failed(d, ctx, m, err, startedAt, performance.now() - t0, attempt);
   }
 }
