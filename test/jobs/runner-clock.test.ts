@@ -94,3 +94,54 @@ test('with nothing waiting, the runner still sleeps on a timer no longer than th
     await runner.stop(1_000);
   }
 });
+
+test('a job that was due when the runner claimed, yet not claimed (another instance holds it), is looked for again after a pause, not at once', async () => {
+  await store.db.deleteFrom('jobs').execute();
+  const now = 1_700_000_000_000;
+  await ops.enqueue({ kind: 't', payload: { n: 3 }, runAt: now - 1 }, now - 1);
+  // Another instance's claim holds the row (PostgreSQL's SKIP LOCKED leaves it out); the row still waits, due, as nextWakeAt sees it.
+  const heldElsewhere = Object.assign(Object.create(ops) as JobOps, { claim: () => Promise.resolve([]) });
+  const { schedule, timers } = fakeTimers();
+  const ran: number[] = [];
+  let claims = 0;
+  const runner = new JobRunner({ db: store.db, ops: heldElsewhere, handlers: [handler(ran)], owner: 'i', logger: silent, now: () => now, schedule, safetyMs: null, onClaim: () => claims++ });
+  runner.start();
+  try {
+    await eventually(() => timers.length === 1, 5_000, 'the runner to pause');
+    assert.equal(claims, 1, 'one claim, then a pause: claiming again at once would only find it held again');
+    assert.ok(timers[0]!.ms > 0 && timers[0]!.ms <= 1_000, `a short pause, not ${timers[0]!.ms} ms`);
+    assert.deepEqual(ran, []);
+  } finally {
+    await runner.stop(1_000);
+  }
+});
+
+test('a job that became due just after the claim is looked for again at once (a paced message does not wait out a pause)', async () => {
+  await store.db.deleteFrom('jobs').execute();
+  const t0 = 1_700_000_000_000;
+  await ops.enqueue({ kind: 't', payload: { n: 4 }, runAt: t0 + 5 }, t0);
+  // The clock moves on between the claim (which saw nothing due) and the look at the next due time.
+  let now = t0;
+  const { schedule, timers } = fakeTimers();
+  const ran: number[] = [];
+  const runner = new JobRunner({
+    db: store.db,
+    ops,
+    handlers: [handler(ran)],
+    owner: 'i',
+    logger: silent,
+    now: () => now,
+    schedule,
+    safetyMs: null,
+    onClaim: () => {
+      if (now === t0) setImmediate(() => (now = t0 + 5));
+    },
+  });
+  runner.start();
+  try {
+    await eventually(() => ran.length === 1, 5_000, 'the job to run without a timer firing');
+    assert.equal(timers.filter((t) => t.ms > 0 && t.ms <= 1_000).length, 0);
+  } finally {
+    await runner.stop(1_000);
+  }
+});
