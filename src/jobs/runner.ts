@@ -32,9 +32,6 @@ const realSchedule: Schedule = (ms, fire) => {
 /** Longest sleep of the runner, whatever the clock says: the next look is never further away. */
 export const MAX_SLEEP_MS = 30_000;
 
-/** The pause before looking again for due work that is not ours to claim (another instance holds it). */
-const HELD_ELSEWHERE_PAUSE_MS = 50;
-
 /** When a handler's own read met an unreachable or locked database: its job goes again after this. */
 const DATABASE_RETRY_MS = 1_000;
 
@@ -75,8 +72,6 @@ export class JobRunner {
   private readonly poolLimits = new Map<string, number>();
   /** Passes in a row that found work due, yet claimed nothing. */
   private dueButUnclaimed = 0;
-  /** The time the last claim looked with: what was due by then and not claimed is held elsewhere. */
-  private lastClaimAt = -Infinity;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   private readonly byKind = new Map<string, JobHandler<any>>();
   private readonly leases = new Map<string, number>();
@@ -176,34 +171,18 @@ export class JobRunner {
       const safety = this.o.safetyMs ?? null;
       const until = next === null ? null : Math.max(0, next - this.now());
       if (until === 0) {
-        if (next !== null && next <= this.lastClaimAt) {
-          await this.heldElsewhere();
-          continue;
-        }
-        // Due now, yet not claimed: it became due a moment after the claim.
-        // Look again at once, or a paced message would slip by the pause
-        // below. Still not ours after that: another instance holds it.
+        // Due now, yet not claimed. Usually it became due a moment after the
+        // claim: look again at once, or a paced message would slip by the
+        // pause below. Still not ours after that: another instance holds it
+        // (PostgreSQL); look again after a moment.
         if (++this.dueButUnclaimed <= 3) continue;
         this.dueButUnclaimed = 0;
-        await this.sleep(HELD_ELSEWHERE_PAUSE_MS);
+        await this.sleep(50);
         continue;
       }
       this.dueButUnclaimed = 0;
       await this.sleep(Math.min(until ?? MAX_SLEEP_MS, safety ?? MAX_SLEEP_MS, MAX_SLEEP_MS));
     }
-  }
-
-  /**
-   * Due when we claimed, yet not claimed: another instance's claim holds it
-   * (PostgreSQL's SKIP LOCKED left it out) or took it meanwhile. Claiming
-   * again at once would only find it held again: with several instances
-   * each job enqueued would cost the others a few passes (a claim
-   * transaction, a due-time query) for nothing. A pause, or a wake-up (a job
-   * of ours ends, a notification), comes first.
-   */
-  private async heldElsewhere(): Promise<void> {
-    this.dueButUnclaimed = 0;
-    await this.sleep(HELD_ELSEWHERE_PAUSE_MS);
   }
 
   /** A pass that failed: an unreachable database is said once (pg-link.ts says more), any other error each time. */
@@ -218,7 +197,6 @@ export class JobRunner {
 
   private async tick(): Promise<number> {
     const now = this.now();
-    this.lastClaimAt = now;
     // An outcome of ours still waiting for the database keeps its claim: no lease is taken over until it is recorded.
     if (this.settlesWaiting === 0) await this.o.ops.reclaimExpired(now);
     const room = this.concurrency - this.inflight.size;
