@@ -43,6 +43,7 @@ export async function postgresStage(o: { adminUrl: string | null; seconds: numbe
     o.progress(`postgres: acted intake on 3 instances sharing one database, ${o.connections} connections in all, ${o.warmupS}+${o.seconds} s`);
     const three = await threeInstances(fake, shared.url, template, o);
     const ratio = { ratioLabel: 'PostgreSQL / SQLite' };
+    const oneAllIn = allInOfOne(pgLoad);
     const result: StageResult = {
       stage: S,
       seconds: 0,
@@ -50,12 +51,28 @@ export async function postgresStage(o: { adminUrl: string | null; seconds: numbe
         figure(S, 'intake webhooks/s, acted, on PostgreSQL', pgLoad.load.rps, '/s', lite.load.rps, base, { ...ratio, note: latencyNote(pgLoad.load) }),
         figure(S, 'intake p50 latency on PostgreSQL', pgLoad.load.latencyMs.p50, 'ms', lite.load.latencyMs.p50, base, ratio),
         figure(S, 'intake p99 latency on PostgreSQL', pgLoad.load.latencyMs.p99, 'ms', lite.load.latencyMs.p99, base, ratio),
-        figure(S, 'intake webhooks/s, acted, 3 instances on one PostgreSQL, aggregate', three.rps, '/s', pgLoad.load.rps, 'one instance on PostgreSQL, same load', {
+        figure(S, 'intake webhooks/s, acted, 3 instances on one PostgreSQL, aggregate (answers only)', three.rps, '/s', pgLoad.load.rps, 'one instance on PostgreSQL, same load', {
           ratioLabel: '3 instances / 1',
-          target: ISSUE21.pgThreeVsOne,
-          floor: { value: pgLoad.load.rps, unit: '/s', label: 'one instance on PostgreSQL, same run' },
-          note: `${three.ok} answers, ${three.non2xx} non-2xx; per instance ${three.perInstance.map((r) => r.toFixed(0)).join(', ')} /s; p99 ${three.p99.toFixed(1)} ms (the worst instance's); ${three.runs} runs for ${three.events} events after the backlog was planned`,
+          note: `${three.ok} answers, ${three.non2xx} non-2xx; per instance ${three.perInstance.map((r) => r.toFixed(0)).join(', ')} /s; p99 ${three.p99.toFixed(1)} ms (the worst instance's); ${three.runs} runs for ${three.events} events after the backlog was planned. Answers only: not comparable alone, see the all-in figure`,
         }),
+        ...(oneAllIn !== null && three.allIn !== null
+          ? [
+              figure(S, 'acted webhooks/s all in (answered and planned), 3 instances on one PostgreSQL, aggregate', three.allIn.runsPerSecond, '/s', oneAllIn.runsPerSecond, 'one instance on PostgreSQL, same load, all in', {
+                ratioLabel: '3 instances / 1',
+                target: ISSUE21.pgThreeVsOne,
+                floor: { value: oneAllIn.runsPerSecond, unit: '/s', label: 'one instance on PostgreSQL, same run, all in' },
+                note: `runs started from the measured load's start until no event waited, over that time. 3 instances: ${allInNote(three.allIn)}; one instance: ${allInNote(oneAllIn)}`,
+              }),
+              ...(three.allIn.cpuMsPerRun !== null && oneAllIn.cpuMsPerRun !== null
+                ? [
+                    figure(S, 'service CPU per run all in, 3 instances on one PostgreSQL, summed over the 3', three.allIn.cpuMsPerRun, 'ms', oneAllIn.cpuMsPerRun, 'one instance on PostgreSQL, all in', {
+                      ratioLabel: '3 instances / 1',
+                      note: "the services' CPU from the measured load's start until no event waited, per run started meanwhile; the database server's own CPU is not in it",
+                    }),
+                  ]
+                : []),
+            ]
+          : []),
         figure(S, 'intake webhooks/s, acted, 3 instances on one PostgreSQL against one SQLite', three.rps, '/s', lite.load.rps, 'one SQLite instance, same load', { ratioLabel: '3 × PostgreSQL / SQLite' }),
         ...(pgLoad.cpuMsPerRequest !== null && lite.cpuMsPerRequest !== null
           ? [
@@ -80,6 +97,7 @@ export async function postgresStage(o: { adminUrl: string | null; seconds: numbe
         sqlite: { ...lite.load, cpuMsPerRequest: lite.cpuMsPerRequest, db: lite.counts },
         postgres: { ...pgLoad.load, cpuMsPerRequest: pgLoad.cpuMsPerRequest, db: pgLoad.counts },
         threeInstances: three,
+        oneInstanceAllIn: oneAllIn,
       },
     };
     const problems: string[] = [];
@@ -110,7 +128,39 @@ interface ThreeInstances {
   errorLines: number;
   /** The 3 processes' CPU over the measured loads, summed, per answer (ms); null without /proc. */
   cpuMsPerRequest: number | null;
+  /** From the measured loads' start until no event waited: see AllIn. */
+  allIn: AllIn | null;
   problem: string | null;
+}
+
+/**
+ * An acted load all in: the runs started from the measured load's start
+ * until no event waited for its planning, per second of that time, and the
+ * services' CPU per such run. Answers per second alone reward leaving the
+ * planning for later: one instance (8 planning jobs at a time) answers faster
+ * than it plans and ends its load with a backlog of about half its answers,
+ * while 3 instances (24 at a time) plan as they answer.
+ */
+interface AllIn {
+  runsPerSecond: number;
+  runs: number;
+  seconds: number;
+  /** Events still waiting for their planning when the load ended, and the seconds until none waited. */
+  backlog: number;
+  drainSeconds: number;
+  cpuMsPerRun: number | null;
+}
+
+function allInNote(a: AllIn): string {
+  return `${a.runs} runs in ${a.seconds.toFixed(1)} s (${a.backlog} events waited at the load's end, planned in ${a.drainSeconds.toFixed(1)} s)`;
+}
+
+/** The one-instance load all in (loadService counted the runs and the CPU from the measured start until drained). */
+function allInOfOne(r: ServiceLoad): AllIn | null {
+  if (r.allIn === null) return null;
+  const drainSeconds = r.drainSeconds ?? 0;
+  const seconds = r.load.elapsedS + drainSeconds;
+  return { runsPerSecond: r.allIn.runs / seconds, runs: r.allIn.runs, seconds, backlog: r.backlog, drainSeconds, cpuMsPerRun: r.allIn.cpuMsPerRun };
 }
 
 /**
@@ -134,14 +184,22 @@ async function threeInstances(fake: FakeProc, url: string, template: string, o: 
       variants: [{ path: `/webhooks/channeltalk?token=${WEBHOOK_TOKEN}`, body: template }],
       idPrefix: `${prefix}${i}`,
     });
-    if (o.warmupS > 0) await Promise.all(services.map((s, i) => runLoad(spec(s.url, i, o.warmupS, 'tw'))));
+    // Each process warms up (its JIT compiles the hot code) on a third of
+    // the requests: three times as long gives each about as many warm-up
+    // requests as the one instance had.
+    if (o.warmupS > 0) await Promise.all(services.map((s, i) => runLoad(spec(s.url, i, 3 * o.warmupS, 'tw'))));
     const cpu = () => summedCpuSeconds(services.map((s) => s.pid));
+    const counts = () => pgCounts(url);
+    const runs0 = (await counts()).runs;
     const cpu0 = cpu();
     const loads: LoadResult[] = (await Promise.all(services.map((s, i) => runLoad(spec(s.url, i, o.seconds, 't'))))).map((r) => r.result);
     const cpu1 = cpu();
-    const counts = () => pgCounts(url);
-    await drained(counts, 300);
+    const backlog = (await counts()).eventsByStatus.queued ?? 0;
+    const drainSeconds = backlog > 0 ? await drained(counts, 300) : 0;
+    const cpu2 = cpu();
     const c = await counts();
+    const allInSeconds = Math.max(...loads.map((l) => l.elapsedS)) + drainSeconds;
+    const allInRuns = c.runs - runs0;
     const errorLines = services.reduce((n, s) => n + s.errorLines(), 0);
     const ok = loads.reduce((n, l) => n + l.ok, 0);
     const problem =
@@ -160,6 +218,7 @@ async function threeInstances(fake: FakeProc, url: string, template: string, o: 
       runs: c.runs,
       errorLines,
       cpuMsPerRequest: cpuPerAnswer(cpu0, cpu1, loads.reduce((n, l) => n + l.responses, 0)),
+      allIn: allInRuns > 0 ? { runsPerSecond: allInRuns / allInSeconds, runs: allInRuns, seconds: allInSeconds, backlog, drainSeconds, cpuMsPerRun: cpuPerAnswer(cpu0, cpu2, allInRuns) } : null,
       problem,
     };
   } finally {
@@ -168,7 +227,7 @@ async function threeInstances(fake: FakeProc, url: string, template: string, o: 
   }
 }
 
-/** CPU seconds between two reads, per answer, in ms; null when a read failed or nothing was answered. */
+/** CPU seconds between two reads, per answer (or run), in ms; null when a read failed or nothing was answered. */
 function cpuPerAnswer(cpu0: number | null, cpu1: number | null, answers: number): number | null {
   return cpu0 === null || cpu1 === null || answers === 0 ? null : ((cpu1 - cpu0) * 1000) / answers;
 }
