@@ -5,7 +5,7 @@
 import autocannon from 'autocannon';
 import { GROUP, ID, type LoadResult, type LoadSpec, type WorkerMessage } from './load-spec.js';
 import { openLoop } from './open-loop.js';
-import { summarize } from './stats.js';
+import { answersOf, summarize } from './stats.js';
 
 type Template = (id: string, group: string) => string;
 
@@ -63,12 +63,7 @@ function run(spec: LoadSpec, prefix: string, opts: { durationS?: number; amount?
           return;
         }
         const elapsedS = (performance.now() - t0) / 1000;
-        let ok = 0;
-        let responses = 0;
-        for (const [code, n] of Object.entries(statusCodes)) {
-          responses += n;
-          if (code.startsWith('2')) ok += n;
-        }
+        const { responses, ok } = answersOf(statusCodes);
         resolve({
           startedAtEpochMs,
           elapsedS,

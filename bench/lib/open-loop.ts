@@ -5,7 +5,7 @@
 // make a backlog counted at the end of a step depend on where a burst fell.
 import http from 'node:http';
 import type { LoadResult } from './load-spec.js';
-import { summarize } from './stats.js';
+import { answersOf, summarize } from './stats.js';
 
 export interface OpenLoopSpec {
   url: string;
@@ -61,12 +61,7 @@ export function openLoop(spec: OpenLoopSpec): Promise<LoadResult> {
       clearInterval(ticker);
       agent.destroy();
       const elapsedS = (performance.now() - t0) / 1000;
-      let ok = 0;
-      let responses = 0;
-      for (const [code, n] of Object.entries(statusCodes)) {
-        responses += n;
-        if (code.startsWith('2')) ok += n;
-      }
+      const { responses, ok } = answersOf(statusCodes);
       const latencyMs = summarize(latencies);
       resolve({
         startedAtEpochMs,
