@@ -6,7 +6,7 @@ import { figure, type Figure } from '../lib/report.js';
 import type { SustainedResult } from '../lib/sustained.js';
 import { ISSUE21 } from '../lib/targets.js';
 import { loadSubjects, opsPerSecond } from './calc.js';
-import type { ServiceLoad } from './intake.js';
+import type { ServiceLoad } from '../lib/service-load.js';
 
 const S = 'intake';
 

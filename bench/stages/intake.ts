@@ -9,6 +9,7 @@ import { dbCounts, drained, type DbCounts } from '../lib/db.js';
 import { runLoad, type LoadResult, type LoadSpec } from '../lib/load.js';
 import { cpuSeconds, PeakRss, removeDir, rssKb, startBare, startFake, startService, tempDir, WEBHOOK_TOKEN, type FakeProc } from '../lib/procs.js';
 import { figure, type Figure, type StageResult, type Target } from '../lib/report.js';
+import type { ServiceLoad } from '../lib/service-load.js';
 import { measureSustained } from '../lib/sustained.js';
 import { ISSUE21 } from '../lib/targets.js';
 import { allInFigures, planMicroseconds, startRate } from './intake-all-in.js';
@@ -25,29 +26,7 @@ export interface IntakeOptions {
   progress: (line: string) => void;
 }
 
-export interface ServiceLoad {
-  load: LoadResult;
-  warmup: LoadResult | null;
-  /** The service's CPU time (user + system) per answered request during the measured load. */
-  cpuMsPerRequest: number | null;
-  peakMb: number;
-  idleMb: number;
-  memMethod: string;
-  sanity: Record<string, unknown>;
-  counts: DbCounts;
-  errorLines: number;
-  /** After an acted load: seconds from the load's end until no event waited for its planEvent job (null: none waited). */
-  drainSeconds: number | null;
-  /** Events still queued when the load ended. */
-  backlog: number;
-  /**
-   * After an acted load, all in: the service's CPU from the start of the
-   * measured load until the backlog it left was planned (every event acted,
-   * its messages stored), per run started in that window, ms. Null for an
-   * ignored load or without /proc.
-   */
-  allIn: { cpuMsPerRun: number; runs: number; cpuSeconds: number } | null;
-}
+export type { ServiceLoad } from '../lib/service-load.js';
 
 /** Starts a service over `dbFile` (fresh or seeded), checks one delivery is handled as expected, loads it, stops it. */
 export async function loadService(

@@ -16,9 +16,17 @@
 // the whole template to liquidjs, as before. liquidjs still does every
 // rendering that is not a copy of one it did, with the plan's budget.
 import { analyzeSync, CaseTag, IfTag, TypeGuards, UnlessTag, type Liquid, type Template } from 'liquidjs';
-import { checkLength } from './render-limits.js';
+import { checkLength, type RenderLimits } from './render-limits.js';
 import { eachTemplate } from './template-loops.js';
-import type { RenderSession } from './templates.js';
+
+/** What a segment needs of a render (templates.ts RenderSession): declared here so that this file does not import templates.ts, which imports it. */
+export interface RenderSession {
+  readonly scope: Record<string, unknown>;
+  /** templates.ts RenderGlobals: the message language and the plan's clock. */
+  readonly globals: { readonly lang: string; readonly now: number };
+  readonly limits: RenderLimits;
+  render(liquid: Liquid, tpl: Template[]): string;
+}
 
 /** Writes one simple output from the session's scope (templates.ts's short cut). */
 export type OutputWriter = (session: RenderSession) => string;
