@@ -178,8 +178,13 @@ describe('PostgreSQL going away', { skip }, () => {
         assert.ok(!svc.lines.some((l) => /unexpected error/.test(l)), 'no settle left as an unexpected error');
         assert.ok(svc.lines.some((l) => /instance identity held again/.test(l)), 'the identity was taken again after the restart');
         // The job wake-ups' listening connection: its loss said once per outage (not per try to reconnect), and its return.
+        // Its return comes at its next try to listen again (backoff of up to 10 s with jitter, job-wakeups.ts), which can
+        // be after the last message arrived: the messages do not wait for it, since polling finds their jobs meanwhile.
         const gone = svc.lines.filter((l) => /job wake-ups: the listening connection is gone/.test(l)).length;
-        const back = svc.lines.filter((l) => /job wake-ups: listening again/.test(l)).length;
+        const backCount = () => svc.lines.filter((l) => /job wake-ups: listening again/.test(l)).length;
+        await eventually(() => backCount() >= gone || undefined, 15_000, 'the listener to say it listens again');
+        await sleep(500);
+        const back = backCount();
         assert.ok(gone >= 1 && gone <= 3 && back === gone, `the listener's loss and return said once per outage (${gone} lost, ${back} back)`);
       }
     } finally {
