@@ -54,4 +54,20 @@ export interface LoadResult {
   autocannon: { p50: number; p99: number; rps: number };
 }
 
+/**
+ * A LoadResult from what a load counted: the answers by status code give the
+ * totals, the 2xx count the rate. Without autocannon's own histogram (the
+ * open-loop load has none), its place repeats the load's own figures.
+ */
+export function loadResult(r: Pick<LoadResult, 'startedAtEpochMs' | 'elapsedS' | 'statusCodes' | 'errors' | 'timeouts' | 'latencyMs'> & { autocannon?: LoadResult['autocannon'] }): LoadResult {
+  let ok = 0;
+  let responses = 0;
+  for (const [code, n] of Object.entries(r.statusCodes)) {
+    responses += n;
+    if (code.startsWith('2')) ok += n;
+  }
+  const rps = ok / r.elapsedS;
+  return { ...r, responses, ok, non2xx: responses - ok, rps, autocannon: r.autocannon ?? { p50: r.latencyMs.p50, p99: r.latencyMs.p99, rps } };
+}
+
 export type WorkerMessage = { ok: true; result: LoadResult; warmup: LoadResult | null } | { ok: false; error: string };

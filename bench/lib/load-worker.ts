@@ -3,9 +3,9 @@
 // over IPC, answering a LoadResult. Every run is bounded in count and time.
 // A spec with a fixed rate runs open-loop instead (open-loop.ts).
 import autocannon from 'autocannon';
-import { GROUP, ID, type LoadResult, type LoadSpec, type WorkerMessage } from './load-spec.js';
+import { GROUP, ID, loadResult, type LoadResult, type LoadSpec, type WorkerMessage } from './load-spec.js';
 import { openLoop } from './open-loop.js';
-import { answersOf, summarize } from './stats.js';
+import { summarize } from './stats.js';
 
 type Template = (id: string, group: string) => string;
 
@@ -63,20 +63,17 @@ function run(spec: LoadSpec, prefix: string, opts: { durationS?: number; amount?
           return;
         }
         const elapsedS = (performance.now() - t0) / 1000;
-        const { responses, ok } = answersOf(statusCodes);
-        resolve({
-          startedAtEpochMs,
-          elapsedS,
-          responses,
-          ok,
-          non2xx: responses - ok,
-          statusCodes,
-          errors: res.errors,
-          timeouts: res.timeouts,
-          rps: ok / elapsedS,
-          latencyMs: summarize(latencies),
-          autocannon: { p50: res.latency.p50, p99: res.latency.p99, rps: res.requests.average },
-        });
+        resolve(
+          loadResult({
+            startedAtEpochMs,
+            elapsedS,
+            statusCodes,
+            errors: res.errors,
+            timeouts: res.timeouts,
+            latencyMs: summarize(latencies),
+            autocannon: { p50: res.latency.p50, p99: res.latency.p99, rps: res.requests.average },
+          }),
+        );
       },
     );
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {

@@ -4,8 +4,8 @@
 // each second's quota as one burst at the start of the second, which would
 // make a backlog counted at the end of a step depend on where a burst fell.
 import http from 'node:http';
-import type { LoadResult } from './load-spec.js';
-import { answersOf, summarize } from './stats.js';
+import { loadResult, type LoadResult } from './load-spec.js';
+import { summarize } from './stats.js';
 
 export interface OpenLoopSpec {
   url: string;
@@ -61,21 +61,7 @@ export function openLoop(spec: OpenLoopSpec): Promise<LoadResult> {
       clearInterval(ticker);
       agent.destroy();
       const elapsedS = (performance.now() - t0) / 1000;
-      const { responses, ok } = answersOf(statusCodes);
-      const latencyMs = summarize(latencies);
-      resolve({
-        startedAtEpochMs,
-        elapsedS,
-        responses,
-        ok,
-        non2xx: responses - ok,
-        statusCodes,
-        errors,
-        timeouts: timedOut ? sent - settled : 0,
-        rps: ok / elapsedS,
-        latencyMs,
-        autocannon: { p50: latencyMs.p50, p99: latencyMs.p99, rps: ok / elapsedS },
-      });
+      resolve(loadResult({ startedAtEpochMs, elapsedS, statusCodes, errors, timeouts: timedOut ? sent - settled : 0, latencyMs: summarize(latencies) }));
     };
     // Every tick sends what the clock says is due, so a late tick catches up instead of lowering the rate.
     const ticker = setInterval(() => {

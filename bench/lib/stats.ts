@@ -39,14 +39,3 @@ export function sig(x: number, digits = 4): number {
   if (!Number.isFinite(x) || x === 0) return x;
   return Number(x.toPrecision(digits));
 }
-
-/** Answers by status code → all answers, and the 2xx among them. */
-export function answersOf(statusCodes: Record<string, number>): { responses: number; ok: number } {
-  let ok = 0;
-  let responses = 0;
-  for (const [code, n] of Object.entries(statusCodes)) {
-    responses += n;
-    if (code.startsWith('2')) ok += n;
-  }
-  return { responses, ok };
-}
