@@ -19,7 +19,7 @@ import { JobOps } from '../../src/delivery/store/job-ops.js';
 import type { IntakeItem } from '../../src/delivery/store/start-runs.js';
 import { activateNextInChat } from '../../src/delivery/store/chat-queue.js';
 import { JobRunner, type Schedule } from '../../src/jobs/runner.js';
-import { sendMessageHandler } from '../../src/jobs/handlers/send-message.js';
+import { sendMessageHandler, type ChatCheckDeps } from '../../src/jobs/handlers/send-message.js';
 import { chatLane } from '../../src/delivery/lanes.js';
 import { freshDatabases } from '../support/databases.js';
 import { planOf } from '../support/plans.js';
@@ -52,7 +52,7 @@ function channelTalk(status: number) {
 }
 
 /** The runner with the send handler, its clock in the test's hands (timers never fire by themselves). */
-function sender(store: Store, client: ChannelTalkClient, clock: { now: number }, sendMaxAgeMs = 60_000, logger: pino.Logger = pino({ level: 'silent' })) {
+function sender(store: Store, client: ChannelTalkClient, clock: { now: number }, sendMaxAgeMs = 60_000, logger: pino.Logger = pino({ level: 'silent' }), chatCheck?: ChatCheckDeps) {
   const settled: string[] = [];
   const noTimers: Schedule = () => () => {};
   const runner = new JobRunner({
@@ -64,7 +64,7 @@ function sender(store: Store, client: ChannelTalkClient, clock: { now: number },
     random: () => 0.5,
     schedule: noTimers,
     onSettled: (kind, outcome) => settled.push(`${kind}:${outcome}`),
-    handlers: [sendMessageHandler({ db: store.db, clientFor: () => client, timing: chatTiming(1), sendMaxAgeMs, leaseMs: 30_000, instanceId: 'test', random: () => 0.5 })],
+    handlers: [sendMessageHandler({ db: store.db, clientFor: () => client, timing: chatTiming(1), sendMaxAgeMs, leaseMs: 30_000, instanceId: 'test', random: () => 0.5, ...(chatCheck ? { chatCheck } : {}) })],
   });
   return { runner, settled };
 }
@@ -124,34 +124,12 @@ for (const kind of DB_KINDS) {
       await intake(store, item(opened(chat), 'r-db-gone', [0], 1_000));
       const { client, sent } = channelTalk(200);
       const clock = { now: 2_000 };
-      const settled: string[] = [];
       let reads = 0;
-      const runner = new JobRunner({
-        db: store.db,
-        ops: new JobOps(store.db, store.dialect),
-        owner: 'test',
-        logger: pino({ level: 'silent' }),
-        now: () => clock.now,
-        random: () => 0.5,
-        schedule: () => () => {},
-        onSettled: (kind, outcome) => settled.push(`${kind}:${outcome}`),
-        handlers: [
-          sendMessageHandler({
-            db: store.db,
-            clientFor: () => client,
-            timing: chatTiming(1),
-            sendMaxAgeMs: 60_000,
-            leaseMs: 30_000,
-            instanceId: 'test',
-            random: () => 0.5,
-            chatCheck: {
-              maxAgeMs: 0,
-              // The first read meets PostgreSQL stopping (57P01), as a read of the run's curation did in the outage test.
-              stopsOf: () => (++reads === 1 ? Promise.reject(new DatabaseUnavailableError('terminating connection due to administrator command', '57P01')) : Promise.resolve([])),
-              keepOn: () => [],
-            },
-          }),
-        ],
+      const { runner, settled } = sender(store, client, clock, 60_000, undefined, {
+        maxAgeMs: 0,
+        // The first read meets PostgreSQL stopping (57P01), as a read of the run's curation did in the outage test.
+        stopsOf: () => (++reads === 1 ? Promise.reject(new DatabaseUnavailableError('terminating connection due to administrator command', '57P01')) : Promise.resolve([])),
+        keepOn: () => [],
       });
       runner.start();
       try {
