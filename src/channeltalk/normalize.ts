@@ -14,7 +14,7 @@ import { idOrNull, isOwnRequestId } from './ids.js';
 import { valueOutOfBounds } from './body-bounds.js';
 import { changeOf, decideChat, stateOf } from './chat-state.js';
 import { isAddTags, readTagLog } from './tags.js';
-import { MessageShape, RefersShape, type LogPart, UserChatShape, UserEntityShape, parsePart, type Parsed, type UserChatPart, type UserPart } from './delivery-shapes.js';
+import { fastPathOn, isPlainObject, messagePart, refersPart, type LogPart, userChatPart, userEntityPart, parsePart, type Parsed, type UserChatPart, type UserPart } from './delivery-shapes.js';
 import { words, type Words } from '../words.js';
 
 export class MalformedDeliveryError extends Error {
@@ -78,27 +78,41 @@ function envelopeOf(body: unknown, bounded: boolean): Envelope {
   // Before anything that recurses or copies (zod, the stored event's JSON.stringify, the hash of an unusable body): see body-bounds.ts.
   const outOfBounds = bounded ? null : valueOutOfBounds(body);
   if (outOfBounds !== null) throw new MalformedDeliveryError(outOfBounds);
-  const parsed = Envelope.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.join('.') || 'body';
-    throw new MalformedDeliveryError(
-      issue?.code === 'invalid_type' && issue.path[0] === 'entity' && !('entity' in body)
-        ? 'the delivery has no entity'
-        : `${where}: ${issue?.message ?? 'invalid'}`,
-    );
-  }
-  if (parsed.data.type === undefined && parsed.data.event === undefined) {
+  const env = fastPathOn() && plainEnvelope(body) ? body : zodEnvelope(body);
+  if (env.type === undefined && env.event === undefined) {
     throw new MalformedDeliveryError('the delivery has neither type nor event, so its model is unknown');
   }
-  return parsed.data;
+  return env;
+}
+
+/** The envelope as zod reads it, or the error that names its first fault. */
+function zodEnvelope(body: object): Envelope {
+  const parsed = Envelope.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue?.path.join('.') || 'body';
+  throw new MalformedDeliveryError(
+    issue?.code === 'invalid_type' && issue.path[0] === 'entity' && !('entity' in body)
+      ? 'the delivery has no entity'
+      : `${where}: ${issue?.message ?? 'invalid'}`,
+  );
+}
+
+/**
+ * The envelope as zod would return it, without zod's copy (delivery-shapes.ts,
+ * "the fast path"): event and type strings or absent, entity a plain object.
+ * Anything else goes through zod, which words the error.
+ */
+function plainEnvelope(body: object): body is Envelope {
+  const b = body as Record<string, unknown>;
+  return isPlainObject(b) && (b.event === undefined || typeof b.event === 'string') && (b.type === undefined || typeof b.type === 'string') && isPlainObject(b.entity);
 }
 
 type Base = Omit<IgnoredEvent, 'kind' | 'dedupeKey' | 'reason' | 'unusable'>;
 
 function fromMessage(env: Envelope, body: unknown): Event {
-  const refers = parsePart(RefersShape, env.refers, 'refers');
-  const parsed = parsePart(MessageShape, env.entity, 'entity');
+  const refers = parsePart(refersPart, env.refers, 'refers');
+  const parsed = parsePart(messagePart, env.entity, 'entity');
   if (!parsed.ok || !refers.ok) return unusable('message', body, firstProblem(parsed, refers), env.entity, 'chatId');
   const msg = parsed.value;
   if (msg.id === undefined) return unusable('message', body, 'entity.id: a message needs an id', env.entity, 'chatId');
@@ -228,8 +242,8 @@ function personOf(personType: string | undefined): 'user' | 'manager' | 'bot' | 
 }
 
 function fromUserChat(env: Envelope, scope: string | null, body: unknown): Event {
-  const refers = parsePart(RefersShape, env.refers, 'refers');
-  const parsed = parsePart(UserChatShape, env.entity, 'entity');
+  const refers = parsePart(refersPart, env.refers, 'refers');
+  const parsed = parsePart(userChatPart, env.entity, 'entity');
   if (!parsed.ok || !refers.ok) return unusable('userChat', body, firstProblem(parsed, refers), env.entity, 'id');
   const chat = parsed.value;
   if (chat.id === undefined) return unusable('userChat', body, 'entity.id: a user chat needs an id', env.entity, 'id');
@@ -275,7 +289,7 @@ function isProfileChange(event: string | undefined, scope: string | null): boole
 }
 
 function fromUserUpsert(env: Envelope, body: unknown): Event {
-  const parsed = parsePart(UserEntityShape, env.entity, 'entity');
+  const parsed = parsePart(userEntityPart, env.entity, 'entity');
   const user = parsed.ok ? parsed.value : null;
   if (user?.id === undefined) {
     const reason = parsed.ok ? 'entity.id: a user upsert needs the user id' : parsed.reason;
