@@ -13,6 +13,7 @@ import type { ChannelRegistry } from '../channel-registry.js';
 import type { DeliveryRecorder } from './recorder.js';
 import { legacyBody, LegacyBodyError } from './legacy-body.js';
 import { jsonTextOutOfBounds } from '../channeltalk/body-bounds.js';
+import { parsePlainJson } from './json-body.js';
 import { RefusalLog, type Schedule } from './refusal-log.js';
 import { registerHealth } from './health-route.js';
 import { lazySchemaCompilers } from './lazy-schema-compilers.js';
@@ -180,7 +181,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
 /**
  * Fastify's own JSON parser (secure-json-parse, with the poisoning checks
- * above), after a pass over the text that refuses a body nested deeper or
+ * above; JSON.parse alone for a text it could find nothing in, json-body.ts), after a pass over the text that refuses a body nested deeper or
  * holding more values than a delivery ever does (body-bounds.ts): 400,
  * before it costs a parse or anything could recurse into it.
  */
@@ -194,8 +195,17 @@ function refuseOutOfBoundsJson(app: FastifyInstance): void {
       done(Object.assign(new Error(outOfBounds), { statusCode: 400 }), undefined);
       return;
     }
+    const bounded = (parsed: unknown) => {
+      if (parsed !== null && typeof parsed === 'object') boundedBodies.add(parsed);
+    };
+    const plain = parsePlainJson(text);
+    if (plain !== null) {
+      bounded(plain.value);
+      done(null, plain.value);
+      return;
+    }
     void parse(req, text, (err, parsed: unknown) => {
-      if (!err && parsed !== null && typeof parsed === 'object') boundedBodies.add(parsed);
+      if (!err) bounded(parsed);
       done(err, parsed);
     });
   });

@@ -215,6 +215,19 @@ describe('webhook route', () => {
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 
+  test('prototype pollution spelled with \\u escapes is refused too', async () => {
+    for (const body of [
+      '{"event":"push","type":"message","entity":{"\\u005f_proto__":{"polluted":1}}}',
+      '{"event":"push","type":"message","entity":{"__pro\\u0074o__":{"polluted":1}}}',
+      '{"event":"push","type":"message","entity":{"\\u0063onstructor":{"prototype":{"polluted":1}}}}',
+    ]) {
+      const res = await post(`/webhooks/channeltalk?token=${TOKEN}`, body);
+      assert.equal(res.statusCode, 400, body);
+      assert.equal(res.json<{ error: string }>().error, 'Body is not valid JSON but content-type is set to \'application/json\'');
+    }
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
   test('a body over the size limit gets 413', async () => {
     const small = await makeApp({ bodyLimit: 2048 });
     try {
