@@ -14,6 +14,7 @@ import type { DeliveryRecorder } from './recorder.js';
 import { legacyBody, LegacyBodyError } from './legacy-body.js';
 import { jsonTextOutOfBounds } from '../channeltalk/body-bounds.js';
 import { parsePlainJson } from './json-body.js';
+import { lazyRequestLogger } from './request-logger.js';
 import { RefusalLog, type Schedule } from './refusal-log.js';
 import { registerHealth } from './health-route.js';
 import { lazySchemaCompilers } from './lazy-schema-compilers.js';
@@ -63,6 +64,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Fastify's own request lines would print the URL, and the URL holds the token.
     logController: new LogController({ disableRequestLogging: true }),
+    // request.log is made when Fastify writes a line through it, not for every request (request-logger.ts).
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit,
     requestTimeout: 15_000,
     connectionTimeout: 30_000,
