@@ -8,7 +8,9 @@
 //
 //   node dist/bench/lib/memory-probe.js ROUNDS VARIANTS_JSON
 //   VARIANTS_JSON: [{"name":"base"},{"name":"x","nodeArgs":["--optimize-for-size"],"env":{"MALLOC_ARENA_MAX":"2"}}]
-//   PROBE_IDLE_WAIT_S (default 60), PROBE_SECONDS (10), PROBE_WARMUP_S (2), PROBE_CONNECTIONS (32)
+//   PROBE_IDLE_WAIT_S (default 60), PROBE_SECONDS (10), PROBE_WARMUP_S (2), PROBE_CONNECTIONS (32),
+//   PROBE_RATE (webhooks/s; default none: each connection sends again when answered). A fixed rate
+//   the service keeps up with gives every variant the same throughput, on which the peak depends.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { botMessageTemplate, concrete } from './bodies.js';
@@ -27,6 +29,7 @@ const IDLE_WAIT_S = num('PROBE_IDLE_WAIT_S', 60);
 const SECONDS = num('PROBE_SECONDS', 10);
 const WARMUP_S = num('PROBE_WARMUP_S', 2);
 const CONNECTIONS = num('PROBE_CONNECTIONS', 32);
+const RATE = process.env.PROBE_RATE ? { ratePerSecond: Number(process.env.PROBE_RATE) } : {};
 
 /** RSS split: anonymous (V8 heap, malloc), [heap] (brk), the node binary, better-sqlite3, the rest file-backed. */
 function rssSplit(pid: number): string {
@@ -63,6 +66,7 @@ async function load(r: Run, round: number): Promise<{ peak: number; cpuMs: numbe
     connections: CONNECTIONS,
     maxSeconds: SECONDS + 5,
     variants: [{ path: `/webhooks/channeltalk?token=${WEBHOOK_TOKEN}`, body: botMessageTemplate() }],
+    ...RATE,
   };
   const peak = new PeakRss(r.svc.pid);
   await runLoad({ ...spec, durationS: WARMUP_S, warmupS: 0, maxSeconds: WARMUP_S + 5, idPrefix: `w${round}${r.variant.name.slice(0, 3)}` });
