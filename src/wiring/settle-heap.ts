@@ -1,12 +1,12 @@
 // One memory-reducing garbage collection when start-up ends, before the
 // service listens. Loading the modules and compiling the curations leaves
 // about 10 MB of garbage and half-empty pages in V8's heap, and an idle
-// service does not collect it: V8's memory reducer only runs once the
-// allocation rate it last measured is low, and at idle it is not measured
-// again, so the pages stayed for minutes (`--trace-memory-reducer`: "high
-// alloc" every 8 s). Collected once here, the idle process is about 10 MB
-// smaller (issue 21, BENCHMARKS.md "Memory"). It takes 0.1-0.5 s of CPU, once,
-// before the port is open, so no request waits for it.
+// service does not collect it: V8's memory reducer, which would, judged the
+// allocation rate high at every check (`--trace-memory-reducer`: "high alloc"
+// every 8 s, with no allocation between), so the pages stayed. Collected
+// once here, the idle process is about 10 MB smaller (issue 21, BENCHMARKS.md
+// "Memory"). It takes 0.1-0.5 s of CPU, once, before the port is open, so no
+// request waits for it.
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
