@@ -3,7 +3,7 @@
 // about 10 MB of garbage and half-empty pages in V8's heap, and an idle
 // service does not collect it: V8's memory reducer, which would, judged the
 // allocation rate high at every check (`--trace-memory-reducer`: "high alloc"
-// every 8 s, with no allocation between), so the pages stayed. Collected
+// every 8 s, with no collection between), so the pages stayed. Collected
 // once here, the idle process is about 10 MB smaller (issue 21, BENCHMARKS.md
 // "Memory"). It takes 0.1-0.5 s of CPU, once, before the port is open, so no
 // request waits for it.
