@@ -25,5 +25,6 @@ USER node
 EXPOSE 3000
 VOLUME ["/app/data"]
 HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# V8 flags: src/cli/node-flags.ts says why.
+# V8 flags and the C library's malloc setting: src/cli/node-flags.ts says why.
+ENV MALLOC_ARENA_MAX=2
 CMD ["node", "--max-semi-space-size=4", "dist/src/cli/main.js", "start"]

@@ -18,6 +18,7 @@ import { kindContext } from './wiring/kind-context.js';
 import { jobHandlers } from './wiring/job-kinds.js';
 import { startHttp } from './wiring/http.js';
 import { openLibrary } from './wiring/curation-library.js';
+import { collectStartupGarbage } from './wiring/settle-heap.js';
 
 export { StartupError } from './wiring/open-parts.js';
 
@@ -42,6 +43,12 @@ export interface StartOptions {
   fetch?: typeof fetch;
   /** Aborted (SIGTERM during start-up): stop waiting for the database. */
   signal?: AbortSignal;
+  /**
+   * The process runs this service alone (`curation start`): once start-up is
+   * done, before the port opens, one memory-reducing garbage collection
+   * (wiring/settle-heap.ts). Tests that start services in their own process leave it off.
+   */
+  settleHeap?: boolean;
 }
 
 export async function startService(config: Config, logger: Logger, opts: StartOptions = {}): Promise<Service> {
@@ -78,7 +85,8 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
   });
   metrics.watchWebhooks(webhooks.board);
   jobs.register(jobHandlers(kindContext({ config, store, channels, metrics, webhooks, instanceId: identity.id, leaseMs: config.claimLeaseMs, sendSlots: SEND_SLOTS, wake, library })));
-  const { app, url } = await startHttp({ config, logger, store, channels, library, intake, metrics, webhooks });
+  const beforeListen = opts.settleHeap ? { beforeListen: collectStartupGarbage } : {};
+  const { app, url } = await startHttp({ config, logger, store, channels, library, intake, metrics, webhooks, ...beforeListen });
   await scheduleChannelJobs(config, store, jobOps, webhooks.channelNames(), sweepNow);
   // PostgreSQL: a job another instance makes due wakes this runner at once; its timer stays the safety net.
   const wakeups = await listenForJobs(store, { wake, log: logger.child({ component: 'jobs' }) });

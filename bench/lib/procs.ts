@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CLI as MAIN, ROOT, spawnNode as spawnLines, type Proc } from '../../test/support/child-process.js';
-import { SERVICE_NODE_FLAGS } from '../../src/cli/node-flags.js';
+import { SERVICE_ENV, SERVICE_NODE_FLAGS } from '../../src/cli/node-flags.js';
 
 export { killAll, ROOT, type Proc } from '../../test/support/child-process.js';
 export const DIST = path.join(ROOT, 'dist');
@@ -87,7 +87,7 @@ export function removeDir(dir: string): void {
 /**
  * The service as an operator runs it: its webhook registered in Channel Talk
  * first (`curation setup`), then `curation start` with the V8 flags of
- * `npm start` (SERVICE_NODE_FLAGS), JSON logs at info on
+ * `npm start` (SERVICE_NODE_FLAGS, SERVICE_ENV), JSON logs at info on
  * stdout (read and dropped here), SQLite file with synchronous=FULL.
  */
 export async function startService(opts: { fakeUrl: string; dbFile: string; delayScale: number; env?: Record<string, string>; nodeArgs?: string[] }): Promise<ServiceProc> {
@@ -105,6 +105,8 @@ export async function startService(opts: { fakeUrl: string; dbFile: string; dela
     CURATIONS_DIR: path.join(ROOT, 'curations'),
     DELAY_SCALE: String(opts.delayScale),
     LOG_LEVEL: 'info',
+    // The launchers' environment for the C library (MALLOC_ARENA_MAX), as `npm start` sets it.
+    ...SERVICE_ENV,
     ...opts.env,
     // For investigations: e.g. BENCH_SERVICE_ENV='{"LOG_LEVEL":"warn"}'.
     ...(process.env.BENCH_SERVICE_ENV ? (JSON.parse(process.env.BENCH_SERVICE_ENV) as Record<string, string>) : {}),

@@ -12,3 +12,16 @@
 // 3 % of the CPU under the intake benchmark (the share of GC in a profile,
 // 2.5 -> 5.8 % acted, 4.2 -> 7.6 % ignored).
 export const SERVICE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
+
+// The environment the service process starts with, for what Node cannot
+// change once running either: glibc's malloc reads it when the process starts.
+// The Dockerfile (ENV) and the systemd unit (Environment=) set it, and the
+// benchmark; `npm start` does not, since its script also runs under Windows'
+// cmd.exe, which cannot set a variable for one command.
+//
+// MALLOC_ARENA_MAX=2: glibc gives threads that allocate at once arenas of
+// their own, up to 8 per core (V8's compiler and GC threads, libuv's pool),
+// and memory freed in one arena serves only that arena. With two, the idle
+// service held 1-5 MB less (10 of 11 pairs; 11 of 11 a few seconds later),
+// with no CPU cost per webhook seen (issue 21, BENCHMARKS.md "Memory").
+export const SERVICE_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };

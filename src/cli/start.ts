@@ -32,7 +32,7 @@ export const startCommand: Command = async (argv, io) => {
   });
   let service;
   try {
-    service = await startService(config, logger, { signal: stopping.signal });
+    service = await startService(config, logger, { signal: stopping.signal, settleHeap: true });
   } catch (err) {
     if (stopping.signal.aborted) {
       logger.info('stopped before the service started');

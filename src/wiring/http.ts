@@ -23,6 +23,8 @@ export interface HttpParts {
   intake: Intake;
   metrics: Metrics;
   webhooks: WebhookRuntime;
+  /** Runs once every route is registered, just before the port opens (service.ts: the start-up collection). */
+  beforeListen?: () => void;
 }
 
 export async function startHttp(p: HttpParts): Promise<{ app: FastifyInstance; url: string }> {
@@ -58,6 +60,8 @@ export async function startHttp(p: HttpParts): Promise<{ app: FastifyInstance; u
     },
     webhooks: p.webhooks,
   });
+  await app.ready();
+  p.beforeListen?.();
   const url = await app.listen({ port: config.port, host: config.host });
   return { app, url };
 }

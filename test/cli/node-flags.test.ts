@@ -1,10 +1,11 @@
 // Every way the service is launched passes the same V8 flags (node-flags.ts
-// says why): `npm start`, the Docker image and the systemd unit.
+// says why): `npm start`, the Docker image and the systemd unit; the two
+// production launchers also set the C library's malloc environment.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { SERVICE_NODE_FLAGS } from '../../src/cli/node-flags.js';
+import { SERVICE_ENV, SERVICE_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { ROOT } from '../support/child-process.js';
 
 const MAIN = 'dist/src/cli/main.js';
@@ -30,4 +31,17 @@ test('npm start, the Dockerfile and the systemd unit start the service with SERV
   const exec = /^ExecStart=(.*)$/m.exec(read('deploy/channeltalk-curation.service'));
   assert.ok(exec, 'the unit has an ExecStart');
   assert.deepEqual(flagsOf(exec[1]!.trim().split(/\s+/), 'ExecStart'), [...SERVICE_NODE_FLAGS]);
+});
+
+/** `NAME=value` pairs as an object. */
+const pairs = (list: string[]) => Object.fromEntries(list.map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
+
+// `npm start` does not: its script must run under Windows' cmd.exe too, which cannot set a variable for one command.
+test('the Dockerfile and the systemd unit set SERVICE_ENV for the service process', () => {
+  assert.ok(Object.keys(SERVICE_ENV).length > 0);
+  const docker = [...read('Dockerfile').matchAll(/^ENV (\w+=\S+)$/gm)].map((m) => m[1]!);
+  assert.deepEqual(pairs(docker.filter((a) => a.split('=')[0]! in SERVICE_ENV)), { ...SERVICE_ENV }, 'Dockerfile ENV lines');
+
+  const unit = [...read('deploy/channeltalk-curation.service').matchAll(/^Environment=(\w+=\S+)$/gm)].map((m) => m[1]!);
+  assert.deepEqual(pairs(unit.filter((a) => a.split('=')[0]! in SERVICE_ENV)), { ...SERVICE_ENV }, "the unit's Environment= lines");
 });
