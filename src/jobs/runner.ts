@@ -197,13 +197,20 @@ export class JobRunner {
 
   private async tick(): Promise<number> {
     const now = this.now();
-    // An outcome of ours still waiting for the database keeps its claim: no lease is taken over until it is recorded.
-    if (this.settlesWaiting === 0) await this.o.ops.reclaimExpired(now);
     const room = this.concurrency - this.inflight.size;
-    if (room <= 0) return 0;
+    // An outcome of ours still waiting for the database keeps its claim: no lease is taken over until it is recorded.
+    const reclaim = this.settlesWaiting === 0;
+    if (room <= 0) {
+      if (reclaim) await this.o.ops.reclaimExpired(now);
+      return 0;
+    }
     this.o.onClaim?.();
-    // One transaction, one commit: the claim, what a full pool gives back, and the handlers' own marks.
+    // One transaction, one commit: the leases that ended, the claim, what a
+    // full pool gives back, and the handlers' own marks. The take-over rides
+    // in the claim's transaction: alone it was a write transaction of its own
+    // on every pass (issue 21).
     const rows = await this.o.db.transaction().execute(async (trx) => {
+      if (reclaim) await this.o.ops.reclaimExpired(now, now, trx);
       const claimed = await this.o.ops.claim(now, room, this.o.owner, this.openLeases(), this.fullPools(), trx);
       const { keep, over } = this.withinRoom(claimed);
       await this.o.ops.release(trx, over.map((r) => r.id), this.o.owner);
