@@ -29,6 +29,12 @@ const realSchedule: Schedule = (ms, fire) => {
   return () => clearTimeout(t);
 };
 
+/** Jobs running per kind and per pool (the runner's counters, or a copy adjusted for jobs ending). */
+interface Running {
+  kinds: ReadonlyMap<string, number>;
+  pools: ReadonlyMap<string, number>;
+}
+
 /** Longest sleep of the runner, whatever the clock says: the next look is never further away. */
 export const MAX_SLEEP_MS = 30_000;
 
@@ -97,7 +103,9 @@ export class JobRunner {
     this.random = o.random ?? Math.random;
     this.schedule = o.schedule ?? realSchedule;
     this.concurrency = o.concurrency ?? 8;
-    this.batcher = o.batchSettles ? new SettleBatcher(o.db, o.ops, o.onCommitted) : null;
+    this.batcher = o.batchSettles
+      ? new SettleBatcher(o.db, o.ops, o.onCommitted, { claim: (trx, settling) => this.claimRiding(trx, settling), start: (rows) => this.startAll(rows) })
+      : null;
   }
 
   /**
@@ -167,7 +175,8 @@ export class JobRunner {
         await this.sleep(MAX_SLEEP_MS);
         continue;
       }
-      const next = await this.o.ops.nextWakeAt([...this.openLeases().keys()], this.fullPools()).catch(() => null);
+      const running = this.running();
+      const next = await this.o.ops.nextWakeAt([...this.openLeases(running).keys()], this.fullPools(running)).catch(() => null);
       const safety = this.o.safetyMs ?? null;
       const until = next === null ? null : Math.max(0, next - this.now());
       if (until === 0) {
@@ -197,36 +206,78 @@ export class JobRunner {
 
   private async tick(): Promise<number> {
     const now = this.now();
-    // An outcome of ours still waiting for the database keeps its claim: no lease is taken over until it is recorded.
-    if (this.settlesWaiting === 0) await this.o.ops.reclaimExpired(now);
     const room = this.concurrency - this.inflight.size;
-    if (room <= 0) return 0;
+    // An outcome of ours still waiting for the database keeps its claim: no lease is taken over until it is recorded.
+    const reclaim = this.settlesWaiting === 0;
+    if (room <= 0) {
+      if (reclaim) await this.o.ops.reclaimExpired(now);
+      return 0;
+    }
     this.o.onClaim?.();
-    // One transaction, one commit: the claim, what a full pool gives back, and the handlers' own marks.
+    // One transaction, one commit: the leases that ended, the claim, what a
+    // full pool gives back, and the handlers' own marks. The take-over rides
+    // in the claim's transaction: alone it was a write transaction of its own
+    // on every pass (issue 21).
     const rows = await this.o.db.transaction().execute(async (trx) => {
-      const claimed = await this.o.ops.claim(now, room, this.o.owner, this.openLeases(), this.fullPools(), trx);
-      const { keep, over } = this.withinRoom(claimed);
-      await this.o.ops.release(trx, over.map((r) => r.id), this.o.owner);
-      await this.announce(trx, keep);
-      return keep;
+      if (reclaim) await this.o.ops.reclaimExpired(now, now, trx);
+      return this.claimIn(trx, now, room, this.running());
     });
-    for (const row of rows) this.track(this.runOne(row), row);
+    this.startAll(rows);
     return rows.length;
   }
 
+  /** Claims up to `room` jobs in `trx`, as far as the kinds' and pools' limits allow given `running`; marks them (announce). */
+  private async claimIn(trx: Transaction<Database>, now: number, room: number, running: Running): Promise<JobRow[]> {
+    const claimed = await this.o.ops.claim(now, room, this.o.owner, this.openLeases(running), this.fullPools(running), trx);
+    const { keep, over } = this.withinRoom(claimed, running);
+    await this.o.ops.release(trx, over.map((r) => r.id), this.o.owner);
+    await this.announce(trx, keep);
+    return keep;
+  }
+
+  /**
+   * The claim that rides in a settle batch's transaction (settle-batch.ts),
+   * so the jobs the settles free start from the same commit. The batch's
+   * jobs have ended their work: their slots count as free here, though
+   * they stay in `inflight` until their settle returns.
+   */
+  private async claimRiding(trx: Transaction<Database>, settling: ReadonlyArray<Job<unknown>>): Promise<JobRow[]> {
+    if (this.stopping) return [];
+    const room = this.concurrency - this.inflight.size + settling.length;
+    if (room <= 0) return [];
+    this.o.onClaim?.();
+    return this.claimIn(trx, this.now(), room, this.running(settling));
+  }
+
+  /** Claimed jobs start, once their claim has committed. */
+  private startAll(rows: readonly JobRow[]): void {
+    for (const row of rows) this.track(this.runOne(row), row);
+  }
+
+  /** Jobs running per kind and per pool on this instance, not counting `ended` (jobs whose outcome is being settled). */
+  private running(ended: ReadonlyArray<Job<unknown>> = []): Running {
+    const kinds = new Map(this.inflightByKind);
+    const pools = new Map(this.inflightByPool);
+    for (const j of ended) {
+      kinds.set(j.kind, (kinds.get(j.kind) ?? 1) - 1);
+      if (j.pool !== null) pools.set(j.pool, (pools.get(j.pool) ?? 1) - 1);
+    }
+    return { kinds, pools };
+  }
+
   /** The kinds below their maxRunning, with their leases: a full kind is not claimed (nor waited for) until one of its jobs ends. */
-  private openLeases(): Map<string, number> {
+  private openLeases(running: Running): Map<string, number> {
     const open = new Map<string, number>();
     for (const [kind, lease] of this.leases) {
       const max = this.byKind.get(kind)?.maxRunning;
-      if (max === undefined || (this.inflightByKind.get(kind) ?? 0) < max) open.set(kind, lease);
+      if (max === undefined || (running.kinds.get(kind) ?? 0) < max) open.set(kind, lease);
     }
     return open;
   }
 
   /** Pools at their limit on this instance: the claim and the wake-up time leave them out until one of their jobs ends. */
-  private fullPools(): string[] {
-    return [...this.inflightByPool].filter(([pool, n]) => n >= (this.poolLimits.get(pool) ?? Infinity)).map(([pool]) => pool);
+  private fullPools(running: Running): string[] {
+    return [...running.pools].filter(([pool, n]) => n >= (this.poolLimits.get(pool) ?? Infinity)).map(([pool]) => pool);
   }
 
   /**
@@ -234,11 +285,11 @@ export class JobRunner {
    * limit may get more than its room in one claim: keep what fits, give the
    * rest back.
    */
-  private withinRoom(rows: readonly JobRow[]): { keep: JobRow[]; over: JobRow[] } {
+  private withinRoom(rows: readonly JobRow[], running: Running): { keep: JobRow[]; over: JobRow[] } {
     const keep: JobRow[] = [];
     const over: JobRow[] = [];
-    const pools = new Map(this.inflightByPool);
-    const kinds = new Map(this.inflightByKind);
+    const pools = new Map(running.pools);
+    const kinds = new Map(running.kinds);
     for (const row of rows) {
       const h = this.byKind.get(row.kind);
       const inKind = kinds.get(row.kind) ?? 0;

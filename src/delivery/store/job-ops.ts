@@ -146,10 +146,11 @@ export class JobOps {
   /**
    * Running jobs whose lease ended (their instance died or stalled) wait
    * again. `expiredBefore` defaults to now; a lone SQLite process passes
-   * +Infinity at start, since every claim left is its own dead one.
+   * +Infinity at start, since every claim left is its own dead one. Pass
+   * the runner's claim transaction as `db` to do it in the claim's commit.
    */
-  async reclaimExpired(now: number, expiredBefore = now): Promise<number> {
-    const res = await this.db
+  async reclaimExpired(now: number, expiredBefore = now, db: Db = this.db): Promise<number> {
+    const res = await db
       .updateTable('jobs')
       .set({ state: 'pending', locked_by: null, locked_until: null })
       .where('state', '=', 'running')

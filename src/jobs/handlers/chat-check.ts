@@ -53,3 +53,38 @@ export class ChatReadCache {
     this.clearAt.set(key, now);
   }
 }
+
+/** What stopsByVersion asks of a run: its curation, and the version it was planned with (null: the live set's). */
+export interface RunCurationRef {
+  channel_id: string | null;
+  curation_id: string;
+  curation_version: string | null;
+}
+
+/**
+ * A run's chat-read stops, kept per curation version. A version's text never
+ * changes once written, so its stops are looked up once, not before every
+ * message: each look read the version's whole source from the database (a
+ * third of the SQLite time of a send's chat read, issue 21). A run with no
+ * version follows its channel's live set, which a publish changes, so it is
+ * asked each time; a version not found (undefined) is not kept. At most
+ * `max` versions are kept, the oldest dropped first.
+ */
+export function stopsByVersion(
+  stopsOf: (run: RunCurationRef) => Promise<readonly ChatCheckStop[] | undefined>,
+  max = 256,
+): (run: RunCurationRef) => Promise<readonly ChatCheckStop[]> {
+  const kept = new Map<string, readonly ChatCheckStop[]>();
+  return async (run) => {
+    const version = run.curation_version;
+    const hit = version === null ? undefined : kept.get(version);
+    if (hit) return hit;
+    const stops = await stopsOf(run);
+    if (stops === undefined) return [];
+    if (version !== null) {
+      if (kept.size >= max) kept.delete(kept.keys().next().value!);
+      kept.set(version, stops);
+    }
+    return stops;
+  };
+}

@@ -18,7 +18,7 @@ import type { ChatCheckStop } from '../../curation/types.js';
 import { runCuration, takeOverBeforeSendTx } from '../../delivery/store/chat-check-ops.js';
 import { DatabaseUnavailableError } from '../../delivery/store/unavailable.js';
 import { DatabaseBusyError } from '../../delivery/store/busy.js';
-import { ChatReadCache, stopOf, stopReasonOf } from './chat-check.js';
+import { ChatReadCache, stopOf, stopReasonOf, stopsByVersion } from './chat-check.js';
 import { type RunRef, type StoreDb } from '../../delivery/store/job-reads.js';
 import { lockChat } from '../../delivery/store/chat-queue.js';
 import { chatOfLane } from '../../delivery/lanes.js';
@@ -277,7 +277,7 @@ export const sendMessageKind = (c: KindContext) =>
     onAttempt: (outcome, status, latencyMs) => c.metrics.sendAttempt(outcome, status, latencyMs / 1000),
     chatCheck: {
       maxAgeMs: c.config.takeoverCheckMs,
-      stopsOf: async (run) => (await c.curationOfRun(run))?.takeover.onChatRead ?? [],
+      stopsOf: stopsByVersion(async (run) => (await c.curationOfRun(run))?.takeover.onChatRead),
       keepOn: (channelId, stop) => (c.curationsFor(channelId)?.curations ?? []).filter((x) => !x.takeover.onChatRead.includes(stop)).map((x) => x.id),
       onRead: (outcome) => c.metrics.chatRead(outcome),
       onStop: (stop) => c.metrics.chatReadStop(stop),

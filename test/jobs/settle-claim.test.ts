@@ -1,0 +1,62 @@
+// Issue 21 (send path): on SQLite the runner's next claim rides in a settle
+// batch's transaction, so a job a settle makes due (a chat's next message)
+// is claimed in that same commit, not in a commit of its own after it.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import type { Transaction } from 'kysely';
+import pino from 'pino';
+import { Store } from '../../src/delivery/store/store.js';
+import { JobOps } from '../../src/delivery/store/job-ops.js';
+import type { Database } from '../../src/delivery/store/schema.js';
+import { JobRunner } from '../../src/jobs/runner.js';
+import type { JobHandler } from '../../src/jobs/types.js';
+import { eventually, tempDir } from '../support/processes.js';
+
+let store: Store;
+before(async () => {
+  store = await Store.open(`sqlite:${path.join(tempDir(), 'settle-claim.db')}`, { delayScale: 0 });
+});
+after(async () => {
+  await store.close();
+});
+
+test("a job a settle makes due is claimed in that settle's own transaction, and runs once", { timeout: 60_000 }, async () => {
+  const ops = new JobOps(store.db, store.dialect);
+  const LAST = 6;
+  const claimedIn = new Map<number, Transaction<Database>>();
+  const settledIn = new Map<number, Transaction<Database>>();
+  const runs: number[] = [];
+  // Each link of the chain enqueues the next one, due at once, in its settle (as a sent message makes the next one due).
+  const handler: JobHandler<{ n: number }> = {
+    kind: 'chain',
+    parse: (p) => p as { n: number },
+    leaseMs: 60_000,
+    claimed: (trx, jobs) => {
+      for (const j of jobs) claimedIn.set(j.payload.n, trx);
+      return Promise.resolve();
+    },
+    run: (job) => {
+      runs.push(job.payload.n);
+      return Promise.resolve({
+        kind: 'done',
+        write: async (trx) => {
+          settledIn.set(job.payload.n, trx);
+          if (job.payload.n < LAST) await ops.enqueue({ kind: 'chain', payload: { n: job.payload.n + 1 }, lane: 'chat:c1' }, Date.now(), trx);
+        },
+      });
+    },
+  };
+  const runner = new JobRunner({ db: store.db, ops, handlers: [handler], owner: 'i', logger: pino({ level: 'silent' }), batchSettles: true, concurrency: 4 });
+  runner.start();
+  try {
+    await ops.enqueue({ kind: 'chain', payload: { n: 1 }, lane: 'chat:c1' }, Date.now());
+    runner.wake();
+    await eventually(() => settledIn.size === LAST, 20_000, 'the whole chain settled');
+    assert.deepEqual(runs, [1, 2, 3, 4, 5, 6]);
+    for (let n = 1; n < LAST; n++) assert.equal(claimedIn.get(n + 1), settledIn.get(n), `link ${n + 1} is claimed in link ${n}'s settle`);
+    assert.equal(await ops.depth(), 0);
+  } finally {
+    await runner.stop(1_000);
+  }
+});
