@@ -111,7 +111,7 @@ export function profileFor(r: () => number, c: Curation): Record<string, unknown
 function events(root: string): Array<Event | null> {
   const opened = normalize(JSON.parse(readFileSync(path.join(root, 'test/fixtures/webhooks/user-chat-opened.json'), 'utf8')));
   const keyword = normalize(JSON.parse(readFileSync(path.join(root, 'test/fixtures/webhooks/user-message-keyword.json'), 'utf8')));
-  return [null, opened, keyword, { ...opened, language: 'en-US' } as Event, { ...opened, language: 'de' } as Event];
+  return [null, opened, keyword, { ...opened, language: 'en-US' }, { ...opened, language: 'de' }];
 }
 
 /** JSON with undefined written out, so that a key set to undefined differs from a missing one. */
