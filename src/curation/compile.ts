@@ -261,6 +261,7 @@ export async function compileCuration(
     fields,
     values,
     baseScope: { ...settings },
+    valueKeys: Object.fromEntries(values.map((v) => [v.name, undefined])),
     settings,
     trigger,
     messages,

@@ -44,6 +44,13 @@ export interface CompiledCuration {
   values: CompiledValue[];
   /** Constants and functions every expression scope starts with. */
   baseScope: Record<string, unknown>;
+  /**
+   * Every computed value's name, each undefined, in order: a plan's scope is
+   * created with all its keys at once (sequence.ts computeValues), so it stays
+   * an object with fixed fields; added one by one, ~40 keys turned it into a
+   * hash table that every expression and template then read from.
+   */
+  valueKeys: Record<string, undefined>;
   settings: Record<string, unknown>;
   /** The trigger's condition on an event (triggers/registry.ts). */
   trigger: CompiledTrigger;

@@ -26,7 +26,8 @@ export interface SequenceContext {
 }
 
 export function computeValues(inner: CompiledCuration, fields: ResolvedFields, ctx: { now: number; lang: string }): { values: Record<string, Value>; scope: Record<string, unknown> } {
-  const scope: Record<string, unknown> = { ...inner.baseScope, ...fields, now: ctx.now, lang: ctx.lang };
+  // The values' keys come last, in the order they were always added (a value's name is none of the others).
+  const scope: Record<string, unknown> = { ...inner.baseScope, ...fields, now: ctx.now, lang: ctx.lang, ...inner.valueKeys };
   const values: Record<string, Value> = {};
   for (const v of inner.values) {
     let out: Value;
