@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { arithmetic, BUILTIN_NAMES, builtinOf } from '../../src/curation/expr/builtins.js';
 import { compileExpression, type ExpressionContext } from '../../src/curation/expressions.js';
+import { isHttpUrl } from '../../src/curation/http-url.js';
+import { HttpUrlSchema } from '../../src/channeltalk/wire.js';
 
 const INPUTS: unknown[] = [0, -0, 1, -1, 2.175, 1.005, -2.25, 1e21, 0.1 + 0.2, NaN, Infinity, -Infinity, 12345.6789, '3', '', 'a', null, undefined, true, false, [1], ['a'], {}];
 
@@ -50,4 +52,20 @@ test('arithmetic on two numbers in place gives what the operators give on any op
       }
     }
   }
+});
+
+test('isHttpUrl decides what HttpUrlSchema decides, for rendered and odd texts', () => {
+  const hosts = ['salad.example', 'exa mple.com', 'xn--bcher-kva.example', '127.0.0.1', '[::1]', '', 'a..b', '하나.예시', 'user:pw@host', 'host:99999', 'host:80'];
+  const tails = ['', '/', '/p?index=39', '/a b', '?q=%E2%9C%93', '#x', '/%zz', '/\u0000', '/\t/x', '?a=<b>', '/캠페인'];
+  const heads = ['http://', 'https://', 'HTTPS://', 'ftp://', 'http:', 'https:/', 'http:\\\\', ' https://', 'https://\n', 'javascript:', 'mailto:', '//', 'http:///'];
+  const texts: string[] = ['', ' ', 'https://', 'http://a', 'https://salad.example/curation-program?index=39  ', '\thttps://a.example', 'https://a.example\u0001'];
+  for (const head of heads) for (const host of hosts) for (const tail of tails) texts.push(`${head}${host}${tail}`);
+  let accepted = 0;
+  for (const t of texts) {
+    const expected = HttpUrlSchema.safeParse(t).success;
+    assert.equal(isHttpUrl(t), expected, JSON.stringify(t));
+    if (expected) accepted++;
+  }
+  // Both answers are well represented.
+  assert.ok(accepted > 100 && accepted < texts.length - 100, `${accepted} of ${texts.length} accepted`);
 });
