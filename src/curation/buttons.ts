@@ -8,7 +8,7 @@ import { CurationFileError, said, type PathSegment, type Said } from './load-err
 import { checkStaticUrl, localized, type MessageContext } from './message-context.js';
 import { Localized as LocalizedFile, SafeKey, Scalar } from './schema-parts.js';
 import { SequenceFailure } from './sequence-failure.js';
-import { isHttpUrl } from './http-url.js';
+import { UrlChecker } from './http-url.js';
 import type { RenderContext } from './blocks/types.js';
 
 const Args = z
@@ -34,8 +34,8 @@ export type CompiledAction =
       url: Localized;
       /** Where the url is in the file, built once (not on every render). */
       urlPath: PathSegment[];
-      /** Every language's url is a fixed text, checked at load (checkStaticUrl): a render need not check it again. */
-      urlFixed: boolean;
+      /** Null when every language's url is a fixed text, checked at load (checkStaticUrl): a render need not check it again. */
+      checker: UrlChecker | null;
     }
   | { type: 'command'; appId: string; name: string; params: Args | undefined }
   | { type: 'wam'; appId: string; name: string; wamArgs: Args | undefined };
@@ -95,7 +95,9 @@ function compileAction(type: ActionType, b: ButtonFile, at: PathSegment[], ctx: 
       const urlPath = [...at, 'url'];
       const url = localized(b.url, urlPath, 'url', ctx);
       if (!url || !checkStaticUrl(url, b.url, urlPath, ctx)) return null;
-      return { type, url, urlPath, urlFixed: [...url.values()].every((t) => t.static !== null) };
+      const templates = [...url.values()];
+      if (templates.every((t) => t.static !== null)) return { type, url, urlPath, checker: null };
+      return { type, url, urlPath, checker: new UrlChecker(templates.every((t) => t.names.every((n) => ctx.fixedNames.has(n.name)))) };
     }
     case 'command':
       return needs(['appId', 'name']) && b.appId !== undefined && b.name !== undefined ? { type, appId: b.appId, name: b.name, params: b.params } : null;
@@ -120,7 +122,7 @@ function renderAction(a: CompiledAction, r: RenderContext): Button['action'] {
   switch (a.type) {
     case 'web': {
       const url = r.render(a.url, a.urlPath, { tidy: false });
-      if (!a.urlFixed && !isHttpUrl(url)) throw new SequenceFailure(a.urlPath, 'is not a valid http(s) URL once rendered');
+      if (a.checker && !a.checker.check(url)) throw new SequenceFailure(a.urlPath, 'is not a valid http(s) URL once rendered');
       return { type: 'web', attributes: { url } };
     }
     case 'command':

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { arithmetic, BUILTIN_NAMES, builtinOf } from '../../src/curation/expr/builtins.js';
 import { compileExpression, type ExpressionContext } from '../../src/curation/expressions.js';
-import { isHttpUrl } from '../../src/curation/http-url.js';
+import { isHttpUrl, UrlChecker } from '../../src/curation/http-url.js';
 import { HttpUrlSchema } from '../../src/channeltalk/wire.js';
 
 const INPUTS: unknown[] = [0, -0, 1, -1, 2.175, 1.005, -2.25, 1e21, 0.1 + 0.2, NaN, Infinity, -Infinity, 12345.6789, '3', '', 'a', null, undefined, true, false, [1], ['a'], {}];
@@ -68,4 +68,9 @@ test('isHttpUrl decides what HttpUrlSchema decides, for rendered and odd texts',
   }
   // Both answers are well represented.
   assert.ok(accepted > 100 && accepted < texts.length - 100, `${accepted} of ${texts.length} accepted`);
+  // A checker that keeps its answers gives the same ones, the first time and again (also past the texts it keeps).
+  for (const fixed of [true, false]) {
+    const checker = new UrlChecker(fixed);
+    for (const round of [1, 2]) for (const t of texts) assert.equal(checker.check(t), isHttpUrl(t), `${JSON.stringify(t)}, round ${round}`);
+  }
 });
