@@ -10,7 +10,7 @@
 // Every render is bounded in time, memory and length (render-limits.ts).
 import { analyzeSync, Filter, filters as builtinFilters, Liquid, Output, Tag, toValueSync, type Context, type Template, type TagToken, type TopLevelToken } from 'liquidjs';
 import { escapeText } from '../channeltalk/markup.js';
-import { formatNumber } from './format.js';
+import { formatNumber, formatNumberAsWritten } from './format.js';
 import { replaceShortcodes } from './emoji.js';
 import { BoundedCaptureTag, BoundedEmitter, checkLength, limitError, newContext, RENDER_LIMITS, type RenderLimits } from './render-limits.js';
 import { encodeUrlValue, stripControls } from './sanitize.js';
@@ -298,13 +298,24 @@ function outputWriter(m: RegExpMatchArray, begin: number, kind: TemplateKind, pa
   const part = parts.get(begin);
   const url = part === undefined ? null : urlStep(kind, part, false);
   const write = WRITE[kind];
-  return (session) => {
-    const { scope, globals } = session;
-    // liquidjs with ownPropertyOnly: the scope's own names, then the globals (lang, now).
-    const raw = Object.hasOwn(scope, name) ? scope[name] : Object.hasOwn(globals, name) ? (globals as unknown as Record<string, unknown>)[name] : undefined;
+  const general: OutputWriter = (session) => {
+    const { globals } = session;
+    const raw = lookUp(session, name);
     const value = digits === null ? raw : numFilter(raw, digits, globals.lang);
     return write(url ? url(value) : value);
   };
+  if (digits === null || url !== null) return general;
+  // `{{ x | num }}` outside a URL: a number's text made of digits and plain separators is written as it is (format.ts).
+  return (session) => {
+    const raw = lookUp(session, name);
+    return (typeof raw === 'number' && Number.isFinite(raw) && formatNumberAsWritten(raw, session.globals.lang, digits)) || general(session);
+  };
+}
+
+/** A name's value as liquidjs reads it with ownPropertyOnly: the scope's own names, then the globals (lang, now). */
+function lookUp(session: { readonly scope: Record<string, unknown>; readonly globals: RenderGlobals }, name: string): unknown {
+  const { scope, globals } = session;
+  return Object.hasOwn(scope, name) ? scope[name] : Object.hasOwn(globals, name) ? (globals as unknown as Record<string, unknown>)[name] : undefined;
 }
 
 type Renderer = (session: RenderSession) => string;

@@ -7,6 +7,10 @@ import { arithmetic, BUILTIN_NAMES, builtinOf } from '../../src/curation/expr/bu
 import { compileExpression, type ExpressionContext } from '../../src/curation/expressions.js';
 import { isHttpUrl, UrlChecker } from '../../src/curation/http-url.js';
 import { HttpUrlSchema } from '../../src/channeltalk/wire.js';
+import { formatNumber, formatNumberAsWritten } from '../../src/curation/format.js';
+import { roundDecimal } from '../../src/curation/rounding.js';
+import { stripControls } from '../../src/curation/sanitize.js';
+import { escapeText } from '../../src/channeltalk/markup.js';
 
 const INPUTS: unknown[] = [0, -0, 1, -1, 2.175, 1.005, -2.25, 1e21, 0.1 + 0.2, NaN, Infinity, -Infinity, 12345.6789, '3', '', 'a', null, undefined, true, false, [1], ['a'], {}];
 
@@ -73,4 +77,28 @@ test('isHttpUrl decides what HttpUrlSchema decides, for rendered and odd texts',
     const checker = new UrlChecker(fixed);
     for (const round of [1, 2]) for (const t of texts) assert.equal(checker.check(t), isHttpUrl(t), `${JSON.stringify(t)}, round ${round}`);
   }
+});
+
+test('a number written as it is by num is the text formatNumber gives and the write steps keep', () => {
+  const values = [0, -0, 1, -1, 0.05, 2.175, 1.005, -2.25, 999.95, 1234.5, -1234567.891, 12345678, 1e14, 1e15, 1e21, 123.456789];
+  let plain = 0;
+  for (const lang of ['ko', 'en', 'de', 'fr', 'ar', 'hi', 'ja']) {
+    for (const v of values) {
+      for (let d = -1; d <= 12; d++) {
+        const written = formatNumberAsWritten(v, lang, d);
+        if (written === null) continue;
+        plain++;
+        const text = formatNumber(v, lang, d);
+        assert.equal(written, text, `${v} in ${lang} with ${d} decimals`);
+        assert.equal(escapeText(stripControls(text, true)), text);
+      }
+    }
+  }
+  assert.ok(plain > 100, `only ${plain} numbers were written as they are`);
+});
+
+test('the powers of ten rounding uses are the ones ** computes', () => {
+  for (let d = 0; d <= 22; d++) assert.equal(Number(`1e${d}`), 10 ** d, `10 ** ${d}`);
+  // And rounding agrees with the decimal value at every table entry.
+  for (let d = 0; d <= 10; d++) assert.equal(roundDecimal(2.5 / 10 ** d, d), 3 / 10 ** d, `2.5e-${d} at ${d} decimals`);
 });
