@@ -64,6 +64,12 @@ export function renderMessages(specs: readonly CompiledMessage[], scope: Record<
     renderMarkup(t: Localized, path: readonly PathSegment[]): string {
       const tpl = templateIn(t, path, ctx.lang);
       if (tpl.finished && tpl.markupValid) return tpl.finished.tidied;
+      if (!tpl.markupValid && tpl.renderTidiedKnowingMarkup) {
+        // A text with conditions: whether its markup holds is known for each combination of their texts.
+        const { text, markupHolds } = renderKnowingMarkup(tpl, session, path);
+        if (!markupHolds) assertMarkup(text, path);
+        return text;
+      }
       const value = renderTidied(tpl, session, path);
       // Compiling decided for most texts that no render can break the markup (text-finish.ts).
       if (!tpl.markupValid) assertMarkup(value, path);
@@ -125,6 +131,14 @@ const NO_ATTACHMENTS: Readonly<Pick<MessageBody, AttachmentKey>> = Object.freeze
 function renderTidied(tpl: CompiledTemplate, session: RenderSession, path: readonly PathSegment[]): string {
   try {
     return tpl.renderTidied(session);
+  } catch (err) {
+    throw renderFailure(err, path);
+  }
+}
+
+function renderKnowingMarkup(tpl: CompiledTemplate, session: RenderSession, path: readonly PathSegment[]): { text: string; markupHolds: boolean } {
+  try {
+    return tpl.renderTidiedKnowingMarkup?.(session) ?? { text: tpl.renderTidied(session), markupHolds: false };
   } catch (err) {
     throw renderFailure(err, path);
   }

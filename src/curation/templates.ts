@@ -18,7 +18,7 @@ import { eachTemplate, loopFacts, nodeCounts, type LoopFact, type NodeCounts } f
 import { urlLayout, type UrlPart } from './url-values.js';
 import { said, type Said } from './load-errors.js';
 import { literalsStayTidy, markupValidForAnyValues, tidy, valueKeepsTidy } from './text-finish.js';
-import { segmentRenderer, type OutputWriter } from './template-segments.js';
+import { segmentRenderer, type OutputWriter, type SegmentRenderer } from './template-segments.js';
 
 export { RenderLimitError } from './render-limits.js';
 
@@ -174,6 +174,12 @@ export interface CompiledTemplate {
   readonly markupValid: boolean;
   /** Rendered, then tidied (text-finish.ts); compile may know that only trim is needed. */
   renderTidied(session: RenderSession): string;
+  /**
+   * A text template rendered in parts (template-segments.ts), when markupValid
+   * is false: renderTidied's text, and whether its markup is known to hold
+   * (then plan() skips the check). Absent for any other template.
+   */
+  renderTidiedKnowingMarkup?: (session: RenderSession) => { text: string; markupHolds: boolean };
   /** Throws RenderLimitError when the render goes over its budget. */
   render(session: RenderSession): string;
   /** Top-level names the template reads, with the line (1-based) where each first appears. */
@@ -228,13 +234,22 @@ export function compileTemplate(source: string, kind: TemplateKind, opts: { fast
   }
   const fast = opts.fast === false ? null : fastRenderer(text, kind, layout.parts);
   const segmented = opts.fast === false || fast ? null : segmentedRenderer(text, tpl, kind, layout.parts, opts.keepFor ?? new Set());
-  const render = fast?.render ?? segmented ?? ((session: RenderSession) => session.render(liquid, tpl));
+  const render = fast?.render ?? segmented?.render ?? ((session: RenderSession) => session.render(liquid, tpl));
+  const knowing = kind === 'text' && segmented ? segmented : null;
   return {
     static: null,
     finished: null,
     markupValid: fast?.markupValid ?? false,
     render,
     renderTidied: fast?.renderTidied ?? ((session) => tidy(render(session))),
+    ...(knowing
+      ? {
+          renderTidiedKnowingMarkup: (session: RenderSession) => {
+            const { text: rendered, markupHolds } = knowing.renderKnowingMarkup(session);
+            return { text: tidy(rendered), markupHolds };
+          },
+        }
+      : {}),
     names,
     loops: loopFacts(tpl),
     nodes: nodeCounts(tpl),
@@ -361,7 +376,7 @@ function tidiedRenderer(literals: readonly string[], outputs: readonly OutputWri
 }
 
 /** A template with tags: its top-level nodes rendered one by one where they can be (template-segments.ts). */
-function segmentedRenderer(text: string, tpl: readonly Template[], kind: TemplateKind, parts: ReadonlyMap<number, UrlPart>, keepFor: ReadonlySet<string>): Renderer | null {
+function segmentedRenderer(text: string, tpl: readonly Template[], kind: TemplateKind, parts: ReadonlyMap<number, UrlPart>, keepFor: ReadonlySet<string>): SegmentRenderer | null {
   const simpleOutput = (source: string, begin: number): OutputWriter | null => {
     const m = SIMPLE_OUTPUT_ALONE.exec(source);
     return m ? outputWriter(m, begin, kind, parts) : null;
