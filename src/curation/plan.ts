@@ -134,10 +134,20 @@ function askedAt(event: Event | null): number | null {
 /** The customer's language if the curation speaks it (`ko-KR` counts as `ko`), else the curation's default. */
 export function resolveLanguage(curation: Curation, requested: string | null): string {
   if (requested) {
-    const primary = requested.trim().toLowerCase().split(/[-_]/)[0] ?? '';
+    const primary = primaryLanguage(requested);
     if (curation.languages.includes(primary)) return primary;
   }
   return curation.defaultLanguage;
+}
+
+/** `ko-KR` → `ko`: the part before the first - or _, trimmed and lower-cased (a loop: every plan asks, and a regex split cost more). */
+function primaryLanguage(requested: string): string {
+  const s = requested.trim();
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x2d || c === 0x5f) return s.slice(0, i).toLowerCase();
+  }
+  return s.toLowerCase();
 }
 
 /** The profile contract alone: typed answers, or the problems (never the values) that would make plan() fall back or skip. */

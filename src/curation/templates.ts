@@ -17,7 +17,7 @@ import { encodeUrlValue, stripControls } from './sanitize.js';
 import { eachTemplate, loopFacts, nodeCounts, type LoopFact, type NodeCounts } from './template-loops.js';
 import { urlLayout, type UrlPart } from './url-values.js';
 import { said, type Said } from './load-errors.js';
-import { literalsStayTidy, markupValidForAnyValues, tidy, valueKeepsTidy } from './text-finish.js';
+import { isTrimmedAway, literalsStayTidy, markupValidForAnyValues, tidy, valueKeepsTidy } from './text-finish.js';
 import { segmentRenderer, type OutputWriter, type SegmentRenderer } from './template-segments.js';
 
 export { RenderLimitError } from './render-limits.js';
@@ -360,19 +360,42 @@ function fastRenderer(text: string, kind: TemplateKind, parts: ReadonlyMap<numbe
   return { render, renderTidied: literalsStayTidy(literals) ? tidiedRenderer(literals, outputs) : (session) => tidy(render(session)), markupValid };
 }
 
-/** For literals that stay tidy: only a value with a space or line end sends the text through tidy (text-finish.ts). */
+/**
+ * For literals that stay tidy: only a value with a space or line end sends the
+ * text through tidy (text-finish.ts). Otherwise the text is trimmed, unless
+ * its first and last characters (a literal's, else the value's there) are
+ * known not to be trimmed away: most texts start and end with a word.
+ */
 function tidiedRenderer(literals: readonly string[], outputs: readonly OutputWriter[]): Renderer {
+  const first = literals[0]!;
+  const lastLiteral = literals[literals.length - 1]!;
   return (session) => {
-    let out = literals[0]!;
+    let out = first;
     let tidyNeeded = false;
+    let firstValue = '';
+    let lastValue = '';
     for (let i = 0; i < outputs.length; i++) {
       const value = outputs[i]!(session);
       if (!tidyNeeded && !valueKeepsTidy(value)) tidyNeeded = true;
+      if (i === 0) firstValue = value;
+      lastValue = value;
       out += value + literals[i + 1]!;
     }
     checkLength(out, session.limits);
-    return tidyNeeded ? tidy(out) : out.trim();
+    if (tidyNeeded) return tidy(out);
+    return startsKept(first, firstValue) && endsKept(lastLiteral, lastValue) ? out : out.trim();
   };
+}
+
+/** The text's first character is not trimmed away: the first literal's, or when it is empty the first value's (a value with a space went through tidy). */
+function startsKept(literal: string, value: string): boolean {
+  const s = literal === '' ? value : literal;
+  return s !== '' && !isTrimmedAway(s.charCodeAt(0));
+}
+
+function endsKept(literal: string, value: string): boolean {
+  const s = literal === '' ? value : literal;
+  return s !== '' && !isTrimmedAway(s.charCodeAt(s.length - 1));
 }
 
 /** A template with tags: its top-level nodes rendered one by one where they can be (template-segments.ts). */

@@ -12,6 +12,7 @@ import { roundDecimal } from '../../src/curation/rounding.js';
 import { stripControls } from '../../src/curation/sanitize.js';
 import { checkTextMarkup, escapeText } from '../../src/channeltalk/markup.js';
 import { compileTemplate, RenderSession } from '../../src/curation/templates.js';
+import { isTrimmedAway, tidy } from '../../src/curation/text-finish.js';
 
 const INPUTS: unknown[] = [0, -0, 1, -1, 2.175, 1.005, -2.25, 1e21, 0.1 + 0.2, NaN, Infinity, -Infinity, 12345.6789, '3', '', 'a', null, undefined, true, false, [1], ['a'], {}];
 
@@ -128,4 +129,26 @@ test("a text with conditions is spared the markup check only when the conditions
     }
   }
   assert.ok(seen.holds > 0 && seen.checked > 0, JSON.stringify(seen));
+});
+
+test('isTrimmedAway is what trim removes, for every code unit', () => {
+  for (let c = 0; c <= 0xffff; c++) {
+    const ch = String.fromCharCode(c);
+    assert.equal(isTrimmedAway(c), `${ch}x`.trim() === 'x', `U+${c.toString(16)}`);
+  }
+});
+
+test('a text rendered without trim, its ends being words, is the text liquidjs renders and tidy tidies', () => {
+  const sources = ['{{ a }}', '{{ a }} and {{ b }}', 'x{{ a }}', '{{ a }}y', ' {{ a }} ', '\u3000{{ a }}x', 'x{{ a }}\u00a0', '{{ a }}{{ b }}'];
+  const values = ['Kim', '', ' lead', 'trail ', '\u3000wide', 'nb\u00a0', '\u000bv', 'f\u000c', 'x\u1680', '\ufeffbom', '\u001cfs', '홍'];
+  for (const source of sources) {
+    const fast = compileTemplate(source, 'text');
+    const slow = compileTemplate(source, 'text', { fast: false });
+    for (const a of values) {
+      for (const b of values) {
+        const session = new RenderSession({ a, b }, { lang: 'en', now: 0 });
+        assert.equal(fast.renderTidied(session), tidy(slow.render(session)), `${JSON.stringify(source)} with ${JSON.stringify([a, b])}`);
+      }
+    }
+  }
 });
