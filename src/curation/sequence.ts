@@ -28,7 +28,8 @@ export interface SequenceContext {
 export function computeValues(inner: CompiledCuration, fields: ResolvedFields, ctx: { now: number; lang: string }): { values: Record<string, Value>; scope: Record<string, unknown> } {
   // The values' keys come last, in the order they were always added (a value's name is none of the others).
   const scope: Record<string, unknown> = { ...inner.baseScope, ...fields, now: ctx.now, lang: ctx.lang, ...inner.valueKeys };
-  const values: Record<string, Value> = {};
+  // Created with its keys too: each value then fills a field instead of growing the object by one key at a time.
+  const values: Record<string, Value | undefined> = { ...inner.valueKeys };
   for (const v of inner.values) {
     let out: Value;
     try {
@@ -39,7 +40,8 @@ export function computeValues(inner: CompiledCuration, fields: ResolvedFields, c
     scope[v.name] = out;
     values[v.name] = out;
   }
-  return { values, scope };
+  // Every key was filled above (a value that fails throws).
+  return { values: values as Record<string, Value>, scope };
 }
 
 function checkValue(v: unknown): Value {

@@ -92,8 +92,7 @@ export function segmentRenderer(text: string, tpl: readonly Template[], opts: Se
         } else out += s.kind === 'text' ? s.text : s.write(session);
         checkLength(out, session.limits);
       }
-      // JSON: two different lists of texts never give the same key.
-      const key = JSON.stringify(conditionTexts);
+      const key = verdictKey(conditionTexts);
       let markupHolds = verdicts.get(key);
       if (markupHolds === undefined) {
         markupHolds = markupValidForAnyValues(literalsOf(segments, conditionTexts));
@@ -102,6 +101,19 @@ export function segmentRenderer(text: string, tpl: readonly Template[], opts: Se
       return { text: out, markupHolds };
     },
   };
+}
+
+/**
+ * One key per list of the conditions' texts. A template always renders the
+ * same number of conditions; with one, its text is the key (a kept render is
+ * the same string each time, its hash already known); with more, each text
+ * is written after its length, so two different lists never give one key.
+ */
+function verdictKey(texts: readonly string[]): string {
+  if (texts.length === 1) return texts[0]!;
+  let key = '';
+  for (const t of texts) key += `${t.length}:${t}`;
+  return key;
 }
 
 /** The template's text between its outputs, each condition replaced by what it rendered. */
