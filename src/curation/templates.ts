@@ -307,7 +307,8 @@ const LIQUID_LITERALS = new Set(['true', 'false', 'nil', 'null', 'empty', 'blank
 /** The short cut's writer for one simple output, matched by SIMPLE_OUTPUT; null for a Liquid literal (not a name). */
 function outputWriter(m: RegExpMatchArray, begin: number, kind: TemplateKind, parts: ReadonlyMap<number, UrlPart>): OutputWriter | null {
   const name = m[1]!;
-  if (LIQUID_LITERALS.has(name)) return null;
+  // __proto__ (refused by the schema anyway) is the one inherited name lookUp's single read would get wrong.
+  if (LIQUID_LITERALS.has(name) || name === '__proto__') return null;
   // The filter is its own group: a name such as `number` is not the num filter.
   const digits = m[2] === undefined ? null : Number(m[3] ?? 0);
   const part = parts.get(begin);
@@ -327,9 +328,17 @@ function outputWriter(m: RegExpMatchArray, begin: number, kind: TemplateKind, pa
   };
 }
 
-/** A name's value as liquidjs reads it with ownPropertyOnly: the scope's own names, then the globals (lang, now). */
+/**
+ * A name's value as liquidjs reads it with ownPropertyOnly: the scope's own
+ * names, then the globals (lang, now). A scope holds answers, settings and
+ * values, never a function: a value found that is not one is the scope's own
+ * (Object.prototype has only functions and __proto__, a refused name), so
+ * one read does for the usual case.
+ */
 function lookUp(session: { readonly scope: Record<string, unknown>; readonly globals: RenderGlobals }, name: string): unknown {
   const { scope, globals } = session;
+  const found = scope[name];
+  if (found !== undefined && typeof found !== 'function') return found;
   return Object.hasOwn(scope, name) ? scope[name] : Object.hasOwn(globals, name) ? (globals as unknown as Record<string, unknown>)[name] : undefined;
 }
 

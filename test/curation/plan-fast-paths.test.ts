@@ -152,3 +152,15 @@ test('a text rendered without trim, its ends being words, is the text liquidjs r
     }
   }
 });
+
+test('a simple output reads a name as liquidjs does: own names, then lang and now, never what objects inherit', () => {
+  const scopes: Array<Record<string, unknown>> = [{ a: 1 }, { toString: 'own', a: null }, { valueOf: 0, hasOwnProperty: false }, { lang: 'scope-lang', a: undefined }];
+  for (const name of ['a', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'lang', 'now', 'missing']) {
+    const fast = compileTemplate(`[{{ ${name} }}|{{ ${name} | num: 1 }}]`, 'text');
+    const slow = compileTemplate(`[{{ ${name} }}|{{ ${name} | num: 1 }}]`, 'text', { fast: false });
+    for (const scope of scopes) {
+      const session = new RenderSession(scope, { lang: 'ko', now: 1234.5 });
+      assert.equal(fast.render(session), slow.render(session), `${name} in ${JSON.stringify(scope)}`);
+    }
+  }
+});
