@@ -261,8 +261,14 @@ export async function compileCuration(
   const inner: CompiledCuration = {
     fields,
     values,
-    baseScope: { ...settings },
     valueKeys: Object.fromEntries(values.map((v) => [v.name, undefined])),
+    scopeShape: {
+      ...settings,
+      ...Object.fromEntries(fields.map((f) => [f.name, undefined])),
+      now: undefined,
+      lang: undefined,
+      ...Object.fromEntries(values.map((v) => [v.name, undefined])),
+    },
     settings,
     trigger,
     messages,

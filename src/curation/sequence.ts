@@ -26,8 +26,11 @@ export interface SequenceContext {
 }
 
 export function computeValues(inner: CompiledCuration, fields: ResolvedFields, ctx: { now: number; lang: string }): { values: Record<string, Value>; scope: Record<string, unknown> } {
-  // The values' keys come last, in the order they were always added (a value's name is none of the others).
-  const scope: Record<string, unknown> = { ...inner.baseScope, ...fields, now: ctx.now, lang: ctx.lang, ...inner.valueKeys };
+  // The keys in the order a spread of settings, fields, now and lang, then each value added, wrote them (one namespace: no name twice).
+  const scope: Record<string, unknown> = { ...inner.scopeShape };
+  for (const name in fields) scope[name] = fields[name];
+  scope.now = ctx.now;
+  scope.lang = ctx.lang;
   // Created with its keys too: each value then fills a field instead of growing the object by one key at a time.
   const values: Record<string, Value | undefined> = { ...inner.valueKeys };
   for (const v of inner.values) {
