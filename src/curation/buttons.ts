@@ -2,12 +2,13 @@
 // command of a Channel App (`command`) or an app's WAM (`wam`). Each action
 // is one case of the switches below.
 import { z } from 'zod';
-import { COLOR_VARIANTS, HttpUrlSchema, type ActionType, type Button, type ColorVariant } from '../channeltalk/wire.js';
+import { COLOR_VARIANTS, type ActionType, type Button, type ColorVariant } from '../channeltalk/wire.js';
 import type { Localized } from './internals.js';
 import { CurationFileError, said, type PathSegment, type Said } from './load-errors.js';
 import { checkStaticUrl, localized, type MessageContext } from './message-context.js';
 import { Localized as LocalizedFile, SafeKey, Scalar } from './schema-parts.js';
 import { SequenceFailure } from './sequence-failure.js';
+import { UrlChecker } from './http-url.js';
 import type { RenderContext } from './blocks/types.js';
 
 const Args = z
@@ -27,13 +28,25 @@ export const ButtonFileSchema = z.strictObject({
 type ButtonFile = z.infer<typeof ButtonFileSchema>;
 type Args = z.infer<typeof Args>;
 
-export type CompiledAction = { type: 'web'; url: Localized } | { type: 'command'; appId: string; name: string; params: Args | undefined } | { type: 'wam'; appId: string; name: string; wamArgs: Args | undefined };
+export type CompiledAction =
+  | {
+      type: 'web';
+      url: Localized;
+      /** Where the url is in the file, built once (not on every render). */
+      urlPath: PathSegment[];
+      /** Null when every language's url is a fixed text, checked at load (checkStaticUrl): a render need not check it again. */
+      checker: UrlChecker | null;
+    }
+  | { type: 'command'; appId: string; name: string; params: Args | undefined }
+  | { type: 'wam'; appId: string; name: string; wamArgs: Args | undefined };
 
 export interface CompiledButton {
   title: Localized;
   action: CompiledAction;
   color: ColorVariant | undefined;
   path: PathSegment[];
+  /** [...path, 'title'], built once. */
+  titlePath: PathSegment[];
 }
 
 /** Which keys each action takes beside title and color. */
@@ -55,7 +68,7 @@ export function compileButton(b: ButtonFile, at: PathSegment[], ctx: MessageCont
   }
   const title = localized(b.title, [...at, 'title'], 'title', ctx);
   const action = compileAction(type, b, at, ctx);
-  return ok && title && action ? { title, action, color: b.color, path: at } : null;
+  return ok && title && action ? { title, action, color: b.color, path: at, titlePath: [...at, 'title'] } : null;
 }
 
 /** `'appId' is only for a command or wam button (this one is web)`, with its key. */
@@ -79,8 +92,12 @@ function compileAction(type: ActionType, b: ButtonFile, at: PathSegment[], ctx: 
   switch (type) {
     case 'web': {
       if (!needs(['url']) || b.url === undefined) return null;
-      const url = localized(b.url, [...at, 'url'], 'url', ctx);
-      return url && checkStaticUrl(url, b.url, [...at, 'url'], ctx) ? { type, url } : null;
+      const urlPath = [...at, 'url'];
+      const url = localized(b.url, urlPath, 'url', ctx);
+      if (!url || !checkStaticUrl(url, b.url, urlPath, ctx)) return null;
+      const templates = [...url.values()];
+      if (templates.every((t) => t.static !== null)) return { type, url, urlPath, checker: null };
+      return { type, url, urlPath, checker: new UrlChecker(templates.every((t) => t.names.every((n) => ctx.fixedNames.has(n.name)))) };
     }
     case 'command':
       return needs(['appId', 'name']) && b.appId !== undefined && b.name !== undefined ? { type, appId: b.appId, name: b.name, params: b.params } : null;
@@ -94,16 +111,18 @@ function compileAction(type: ActionType, b: ButtonFile, at: PathSegment[], ctx: 
 }
 
 export function renderButton(b: CompiledButton, r: RenderContext): Button {
-  const title = r.render(b.title, [...b.path, 'title'], { tidy: false });
-  if (title === '') throw new SequenceFailure([...b.path, 'title'], 'rendered empty');
-  return { title, ...(b.color ? { colorVariant: b.color } : {}), action: renderAction(b.action, b.path, r) };
+  const title = r.render(b.title, b.titlePath, { tidy: false });
+  if (title === '') throw new SequenceFailure(b.titlePath, 'rendered empty');
+  const action = renderAction(b.action, r);
+  // The keys in the order they were always written (a spread of the color made a short-lived object per button).
+  return b.color ? { title, colorVariant: b.color, action } : { title, action };
 }
 
-function renderAction(a: CompiledAction, path: PathSegment[], r: RenderContext): Button['action'] {
+function renderAction(a: CompiledAction, r: RenderContext): Button['action'] {
   switch (a.type) {
     case 'web': {
-      const url = r.render(a.url, [...path, 'url'], { tidy: false });
-      if (!HttpUrlSchema.safeParse(url).success) throw new SequenceFailure([...path, 'url'], 'is not a valid http(s) URL once rendered');
+      const url = r.render(a.url, a.urlPath, { tidy: false });
+      if (a.checker && !a.checker.check(url)) throw new SequenceFailure(a.urlPath, 'is not a valid http(s) URL once rendered');
       return { type: 'web', attributes: { url } };
     }
     case 'command':

@@ -1,7 +1,7 @@
 // Messages, buttons and delays of a curation file, compiled once at load.
 // What each part type checks is its entry's (blocks/); templates are checked
 // by message-context.ts, so a typo fails `curation check`, not a customer.
-import { HttpUrlSchema, type MessageOption } from '../channeltalk/wire.js';
+import type { MessageOption } from '../channeltalk/wire.js';
 import { compileExpression, ExpressionError } from './expressions.js';
 import { parseDuration } from './durations.js';
 import type { DelaySpec } from './delays.js';
@@ -96,8 +96,4 @@ function compileOptions(options: readonly MessageOption[], path: PathSegment[], 
     seen.add(o);
   }
   return [...seen];
-}
-
-export function isHttpUrl(s: string): boolean {
-  return HttpUrlSchema.safeParse(s).success;
 }

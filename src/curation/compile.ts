@@ -8,7 +8,8 @@ import { importFunctionModule, type CurationFunction } from './functions.js';
 import { compileTable, type Table } from './tables.js';
 import { buildOptionMatcher } from './options.js';
 import { parseDuration } from './durations.js';
-import { compileDelay, compileMessages, EXPRESSION_HINT, isHttpUrl, type MessageContext } from './compile-messages.js';
+import { compileDelay, compileMessages, EXPRESSION_HINT, type MessageContext } from './compile-messages.js';
+import { isHttpUrl } from './http-url.js';
 import { CurationFileError, notAUrl, said, type PathSegment, type Said } from './load-errors.js';
 import { attach, type CompiledCuration, type CompiledValue } from './internals.js';
 import { resolveFields, type CompiledField } from './profile.js';
@@ -260,7 +261,14 @@ export async function compileCuration(
   const inner: CompiledCuration = {
     fields,
     values,
-    baseScope: { ...settings },
+    valueKeys: Object.fromEntries(values.map((v) => [v.name, undefined])),
+    scopeShape: {
+      ...settings,
+      ...Object.fromEntries(fields.map((f) => [f.name, undefined])),
+      now: undefined,
+      lang: undefined,
+      ...Object.fromEntries(values.map((v) => [v.name, undefined])),
+    },
     settings,
     trigger,
     messages,

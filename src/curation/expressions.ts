@@ -13,7 +13,7 @@ import { said, unknownName, type Said } from './load-errors.js';
 import { ComputeError, ExpressionError, FailError } from './expr/errors.js';
 import { compileSpecial, SPECIAL_NAMES } from './expr/special.js';
 import { parseExpression } from './expr/parse.js';
-import type { Expr, Refusal } from './expr/ast.js';
+import type { ArithmeticOp, Expr, Refusal } from './expr/ast.js';
 import { arithmetic, BUILTIN_NAMES, builtinOf, comparison, num, truthy } from './expr/builtins.js';
 
 export type Scope = Record<string, unknown>;
@@ -156,10 +156,46 @@ function compileBinary(node: Expr & { kind: 'binary' }, ctx: ExpressionContext):
     case '*':
     case '/':
     case '^':
-    case 'mod': {
-      const f = arithmetic(op);
+    case 'mod':
+      return compileArithmetic(op, a, b);
+  }
+}
+
+/**
+ * Two numbers are computed in place; anything else (texts joined by +, a
+ * missing value's error) goes through arithmetic(), which decides exactly as
+ * before. One closure per operator, so each does one operation and no call.
+ */
+function compileArithmetic(op: ArithmeticOp, a: Evaluator, b: Evaluator): Evaluator {
+  const f = arithmetic(op);
+  switch (op) {
+    case '+':
+      return (s) => {
+        const x = a(s);
+        const y = b(s);
+        return typeof x === 'number' && typeof y === 'number' ? x + y : f(x, y);
+      };
+    case '-':
+      return (s) => {
+        const x = a(s);
+        const y = b(s);
+        return typeof x === 'number' && typeof y === 'number' ? x - y : f(x, y);
+      };
+    case '*':
+      return (s) => {
+        const x = a(s);
+        const y = b(s);
+        return typeof x === 'number' && typeof y === 'number' ? x * y : f(x, y);
+      };
+    case '/':
+      return (s) => {
+        const x = a(s);
+        const y = b(s);
+        return typeof x === 'number' && typeof y === 'number' ? x / y : f(x, y);
+      };
+    case '^':
+    case 'mod':
       return (s) => f(a(s), b(s));
-    }
   }
 }
 
@@ -196,9 +232,15 @@ function compileCall(name: string, argNodes: Expr[], ctx: ExpressionContext): Ev
   }
   const args = argNodes.map((a) => compileNode(a, ctx));
   const impl = builtin.fn;
+  // Arguments are evaluated left to right before the function runs, as with fn.
+  const { fn1, fn2 } = builtin;
   if (args.length === 1) {
     const [a0] = args as [Evaluator];
-    return (s) => impl([a0(s)]);
+    return fn1 ? (s) => fn1(a0(s)) : (s) => impl([a0(s)]);
+  }
+  if (args.length === 2 && fn2) {
+    const [a0, a1] = args as [Evaluator, Evaluator];
+    return (s) => fn2(a0(s), a1(s));
   }
   return (s) => impl(args.map((a) => a(s)));
 }

@@ -7,6 +7,8 @@
 // separators are learnt from Intl once; when a hand-made formatter with those
 // separators reproduces Intl on probe numbers, it is used, otherwise Intl is.
 import { roundDecimal } from './rounding.js';
+import { stripControls } from './sanitize.js';
+import { escapeText } from '../channeltalk/markup.js';
 
 type Formatter = (value: number, digits: number) => string;
 
@@ -14,9 +16,13 @@ type Formatter = (value: number, digits: number) => string;
 interface LanguageFormat {
   format: Formatter;
   separators: { group: string; decimal: string; minus: string } | null;
+  /** The hand-made formatter's texts pass every write step unchanged (no control, bidi or markup character in a separator): see formatNumberAsWritten. */
+  plain: boolean;
 }
 
 const formatters = new Map<string, LanguageFormat>();
+/** The last language asked for: a plan formats all its numbers in one language. */
+let last: { lang: string; format: LanguageFormat } | null = null;
 
 function intlFormatter(lang: string): Formatter {
   const cache = new Map<number, Intl.NumberFormat>();
@@ -31,8 +37,12 @@ function intlFormatter(lang: string): Formatter {
 }
 
 function formatterFor(lang: string): LanguageFormat {
+  if (last !== null && last.lang === lang) return last.format;
   const known = formatters.get(lang);
-  if (known) return known;
+  if (known) {
+    last = { lang, format: known };
+    return known;
+  }
   const intl = intlFormatter(lang);
   const parts = new Intl.NumberFormat(lang, { minimumFractionDigits: 1, useGrouping: true }).formatToParts(-1234567.5);
   const group = parts.find((p) => p.type === 'group')?.value ?? ',';
@@ -46,7 +56,8 @@ function formatterFor(lang: string): LanguageFormat {
     return dot < 0 ? `${sign}${group3(int, group)}` : `${sign}${group3(int, group)}${decimal}${fixed.slice(dot + 1)}`;
   };
   const probes: Array<[number, number]> = [[0, 0], [7, 1], [999, 0], [1234, 0], [-1234.5, 1], [1234567.891, 2], [12345678, 0], [0.05, 1]];
-  const f: LanguageFormat = probes.every(([v, d]) => fast(v, d) === intl(v, d)) ? { format: fast, separators: { group, decimal, minus } } : { format: intl, separators: null };
+  const plain = [group, decimal, minus].every((sep) => stripControls(sep, false) === sep && escapeText(sep) === sep);
+  const f: LanguageFormat = probes.every(([v, d]) => fast(v, d) === intl(v, d)) ? { format: fast, separators: { group, decimal, minus }, plain } : { format: intl, separators: null, plain: false };
   formatters.set(lang, f);
   return f;
 }
@@ -69,6 +80,20 @@ export function formatNumber(value: number, lang: string, digits = 0): string {
   const f = formatterFor(lang);
   const rounded = roundDecimal(value, d);
   return (f.separators && byScaledInteger(rounded, d, f.separators)) ?? f.format(rounded, d);
+}
+
+/**
+ * formatNumber's text when it is known to need none of the steps a written
+ * value goes through (controls removed, markup escaped): made of digits and
+ * separators that hold none of those characters. Null otherwise (Intl's
+ * text, a value too large): then the caller writes formatNumber's text as any
+ * other value. About 40 numbers a plan skip three scans each.
+ */
+export function formatNumberAsWritten(value: number, lang: string, digits: number): string | null {
+  const f = formatterFor(lang);
+  if (!f.plain || f.separators === null) return null;
+  const d = Math.min(Math.max(Math.trunc(digits), 0), 10);
+  return byScaledInteger(roundDecimal(value, d), d, f.separators);
 }
 
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];

@@ -42,8 +42,16 @@ export interface CompiledValue {
 export interface CompiledCuration {
   fields: CompiledField[];
   values: CompiledValue[];
-  /** Constants and functions every expression scope starts with. */
-  baseScope: Record<string, unknown>;
+  /** Every computed value's name, each undefined, in order: a plan's values object is created from it and filled. */
+  valueKeys: Record<string, undefined>;
+  /**
+   * A plan's scope before it is filled: the settings, then every field, now,
+   * lang and every value (undefined), in that order. Copied from one object,
+   * the scope stays an object with fixed fields (sequence.ts computeValues);
+   * built from several spreads and ~30 keys added one by one, it became a
+   * hash table that every expression and template read from.
+   */
+  scopeShape: Record<string, unknown>;
   settings: Record<string, unknown>;
   /** The trigger's condition on an event (triggers/registry.ts). */
   trigger: CompiledTrigger;

@@ -43,7 +43,7 @@ export function plan(curation: Curation, event: Event | null, rawProfile: Record
     const fallback = (spec: CompiledMessage[] | null, found: FieldProblem[], reason: Reason, answers = fields): Plan =>
       fallbackPlan(base, spec, { ...inner.settings, ...answers, now, lang }, ctx, found, reason);
 
-    const refused = problems.filter((p) => p.problem === 'no_consent');
+    const refused = problems.length === 0 ? problems : problems.filter((p) => p.problem === 'no_consent');
     if (refused.length > 0) {
       const keys = refused.map((p) => p.field);
       const reason = because(`the customer has not consented (${keys.join(', ')} is not true)`, reasonWords('noConsent', { fields: keys }));
@@ -75,7 +75,10 @@ export function plan(curation: Curation, event: Event | null, rawProfile: Record
       throw err;
     }
     // Fixed now, with the messages: the run records exactly this event once it completes.
-    return { ...base, outcome: 'sequence', values, messages, ...(inner.userEvent ? { userEvent: renderUserEvent(inner.userEvent, scope) } : {}) };
+    // The keys in base's order, as a spread of it wrote them (written out: every plan of a sequence comes here).
+    const planned: Plan = { curationId: base.curationId, runId: base.runId, outcome: 'sequence', lang, values, problems: base.problems, reason: null, messages };
+    if (inner.userEvent) planned.userEvent = renderUserEvent(inner.userEvent, scope);
+    return planned;
   } catch {
     // Defensive: an unexpected failure must neither take the webhook down nor leak a value into a log.
     return { ...base, outcome: 'skipped', reason: 'internal error while planning', reasonWords: [reasonWords('internalError')] };
@@ -134,10 +137,20 @@ function askedAt(event: Event | null): number | null {
 /** The customer's language if the curation speaks it (`ko-KR` counts as `ko`), else the curation's default. */
 export function resolveLanguage(curation: Curation, requested: string | null): string {
   if (requested) {
-    const primary = requested.trim().toLowerCase().split(/[-_]/)[0] ?? '';
+    const primary = primaryLanguage(requested);
     if (curation.languages.includes(primary)) return primary;
   }
   return curation.defaultLanguage;
+}
+
+/** `ko-KR` → `ko`: the part before the first - or _, trimmed and lower-cased (a loop: every plan asks, and a regex split cost more). */
+function primaryLanguage(requested: string): string {
+  const s = requested.trim();
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x2d || c === 0x5f) return s.slice(0, i).toLowerCase();
+  }
+  return s.toLowerCase();
 }
 
 /** The profile contract alone: typed answers, or the problems (never the values) that would make plan() fall back or skip. */

@@ -16,8 +16,11 @@ function nearInteger(v: number): number | null {
   return near(v, r, v) ? r : null;
 }
 
-const scale = (x: number, digits: number) => (digits >= 0 ? x * 10 ** digits : x / 10 ** -digits);
-const unscale = (n: number, digits: number) => (digits >= 0 ? n / 10 ** digits : n * 10 ** -digits);
+/** 10 ** d for the decimals a curation writes: the same doubles (powers of ten up to 1e22 are exact), without a pow call for each rounding. */
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
+const pow10 = (d: number): number => POW10[d] ?? 10 ** d;
+const scale = (x: number, digits: number) => (digits >= 0 ? x * pow10(digits) : x / pow10(-digits));
+const unscale = (n: number, digits: number) => (digits >= 0 ? n / pow10(digits) : n * pow10(-digits));
 
 /** Drops the fraction, like integer conversion, of the decimal value. */
 export function truncDecimal(x: number): number {

@@ -26,8 +26,13 @@ export interface SequenceContext {
 }
 
 export function computeValues(inner: CompiledCuration, fields: ResolvedFields, ctx: { now: number; lang: string }): { values: Record<string, Value>; scope: Record<string, unknown> } {
-  const scope: Record<string, unknown> = { ...inner.baseScope, ...fields, now: ctx.now, lang: ctx.lang };
-  const values: Record<string, Value> = {};
+  // The keys in the order a spread of settings, fields, now and lang, then each value added, wrote them (one namespace: no name twice).
+  const scope: Record<string, unknown> = { ...inner.scopeShape };
+  for (const name in fields) scope[name] = fields[name];
+  scope.now = ctx.now;
+  scope.lang = ctx.lang;
+  // Created with its keys too: each value then fills a field instead of growing the object by one key at a time.
+  const values: Record<string, Value | undefined> = { ...inner.valueKeys };
   for (const v of inner.values) {
     let out: Value;
     try {
@@ -38,7 +43,8 @@ export function computeValues(inner: CompiledCuration, fields: ResolvedFields, c
     scope[v.name] = out;
     values[v.name] = out;
   }
-  return { values, scope };
+  // Every key was filled above (a value that fails throws).
+  return { values: values as Record<string, Value>, scope };
 }
 
 function checkValue(v: unknown): Value {
@@ -58,11 +64,18 @@ export function renderMessages(specs: readonly CompiledMessage[], scope: Record<
     render(t: Localized, path: readonly PathSegment[], opts: { tidy: boolean }): string {
       const tpl = templateIn(t, path, ctx.lang);
       if (tpl.finished) return opts.tidy ? tpl.finished.tidied : tpl.finished.trimmed;
-      return opts.tidy ? renderTemplate(() => tpl.renderTidied(session), path) : renderTemplate(() => tpl.render(session), path).trim();
+      return opts.tidy ? renderTidied(tpl, session, path) : renderPlain(tpl, session, path).trim();
     },
     renderMarkup(t: Localized, path: readonly PathSegment[]): string {
       const tpl = templateIn(t, path, ctx.lang);
-      const value = renderTemplate(() => tpl.renderTidied(session), path);
+      if (tpl.finished && tpl.markupValid) return tpl.finished.tidied;
+      if (!tpl.markupValid && tpl.renderTidiedKnowingMarkup) {
+        // A text with conditions: whether its markup holds is known for each combination of their texts.
+        const { text, markupHolds } = renderKnowingMarkup(tpl, session, path);
+        if (!markupHolds) assertMarkup(text, path);
+        return text;
+      }
+      const value = renderTidied(tpl, session, path);
       // Compiling decided for most texts that no render can break the markup (text-finish.ts).
       if (!tpl.markupValid) assertMarkup(value, path);
       return value;
@@ -83,10 +96,10 @@ export function renderMessages(specs: readonly CompiledMessage[], scope: Record<
       const block = renderBlock(b, r);
       if (block) blocks.push(block);
     }
-    const attachments = renderAttachments(m.attachments, r);
+    const attachments = m.attachments.length === 0 ? NO_ATTACHMENTS : renderAttachments(m.attachments, r);
     // A message left with nothing to show (every text rendered empty, e.g. all inside a false {% if %}, and no attachment) is not sent.
-    if (blocks.length === 0 && Object.keys(attachments).length === 0) continue;
-    const buttons: Button[] = m.buttons.map((b) => renderButton(b, r));
+    if (blocks.length === 0 && (attachments === NO_ATTACHMENTS || Object.keys(attachments).length === 0)) continue;
+    const buttons: Button[] | null = m.buttons.length === 0 ? null : m.buttons.map((b) => renderButton(b, r));
     const seq = (ctx.firstSeq ?? 0) + out.length;
     const body = messageBody(blocks, attachments, buttons, m.options, `${ctx.runId}-${seq}`);
     out.push({ seq, delayMs: delayFor(m.delay, body), body });
@@ -105,25 +118,49 @@ function templateIn(t: Localized, path: readonly PathSegment[], lang: string): C
  * and golden texts compare as text): set one by one rather than spread from
  * short-lived objects, on every message of every plan.
  */
-function messageBody(blocks: Block[], attachments: Pick<MessageBody, AttachmentKey>, buttons: Button[], options: MessageOption[], requestId: string): MessageBody {
+function messageBody(blocks: Block[], attachments: Pick<MessageBody, AttachmentKey>, buttons: Button[] | null, options: MessageOption[], requestId: string): MessageBody {
   const body: MessageBody = {};
   if (blocks.length > 0) body.blocks = blocks;
   // In the order renderAttachments set them, as a spread copied them.
-  Object.assign(body, attachments);
-  if (buttons.length > 0) body.buttons = buttons;
+  if (attachments !== NO_ATTACHMENTS) Object.assign(body, attachments);
+  if (buttons !== null && buttons.length > 0) body.buttons = buttons;
   if (options.length > 0) body.options = options;
   body.requestId = requestId;
   return body;
 }
 
-/** A render's failure as the reason plan() gives: over the budget, or any other. */
-function renderTemplate(render: () => string, path: readonly PathSegment[]): string {
+/** Most messages have no attachment: shared, never written to (messageBody copies what there is). */
+const NO_ATTACHMENTS: Readonly<Pick<MessageBody, AttachmentKey>> = Object.freeze({});
+
+// Two named functions rather than one taking a closure: a closure per template per plan was measurable.
+function renderTidied(tpl: CompiledTemplate, session: RenderSession, path: readonly PathSegment[]): string {
   try {
-    return render();
+    return tpl.renderTidied(session);
   } catch (err) {
-    if (err instanceof RenderLimitError) throw new SequenceFailure(path, `could not be rendered: ${err.message}`, true);
-    throw new SequenceFailure(path, 'could not be rendered');
+    throw renderFailure(err, path);
   }
+}
+
+function renderKnowingMarkup(tpl: CompiledTemplate, session: RenderSession, path: readonly PathSegment[]): { text: string; markupHolds: boolean } {
+  try {
+    return tpl.renderTidiedKnowingMarkup?.(session) ?? { text: tpl.renderTidied(session), markupHolds: false };
+  } catch (err) {
+    throw renderFailure(err, path);
+  }
+}
+
+function renderPlain(tpl: CompiledTemplate, session: RenderSession, path: readonly PathSegment[]): string {
+  try {
+    return tpl.render(session);
+  } catch (err) {
+    throw renderFailure(err, path);
+  }
+}
+
+/** A render's failure as the reason plan() gives: over the budget, or any other. */
+function renderFailure(err: unknown, path: readonly PathSegment[]): SequenceFailure {
+  if (err instanceof RenderLimitError) return new SequenceFailure(path, `could not be rendered: ${err.message}`, true);
+  return new SequenceFailure(path, 'could not be rendered');
 }
 
 function assertMarkup(value: string, path: readonly PathSegment[]): void {

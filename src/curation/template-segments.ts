@@ -18,6 +18,7 @@
 import { analyzeSync, CaseTag, IfTag, TypeGuards, UnlessTag, type Liquid, type Template } from 'liquidjs';
 import { checkLength, type RenderLimits } from './render-limits.js';
 import { eachTemplate } from './template-loops.js';
+import { markupValidForAnyValues } from './text-finish.js';
 
 /** What a segment needs of a render (templates.ts RenderSession): declared here so that this file does not import templates.ts, which imports it. */
 export interface RenderSession {
@@ -47,8 +48,21 @@ export interface SegmentOptions {
   keepFor: ReadonlySet<string>;
 }
 
+/** A segmented template's render, and for a text template whether its markup is known to hold (see markupHolds). */
+export interface SegmentRenderer {
+  render: (session: RenderSession) => string;
+  /**
+   * The render, and whether every render with the same conditions' texts is
+   * valid markup whatever the values (text-finish.ts markupValidForAnyValues):
+   * true spares plan() the check. A condition renders only the template's own
+   * text (it holds no output), so its texts are few and no customer's; the
+   * answer is kept for each combination of them (at most KEPT_RENDERS).
+   */
+  renderKnowingMarkup: (session: RenderSession) => { text: string; markupHolds: boolean };
+}
+
 /** The renderer, or null when a node is not one of the three kinds. */
-export function segmentRenderer(text: string, tpl: readonly Template[], opts: SegmentOptions): ((session: RenderSession) => string) | null {
+export function segmentRenderer(text: string, tpl: readonly Template[], opts: SegmentOptions): SegmentRenderer | null {
   const { liquid } = opts;
   const segments: Segment[] = [];
   for (const [i, node] of tpl.entries()) {
@@ -57,14 +71,64 @@ export function segmentRenderer(text: string, tpl: readonly Template[], opts: Se
     if (segment === null) return null;
     segments.push(segment);
   }
-  return (session) => {
-    let out = '';
-    for (const s of segments) {
-      out += s.kind === 'text' ? s.text : s.kind === 'output' ? s.write(session) : renderCondition(s, session, liquid);
-      checkLength(out, session.limits);
-    }
-    return out;
+  const verdicts = new Map<string, boolean>();
+  return {
+    render: (session) => {
+      let out = '';
+      for (const s of segments) {
+        out += s.kind === 'text' ? s.text : s.kind === 'output' ? s.write(session) : renderCondition(s, session, liquid);
+        checkLength(out, session.limits);
+      }
+      return out;
+    },
+    renderKnowingMarkup: (session) => {
+      let out = '';
+      const conditionTexts: string[] = [];
+      for (const s of segments) {
+        if (s.kind === 'condition') {
+          const rendered = renderCondition(s, session, liquid);
+          conditionTexts.push(rendered);
+          out += rendered;
+        } else out += s.kind === 'text' ? s.text : s.write(session);
+        checkLength(out, session.limits);
+      }
+      const key = verdictKey(conditionTexts);
+      let markupHolds = verdicts.get(key);
+      if (markupHolds === undefined) {
+        markupHolds = markupValidForAnyValues(literalsOf(segments, conditionTexts));
+        if (verdicts.size < KEPT_RENDERS) verdicts.set(key, markupHolds);
+      }
+      return { text: out, markupHolds };
+    },
   };
+}
+
+/**
+ * One key per list of the conditions' texts. A template always renders the
+ * same number of conditions; with one, its text is the key (a kept render is
+ * the same string each time, its hash already known); with more, each text
+ * is written after its length, so two different lists never give one key.
+ */
+function verdictKey(texts: readonly string[]): string {
+  if (texts.length === 1) return texts[0]!;
+  let key = '';
+  for (const t of texts) key += `${t.length}:${t}`;
+  return key;
+}
+
+/** The template's text between its outputs, each condition replaced by what it rendered. */
+function literalsOf(segments: readonly Segment[], conditionTexts: readonly string[]): string[] {
+  const literals: string[] = [];
+  let current = '';
+  let c = 0;
+  for (const s of segments) {
+    if (s.kind === 'output') {
+      literals.push(current);
+      current = '';
+    } else current += s.kind === 'text' ? s.text : (conditionTexts[c++] ?? '');
+  }
+  literals.push(current);
+  return literals;
 }
 
 function segmentOf(node: Template, source: string, opts: SegmentOptions): Segment | null {

@@ -10,15 +10,15 @@
 // Every render is bounded in time, memory and length (render-limits.ts).
 import { analyzeSync, Filter, filters as builtinFilters, Liquid, Output, Tag, toValueSync, type Context, type Template, type TagToken, type TopLevelToken } from 'liquidjs';
 import { escapeText } from '../channeltalk/markup.js';
-import { formatNumber } from './format.js';
+import { formatNumber, formatNumberAsWritten } from './format.js';
 import { replaceShortcodes } from './emoji.js';
 import { BoundedCaptureTag, BoundedEmitter, checkLength, limitError, newContext, RENDER_LIMITS, type RenderLimits } from './render-limits.js';
 import { encodeUrlValue, stripControls } from './sanitize.js';
 import { eachTemplate, loopFacts, nodeCounts, type LoopFact, type NodeCounts } from './template-loops.js';
 import { urlLayout, type UrlPart } from './url-values.js';
 import { said, type Said } from './load-errors.js';
-import { literalsStayTidy, markupValidForAnyValues, tidy, valueKeepsTidy } from './text-finish.js';
-import { segmentRenderer, type OutputWriter } from './template-segments.js';
+import { isTrimmedAway, literalsStayTidy, markupValidForAnyValues, tidy, valueKeepsTidy } from './text-finish.js';
+import { segmentRenderer, type OutputWriter, type SegmentRenderer } from './template-segments.js';
 
 export { RenderLimitError } from './render-limits.js';
 
@@ -174,6 +174,12 @@ export interface CompiledTemplate {
   readonly markupValid: boolean;
   /** Rendered, then tidied (text-finish.ts); compile may know that only trim is needed. */
   renderTidied(session: RenderSession): string;
+  /**
+   * A text template rendered in parts (template-segments.ts), when markupValid
+   * is false: renderTidied's text, and whether its markup is known to hold
+   * (then plan() skips the check). Absent for any other template.
+   */
+  renderTidiedKnowingMarkup?: (session: RenderSession) => { text: string; markupHolds: boolean };
   /** Throws RenderLimitError when the render goes over its budget. */
   render(session: RenderSession): string;
   /** Top-level names the template reads, with the line (1-based) where each first appears. */
@@ -228,13 +234,22 @@ export function compileTemplate(source: string, kind: TemplateKind, opts: { fast
   }
   const fast = opts.fast === false ? null : fastRenderer(text, kind, layout.parts);
   const segmented = opts.fast === false || fast ? null : segmentedRenderer(text, tpl, kind, layout.parts, opts.keepFor ?? new Set());
-  const render = fast?.render ?? segmented ?? ((session: RenderSession) => session.render(liquid, tpl));
+  const render = fast?.render ?? segmented?.render ?? ((session: RenderSession) => session.render(liquid, tpl));
+  const knowing = kind === 'text' && segmented ? segmented : null;
   return {
     static: null,
     finished: null,
     markupValid: fast?.markupValid ?? false,
     render,
     renderTidied: fast?.renderTidied ?? ((session) => tidy(render(session))),
+    ...(knowing
+      ? {
+          renderTidiedKnowingMarkup: (session: RenderSession) => {
+            const { text: rendered, markupHolds } = knowing.renderKnowingMarkup(session);
+            return { text: tidy(rendered), markupHolds };
+          },
+        }
+      : {}),
     names,
     loops: loopFacts(tpl),
     nodes: nodeCounts(tpl),
@@ -292,19 +307,39 @@ const LIQUID_LITERALS = new Set(['true', 'false', 'nil', 'null', 'empty', 'blank
 /** The short cut's writer for one simple output, matched by SIMPLE_OUTPUT; null for a Liquid literal (not a name). */
 function outputWriter(m: RegExpMatchArray, begin: number, kind: TemplateKind, parts: ReadonlyMap<number, UrlPart>): OutputWriter | null {
   const name = m[1]!;
-  if (LIQUID_LITERALS.has(name)) return null;
+  // __proto__ (refused by the schema anyway) is the one inherited name lookUp's single read would get wrong.
+  if (LIQUID_LITERALS.has(name) || name === '__proto__') return null;
   // The filter is its own group: a name such as `number` is not the num filter.
   const digits = m[2] === undefined ? null : Number(m[3] ?? 0);
   const part = parts.get(begin);
   const url = part === undefined ? null : urlStep(kind, part, false);
   const write = WRITE[kind];
-  return (session) => {
-    const { scope, globals } = session;
-    // liquidjs with ownPropertyOnly: the scope's own names, then the globals (lang, now).
-    const raw = Object.hasOwn(scope, name) ? scope[name] : Object.hasOwn(globals, name) ? (globals as unknown as Record<string, unknown>)[name] : undefined;
+  const general: OutputWriter = (session) => {
+    const { globals } = session;
+    const raw = lookUp(session, name);
     const value = digits === null ? raw : numFilter(raw, digits, globals.lang);
     return write(url ? url(value) : value);
   };
+  if (digits === null || url !== null) return general;
+  // `{{ x | num }}` outside a URL: a number's text made of digits and plain separators is written as it is (format.ts).
+  return (session) => {
+    const raw = lookUp(session, name);
+    return (typeof raw === 'number' && Number.isFinite(raw) && formatNumberAsWritten(raw, session.globals.lang, digits)) || general(session);
+  };
+}
+
+/**
+ * A name's value as liquidjs reads it with ownPropertyOnly: the scope's own
+ * names, then the globals (lang, now). A scope holds answers, settings and
+ * values, never a function: a value found that is not one is the scope's own
+ * (Object.prototype has only functions and __proto__, a refused name), so
+ * one read does for the usual case.
+ */
+function lookUp(session: { readonly scope: Record<string, unknown>; readonly globals: RenderGlobals }, name: string): unknown {
+  const { scope, globals } = session;
+  const found = scope[name];
+  if (found !== undefined && typeof found !== 'function') return found;
+  return Object.hasOwn(scope, name) ? scope[name] : Object.hasOwn(globals, name) ? (globals as unknown as Record<string, unknown>)[name] : undefined;
 }
 
 type Renderer = (session: RenderSession) => string;
@@ -334,23 +369,46 @@ function fastRenderer(text: string, kind: TemplateKind, parts: ReadonlyMap<numbe
   return { render, renderTidied: literalsStayTidy(literals) ? tidiedRenderer(literals, outputs) : (session) => tidy(render(session)), markupValid };
 }
 
-/** For literals that stay tidy: only a value with a space or line end sends the text through tidy (text-finish.ts). */
+/**
+ * For literals that stay tidy: only a value with a space or line end sends the
+ * text through tidy (text-finish.ts). Otherwise the text is trimmed, unless
+ * its first and last characters (a literal's, else the value's there) are
+ * known not to be trimmed away: most texts start and end with a word.
+ */
 function tidiedRenderer(literals: readonly string[], outputs: readonly OutputWriter[]): Renderer {
+  const first = literals[0]!;
+  const lastLiteral = literals[literals.length - 1]!;
   return (session) => {
-    let out = literals[0]!;
+    let out = first;
     let tidyNeeded = false;
+    let firstValue = '';
+    let lastValue = '';
     for (let i = 0; i < outputs.length; i++) {
       const value = outputs[i]!(session);
       if (!tidyNeeded && !valueKeepsTidy(value)) tidyNeeded = true;
+      if (i === 0) firstValue = value;
+      lastValue = value;
       out += value + literals[i + 1]!;
     }
     checkLength(out, session.limits);
-    return tidyNeeded ? tidy(out) : out.trim();
+    if (tidyNeeded) return tidy(out);
+    return startsKept(first, firstValue) && endsKept(lastLiteral, lastValue) ? out : out.trim();
   };
 }
 
+/** The text's first character is not trimmed away: the first literal's, or when it is empty the first value's (a value with a space went through tidy). */
+function startsKept(literal: string, value: string): boolean {
+  const s = literal === '' ? value : literal;
+  return s !== '' && !isTrimmedAway(s.charCodeAt(0));
+}
+
+function endsKept(literal: string, value: string): boolean {
+  const s = literal === '' ? value : literal;
+  return s !== '' && !isTrimmedAway(s.charCodeAt(s.length - 1));
+}
+
 /** A template with tags: its top-level nodes rendered one by one where they can be (template-segments.ts). */
-function segmentedRenderer(text: string, tpl: readonly Template[], kind: TemplateKind, parts: ReadonlyMap<number, UrlPart>, keepFor: ReadonlySet<string>): Renderer | null {
+function segmentedRenderer(text: string, tpl: readonly Template[], kind: TemplateKind, parts: ReadonlyMap<number, UrlPart>, keepFor: ReadonlySet<string>): SegmentRenderer | null {
   const simpleOutput = (source: string, begin: number): OutputWriter | null => {
     const m = SIMPLE_OUTPUT_ALONE.exec(source);
     return m ? outputWriter(m, begin, kind, parts) : null;

@@ -68,3 +68,14 @@ export function markupValidForAnyValues(literals: readonly string[]): boolean {
   }
   return true;
 }
+
+/**
+ * Whether String.prototype.trim removes this code unit: JavaScript's white
+ * space and line terminators (the set of \s). A render whose ends are none of
+ * them needs no trim, which would copy the whole text to read its two ends.
+ */
+export function isTrimmedAway(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}

@@ -2,6 +2,7 @@
 // with an optional title, description and image.
 import { z } from 'zod';
 import { HttpUrlSchema, type WebPage } from '../../channeltalk/wire.js';
+import { isHttpUrl } from '../http-url.js';
 import type { Localized } from '../internals.js';
 import { CurationFileError, notAUrl, type PathSegment } from '../load-errors.js';
 import { checkStaticUrl, localized } from '../message-context.js';
@@ -47,7 +48,7 @@ export const webPagePart: AttachmentEntry<'webPage', z.infer<typeof fileSchema>,
   },
   render(c, r) {
     const url = r.render(c.url, [...c.path, 'url'], { tidy: false });
-    if (!HttpUrlSchema.safeParse(url).success) throw new SequenceFailure([...c.path, 'url'], 'is not a valid http(s) URL once rendered');
+    if (!isHttpUrl(url)) throw new SequenceFailure([...c.path, 'url'], 'is not a valid http(s) URL once rendered');
     const page: WebPage = { id: c.id, url };
     const title = optional(c.title, [...c.path, 'title'], r);
     const description = optional(c.description, [...c.path, 'description'], r);

@@ -12,6 +12,14 @@ export interface Builtin {
   min: number;
   max: number;
   fn: Fn;
+  /**
+   * The same function called with its arguments one by one, for the arities
+   * written most (trunc(x), round(x, 1)): plan() computes ~30 values, and an
+   * array per call was most of a rounding's cost. Each gives what `fn` gives
+   * for the same arguments, errors included.
+   */
+  fn1?: (a: unknown) => unknown;
+  fn2?: (a: unknown, b: unknown) => unknown;
 }
 
 export const num = (fname: string, v: unknown): number => {
@@ -20,11 +28,13 @@ export const num = (fname: string, v: unknown): number => {
 };
 const operand = (op: string, v: unknown): number => num(op, v);
 const digits = (fname: string, v: unknown): number => (v === undefined ? 0 : Math.trunc(num(fname, v)));
-const oneNumber = (name: string, f: (x: number) => number): Builtin => ({ min: 1, max: 1, fn: (a) => f(num(name, a[0])) });
+const oneNumber = (name: string, f: (x: number) => number): Builtin => ({ min: 1, max: 1, fn: (a) => f(num(name, a[0])), fn1: (a) => f(num(name, a)) });
 const withDigits = (name: string, f: (x: number, d: number) => number): Builtin => ({
   min: 1,
   max: 2,
   fn: (a) => f(num(name, a[0]), digits(name, a[1])),
+  fn1: (a) => f(num(name, a), digits(name, undefined)),
+  fn2: (a, d) => f(num(name, a), digits(name, d)),
 });
 
 const BUILTINS: Record<string, Builtin> = {
