@@ -69,6 +69,7 @@ for (const kind of DB_KINDS) {
       // The event's status, the chat's lock, the run, whether the chat is free, the messages, the send job, the event's end.
       assert.equal(log.statements(), 7, `statements: ${log.statements()}`);
       assert.equal(log.reads(), 2, `reads: ${log.reads()}`);
+      assert.equal(log.compiled, 3, `the chat's lock, the run and its messages are compiled once, not built each time: ${log.compiled}`);
     });
 
     test('a chat whose runs have all ended is free', async () => {

@@ -11,7 +11,8 @@
 // names the channel too.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Plan } from '../../curation/plan-types.js';
-import type { Database } from './schema.js';
+import type { ChatsTable, Database } from './schema.js';
+import { CompiledInsert } from './compiled-insert.js';
 import { ACTIVE_RUN_STATES, LIVE_MESSAGE_STATES, type RunState } from '../run-lifecycle.js';
 import { parksFor, waitOf, type ChatTiming } from '../chat-timing.js';
 import { indexCondition, sqlList } from './state-sql.js';
@@ -32,20 +33,25 @@ export const channelIs = (channelId: string | null): 'is' | '=' => (channelId ==
  * PostgreSQL the upsert holds the row lock until commit, even though its
  * update never applies (`WHERE false`: PostgreSQL locks the conflicting row
  * before it checks the condition); SQLite has one writer anyway. Not
- * rewriting an existing row keeps a page out of every such commit.
+ * rewriting an existing row keeps a page out of every such commit. Its SQL
+ * is compiled once (CHAT_LOCK): building it cost about 30 µs of every
+ * planned run and every send (issue 21).
  */
 export async function lockChat(trx: Transaction<Database>, key: string, now: number): Promise<void> {
-  await trx
+  await CHAT_LOCK.run(trx, [{ chat_id: key, updated_at: now }]);
+}
+
+const CHAT_LOCK = new CompiledInsert<ChatsTable>(['chat_id', 'updated_at'], (db, rows) =>
+  db
     .insertInto('chats')
-    .values({ chat_id: key, updated_at: now })
+    .values(rows)
     .onConflict((oc) =>
       oc
         .column('chat_id')
         .doUpdateSet({ updated_at: (eb) => eb.ref('excluded.updated_at') })
         .where(sql<boolean>`false`),
-    )
-    .execute();
-}
+    ),
+);
 
 /** A plan's messages, all waiting their turn; with `firstDueAt`, the first one due then (the caller enqueues its send job). */
 export async function insertPlannedMessages(trx: Transaction<Database>, runId: string, { chatId, channelId }: ChatRef, plan: Plan, now: number, firstDueAt: number | null = null): Promise<void> {
