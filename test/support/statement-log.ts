@@ -11,10 +11,17 @@ export class StatementLog implements KyselyPlugin {
     this.built.set(args.queryId, args.node);
     return args.node;
   }
+  /** Statements run from SQL text compiled beforehand (store/compiled-insert.ts, record-event.ts EventInsert): no tree is built for them. */
+  compiled = 0;
   transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
     const node = this.built.get(args.queryId);
     if (node) this.nodes.push(node);
+    else this.compiled++;
     return Promise.resolve(args.result);
+  }
+  /** Every statement run, built or compiled beforehand. */
+  statements(): number {
+    return this.nodes.length + this.compiled;
   }
   /** The statements that name the messages table anywhere (main table or subquery). */
   onMessages(): number {

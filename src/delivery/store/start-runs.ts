@@ -5,7 +5,7 @@ import type { Transaction } from 'kysely';
 import { customerName, type Event } from '../../channeltalk/event.js';
 import type { Plan } from '../../curation/plan-types.js';
 import type { Database, EventStatus, RunState } from './schema.js';
-import { activateNextInChat, channelIs, insertPlannedMessages, lockChat } from './chat-queue.js';
+import { activateNextInChat, channelIs, lockChat, queueNewRun } from './chat-queue.js';
 import { chatKey, type ChatRef } from '../ids.js';
 import { userEventJson } from './run-follow-ups.js';
 import { insertRun, transitionMessages, transitionRun } from './transitions.js';
@@ -124,8 +124,7 @@ export async function startRuns(trx: Transaction<Database>, item: IntakeItem, ti
       continue;
     }
     if (c.plan && outcome.kind === 'planned') {
-      await insertPlannedMessages(trx, c.runId, chat, c.plan, receivedAt);
-      await activateNextInChat(trx, chat, receivedAt, timing);
+      await queueNewRun(trx, c.runId, chat, c.plan, receivedAt, timing);
     }
     runs.push({ runId: c.runId, curationId: c.curationId, state });
   }

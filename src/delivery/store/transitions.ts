@@ -12,6 +12,7 @@ import { afterTransition } from './run-follow-ups.js';
 import { noteRunTransition } from './transition-log.js';
 import { IllegalTransition, mustNext, next, RUN_START, type RunOutcome, type RunState } from '../run-lifecycle.js';
 import { messageMove, mustNextMessage, MESSAGE_START, type MessageEvent } from '../message-lifecycle.js';
+import { CompiledInsert } from './compiled-insert.js';
 
 /** What a transition reads of its run: the state it moves from, and what the lifecycle's answer and the follow-ups need. */
 export interface RunRow {
@@ -77,6 +78,49 @@ export async function transitionRun(
   return { from, to, run, applied };
 }
 
+/** Every column of runs, in the order the run's insert binds them (RUN_INSERT). */
+const RUN_COLUMNS = [
+  'id',
+  'curation_id',
+  'event_id',
+  'channel_id',
+  'chat_id',
+  'user_id',
+  'state',
+  'outcome',
+  'reason',
+  'reason_words',
+  'lang',
+  'once_key',
+  'values_json',
+  'problems_json',
+  'profile_json',
+  'event_json',
+  'created_at',
+  'updated_at',
+  'finished_at',
+  'planning_attempts',
+  'writeback_json',
+  'writeback_state',
+  'user_event_json',
+  'asked_at',
+  'answered_at',
+  'curation_version',
+  'customer_name',
+] as const satisfies ReadonlyArray<keyof RunsTable>;
+/** Fails to compile when a column of runs is missing from RUN_COLUMNS (the insert would leave it out). */
+const everyRunColumn: Exclude<keyof RunsTable, (typeof RUN_COLUMNS)[number]> extends never ? true : never = true;
+void everyRunColumn;
+
+/** A run's insert (`ON CONFLICT DO NOTHING RETURNING id`), compiled once (compiled-insert.ts): each column given, null for none. */
+const RUN_INSERT = new CompiledInsert<RunsTable>(RUN_COLUMNS, (db, rows) =>
+  db
+    .insertInto('runs')
+    .values(rows)
+    .onConflict((oc) => oc.doNothing())
+    .returning('id'),
+);
+
 /**
  * A new run, in the state the lifecycle gives `outcome` from RUN_START, with
  * that transition's follow-ups. Undefined when a run of its id or its
@@ -90,13 +134,11 @@ export async function insertRun(
 ): Promise<RunState | undefined> {
   const state = mustNext(RUN_START, outcome);
   const writeBackJson = values.writeback_json ?? null;
-  const ins = await trx
-    .insertInto('runs')
-    .values({ ...values, ...runStateColumns(RUN_START, state, now, writeBackJson) })
-    .onConflict((oc) => oc.doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (!ins) return undefined;
+  const given: Insertable<RunsTable> = { ...values, ...runStateColumns(RUN_START, state, now, writeBackJson) };
+  // A column not given is NULL, as the insert would leave it; planning_attempts is the one with a default.
+  const row = Object.fromEntries(RUN_COLUMNS.map((c) => [c, given[c] ?? (c === 'planning_attempts' ? 0 : null)])) as unknown as RunsTable;
+  const { rows } = await RUN_INSERT.run<{ id: string }>(trx, [row]);
+  if (rows.length === 0) return undefined;
   noteRunTransition(trx, { runId: values.id, curationId: values.curation_id, from: RUN_START, to: state });
   await afterTransition(trx, { runId: values.id, from: RUN_START, to: state, writeBackJson, outcome, now });
   return state;
@@ -180,11 +222,29 @@ export async function transitionMessageCounted(
   return row === undefined ? undefined : { nextWaitingDelayMs: row.next_waiting_delay_ms ?? null };
 }
 
-/** New messages of a planned run, in the state the lifecycle gives them (they wait their turn). */
-export async function insertMessages(trx: Transaction<Database>, rows: ReadonlyArray<Omit<Insertable<MessagesTable>, 'state'>>): Promise<void> {
-  const state = mustNextMessage(MESSAGE_START, 'planned');
-  await trx
-    .insertInto('messages')
-    .values(rows.map((r) => ({ ...r, state })))
-    .execute();
+/** A planned message as inserted: every column the insert gives (the rest are NULL or default to 0). */
+export type PlannedMessageRow = Pick<MessagesTable, 'run_id' | 'seq' | 'chat_id' | 'channel_id' | 'request_id' | 'delay_ms' | 'body_json' | 'is_last' | 'created_at'>;
+
+/** The columns of a planned run's messages, in the order MESSAGES_INSERT binds them. */
+const MESSAGE_COLUMNS = ['run_id', 'seq', 'chat_id', 'channel_id', 'request_id', 'state', 'delay_ms', 'due_at', 'body_json', 'is_last', 'created_at'] as const satisfies ReadonlyArray<keyof MessagesTable>;
+type MessageInsertRow = PlannedMessageRow & Pick<MessagesTable, 'state' | 'due_at'>;
+
+/** The messages' multi-row insert, compiled once per row count (compiled-insert.ts). */
+const MESSAGES_INSERT = new CompiledInsert<MessageInsertRow>(MESSAGE_COLUMNS, (db, rows) => db.insertInto('messages').values(rows));
+
+/**
+ * New messages of a planned run, in the state the lifecycle gives them (they
+ * wait their turn). With `firstDueAt`, the first one is inserted as the
+ * chat's live one, due then: the state `activate` gives it (as
+ * chat-queue.ts makeDue would move it just after), in the same statement;
+ * the caller enqueues its send job.
+ */
+export async function insertMessages(trx: Transaction<Database>, rows: readonly PlannedMessageRow[], firstDueAt: number | null = null): Promise<void> {
+  if (rows.length === 0) return;
+  const waiting = mustNextMessage(MESSAGE_START, 'planned');
+  const due = firstDueAt === null ? null : mustNextMessage(waiting, 'activate');
+  await MESSAGES_INSERT.run(
+    trx,
+    rows.map((r, i) => (i === 0 && due !== null ? { ...r, state: due, due_at: firstDueAt } : { ...r, state: waiting, due_at: null })),
+  );
 }
