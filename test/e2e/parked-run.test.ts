@@ -75,6 +75,7 @@ describe('end to end: a run parked on a long wait lets the gift through, and fin
     assert.deepEqual(withGift.slice(1).map((m) => m.body), gift.messages.map((m) => m.body), 'the gift went whole while the follow-up waited');
     assert.ok(withGift.at(-1)!.receivedAt - firstAt < HOUR_SCALED_MS, 'the gift did not wait for the follow-up');
 
+    assert.equal((await fake.received()).duplicateRequestIds, 0, 'nothing was sent twice before the kill');
     await svc!.kill();
     svc = await startService(env);
 
@@ -88,7 +89,12 @@ describe('end to end: a run parked on a long wait lets the gift through, and fin
     await new Promise((r) => setTimeout(r, 1_000));
     const r = await fake.received();
     assert.equal((await mine()).length, 2 + gift.messages.length);
-    assert.equal(r.duplicateRequestIds, 0);
+    // The kill lands just after the gift's last message reached Channel Talk,
+    // possibly before its send was recorded: the restart then sends it once
+    // more with the same requestId, which Channel Talk takes as the same
+    // request (its idempotency key), so the chat still shows it once (the
+    // count above). At most that one send is repeated.
+    assert.ok(r.duplicateRequestIds <= 1, `${r.duplicateRequestIds} sends were repeated across the kill`);
     assert.deepEqual(r.rejected, []);
   });
 });
