@@ -18,7 +18,7 @@ import type { JobOps, JobRow } from '../delivery/store/job-ops.js';
 import { DatabaseBusyError } from '../delivery/store/busy.js';
 import { DatabaseUnavailableError } from '../delivery/store/unavailable.js';
 import { failureOutcome, settle, type CommittedTransaction, type Limits } from './settle.js';
-import { SettleBatcher } from './settle-batch.js';
+import { SettleBatcher, type Ridden } from './settle-batch.js';
 import type { Job, JobContext, JobHandler, JobOutcome, SettledOutcome } from './types.js';
 
 /** Timers the runner sleeps on; tests pass their own to see every sleep and fire it by hand. */
@@ -90,6 +90,15 @@ export class JobRunner {
   /** The last pass failed because the database was unreachable (said once, until it answers). */
   private unreachable = false;
   private woken = false;
+  /**
+   * The next pass claims at once (woken by new work, a job's end no riding
+   * claim covered, a due time reached, a claim that filled its room);
+   * otherwise it first asks nextWakeAt, a read, and claims only what is due
+   * (issue 21: most passes after a job's end found nothing to claim).
+   */
+  private claimNext = true;
+  /** Jobs whose settle's riding claim took all that was due: their end wakes the runner only to look (claimNext stays). */
+  private readonly covered = new Set<number>();
   private wakeUp: (() => void) | null = null;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -104,7 +113,7 @@ export class JobRunner {
     this.schedule = o.schedule ?? realSchedule;
     this.concurrency = o.concurrency ?? 8;
     this.batcher = o.batchSettles
-      ? new SettleBatcher(o.db, o.ops, o.onCommitted, { claim: (trx, settling) => this.claimRiding(trx, settling), start: (rows) => this.startAll(rows) })
+      ? new SettleBatcher(o.db, o.ops, o.onCommitted, { claim: (trx, settling) => this.claimRiding(trx, settling), committed: (ridden, settling) => this.ridden(ridden, settling) })
       : null;
   }
 
@@ -129,6 +138,12 @@ export class JobRunner {
 
   /** New work may be due now (a job was enqueued or settled): look at once. */
   wake(): void {
+    this.claimNext = true;
+    this.rouse();
+  }
+
+  /** Ends the sleep, or has the pass under way look again; whether it claims is claimNext's. */
+  private rouse(): void {
     this.woken = true;
     this.wakeUp?.();
   }
@@ -153,10 +168,13 @@ export class JobRunner {
   private async loop(): Promise<void> {
     while (!this.stopping) {
       this.woken = false;
+      const claiming = this.claimNext;
+      this.claimNext = false;
       let claimed: number;
       try {
-        claimed = await this.tick();
+        claimed = claiming ? await this.tick() : 0;
       } catch (err) {
+        this.claimNext = true;
         this.passFailed(err);
         await this.sleep(1000);
         continue;
@@ -169,28 +187,34 @@ export class JobRunner {
       // Let I/O in: SQLite calls complete without leaving the microtask queue.
       await new Promise<void>((r) => setImmediate(r));
       if (claimed > 0) this.dueButUnclaimed = 0;
-      if (this.woken || claimed > 0) continue;
+      if (this.woken || this.claimNext) continue;
       if (this.inflight.size >= this.concurrency) {
         // Every slot taken: a finishing job wakes us.
-        await this.sleep(MAX_SLEEP_MS);
+        if (await this.sleep(MAX_SLEEP_MS)) this.claimNext = true;
         continue;
       }
       const running = this.running();
-      const next = await this.o.ops.nextWakeAt([...this.openLeases(running).keys()], this.fullPools(running)).catch(() => null);
+      const next = await this.o.ops.nextWakeAt([...this.openLeases(running).keys()], this.fullPools(running)).catch(() => undefined);
+      if (next === undefined) {
+        // Could not look: a claim tells (and a failing one waits out passFailed's pause).
+        this.claimNext = true;
+        if (!claiming) continue;
+      }
       const safety = this.o.safetyMs ?? null;
-      const until = next === null ? null : Math.max(0, next - this.now());
+      const until = next === null || next === undefined ? null : Math.max(0, next - this.now());
       if (until === 0) {
         // Due now, yet not claimed. Usually it became due a moment after the
-        // claim: look again at once, or a paced message would slip by the
+        // claim: claim again at once, or a paced message would slip by the
         // pause below. Still not ours after that: another instance holds it
         // (PostgreSQL); look again after a moment.
-        if (++this.dueButUnclaimed <= 3) continue;
+        this.claimNext = true;
+        if (!claiming || ++this.dueButUnclaimed <= 3) continue;
         this.dueButUnclaimed = 0;
         await this.sleep(50);
         continue;
       }
       this.dueButUnclaimed = 0;
-      await this.sleep(Math.min(until ?? MAX_SLEEP_MS, safety ?? MAX_SLEEP_MS, MAX_SLEEP_MS));
+      if (await this.sleep(Math.min(until ?? MAX_SLEEP_MS, safety ?? MAX_SLEEP_MS, MAX_SLEEP_MS))) this.claimNext = true;
     }
   }
 
@@ -218,21 +242,24 @@ export class JobRunner {
     // full pool gives back, and the handlers' own marks. The take-over rides
     // in the claim's transaction: alone it was a write transaction of its own
     // on every pass (issue 21).
-    const rows = await this.o.db.transaction().execute(async (trx) => {
+    const { rows, tookAll } = await this.o.db.transaction().execute(async (trx) => {
       if (reclaim) await this.o.ops.reclaimExpired(now, now, trx);
       return this.claimIn(trx, now, room, this.running());
     });
     this.startAll(rows);
+    // Stopped at its room: more may be due, claim again.
+    if (!tookAll) this.claimNext = true;
     return rows.length;
   }
 
   /** Claims up to `room` jobs in `trx`, as far as the kinds' and pools' limits allow given `running`; marks them (announce). */
-  private async claimIn(trx: Transaction<Database>, now: number, room: number, running: Running): Promise<JobRow[]> {
+  private async claimIn(trx: Transaction<Database>, now: number, room: number, running: Running): Promise<Ridden> {
     const claimed = await this.o.ops.claim(now, room, this.o.owner, this.openLeases(running), this.fullPools(running), trx);
     const { keep, over } = this.withinRoom(claimed, running);
     await this.o.ops.release(trx, over.map((r) => r.id), this.o.owner);
     await this.announce(trx, keep);
-    return keep;
+    // Fewer than its room: every job claimable now was taken (what a full pool or kind gave back waits for one of its jobs to end).
+    return { rows: keep, tookAll: claimed.length < room };
   }
 
   /**
@@ -241,12 +268,22 @@ export class JobRunner {
    * jobs have ended their work: their slots count as free here, though
    * they stay in `inflight` until their settle returns.
    */
-  private async claimRiding(trx: Transaction<Database>, settling: ReadonlyArray<Job<unknown>>): Promise<JobRow[]> {
-    if (this.stopping) return [];
+  private async claimRiding(trx: Transaction<Database>, settling: ReadonlyArray<Job<unknown>>): Promise<Ridden> {
     const room = this.concurrency - this.inflight.size + settling.length;
-    if (room <= 0) return [];
+    if (this.stopping || room <= 0) return { rows: [], tookAll: false };
     this.o.onClaim?.();
     return this.claimIn(trx, this.now(), room, this.running(settling));
+  }
+
+  /**
+   * A riding claim committed: its jobs start. When it took all that was
+   * due, the batch's jobs' ends (their slots, lanes and pools, counted free
+   * in it) need no claim of their own: the pass they wake only looks
+   * (claimNext), and claims if something became due since.
+   */
+  private ridden(ridden: Ridden, settling: ReadonlyArray<Job<unknown>>): void {
+    this.startAll(ridden.rows);
+    if (ridden.tookAll) for (const j of settling) this.covered.add(j.id);
   }
 
   /** Claimed jobs start, once their claim has committed. */
@@ -445,23 +482,25 @@ export class JobRunner {
           if (n <= 0) m.delete(k);
           else m.set(k, n);
         }
-        this.wake();
+        // Its settle's riding claim took all that was due: only look (loop). Else claim.
+        if (!this.covered.delete(row.id)) this.claimNext = true;
+        this.rouse();
       });
     this.inflight.add(tracked);
   }
 
-  /** Sleeps `ms` at most (less when woken). */
-  private sleep(ms: number): Promise<void> {
+  /** Sleeps `ms` at most (less when woken); true when the time ran out (a due time or lease end may have come). */
+  private sleep(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
       let cancel = () => {};
-      const done = () => {
+      const done = (timedOut: boolean) => {
         cancel();
         this.wakeUp = null;
-        resolve();
+        resolve(timedOut);
       };
-      cancel = this.schedule(Math.min(ms, MAX_SLEEP_MS), done);
-      this.wakeUp = done;
-      if (this.woken || this.stopping) done();
+      cancel = this.schedule(Math.min(ms, MAX_SLEEP_MS), () => done(true));
+      this.wakeUp = () => done(false);
+      if (this.woken || this.stopping) done(false);
     });
   }
 }

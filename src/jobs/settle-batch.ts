@@ -38,13 +38,22 @@ interface Waiting {
 
 const MAX_BATCH = 64;
 
+/** What a riding claim took, and whether it took all that was due (it did not stop at its room). */
+export interface Ridden {
+  rows: readonly JobRow[];
+  /** Nothing claimable was left behind: the batch's jobs' ends need no claim of their own (runner.ts). */
+  tookAll: boolean;
+}
+
 /** The runner's claim, done inside a batch's transaction after its settles. */
 export interface RidingClaim {
-  /** Claims inside `trx`, counting the batch's jobs (`settling`) as ended; returns what to start. */
-  claim(trx: Transaction<Database>, settling: ReadonlyArray<Job<unknown>>): Promise<readonly JobRow[]>;
-  /** What claim() returned, once the batch's transaction committed: the jobs start. */
-  start(rows: readonly JobRow[]): void;
+  /** Claims inside `trx`, counting the batch's jobs (`settling`) as ended. */
+  claim(trx: Transaction<Database>, settling: ReadonlyArray<Job<unknown>>): Promise<Ridden>;
+  /** What claim() returned, once the batch's transaction committed (before the batch's settles return): the jobs start. */
+  committed(ridden: Ridden, settling: ReadonlyArray<Job<unknown>>): void;
 }
+
+const NOTHING_RIDDEN: Ridden = { rows: [], tookAll: false };
 
 export class SettleBatcher {
   private queue: Waiting[] = [];
@@ -87,11 +96,11 @@ export class SettleBatcher {
           last = trx;
           const out: Array<SettledOutcome | 'lost'> = [];
           for (const w of batch) out.push(await settleIn(trx, this.ops, w.job, w.owner, w.outcome, withinLimits(w.outcome, w.job, w.limits, w.now)));
-          const rows = this.riding ? await this.riding.claim(trx, batch.map((w) => w.job)) : [];
-          return { applied: out, claimed: rows };
+          const ridden = this.riding ? await this.riding.claim(trx, batch.map((w) => w.job)) : NOTHING_RIDDEN;
+          return { applied: out, claimed: ridden };
         });
         if (last !== null) this.onCommitted?.(last);
-        if (claimed.length > 0) this.riding?.start(claimed);
+        this.riding?.committed(claimed, batch.map((w) => w.job));
         batch.forEach((w, i) => w.resolve(applied[i]!));
       } catch (err) {
         // Busy is about the database, not the jobs (and was waited for already): each would only wait again.

@@ -60,3 +60,49 @@ test("a job a settle makes due is claimed in that settle's own transaction, and 
     await runner.stop(1_000);
   }
 });
+
+// Issue 21 (claims that find nothing): a job's end wakes the runner, but when
+// its settle's riding claim took all that was due, the runner's own pass
+// looks (nextWakeAt) rather than claiming again. Before, every link of a
+// chain cost a claim of its own that found nothing.
+test('a chain of settles whose riding claims took all that was due costs no claim of its own that finds nothing', { timeout: 60_000 }, async () => {
+  let emptyClaims = 0;
+  let claims = 0;
+  class CountingOps extends JobOps {
+    override async claim(...args: Parameters<JobOps['claim']>): Promise<Awaited<ReturnType<JobOps['claim']>>> {
+      const rows = await super.claim(...args);
+      claims++;
+      if (rows.length === 0) emptyClaims++;
+      return rows;
+    }
+  }
+  const ops = new CountingOps(store.db, store.dialect);
+  const LAST = 12;
+  const runs: number[] = [];
+  const handler: JobHandler<{ n: number }> = {
+    kind: 'chain2',
+    parse: (p) => p as { n: number },
+    leaseMs: 60_000,
+    run: (job) => {
+      runs.push(job.payload.n);
+      return Promise.resolve({
+        kind: 'done',
+        write: async (trx) => {
+          if (job.payload.n < LAST) await ops.enqueue({ kind: 'chain2', payload: { n: job.payload.n + 1 }, lane: 'chat:c2' }, Date.now(), trx);
+        },
+      });
+    },
+  };
+  await ops.enqueue({ kind: 'chain2', payload: { n: 1 }, lane: 'chat:c2' }, Date.now());
+  const runner = new JobRunner({ db: store.db, ops, handlers: [handler], owner: 'i', logger: pino({ level: 'silent' }), batchSettles: true, concurrency: 4 });
+  runner.start();
+  try {
+    await eventually(async () => runs.length === LAST && (await ops.depth()) === 0, 20_000, 'the whole chain ran and settled');
+    assert.deepEqual(runs, Array.from({ length: LAST }, (_, i) => i + 1));
+    // The first pass claims link 1; each settle's riding claim takes the next link, the last one finds nothing.
+    assert.ok(emptyClaims <= 1, `claims that found nothing: ${emptyClaims} of ${claims}`);
+    assert.ok(claims <= LAST + 1, `claims: ${claims} for ${LAST} links`);
+  } finally {
+    await runner.stop(1_000);
+  }
+});
