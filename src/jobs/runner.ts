@@ -97,7 +97,7 @@ export class JobRunner {
    * (issue 21: most passes after a job's end found nothing to claim).
    */
   private claimNext = true;
-  /** Jobs whose settle's riding claim took all that was due: their end wakes the runner only to look (claimNext stays). */
+  /** Jobs whose settle's riding claim left nothing it could take (!mayHaveMore): their end wakes the runner only to look (claimNext stays). */
   private readonly covered = new Set<number>();
   private wakeUp: (() => void) | null = null;
   private readonly now: () => number;
@@ -242,13 +242,12 @@ export class JobRunner {
     // full pool gives back, and the handlers' own marks. The take-over rides
     // in the claim's transaction: alone it was a write transaction of its own
     // on every pass (issue 21).
-    const { rows, tookAll } = await this.o.db.transaction().execute(async (trx) => {
+    const { rows, mayHaveMore } = await this.o.db.transaction().execute(async (trx) => {
       if (reclaim) await this.o.ops.reclaimExpired(now, now, trx);
       return this.claimIn(trx, now, room, this.running());
     });
     this.startAll(rows);
-    // Stopped at its room: more may be due, claim again.
-    if (!tookAll) this.claimNext = true;
+    if (mayHaveMore) this.claimNext = true;
     return rows.length;
   }
 
@@ -258,8 +257,10 @@ export class JobRunner {
     const { keep, over } = this.withinRoom(claimed, running);
     await this.o.ops.release(trx, over.map((r) => r.id), this.o.owner);
     await this.announce(trx, keep);
-    // Fewer than its room: every job claimable now was taken (what a full pool or kind gave back waits for one of its jobs to end).
-    return { rows: keep, tookAll: claimed.length < room };
+    // Fewer than its room: all that was due was taken. A pool or kind full
+    // (rows given back): what is left there waits for one of its jobs to
+    // end, and anything else due is for a look (nextWakeAt) to find.
+    return { rows: keep, mayHaveMore: claimed.length >= room && over.length === 0 };
   }
 
   /**
@@ -270,20 +271,20 @@ export class JobRunner {
    */
   private async claimRiding(trx: Transaction<Database>, settling: ReadonlyArray<Job<unknown>>): Promise<Ridden> {
     const room = this.concurrency - this.inflight.size + settling.length;
-    if (this.stopping || room <= 0) return { rows: [], tookAll: false };
+    if (this.stopping || room <= 0) return { rows: [], mayHaveMore: true };
     this.o.onClaim?.();
     return this.claimIn(trx, this.now(), room, this.running(settling));
   }
 
   /**
-   * A riding claim committed: its jobs start. When it took all that was
-   * due, the batch's jobs' ends (their slots, lanes and pools, counted free
+   * A riding claim committed: its jobs start. When it left nothing it
+   * could take, the batch's jobs' ends (their slots, lanes and pools, counted free
    * in it) need no claim of their own: the pass they wake only looks
    * (claimNext), and claims if something became due since.
    */
   private ridden(ridden: Ridden, settling: ReadonlyArray<Job<unknown>>): void {
     this.startAll(ridden.rows);
-    if (ridden.tookAll) for (const j of settling) this.covered.add(j.id);
+    if (!ridden.mayHaveMore) for (const j of settling) this.covered.add(j.id);
   }
 
   /** Claimed jobs start, once their claim has committed. */
@@ -482,7 +483,7 @@ export class JobRunner {
           if (n <= 0) m.delete(k);
           else m.set(k, n);
         }
-        // Its settle's riding claim took all that was due: only look (loop). Else claim.
+        // Its settle's riding claim left nothing it could take: only look (loop). Else claim.
         if (!this.covered.delete(row.id)) this.claimNext = true;
         this.rouse();
       });

@@ -38,11 +38,11 @@ interface Waiting {
 
 const MAX_BATCH = 64;
 
-/** What a riding claim took, and whether it took all that was due (it did not stop at its room). */
+/** What a riding claim took, and whether more may be claimable now (it stopped at its room, keeping all it took). */
 export interface Ridden {
   rows: readonly JobRow[];
-  /** Nothing claimable was left behind: the batch's jobs' ends need no claim of their own (runner.ts). */
-  tookAll: boolean;
+  /** False: the batch's jobs' ends need no claim of their own, only a look (runner.ts claimNext). */
+  mayHaveMore: boolean;
 }
 
 /** The runner's claim, done inside a batch's transaction after its settles. */
@@ -53,7 +53,7 @@ export interface RidingClaim {
   committed(ridden: Ridden, settling: ReadonlyArray<Job<unknown>>): void;
 }
 
-const NOTHING_RIDDEN: Ridden = { rows: [], tookAll: false };
+const NOTHING_RIDDEN: Ridden = { rows: [], mayHaveMore: true };
 
 export class SettleBatcher {
   private queue: Waiting[] = [];

@@ -106,3 +106,50 @@ test('a chain of settles whose riding claims took all that was due costs no clai
     await runner.stop(1_000);
   }
 });
+
+// The send path's case: a channel's pool lets one send out at a time, so each
+// riding claim takes more due jobs than the pool has room for and gives the
+// rest back. What it gave back waits for the pool: the job's end only looks.
+test('jobs waiting for a full pool cost no claim of their own that finds nothing after each settle', { timeout: 60_000 }, async () => {
+  let emptyClaims = 0;
+  let claims = 0;
+  class CountingOps extends JobOps {
+    override async claim(...args: Parameters<JobOps['claim']>): Promise<Awaited<ReturnType<JobOps['claim']>>> {
+      const rows = await super.claim(...args);
+      claims++;
+      if (rows.length === 0) emptyClaims++;
+      return rows;
+    }
+  }
+  const ops = new CountingOps(store.db, store.dialect);
+  const JOBS = 12;
+  const runs: number[] = [];
+  let running = 0;
+  let mostRunning = 0;
+  const handler: JobHandler<{ n: number }> = {
+    kind: 'pooled',
+    parse: (p) => p as { n: number },
+    leaseMs: 60_000,
+    poolLimit: 1,
+    run: async (job) => {
+      mostRunning = Math.max(mostRunning, ++running);
+      runs.push(job.payload.n);
+      await new Promise<void>((r) => setImmediate(r));
+      running--;
+      return { kind: 'done' };
+    },
+  };
+  const now = Date.now();
+  for (let n = 1; n <= JOBS; n++) await ops.enqueue({ kind: 'pooled', payload: { n }, pool: 'send:p' }, now);
+  const runner = new JobRunner({ db: store.db, ops, handlers: [handler], owner: 'i', logger: pino({ level: 'silent' }), batchSettles: true, concurrency: 4 });
+  runner.start();
+  try {
+    await eventually(async () => runs.length === JOBS && (await ops.depth()) === 0, 20_000, 'every job ran and settled');
+    assert.deepEqual([...runs].sort((a, b) => a - b), Array.from({ length: JOBS }, (_, i) => i + 1));
+    assert.equal(mostRunning, 1, 'the pool let one job run at a time');
+    // Every claim but the last riding one finds a job for the pool.
+    assert.ok(emptyClaims <= 2, `claims that found nothing: ${emptyClaims} of ${claims}`);
+  } finally {
+    await runner.stop(1_000);
+  }
+});
