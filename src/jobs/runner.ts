@@ -10,7 +10,9 @@
 // wall-clock times, and a clock stepped back (then corrected) would
 // otherwise leave due work waiting for as long as the step. An outcome the
 // database cannot take (it went away) is kept and settled when it answers
-// (settleKept).
+// (settleKept). A pass whose claim would likely find nothing (a job's end a
+// riding claim covered, a claim that took all it could) looks first
+// (nextWakeAt, a read) and claims only what is due now (claimNext).
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../delivery/store/schema.js';

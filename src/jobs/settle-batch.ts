@@ -13,7 +13,9 @@
 // of their own after it (issue 21: 0.21 of the 0.46 commits per delivered
 // message in the end-to-end bench). The claimed jobs start only after that
 // commit. A batch that fails drops its claim (the runner's own pass claims
-// them) and settles each job alone, even a batch of one.
+// them) and settles each job alone, even a batch of one. A riding claim that
+// left nothing it could take (Ridden.mayHaveMore false) spares the batch's
+// jobs' ends a claim of their own: the runner's pass only looks.
 //
 // For SQLite only: it has one writer anyway. On PostgreSQL settles commit
 // side by side on their own connections, and one transaction holding several
