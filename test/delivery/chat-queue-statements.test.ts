@@ -11,24 +11,12 @@ import { Store } from '../../src/delivery/store/store.js';
 import { activateNextInChat } from '../../src/delivery/store/chat-queue.js';
 import { transitionMessages } from '../../src/delivery/store/transitions.js';
 import { sendMessageKey } from '../../src/delivery/job-kinds.js';
-import type { ChatOpenedEvent } from '../../src/channeltalk/event.js';
-import type { Plan } from '../../src/curation/plan-types.js';
-import type { IntakeItem } from '../../src/delivery/store/start-runs.js';
 import { freshDatabases } from '../support/databases.js';
-import { intake } from '../support/intake.js';
+import { intake, openedItem as item, STATEMENT_TEST_CHANNEL as CHANNEL } from '../support/intake.js';
 import { planOf } from '../support/plans.js';
 import { StatementLog } from '../support/statement-log.js';
 
 const DB_KINDS = await freshDatabases();
-const CHANNEL = '95334';
-
-function opened(chatId: string, n: number): ChatOpenedEvent {
-  return { kind: 'chatOpened', dedupeKey: `chatOpened:${chatId}:${n}`, channelId: CHANNEL, chatId, userId: `user-${chatId}`, chatTags: [], supportBotId: null, profile: null, language: 'ko', occurredAt: null };
-}
-
-function item(chatId: string, n: number, runId: string, plan: Plan | null, at: number): IntakeItem {
-  return { eventId: `e-${chatId}-${n}`, event: opened(chatId, n), receivedAt: at, takeover: false, candidates: [{ runId, curationId: `c${n}`, oncePerChat: false, cooldownMs: null, plan }] };
-}
 
 for (const kind of DB_KINDS) {
   describe(`the chat's next message on ${kind.name}`, () => {
