@@ -174,8 +174,22 @@ const isTrue = (v: unknown): boolean => v === true || v === 1 || v === 1n;
  * the plan checks would take for a table's): each is an index search within
  * the chat's own rows.
  */
-function nextInChat(trx: Transaction<Database>, { chatId, channelId }: ChatRef) {
-  return trx
+function nextInChat(trx: Transaction<Database>, chat: ChatRef): Promise<NextInChat | undefined> {
+  return NEXT_IN_CHAT.first<NextInChat>(trx, chat);
+}
+
+interface NextInChat {
+  run_id: string;
+  seq: number;
+  delay_ms: number;
+  due_at: number | null;
+  live: unknown;
+  older_planning: unknown;
+}
+
+/** nextInChat's read, compiled once per database and channel shape (compiled-statement.ts). */
+const NEXT_IN_CHAT = new CompiledStatement<ChatRef>(['chatId', 'channelId'], (db, { chatId, channelId }) =>
+  db
     .selectFrom('messages as m')
     .innerJoin('runs as r', 'r.id', 'm.run_id')
     .select(['m.run_id', 'm.seq', 'm.delay_ms', 'm.due_at'])
@@ -209,9 +223,8 @@ function nextInChat(trx: Transaction<Database>, { chatId, channelId }: ChatRef) 
     .orderBy('r.created_at')
     .orderBy('r.id')
     .orderBy('m.seq')
-    .limit(1)
-    .executeTakeFirst();
-}
+    .limit(1),
+);
 
 /** The message becomes the chat's live one, due at `dueAt`, with its send job. */
 async function makeDue(trx: Transaction<Database>, m: LiveMessage, dueAt: number, now: number): Promise<void> {

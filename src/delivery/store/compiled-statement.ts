@@ -13,7 +13,7 @@
 // them (`IS NULL` rather than `= ?`, a condition left out), and on nothing
 // else of a value. A value that `build` computes with, that Kysely writes
 // into the SQL, or that the query does not bind is refused when compiled.
-import { CompiledQuery, type Compilable, type Kysely, type QueryResult, type Transaction } from 'kysely';
+import type { Compilable, Kysely, QueryId, QueryResult, RootOperationNode, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -21,6 +21,9 @@ type Db = Kysely<Database> | Transaction<Database>;
 /** A statement's text and, per parameter, the value's name or the query's own value. */
 interface Form {
   sql: string;
+  /** The built query's tree and id, which every run of the form carries (statementNodeOf). */
+  query: RootOperationNode;
+  queryId: QueryId;
   names: ReadonlyArray<string | undefined>;
   constants: readonly unknown[];
 }
@@ -44,7 +47,7 @@ export class CompiledStatement<P extends object> {
       const name = form.names[i];
       values[i] = name === undefined ? form.constants[i] : params[name as keyof P];
     }
-    return db.executeQuery<R>(CompiledQuery.raw(form.sql, values));
+    return db.executeQuery<R>({ sql: form.sql, parameters: values, query: form.query, queryId: form.queryId });
   }
 
   /** The first row, as executeTakeFirst gives it. */
@@ -94,8 +97,21 @@ export class CompiledStatement<P extends object> {
     for (const n of this.names) {
       if (!isNone(params[n]) && !names.includes(n)) throw new Error(`a compiled statement does not bind its value ${n}: ${compiled.sql}`);
     }
-    return { sql: compiled.sql, names, constants };
+    STATEMENT_NODES.set(compiled.queryId, compiled.query);
+    return { sql: compiled.sql, query: compiled.query, queryId: compiled.queryId, names, constants };
   }
+}
+
+/** The built tree of each compiled form, by the query id its runs carry. */
+const STATEMENT_NODES = new WeakMap<QueryId, RootOperationNode>();
+
+/**
+ * What a compiled statement runs, as Kysely's tree, from the query id a
+ * plugin's transformResult is given (a run never passes transformQuery):
+ * for a plugin that notes the statements run (test/support/statement-log.ts).
+ */
+export function statementNodeOf(queryId: QueryId): RootOperationNode | undefined {
+  return STATEMENT_NODES.get(queryId);
 }
 
 const isNone = (v: unknown): boolean => v === null || v === undefined;
