@@ -235,14 +235,14 @@ function oneMessageParams(target: { runId: string; seq: number }, set: MessageEx
 }
 
 function oneMessageMove(event: MessageEvent, set: MessageExtra, counted: boolean): CompiledStatement<OneMessageParams> {
-  const columns = Object.keys(set) as Array<keyof MessageExtra & string>;
+  const columns = Object.keys(set);
   const key = `${event}:${counted ? 'counted' : 'plain'}:${columns.join(',')}`;
   let statement = ONE_MESSAGE_MOVES.get(key);
   if (statement === undefined) {
     const names = ['runId', 'seq', ...columns.map((c) => `set.${c}`), ...(counted ? ['nextSeq', 'attemptAt'] : [])];
     statement = new CompiledStatement<OneMessageParams>(names, (db, p) => {
       const target = { runId: p.runId as string, seq: p.seq as number };
-      const update = messageUpdate(db, target, event, Object.fromEntries(columns.map((c) => [c, p[`set.${c}`]])) as MessageExtra);
+      const update = messageUpdate(db, target, event, Object.fromEntries(columns.map((c) => [c, p[`set.${c}`]])));
       return counted ? countedMove(update, p) : update;
     });
     ONE_MESSAGE_MOVES.set(key, statement);
