@@ -80,6 +80,25 @@ for (const kind of DB_KINDS) {
       assert.deepEqual((await read.run<{ seq: number }>(store.db, { chat: id, channel: null })).rows, [{ seq: 1 }]);
     });
 
+    test('an undefined value leaves its column out of an update, a null one writes NULL: two shapes', async () => {
+      const id = `cs-u-${kind.name}`;
+      await store.db.insertInto('messages').values({ run_id: id, seq: 1, chat_id: id, channel_id: null, request_id: `${id}-1`, state: 'waiting', delay_ms: 0, body_json: '{}', is_last: 1, created_at: 1 }).execute();
+      const write = new CompiledStatement<{ id: string; due: number | null | undefined; delay: number }>(['id', 'due', 'delay'], (db, v) =>
+        db.updateTable('messages').set({ due_at: v.due, delay_ms: v.delay }).where('run_id', '=', v.id),
+      );
+      const row = async () => {
+        const r = await store.db.selectFrom('messages').select(['due_at', 'delay_ms']).where('run_id', '=', id).executeTakeFirstOrThrow();
+        return { due_at: r.due_at === null ? null : Number(r.due_at), delay_ms: r.delay_ms };
+      };
+      await write.run(store.db, { id, due: 5, delay: 1 });
+      assert.deepEqual(await row(), { due_at: 5, delay_ms: 1 });
+      await write.run(store.db, { id, due: null, delay: 2 });
+      assert.deepEqual(await row(), { due_at: null, delay_ms: 2 });
+      await write.run(store.db, { id, due: 7, delay: 3 });
+      await write.run(store.db, { id, due: undefined, delay: 4 });
+      assert.deepEqual(await row(), { due_at: 7, delay_ms: 4 }, 'undefined: the column is left as it is');
+    });
+
     test('a statement that computes with a value, or does not bind one, is refused and runs nothing', async () => {
       const computes = new CompiledStatement<{ id: string; at: number }>(['id', 'at'], (db, v) => db.updateTable('chats').set({ updated_at: v.at + 1 }).where('chat_id', '=', v.id));
       await assert.rejects(computes.run(store.db, { id: 'cs-x', at: 1 }), /computes with a value instead of binding it/);

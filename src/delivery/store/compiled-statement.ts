@@ -9,7 +9,7 @@
 // marker string in place of each named value, and each marker is looked for
 // among the compiled parameters; every other parameter (a state written in
 // the query, say) is the query's own and kept. The shape is which values are
-// null (or undefined): `build` sees those as they are, so it may branch on
+// null or undefined (each its own shape): `build` sees those as they are, so it may branch on
 // them (`IS NULL` rather than `= ?`, a condition left out), and on nothing
 // else of a value. A value that `build` computes with, that Kysely writes
 // into the SQL, or that the query does not bind is refused when compiled.
@@ -68,7 +68,8 @@ export class CompiledStatement<P extends object> {
       this.forms.set(adapter, byShape);
     }
     let shape = '';
-    for (const n of this.names) shape += isNone(params[n]) ? '0' : '1';
+    // Null and undefined are shapes of their own: Kysely binds a null and leaves an undefined column out of an update.
+    for (const n of this.names) shape += params[n] === undefined ? 'u' : params[n] === null ? '0' : '1';
     let form = byShape.get(shape);
     if (form === undefined) {
       form = this.compile(db, params);

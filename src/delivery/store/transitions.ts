@@ -67,13 +67,8 @@ export async function transitionRun(
   const from = run.state;
   if (to === from && !opts.writeUnchanged) return { from, to, run, applied: false };
   const writeBackJson = opts.writeBackJson === undefined ? run.writeback_json : opts.writeBackJson;
-  const res = await trx
-    .updateTable('runs')
-    .set({ ...(opts.set?.(run) ?? {}), ...runStateColumns(from, to, now, writeBackJson) })
-    .where('id', '=', runId)
-    .where('state', '=', from)
-    .executeTakeFirst();
-  const applied = Number(res.numUpdatedRows) > 0;
+  const set: Record<string, unknown> = { ...(opts.set?.(run) ?? {}), ...runStateColumns(from, to, now, writeBackJson) };
+  const applied = (await runMove(from, set).changed(trx, runMoveParams(runId, set))) > 0;
   if (applied && to !== from) noteRunTransition(trx, { runId, curationId: run.curation_id, from, to });
   if (applied) await afterTransition(trx, { runId, from, to, writeBackJson, outcome: o, now });
   return { from, to, run, applied };
@@ -83,6 +78,39 @@ export async function transitionRun(
 const RUN_READ = new CompiledStatement<{ runId: string }>(['runId'], (db, p) =>
   db.selectFrom('runs').select(['state', 'curation_id', 'outcome', 'reason', 'reason_words', 'writeback_json']).where('id', '=', p.runId),
 );
+
+// transitionRun's write (one per planned run and per sent message),
+// compiled once per state it moves from, columns written and database
+// (compiled-statement.ts; issue 21). The state it moves from is part of the
+// statement's text, not a value: written as a literal (sqlite-compiler.ts),
+// as the built query wrote it.
+
+type RunMoveParams = Record<string, unknown>;
+
+const RUN_MOVES = new Map<string, CompiledStatement<RunMoveParams>>();
+
+function runMoveParams(runId: string, set: Record<string, unknown>): RunMoveParams {
+  const p: RunMoveParams = { runId };
+  for (const [c, v] of Object.entries(set)) p[`set.${c}`] = v;
+  return p;
+}
+
+function runMove(from: RunState, set: Record<string, unknown>): CompiledStatement<RunMoveParams> {
+  const columns = Object.keys(set);
+  const key = `${from}:${columns.join(',')}`;
+  let statement = RUN_MOVES.get(key);
+  if (statement === undefined) {
+    statement = new CompiledStatement<RunMoveParams>(['runId', ...columns.map((c) => `set.${c}`)], (db, p) =>
+      db
+        .updateTable('runs')
+        .set(Object.fromEntries(columns.map((c) => [c, p[`set.${c}`]])))
+        .where('id', '=', p.runId as string)
+        .where('state', '=', from),
+    );
+    RUN_MOVES.set(key, statement);
+  }
+  return statement;
+}
 
 /** Every column of runs, in the order the run's insert binds them (RUN_INSERT). */
 const RUN_COLUMNS = [
