@@ -1,5 +1,6 @@
 // Counts the statements a transaction runs (trx.withPlugin(log)), for tests
 // that hold a store path to the number of statements it costs (issue 21).
+import { statementNodeOf } from '../../src/delivery/store/compiled-statement.js';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryId, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 
 /** Notes every statement a transaction runs, as Kysely's operation tree. */
@@ -11,10 +12,10 @@ export class StatementLog implements KyselyPlugin {
     this.built.set(args.queryId, args.node);
     return args.node;
   }
-  /** Statements run from SQL text compiled beforehand (store/compiled-insert.ts, record-event.ts EventInsert): no tree is built for them. */
+  /** Statements run from SQL text compiled beforehand (store/compiled-insert.ts, record-event.ts EventInsert): no tree is built for them. A CompiledStatement's run gives its tree (statementNodeOf), noted as a built one's. */
   compiled = 0;
   transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    const node = this.built.get(args.queryId);
+    const node = this.built.get(args.queryId) ?? statementNodeOf(args.queryId);
     if (node) this.nodes.push(node);
     else this.compiled++;
     return Promise.resolve(args.result);

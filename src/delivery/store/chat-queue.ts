@@ -13,6 +13,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Plan } from '../../curation/plan-types.js';
 import type { ChatsTable, Database } from './schema.js';
 import { CompiledInsert } from './compiled-insert.js';
+import { CompiledStatement } from './compiled-statement.js';
 import { ACTIVE_RUN_STATES, LIVE_MESSAGE_STATES, type RunState } from '../run-lifecycle.js';
 import { parksFor, waitOf, type ChatTiming } from '../chat-timing.js';
 import { indexCondition, sqlList } from './state-sql.js';
@@ -106,33 +107,36 @@ const inSeqOrder = (plan: Plan): boolean => plan.messages.every((m, i) => i === 
  * then asks nextInChat, which orders them.
  */
 async function chatFreeFor(trx: Transaction<Database>, { chatId, channelId }: ChatRef, runId: string): Promise<boolean> {
-  const row = await trx
-    .selectNoFrom((eb) => [
-      eb
-        .exists(
-          eb
-            .selectFrom('messages as l')
-            .select('l.run_id')
-            .where('l.chat_id', '=', chatId)
-            .where('l.channel_id', channelIs(channelId), channelId)
-            .where('l.state', 'in', LIVE_MESSAGE_STATES),
-        )
-        .as('live'),
-      eb
-        .exists(
-          eb
-            .selectFrom('runs as o')
-            .select('o.id')
-            .where('o.chat_id', '=', chatId)
-            .where('o.channel_id', channelIs(channelId), channelId)
-            .where('o.state', 'in', CHAT_HOLDING_RUN_STATES)
-            .where('o.id', '!=', runId),
-        )
-        .as('other'),
-    ])
-    .executeTakeFirst();
+  const row = await CHAT_FREE.first<{ live: unknown; other: unknown }>(trx, { chatId, channelId, runId });
   return row !== undefined && !isTrue(row.live) && !isTrue(row.other);
 }
+
+/** chatFreeFor's read, compiled once per database and channel shape (`IS NULL` for a chat of no channel; compiled-statement.ts): one per planned run. */
+const CHAT_FREE = new CompiledStatement<ChatRef & { runId: string }>(['chatId', 'channelId', 'runId'], (db, { chatId, channelId, runId }) =>
+  db.selectNoFrom((eb) => [
+    eb
+      .exists(
+        eb
+          .selectFrom('messages as l')
+          .select('l.run_id')
+          .where('l.chat_id', '=', chatId)
+          .where('l.channel_id', channelIs(channelId), channelId)
+          .where('l.state', 'in', LIVE_MESSAGE_STATES),
+      )
+      .as('live'),
+    eb
+      .exists(
+        eb
+          .selectFrom('runs as o')
+          .select('o.id')
+          .where('o.chat_id', '=', chatId)
+          .where('o.channel_id', channelIs(channelId), channelId)
+          .where('o.state', 'in', CHAT_HOLDING_RUN_STATES)
+          .where('o.id', '!=', runId),
+      )
+      .as('other'),
+  ]),
+);
 
 /** The runs nextInChat weighs besides live messages: a pending run's message may go first, a planning one holds the younger. */
 const CHAT_HOLDING_RUN_STATES = ['pending', 'planning'] as const satisfies readonly RunState[];
@@ -170,8 +174,22 @@ const isTrue = (v: unknown): boolean => v === true || v === 1 || v === 1n;
  * the plan checks would take for a table's): each is an index search within
  * the chat's own rows.
  */
-function nextInChat(trx: Transaction<Database>, { chatId, channelId }: ChatRef) {
-  return trx
+function nextInChat(trx: Transaction<Database>, chat: ChatRef): Promise<NextInChat | undefined> {
+  return NEXT_IN_CHAT.first<NextInChat>(trx, chat);
+}
+
+interface NextInChat {
+  run_id: string;
+  seq: number;
+  delay_ms: number;
+  due_at: number | null;
+  live: unknown;
+  older_planning: unknown;
+}
+
+/** nextInChat's read, compiled once per database and channel shape (compiled-statement.ts). */
+const NEXT_IN_CHAT = new CompiledStatement<ChatRef>(['chatId', 'channelId'], (db, { chatId, channelId }) =>
+  db
     .selectFrom('messages as m')
     .innerJoin('runs as r', 'r.id', 'm.run_id')
     .select(['m.run_id', 'm.seq', 'm.delay_ms', 'm.due_at'])
@@ -205,9 +223,8 @@ function nextInChat(trx: Transaction<Database>, { chatId, channelId }: ChatRef) 
     .orderBy('r.created_at')
     .orderBy('r.id')
     .orderBy('m.seq')
-    .limit(1)
-    .executeTakeFirst();
-}
+    .limit(1),
+);
 
 /** The message becomes the chat's live one, due at `dueAt`, with its send job. */
 async function makeDue(trx: Transaction<Database>, m: LiveMessage, dueAt: number, now: number): Promise<void> {

@@ -8,6 +8,7 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Dialect } from './connect.js';
 import { notifyJobsDue, wakeTokenOf } from './job-wakeups.js';
+import { CompiledStatement } from './compiled-statement.js';
 import type { Database, JobState, JobsTable } from './schema.js';
 
 export type JobRow = Selectable<JobsTable>;
@@ -38,30 +39,61 @@ export interface EnqueueSpec {
  */
 export async function enqueueJob(db: Db, spec: EnqueueSpec, now: number): Promise<boolean> {
   const runAt = spec.runAt ?? now;
+  const token = runAt <= now ? wakeTokenOf(db) : null;
+  const params: EnqueueParams = {
+    kind: spec.kind,
+    key: spec.key ?? null,
+    payload: JSON.stringify(spec.payload),
+    runAt,
+    maxAttempts: spec.maxAttempts ?? null,
+    maxAgeMs: spec.maxAgeMs ?? null,
+    createdAt: spec.createdAt ?? now,
+    lane: spec.lane ?? null,
+    pool: spec.pool ?? null,
+    token,
+  };
+  // With a token: one row per job added (none for a duplicate key), each notifying.
+  if (token !== null) return (await ENQUEUE.run(db, params)).rows.length > 0;
+  return (await ENQUEUE.changed(db, params)) > 0;
+}
+
+interface EnqueueParams {
+  kind: string;
+  key: string | null;
+  payload: string;
+  runAt: number;
+  maxAttempts: number | null;
+  maxAgeMs: number | null;
+  createdAt: number;
+  lane: string | null;
+  pool: string | null;
+  /** The wake token when the job is due now on PostgreSQL (the statement then notifies), else null. */
+  token: string | null;
+}
+
+/**
+ * The job's insert, compiled once per database and shape (compiled-statement.ts):
+ * enqueueing is a statement of every planned run and every sent message, and
+ * building it cost about 10 µs each (issue 21).
+ */
+const ENQUEUE = new CompiledStatement<EnqueueParams>(['kind', 'key', 'payload', 'runAt', 'maxAttempts', 'maxAgeMs', 'createdAt', 'lane', 'pool', 'token'], (db, p) => {
   const insert = db
     .insertInto('jobs')
     .values({
-      kind: spec.kind,
-      key: spec.key ?? null,
-      payload_json: JSON.stringify(spec.payload),
-      run_at: runAt,
-      max_attempts: spec.maxAttempts ?? null,
-      max_age_ms: spec.maxAgeMs ?? null,
-      created_at: spec.createdAt ?? now,
-      lane: spec.lane ?? null,
-      pool: spec.pool ?? null,
+      kind: p.kind,
+      key: p.key,
+      payload_json: p.payload,
+      run_at: p.runAt,
+      max_attempts: p.maxAttempts,
+      max_age_ms: p.maxAgeMs,
+      created_at: p.createdAt,
+      lane: p.lane,
+      pool: p.pool,
       state: 'pending',
     })
     .onConflict((oc) => oc.column('key').doNothing());
-  const token = runAt <= now ? wakeTokenOf(db) : null;
-  if (token !== null) {
-    // One row per job added (none for a duplicate key), each notifying.
-    const added = await db.with('added', () => insert.returning('id')).selectFrom('added').select(['id', notifyJobsDue(token).as('told')]).execute();
-    return added.length > 0;
-  }
-  const res = await insert.executeTakeFirst();
-  return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
-}
+  return p.token === null ? insert : db.with('added', () => insert.returning('id')).selectFrom('added').select(['id', notifyJobsDue(p.token).as('told')]);
+});
 
 export interface JobDepth {
   kind: string;
@@ -249,32 +281,16 @@ export class JobOps {
   // its first commit's answer was lost never touches a later claim of the job.
 
   async remove(trx: Transaction<Database>, id: number, owner: string, attempts?: number): Promise<boolean> {
-    let q = trx.deleteFrom('jobs').where('id', '=', id).where('state', '=', 'running').where('locked_by', '=', owner);
-    if (attempts !== undefined) q = q.where('attempts', '=', attempts);
-    const res = await q.executeTakeFirst();
-    return Number(res.numDeletedRows) > 0;
+    return (await REMOVE_HELD.changed(trx, { id, owner, attempts: attempts ?? null })) > 0;
   }
 
   async reschedule(trx: Transaction<Database>, id: number, owner: string, runAt: number, error: string, attempts?: number): Promise<boolean> {
-    return this.changeHeld(trx, id, owner, attempts, { state: 'pending', run_at: runAt, last_error: error });
+    return (await CHANGE_HELD.changed(trx, { id, owner, attempts: attempts ?? null, state: 'pending', runAt, error })) > 0;
   }
 
   /** A failed job stays, with its reason, for the operator (and its key keeps a duplicate from redoing it). */
   async fail(trx: Transaction<Database>, id: number, owner: string, error: string, attempts?: number): Promise<boolean> {
-    return this.changeHeld(trx, id, owner, attempts, { state: 'failed', last_error: error });
-  }
-
-  private async changeHeld(
-    trx: Transaction<Database>,
-    id: number,
-    owner: string,
-    attempts: number | undefined,
-    set: { state: 'pending' | 'failed'; run_at?: number; last_error: string },
-  ): Promise<boolean> {
-    let q = trx.updateTable('jobs').set({ ...set, locked_by: null, locked_until: null }).where('id', '=', id).where('state', '=', 'running').where('locked_by', '=', owner);
-    if (attempts !== undefined) q = q.where('attempts', '=', attempts);
-    const res = await q.executeTakeFirst();
-    return Number(res.numUpdatedRows) > 0;
+    return (await CHANGE_HELD.changed(trx, { id, owner, attempts: attempts ?? null, state: 'failed', runAt: null, error })) > 0;
   }
 
   /** Jobs by kind and state (waiting, running, failed), for /metrics. */
@@ -289,6 +305,43 @@ export class JobOps {
     return Number(rows[0]?.n ?? 0);
   }
 }
+
+interface HeldJob {
+  id: number;
+  owner: string;
+  /** The claim's count of attempts; null: any claim of `owner`. */
+  attempts: number | null;
+}
+
+// Settle's statements (a job deleted, rescheduled or failed: one per sent
+// message), compiled once per database and shape (compiled-statement.ts).
+
+const REMOVE_HELD = new CompiledStatement<HeldJob>(['id', 'owner', 'attempts'], (db, p) =>
+  db
+    .deleteFrom('jobs')
+    .where('id', '=', p.id)
+    .where('state', '=', 'running')
+    .where('locked_by', '=', p.owner)
+    .$if(p.attempts !== null, (q) => q.where('attempts', '=', p.attempts!)),
+);
+
+interface HeldJobChange extends HeldJob {
+  state: 'pending' | 'failed';
+  /** The new due time; null: unchanged. */
+  runAt: number | null;
+  error: string;
+}
+
+const CHANGE_HELD = new CompiledStatement<HeldJobChange>(['id', 'owner', 'attempts', 'state', 'runAt', 'error'], (db, p) =>
+  db
+    .updateTable('jobs')
+    .set({ state: p.state, last_error: p.error, locked_by: null, locked_until: null })
+    .$if(p.runAt !== null, (q) => q.set({ run_at: p.runAt! }))
+    .where('id', '=', p.id)
+    .where('state', '=', 'running')
+    .where('locked_by', '=', p.owner)
+    .$if(p.attempts !== null, (q) => q.where('attempts', '=', p.attempts!)),
+);
 
 /**
  * A recurring job's waiting occurrence (the row its last run enqueued, due

@@ -2,7 +2,8 @@
 // operations, so the handlers hold no SQL (eslint keeps kysely out of
 // src/jobs/handlers/). Each reads by primary key.
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Database, RunsTable } from './schema.js';
+import type { Database, EventsTable, RunsTable } from './schema.js';
+import { CompiledStatement } from './compiled-statement.js';
 
 /** The database handle a handler passes on to the store, without knowing what it is. */
 export type StoreDb = Kysely<Database>;
@@ -11,9 +12,14 @@ export type StoreDb = Kysely<Database>;
 export type RunRef = Pick<Selectable<RunsTable>, 'channel_id' | 'curation_id' | 'curation_version'>;
 
 /** A recorded event the planEvent job acts on. */
-export function eventToPlan(db: StoreDb, eventId: string) {
-  return db.selectFrom('events').select(['id', 'status', 'event_json', 'received_at']).where('id', '=', eventId).executeTakeFirst();
+export function eventToPlan(db: StoreDb, eventId: string): Promise<EventToPlan | undefined> {
+  return EVENT_TO_PLAN.first<EventToPlan>(db, { eventId });
 }
+
+export type EventToPlan = Pick<Selectable<EventsTable>, 'id' | 'status' | 'event_json' | 'received_at'>;
+
+/** eventToPlan's read, one per recorded event that acts, compiled once (compiled-statement.ts; issue 21). */
+const EVENT_TO_PLAN = new CompiledStatement<{ eventId: string }>(['eventId'], (db, p) => db.selectFrom('events').select(['id', 'status', 'event_json', 'received_at']).where('id', '=', p.eventId));
 
 /** The planEvent job gave up on an event it could not read: it says why, and keeps no body. */
 export async function failEventTx(trx: Transaction<Database>, eventId: string, reason: string): Promise<void> {

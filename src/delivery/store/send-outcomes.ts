@@ -3,7 +3,8 @@
 // message in flight; the settle records the attempt and the send's outcome
 // (sent, retried, failed) and moves the chat's queue forward.
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Database, MessagesTable } from './schema.js';
+import type { AttemptsTable, Database, MessagesTable } from './schema.js';
+import { CompiledInsert } from './compiled-insert.js';
 import { activateFollowing, activateNextInChat, chatOf, waitingAfter } from './chat-queue.js';
 import { isFinalRunState, isParkedRunState, sentPlanOf } from '../run-lifecycle.js';
 import type { ChatTiming } from '../chat-timing.js';
@@ -144,9 +145,8 @@ async function settleMessage(trx: Transaction<Database>, m: ClaimedMessage, even
 }
 
 async function insertAttempt(trx: Transaction<Database>, a: AttemptRecord): Promise<void> {
-  await trx
-    .insertInto('attempts')
-    .values({
+  await ATTEMPT_INSERT.run(trx, [
+    {
       run_id: a.runId,
       seq: a.seq,
       request_id: a.requestId,
@@ -156,9 +156,12 @@ async function insertAttempt(trx: Transaction<Database>, a: AttemptRecord): Prom
       error_kind: a.errorKind,
       reason: a.reason,
       instance: a.instance,
-    })
-    .execute();
+    },
+  ]);
 }
+
+/** The attempt's insert, one per sent message, compiled once (compiled-insert.ts). */
+const ATTEMPT_INSERT = new CompiledInsert<Omit<AttemptsTable, 'id'>>(['run_id', 'seq', 'request_id', 'started_at', 'status', 'latency_ms', 'error_kind', 'reason', 'instance'], (db, rows) => db.insertInto('attempts').values(rows));
 
 /** The message's counters alone, for an attempt whose message did not move. */
 async function countAttempt(trx: Transaction<Database>, a: AttemptRecord): Promise<void> {

@@ -9,6 +9,7 @@ import { activateNextInChat, channelIs, lockChat, queueNewRun } from './chat-que
 import { chatKey, type ChatRef } from '../ids.js';
 import { userEventJson } from './run-follow-ups.js';
 import { insertRun, transitionMessages, transitionRun } from './transitions.js';
+import { CompiledStatement } from './compiled-statement.js';
 import { isAnswer, resumeAnswered } from './answer-wait.js';
 import { bulkTransition, COOLDOWN_FREE_RUN_STATES, plannedOutcome, type RunOutcome } from '../run-lifecycle.js';
 import type { ChatTiming } from '../chat-timing.js';
@@ -66,7 +67,7 @@ export interface IntakeOutcome {
 export async function startRuns(trx: Transaction<Database>, item: IntakeItem, timing: ChatTiming): Promise<IntakeOutcome> {
   const { event, eventId, receivedAt } = item;
   const none = (reason: string): IntakeOutcome => ({ eventId, duplicate: false, status: 'ignored', reason, runs: [], cancelledRuns: 0 });
-  const row = await trx.selectFrom('events').select('status').where('id', '=', eventId).executeTakeFirst();
+  const row = await EVENT_STATUS.first<{ status: EventStatus }>(trx, { eventId });
   if (!row || row.status !== 'queued') return none(row ? 'already started' : 'the event is gone');
   // An answer to a run's form resumes the customer's waiting runs (answer-wait.ts); it starts nothing.
   if (isAnswer(event)) return resumeAnswered(trx, eventId, event, receivedAt);
@@ -139,27 +140,40 @@ export async function startRuns(trx: Transaction<Database>, item: IntakeItem, ti
           ? because('takeover with no running sequence', reasonWords('takeoverNothingRunning'))
           : because('no curation matched', reasonWords('noCurationMatched'));
   const columns = reasonColumns(why);
-  await trx.updateTable('events').set({ status, ...columns, event_json: null }).where('id', '=', eventId).execute();
+  await EVENT_SETTLE.run(trx, { eventId, status, reason: columns.reason, reasonWords: columns.reason_words });
   return { eventId, duplicate: false, status, reason: columns.reason, runs, cancelledRuns };
 }
+
+// The planEvent job's statements on its event, one each per recorded event
+// that acts, compiled once (compiled-statement.ts; issue 21).
+
+const EVENT_STATUS = new CompiledStatement<{ eventId: string }>(['eventId'], (db, p) => db.selectFrom('events').select('status').where('id', '=', p.eventId));
+
+const EVENT_SETTLE = new CompiledStatement<{ eventId: string; status: EventStatus; reason: string | null; reasonWords: string | null }>(['eventId', 'status', 'reason', 'reasonWords'], (db, p) =>
+  db.updateTable('events').set({ status: p.status, reason: p.reason, reason_words: p.reasonWords, event_json: null }).where('id', '=', p.eventId),
+);
 
 async function whyNotStart(trx: Transaction<Database>, c: RunCandidate, event: Event, now: number): Promise<Reason | null> {
   if (c.cooldownMs !== null && c.cooldownMs > 0 && event.userId !== null) {
     // A user id is its channel's: another channel's customer of the same id has a cooldown of their own.
-    const recent = await trx
-      .selectFrom('runs')
-      .select('id')
-      .where('user_id', '=', event.userId)
-      .where('channel_id', channelIs(event.channelId), event.channelId)
-      .where('curation_id', '=', c.curationId)
-      .where('created_at', '>', now - c.cooldownMs)
-      .where('state', 'not in', COOLDOWN_FREE_RUN_STATES)
-      .limit(1)
-      .executeTakeFirst();
+    const recent = await COOLDOWN_RUN.first(trx, { userId: event.userId, channelId: event.channelId, curationId: c.curationId, since: now - c.cooldownMs });
     if (recent) return because('customer is in cooldown', reasonWords('cooldown', { curation: c.curationId }));
   }
   return null;
 }
+
+/** whyNotStart's cooldown read (a run of the customer's, in its channel, of the curation, since `since`), compiled once per database and channel shape. */
+const COOLDOWN_RUN = new CompiledStatement<{ userId: string; channelId: string | null; curationId: string; since: number }>(['userId', 'channelId', 'curationId', 'since'], (db, p) =>
+  db
+    .selectFrom('runs')
+    .select('id')
+    .where('user_id', '=', p.userId)
+    .where('channel_id', channelIs(p.channelId), p.channelId)
+    .where('curation_id', '=', p.curationId)
+    .where('created_at', '>', p.since)
+    .where('state', 'not in', COOLDOWN_FREE_RUN_STATES)
+    .limit(1),
+);
 
 /**
  * Stops every running sequence of a chat (of its channel only); a message

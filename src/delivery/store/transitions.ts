@@ -5,7 +5,7 @@
 // state changed and applies nothing), and, for a run, starts the
 // transition's follow-ups (run-follow-ups.ts) in the same transaction. No
 // other store code writes runs.state or messages.state.
-import type { Insertable, Selectable, Transaction, Updateable } from 'kysely';
+import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
 import type { Database, MessagesTable, RunsTable } from './schema.js';
 import { runStateColumns } from './state-sql.js';
 import { afterTransition } from './run-follow-ups.js';
@@ -13,6 +13,7 @@ import { noteRunTransition } from './transition-log.js';
 import { IllegalTransition, mustNext, next, RUN_START, type RunOutcome, type RunState } from '../run-lifecycle.js';
 import { messageMove, mustNextMessage, MESSAGE_START, type MessageEvent } from '../message-lifecycle.js';
 import { CompiledInsert } from './compiled-insert.js';
+import { CompiledStatement } from './compiled-statement.js';
 
 /** What a transition reads of its run: the state it moves from, and what the lifecycle's answer and the follow-ups need. */
 export interface RunRow {
@@ -58,7 +59,7 @@ export async function transitionRun(
   now: number,
   opts: RunTransitionOptions = {},
 ): Promise<RunMove | undefined> {
-  const run = await trx.selectFrom('runs').select(['state', 'curation_id', 'outcome', 'reason', 'reason_words', 'writeback_json']).where('id', '=', runId).executeTakeFirst();
+  const run = await RUN_READ.first<RunRow>(trx, { runId });
   if (!run) return undefined;
   const o = typeof outcome === 'function' ? outcome(run) : outcome;
   const to = opts.strict ? mustNext(run.state, o) : next(run.state, o);
@@ -66,16 +67,49 @@ export async function transitionRun(
   const from = run.state;
   if (to === from && !opts.writeUnchanged) return { from, to, run, applied: false };
   const writeBackJson = opts.writeBackJson === undefined ? run.writeback_json : opts.writeBackJson;
-  const res = await trx
-    .updateTable('runs')
-    .set({ ...(opts.set?.(run) ?? {}), ...runStateColumns(from, to, now, writeBackJson) })
-    .where('id', '=', runId)
-    .where('state', '=', from)
-    .executeTakeFirst();
-  const applied = Number(res.numUpdatedRows) > 0;
+  const set: Record<string, unknown> = { ...(opts.set?.(run) ?? {}), ...runStateColumns(from, to, now, writeBackJson) };
+  const applied = (await runMove(from, set).changed(trx, runMoveParams(runId, set))) > 0;
   if (applied && to !== from) noteRunTransition(trx, { runId, curationId: run.curation_id, from, to });
   if (applied) await afterTransition(trx, { runId, from, to, writeBackJson, outcome: o, now });
   return { from, to, run, applied };
+}
+
+/** transitionRun's read, compiled once (compiled-statement.ts): one per planned run and per sent message. */
+const RUN_READ = new CompiledStatement<{ runId: string }>(['runId'], (db, p) =>
+  db.selectFrom('runs').select(['state', 'curation_id', 'outcome', 'reason', 'reason_words', 'writeback_json']).where('id', '=', p.runId),
+);
+
+// transitionRun's write (one per planned run and per sent message),
+// compiled once per state it moves from, columns written and database
+// (compiled-statement.ts; issue 21). The state it moves from is part of the
+// statement's text, not a value: written as a literal (sqlite-compiler.ts),
+// as the built query wrote it.
+
+type RunMoveParams = Record<string, unknown>;
+
+const RUN_MOVES = new Map<string, CompiledStatement<RunMoveParams>>();
+
+function runMoveParams(runId: string, set: Record<string, unknown>): RunMoveParams {
+  const p: RunMoveParams = { runId };
+  for (const [c, v] of Object.entries(set)) p[`set.${c}`] = v;
+  return p;
+}
+
+function runMove(from: RunState, set: Record<string, unknown>): CompiledStatement<RunMoveParams> {
+  const columns = Object.keys(set);
+  const key = `${from}:${columns.join(',')}`;
+  let statement = RUN_MOVES.get(key);
+  if (statement === undefined) {
+    statement = new CompiledStatement<RunMoveParams>(['runId', ...columns.map((c) => `set.${c}`)], (db, p) =>
+      db
+        .updateTable('runs')
+        .set(Object.fromEntries(columns.map((c) => [c, p[`set.${c}`]])))
+        .where('id', '=', p.runId as string)
+        .where('state', '=', from),
+    );
+    RUN_MOVES.set(key, statement);
+  }
+  return statement;
 }
 
 /** Every column of runs, in the order the run's insert binds them (RUN_INSERT). */
@@ -158,7 +192,7 @@ export type MessageTarget =
 export type MessageExtra = Omit<Updateable<MessagesTable>, 'state'>;
 export type MessageRow = Selectable<MessagesTable>;
 
-function messageUpdate(trx: Transaction<Database>, target: MessageTarget, event: MessageEvent, set: MessageExtra) {
+function messageUpdate(trx: Kysely<Database> | Transaction<Database>, target: MessageTarget, event: MessageEvent, set: MessageExtra) {
   const { from, to } = messageMove(event);
   const q = trx.updateTable('messages').set({ ...set, state: to }).where('state', 'in', from);
   if ('messages' in target) return q.where((eb) => eb.or(target.messages.map((m) => eb.and([eb('run_id', '=', m.runId), eb('seq', '=', m.seq)]))));
@@ -175,6 +209,7 @@ function messageUpdate(trx: Transaction<Database>, target: MessageTarget, event:
 export async function transitionMessages(trx: Transaction<Database>, target: MessageTarget, event: MessageEvent, set: MessageExtra = {}): Promise<number> {
   if ('runIds' in target && target.runIds.length === 0) return 0;
   if ('messages' in target && target.messages.length === 0) return 0;
+  if ('seq' in target) return oneMessageMove(event, set, false).changed(trx, oneMessageParams(target, set, null));
   const res = await messageUpdate(trx, target, event, set).executeTakeFirst();
   return Number(res.numUpdatedRows);
 }
@@ -207,19 +242,55 @@ export async function transitionMessageCounted(
   set: MessageExtra,
   attemptAt: number | null,
 ): Promise<CountedMove | undefined> {
-  const row = await messageUpdate(trx, target, event, set)
-    .$if(attemptAt !== null, (q) => q.set((eb) => ({ attempts: eb('attempts', '+', 1), first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(attemptAt)) })))
+  const row = await oneMessageMove(event, set, true).first<{ next_waiting_delay_ms: number | null }>(trx, oneMessageParams(target, set, attemptAt));
+  return row === undefined ? undefined : { nextWaitingDelayMs: row.next_waiting_delay_ms ?? null };
+}
+
+// One message's move (makeDue's, a send's settle): a statement of every sent
+// message, compiled once per event, columns written and database
+// (compiled-statement.ts), where building it cost 10-30 µs (issue 21).
+
+type OneMessageParams = Record<string, unknown>;
+
+/** The compiled moves, by event, counted or not, and the columns written besides the state. */
+const ONE_MESSAGE_MOVES = new Map<string, CompiledStatement<OneMessageParams>>();
+
+/** The values of a one-message move: its target, each column written (as `set.<column>`), and for a counted move the next seq and the attempt's time. */
+function oneMessageParams(target: { runId: string; seq: number }, set: MessageExtra, attemptAt: number | null): OneMessageParams {
+  const p: OneMessageParams = { runId: target.runId, seq: target.seq, nextSeq: target.seq + 1, attemptAt };
+  for (const [c, v] of Object.entries(set)) p[`set.${c}`] = v;
+  return p;
+}
+
+function oneMessageMove(event: MessageEvent, set: MessageExtra, counted: boolean): CompiledStatement<OneMessageParams> {
+  const columns = Object.keys(set);
+  const key = `${event}:${counted ? 'counted' : 'plain'}:${columns.join(',')}`;
+  let statement = ONE_MESSAGE_MOVES.get(key);
+  if (statement === undefined) {
+    const names = ['runId', 'seq', ...columns.map((c) => `set.${c}`), ...(counted ? ['nextSeq', 'attemptAt'] : [])];
+    statement = new CompiledStatement<OneMessageParams>(names, (db, p) => {
+      const target = { runId: p.runId as string, seq: p.seq as number };
+      const update = messageUpdate(db, target, event, Object.fromEntries(columns.map((c) => [c, p[`set.${c}`]])));
+      return counted ? countedMove(update, p) : update;
+    });
+    ONE_MESSAGE_MOVES.set(key, statement);
+  }
+  return statement;
+}
+
+/** transitionMessageCounted's statement: the attempt counted (when `attemptAt` is given) and the next waiting message's delay returned. */
+function countedMove(update: ReturnType<typeof messageUpdate>, p: OneMessageParams) {
+  return update
+    .$if(p.attemptAt !== null, (q) => q.set((eb) => ({ attempts: eb('attempts', '+', 1), first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(p.attemptAt as number)) })))
     .returning((eb) =>
       eb
         .selectFrom('messages as n')
         .select('n.delay_ms')
         .whereRef('n.run_id', '=', 'messages.run_id')
-        .where('n.seq', '=', target.seq + 1)
+        .where('n.seq', '=', p.nextSeq as number)
         .where('n.state', '=', 'waiting')
         .as('next_waiting_delay_ms'),
-    )
-    .executeTakeFirst();
-  return row === undefined ? undefined : { nextWaitingDelayMs: row.next_waiting_delay_ms ?? null };
+    );
 }
 
 /** A planned message as inserted: every column the insert gives (the rest are NULL or default to 0). */
