@@ -111,19 +111,20 @@ async function chatFreeFor(trx: Transaction<Database>, { chatId, channelId }: Ch
   return row !== undefined && !isTrue(row.live) && !isTrue(row.other);
 }
 
+/** The chat's live messages (in flight or due): both chatFreeFor and nextInChat ask whether there is one. */
+function liveMessagesOf(db: Kysely<Database> | Transaction<Database>, chatId: string, channelId: string | null) {
+  return db
+    .selectFrom('messages as l')
+    .select('l.run_id')
+    .where('l.chat_id', '=', chatId)
+    .where('l.channel_id', channelIs(channelId), channelId)
+    .where('l.state', 'in', LIVE_MESSAGE_STATES);
+}
+
 /** chatFreeFor's read, compiled once per database and channel shape (`IS NULL` for a chat of no channel; compiled-statement.ts): one per planned run. */
 const CHAT_FREE = new CompiledStatement<ChatRef & { runId: string }>(['chatId', 'channelId', 'runId'], (db, { chatId, channelId, runId }) =>
   db.selectNoFrom((eb) => [
-    eb
-      .exists(
-        eb
-          .selectFrom('messages as l')
-          .select('l.run_id')
-          .where('l.chat_id', '=', chatId)
-          .where('l.channel_id', channelIs(channelId), channelId)
-          .where('l.state', 'in', LIVE_MESSAGE_STATES),
-      )
-      .as('live'),
+    eb.exists(liveMessagesOf(db, chatId, channelId)).as('live'),
     eb
       .exists(
         eb
@@ -194,16 +195,7 @@ const NEXT_IN_CHAT = new CompiledStatement<ChatRef>(['chatId', 'channelId'], (db
     .innerJoin('runs as r', 'r.id', 'm.run_id')
     .select(['m.run_id', 'm.seq', 'm.delay_ms', 'm.due_at'])
     .select((eb) => [
-      eb
-        .exists(
-          eb
-            .selectFrom('messages as l')
-            .select('l.run_id')
-            .where('l.chat_id', '=', chatId)
-            .where('l.channel_id', channelIs(channelId), channelId)
-            .where('l.state', 'in', LIVE_MESSAGE_STATES),
-        )
-        .as('live'),
+      eb.exists(liveMessagesOf(db, chatId, channelId)).as('live'),
       eb
         .exists(
           eb
