@@ -13,6 +13,18 @@ import { JobRunner } from '../../src/jobs/runner.js';
 import type { JobHandler } from '../../src/jobs/types.js';
 import { eventually, tempDir } from '../support/processes.js';
 
+/** The job engine's SQL, counting the claims it makes and those that found nothing. */
+class CountingOps extends JobOps {
+  claims = 0;
+  emptyClaims = 0;
+  override async claim(...args: Parameters<JobOps['claim']>): Promise<Awaited<ReturnType<JobOps['claim']>>> {
+    const rows = await super.claim(...args);
+    this.claims++;
+    if (rows.length === 0) this.emptyClaims++;
+    return rows;
+  }
+}
+
 let store: Store;
 before(async () => {
   store = await Store.open(`sqlite:${path.join(tempDir(), 'settle-claim.db')}`, { delayScale: 0 });
@@ -66,16 +78,6 @@ test("a job a settle makes due is claimed in that settle's own transaction, and 
 // looks (nextWakeAt) rather than claiming again. Before, every link of a
 // chain cost a claim of its own that found nothing.
 test('a chain of settles whose riding claims took all that was due costs no claim of its own that finds nothing', { timeout: 60_000 }, async () => {
-  let emptyClaims = 0;
-  let claims = 0;
-  class CountingOps extends JobOps {
-    override async claim(...args: Parameters<JobOps['claim']>): Promise<Awaited<ReturnType<JobOps['claim']>>> {
-      const rows = await super.claim(...args);
-      claims++;
-      if (rows.length === 0) emptyClaims++;
-      return rows;
-    }
-  }
   const ops = new CountingOps(store.db, store.dialect);
   const LAST = 12;
   const runs: number[] = [];
@@ -100,8 +102,8 @@ test('a chain of settles whose riding claims took all that was due costs no clai
     await eventually(async () => runs.length === LAST && (await ops.depth()) === 0, 20_000, 'the whole chain ran and settled');
     assert.deepEqual(runs, Array.from({ length: LAST }, (_, i) => i + 1));
     // The first pass claims link 1; each settle's riding claim takes the next link, the last one finds nothing.
-    assert.ok(emptyClaims <= 1, `claims that found nothing: ${emptyClaims} of ${claims}`);
-    assert.ok(claims <= LAST + 1, `claims: ${claims} for ${LAST} links`);
+    assert.ok(ops.emptyClaims <= 1, `claims that found nothing: ${ops.emptyClaims} of ${ops.claims}`);
+    assert.ok(ops.claims <= LAST + 1, `claims: ${ops.claims} for ${LAST} links`);
   } finally {
     await runner.stop(1_000);
   }
@@ -111,16 +113,6 @@ test('a chain of settles whose riding claims took all that was due costs no clai
 // riding claim takes more due jobs than the pool has room for and gives the
 // rest back. What it gave back waits for the pool: the job's end only looks.
 test('jobs waiting for a full pool cost no claim of their own that finds nothing after each settle', { timeout: 60_000 }, async () => {
-  let emptyClaims = 0;
-  let claims = 0;
-  class CountingOps extends JobOps {
-    override async claim(...args: Parameters<JobOps['claim']>): Promise<Awaited<ReturnType<JobOps['claim']>>> {
-      const rows = await super.claim(...args);
-      claims++;
-      if (rows.length === 0) emptyClaims++;
-      return rows;
-    }
-  }
   const ops = new CountingOps(store.db, store.dialect);
   const JOBS = 12;
   const runs: number[] = [];
@@ -148,7 +140,7 @@ test('jobs waiting for a full pool cost no claim of their own that finds nothing
     assert.deepEqual([...runs].sort((a, b) => a - b), Array.from({ length: JOBS }, (_, i) => i + 1));
     assert.equal(mostRunning, 1, 'the pool let one job run at a time');
     // Every claim but the last riding one finds a job for the pool.
-    assert.ok(emptyClaims <= 2, `claims that found nothing: ${emptyClaims} of ${claims}`);
+    assert.ok(ops.emptyClaims <= 2, `claims that found nothing: ${ops.emptyClaims} of ${ops.claims}`);
   } finally {
     await runner.stop(1_000);
   }
