@@ -18,22 +18,13 @@ import * as current from '../../src/curation/index.js';
 import type { Curation, FieldSpec } from '../../src/curation/types.js';
 import type { Event } from '../../src/channeltalk/event.js';
 import { normalize } from '../../src/channeltalk/normalize.js';
+// A small deterministic generator, so a difference can be replayed from its seed.
+import { mulberry32 as random } from '../../src/fake-channeltalk/faults.js';
 
 type PlanModule = Pick<typeof current, 'loadCurations' | 'plan'>;
 
 export const CURATION_DIRS = ['curations', 'examples/curations', 'test/curation/fixtures/functions-js', 'test/curation/fixtures/functions-ts', 'test/curation/fixtures/equivalence'];
 
-/** A small deterministic generator (mulberry32), so a difference can be replayed. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TEXTS = [
   '홍길동', 'Kim', '<b>bold</b>', 'a & b "q"', '\u202eevil\u202c', 'tab\tname', 'line\nbreak', '  spaced  ', 'x'.repeat(70), '😀 smile',

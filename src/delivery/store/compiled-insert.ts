@@ -11,8 +11,8 @@ import type { Database } from './schema.js';
 type Db = Kysely<Database> | Transaction<Database>;
 
 export class CompiledInsert<Row extends object> {
-  /** By the database's adapter (one per Kysely instance, shared by its transactions), then by row count. */
-  private readonly texts = new WeakMap<object, Map<number, string>>();
+  /** By row count. */
+  private readonly texts = new FormsByAdapter<number, string>();
 
   /**
    * `columns`: every column the insert binds, in the order `build` writes
@@ -32,18 +32,7 @@ export class CompiledInsert<Row extends object> {
   }
 
   private sqlFor(db: Db, count: number): string {
-    const adapter = db.getExecutor().adapter;
-    let byCount = this.texts.get(adapter);
-    if (byCount === undefined) {
-      byCount = new Map();
-      this.texts.set(adapter, byCount);
-    }
-    let text = byCount.get(count);
-    if (text === undefined) {
-      text = this.compile(db, count);
-      byCount.set(count, text);
-    }
-    return text;
+    return this.texts.get(db, count, () => this.compile(db, count));
   }
 
   /** Compiles the insert of `count` placeholder rows, and checks that each of their values is bound, in column order (none written into the SQL). */
@@ -56,5 +45,30 @@ export class CompiledInsert<Row extends object> {
       throw new Error(`an insert does not bind its values in column order: ${compiled.sql}`);
     }
     return compiled.sql;
+  }
+}
+
+/**
+ * What a compiled statement keeps per database and key (CompiledInsert: its
+ * row count; CompiledStatement: its shape): by the database's adapter, one
+ * per Kysely instance and shared by its transactions, since the SQL text
+ * depends on the dialect.
+ */
+export class FormsByAdapter<K, V> {
+  private readonly byAdapter = new WeakMap<object, Map<K, V>>();
+
+  get(db: Db, key: K, make: () => V): V {
+    const adapter = db.getExecutor().adapter;
+    let forms = this.byAdapter.get(adapter);
+    if (forms === undefined) {
+      forms = new Map();
+      this.byAdapter.set(adapter, forms);
+    }
+    let form = forms.get(key);
+    if (form === undefined) {
+      form = make();
+      forms.set(key, form);
+    }
+    return form;
   }
 }

@@ -15,6 +15,7 @@
 // into the SQL, or that the query does not bind is refused when compiled.
 import type { Compilable, Kysely, QueryId, QueryResult, RootOperationNode, Transaction } from 'kysely';
 import type { Database } from './schema.js';
+import { FormsByAdapter } from './compiled-insert.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -31,8 +32,8 @@ interface Form {
 const MARK = '\u0000compiled-statement:';
 
 export class CompiledStatement<P extends object> {
-  /** By the database's adapter (one per Kysely instance, shared by its transactions), then by shape. */
-  private readonly forms = new WeakMap<object, Map<string, Form>>();
+  /** By shape. */
+  private readonly forms = new FormsByAdapter<string, Form>();
 
   /** `names`: every value `build` reads from its params; `build`: the query, as it would be run with them. */
   constructor(
@@ -61,21 +62,10 @@ export class CompiledStatement<P extends object> {
   }
 
   private formFor(db: Db, params: P): Form {
-    const adapter = db.getExecutor().adapter;
-    let byShape = this.forms.get(adapter);
-    if (byShape === undefined) {
-      byShape = new Map();
-      this.forms.set(adapter, byShape);
-    }
     let shape = '';
     // Null and undefined are shapes of their own: Kysely binds a null and leaves an undefined column out of an update.
     for (const n of this.names) shape += params[n] === undefined ? 'u' : params[n] === null ? '0' : '1';
-    let form = byShape.get(shape);
-    if (form === undefined) {
-      form = this.compile(db, params);
-      byShape.set(shape, form);
-    }
-    return form;
+    return this.forms.get(db, shape, () => this.compile(db, params));
   }
 
   /** Builds the statement with a marker for each value given (null ones as they are) and finds each marker among its parameters. */
