@@ -13,6 +13,8 @@ type Params = Readonly<Record<string, WordValue>>;
 export interface Words {
   lang: Language;
   t(key: string, params?: Params): string;
+  /** Whether the catalogue has `key` (a stored reason's code may be newer or older than it). */
+  has(key: string): boolean;
   /** A counted message: `key.one` / `key.other` as Intl.PluralRules picks (Korean has only `.other`). */
   tn(key: string, count: number, params?: Params): string;
   /** A loader problem as `curation check` prints it, its sentence in this language when it has a key. */
@@ -58,6 +60,7 @@ export function wordsIn(lang: Language): Words {
   return {
     lang,
     t,
+    has: (key) => Object.hasOwn(c, key),
     tn,
     problem: (e) => formatLoadError({ ...e, message: sentence(e) }),
     warning: (e) => formatLoadError({ ...e, message: t('check.warning', { message: sentence(e) }) }),

@@ -5,7 +5,7 @@
 import { MalformedDeliveryError, normalize } from '../channeltalk/normalize.js';
 import type { Event, EventKind } from '../channeltalk/event.js';
 import { matchCurations, type Curation, type CurationSet } from '../curation/index.js';
-import { describeTrigger } from '../curation/triggers/registry.js';
+import { describeTrigger, triggerWords } from '../curation/triggers/registry.js';
 import { wordsIn, type Words } from './lang.js';
 
 export interface TriggerAnswer {
@@ -27,11 +27,15 @@ export function deliveryTrigger(input: unknown, set: CurationSet, curation: Cura
     if (!(err instanceof MalformedDeliveryError)) throw err;
     return { event: 'ignored', starts: false, reason: err.reason, line: w.t('cli.preview.triggerNotDelivery', { reason: err.reason }) };
   }
-  if (event.kind === 'ignored') return { event: event.kind, starts: false, reason: event.reason, line: w.t('cli.preview.triggerIgnored', { reason: event.reason }) };
+  if (event.kind === 'ignored') {
+    const shown = w.lang !== 'en' && event.words ? event.words : event.reason;
+    return { event: event.kind, starts: false, reason: event.reason, line: w.t('cli.preview.triggerIgnored', { reason: shown }) };
+  }
   const what = event.kind === 'chatTagged' ? w.t('cli.preview.deliveryTags', { kind: event.kind, tags: event.tags.join(', ') }) : w.t('cli.preview.delivery', { kind: event.kind });
   if (matchCurations(set, event).includes(curation)) return { event: event.kind, starts: true, line: w.t('cli.preview.triggerStarts', { what, id: curation.id }) };
   const reason = curation.enabled ? describeTrigger(curation.trigger) : 'disabled';
-  const shown = curation.enabled ? reason : w.t('cli.check.disabled');
+  // English keeps the registry's own sentence; another language words the trigger as the console does (' · ' between parts).
+  const shown = !curation.enabled ? w.t('cli.check.disabled') : w.lang === 'en' ? reason : triggerWords(curation.trigger).map((t) => w.t(t.code, t.params)).join(' · ');
   return { event: event.kind, starts: false, reason, line: w.t('cli.preview.triggerDoesNotStart', { what, id: curation.id, reason: shown }) };
 }
 

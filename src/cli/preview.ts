@@ -7,6 +7,8 @@ import { parseArgs } from 'node:util';
 import { describePlan, loadCurations, plan } from '../curation/index.js';
 import { ENGLISH_FRAME, type PlanFrame } from '../curation/describe.js';
 import { wordsOf, type Words } from './lang.js';
+import { durationText, problemText, reasonText } from './reason-text.js';
+import { labelsOf, type Labels } from '../server/console/labels.js';
 import { curationsDir, shownPath } from './check.js';
 import type { Command } from './io.js';
 import { usage } from './usage.js';
@@ -78,7 +80,7 @@ export const previewCommand: Command = async (argv, io) => {
     );
   } else {
     if (args.nowGiven) io.stdout(w.t('cli.preview.askedAt', { moment: askedAt(args.now, curation.timezone, w) }));
-    const described = describePlan(p, planFrame(w));
+    const described = describePlan(p, planFrame(w, labelsOf(curation)));
     io.stdout(trigger ? `${described}\n${trigger.line}` : described);
   }
   return 0;
@@ -94,13 +96,14 @@ function parseMoment(text: string, w: Words): number {
   return ms;
 }
 
-/** The plan's framing lines in the operator's language; the reasons and problems inside are the plan's own words. */
-function planFrame(w: Words): PlanFrame {
+/** The plan's lines in the operator's language: its reason and problems in words, fields under the curation's labels. */
+function planFrame(w: Words, labels: Labels): PlanFrame {
   if (w.lang === 'en') return ENGLISH_FRAME;
   return {
     head: ({ id, outcome, lang, count }) => w.tn('cli.preview.head', count, { id, outcome: w.t(`state.${outcome}`), lang }),
-    reason: (reason) => w.t('cli.preview.reason', { reason }),
-    problem: (message) => w.t('cli.preview.problem', { message }),
+    reason: (reason, words) => w.t('cli.preview.reason', { reason: reasonText(reason, words, labels, w) }),
+    problem: (p) => w.t('cli.preview.problem', { message: problemText(p, labels, w) }),
+    duration: (ms) => durationText(ms, w),
     values: w.t('cli.preview.values'),
     message: (m) => w.t('cli.preview.message', m),
     options: (list) => w.t('cli.preview.options', { list }),

@@ -2,7 +2,8 @@
 // from the Plan itself, so it shows exactly what would be sent.
 import { viewAttachments, viewBlock } from './blocks/registry.js';
 import { describeButton } from './buttons.js';
-import type { Plan, Value } from './plan-types.js';
+import type { FieldProblem, Plan, Value } from './plan-types.js';
+import type { ReasonWords } from './reason-words.js';
 import { formatDuration } from './durations.js';
 import type { MessageBody } from '../channeltalk/wire.js';
 
@@ -11,8 +12,11 @@ export { readable } from './blocks/spans.js';
 /** The framing words of a described plan; `curation preview` gives them in the operator's language. */
 export interface PlanFrame {
   head(p: { id: string; outcome: Plan['outcome']; lang: string; count: number }): string;
-  reason(reason: string): string;
-  problem(message: string): string;
+  /** The plan's reason: its English sentence, and the same as catalogue words. */
+  reason(reason: string, words: readonly ReasonWords[] | undefined): string;
+  problem(p: FieldProblem): string;
+  /** A message's wait and its moment from the start. */
+  duration(ms: number): string;
   values: string;
   message(p: { n: number; after: string; at: string }): string;
   options(list: string): string;
@@ -22,7 +26,8 @@ export interface PlanFrame {
 export const ENGLISH_FRAME: PlanFrame = {
   head: ({ id, outcome, lang, count }) => `${id}: ${outcome} in ${lang}, ${count} message${count === 1 ? '' : 's'}`,
   reason: (reason) => `reason: ${reason}`,
-  problem: (message) => `problem: ${message}`,
+  problem: (p) => `problem: ${p.message}`,
+  duration: formatDuration,
   values: 'values:',
   message: ({ n, after, at }) => `#${n}  after ${after} (at ${at})`,
   options: (list) => `options: ${list}`,
@@ -32,8 +37,8 @@ export const ENGLISH_FRAME: PlanFrame = {
 export function describePlan(plan: Plan, frame: PlanFrame = ENGLISH_FRAME): string {
   const lines: string[] = [];
   lines.push(frame.head({ id: plan.curationId, outcome: plan.outcome, lang: plan.lang, count: plan.messages.length }));
-  if (plan.reason) lines.push(frame.reason(plan.reason));
-  for (const p of plan.problems) lines.push(`  ${frame.problem(p.message)}`);
+  if (plan.reason) lines.push(frame.reason(plan.reason, plan.reasonWords));
+  for (const p of plan.problems) lines.push(`  ${frame.problem(p)}`);
   const names = Object.keys(plan.values);
   if (names.length > 0) {
     lines.push('', frame.values);
@@ -43,7 +48,7 @@ export function describePlan(plan: Plan, frame: PlanFrame = ENGLISH_FRAME): stri
   let at = 0;
   for (const m of plan.messages) {
     at += m.delayMs;
-    lines.push('', frame.message({ n: m.seq + 1, after: formatDuration(m.delayMs), at: formatDuration(at) }));
+    lines.push('', frame.message({ n: m.seq + 1, after: frame.duration(m.delayMs), at: frame.duration(at) }));
     lines.push(...describeMessage(m.body).map((l) => `    ${l}`));
     if (m.body.options) lines.push(`    ${frame.options(m.body.options.join(', '))}`);
   }

@@ -159,7 +159,7 @@ test('curation doctor: each check and the summary in Korean; English as before',
   assert.match(unconfigured.stdout, /^실패 설정\n/);
 });
 
-test("curation preview: its own framing lines in Korean (the plan's reasons are the plan's words); English as before", async () => {
+test('curation preview: in Korean, every line is Korean (reason, problems, waits, trigger), fields under their labels; English as before', async () => {
   const args = ['preview', 'diet-main', '--profile', 'test/fixtures/profiles/hong.json', '--now', '2026-12-08T10:00+09:00', '--dir', 'curations'];
   const en = await cli(args, C);
   assert.equal(en.code, 0, en.stderr);
@@ -168,7 +168,8 @@ test("curation preview: its own framing lines in Korean (the plan's reasons are 
   const ko = await cli(args, KO);
   assert.equal(ko.code, 0, ko.stderr);
   assert.match(ko.stdout, /^2026-12-08T01:00:00\.000Z \(Asia\/Seoul 기준 화 10:00\)에 문의한 것으로 보고 계산합니다\ndiet-main: 정상 발송, 언어 ko, 메시지 \d+개\n\n계산된 값:\n/);
-  assert.match(ko.stdout, /^#1 {2}\S+ 후 \(시작부터 \S+\)$/m);
+  assert.match(ko.stdout, /^#1 {2}1초 후 \(시작부터 1초\)$/m);
+  assert.match(ko.stdout, /^#2 {2}2초 후 \(시작부터 3초\)$/m);
   // The values and the messages are the same in both.
   const body = (out: string) => out.split('\n').filter((l) => l.startsWith('  ')).join('\n');
   assert.equal(body(ko.stdout), body(en.stdout));
@@ -177,7 +178,15 @@ test("curation preview: its own framing lines in Korean (the plan's reasons are 
   const delivery = ['--profile', 'test/fixtures/webhooks/user-chat-opened.json', '--dir', 'curations'];
   assert.match((await cli(['preview', 'diet-main', ...delivery], C)).stdout, /\ntrigger: this delivery \(chatOpened\) starts diet-main\n$/);
   assert.match((await cli(['preview', 'diet-main', ...delivery], KO)).stdout, /\n트리거: 이 전달\(chatOpened\)로 diet-main이 시작됩니다\n$/);
-  assert.match((await cli(['preview', 'diet-gift', ...delivery], KO)).stdout, /\n트리거: 이 전달\(chatOpened\)로는 diet-gift가 시작되지 않습니다\(on userMessage .*\)\n$/);
+  assert.match((await cli(['preview', 'diet-gift', ...delivery], KO)).stdout, /\n트리거: 이 전달\(chatOpened\)로는 diet-gift가 시작되지 않습니다\(고객이 메시지를 보낼 때 · 서포트봇 51767, 43684, 47423 · 상담 태그 식단큐레이션받기 · 키워드 선물, .*\(정확히 일치\)\)\n$/);
+  assert.match((await cli(['preview', 'diet-gift', ...delivery], C)).stdout, /\ntrigger: this delivery \(chatOpened\) does not start diet-gift \(on userMessage .*\)\n$/);
+  const echo = ['preview', 'diet-main', '--profile', 'test/fixtures/webhooks/manager-message-own-echo.json', '--dir', 'curations'];
+  assert.match((await cli(echo, KO)).stdout, /\n트리거: 이 전달에는 반응하지 않습니다: 이 서비스가 보낸 메시지가 되돌아온 것으로, 매니저가 상담을 맡은 것이 아닙니다\n$/);
+
+  // A fallback's reason and problems in words, the field under its Korean label; English keeps the plan's sentences.
+  const missingWeight = ['preview', 'diet-main', '--profile', 'test/fixtures/profiles/missing-weight.json', '--dir', 'curations'];
+  assert.match((await cli(missingWeight, KO)).stdout, /^diet-main: 대체 메시지, 언어 ko, 메시지 1개\n사유: 필수 답변이 없거나 올바르지 않습니다: 체중 누락\n {2}문제: 체중 누락\n/);
+  assert.match((await cli(missingWeight, C)).stdout, /^diet-main: fallback in ko, 1 message\nreason: required answers are missing or odd: weight \(missing\)\n {2}problem: weight is missing\n/);
 
   const missing = await cli(['preview', 'nope', '--profile', 'test/fixtures/profiles/hong.json', '--dir', 'curations'], KO);
   assert.equal(missing.code, 1);
