@@ -132,6 +132,8 @@ for (const kind of DB_KINDS) {
       assert.equal((await q.listRuns({ name: 'Secret' })).length, 4, 'a prefix of the name');
       assert.equal((await q.listRuns({ name: 'Secret Name' })).length, 4);
       assert.deepEqual(await q.listRuns({ name: 'Name' }), [], 'a prefix, not any part');
+      assert.equal((await q.listRuns({ name: 'secret n' })).length, 4, 'whatever the case, on SQLite and PostgreSQL alike');
+      assert.equal((await q.listRuns({ name: 'SECRET' })).length, 4, 'whatever the case, on SQLite and PostgreSQL alike');
       assert.deepEqual(await q.listRuns({ name: 'Secret%' }), [], 'LIKE wildcards are literal');
       assert.deepEqual(await q.listRuns({ name: 'S_cret' }), [], 'LIKE wildcards are literal');
       // Today's three runs fall within [NOW - 12 h, NOW); the one three days ago does not.

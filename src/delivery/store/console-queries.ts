@@ -38,7 +38,7 @@ export interface RunFilter {
   state?: RunState | undefined;
   /** Free text: a run, chat or user id, or a prefix of one. */
   q?: string | undefined;
-  /** A prefix of the customer's name, matched literally (LIKE wildcards escaped). */
+  /** A prefix of the customer's name, matched literally (LIKE wildcards escaped), whatever the case. */
   name?: string | undefined;
   /** Runs created in [from, to) (epoch ms): a day in the channel's zone. */
   from?: number | undefined;
@@ -214,7 +214,8 @@ export class ConsoleQueries {
     if (f.from !== undefined) q = q.where('created_at', '>=', f.from);
     if (f.to !== undefined) q = q.where('created_at', '<', f.to);
     const name = f.name?.trim();
-    if (name) q = q.where(sql<boolean>`customer_name LIKE ${`${escapeLike(name)}%`} ESCAPE '\\'`);
+    // lower() on both sides: SQLite's LIKE ignores case, PostgreSQL's does not, and an operator types a name as it comes.
+    if (name) q = q.where(sql<boolean>`lower(customer_name) LIKE lower(${`${escapeLike(name)}%`}) ESCAPE '\\'`);
     const text = f.q?.trim();
     if (text) {
       const prefix = `${escapeLike(text)}%`;
