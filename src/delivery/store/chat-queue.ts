@@ -9,7 +9,7 @@
 // run's wakeRun job makes it pending again at that time (wakeParkedRunTx).
 // A chat is its channel's (delivery/ids.ts): every query of a chat's rows
 // names the channel too.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, SqliteAdapter, type Kysely, type Transaction } from 'kysely';
 import type { Plan } from '../../curation/plan-types.js';
 import type { ChatsTable, Database } from './schema.js';
 import { CompiledInsert } from './compiled-insert.js';
@@ -33,14 +33,21 @@ export const channelIs = (channelId: string | null): 'is' | '=' => (channelId ==
  * `key` is the chat's key (ids.ts chatKey, or a `chat:` lane's). In
  * PostgreSQL the upsert holds the row lock until commit, even though its
  * update never applies (`WHERE false`: PostgreSQL locks the conflicting row
- * before it checks the condition); SQLite has one writer anyway. Not
- * rewriting an existing row keeps a page out of every such commit. Its SQL
- * is compiled once (CHAT_LOCK): building it cost about 30 µs of every
- * planned run and every send (issue 21).
+ * before it checks the condition). Not rewriting an existing row keeps a
+ * page out of every such commit. Its SQL is compiled once (CHAT_LOCK):
+ * building it cost about 30 µs of every planned run and every send (issue 21).
+ * On SQLite it writes nothing: every write transaction there begins
+ * `immediate` (connect.ts), holding the database's one write lock, so the row
+ * would serialize nothing more, and a new chat's row cost a statement and
+ * an index page in every planned run's commit (issue 21).
  */
 export async function lockChat(trx: Transaction<Database>, key: string, now: number): Promise<void> {
+  if (hasOneWriter(trx)) return;
   await CHAT_LOCK.run(trx, [{ chat_id: key, updated_at: now }]);
 }
+
+/** Whether the database lets one transaction write at a time (SQLite): a chat's lock row then adds nothing. */
+const hasOneWriter = (trx: Transaction<Database>): boolean => trx.getExecutor().adapter instanceof SqliteAdapter;
 
 const CHAT_LOCK = new CompiledInsert<ChatsTable>(['chat_id', 'updated_at'], (db, rows) =>
   db

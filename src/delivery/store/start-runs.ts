@@ -67,12 +67,14 @@ export interface IntakeOutcome {
 export async function startRuns(trx: Transaction<Database>, item: IntakeItem, timing: ChatTiming): Promise<IntakeOutcome> {
   const { event, eventId, receivedAt } = item;
   const none = (reason: string): IntakeOutcome => ({ eventId, duplicate: false, status: 'ignored', reason, runs: [], cancelledRuns: 0 });
-  const row = await EVENT_STATUS.first<{ status: EventStatus }>(trx, { eventId });
-  if (!row || row.status !== 'queued') return none(row ? 'already started' : 'the event is gone');
+  const answer = isAnswer(event);
+  if (!answer && (event.kind === 'ignored' || event.chatId === null)) return none((await whyNotQueued(trx, eventId)) ?? 'no chat');
+  // Taken from `queued` at once, as `acted`: the status read and, for an event that acts, its end in one statement.
+  if ((await EVENT_TAKE.changed(trx, { eventId })) === 0) return none((await whyNotQueued(trx, eventId)) ?? 'already started');
   // An answer to a run's form resumes the customer's waiting runs (answer-wait.ts); it starts nothing.
-  if (isAnswer(event)) return resumeAnswered(trx, eventId, event, receivedAt);
-  if (event.kind === 'ignored' || event.chatId === null) return none('no chat');
+  if (answer) return resumeAnswered(trx, eventId, event, receivedAt);
   const chatId = event.chatId;
+  if (chatId === null) return none('no chat'); // never here (returned above): it tells the compiler the chat is there
   // The chat is the delivering channel's: another channel's chat of the same id is another chat.
   const chat: ChatRef = { channelId: event.channelId, chatId };
   await lockChat(trx, chatKey(chat), receivedAt);
@@ -140,14 +142,30 @@ export async function startRuns(trx: Transaction<Database>, item: IntakeItem, ti
           ? because('takeover with no running sequence', reasonWords('takeoverNothingRunning'))
           : because('no curation matched', reasonWords('noCurationMatched'));
   const columns = reasonColumns(why);
-  await EVENT_SETTLE.run(trx, { eventId, status, reason: columns.reason, reasonWords: columns.reason_words });
+  // EVENT_TAKE wrote `acted` with no reason already: only another end is written again.
+  if (status !== 'acted' || columns.reason !== null || columns.reason_words !== null) {
+    await EVENT_SETTLE.run(trx, { eventId, status, reason: columns.reason, reasonWords: columns.reason_words });
+  }
   return { eventId, duplicate: false, status, reason: columns.reason, runs, cancelledRuns };
 }
 
-// The planEvent job's statements on its event, one each per recorded event
-// that acts, compiled once (compiled-statement.ts; issue 21).
+/** Why an event does not start anything: gone, or no longer queued (started already); null when it is still queued. */
+async function whyNotQueued(trx: Transaction<Database>, eventId: string): Promise<string | null> {
+  const row = await EVENT_STATUS.first<{ status: EventStatus }>(trx, { eventId });
+  if (!row) return 'the event is gone';
+  return row.status === 'queued' ? null : 'already started';
+}
+
+// The planEvent job's statements on its event, compiled once
+// (compiled-statement.ts; issue 21). An event that acts costs EVENT_TAKE
+// alone; EVENT_STATUS is read only when it took nothing or has no chat.
 
 const EVENT_STATUS = new CompiledStatement<{ eventId: string }>(['eventId'], (db, p) => db.selectFrom('events').select('status').where('id', '=', p.eventId));
+
+/** A queued event taken to `acted` (its body dropped): it changes no row when the event is gone or was started already. */
+const EVENT_TAKE = new CompiledStatement<{ eventId: string }>(['eventId'], (db, p) =>
+  db.updateTable('events').set({ status: 'acted', reason: null, reason_words: null, event_json: null }).where('id', '=', p.eventId).where('status', '=', 'queued'),
+);
 
 const EVENT_SETTLE = new CompiledStatement<{ eventId: string; status: EventStatus; reason: string | null; reasonWords: string | null }>(['eventId', 'status', 'reason', 'reasonWords'], (db, p) =>
   db.updateTable('events').set({ status: p.status, reason: p.reason, reason_words: p.reasonWords, event_json: null }).where('id', '=', p.eventId),
