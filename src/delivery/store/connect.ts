@@ -7,7 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Dialect as KyselyDialect } from 'kysely';
 import { guardedDialect } from './guarded-driver.js';
 import type { DatabaseLink } from './pg-link.js';
-import { StoreKysely } from './store-kysely.js';
+import { SQLITE_SYNC, StoreKysely } from './store-kysely.js';
 import { withStatementCache } from './statement-cache.js';
 import { StoreSqliteDialect } from './sqlite-compiler.js';
 
@@ -76,6 +76,7 @@ export function sqliteDialect(database: BetterSqlite3.Database): KyselyDialect {
   return guardedDialect(new StoreSqliteDialect({ database: withStatementCache(database) }), {
     begin: 'begin immediate',
     inTransaction: () => database.inTransaction,
+    sync: SQLITE_SYNC,
   });
 }
 
