@@ -118,7 +118,7 @@ describe('commits without the fsync on SQLite', () => {
   test('a connection whose FULL could not be set again is set FULL before anyone else gets it', async () => {
     const { db, database, commits } = await watchedSqlite(dir, 'refused');
     try {
-      const prepare = database.prepare;
+      const prepare = database.prepare.bind(database);
       let refuse = true;
       database.prepare = ((sql: string) => {
         if (sql === SQLITE_SYNC.full && refuse) {
@@ -126,7 +126,7 @@ describe('commits without the fsync on SQLite', () => {
           throw new Error('disk I/O error (test)');
         }
         return prepare(sql);
-      }) as typeof database.prepare;
+      });
       const committer = new GroupCommitter(db, 'sqlite');
       // The inert batch commits; giving the connection back fails to set FULL (a store error for that batch).
       await committer.submit(item(false)).catch(() => undefined);

@@ -56,6 +56,8 @@ export function openSqlite(file: string): BetterSqlite3.Database {
   try {
     // WAL lets readers run beside the writer; synchronous=FULL makes a commit
     // survive power loss, which is the promise we make before answering 200.
+    // Only a batch of deliveries nothing acts on commits under NORMAL, that
+    // transaction alone (store-kysely.ts transactionWithoutFsync).
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = FULL');
     // better-sqlite3 is synchronous: a busy timeout would freeze the event loop
