@@ -15,7 +15,7 @@
 // A busy database (another connection holds the lock) is tried again on timers
 // for a moment (WEBHOOK_WAIT), then the whole batch is refused with
 // DatabaseBusyError: the route answers 503 and Channel Talk delivers again.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import type { Dialect } from './connect.js';
@@ -55,7 +55,7 @@ export class GroupCommitter {
   private laneOf(item: RecordItem): Lane {
     if (this.lanes.length === 1) return this.lanes[0]!;
     const key = item.event.chatId ?? item.eventId;
-    return this.lanes[createHash('sha1').update(key).digest().readUInt32BE(0) % this.lanes.length]!;
+    return this.lanes[hash('sha1', key, 'buffer').readUInt32BE(0) % this.lanes.length]!;
   }
 }
 
