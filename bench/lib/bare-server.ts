@@ -1,17 +1,38 @@
-// The intake baseline: a bare node:http server on 127.0.0.1 that reads the
-// request body and answers 200 with a small JSON. No parsing, no storage:
-// what one Node process on this machine can answer at all.
-import { createServer } from 'node:http';
+// The intake baselines, on 127.0.0.1, answering 200 with a small JSON; no storage:
+// - `node:http` (the default): reads the request body, no parsing: what one
+//   Node process on this machine can answer at all;
+// - `fastify`: the service's Fastify version, one POST route whose body
+//   Fastify parses as JSON (its own parser, as the service's webhook route),
+//   no logger, no hooks: the framework's share of a delivery, between
+//   node:http and the service (issue 21's ignored-delivery floors).
+import { createServer, type Server } from 'node:http';
+import Fastify from 'fastify';
 
 const reply = Buffer.from('{"ok":true}');
-const server = createServer((req, res) => {
-  req.on('data', () => undefined);
-  req.on('end', () => {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': reply.length });
-    res.end(reply);
+
+function nodeHttp(): Server {
+  const server = createServer((req, res) => {
+    req.on('data', () => undefined);
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': reply.length });
+      res.end(reply);
+    });
   });
-});
-server.keepAliveTimeout = 30_000;
+  server.keepAliveTimeout = 30_000;
+  return server;
+}
+
+async function fastify(): Promise<Server> {
+  const app = Fastify({ logger: false, keepAliveTimeout: 30_000, bodyLimit: 1024 * 1024 });
+  // The parsed body is used, so its parse is not skipped.
+  app.post('/webhooks/channeltalk', (req, res) => res.send({ ok: typeof req.body === 'object' && req.body !== null }));
+  await app.ready();
+  return app.server;
+}
+
+const kind = process.argv[2] ?? 'node:http';
+if (kind !== 'node:http' && kind !== 'fastify') throw new Error(`bare server: unknown kind '${kind}' (node:http or fastify)`);
+const server = kind === 'fastify' ? await fastify() : nodeHttp();
 server.listen(0, '127.0.0.1', () => {
   const a = server.address();
   if (a === null || typeof a === 'string') throw new Error('no TCP address');

@@ -161,8 +161,9 @@ export interface BareProc extends Proc {
 }
 
 /** The baseline server: node:http that reads the body and answers 200 with a small JSON, nothing else. */
-export async function startBare(nodeArgs: string[] = []): Promise<BareProc> {
-  const p = spawnNode('bare server', path.join(DIST, 'bench/lib/bare-server.js'), [], {}, nodeArgs);
+/** A bare server (bare-server.ts): node:http, or a one-route Fastify that parses the JSON body. */
+export async function startBare(nodeArgs: string[] = [], kind: 'node:http' | 'fastify' = 'node:http'): Promise<BareProc> {
+  const p = spawnNode(`bare ${kind} server`, path.join(DIST, 'bench/lib/bare-server.js'), [kind], {}, nodeArgs);
   const line = await p.waitForLine(/^listening http:\/\//);
   return { ...p, url: line.slice('listening '.length).trim() };
 }

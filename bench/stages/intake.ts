@@ -1,14 +1,17 @@
 // Intake: webhooks per second and latency at a fixed concurrency, through the
 // real service (token check, normalize, plan, one group-committed SQLite
-// transaction with synchronous=FULL, then 200), against a bare node:http
-// server that only reads the body and answers 200. Also the peak memory of
-// both (the memory figures).
+// transaction with synchronous=FULL, or for a batch of ignored deliveries
+// without the fsync, then 200), against a bare node:http server that only
+// reads the body and answers 200, and for the ignored rows also a bare
+// Fastify route that parses the JSON (the floors node:http → Fastify → the
+// service). Also the peak memory of both (the memory figures).
 import path from 'node:path';
 import { botMessageTemplate, chatOpenedTemplate, concrete } from '../lib/bodies.js';
 import { dbCounts, drained, type DbCounts } from '../lib/db.js';
 import { runLoad, type LoadResult, type LoadSpec } from '../lib/load.js';
 import { cpuSeconds, PeakRss, removeDir, rssKb, startBare, startFake, startService, tempDir, WEBHOOK_TOKEN, type FakeProc } from '../lib/procs.js';
-import { figure, type Figure, type StageResult, type Target } from '../lib/report.js';
+import { figure, fmt, type Figure, type StageResult, type Target } from '../lib/report.js';
+import { sig } from '../lib/stats.js';
 import type { ServiceLoad } from '../lib/service-load.js';
 import { measureSustained } from '../lib/sustained.js';
 import { ISSUE21 } from '../lib/targets.js';
@@ -132,6 +135,27 @@ export const latencyNote = (r: LoadResult, warmup?: LoadResult | null) =>
     ? `no answer within the ${r.elapsedS.toFixed(0)} s window; the ${warmup.elapsedS.toFixed(0)} s warm-up got ${warmup.ok}${warmup.ok > 0 ? ` (p50 ${warmup.latencyMs.p50.toFixed(0)} ms)` : ""}`
     : `${r.ok} answers in ${r.elapsedS.toFixed(1)} s${r.non2xx ? `, ${r.non2xx} non-2xx` : ''}${r.errors ? `, ${r.errors} errors` : ''}`;
 
+/** The bare Fastify floor (bare-server.ts), loaded with the ignored delivery's body. */
+async function bareFastifyLoad(specFor: (url: string) => LoadSpec): Promise<{ result: LoadResult; cpuMsPerRequest: number | null }> {
+  const server = await startBare([], 'fastify');
+  try {
+    const m = await measuredLoad(server.pid, specFor(server.url));
+    return { result: m.result, cpuMsPerRequest: m.cpuMsPerRequest };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** The bare Fastify floor's own rows, against bare node:http: the framework's share of an ignored delivery. */
+function fastifyLines(f: { result: LoadResult; cpuMsPerRequest: number | null }, bare: LoadResult, bareCpu: number | null, bareLabel: string, label: string): Figure[] {
+  const S = 'intake';
+  return [
+    figure(S, `${label}: webhooks/s`, f.result.rps, '/s', bare.rps, bareLabel, { ratioLabel: 'Fastify / bare', note: latencyNote(f.result) }),
+    figure(S, `${label}: p99 latency`, f.result.latencyMs.p99, 'ms', bare.latencyMs.p99, bareLabel, { ratioLabel: 'Fastify / bare' }),
+    ...(f.cpuMsPerRequest !== null && bareCpu !== null ? [figure(S, `${label}: server CPU per webhook`, f.cpuMsPerRequest, 'ms', bareCpu, bareLabel, { ratioLabel: 'Fastify / bare' })] : []),
+  ];
+}
+
 export async function intakeStage(o: IntakeOptions): Promise<{ intake: StageResult; memory: StageResult }> {
   const t0 = performance.now();
   const acted = chatOpenedTemplate();
@@ -155,6 +179,8 @@ export async function intakeStage(o: IntakeOptions): Promise<{ intake: StageResu
     } finally {
       await bare.stop();
     }
+    o.progress(`intake: bare Fastify baseline (one JSON route), ${o.connections} connections, ${o.warmupS}+${o.seconds} s`);
+    const fastify = await bareFastifyLoad((url) => spec(url, ignored, { ...o, idPrefix: 'f' }));
 
     const run = async (kind: 'acted' | 'ignored', template: string, idPrefix: string) => {
       o.progress(`intake: service, ${kind} deliveries, ${o.connections} connections, ${o.warmupS}+${o.seconds} s`);
@@ -184,16 +210,19 @@ export async function intakeStage(o: IntakeOptions): Promise<{ intake: StageResu
 
     const S = 'intake';
     const bareLabel = 'bare node:http 200';
-    const bareFloor = (value: number | null, unit: string) => (value === null ? {} : { floor: { value, unit, label: `${bareLabel}, same run` } });
+    const fastifyLabel = 'bare Fastify, one JSON route';
+    // The ignored rows' floors, node:http then Fastify, so a miss reads as node:http → Fastify → the service.
+    const bareFloor = (value: number | null, unit: string, onFastify: number | null) =>
+      value === null ? {} : { floor: { value, unit, label: `${bareLabel}, same run${onFastify === null ? '' : `; ${fastifyLabel}: ${fmt(sig(onFastify), unit)}`}` } };
     const lines = (label: string, r: ServiceLoad, targets: { rate?: Target; p99?: Target; cpu?: Target } = {}): Figure[] => [
-      figure(S, `${label}: webhooks/s`, r.load.rps, '/s', bareLoad.rps, bareLabel, { ratioLabel: 'service / bare', note: latencyNote(r.load), ...(targets.rate ? { target: targets.rate, ...bareFloor(bareLoad.rps, '/s') } : {}) }),
+      figure(S, `${label}: webhooks/s`, r.load.rps, '/s', bareLoad.rps, bareLabel, { ratioLabel: 'service / bare', note: latencyNote(r.load), ...(targets.rate ? { target: targets.rate, ...bareFloor(bareLoad.rps, '/s', fastify.result.rps) } : {}) }),
       figure(S, `${label}: p50 latency`, r.load.latencyMs.p50, 'ms', bareLoad.latencyMs.p50, bareLabel, { ratioLabel: 'service / bare' }),
-      figure(S, `${label}: p99 latency`, r.load.latencyMs.p99, 'ms', bareLoad.latencyMs.p99, bareLabel, { ratioLabel: 'service / bare', ...(targets.p99 ? { target: targets.p99, ...bareFloor(bareLoad.latencyMs.p99, 'ms') } : {}) }),
+      figure(S, `${label}: p99 latency`, r.load.latencyMs.p99, 'ms', bareLoad.latencyMs.p99, bareLabel, { ratioLabel: 'service / bare', ...(targets.p99 ? { target: targets.p99, ...bareFloor(bareLoad.latencyMs.p99, 'ms', fastify.result.latencyMs.p99) } : {}) }),
       ...(r.drainSeconds !== null
         ? [figure(S, `${label}: planning backlog left by the load`, r.backlog, 'events', null, '', { note: `planned by the job engine ${r.drainSeconds.toFixed(1)} s after the load ended` })]
         : []),
       ...(r.cpuMsPerRequest !== null && bareCpu !== null
-        ? [figure(S, `${label}: server CPU per webhook`, r.cpuMsPerRequest, 'ms', bareCpu, bareLabel, { ratioLabel: 'service / bare', note: 'user+system time of the server process / answers', ...(targets.cpu ? { target: targets.cpu, ...bareFloor(bareCpu, 'ms') } : {}) })]
+        ? [figure(S, `${label}: server CPU per webhook`, r.cpuMsPerRequest, 'ms', bareCpu, bareLabel, { ratioLabel: 'service / bare', note: 'user+system time of the server process / answers', ...(targets.cpu ? { target: targets.cpu, ...bareFloor(bareCpu, 'ms', fastify.cpuMsPerRequest) } : {}) })]
         : []),
     ];
     const actedLabel = 'acted (chat opened, 12 msgs planned)';
@@ -205,6 +234,7 @@ export async function intakeStage(o: IntakeOptions): Promise<{ intake: StageResu
         ...lines(actedLabel, a),
         ...allInFigures(actedLabel, a, i, planUs, sustained),
         ...lines('ignored (bot message)', i, { rate: ISSUE21.ignoredRate, p99: ISSUE21.ignoredP99, cpu: ISSUE21.ignoredCpu }),
+        ...fastifyLines(fastify, bareLoad, bareCpu, bareLabel, fastifyLabel),
       ],
       details: {
         connections: o.connections,
@@ -212,6 +242,7 @@ export async function intakeStage(o: IntakeOptions): Promise<{ intake: StageResu
         warmupSeconds: o.warmupS,
         delayScale: o.delayScale,
         bare: { ...bareLoad, cpuMsPerRequest: bareCpu },
+        bareFastify: { ...fastify.result, cpuMsPerRequest: fastify.cpuMsPerRequest },
         acted: { ...a.load, cpuMsPerRequest: a.cpuMsPerRequest, allIn: a.allIn, sanity: a.sanity, db: a.counts, expectedRuns, errorLines: a.errorLines, warmup: a.warmup },
         actedSustained: sustained,
         planMicroseconds: planUs,

@@ -12,9 +12,10 @@
 // (channeltalk/ids.ts), so the prefix cannot be forged; an id of no channel
 // (a single-channel setup whose delivery names none) stays as it is, as every
 // key was before migration 0010.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
-const h = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 22);
+// One-shot (node:crypto hash): no Hash object per id; every webhook makes one or more. Same digest as before.
+const h = (s: string) => hash('sha256', s, 'base64url').slice(0, 22);
 
 export const eventIdFor = (dedupeKey: string): string => `e_${h(dedupeKey)}`;
 export const runIdFor = (curationId: string, dedupeKey: string): string => `r_${h(`${curationId}\n${dedupeKey}`)}`;

@@ -7,7 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Dialect as KyselyDialect } from 'kysely';
 import { guardedDialect } from './guarded-driver.js';
 import type { DatabaseLink } from './pg-link.js';
-import { StoreKysely } from './store-kysely.js';
+import { SQLITE_SYNC, StoreKysely } from './store-kysely.js';
 import { withStatementCache } from './statement-cache.js';
 import { StoreSqliteDialect } from './sqlite-compiler.js';
 
@@ -56,6 +56,8 @@ export function openSqlite(file: string): BetterSqlite3.Database {
   try {
     // WAL lets readers run beside the writer; synchronous=FULL makes a commit
     // survive power loss, which is the promise we make before answering 200.
+    // Only a batch of deliveries nothing acts on commits under NORMAL, that
+    // transaction alone (store-kysely.ts transactionWithoutFsync).
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = FULL');
     // better-sqlite3 is synchronous: a busy timeout would freeze the event loop
@@ -76,6 +78,7 @@ export function sqliteDialect(database: BetterSqlite3.Database): KyselyDialect {
   return guardedDialect(new StoreSqliteDialect({ database: withStatementCache(database) }), {
     begin: 'begin immediate',
     inTransaction: () => database.inTransaction,
+    sync: SQLITE_SYNC,
   });
 }
 

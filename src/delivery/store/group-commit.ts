@@ -6,15 +6,22 @@
 // lanes commit side by side. A chat always uses the same lane: its events
 // commit in the order they arrived, and two lanes never lock the same chat.
 //
+// A batch in which nothing may act (record-event.ts mayAct: every item an
+// ignored delivery) commits without waiting for the disk
+// (store-kysely.ts transactionWithoutFsync): nothing acts on those records, so a
+// power loss may lose them but never an action. A batch with one item that
+// may act is committed durably, all of it.
+//
 // A busy database (another connection holds the lock) is tried again on timers
 // for a moment (WEBHOOK_WAIT), then the whole batch is refused with
 // DatabaseBusyError: the route answers 503 and Channel Talk delivers again.
-import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { hash } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
-import { EventInsert, recordEvent, type RecordItem, type RecordOutcome } from './record-event.js';
+import type { Dialect } from './connect.js';
+import { EventInsert, mayAct, recordEvent, type RecordItem, type RecordOutcome } from './record-event.js';
 import { DatabaseBusyError, WEBHOOK_WAIT, retryWhileBusy } from './busy.js';
-import { singleAttempt } from './store-kysely.js';
+import { singleAttempt, transactionWithoutFsync } from './store-kysely.js';
 import { DatabaseUnavailableError } from './unavailable.js';
 
 /** About the database, not the items: trying them one by one would only fail (or wait) again. */
@@ -31,9 +38,9 @@ const MAX_BATCH = 256;
 export class GroupCommitter {
   private readonly lanes: Lane[];
 
-  constructor(db: Kysely<Database>, lanes = 1) {
+  constructor(db: Kysely<Database>, dialect: Dialect, lanes = 1) {
     const insert = new EventInsert(db);
-    this.lanes = Array.from({ length: Math.max(1, lanes) }, () => new Lane(db, insert));
+    this.lanes = Array.from({ length: Math.max(1, lanes) }, () => new Lane(db, dialect, insert));
   }
 
   submit(item: RecordItem): Promise<RecordOutcome> {
@@ -48,7 +55,7 @@ export class GroupCommitter {
   private laneOf(item: RecordItem): Lane {
     if (this.lanes.length === 1) return this.lanes[0]!;
     const key = item.event.chatId ?? item.eventId;
-    return this.lanes[createHash('sha1').update(key).digest().readUInt32BE(0) % this.lanes.length]!;
+    return this.lanes[hash('sha1', key, 'buffer').readUInt32BE(0) % this.lanes.length]!;
   }
 }
 
@@ -58,6 +65,7 @@ class Lane {
 
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
     private readonly insert: EventInsert,
   ) {}
 
@@ -115,14 +123,12 @@ class Lane {
   }
 
   private commit(batch: readonly Waiting[]): Promise<RecordOutcome[]> {
-    return retryWhileBusy(
-      () =>
-        singleAttempt(this.db).execute(async (trx) => {
-          const out: RecordOutcome[] = [];
-          for (const w of batch) out.push(await recordEvent(trx, w.item, this.insert));
-          return out;
-        }),
-      WEBHOOK_WAIT,
-    );
+    const record = async (trx: Transaction<Database>): Promise<RecordOutcome[]> => {
+      const out: RecordOutcome[] = [];
+      for (const w of batch) out.push(await recordEvent(trx, w.item, this.insert));
+      return out;
+    };
+    const durable = batch.some((w) => mayAct(w.item));
+    return retryWhileBusy(() => (durable ? singleAttempt(this.db).execute(record) : transactionWithoutFsync(this.db, this.dialect, record)), WEBHOOK_WAIT);
   }
 }

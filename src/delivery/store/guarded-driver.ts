@@ -30,6 +30,28 @@ export interface GuardOptions {
   begin?: string;
   /** Whether the connection is still inside a transaction (better-sqlite3's `inTransaction`). */
   inTransaction?: () => boolean;
+  /** SQLite: the pragmas that turn a commit's fsync off and back on (store-kysely.ts transactionWithoutFsync). */
+  sync?: SyncPragmas;
+}
+
+export interface SyncPragmas {
+  off: string;
+  full: string;
+}
+
+/**
+ * Whether the connection's commits skip the fsync right now (SQLite has one
+ * connection). Set before the `off` pragma runs and cleared only once `full`
+ * has run. Only the holder that turned it off (GuardedConnection.relaxedHere)
+ * may run a statement while it is off; it is turned on again when that holder
+ * gives the connection back, and should that fail, before the next holder's
+ * first statement (a BEGIN among them), which fails if it cannot be. So no
+ * other transaction ever commits without the fsync.
+ */
+class SyncWatch {
+  relaxed = false;
+
+  constructor(readonly pragmas: SyncPragmas) {}
 }
 
 export function guardedDialect(inner: Dialect, opts: GuardOptions = {}): Dialect {
@@ -44,11 +66,30 @@ export function guardedDialect(inner: Dialect, opts: GuardOptions = {}): Dialect
 class GuardedConnection implements DatabaseConnection {
   /** The last error of the current transaction, to stand in for a ROLLBACK that fails. */
   lastError: unknown = null;
+  /** This holder turned the fsync off (SyncWatch). */
+  relaxedHere = false;
 
-  constructor(readonly inner: DatabaseConnection) {}
+  constructor(
+    readonly inner: DatabaseConnection,
+    private readonly sync: SyncWatch | null,
+  ) {}
 
   async executeQuery<R>(query: CompiledQuery, options?: AbortableOperationOptions): Promise<QueryResult<R>> {
-    return this.guard(() => this.inner.executeQuery<R>(query, options));
+    if (this.sync === null) return this.guard(() => this.inner.executeQuery<R>(query, options));
+    const { pragmas } = this.sync;
+    if (query.sql === pragmas.off) {
+      this.sync.relaxed = this.relaxedHere = true;
+    } else if (this.sync.relaxed && !this.relaxedHere && query.sql !== pragmas.full) {
+      await this.syncFully();
+    }
+    const result = await this.guard(() => this.inner.executeQuery<R>(query, options));
+    if (query.sql === pragmas.full) this.sync.relaxed = this.relaxedHere = false;
+    return result;
+  }
+
+  /** Turns the fsync back on (SyncWatch). */
+  async syncFully(): Promise<void> {
+    await this.executeQuery(CompiledQuery.raw(this.sync!.pragmas.full));
   }
 
   async *streamQuery<R>(query: CompiledQuery, chunkSize: number, options?: AbortableOperationOptions): AsyncIterableIterator<QueryResult<R>> {
@@ -74,10 +115,14 @@ class GuardedConnection implements DatabaseConnection {
 }
 
 class GuardedDriver implements Driver {
+  private readonly sync: SyncWatch | null;
+
   constructor(
     private readonly inner: Driver,
     private readonly opts: GuardOptions,
-  ) {}
+  ) {
+    this.sync = opts.sync ? new SyncWatch(opts.sync) : null;
+  }
 
   init(): Promise<void> {
     return this.inner.init();
@@ -85,7 +130,7 @@ class GuardedDriver implements Driver {
 
   async acquireConnection(): Promise<DatabaseConnection> {
     try {
-      return new GuardedConnection(await this.inner.acquireConnection());
+      return new GuardedConnection(await this.inner.acquireConnection(), this.sync);
     } catch (err) {
       // PostgreSQL: every pooled connection stayed taken (e.g. all waiting on a lock), or none could be made.
       throw classify(err);
@@ -135,8 +180,13 @@ class GuardedDriver implements Driver {
     await c.guard(() => this.inner.releaseSavepoint!(c.inner, name, compile));
   }
 
-  releaseConnection(connection: DatabaseConnection): Promise<void> {
-    return this.inner.releaseConnection(guarded(connection).inner);
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    const c = guarded(connection);
+    // Whatever the holder did (committed, rolled back, or neither), the fsync is on again before anyone else
+    // holds the connection. Kysely's release must not throw (it would keep SQLite's connection lock): should
+    // this fail, the next holder's first statement turns it on, or fails (GuardedConnection.executeQuery).
+    if (c.relaxedHere) await c.syncFully().catch(() => undefined);
+    await this.inner.releaseConnection(c.inner);
   }
 
   destroy(): Promise<void> {
