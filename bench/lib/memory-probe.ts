@@ -8,6 +8,8 @@
 //
 //   node dist/bench/lib/memory-probe.js ROUNDS VARIANTS_JSON
 //   VARIANTS_JSON: [{"name":"base"},{"name":"x","nodeArgs":["--optimize-for-size"],"env":{"MALLOC_ARENA_MAX":"2"}}]
+//   A variant's "entry" runs another build's `curation` (e.g. main's dist/src/cli/main.js, or a bundle):
+//   [{"name":"main","entry":"/path/to/main/dist/src/cli/main.js"},{"name":"branch"}]
 //   PROBE_IDLE_WAIT_S (default 60), PROBE_SECONDS (10), PROBE_WARMUP_S (2), PROBE_CONNECTIONS (32),
 //   PROBE_RATE (webhooks/s; default none: each connection sends again when answered). A fixed rate
 //   the service keeps up with gives every variant the same throughput, on which the peak depends.
@@ -22,6 +24,8 @@ interface Variant {
   name: string;
   nodeArgs?: string[];
   env?: Record<string, string>;
+  /** Another build's `curation` entry; the default is this build's. */
+  entry?: string;
 }
 
 const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
@@ -49,14 +53,16 @@ interface Run {
   dir: string;
   idle0: number;
   split0: string;
+  /** From spawning `curation start` to its "service started" line. */
+  startMs: number;
 }
 
 async function startOne(fakeUrl: string, v: Variant, round: number): Promise<Run> {
   const dir = tempDir();
-  const svc = await startService({ fakeUrl, dbFile: path.join(dir, 'curation.db'), delayScale: 100, nodeArgs: v.nodeArgs ?? [], env: v.env ?? {} });
+  const svc = await startService({ fakeUrl, dbFile: path.join(dir, 'curation.db'), delayScale: 100, nodeArgs: v.nodeArgs ?? [], env: v.env ?? {}, ...(v.entry ? { entry: v.entry } : {}) });
   const sanity = await svc.post(concrete(botMessageTemplate(), `p${round}${v.name}`.replace(/[^a-z0-9]/gi, '').padEnd(20, '0').slice(0, 20)));
   if (sanity.status !== 200) throw new Error(`${v.name}: sample delivery ${sanity.status}`);
-  return { variant: v, svc, dir, idle0: mbOf(svc.pid), split0: rssSplit(svc.pid) };
+  return { variant: v, svc, dir, idle0: mbOf(svc.pid), split0: rssSplit(svc.pid), startMs: svc.startMs };
 }
 
 async function load(r: Run, round: number): Promise<{ peak: number; cpuMs: number | null; rps: number }> {
@@ -81,7 +87,7 @@ async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 1);
   const variants = JSON.parse(process.argv[3] ?? '[{"name":"base"}]') as Variant[];
   const fake = await startFake();
-  console.log('round variant | idle0 MB | idle+wait MB | peak MB | cpu ms/webhook | rps | idle0 split');
+  console.log('round variant | idle0 MB | idle+wait MB | peak MB | cpu ms/webhook | rps | start ms | idle0 split');
   try {
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? variants : [...variants].reverse();
@@ -93,7 +99,7 @@ async function main(): Promise<void> {
         for (const [i, r] of runs.entries()) {
           const l = await load(r, round);
           console.log(
-            `${round} ${r.variant.name.padEnd(14)} | ${r.idle0.toFixed(1)} | ${idleLater[i]!.toFixed(1)} | ${l.peak.toFixed(1)} | ${l.cpuMs?.toFixed(3) ?? '?'} | ${l.rps.toFixed(0)} | ${r.split0}`,
+            `${round} ${r.variant.name.padEnd(14)} | ${r.idle0.toFixed(1)} | ${idleLater[i]!.toFixed(1)} | ${l.peak.toFixed(1)} | ${l.cpuMs?.toFixed(3) ?? '?'} | ${l.rps.toFixed(0)} | ${r.startMs} | ${r.split0}`,
           );
           await r.svc.stop();
         }

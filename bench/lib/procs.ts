@@ -72,6 +72,8 @@ export async function startFake(): Promise<FakeProc> {
 export interface ServiceProc extends Proc {
   url: string;
   dbFile: string;
+  /** From spawning `curation start` to its "service started" line. */
+  startMs: number;
   /** POSTs one webhook body and returns the JSON answer. */
   post(body: string): Promise<{ status: number; json: Record<string, unknown> }>;
 }
@@ -90,7 +92,15 @@ export function removeDir(dir: string): void {
  * `npm start` (SERVICE_NODE_FLAGS, SERVICE_ENV), JSON logs at info on
  * stdout (read and dropped here), SQLite file with synchronous=FULL.
  */
-export async function startService(opts: { fakeUrl: string; dbFile: string; delayScale: number; env?: Record<string, string>; nodeArgs?: string[] }): Promise<ServiceProc> {
+export async function startService(opts: {
+  fakeUrl: string;
+  dbFile: string;
+  delayScale: number;
+  env?: Record<string, string>;
+  nodeArgs?: string[];
+  /** Another build's `curation` entry (memory-probe.ts compares builds); the default is this one's. */
+  entry?: string;
+}): Promise<ServiceProc> {
   // The port is chosen here, so the webhook is registered with the URL the service will have.
   const port = await freePort();
   const env: Record<string, string> = {
@@ -114,13 +124,16 @@ export async function startService(opts: { fakeUrl: string; dbFile: string; dela
   await registerWebhook(env, `http://127.0.0.1:${port}/webhooks/channeltalk`);
   // The V8 flags `npm start` uses, then, for investigations, e.g. BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = [...SERVICE_NODE_FLAGS, ...(opts.nodeArgs ?? []), ...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')];
-  const p = spawnNode('service', MAIN, ['start'], env, nodeArgs);
+  const spawnedAt = performance.now();
+  const p = spawnNode('service', opts.entry ?? MAIN, ['start'], env, nodeArgs);
   const line = await p.waitForLine(/"msg":"service started"/, 60_000);
+  const startMs = Math.round(performance.now() - spawnedAt);
   const url = (JSON.parse(line) as { url: string }).url.replace(/\/$/, '');
   return {
     ...p,
     url,
     dbFile: opts.dbFile,
+    startMs,
     async post(body) {
       const res = await fetch(`${url}/webhooks/channeltalk?token=${WEBHOOK_TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       return { status: res.status, json: (await res.json()) as Record<string, unknown> };

@@ -5,8 +5,13 @@
 // as it is loaded, and the list is written 500 ms after the last load (so an
 // idle process's file says what it holds) and again at exit. Node's own
 // built-ins come from process.moduleLoadList, which records them all.
+// With NODE_V8_COVERAGE set as well, each SIGUSR2 writes the coverage so far
+// and resets its counters (v8.takeCoverage): module-inventory.ts takes one
+// after start-up, idle, an ignored delivery and a send, to see which loaded
+// modules run any function after start.
 import { registerHooks } from 'node:module';
 import { writeFileSync } from 'node:fs';
+import { takeCoverage } from 'node:v8';
 
 const out = process.env.BENCH_MODULES_OUT;
 const loaded: Array<{ url: string; ms: number }> = [];
@@ -30,3 +35,5 @@ if (out) {
   });
   process.on('exit', write);
 }
+
+if (process.env.NODE_V8_COVERAGE) process.on('SIGUSR2', () => takeCoverage());

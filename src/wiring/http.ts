@@ -9,7 +9,7 @@ import type { Store } from '../delivery/store/store.js';
 import { buildApp } from '../server/app.js';
 import { registerConsole } from '../server/console/index.js';
 import { registerMetrics, type Metrics } from '../server/metrics.js';
-import { DeliveryRecorder } from '../server/recorder.js';
+import type { DeliveryRecorder } from '../server/recorder.js';
 import type { WebhookRuntime } from '../webhook/runtime.js';
 import type { CurationLibrary } from '../versions/library.js';
 import { reloadCurations } from './curation-library.js';
@@ -27,13 +27,19 @@ export interface HttpParts {
   beforeListen?: () => void;
 }
 
+/**
+ * The delivery recorder (RECORD_DIR), imported only when configured: it is a
+ * debugging aid, off by default, and a service without it never loads it and
+ * its redaction (issue 21: memory).
+ */
+async function openRecorder(dir: string, redact: Config['recordRedact'], channels: ChannelRegistry): Promise<DeliveryRecorder> {
+  const { DeliveryRecorder } = await import('../server/recorder.js');
+  return new DeliveryRecorder(dir, redact, { keepTexts: () => channels.allCurations().curations.flatMap((c) => c.trigger.keywords) });
+}
+
 export async function startHttp(p: HttpParts): Promise<{ app: FastifyInstance; url: string }> {
   const { config, metrics } = p;
-  const recorder = config.recordDir
-    ? new DeliveryRecorder(config.recordDir, config.recordRedact, {
-        keepTexts: () => p.channels.allCurations().curations.flatMap((c) => c.trigger.keywords),
-      })
-    : undefined;
+  const recorder = config.recordDir ? await openRecorder(config.recordDir, config.recordRedact, p.channels) : undefined;
   const app = await buildApp({
     intake: p.intake,
     store: p.store,
