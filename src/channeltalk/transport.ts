@@ -87,7 +87,7 @@ export const nodeHttpTransport: Transport = (req) =>
     const headers: Record<string, string> = { ...req.headers, ...FETCH_DEFAULT_HEADERS };
     if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
     const options: http.RequestOptions = { method: req.method, headers, signal: req.signal };
-    const onAnswer = (res: http.IncomingMessage): void => resolve(nodeAnswer(res, req.signal));
+    const onAnswer = (res: http.IncomingMessage): void => resolve(nodeAnswer(res));
     // Neither module follows a redirect: a 3xx is handed back as it is.
     const request = https_ ? https.request(req.url, options, onAnswer) : http.request(req.url, options, onAnswer);
     request.on('error', (e) => reject(new TransportError('request failed', e)));
@@ -99,11 +99,12 @@ function schemeOf(url: string): string {
   return colon === -1 ? 'a URL without one' : url.slice(0, colon + 1);
 }
 
-function nodeAnswer(res: http.IncomingMessage, signal: AbortSignal): TransportAnswer {
+function nodeAnswer(res: http.IncomingMessage): TransportAnswer {
   return {
     status: res.statusCode ?? 0,
     headers: new NodeAnswerHeaders(res.headers),
-    read: (maxBytes) => readNodeBody(res, maxBytes, signal),
+    // The request's signal still holds after the answer came: an abort destroys the request, and the read fails with it.
+    read: (maxBytes) => readNodeBody(res, maxBytes),
   };
 }
 
@@ -125,7 +126,7 @@ const UTF8 = new TextDecoder();
  * is over the bound, else read until it passes it. Past the bound the answer
  * is destroyed, which closes its socket (never handed back to the agent).
  */
-function readNodeBody(res: http.IncomingMessage, maxBytes: number, signal: AbortSignal): Promise<BoundedRead> {
+function readNodeBody(res: http.IncomingMessage, maxBytes: number): Promise<BoundedRead> {
   const declared = res.headers['content-length'];
   if (declared !== undefined && /^\d+$/.test(declared.trim()) && Number(declared) > maxBytes) {
     res.destroy();
@@ -139,8 +140,7 @@ function readNodeBody(res: http.IncomingMessage, maxBytes: number, signal: Abort
     const chunks: Buffer[] = [];
     let size = 0;
     const finish = (outcome: () => void): void => {
-      signal.removeEventListener('abort', onAbort);
-      body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      body.off('data', onData).off('end', onEnd).off('error', onError);
       outcome();
     };
     const onData = (chunk: Buffer): void => {
@@ -155,20 +155,9 @@ function readNodeBody(res: http.IncomingMessage, maxBytes: number, signal: Abort
     };
     // As Response.text() decodes: UTF-8, a leading BOM dropped, bad bytes replaced.
     const onEnd = (): void => finish(() => resolve({ text: UTF8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)) }));
+    // Node's answer errors ('aborted') when its connection closes or resets before the end: a failed read, never a short answer.
     const onError = (e: unknown): void => finish(() => reject(new TransportError('answer read failed', e)));
-    // A connection closed before the end of the answer (a reset) is a failed read, never a short answer.
-    const onClose = (): void => finish(() => reject(new TransportError('answer read failed', new Error('the connection closed before the answer ended'))));
-    const onAbort = (): void => {
-      finish(() => reject(new TransportError('answer read aborted', signal.reason)));
-      res.destroy();
-      if (body !== res) body.destroy();
-    };
-    if (signal.aborted) {
-      onAbort();
-      return;
-    }
-    signal.addEventListener('abort', onAbort, { once: true });
-    body.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+    body.on('data', onData).on('end', onEnd).on('error', onError);
   });
 }
 
@@ -186,7 +175,7 @@ function decoded(res: http.IncomingMessage): Readable {
           ? zlib.createBrotliDecompress()
           : null;
   if (decoder === null) return res;
+  // pipe() does not carry an error over: a reset must fail the decoded read too.
   res.on('error', (e) => decoder.destroy(e));
-  res.on('aborted', () => decoder.destroy(new Error('aborted')));
   return res.pipe(decoder);
 }
