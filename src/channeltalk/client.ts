@@ -1,5 +1,6 @@
-// The Channel Talk Open API v5 client. call() is one HTTP exchange: fetch,
-// a timeout, and the answer classified into data or a typed error; nothing
+// The Channel Talk Open API v5 client. call() is one HTTP exchange: a request
+// through the transport (transport.ts: node:http(s), or an injected fetch), a
+// timeout, and the answer classified into data or a typed error; nothing
 // more. Pacing (rate-limit headers) and the optional in-process retry are
 // transformers around it, in an ordered list (grammY's API transformers,
 // Octokit's retry/throttling plugins): the endpoint helpers go through that
@@ -176,7 +177,7 @@ export class ChannelTalkClient {
     return this.budgets.report();
   }
 
-  /** One HTTP exchange, unpaced and never retried: fetch, timeout, classify. */
+  /** One HTTP exchange, unpaced and never retried: request, timeout, classify. */
   call<T>(req: CallRequest, opts: CallOptions = {}): Promise<CallResult<T>> {
     return this.exchange(req, this.attemptOptions(opts)) as Promise<CallResult<T>>;
   }
