@@ -5,12 +5,16 @@
 // the server to never answer, and closes are awaited with a generous deadline.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { ChannelTalkClient } from '../../src/channeltalk/client.js';
 import { ChannelTalkRejectedError, ChannelTalkUnavailableError } from '../../src/channeltalk/errors.js';
 import { fetchTransport, nodeHttpTransport, type Transport, type TransportRequest } from '../../src/channeltalk/transport.js';
+import { ROOT } from '../support/child-process.js';
 import { eventually } from '../support/processes.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -299,5 +303,36 @@ void describe('the default transport as the client uses it', () => {
   void test('a URL that is not http(s): unavailable, reason network', async () => {
     const odd = new ChannelTalkClient({ baseUrl: 'ftp://127.0.0.1', accessKey: 'key-1', accessSecret: 'secret-1', retry: false });
     await assert.rejects(odd.getChannel(), { name: 'ChannelTalkUnavailableError', reason: 'network' });
+  });
+});
+
+void describe('https', () => {
+  // A certificate made for this test (test/fixtures/tls), trusted by nothing.
+  const tls = path.join(ROOT, 'test/fixtures/tls');
+  const server = https.createServer({ key: readFileSync(path.join(tls, 'self-signed-key.pem')), cert: readFileSync(path.join(tls, 'self-signed-cert.pem')) }, (_req, res) => res.end('{}'));
+  let port = 0;
+  before(async () => {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  void test("an https base URL speaks TLS and checks the server's certificate, as fetch did", async () => {
+    const causes: string[] = [];
+    for (const fetchImpl of [undefined, globalThis.fetch.bind(globalThis)]) {
+      const client = new ChannelTalkClient({ baseUrl: `https://127.0.0.1:${port}`, accessKey: 'key-1', accessSecret: 'secret-1', retry: false, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
+      await assert.rejects(client.getChannel(), (e: unknown) => {
+        assert.ok(e instanceof ChannelTalkUnavailableError, String(e));
+        assert.equal(e.reason, 'network');
+        assert.ok(e.cause instanceof Error);
+        causes.push(e.cause.message);
+        return true;
+      });
+    }
+    assert.match(causes[0] ?? '', /^Error DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate/);
+    assert.equal(causes[0], causes[1], 'the same cause through node:https and through fetch');
   });
 });
