@@ -1,5 +1,6 @@
-// The Channel Talk Open API v5 client. call() is one HTTP exchange: fetch,
-// a timeout, and the answer classified into data or a typed error; nothing
+// The Channel Talk Open API v5 client. call() is one HTTP exchange: a request
+// through the transport (transport.ts: node:http(s), or an injected fetch), a
+// timeout, and the answer classified into data or a typed error; nothing
 // more. Pacing (rate-limit headers) and the optional in-process retry are
 // transformers around it, in an ordered list (grammY's API transformers,
 // Octokit's retry/throttling plugins): the endpoint helpers go through that
@@ -9,7 +10,7 @@
 // throws the key, the secret, or any request/response body: bodies hold
 // customer data.
 import { setTimeout as sleepTimer } from 'node:timers/promises';
-import { MAX_ANSWER_BYTES, MAX_ANSWER_DEPTH, MAX_ERROR_ANSWER_BYTES, nestedDeeperThan, readBounded, type BoundedRead } from './answer-read.js';
+import { MAX_ANSWER_BYTES, MAX_ANSWER_DEPTH, MAX_ERROR_ANSWER_BYTES, nestedDeeperThan, type BoundedRead } from './answer-read.js';
 import {
   ChannelTalkRejectedError,
   ChannelTalkUnavailableError,
@@ -23,6 +24,7 @@ import { RateBudgets, type BudgetReport, type EndpointFamily } from './rate-budg
 import { DEFAULT_RETRY_POLICY, MAX_RESET_WAIT_MS, parseResetEpochMs, parseRetryAfterMs, resolveRetryPolicy, type RetryPolicy } from './retry.js';
 import { pacingTransformer } from './transformers/pacing.js';
 import { retryTransformer } from './transformers/retry.js';
+import { fetchTransport, nodeHttpTransport, type AnswerHeaders, type Transport, type TransportAnswer } from './transport.js';
 import { chain, type AttemptOptions, type CallFn, type CallOptions, type CallPriority, type CallRequest, type CallResult, type HttpMethod, type Transformer } from './transformers/types.js';
 import type { MessageBody } from './wire.js';
 import {
@@ -83,6 +85,7 @@ export interface ChannelTalkClientOptions {
   accessSecret: string;
   /** Default botName for sendMessage/closeChat. */
   botName?: string | undefined;
+  /** Makes every request through this fetch (tests inject one); without it, node:http(s) (transport.ts). */
   fetch?: typeof fetch;
   /** Per attempt: the pacing wait, the request and the body read together. */
   timeoutMs?: number;
@@ -127,7 +130,7 @@ export class ChannelTalkClient {
   /** The default per-attempt timeout; a caller with a deadline of its own passes a shorter timeoutMs. */
   readonly timeoutMs: number;
   private readonly base: string;
-  private readonly fetchImpl: typeof fetch;
+  private readonly transport: Transport;
   private readonly now: () => number;
   private readonly budgets: RateBudgets;
   private readonly counters = { requests: 0, retries: 0, rateLimited: 0 };
@@ -137,7 +140,7 @@ export class ChannelTalkClient {
     const trimmed = opts.baseUrl.replace(/\/+$/, '');
     // Tolerate a base URL that already names the API version.
     this.base = trimmed.endsWith(API_PREFIX) ? trimmed : trimmed + API_PREFIX;
-    this.fetchImpl = opts.fetch ?? globalThis.fetch.bind(globalThis);
+    this.transport = opts.fetch ? fetchTransport(opts.fetch) : nodeHttpTransport;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.now = opts.now ?? Date.now;
     const sleep = opts.sleep ?? defaultSleep;
@@ -174,7 +177,7 @@ export class ChannelTalkClient {
     return this.budgets.report();
   }
 
-  /** One HTTP exchange, unpaced and never retried: fetch, timeout, classify. */
+  /** One HTTP exchange, unpaced and never retried: request, timeout, classify. */
   call<T>(req: CallRequest, opts: CallOptions = {}): Promise<CallResult<T>> {
     return this.exchange(req, this.attemptOptions(opts)) as Promise<CallResult<T>>;
   }
@@ -365,19 +368,19 @@ export class ChannelTalkClient {
     else signal?.addEventListener('abort', onCallerAbort, { once: true });
     this.counters.requests++;
     try {
-      let res: Response;
+      let res: TransportAnswer;
       let body: BoundedRead;
       try {
-        res = await this.fetchImpl(url, {
+        // No redirect is followed (transport.ts): it would carry the key pair to wherever it points.
+        res = await this.transport({
           method,
+          url,
           headers: this.headers(),
           // The same object serializes to the same bytes on every attempt (requestId included).
           body: req.body === undefined ? undefined : JSON.stringify(req.body),
           signal: controller.signal,
-          // A redirect would carry the key pair to wherever it points.
-          redirect: 'manual',
         });
-        body = await readBounded(res, res.ok ? MAX_ANSWER_BYTES : MAX_ERROR_ANSWER_BYTES);
+        body = await res.read(isSuccess(res.status) ? MAX_ANSWER_BYTES : MAX_ERROR_ANSWER_BYTES);
       } catch (cause) {
         if (signal?.aborted && !timedOut) {
           report(null, 'aborted');
@@ -391,7 +394,7 @@ export class ChannelTalkClient {
       }
       // Not read whole: the rest is never fetched, and the connection goes with it.
       if ('tooLarge' in body) controller.abort();
-      if (res.status >= 200 && res.status < 300) {
+      if (isSuccess(res.status)) {
         const data = 'tooLarge' in body ? ANSWER_TOO_LARGE : parseAnswer(body.text);
         if (data === ANSWER_TOO_LARGE || data === ANSWER_TOO_DEEP) {
           const problem = data === ANSWER_TOO_LARGE ? 'too_large' : 'too_deep';
@@ -417,7 +420,7 @@ export class ChannelTalkClient {
   }
 
   /** An answer that is not 2xx: may succeed later (429, 5xx) or will fail the same way again. */
-  private classify(res: Response, text: string, method: HttpMethod, path: string): ChannelTalkUnavailableError | ChannelTalkRejectedError {
+  private classify(res: { status: number; headers: AnswerHeaders }, text: string, method: HttpMethod, path: string): ChannelTalkUnavailableError | ChannelTalkRejectedError {
     if (res.status === 429 || res.status >= 500) {
       const now = this.now();
       let retryAfterMs = parseRetryAfterMs(res.headers.get('retry-after'), now);
@@ -462,6 +465,11 @@ export class ChannelTalkClient {
     }
     return out;
   }
+}
+
+/** 2xx, as Response.ok. */
+function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300;
 }
 
 function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {

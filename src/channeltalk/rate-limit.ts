@@ -31,6 +31,7 @@
 import type { RateLimitHeaders } from './errors.js';
 import { MAX_RESET_WAIT_MS, parseResetEpochMs } from './retry.js';
 import type { CallPriority } from './transformers/types.js';
+import type { AnswerHeaders } from './transport.js';
 
 export type { RateLimitHeaders } from './errors.js';
 
@@ -289,7 +290,7 @@ export class RateLimiter {
   }
 }
 
-export function readRateLimitHeaders(headers: Headers): RateLimitHeaders {
+export function readRateLimitHeaders(headers: AnswerHeaders): RateLimitHeaders {
   const announced = headers.get('x-ratelimit-will-be-throttled');
   return {
     limit: toCount(headers.get('x-ratelimit-limit')),

@@ -3,6 +3,7 @@
 // transformer receives the next function in the chain, the request and the
 // options, and returns what that call returns (or throws what it throws).
 import type { RetryPolicy } from '../retry.js';
+import type { AnswerHeaders } from '../transport.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -45,7 +46,8 @@ export interface AttemptOptions extends CallOptions {
 export interface CallResult<T> {
   status: number;
   data: T;
-  headers: Headers;
+  /** A fetch Response's Headers, or the node:http transport's reader of the same shape. */
+  headers: AnswerHeaders;
 }
 
 export type CallFn = (req: CallRequest, opts: AttemptOptions) => Promise<CallResult<unknown>>;
