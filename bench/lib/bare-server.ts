@@ -6,7 +6,6 @@
 //   no logger, no hooks: the framework's share of a delivery, between
 //   node:http and the service (issue 21's ignored-delivery floors).
 import { createServer, type Server } from 'node:http';
-import Fastify from 'fastify';
 
 const reply = Buffer.from('{"ok":true}');
 
@@ -23,6 +22,8 @@ function nodeHttp(): Server {
 }
 
 async function fastify(): Promise<Server> {
+  // Imported only here: the node:http floor must not hold Fastify's code (its idle and peak RSS are floors too).
+  const { default: Fastify } = await import('fastify');
   const app = Fastify({ logger: false, keepAliveTimeout: 30_000, bodyLimit: 1024 * 1024 });
   // The parsed body is used, so its parse is not skipped.
   app.post('/webhooks/channeltalk', (req, res) => res.send({ ok: typeof req.body === 'object' && req.body !== null }));
