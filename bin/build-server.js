@@ -4,8 +4,8 @@
 // ES module chunks under dist/src/cli/bundle/, which `curation start` runs
 // (package.json, Dockerfile, the systemd unit, bin/curation.js). Issue 21,
 // memory: V8 keeps every loaded module's source text; the bundle loads
-// minified, tree-shaken source: the idle service is about 6 MB smaller on
-// average, and starts faster (bench/profiles/issue21/memory3.md).
+// minified, tree-shaken source and the idle service is about 8 MB smaller,
+// and starts in about half the time (bench/profiles/issue21/memory3.md).
 // Code splitting keeps each dynamic import (the other CLI commands,
 // PostgreSQL, the console's on side, the recorder) a chunk loaded on first use.
 // Part of `npm run build`, after tsc; bin/check-build.js says when it is
