@@ -7,8 +7,7 @@ COPY tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
 COPY curations ./curations
-# tsc, then the console's CodeMirror bundle (bin/build-console.js → dist/console/) and the
-# server's (bin/build-server.js → dist/src/cli/bundle/, what CMD runs).
+# tsc, then the console's CodeMirror bundle (bin/build-console.js → dist/console/).
 RUN npm run build \
  && npm prune --omit=dev
 
@@ -28,4 +27,4 @@ VOLUME ["/app/data"]
 HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # V8 flags and the C library's malloc setting: src/cli/node-flags.ts says why.
 ENV MALLOC_ARENA_MAX=2
-CMD ["node", "--max-semi-space-size=4", "dist/src/cli/bundle/main.js", "start"]
+CMD ["node", "--max-semi-space-size=4", "dist/src/cli/main.js", "start"]

@@ -20,7 +20,6 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLE_ENTRY, BUNDLE_OUT } from './build-console.js';
-import { SERVER_BUNDLE } from './build-server.js';
 
 const MAX_FILES = 5000;
 const RUN = 'run `npm run build` (or `npm install`), then `npm start` again';
@@ -28,9 +27,6 @@ const RUN = 'run `npm run build` (or `npm install`), then `npm start` again';
 /** What is wrong with the build under `root`, in a sentence, or null. */
 export function buildProblem(root) {
   if (!existsSync(path.join(root, 'dist/src/cli/main.js'))) return `the project is not built: ${RUN}`;
-  // The server's bundle (bin/build-server.js), made from what tsc wrote: what `curation start` runs.
-  const server = mtimeOf(path.join(root, SERVER_BUNDLE));
-  if (server === null) return `${SERVER_BUNDLE} (the service) has not been built yet: ${RUN}`;
   // An install of the built files alone (the Docker image) has no sources to compare.
   if (!existsSync(path.join(root, 'src'))) return null;
   // The console's CodeMirror bundle (bin/build-console.js), built from one entry.
@@ -44,7 +40,6 @@ export function buildProblem(root) {
     const built = mtimeOf(out);
     if (built === null) return `${rel} has not been built yet: ${RUN}`;
     if (mtimeOf(path.join(root, rel)) > built) return `${rel} changed after the last build: ${RUN}`;
-    if (rel.startsWith('src') && built > server) return `${SERVER_BUNDLE} is older than ${path.relative(root, out)}: ${RUN}`;
   }
   return null;
 }

@@ -26,7 +26,6 @@ function write(root: string, rel: string, at: number): void {
 
 const BUNDLE_ENTRY = 'src/server/console/bundle/codemirror.js';
 const BUNDLE_OUT = 'dist/console/codemirror.js';
-const SERVER_BUNDLE = 'dist/src/cli/bundle/main.js';
 
 /** A project of three sources and the console bundle's entry, built an hour after they were written. */
 function project(): string {
@@ -34,8 +33,6 @@ function project(): string {
   const t = Date.now() - 7_200_000;
   for (const rel of ['src/cli/main.ts', 'src/service.ts', 'src/types.d.ts', BUNDLE_ENTRY]) write(root, rel, t);
   for (const rel of ['dist/src/cli/main.js', 'dist/src/service.js', BUNDLE_OUT]) write(root, rel, t + 3_600_000);
-  // The server's bundle (bin/build-server.js) is made from the compiled files, after them.
-  write(root, SERVER_BUNDLE, t + 3_660_000);
   return root;
 }
 
@@ -100,32 +97,6 @@ test("the console's CodeMirror bundle: missing, or older than its entry, is name
   const stale = project();
   write(stale, BUNDLE_ENTRY, Date.now());
   assert.match(check(stale).out, /src\/server\/console\/bundle\/codemirror\.js changed after the last build/);
-});
-
-test("the server's bundle, which `curation start` runs: missing, or older than what tsc wrote, is named with what to run", () => {
-  const scripts = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-  assert.match(scripts.build ?? '', /^tsc -p tsconfig\.json && .*node bin\/build-server\.js/);
-  assert.match(scripts.start ?? '', /dist\/src\/cli\/bundle\/main\.js start$/);
-
-  const missing = project();
-  rmSync(path.join(missing, SERVER_BUNDLE));
-  const m = check(missing);
-  assert.equal(m.code, 1);
-  assert.equal(m.out.trim().split('\n').length, 1, m.out);
-  assert.match(m.out, /dist\/src\/cli\/bundle\/main\.js .*has not been built yet.*run `npm run build`/);
-
-  // tsc ran again (a source changed and was compiled) but the bundle was not made again.
-  const stale = project();
-  write(stale, 'dist/src/service.js', Date.now());
-  const s = check(stale);
-  assert.equal(s.code, 1);
-  assert.match(s.out, /dist\/src\/cli\/bundle\/main\.js is older than dist\/src\/service\.js.*run `npm run build`/);
-
-  // The Docker image has dist/ but no src/: its bundle must be there all the same.
-  const image = project();
-  rmSync(path.join(image, 'src'), { recursive: true });
-  rmSync(path.join(image, SERVER_BUNDLE));
-  assert.match(check(image).out, /has not been built yet/);
 });
 
 test('an install with only dist/ (the Docker image: no src/) is not checked against sources', () => {

@@ -8,8 +8,7 @@ import path from 'node:path';
 import { SERVICE_ENV, SERVICE_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { ROOT } from '../support/child-process.js';
 
-// The bundle bin/build-server.js makes: what the service runs.
-const MAIN = 'dist/src/cli/bundle/main.js';
+const MAIN = 'dist/src/cli/main.js';
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 
 /** The arguments between `node` and the CLI script in one launch command. */

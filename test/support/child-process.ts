@@ -7,8 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The project root (this file runs as dist/test/support/child-process.js). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-/** The bundled CLI (bin/build-server.js), as `npm start`, the image and the unit run it. */
-export const CLI = path.join(ROOT, 'dist/src/cli/bundle/main.js');
+export const CLI = path.join(ROOT, 'dist/src/cli/main.js');
 
 export interface Proc {
   name: string;
