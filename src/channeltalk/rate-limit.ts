@@ -30,8 +30,7 @@
 // which errs on the slow side.
 import type { RateLimitHeaders } from './errors.js';
 import { MAX_RESET_WAIT_MS, parseResetEpochMs } from './retry.js';
-import type { CallPriority } from './transformers/types.js';
-import type { AnswerHeaders } from './transport.js';
+import type { AnswerHeaders, CallPriority } from './transformers/types.js';
 
 export type { RateLimitHeaders } from './errors.js';
 

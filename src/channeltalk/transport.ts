@@ -15,12 +15,9 @@ import https from 'node:https';
 import zlib from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { readBounded, type BoundedRead } from './answer-read.js';
-import type { HttpMethod } from './transformers/types.js';
+import type { AnswerHeaders, HttpMethod } from './transformers/types.js';
 
-/** Reads one answer header, case-insensitively; null when absent (what Headers.get does). */
-export interface AnswerHeaders {
-  get(name: string): string | null;
-}
+export type { AnswerHeaders } from './transformers/types.js';
 
 export interface TransportRequest {
   method: HttpMethod;

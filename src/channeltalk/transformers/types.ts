@@ -3,9 +3,13 @@
 // transformer receives the next function in the chain, the request and the
 // options, and returns what that call returns (or throws what it throws).
 import type { RetryPolicy } from '../retry.js';
-import type { AnswerHeaders } from '../transport.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+/** Reads one answer header, case-insensitively; null when absent (what a fetch Headers' get does; transport.ts). */
+export interface AnswerHeaders {
+  get(name: string): string | null;
+}
 
 export interface CallRequest {
   method: HttpMethod;
