@@ -1,6 +1,7 @@
 // Builds DOM from data without ever parsing HTML: every string becomes a text
 // node, so nothing a customer or a curation file says can turn into markup.
 import { fmtDateTime, fmtNumber, has, t } from './i18n.js';
+import { durationWording } from './reason-words.js';
 
 /** h('div', {class: 'x', onclick: fn}, 'text', child, [more]) */
 export function h(tag, attrs = {}, ...children) {
@@ -37,22 +38,12 @@ export function fmtTime(ms) {
   return fmtDateTime(ms);
 }
 
+// Two units, the second left out when it is zero: 3 min, 3 min 20 s (reason-words.js, shared with `curation preview`).
+const duration = durationWording(t, fmtNumber);
+
 export function fmtDuration(ms) {
   if (ms === null || ms === undefined) return '—';
-  const v = Number(ms);
-  if (Math.abs(v) < 1000) return t('duration.ms', { n: Math.round(v) });
-  if (Math.abs(v) < 60_000) return t('duration.s', { n: fmtNumber(v / 1000, 1) });
-  // Two units, the second left out when it is zero: 3 min, 3 min 20 s.
-  if (Math.abs(v) < 3_600_000) {
-    const [a, b] = [Math.floor(v / 60_000), Math.round((v % 60_000) / 1000)];
-    return b ? t('duration.minS', { a, b }) : t('duration.min', { a });
-  }
-  if (Math.abs(v) < 86_400_000) {
-    const [a, b] = [Math.floor(v / 3_600_000), Math.round((v % 3_600_000) / 60_000)];
-    return b ? t('duration.hMin', { a, b }) : t('duration.h', { a });
-  }
-  const [a, b] = [Math.floor(v / 86_400_000), Math.round((v % 86_400_000) / 3_600_000)];
-  return b ? t('duration.dH', { a, b }) : t('duration.d', { a });
+  return duration(Number(ms));
 }
 
 /** A state's name in the operator's language (state.* keys); a word the catalogue lacks shows as it is. */
