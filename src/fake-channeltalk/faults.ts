@@ -6,6 +6,7 @@
 // the case where a client cannot know whether its message was posted, which is
 // exactly what requestId idempotency is for.
 import { z } from 'zod';
+import { mulberry32 } from './seeded-random.js';
 
 export const FAULT_KINDS = ['500', '503', '429', 'timeout', 'drop'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -68,12 +69,4 @@ export class FaultInjector {
 }
 
 /** Small seeded PRNG: reproducible fault sequences from a number. */
-export function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from './seeded-random.js';

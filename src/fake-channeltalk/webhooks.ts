@@ -5,6 +5,7 @@
 // on purpose, to show what an outage looks like from the receiving side.
 import { randomBytes } from 'node:crypto';
 import type { SpecWebhookBody } from './spec.js';
+import { mulberry32 } from './seeded-random.js';
 
 export type WebhookScope = SpecWebhookBody['scopes'][number];
 
@@ -171,15 +172,4 @@ async function post(w: FakeWebhook, payload: unknown): Promise<number | null> {
   } catch {
     return null;
   }
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -38,18 +38,12 @@ import { intake } from '../support/intake.js';
 import { sendOps } from '../support/sends.js';
 import { planOf } from '../support/plans.js';
 import { tempDir } from '../support/processes.js';
+import { mulberry32 } from '../../src/fake-channeltalk/seeded-random.js';
 import { freshPostgres, postgresAvailable } from '../support/databases.js';
 
-/** mulberry32: a small seeded generator, so a failing sequence is found again from its seed. */
+/** A seeded generator, so a failing sequence is found again from its seed. */
 function random(seed: number): { int(n: number): number; pick<T>(xs: readonly T[]): T } {
-  let a = seed >>> 0;
-  const float = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const float = mulberry32(seed >>> 0);
   const int = (n: number) => Math.floor(float() * n);
   return { int, pick: (xs) => xs[int(xs.length)]! };
 }
