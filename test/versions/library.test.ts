@@ -10,7 +10,8 @@ import path from 'node:path';
 import pino from 'pino';
 import { Store } from '../../src/delivery/store/store.js';
 import { loadCurations, plan } from '../../src/curation/index.js';
-import { CurationLibrary, type LoadedFiles } from '../../src/versions/library.js';
+import { CurationLibrary, virtualFile, type LoadedFiles } from '../../src/versions/library.js';
+import { loadSource } from '../../src/curation/load.js';
 import { listVersions, headOf } from '../../src/delivery/store/curation-versions.js';
 import { freshDatabases, freshPostgres, postgresAvailable } from '../support/databases.js';
 import { chatOpened, tempDir } from '../curation/helpers.js';
@@ -115,6 +116,28 @@ for (const kind of DB_KINDS) {
       assert.equal(library.liveSet('shop')!.byId('hello')!.version?.number, 5);
       const unknown = await library.rollBack('shop', 'hello', 99, 'operator');
       assert.ok(!unknown.ok && unknown.reason === 'unknown version');
+    });
+
+    test('a publish compiles its text once: the live set reuses it, and a text the caller compiled from the same file is not compiled again', async () => {
+      let loads = 0;
+      // Only this curation's loads: the rebuild also compiles the other tests' live versions, once each, into this library's fresh cache.
+      const counting: typeof loadSource = (file, source) => {
+        if (file === virtualFile('once-shop', 'once')) loads++;
+        return loadSource(file, source);
+      };
+      const lib = new CurationLibrary(store.db, store.dialect, silent, counting);
+      const source = text('once', '한 번만 컴파일해요');
+      const made = await lib.publish({ scope: 'once-shop', curationId: 'once', source, by: 'operator', note: null });
+      assert.ok(made.ok);
+      assert.equal(firstText(lib.liveSet('once-shop')!.byId('once')!), '한 번만 컴파일해요');
+      assert.equal(loads, 1, 'publish loads the text, and the rebuild after it takes the same compiled curation');
+      const again = text('once', '미리 컴파일했어요');
+      const draft = await loadSource(virtualFile('once-shop', 'once'), again);
+      assert.ok(draft.ok);
+      const next = await lib.publish({ scope: 'once-shop', curationId: 'once', source: again, by: 'operator', note: null, compiled: { file: virtualFile('once-shop', 'once'), curation: draft.curation } });
+      assert.ok(next.ok);
+      assert.equal(firstText(lib.liveSet('once-shop')!.byId('once')!), '미리 컴파일했어요');
+      assert.equal(loads, 1, "the caller's compiled draft of the same text and file is used as it is");
     });
 
     test('a curation made in the console has no file, and files never touch it', async () => {

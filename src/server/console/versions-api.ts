@@ -121,7 +121,17 @@ export function registerVersionsApi(api: FastifyInstance, deps: VersionsApiDeps)
       return reply.code(409).send({ ...refused, reason: 'golden', message: refused.error, golden });
     }
     const operator = deps.sessionOf(req).operatorId;
-    const result = await library.publish({ scope, curationId: id, source: body.source, by: operator, note, takeOver: body.takeOver === true, testsOverride: golden.failed > 0 ? override : null });
+    const result = await library.publish({
+      scope,
+      curationId: id,
+      source: body.source,
+      by: operator,
+      note,
+      takeOver: body.takeOver === true,
+      testsOverride: golden.failed > 0 ? override : null,
+      // Compiled once: the draft checked above is what goes live.
+      compiled: { file: draft.file, curation: draft.curation },
+    });
     if (!result.ok) return reply.code(result.reason === 'invalid' ? 400 : 409).send(result.reason === 'invalid' ? { ok: false, reason: 'invalid', errors: result.errors.map(problemOf) } : result);
     deps.logger.info({ operator, curationId: id, version: result.version.version, goldenFailed: golden.failed }, 'console: curation published');
     // Right after the library's own transaction (it owns the catalog lock).
@@ -186,5 +196,5 @@ async function compileDraft(deps: VersionsApiDeps, id: string, source: string) {
   const loaded = await loadSource(file, source);
   if (!loaded.ok) return { ok: false as const, errors: loaded.errors };
   if (loaded.curation.id !== id) return { ok: false as const, errors: [{ file, line: loaded.id?.line ?? 1, path: 'id', message: `is '${loaded.curation.id}': a version keeps its curation's id ('${id}')` }] };
-  return { ok: true as const, curation: loaded.curation };
+  return { ok: true as const, curation: loaded.curation, file };
 }
