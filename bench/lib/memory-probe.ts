@@ -10,6 +10,8 @@
 //   VARIANTS_JSON: [{"name":"base"},{"name":"x","nodeArgs":["--optimize-for-size"],"env":{"MALLOC_ARENA_MAX":"2"}}]
 //   A variant's "entry" runs another build's `curation` (e.g. main's dist/src/cli/main.js, or a bundle):
 //   [{"name":"main","entry":"/path/to/main/dist/src/cli/main.js"},{"name":"branch"}]
+//   A variant with "bare":"deps" runs the libraries' floor instead of the service (bare-server.ts `deps`:
+//   bare Fastify with every package `curation start` loads, none of our code), e.g. [{"name":"floor","bare":"deps"}].
 //   PROBE_IDLE_WAIT_S (default 60), PROBE_SECONDS (10), PROBE_WARMUP_S (2), PROBE_CONNECTIONS (32),
 //   PROBE_RATE (webhooks/s; default none: each connection sends again when answered). A fixed rate
 //   the service keeps up with gives every variant the same throughput, on which the peak depends.
@@ -17,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { botMessageTemplate, concrete } from './bodies.js';
 import { runLoad } from './load.js';
-import { cpuSeconds, PeakRss, removeDir, rssKb, sleep, startFake, startService, tempDir, WEBHOOK_TOKEN, type ServiceProc } from './procs.js';
+import { cpuSeconds, PeakRss, removeDir, rssKb, sleep, startBare, startFake, startService, tempDir, WEBHOOK_TOKEN, type ServiceProc } from './procs.js';
 import { smapsByMapping } from './profile-idle.js';
 
 interface Variant {
@@ -26,6 +28,8 @@ interface Variant {
   env?: Record<string, string>;
   /** Another build's `curation` entry; the default is this build's. */
   entry?: string;
+  /** Instead of the service, the bare Fastify server with the service's dependencies (the memory floor). */
+  bare?: 'deps';
 }
 
 const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
@@ -59,10 +63,26 @@ interface Run {
 
 async function startOne(fakeUrl: string, v: Variant, round: number): Promise<Run> {
   const dir = tempDir();
-  const svc = await startService({ fakeUrl, dbFile: path.join(dir, 'curation.db'), delayScale: 100, nodeArgs: v.nodeArgs ?? [], env: v.env ?? {}, ...(v.entry ? { entry: v.entry } : {}) });
+  const svc = v.bare ? await startBareAsService(v, path.join(dir, 'floor.db')) : await startService({ fakeUrl, dbFile: path.join(dir, 'curation.db'), delayScale: 100, nodeArgs: v.nodeArgs ?? [], env: v.env ?? {}, ...(v.entry ? { entry: v.entry } : {}) });
   const sanity = await svc.post(concrete(botMessageTemplate(), `p${round}${v.name}`.replace(/[^a-z0-9]/gi, '').padEnd(20, '0').slice(0, 20)));
   if (sanity.status !== 200) throw new Error(`${v.name}: sample delivery ${sanity.status}`);
   return { variant: v, svc, dir, idle0: mbOf(svc.pid), split0: rssSplit(svc.pid), startMs: svc.startMs };
+}
+
+/** The bare deps server, shaped as a service process for the probe (its only route is the webhook's path). */
+async function startBareAsService(v: Variant, dbFile: string): Promise<ServiceProc> {
+  const spawnedAt = performance.now();
+  const p = await startBare(v.nodeArgs ?? [], 'deps', dbFile);
+  const startMs = Math.round(performance.now() - spawnedAt);
+  return {
+    ...p,
+    dbFile,
+    startMs,
+    async post(body) {
+      const res = await fetch(`${p.url}/webhooks/channeltalk?token=${WEBHOOK_TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    },
+  };
 }
 
 async function load(r: Run, round: number): Promise<{ peak: number; cpuMs: number | null; rps: number }> {

@@ -173,10 +173,18 @@ export interface BareProc extends Proc {
   url: string;
 }
 
-/** The baseline server: node:http that reads the body and answers 200 with a small JSON, nothing else. */
-/** A bare server (bare-server.ts): node:http, or a one-route Fastify that parses the JSON body. */
-export async function startBare(nodeArgs: string[] = [], kind: 'node:http' | 'fastify' = 'node:http'): Promise<BareProc> {
-  const p = spawnNode(`bare ${kind} server`, path.join(DIST, 'bench/lib/bare-server.js'), [kind], {}, nodeArgs);
+/**
+ * A bare server (bare-server.ts): node:http that reads the body and answers
+ * 200 with a small JSON, nothing else; a one-route Fastify that parses the
+ * JSON body; or that Fastify with the service's dependencies loaded (`deps`,
+ * started as the service is: its V8 flags and environment, one SQLite file
+ * in `dbFile`).
+ */
+export async function startBare(nodeArgs: string[] = [], kind: 'node:http' | 'fastify' | 'deps' = 'node:http', dbFile?: string): Promise<BareProc> {
+  const deps = kind === 'deps';
+  if (deps && dbFile === undefined) throw new Error('bare deps server: needs an SQLite file');
+  const args = deps ? [kind, dbFile!] : [kind];
+  const p = spawnNode(`bare ${kind} server`, path.join(DIST, 'bench/lib/bare-server.js'), args, deps ? { ...SERVICE_ENV } : {}, deps ? [...SERVICE_NODE_FLAGS, ...nodeArgs] : nodeArgs);
   const line = await p.waitForLine(/^listening http:\/\//);
   return { ...p, url: line.slice('listening '.length).trim() };
 }

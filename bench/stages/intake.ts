@@ -4,7 +4,8 @@
 // without the fsync, then 200), against a bare node:http server that only
 // reads the body and answers 200, and for the ignored rows also a bare
 // Fastify route that parses the JSON (the floors node:http → Fastify → the
-// service). Also the peak memory of both (the memory figures).
+// service). Also the peak memory of both (the memory figures), whose floor is
+// bare Fastify with the service's dependencies loaded (bare-server.ts `deps`).
 import path from 'node:path';
 import { botMessageTemplate, chatOpenedTemplate, concrete } from '../lib/bodies.js';
 import { dbCounts, drained, type DbCounts } from '../lib/db.js';
@@ -146,6 +147,33 @@ async function bareFastifyLoad(specFor: (url: string) => LoadSpec): Promise<{ re
   }
 }
 
+/**
+ * The memory floor of the chosen libraries: bare Fastify with every package
+ * `curation start` loads, one instance of what the service keeps of each, and
+ * none of our code (bare-server.ts `deps`), started as the service is (its
+ * flags, environment and start-up collection). Idle after one sample
+ * delivery, as the service's idle row; peak under the ignored load.
+ */
+async function bareDependenciesMemory(specFor: (url: string) => LoadSpec, sample: string): Promise<{ idleMb: number; peakMb: number; cpuMsPerRequest: number | null }> {
+  const dir = tempDir();
+  try {
+    const server = await startBare([], 'deps', path.join(dir, 'floor.db'));
+    try {
+      const res = await fetch(`${server.url}/webhooks/channeltalk?token=${WEBHOOK_TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: sample });
+      if (res.status !== 200) throw new Error(`bare deps server: sample delivery ${res.status}`);
+      await res.arrayBuffer();
+      const idleMb = (rssKb(server.pid) ?? 0) / 1024;
+      const peak = new PeakRss(server.pid);
+      const m = await measuredLoad(server.pid, specFor(server.url));
+      return { idleMb, peakMb: peak.stop().peakMb, cpuMsPerRequest: m.cpuMsPerRequest };
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    removeDir(dir);
+  }
+}
+
 /** The bare Fastify floor's own rows, against bare node:http: the framework's share of an ignored delivery. */
 function fastifyLines(f: { result: LoadResult; cpuMsPerRequest: number | null }, bare: LoadResult, bareCpu: number | null, bareLabel: string, label: string): Figure[] {
   const S = 'intake';
@@ -181,6 +209,8 @@ export async function intakeStage(o: IntakeOptions): Promise<{ intake: StageResu
     }
     o.progress(`intake: bare Fastify baseline (one JSON route), ${o.connections} connections, ${o.warmupS}+${o.seconds} s`);
     const fastify = await bareFastifyLoad((url) => spec(url, ignored, { ...o, idPrefix: 'f' }));
+    o.progress(`intake: bare Fastify with the service's dependencies (memory floor), ignored load, ${o.connections} connections, ${o.warmupS}+${o.seconds} s`);
+    const depsFloor = await bareDependenciesMemory((url) => spec(url, ignored, { ...o, idPrefix: 'd' }), concrete(ignored, 'dsample'.padEnd(20, '0')));
 
     const run = async (kind: 'acted' | 'ignored', template: string, idPrefix: string) => {
       o.progress(`intake: service, ${kind} deliveries, ${o.connections} connections, ${o.warmupS}+${o.seconds} s`);
@@ -255,27 +285,38 @@ export async function intakeStage(o: IntakeOptions): Promise<{ intake: StageResu
     if (i.counts.runs !== 0) problems.push(`ignored load started ${i.counts.runs} runs`);
     if (a.errorLines + i.errorLines > 0) problems.push(`the service logged ${a.errorLines + i.errorLines} errors`);
     if (problems.length > 0) intake.error = problems.join('; ');
+    const depsLabel = "bare Fastify + the service's dependencies";
     const memory: StageResult = {
       stage: 'memory',
       seconds: 0,
       figures: [
+        figure('memory', `${depsLabel} (no code of ours): idle RSS after start`, depsFloor.idleMb, 'MB', bareIdleMb, 'bare node:http idle after start', { ratioLabel: 'deps / bare' }),
+        figure('memory', `${depsLabel} (no code of ours): peak RSS, ignored load`, depsFloor.peakMb, 'MB', bareMem.peakMb, 'bare node:http, same load', {
+          ratioLabel: 'deps / bare',
+          ...(depsFloor.cpuMsPerRequest === null ? {} : { note: `server CPU per webhook ${depsFloor.cpuMsPerRequest.toFixed(3)} ms` }),
+        }),
         figure('memory', 'peak RSS during the acted intake run', a.peakMb, 'MB', bareMem.peakMb, 'bare node:http, same load', { ratioLabel: 'service / bare' }),
         figure('memory', 'peak RSS during the ignored intake run', i.peakMb, 'MB', bareMem.peakMb, 'bare node:http, same load', { ratioLabel: 'service / bare' }),
         // The issue's "peak under load" is the higher of the two loads: either may peak higher.
         figure('memory', 'peak RSS under load (the higher of the two intake runs)', Math.max(a.peakMb, i.peakMb), 'MB', bareMem.peakMb, 'bare node:http, same load', {
           ratioLabel: 'service / bare',
           target: ISSUE21.peakRss,
-          floor: { value: bareMem.peakMb, unit: 'MB', label: 'bare node:http peak, same load' },
+          floor: { value: depsFloor.peakMb, unit: 'MB', label: `${depsLabel} peak, ignored load; bare node:http: ${fmt(sig(bareMem.peakMb), 'MB')}` },
           note: a.peakMb >= i.peakMb ? 'the acted run peaked higher' : 'the ignored run peaked higher',
         }),
         figure('memory', 'idle RSS after start (and one sample delivery)', a.idleMb, 'MB', bareIdleMb, 'bare node:http idle after start', {
           ratioLabel: 'service / bare',
           target: ISSUE21.idleRss,
-          floor: { value: bareIdleMb, unit: 'MB', label: 'bare node:http idle after start' },
+          floor: { value: depsFloor.idleMb, unit: 'MB', label: `${depsLabel} idle after start; bare node:http: ${fmt(sig(bareIdleMb), 'MB')}` },
           note: `read before the acted load; ignored run's service: ${i.idleMb.toFixed(0)} MB`,
         }),
       ],
-      details: { method: a.memMethod, service: { actedPeakMb: a.peakMb, ignoredPeakMb: i.peakMb, idleMb: a.idleMb, ignoredIdleMb: i.idleMb }, bare: { peakMb: bareMem.peakMb, idleMb: bareIdleMb } },
+      details: {
+        method: a.memMethod,
+        service: { actedPeakMb: a.peakMb, ignoredPeakMb: i.peakMb, idleMb: a.idleMb, ignoredIdleMb: i.idleMb },
+        bare: { peakMb: bareMem.peakMb, idleMb: bareIdleMb },
+        bareWithDependencies: depsFloor,
+      },
     };
     const secs = (performance.now() - t0) / 1000;
     intake.seconds = secs;
