@@ -101,4 +101,16 @@ describe('the per-request logger', () => {
       ],
     );
   });
+
+  test('two requests\' loggers share their methods: a request allocates one small object, not a closure per method (issue 21)', () => {
+    const rec = recordingLogger();
+    const a = lazyRequestLogger(rec.logger, { reqId: 'r1' }, {});
+    const b = lazyRequestLogger(rec.logger, { reqId: 'r2' }, {});
+    for (const m of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent', 'child'] as const) assert.equal(Reflect.get(a, m), Reflect.get(b, m), m);
+    // Shared, yet each writes with its own request's bindings.
+    a.info('one');
+    b.info('two');
+    assert.deepStrictEqual(rec.lines.map((l) => [l.msg, l.reqId]), [['one', 'r1'], ['two', 'r2']]);
+    assert.equal(rec.children(), 2);
+  });
 });
