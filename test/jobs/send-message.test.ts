@@ -232,6 +232,36 @@ for (const kind of DB_KINDS) {
       assert.deepEqual(attempts, Array.from({ length: 3 }, () => ({ status: 503, error_kind: 'unavailable' })));
     });
 
+    test("the 'message sent' line carries the job's and the message's ids and skips pino's redaction walk (every field is an id)", async () => {
+      const chat = 'sent-line';
+      await clearJobs();
+      await intake(store, item(opened(chat), 'r-sent-line', [0], 1_000));
+      const { client } = channelTalk(200);
+      const lines: Array<Record<string, unknown> & { level: number; msg: string }> = [];
+      // A redact path on a field the sent line holds: were the walk run over the line, its requestId would read as the censor.
+      const logger = pino({ level: 'debug', redact: { paths: ['requestId', 'reason'], censor: '[walked]' } }, { write: (s: string) => void lines.push(JSON.parse(s) as (typeof lines)[number]) });
+      const clock = { now: 2_000 };
+      const { runner, settled } = sender(store, client, clock, 60_000, logger);
+      runner.start();
+      try {
+        await eventually(() => settled.includes('sendMessage:done') || undefined, 10_000, 'the send');
+      } finally {
+        await runner.stop(1_000);
+      }
+      const m = await store.db.selectFrom('messages').select(['request_id']).where('run_id', '=', 'r-sent-line').where('seq', '=', 0).executeTakeFirstOrThrow();
+      const sentLines = lines.filter((l) => l.msg === 'message sent');
+      assert.equal(sentLines.length, 1);
+      const [line] = sentLines;
+      assert.ok(line);
+      assert.equal(line.requestId, m.request_id, 'not walked');
+      assert.equal(line.runId, 'r-sent-line');
+      assert.equal(line.chatId, chat);
+      assert.equal(line.seq, 0);
+      assert.equal(line.jobKind, 'sendMessage');
+      assert.equal(typeof line.jobId, 'number');
+      assert.equal(line.level, 30);
+    });
+
     test('each failed attempt is one warning (its retry) and the give-up one error, the handler\'s, with the message ids; the runner repeats neither', async () => {
       const chat = 'one-line';
       await clearJobs();

@@ -132,19 +132,21 @@ async function send(d: SendMessageDeps, job: Job<Payload>, ctx: JobContext, m: C
         after = await markSentTx(trx, m, sentAt, res.messageId, d.timing, attempt(200, null, null, latencyMs));
       },
       committed: () => {
-        logger.info({ ...ids, latencyMs: Math.round(latencyMs), attempt: m.attempts + 1 }, 'message sent');
+        // Ids, counts and kinds only: the line skips the redaction walk (JobContext.idsLogger).
+        const log = ctx.idsLogger?.() ?? logger;
+        log.info({ ...ids, latencyMs: Math.round(latencyMs), attempt: m.attempts + 1 }, 'message sent');
         d.onAttempt?.('sent', 200, latencyMs);
         if (after === 'completed' || after === 'fallback') {
-          logger.info({ runId: m.run_id, chatId: m.chat_id, state: after }, 'run finished');
+          log.info({ runId: m.run_id, chatId: m.chat_id, state: after }, 'run finished');
         } else if (after === 'awaiting') {
           // The job that ends its wait was enqueued in the same commit: the runner was woken by the settle.
-          logger.info({ runId: m.run_id, chatId: m.chat_id }, 'run asked in the chat: waiting for the answer');
+          log.info({ runId: m.run_id, chatId: m.chat_id }, 'run asked in the chat: waiting for the answer');
         } else if (after === 'parked') {
           // Its wakeRun job was enqueued in the same commit; the chat's next run may go meanwhile.
-          logger.info({ runId: m.run_id, chatId: m.chat_id }, 'run parked on a long wait: its chat is free until it wakes');
+          log.info({ runId: m.run_id, chatId: m.chat_id }, 'run parked on a long wait: its chat is free until it wakes');
         } else if (after === 'answered') {
           // Its planRun job was enqueued in the same commit.
-          logger.info({ runId: m.run_id, chatId: m.chat_id }, 'run asked in the chat and was answered while asking: planning it again');
+          log.info({ runId: m.run_id, chatId: m.chat_id }, 'run asked in the chat and was answered while asking: planning it again');
         }
       },
     };
