@@ -23,9 +23,13 @@
 // order is an in-memory FIFO of chats), leases expiring, retries, logging,
 // metrics. Each of those is work the service does on top of this.
 //
-// Usage: node bare-sender.js FAKE_URL DB_FILE CHATS BODIES_JSON CONCURRENCY
+// Usage: node bare-sender.js FAKE_URL DB_FILE CHATS BODIES_JSON CONCURRENCY [MODE]
 // (BODIES_JSON: the plan's message bodies, the ID placeholder where the
-// requestId goes). Prints one JSON line: BareSenderResult.
+// requestId goes). Prints one JSON line: BareSenderResult. MODE splits the
+// floor (by hand, not in the bench): `full` (the default, the floor),
+// `normal` (synchronous = NORMAL: the same statements and commits without
+// their fsync; not durable), `http` (no database at all: the POSTs alone, a
+// chat's next message posted once the previous one is answered).
 import http from 'node:http';
 import Database from 'better-sqlite3';
 import { ID } from './load-spec.js';
@@ -48,7 +52,9 @@ interface Slot {
 }
 
 async function main(): Promise<void> {
-  const [fakeUrl, dbFile, chatsArg, bodiesArg, concurrencyArg] = process.argv.slice(2);
+  const [fakeUrl, dbFile, chatsArg, bodiesArg, concurrencyArg, modeArg = 'full'] = process.argv.slice(2);
+  if (modeArg !== 'full' && modeArg !== 'normal' && modeArg !== 'http') throw new Error(`bare sender: unknown mode '${modeArg}' (full, normal or http)`);
+  const mode = modeArg;
   if (fakeUrl === undefined || dbFile === undefined || chatsArg === undefined || bodiesArg === undefined || concurrencyArg === undefined) {
     throw new Error('usage: bare-sender FAKE_URL DB_FILE CHATS BODIES_JSON CONCURRENCY');
   }
@@ -60,7 +66,7 @@ async function main(): Promise<void> {
 
   const db = new Database(dbFile);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  db.pragma(mode === 'normal' ? 'synchronous = NORMAL' : 'synchronous = FULL');
   db.exec(`
     CREATE TABLE messages (
       chat_id TEXT NOT NULL, seq INTEGER NOT NULL, request_id TEXT NOT NULL, body_json TEXT NOT NULL,
@@ -139,8 +145,12 @@ async function main(): Promise<void> {
     writerQueued = false;
     const now = Date.now();
     const toPost: Array<{ slot: Slot; requestId: string; body: string }> = [];
-    begin.run();
+    if (mode !== 'http') begin.run();
     for (const s of settled) {
+      if (mode === 'http') {
+        if (s.slot.seq + 1 < perChat) ready.push({ chat: s.slot.chat, seq: s.slot.seq + 1 });
+        continue;
+      }
       if (settle.run(now, s.messageId, chatId(s.slot.chat), s.slot.seq).changes !== 1) throw new Error(`bare sender: ${s.requestId} was not in flight`);
       attempt.run(chatId(s.slot.chat), s.slot.seq, s.requestId, s.startedAt, 200, s.latencyMs);
       if (s.slot.seq + 1 < perChat) ready.push({ chat: s.slot.chat, seq: s.slot.seq + 1 });
@@ -150,12 +160,18 @@ async function main(): Promise<void> {
     settled.length = 0;
     while (inFlight + toPost.length < concurrency && readyHead < ready.length) {
       const slot = ready[readyHead++]!;
+      if (mode === 'http') {
+        toPost.push({ slot, requestId: requestId(slot.chat, slot.seq), body: bodies[slot.seq]!.split(ID).join(requestId(slot.chat, slot.seq)) });
+        continue;
+      }
       const row = claim.get(now + 60_000, chatId(slot.chat), slot.seq) as { request_id: string; body_json: string } | undefined;
       if (!row) throw new Error(`bare sender: ${chatId(slot.chat)}/${slot.seq} was not waiting`);
       toPost.push({ slot, requestId: row.request_id, body: row.body_json });
     }
-    commit.run();
-    commits++;
+    if (mode !== 'http') {
+      commit.run();
+      commits++;
+    }
     inFlight += toPost.length;
     // Posted only after the commit that marked them in flight.
     for (const p of toPost) post(p.slot, p.requestId, p.body);
