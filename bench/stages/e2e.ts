@@ -2,19 +2,34 @@
 // the first webhook sent until the fake Channel Talk has every message.
 // Baseline: the same number of message POSTs sent straight to the fake (same
 // bodies, same concurrency as the service's 16 sends in flight), i.e. what
-// the API stand-in itself can take.
+// the API stand-in itself can take. Floor: a bare durable sender
+// (bench/lib/bare-sender.ts) sending the same messages to the same fake with
+// the same concurrency, committing in flight and sent as an exactly-once
+// sender must: the least a sender with a durable commit per send does here.
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import type { BareSenderResult } from '../lib/bare-sender.js';
 import { chatOpenedTemplate, messageBodies } from '../lib/bodies.js';
 import { dbCounts } from '../lib/db.js';
 import { dietMainPlan, waitForAccepted } from '../lib/flow.js';
 import { GROUP, runLoad } from '../lib/load.js';
-import { BOT_NAME, cpuSeconds, FAKE_KEY, FAKE_SECRET, PeakRss, removeDir, startFake, startService, tempDir, WEBHOOK_TOKEN } from '../lib/procs.js';
-import { figure, type StageResult } from '../lib/report.js';
+import { BOT_NAME, cpuSeconds, DIST, FAKE_KEY, FAKE_SECRET, PeakRss, removeDir, startFake, startService, tempDir, WEBHOOK_TOKEN } from '../lib/procs.js';
+import { figure, fmt, type StageResult } from '../lib/report.js';
+import { sig } from '../lib/stats.js';
 import { ISSUE21 } from '../lib/targets.js';
 
 const S = 'end to end';
 /** The service sends at most 16 messages of a channel at once (SEND_SLOTS, src/service.ts). */
 export const DISPATCH_CONCURRENCY = 16;
+
+/** The bare durable sender (bare-sender.ts) in a process of its own, its CPU measured by itself over the sending only. */
+async function bareSender(fakeUrl: string, dbFile: string, chats: number, bodies: string[]): Promise<BareSenderResult & { fakeCpuMsPerMessage: number | null }> {
+  const script = path.join(DIST, 'bench/lib/bare-sender.js');
+  const { stdout } = await promisify(execFile)(process.execPath, [script, fakeUrl, dbFile, String(chats), JSON.stringify(bodies), String(DISPATCH_CONCURRENCY)], { maxBuffer: 1024 * 1024 });
+  const line = stdout.trim().split('\n').pop() ?? '';
+  return { ...(JSON.parse(line) as BareSenderResult), fakeCpuMsPerMessage: null };
+}
 
 export async function e2eStage(o: { webhooks: number; connections: number; progress: (l: string) => void }): Promise<StageResult> {
   const p = await dietMainPlan();
@@ -40,6 +55,18 @@ export async function e2eStage(o: { webhooks: number; connections: number; progr
     const fakeCpu1 = cpuSeconds(fake.pid);
     const directAccepted = (await fake.requestCounts())['200'] ?? 0;
     if (direct.ok !== total || directAccepted !== total) throw new Error(`baseline: the fake accepted ${directAccepted} of ${total} direct posts (${JSON.stringify(direct.statusCodes)})`);
+    await fake.control('/_fake/reset', {});
+
+    o.progress(`e2e: floor, a bare durable sender (better-sqlite3 WAL FULL, node:http keep-alive), ${total} messages, ${DISPATCH_CONCURRENCY} in flight`);
+    const bareFakeCpu0 = cpuSeconds(fake.pid);
+    const bare = await bareSender(fake.url, path.join(dir, 'bare.db'), o.webhooks, messageBodies(p));
+    const bareFakeCpu1 = cpuSeconds(fake.pid);
+    const bareReceived = await fake.received();
+    if (bare.sent !== total || bareReceived.messages.length !== total || bareReceived.duplicateRequestIds !== 0) {
+      throw new Error(`bare sender: the fake has ${bareReceived.messages.length} of ${total} messages, ${bareReceived.duplicateRequestIds} duplicates`);
+    }
+    bare.fakeCpuMsPerMessage = bareFakeCpu0 === null || bareFakeCpu1 === null ? null : ((bareFakeCpu1 - bareFakeCpu0) * 1000) / total;
+    const bareRate = total / bare.seconds;
     await fake.control('/_fake/reset', {});
 
     o.progress(`e2e: service (DELAY_SCALE=0), ${o.webhooks} chat-opened webhooks → ${total} messages`);
@@ -93,14 +120,26 @@ export async function e2eStage(o: { webhooks: number; connections: number; progr
         figure(S, 'messages/s delivered', rate, '/s', direct.rps, `fake's own acceptance rate, ${DISPATCH_CONCURRENCY} connections`, {
           ratioLabel: 'service / direct',
           target: ISSUE21.e2eRate,
-          floor: { value: direct.rps, unit: '/s', label: "the fake's direct acceptance rate, same run" },
+          floor: {
+            value: sig(bareRate / direct.rps, 3),
+            unit: '×',
+            label: `a bare durable sender, same run: ${fmt(sig(bareRate), '/s')} against the fake's direct ${fmt(sig(direct.rps), '/s')}`,
+          },
+        }),
+        figure(S, 'floor: bare durable sender, messages/s', bareRate, '/s', direct.rps, `fake's own acceptance rate, ${DISPATCH_CONCURRENCY} connections`, {
+          ratioLabel: 'bare / direct',
+          note: `better-sqlite3 WAL synchronous=FULL: in flight committed before each POST, sent + attempt after, claims riding the settles' commit; ${bare.commits} commits (${sig(bare.commits / total, 3)} per message); seeding the rows, not counted: ${sig(bare.seedCpuMsPerMessage, 3)} ms CPU per message`,
+        }),
+        figure(S, 'floor: bare durable sender, CPU per message', bare.cpuMsPerMessage, 'ms', fakeCpuMs, "fake's CPU per accepted message, direct", {
+          ratioLabel: 'bare / fake',
+          note: `the sender process's own user+system time over its sending / messages${bare.fakeCpuMsPerMessage === null ? '' : `; the fake's CPU per message meanwhile ${sig(bare.fakeCpuMsPerMessage, 3)} ms`}`,
         }),
         ...(svcCpuMs !== null
           ? [
               figure(S, 'service CPU per delivered message, all in', svcCpuMs, 'ms', fakeCpuMs, "fake's CPU per accepted message, direct", {
                 ratioLabel: 'service / fake',
                 target: ISSUE21.e2eCpu,
-                ...(fakeCpuMs === null ? {} : { floor: { value: fakeCpuMs, unit: 'ms', label: "the fake's CPU per message it accepted in the direct baseline" } }),
+                floor: { value: bare.cpuMsPerMessage, unit: 'ms', label: `a bare durable sender's CPU per message, same run${fakeCpuMs === null ? '' : `; the fake's own ${fmt(sig(fakeCpuMs), 'ms')}`}` },
                 note: "the service's user+system time from the first webhook sent until the fake had the last message (intake, planning, sending, write-back), / messages delivered",
               }),
             ]
@@ -117,6 +156,7 @@ export async function e2eStage(o: { webhooks: number; connections: number; progr
         secondsToLastMessage: seconds,
         webhookLoad: webhooks,
         direct,
+        bareSender: { ...bare, rate: bareRate, againstDirect: bareRate / direct.rps },
         serviceCpuMsPerMessage: svcCpuMs,
         fakeCpuMsPerDirectMessage: fakeCpuMs,
         servicePeakRssMb: peakMb,

@@ -106,6 +106,8 @@ export class JobRunner {
   private readonly random: () => number;
   private readonly schedule: Schedule;
   private readonly concurrency: number;
+  /** The runner's logger without pino's redaction walk: the parent of each job's `idsLogger` (types.ts JobContext). */
+  private readonly idsLog: Logger;
   private readonly batcher: SettleBatcher | null;
 
   constructor(private readonly o: RunnerOptions) {
@@ -114,6 +116,7 @@ export class JobRunner {
     this.random = o.random ?? Math.random;
     this.schedule = o.schedule ?? realSchedule;
     this.concurrency = o.concurrency ?? 8;
+    this.idsLog = o.logger.child({}, { redact: [] });
     this.batcher = o.batchSettles
       ? new SettleBatcher(o.db, o.ops, o.onCommitted, { claim: (trx, settling) => this.claimRiding(trx, settling), committed: (ridden, settling) => this.ridden(ridden, settling) })
       : null;
@@ -388,9 +391,11 @@ export class JobRunner {
     const base = this.jobOf(row);
     const limits = this.limits(h, row);
     const logger = this.o.logger.child({ jobId: row.id, jobKind: row.kind });
+    let idsLogger: Logger | undefined;
     const ctx: JobContext = {
       now: this.now,
       logger,
+      idsLogger: () => (idsLogger ??= this.idsLog.child({ jobId: row.id, jobKind: row.kind })),
       failure: (err, write) => ({ ...failureOutcome(err, base, limits, this.now(), this.random), ...(write ? { write } : {}) }),
     };
     const outcome = await this.outcomeOf(h, row, base, ctx);

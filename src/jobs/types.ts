@@ -72,6 +72,14 @@ export interface JobContext {
   now(): number;
   logger: Logger;
   /**
+   * The same job's logger without pino's redaction walk (logger.ts), made on
+   * first use: only for lines whose every field is an id, a count or a kind
+   * the handler built (a send's "message sent", once per message; the walk
+   * was most of that line's cost). Anything carrying an error, a payload or
+   * a reason goes through `logger`. Absent (tests' own contexts): use `logger`.
+   */
+  idsLogger?: () => Logger;
+  /**
    * The one failure rule (delivery/backoff.ts settleFailure) for this job:
    * a transient error younger than the job's maximum age retries with
    * backoff, anything else fails. Pass `write` to record it in the domain.

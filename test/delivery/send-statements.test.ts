@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { Store } from '../../src/delivery/store/store.js';
-import { markRetryTx, markSentTx, type AttemptRecord, type ClaimedMessage } from '../../src/delivery/store/send-outcomes.js';
+import { markInFlightTx, markRetryTx, markSentTx, type AttemptRecord, type ClaimedMessage } from '../../src/delivery/store/send-outcomes.js';
 import { transitionMessages, transitionRun } from '../../src/delivery/store/transitions.js';
 import type { ChatOpenedEvent } from '../../src/channeltalk/event.js';
 import type { IntakeItem } from '../../src/delivery/store/start-runs.js';
@@ -18,8 +18,21 @@ import { sendOps } from '../support/sends.js';
 import { planOf } from '../support/plans.js';
 import { sendMessageKey } from '../../src/delivery/job-kinds.js';
 import { StatementLog } from '../support/statement-log.js';
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, UnknownRow } from 'kysely';
 
 const DB_KINDS = await freshDatabases();
+
+/** Counts the statements Kysely builds (a statement run from text compiled beforehand is handed to no plugin's transformQuery). */
+class BuildCount implements KyselyPlugin {
+  built = 0;
+  transformQuery(args: PluginTransformQueryArgs) {
+    this.built++;
+    return args.node;
+  }
+  transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return Promise.resolve(args.result);
+  }
+}
 
 function opened(chatId: string): ChatOpenedEvent {
   return { kind: 'chatOpened', dedupeKey: `chatOpened:${chatId}`, channelId: '95334', chatId, userId: `user-${chatId}`, chatTags: [], supportBotId: null, profile: null, language: 'ko', occurredAt: null };
@@ -54,6 +67,24 @@ for (const kind of DB_KINDS) {
     const messageRow = (runId: string, seq: number) =>
       store.db.selectFrom('messages').select(['state', 'attempts', 'first_attempt_at', 'due_at']).where('run_id', '=', runId).where('seq', '=', seq).executeTakeFirstOrThrow();
     const sendJobs = (runId: string) => store.db.selectFrom('jobs').select(['key', 'run_at']).where('kind', '=', 'sendMessage').where('payload_json', 'like', `%"${runId}"%`).execute();
+
+    test("a claim's in-flight mark is compiled once per number of messages: the same claim again builds no statement, and moves only the live ones", async () => {
+      const runs = [0, 1, 2, 3].map((i) => `r-flight${i}-${kind.name}`);
+      for (const [i, runId] of runs.entries()) await intake(store, item(`flight${i}-${kind.name}`, runId, [0, 0], 5_000));
+      // The first claim of two builds its statement (or finds it built by an earlier test); the second, of two other messages, must not.
+      await store.db.transaction().execute((trx) => markInFlightTx(trx, runs.slice(0, 2).map((runId) => ({ runId, seq: 0, leaseEnd: 9_000 })), 'owner-a'));
+      // Cancel one of the next two: a claim takes only what is live.
+      await store.db.transaction().execute((trx) => transitionMessages(trx, { runId: runs[3]!, seq: 0 }, 'stop', {}));
+      const count = new BuildCount();
+      const marked = await store.db.transaction().execute((trx) => markInFlightTx(trx.withPlugin(count), runs.slice(2).map((runId) => ({ runId, seq: 0, leaseEnd: 9_500 })), 'owner-b'));
+      assert.equal(count.built, 0, `statements built for a claim of the same size: ${count.built}`);
+      assert.deepEqual(
+        marked.map((m) => ({ run_id: m.run_id, seq: m.seq, state: m.state, claimed_by: m.claimed_by, claim_until: Number(m.claim_until), body: typeof m.body_json })),
+        [{ run_id: runs[2], seq: 0, state: 'sending', claimed_by: 'owner-b', claim_until: 9_500, body: 'string' }],
+      );
+      assert.equal((await messageRow(runs[3]!, 0)).state, 'cancelled');
+      assert.equal((await messageRow(runs[2]!, 1)).state, 'waiting', 'the next message is not touched');
+    });
 
     test('the sent message is written by one statement, the next one made due by one more', async () => {
       const runId = `r-next-${kind.name}`;

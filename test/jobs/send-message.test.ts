@@ -8,7 +8,8 @@ import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { intake } from '../support/intake.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Kysely } from 'kysely';
+import { Kysely, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type UnknownRow } from 'kysely';
+import type { Database } from '../../src/delivery/store/schema.js';
 import pino from 'pino';
 import { ChannelTalkClient } from '../../src/channeltalk/client.js';
 import type { ChatOpenedEvent, Event } from '../../src/channeltalk/event.js';
@@ -27,6 +28,19 @@ import { eventually } from '../support/processes.js';
 import { DatabaseUnavailableError } from '../../src/delivery/store/unavailable.js';
 
 const DB_KINDS = await freshDatabases();
+
+/** Counts the reads of a run's curation (chat-check-ops.ts runCuration) a Kysely instance makes. */
+class RunCurationReads implements KyselyPlugin {
+  reads = 0;
+  transformQuery(args: PluginTransformQueryArgs) {
+    const text = JSON.stringify(args.node);
+    if (args.node.kind === 'SelectQueryNode' && text.includes('"name":"runs"') && text.includes('"name":"curation_version"')) this.reads++;
+    return args.node;
+  }
+  transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return Promise.resolve(args.result);
+  }
+}
 const CHANNEL = '95334';
 
 function opened(chatId: string, n = 0): ChatOpenedEvent {
@@ -52,7 +66,15 @@ function channelTalk(status: number) {
 }
 
 /** The runner with the send handler, its clock in the test's hands (timers never fire by themselves). */
-function sender(store: Store, client: ChannelTalkClient, clock: { now: number }, sendMaxAgeMs = 60_000, logger: pino.Logger = pino({ level: 'silent' }), chatCheck?: ChatCheckDeps) {
+function sender(
+  store: Store,
+  client: ChannelTalkClient,
+  clock: { now: number },
+  sendMaxAgeMs = 60_000,
+  logger: pino.Logger = pino({ level: 'silent' }),
+  chatCheck?: ChatCheckDeps,
+  handlerDb: Kysely<Database> = store.db,
+) {
   const settled: string[] = [];
   const noTimers: Schedule = () => () => {};
   const runner = new JobRunner({
@@ -64,7 +86,7 @@ function sender(store: Store, client: ChannelTalkClient, clock: { now: number },
     random: () => 0.5,
     schedule: noTimers,
     onSettled: (kind, outcome) => settled.push(`${kind}:${outcome}`),
-    handlers: [sendMessageHandler({ db: store.db, clientFor: () => client, timing: chatTiming(1), sendMaxAgeMs, leaseMs: 30_000, instanceId: 'test', random: () => 0.5, ...(chatCheck ? { chatCheck } : {}) })],
+    handlers: [sendMessageHandler({ db: handlerDb, clientFor: () => client, timing: chatTiming(1), sendMaxAgeMs, leaseMs: 30_000, instanceId: 'test', random: () => 0.5, ...(chatCheck ? { chatCheck } : {}) })],
   });
   return { runner, settled };
 }
@@ -230,6 +252,57 @@ for (const kind of DB_KINDS) {
       assert.equal(rest.state, 'skipped');
       const attempts = await store.db.selectFrom('attempts').select(['status', 'error_kind']).where('run_id', '=', 'r-old').execute();
       assert.deepEqual(attempts, Array.from({ length: 3 }, () => ({ status: 503, error_kind: 'unavailable' })));
+    });
+
+    test("a run's curation is read once for the chat checks before its messages, not before each one (a run's curation never changes)", async () => {
+      const chat = 'one-read';
+      await clearJobs();
+      await intake(store, item(opened(chat), 'r-one-read', [0, 0, 0], 1_000));
+      const { client, sent } = channelTalk(200);
+      const reads = new RunCurationReads();
+      const asked: Array<string | null> = [];
+      // No stops: the check reads no chat, so nothing makes the chat's check fresh; each message asks the run's stops.
+      const chatCheck: ChatCheckDeps = { maxAgeMs: 60_000, stopsOf: (run) => (asked.push(run.curation_version), Promise.resolve([])), keepOn: () => [] };
+      const { runner, settled } = sender(store, client, { now: 2_000 }, 60_000, undefined, chatCheck, store.db.withPlugin(reads));
+      runner.start();
+      try {
+        await eventually(() => settled.filter((x) => x === 'sendMessage:done').length === 3 || undefined, 10_000, 'the three sends');
+      } finally {
+        await runner.stop(1_000);
+      }
+      assert.deepEqual(sent, [chat, chat, chat]);
+      assert.equal(asked.length, 3, "the run's stops are asked before each message");
+      assert.equal(reads.reads, 1, `reads of the run's curation: ${reads.reads}`);
+    });
+
+    test("the 'message sent' line carries the job's and the message's ids and skips pino's redaction walk (every field is an id)", async () => {
+      const chat = 'sent-line';
+      await clearJobs();
+      await intake(store, item(opened(chat), 'r-sent-line', [0], 1_000));
+      const { client } = channelTalk(200);
+      const lines: Array<Record<string, unknown> & { level: number; msg: string }> = [];
+      // A redact path on a field the sent line holds: were the walk run over the line, its requestId would read as the censor.
+      const logger = pino({ level: 'debug', redact: { paths: ['requestId', 'reason'], censor: '[walked]' } }, { write: (s: string) => void lines.push(JSON.parse(s) as (typeof lines)[number]) });
+      const clock = { now: 2_000 };
+      const { runner, settled } = sender(store, client, clock, 60_000, logger);
+      runner.start();
+      try {
+        await eventually(() => settled.includes('sendMessage:done') || undefined, 10_000, 'the send');
+      } finally {
+        await runner.stop(1_000);
+      }
+      const m = await store.db.selectFrom('messages').select(['request_id']).where('run_id', '=', 'r-sent-line').where('seq', '=', 0).executeTakeFirstOrThrow();
+      const sentLines = lines.filter((l) => l.msg === 'message sent');
+      assert.equal(sentLines.length, 1);
+      const [line] = sentLines;
+      assert.ok(line);
+      assert.equal(line.requestId, m.request_id, 'not walked');
+      assert.equal(line.runId, 'r-sent-line');
+      assert.equal(line.chatId, chat);
+      assert.equal(line.seq, 0);
+      assert.equal(line.jobKind, 'sendMessage');
+      assert.equal(typeof line.jobId, 'number');
+      assert.equal(line.level, 30);
     });
 
     test('each failed attempt is one warning (its retry) and the give-up one error, the handler\'s, with the message ids; the runner repeats neither', async () => {

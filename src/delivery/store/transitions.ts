@@ -218,7 +218,45 @@ export async function transitionMessages(trx: Transaction<Database>, target: Mes
 export async function transitionMessagesReturning(trx: Transaction<Database>, target: MessageTarget, event: MessageEvent, set: MessageExtra = {}): Promise<MessageRow[]> {
   if ('runIds' in target && target.runIds.length === 0) return [];
   if ('messages' in target && target.messages.length === 0) return [];
+  if ('messages' in target) {
+    const p: ManyMessagesParams = {};
+    for (const [i, m] of target.messages.entries()) {
+      p[`runId.${i}`] = m.runId;
+      p[`seq.${i}`] = m.seq;
+    }
+    for (const [c, v] of Object.entries(set)) p[`set.${c}`] = v;
+    return (await manyMessagesMove(event, set, target.messages.length).run<MessageRow>(trx, p)).rows;
+  }
   return messageUpdate(trx, target, event, set).returningAll().execute();
+}
+
+// A claim's in-flight mark (send-outcomes.ts markInFlightTx): the claimed
+// messages by key, returning their rows, once per claim of sends. Compiled
+// once per event, columns written and number of messages (at most the send
+// slots, SEND_SLOTS), where Kysely built it on every claim (issue 21).
+
+type ManyMessagesParams = Record<string, unknown>;
+
+const MANY_MESSAGES_MOVES = new Map<string, CompiledStatement<ManyMessagesParams>>();
+
+function manyMessagesMove(event: MessageEvent, set: MessageExtra, n: number): CompiledStatement<ManyMessagesParams> {
+  const columns = Object.keys(set);
+  const key = `${event}:${n}:${columns.join(',')}`;
+  let statement = MANY_MESSAGES_MOVES.get(key);
+  if (statement === undefined) {
+    const keys = Array.from({ length: n }, (_, i) => i);
+    const names = [...keys.flatMap((i) => [`runId.${i}`, `seq.${i}`]), ...columns.map((c) => `set.${c}`)];
+    statement = new CompiledStatement<ManyMessagesParams>(names, (db, p) =>
+      messageUpdate(
+        db,
+        { messages: keys.map((i) => ({ runId: p[`runId.${i}`] as string, seq: p[`seq.${i}`] as number })) },
+        event,
+        Object.fromEntries(columns.map((c) => [c, p[`set.${c}`]])),
+      ).returningAll(),
+    );
+    MANY_MESSAGES_MOVES.set(key, statement);
+  }
+  return statement;
 }
 
 /** What transitionMessageCounted found beside the move: the delay of the run's next message when it waits its turn (null when none follows or it does not wait). */
