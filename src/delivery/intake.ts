@@ -94,8 +94,9 @@ export class Intake {
     try {
       return { ...item, planned: plannedItem(eventId, event, curations, matched, receivedAt) };
     } catch (err) {
-      // A curation that cannot plan this event: its planEvent job tries again, and fails it as it always has.
-      this.deps.logger.warn({ eventId, chatId: event.chatId, channelId: event.channelId, err: storageError(err) }, 'could not plan the event in its commit: its planEvent job will');
+      // A curation that cannot plan this event: its planEvent job tries again, and fails it as it always has
+      // (and says why there). Here the error's class only: a plan's message may quote the customer's values.
+      this.deps.logger.warn({ eventId, chatId: event.chatId, channelId: event.channelId, error: err instanceof Error ? err.name : typeof err }, 'could not plan the event in its commit: its planEvent job will');
       return item;
     }
   }
