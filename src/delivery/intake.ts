@@ -1,14 +1,18 @@
 // From a normalized Event to a stored one, and from a stored one to its runs.
-// The webhook's part (receive, accept) only matches, in memory, and commits the event
-// with its planEvent job: the answer never waits for planning, and for an event
-// nothing acts on not even for the commit. The job's part
-// (runCandidates, then startRuns in the store) plans and starts the runs.
+// The webhook's part (receive, accept) matches and plans, in memory, and
+// commits the event: a chat's event that acts with its runs and messages
+// started in that commit (record-event.ts), one whose chat has an earlier
+// event still waiting (or whose start failed), and a profile change, with
+// its planEvent job, whose part (intakeItem, then startRuns in the store)
+// plans and starts the runs later. For an event nothing acts on the answer
+// does not even wait for the commit.
 import type { Logger } from 'pino';
 import { isTakeover, type Event } from '../channeltalk/event.js';
-import { matchCurations, plan, type CurationSet } from '../curation/index.js';
+import { matchCurations, plan, type Curation, type CurationSet } from '../curation/index.js';
 import type { Store } from './store/store.js';
 import type { IntakeItem, RunCandidate } from './store/start-runs.js';
 import { mayAct, verdictOf, type RecordItem, type RecordOutcome } from './store/record-event.js';
+import { isAnswer } from './store/answer-wait.js';
 import { eventIdFor, runIdFor, storedDedupeKey } from './ids.js';
 
 export interface IntakeDeps {
@@ -80,12 +84,43 @@ export class Intake {
   private itemOf(delivered: Event, curations: CurationSet): RecordItem {
     const event: Event = { ...delivered, dedupeKey: storedDedupeKey(delivered) };
     const receivedAt = (this.deps.now ?? Date.now)();
-    const candidates = matchCurations(curations, event).map((c) => ({ runId: runIdFor(c.id, event.dedupeKey), curationId: c.id }));
-    return { eventId: eventIdFor(event.dedupeKey), event, receivedAt, candidates, takeover: isTakeover(event) };
+    const matched = matchCurations(curations, event);
+    const candidates = matched.map((c) => ({ runId: runIdFor(c.id, event.dedupeKey), curationId: c.id }));
+    const eventId = eventIdFor(event.dedupeKey);
+    const item: RecordItem = { eventId, event, receivedAt, candidates, takeover: isTakeover(event) };
+    // A chat's event that acts is planned now, from the delivering channel's curations (the set its planEvent job
+    // would take: curationsFor its channel), so the commit can start its runs. A profile change goes the job way.
+    if (event.chatId === null || isAnswer(event) || !verdictOf(item).acts) return item;
+    try {
+      return { ...item, planned: plannedItem(eventId, event, curations, matched, receivedAt) };
+    } catch (err) {
+      // A curation that cannot plan this event: its planEvent job tries again, and fails it as it always has
+      // (and says why there). Here the error's class only: a plan's message may quote the customer's values.
+      this.deps.logger.warn({ eventId, chatId: event.chatId, channelId: event.channelId, error: err instanceof Error ? err.name : typeof err }, 'could not plan the event in its commit: its planEvent job will');
+      return item;
+    }
   }
 
-  /** After the commit: the log line, the metrics, and the job runner woken when there is work. */
+  /** After the commit: the log lines, the metrics, and the job runner woken when there is work. */
   private received(event: Event, outcome: RecordOutcome): RecordOutcome {
+    const { planned } = outcome;
+    if (planned) {
+      // The line the planEvent job writes for the events it plans (jobs/handlers/plan-event.ts): ids, states and counts.
+      this.deps.logger.info(
+        {
+          eventId: planned.eventId,
+          chatId: event.chatId,
+          status: planned.status,
+          runs: planned.runs.map((r) => ({ runId: r.runId, curationId: r.curationId, state: r.state })),
+          cancelledRuns: planned.cancelledRuns || undefined,
+          reason: planned.reason ?? undefined,
+        },
+        'event planned',
+      );
+    }
+    if (outcome.planFailed) {
+      this.deps.logger.warn({ eventId: outcome.eventId, chatId: event.chatId, err: outcome.planFailed }, 'could not start the event in its commit: its planEvent job will');
+    }
     this.eventLog.info(
       {
         eventId: outcome.eventId,
@@ -102,7 +137,8 @@ export class Intake {
       'event received',
     );
     this.deps.onOutcome?.(event, outcome);
-    if (outcome.status === 'queued' || outcome.answerPolls > 0) this.deps.onWork?.();
+    // Planned in the commit: its first sends (or a deferred run's planRun job) are due now.
+    if (outcome.status === 'queued' || outcome.answerPolls > 0 || (planned && (planned.runs.length > 0 || planned.cancelledRuns > 0))) this.deps.onWork?.();
     return outcome;
   }
 
@@ -126,20 +162,29 @@ export function storageError(err: unknown): { code?: string; message: string } {
 
 /** What the planEvent job hands to the store: the event's runs, planned in memory (pure), and what a takeover keeps. */
 export function intakeItem(eventId: string, event: Event, curations: CurationSet, receivedAt: number): IntakeItem {
+  return plannedItem(eventId, event, curations, matchCurations(curations, event), receivedAt);
+}
+
+/** intakeItem with the curations that match the event found already (the webhook's match). */
+function plannedItem(eventId: string, event: Event, curations: CurationSet, matched: readonly Curation[], receivedAt: number): IntakeItem {
   const takeover = isTakeover(event);
   return {
     eventId,
     event,
     receivedAt,
-    candidates: runCandidates(event, curations, receivedAt),
+    candidates: candidatesOf(matched, event, receivedAt),
     takeover,
     keepCurations: takeover ? curations.curations.filter((c) => !c.takeover.cancelOn.includes(event.kind)).map((c) => c.id) : [],
   };
 }
 
 export function runCandidates(event: Event, curations: CurationSet, now: number): RunCandidate[] {
+  return candidatesOf(matchCurations(curations, event), event, now);
+}
+
+function candidatesOf(matched: readonly Curation[], event: Event, now: number): RunCandidate[] {
   const out: RunCandidate[] = [];
-  for (const curation of matchCurations(curations, event)) {
+  for (const curation of matched) {
     const runId = runIdFor(curation.id, event.dedupeKey);
     // Without the profile in the delivery, planning waits for the planRun job
     // to fetch the user: neither the route nor this job calls Channel Talk.

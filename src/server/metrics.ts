@@ -82,7 +82,7 @@ export class Metrics {
     const registers = [this.registry];
     this.webhooks = new Counter({
       name: `${p}webhooks_received_total`,
-      help: 'Webhook deliveries by event kind and how they were answered (queued: stored with the job that starts its runs; no_match, ignored, duplicate, unauthorized, malformed, error; lost: answered before its commit, which failed, so nothing acts on it and the console does not show it).',
+      help: 'Webhook deliveries by event kind and how they were answered (acted: its runs started in the webhook commit; queued: stored with the job that starts its runs; no_match, ignored, duplicate, unauthorized, malformed, error; lost: answered before its commit, which failed, so nothing acts on it and the console does not show it).',
       labelNames: ['kind', 'status'],
       registers,
     });

@@ -35,7 +35,9 @@ describe('the benchmark\'s service and fake', () => {
     // The stages' own sample delivery, as they send it first.
     const sample = await svc.post(concrete(chatOpenedTemplate(), 'benchsvcsanity'.padEnd(20, '0')));
     assert.equal(sample.status, 200);
-    assert.equal(sample.json.status, 'queued');
+    // Its run started in the webhook's commit (record-event.ts): answered `acted`, with that run.
+    assert.equal(sample.json.status, 'acted');
+    assert.equal((sample.json.runs as unknown[]).length, 1);
     assert.equal(svc.errorLines(), 0, 'no error logged');
   });
 });

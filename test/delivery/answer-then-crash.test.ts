@@ -1,7 +1,10 @@
-// The webhook is answered once its event is stored, before anything is
-// planned. A crash in between (the service answered 200, then died before
-// its planEvent job ran) loses nothing: the next start finds the stored
-// event and its job, and the customer gets the sequence, exactly once.
+// The webhook is answered once its event is stored, with its runs and
+// messages started in the same commit (record-event.ts; the planEvent job
+// for the events that go the job way), before anything is sent. A crash in
+// between (the service answered 200, then died before its runner sent
+// anything) loses nothing: the next start finds the committed run, its
+// messages and its first send job, and the customer gets the sequence,
+// exactly once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -12,7 +15,7 @@ import { startFakeChannelTalk } from '../../src/fake-channeltalk/server.js';
 import { ROOT, webhookForChat } from '../support/fixtures.js';
 import { eventually, tempDir } from '../support/processes.js';
 
-test('answered, then crashed before planning: the next start plans the stored event and sends its sequence once', async () => {
+test('answered, then crashed before sending: the next start sends the committed sequence once', async () => {
   const dir = tempDir();
   const fake = await startFakeChannelTalk({ accessKey: 'ak', accessSecret: 'as' });
   const config = loadConfig(
@@ -28,13 +31,15 @@ test('answered, then crashed before planning: the next start plans the stored ev
     const res = await first.app.inject({ method: 'POST', url: '/webhooks/channeltalk?token=at', payload: JSON.stringify(webhookForChat('user-chat-opened', chatId)), headers: { 'content-type': 'application/json' } });
     assert.equal(res.statusCode, 200);
     const answer = res.json<{ status: string; runs: string[] }>();
-    assert.equal(answer.status, 'queued');
+    assert.equal(answer.status, 'acted');
     assert.equal(answer.runs.length, 1);
     const ev = await first.store.db.selectFrom('events').select(['id', 'status']).where('chat_id', '=', chatId).executeTakeFirstOrThrow();
-    assert.equal(ev.status, 'queued');
-    assert.equal((await first.store.db.selectFrom('runs').select('id').execute()).length, 0, 'nothing planned before the crash');
-    assert.equal((await first.store.db.selectFrom('jobs').select('kind').where('key', '=', `planEvent:${ev.id}`).execute()).length, 1);
-    // Die without finishing anything: the committed event and job are all the next start gets.
+    assert.equal(ev.status, 'acted');
+    assert.deepEqual((await first.store.db.selectFrom('runs').select('id').execute()).map((r) => r.id), answer.runs, 'started in the commit the answer waited for');
+    assert.equal((await first.store.db.selectFrom('jobs').select('kind').where('key', '=', `planEvent:${ev.id}`).execute()).length, 0, 'no planEvent job');
+    assert.equal((await first.store.db.selectFrom('jobs').select('kind').where('kind', '=', 'sendMessage').execute()).length, 1, 'its first send, as a job');
+    assert.equal(fake.state.messages.filter((m) => m.chatId === chatId).length, 0, 'nothing sent before the crash');
+    // Die without finishing anything: the committed run, messages and send job are all the next start gets.
     await first.app.close();
     await first.store.close();
 

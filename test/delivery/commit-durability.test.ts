@@ -4,6 +4,7 @@
 // transaction that runs before, between or after, commits durably. On SQLite
 // the safety level each COMMIT runs under is read at the COMMIT itself (a
 // wrapper around better-sqlite3's prepare), with the events it commits.
+import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -88,7 +89,7 @@ describe('commits without the fsync on SQLite', () => {
   test('only a batch of inert events commits under synchronous=NORMAL; acting batches and every other transaction under FULL', async () => {
     const { db, database, commits } = await watchedSqlite(dir, 'mixed');
     try {
-      const committer = new GroupCommitter(db, 'sqlite');
+      const committer = new GroupCommitter(db, 'sqlite', chatTiming(0));
       const mixes: boolean[][] = [[false, false, false], [false, true, false], [true], [false], [true, true], [false, false]];
       for (let round = 0; round < 24; round++) {
         const mix = mixes[round % mixes.length]!;
@@ -127,7 +128,7 @@ describe('commits without the fsync on SQLite', () => {
         }
         return prepare(sql);
       });
-      const committer = new GroupCommitter(db, 'sqlite');
+      const committer = new GroupCommitter(db, 'sqlite', chatTiming(0));
       // The inert batch commits; giving the connection back fails to set FULL (a store error for that batch).
       await committer.submit(item(false)).catch(() => undefined);
       assert.equal(refuse, false, 'setting FULL again was refused once');

@@ -23,7 +23,7 @@ for (const db of await freshDatabases()) {
     test("every delivery commits once, and a chat's events in arrival order", async () => {
       const store = await Store.open(db.url, { delayScale: 0 });
       stores.push(store);
-      const committer = new GroupCommitter(store.db, store.dialect, 4);
+      const committer = new GroupCommitter(store.db, store.dialect, store.timing, 4);
       const chats = Array.from({ length: 12 }, (_, i) => `lane-chat-${i}`);
       const items = chats.flatMap((chatId) =>
         [0, 1, 2].map((k): IntakeItem => {

@@ -3,6 +3,7 @@
 // must agree with recordEvent: for every fixture delivery, with and without a
 // matched curation, an event it calls inert is stored as that one row only
 // (no job, no answer poll made due), with the status and reason verdictOf said.
+import { chatTiming } from '../../src/delivery/chat-timing.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -27,7 +28,7 @@ test('an event mayAct calls inert is stored alone, as verdictOf said; every kind
       for (const candidates of [[], [{ runId: `run-${name}`, curationId: 'diet-main' }]]) {
         const item: RecordItem = { eventId: `ev-${n}`, event: { ...event, dedupeKey: `test/${n++}/${event.dedupeKey}` }, receivedAt: 1_000 + n, candidates, takeover: isTakeover(event) };
         const jobsBefore = (await store.db.selectFrom('jobs').select('id').execute()).length;
-        const outcome = await store.db.transaction().execute((trx) => recordEvent(trx, item, insert));
+        const outcome = await store.db.transaction().execute((trx) => recordEvent(trx, item, insert, chatTiming(0)));
         const jobsAfter = (await store.db.selectFrom('jobs').select('id').execute()).length;
         const what = `${name} with ${candidates.length} candidates`;
         if (mayAct(item)) {

@@ -131,19 +131,32 @@ test("a chat's and a customer's queries go through their indexes, the channel a 
     // An opening (the cooldown, the chat's live message and next run) and then a takeover (the chat's runs cancelled).
     for (const [i, event, takeover] of [[0, opened, false], [1, manager, true]] as const) {
       const eventId = `e-qp-${i}`;
-      await db.transaction().execute((trx) => recordEvent(trx, { eventId, event, receivedAt: 1_000 + i, candidates: takeover ? [] : [{ runId: 'r-qp', curationId: 'c' }], takeover }, new EventInsert(db)));
+      await db.transaction().execute((trx) => recordEvent(trx, { eventId, event, receivedAt: 1_000 + i, candidates: takeover ? [] : [{ runId: 'r-qp', curationId: 'c' }], takeover }, new EventInsert(db), chatTiming(1)));
       const candidates = takeover ? [] : [{ runId: 'r-qp', curationId: 'c', oncePerChat: true, cooldownMs: 3_600_000, plan: planOf('r-qp', [0, 100]) }];
       await db.transaction().execute((trx) => startRuns(trx, { eventId, event, receivedAt: 1_000 + i, candidates, takeover }, chatTiming(1)));
     }
+    // Their planEvent jobs done (the runner's settle deletes them), another opening is started in its webhook's
+    // commit: first the read of the chat's events lane (record-event.ts).
+    await db.deleteFrom('jobs').where('kind', '=', 'planEvent').execute();
+    const again: Event = { ...opened, dedupeKey: '95334/chatOpened:qp-chat:2' };
+    const planned = { eventId: 'e-qp-2', event: again, receivedAt: 1_002, takeover: false, candidates: [{ runId: 'r-qp-2', curationId: 'c2', oncePerChat: true, cooldownMs: 3_600_000, plan: planOf('r-qp-2', [0, 100]) }] };
+    const inCommit = await db.transaction().execute((trx) => recordEvent(trx, { ...planned, candidates: [{ runId: 'r-qp-2', curationId: 'c2' }], planned }, new EventInsert(db), chatTiming(1)));
+    assert.equal(inCommit.status, 'acted');
     const partial = new Set(
       (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '%WHERE%'").all() as Array<{ name: string }>).map((r) => r.name),
     );
     const reads = captured.filter((q) => /^(select|update)\b/i.test(q.sql) && /"(runs|messages)"/.test(q.sql));
     const plans = reads.map((q) => explain(raw, partial, 'chat', q.sql, q.parameters));
+    const laneRead = captured.filter((q) => /exists \(select "id" from "jobs" where "lane" = \?/.test(q.sql));
+    assert.equal(laneRead.length, 1, captured.map((q) => q.sql).join('\n'));
+    const lanePlan = explain(raw, partial, 'chat', laneRead[0]!.sql, laneRead[0]!.parameters);
     await db.destroy();
     assert.deepEqual(plans.filter((p) => p.fullScan).map((p) => `${p.sql}: ${p.plan.join(' / ')}`), [], 'no chat query reads a whole table or full index');
     const using = (pattern: RegExp) => plans.filter((p) => pattern.test(p.sql)).flatMap((p) => p.plan).join(' / ');
     assert.match(using(/"user_id" = \?.*"channel_id" = \?/), /runs_user_curation/, 'the cooldown');
+    // The chat's events lane, asked before an event is started in its commit: the two partial indexes, no scan of the jobs.
+    assert.equal(lanePlan.fullScan, false, lanePlan.plan.join(' / '));
+    assert.match(lanePlan.plan.join(' / '), /jobs_lane_pending.*jobs_lane_running/);
     // The takeover finds the chat's live runs, then moves each by id (transitions.ts).
     assert.match(using(/^select "id" from "runs" where "chat_id" = \?/), /runs_chat/, 'the takeover');
     // The chat's next message and its live one are asked in one read (chat-queue.ts nextInChat): `l` is the live one's search.

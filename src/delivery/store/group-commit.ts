@@ -4,7 +4,8 @@
 // SQLite has one writer, so it gets one lane. On PostgreSQL a batch is a
 // chain of network round trips and the service mostly waits, so several
 // lanes commit side by side. A chat always uses the same lane: its events
-// commit in the order they arrived, and two lanes never lock the same chat.
+// commit in the order they arrived, and two lanes never lock the same chat
+// (a chat's event planned in the commit takes its chat's lock: start-runs.ts).
 //
 // A batch in which nothing may act (record-event.ts mayAct: every item an
 // ignored delivery) commits without waiting for the disk
@@ -19,6 +20,7 @@ import { hash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import type { Dialect } from './connect.js';
+import type { ChatTiming } from '../chat-timing.js';
 import { EventInsert, mayAct, recordEvent, type RecordItem, type RecordOutcome } from './record-event.js';
 import { DatabaseBusyError, WEBHOOK_WAIT, retryWhileBusy } from './busy.js';
 import { singleAttempt, transactionWithoutFsync } from './store-kysely.js';
@@ -38,9 +40,10 @@ const MAX_BATCH = 256;
 export class GroupCommitter {
   private readonly lanes: Lane[];
 
-  constructor(db: Kysely<Database>, dialect: Dialect, lanes = 1) {
+  /** `timing`: how a chat's messages are spaced, for the events planned in the commit (record-event.ts). */
+  constructor(db: Kysely<Database>, dialect: Dialect, timing: ChatTiming, lanes = 1) {
     const insert = new EventInsert(db);
-    this.lanes = Array.from({ length: Math.max(1, lanes) }, () => new Lane(db, dialect, insert));
+    this.lanes = Array.from({ length: Math.max(1, lanes) }, () => new Lane(db, dialect, insert, timing));
   }
 
   submit(item: RecordItem): Promise<RecordOutcome> {
@@ -67,6 +70,7 @@ class Lane {
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
     private readonly insert: EventInsert,
+    private readonly timing: ChatTiming,
   ) {}
 
   submit(item: RecordItem): Promise<RecordOutcome> {
@@ -125,7 +129,7 @@ class Lane {
   private commit(batch: readonly Waiting[]): Promise<RecordOutcome[]> {
     const record = async (trx: Transaction<Database>): Promise<RecordOutcome[]> => {
       const out: RecordOutcome[] = [];
-      for (const w of batch) out.push(await recordEvent(trx, w.item, this.insert));
+      for (const w of batch) out.push(await recordEvent(trx, w.item, this.insert, this.timing));
       return out;
     };
     const durable = batch.some((w) => mayAct(w.item));

@@ -1,6 +1,7 @@
-// The planEvent job's write, inside its settle on the chat's events lane:
-// start a recorded event's runs (record-event.ts stored it), insert their
-// planned messages, and cancel what a human took over.
+// The planEvent job's write, inside its settle on the chat's events lane, or
+// the webhook's commit's for a chat's event it plans itself (record-event.ts):
+// start a recorded event's runs, insert their planned messages, and cancel
+// what a human took over.
 import type { Transaction } from 'kysely';
 import { customerName, type Event } from '../../channeltalk/event.js';
 import type { Plan } from '../../curation/plan-types.js';
@@ -62,15 +63,18 @@ export interface IntakeOutcome {
 /**
  * The planEvent job's write: starts the runs of a recorded event (its row
  * says `queued`), and settles the event's status. An event no longer queued
- * (started already, or pruned) starts nothing.
+ * (started already, or pruned) starts nothing. The webhook's commit makes
+ * the same write for a chat's event it plans itself (`taken`: its row was
+ * inserted `acted` in the same transaction).
  */
-export async function startRuns(trx: Transaction<Database>, item: IntakeItem, timing: ChatTiming): Promise<IntakeOutcome> {
+export async function startRuns(trx: Transaction<Database>, item: IntakeItem, timing: ChatTiming, opts: { taken?: boolean } = {}): Promise<IntakeOutcome> {
   const { event, eventId, receivedAt } = item;
   const none = (reason: string): IntakeOutcome => ({ eventId, duplicate: false, status: 'ignored', reason, runs: [], cancelledRuns: 0 });
   const answer = isAnswer(event);
   if (!answer && (event.kind === 'ignored' || event.chatId === null)) return none((await whyNotQueued(trx, eventId)) ?? 'no chat');
   // Taken from `queued` at once, as `acted`: the status read and, for an event that acts, its end in one statement.
-  if ((await EVENT_TAKE.changed(trx, { eventId })) === 0) return none((await whyNotQueued(trx, eventId)) ?? 'already started');
+  // `taken`: the webhook's commit inserted the row as `acted` just now (record-event.ts planInCommit): it is this call's already.
+  if (!opts.taken && (await EVENT_TAKE.changed(trx, { eventId })) === 0) return none((await whyNotQueued(trx, eventId)) ?? 'already started');
   // An answer to a run's form resumes the customer's waiting runs (answer-wait.ts); it starts nothing.
   if (answer) return resumeAnswered(trx, eventId, event, receivedAt);
   const chatId = event.chatId;

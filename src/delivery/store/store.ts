@@ -58,7 +58,7 @@ export class Store {
     readonly session: Db['session'],
   ) {
     // PostgreSQL: commits are round trips, so several lanes (the pool has 10 connections; the rest serve the job runner and the console).
-    this.committer = new GroupCommitter(db, dialect, dialect === 'postgres' ? 4 : 1);
+    this.committer = new GroupCommitter(db, dialect, timing, dialect === 'postgres' ? 4 : 1);
   }
 
   /**
