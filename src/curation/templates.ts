@@ -36,7 +36,7 @@ export interface RenderGlobals {
 
 /** What liquidjs binds `this` to in a filter (its own type is not exported). */
 interface FilterThis {
-  context: { globals: unknown };
+  context: { globals: unknown; opts: object };
 }
 
 const builtinDate = builtinFilters.date as unknown as (this: FilterThis, ...args: unknown[]) => unknown;
@@ -82,10 +82,15 @@ function makeLiquid(kind: TemplateKind): Liquid {
   });
   // `raw` would bypass escaping of inserted values: it is an ordinary (escaped) filter here.
   liquid.registerFilter('raw', (v: unknown) => v);
-  // "now" must be the plan's clock, not the machine's: plan() is pure.
+  // "now" must be the plan's clock, not the machine's, and day and month
+  // names (%a %A %b %B) the plan's language, not the machine's locale (which
+  // liquidjs takes when it is given none): plan() is pure, and the preview
+  // on an operator's machine shows what the server sends.
   liquid.registerFilter('date', function (this: FilterThis, v: unknown, ...args: unknown[]) {
-    const input = v === 'now' || v === 'today' ? new Date(globalsOf(this).now) : v;
-    return builtinDate.call(this, input, ...args);
+    const globals = globalsOf(this);
+    const input = v === 'now' || v === 'today' ? new Date(globals.now) : v;
+    const context = Object.create(this.context, { opts: { value: { ...this.context.opts, locale: globals.lang } } }) as FilterThis['context'];
+    return builtinDate.call({ ...this, context }, input, ...args);
   });
   return liquid;
 }

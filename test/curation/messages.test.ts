@@ -88,6 +88,23 @@ messages:
   });
 });
 
+describe('dates in the message language', () => {
+  test("a date's day and month names are in the plan's language, never the machine's", async () => {
+    const r = await loadCurations(
+      await tempDir({
+        'f.yaml': minimalCuration(`languages: [ko, en]
+messages:
+  - text: "{{ 'now' | date: '%A %B %d' }}"
+`),
+      }),
+    );
+    assert.ok(r.ok, r.ok ? '' : JSON.stringify(r.errors));
+    const at = (lang: string) => plan(r.set.curations[0]!, null, {}, { runId: 't', now: Date.UTC(2031, 4, 6, 23, 0), lang }).messages[0]?.body.blocks;
+    assert.deepEqual(at('ko'), [{ type: 'text', value: '화요일 5월 06' }]);
+    assert.deepEqual(at('en'), [{ type: 'text', value: 'Tuesday May 06' }]);
+  });
+});
+
 describe('the main sequence', () => {
   async function main(profile: Record<string, unknown>, lang = 'ko') {
     return plan(await packCuration('diet-main'), chatOpened({ profile }), profile, { runId: 'm', now: 0, lang });
