@@ -70,7 +70,11 @@ export async function startService(config: Config, logger: Logger, opts: StartOp
     store,
     logger,
     onWork: wake,
-    onOutcome: (event, outcome) => metrics.webhook(event.kind, outcome.duplicate ? 'duplicate' : outcome.status),
+    onOutcome: (event, outcome) => {
+      metrics.webhook(event.kind, outcome.duplicate ? 'duplicate' : outcome.status);
+      // Started or stopped in the webhook's own commit: counted as a job's settle's transitions are (wiring/work.ts).
+      for (const e of outcome.runTransitions ?? []) metrics.runTransition(e);
+    },
     onLost: (event) => metrics.webhook(event.kind, 'lost'),
   });
   const webhooks = new WebhookRuntime({

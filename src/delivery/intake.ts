@@ -21,10 +21,16 @@ export interface IntakeDeps {
   now?: () => number;
   /** Called after a commit that queued work, so the job runner looks at once. */
   onWork?: () => void;
-  /** Observer for metrics. */
+  /** Observer for metrics (outcome.runTransitions: the runs an event started or stopped in its own commit). */
   onOutcome?: (event: Event, outcome: RecordOutcome) => void;
   /** An event answered before its commit could not be stored: it is lost (logged with its ids). For metrics. */
   onLost?: (event: Event) => void;
+  /**
+   * false: every event that acts is stored with its planEvent job, none is
+   * started in its own commit (the tests of that job's path: its settle
+   * meeting faults). The service leaves it on.
+   */
+  planInCommit?: boolean;
 }
 
 /**
@@ -90,7 +96,7 @@ export class Intake {
     const item: RecordItem = { eventId, event, receivedAt, candidates, takeover: isTakeover(event) };
     // A chat's event that acts is planned now, from the delivering channel's curations (the set its planEvent job
     // would take: curationsFor its channel), so the commit can start its runs. A profile change goes the job way.
-    if (event.chatId === null || isAnswer(event) || !verdictOf(item).acts) return item;
+    if (this.deps.planInCommit === false || event.chatId === null || isAnswer(event) || !verdictOf(item).acts) return item;
     try {
       return { ...item, planned: plannedItem(eventId, event, curations, matched, receivedAt) };
     } catch (err) {

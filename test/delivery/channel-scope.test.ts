@@ -96,12 +96,12 @@ for (const db of await freshDatabases()) {
     test("another channel's close, assignment or manager message does not stop a chat's running sequence", async () => {
       const chat = 'scope-takeover';
       const opened = await deliver(A, webhookIn('user-chat-opened', { chatId: chat, channelId: A.channelId, userId: 'scope-u1' }));
-      assert.equal(opened.status, 'queued');
+      assert.equal(opened.status, 'acted', 'started in the commit that stored it');
       await planQueued(store, registry);
       // Channel B's own token, with B's channel id (so the token check lets it in), names A's chat id.
       const ids = { chatId: chat, channelId: B.channelId, userId: 'scope-u1' };
       for (const body of [closed(ids), webhookIn('user-chat-updated.assigned', ids), webhookIn('manager-message', { ...ids, messageId: 'scope-b-manager-1' })]) {
-        assert.equal((await deliver(B, body)).status, 'queued', 'a takeover kind is queued for its job');
+        assert.equal((await deliver(B, body)).status, 'no_match', "a takeover in B's channel finds nothing of B's running");
       }
       await planQueued(store, registry);
       const [run] = await runsOf(chat);
@@ -128,10 +128,10 @@ for (const db of await freshDatabases()) {
       const chat = 'scope-open';
       // The same customer id too: a user id is only unique within its channel, so B's run puts A's customer in no cooldown.
       const b = await deliver(B, webhookIn('user-chat-opened', { chatId: chat, channelId: B.channelId, userId: 'scope-u2' }));
-      assert.equal(b.status, 'queued');
+      assert.equal(b.status, 'acted');
       const a = await deliver(A, webhookIn('user-chat-opened', { chatId: chat, channelId: A.channelId, userId: 'scope-u2' }));
       assert.equal(a.duplicate, false, "A's real delivery was answered as a duplicate");
-      assert.equal(a.status, 'queued');
+      assert.equal(a.status, 'acted');
       assert.equal(a.runs.length, 1);
       assert.notDeepEqual(a.runs, b.runs, 'each channel has its own run id');
       // Within a channel the dedupe key holds: A's delivery again is a duplicate.
@@ -154,7 +154,7 @@ for (const db of await freshDatabases()) {
       await deliver(B, webhookIn('user-chat-opened', { chatId: chat, channelId: B.channelId, userId: 'scope-u3-b' }));
       await planQueued(store, registry);
       const gift = await deliver(A, webhookIn('user-message-keyword', { chatId: chat, channelId: A.channelId, userId: 'scope-u3-a', messageId: 'scope-lane-msg-1' }));
-      assert.equal(gift.status, 'queued');
+      assert.equal(gift.status, 'acted');
       await planQueued(store, registry);
       const runs = await runsOf(chat);
       assert.deepEqual(runs.map((r) => [r.channel_id, r.curation_id]), [[B.channelId, 'diet-main'], [A.channelId, 'diet-gift']].sort((x, y) => String(x[0]).localeCompare(String(y[0]))));

@@ -80,15 +80,15 @@ describe('the README walk-through with the fake Channel Talk', () => {
 
     svc = await startService(env);
     const opened = await curation(['send-webhook', OPENED, '--token', TOKEN], env);
-    assert.match(opened.out, /-> 200 .*"status":"queued"/, opened.out);
+    assert.match(opened.out, /-> 200 .*"status":"acted"/, opened.out);
     const chat = (await eventually(async () => (await received()).messages.length >= 12 && (await received()).messages, 30_000, 'the chat-opened sequence'))[0]!.chatId;
     const keyword = await curation(['send-webhook', KEYWORD, '--token', TOKEN], env);
-    assert.match(keyword.out, /-> 200 .*"status":"queued"/, keyword.out);
+    assert.match(keyword.out, /-> 200 .*"status":"acted"/, keyword.out);
     await eventually(async () => (await received()).messages.filter((m) => m.chatId === chat).length > 12, 30_000, 'the gift sequence in the same chat');
 
     // --fresh: the same sample again, as a new chat of a new customer: a new sequence starts.
     const fresh = await curation(['send-webhook', OPENED, '--token', TOKEN, '--fresh'], env);
-    assert.match(fresh.out, /-> 200 .*"status":"queued"/, fresh.out);
+    assert.match(fresh.out, /-> 200 .*"status":"acted"/, fresh.out);
     const others = await eventually(
       async () => {
         const m = (await received()).messages.filter((x) => x.chatId !== chat);

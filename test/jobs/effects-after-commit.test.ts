@@ -210,7 +210,8 @@ for (const kind of DB_KINDS) {
           onSettled: (k, outcome) => settled.push(`${k}:${outcome}`),
           onCommitted: (trx) => countTransitions(counted, trx),
         });
-        const intake = new Intake({ store, logger, now, onWork: () => runner.wake() });
+        // The planEvent job's path (its settle meets the fault too), not planning in the webhook's commit.
+        const intake = new Intake({ store, logger, now, onWork: () => runner.wake(), planInCommit: false });
         runner.start();
         try {
           const accepted = await intake.accept(opened(chatId, `user-${chatId}`), set);
@@ -312,7 +313,7 @@ for (const kind of DB_KINDS) {
         onSettled: (k, outcome) => settled.push(`${k}:${outcome}`),
         onCommitted: (trx) => countTransitions(counted, trx),
       });
-      const intake = new Intake({ store, logger, now, onWork: () => runner.wake() });
+      const intake = new Intake({ store, logger, now, onWork: () => runner.wake(), planInCommit: false });
       runner.start();
       try {
         const accepted = await intake.accept(opened(chatId, `user-${chatId}`), set);

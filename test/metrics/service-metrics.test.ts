@@ -43,7 +43,7 @@ test('counters move after a run', async () => {
     return value(text, 'curation_runs_finished_total{state="completed"}') >= 1 ? text : undefined;
   }, 'the finished run to be counted');
   const delta = (series: string) => value(t, series) - value(before, series);
-  assert.equal(delta('curation_webhooks_received_total{kind="chatOpened",status="queued"}'), 1);
+  assert.equal(delta('curation_webhooks_received_total{kind="chatOpened",status="acted"}'), 1);
   assert.equal(delta('curation_webhooks_received_total{kind="unknown",status="unauthorized"}'), 1);
   assert.equal(delta('curation_runs_started_total{curation="diet-main"}'), 1);
   assert.equal(delta('curation_runs_finished_total{state="completed"}'), 1);

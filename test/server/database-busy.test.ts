@@ -41,7 +41,7 @@ test('a held SQLite lock: 503 busy, health busy, loop alive; after the release t
   const file = h.service.store.describe.slice('sqlite:'.length);
   const before = await h.postWebhook(openedFor('busy-before-chat'));
   assert.equal(before.status, 200);
-  assert.equal(before.json.status, 'queued');
+  assert.equal(before.json.status, 'acted');
   const beforeRun = (before.json.runs as string[])[0]!;
 
   const other = new BetterSqlite3(file);
@@ -79,7 +79,7 @@ test('a held SQLite lock: 503 busy, health busy, loop alive; after the release t
   const accepted = await h.postWebhook(openedFor('busy-during-chat'));
   assert.equal(accepted.status, 200);
   assert.equal(accepted.json.duplicate, false, 'the refused delivery left nothing behind');
-  assert.equal(accepted.json.status, 'queued');
+  assert.equal(accepted.json.status, 'acted');
   const runId = (accepted.json.runs as string[])[0]!;
   for (const [id, chat] of [[beforeRun, 'busy-before-chat'], [runId, 'busy-during-chat']] as const) {
     await until(async () => (await runOf(id))?.state === 'completed', `run ${id} to complete`, 60_000);
@@ -121,7 +121,7 @@ test('PostgreSQL: a table lock held elsewhere gives the webhook a 503 busy and /
     }
     const accepted = await post();
     assert.equal(accepted.statusCode, 200);
-    assert.equal(accepted.json<{ status: string; duplicate: boolean }>().status, 'queued');
+    assert.equal(accepted.json<{ status: string; duplicate: boolean }>().status, 'acted');
     assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
   } finally {
     await other.end();

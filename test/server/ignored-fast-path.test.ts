@@ -146,9 +146,9 @@ for (const name of ['sqlite', 'postgres'] as const) {
       assert.equal('duplicate' in ignored.json, false);
       // Each of these may act (a run, a takeover, an answer, a customer's message), so none is answered before its commit.
       const mayAct: Array<[string, Record<string, unknown>, string]> = [
-        ['chatOpened', webhookForChat('user-chat-opened', chatId), 'queued'],
+        ['chatOpened', webhookForChat('user-chat-opened', chatId), 'acted'],
         ['userMessage', unmatchedUserMessage(chatId, `order-${name}-user`), 'no_match'],
-        ['managerMessage', webhookForChat('manager-message', chatId, `order-${name}-manager`), 'queued'],
+        ['managerMessage', webhookForChat('manager-message', chatId, `order-${name}-manager`), 'acted'],
         ['profileChanged', webhook('lead-upserted-contact'), 'queued'],
       ];
       for (const [kind, body, status] of mayAct) {
@@ -162,8 +162,11 @@ for (const name of ['sqlite', 'postgres'] as const) {
       // same chat's lane, was committed before them.
       const events = await eventsOfChat(s.store, chatId);
       assert.deepEqual(events.map((e) => e.kind).sort(), ['botMessage', 'chatOpened', 'managerMessage', 'userMessage']);
+      // The opening and the takeover were started (and stopped) in their own commits; the answer committed with its planEvent job.
       const jobs = await s.store.db.selectFrom('jobs').select('kind').where('kind', '=', 'planEvent').execute();
-      assert.equal(jobs.length, 3, 'the opening, the takeover and the answer each committed with their planEvent job');
+      assert.equal(jobs.length, 1, 'only the answer committed with a planEvent job');
+      const runs = await s.store.db.selectFrom('runs').select('state').where('chat_id', '=', chatId).execute();
+      assert.deepEqual(runs.map((r) => r.state), ['cancelled'], 'the opening started its run, the takeover stopped it');
     } finally {
       await s.close();
     }

@@ -159,22 +159,18 @@ describe('webhook route', () => {
     assert.equal(clock.pendingTimers, 0);
   });
 
-  test('a chat opened is stored with its planEvent job before the 200; the job starts its run', async () => {
+  test('a chat opened is started in the commit that stores it, before the 200: its run and messages, no planEvent job', async () => {
     const res = await post(`/webhooks/channeltalk?token=${TOKEN}`, webhookForChat('user-chat-opened', 'route-open-chat'));
     assert.equal(res.statusCode, 200);
     const json = res.json<{ event: string; status: string; runs: string[] }>();
     assert.equal(json.event, 'chatOpened');
-    assert.equal(json.status, 'queued');
+    assert.equal(json.status, 'acted');
     assert.equal(json.runs.length, 1);
     const ev = await store.db.selectFrom('events').selectAll().where('dedupe_key', '=', '95334/chatOpened:route-open-chat').executeTakeFirstOrThrow();
-    assert.equal(ev.status, 'queued');
-    const job = await store.db.selectFrom('jobs').selectAll().where('key', '=', `planEvent:${ev.id}`).executeTakeFirstOrThrow();
-    assert.equal(job.lane, 'chatEvents:95334/route-open-chat');
-    assert.equal(await store.db.selectFrom('runs').select('id').where('id', '=', json.runs[0]!).executeTakeFirst(), undefined, 'nothing is planned before the answer');
-    assert.equal(await planQueued(store, registry), 1);
-    assert.equal((await store.db.selectFrom('events').select(['status', 'event_json']).where('id', '=', ev.id).executeTakeFirstOrThrow()).status, 'acted');
-    assert.equal((await store.db.selectFrom('events').select('event_json').where('id', '=', ev.id).executeTakeFirstOrThrow()).event_json, null, 'the full event (with the profile) is dropped once planned');
+    assert.equal(ev.status, 'acted');
+    assert.equal(ev.event_json, null, 'the full event (with the profile) is never stored when it is started in its commit');
     assert.equal(await store.db.selectFrom('jobs').select('id').where('key', '=', `planEvent:${ev.id}`).executeTakeFirst(), undefined);
+    assert.equal(await planQueued(store, registry), 0, 'no job is left to plan it');
     const run = await store.db.selectFrom('runs').selectAll().where('id', '=', json.runs[0]!).executeTakeFirstOrThrow();
     assert.equal(run.curation_id, 'diet-main');
     const msgs = await store.db.selectFrom('messages').select(['seq', 'state']).where('run_id', '=', run.id).orderBy('seq').execute();
@@ -403,7 +399,7 @@ describe('every webhook fixture through the route', () => {
   });
 
   // [fixture, event kind, event status once planned, curations started, reason of an ignored one]
-  // The answer says `queued` for an event with a job to do (curations matched, or a takeover).
+  // A chat's event that acts is answered with what its own commit did; an answer (a profile change) is `queued` for its job.
   const cases: Array<[string, string, string, string[], RegExp?]> = [
     ['user-chat-opened', 'chatOpened', 'acted', ['diet-main']],
     ['user-chat-opened.scope-shape', 'chatOpened', 'acted', ['diet-main']],
@@ -453,10 +449,10 @@ describe('every webhook fixture through the route', () => {
         assert.equal(res.statusCode, 200, res.body);
         const json = res.json<Answer>();
         assert.equal(json.event, kind);
-        // A takeover kind always has a job: it may stop a running sequence; an answer may resume a waiting run.
-        const queued = status === 'acted' || ['chatAssigned', 'managerMessage', 'chatClosed', 'profileChanged'].includes(kind);
-        assert.equal(json.status, queued ? 'queued' : status);
-        assert.equal(await f.plan(), queued ? 1 : 0, 'a planEvent job exactly when there is something to do');
+        // A chat's event is started (or its takeover done) in its own commit; an answer goes to its job: it may resume a waiting run.
+        const viaJob = kind === 'profileChanged';
+        assert.equal(json.status, viaJob ? 'queued' : status);
+        assert.equal(await f.plan(), viaJob ? 1 : 0, 'a planEvent job exactly for an answer');
         const runs = await f.store.db.selectFrom('runs').select(['curation_id', 'chat_id']).execute();
         assert.deepEqual(runs.map((r) => r.curation_id).sort(), curations);
         assert.equal(json.runs.length, curations.length);
@@ -481,16 +477,16 @@ describe('every webhook fixture through the route', () => {
       const chatId = '6a1b2c3d4e5f60718302';
       const opened = JSON.parse(JSON.stringify(webhookForChat('user-chat-opened', chatId)).split('5f0e1d2c3b4a59687706').join('5f0e1d2c3b4a59687712')) as unknown;
       const first = (await deliver(f.app, opened)).json<Answer>();
-      assert.equal(first.status, 'queued');
+      assert.equal(first.status, 'acted');
       assert.equal(first.runs.length, 1);
-      // Both answered before either is planned: the chat's lane acts on them in the order they came.
+      // Each started or stopped in its own commit, in the order they came.
       const res = await deliver(f.app, webhook('user-chat-updated.assigned'));
       assert.equal(res.statusCode, 200);
       const json = res.json<Answer>();
       assert.equal(json.event, 'chatAssigned');
-      assert.equal(json.status, 'queued');
+      assert.equal(json.status, 'acted');
       assert.deepEqual(json.runs, [], 'an update starts nothing');
-      assert.equal(await f.plan(), 2);
+      assert.equal(await f.plan(), 0);
       const takeover = await f.store.db.selectFrom('events').select('status').where('kind', '=', 'chatAssigned').executeTakeFirstOrThrow();
       assert.equal(takeover.status, 'acted', 'the takeover cancelled a run');
       const run = await f.store.db.selectFrom('runs').select(['state', 'reason']).where('id', '=', first.runs[0]!).executeTakeFirstOrThrow();

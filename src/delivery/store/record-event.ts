@@ -21,6 +21,7 @@ import { CompiledStatement } from './compiled-statement.js';
 import { asBusyError, DatabaseBusyError } from './busy.js';
 import { asUnavailableError, DatabaseUnavailableError } from './unavailable.js';
 import type { ChatTiming } from '../chat-timing.js';
+import { runTransitionMark, takeRunTransitionsSince, type RunTransitionEvent } from './transition-log.js';
 
 /** What the webhook commits: the event, and whether a planEvent job will act on it. */
 export interface RecordItem {
@@ -52,6 +53,8 @@ export interface RecordOutcome {
   answerPolls: number;
   /** Planned in this commit (no planEvent job): what startRuns did, for the "event planned" line after the commit. */
   planned?: IntakeOutcome;
+  /** The run transitions its start in this commit made (runs started, a takeover's cancelled): counted once the commit is done, as a job's settle's are. */
+  runTransitions?: RunTransitionEvent[];
   /** Its planning in this commit failed and was rolled back: it was stored with its planEvent job instead. The driver's code and message only. */
   planFailed?: { code?: string; message: string };
 }
@@ -169,6 +172,7 @@ async function planInCommit(
   timing: ChatTiming,
 ): Promise<{ outcome: RecordOutcome } | { failed: { code?: string; message: string } }> {
   const { event, eventId } = item;
+  const mark = runTransitionMark(trx);
   await sql`savepoint plan_in_commit`.execute(trx);
   try {
     if (!(await insert.run(trx, eventRow(item, 'acted', null, null, false)))) {
@@ -179,12 +183,14 @@ async function planInCommit(
     // The customer wrote: a form they may have just submitted sent nothing, so their waiting runs read the profile now.
     const answerPolls = makesAnswerPollsDue(event) ? await answerPollsDueNow(trx, event.channelId, event.userId, item.receivedAt) : 0;
     await sql`release savepoint plan_in_commit`.execute(trx);
-    return { outcome: { eventId, duplicate: false, status: started.status, reason: started.reason, runs: started.runs, answerPolls, planned: started } };
+    const runTransitions = takeRunTransitionsSince(trx, mark);
+    return { outcome: { eventId, duplicate: false, status: started.status, reason: started.reason, runs: started.runs, answerPolls, planned: started, runTransitions } };
   } catch (err) {
     if (aboutTheDatabase(err)) throw err;
     // Rolled back to before the event's row; a failure to roll back (the transaction itself is gone) fails the batch with the first error.
     try {
       await sql`rollback to savepoint plan_in_commit`.execute(trx);
+      takeRunTransitionsSince(trx, mark);
       await sql`release savepoint plan_in_commit`.execute(trx);
     } catch {
       throw err;

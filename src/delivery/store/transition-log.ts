@@ -25,6 +25,21 @@ export function noteRunTransition(trx: Transaction<Database>, e: RunTransitionEv
   else notes.set(trx, [e]);
 }
 
+/** How many notes the transaction holds now: the mark a part of it takes its own notes from (takeRunTransitionsSince). */
+export function runTransitionMark(trx: Transaction<Database>): number {
+  return notes.get(trx)?.length ?? 0;
+}
+
+/**
+ * The notes made since `mark`, taken out of the transaction's: for a part of
+ * a transaction rolled back to its savepoint (its notes go with it), or one
+ * whose caller hands them on once the whole commits (a webhook's runs started
+ * in its own commit, record-event.ts).
+ */
+export function takeRunTransitionsSince(trx: Transaction<Database>, mark: number): RunTransitionEvent[] {
+  return notes.get(trx)?.splice(mark) ?? [];
+}
+
 /** The transaction's notes, once: call it after the commit. */
 export function takeRunTransitions(trx: Transaction<Database>): RunTransitionEvent[] {
   const list = notes.get(trx) ?? [];
