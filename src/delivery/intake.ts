@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { isTakeover, type Event } from '../channeltalk/event.js';
 import { matchCurations, plan, type Curation, type CurationSet } from '../curation/index.js';
 import type { Store } from './store/store.js';
-import type { IntakeItem, RunCandidate } from './store/start-runs.js';
+import type { IntakeItem, IntakeOutcome, RunCandidate } from './store/start-runs.js';
 import { mayAct, verdictOf, type RecordItem, type RecordOutcome } from './store/record-event.js';
 import { isAnswer } from './store/answer-wait.js';
 import { eventIdFor, runIdFor, storedDedupeKey } from './ids.js';
@@ -111,18 +111,8 @@ export class Intake {
   private received(event: Event, outcome: RecordOutcome): RecordOutcome {
     const { planned } = outcome;
     if (planned) {
-      // The line the planEvent job writes for the events it plans (jobs/handlers/plan-event.ts): ids, states and counts.
-      this.deps.logger.info(
-        {
-          eventId: planned.eventId,
-          chatId: event.chatId,
-          status: planned.status,
-          runs: planned.runs.map((r) => ({ runId: r.runId, curationId: r.curationId, state: r.state })),
-          cancelledRuns: planned.cancelledRuns || undefined,
-          reason: planned.reason ?? undefined,
-        },
-        'event planned',
-      );
+      // The line the planEvent job writes for the events it plans (jobs/handlers/plan-event.ts).
+      this.deps.logger.info(eventPlannedFields(planned.eventId, event.chatId, planned), 'event planned');
     }
     if (outcome.planFailed) {
       this.deps.logger.warn({ eventId: outcome.eventId, chatId: event.chatId, err: outcome.planFailed }, 'could not start the event in its commit: its planEvent job will');
@@ -164,6 +154,18 @@ export function storageError(err: unknown): { code?: string; message: string } {
   if (!(err instanceof Error)) return { message: String(err) };
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' ? { code, message: err.message } : { message: err.message };
+}
+
+/** The "event planned" line's fields, from the webhook's commit or the planEvent job: ids, states and counts only. */
+export function eventPlannedFields(eventId: string, chatId: string | null, outcome: IntakeOutcome) {
+  return {
+    eventId,
+    chatId,
+    status: outcome.status,
+    runs: outcome.runs.map((r) => ({ runId: r.runId, curationId: r.curationId, state: r.state })),
+    cancelledRuns: outcome.cancelledRuns || undefined,
+    reason: outcome.reason ?? undefined,
+  };
 }
 
 /** What the planEvent job hands to the store: the event's runs, planned in memory (pure), and what a takeover keeps. */

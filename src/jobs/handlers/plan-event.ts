@@ -7,7 +7,7 @@
 import type { Event } from '../../channeltalk/event.js';
 import type { CurationSet } from '../../curation/index.js';
 import { startRuns, type IntakeOutcome } from '../../delivery/store/start-runs.js';
-import { intakeItem } from '../../delivery/intake.js';
+import { eventPlannedFields, intakeItem } from '../../delivery/intake.js';
 import { eventIdPayload, type JobPayloads } from '../../delivery/job-kinds.js';
 import type { JobHandler, JobOutcome } from '../types.js';
 import { eventToPlan, failEventTx, type StoreDb } from '../../delivery/store/job-reads.js';
@@ -60,17 +60,7 @@ export function planEventHandler(d: PlanEventDeps): JobHandler<JobPayloads['plan
         committed: () => {
           const outcome = started;
           if (!outcome) return;
-          ctx.logger.info(
-            {
-              eventId: row.id,
-              chatId: event.chatId,
-              status: outcome.status,
-              runs: outcome.runs.map((r) => ({ runId: r.runId, curationId: r.curationId, state: r.state })),
-              cancelledRuns: outcome.cancelledRuns || undefined,
-              reason: outcome.reason ?? undefined,
-            },
-            'event planned',
-          );
+          ctx.logger.info(eventPlannedFields(row.id, event.chatId, outcome), 'event planned');
         },
       };
     },
