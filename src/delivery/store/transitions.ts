@@ -85,31 +85,51 @@ const RUN_READ = new CompiledStatement<{ runId: string }>(['runId'], (db, p) =>
 // statement's text, not a value: written as a literal (sqlite-compiler.ts),
 // as the built query wrote it.
 
-type RunMoveParams = Record<string, unknown>;
+// The compiled moves below share one shape: a move's statement compiled once
+// per key (its event or state, the columns it writes, ...), each written
+// column bound as the parameter `set.<column>`.
 
-const RUN_MOVES = new Map<string, CompiledStatement<RunMoveParams>>();
+type MoveParams = Record<string, unknown>;
 
-function runMoveParams(runId: string, set: Record<string, unknown>): RunMoveParams {
-  const p: RunMoveParams = { runId };
+/** The statement compiled for `key`, compiled by `make` the first time. */
+function compiledOnce(cache: Map<string, CompiledStatement<MoveParams>>, key: string, make: () => CompiledStatement<MoveParams>): CompiledStatement<MoveParams> {
+  let statement = cache.get(key);
+  if (statement === undefined) {
+    statement = make();
+    cache.set(key, statement);
+  }
+  return statement;
+}
+
+/** The parameter names of the columns written. */
+const setNames = (columns: readonly string[]): string[] => columns.map((c) => `set.${c}`);
+
+/** Binds each column written as `set.<column>` in `p`. */
+function bindSet(p: MoveParams, set: Record<string, unknown>): MoveParams {
   for (const [c, v] of Object.entries(set)) p[`set.${c}`] = v;
   return p;
 }
 
-function runMove(from: RunState, set: Record<string, unknown>): CompiledStatement<RunMoveParams> {
+/** The columns written, as the statement's builder sees them (their parameters). */
+const boundSet = (columns: readonly string[], p: MoveParams): Record<string, unknown> => Object.fromEntries(columns.map((c) => [c, p[`set.${c}`]]));
+
+const RUN_MOVES = new Map<string, CompiledStatement<MoveParams>>();
+
+function runMoveParams(runId: string, set: Record<string, unknown>): MoveParams {
+  return bindSet({ runId }, set);
+}
+
+function runMove(from: RunState, set: Record<string, unknown>): CompiledStatement<MoveParams> {
   const columns = Object.keys(set);
-  const key = `${from}:${columns.join(',')}`;
-  let statement = RUN_MOVES.get(key);
-  if (statement === undefined) {
-    statement = new CompiledStatement<RunMoveParams>(['runId', ...columns.map((c) => `set.${c}`)], (db, p) =>
+  return compiledOnce(RUN_MOVES, `${from}:${columns.join(',')}`, () =>
+    new CompiledStatement<MoveParams>(['runId', ...setNames(columns)], (db, p) =>
       db
         .updateTable('runs')
-        .set(Object.fromEntries(columns.map((c) => [c, p[`set.${c}`]])))
+        .set(boundSet(columns, p))
         .where('id', '=', p.runId as string)
         .where('state', '=', from),
-    );
-    RUN_MOVES.set(key, statement);
-  }
-  return statement;
+    ),
+  );
 }
 
 /** Every column of runs, in the order the run's insert binds them (RUN_INSERT). */
@@ -219,12 +239,12 @@ export async function transitionMessagesReturning(trx: Transaction<Database>, ta
   if ('runIds' in target && target.runIds.length === 0) return [];
   if ('messages' in target && target.messages.length === 0) return [];
   if ('messages' in target) {
-    const p: ManyMessagesParams = {};
+    const p: MoveParams = {};
     for (const [i, m] of target.messages.entries()) {
       p[`runId.${i}`] = m.runId;
       p[`seq.${i}`] = m.seq;
     }
-    for (const [c, v] of Object.entries(set)) p[`set.${c}`] = v;
+    bindSet(p, set);
     return (await manyMessagesMove(event, set, target.messages.length).run<MessageRow>(trx, p)).rows;
   }
   return messageUpdate(trx, target, event, set).returningAll().execute();
@@ -235,28 +255,17 @@ export async function transitionMessagesReturning(trx: Transaction<Database>, ta
 // once per event, columns written and number of messages (at most the send
 // slots, SEND_SLOTS), where Kysely built it on every claim (issue 21).
 
-type ManyMessagesParams = Record<string, unknown>;
+const MANY_MESSAGES_MOVES = new Map<string, CompiledStatement<MoveParams>>();
 
-const MANY_MESSAGES_MOVES = new Map<string, CompiledStatement<ManyMessagesParams>>();
-
-function manyMessagesMove(event: MessageEvent, set: MessageExtra, n: number): CompiledStatement<ManyMessagesParams> {
+function manyMessagesMove(event: MessageEvent, set: MessageExtra, n: number): CompiledStatement<MoveParams> {
   const columns = Object.keys(set);
-  const key = `${event}:${n}:${columns.join(',')}`;
-  let statement = MANY_MESSAGES_MOVES.get(key);
-  if (statement === undefined) {
+  return compiledOnce(MANY_MESSAGES_MOVES, `${event}:${n}:${columns.join(',')}`, () => {
     const keys = Array.from({ length: n }, (_, i) => i);
-    const names = [...keys.flatMap((i) => [`runId.${i}`, `seq.${i}`]), ...columns.map((c) => `set.${c}`)];
-    statement = new CompiledStatement<ManyMessagesParams>(names, (db, p) =>
-      messageUpdate(
-        db,
-        { messages: keys.map((i) => ({ runId: p[`runId.${i}`] as string, seq: p[`seq.${i}`] as number })) },
-        event,
-        Object.fromEntries(columns.map((c) => [c, p[`set.${c}`]])),
-      ).returningAll(),
+    const names = [...keys.flatMap((i) => [`runId.${i}`, `seq.${i}`]), ...setNames(columns)];
+    return new CompiledStatement<MoveParams>(names, (db, p) =>
+      messageUpdate(db, { messages: keys.map((i) => ({ runId: p[`runId.${i}`] as string, seq: p[`seq.${i}`] as number })) }, event, boundSet(columns, p)).returningAll(),
     );
-    MANY_MESSAGES_MOVES.set(key, statement);
-  }
-  return statement;
+  });
 }
 
 /** What transitionMessageCounted found beside the move: the delay of the run's next message when it waits its turn (null when none follows or it does not wait). */
@@ -288,36 +297,28 @@ export async function transitionMessageCounted(
 // message, compiled once per event, columns written and database
 // (compiled-statement.ts), where building it cost 10-30 µs (issue 21).
 
-type OneMessageParams = Record<string, unknown>;
-
 /** The compiled moves, by event, counted or not, and the columns written besides the state. */
-const ONE_MESSAGE_MOVES = new Map<string, CompiledStatement<OneMessageParams>>();
+const ONE_MESSAGE_MOVES = new Map<string, CompiledStatement<MoveParams>>();
 
 /** The values of a one-message move: its target, each column written (as `set.<column>`), and for a counted move the next seq and the attempt's time. */
-function oneMessageParams(target: { runId: string; seq: number }, set: MessageExtra, attemptAt: number | null): OneMessageParams {
-  const p: OneMessageParams = { runId: target.runId, seq: target.seq, nextSeq: target.seq + 1, attemptAt };
-  for (const [c, v] of Object.entries(set)) p[`set.${c}`] = v;
-  return p;
+function oneMessageParams(target: { runId: string; seq: number }, set: MessageExtra, attemptAt: number | null): MoveParams {
+  return bindSet({ runId: target.runId, seq: target.seq, nextSeq: target.seq + 1, attemptAt }, set);
 }
 
-function oneMessageMove(event: MessageEvent, set: MessageExtra, counted: boolean): CompiledStatement<OneMessageParams> {
+function oneMessageMove(event: MessageEvent, set: MessageExtra, counted: boolean): CompiledStatement<MoveParams> {
   const columns = Object.keys(set);
-  const key = `${event}:${counted ? 'counted' : 'plain'}:${columns.join(',')}`;
-  let statement = ONE_MESSAGE_MOVES.get(key);
-  if (statement === undefined) {
-    const names = ['runId', 'seq', ...columns.map((c) => `set.${c}`), ...(counted ? ['nextSeq', 'attemptAt'] : [])];
-    statement = new CompiledStatement<OneMessageParams>(names, (db, p) => {
+  return compiledOnce(ONE_MESSAGE_MOVES, `${event}:${counted ? 'counted' : 'plain'}:${columns.join(',')}`, () => {
+    const names = ['runId', 'seq', ...setNames(columns), ...(counted ? ['nextSeq', 'attemptAt'] : [])];
+    return new CompiledStatement<MoveParams>(names, (db, p) => {
       const target = { runId: p.runId as string, seq: p.seq as number };
-      const update = messageUpdate(db, target, event, Object.fromEntries(columns.map((c) => [c, p[`set.${c}`]])));
+      const update = messageUpdate(db, target, event, boundSet(columns, p));
       return counted ? countedMove(update, p) : update;
     });
-    ONE_MESSAGE_MOVES.set(key, statement);
-  }
-  return statement;
+  });
 }
 
 /** transitionMessageCounted's statement: the attempt counted (when `attemptAt` is given) and the next waiting message's delay returned. */
-function countedMove(update: ReturnType<typeof messageUpdate>, p: OneMessageParams) {
+function countedMove(update: ReturnType<typeof messageUpdate>, p: MoveParams) {
   return update
     .$if(p.attemptAt !== null, (q) => q.set((eb) => ({ attempts: eb('attempts', '+', 1), first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(p.attemptAt as number)) })))
     .returning((eb) =>
